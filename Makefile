@@ -1,0 +1,76 @@
+# WhatsApp receptionist — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+ENV ?= dev
+REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+# sam build runs the layer/function Makefiles; they use this interpreter's pip.
+export BUILD_PYTHON := $(abspath $(PY))
+
+.PHONY: help install lock lint build test test-unit test-integration local demo chat bench deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/*.txt layers/*/requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==26.3
+	$(PY) -m pip install -q -c requirements/constraints.txt -r requirements/dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt requirements/sam-constraints.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip==26.3
+	$(SAM_VENV)/bin/python -m pip install -q -c requirements/sam-constraints.txt -r requirements/sam.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create .venv and .venv-sam with pinned dependencies (idempotent)
+
+lock: ## Re-resolve and pin every dependency (requirements/*constraints.txt)
+	rm -rf /tmp/receptionist-lock && $(PYTHON) -m venv /tmp/receptionist-lock
+	/tmp/receptionist-lock/bin/pip install -q --upgrade pip==26.3 && /tmp/receptionist-lock/bin/pip install -q -r requirements/dev.txt
+	/tmp/receptionist-lock/bin/pip freeze --exclude-editable | grep -v '^whatsapp-receptionist' > requirements/constraints.txt
+	rm -rf /tmp/receptionist-lock && $(PYTHON) -m venv /tmp/receptionist-lock
+	/tmp/receptionist-lock/bin/pip install -q --upgrade pip==26.3 && /tmp/receptionist-lock/bin/pip install -q -r requirements/sam.txt
+	/tmp/receptionist-lock/bin/pip freeze > requirements/sam-constraints.txt
+	rm -rf /tmp/receptionist-lock
+
+lint: install ## ruff, mypy, sam validate --lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(SAM) validate --lint --region $(REGION)
+
+build: install ## sam build (arm64 / python3.13 layers, no Docker)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(SAM) build --parallel --region $(REGION)
+
+test: lint build ## Lint, build, then unit + integration + e2e tests
+	$(PY) -m pytest -q tests
+
+test-unit: install ## Unit tests only (fast, no servers)
+	$(PY) -m pytest -q tests/unit
+
+local: install build ## Run the local stack in the foreground (Ctrl-C stops it)
+	$(PY) -m devstack
+
+demo: install build ## Play a WhatsApp conversation with the demo clinic on the local stack
+	$(PY) -m devstack.demo
+
+chat: install ## Type as a customer into the running local stack (`make local` in another shell)
+	$(PY) -m devstack.chat
+
+bench: install build ## Measure and write bench/results.md
+	$(PY) -m bench
+
+deploy: install build ## sam deploy --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV)
+
+clean: ## Remove build output, local stack data and virtualenvs
+	rm -rf .aws-sam .local $(VENV) $(SAM_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

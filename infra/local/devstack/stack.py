@@ -1,0 +1,375 @@
+"""The Docker-free local stack: embedded Postgres + moto (with the template deployed into its
+CloudFormation) + the runner that plays API Gateway, Lambda and the SQS event sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from devstack.aws import moto_client
+from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy
+from devstack.migrate import apply_migrations, apply_seed
+from devstack.postgres import LocalPostgres, free_port
+from devstack.runner import (
+    FunctionPool,
+    HttpApiServer,
+    Invocation,
+    SqsPoller,
+    base_worker_env,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+STACK_NAME = "receptionist-local"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+@dataclass
+class LocalConfig:
+    """Everything the local stack takes from the environment (see README, "Local stack")."""
+
+    debounce_seconds: int = 10
+    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - local-only default
+    gupshup_api_url: str = "http://127.0.0.1:9/gupshup-not-configured"
+    openai_base_url: str = "http://127.0.0.1:9/openai-not-configured"
+    openai_api_key: str = "local-openai-key"
+    openai_model: str = "gpt-4.1-mini"
+    gemini_base_url: str = "http://127.0.0.1:9/gemini-not-configured"
+    gemini_api_key: str = "local-gemini-key"
+    port: int = 3000
+    moto_port: int = 0
+    postgres_port: int = 0
+    state_dir: Path = field(default_factory=lambda: ROOT / ".local")
+    region: str = "us-east-1"
+    stage: str = "dev"
+    concurrency: int = 2
+    # None: failed SQS records wait out the queue's own visibility timeout, as in AWS.
+    retry_after_seconds: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> LocalConfig:
+        d = cls()
+        retry = os.environ.get("LOCAL_RETRY_AFTER_SECONDS")
+        return cls(
+            debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
+            webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
+            gupshup_api_url=os.environ.get("GUPSHUP_API_URL") or d.gupshup_api_url,
+            openai_base_url=os.environ.get("OPENAI_BASE_URL") or d.openai_base_url,
+            openai_api_key=os.environ.get("OPENAI_API_KEY") or d.openai_api_key,
+            openai_model=os.environ.get("OPENAI_MODEL") or d.openai_model,
+            gemini_base_url=os.environ.get("GEMINI_BASE_URL") or d.gemini_base_url,
+            gemini_api_key=os.environ.get("GEMINI_API_KEY") or d.gemini_api_key,
+            port=_env_int("LOCAL_PORT", d.port),
+            moto_port=_env_int("MOTO_PORT", d.moto_port),
+            postgres_port=_env_int("POSTGRES_PORT", d.postgres_port),
+            state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or d.state_dir),
+            concurrency=_env_int("LOCAL_CONCURRENCY", d.concurrency),
+            retry_after_seconds=int(retry) if retry else None,
+        )
+
+
+class MotoServer:
+    def __init__(self, port: int, log: IO[str]) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError("moto server exited; see .local/logs/moto.log")
+            try:
+                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1).close()  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto server did not start in time")
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+class LocalStack:
+    """Start with start(), stop with stop() (or use as a context manager)."""
+
+    def __init__(self, config: LocalConfig | None = None) -> None:
+        self.config = config or LocalConfig.from_env()
+        self.invocations: list[Invocation] = []
+        self._inv_lock = threading.Lock()
+        self._pg: LocalPostgres | None = None
+        self._moto: MotoServer | None = None
+        self._pools: dict[str, FunctionPool] = {}
+        self._pollers: list[SqsPoller] = []
+        self._http: HttpApiServer | None = None
+        self._logs: list[IO[str]] = []
+        self.info: dict[str, Any] = {}
+        self.stack: DeployedStack | None = None
+        self.startup_seconds: dict[str, float] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _log(self, name: str) -> IO[str]:
+        logs = self.config.state_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        fh = open(logs / f"{name}.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed in stop()
+        self._logs.append(fh)
+        return fh
+
+    def start(self) -> None:
+        cfg = self.config
+        cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        try:
+            self._moto = MotoServer(cfg.moto_port, self._log("moto"))
+            self._pg = LocalPostgres(cfg.state_dir / "pgdata", cfg.postgres_port)
+            self._pg.start()
+            apply_migrations(self._pg.url)
+            apply_seed(self._pg.url)
+            self.startup_seconds["postgres"] = time.monotonic() - t0
+            t1 = time.monotonic()
+            self._moto.wait_ready()
+            template = self._translate()
+            self.stack = deploy(
+                template,
+                stack_name=STACK_NAME,
+                endpoint_url=self._moto.url,
+                region=cfg.region,
+                parameters=self._parameters(),
+            )
+            self._put_secrets()
+            self.startup_seconds["moto+template"] = time.monotonic() - t1
+            t2 = time.monotonic()
+            self._start_runner(template)
+            self.startup_seconds["runner"] = time.monotonic() - t2
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds["total"] = time.monotonic() - t0
+        self._write_info(template)
+
+    def stop(self) -> None:
+        if self._http:
+            self._http.stop()
+            self._http = None
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
+        for pool in self._pools.values():
+            pool.stop()
+        self._pools = {}
+        if self._moto:
+            self._moto.stop()
+            self._moto = None
+        if self._pg:
+            try:
+                self._pg.stop()
+            except Exception as exc:
+                print(f"[devstack] stopping PostgreSQL: {exc}", file=sys.stderr)
+            self._pg = None
+        for fh in self._logs:
+            fh.close()
+        self._logs = []
+
+    # -- steps -----------------------------------------------------------------------------
+    def _parameters(self) -> dict[str, str]:
+        return {
+            "Stage": self.config.stage,
+            "DebounceSeconds": str(self.config.debounce_seconds),
+            "OpenAIModel": self.config.openai_model,
+            "OpenAIBaseUrl": self.config.openai_base_url,
+            "GupshupApiUrl": self.config.gupshup_api_url,
+        }
+
+    def _translate(self) -> TranslatedTemplate:
+        built = ROOT / ".aws-sam" / "build" / "template.yaml"
+        source = built if built.exists() else ROOT / "template.yaml"
+        sam_python = ROOT / ".venv-sam" / "bin" / "python"
+        return TranslatedTemplate.from_sam(source, sam_python, self._parameters(), self.config.region)
+
+    @property
+    def secrets_path(self) -> str:
+        return f"/receptionist/{self.config.stage}"
+
+    def _put_secrets(self) -> None:
+        assert self._moto and self._pg
+        ssm = moto_client("ssm", self._moto.url, self.config.region)
+        values = {
+            "webhook-secret": self.config.webhook_secret,
+            "database-url": self._pg.url,
+            "openai-api-key": self.config.openai_api_key,
+            "gemini-api-key": self.config.gemini_api_key,
+        }
+        for name, value in values.items():
+            ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
+
+    def function_env(self, template: TranslatedTemplate, logical_id: str) -> dict[str, str]:
+        """The function's environment as Lambda would set it, pointed at the local stack."""
+        assert self.stack and self._moto
+        props = template.functions[logical_id]
+        env = base_worker_env(self._moto.url, self.config.region)
+        for key, value in props.get("Environment", {}).get("Variables", {}).items():
+            env[key] = str(self.stack.resolve(value))
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": str(self.stack.resolve(props.get("FunctionName", logical_id))),
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)),
+                "LOCAL_FUNCTION_TIMEOUT": str(props.get("Timeout", 3)),
+                # Third-party edges are configurable so tests and the demo can point at fakes.
+                "GUPSHUP_API_URL": self.config.gupshup_api_url,
+                "OPENAI_BASE_URL": self.config.openai_base_url,
+                "OPENAI_MODEL": self.config.openai_model,
+                "GEMINI_BASE_URL": self.config.gemini_base_url,
+            }
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    def _start_runner(self, template: TranslatedTemplate) -> None:
+        assert self.stack and self._moto
+        names = {
+            "WebhookFunction": "webhook",
+            "ProcessorFunction": "processor",
+            "NotifierFunction": "notifier",
+        }
+        for logical_id, props in template.functions.items():
+            code_dir = ROOT / "functions" / names.get(logical_id, logical_id)
+            size = 1 if logical_id == "WebhookFunction" else self.config.concurrency
+            if logical_id == "WebhookFunction":
+                size = max(2, self.config.concurrency)
+            self._pools[logical_id] = FunctionPool(
+                logical_id,
+                code_dir,
+                props["Handler"],
+                self.function_env(template, logical_id),
+                size,
+                self._log(names.get(logical_id, logical_id)),
+            )
+        for pool in self._pools.values():
+            pool.wait_ready()
+        for mapping in template.mappings:
+            queue_id = mapping.queue_logical_id
+            poller = SqsPoller(
+                mapping,
+                queue_url=self.stack.physical[queue_id],
+                queue_arn=self.stack.arns[queue_id],
+                pool=self._pools[mapping.function],
+                concurrency=min(mapping.maximum_concurrency, self.config.concurrency),
+                endpoint_url=self._moto.url,
+                region=self.config.region,
+                record=self._record,
+                retry_after_seconds=self.config.retry_after_seconds,
+            )
+            self._pollers.append(poller)
+            poller.start()
+        self._http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self._pools, self._record)
+        self._http.start()
+
+    def _record(self, inv: Invocation) -> None:
+        with self._inv_lock:
+            self.invocations.append(inv)
+        path = self.config.state_dir / "invocations.jsonl"
+        with self._inv_lock, open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(inv)) + "\n")
+
+    def _write_info(self, template: TranslatedTemplate) -> None:
+        assert self.stack and self._moto and self._pg and self._http
+        by_type: dict[str, dict[str, str]] = {"queues": {}, "tables": {}, "buckets": {}, "topics": {}}
+        kinds = {
+            "AWS::SQS::Queue": "queues",
+            "AWS::DynamoDB::Table": "tables",
+            "AWS::S3::Bucket": "buckets",
+            "AWS::SNS::Topic": "topics",
+        }
+        for lid, kind in self.stack.types.items():
+            if kind in kinds:
+                by_type[kinds[kind]][lid] = self.stack.physical[lid]
+        routes = [r for r in template.routes if r.path == "/webhooks/gupshup"]
+        path = routes[0].path if routes else "/webhooks/gupshup"
+        self.info = {
+            "webhook_url": f"http://127.0.0.1:{self._http.port}{path}",
+            "webhook_secret": self.config.webhook_secret,
+            "aws_endpoint_url": self._moto.url,
+            "region": self.config.region,
+            "database_url": self._pg.url,
+            "stack_name": STACK_NAME,
+            "secrets_path": self.secrets_path,
+            "debounce_seconds": self.config.debounce_seconds,
+            **by_type,
+            "functions": sorted(self._pools),
+            "logs_dir": str(self.config.state_dir / "logs"),
+        }
+        self.info.update(self.demo_identity())
+        (self.config.state_dir / "stack.json").write_text(json.dumps(self.info, indent=2) + "\n")
+
+    def demo_identity(self) -> dict[str, str]:
+        """The seeded demo organization's Gupshup app and number, once the CRM seed has them."""
+        assert self._pg
+        import psycopg
+
+        try:
+            with psycopg.connect(self._pg.url) as conn:
+                row = conn.execute(
+                    "select app_name, business_number from platform_connections"
+                    " where provider = 'gupshup' order by created_at limit 1"
+                ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return {}
+        return {"demo_app": row[0], "demo_number": row[1]} if row else {}
+
+    # -- helpers for tests and the demo ----------------------------------------------------
+    def wait_for(self, predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise TimeoutError("condition not met in time")
+
+    def invocations_of(self, function: str) -> list[Invocation]:
+        with self._inv_lock:
+            return [i for i in self.invocations if i.function == function]
+
+
+def describe(info: dict[str, Any]) -> str:
+    lines = ["Local stack is up.", ""]
+    lines.append(f"  Webhook URL       {info['webhook_url']}?token=<WEBHOOK_SECRET>")
+    lines.append(f"  AWS endpoint      {info['aws_endpoint_url']} (moto, region {info['region']})")
+    lines.append(f"  Database          {info['database_url']}")
+    lines.append(f"  Debounce          {info['debounce_seconds']} s")
+    for group in ("queues", "tables", "buckets"):
+        for lid, name in sorted(info.get(group, {}).items()):
+            lines.append(f"  {lid:<24} {name}")
+    if "demo_app" in info:
+        lines.append(f"  Demo app / number {info['demo_app']} / {info['demo_number']}")
+    lines.append(f"  Logs              {info['logs_dir']}")
+    return "\n".join(lines)

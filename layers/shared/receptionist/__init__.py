@@ -1,0 +1,1 @@
+"""WhatsApp receptionist: the shared package behind the webhook, processor and notifier."""
