@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import WebhookSettings
 from receptionist.secrets import get_secret

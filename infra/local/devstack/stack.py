@@ -48,8 +48,9 @@ class LocalConfig:
     gemini_base_url: str = "http://127.0.0.1:9/gemini-not-configured"
     gemini_api_key: str = "local-gemini-key"
     port: int = 3000
-    moto_port: int = 0
-    postgres_port: int = 0
+    # Fixed defaults so events/env.local.json (sam local invoke) can point at them; tests use 0 (any free port).
+    moto_port: int = 4566
+    postgres_port: int = 54322
     state_dir: Path = field(default_factory=lambda: ROOT / ".local")
     region: str = "us-east-1"
     stage: str = "dev"
@@ -96,7 +97,7 @@ class MotoServer:
             if self._proc.poll() is not None:
                 raise RuntimeError("moto server exited; see .local/logs/moto.log")
             try:
-                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1).close()  # noqa: S310
+                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.1)

@@ -1,0 +1,1 @@
+"""`make bench`: measurements of the system, written to bench/results.md."""

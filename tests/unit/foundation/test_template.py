@@ -1,0 +1,156 @@
+"""The template carries what the design needs: these checks fail when someone drops a piece."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Loads CloudFormation short-form tags (!Ref, !Sub...) as {"Fn::X": value}."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506
+    return data
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_runtime_is_python313_on_arm64_with_tracing(template: dict[str, Any]) -> None:
+    fn = template["Globals"]["Function"]
+    assert fn["Runtime"] == "python3.13"
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Tracing"] == "Active"
+    assert "POWERTOOLS_METRICS_NAMESPACE" in fn["Environment"]["Variables"]
+
+
+def test_three_functions_with_thin_handlers(template: dict[str, Any]) -> None:
+    functions = _resources(template, "AWS::Serverless::Function")
+    assert set(functions) == {"WebhookFunction", "ProcessorFunction", "NotifierFunction"}
+    for props in (f["Properties"] for f in functions.values()):
+        assert (ROOT / props["CodeUri"] / "app.py").exists()
+
+
+def test_webhook_route_and_throttling(template: dict[str, Any]) -> None:
+    event = template["Resources"]["WebhookFunction"]["Properties"]["Events"]["GupshupWebhook"]
+    assert event["Type"] == "HttpApi"
+    assert event["Properties"]["Method"] == "POST"
+    assert event["Properties"]["Path"] == "/webhooks/gupshup"
+    throttle = template["Globals"]["HttpApi"]["DefaultRouteSettings"]
+    assert throttle["ThrottlingBurstLimit"] > 0 and throttle["ThrottlingRateLimit"] > 0
+    assert "WebhookUrl" in template["Outputs"]
+
+
+def test_webhook_carries_no_heavy_layer(template: dict[str, Any]) -> None:
+    webhook = template["Resources"]["WebhookFunction"]["Properties"]
+    assert "Layers" not in webhook  # only the Globals layers: shared + light deps
+    assert {lyr["Ref"] for lyr in template["Globals"]["Function"]["Layers"]} == {"SharedLayer", "DepsLightLayer"}
+
+
+@pytest.mark.parametrize(
+    ("queue", "dlq", "consumer"),
+    [
+        ("InboundQueue", "InboundDeadLetterQueue", "ProcessorFunction"),
+        ("OutboundQueue", "OutboundDeadLetterQueue", "NotifierFunction"),
+    ],
+)
+def test_fifo_queues_with_dlq_and_visibility_six_times_timeout(
+    template: dict[str, Any], queue: str, dlq: str, consumer: str
+) -> None:
+    res = template["Resources"]
+    props = res[queue]["Properties"]
+    assert props["FifoQueue"] is True
+    assert res[dlq]["Properties"]["FifoQueue"] is True
+    assert props["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq, "Arn"]}
+    assert props["RedrivePolicy"]["maxReceiveCount"] >= 2
+    timeout = res[consumer]["Properties"].get("Timeout", template["Globals"]["Function"]["Timeout"])
+    assert props["VisibilityTimeout"] >= 6 * timeout
+    sqs_events = [e for e in res[consumer]["Properties"]["Events"].values() if e["Type"] == "SQS"]
+    assert len(sqs_events) == 1
+    mapping = sqs_events[0]["Properties"]
+    assert mapping["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
+
+
+def test_inbound_delay_is_the_debounce_parameter(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["DebounceSeconds"]["Default"] == 10
+    assert template["Resources"]["InboundQueue"]["Properties"]["DelaySeconds"] == {"Ref": "DebounceSeconds"}
+
+
+def test_tables_schemas_ttl_and_billing(template: dict[str, Any]) -> None:
+    res = template["Resources"]
+    keys = {
+        "ConversationsTable": (["pk", "sk"], "expires_at", True),
+        "CheckpointsTable": (["PK", "SK"], "ttl", True),
+        "IdempotencyTable": (["id"], "expiration", False),
+    }
+    for name, (key_names, ttl, pitr) in keys.items():
+        props = res[name]["Properties"]
+        assert [k["AttributeName"] for k in props["KeySchema"]] == key_names
+        assert all(a["AttributeType"] == "S" for a in props["AttributeDefinitions"])
+        assert props["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        pitr_on = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False)
+        assert pitr_on is pitr
+
+
+def test_bucket_encrypted_private_tls_only_with_expiry(template: dict[str, Any]) -> None:
+    res = template["Resources"]
+    props = res["MediaBucket"]["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert any("ExpirationInDays" in rule for rule in props["LifecycleConfiguration"]["Rules"])
+    statement = res["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_no_secret_values_in_the_template(template: dict[str, Any]) -> None:
+    text = (ROOT / "template.yaml").read_text().lower()
+    for marker in ("sk-", "api_key:", "apikey:", "password"):
+        assert marker not in text
+    for fn in _resources(template, "AWS::Serverless::Function").values():
+        for name in fn["Properties"]["Environment"]["Variables"]:
+            assert not name.endswith(("_KEY", "_SECRET", "DATABASE_URL")), name
+
+
+def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
+    alarms = _resources(template, "AWS::CloudWatch::Alarm").values()
+    watched = {a["Properties"]["Dimensions"][0]["Value"].get("Fn::GetAtt", [None])[0] for a in alarms} | {
+        a["Properties"]["Dimensions"][0]["Value"].get("Ref") for a in alarms
+    }
+    assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue"} <= watched
+    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction"} <= watched
+
+
+def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, Any]) -> None:
+    policies = template["Resources"]["WebhookFunction"]["Properties"]["Policies"]
+    ssm = [p["SSMParameterReadPolicy"] for p in policies if "SSMParameterReadPolicy" in p]
+    assert ssm == [{"ParameterName": {"Fn::Sub": "receptionist/${Stage}/webhook-secret"}}]
+    assert not any("DynamoDBCrudPolicy" in p for p in policies)
