@@ -1,0 +1,114 @@
+"""A local server speaking Gupshup's WhatsApp API (send API + hosted media).
+
+- POST /wa/api/v1/msg            form: channel, source, destination, src.name, message (JSON)
+- POST /wa/api/v1/template/msg   form: channel, source, destination, src.name, template (JSON)
+  header `apikey`. Success: 202 {"status":"submitted","messageId":"<uuid>"}.
+- GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
+
+Failure modes for tests, consumed in order by fail_next(): "500", "429", "rate_limit"
+(Gupshup's throttling answer), "invalid_destination" (a permanent error), "hang" (answers after
+`hang_seconds`, past any sane client timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from dataclasses import dataclass
+
+from devstack.fakes.base import FakeServer, Recorded, Reply
+
+_FAILURES = {
+    "500": Reply.json(500, {"status": "error", "message": "Internal Server Error"}),
+    "429": Reply.json(429, {"status": "error", "message": "Too Many Requests"}),
+    "rate_limit": Reply.json(200, {"status": "error", "message": "Rate limit exceeded for app", "code": 1005}),
+    "invalid_destination": Reply.json(400, {"status": "error", "message": "Invalid Destination"}),
+    "template_not_found": Reply.json(400, {"status": "error", "message": "Template Not Found"}),
+}
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """What reached "WhatsApp": one accepted send request."""
+
+    provider_id: str
+    kind: str  # "session" or "template"
+    source: str
+    destination: str
+    app: str
+    payload: dict[str, object]
+    at: float
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text", ""))
+
+
+class FakeGupshup(FakeServer):
+    name = "gupshup"
+
+    def __init__(self, api_key: str = "local-gupshup-key", hang_seconds: float = 30.0, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.api_key = api_key
+        self.hang_seconds = hang_seconds
+        self.sent: list[SentMessage] = []
+        self._failures: deque[str] = deque()
+        self._media: dict[str, tuple[bytes, str]] = {}
+
+    def fail_next(self, *modes: str) -> None:
+        with self.lock:
+            self._failures.extend(modes)
+
+    def add_media(self, name: str, data: bytes, content_type: str) -> str:
+        self._media[name] = (data, content_type)
+        return f"{self.url}/media/{name}"
+
+    def answer(self, request: Recorded) -> Reply:
+        if request.method == "GET" and request.path.startswith("/media/"):
+            item = self._media.get(request.path.removeprefix("/media/"))
+            if item is None:
+                return Reply.json(404, {"status": "error", "message": "media not found"})
+            return Reply(200, item[0], {"content-type": item[1]})
+        if request.method != "POST" or request.path not in ("/wa/api/v1/msg", "/wa/api/v1/template/msg"):
+            return Reply.json(404, {"status": "error", "message": "Not Found"})
+        if request.headers.get("apikey") != self.api_key:
+            return Reply.json(401, {"status": "error", "message": "Authentication Failed"})
+        with self.lock:
+            mode = self._failures.popleft() if self._failures else None
+        if mode == "hang":
+            return Reply.json(202, {"status": "submitted", "messageId": str(uuid.uuid4())}, delay=self.hang_seconds)
+        if mode:
+            return _FAILURES[mode]
+        form = request.form()
+        template = request.path.endswith("/template/msg")
+        field = "template" if template else "message"
+        missing = [k for k in ("channel", "source", "destination", field) if not form.get(k)]
+        if missing or form.get("channel") != "whatsapp":
+            return Reply.json(
+                400, {"status": "error", "message": f"Missing or invalid: {', '.join(missing) or 'channel'}"}
+            )
+        try:
+            payload = json.loads(form[field])
+        except ValueError:
+            return Reply.json(400, {"status": "error", "message": f"{field} is not valid JSON"})
+        if not template and payload.get("type") == "text" and len(str(payload.get("text", ""))) > 4096:
+            return Reply.json(400, {"status": "error", "message": "Message text too long"})
+        provider_id = str(uuid.uuid4())
+        with self.lock:
+            self.sent.append(
+                SentMessage(
+                    provider_id,
+                    "template" if template else "session",
+                    form["source"],
+                    form["destination"],
+                    form.get("src.name", ""),
+                    payload,
+                    request.at,
+                )
+            )
+        return Reply.json(202, {"status": "submitted", "messageId": provider_id})
+
+    def sent_to(self, destination: str) -> list[SentMessage]:
+        with self.lock:
+            return [m for m in self.sent if m.destination == destination]

@@ -1,0 +1,118 @@
+"""A local server speaking the OpenAI chat-completions protocol, playing a scripted model.
+
+POST .../chat/completions (non-streaming). Answers come from a queue of scripted replies
+(`say`, `call`), or, when the queue is empty, from `responder(request_json)` if one is set.
+`fail_next("500" | "429" | "hang")` injects failures. Every request is recorded, so tests can
+count model calls and read the prompt and tool schemas that were sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from devstack.fakes.base import FakeServer, Recorded, Reply
+
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
+_ids = itertools.count(1)
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": text}
+
+
+def tool_call_message(*calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": f"call_{next(_ids)}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            for name, args in calls
+        ],
+    }
+
+
+class FakeOpenAI(FakeServer):
+    name = "openai"
+
+    def __init__(self, responder: Responder | None = None, hang_seconds: float = 30.0, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.responder = responder
+        self.hang_seconds = hang_seconds
+        self._script: deque[dict[str, Any]] = deque()
+        self._failures: deque[str] = deque()
+
+    # -- scripting -------------------------------------------------------------------------
+    def say(self, text: str) -> FakeOpenAI:
+        with self.lock:
+            self._script.append(text_message(text))
+        return self
+
+    def call(self, name: str, **arguments: Any) -> FakeOpenAI:
+        with self.lock:
+            self._script.append(tool_call_message((name, arguments)))
+        return self
+
+    def call_many(self, *calls: tuple[str, dict[str, Any]]) -> FakeOpenAI:
+        with self.lock:
+            self._script.append(tool_call_message(*calls))
+        return self
+
+    def fail_next(self, *modes: str) -> None:
+        with self.lock:
+            self._failures.extend(modes)
+
+    @property
+    def pending(self) -> int:
+        with self.lock:
+            return len(self._script)
+
+    def completions(self) -> list[Recorded]:
+        return self.received("/chat/completions")
+
+    # -- protocol --------------------------------------------------------------------------
+    def answer(self, request: Recorded) -> Reply:
+        if request.method != "POST" or not request.path.endswith("/chat/completions"):
+            return Reply.json(404, {"error": {"message": "Not found", "type": "invalid_request_error"}})
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return Reply.json(401, {"error": {"message": "Missing API key", "type": "invalid_request_error"}})
+        with self.lock:
+            mode = self._failures.popleft() if self._failures else None
+        if mode == "hang":
+            return Reply.json(200, {}, delay=self.hang_seconds)
+        if mode == "429":
+            return Reply.json(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}})
+        if mode:
+            return Reply.json(500, {"error": {"message": "The server had an error", "type": "server_error"}})
+        body = request.json()
+        with self.lock:
+            message = self._script.popleft() if self._script else None
+        if message is None:
+            if self.responder is None:
+                return Reply.json(
+                    500, {"error": {"message": "fake model has no scripted reply left", "type": "server_error"}}
+                )
+            message = self.responder(body)
+        prompt_chars = len(json.dumps(body.get("messages", []))) + len(json.dumps(body.get("tools", [])))
+        completion_chars = len(json.dumps(message))
+        finish = "tool_calls" if message.get("tool_calls") else "stop"
+        return Reply.json(
+            200,
+            {
+                "id": f"chatcmpl-{next(_ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+                # Rough token counts (4 characters a token) so usage metrics have numbers.
+                "usage": {
+                    "prompt_tokens": prompt_chars // 4,
+                    "completion_tokens": completion_chars // 4,
+                    "total_tokens": (prompt_chars + completion_chars) // 4,
+                },
+            },
+        )
