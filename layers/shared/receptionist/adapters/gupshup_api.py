@@ -1,0 +1,111 @@
+"""Gupshup WhatsApp send API over HTTP (stdlib only, so the notifier stays light).
+
+Session messages: POST {base}/wa/api/v1/msg; templates: POST {base}/wa/api/v1/template/msg.
+Both form-encoded (channel=whatsapp, source, destination, src.name, message|template as JSON)
+with the app's key in the `apikey` header. Success is {"status":"submitted","messageId":...}.
+
+Every call has a timeout. Failures are classified so the caller can decide: transient ones
+(timeouts, connection errors, 429, 5xx, Gupshup's rate-limit answers) may be retried;
+permanent ones (invalid number, opted out, template not found, bad request) must not be.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_TIMEOUT_SECONDS = 8.0
+
+# Gupshup answers some throttling with HTTP 200/4xx and a message rather than a 429.
+_RATE_LIMIT_MARKERS = ("rate limit", "too many requests", "throttl")
+
+
+class GupshupError(Exception):
+    """A send that did not go out. `transient` says whether trying again may help."""
+
+    def __init__(self, message: str, *, transient: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.status = status
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """One organization's Gupshup app: who the message is from."""
+
+    app_name: str
+    source_number: str
+    api_key: str
+
+    def __repr__(self) -> str:  # the key must never reach a log line
+        return f"AppCredentials(app_name={self.app_name!r}, source_number=***, api_key=***)"
+
+
+class GupshupApi:
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.calls = 0  # HTTP requests made (benchmarks report calls per job)
+
+    def send_text(self, app: AppCredentials, destination: str, text: str) -> str:
+        message = {"type": "text", "text": text}
+        return self._post("/wa/api/v1/msg", app, destination, "message", message)
+
+    def send_template(self, app: AppCredentials, destination: str, template_id: str, params: list[str]) -> str:
+        template = {"id": template_id, "params": params}
+        return self._post("/wa/api/v1/template/msg", app, destination, "template", template)
+
+    def _post(self, path: str, app: AppCredentials, destination: str, field: str, value: dict[str, Any]) -> str:
+        form = {
+            "channel": "whatsapp",
+            "source": app.source_number,
+            "destination": destination,
+            "src.name": app.app_name,
+            field: json.dumps(value, ensure_ascii=False),
+        }
+        request = urllib.request.Request(  # noqa: S310 - base URL is deployment configuration
+            self.base_url + path,
+            data=urllib.parse.urlencode(form).encode(),
+            headers={
+                "apikey": app.api_key,
+                "content-type": "application/x-www-form-urlencoded",
+                "accept": "application/json",
+            },
+            method="POST",
+        )
+        self.calls += 1
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        except TimeoutError as err:  # socket.timeout is TimeoutError
+            raise GupshupError("Gupshup did not answer in time", transient=True) from err
+        except urllib.error.URLError as err:
+            raise GupshupError(f"Gupshup unreachable: {err.reason}", transient=True) from err
+        return _parse(status, raw)
+
+
+def _parse(status: int, raw: bytes) -> str:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    message = str(body.get("message") or body.get("error") or "")
+    lowered = message.lower()
+    if 200 <= status < 300 and body.get("status") == "submitted" and body.get("messageId"):
+        return str(body["messageId"])
+    if status == 429 or any(m in lowered for m in _RATE_LIMIT_MARKERS):
+        raise GupshupError(f"Gupshup rate limit ({status}): {message}", transient=True, status=status)
+    if status >= 500:
+        raise GupshupError(f"Gupshup server error ({status})", transient=True, status=status)
+    if 200 <= status < 300:
+        # A 2xx without a message id is not a send we can record: treat as transient once more.
+        raise GupshupError(f"Gupshup unexpected answer ({status}): {message}", transient=True, status=status)
+    raise GupshupError(f"Gupshup refused the message ({status}): {message}", transient=False, status=status)
