@@ -1,0 +1,1 @@
+"""The LangGraph receptionist: state, prompts, tools, graph, memory (react-agent template layout)."""

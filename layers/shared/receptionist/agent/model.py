@@ -1,0 +1,34 @@
+"""The chat model: any OpenAI-compatible endpoint (OpenAI, OpenRouter, Ollama, vLLM...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    base_url: str
+    api_key: str
+    model: str = DEFAULT_MODEL
+    timeout_seconds: float = 25.0
+    max_retries: int = 2  # bounded: the SQS retry is the outer loop
+    temperature: float = 0.2
+
+    def __repr__(self) -> str:
+        return f"ModelSettings(base_url={self.base_url!r}, model={self.model!r}, api_key=***)"
+
+
+def chat_model(settings: ModelSettings) -> ChatOpenAI:
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=SecretStr(settings.api_key),
+        timeout=settings.timeout_seconds,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+    )
