@@ -1,31 +1,42 @@
-"""WebhookFunction: Gupshup -> API Gateway HTTP API -> here. Thin: parse, delegate, map errors."""
+"""WebhookFunction: Gupshup -> API Gateway HTTP API -> here. Thin: parse, delegate, map the result.
+
+The logic lives in receptionist.webhook.service (see docs/webhook.md). Bad input is answered by
+the service with a 4xx; AWS failures raise, so Gupshup gets a 5xx and retries.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import WebhookSettings
 from receptionist.secrets import get_secret
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
+from receptionist.webhook.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 settings = WebhookSettings.from_env()  # validated at cold start
+sqs = boto3.client("sqs")
 service = WebhookService(
     secret=lambda: get_secret(settings.webhook_secret_param),
-    inbound=FifoQueue(settings.inbound_queue_url),
+    buffer=ConversationBuffer(settings.conversations_table),
+    inbound=FifoQueue(settings.inbound_queue_url, sqs),
+    outbound=FifoQueue(settings.outbound_queue_url, sqs),
+    telemetry=PowertoolsTelemetry(logger, metrics, tracer),
 )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)  # keep response bodies out of traces
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return service.handle(HttpRequest.from_api_gateway(event)).to_api_gateway()

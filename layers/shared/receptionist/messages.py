@@ -1,28 +1,123 @@
-"""What travels on the queues between the functions (small JSON documents)."""
+"""What travels on the queues between the functions (small JSON documents).
+
+Inbound FIFO (webhook -> processor), group = conversation:
+  InboundTicket kind "message"     one per buffered customer message (the message itself stays
+                                   in the conversations table; the ticket says where)
+  InboundTicket kind "user_event"  opt-in / opt-out, in order with that conversation's messages
+
+Outbound FIFO (processor/webhook -> notifier), group = conversation:
+  OutboundJob kind reply | escalation | human_reply | fallback   something to say on WhatsApp
+  OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...)
+
+Both queues carry one model each, told apart by `kind`, so a consumer that only knows the older
+kinds still parses every document it receives.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import re
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+# SQS FIFO MessageGroupId / MessageDeduplicationId: 1-128 chars of ASCII alphanumerics and
+# punctuation (0x21-0x7E).
+_FIFO_ID = re.compile(r"[!-~]{1,128}")
 
 
-class InboundTicket(BaseModel):
-    """Webhook -> processor: enough to find the buffered message, nothing more."""
+def fifo_id(value: str) -> str:
+    """`value` itself when SQS accepts it as a FIFO group or deduplication id, else its sha256 hex.
+
+    Deterministic, so the same conversation always maps to the same group and a redelivered
+    message to the same deduplication id.
+    """
+    if _FIFO_ID.fullmatch(value):
+        return value
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def conversation_key(app: str, customer: str) -> str:
+    """The conversation key "<gupshup app>#<customer number>": also its FIFO group and table partition."""
+    return f"{app}#{customer}"
+
+
+UserEventType = Literal["opted-in", "opted-out"]
+
+
+class UserEvent(BaseModel):
+    """An opt-in or opt-out Gupshup reported for a customer."""
 
     model_config = ConfigDict(extra="ignore")
 
-    kind: Literal["message"] = "message"
+    type: UserEventType
+    occurred_at: int  # epoch ms (Gupshup's callback timestamp)
+
+
+class InboundTicket(BaseModel):
+    """Webhook -> processor: enough to find the buffered message (or apply the event), nothing more."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["message", "user_event"] = "message"
     conversation: str  # "<gupshup app>#<customer number>"; also the FIFO group
-    message_id: str  # the Gupshup message id
+    # kind "message": the Gupshup message id. kind "user_event": the event's id ("<type>:<epoch ms>").
+    message_id: str
+    # kind "message": sort key of the buffered item in the conversations table (partition
+    # "CONV#<conversation>"). Absent in tickets written before the buffer existed.
+    buffer_sk: str | None = None
+    # kind "user_event": what happened.
+    event: UserEvent | None = None
+
+    @model_validator(mode="after")
+    def _event_for_user_events(self) -> Self:
+        if self.kind == "user_event" and self.event is None:
+            raise ValueError("a user_event ticket needs its event")
+        return self
+
+
+DeliveryState = Literal["enqueued", "failed", "sent", "delivered", "read", "deleted"]
+
+
+class DeliveryStatus(BaseModel):
+    """A delivery state of a message we sent, as Gupshup reported it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # Gupshup's payload.id: the Gupshup message id for enqueued/failed, the WhatsApp message id
+    # for sent/delivered/read/deleted. gupshup_message_id (gsId) links the two when present.
+    provider_message_id: str
+    gupshup_message_id: str | None = None
+    whatsapp_message_id: str | None = None  # given with "enqueued"
+    state: DeliveryState
+    destination: str  # the customer's number
+    occurred_at: int  # epoch ms: the event's own time when given, else the callback's
+    error_code: str | None = None  # "failed" only
+    error_reason: str | None = None
 
 
 class OutboundJob(BaseModel):
-    """Processor -> notifier: one thing to say on WhatsApp."""
+    """Processor/webhook -> notifier: one thing to say on WhatsApp, or a delivery state to record."""
 
     model_config = ConfigDict(extra="ignore")
 
     job_id: str
-    kind: Literal["reply", "escalation", "human_reply", "fallback"]
+    kind: Literal["reply", "escalation", "human_reply", "fallback", "status"]
     conversation: str
     text: str | None = None
+    status: DeliveryStatus | None = None  # kind "status" only
+
+    @model_validator(mode="after")
+    def _status_for_status_jobs(self) -> Self:
+        if self.kind == "status" and self.status is None:
+            raise ValueError("a status job needs its status")
+        return self
+
+    @classmethod
+    def for_status(cls, conversation: str, status: DeliveryStatus) -> OutboundJob:
+        return cls(
+            job_id=f"status#{status.provider_message_id}#{status.state}",
+            kind="status",
+            conversation=conversation,
+            status=status,
+        )

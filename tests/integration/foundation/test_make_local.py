@@ -19,7 +19,7 @@ def _children_named(state_dir: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         cmd = " ".join(proc.info["cmdline"] or [])
-        if str(state_dir) in cmd or ("moto.server" in cmd and str(state_dir) in cmd):
+        if str(state_dir) in cmd or ("moto_server" in cmd and str(state_dir) in cmd):
             found.append(proc)
     return found
 
@@ -59,5 +59,9 @@ def test_local_stack_process_starts_and_stops_cleanly(tmp_path: Path) -> None:
     time.sleep(0.5)
     leftovers = [p for p in _children_named(tmp_path) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert leftovers == []
-    moto_left = [p for p in psutil.process_iter(["cmdline"]) if f"-p {moto_port}" in " ".join(p.info["cmdline"] or [])]
+    moto_left = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if f"devstack.moto_server {moto_port}" in " ".join(p.info["cmdline"] or [])
+    ]
     assert moto_left == []

@@ -1,40 +1,191 @@
-"""Webhook domain logic: authenticate, parse, hand the message on as a ticket.
+"""Webhook domain logic: authenticate, parse, dedupe + buffer, hand on a ticket.
 
-Foundation version: authenticates and forwards text/media messages as tickets. The Gupshup
-models, dedupe/buffer and status events come with the webhook issue.
+Per request, at most two AWS calls:
+- customer message: one DynamoDB transaction (dedupe marker + buffered message + conversation
+  meta), then one SQS SendMessage of a small ticket to the inbound FIFO queue;
+- delivery status: one SendMessage of a "status" job to the outbound FIFO queue;
+- opt-in / opt-out: one SendMessage of a "user_event" ticket to the inbound FIFO queue.
+
+Bad input gets a 4xx with a short JSON error and is never an exception. AWS failures do raise
+(the function errors, Gupshup gets a 5xx and retries); if the ticket cannot be sent after the
+message was buffered, the buffer entry is released first so the retry is not taken for a
+duplicate.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
+import time
 from collections.abc import Callable
 
-from receptionist.adapters.queues import FifoQueue
-from receptionist.messages import InboundTicket
-from receptionist.webhook.http import HttpRequest, HttpResponse
+from receptionist.gupshup.inbound import (
+    CallbackError,
+    IgnoredCallback,
+    MessageCallback,
+    StatusCallback,
+    UserEventCallback,
+    parse_callback,
+)
+from receptionist.messages import (
+    DeliveryStatus,
+    InboundTicket,
+    OutboundJob,
+    UserEvent,
+    conversation_key,
+    fifo_id,
+)
+from receptionist.webhook.auth import is_authorized
+from receptionist.webhook.http import HttpRequest, HttpResponse, is_json_media_type
+from receptionist.webhook.ports import FifoSender, MessageBuffer, Outcome, Telemetry
+
+_REJECTIONS: dict[str, tuple[int, str]] = {
+    "method_not_allowed": (405, "only POST is accepted"),
+    "unauthorized": (401, "missing or wrong token"),
+    "too_large": (413, "body is over 256 KB"),
+    "invalid_base64": (400, "body is not valid base64"),
+    "unsupported_media_type": (415, "content-type must be application/json"),
+    "malformed_json": (400, "body is not valid JSON"),
+    "invalid_payload": (422, "body is not a Gupshup v2 callback"),
+}
+
+
+def _epoch_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class _NoTelemetry:
+    def correlate(self, message_id: str | None) -> None:
+        return None
+
+    def record(self, outcome: Outcome) -> None:
+        return None
 
 
 class WebhookService:
-    def __init__(self, secret: Callable[[], str], inbound: FifoQueue) -> None:
+    def __init__(
+        self,
+        *,
+        secret: Callable[[], str],
+        buffer: MessageBuffer,
+        inbound: FifoSender,
+        outbound: FifoSender,
+        telemetry: Telemetry | None = None,
+        clock: Callable[[], int] = _epoch_ms,
+    ) -> None:
         self._secret = secret
+        self._buffer = buffer
         self._inbound = inbound
-
-    def authenticated(self, request: HttpRequest) -> bool:
-        given = request.headers.get("x-webhook-token") or request.query.get("token") or ""
-        return hmac.compare_digest(given.encode(), self._secret().encode())
+        self._outbound = outbound
+        self._telemetry = telemetry or _NoTelemetry()
+        self._clock = clock
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if not self.authenticated(request):
-            return HttpResponse(401, {"error": "unauthorized"})
+        self._telemetry.correlate(None)
         try:
-            envelope = json.loads(request.body)
-        except ValueError:
-            return HttpResponse(400, {"error": "body is not valid JSON"})
-        if not isinstance(envelope, dict) or envelope.get("type") != "message":
-            return HttpResponse(200, {"status": "ignored"})
-        payload = envelope.get("payload") or {}
-        sender = (payload.get("sender") or {}).get("phone") or payload.get("source")
-        ticket = InboundTicket(conversation=f"{envelope.get('app')}#{sender}", message_id=str(payload.get("id")))
-        self._inbound.send(ticket, group=ticket.conversation, dedup_id=ticket.message_id)
-        return HttpResponse(200, {"status": "accepted"})
+            outcome = self._handle(request)
+        except Exception as exc:  # an AWS failure: recorded, then left to fail the invocation
+            self._telemetry.record(Outcome("failed", 500, reason=type(exc).__name__))
+            raise
+        self._telemetry.record(outcome)
+        if outcome.result == "rejected":
+            reason = outcome.reason or "invalid_payload"
+            status, message = _REJECTIONS[reason]
+            payload = {"error": reason, "message": message}
+            if outcome.detail and reason in ("malformed_json", "invalid_payload"):
+                payload["detail"] = outcome.detail[:300]
+            return HttpResponse(status, payload)
+        return HttpResponse(outcome.status_code, {"status": outcome.result})
+
+    # -- steps -----------------------------------------------------------------------------
+    def _handle(self, request: HttpRequest) -> Outcome:
+        if request.method and request.method != "POST":
+            return _rejected("method_not_allowed")
+        if not is_authorized(request, self._secret()):
+            return _rejected("unauthorized")
+        if request.body_error is not None:
+            return _rejected(request.body_error)
+        if not is_json_media_type(request.header("content-type")):
+            return _rejected("unsupported_media_type")
+        try:
+            callback = parse_callback(request.body)
+        except CallbackError as exc:
+            return _rejected(exc.reason, exc.detail)
+        if isinstance(callback, MessageCallback):
+            return self._message(callback)
+        if isinstance(callback, StatusCallback):
+            return self._status(callback)
+        if isinstance(callback, UserEventCallback):
+            return self._user_event(callback)
+        return self._ignored(callback)
+
+    def _message(self, callback: MessageCallback) -> Outcome:
+        message = callback.message
+        self._telemetry.correlate(message.id)
+        conversation = conversation_key(callback.envelope.app, message.source)
+        buffer_sk = self._buffer.buffer(
+            conversation=conversation,
+            message_id=message.id,
+            message_type=message.type,
+            message_json=message.model_dump_json(exclude_none=True),
+            received_at_ms=self._clock(),
+            sent_at_ms=callback.envelope.timestamp,
+        )
+        if buffer_sk is None:
+            return Outcome("duplicate", 200, kind=message.type, message_id=message.id)
+        ticket = InboundTicket(conversation=conversation, message_id=message.id, buffer_sk=buffer_sk)
+        try:
+            self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
+        except Exception as send_error:
+            try:
+                self._buffer.release(
+                    conversation=conversation,
+                    message_id=message.id,
+                    buffer_sk=buffer_sk,
+                    released_at_ms=self._clock(),
+                )
+            except Exception as release_error:
+                send_error.add_note(f"releasing the buffered message failed too: {type(release_error).__name__}")
+            raise
+        return Outcome("accepted", 200, kind=message.type, message_id=message.id)
+
+    def _status(self, callback: StatusCallback) -> Outcome:
+        event = callback.event
+        self._telemetry.correlate(event.id)
+        details = event.payload
+        occurred_at = callback.envelope.timestamp
+        if details is not None and details.ts is not None and details.ts > 0:
+            occurred_at = details.ts * 1000 if details.ts < 10**11 else details.ts  # seconds, or already ms
+        status = DeliveryStatus(
+            provider_message_id=event.id,
+            gupshup_message_id=event.gs_id,
+            whatsapp_message_id=details.whatsapp_message_id if details else None,
+            state=callback.status,
+            destination=event.destination,
+            occurred_at=occurred_at,
+            error_code=details.code if details else None,
+            error_reason=details.reason if details else None,
+        )
+        conversation = conversation_key(callback.envelope.app, event.destination)
+        job = OutboundJob.for_status(conversation, status)
+        self._outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(f"{event.id}#{status.state}"))
+        return Outcome("forwarded", 200, kind=status.state, message_id=event.id)
+
+    def _user_event(self, callback: UserEventCallback) -> Outcome:
+        occurred_at = callback.envelope.timestamp
+        event_id = f"{callback.event}:{occurred_at}"
+        self._telemetry.correlate(event_id)
+        conversation = conversation_key(callback.envelope.app, callback.phone)
+        ticket = InboundTicket(
+            kind="user_event",
+            conversation=conversation,
+            message_id=event_id,
+            event=UserEvent(type=callback.event, occurred_at=occurred_at),
+        )
+        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"user-event#{event_id}"))
+        return Outcome("forwarded", 200, kind=callback.event, message_id=event_id)
+
+    def _ignored(self, callback: IgnoredCallback) -> Outcome:
+        return Outcome("ignored", 200, kind=callback.kind, reason=callback.reason, detail=callback.detail)
+
+
+def _rejected(reason: str, detail: str | None = None) -> Outcome:
+    return Outcome("rejected", _REJECTIONS[reason][0], reason=reason, detail=detail)

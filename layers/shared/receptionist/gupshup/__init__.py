@@ -1,0 +1,1 @@
+"""Gupshup (WhatsApp BSP) formats: what its callbacks carry."""

@@ -1,0 +1,68 @@
+"""What the webhook service needs from the outside world, as small protocols.
+
+The service is plain Python: the Lambda handler gives it DynamoDB/SQS adapters and Powertools
+telemetry, unit tests give it in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+
+class MessageBuffer(Protocol):
+    """The conversations table, as the webhook uses it."""
+
+    def buffer(
+        self,
+        *,
+        conversation: str,
+        message_id: str,
+        message_type: str,
+        message_json: str,
+        received_at_ms: int,
+        sent_at_ms: int,
+    ) -> str | None:
+        """Dedupe and buffer in one write: the buffered item's sort key, or None for a duplicate."""
+        ...
+
+    def release(self, *, conversation: str, message_id: str, buffer_sk: str, released_at_ms: int) -> None:
+        """Undo a buffer() whose ticket could not be sent, so Gupshup's retry is not a duplicate."""
+        ...
+
+
+class FifoSender(Protocol):
+    """One SQS FIFO queue (receptionist.adapters.queues.FifoQueue)."""
+
+    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...
+
+
+Result = Literal["accepted", "forwarded", "duplicate", "ignored", "rejected", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one request; telemetry turns it into a log line and a metric.
+
+    Never holds message content or phone numbers: `kind` and `reason` are bounded labels,
+    `detail` is a field location / type name, `message_id` is Gupshup's opaque id.
+    """
+
+    result: Result
+    status_code: int
+    kind: str | None = None  # text, image, delivered, opted-out, billing-event...
+    reason: str | None = None  # why rejected / ignored; for "failed", the exception's type
+    message_id: str | None = None
+    detail: str | None = None
+
+
+class Telemetry(Protocol):
+    def correlate(self, message_id: str | None) -> None:
+        """Tag what follows (logs, traces) with this Gupshup message id."""
+        ...
+
+    def record(self, outcome: Outcome) -> None:
+        """Log and count. For a "failed" outcome it is called while the exception is handled."""
+        ...

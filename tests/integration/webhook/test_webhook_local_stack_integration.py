@@ -1,0 +1,139 @@
+"""The webhook on the local stack: the template's HTTP API, worker processes, real queues, and the
+processor and notifier downstream (they must keep reading what the webhook now sends)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from webhook_testkit import CONTENT, message, status_event, user_event
+
+from devstack.aws import moto_client
+from devstack.stack import LocalStack
+from receptionist.messages import InboundTicket, OutboundJob
+
+EVENTS = Path(__file__).resolve().parents[3] / "events"
+
+
+def _post(stack: LocalStack, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, dict[str, Any]]:
+    url = stack.info["webhook_url"] + (f"?{query}" if query else "")
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def _json(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+def _auth(stack: LocalStack) -> dict[str, str]:
+    return {"content-type": "application/json", "x-webhook-token": stack.config.webhook_secret}
+
+
+def _reached(stack: LocalStack, function: str, needle: str) -> Any:
+    return [i for i in stack.invocations_of(function) if any(needle in b for b in i.bodies)]
+
+
+@pytest.mark.parametrize("path", sorted(EVENTS.glob("webhook_*.json")), ids=lambda p: p.name)
+def test_every_sample_event_returns_200(local_stack: LocalStack, path: Path) -> None:
+    event = json.loads(path.read_text())
+    assert event["queryStringParameters"]["token"] == "local-webhook-secret"
+    result = local_stack._pools["WebhookFunction"].invoke(event)
+    assert result["statusCode"] == 200, result
+    assert json.loads(result["body"])["status"] in ("accepted", "forwarded", "duplicate")
+
+
+@pytest.mark.parametrize("where", ["header", "bearer", "query"])
+def test_the_token_works_in_each_place_over_http(local_stack: LocalStack, where: str) -> None:
+    secret = local_stack.config.webhook_secret
+    headers = {"content-type": "application/json; charset=utf-8"}
+    query = ""
+    if where == "header":
+        headers["x-webhook-token"] = secret
+    elif where == "bearer":
+        headers["authorization"] = f"Bearer {secret}"
+    else:
+        query = f"token={secret}"
+    body = message("text", CONTENT["text"], id=f"wamid.http-{where}-{time.time_ns()}")
+    assert _post(local_stack, _json(body), headers, query) == (200, {"status": "accepted"})
+
+
+@pytest.mark.parametrize(
+    ("body", "token", "content_type", "status", "error"),
+    [
+        (_json(message("text", CONTENT["text"])), False, "application/json", 401, "unauthorized"),
+        (b"{not json", True, "application/json", 400, "malformed_json"),
+        (_json({"hello": "world"}), True, "application/json", 422, "invalid_payload"),
+        (_json(message("text", CONTENT["text"])), True, "text/plain", 415, "unsupported_media_type"),
+        (b"{" + b" " * (300 * 1024) + b"}", True, "application/json", 413, "too_large"),
+    ],
+)
+def test_bad_requests_get_4xx_over_http(
+    local_stack: LocalStack, body: bytes, token: bool, content_type: str, status: int, error: str
+) -> None:
+    headers = {**_auth(local_stack), "content-type": content_type}
+    if not token:
+        del headers["x-webhook-token"]
+    got_status, payload = _post(local_stack, body, headers)
+    assert (got_status, payload["error"]) == (status, error)
+
+
+def test_a_message_is_buffered_and_flows_to_the_processor_and_notifier(local_stack: LocalStack) -> None:
+    message_id = f"wamid.flow-{time.time_ns()}"
+    status, _ = _post(local_stack, _json(message("image", CONTENT["image"], id=message_id)), _auth(local_stack))
+    assert status == 200
+
+    processed = local_stack.wait_for(lambda: _reached(local_stack, "ProcessorFunction", message_id), timeout=20)
+    assert processed[0].ok and not processed[0].failed_ids
+    (body,) = [b for b in processed[0].bodies if message_id in b]
+    ticket = InboundTicket.model_validate_json(body)
+    notified = local_stack.wait_for(lambda: _reached(local_stack, "NotifierFunction", message_id), timeout=20)
+    assert notified[0].ok and not notified[0].failed_ids
+
+    info = local_stack.info
+    ddb = moto_client("dynamodb", info["aws_endpoint_url"], info["region"])
+    item = ddb.get_item(
+        TableName=info["tables"]["ConversationsTable"],
+        Key={"pk": {"S": f"CONV#{ticket.conversation}"}, "sk": {"S": ticket.buffer_sk}},
+    )["Item"]
+    assert item["status"]["S"] == "pending" and item["message_type"]["S"] == "image"
+
+
+def test_a_redelivery_reaches_nobody(local_stack: LocalStack) -> None:
+    message_id = f"wamid.redelivery-{time.time_ns()}"
+    body = _json(message("text", CONTENT["text"], id=message_id))
+    assert _post(local_stack, body, _auth(local_stack))[0] == 200
+    local_stack.wait_for(lambda: _reached(local_stack, "ProcessorFunction", message_id), timeout=20)
+    assert _post(local_stack, body, _auth(local_stack)) == (200, {"status": "duplicate"})
+    time.sleep(1.5)
+    assert len(_reached(local_stack, "ProcessorFunction", message_id)) == 1
+
+
+def test_a_status_reaches_the_notifier_as_a_status_job(local_stack: LocalStack) -> None:
+    body = status_event("read")
+    body["payload"]["id"] = f"wamid.status-{time.time_ns()}"
+    assert _post(local_stack, _json(body), _auth(local_stack)) == (200, {"status": "forwarded"})
+    notified = local_stack.wait_for(
+        lambda: _reached(local_stack, "NotifierFunction", body["payload"]["id"]), timeout=20
+    )
+    assert notified[0].ok and not notified[0].failed_ids
+    (raw,) = [b for b in notified[0].bodies if body["payload"]["id"] in b]
+    job = OutboundJob.model_validate_json(raw)
+    assert job.kind == "status" and job.status is not None and job.status.state == "read"
+
+
+def test_an_opt_out_reaches_the_processor_as_a_user_event(local_stack: LocalStack) -> None:
+    phone = f"3469{time.time_ns() % 10**7:07d}"
+    assert _post(local_stack, _json(user_event("opted-out", phone=phone)), _auth(local_stack))[0] == 200
+    processed = local_stack.wait_for(lambda: _reached(local_stack, "ProcessorFunction", phone), timeout=20)
+    assert processed[0].ok and not processed[0].failed_ids
+    (raw,) = [b for b in processed[0].bodies if phone in b]
+    assert InboundTicket.model_validate_json(raw).kind == "user_event"

@@ -1,0 +1,178 @@
+"""The DynamoDB buffer adapter's request and its handling of every transaction outcome.
+
+moto cannot produce TransactionConflict (it has no concurrency control), so these cases are
+played with botocore's Stubber; the integration tests run the same adapter against moto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from receptionist.adapters.conversations import ConversationBuffer
+
+ARGS: dict[str, Any] = {
+    "conversation": "ClinicaSonrisa#34600111222",
+    "message_id": "wamid.ABC",
+    "message_type": "text",
+    "message_json": '{"id":"wamid.ABC"}',
+    "received_at_ms": 1_795_420_805_123,
+    "sent_at_ms": 1_795_420_800_000,
+}
+SK = "MSG#001795420805123#wamid.ABC"
+PK = "CONV#ClinicaSonrisa#34600111222"
+EXPIRES = 1_795_420_805 + 7 * 86_400
+
+
+@pytest.fixture
+def stubbed() -> Iterator[tuple[ConversationBuffer, Stubber]]:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield ConversationBuffer("conversations", client), stubber
+        stubber.assert_no_pending_responses()
+
+
+def _add_cancel(stubber: Stubber, *codes: str) -> None:
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        service_message="Transaction cancelled",
+        http_status_code=400,
+        modeled_fields={"CancellationReasons": [{"Code": c} for c in codes]},
+    )
+
+
+def test_one_transaction_with_marker_message_and_meta(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+    buffer, stubber = stubbed
+    expected = {
+        "ClientRequestToken": ANY,
+        "TransactItems": [
+            {
+                "Put": {
+                    "TableName": "conversations",
+                    "Item": {
+                        "pk": {"S": PK},
+                        "sk": {"S": "DEDUP#wamid.ABC"},
+                        "message_id": {"S": "wamid.ABC"},
+                        "buffer_sk": {"S": SK},
+                        "state": {"S": "held"},
+                        "created_at": {"N": "1795420805123"},
+                        "expires_at": {"N": str(EXPIRES)},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk) OR #state = :released",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {":released": {"S": "released"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": "conversations",
+                    "Item": {
+                        "pk": {"S": PK},
+                        "sk": {"S": SK},
+                        "message_id": {"S": "wamid.ABC"},
+                        "message_type": {"S": "text"},
+                        "message": {"S": '{"id":"wamid.ABC"}'},
+                        "status": {"S": "pending"},
+                        "received_at": {"N": "1795420805123"},
+                        "sent_at": {"N": "1795420800000"},
+                        "expires_at": {"N": str(EXPIRES)},
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": "conversations",
+                    "Key": {"pk": {"S": PK}, "sk": {"S": "META"}},
+                    "UpdateExpression": (
+                        "SET last_message_id = :id, last_message_sk = :sk, updated_at = :now, expires_at = :exp"
+                    ),
+                    "ExpressionAttributeValues": {
+                        ":id": {"S": "wamid.ABC"},
+                        ":sk": {"S": SK},
+                        ":now": {"N": "1795420805123"},
+                        ":exp": {"N": str(EXPIRES)},
+                    },
+                }
+            },
+        ],
+    }
+    stubber.add_response("transact_write_items", {}, expected)
+    assert buffer.buffer(**ARGS) == SK
+
+
+def test_marker_condition_failure_is_a_duplicate(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+    buffer, stubber = stubbed
+    _add_cancel(stubber, "ConditionalCheckFailed", "None", "None")
+    assert buffer.buffer(**ARGS) is None
+
+
+def test_a_conflicting_transaction_is_retried_then_seen_as_duplicate(
+    stubbed: tuple[ConversationBuffer, Stubber],
+) -> None:
+    buffer, stubber = stubbed
+    _add_cancel(stubber, "TransactionConflict", "None", "None")
+    _add_cancel(stubber, "ConditionalCheckFailed", "None", "None")
+    assert buffer.buffer(**ARGS) is None
+
+
+def test_a_conflict_that_clears_is_buffered(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+    buffer, stubber = stubbed
+    _add_cancel(stubber, "None", "None", "TransactionConflict")
+    stubber.add_response("transact_write_items", {})
+    assert buffer.buffer(**ARGS) == SK
+
+
+def test_conflicts_that_do_not_clear_raise(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+    buffer, stubber = stubbed
+    for _ in range(3):
+        _add_cancel(stubber, "TransactionConflict", "None", "None")
+    with pytest.raises(ClientError):
+        buffer.buffer(**ARGS)
+
+
+@pytest.mark.parametrize(
+    "code", ["ProvisionedThroughputExceededException", "ValidationException", "InternalServerError"]
+)
+def test_other_failures_raise(stubbed: tuple[ConversationBuffer, Stubber], code: str) -> None:
+    buffer, stubber = stubbed
+    stubber.add_client_error("transact_write_items", service_error_code=code, http_status_code=400)
+    with pytest.raises(ClientError):
+        buffer.buffer(**ARGS)
+
+
+def test_release_marks_marker_and_message_released(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+    buffer, stubber = stubbed
+    stubber.add_response(
+        "transact_write_items",
+        {},
+        {
+            "ClientRequestToken": ANY,
+            "TransactItems": [
+                {
+                    "Update": {
+                        "TableName": "conversations",
+                        "Key": {"pk": {"S": PK}, "sk": {"S": "DEDUP#wamid.ABC"}},
+                        "UpdateExpression": "SET #state = :released, released_at = :now",
+                        "ExpressionAttributeNames": {"#state": "state"},
+                        "ExpressionAttributeValues": {":released": {"S": "released"}, ":now": {"N": "7"}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": "conversations",
+                        "Key": {"pk": {"S": PK}, "sk": {"S": SK}},
+                        "UpdateExpression": "SET #status = :released, released_at = :now",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {":released": {"S": "released"}, ":now": {"N": "7"}},
+                    }
+                },
+            ],
+        },
+    )
+    buffer.release(conversation=ARGS["conversation"], message_id="wamid.ABC", buffer_sk=SK, released_at_ms=7)
