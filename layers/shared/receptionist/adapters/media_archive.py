@@ -1,0 +1,27 @@
+"""A copy of every media file in the S3 bucket (Gupshup's URLs expire after 7 days)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+PREFIX = "media"  # the bucket's lifecycle rule expires this prefix
+
+
+class MediaArchive:
+    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
+        self.bucket = bucket
+        self._s3: S3Client = client if client is not None else boto3.client("s3")
+
+    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
+        # Keys carry no phone number: a hash of the conversation keeps them apart.
+        folder = hashlib.sha256(conversation.encode()).hexdigest()[:16]
+        name = hashlib.sha256(message_id.encode()).hexdigest()[:32]
+        key = f"{PREFIX}/{folder}/{name}"
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return f"s3://{self.bucket}/{key}"
