@@ -1,0 +1,87 @@
+-- Demo business for the local stack, the demo and the tests. Idempotent: fixed ids and
+-- ON CONFLICT DO NOTHING, so loading it again changes nothing.
+
+insert into public.organizations (id, name) values
+  ('00000000-0000-4000-8000-000000000001', 'Clínica Dental Sonrisa')
+on conflict do nothing;
+
+insert into public.agent_settings
+  (organization_id, assistant_name, tone, instructions, language, timezone,
+   booking_lead_minutes, booking_horizon_days, slot_step_minutes) values
+  ('00000000-0000-4000-8000-000000000001', 'Sofía', 'cálido, cercano y profesional; tutea al cliente',
+   'Si el cliente tiene dolor fuerte o sangrado, ofrece la primera cita disponible y pásalo con una persona.',
+   'es', 'Europe/Madrid', 120, 60, 30)
+on conflict do nothing;
+
+insert into public.platform_connections (id, organization_id, provider, app_name, business_number, api_key_ref) values
+  ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'gupshup',
+   'ClinicaSonrisa', '34910000001', '/receptionist/dev/gupshup/ClinicaSonrisa')
+on conflict do nothing;
+
+insert into public.services (id, organization_id, name, description, duration_minutes, price_cents, bookable) values
+  ('00000000-0000-4000-8001-000000000001', '00000000-0000-4000-8000-000000000001', 'Limpieza dental',
+   'Limpieza profesional con ultrasonidos y pulido. Recomendada cada seis meses.', 30, 4500, true),
+  ('00000000-0000-4000-8001-000000000002', '00000000-0000-4000-8000-000000000001', 'Blanqueamiento dental',
+   'Blanqueamiento en clínica con lámpara LED, una sesión.', 60, 25000, true),
+  ('00000000-0000-4000-8001-000000000003', '00000000-0000-4000-8000-000000000001', 'Primera consulta de ortodoncia',
+   'Valoración, fotografías y plan de tratamiento de ortodoncia o alineadores invisibles.', 30, 0, true),
+  ('00000000-0000-4000-8001-000000000004', '00000000-0000-4000-8000-000000000001', 'Empaste',
+   'Obturación de una caries con composite del color del diente.', 45, 6000, true),
+  ('00000000-0000-4000-8001-000000000005', '00000000-0000-4000-8000-000000000001', 'Implante dental',
+   'Implante de titanio con corona. Requiere consulta previa: no se reserva por WhatsApp.', 90, 120000, false)
+on conflict do nothing;
+
+insert into public.members (id, organization_id, name) values
+  ('00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8000-000000000001', 'Dra. Laura Gómez'),
+  ('00000000-0000-4000-8002-000000000002', '00000000-0000-4000-8000-000000000001', 'Dr. Andrés Ruiz')
+on conflict do nothing;
+
+-- Dra. Gómez does everything; Dr. Ruiz does cleanings, fillings and orthodontics.
+insert into public.member_services (organization_id, member_id, service_id) values
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8001-000000000001'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8001-000000000002'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8001-000000000003'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8001-000000000004'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000002', '00000000-0000-4000-8001-000000000001'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000002', '00000000-0000-4000-8001-000000000003'),
+  ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000002', '00000000-0000-4000-8001-000000000004')
+on conflict do nothing;
+
+-- Dra. Gómez: Monday to Friday 09:00-14:00 and 16:00-20:00 (split shift).
+-- Dr. Ruiz: Monday to Thursday 10:00-18:00, Friday 09:00-15:00.
+insert into public.member_hours (id, organization_id, member_id, weekday, starts, ends)
+select ('00000000-0000-4000-8003-0000000000' || lpad((d * 10 + s)::text, 2, '0'))::uuid,
+       '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000001', d,
+       case s when 1 then time '09:00' else time '16:00' end,
+       case s when 1 then time '14:00' else time '20:00' end
+from generate_series(1, 5) as d, generate_series(1, 2) as s
+on conflict do nothing;
+
+insert into public.member_hours (id, organization_id, member_id, weekday, starts, ends)
+select ('00000000-0000-4000-8004-0000000000' || lpad(d::text, 2, '0'))::uuid,
+       '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8002-000000000002', d,
+       case when d = 5 then time '09:00' else time '10:00' end,
+       case when d = 5 then time '15:00' else time '18:00' end
+from generate_series(1, 5) as d
+on conflict do nothing;
+
+insert into public.knowledge_entries (id, organization_id, title, body) values
+  ('00000000-0000-4000-8005-000000000001', '00000000-0000-4000-8000-000000000001', 'Horario',
+   'Abrimos de lunes a viernes de 9:00 a 20:00. Sábados, domingos y festivos cerrado.'),
+  ('00000000-0000-4000-8005-000000000002', '00000000-0000-4000-8000-000000000001', 'Dirección',
+   'Estamos en la calle de Alcalá 123, 28009 Madrid, junto al metro Príncipe de Vergara.'),
+  ('00000000-0000-4000-8005-000000000003', '00000000-0000-4000-8000-000000000001', 'Formas de pago',
+   'Aceptamos efectivo, tarjeta y Bizum. Financiación sin intereses para tratamientos de más de 600 €.'),
+  ('00000000-0000-4000-8005-000000000004', '00000000-0000-4000-8000-000000000001', 'Seguros',
+   'Trabajamos con Sanitas, Adeslas y DKV. Trae tu tarjeta del seguro a la cita.'),
+  ('00000000-0000-4000-8005-000000000005', '00000000-0000-4000-8000-000000000001', 'Cancelaciones',
+   'Puedes cancelar o cambiar tu cita sin coste hasta 24 horas antes.'),
+  ('00000000-0000-4000-8005-000000000006', '00000000-0000-4000-8000-000000000001', 'Depilación láser',
+   'No ofrecemos depilación láser ni tratamientos estéticos faciales: somos una clínica dental.')
+on conflict do nothing;
+
+insert into public.notification_settings
+  (organization_id, staff_numbers, escalation_template_id, escalation_template_params) values
+  ('00000000-0000-4000-8000-000000000001', '{34699000001}', 'escalation_notice',
+   '{customer_name,customer_number,reason}')
+on conflict do nothing;
