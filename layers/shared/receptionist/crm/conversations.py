@@ -1,0 +1,255 @@
+"""Chat identities, the messages of a conversation, their delivery states, thread summaries
+and escalations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from receptionist.crm.connection import Database, Row
+from receptionist.crm.models import ChatIdentity, ChatMessage
+
+# Delivery states only move forward; `failed` ends a message unless it was already read.
+STATUS_RANK = {
+    "received": 0,
+    "queued": 1,
+    "enqueued": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "failed": 4,
+    "undeliverable": 4,
+}
+
+_IDENTITY_COLUMNS = """id::text, organization_id::text, customer_number, display_name, contact_id::text,
+    bot_enabled, opted_out, last_inbound_at"""
+
+
+def _identity(row: Row) -> ChatIdentity:
+    return ChatIdentity(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        customer_number=row["customer_number"],
+        display_name=row["display_name"],
+        contact_id=row["contact_id"],
+        bot_enabled=row["bot_enabled"],
+        opted_out=row["opted_out"],
+        last_inbound_at=row["last_inbound_at"],
+    )
+
+
+def touch_identity(
+    db: Database, organization_id: str, customer_number: str, display_name: str | None, inbound_at: datetime | None
+) -> ChatIdentity:
+    """Get or create the customer's chat identity; record their last inbound message time."""
+    row = db.fetch_one(
+        f"""
+        insert into chat_identities (organization_id, customer_number, display_name, last_inbound_at)
+        values (%s, %s, %s, %s)
+        on conflict (organization_id, customer_number) do update set
+            display_name = coalesce(excluded.display_name, chat_identities.display_name),
+            last_inbound_at = greatest(chat_identities.last_inbound_at, excluded.last_inbound_at),
+            updated_at = now()
+        returning {_IDENTITY_COLUMNS}
+        """,
+        (organization_id, customer_number, display_name, inbound_at),
+    )
+    assert row is not None
+    return _identity(row)
+
+
+def find_identity(db: Database, organization_id: str, customer_number: str) -> ChatIdentity | None:
+    row = db.fetch_one(
+        f"select {_IDENTITY_COLUMNS} from chat_identities where organization_id = %s and customer_number = %s",
+        (organization_id, customer_number),
+    )
+    return _identity(row) if row else None
+
+
+def set_bot_enabled(db: Database, organization_id: str, identity_id: str, enabled: bool) -> bool:
+    return (
+        db.execute(
+            "update chat_identities set bot_enabled = %s, updated_at = now() where organization_id = %s and id = %s",
+            (enabled, organization_id, identity_id),
+        )
+        == 1
+    )
+
+
+def set_opted_out(db: Database, organization_id: str, identity_id: str, opted_out: bool) -> bool:
+    return (
+        db.execute(
+            "update chat_identities set opted_out = %s, updated_at = now() where organization_id = %s and id = %s",
+            (opted_out, organization_id, identity_id),
+        )
+        == 1
+    )
+
+
+def link_contact(db: Database, organization_id: str, identity_id: str, contact_id: str) -> None:
+    db.execute(
+        "update chat_identities set contact_id = %s, updated_at = now() where organization_id = %s and id = %s",
+        (contact_id, organization_id, identity_id),
+    )
+
+
+def record_inbound(
+    db: Database,
+    organization_id: str,
+    identity_id: str,
+    *,
+    provider_message_id: str,
+    kind: str,
+    raw: dict[str, Any],
+    processed_text: str,
+    turn_id: str | None = None,
+) -> None:
+    """Idempotent on the provider message id: a retried turn records nothing twice."""
+    db.execute(
+        """
+        insert into chat_messages
+            (organization_id, chat_identity_id, direction, kind, raw, processed_text, status,
+             provider_message_id, turn_id)
+        values (%s, %s, 'inbound', %s, %s, %s, 'received', %s, %s)
+        on conflict (organization_id, provider_message_id) where provider_message_id is not null
+        do update set processed_text = excluded.processed_text, updated_at = now()
+        """,
+        (organization_id, identity_id, kind, Jsonb(raw), processed_text, provider_message_id, turn_id),
+    )
+
+
+def record_outbound(
+    db: Database,
+    organization_id: str,
+    identity_id: str,
+    *,
+    text: str,
+    turn_id: str,
+    part_index: int = 0,
+    kind: str = "text",
+) -> str:
+    """Record a reply part before it is sent (status queued); the same turn and part give the
+    same row back, so a retried turn does not record a second reply."""
+    row = db.fetch_one(
+        """
+        insert into chat_messages
+            (organization_id, chat_identity_id, direction, kind, processed_text, status, turn_id, part_index)
+        values (%s, %s, 'outbound', %s, %s, 'queued', %s, %s)
+        on conflict (organization_id, turn_id, direction, part_index)
+            where turn_id is not null and direction = 'outbound'
+        do update set updated_at = chat_messages.updated_at
+        returning id::text
+        """,
+        (organization_id, identity_id, kind, text, turn_id, part_index),
+    )
+    assert row is not None
+    return str(row["id"])
+
+
+def mark_sent(db: Database, organization_id: str, message_id: str, provider_message_id: str) -> None:
+    db.execute(
+        """
+        update chat_messages set provider_message_id = %s, status = 'sent', updated_at = now()
+        where organization_id = %s and id = %s and status in ('queued', 'enqueued')
+        """,
+        (provider_message_id, organization_id, message_id),
+    )
+
+
+def mark_undeliverable(db: Database, organization_id: str, message_id: str, reason: str) -> None:
+    db.execute(
+        """
+        update chat_messages set status = 'undeliverable', error = %s, updated_at = now()
+        where organization_id = %s and id = %s and status in ('queued', 'enqueued')
+        """,
+        (reason[:500], organization_id, message_id),
+    )
+
+
+def record_status(
+    db: Database, organization_id: str, provider_message_id: str, state: str, error: str | None = None
+) -> bool:
+    """Apply a delivery state; never backwards (read stays read when a late delivered arrives).
+    Returns whether the message changed."""
+    rank = STATUS_RANK.get(state)
+    if rank is None:
+        return False
+    ranks = " ".join(f"when '{name}' then {value}" for name, value in STATUS_RANK.items())
+    changed = db.execute(
+        f"""
+        update chat_messages set status = %s, error = coalesce(%s, error), updated_at = now()
+        where organization_id = %s and provider_message_id = %s and direction = 'outbound'
+          and (case status {ranks} else 0 end) < %s
+          and status not in ('failed', 'undeliverable')
+        """,  # ranks come from the constant table above
+        (state, error, organization_id, provider_message_id, rank),
+    )
+    return changed == 1
+
+
+def recent_history(db: Database, organization_id: str, identity_id: str, limit: int = 20) -> list[ChatMessage]:
+    rows = db.fetch_all(
+        """
+        select id::text, direction, kind, coalesce(processed_text, '') as text, status, created_at
+        from chat_messages where organization_id = %s and chat_identity_id = %s
+        order by created_at desc, part_index desc limit %s
+        """,
+        (organization_id, identity_id, limit),
+    )
+    return [ChatMessage(r["id"], r["direction"], r["kind"], r["text"], r["status"], r["created_at"]) for r in rows][
+        ::-1
+    ]
+
+
+def thread_summary(db: Database, organization_id: str, identity_id: str) -> str | None:
+    row = db.fetch_one(
+        "select summary from thread_summaries where organization_id = %s and chat_identity_id = %s",
+        (organization_id, identity_id),
+    )
+    return str(row["summary"]) if row else None
+
+
+def save_thread_summary(db: Database, organization_id: str, identity_id: str, summary: str) -> None:
+    db.execute(
+        """
+        insert into thread_summaries (organization_id, chat_identity_id, summary) values (%s, %s, %s)
+        on conflict (organization_id, chat_identity_id) do update set summary = excluded.summary, updated_at = now()
+        """,
+        (organization_id, identity_id, summary),
+    )
+
+
+def open_escalation(db: Database, organization_id: str, identity_id: str, reason: str, turn_id: str | None) -> str:
+    """Record an escalation and hand the conversation to people (bot off), in one transaction.
+    Idempotent per turn."""
+    with db.transaction() as tx:
+        row = tx.fetch_one(
+            """
+            insert into escalations (organization_id, chat_identity_id, reason, turn_id) values (%s, %s, %s, %s)
+            on conflict (organization_id, turn_id) where turn_id is not null do update set reason = escalations.reason
+            returning id::text
+            """,
+            (organization_id, identity_id, reason[:1000], turn_id),
+        )
+        tx.execute(
+            "update chat_identities set bot_enabled = false, updated_at = now() where organization_id = %s and id = %s",
+            (organization_id, identity_id),
+        )
+    assert row is not None
+    return str(row["id"])
+
+
+def hand_back_to_bot(db: Database, organization_id: str, identity_id: str) -> None:
+    """Staff are done: resolve open escalations and turn the bot back on."""
+    with db.transaction() as tx:
+        tx.execute(
+            "update escalations set status = 'resolved', resolved_at = now()"
+            " where organization_id = %s and chat_identity_id = %s and status = 'open'",
+            (organization_id, identity_id),
+        )
+        tx.execute(
+            "update chat_identities set bot_enabled = true, updated_at = now() where organization_id = %s and id = %s",
+            (organization_id, identity_id),
+        )

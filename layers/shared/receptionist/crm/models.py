@@ -1,0 +1,127 @@
+"""What the CRM hands to domain code: plain frozen dataclasses, never raw rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    assistant_name: str
+    tone: str
+    instructions: str
+    language: str
+    timezone: str
+    booking_lead_minutes: int
+    booking_horizon_days: int
+    slot_step_minutes: int
+
+
+@dataclass(frozen=True)
+class PlatformConnection:
+    app_name: str
+    business_number: str
+    api_key_ref: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    settings: AgentSettings
+    connection: PlatformConnection
+
+
+@dataclass(frozen=True)
+class ChatIdentity:
+    id: str
+    organization_id: str
+    customer_number: str
+    display_name: str | None
+    contact_id: str | None
+    bot_enabled: bool
+    opted_out: bool
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: str
+    direction: Literal["inbound", "outbound"]
+    kind: str
+    text: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    description: str
+    duration_minutes: int
+    price_cents: int | None
+    currency: str
+    bookable: bool
+
+
+@dataclass(frozen=True)
+class Slot:
+    member_id: str
+    member_name: str
+    starts_at: datetime  # aware, in the organization's timezone
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str | None
+    phone: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: str
+    contact_id: str
+    service_id: str
+    service_name: str
+    member_id: str
+    member_name: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    kind: Literal["service", "entry"]
+    title: str
+    body: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    staff_numbers: list[str]
+    template_id: str | None
+    template_params: list[str]
+
+
+BookingFailure = Literal["slot_taken", "not_available", "not_found", "not_bookable", "not_active", "invalid"]
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """Booking, rescheduling, confirming and cancelling answer with this, never an exception."""
+
+    appointment: Appointment | None
+    failure: BookingFailure | None = None
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None

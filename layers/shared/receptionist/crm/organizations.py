@@ -1,0 +1,52 @@
+"""Organizations, resolved from the Gupshup app a message came through."""
+
+from __future__ import annotations
+
+from receptionist.crm.connection import Database, Row
+from receptionist.crm.models import AgentSettings, NotificationSettings, Organization, PlatformConnection
+
+_BY_APP = """
+select o.id::text as id, o.name, pc.app_name, pc.business_number, pc.api_key_ref,
+       s.assistant_name, s.tone, s.instructions, s.language, s.timezone,
+       s.booking_lead_minutes, s.booking_horizon_days, s.slot_step_minutes
+from platform_connections pc
+join organizations o on o.id = pc.organization_id
+join agent_settings s on s.organization_id = o.id
+where pc.provider = 'gupshup' and pc.app_name = %s and pc.active
+"""
+
+
+def _organization(row: Row) -> Organization:
+    return Organization(
+        id=row["id"],
+        name=row["name"],
+        settings=AgentSettings(
+            assistant_name=row["assistant_name"],
+            tone=row["tone"],
+            instructions=row["instructions"],
+            language=row["language"],
+            timezone=row["timezone"],
+            booking_lead_minutes=row["booking_lead_minutes"],
+            booking_horizon_days=row["booking_horizon_days"],
+            slot_step_minutes=row["slot_step_minutes"],
+        ),
+        connection=PlatformConnection(row["app_name"], row["business_number"], row["api_key_ref"]),
+    )
+
+
+def resolve_by_app(db: Database, app_name: str) -> Organization | None:
+    row = db.fetch_one(_BY_APP, (app_name,))
+    return _organization(row) if row else None
+
+
+def notification_settings(db: Database, organization_id: str) -> NotificationSettings:
+    row = db.fetch_one(
+        "select staff_numbers, escalation_template_id, escalation_template_params"
+        " from notification_settings where organization_id = %s",
+        (organization_id,),
+    )
+    if not row:
+        return NotificationSettings([], None, [])
+    return NotificationSettings(
+        list(row["staff_numbers"]), row["escalation_template_id"], list(row["escalation_template_params"])
+    )

@@ -1,0 +1,14 @@
+"""Ids of the demo seed and types shared by the CRM tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+DEMO_ORG = "00000000-0000-4000-8000-000000000001"
+LIMPIEZA = "00000000-0000-4000-8001-000000000001"
+BLANQUEAMIENTO = "00000000-0000-4000-8001-000000000002"
+IMPLANTE = "00000000-0000-4000-8001-000000000005"
+GOMEZ = "00000000-0000-4000-8002-000000000001"
+RUIZ = "00000000-0000-4000-8002-000000000002"
+
+OrgFactory = Callable[..., dict[str, str]]
