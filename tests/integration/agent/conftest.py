@@ -1,0 +1,97 @@
+"""Agent scenarios: the real CRM (embedded Postgres + demo seed), DynamoDB checkpoints and S3
+offload on moto, and a local OpenAI-protocol server playing a scripted model."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from devstack.aws import moto_client
+from devstack.fakes.openai import FakeOpenAI
+from devstack.migrate import apply_seed
+from receptionist.agent.graph import build_graph
+from receptionist.agent.memory import dynamodb_checkpointer
+from receptionist.agent.model import ModelSettings, chat_model
+from receptionist.agent.runner import TurnResult, run_turn
+from receptionist.agent.tools import Conversation
+from receptionist.crm import conversations as chat
+from receptionist.crm.connection import Database
+from receptionist.crm.organizations import resolve_by_app
+
+NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)  # Monday 09:00 in Madrid
+
+
+@pytest.fixture(scope="session")
+def agent_db_url(postgres_url: str) -> str:
+    apply_seed(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def db(agent_db_url: str) -> Iterator[Database]:
+    database = Database(agent_db_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def checkpoint_store(moto_endpoint: str) -> dict[str, str]:
+    table, bucket = f"checkpoints-{uuid.uuid4().hex[:6]}", f"media-{uuid.uuid4().hex[:6]}"
+    ddb = moto_client("dynamodb", moto_endpoint, "us-east-1")
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+    )
+    moto_client("s3", moto_endpoint, "us-east-1").create_bucket(Bucket=bucket)
+    return {"table": table, "bucket": bucket, "endpoint": moto_endpoint}
+
+
+@pytest.fixture
+def model_server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+class Receptionist:
+    """One customer talking to the demo clinic; each call is one turn (a cold start on demand)."""
+
+    def __init__(self, db: Database, store: dict[str, str], model: FakeOpenAI, customer: str) -> None:
+        self.db, self.store, self.model, self.customer = db, store, model, customer
+        self.cold_start()
+        self.turns = 0
+
+    def cold_start(self) -> None:
+        self.saver = dynamodb_checkpointer(
+            self.store["table"], self.store["bucket"], region_name="us-east-1", endpoint_url=self.store["endpoint"]
+        )
+        settings = ModelSettings(base_url=f"{self.model.url}/v1", api_key="k", max_retries=0)
+        self.graph = build_graph(chat_model(settings))
+
+    def conversation(self) -> Conversation:
+        org = resolve_by_app(self.db, "ClinicaSonrisa")
+        assert org
+        identity = chat.touch_identity(self.db, org.id, self.customer, "Cliente", NOW)
+        return Conversation(self.db, org, identity, turn_id=f"turn-{uuid.uuid4().hex[:8]}", now=lambda: NOW)
+
+    def say(self, text: str, conv: Conversation | None = None) -> TurnResult:
+        self.turns += 1
+        self.last = conv or self.conversation()
+        return run_turn(self.graph, self.saver, self.last, text)
+
+    def tool_results(self) -> list[dict[str, Any]]:
+        last = self.model.completions()[-1].json()["messages"]
+        return [m for m in last if m["role"] == "tool"]
+
+
+@pytest.fixture
+def receptionist(db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI) -> Callable[[], Receptionist]:
+    def make() -> Receptionist:
+        return Receptionist(db, checkpoint_store, model_server, f"346{uuid.uuid4().int % 10**8:08d}")
+
+    return make

@@ -1,0 +1,146 @@
+"""The receptionist's capabilities, each played by a scripted model over the OpenAI protocol
+against the real CRM, with checkpoints in DynamoDB (moto)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from receptionist.crm import appointments
+from receptionist.crm import conversations as chat
+from receptionist.crm.availability import BookingWindow
+from receptionist.crm.contacts import find_or_create_contact
+
+DEMO_ORG = "00000000-0000-4000-8000-000000000001"
+LIMPIEZA = "00000000-0000-4000-8001-000000000001"
+RUIZ = "00000000-0000-4000-8002-000000000002"
+WINDOW = BookingWindow("Europe/Madrid", 120, 60, 30)
+NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
+
+
+def _book_directly(db: Any, phone: str, start_utc: datetime) -> str:
+    contact = find_or_create_contact(db, DEMO_ORG, phone, "Cliente")
+    result = appointments.book(db, DEMO_ORG, contact.id, LIMPIEZA, RUIZ, start_utc, WINDOW, now=NOW)
+    assert result.appointment, result
+    return result.appointment.id
+
+
+def test_booking_end_to_end_in_the_business_timezone(receptionist: Any, db: Any) -> None:
+    r = receptionist()
+    r.model.call("check_availability", service="limpieza", day="2031-03-04")
+    r.model.say("El martes 4 tengo a las 10:00 y a las 10:30. ¿Cuál prefieres?")
+    first = r.say("Hola, quiero una limpieza el martes")
+    assert "10:00" in first.reply
+    offered = r.tool_results()[0]["content"]
+    assert "2031-03-04 10:00 con Dr. Andrés Ruiz" in offered
+    r.model.call("resolve_contact", name="Lucía Pérez", email="lucia@example.com")
+    r.model.say("Perfecto, Lucía. ¿Confirmo la limpieza el martes 4 a las 10:00 con el Dr. Ruiz?")
+    r.say("A las 10, soy Lucía Pérez, lucia@example.com")
+    r.model.call("book_appointment", service="limpieza", start="2031-03-04 10:00", member="Ruiz")
+    r.model.say("¡Listo! Te espero el martes 4 a las 10:00.")
+    done = r.say("Sí, confirmo")
+    assert done.reply == "¡Listo! Te espero el martes 4 a las 10:00."
+    assert [c["name"] for c in done.stats.tool_calls] == ["book_appointment"] and done.stats.tool_calls[0]["ok"]
+    row = db.fetch_one(
+        "select a.starts_at, a.ends_at, a.status, c.name, c.email, c.phone from appointments a"
+        " join contacts c on c.id = a.contact_id where c.phone = %s",
+        (r.customer,),
+    )
+    assert row["starts_at"] == datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # 10:00 in Madrid (UTC+1)
+    assert row["ends_at"] == datetime(2031, 3, 4, 9, 30, tzinfo=UTC)
+    assert (row["status"], row["name"], row["email"]) == ("pending", "Lucía Pérez", "lucia@example.com")
+    # The system prompt the model saw carried the business's local date.
+    system = r.model.completions()[0].json()["messages"][0]["content"]
+    assert "lunes 2031-03-03 09:00 en Europe/Madrid" in system and "Eres Sofía" in system
+
+
+def test_cancel_confirm_and_reschedule_own_appointments(receptionist: Any, db: Any) -> None:
+    r = receptionist()
+    aid = _book_directly(db, r.customer, datetime(2031, 3, 5, 9, 0, tzinfo=UTC))
+    r.model.call("list_appointments").call("confirm_appointment", appointment_id=aid).say("Confirmada.")
+    r.say("Confirmo mi cita")
+    assert db.fetch_one("select status from appointments where id = %s", (aid,))["status"] == "confirmed"
+    r.model.call("reschedule_appointment", appointment_id=aid, new_start="2031-03-05 12:00").say("Cambiada.")
+    r.say("¿Me la puedes pasar a las 12?")
+    moved = db.fetch_one("select starts_at from appointments where id = %s", (aid,))
+    assert moved["starts_at"] == datetime(2031, 3, 5, 11, 0, tzinfo=UTC)
+    r.model.call("cancel_appointment", appointment_id=aid).say("Cancelada.")
+    r.say("Mejor cancélala")
+    assert db.fetch_one("select status from appointments where id = %s", (aid,))["status"] == "cancelled"
+
+
+def test_knowledge_answers_come_from_the_crm(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.call("knowledge_search", query="precio limpieza").say("La limpieza dental cuesta 45 €.")
+    result = r.say("¿Cuánto cuesta una limpieza?")
+    assert "Limpieza dental" in r.tool_results()[0]["content"] and "45.00 EUR" in r.tool_results()[0]["content"]
+    assert result.stats.model_calls == 2
+
+
+def test_escalation_turns_the_bot_off_and_reports_the_reason(receptionist: Any, db: Any) -> None:
+    r = receptionist()
+    r.model.call("escalate_to_human", reason="Pide hablar con una persona").say("Te paso con el equipo.")
+    result = r.say("Quiero hablar con una persona, por favor")
+    assert result.escalations == ["Pide hablar con una persona"]
+    identity = chat.find_identity(db, DEMO_ORG, r.customer)
+    assert identity and not identity.bot_enabled
+    assert db.fetch_one("select count(*) as n from escalations where chat_identity_id = %s", (identity.id,))["n"] == 1
+
+
+def test_another_organizations_appointment_is_refused(receptionist: Any, db: Any) -> None:
+    other_org = db.fetch_one("insert into organizations (name) values ('Otra clínica') returning id::text")["id"]
+    svc = db.fetch_one(
+        "insert into services (organization_id, name, duration_minutes) values (%s, 'X', 30) returning id::text",
+        (other_org,),
+    )["id"]
+    member = db.fetch_one("insert into members (organization_id, name) values (%s, 'M') returning id::text", (other_org,))["id"]
+    contact = find_or_create_contact(db, other_org, "34600777000", "Ajeno").id
+    foreign = db.fetch_one(
+        "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at)"
+        " values (%s, %s, %s, %s, '2031-03-06 09:00Z', '2031-03-06 09:30Z') returning id::text",
+        (other_org, contact, svc, member),
+    )["id"]
+    r = receptionist()
+    r.model.call("cancel_appointment", appointment_id=foreign).say("No encuentro esa cita.")
+    result = r.say(f"Cancela la cita {foreign}")
+    assert r.tool_results()[0]["content"].startswith("Error: no encuentro esa cita")
+    assert not result.stats.tool_calls[0]["ok"]
+    assert db.fetch_one("select status from appointments where id = %s", (foreign,))["status"] == "pending"
+
+
+def test_model_failure_raises_for_the_processor(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.fail_next("500")
+    with pytest.raises(Exception, match="(?i)server|500"):
+        r.say("hola")
+
+
+def test_a_cold_start_continues_the_same_booking(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.call("check_availability", service="limpieza", day="2031-03-04").say("¿A qué hora te viene bien?")
+    r.say("Quiero una limpieza el martes")
+    r.cold_start()  # a new Lambda container: new saver, new graph
+    r.model.say("Apunto las 10:30.")
+    r.say("A las 10:30")
+    sent = r.model.completions()[-1].json()["messages"]
+    assert sent[0]["role"] == "system" and "service_name=Limpieza dental" in sent[0]["content"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["Quiero una limpieza el martes", "A las 10:30"]
+
+
+def test_a_state_over_400kb_round_trips_through_s3(receptionist: Any, checkpoint_store: dict[str, str]) -> None:
+    from devstack.aws import moto_client
+
+    r = receptionist()
+    big = "lorem ipsum " * 40_000  # ~480 KB of customer text in one message
+    r.model.say("Recibido.")
+    r.say(big)
+    s3 = moto_client("s3", checkpoint_store["endpoint"], "us-east-1")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=checkpoint_store["bucket"]).get("Contents", [])]
+    assert any(k.startswith("checkpoints/") for k in keys)
+    r.cold_start()
+    r.model.say("Sigo aquí.")
+    r.say("¿Sigues ahí?")
+    sent = r.model.completions()[-1].json()["messages"]
+    assert any(m["role"] == "user" and m["content"] == big for m in sent)
