@@ -52,9 +52,9 @@ class FakeOpenAI(FakeServer):
             self._script.append(text_message(text))
         return self
 
-    def call(self, name: str, **arguments: Any) -> FakeOpenAI:
+    def call(self, tool: str, /, **arguments: Any) -> FakeOpenAI:
         with self.lock:
-            self._script.append(tool_call_message((name, arguments)))
+            self._script.append(tool_call_message((tool, arguments)))
         return self
 
     def call_many(self, *calls: tuple[str, dict[str, Any]]) -> FakeOpenAI:
