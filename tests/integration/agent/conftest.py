@@ -45,7 +45,10 @@ def checkpoint_store(moto_endpoint: str) -> dict[str, str]:
     ddb.create_table(
         TableName=table,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
     )
     moto_client("s3", moto_endpoint, "us-east-1").create_bucket(Bucket=bucket)
@@ -90,7 +93,9 @@ class Receptionist:
 
 
 @pytest.fixture
-def receptionist(db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI) -> Callable[[], Receptionist]:
+def receptionist(
+    db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI
+) -> Callable[[], Receptionist]:
     def make() -> Receptionist:
         return Receptionist(db, checkpoint_store, model_server, f"346{uuid.uuid4().int % 10**8:08d}")
 

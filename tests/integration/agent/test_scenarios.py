@@ -95,7 +95,9 @@ def test_another_organizations_appointment_is_refused(receptionist: Any, db: Any
         "insert into services (organization_id, name, duration_minutes) values (%s, 'X', 30) returning id::text",
         (other_org,),
     )["id"]
-    member = db.fetch_one("insert into members (organization_id, name) values (%s, 'M') returning id::text", (other_org,))["id"]
+    member = db.fetch_one(
+        "insert into members (organization_id, name) values (%s, 'M') returning id::text", (other_org,)
+    )["id"]
     contact = find_or_create_contact(db, other_org, "34600777000", "Ajeno").id
     foreign = db.fetch_one(
         "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at)"
@@ -133,7 +135,10 @@ def test_a_state_over_400kb_round_trips_through_s3(receptionist: Any, checkpoint
     from devstack.aws import moto_client
 
     r = receptionist()
-    big = "lorem ipsum " * 40_000  # ~480 KB of customer text in one message
+    import base64
+    import os
+
+    big = base64.b64encode(os.urandom(360_000)).decode()  # ~480 KB that compression cannot shrink
     r.model.say("Recibido.")
     r.say(big)
     s3 = moto_client("s3", checkpoint_store["endpoint"], "us-east-1")

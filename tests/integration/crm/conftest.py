@@ -14,7 +14,7 @@ from receptionist.crm.connection import Database
 
 sys.path.insert(0, str(Path(__file__).parent))  # crm_kit, shared by these tests
 
-from crm_kit import OrgFactory  # noqa: E402
+from crm_kit import OrgFactory
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,10 @@ def test_madrid_opening_hour_shifts_in_utc_across_spring_forward(db: Database, m
     now = utc(2026, 3, 1)
     # Friday 27 March: CET (UTC+1) -> 09:00 local is 08:00 UTC. Monday 30 March: CEST (UTC+2) -> 07:00 UTC.
     assert [s.astimezone(UTC) for s in _slots(db, o, "Europe/Madrid", date(2026, 3, 27), now)] == [
-        utc(2026, 3, 27, 8, 0), utc(2026, 3, 27, 8, 30), utc(2026, 3, 27, 9, 0), utc(2026, 3, 27, 9, 30)
+        utc(2026, 3, 27, 8, 0),
+        utc(2026, 3, 27, 8, 30),
+        utc(2026, 3, 27, 9, 0),
+        utc(2026, 3, 27, 9, 30),
     ]
     assert _slots(db, o, "Europe/Madrid", date(2026, 3, 30), now)[0].astimezone(UTC) == utc(2026, 3, 30, 7, 0)
     assert _slots(db, o, "Europe/Madrid", date(2026, 3, 30), now)[0].strftime("%H:%M %z") == "09:00 +0200"

@@ -129,3 +129,13 @@ def test_contacts_validate_email_and_are_found_by_phone(db: Database) -> None:
     assert c1.id == c2.id and c2.name == "Marta" and c2.email == "marta@example.com"
     with pytest.raises(InvalidEmailError):
         find_or_create_contact(db, DEMO_ORG, "34600123123", None, "marta@@example")
+
+
+def test_malformed_ids_from_the_model_are_not_found(db: Database) -> None:
+    contact = _contact(db)
+    assert appointments.cancel(db, DEMO_ORG, contact, "not-a-uuid", WINDOW.timezone).failure == "not_found"
+    assert appointments.confirm(db, DEMO_ORG, "", "also-bad", WINDOW.timezone).failure == "not_found"
+    moved = appointments.reschedule(db, DEMO_ORG, "", "x", _at("2031-03-14 17:00"), WINDOW, now=NOW)
+    assert moved.failure == "not_found"
+    booked = appointments.book(db, DEMO_ORG, contact, LIMPIEZA, "Ruiz", _at("2031-03-17 10:00"), WINDOW, now=NOW)
+    assert booked.failure == "invalid"

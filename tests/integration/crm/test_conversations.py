@@ -44,7 +44,10 @@ def test_messages_are_recorded_once_and_statuses_never_go_back(db: Database) -> 
     assert not conv.record_status(db, DEMO_ORG, "gs-1", "delivered")  # late, out of order
     assert not conv.record_status(db, DEMO_ORG, "gs-1", "failed")
     history = conv.recent_history(db, DEMO_ORG, ident.id)
-    assert [(m.direction, m.text, m.status) for m in history] == [("inbound", "hola", "received"), ("outbound", "¡Hola!", "read")]
+    assert [(m.direction, m.text, m.status) for m in history] == [
+        ("inbound", "hola", "received"),
+        ("outbound", "¡Hola!", "read"),
+    ]
 
 
 def test_failed_is_terminal(db: Database) -> None:

@@ -4,6 +4,7 @@ contact. The database has the last word on clashes (the exclusion constraint); a
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,17 @@ from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import Appointment, BookingResult
 
 _ACTIVE = ("pending", "confirmed")
+
+
+def _ids_valid(*ids: str) -> bool:
+    """Ids come from the model: a malformed one is "not found", never a database error."""
+    try:
+        for value in ids:
+            uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
 
 _SELECT = """
 select a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
@@ -42,6 +54,8 @@ def _appointment(row: Row, tz: ZoneInfo) -> Appointment:
 def get_appointment(
     db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str
 ) -> Appointment | None:
+    if not _ids_valid(organization_id, contact_id, appointment_id):
+        return None
     row = db.fetch_one(
         _SELECT + " where a.organization_id = %s and a.contact_id = %s and a.id::text = %s",
         (organization_id, contact_id, appointment_id),
@@ -76,6 +90,8 @@ def book(
     """Book if the slot is offered (hours, lead time, horizon, free). The same idempotency key
     returns the same appointment: a retried turn never books twice."""
     tz = ZoneInfo(window.timezone)
+    if not _ids_valid(organization_id, contact_id, member_id):
+        return BookingResult(None, "invalid", "contacto o profesional no válido")
     if idempotency_key:
         existing = db.fetch_one(
             _SELECT + " where a.organization_id = %s and a.idempotency_key = %s", (organization_id, idempotency_key)
@@ -127,6 +143,8 @@ def book(
 
 
 def confirm(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
+    if not _ids_valid(organization_id, contact_id, appointment_id):
+        return BookingResult(None, "not_found", "no encuentro esa cita")
     with db.transaction() as tx:
         row = tx.fetch_one(
             "update appointments set status = 'confirmed', updated_at = now()"
@@ -149,6 +167,8 @@ def confirm(db: Database, organization_id: str, contact_id: str, appointment_id:
 
 
 def cancel(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
+    if not _ids_valid(organization_id, contact_id, appointment_id):
+        return BookingResult(None, "not_found", "no encuentro esa cita")
     with db.transaction() as tx:
         row = tx.fetch_one(
             "update appointments set status = 'cancelled', updated_at = now()"
