@@ -65,7 +65,8 @@ def make_org(db: Database) -> OrgFactory:
         assert service and member
         for weekday, starts, ends in hours or [(d, "09:00", "11:00") for d in range(1, 8)]:
             db.execute(
-                "insert into member_hours (organization_id, member_id, weekday, starts, ends) values (%s, %s, %s, %s, %s)",
+                "insert into member_hours (organization_id, member_id, weekday, starts, ends)"
+                " values (%s, %s, %s, %s, %s)",
                 (org, member["id"], weekday, starts, ends),
             )
         return {"org": org, "app": app, "service": service["id"], "member": member["id"]}
