@@ -101,10 +101,16 @@ class OutboundJob(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    job_id: str
+    job_id: str  # stable per job: the notifier's idempotency key
     kind: Literal["reply", "escalation", "human_reply", "fallback", "status"]
-    conversation: str
-    text: str | None = None
+    conversation: str  # "<gupshup app>#<customer number>": the notifier resolves the organization from the app
+    text: str | None = None  # reply / human_reply / fallback
+    # The outbound chat_messages row the processor recorded (status queued) for this text; the
+    # notifier records the provider message id and the send outcome on it.
+    chat_message_id: str | None = None
+    turn_id: str | None = None
+    reason: str | None = None  # escalation: why a person is needed
+    customer_name: str | None = None  # escalation: for the staff notice
     status: DeliveryStatus | None = None  # kind "status" only
 
     @model_validator(mode="after")
