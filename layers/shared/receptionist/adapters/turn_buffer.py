@@ -51,6 +51,7 @@ class TurnRecord:
     replies: list[str]
     message_ids: list[str]
     outcome: str
+    escalations: list[str]
 
 
 class TurnBuffer:
@@ -132,6 +133,7 @@ class TurnBuffer:
             replies=json.loads(item["replies"]["S"]),
             message_ids=json.loads(item["message_ids"]["S"]),
             outcome=item["outcome"]["S"],
+            escalations=json.loads(item.get("escalations", {}).get("S", "[]")),
         )
 
     def record_turn(self, conversation: str, record: TurnRecord) -> TurnRecord:
@@ -145,6 +147,7 @@ class TurnBuffer:
                     "replies": {"S": json.dumps(record.replies, ensure_ascii=False)},
                     "message_ids": {"S": json.dumps(record.message_ids)},
                     "outcome": {"S": record.outcome},
+                    "escalations": {"S": json.dumps(record.escalations, ensure_ascii=False)},
                     "expires_at": {"N": str(int(time.time()) + self._ttl_seconds)},
                 },
                 ConditionExpression="attribute_not_exists(pk)",

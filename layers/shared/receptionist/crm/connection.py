@@ -1,19 +1,32 @@
 """One Postgres connection per warm Lambda container, pooler-friendly.
 
-- Supabase's pooler in transaction mode does not keep prepared statements: prepare_threshold=None.
-- statement_timeout bounds every statement; connect_timeout bounds connecting.
-- A dropped connection (OperationalError outside a transaction) is reconnected once.
-- `round_trips` counts statements sent, so benchmarks can report round trips per operation.
+- No pool: a Lambda container runs one invocation at a time, so it holds one connection,
+  opened lazily and reused across warm invocations.
+- Supabase's pooler in transaction mode keeps no prepared statements: prepare_threshold=None.
+- Autocommit: every statement is its own transaction unless `transaction()` groups several.
+  The CRM modules write with single statements (data-modifying CTEs), so they never pay for
+  BEGIN/COMMIT round trips.
+- statement_timeout (connection options) bounds every statement; connect_timeout bounds connecting.
+- A dropped connection is replaced: before each use if the idle socket shows the server
+  hung up (checked locally, no round trip), and once more if a statement fails because the
+  connection broke. A statement that failed while the connection is still up (timeout, lock,
+  constraint) is never retried.
+- Counters (statements, transactions, round_trips, connects, reconnects) let benchmarks and
+  tests report the cost of each operation.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 logger = logging.getLogger(__name__)
@@ -22,81 +35,144 @@ T = TypeVar("T")
 Row = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class DatabaseStats:
+    """A snapshot of a Database's counters; subtract two to get one operation's cost."""
+
+    statements: int
+    transactions: int
+    round_trips: int
+    connects: int
+    reconnects: int
+
+    def __sub__(self, other: DatabaseStats) -> DatabaseStats:
+        return DatabaseStats(
+            self.statements - other.statements,
+            self.transactions - other.transactions,
+            self.round_trips - other.round_trips,
+            self.connects - other.connects,
+            self.reconnects - other.reconnects,
+        )
+
+
 class Database:
+    """The container's connection. `url` may be a callable (e.g. reading SSM), called at each
+    (re)connect so a rotated password is picked up."""
+
     def __init__(
-        self, url: str | Callable[[], str], *, statement_timeout_ms: int = 5000, connect_timeout_s: int = 5
+        self,
+        url: str | Callable[[], str],
+        *,
+        statement_timeout_ms: int = 5000,
+        connect_timeout_s: int = 5,
+        application_name: str = "whatsapp-receptionist",
     ) -> None:
         self._url = url
         self._statement_timeout_ms = statement_timeout_ms
         self._connect_timeout_s = connect_timeout_s
+        self._application_name = application_name
         self._conn: psycopg.Connection[Row] | None = None
-        self.round_trips = 0
+        self.statements = 0  # statements sent
+        self.transactions = 0  # explicit transactions (each adds BEGIN and COMMIT/ROLLBACK)
+        self.round_trips = 0  # statements + 2 per explicit transaction
+        self.connects = 0
+        self.reconnects = 0  # connections replaced because the previous one was lost
 
+    # -- connection lifecycle ------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection[Row]:
         url = self._url() if callable(self._url) else self._url
-        conn = psycopg.connect(
-            url,
-            autocommit=True,
-            prepare_threshold=None,
-            row_factory=dict_row,
-            connect_timeout=self._connect_timeout_s,
-            options=f"-c statement_timeout={self._statement_timeout_ms} -c TimeZone=UTC",
-            application_name="whatsapp-receptionist",
-        )
+        params = conninfo_to_dict(url)
+        # Our settings are appended to any options the URL carries (later -c wins).
+        options = f"-c statement_timeout={self._statement_timeout_ms} -c TimeZone=UTC"
+        params["options"] = f"{params['options']} {options}" if params.get("options") else options
+        params.setdefault("connect_timeout", self._connect_timeout_s)
+        params.setdefault("application_name", self._application_name)
+        conn = psycopg.connect(make_conninfo(**params), autocommit=True, prepare_threshold=None, row_factory=dict_row)
+        self.connects += 1
         return conn
 
     @property
     def conn(self) -> psycopg.Connection[Row]:
-        if self._conn is None or self._conn.closed:
-            self._conn = self._connect()
-        return self._conn
+        """A usable connection: the current one if it is still alive, else a new one."""
+        conn = self._conn
+        if conn is not None and not _usable(conn):
+            logger.warning("database connection found closed; reconnecting")
+            self._discard()
+            self.reconnects += 1
+            conn = None
+        if conn is None:
+            conn = self._conn = self._connect()
+        return conn
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg.Error:  # pragma: no cover - closing a dead socket
+                pass
+
     def _retry_once(self, work: Callable[[psycopg.Connection[Row]], T]) -> T:
+        conn = self.conn
         try:
+            return work(conn)
+        except psycopg.OperationalError as exc:
+            if not conn.closed:
+                raise  # the server answered (timeout, lock, deadlock...): not a lost connection
+            # The pooler or the server dropped us (between invocations, or a failover).
+            logger.warning("database connection lost; reconnecting once", extra={"error": type(exc).__name__})
+            self._discard()
+            self.reconnects += 1
             return work(self.conn)
-        except psycopg.OperationalError:
-            # The pooler or the server dropped us between invocations: reconnect once.
-            logger.warning("database connection lost; reconnecting once")
-            self.close()
-            return work(self.conn)
+
+    # -- statements ----------------------------------------------------------------------------
+    def _count(self) -> None:
+        self.statements += 1
+        self.round_trips += 1
 
     def fetch_one(self, sql: str, params: Any = None) -> Row | None:
         def work(conn: psycopg.Connection[Row]) -> Row | None:
-            self.round_trips += 1
+            self._count()
             return conn.execute(sql.encode(), params).fetchone()
 
         return self._retry_once(work)
 
     def fetch_all(self, sql: str, params: Any = None) -> list[Row]:
         def work(conn: psycopg.Connection[Row]) -> list[Row]:
-            self.round_trips += 1
+            self._count()
             return conn.execute(sql.encode(), params).fetchall()
 
         return self._retry_once(work)
 
     def execute(self, sql: str, params: Any = None) -> int:
         def work(conn: psycopg.Connection[Row]) -> int:
-            self.round_trips += 1
+            self._count()
             return conn.execute(sql.encode(), params).rowcount
 
         return self._retry_once(work)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Statements inside run in one transaction (BEGIN/COMMIT count as round trips)."""
+        """Statements inside run in one transaction (BEGIN and COMMIT are two more round trips).
+        Not retried: a connection lost mid-transaction raises, and the next call reconnects."""
         conn = self.conn
+        self.transactions += 1
+        self.round_trips += 2
         try:
             with conn.transaction():
-                self.round_trips += 2
                 yield Transaction(self, conn)
         except psycopg.OperationalError:
-            self.close()
+            if conn.closed:
+                self._discard()
             raise
+
+    def stats(self) -> DatabaseStats:
+        return DatabaseStats(self.statements, self.transactions, self.round_trips, self.connects, self.reconnects)
 
 
 class Transaction:
@@ -105,13 +181,34 @@ class Transaction:
         self._conn = conn
 
     def fetch_one(self, sql: str, params: Any = None) -> Row | None:
-        self._db.round_trips += 1
+        self._db._count()
         return self._conn.execute(sql.encode(), params).fetchone()
 
     def fetch_all(self, sql: str, params: Any = None) -> list[Row]:
-        self._db.round_trips += 1
+        self._db._count()
         return self._conn.execute(sql.encode(), params).fetchall()
 
     def execute(self, sql: str, params: Any = None) -> int:
-        self._db.round_trips += 1
+        self._db._count()
         return self._conn.execute(sql.encode(), params).rowcount
+
+
+def _usable(conn: psycopg.Connection[Row]) -> bool:
+    """Alive as far as we can tell without a round trip: not closed and, when idle, nothing to read.
+
+    An idle connection has nothing to say; if its socket is readable the server has closed it
+    (EOF, often after a FATAL "terminating connection") or sent something unexpected. Either
+    way a fresh connection is the safe choice, and it costs no query.
+    """
+    if conn.closed:
+        return False
+    status = conn.info.transaction_status
+    if status == pq.TransactionStatus.UNKNOWN:
+        return False
+    if status != pq.TransactionStatus.IDLE:
+        return True  # inside our own transaction (or busy): not ours to judge or replace
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable

@@ -32,8 +32,11 @@ class Processed:
 
 
 class Fetched(Protocol):
-    data: bytes
-    content_type: str
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def content_type(self) -> str: ...
 
 
 class MediaPorts(Protocol):
