@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Database:
         self.round_trips = 0  # statements + 2 per explicit transaction
         self.connects = 0
         self.reconnects = 0  # connections replaced because the previous one was lost
+        self.seconds = 0.0  # time spent on database calls (the processor's latency split)
 
     # -- connection lifecycle ------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection[Row]:
@@ -118,6 +120,13 @@ class Database:
                 pass
 
     def _retry_once(self, work: Callable[[psycopg.Connection[Row]], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return self._attempt(work)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _attempt(self, work: Callable[[psycopg.Connection[Row]], T]) -> T:
         conn = self.conn
         try:
             return work(conn)
@@ -160,6 +169,7 @@ class Database:
     def transaction(self) -> Iterator[Transaction]:
         """Statements inside run in one transaction (BEGIN and COMMIT are two more round trips).
         Not retried: a connection lost mid-transaction raises, and the next call reconnects."""
+        started = time.perf_counter()
         conn = self.conn
         self.transactions += 1
         self.round_trips += 2
@@ -170,6 +180,8 @@ class Database:
             if conn.closed:
                 self._discard()
             raise
+        finally:
+            self.seconds += time.perf_counter() - started
 
     def stats(self) -> DatabaseStats:
         return DatabaseStats(self.statements, self.transactions, self.round_trips, self.connects, self.reconnects)
