@@ -55,9 +55,10 @@ class FakeGemini(FakeServer):
             for part in content.get("parts", []):
                 inline = part.get("inlineData") or part.get("inline_data")
                 if inline:
-                    media.append(
-                        (inline.get("mimeType") or inline.get("mime_type", ""), base64.b64decode(inline["data"]))
-                    )
+                    raw = str(inline["data"])
+                    # google-genai sends URL-safe base64 without padding.
+                    data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+                    media.append((inline.get("mimeType") or inline.get("mime_type", ""), data))
         if not media:
             return Reply.json(400, {"error": {"code": 400, "message": "no media part", "status": "INVALID_ARGUMENT"}})
         mime, data = media[0]
