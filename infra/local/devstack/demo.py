@@ -1,58 +1,208 @@
-"""`make demo`: start the local stack and play a conversation with the demo clinic.
+"""`make demo`: a WhatsApp conversation in Spanish with the demo clinic, through the real path.
 
-Foundation version: starts the stack, sends one WhatsApp message through the real path
-(HTTP webhook -> inbound queue -> processor -> outbound queue -> notifier) and shows where it
-went, then stops everything. The scripted Spanish conversation arrives with the demo issue.
+HTTP webhook -> inbound FIFO (debounce) -> processor -> agent -> outbound FIFO -> notifier ->
+Gupshup API. A local server speaking Gupshup's API records what would have reached WhatsApp.
+With OPENAI_API_KEY set (and optionally OPENAI_BASE_URL, OPENAI_MODEL, GEMINI_API_KEY) the real
+models answer; otherwise a scripted stand-in plays the models' part, and the output says so.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import psycopg
+
+from devstack.demo_model import scripted_receptionist
+from devstack.fakes.gemini import FakeGemini
+from devstack.fakes.gupshup import FakeGupshup, SentMessage
+from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack, describe
+
+CUSTOMER = "34600111222"
+CUSTOMER_NAME = "Lucía"
+VOICE_NOTE = b"OggS\x00\x02demo-voice-note" + bytes(range(64))
+VOICE_TRANSCRIPT = "Me viene bien a las diez. Me llamo Lucía Pérez."
+
+# (what the customer does, messages): a burst is several messages sent back to back.
+Step = tuple[str, list[tuple[str, str]]]
+CONVERSATION: list[Step] = [
+    ("a question about a service", [("text", "Hola, ¿cuánto cuesta una limpieza dental?")]),
+    (
+        "a burst of messages, answered once",
+        [("text", "Sí"), ("text", "quiero reservar una limpieza"), ("text", "para el jueves si puede ser")],
+    ),
+    ("a voice note", [("audio", "voice-note.ogg")]),
+    ("a booking", [("text", "Sí, confirmo")]),
+    ("a reschedule", [("text", "Perdona, ¿me la puedes pasar al viernes a la misma hora?")]),
+    ("a request for a human", [("text", "¿Puedo hablar con una persona? Tengo una duda con mi seguro.")]),
+]
+
+
+@dataclass
+class Line:
+    at: float
+    who: str
+    text: str
+
+
+@dataclass
+class DemoResult:
+    transcript: list[Line] = field(default_factory=list)
+    appointment: dict[str, Any] | None = None
+    staff_notices: list[SentMessage] = field(default_factory=list)
+    stand_in: bool = True
+    turns: int = 0
+
+
+@contextmanager
+def demo_stack(state_dir: Path, debounce: int = 2) -> Iterator[tuple[LocalStack, FakeGupshup, bool]]:
+    """The local stack with Gupshup always local and the models real when keys are set."""
+    real_model = bool(os.environ.get("OPENAI_API_KEY"))
+    real_gemini = bool(os.environ.get("GEMINI_API_KEY"))
+    with ExitStack() as stack_ctx:
+        gupshup = stack_ctx.enter_context(FakeGupshup(api_key="local-gupshup-key"))
+        config = LocalConfig.from_env()
+        config.debounce_seconds, config.port, config.moto_port, config.postgres_port = debounce, 0, 0, 0
+        config.state_dir = state_dir
+        config.gupshup_api_url = gupshup.url
+        if real_model:
+            config.openai_base_url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+        else:
+            model = stack_ctx.enter_context(FakeOpenAI(responder=scripted_receptionist))
+            config.openai_base_url = f"{model.url}/v1"
+        if real_gemini:
+            config.gemini_base_url = os.environ.get("GEMINI_BASE_URL", "")
+        else:
+            gemini = stack_ctx.enter_context(FakeGemini())
+            gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
+            config.gemini_base_url = gemini.url
+        stack = stack_ctx.enter_context(LocalStack(config))
+        yield stack, gupshup, not real_model
+
+
+def post(stack: LocalStack, kind: str, content: str, gupshup: FakeGupshup, customer: str = CUSTOMER) -> None:
+    if kind == "audio":
+        url = gupshup.add_media(f"{uuid.uuid4().hex}.ogg", VOICE_NOTE, "audio/ogg")
+        payload: dict[str, Any] = {"url": url, "contentType": "audio/ogg; codecs=opus", "urlExpiry": 0}
+    else:
+        payload = {"text": content}
+    body = {
+        "app": stack.info.get("demo_app", "ClinicaSonrisa"),
+        "timestamp": int(time.time() * 1000),
+        "version": 2,
+        "type": "message",
+        "payload": {
+            "id": f"wamid.demo-{uuid.uuid4().hex}",
+            "source": customer,
+            "type": kind,
+            "payload": payload,
+            "sender": {"phone": customer, "name": CUSTOMER_NAME, "country_code": "34", "dial_code": customer[2:]},
+        },
+    }
+    request = urllib.request.Request(
+        f"{stack.info['webhook_url']}?token={stack.config.webhook_secret}",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"webhook answered {resp.status}")
+
+
+def play(
+    stack: LocalStack,
+    gupshup: FakeGupshup,
+    steps: list[Step] = CONVERSATION,
+    customer: str = CUSTOMER,
+    show: Callable[[str], None] = print,
+    timeout: float = 60.0,
+) -> DemoResult:
+    result = DemoResult()
+    assistant = "Sofía"
+    started = time.monotonic()
+    for label, messages in steps:
+        show(f"\n  — {label} —")
+        before = len(gupshup.sent_to(customer))
+        sent_at = time.monotonic()
+        for kind, content in messages:
+            post(stack, kind, content, gupshup, customer)
+            shown = "🎤 nota de voz" if kind == "audio" else content
+            result.transcript.append(Line(sent_at - started, "customer", shown))
+            show(f"  [{time.monotonic() - started:6.1f}s] {CUSTOMER_NAME:>6} ▸ {shown}")
+        stack.wait_for(lambda n=before: len(gupshup.sent_to(customer)) > n, timeout=timeout)
+        time.sleep(0.3)  # a reply in several parts arrives together
+        result.turns += 1
+        for reply in gupshup.sent_to(customer)[before:]:
+            elapsed = time.monotonic() - sent_at
+            result.transcript.append(Line(time.monotonic() - started, "assistant", reply.text))
+            show(f"  [{time.monotonic() - started:6.1f}s] {assistant:>6} ▸ {reply.text}   ({elapsed:.1f} s)")
+    result.staff_notices = [m for m in gupshup.sent if m.kind == "template"]
+    deadline = time.monotonic() + 15
+    while not result.staff_notices and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result.staff_notices = [m for m in gupshup.sent if m.kind == "template"]
+    with psycopg.connect(stack.info["database_url"]) as conn:
+        row = conn.execute(
+            """
+            select a.id::text, s.name as service, m.name as member, a.status,
+                   to_char(a.starts_at at time zone st.timezone, 'YYYY-MM-DD HH24:MI') as starts_local,
+                   a.starts_at, c.name as contact, c.phone
+            from appointments a
+            join contacts c on c.id = a.contact_id
+            join services s on s.id = a.service_id
+            join members m on m.id = a.member_id
+            join agent_settings st on st.organization_id = a.organization_id
+            where c.phone = %s order by a.created_at desc limit 1
+            """,
+            (customer,),
+        ).fetchone()
+        if row:
+            keys = ["id", "service", "member", "status", "starts_local", "starts_at", "contact", "phone"]
+            result.appointment = dict(zip(keys, row, strict=True))
+    return result
 
 
 def main() -> int:
-    config = LocalConfig.from_env()
-    config.debounce_seconds = 0
-    config.port = 0
-    print("Starting the local stack...", flush=True)
-    with LocalStack(config) as stack:
-        print(describe(stack.info), flush=True)
-        app = stack.info.get("demo_app", "ClinicaSonrisa")
-        message = {
-            "app": app,
-            "timestamp": int(time.time() * 1000),
-            "version": 2,
-            "type": "message",
-            "payload": {
-                "id": f"wamid.demo-{int(time.time())}",
-                "source": "34600111222",
-                "type": "text",
-                "payload": {"text": "Hola, ¿cuánto cuesta una limpieza dental?"},
-                "sender": {"phone": "34600111222", "name": "Lucía", "country_code": "34", "dial_code": "600111222"},
-            },
-        }
-        url = f"{stack.info['webhook_url']}?token={config.webhook_secret}"
-        req = urllib.request.Request(
-            url, data=json.dumps(message).encode(), headers={"content-type": "application/json"}
-        )
-        started = time.monotonic()
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            print(f"\nCustomer: {message['payload']['payload']['text']}  -> webhook {resp.status}")
-        stack.wait_for(lambda: stack.invocations_of("NotifierFunction"), timeout=30)
-        for inv in stack.invocations:
-            print(f"  {inv.function:18} via {inv.source:18} {inv.duration_ms:7.1f} ms  ok={inv.ok}")
-        print(f"Pipeline round trip: {time.monotonic() - started:.2f} s")
-        print(
-            "\nStill to come: the agent's answers, a burst, a voice note, a booking, a reschedule and a"
-            "\nhand-over to a person, printed as a chat (webhook, CRM, agent, processor, notifier issues)."
-        )
-    print("Stopped.")
-    return 0
+    with tempfile.TemporaryDirectory(prefix="receptionist-demo-") as tmp:
+        print("Starting the local stack (PostgreSQL, moto with the template, Lambda runner)...", flush=True)
+        with demo_stack(Path(tmp)) as (stack, gupshup, stand_in):
+            if stand_in:
+                print("\n*** No OPENAI_API_KEY: a SCRIPTED STAND-IN plays the model (and Gemini) in this demo. ***")
+                print("*** Set OPENAI_API_KEY (and GEMINI_API_KEY) to talk to the real models.              ***")
+            else:
+                print(f"\nUsing the real model at {stack.config.openai_base_url} ({stack.config.openai_model}).")
+            print("Gupshup is a local server: it records what would have reached WhatsApp.\n")
+            print(describe(stack.info))
+            print(f"\nWhatsApp chat with {stack.info.get('demo_app', 'ClinicaSonrisa')} (+{CUSTOMER}):")
+            result = play(stack, gupshup, show=lambda s: print(s, flush=True))
+            print("\nThe appointment, as stored in the CRM:")
+            if result.appointment:
+                a = result.appointment
+                print(
+                    f"  {a['service']} with {a['member']} on {a['starts_local']} (Europe/Madrid), status {a['status']},"
+                )
+                print(f"  for {a['contact']} (+{a['phone']}), id {a['id']}")
+            else:
+                print("  (none: the model did not book one)")
+            print("\nThe staff notice, as sent to WhatsApp:")
+            for notice in result.staff_notices:
+                print(f"  template to +{notice.destination}: {json.dumps(notice.payload, ensure_ascii=False)}")
+            if not result.staff_notices:
+                print("  (none)")
+            print("\nStopping everything...")
+        print("Done.")
+    return 0 if result.appointment else 1
 
 
 if __name__ == "__main__":

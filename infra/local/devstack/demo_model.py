@@ -1,0 +1,171 @@
+"""A scripted stand-in for the chat model, for `make demo` / `make chat` without an API key.
+
+It speaks the OpenAI protocol through FakeOpenAI and plays a receptionist by simple rules: it
+reads the customer's words and the tool results in the conversation it is sent, calls the
+receptionist's real tools (so every answer comes from the CRM), and phrases short Spanish
+replies. It is not intelligent; it is enough to show the whole system working offline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from devstack.fakes.openai import text_message, tool_call_message
+
+_DAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6}
+_SERVICES = ("limpieza", "blanqueamiento", "ortodoncia", "empaste", "implante")
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+
+
+def _today(messages: list[dict[str, Any]]) -> date:
+    system = str(messages[0].get("content", "")) if messages else ""
+    found = re.search(r"(\d{4}-\d{2}-\d{2}) \d{2}:\d{2} en ", system)
+    if found:
+        return date.fromisoformat(found.group(1))
+    return datetime.now(ZoneInfo("Europe/Madrid")).date()
+
+
+def _day_in(text: str, today: date) -> date | None:
+    plain = _plain(text)
+    if "pasado manana" in plain:
+        return today + timedelta(days=2)
+    if "manana" in plain:
+        return today + timedelta(days=1)
+    for name, weekday in _DAYS.items():
+        if re.search(rf"\b{name}\b", plain):
+            ahead = (weekday - today.weekday()) % 7 or 7
+            return today + timedelta(days=ahead)
+    return None
+
+
+def _last_tool_result(messages: list[dict[str, Any]], tool: str) -> str | None:
+    names: dict[str, str] = {}
+    found = None
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            names[call["id"]] = call["function"]["name"]
+        if m.get("role") == "tool" and names.get(m.get("tool_call_id", "")) == tool:
+            found = str(m.get("content", ""))
+    return found
+
+
+def _slots(availability: str | None) -> list[tuple[str, str]]:
+    """(start 'YYYY-MM-DD HH:MM', member) offered by check_availability."""
+    return re.findall(r"- (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) con (.+)", availability or "")
+
+
+def _service(text: str) -> str | None:
+    plain = _plain(text)
+    return next((s for s in _SERVICES if s in plain), None)
+
+
+def _users(messages: list[dict[str, Any]]) -> list[str]:
+    return [str(m.get("content") or "") for m in messages if m.get("role") == "user"]
+
+
+def scripted_receptionist(body: dict[str, Any]) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = body.get("messages", [])
+    last = messages[-1] if messages else {}
+    if last.get("role") == "tool":
+        return _after_tool(messages)
+    if not body.get("tools"):  # a summary request, or out of tool rounds
+        return text_message("Resumen: conversación con un cliente sobre citas en la clínica.")
+    return _on_customer(messages, str(last.get("content") or ""))
+
+
+def _on_customer(messages: list[dict[str, Any]], said: str) -> dict[str, Any]:
+    plain = _plain(said)
+    today = _today(messages)
+    users = _users(messages)
+    if any(w in plain for w in ("persona", "humano", "hablar con alguien", "encargado")):
+        return tool_call_message(("escalate_to_human", {"reason": "El cliente pide hablar con una persona"}))
+    if any(w in plain for w in ("cambiar", "pasar", "mover")) and _day_in(said, today):
+        return tool_call_message(("list_appointments", {}))
+    name = re.search(r"(?:[Mm]e llamo|[Ss]oy) ([A-ZÁÉÍÓÚÑ][\wáéíóúñ]+(?: [A-ZÁÉÍÓÚÑ][\wáéíóúñ]+)?)", said)
+    if name:
+        return tool_call_message(("resolve_contact", {"name": name.group(1)}))
+    if re.search(r"\b(si|confirmo|vale|perfecto)\b", plain) and _slots(
+        _last_tool_result(messages, "check_availability")
+    ):
+        chosen = _chosen_slot(messages)
+        wanted = next((s for u in reversed(users) if (s := _service(u))), "limpieza")
+        return tool_call_message(("book_appointment", {"service": wanted, "start": chosen[0], "member": chosen[1]}))
+    if any(w in plain for w in ("cuanto", "precio", "cuesta", "horario", "donde", "direccion", "pago", "seguro")):
+        return tool_call_message(("knowledge_search", {"query": said}))
+    day = next((d for u in reversed(users[-3:]) if (d := _day_in(u, today))), None)
+    service = next((s for u in reversed(users[-3:]) if (s := _service(u))), None)
+    if ("cita" in plain or "reserv" in plain or service) and day and service:
+        return tool_call_message(("check_availability", {"service": service, "day": day.isoformat()}))
+    if "cita" in plain or "reserv" in plain:
+        return text_message("¡Claro! ¿Para qué tratamiento y qué día te vendría bien?")
+    return text_message("¡Hola! Soy Sofía, de la Clínica Dental Sonrisa. ¿En qué puedo ayudarte?")
+
+
+def _chosen_slot(messages: list[dict[str, Any]]) -> tuple[str, str]:
+    offered = _slots(_last_tool_result(messages, "check_availability"))
+    for said in reversed(_users(messages)):
+        hour = re.search(r"\b(\d{1,2})(?::(\d{2}))?\b", said)
+        if not hour:
+            for word, value in (("diez y media", "10:30"), ("diez", "10:00"), ("once", "11:00"), ("doce", "12:00")):
+                if word in _plain(said):
+                    match = [s for s in offered if s[0].endswith(value)]
+                    if match:
+                        return match[0]
+            continue
+        wanted = f"{int(hour.group(1)):02d}:{hour.group(2) or '00'}"
+        match = [s for s in offered if s[0].endswith(wanted)]
+        if match:
+            return match[0]
+    return offered[0]
+
+
+def _after_tool(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    names: dict[str, tuple[str, dict[str, Any]]] = {}
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            names[call["id"]] = (call["function"]["name"], json.loads(call["function"]["arguments"] or "{}"))
+    last = messages[-1]
+    tool, _args = names.get(last.get("tool_call_id", ""), ("", {}))
+    result = str(last.get("content", ""))
+    if result.startswith("Error:"):
+        return text_message(f"Vaya, {result.removeprefix('Error: ')}. ¿Probamos otra opción?")
+    if tool == "knowledge_search":
+        first = result.splitlines()[0].removeprefix("- ")
+        title, _, detail = first.partition(": ")
+        return text_message(f"{title}: {detail} ¿Quieres que te busque un hueco?")
+    if tool == "check_availability":
+        offered = _slots(result)[:3]
+        if not offered:
+            return text_message("Ese día no me quedan huecos. ¿Te miro otro día?")
+        options = ", ".join(f"a las {start[11:]} con {member}" for start, member in offered)
+        return text_message(f"El {offered[0][0][:10]} tengo hueco {options}. ¿Cuál prefieres? Dime también tu nombre.")
+    if tool == "resolve_contact":
+        start, member = _chosen_slot(messages)
+        return text_message(
+            f"Gracias. ¿Te reservo el {start[:10]} a las {start[11:]} con {member}? Responde sí para confirmar."
+        )
+    if tool == "book_appointment":
+        return text_message(f"¡Listo! {result.split(' Id ')[0]} Te esperamos.")
+    if tool == "list_appointments":
+        ids = re.findall(r"id ([0-9a-f-]{36}): .*?, \w+ (\d{4}-\d{2}-\d{2}) a las (\d{2}:\d{2})", result)
+        users = _users(messages)
+        target = _day_in(users[-1], _today(messages)) if users else None
+        if ids and target:
+            aid, _, hhmm = ids[0]
+            return tool_call_message(
+                ("reschedule_appointment", {"appointment_id": aid, "new_start": f"{target} {hhmm}"})
+            )
+        return text_message("No veo citas a tu nombre. ¿Quieres reservar una?")
+    if tool == "reschedule_appointment":
+        return text_message(f"Hecho. {result} ¡Hasta pronto!")
+    if tool == "escalate_to_human":
+        return text_message("Te paso con una persona del equipo; te escribirán por aquí en breve.")
+    return text_message("Hecho.")
