@@ -39,7 +39,7 @@ class MediaAdapters:
             self._gemini = Gemini(
                 get_secret(self.settings.gemini_api_key_param),
                 self.settings.gemini_model,
-                base_url=self.settings.gemini_base_url,
+                base_url=self.settings.gemini_base_url or None,  # "" or unset: Google's endpoint
             )
         return self._gemini
 
