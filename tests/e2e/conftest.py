@@ -1,0 +1,45 @@
+"""The whole pipeline on the local stack: HTTP webhook -> SQS (moto) -> processor -> agent ->
+SQS -> notifier -> a local Gupshup server, with the scripted stand-in model."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # e2e_kit, shared by these tests
+
+from e2e_kit import Pipeline
+
+from devstack.demo import VOICE_NOTE, VOICE_TRANSCRIPT
+from devstack.demo_model import scripted_receptionist
+from devstack.fakes.gemini import FakeGemini
+from devstack.fakes.gupshup import FakeGupshup
+from devstack.fakes.openai import FakeOpenAI
+from devstack.stack import LocalConfig, LocalStack
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with (
+        FakeGupshup(api_key="local-gupshup-key") as gupshup,
+        FakeOpenAI(responder=scripted_receptionist) as model,
+        FakeGemini() as gemini,
+    ):
+        gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
+        config = LocalConfig(
+            debounce_seconds=1,
+            port=0,
+            moto_port=0,
+            postgres_port=0,
+            state_dir=Path(tmp_path_factory.mktemp("e2e")),
+            gupshup_api_url=gupshup.url,
+            openai_base_url=f"{model.url}/v1",
+            gemini_base_url=gemini.url,
+            concurrency=3,
+            retry_after_seconds=1,  # failed records come back after 1 s instead of minutes
+        )
+        with LocalStack(config) as stack:
+            yield Pipeline(stack, gupshup, model, gemini)

@@ -1,0 +1,146 @@
+"""The demo's conversation as assertions, plus duplicates, bursts, takeover, opt-out and a
+crash-and-retry, all through HTTP and moto."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+from e2e_kit import Pipeline
+
+from devstack.demo import CONVERSATION, play, post
+
+
+def _identity(p: Pipeline, customer: str) -> tuple[bool, bool] | None:
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "select bot_enabled, opted_out from chat_identities where customer_number = %s", (customer,)
+        ).fetchone()
+    return (bool(row[0]), bool(row[1])) if row else None
+
+
+def _inbound_count(p: Pipeline, customer: str) -> int:
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "select count(*) from chat_messages m join chat_identities i on i.id = m.chat_identity_id"
+            " where i.customer_number = %s and m.direction = 'inbound'",
+            (customer,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _quiet(seconds: float = 3.0) -> None:
+    time.sleep(seconds)
+
+
+def test_the_demo_conversation(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    result = play(pipeline.stack, pipeline.gupshup, customer=customer, show=lambda s: None)
+    replies = [line.text for line in result.transcript if line.who == "assistant"]
+    assert len(replies) == len(CONVERSATION)  # one answer per step: the burst was answered once
+    assert "Limpieza dental" in replies[0] and "45" in replies[0]
+    assert "tengo hueco" in replies[1] and "10:00" in replies[1]
+    assert "¿Te reservo el" in replies[2] and "10:00" in replies[2]  # the voice note was understood
+    assert replies[3].startswith("¡Listo! Reservada")
+    assert replies[4].startswith("Hecho. Cambiada") and "viernes" in replies[4]
+    assert "persona del equipo" in replies[5]
+    appointment = result.appointment
+    assert appointment and appointment["service"] == "Limpieza dental" and appointment["contact"] == "Lucía Pérez"
+    local = appointment["starts_at"].astimezone(ZoneInfo("Europe/Madrid"))
+    assert (local.weekday(), local.strftime("%H:%M")) == (4, "10:00")  # moved to Friday, same time
+    assert local.date() > datetime.now(ZoneInfo("Europe/Madrid")).date()
+    notices = [m for m in result.staff_notices if customer in json.dumps(m.payload)]
+    assert [n.destination for n in notices] == ["34699000001"]
+    assert notices[0].payload["id"] == "escalation_notice"
+    assert _identity(pipeline, customer) == (False, False)  # a person owns the conversation now
+    # Taken over: the customer's next message is stored and not answered.
+    sent_before = len(pipeline.gupshup.sent_to(customer))
+    post(pipeline.stack, "text", "¿Hola? ¿Sigue ahí alguien?", pipeline.gupshup, customer)
+    pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) >= 9, timeout=20)
+    _quiet()
+    assert len(pipeline.gupshup.sent_to(customer)) == sent_before
+
+
+def _send(p: Pipeline, customer: str, text: str, mid: str | None = None, event: dict[str, Any] | None = None) -> None:
+    body: dict[str, Any]
+    if event is not None:
+        body = {
+            "app": "ClinicaSonrisa",
+            "timestamp": int(time.time() * 1000),
+            "version": 2,
+            "type": "user-event",
+            "payload": {"phone": customer, **event},
+        }
+    else:
+        body = {
+            "app": "ClinicaSonrisa",
+            "timestamp": int(time.time() * 1000),
+            "version": 2,
+            "type": "message",
+            "payload": {
+                "id": mid or f"wamid.{uuid.uuid4().hex}",
+                "source": customer,
+                "type": "text",
+                "payload": {"text": text},
+                "sender": {"phone": customer, "name": "Test"},
+            },
+        }
+    request = urllib.request.Request(
+        f"{p.stack.info['webhook_url']}?token={p.stack.config.webhook_secret}",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def test_a_duplicate_delivery_is_answered_once(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    mid = f"wamid.{uuid.uuid4().hex}"
+    for _ in range(3):
+        _send(pipeline, customer, "Hola", mid)
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=20)
+    _quiet()
+    assert len(pipeline.gupshup.sent_to(customer)) == 1
+    assert _inbound_count(pipeline, customer) == 1
+
+
+def test_a_burst_is_answered_once(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    for text in ("Hola", "¿cuánto cuesta", "un blanqueamiento?"):
+        _send(pipeline, customer, text)
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=20)
+    _quiet()
+    sent = pipeline.gupshup.sent_to(customer)
+    assert len(sent) == 1 and "Blanqueamiento dental" in sent[0].text
+    assert _inbound_count(pipeline, customer) == 3
+
+
+def test_an_opted_out_customer_gets_nothing(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    _send(pipeline, customer, "Hola")
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=20)
+    _send(pipeline, customer, "", event={"type": "opted-out"})
+    pipeline.stack.wait_for(lambda: _identity(pipeline, customer) == (True, True), timeout=20)
+    _send(pipeline, customer, "¿Sigues ahí?")
+    pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) == 2, timeout=20)
+    _quiet()
+    assert len(pipeline.gupshup.sent_to(customer)) == 1
+
+
+def test_a_crash_is_retried_and_answered_once(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    pipeline.model.fail_next("500", "500", "500")  # the model is down for the first attempt
+    _send(pipeline, customer, "¿Cuál es vuestro horario?")
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=45)
+    _quiet()
+    sent = pipeline.gupshup.sent_to(customer)
+    assert len(sent) == 1 and "Horario" in sent[0].text
+    failed = [i for i in pipeline.stack.invocations_of("ProcessorFunction") if i.failed_ids or not i.ok]
+    assert failed, "the first attempt should have failed"
