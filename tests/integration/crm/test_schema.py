@@ -75,7 +75,7 @@ def test_rows_cannot_point_into_another_organization(seeded_url: str) -> None:
             # The demo org's member in an appointment of another organization: the composite FK refuses.
             conn.execute(
                 "insert into member_hours (organization_id, member_id, weekday, starts, ends)"
-                " values (%s, '00000000-0000-4000-8002-000000000001', 1, '09:00', '10:00')",
+                " values (%s, '00000000-0000-4000-8002-000000000001', 7, '09:00', '10:00')",  # a free Sunday
                 (other,),
             )
             raise AssertionError("cross-tenant reference accepted")

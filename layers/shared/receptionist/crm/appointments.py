@@ -1,39 +1,96 @@
 """Booking, confirming, cancelling and rescheduling, always within one organization and one
 contact. The database has the last word on clashes (the exclusion constraint); a clash is a
-"slot_taken" result, never an exception for the caller."""
+"slot_taken" result, never an exception for the caller. Ids that do not belong to the
+organization and contact, or are not ids at all, give "not_found".
+
+Cost: book and reschedule are two round trips (one query reads the schedule, the idempotency
+key and the contact; one statement writes the appointment and its history row); confirm and
+cancel are one. Each write is a single statement (data-modifying CTE), hence one transaction
+without BEGIN/COMMIT round trips.
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-from receptionist.crm.availability import BookingWindow, available_slots
-from receptionist.crm.catalog import get_service
+from receptionist.crm.availability import (
+    BookingWindow,
+    Schedule,
+    compute_slots,
+    is_uuid,
+    load_schedule,
+    search_bounds,
+)
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import Appointment, BookingResult
 
 _ACTIVE = ("pending", "confirmed")
 
+_COLUMNS = """a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
+       m.name as member_name, a.starts_at, a.ends_at, a.status"""
 
-def _ids_valid(*ids: str) -> bool:
-    """Ids come from the model: a malformed one is "not found", never a database error."""
-    try:
-        for value in ids:
-            uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
-
-
-_SELECT = """
-select a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
-       m.name as member_name, a.starts_at, a.ends_at, a.status
-from appointments a
+_JOINS = """
 join services s on s.organization_id = a.organization_id and s.id = a.service_id
 join members m on m.organization_id = a.organization_id and m.id = a.member_id
+"""
+
+_SELECT = f"select {_COLUMNS} from appointments a {_JOINS}"
+
+_INSERT = f"""
+with a as (
+    insert into appointments
+        (organization_id, contact_id, service_id, member_id, starts_at, ends_at, idempotency_key)
+    values (%(org)s, %(contact)s, %(service)s, %(member)s, %(start)s, %(end)s, %(key)s)
+    on conflict (organization_id, idempotency_key) where idempotency_key is not null do nothing
+    returning *
+), history as (
+    insert into appointment_history (organization_id, appointment_id, action, new_starts_at, new_member_id)
+    select organization_id, id, 'booked', starts_at, member_id from a
+)
+select {_COLUMNS} from a {_JOINS}
+"""
+
+# Status changes lock the row, change it only from an allowed status, write history, and report
+# the status found, so one statement tells "done", "already so", "not active" and "not found" apart.
+_SET_STATUS = f"""
+with found as (
+    select id, status, starts_at from appointments
+    where organization_id = %(org)s and contact_id = %(contact)s and id = %(id)s
+    for update
+), changed as (
+    update appointments a set status = %(status)s, updated_at = now()
+    from found f
+    where a.id = f.id and f.status = any(%(from)s::text[])
+    returning a.id, a.organization_id
+), history as (
+    insert into appointment_history (organization_id, appointment_id, action, old_starts_at)
+    select c.organization_id, c.id, %(action)s, f.starts_at from changed c join found f on f.id = c.id
+)
+select f.status as previous, (c.id is not null) as changed,
+       a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
+       m.name as member_name, a.starts_at, a.ends_at,
+       case when c.id is not null then %(status)s else a.status end as status
+from found f
+join appointments a on a.id = f.id
+left join changed c on c.id = f.id
+{_JOINS}
+"""
+
+_MOVE = f"""
+with a as (
+    update appointments set starts_at = %(start)s, ends_at = %(end)s, member_id = %(member)s, updated_at = now()
+    where organization_id = %(org)s and contact_id = %(contact)s and id = %(id)s
+      and status in ('pending', 'confirmed') and starts_at = %(old_start)s and member_id = %(old_member)s
+    returning *
+), history as (
+    insert into appointment_history
+        (organization_id, appointment_id, action, old_starts_at, new_starts_at, old_member_id, new_member_id)
+    select organization_id, id, 'rescheduled', %(old_start)s, starts_at, %(old_member)s, member_id from a
+)
+select {_COLUMNS} from a {_JOINS}
 """
 
 
@@ -51,13 +108,17 @@ def _appointment(row: Row, tz: ZoneInfo) -> Appointment:
     )
 
 
+def _ids_ok(*ids: str | None) -> bool:
+    return all(is_uuid(i) for i in ids)
+
+
 def get_appointment(
     db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str
 ) -> Appointment | None:
-    if not _ids_valid(organization_id, contact_id, appointment_id):
+    if not _ids_ok(organization_id, contact_id, appointment_id):
         return None
     row = db.fetch_one(
-        _SELECT + " where a.organization_id = %s and a.contact_id = %s and a.id::text = %s",
+        _SELECT + " where a.organization_id = %s and a.contact_id = %s and a.id = %s",
         (organization_id, contact_id, appointment_id),
     )
     return _appointment(row, ZoneInfo(timezone)) if row else None
@@ -66,6 +127,9 @@ def get_appointment(
 def list_appointments(
     db: Database, organization_id: str, contact_id: str, timezone: str, *, now: datetime, include_past: bool = False
 ) -> list[Appointment]:
+    """The contact's active appointments (pending or confirmed), upcoming unless include_past."""
+    if not _ids_ok(organization_id, contact_id):
+        return []
     rows = db.fetch_all(
         _SELECT
         + " where a.organization_id = %s and a.contact_id = %s and a.status in ('pending', 'confirmed')"
@@ -73,6 +137,19 @@ def list_appointments(
         (organization_id, contact_id, include_past, now),
     )
     return [_appointment(r, ZoneInfo(timezone)) for r in rows]
+
+
+def _by_key(db: Database, organization_id: str, key: str, tz: ZoneInfo) -> Appointment | None:
+    row = db.fetch_one(_SELECT + " where a.organization_id = %s and a.idempotency_key = %s", (organization_id, key))
+    return _appointment(row, tz) if row else None
+
+
+def _day_bounds(window: BookingWindow, start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """Schedule bounds for the start's local day, cut to the booking window (never empty, so the
+    same query still answers the other questions when the day is outside the window)."""
+    day = start.astimezone(ZoneInfo(window.timezone)).date()
+    bounds = search_bounds(window, day, day, now)
+    return bounds if bounds else (start.astimezone(UTC), start.astimezone(UTC))
 
 
 def book(
@@ -90,104 +167,145 @@ def book(
     """Book if the slot is offered (hours, lead time, horizon, free). The same idempotency key
     returns the same appointment: a retried turn never books twice."""
     tz = ZoneInfo(window.timezone)
-    if not _ids_valid(organization_id, contact_id, member_id):
+    if not _ids_ok(organization_id, service_id):
+        return BookingResult(None, "not_found", "servicio no encontrado")
+    if not _ids_ok(contact_id, member_id):
         return BookingResult(None, "invalid", "contacto o profesional no válido")
-    if idempotency_key:
-        existing = db.fetch_one(
-            _SELECT + " where a.organization_id = %s and a.idempotency_key = %s", (organization_id, idempotency_key)
-        )
-        if existing:
-            return BookingResult(_appointment(existing, tz))
-    service = get_service(db, organization_id, service_id)
+    # Instants in UTC: arithmetic and comparisons on aware datetimes sharing a ZoneInfo are
+    # wall-clock operations in Python (wrong across a daylight-saving change).
+    start = starts_at.astimezone(UTC)
+    since, until = _day_bounds(window, start, now)
+    schedule = load_schedule(
+        db,
+        organization_id,
+        since,
+        until,
+        service_id=service_id,
+        member_id=member_id,
+        with_service=True,
+        idempotency_key=idempotency_key,
+        contact_id=contact_id,
+    )
+    if idempotency_key and schedule.existing_id:
+        replay = _by_key(db, organization_id, idempotency_key, tz)
+        if replay is not None:
+            return BookingResult(replay)
+    service = schedule.service
     if service is None:
         return BookingResult(None, "not_found", "servicio no encontrado")
     if not service.bookable:
         return BookingResult(None, "not_bookable", f"{service.name} no se reserva por WhatsApp")
-    start = starts_at.astimezone(tz)
-    offered = available_slots(
-        db, organization_id, service, window, start.date(), start.date(), now=now, member_id=member_id
-    )
-    if not any(s.starts_at == start and s.member_id == member_id for s in offered):
-        return BookingResult(None, "not_available", "ese hueco no está disponible")
-    ends_at = start + timedelta(minutes=service.duration_minutes)
+    if not schedule.contact_exists:
+        return BookingResult(None, "not_found", "contacto no encontrado")
+    refusal = _check_slot(schedule, window, start, since, until, service.duration_minutes, member_id, tz)
+    if refusal is not None:
+        return refusal
     try:
-        with db.transaction() as tx:
-            row = tx.fetch_one(
-                """
-                insert into appointments
-                    (organization_id, contact_id, service_id, member_id, starts_at, ends_at, idempotency_key)
-                values (%s, %s, %s, %s, %s, %s, %s)
-                on conflict (organization_id, idempotency_key) where idempotency_key is not null do nothing
-                returning id::text
-                """,
-                (organization_id, contact_id, service.id, member_id, start, ends_at, idempotency_key),
-            )
-            if row is not None:
-                tx.execute(
-                    "insert into appointment_history (organization_id, appointment_id, action, new_starts_at,"
-                    " new_member_id) values (%s, %s, 'booked', %s, %s)",
-                    (organization_id, row["id"], start, member_id),
-                )
+        row = db.fetch_one(
+            _INSERT,
+            {
+                "org": organization_id,
+                "contact": contact_id,
+                "service": service_id,
+                "member": member_id,
+                "start": start,
+                "end": start + timedelta(minutes=service.duration_minutes),
+                "key": idempotency_key,
+            },
+        )
     except psycopg.errors.ExclusionViolation:
         return BookingResult(None, "slot_taken", "otra persona acaba de reservar ese hueco")
     except psycopg.errors.ForeignKeyViolation:
         return BookingResult(None, "invalid", "contacto o profesional no válido")
-    if row is None:  # a concurrent retry of the same turn won the insert
-        existing = db.fetch_one(
-            _SELECT + " where a.organization_id = %s and a.idempotency_key = %s", (organization_id, idempotency_key)
+    if row is None and idempotency_key:  # a concurrent retry of the same turn won the insert
+        replay = _by_key(db, organization_id, idempotency_key, tz)
+        if replay is not None:
+            return BookingResult(replay)
+    if row is None:  # pragma: no cover - the insert returns its row unless the key conflicted
+        return BookingResult(None, "invalid", "no se pudo reservar")
+    return BookingResult(_appointment(row, tz))
+
+
+def _check_slot(
+    schedule: Schedule,
+    window: BookingWindow,
+    start: datetime,
+    since: datetime,
+    until: datetime,
+    duration_minutes: int,
+    member_id: str,
+    tz: ZoneInfo,
+) -> BookingResult | None:
+    """None when `start` (UTC) is an offered slot of the member; else why not: taken by an appointment
+    (the slot exists once appointments are ignored) or simply not available."""
+
+    def offered(include_appointments: bool) -> bool:
+        slots = compute_slots(
+            [h for h in schedule.hours if h.member_id == member_id],
+            schedule.blocked(include_appointments=include_appointments),
+            tz=tz,
+            first_day=start.astimezone(tz).date(),
+            last_day=start.astimezone(tz).date(),
+            duration=timedelta(minutes=duration_minutes),
+            step=timedelta(minutes=window.step_minutes),
+            since=since,
+            until=until,
         )
-        assert existing is not None
-        return BookingResult(_appointment(existing, tz))
-    booked = get_appointment(db, organization_id, contact_id, row["id"], window.timezone)
-    return BookingResult(booked)
+        return any(s.starts_at.astimezone(UTC) == start for s in slots)
+
+    if offered(True):
+        return None
+    if offered(False):
+        return BookingResult(None, "slot_taken", "ese hueco ya está reservado")
+    return BookingResult(None, "not_available", "ese hueco no está disponible")
+
+
+def _set_status(
+    db: Database,
+    organization_id: str,
+    contact_id: str,
+    appointment_id: str,
+    timezone: str,
+    *,
+    status: str,
+    action: str,
+    allowed_from: tuple[str, ...],
+) -> BookingResult:
+    if not _ids_ok(organization_id, contact_id, appointment_id):
+        return BookingResult(None, "not_found", "no encuentro esa cita")
+    row = db.fetch_one(
+        _SET_STATUS,
+        {
+            "org": organization_id,
+            "contact": contact_id,
+            "id": appointment_id,
+            "status": status,
+            "action": action,
+            "from": list(allowed_from),
+        },
+    )
+    if row is None:
+        return BookingResult(None, "not_found", "no encuentro esa cita")
+    current = _appointment(row, ZoneInfo(timezone))
+    if row["changed"] or row["previous"] == status:  # done now, or already done (a retried turn)
+        return BookingResult(current)
+    return BookingResult(current, "not_active", f"la cita está {current.status}")
 
 
 def confirm(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
-    if not _ids_valid(organization_id, contact_id, appointment_id):
-        return BookingResult(None, "not_found", "no encuentro esa cita")
-    with db.transaction() as tx:
-        row = tx.fetch_one(
-            "update appointments set status = 'confirmed', updated_at = now()"
-            " where organization_id = %s and contact_id = %s and id::text = %s and status = 'pending'"
-            " returning id::text",
-            (organization_id, contact_id, appointment_id),
-        )
-        if row:
-            tx.execute(
-                "insert into appointment_history (organization_id, appointment_id, action)"
-                " values (%s, %s, 'confirmed')",
-                (organization_id, row["id"]),
-            )
-    current = get_appointment(db, organization_id, contact_id, appointment_id, timezone)
-    if current is None:
-        return BookingResult(None, "not_found", "no encuentro esa cita")
-    if current.status != "confirmed":
-        return BookingResult(current, "not_active", f"la cita está {current.status}")
-    return BookingResult(current)
+    """pending -> confirmed (confirmed stays confirmed)."""
+    return _set_status(
+        db, organization_id, contact_id, appointment_id, timezone,
+        status="confirmed", action="confirmed", allowed_from=("pending",),
+    )  # fmt: skip
 
 
 def cancel(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
-    if not _ids_valid(organization_id, contact_id, appointment_id):
-        return BookingResult(None, "not_found", "no encuentro esa cita")
-    with db.transaction() as tx:
-        row = tx.fetch_one(
-            "update appointments set status = 'cancelled', updated_at = now()"
-            " where organization_id = %s and contact_id = %s and id::text = %s"
-            " and status in ('pending', 'confirmed') returning id::text, starts_at",
-            (organization_id, contact_id, appointment_id),
-        )
-        if row:
-            tx.execute(
-                "insert into appointment_history (organization_id, appointment_id, action, old_starts_at)"
-                " values (%s, %s, 'cancelled', %s)",
-                (organization_id, row["id"], row["starts_at"]),
-            )
-    current = get_appointment(db, organization_id, contact_id, appointment_id, timezone)
-    if current is None:
-        return BookingResult(None, "not_found", "no encuentro esa cita")
-    if current.status != "cancelled":
-        return BookingResult(current, "not_active", f"la cita está {current.status}")
-    return BookingResult(current)
+    """pending or confirmed -> cancelled (cancelled stays cancelled); frees the slot."""
+    return _set_status(
+        db, organization_id, contact_id, appointment_id, timezone,
+        status="cancelled", action="cancelled", allowed_from=_ACTIVE,
+    )  # fmt: skip
 
 
 def reschedule(
@@ -201,59 +319,69 @@ def reschedule(
     now: datetime,
     member_id: str | None = None,
 ) -> BookingResult:
-    """Move an appointment atomically: the old slot is freed only if the new one is taken."""
-    current = get_appointment(db, organization_id, contact_id, appointment_id, window.timezone)
-    if current is None:
-        return BookingResult(None, "not_found", "no encuentro esa cita")
-    if current.status not in _ACTIVE:
-        return BookingResult(current, "not_active", f"la cita está {current.status}")
+    """Move an appointment atomically: one UPDATE, so the old slot is freed only if the new one
+    is taken (a clash leaves the appointment exactly as it was). Same service; same member unless
+    another is given. Moving to where it already is succeeds without a change (a retried turn)."""
     tz = ZoneInfo(window.timezone)
-    start = new_starts_at.astimezone(tz)
-    if start == current.starts_at and (member_id is None or member_id == current.member_id):
-        return BookingResult(current)  # already there (a retried turn)
-    target_member = member_id or current.member_id
-    service = get_service(db, organization_id, current.service_id)
-    if service is None:
-        return BookingResult(None, "not_found", "servicio no encontrado")
-    offered = available_slots(
+    if not _ids_ok(organization_id, contact_id, appointment_id) or (member_id is not None and not is_uuid(member_id)):
+        return BookingResult(None, "not_found", "no encuentro esa cita")
+    start = new_starts_at.astimezone(UTC)  # see book(): instants, not wall times
+    since, until = _day_bounds(window, start, now)
+    schedule = load_schedule(
         db,
         organization_id,
-        service,
-        window,
-        start.date(),
-        start.date(),
-        now=now,
-        member_id=target_member,
-        ignore_appointment_id=appointment_id,
+        since,
+        until,
+        member_id=member_id,
+        with_service=True,
+        contact_id=contact_id,
+        appointment_id=appointment_id,
     )
-    if not any(s.starts_at == start for s in offered):
-        return BookingResult(current, "not_available", "ese hueco no está disponible")
+    target = schedule.target
+    if target is None:
+        return BookingResult(None, "not_found", "no encuentro esa cita")
+    old_start = datetime.fromisoformat(target["starts_at"])
+    old_member = str(target["member_id"])
+    new_member = member_id or old_member
+    current = Appointment(
+        id=str(target["id"]),
+        contact_id=contact_id,
+        service_id=str(target["service_id"]),
+        service_name=str(target["service_name"]),
+        member_id=old_member,
+        member_name=str(target["member_name"]),
+        starts_at=old_start.astimezone(tz),
+        ends_at=datetime.fromisoformat(target["ends_at"]).astimezone(tz),
+        status=str(target["status"]),
+    )
+    if current.status not in _ACTIVE:
+        return BookingResult(current, "not_active", f"la cita está {current.status}")
+    if start == old_start and new_member == old_member:
+        return BookingResult(current)
+    if schedule.service is None:
+        return BookingResult(current, "not_available", "ese servicio ya no se ofrece")
+    refusal = _check_slot(schedule, window, start, since, until, schedule.service.duration_minutes, new_member, tz)
+    if refusal is not None:
+        return BookingResult(current, refusal.failure, refusal.detail)
     try:
-        with db.transaction() as tx:
-            row = tx.fetch_one(
-                "update appointments set starts_at = %s, ends_at = %s, member_id = %s, updated_at = now()"
-                " where organization_id = %s and contact_id = %s and id::text = %s"
-                " and status in ('pending', 'confirmed') returning id::text",
-                (
-                    start,
-                    start + timedelta(minutes=service.duration_minutes),
-                    target_member,
-                    organization_id,
-                    contact_id,
-                    appointment_id,
-                ),
-            )
-            if row is None:
-                return BookingResult(current, "not_active", "la cita ya no está activa")
-            tx.execute(
-                "insert into appointment_history (organization_id, appointment_id, action, old_starts_at,"
-                " new_starts_at, old_member_id, new_member_id) values (%s, %s, 'rescheduled', %s, %s, %s, %s)",
-                (organization_id, appointment_id, current.starts_at, start, current.member_id, target_member),
-            )
+        row = db.fetch_one(
+            _MOVE,
+            {
+                "org": organization_id,
+                "contact": contact_id,
+                "id": appointment_id,
+                "start": start,
+                "end": start + timedelta(minutes=schedule.service.duration_minutes),
+                "member": new_member,
+                "old_start": old_start,
+                "old_member": old_member,
+            },
+        )
     except psycopg.errors.ExclusionViolation:
         return BookingResult(current, "slot_taken", "otra persona acaba de reservar ese hueco")
-    moved = get_appointment(db, organization_id, contact_id, appointment_id, window.timezone)
-    return BookingResult(moved)
+    if row is None:  # changed (cancelled, moved) since it was read: nothing was touched
+        return BookingResult(current, "not_active", "la cita acaba de cambiar; vuelve a consultarla")
+    return BookingResult(_appointment(row, tz))
 
 
 def utc_now() -> datetime:

@@ -2,45 +2,117 @@
 appointments, from now + lead time to now + horizon, in the organization's timezone.
 
 Hours are local wall-clock times, so each slot is built as a local time and converted with
-zoneinfo: a 09:00 opening stays 09:00 on both sides of a daylight-saving change, and local
-times that do not exist (the spring-forward gap) are skipped. Two round trips per call.
+zoneinfo: a 09:00 opening stays 09:00 on both sides of a daylight-saving change, local times
+that do not exist (the spring-forward gap) are skipped, and a repeated hour (fall back) is
+offered once, at its first occurrence. Durations are real elapsed time.
+
+One round trip: a single query returns the members' hours and everything that blocks them
+(appointments, their time off, organization-wide closures) as JSON; the slots are computed
+here (`compute_slots`, pure). Booking and rescheduling reuse the same loader, adding what they
+need to the same query.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Service, Slot
 
-_MEMBER_HOURS = """
-select m.id::text as member_id, m.name, h.weekday, h.starts, h.ends
-from members m
-join member_hours h on h.organization_id = m.organization_id and h.member_id = m.id
-where m.organization_id = %(org)s and m.active
-  and (%(member)s::uuid is null or m.id = %(member)s::uuid)
-  and (
-    not exists (select 1 from member_services ms
-                where ms.organization_id = m.organization_id and ms.service_id = %(service)s::uuid)
-    or exists (select 1 from member_services ms
-               where ms.organization_id = m.organization_id and ms.service_id = %(service)s::uuid
-                 and ms.member_id = m.id)
-  )
-order by m.name, h.weekday, h.starts
-"""
+ACTIVE_STATUSES = ("pending", "confirmed")
 
-_BUSY = """
-select member_id::text, starts_at, ends_at from appointments
-where organization_id = %(org)s and status in ('pending', 'confirmed')
-  and member_id = any(%(members)s::uuid[]) and starts_at < %(until)s and ends_at > %(since)s
-  and (%(ignore)s::uuid is null or id <> %(ignore)s::uuid)
-union all
-select member_id::text, starts_at, ends_at from member_time_off
-where organization_id = %(org)s and member_id = any(%(members)s::uuid[])
-  and starts_at < %(until)s and ends_at > %(since)s
+# The members who may do the service (all active members when nobody is assigned to it),
+# optionally one member; their weekly hours (minutes of the day, so '24:00' is 1440); and what
+# blocks them in [since, until): active appointments (kind 'a') and time off (kind 'o'),
+# whether the member's own or the whole organization's (member_id null).
+# Optional parts, by parameter: the service itself, the appointment holding an idempotency key,
+# whether the contact exists, and one appointment of the contact (the one being rescheduled,
+# which also defaults the service and member and is left out of the blocking set, as is
+# %(ignore)s).
+_SCHEDULE = """
+with target as (
+    select a.id, a.contact_id, a.service_id, a.member_id, a.starts_at, a.ends_at, a.status,
+           s.name as service_name, m.name as member_name
+    from appointments a
+    join services s on s.organization_id = a.organization_id and s.id = a.service_id
+    join members m on m.organization_id = a.organization_id and m.id = a.member_id
+    where %(appointment)s::uuid is not null
+      and a.organization_id = %(org)s and a.contact_id = %(contact)s::uuid and a.id = %(appointment)s::uuid
+),
+svc as (
+    select coalesce(%(service)s::uuid, (select service_id from target)) as id
+),
+eligible as (
+    select m.id, m.name
+    from members m
+    where m.organization_id = %(org)s and m.active
+      and m.id = coalesce(%(member)s::uuid, (select member_id from target), m.id)
+      and (
+        not exists (select 1 from member_services ms
+                    where ms.organization_id = %(org)s and ms.service_id = (select id from svc))
+        or exists (select 1 from member_services ms
+                   where ms.organization_id = %(org)s and ms.service_id = (select id from svc)
+                     and ms.member_id = m.id)
+      )
+)
+select json_build_object(
+    'hours', coalesce((
+        select json_agg(json_build_array(
+            e.id, e.name, h.weekday,
+            (extract(epoch from h.starts) / 60)::int, (extract(epoch from h.ends) / 60)::int
+        ) order by e.name, e.id, h.weekday, h.starts)
+        from eligible e
+        join member_hours h on h.organization_id = %(org)s and h.member_id = e.id
+    ), '[]'::json),
+    'busy', coalesce((
+        select json_agg(json_build_array(b.member_id, b.kind, b.starts_at, b.ends_at))
+        from (
+            select a.member_id, 'a' as kind, a.starts_at, a.ends_at
+            from appointments a
+            where a.organization_id = %(org)s and a.status in ('pending', 'confirmed')
+              and a.member_id in (select id from eligible)
+              and a.starts_at < %(until)s and a.ends_at > %(since)s
+              and a.id is distinct from coalesce((select id from target), %(ignore)s::uuid)
+            union all
+            select e.id, 'o', t.starts_at, t.ends_at
+            from member_time_off t
+            join eligible e on t.member_id = e.id or t.member_id is null
+            where t.organization_id = %(org)s and t.starts_at < %(until)s and t.ends_at > %(since)s
+        ) b
+    ), '[]'::json),
+    'service', (
+        select json_build_object(
+            'id', s.id, 'name', s.name, 'description', s.description, 'duration_minutes', s.duration_minutes,
+            'price_cents', s.price_cents, 'currency', s.currency, 'bookable', s.bookable
+        )
+        from services s
+        where %(with_service)s and s.organization_id = %(org)s and s.id = (select id from svc) and s.active
+    ),
+    'existing', (
+        select a.id from appointments a
+        where %(key)s::text is not null and a.organization_id = %(org)s and a.idempotency_key = %(key)s
+    ),
+    'contact', (
+        %(contact)s::uuid is not null and exists (
+            select 1 from contacts c where c.organization_id = %(org)s and c.id = %(contact)s::uuid
+        )
+    ),
+    'target', (
+        select json_build_object(
+            'id', t.id, 'service_id', t.service_id, 'service_name', t.service_name, 'member_id', t.member_id,
+            'member_name', t.member_name, 'starts_at', t.starts_at, 'ends_at', t.ends_at, 'status', t.status
+        )
+        from target t
+    )
+) as schedule
 """
 
 
@@ -54,17 +126,123 @@ class BookingWindow:
     step_minutes: int
 
 
+@dataclass(frozen=True)
+class WeeklyHours:
+    """One working interval of a member: ISO weekday (1 = Monday), minutes of the local day."""
+
+    member_id: str
+    member_name: str
+    weekday: int
+    start_minute: int
+    end_minute: int  # up to 1440 (midnight)
+
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the schedule query returned (see _SCHEDULE)."""
+
+    hours: list[WeeklyHours]
+    appointments: dict[str, list[Interval]]  # member id -> active appointments
+    time_off: dict[str, list[Interval]]  # member id -> own and organization-wide time off
+    service: Service | None = None
+    existing_id: str | None = None  # appointment already holding the idempotency key
+    contact_exists: bool = False
+    target: dict[str, Any] | None = field(default=None)
+
+    def blocked(self, *, include_appointments: bool = True) -> dict[str, list[Interval]]:
+        out: dict[str, list[Interval]] = defaultdict(list)
+        for member, intervals in self.time_off.items():
+            out[member].extend(intervals)
+        if include_appointments:
+            for member, intervals in self.appointments.items():
+                out[member].extend(intervals)
+        return out
+
+
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _exists(local: datetime) -> bool:
-    """False for wall times skipped by a spring-forward change."""
-    tz = local.tzinfo
-    assert tz is not None
-    return local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None)
+def search_bounds(
+    window: BookingWindow, first_day: date, last_day: date, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """[since, until) in UTC: the days asked for, cut to [now + lead time, now + horizon]."""
+    tz = ZoneInfo(window.timezone)
+    earliest = now.astimezone(UTC) + timedelta(minutes=window.lead_minutes)
+    latest = now.astimezone(UTC) + timedelta(days=window.horizon_days)
+    since, _ = local_day_bounds(first_day, tz)
+    _, until = local_day_bounds(last_day, tz)
+    since, until = max(since, earliest), min(until, latest)
+    return (since, until) if since < until else None
+
+
+def load_schedule(
+    db: Database,
+    organization_id: str,
+    since: datetime,
+    until: datetime,
+    *,
+    service_id: str | None = None,
+    member_id: str | None = None,
+    with_service: bool = False,
+    idempotency_key: str | None = None,
+    contact_id: str | None = None,
+    appointment_id: str | None = None,
+    ignore_appointment_id: str | None = None,
+) -> Schedule:
+    """One round trip. Ids must be valid UUID strings (callers check with `is_uuid`)."""
+    row = db.fetch_one(
+        _SCHEDULE,
+        {
+            "org": organization_id,
+            "service": service_id,
+            "member": member_id,
+            "since": since,
+            "until": until,
+            "with_service": with_service,
+            "key": idempotency_key,
+            "contact": contact_id,
+            "appointment": appointment_id,
+            "ignore": ignore_appointment_id,
+        },
+    )
+    assert row is not None
+    return parse_schedule(row["schedule"])
+
+
+def parse_schedule(data: Mapping[str, Any]) -> Schedule:
+    hours = [WeeklyHours(str(m), str(n), int(w), int(s), int(e)) for m, n, w, s, e in data["hours"]]
+    appointments: dict[str, list[Interval]] = defaultdict(list)
+    time_off: dict[str, list[Interval]] = defaultdict(list)
+    for member, kind, starts, ends in data["busy"]:
+        target = appointments if kind == "a" else time_off
+        target[str(member)].append((datetime.fromisoformat(starts), datetime.fromisoformat(ends)))
+    raw = data.get("service")
+    service = None
+    if raw:
+        service = Service(
+            id=str(raw["id"]),
+            name=raw["name"],
+            description=raw["description"],
+            duration_minutes=int(raw["duration_minutes"]),
+            price_cents=raw["price_cents"],
+            currency=raw["currency"],
+            bookable=bool(raw["bookable"]),
+        )
+    return Schedule(
+        hours=hours,
+        appointments=dict(appointments),
+        time_off=dict(time_off),
+        service=service,
+        existing_id=str(data["existing"]) if data.get("existing") else None,
+        contact_exists=bool(data.get("contact")),
+        target=data.get("target"),
+    )
 
 
 def available_slots(
@@ -79,55 +257,123 @@ def available_slots(
     member_id: str | None = None,
     ignore_appointment_id: str | None = None,
 ) -> list[Slot]:
-    tz = ZoneInfo(window.timezone)
-    earliest = now.astimezone(UTC) + timedelta(minutes=window.lead_minutes)
-    latest = now.astimezone(UTC) + timedelta(days=window.horizon_days)
-    since, _ = local_day_bounds(first_day, tz)
-    _, until = local_day_bounds(last_day, tz)
-    since, until = max(since, earliest), min(until, latest)
-    if since >= until:
+    """Free slots of `service` from `first_day` to `last_day` (local dates), sorted by time then
+    member name. Unknown or malformed ids give no slots."""
+    bounds = search_bounds(window, first_day, last_day, now)
+    ids = (organization_id, service.id, member_id, ignore_appointment_id)
+    if bounds is None or not all(i is None or is_uuid(i) for i in ids):
         return []
-    hours = db.fetch_all(_MEMBER_HOURS, {"org": organization_id, "member": member_id, "service": service.id})
-    if not hours:
-        return []
-    members = sorted({h["member_id"] for h in hours})
-    busy_rows = db.fetch_all(
-        _BUSY,
-        {"org": organization_id, "members": members, "since": since, "until": until, "ignore": ignore_appointment_id},
+    since, until = bounds
+    schedule = load_schedule(
+        db,
+        organization_id,
+        since,
+        until,
+        service_id=service.id,
+        member_id=member_id,
+        ignore_appointment_id=ignore_appointment_id,  # the appointment being moved frees its own time
     )
-    busy: dict[str, list[tuple[datetime, datetime]]] = {m: [] for m in members}
-    for row in busy_rows:
-        busy[row["member_id"]].append((row["starts_at"], row["ends_at"]))
-    for intervals in busy.values():
-        intervals.sort()
-    duration = timedelta(minutes=service.duration_minutes)
-    step = timedelta(minutes=window.step_minutes)
+    return compute_slots(
+        schedule.hours,
+        schedule.blocked(),
+        tz=ZoneInfo(window.timezone),
+        first_day=first_day,
+        last_day=last_day,
+        duration=timedelta(minutes=service.duration_minutes),
+        step=timedelta(minutes=window.step_minutes),
+        since=since,
+        until=until,
+    )
+
+
+def compute_slots(
+    hours: Iterable[WeeklyHours],
+    busy: Mapping[str, Sequence[Interval]],
+    *,
+    tz: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    duration: timedelta,
+    step: timedelta,
+    since: datetime,
+    until: datetime,
+) -> list[Slot]:
+    """Slots on the `step` grid of each working interval (local wall time) that fit in it, lie in
+    [since, until) and overlap nothing in `busy` (member id -> [start, end) intervals). Pure."""
+    by_weekday: dict[int, list[WeeklyHours]] = defaultdict(list)
+    for h in hours:
+        by_weekday[h.weekday].append(h)
+    blocked = {member: _merge(intervals) for member, intervals in busy.items()}
+    starts = {member: [s for s, _ in intervals] for member, intervals in blocked.items()}
+    step_minutes = max(1, int(step.total_seconds() // 60))
+    minutes = [timedelta(minutes=m) for m in range(0, 24 * 60 + 1)]  # built once, reused
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:
-        weekday = day.isoweekday()
-        for h in hours:
-            if h["weekday"] != weekday:
-                continue
-            close = datetime.combine(day, h["ends"], tzinfo=tz).astimezone(UTC)
-            local = datetime.combine(day, h["starts"], tzinfo=tz)
-            while True:
-                if _exists(local):
-                    start = local.astimezone(UTC)
-                    end = start + duration
-                    if end > close:
-                        break
-                    if since <= start and end <= until and _free(busy[h["member_id"]], start, end):
-                        slots.append(Slot(h["member_id"], h["name"], start.astimezone(tz), end.astimezone(tz)))
-                local = (local.replace(tzinfo=None) + step).replace(tzinfo=tz)
-                if local.replace(tzinfo=None).time() < h["starts"]:  # wrapped past midnight
+        midnight = datetime.combine(day, time(0))  # naive local
+        for h in by_weekday.get(day.isoweekday(), ()):
+            opening = midnight + minutes[h.start_minute]
+            closing = midnight + minutes[h.end_minute]
+            open_at, close = _instant(opening, tz), _instant(closing, tz)
+            member_blocked = blocked.get(h.member_id, [])
+            member_starts = starts.get(h.member_id, [])
+            # Steady: the same UTC offset at the opening wall time and at both real ends, so no
+            # change happens inside and every wall time is `offset` away from its instant.
+            offset = opening.replace(tzinfo=tz).utcoffset() or timedelta(0)
+            steady = open_at.astimezone(tz).utcoffset() == offset == close.astimezone(tz).utcoffset()
+            for minute in range(h.start_minute, h.end_minute, step_minutes):
+                if steady:  # plain arithmetic (the common case)
+                    start = open_at + minutes[minute - h.start_minute]
+                else:
+                    wall = midnight + minutes[minute]
+                    start = wall.replace(tzinfo=tz).astimezone(UTC)
+                    if start.astimezone(tz).replace(tzinfo=None) != wall:
+                        continue  # this wall time does not exist (spring forward)
+                end = start + duration
+                if end > close or end > until:
                     break
+                if start < since or not _free(member_blocked, member_starts, start, end):
+                    continue
+                if steady:
+                    wall = midnight + minutes[minute]
+                    local, ends_local = wall.replace(tzinfo=tz), (wall + duration).replace(tzinfo=tz)
+                else:
+                    local, ends_local = (midnight + minutes[minute]).replace(tzinfo=tz), end.astimezone(tz)
+                slots.append(Slot(h.member_id, h.member_name, local, ends_local))
         day += timedelta(days=1)
-    slots.sort(key=lambda s: (s.starts_at, s.member_name))
+    # Same-zone aware datetimes compare as wall times; each slot is a distinct, existing wall time
+    # at its first occurrence, so wall order is time order here.
+    slots.sort(key=attrgetter("starts_at", "member_name"))
     return slots
 
 
-def _free(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
-    """No busy interval overlaps [start, end). `intervals` is sorted by start."""
-    before_end = bisect.bisect_left(intervals, (end,))  # only these can overlap
-    return not any(e > start for _s, e in intervals[:before_end])
+def _instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    return wall.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping union of [start, end) intervals."""
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _free(blocked: list[Interval], starts: list[datetime], start: datetime, end: datetime) -> bool:
+    """No merged interval overlaps [start, end): only the last one starting before `end` can."""
+    i = bisect.bisect_left(starts, end)
+    return i == 0 or blocked[i - 1][1] <= start
+
+
+def is_uuid(value: str | None) -> bool:
+    """A canonical UUID string (what the database stores): malformed ids never reach SQL."""
+    if value is None or len(value) != 36:
+        return False
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False

@@ -21,7 +21,7 @@ import logging
 import select
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -89,7 +89,9 @@ class Database:
         params["options"] = f"{params['options']} {options}" if params.get("options") else options
         params.setdefault("connect_timeout", self._connect_timeout_s)
         params.setdefault("application_name", self._application_name)
-        conn = psycopg.connect(make_conninfo(**params), autocommit=True, prepare_threshold=None, row_factory=dict_row)
+        conn = psycopg.connect(
+            make_conninfo("", **params), autocommit=True, prepare_threshold=None, row_factory=dict_row
+        )
         self.connects += 1
         return conn
 
@@ -114,10 +116,8 @@ class Database:
     def _discard(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with suppress(psycopg.Error):  # closing a dead socket
                 conn.close()
-            except psycopg.Error:  # pragma: no cover - closing a dead socket
-                pass
 
     def _retry_once(self, work: Callable[[psycopg.Connection[Row]], T]) -> T:
         started = time.perf_counter()

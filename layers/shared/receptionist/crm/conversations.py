@@ -9,19 +9,22 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import ChatIdentity, ChatMessage
+from receptionist.crm.models import ChatIdentity, ChatMessage, ConversationContext
 
-# Delivery states only move forward; `failed` ends a message unless it was already read.
+# Delivery states only move forward: received/queued < enqueued < sent < delivered < read.
+# `failed` (and `undeliverable`, our own give-up) end a message: nothing moves it afterwards, and
+# it never replaces `read` (a late failure report for a message the customer read is noise).
 STATUS_RANK = {
     "received": 0,
-    "queued": 1,
-    "enqueued": 2,
-    "sent": 3,
-    "delivered": 4,
-    "read": 5,
-    "failed": 4,
-    "undeliverable": 4,
+    "queued": 10,
+    "enqueued": 20,
+    "sent": 30,
+    "delivered": 40,
+    "failed": 45,
+    "undeliverable": 45,
+    "read": 50,
 }
+TERMINAL_STATUSES = ("failed", "undeliverable")
 
 _IDENTITY_COLUMNS = """id::text, organization_id::text, customer_number, display_name, contact_id::text,
     bot_enabled, opted_out, last_inbound_at"""
@@ -78,11 +81,19 @@ def set_bot_enabled(db: Database, organization_id: str, identity_id: str, enable
     )
 
 
-def set_opted_out(db: Database, organization_id: str, identity_id: str, opted_out: bool) -> bool:
+def set_opted_out(
+    db: Database, organization_id: str, identity_id: str, opted_out: bool, at: datetime | None = None
+) -> bool:
+    """Apply an opt-out (or opt-in). With the event's time `at`, an event older than the one
+    applied last is ignored (events can arrive out of order). Returns whether a row changed."""
     return (
         db.execute(
-            "update chat_identities set opted_out = %s, updated_at = now() where organization_id = %s and id = %s",
-            (opted_out, organization_id, identity_id),
+            """
+            update chat_identities set opted_out = %(out)s, opt_changed_at = coalesce(%(at)s, now()), updated_at = now()
+            where organization_id = %(org)s and id = %(id)s
+              and (%(at)s::timestamptz is null or opt_changed_at is null or opt_changed_at <= %(at)s)
+            """,
+            {"out": opted_out, "at": at, "org": organization_id, "id": identity_id},
         )
         == 1
     )
@@ -169,24 +180,56 @@ def mark_undeliverable(db: Database, organization_id: str, message_id: str, reas
 
 
 def record_status(
-    db: Database, organization_id: str, provider_message_id: str, state: str, error: str | None = None
+    db: Database,
+    organization_id: str,
+    provider_message_id: str,
+    state: str,
+    error: str | None = None,
+    *,
+    gupshup_message_id: str | None = None,
+    whatsapp_message_id: str | None = None,
 ) -> bool:
-    """Apply a delivery state; never backwards (read stays read when a late delivered arrives).
-    Returns whether the message changed."""
+    """Apply a delivery state to the outbound message it is about; never backwards (see
+    STATUS_RANK). Gupshup reports `enqueued`/`failed` under its own message id and
+    `sent`/`delivered`/`read` under WhatsApp's, with its own id as gsId when it has it: any of the
+    ids finds the message, and the WhatsApp id given with `enqueued` is kept to link later events.
+    One round trip. Returns whether the status changed."""
     rank = STATUS_RANK.get(state)
-    if rank is None:
+    ids = [i for i in (provider_message_id, gupshup_message_id, whatsapp_message_id) if i]
+    if rank is None or not ids:
         return False
     ranks = " ".join(f"when '{name}' then {value}" for name, value in STATUS_RANK.items())
-    changed = db.execute(
+    terminal = ", ".join(f"'{name}'" for name in TERMINAL_STATUSES)
+    advance = f"(t.status not in ({terminal}) and (case t.status {ranks} else 0 end) < %(rank)s)"
+    row = db.fetch_one(
         f"""
-        update chat_messages set status = %s, error = coalesce(%s, error), updated_at = now()
-        where organization_id = %s and provider_message_id = %s and direction = 'outbound'
-          and (case status {ranks} else 0 end) < %s
-          and status not in ('failed', 'undeliverable')
-        """,  # ranks come from the constant table above
-        (state, error, organization_id, provider_message_id, rank),
+        with t as (
+            select id, status from chat_messages
+            where organization_id = %(org)s and direction = 'outbound'
+              and (provider_message_id = any(%(ids)s::text[]) or whatsapp_message_id = any(%(ids)s::text[]))
+            order by created_at
+            limit 1
+            for update
+        )
+        update chat_messages m set
+            status = case when {advance} then %(state)s else m.status end,
+            error = case when {advance} and %(error)s::text is not null then %(error)s else m.error end,
+            whatsapp_message_id = coalesce(m.whatsapp_message_id, %(wa)s),
+            updated_at = now()
+        from t
+        where m.id = t.id
+        returning t.status as before, m.status as after
+        """,  # ranks and terminal come from the constants above; values are parameters
+        {
+            "org": organization_id,
+            "ids": ids,
+            "rank": rank,
+            "state": state,
+            "error": error[:500] if error else None,
+            "wa": whatsapp_message_id,
+        },
     )
-    return changed == 1
+    return row is not None and row["before"] != row["after"]
 
 
 def recent_history(db: Database, organization_id: str, identity_id: str, limit: int = 20) -> list[ChatMessage]:
@@ -211,6 +254,33 @@ def thread_summary(db: Database, organization_id: str, identity_id: str) -> str 
     return str(row["summary"]) if row else None
 
 
+def conversation_context(db: Database, organization_id: str, identity_id: str, limit: int = 20) -> ConversationContext:
+    """The thread summary and the last `limit` messages (oldest first), in one round trip."""
+    rows = db.fetch_all(
+        """
+        select s.summary, m.id::text as id, m.direction, m.kind, coalesce(m.processed_text, '') as text,
+               m.status, m.created_at
+        from (select 1) one
+        left join thread_summaries s on s.organization_id = %(org)s and s.chat_identity_id = %(id)s
+        left join lateral (
+            select * from chat_messages
+            where organization_id = %(org)s and chat_identity_id = %(id)s
+            order by created_at desc, part_index desc
+            limit %(limit)s
+        ) m on true
+        order by m.created_at, m.part_index
+        """,
+        {"org": organization_id, "id": identity_id, "limit": limit},
+    )
+    summary = rows[0]["summary"] if rows else None
+    messages = [
+        ChatMessage(r["id"], r["direction"], r["kind"], r["text"], r["status"], r["created_at"])
+        for r in rows
+        if r["id"] is not None
+    ]
+    return ConversationContext(summary, messages)
+
+
 def save_thread_summary(db: Database, organization_id: str, identity_id: str, summary: str) -> None:
     db.execute(
         """
@@ -222,34 +292,38 @@ def save_thread_summary(db: Database, organization_id: str, identity_id: str, su
 
 
 def open_escalation(db: Database, organization_id: str, identity_id: str, reason: str, turn_id: str | None) -> str:
-    """Record an escalation and hand the conversation to people (bot off), in one transaction.
-    Idempotent per turn."""
-    with db.transaction() as tx:
-        row = tx.fetch_one(
-            """
-            insert into escalations (organization_id, chat_identity_id, reason, turn_id) values (%s, %s, %s, %s)
-            on conflict (organization_id, turn_id) where turn_id is not null do update set reason = escalations.reason
-            returning id::text
-            """,
-            (organization_id, identity_id, reason[:1000], turn_id),
+    """Record an escalation and hand the conversation to people (bot off), in one statement (one
+    transaction, one round trip). Idempotent per turn."""
+    row = db.fetch_one(
+        """
+        with e as (
+            insert into escalations (organization_id, chat_identity_id, reason, turn_id)
+            values (%(org)s, %(id)s, %(reason)s, %(turn)s)
+            on conflict (organization_id, turn_id) where turn_id is not null
+            do update set reason = escalations.reason
+            returning id
+        ), bot_off as (
+            update chat_identities set bot_enabled = false, updated_at = now()
+            where organization_id = %(org)s and id = %(id)s
         )
-        tx.execute(
-            "update chat_identities set bot_enabled = false, updated_at = now() where organization_id = %s and id = %s",
-            (organization_id, identity_id),
-        )
+        select id::text from e
+        """,
+        {"org": organization_id, "id": identity_id, "reason": reason[:1000], "turn": turn_id},
+    )
     assert row is not None
     return str(row["id"])
 
 
 def hand_back_to_bot(db: Database, organization_id: str, identity_id: str) -> None:
-    """Staff are done: resolve open escalations and turn the bot back on."""
-    with db.transaction() as tx:
-        tx.execute(
-            "update escalations set status = 'resolved', resolved_at = now()"
-            " where organization_id = %s and chat_identity_id = %s and status = 'open'",
-            (organization_id, identity_id),
+    """Staff are done: resolve open escalations and turn the bot back on (one statement)."""
+    db.execute(
+        """
+        with resolved as (
+            update escalations set status = 'resolved', resolved_at = now()
+            where organization_id = %(org)s and chat_identity_id = %(id)s and status = 'open'
         )
-        tx.execute(
-            "update chat_identities set bot_enabled = true, updated_at = now() where organization_id = %s and id = %s",
-            (organization_id, identity_id),
-        )
+        update chat_identities set bot_enabled = true, updated_at = now()
+        where organization_id = %(org)s and id = %(id)s
+        """,
+        {"org": organization_id, "id": identity_id},
+    )

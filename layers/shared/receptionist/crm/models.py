@@ -125,3 +125,11 @@ class BookingResult:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    """What the agent needs from the CRM at the start of a turn (one round trip)."""
+
+    summary: str | None
+    messages: list[ChatMessage]  # oldest first
