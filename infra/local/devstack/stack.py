@@ -42,6 +42,7 @@ class LocalConfig:
     debounce_seconds: int = 10
     webhook_secret: str = "local-webhook-secret"  # noqa: S105 - local-only default
     gupshup_api_url: str = "http://127.0.0.1:9/gupshup-not-configured"
+    gupshup_api_key: str = "local-gupshup-key"  # FakeGupshup's default key
     openai_base_url: str = "http://127.0.0.1:9/openai-not-configured"
     openai_api_key: str = "local-openai-key"
     openai_model: str = "gpt-4.1-mini"
@@ -67,6 +68,7 @@ class LocalConfig:
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
             gupshup_api_url=os.environ.get("GUPSHUP_API_URL") or d.gupshup_api_url,
+            gupshup_api_key=os.environ.get("GUPSHUP_API_KEY") or d.gupshup_api_key,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or d.openai_base_url,
             openai_api_key=os.environ.get("OPENAI_API_KEY") or d.openai_api_key,
             openai_model=os.environ.get("OPENAI_MODEL") or d.openai_model,
@@ -231,6 +233,22 @@ class LocalStack:
         }
         for name, value in values.items():
             ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
+        # Each seeded Gupshup app's API key, where its platform connection says (api_key_ref).
+        for ref in self._gupshup_key_refs():
+            ssm.put_parameter(Name=ref, Value=self.config.gupshup_api_key, Type="SecureString", Overwrite=True)
+
+    def _gupshup_key_refs(self) -> list[str]:
+        assert self._pg
+        import psycopg
+
+        try:
+            with psycopg.connect(self._pg.url) as conn:
+                rows = conn.execute(
+                    "select distinct api_key_ref from platform_connections where provider = 'gupshup' and active"
+                ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return []
+        return sorted(str(r[0]) for r in rows)
 
     def function_env(self, template: TranslatedTemplate, logical_id: str) -> dict[str, str]:
         """The function's environment as Lambda would set it, pointed at the local stack."""

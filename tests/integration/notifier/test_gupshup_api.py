@@ -62,3 +62,20 @@ def test_a_hanging_gupshup_times_out(gupshup: FakeGupshup) -> None:
 
 def test_credentials_never_show_in_repr() -> None:
     assert "key-1" not in repr(APP) and "34910000001" not in repr(APP)
+
+
+def test_a_shorter_timeout_for_one_call_wins(gupshup: FakeGupshup) -> None:
+    gupshup.fail_next("hang")
+    started = time.monotonic()
+    with pytest.raises(GupshupError) as err:
+        GupshupApi(gupshup.url, timeout=30).send_text(APP, "34600111222", "hola", timeout=0.3)
+    assert err.value.transient
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_rejected_api_key_is_not_a_refused_message(gupshup: FakeGupshup) -> None:
+    wrong = AppCredentials(app_name="ClinicaSonrisa", source_number="34910000001", api_key="rotated-away")
+    with pytest.raises(GupshupError) as err:
+        GupshupApi(gupshup.url).send_template(wrong, "34699000001", "escalation_notice", ["a", "b", "c"])
+    assert (err.value.status, err.value.transient) == (401, True)  # fail the job (then DLQ), keep the message
+    assert "rotated-away" not in str(err.value)

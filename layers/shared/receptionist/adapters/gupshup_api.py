@@ -4,13 +4,16 @@ Session messages: POST {base}/wa/api/v1/msg; templates: POST {base}/wa/api/v1/te
 Both form-encoded (channel=whatsapp, source, destination, src.name, message|template as JSON)
 with the app's key in the `apikey` header. Success is {"status":"submitted","messageId":...}.
 
-Every call has a timeout. Failures are classified so the caller can decide: transient ones
-(timeouts, connection errors, 429, 5xx, Gupshup's rate-limit answers) may be retried;
-permanent ones (invalid number, opted out, template not found, bad request) must not be.
+Every call has a timeout (the client's, or a shorter one the caller passes, e.g. what is left
+of the Lambda's time). Failures are classified so the caller can decide: transient ones
+(timeouts, connection errors, 429, 5xx, Gupshup's rate-limit answers, a rejected API key, which
+is a configuration problem that a fixed key cures) may be retried; permanent ones (invalid
+number, opted out, template not found, bad request) must not be.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -51,15 +54,33 @@ class GupshupApi:
         self.timeout = timeout
         self.calls = 0  # HTTP requests made (benchmarks report calls per job)
 
-    def send_text(self, app: AppCredentials, destination: str, text: str) -> str:
+    def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str:
+        """A session (free-form) text message; returns Gupshup's message id."""
         message = {"type": "text", "text": text}
-        return self._post("/wa/api/v1/msg", app, destination, "message", message)
+        return self._post("/wa/api/v1/msg", app, destination, "message", message, timeout)
 
-    def send_template(self, app: AppCredentials, destination: str, template_id: str, params: list[str]) -> str:
+    def send_template(
+        self,
+        app: AppCredentials,
+        destination: str,
+        template_id: str,
+        params: list[str],
+        *,
+        timeout: float | None = None,
+    ) -> str:
+        """An approved template message (allowed outside the 24-hour window); returns Gupshup's id."""
         template = {"id": template_id, "params": params}
-        return self._post("/wa/api/v1/template/msg", app, destination, "template", template)
+        return self._post("/wa/api/v1/template/msg", app, destination, "template", template, timeout)
 
-    def _post(self, path: str, app: AppCredentials, destination: str, field: str, value: dict[str, Any]) -> str:
+    def _post(
+        self,
+        path: str,
+        app: AppCredentials,
+        destination: str,
+        field: str,
+        value: dict[str, Any],
+        timeout: float | None,
+    ) -> str:
         form = {
             "channel": "whatsapp",
             "source": app.source_number,
@@ -77,9 +98,10 @@ class GupshupApi:
             },
             method="POST",
         )
+        limit = self.timeout if timeout is None else max(0.001, min(timeout, self.timeout))
         self.calls += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=limit) as resp:  # noqa: S310
                 status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()
@@ -87,6 +109,8 @@ class GupshupApi:
             raise GupshupError("Gupshup did not answer in time", transient=True) from err
         except urllib.error.URLError as err:
             raise GupshupError(f"Gupshup unreachable: {err.reason}", transient=True) from err
+        except (OSError, http.client.HTTPException) as err:  # dropped mid-answer (reset, truncated body)
+            raise GupshupError(f"Gupshup connection failed: {type(err).__name__}", transient=True) from err
         return _parse(status, raw)
 
 
@@ -105,6 +129,10 @@ def _parse(status: int, raw: bytes) -> str:
         raise GupshupError(f"Gupshup rate limit ({status}): {message}", transient=True, status=status)
     if status >= 500:
         raise GupshupError(f"Gupshup server error ({status})", transient=True, status=status)
+    if status in (401, 403):
+        # The app's key is wrong or revoked: nothing is wrong with the message. Let the job fail
+        # (SQS retries it, then the DLQ alarms) rather than mark the message undeliverable.
+        raise GupshupError(f"Gupshup rejected the API key ({status})", transient=True, status=status)
     if 200 <= status < 300:
         # A 2xx without a message id is not a send we can record: treat as transient once more.
         raise GupshupError(f"Gupshup unexpected answer ({status}): {message}", transient=True, status=status)

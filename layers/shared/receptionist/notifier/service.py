@@ -1,11 +1,360 @@
-"""Notifier domain logic. Foundation version: accepts jobs; the Gupshup delivery comes with
-the notifier issue."""
+"""The notifier's delivery logic: one outbound job -> Gupshup sends and CRM records.
+
+Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them per conversation:
+- reply / human_reply / fallback: a text for the customer. Split into parts of at most 4,096
+  characters (paragraph, then sentence boundaries), sent in order, each part its own outbound
+  chat_messages row (same turn_id, part_index). Only inside WhatsApp's 24-hour window and never
+  to a customer who opted out: otherwise nothing is sent and the row is marked undeliverable.
+- escalation: the bot is turned off for the conversation (idempotent; the processor already did
+  it) and every staff number of the organization gets the escalation template, whose
+  parameters follow notification_settings.template_params.
+- status: a delivery state from the webhook, applied to the outbound message it is about
+  (matched on Gupshup's id: gsId when given, else the event's id); never backwards.
+
+Reliability:
+- Each send is retried on transient errors (timeouts, 429, 5xx, rate limits) with full-jitter
+  backoff, bounded by the Lambda's remaining time; when the retries run out the job raises, so
+  its SQS record fails and is redelivered (then the DLQ takes it). Permanent errors (invalid
+  number, template not found...) are recorded and not retried.
+- Idempotent twice over: per job (key job_id) and per send (key job_id#part, or
+  job_id#staff#number), so neither a redelivered job nor a retry after part 1 of 3 sends
+  anything twice. Status jobs need no key: applying a state is idempotent by itself.
+
+The service never logs customer numbers or text; its report carries counts and labels only.
+"""
 
 from __future__ import annotations
 
-from receptionist.messages import OutboundJob
+import logging
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
+from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.messages import DeliveryStatus, OutboundJob
+from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, Result, Sender
+from receptionist.notifier.retry import RetryPolicy
+from receptionist.notifier.splitting import split_text
+from receptionist.notifier.window import within_session_window
+
+logger = logging.getLogger(__name__)
+
+# Seconds of the invocation kept back for recording the outcome and answering the batch.
+RESERVE_SECONDS = 2.0
+# An HTTP attempt with less time than this is not started (the job fails and is retried later).
+MIN_ATTEMPT_SECONDS = 1.0
+# Template parameters: WhatsApp refuses new lines, tabs and long runs of spaces in them.
+TEMPLATE_PARAM_LIMIT = 1024
+
+Outcome = Literal[
+    "failed",  # raised: the record fails and SQS delivers it again
+    "sent",
+    "partially_sent",  # some parts / staff numbers were refused for good
+    "undeliverable",
+    "duplicate",
+    "status_recorded",
+    "status_unchanged",
+    "unknown_app",
+    "not_configured",  # escalation without staff numbers or template
+]
+
+# Why a text was not sent (report.reason, and what the chat message's error column says).
+UNDELIVERABLE = {
+    "no_text": "nothing to send (empty text)",
+    "opted_out": "the customer opted out of WhatsApp messages",
+    "outside_window": "outside the 24-hour customer service window (free-form messages not allowed)",
+    "earlier_part_rejected": "an earlier part of this message was refused by Gupshup",
+}
 
 
+class OutOfTimeError(Exception):
+    """Too little of the invocation is left to send safely; the job is retried by SQS."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one job did: counts and labels only (no numbers, no text), for logs and metrics."""
+
+    job_id: str
+    kind: str
+    outcome: Outcome = "failed"
+    reason: str | None = None  # outside_window, opted_out, rejected, no_text, the state of a status...
+    parts: int = 0  # text parts, or staff numbers for an escalation
+    sent: int = 0  # sends Gupshup accepted in this delivery
+    skipped: int = 0  # sends an earlier attempt already made (per-send idempotency)
+    rejected: int = 0  # sends refused for good (permanent errors)
+    http_calls: int = 0
+    delays: list[float] = field(default_factory=list)  # backoff waits before retries, in order
+    delivery_failed: bool = False  # a status job reporting that WhatsApp could not deliver
+
+    def to_result(self) -> Result:
+        kept = ("outcome", "reason", "parts", "sent", "skipped", "rejected")
+        return {k: v for k, v in asdict(self).items() if k in kept}
+
+
+@dataclass
 class DeliveryService:
-    def deliver(self, job: OutboundJob) -> str:
-        return job.job_id
+    store: NotifierStore
+    sender: Sender
+    idempotency: Idempotency
+    api_key: KeyProvider
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    last_report: DeliveryReport | None = field(default=None, init=False)
+
+    def deliver(self, job: OutboundJob, remaining: Callable[[], float] | None = None) -> DeliveryReport:
+        """Deliver one job. `remaining()` gives the seconds left in the invocation. Raises when
+        the job should be tried again (transient failures after the retries, out of time, the
+        database or the idempotency store failing); `last_report` then says how far it got."""
+        report = DeliveryReport(job.job_id, job.kind)
+        self.last_report = report
+        calls = self.sender.calls
+        left = remaining or (lambda: math.inf)
+        try:
+            if job.kind == "status":
+                assert job.status is not None  # the model guarantees it
+                self._status(job.conversation, job.status, report)
+            else:
+                _ensure_time(left)
+                _, ran = self.idempotency.once("job", job.job_id, lambda: self._message(job, left, report))
+                if not ran:
+                    report.outcome, report.reason = "duplicate", None
+        finally:
+            report.http_calls = self.sender.calls - calls
+        return report
+
+    # -- jobs --------------------------------------------------------------------------------
+    def _message(self, job: OutboundJob, remaining: Callable[[], float], report: DeliveryReport) -> Result:
+        app, customer = _split_conversation(job.conversation)
+        org = self.store.organization(app)
+        if org is None:
+            logger.warning("job for an unknown Gupshup app dropped", extra={"job_id": job.job_id})
+            report.outcome = "unknown_app"
+        elif job.kind == "escalation":
+            self._escalation(job, org, customer, remaining, report)
+        else:
+            self._text(job, org, customer, remaining, report)
+        return report.to_result()
+
+    def _text(
+        self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
+    ) -> None:
+        parts = split_text(job.text or "")
+        row = _chat_message_id(job)
+        identity = self.store.identity(org.id, customer)
+        refusal: str | None = None
+        if not parts:
+            refusal = "no_text"
+        elif identity is not None and identity.opted_out:
+            refusal = "opted_out"
+        elif identity is None or not within_session_window(identity.last_inbound_at, self.now()):
+            refusal = "outside_window"
+        if refusal is not None:
+            report.outcome, report.reason = "undeliverable", refusal
+            if row is None and identity is not None and parts:  # keep the history complete
+                row = self.store.record_part(
+                    org.id, identity.id, text=job.text or "", turn_id=job.turn_id or job.job_id, part_index=0
+                )
+            if row is not None:
+                self.store.mark_undeliverable(org.id, row, UNDELIVERABLE[refusal])
+            return
+        assert identity is not None
+        rows = self._rows(job, org, identity, parts, row)
+        credentials = self._credentials(org)
+        report.parts = len(parts)
+        for index, (part, row_id) in enumerate(zip(parts, rows, strict=True)):
+
+            def send(timeout: float | None, part: str = part) -> str:
+                return self.sender.send_text(credentials, customer, part, timeout=timeout)
+
+            try:
+                provider_id = self._send_once(f"{job.job_id}#{index}", send, remaining, report)
+            except GupshupError as err:
+                if err.transient:
+                    raise
+                report.rejected += 1
+                report.outcome = "partially_sent" if index else "undeliverable"
+                report.reason = "rejected"
+                logger.warning(
+                    "Gupshup refused a part for good",
+                    extra={"job_id": job.job_id, "part": index, "status": err.status},
+                )
+                self.store.mark_undeliverable(org.id, row_id, str(err))
+                for later in rows[index + 1 :]:
+                    self.store.mark_undeliverable(org.id, later, UNDELIVERABLE["earlier_part_rejected"])
+                return
+            self.store.mark_sent(org.id, row_id, provider_id)
+        report.outcome = "sent"
+
+    def _rows(
+        self, job: OutboundJob, org: Organization, identity: ChatIdentity, parts: list[str], row: str | None
+    ) -> list[str]:
+        """The chat message of each part: the processor's row is the first part (shortened when
+        the text is split); the others are recorded under the same turn, at the next part indexes."""
+        base, turn_id = 0, job.turn_id
+        if row is not None and len(parts) > 1:
+            found = self.store.first_part(org.id, row, parts[0])
+            if found is None:
+                logger.warning("job's chat message not found; recording the parts", extra={"job_id": job.job_id})
+                row = None
+            else:
+                base, turn_id = found[0], job.turn_id or found[1]
+        turn = turn_id or job.job_id
+        rows: list[str] = []
+        for index, part in enumerate(parts):
+            if index == 0 and row is not None:
+                rows.append(row)
+            else:
+                rows.append(
+                    self.store.record_part(org.id, identity.id, text=part, turn_id=turn, part_index=base + index)
+                )
+        return rows
+
+    def _escalation(
+        self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
+    ) -> None:
+        identity = self.store.bot_off(org.id, customer)  # a person is needed: the bot stays quiet
+        settings = self.store.notification_settings(org.id)
+        staff = list(dict.fromkeys(settings.staff_numbers))
+        template_id = settings.template_id
+        if not staff or not template_id:
+            logger.warning("escalation without staff numbers or template", extra={"job_id": job.job_id})
+            report.outcome = "not_configured"
+            return
+        params = escalation_params(
+            settings.template_params,
+            customer_number=customer,
+            customer_name=job.customer_name or identity.display_name,
+            reason=job.reason,
+        )
+        credentials = self._credentials(org)
+        report.parts = len(staff)
+        pending: GupshupError | None = None
+        for number in staff:  # every staff number gets its chance, even when one of them fails
+
+            def send(timeout: float | None, number: str = number) -> str:
+                return self.sender.send_template(credentials, number, template_id, params, timeout=timeout)
+
+            try:
+                self._send_once(f"{job.job_id}#staff#{number}", send, remaining, report)
+            except GupshupError as err:
+                if err.transient:
+                    pending = pending or err
+                    continue
+                report.rejected += 1
+                logger.warning("Gupshup refused a staff notice for good", extra={"job_id": job.job_id})
+        if pending is not None:
+            raise pending  # the job is retried; staff already notified are not notified again
+        if report.rejected:
+            report.reason = "rejected"
+            report.outcome = "partially_sent" if report.rejected < len(staff) else "undeliverable"
+        else:
+            report.outcome = "sent"
+
+    def _status(self, conversation: str, status: DeliveryStatus, report: DeliveryReport) -> None:
+        app, _ = _split_conversation(conversation)
+        report.reason = status.state
+        report.delivery_failed = status.state == "failed"
+        org = self.store.organization(app)
+        if org is None:
+            report.outcome = "unknown_app"
+            return
+        # Gupshup's send API answered with its own id (what mark_sent stored); enqueued/failed
+        # carry it as the event id, sent/delivered/read carry WhatsApp's id and link it as gsId.
+        key = status.gupshup_message_id or status.provider_message_id
+        error = None
+        if status.state == "failed":
+            error = ": ".join(p for p in (status.error_code, status.error_reason) if p) or "failed"
+        changed = self.store.record_status(org.id, key, status.state, error)
+        report.outcome = "status_recorded" if changed else "status_unchanged"
+
+    # -- sending -----------------------------------------------------------------------------
+    def _credentials(self, org: Organization) -> AppCredentials:
+        connection = org.connection
+        return AppCredentials(connection.app_name, connection.business_number, self.api_key(connection.api_key_ref))
+
+    def _send_once(
+        self,
+        key: str,
+        send: Callable[[float | None], str],
+        remaining: Callable[[], float],
+        report: DeliveryReport,
+    ) -> str:
+        """One send, at most once per key; Gupshup's message id (the stored one when an earlier
+        attempt already made this send)."""
+
+        def work() -> Result:
+            return {"provider_message_id": self._with_retry(send, remaining, report)}
+
+        result, ran = self.idempotency.once("send", key, work)
+        if ran:
+            report.sent += 1
+        else:
+            report.skipped += 1
+        return str(result["provider_message_id"])
+
+    def _with_retry(
+        self, send: Callable[[float | None], str], remaining: Callable[[], float], report: DeliveryReport
+    ) -> str:
+        policy = replace(self.retry, delays=[])
+
+        def attempt() -> str:
+            left = remaining() - RESERVE_SECONDS
+            if left < MIN_ATTEMPT_SECONDS:
+                raise OutOfTimeError("too little time left for another attempt")
+            return send(None if math.isinf(left) else min(self.sender.timeout, left))
+
+        try:
+            return policy.run(
+                attempt,
+                retryable=lambda exc: isinstance(exc, GupshupError) and exc.transient,
+                deadline=lambda: remaining() - RESERVE_SECONDS - MIN_ATTEMPT_SECONDS,
+            )
+        finally:
+            report.delays.extend(policy.delays)
+
+
+def escalation_params(
+    names: list[str], *, customer_number: str, customer_name: str | None, reason: str | None
+) -> list[str]:
+    """The escalation template's parameters, in the order the organization configured."""
+    number = f"+{customer_number}"
+    values = {
+        "customer_name": customer_name or number,
+        "customer_number": number,
+        "reason": reason or "-",
+    }
+    unknown = [n for n in names if n not in values]
+    if unknown:
+        logger.warning("unknown escalation template parameters", extra={"params": unknown})
+    return [_template_param(values.get(name, "-")) for name in names]
+
+
+def _template_param(value: str) -> str:
+    flat = re.sub(r"\s+", " ", value).strip()
+    return flat[:TEMPLATE_PARAM_LIMIT] or "-"
+
+
+def _split_conversation(conversation: str) -> tuple[str, str]:
+    app, _, customer = conversation.partition("#")
+    return app, customer
+
+
+def _chat_message_id(job: OutboundJob) -> str | None:
+    if job.chat_message_id is None:
+        return None
+    try:
+        return str(uuid.UUID(job.chat_message_id))
+    except ValueError:
+        logger.warning("job's chat_message_id is not a UUID; ignored", extra={"job_id": job.job_id})
+        return None
+
+
+def _ensure_time(remaining: Callable[[], float]) -> None:
+    if remaining() < RESERVE_SECONDS + MIN_ATTEMPT_SECONDS:
+        raise OutOfTimeError("too little time left in this invocation to deliver a job")

@@ -1,0 +1,85 @@
+"""What the notifier's delivery service needs from the outside world, as small protocols.
+
+The service is plain Python: the Lambda handler gives it the CRM (Postgres), the Gupshup API and
+Powertools idempotency (DynamoDB); unit tests give it in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from receptionist.adapters.gupshup_api import AppCredentials
+from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
+
+
+class NotifierStore(Protocol):
+    """The CRM, as the notifier uses it (receptionist.notifier.store.CrmStore)."""
+
+    def organization(self, app_name: str) -> Organization | None:
+        """The active organization behind a Gupshup app."""
+        ...
+
+    def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None: ...
+
+    def bot_off(self, organization_id: str, customer_number: str) -> ChatIdentity:
+        """Get or create the customer's chat identity and make sure the bot is off (idempotent)."""
+        ...
+
+    def notification_settings(self, organization_id: str) -> NotificationSettings: ...
+
+    def first_part(self, organization_id: str, message_id: str, text: str) -> tuple[int, str | None] | None:
+        """Shorten a recorded outbound message to its first part; its (part_index, turn_id), or
+        None when no such outbound message exists."""
+        ...
+
+    def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
+        """Record one outbound part (status queued), idempotent per (turn_id, part_index); its id."""
+        ...
+
+    def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None: ...
+
+    def mark_undeliverable(self, organization_id: str, message_id: str, reason: str) -> None: ...
+
+    def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
+        """Apply a delivery state (never backwards); whether the message changed."""
+        ...
+
+
+class Sender(Protocol):
+    """Gupshup's send API (receptionist.adapters.gupshup_api.GupshupApi).
+
+    Raises GupshupError; its `transient` flag says whether trying again may help."""
+
+    timeout: float
+    calls: int  # HTTP requests made so far
+
+    def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str: ...
+
+    def send_template(
+        self,
+        app: AppCredentials,
+        destination: str,
+        template_id: str,
+        params: list[str],
+        *,
+        timeout: float | None = None,
+    ) -> str: ...
+
+
+Result = dict[str, Any]
+
+
+class Idempotency(Protocol):
+    """Run a piece of work at most once per key (receptionist.notifier.idempotency).
+
+    `scope` separates kinds of keys ("job", "send"). The work's result (a small JSON-able dict)
+    is stored; a later call with the same key returns it without running the work. A failed
+    work leaves no record, so it can be tried again."""
+
+    def once(self, scope: str, key: str, work: Callable[[], Result]) -> tuple[Result, bool]:
+        """(result, ran): ran is False when the result is a stored one."""
+        ...
+
+
+KeyProvider = Callable[[str], str]  # api_key_ref (an SSM parameter name) -> the Gupshup API key

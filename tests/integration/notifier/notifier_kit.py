@@ -1,0 +1,177 @@
+"""Shared by the notifier integration tests: a Gupshup server with one more fault, SQS records,
+the Lambda context, CRM set-up and reads, EMF parsing."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from devstack.fakes.base import Recorded, Reply
+from devstack.fakes.gupshup import FakeGupshup
+from receptionist.crm import conversations as chat
+from receptionist.crm.connection import Database
+from receptionist.crm.models import ChatIdentity
+from receptionist.messages import DeliveryStatus, OutboundJob, fifo_id
+
+ROOT = Path(__file__).resolve().parents[3]
+APP = "ClinicaSonrisa"
+ORG = "00000000-0000-4000-8000-000000000001"
+API_KEY = "local-gupshup-key"
+KEY_REF = "/receptionist/dev/gupshup/ClinicaSonrisa"  # the seed's api_key_ref
+
+
+class Gupshup(FakeGupshup):
+    """FakeGupshup plus one more fault: every request whose form matches `refuse` gets a 500."""
+
+    refuse: Callable[[dict[str, str]], bool] | None = None
+
+    def answer(self, request: Recorded) -> Reply:
+        if self.refuse is not None and request.method == "POST" and self.refuse(request.form()):
+            return Reply.json(500, {"status": "error", "message": "Internal Server Error"})
+        return super().answer(request)
+
+    def requests_to(self, destination: str) -> list[dict[str, str]]:
+        return [f for f in (r.form() for r in self.received("/msg")) if f.get("destination") == destination]
+
+
+class Context:
+    """The Lambda context parts the handler reads (a 30 s function, like the template's)."""
+
+    function_name = "receptionist-dev-notifier"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:receptionist-dev-notifier"
+    memory_limit_in_mb = 128
+    log_group_name = "/aws/lambda/receptionist-dev-notifier"
+    log_stream_name = "local"
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+_sequence = itertools.count(1)
+
+
+def sqs_record(job: OutboundJob, receive_count: int = 1) -> dict[str, Any]:
+    n = next(_sequence)
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": f"receipt-{n}",
+        "body": job.model_dump_json(),
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": str(int(time.time() * 1000)),
+            "SequenceNumber": f"{18_000_000_000_000_000_000 + n}",
+            "MessageGroupId": fifo_id(job.conversation),
+            "SenderId": "AIDAEXAMPLE",
+            "MessageDeduplicationId": fifo_id(job.job_id),
+            "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:receptionist-dev-outbound.fifo",
+        "awsRegion": "us-east-1",
+    }
+
+
+@dataclass
+class Notifier:
+    """Invoke the handler with SQS events; set up and read the CRM."""
+
+    app: ModuleType
+    gupshup: Gupshup
+    db: Database
+    slept: list[float] = field(default_factory=list)
+
+    def invoke(self, *records: dict[str, Any], seconds: float = 30.0) -> list[str]:
+        """The messageIds the handler reported as failed."""
+        result = self.app.handler({"Records": list(records)}, Context(seconds))
+        return [f["itemIdentifier"] for f in result["batchItemFailures"]]
+
+    def deliver(self, *jobs: OutboundJob) -> list[str]:
+        return self.invoke(*(sqs_record(j) for j in jobs))
+
+    # -- CRM
+    def customer(
+        self, *, last_inbound: timedelta | None = timedelta(minutes=3), opted_out: bool = False, org: str = ORG
+    ) -> ChatIdentity:
+        number = f"346{uuid.uuid4().int % 10**8:08d}"
+        inbound_at = None if last_inbound is None else datetime.now(UTC) - last_inbound
+        identity = chat.touch_identity(self.db, org, number, "Lucía", inbound_at)
+        if opted_out:
+            chat.set_opted_out(self.db, org, identity.id, True)
+        return identity
+
+    def reply(self, identity: ChatIdentity, text: str, *, app: str = APP, kind: str = "reply") -> OutboundJob:
+        """A reply job as the processor makes it: the outbound row recorded first (queued, part 0)."""
+        turn_id = f"wamid.{uuid.uuid4().hex}"
+        row = chat.record_outbound(self.db, identity.organization_id, identity.id, text=text, turn_id=turn_id)
+        return OutboundJob(
+            job_id=f"{turn_id}#reply#0",
+            kind=kind,  # type: ignore[arg-type]
+            conversation=f"{app}#{identity.customer_number}",
+            text=text,
+            chat_message_id=row,
+            turn_id=turn_id,
+        )
+
+    def rows(self, turn_id: str) -> list[dict[str, Any]]:
+        return self.db.fetch_all(
+            "select id::text, part_index, status, provider_message_id, error, processed_text from chat_messages"
+            " where turn_id = %s and direction = 'outbound' order by part_index",
+            (turn_id,),
+        )
+
+    def row(self, message_id: str) -> dict[str, Any]:
+        found = self.db.fetch_one(
+            "select status, provider_message_id, error, processed_text from chat_messages where id = %s", (message_id,)
+        )
+        assert found is not None
+        return found
+
+    def identity(self, org: str, number: str) -> ChatIdentity:
+        found = chat.find_identity(self.db, org, number)
+        assert found is not None
+        return found
+
+    @staticmethod
+    def status(
+        identity: ChatIdentity, state: str, provider_id: str, gs_id: str | None = None, **kw: Any
+    ) -> OutboundJob:
+        status = DeliveryStatus(
+            provider_message_id=provider_id,
+            gupshup_message_id=gs_id,
+            state=state,  # type: ignore[arg-type]
+            destination=identity.customer_number,
+            occurred_at=int(time.time() * 1000),
+            **kw,
+        )
+        return OutboundJob.for_status(f"{APP}#{identity.customer_number}", status)
+
+
+def emitted_metrics(out: str) -> dict[str, float]:
+    """EMF blobs on stdout -> {metric name: total}."""
+    totals: dict[str, float] = {}
+    for line in out.splitlines():
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        blob = json.loads(line)
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = blob[metric["Name"]]
+                totals[metric["Name"]] = totals.get(metric["Name"], 0) + (
+                    sum(value) if isinstance(value, list) else value
+                )
+    return totals

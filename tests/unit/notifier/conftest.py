@@ -1,0 +1,18 @@
+"""Notifier unit tests: the delivery service on in-memory adapters (see notifier_testkit.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# The tests run with --import-mode=importlib; make the shared testkit importable by name.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from notifier_testkit import Harness
+
+
+@pytest.fixture
+def h() -> Harness:
+    return Harness()

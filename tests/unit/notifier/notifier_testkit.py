@@ -1,0 +1,240 @@
+"""In-memory adapters for the notifier's DeliveryService (the ports in receptionist.notifier.ports)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
+from receptionist.crm.models import (
+    AgentSettings,
+    ChatIdentity,
+    NotificationSettings,
+    Organization,
+    PlatformConnection,
+)
+from receptionist.messages import OutboundJob
+from receptionist.notifier.retry import RetryPolicy
+from receptionist.notifier.service import DeliveryService
+
+APP = "ClinicaSonrisa"
+ORG = "00000000-0000-4000-8000-000000000001"
+BUSINESS = "34910000001"
+KEY_REF = "/receptionist/dev/gupshup/ClinicaSonrisa"
+CUSTOMER = "34600111222"
+STAFF = ["34699000001", "34699000002", "34699000003"]
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+_SETTINGS = AgentSettings("Sofía", "cálido", "", "es", "Europe/Madrid", 120, 60, 30)
+
+
+@dataclass
+class Row:
+    id: str
+    identity_id: str
+    text: str
+    turn_id: str | None
+    part_index: int
+    status: str = "queued"
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class FakeStore:
+    orgs: dict[str, Organization] = field(default_factory=dict)
+    identities: dict[tuple[str, str], ChatIdentity] = field(default_factory=dict)
+    settings: dict[str, NotificationSettings] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)
+    statuses: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    status_answer: bool = True
+
+    def organization(self, app_name: str) -> Organization | None:
+        return self.orgs.get(app_name)
+
+    def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
+        return self.identities.get((organization_id, customer_number))
+
+    def bot_off(self, organization_id: str, customer_number: str) -> ChatIdentity:
+        current = self.identities.get((organization_id, customer_number)) or ChatIdentity(
+            str(uuid.uuid4()), organization_id, customer_number, None, None, True, False, None
+        )
+        self.identities[(organization_id, customer_number)] = replace(current, bot_enabled=False)
+        return self.identities[(organization_id, customer_number)]
+
+    def notification_settings(self, organization_id: str) -> NotificationSettings:
+        return self.settings.get(organization_id, NotificationSettings([], None, []))
+
+    def first_part(self, organization_id: str, message_id: str, text: str) -> tuple[int, str | None] | None:
+        row = self.rows.get(message_id)
+        if row is None:
+            return None
+        row.text = text
+        return row.part_index, row.turn_id
+
+    def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
+        for row in self.rows.values():
+            if row.turn_id == turn_id and row.part_index == part_index:
+                return row.id
+        row = Row(str(uuid.uuid4()), identity_id, text, turn_id, part_index)
+        self.rows[row.id] = row
+        return row.id
+
+    def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None:
+        row = self.rows[message_id]
+        if row.status in ("queued", "enqueued"):
+            row.status, row.provider_message_id = "sent", provider_message_id
+
+    def mark_undeliverable(self, organization_id: str, message_id: str, reason: str) -> None:
+        row = self.rows[message_id]
+        if row.status in ("queued", "enqueued"):
+            row.status, row.error = "undeliverable", reason
+
+    def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
+        self.statuses.append((organization_id, provider_message_id, state, error))
+        return self.status_answer
+
+    # -- helpers for tests
+    def parts_of(self, turn_id: str) -> list[Row]:
+        return sorted((r for r in self.rows.values() if r.turn_id == turn_id), key=lambda r: r.part_index)
+
+
+@dataclass
+class Sent:
+    kind: str  # "text" or "template"
+    app: AppCredentials
+    destination: str
+    text: str | None = None
+    template_id: str | None = None
+    params: list[str] | None = None
+    timeout: float | None = None
+
+
+class FakeSender:
+    """Gupshup's send API: scripted failures consumed in order, then success."""
+
+    def __init__(self) -> None:
+        self.timeout = 8.0
+        self.calls = 0
+        self.sent: list[Sent] = []
+        self.failures: list[GupshupError] = []
+        self.fail_for: dict[str, GupshupError] = {}  # destination -> every call fails
+        self._ids = itertools.count(1)
+
+    def fail_next(self, *errors: GupshupError) -> None:
+        self.failures.extend(errors)
+
+    def _answer(self, message: Sent) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        if message.destination in self.fail_for:
+            raise self.fail_for[message.destination]
+        self.sent.append(message)
+        return f"gs-{next(self._ids)}"
+
+    def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str:
+        return self._answer(Sent("text", app, destination, text=text, timeout=timeout))
+
+    def send_template(
+        self,
+        app: AppCredentials,
+        destination: str,
+        template_id: str,
+        params: list[str],
+        *,
+        timeout: float | None = None,
+    ) -> str:
+        return self._answer(Sent("template", app, destination, template_id=template_id, params=params, timeout=timeout))
+
+
+class MemoryIdempotency:
+    """Same contract as the Powertools adapter: completed results are stored; a failure stores nothing."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def once(self, scope: str, key: str, work: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        if (scope, key) in self.done:
+            return dict(self.done[(scope, key)]), False
+        result = work()
+        self.done[(scope, key)] = dict(result)
+        return result, True
+
+
+def transient(status: int = 500) -> GupshupError:
+    return GupshupError(f"Gupshup server error ({status})", transient=True, status=status)
+
+
+def permanent(message: str = "Invalid Destination") -> GupshupError:
+    return GupshupError(f"Gupshup refused the message (400): {message}", transient=False, status=400)
+
+
+@dataclass
+class Harness:
+    store: FakeStore = field(default_factory=FakeStore)
+    sender: FakeSender = field(default_factory=FakeSender)
+    idempotency: MemoryIdempotency = field(default_factory=MemoryIdempotency)
+    slept: list[float] = field(default_factory=list)
+    keys_read: list[str] = field(default_factory=list)
+    now: datetime = NOW
+
+    def __post_init__(self) -> None:
+        self.store.orgs[APP] = Organization(ORG, "Clínica", _SETTINGS, PlatformConnection(APP, BUSINESS, KEY_REF))
+        self.store.settings[ORG] = NotificationSettings(
+            list(STAFF), "escalation_notice", ["customer_name", "customer_number", "reason"]
+        )
+        self.service = DeliveryService(
+            store=self.store,
+            sender=self.sender,
+            idempotency=self.idempotency,
+            api_key=self._key,
+            retry=RetryPolicy(attempts=4, base_seconds=0.5, cap_seconds=4.0, sleep=self.slept.append),
+            now=lambda: self.now,
+        )
+
+    def _key(self, ref: str) -> str:
+        self.keys_read.append(ref)
+        return "k-123"
+
+    def customer(
+        self,
+        number: str = CUSTOMER,
+        *,
+        last_inbound: timedelta | None = timedelta(minutes=5),
+        opted_out: bool = False,
+        bot_enabled: bool = True,
+        name: str | None = "Lucía",
+    ) -> ChatIdentity:
+        identity = ChatIdentity(
+            str(uuid.uuid4()),
+            ORG,
+            number,
+            name,
+            None,
+            bot_enabled,
+            opted_out,
+            None if last_inbound is None else self.now - last_inbound,
+        )
+        self.store.identities[(ORG, number)] = identity
+        return identity
+
+    def reply(self, text: str, *, job_id: str = "turn-1#reply#0", turn_id: str = "turn-1", **kw: Any) -> OutboundJob:
+        """A reply job as the processor makes it: its row recorded first (status queued, part 0)."""
+        identity = self.store.identities.get((ORG, kw.pop("customer", CUSTOMER)))
+        row = None
+        if identity is not None:
+            row = self.store.record_part(ORG, identity.id, text=text, turn_id=turn_id, part_index=0)
+        return OutboundJob(
+            job_id=job_id,
+            kind=kw.pop("kind", "reply"),
+            conversation=f"{APP}#{CUSTOMER}",
+            text=text,
+            chat_message_id=row,
+            turn_id=turn_id,
+            **kw,
+        )

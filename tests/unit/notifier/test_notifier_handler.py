@@ -1,0 +1,145 @@
+"""functions/notifier/app.py: settings at cold start, batch semantics, what reaches the logs.
+
+The module is loaded as Lambda would load it (nothing is contacted at import: the database,
+SSM and DynamoDB are reached lazily); its service is then swapped for one on in-memory adapters."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from notifier_testkit import CUSTOMER, Harness, transient
+from pydantic import ValidationError
+
+from receptionist.messages import OutboundJob, fifo_id
+
+ROOT = Path(__file__).resolve().parents[3]
+ENV = {
+    "STAGE": "dev",
+    "SECRETS_PATH": "/receptionist/dev",
+    "POWERTOOLS_SERVICE_NAME": "notifier",
+    "IDEMPOTENCY_TABLE": "receptionist-dev-idempotency",
+    "GUPSHUP_API_URL": "http://127.0.0.1:9/gupshup",
+    "DATABASE_URL_PARAM": "/receptionist/dev/database-url",
+}
+
+
+class Context:
+    function_name = "receptionist-dev-notifier"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:receptionist-dev-notifier"
+    memory_limit_in_mb = 128
+    aws_request_id = "req-1"
+    log_group_name = "/aws/lambda/receptionist-dev-notifier"
+    log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _load(env: dict[str, str]) -> ModuleType:
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        spec = importlib.util.spec_from_file_location("notifier_app_unit", ROOT / "functions/notifier/app.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[ModuleType]:
+    yield _load(ENV)
+    sys.modules.pop("notifier_app_unit", None)
+
+
+@pytest.fixture
+def wired(app: ModuleType, h: Harness) -> Iterator[Harness]:
+    original = app.service
+    app.service = h.service
+    yield h
+    app.service = original
+
+
+def _record(job: OutboundJob) -> dict[str, Any]:
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "r",
+        "body": job.model_dump_json(),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795420810000",
+            "SequenceNumber": "1",
+            "MessageGroupId": fifo_id(job.conversation),
+            "SenderId": "AIDAEXAMPLE",
+            "MessageDeduplicationId": fifo_id(job.job_id),
+            "ApproximateFirstReceiveTimestamp": "1795420820000",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:receptionist-dev-outbound.fifo",
+        "awsRegion": "us-east-1",
+    }
+
+
+@pytest.mark.parametrize("missing", ["IDEMPOTENCY_TABLE", "GUPSHUP_API_URL", "DATABASE_URL_PARAM"])
+def test_settings_are_validated_at_cold_start(missing: str) -> None:
+    env = {k: v for k, v in ENV.items() if k != missing}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(missing, raising=False)
+        with pytest.raises(ValidationError, match=missing):
+            _load(env)
+
+
+def test_a_failed_job_fails_its_record_and_holds_its_conversation_only(
+    app: ModuleType, wired: Harness, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    h = wired
+    h.customer()
+    other = "34600999888"
+    h.customer(other)
+    first = h.reply("Texto secreto uno", job_id="t1#reply#0", turn_id="t1")
+    second = h.reply("Texto secreto dos", job_id="t2#reply#0", turn_id="t2")
+    elsewhere = h.reply("Texto secreto tres", job_id="t3#reply#0", turn_id="t3", customer=other)
+    elsewhere = elsewhere.model_copy(update={"conversation": f"ClinicaSonrisa#{other}"})
+    h.sender.fail_next(*[transient()] * 4)  # "first" exhausts its attempts
+    records = [_record(first), _record(second), _record(elsewhere)]
+
+    stream = io.StringIO()
+    handler = app.logger.registered_handler
+    previous = handler.setStream(stream)  # the handler holds the stdout of import time
+    try:
+        result = app.handler({"Records": records}, Context())
+    finally:
+        handler.setStream(previous)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records[:2]]}
+    assert [s.destination for s in h.sender.sent] == [other]
+    logs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(log["message"], log["job_id"]) for log in logs] == [
+        ("job failed; SQS will deliver it again", "t1#reply#0"),
+        ("job done", "t3#reply#0"),
+    ]
+    assert logs[0]["http_calls"] == 4 and len(logs[0]["retry_delays"]) == 3
+    emitted = stream.getvalue() + capsys.readouterr().out + caplog.text
+    for secret in (CUSTOMER, other, "secreto", "k-123"):
+        assert secret not in emitted
+
+
+def test_an_all_failed_batch_is_answered_not_raised(app: ModuleType, wired: Harness) -> None:
+    wired.customer()
+    wired.sender.fail_next(*[transient()] * 4)
+    record = _record(wired.reply("hola"))
+    assert app.handler({"Records": [record]}, Context()) == {
+        "batchItemFailures": [{"itemIdentifier": record["messageId"]}]
+    }
