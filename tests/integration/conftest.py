@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.fakes.gupshup import FakeGupshup
+from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
 
 
@@ -21,6 +23,16 @@ def local_config(tmp: object, **overrides: object) -> LocalConfig:
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """The whole local stack with debounce 0 (one per test module)."""
-    with LocalStack(local_config(tmp_path_factory.mktemp("stack"))) as stack:
+    """The whole local stack with debounce 0 (one per test module), a local model server that
+    answers every turn with a fixed sentence, and a local Gupshup server so the notifier's sends
+    succeed (the key matches LocalConfig.gupshup_api_key's default)."""
+    with (
+        FakeGupshup() as gupshup,
+        FakeOpenAI(responder=lambda body: {"role": "assistant", "content": "Hola, ¿en qué puedo ayudarle?"}) as model,
+        LocalStack(
+            local_config(
+                tmp_path_factory.mktemp("stack"), gupshup_api_url=gupshup.url, openai_base_url=f"{model.url}/v1"
+            )
+        ) as stack,
+    ):
         yield stack
