@@ -13,12 +13,12 @@ sys.path.insert(0, str(Path(__file__).parent))  # e2e_kit, shared by these tests
 
 from e2e_kit import Pipeline
 
-from devstack.demo import VOICE_NOTE, VOICE_TRANSCRIPT
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
+from devstack.stand_ins import VOICE_NOTE, VOICE_TRANSCRIPT
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,9 @@
-"""`python -m devstack` (`make local`): run the local stack in the foreground until Ctrl-C/SIGTERM."""
+"""`python -m devstack` (`make local`): run the local stack in the foreground until Ctrl-C/SIGTERM.
+
+Third parties the environment does not provide are local stand-ins (see devstack.stand_ins): a
+local Gupshup server unless GUPSHUP_API_URL is set, the scripted model unless OPENAI_API_KEY is
+set, a local Gemini unless GEMINI_API_KEY is set. `make chat` reads the local Gupshup's sends.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ import signal
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from types import FrameType
 
-from devstack.stack import LocalStack, describe
+from devstack.stack import LocalConfig, LocalStack, describe
+from devstack.stand_ins import start_stand_ins
 
 
 def main() -> int:
@@ -19,12 +26,18 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    stack = LocalStack()
     print("Starting the local stack (PostgreSQL, moto, template, runner)...", flush=True)
     started = time.monotonic()
-    try:
+    with ExitStack() as ctx:
+        config = LocalConfig.from_env()
+        stand_ins = start_stand_ins(config, ctx)
+        stack = LocalStack(config)
+        ctx.callback(stack.stop)
         stack.start()
+        if stand_ins.gupshup is not None:
+            stack.publish(local_gupshup_url=stand_ins.gupshup.url)
         print(describe(stack.info), flush=True)
+        print("\n" + stand_ins.banner(config), flush=True)
         print(
             f"\nReady in {time.monotonic() - started:.1f} s; wrote .local/stack.json. Ctrl-C stops.",
             flush=True,
@@ -32,8 +45,6 @@ def main() -> int:
         while not stop.wait(0.5):
             pass
         print("\nStopping...", flush=True)
-    finally:
-        stack.stop()
     print("Stopped.", flush=True)
     return 0
 

@@ -9,7 +9,6 @@ models answer; otherwise a scripted stand-in plays the models' part, and the out
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -23,16 +22,12 @@ from typing import Any
 
 import psycopg
 
-from devstack.demo_model import scripted_receptionist
-from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup, SentMessage
-from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack, describe
+from devstack.stand_ins import VOICE_NOTE, StandIns, start_stand_ins
 
 CUSTOMER = "34600111222"
 CUSTOMER_NAME = "Lucía"
-VOICE_NOTE = b"OggS\x00\x02demo-voice-note" + bytes(range(64))
-VOICE_TRANSCRIPT = "Me viene bien a las diez. Me llamo Lucía Pérez."
 
 # (what the customer does, messages): a burst is several messages sent back to back.
 Step = tuple[str, list[tuple[str, str]]]
@@ -66,29 +61,15 @@ class DemoResult:
 
 
 @contextmanager
-def demo_stack(state_dir: Path, debounce: int = 2) -> Iterator[tuple[LocalStack, FakeGupshup, bool]]:
+def demo_stack(state_dir: Path, debounce: int = 2) -> Iterator[tuple[LocalStack, StandIns]]:
     """The local stack with Gupshup always local and the models real when keys are set."""
-    real_model = bool(os.environ.get("OPENAI_API_KEY"))
-    real_gemini = bool(os.environ.get("GEMINI_API_KEY"))
-    with ExitStack() as stack_ctx:
-        gupshup = stack_ctx.enter_context(FakeGupshup(api_key="local-gupshup-key"))
+    with ExitStack() as ctx:
         config = LocalConfig.from_env()
         config.debounce_seconds, config.port, config.moto_port, config.postgres_port = debounce, 0, 0, 0
         config.state_dir = state_dir
-        config.gupshup_api_url = gupshup.url
-        if real_model:
-            config.openai_base_url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-        else:
-            model = stack_ctx.enter_context(FakeOpenAI(responder=scripted_receptionist))
-            config.openai_base_url = f"{model.url}/v1"
-        if real_gemini:
-            config.gemini_base_url = os.environ.get("GEMINI_BASE_URL", "")
-        else:
-            gemini = stack_ctx.enter_context(FakeGemini())
-            gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
-            config.gemini_base_url = gemini.url
-        stack = stack_ctx.enter_context(LocalStack(config))
-        yield stack, gupshup, not real_model
+        stand_ins = start_stand_ins(config, ctx, local_gupshup=True)
+        stack = ctx.enter_context(LocalStack(config))
+        yield stack, stand_ins
 
 
 def post(stack: LocalStack, kind: str, content: str, gupshup: FakeGupshup, customer: str = CUSTOMER) -> None:
@@ -176,13 +157,10 @@ def play(
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="receptionist-demo-") as tmp:
         print("Starting the local stack (PostgreSQL, moto with the template, Lambda runner)...", flush=True)
-        with demo_stack(Path(tmp)) as (stack, gupshup, stand_in):
-            if stand_in:
-                print("\n*** No OPENAI_API_KEY: a SCRIPTED STAND-IN plays the model (and Gemini) in this demo. ***")
-                print("*** Set OPENAI_API_KEY (and GEMINI_API_KEY) to talk to the real models.              ***")
-            else:
-                print(f"\nUsing the real model at {stack.config.openai_base_url} ({stack.config.openai_model}).")
-            print("Gupshup is a local server: it records what would have reached WhatsApp.\n")
+        with demo_stack(Path(tmp)) as (stack, stand_ins):
+            assert stand_ins.gupshup is not None  # the demo always records locally
+            gupshup = stand_ins.gupshup
+            print("\n" + stand_ins.banner(stack.config) + "\n")
             print(describe(stack.info))
             print(f"\nWhatsApp chat with {stack.info.get('demo_app', 'ClinicaSonrisa')} (+{CUSTOMER}):")
             result = play(stack, gupshup, show=lambda s: print(s, flush=True))

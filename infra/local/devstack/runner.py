@@ -21,13 +21,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from devstack.aws import moto_client
 from devstack.cloudformation import HttpRoute, SqsMapping
+from devstack.http_server import LocalHTTPServer
 
 
 class InvocationError(RuntimeError):
@@ -148,8 +149,7 @@ class HttpApiServer:
         self.routes = routes
         self.pools = pools
         self.record = record
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LocalHTTPServer((host, port), Handler)
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="http-api", daemon=True)
 

@@ -346,7 +346,11 @@ class LocalStack:
             "functions": sorted(self._pools),
             "logs_dir": str(self.config.state_dir / "logs"),
         }
-        self.info.update(self.demo_identity())
+        self.publish(**self.demo_identity())
+
+    def publish(self, **extra: Any) -> None:
+        """Add entries to `info` and (re)write stack.json, e.g. the stand-ins `make local` started."""
+        self.info.update(extra)
         (self.config.state_dir / "stack.json").write_text(json.dumps(self.info, indent=2) + "\n")
 
     def demo_identity(self) -> dict[str, str]:

@@ -66,7 +66,9 @@ def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalS
         return [i for i in local_stack.invocations_of(function) if any("plumbing-test-1" in b for b in i.bodies)]
 
     processed = local_stack.wait_for(lambda: reached("ProcessorFunction"), timeout=20)
-    assert processed[0].source == "sqs:InboundQueue" and processed[0].ok and not processed[0].failed_ids, processed[0].error
+    assert processed[0].source == "sqs:InboundQueue" and processed[0].ok and not processed[0].failed_ids, processed[
+        0
+    ].error
     notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=20)
     assert notified[0].source == "sqs:OutboundQueue" and notified[0].ok
 

@@ -1,5 +1,6 @@
-"""`python -m devstack` (what `make local` runs): comes up, writes stack.json, and on SIGTERM
-stops everything, leaving no PostgreSQL or moto process behind."""
+"""`python -m devstack` (what `make local` runs): comes up with its local stand-ins, writes
+stack.json, answers `python -m devstack.chat` (what `make chat` runs), and on SIGTERM stops
+everything, leaving no PostgreSQL or moto process behind."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ def _children_named(state_dir: Path) -> list[psutil.Process]:
     return found
 
 
-def test_local_stack_process_starts_and_stops_cleanly(tmp_path: Path) -> None:
+def test_local_stack_process_starts_chats_and_stops_cleanly(tmp_path: Path) -> None:
+    third_parties = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL", "GUPSHUP_API_URL")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in third_parties},
         "LOCAL_STATE_DIR": str(tmp_path),
         "LOCAL_PORT": "0",
         "MOTO_PORT": "0",
@@ -51,6 +53,18 @@ def test_local_stack_process_starts_and_stops_cleanly(tmp_path: Path) -> None:
         except urllib.error.HTTPError as err:
             assert err.code == 401
         assert [p for p in _children_named(tmp_path) if "postgres" in " ".join(p.cmdline())]
+
+        chat = subprocess.run(
+            [sys.executable, "-m", "devstack.chat"],
+            env={**env, "CHAT_NUMBER": "34600555444"},
+            input="Hola, ¿cuánto cuesta una limpieza dental?\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert chat.returncode == 0, chat.stdout + chat.stderr
+        answers = [line for line in chat.stdout.splitlines() if line.startswith(f"{info['demo_app']} > ")]
+        assert answers and "45" in " ".join(answers), chat.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)

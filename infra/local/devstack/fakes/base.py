@@ -6,9 +6,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from devstack.http_server import LocalHTTPServer
 
 
 @dataclass
@@ -86,8 +88,7 @@ class FakeServer:
 
         self.lock = threading.Lock()
         self.requests: list[Recorded] = []
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LocalHTTPServer((host, port), Handler)
         self.port = int(self.httpd.server_address[1])
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, name=f"fake-{self.name}", daemon=True)

@@ -4,6 +4,8 @@
 - POST /wa/api/v1/template/msg   form: channel, source, destination, src.name, template (JSON)
   header `apikey`. Success: 202 {"status":"submitted","messageId":"<uuid>"}.
 - GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
+- GET  /local/sent?after=N       local only (not Gupshup's): the accepted sends from index N on,
+                                 as JSON, so `make chat` in another process can show replies.
 
 Failure modes for tests, consumed in order by fail_next(): "500", "429", "rate_limit"
 (Gupshup's throttling answer), "invalid_destination" (a permanent error), "hang" (answers after
@@ -70,6 +72,8 @@ class FakeGupshup(FakeServer):
             if item is None:
                 return Reply.json(404, {"status": "error", "message": "media not found"})
             return Reply(200, item[0], {"content-type": item[1]})
+        if request.method == "GET" and request.path == "/local/sent":
+            return self._sent_since(request)
         if request.method != "POST" or request.path not in ("/wa/api/v1/msg", "/wa/api/v1/template/msg"):
             return Reply.json(404, {"status": "error", "message": "Not Found"})
         if request.headers.get("apikey") != self.api_key:
@@ -108,6 +112,19 @@ class FakeGupshup(FakeServer):
                 )
             )
         return Reply.json(202, {"status": "submitted", "messageId": provider_id})
+
+    def _sent_since(self, request: Recorded) -> Reply:
+        try:
+            after = max(0, int(request.query.get("after", ["0"])[0]))
+        except ValueError:
+            return Reply.json(400, {"status": "error", "message": "after must be an integer"})
+        with self.lock:
+            sent = list(enumerate(self.sent))[after:]
+        items = [
+            {"index": i, "kind": m.kind, "destination": m.destination, "text": m.text, "payload": m.payload, "at": m.at}
+            for i, m in sent
+        ]
+        return Reply.json(200, {"sent": items, "next": after + len(items)})
 
     def sent_to(self, destination: str) -> list[SentMessage]:
         with self.lock:
