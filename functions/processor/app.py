@@ -31,6 +31,8 @@ def _emit(report: TurnReport) -> None:
         metrics.add_metric(name="TurnMediaSeconds", unit=MetricUnit.Seconds, value=report.media_seconds)
         metrics.add_metric(name="TurnModelSeconds", unit=MetricUnit.Seconds, value=report.model_seconds)
         metrics.add_metric(name="TurnDatabaseSeconds", unit=MetricUnit.Seconds, value=report.db_seconds)
+        metrics.add_metric(name="TurnSeconds", unit=MetricUnit.Seconds, value=report.total_seconds)
+        metrics.add_metric(name="TurnOverheadSeconds", unit=MetricUnit.Seconds, value=report.overhead_seconds)
         metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=report.model_calls)
         metrics.add_metric(name="PromptTokens", unit=MetricUnit.Count, value=report.prompt_tokens)
         metrics.add_metric(name="CompletionTokens", unit=MetricUnit.Count, value=report.completion_tokens)
@@ -55,6 +57,11 @@ def record_handler(record: SQSRecord) -> None:
             "messages": report.messages,
             "db_round_trips": report.db_round_trips,
             "model_calls": report.model_calls,
+            "seconds": round(report.total_seconds, 4),
+            "model_seconds": round(report.model_seconds, 4),
+            "media_seconds": round(report.media_seconds, 4),
+            "db_seconds": round(report.db_seconds, 4),
+            "overhead_seconds": round(report.overhead_seconds, 4),
         },
     )
 

@@ -65,7 +65,14 @@ class TurnReport:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    total_seconds: float = 0.0
     replies: list[str] = field(default_factory=list)
+
+    @property
+    def overhead_seconds(self) -> float:
+        """The turn's own cost: everything but the model and media calls (database, DynamoDB,
+        SQS, the graph's bookkeeping)."""
+        return max(0.0, self.total_seconds - self.model_seconds - self.media_seconds)
 
 
 def split_conversation(conversation: str) -> tuple[str, str]:
@@ -85,7 +92,9 @@ class TurnService:
 
     def handle(self, ticket: InboundTicket, receive_count: int = 1) -> TurnReport:
         db_before, trips_before = self.db.seconds, self.db.round_trips
+        started = time.perf_counter()
         report = self._handle(ticket, receive_count)
+        report.total_seconds = time.perf_counter() - started
         report.db_seconds = self.db.seconds - db_before
         report.db_round_trips = self.db.round_trips - trips_before
         return report
