@@ -13,28 +13,11 @@ import importlib
 import json
 import os
 import sys
-import time
 import traceback
 import uuid
 from typing import Any
 
-
-class LocalContext:
-    """The parts of the Lambda context object that Powertools and handlers read."""
-
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, request_id: str) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_mb
-        region = os.environ.get("AWS_REGION", "us-east-1")
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:123456789012:function:{function_name}"
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+from devstack.lambda_context import LocalContext
 
 
 def main() -> None:

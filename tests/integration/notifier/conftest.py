@@ -3,7 +3,6 @@ loads it, against a local Gupshup server, PostgreSQL (migrations + demo seed) an
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import sys
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from notifier_kit import API_KEY, KEY_REF, ROOT, Gupshup, Notifier
 
 from devstack.aws import moto_client
+from devstack.lambda_context import load_function
 from devstack.migrate import apply_seed
 from receptionist.crm.connection import Database
 from receptionist.notifier.retry import RetryPolicy
@@ -69,10 +69,7 @@ def app(seeded_url: str, moto_endpoint: str, gupshup: Gupshup) -> Iterator[Modul
     os.environ.update(env)
     parameters.clear_caches()  # an SSM client made earlier in this process may point elsewhere
     try:
-        spec = importlib.util.spec_from_file_location("notifier_app_under_test", ROOT / "functions/notifier/app.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = load_function(ROOT / "functions/notifier/app.py", "notifier_app_under_test")
         module.notifier.gupshup.timeout = 0.5  # a hanging Gupshup costs half a second, not 8
         yield module
         module.notifier.db.close()

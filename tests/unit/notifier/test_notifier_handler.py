@@ -5,7 +5,6 @@ SSM and DynamoDB are reached lazily); its service is then swapped for one on in-
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import sys
@@ -19,6 +18,7 @@ import pytest
 from notifier_testkit import CUSTOMER, Harness, transient
 from pydantic import ValidationError
 
+from devstack.lambda_context import LocalContext, load_function
 from receptionist.messages import OutboundJob, fifo_id
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,28 +32,11 @@ ENV = {
 }
 
 
-class Context:
-    function_name = "receptionist-dev-notifier"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:receptionist-dev-notifier"
-    memory_limit_in_mb = 128
-    aws_request_id = "req-1"
-    log_group_name = "/aws/lambda/receptionist-dev-notifier"
-    log_stream_name = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
 def _load(env: dict[str, str]) -> ModuleType:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
-        spec = importlib.util.spec_from_file_location("notifier_app_unit", ROOT / "functions/notifier/app.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_function(ROOT / "functions/notifier/app.py", "notifier_app_unit")
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +102,9 @@ def test_a_failed_job_fails_its_record_and_holds_its_conversation_only(
     handler = app.logger.registered_handler
     previous = handler.setStream(stream)  # the handler holds the stdout of import time
     try:
-        result = app.handler({"Records": records}, Context())
+        result = app.handler(
+            {"Records": records}, LocalContext("receptionist-dev-notifier", memory_mb=128, timeout_s=30)
+        )
     finally:
         handler.setStream(previous)
 
@@ -140,6 +125,6 @@ def test_an_all_failed_batch_is_answered_not_raised(app: ModuleType, wired: Harn
     wired.customer()
     wired.sender.fail_next(*[transient()] * 4)
     record = _record(wired.reply("hola"))
-    assert app.handler({"Records": [record]}, Context()) == {
-        "batchItemFailures": [{"itemIdentifier": record["messageId"]}]
-    }
+    assert app.handler(
+        {"Records": [record]}, LocalContext("receptionist-dev-notifier", memory_mb=128, timeout_s=30)
+    ) == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}

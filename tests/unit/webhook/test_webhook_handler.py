@@ -6,7 +6,6 @@ The module is loaded as Lambda would load it; its service is then rebuilt on in-
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 from webhook_testkit import FakeBuffer, FakeQueue, message
 
+from devstack.lambda_context import LocalContext, load_function
 from receptionist.webhook.service import WebhookService
 from receptionist.webhook.telemetry import PowertoolsTelemetry
 
@@ -33,28 +33,11 @@ ENV = {
 }
 
 
-class Context:
-    function_name = "receptionist-dev-webhook"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:receptionist-dev-webhook"
-    memory_limit_in_mb = 512
-    aws_request_id = "req-1"
-    log_group_name = "/aws/lambda/receptionist-dev-webhook"
-    log_stream_name = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 def _load(env: dict[str, str]) -> ModuleType:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
-        spec = importlib.util.spec_from_file_location("webhook_app_under_test", ROOT / "functions/webhook/app.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_function(ROOT / "functions/webhook/app.py", "webhook_app_under_test")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +75,9 @@ def test_the_module_builds_the_real_adapters(app: ModuleType) -> None:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "events").glob("webhook_*.json")), ids=lambda p: p.name)
 def test_sample_events_return_200(app: ModuleType, wired: dict[str, Any], path: Path) -> None:
-    result = app.handler(json.loads(path.read_text()), Context())
+    result = app.handler(
+        json.loads(path.read_text()), LocalContext("receptionist-dev-webhook", memory_mb=512, timeout_s=10)
+    )
     assert result["statusCode"] == 200, result
     assert json.loads(result["body"])["status"] in ("accepted", "forwarded")
     assert len(wired["inbound"].sent) + len(wired["outbound"].sent) == 1
@@ -101,7 +86,7 @@ def test_sample_events_return_200(app: ModuleType, wired: dict[str, Any], path: 
 def test_handler_maps_rejections_to_responses(app: ModuleType, wired: dict[str, Any]) -> None:
     event = json.loads((ROOT / "events/webhook_text.json").read_text())
     event["queryStringParameters"] = {"token": "wrong"}
-    result = app.handler(event, Context())
+    result = app.handler(event, LocalContext("receptionist-dev-webhook", memory_mb=512, timeout_s=10))
     assert result["statusCode"] == 401
     assert json.loads(result["body"])["error"] == "unauthorized"
 
@@ -116,7 +101,7 @@ def test_handler_logs_with_the_message_id_as_correlation_id(
     previous = handler.setStream(stream)  # the handler holds the stdout of import time
     try:
         capsys.readouterr()
-        app.handler(event, Context())
+        app.handler(event, LocalContext("receptionist-dev-webhook", memory_mb=512, timeout_s=10, request_id="req-1"))
     finally:
         handler.setStream(previous)
     (log,) = [json.loads(line) for line in stream.getvalue().splitlines()]

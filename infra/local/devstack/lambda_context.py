@@ -1,0 +1,46 @@
+"""What the local runner, the tests and the bench hand a handler: Lambda's context object and a
+function's `app.py` loaded as a module of its own (each under its own name, so tests can load
+one handler with different settings)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+import uuid
+from pathlib import Path
+from types import ModuleType
+
+
+class LocalContext:
+    """The parts of the Lambda context object that Powertools and handlers read."""
+
+    def __init__(
+        self,
+        function_name: str = "receptionist-dev-function",
+        memory_mb: int = 512,
+        timeout_s: float = 30.0,
+        request_id: str | None = None,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory_mb
+        region = os.environ.get("AWS_REGION", "us-east-1")
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:123456789012:function:{function_name}"
+        self.aws_request_id = request_id or str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_function(app_path: Path, module_name: str) -> ModuleType:
+    """Execute a function's app.py (its cold start) as a fresh module named `module_name`."""
+    spec = importlib.util.spec_from_file_location(module_name, app_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {app_path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
