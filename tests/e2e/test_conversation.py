@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ import psycopg
 from e2e_kit import Pipeline
 
 from devstack.demo import CONVERSATION, play, post
+from devstack.gupshup_events import customer_message, post_callback
 
 
 def _identity(p: Pipeline, customer: str) -> tuple[bool, bool] | None:
@@ -78,26 +78,8 @@ def _send(p: Pipeline, customer: str, text: str, mid: str | None = None, event: 
             "payload": {"phone": customer, **event},
         }
     else:
-        body = {
-            "app": "ClinicaSonrisa",
-            "timestamp": int(time.time() * 1000),
-            "version": 2,
-            "type": "message",
-            "payload": {
-                "id": mid or f"wamid.{uuid.uuid4().hex}",
-                "source": customer,
-                "type": "text",
-                "payload": {"text": text},
-                "sender": {"phone": customer, "name": "Test"},
-            },
-        }
-    request = urllib.request.Request(
-        f"{p.stack.info['webhook_url']}?token={p.stack.config.webhook_secret}",
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        assert resp.status == 200
+        body = customer_message("ClinicaSonrisa", customer, text=text, message_id=mid, name="Test")
+    assert post_callback(p.stack.info["webhook_url"], p.stack.config.webhook_secret, body) == 200
 
 
 def test_a_duplicate_delivery_is_answered_once(pipeline: Pipeline) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
+from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack
 
 
@@ -43,26 +43,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 def _post(stack: LocalStack, customer: str, text: str, mid: str | None = None) -> str:
     mid = mid or f"wamid.{uuid.uuid4().hex}"
-    body = {
-        "app": "ClinicaSonrisa",
-        "timestamp": 1,
-        "version": 2,
-        "type": "message",
-        "payload": {
-            "id": mid,
-            "source": customer,
-            "type": "text",
-            "payload": {"text": text},
-            "sender": {"phone": customer, "name": "Cliente"},
-        },
-    }
-    req = urllib.request.Request(
-        f"{stack.info['webhook_url']}?token={stack.config.webhook_secret}",
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 200
+    body = customer_message("ClinicaSonrisa", customer, text=text, message_id=mid)
+    assert post_callback(stack.info["webhook_url"], stack.config.webhook_secret, body) == 200
     return mid
 
 
