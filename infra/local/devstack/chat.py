@@ -19,11 +19,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import ROOT
 
 DEFAULT_NUMBER = "34600111222"
@@ -45,27 +45,9 @@ def _stack_info(state_dir: Path) -> dict[str, Any]:
 
 
 def _post_text(info: dict[str, Any], app: str, number: str, text: str) -> None:
-    body = {
-        "app": app,
-        "timestamp": int(time.time() * 1000),
-        "version": 2,
-        "type": "message",
-        "payload": {
-            "id": f"wamid.chat-{uuid.uuid4().hex}",
-            "source": number,
-            "type": "text",
-            "payload": {"text": text},
-            "sender": {"phone": number, "name": "Chat"},
-        },
-    }
-    request = urllib.request.Request(
-        info["webhook_url"],
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json", "x-webhook-token": info["webhook_secret"]},
-    )
+    body = customer_message(app, number, text=text, name="Chat")
     try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            resp.read()
+        post_callback(info["webhook_url"], info["webhook_secret"], body)
     except urllib.error.HTTPError as err:
         raise ChatError(f"the webhook answered {err.code}: {err.read()[:200]!r}") from err
     except urllib.error.URLError as err:

@@ -12,7 +12,6 @@ import json
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +22,7 @@ from typing import Any
 import psycopg
 
 from devstack.fakes.gupshup import FakeGupshup, SentMessage
+from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack, describe
 from devstack.stand_ins import VOICE_NOTE, StandIns, start_stand_ins
 
@@ -78,27 +78,11 @@ def post(stack: LocalStack, kind: str, content: str, gupshup: FakeGupshup, custo
         payload: dict[str, Any] = {"url": url, "contentType": "audio/ogg; codecs=opus", "urlExpiry": 0}
     else:
         payload = {"text": content}
-    body = {
-        "app": stack.info.get("demo_app", "ClinicaSonrisa"),
-        "timestamp": int(time.time() * 1000),
-        "version": 2,
-        "type": "message",
-        "payload": {
-            "id": f"wamid.demo-{uuid.uuid4().hex}",
-            "source": customer,
-            "type": kind,
-            "payload": payload,
-            "sender": {"phone": customer, "name": CUSTOMER_NAME, "country_code": "34", "dial_code": customer[2:]},
-        },
-    }
-    request = urllib.request.Request(
-        f"{stack.info['webhook_url']}?token={stack.config.webhook_secret}",
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        if resp.status != 200:
-            raise RuntimeError(f"webhook answered {resp.status}")
+    app = stack.info.get("demo_app", "ClinicaSonrisa")
+    body = customer_message(app, customer, kind=kind, content=payload, name=CUSTOMER_NAME)
+    status = post_callback(stack.info["webhook_url"], stack.config.webhook_secret, body)
+    if status != 200:
+        raise RuntimeError(f"webhook answered {status}")
 
 
 def play(
