@@ -4,11 +4,10 @@ Lambda handler, the tests and the bench. Secrets are read when first needed, not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from receptionist.adapters.gemini import Gemini
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, download
 from receptionist.adapters.queues import FifoQueue
@@ -24,6 +23,9 @@ from receptionist.processor.media import MediaReader
 from receptionist.processor.service import TurnService
 from receptionist.secrets import get_secret
 
+if TYPE_CHECKING:  # google-genai costs ~0.4 s to import; only turns with media need it
+    from receptionist.adapters.gemini import Gemini
+
 
 @dataclass
 class MediaAdapters:
@@ -36,6 +38,8 @@ class MediaAdapters:
     @property
     def gemini(self) -> Gemini:
         if self._gemini is None:
+            from receptionist.adapters.gemini import Gemini
+
             self._gemini = Gemini(
                 get_secret(self.settings.gemini_api_key_param),
                 self.settings.gemini_model,
