@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,25 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(postgres_url: str) -> str:
+    """The same server with the demo seed loaded (infra/supabase/seed.sql, idempotent)."""
+    from devstack.migrate import apply_seed
+
+    apply_seed(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def db(seeded_url: str) -> Iterator[Any]:
+    """A receptionist.crm Database on the seeded server, closed after the test."""
+    from receptionist.crm.connection import Database
+
+    database = Database(seeded_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pytest
 
 from devstack.aws import moto_client
 from devstack.fakes.openai import FakeOpenAI
-from devstack.migrate import apply_seed
 from receptionist.agent.graph import build_graph
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
@@ -23,19 +22,6 @@ from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)  # Monday 09:00 in Madrid
-
-
-@pytest.fixture(scope="session")
-def agent_db_url(postgres_url: str) -> str:
-    apply_seed(postgres_url)
-    return postgres_url
-
-
-@pytest.fixture
-def db(agent_db_url: str) -> Iterator[Database]:
-    database = Database(agent_db_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture(scope="session")

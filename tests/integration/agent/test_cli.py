@@ -9,10 +9,10 @@ import sys
 from devstack.fakes.openai import FakeOpenAI
 
 
-def test_cli_prints_tool_calls_and_reply(agent_db_url: str) -> None:
+def test_cli_prints_tool_calls_and_reply(seeded_url: str) -> None:
     with FakeOpenAI() as fake:
         fake.call("knowledge_search", query="limpieza").say("La limpieza cuesta 45 €.")
-        env = {**os.environ, "DATABASE_URL": agent_db_url, "OPENAI_BASE_URL": f"{fake.url}/v1", "OPENAI_API_KEY": "k"}
+        env = {**os.environ, "DATABASE_URL": seeded_url, "OPENAI_BASE_URL": f"{fake.url}/v1", "OPENAI_API_KEY": "k"}
         env.pop("CHECKPOINTS_TABLE", None)
         out = subprocess.run(
             [

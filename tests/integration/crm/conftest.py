@@ -13,25 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from devstack.migrate import apply_seed
 from receptionist.crm.connection import Database
 
 sys.path.insert(0, str(Path(__file__).parent))  # crm_kit, shared by these tests
 
 from crm_kit import OrgFactory
-
-
-@pytest.fixture(scope="session")
-def seeded_url(postgres_url: str) -> str:
-    apply_seed(postgres_url)
-    return postgres_url
-
-
-@pytest.fixture
-def db(seeded_url: str) -> Iterator[Database]:
-    database = Database(seeded_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

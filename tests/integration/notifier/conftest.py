@@ -21,15 +21,8 @@ from notifier_kit import API_KEY, KEY_REF, ROOT, Gupshup, Notifier
 
 from devstack.aws import moto_client
 from devstack.lambda_context import load_function
-from devstack.migrate import apply_seed
 from receptionist.crm.connection import Database
 from receptionist.notifier.retry import RetryPolicy
-
-
-@pytest.fixture(scope="session")
-def seeded_url(postgres_url: str) -> str:
-    apply_seed(postgres_url)
-    return postgres_url
 
 
 @pytest.fixture(scope="module")

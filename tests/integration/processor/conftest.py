@@ -18,7 +18,6 @@ from devstack.aws import moto_client
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
-from devstack.migrate import apply_seed
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.gemini import Gemini
 from receptionist.adapters.media_archive import MediaArchive
@@ -147,13 +146,12 @@ def aws(moto_endpoint: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def harness(postgres_url: str, aws: dict[str, str]) -> Iterator[Harness]:
-    apply_seed(postgres_url)
+def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
     sqs = moto_client("sqs", aws["endpoint"], "us-east-1")
     queue_url = sqs.create_queue(QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
     ]
-    db = Database(postgres_url)
+    db = Database(seeded_url)
     ddb = moto_client("dynamodb", aws["endpoint"], "us-east-1")
     with FakeOpenAI() as openai, FakeGemini() as gemini, FakeGupshup() as gupshup:
         openai.responder = lambda body: {
