@@ -1,11 +1,15 @@
-"""What the local runner, the tests and the bench hand a handler: Lambda's context object and a
+"""What the local runner, the tests and the bench hand a handler: Lambda's context object, a
 function's `app.py` loaded as a module of its own (each under its own name, so tests can load
-one handler with different settings)."""
+one handler with different settings), and a fresh interpreter to see what an import pulls in
+(a cold start's import path)."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -44,3 +48,18 @@ def load_function(app_path: Path, module_name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def modules_after(code: str, *, code_dir: Path | None = None, env: dict[str, str] | None = None) -> set[str]:
+    """The modules loaded once `code` has run in a fresh interpreter (this one's executable and
+    environment plus `env`), with `code_dir` first on the path like a Lambda's code directory."""
+    script = "import json, sys\n"
+    if code_dir is not None:
+        script += f"sys.path.insert(0, {str(code_dir)!r})\n"
+    script += f"{code}\nprint(json.dumps(sorted(sys.modules)))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{code!r} failed in a fresh interpreter:\n{out.stderr[-2000:]}")
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from devstack.lambda_context import modules_after
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _modules_after(code: str) -> set[str]:
-    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))\n"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return modules_after(code)
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from devstack.lambda_context import modules_after
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -31,13 +29,7 @@ ENV = {
 
 
 def _modules_after(code: str) -> set[str]:
-    script = f"import json, sys\nsys.path.insert(0, {str(ROOT / 'functions/processor')!r})\n{code}\n"
-    script += "print(json.dumps(sorted(sys.modules)))\n"
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, **ENV}, check=False
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return modules_after(code, code_dir=ROOT / "functions/processor", env=ENV)
 
 
 def test_the_handler_module_imports_without_google_genai() -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from devstack.lambda_context import modules_after
 
 ROOT = Path(__file__).resolve().parents[3]
 ENV = {
@@ -25,19 +23,7 @@ HEAVY = ("langgraph", "langchain", "langchain_core", "openai", "google.genai", "
 
 
 def _modules_after(code: str, path: Path | None = None) -> set[str]:
-    script = "import json, sys\n"
-    if path is not None:
-        script += f"sys.path.insert(0, {str(path)!r})\n"
-    script += f"{code}\nprint(json.dumps(sorted(sys.modules)))\n"
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ENV},
-        cwd=ROOT,
-        check=True,
-    )
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return modules_after(code, code_dir=path, env=ENV)
 
 
 def test_importing_the_webhook_loads_no_llm_or_database_library() -> None:
