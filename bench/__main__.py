@@ -260,17 +260,14 @@ def _pipeline(result: Any) -> list[str]:
         ("out of order", str(r.out_of_order)),
     ]
     if r.turns:
-        ts = r.turns
-
-        def pct(values: list[float], p: float) -> str:
-            ordered = sorted(values)
-            return f"{1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]:.0f}"
-
-        parts = [(name, [getattr(t, name) for t in ts]) for name in ("total", "model", "media", "db", "overhead")]
+        parts = [(name, [getattr(t, name) for t in r.turns]) for name in ("total", "model", "media", "db", "overhead")]
         rows.append(
             (
-                f"processor turn, ms p50 / p95 ({len(ts)} answered turns, from the processor's log)",
-                "; ".join(f"{name} {pct(v, 50)} / {pct(v, 95)}" for name, v in parts)
+                f"processor turn, ms p50 / p95 ({len(r.turns)} answered turns, from the processor's log)",
+                "; ".join(
+                    f"{name} {1000 * pipeline.percentile(v, 50):.0f} / {1000 * pipeline.percentile(v, 95):.0f}"
+                    for name, v in parts
+                )
                 + " (overhead = total - model - media: database, DynamoDB, SQS, graph bookkeeping;"
                 " db is part of it)",
             )

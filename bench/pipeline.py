@@ -166,6 +166,14 @@ class PipelineStack:
 
 
 # -- throughput -----------------------------------------------------------------------------------
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile by nearest rank (NaN for no values)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 @dataclass(frozen=True)
 class TurnTiming:
     """One answered turn as the processor logged it ("turn done"): seconds in total, in the
@@ -244,10 +252,7 @@ class PipelineResult:
         return self.messages / self.seconds if self.seconds > 0 else 0.0
 
     def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+        return percentile(self.latencies, p)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ class DemoResult:
     transcript: list[Line] = field(default_factory=list)
     appointment: dict[str, Any] | None = None
     staff_notices: list[SentMessage] = field(default_factory=list)
-    stand_in: bool = True
     turns: int = 0
 
 
