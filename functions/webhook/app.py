@@ -12,6 +12,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from receptionist.adapters.aws import fast_client_config
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import WebhookSettings
@@ -25,10 +26,11 @@ tracer = Tracer()
 metrics = Metrics()
 
 settings = WebhookSettings.from_env()  # validated at cold start
-sqs = boto3.client("sqs")
+# Short timeouts and one retry: a stalled call fails fast (Gupshup retries, the sweep heals).
+sqs = boto3.client("sqs", config=fast_client_config())
 service = WebhookService(
     secret=lambda: get_secret(settings.webhook_secret_param),
-    buffer=ConversationBuffer(settings.conversations_table),
+    buffer=ConversationBuffer(settings.conversations_table, boto3.client("dynamodb", config=fast_client_config())),
     inbound=FifoQueue(settings.inbound_queue_url, sqs),
     outbound=FifoQueue(settings.outbound_queue_url, sqs),
     telemetry=PowertoolsTelemetry(logger, metrics, tracer),

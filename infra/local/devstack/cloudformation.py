@@ -25,6 +25,7 @@ _RUNNER_TYPES = (
     "AWS::Lambda::",
     "AWS::ApiGatewayV2::",
     "AWS::IAM::Role",
+    "AWS::Events::",
 )
 
 
@@ -44,6 +45,21 @@ class SqsMapping:
     maximum_concurrency: int
 
 
+@dataclass(frozen=True)
+class ScheduledRule:
+    function: str
+    expression: str  # "rate(1 minute)"...
+
+    @property
+    def period_seconds(self) -> float:
+        """The period of a rate() expression (cron() is not played locally)."""
+        match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression.strip())
+        if not match:
+            raise ValueError(f"the local runner plays rate() schedules only, not {self.expression!r}")
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
+        return int(match.group(1)) * unit
+
+
 @dataclass
 class TranslatedTemplate:
     """The CloudFormation form of template.yaml and what the runner needs from it."""
@@ -52,6 +68,7 @@ class TranslatedTemplate:
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     routes: list[HttpRoute] = field(default_factory=list)
     mappings: list[SqsMapping] = field(default_factory=list)
+    schedules: list[ScheduledRule] = field(default_factory=list)
 
     @classmethod
     def from_sam(cls, template: Path, sam_python: Path, parameters: dict[str, str], region: str) -> TranslatedTemplate:
@@ -87,6 +104,13 @@ class TranslatedTemplate:
                         maximum_concurrency=int(props.get("ScalingConfig", {}).get("MaximumConcurrency", 2)),
                     )
                 )
+            if res["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in res["Properties"]:
+                for target in res["Properties"].get("Targets", []):
+                    arn = target.get("Arn", {})
+                    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                        self.schedules.append(
+                            ScheduledRule(arn["Fn::GetAtt"][0], res["Properties"]["ScheduleExpression"])
+                        )
             if res["Type"] == "AWS::ApiGatewayV2::Api" and "Body" in res["Properties"]:
                 self._read_openapi(res["Properties"]["Body"])
 

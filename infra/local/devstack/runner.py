@@ -1,10 +1,13 @@
 """The local stand-in for Lambda, API Gateway and the SQS event source mappings.
 
-- FunctionPool: warm worker processes per function (one per unit of concurrency).
+- FunctionPool: warm worker processes per function (one per unit of concurrency). A worker
+  that dies (a crash, or SIGKILL from a chaos test: `kill_busy`) is replaced by a fresh one,
+  as Lambda starts a new execution environment.
 - HttpApiServer: serves the template's HTTP API routes as API Gateway HTTP API (v2) events.
 - SqsPoller: polls a queue like a Lambda event source mapping: batches of the mapping's size,
   `batchItemFailures` honoured (only successes are deleted), failures left to the queue's
   visibility timeout and redrive policy, FIFO group order kept by the queue itself.
+- Scheduler: invokes a function with EventBridge's scheduled event at its rule's rate.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import base64
 import json
 import os
 import queue
+import random
+import signal
 import subprocess
 import sys
 import threading
@@ -27,12 +32,16 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from devstack.aws import moto_client
-from devstack.cloudformation import HttpRoute, SqsMapping
+from devstack.cloudformation import HttpRoute, ScheduledRule, SqsMapping
 from devstack.http_server import LocalHTTPServer
 
 
 class InvocationError(RuntimeError):
     """The handler raised (the Lambda service would report a function error)."""
+
+
+class WorkerCrashed(InvocationError):
+    """The execution environment died mid-invocation (its records come back after the timeout)."""
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Invocation:
 class Worker:
     def __init__(self, function: str, code_dir: Path, handler: str, env: dict[str, str], log: IO[str]) -> None:
         self.function = function
+        self.event: dict[str, Any] | None = None  # what it is working on now
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "devstack.worker", str(code_dir), handler],
             stdin=subprocess.PIPE,
@@ -68,7 +78,7 @@ class Worker:
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line:
-            raise InvocationError(f"{self.function} worker exited (see its log under .local/logs)")
+            raise WorkerCrashed(f"{self.function} worker exited (see its log under .local/logs)")
         reply: dict[str, Any] = json.loads(line)
         return reply
 
@@ -82,12 +92,27 @@ class Worker:
     def invoke(self, event: dict[str, Any]) -> Any:
         self.wait_ready()
         assert self._proc.stdin is not None
-        self._proc.stdin.write(json.dumps({"event": event, "request_id": str(uuid.uuid4())}) + "\n")
-        self._proc.stdin.flush()
-        reply = self._readline()
+        self.event = event
+        try:
+            self._proc.stdin.write(json.dumps({"event": event, "request_id": str(uuid.uuid4())}) + "\n")
+            self._proc.stdin.flush()
+            reply = self._readline()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerCrashed(f"{self.function} worker exited") from exc
+        finally:
+            self.event = None
         if not reply["ok"]:
             raise InvocationError(f"{reply['error']['type']}: {reply['error']['message']}")
         return reply["result"]
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: the execution environment dies at once, whatever it is doing."""
+        if self.alive:
+            os.kill(self._proc.pid, signal.SIGKILL)
 
     def stop(self) -> None:
         if self._proc.poll() is None:
@@ -101,12 +126,27 @@ class Worker:
 
 
 class FunctionPool:
-    """Warm workers of one function; invoke() borrows an idle one."""
+    """Warm workers of one function; invoke() borrows an idle one. A worker that died is
+    replaced by a new one (a cold start), as Lambda does."""
 
-    def __init__(self, function: str, code_dir: Path, handler: str, env: dict[str, str], size: int, log: IO[str]):
+    def __init__(
+        self,
+        function: str,
+        code_dir: Path,
+        handler: str,
+        env: dict[str, str],
+        size: int,
+        log: IO[str],
+        timeout_s: float = 30.0,
+    ):
         self.function = function
+        self.timeout_s = timeout_s
+        self._spawn: Callable[[], Worker] = lambda: Worker(function, code_dir, handler, env, log)
         self._idle: queue.Queue[Worker] = queue.Queue()
-        self._all = [Worker(function, code_dir, handler, env, log) for _ in range(size)]
+        self._lock = threading.Lock()
+        self._all = [self._spawn() for _ in range(size)]
+        self._busy: list[Worker] = []
+        self.crashes = 0
         for w in self._all:
             self._idle.put(w)
 
@@ -116,13 +156,37 @@ class FunctionPool:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         worker = self._idle.get()
+        with self._lock:
+            self._busy.append(worker)
+        back = worker
         try:
             return worker.invoke(event)
+        except WorkerCrashed:
+            back = self._spawn()  # a new execution environment for the next invocation
+            worker.stop()
+            with self._lock:
+                self.crashes += 1
+                self._all[self._all.index(worker)] = back
+            raise
         finally:
-            self._idle.put(worker)
+            with self._lock:
+                self._busy.remove(worker)
+            self._idle.put(back)
+
+    def kill_busy(self, rng: random.Random, allowed: Callable[[dict[str, Any]], bool] | None = None) -> bool:
+        """SIGKILL one worker that is inside an invocation (chosen by `rng` among those whose event
+        `allowed` accepts); whether one was killed."""
+        with self._lock:
+            candidates = [w for w in self._busy if w.event is not None and (allowed is None or allowed(w.event))]
+            if not candidates:
+                return False
+            rng.choice(candidates).kill()
+            return True
 
     def stop(self) -> None:
-        for w in self._all:
+        with self._lock:
+            workers = list(self._all)
+        for w in workers:
             w.stop()
 
 
@@ -331,12 +395,14 @@ class SqsPoller:
         event = sqs_event(messages, self.queue_arn, self.region)
         started = time.time()
         ids = [m["MessageId"] for m in messages]
+        crashed = False
         try:
             result = self.pool.invoke(event)
             failed = self._failed_ids(result, ids)
             ok, error = True, None
         except InvocationError as exc:
             failed, ok, error = set(ids), False, str(exc)
+            crashed = isinstance(exc, WorkerCrashed)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
@@ -344,13 +410,14 @@ class SqsPoller:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         if failed and self.retry_after_seconds is not None:
-            # Local shortcut for tests: retry sooner than the queue's visibility timeout.
+            # Local shortcut for tests: retry sooner than the queue's visibility timeout. Never
+            # sooner than a crashed invocation would have timed out, as in AWS (visibility >=
+            # timeout): what it left "in progress" (idempotency records) expires by then.
+            wait = max(self.retry_after_seconds, int(self.pool.timeout_s) + 1) if crashed else self.retry_after_seconds
             for m in messages:
                 if m["MessageId"] in failed:
                     self._sqs.change_message_visibility(
-                        QueueUrl=self.queue_url,
-                        ReceiptHandle=m["ReceiptHandle"],
-                        VisibilityTimeout=self.retry_after_seconds,
+                        QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=wait
                     )
         self.record(
             Invocation(
@@ -378,6 +445,53 @@ class SqsPoller:
         if failed - set(ids):
             return set(ids)
         return failed
+
+
+def scheduled_event(rule: ScheduledRule, region: str) -> dict[str, Any]:
+    """The event EventBridge sends a rule's target on schedule."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/{rule.function}-schedule"],
+        "detail": {},
+    }
+
+
+class Scheduler:
+    """A schedule rule: the function invoked every `period` seconds (the rule's own rate, or a
+    shorter local one for tests)."""
+
+    def __init__(self, rule: ScheduledRule, pool: FunctionPool, region: str, record: Recorder, period: float) -> None:
+        self.rule, self.pool, self.region, self.record, self.period = rule, pool, region, record, period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"schedule-{rule.function}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.period):
+            self.fire()
+
+    def fire(self) -> None:
+        started = time.time()
+        try:
+            self.pool.invoke(scheduled_event(self.rule, self.region))
+            ok, error = True, None
+        except InvocationError as exc:
+            ok, error = False, str(exc)
+        self.record(
+            Invocation(self.rule.function, "schedule", started, (time.time() - started) * 1000, ok, error=error)
+        )
 
 
 def base_worker_env(endpoint_url: str, region: str) -> dict[str, str]:

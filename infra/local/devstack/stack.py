@@ -22,6 +22,7 @@ from devstack.runner import (
     FunctionPool,
     HttpApiServer,
     Invocation,
+    Scheduler,
     SqsPoller,
     base_worker_env,
 )
@@ -58,12 +59,17 @@ class LocalConfig:
     concurrency: int = 2
     # None: failed SQS records wait out the queue's own visibility timeout, as in AWS.
     retry_after_seconds: int | None = None
+    # None: scheduled functions run at their rule's rate (the sweeper every minute).
+    schedule_seconds: float | None = None
+    # Per function (logical id): a Lambda timeout other than the template's (tests: shorter).
+    function_timeouts: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> LocalConfig:
         d = cls()
         retry = os.environ.get("LOCAL_RETRY_AFTER_SECONDS")
+        schedule = os.environ.get("LOCAL_SCHEDULE_SECONDS")
         return cls(
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
@@ -80,6 +86,7 @@ class LocalConfig:
             state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or d.state_dir),
             concurrency=_env_int("LOCAL_CONCURRENCY", d.concurrency),
             retry_after_seconds=int(retry) if retry else None,
+            schedule_seconds=float(schedule) if schedule else None,
         )
 
 
@@ -126,6 +133,7 @@ class LocalStack:
         self._moto: MotoServer | None = None
         self._pools: dict[str, FunctionPool] = {}
         self._pollers: list[SqsPoller] = []
+        self._schedulers: list[Scheduler] = []
         self._http: HttpApiServer | None = None
         self._logs: list[IO[str]] = []
         self.info: dict[str, Any] = {}
@@ -183,6 +191,9 @@ class LocalStack:
         if self._http:
             self._http.stop()
             self._http = None
+        for scheduler in self._schedulers:
+            scheduler.stop()
+        self._schedulers = []
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
@@ -261,7 +272,7 @@ class LocalStack:
             {
                 "AWS_LAMBDA_FUNCTION_NAME": str(self.stack.resolve(props.get("FunctionName", logical_id))),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)),
-                "LOCAL_FUNCTION_TIMEOUT": str(props.get("Timeout", 3)),
+                "LOCAL_FUNCTION_TIMEOUT": str(self.function_timeout(template, logical_id)),
                 # Third-party edges are configurable so tests and the demo can point at fakes.
                 "GUPSHUP_API_URL": self.config.gupshup_api_url,
                 "OPENAI_BASE_URL": self.config.openai_base_url,
@@ -272,18 +283,24 @@ class LocalStack:
         env.update(self.config.extra_env)
         return env
 
+    def function_timeout(self, template: TranslatedTemplate, logical_id: str) -> int:
+        return self.config.function_timeouts.get(logical_id) or int(template.functions[logical_id].get("Timeout", 3))
+
     def _start_runner(self, template: TranslatedTemplate) -> None:
         assert self.stack and self._moto
         names = {
             "WebhookFunction": "webhook",
             "ProcessorFunction": "processor",
             "NotifierFunction": "notifier",
+            "SweeperFunction": "sweeper",
         }
         for logical_id, props in template.functions.items():
             code_dir = ROOT / "functions" / names.get(logical_id, logical_id)
-            size = 1 if logical_id == "WebhookFunction" else self.config.concurrency
+            size = self.config.concurrency
             if logical_id == "WebhookFunction":
                 size = max(2, self.config.concurrency)
+            elif any(rule.function == logical_id for rule in template.schedules):
+                size = 1  # a schedule invokes one at a time
             self._pools[logical_id] = FunctionPool(
                 logical_id,
                 code_dir,
@@ -291,6 +308,7 @@ class LocalStack:
                 self.function_env(template, logical_id),
                 size,
                 self._log(names.get(logical_id, logical_id)),
+                timeout_s=self.function_timeout(template, logical_id),
             )
         for pool in self._pools.values():
             pool.wait_ready()
@@ -309,6 +327,11 @@ class LocalStack:
             )
             self._pollers.append(poller)
             poller.start()
+        for rule in template.schedules:
+            period = self.config.schedule_seconds or rule.period_seconds
+            scheduler = Scheduler(rule, self._pools[rule.function], self.config.region, self._record, period)
+            self._schedulers.append(scheduler)
+            scheduler.start()
         self._http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self._pools, self._record)
         self._http.start()
 
@@ -381,6 +404,10 @@ class LocalStack:
     def invocations_of(self, function: str) -> list[Invocation]:
         with self._inv_lock:
             return [i for i in self.invocations if i.function == function]
+
+    def pool(self, function: str) -> FunctionPool:
+        """A function's warm workers (chaos tests kill them with `kill_busy`)."""
+        return self._pools[function]
 
 
 def describe(info: dict[str, Any]) -> str:

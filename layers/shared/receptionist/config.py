@@ -29,6 +29,7 @@ class WebhookSettings(_Settings):
 
 class ProcessorSettings(_Settings):
     conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
+    inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
     checkpoints_table: str = Field(alias="CHECKPOINTS_TABLE")
     media_bucket: str = Field(alias="MEDIA_BUCKET")
     outbound_queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
@@ -40,9 +41,26 @@ class ProcessorSettings(_Settings):
     openai_api_key_param: str = Field(alias="OPENAI_API_KEY_PARAM")
     gemini_api_key_param: str = Field(alias="GEMINI_API_KEY_PARAM")
     max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=3, ge=1)
+    # What one turn takes on; the rest waits for the next turn (processor/turns.py).
+    turn_max_messages: int = Field(alias="TURN_MAX_MESSAGES", default=20, ge=1, le=90)
+    turn_max_chars: int = Field(alias="TURN_MAX_CHARS", default=4000, ge=100)
+    turn_max_media: int = Field(alias="TURN_MAX_MEDIA", default=3, ge=1)
+    # Seconds of every invocation kept for the fallback and the staff notice.
+    fallback_reserve_seconds: float = Field(alias="FALLBACK_RESERVE_SECONDS", default=8.0, ge=1)
 
 
 class NotifierSettings(_Settings):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     gupshup_api_url: str = Field(alias="GUPSHUP_API_URL")
     database_url_param: str = Field(alias="DATABASE_URL_PARAM")
+
+
+class SweeperSettings(_Settings):
+    conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
+    open_index: str = Field(alias="OPEN_INDEX", default="open-conversations")
+    inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
+    debounce_seconds: float = Field(alias="DEBOUNCE_SECONDS", ge=0)
+    # Added to the debounce before a message without a turn counts as stale.
+    sweep_margin_seconds: float = Field(alias="SWEEP_MARGIN_SECONDS", default=20, ge=0)
+    resweep_seconds: float = Field(alias="RESWEEP_SECONDS", default=360, ge=0)
+    max_sweeps: int = Field(alias="MAX_SWEEPS", default=3, ge=1)

@@ -6,8 +6,9 @@ Inbound FIFO (webhook -> processor), group = conversation:
   InboundTicket kind "user_event"  opt-in / opt-out, in order with that conversation's messages
 
 Outbound FIFO (processor/webhook -> notifier), group = conversation:
-  OutboundJob kind reply | escalation | human_reply | fallback   something to say on WhatsApp
-  OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...)
+  OutboundJob kind reply | fallback | escalation   something to say on WhatsApp (group = conversation)
+  OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
+                                   in a group per Gupshup message (order does not matter for them)
 
 Both queues carry one model each, told apart by `kind`, so a consumer that only knows the older
 kinds still parses every document it receives.
@@ -68,6 +69,8 @@ class InboundTicket(BaseModel):
     buffer_sk: str | None = None
     # kind "user_event": what happened.
     event: UserEvent | None = None
+    # Set by the sweep on its last try for a conversation: a failure then falls back at once.
+    last_attempt: bool | None = None
 
     @model_validator(mode="after")
     def _event_for_user_events(self) -> Self:
@@ -102,15 +105,11 @@ class OutboundJob(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     job_id: str  # stable per job: the notifier's idempotency key
-    kind: Literal["reply", "escalation", "human_reply", "fallback", "status"]
+    kind: Literal["reply", "fallback", "escalation", "status"]
     conversation: str  # "<gupshup app>#<customer number>": the notifier resolves the organization from the app
-    text: str | None = None  # reply / human_reply / fallback
-    # The outbound chat_messages row the processor recorded (status queued) for this text; the
-    # notifier records the provider message id and the send outcome on it.
-    chat_message_id: str | None = None
-    turn_id: str | None = None
+    text: str | None = None  # reply / fallback
+    turn_id: str | None = None  # the turn that said it: the outbound chat_messages rows are keyed by it
     reason: str | None = None  # escalation: why a person is needed
-    customer_name: str | None = None  # escalation: for the staff notice
     status: DeliveryStatus | None = None  # kind "status" only
 
     @model_validator(mode="after")

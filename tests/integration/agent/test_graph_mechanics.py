@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
+import openai
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel
 
-from devstack.fakes.openai import FakeOpenAI
+from devstack.fakes.openai import FakeOpenAI, history_error
 from receptionist.agent.graph import CAPPED_REPLY, TurnContext, build_graph
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.prompts import Persona
 from receptionist.agent.state import Booking, turn_input
-from receptionist.agent.toolbox import Toolbox, ToolFailure, ToolOutcome
+from receptionist.agent.thread import NOT_EXECUTED
+from receptionist.agent.toolbox import INTERNAL_ERROR, Toolbox, ToolFailure, ToolOutcome
+from receptionist.deadline import Deadline, DeadlineExceeded
 
 
 class Query(BaseModel):
@@ -38,9 +42,11 @@ def _toolbox() -> Toolbox:
     return box
 
 
-def _run(fake: FakeOpenAI, text: str, ctx: TurnContext, thread: str = "t", **kw: int) -> dict[str, object]:
+def _run(
+    fake: FakeOpenAI, text: str, ctx: TurnContext, thread: str = "t", saver: InMemorySaver | None = None, **kw: int
+) -> dict[str, object]:
     graph = build_graph(chat_model(ModelSettings(base_url=f"{fake.url}/v1", api_key="k", max_retries=0)), **kw)
-    graph.checkpointer = InMemorySaver() if "saver" not in kw else kw["saver"]  # type: ignore[assignment]
+    graph.checkpointer = saver or InMemorySaver()
     return graph.invoke(turn_input(text), {"configurable": {"thread_id": thread}}, context=ctx)  # type: ignore[return-value]
 
 
@@ -122,3 +128,109 @@ def test_long_threads_are_summarized_and_trimmed(model_server: FakeOpenAI) -> No
     assert summaries and out["summary"] == summaries[-1]
     last_prompt = model_server.completions()[-2].json()["messages"][0]["content"]
     assert "resumen" in last_prompt
+
+
+class ProcessDied(BaseException):
+    """Stands for the process dying mid-tool (a Lambda timeout, SIGKILL): nothing catches it."""
+
+
+def _crashing_toolbox() -> Toolbox:
+    box = Toolbox()
+
+    def search(args: Query, booking: Booking) -> ToolOutcome:
+        if args.query == "die":
+            raise ProcessDied
+        if args.query == "overflow":
+            raise OverflowError("date value out of range")
+        return ToolOutcome(f"resultado para {args.query}")
+
+    box.add("knowledge_search", "Busca información del negocio", Query, search)
+    return box
+
+
+def test_any_exception_in_a_tool_becomes_a_result_the_model_can_explain(
+    model_server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    model_server.call("knowledge_search", query="overflow").say("Ahora mismo no puedo consultarlo, perdona.")
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    out = _run(model_server, "¿hay hueco el 31 de diciembre del 9999?", ctx)
+    tool = [m for m in model_server.completions()[-1].json()["messages"] if m["role"] == "tool"]
+    assert [m["content"] for m in tool] == [INTERNAL_ERROR]
+    assert out["messages"][-1].content == "Ahora mismo no puedo consultarlo, perdona."  # type: ignore[index]
+    assert ctx.stats.tool_calls[0]["ok"] is False
+    logged = [r for r in caplog.records if r.getMessage() == "tool failed"]
+    assert logged and logged[0].error == "OverflowError"  # type: ignore[attr-defined]
+    assert "9999" not in caplog.text  # the customer's words are not logged
+
+
+def test_a_checkpoint_left_by_a_crashed_turn_is_repaired_and_the_next_turn_answered(
+    model_server: FakeOpenAI,
+) -> None:
+    saver = InMemorySaver()
+    model_server.call("knowledge_search", query="die")
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    with pytest.raises(ProcessDied):
+        _run(model_server, "precio limpieza", ctx, saver=saver)
+    graph = build_graph(chat_model(ModelSettings(base_url=f"{model_server.url}/v1", api_key="k")))
+    graph.checkpointer = saver
+    stored = graph.get_state({"configurable": {"thread_id": "t"}}).values["messages"]
+    assert stored[-1].tool_calls  # the thread ends in a call with no result: OpenAI would refuse it
+
+    model_server.say("La limpieza cuesta 45 €.")
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    out = _run(model_server, "¿me dices el precio?", ctx, saver=saver)
+
+    assert out["messages"][-1].content == "La limpieza cuesta 45 €."  # type: ignore[index]
+    sent = model_server.completions()[-1].json()["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "user"]
+    assert sent[3]["content"] == NOT_EXECUTED
+    assert history_error(sent) is None
+
+
+def test_without_the_repair_the_model_would_refuse_the_thread() -> None:
+    """The check the fake model applies (as OpenAI does) really catches a dangling call."""
+    dangling = [
+        {"role": "user", "content": "hola"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+        {"role": "user", "content": "¿sigues?"},
+    ]
+    assert history_error(dangling) is not None and "c1" in (history_error(dangling) or "")
+
+
+def test_a_retried_turn_replaces_its_own_message_instead_of_repeating_it(model_server: FakeOpenAI) -> None:
+    saver = InMemorySaver()
+    graph = build_graph(chat_model(ModelSettings(base_url=f"{model_server.url}/v1", api_key="k")))
+    graph.checkpointer = saver
+    config = {"configurable": {"thread_id": "retry"}}
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    model_server.call("knowledge_search", query="die")
+    with pytest.raises(ProcessDied):
+        graph.invoke(turn_input("precio limpieza", "wamid.T1"), config, context=ctx)  # type: ignore[arg-type]
+    model_server.say("Cuesta 45 €.")
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    out = graph.invoke(turn_input("precio limpieza", "wamid.T1"), config, context=ctx)  # type: ignore[arg-type]
+    assert [type(m).__name__ for m in out["messages"]] == ["HumanMessage", "AIMessage"]
+    assert out["messages"][-1].content == "Cuesta 45 €."
+
+
+def test_a_transient_model_failure_is_retried_within_the_turn(model_server: FakeOpenAI) -> None:
+    model_server.fail_next("500", "429")
+    model_server.say("¡Hola!")
+    waits: list[float] = []
+    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox(), sleep=waits.append)
+    out = _run(model_server, "hola", ctx)
+    assert out["messages"][-1].content == "¡Hola!"  # type: ignore[index]
+    assert len(model_server.completions()) == 3 and ctx.stats.model_calls == 1
+    assert len(waits) == 2 and all(0 <= w <= 1.0 for w in waits)
+
+
+def test_a_hanging_model_is_cut_off_by_the_turns_deadline(model_server: FakeOpenAI) -> None:
+    model_server.hang_seconds = 20
+    model_server.fail_next("hang", "hang", "hang")
+    ctx = TurnContext(
+        persona=Persona(business_name="Clínica"), toolbox=_toolbox(), deadline=Deadline.after(2.0), sleep=lambda s: None
+    )
+    started = time.monotonic()
+    with pytest.raises((DeadlineExceeded, openai.APITimeoutError)):
+        _run(model_server, "hola", ctx)
+    assert time.monotonic() - started < 10  # well before the model's own 25 s timeout

@@ -149,3 +149,25 @@ def test_a_state_over_400kb_round_trips_through_s3(receptionist: Any, checkpoint
     r.say("¿Sigues ahí?")
     sent = r.model.completions()[-1].json()["messages"]
     assert any(m["role"] == "user" and m["content"] == big for m in sent)
+
+
+def test_model_arguments_out_of_range_are_refused_by_validation(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.call_many(
+        ("check_availability", {"service": "limpieza", "day": "9999-12-31"}),  # OverflowError before
+        ("check_availability", {"service": "limpieza", "day": "2031-03-01"}),  # in the past
+        ("resolve_contact", {"name": "Lucía Pérez"}),
+        ("book_appointment", {"service": "limpieza", "start": "9999-12-31T23:59+00:00"}),
+        ("knowledge_search", {"query": "x" * 5000}),  # a model writing without limit
+        ("escalate_to_human", {"reason": ""}),
+    ).say("Perdona, ¿qué día te viene bien?")
+    result = r.say("Quiero cita muy lejos")
+    contents = [m["content"] for m in r.tool_results()]
+    assert contents[0].startswith("Error: solo se puede reservar hasta el 2031-")
+    assert contents[1].startswith("Error: el 2031-03-01 ya ha pasado")
+    assert contents[2].startswith("Contacto listo")
+    assert contents[3] == "Error: la hora debe ir como 'YYYY-MM-DD HH:MM'"  # would overflow in Madrid's time
+    assert contents[4].startswith("Error: argumentos no válidos (query: String should have at most 200")
+    assert contents[5].startswith("Error: argumentos no válidos (reason:")
+    assert result.reply == "Perdona, ¿qué día te viene bien?" and result.escalations == []
+    assert [c["ok"] for c in result.stats.tool_calls] == [False, False, True, False, False, False]

@@ -103,17 +103,21 @@ class Notifier:
         return identity
 
     def reply(self, identity: ChatIdentity, text: str, *, app: str = APP, kind: str = "reply") -> OutboundJob:
-        """A reply job as the processor makes it: the outbound row recorded first (queued, part 0)."""
+        """A reply job as the processor makes it (the notifier writes its outbound rows)."""
         turn_id = f"wamid.{uuid.uuid4().hex}"
-        row = chat.record_outbound(self.db, identity.organization_id, identity.id, text=text, turn_id=turn_id)
         return OutboundJob(
-            job_id=f"{turn_id}#reply#0",
+            job_id=f"{turn_id}#reply",
             kind=kind,  # type: ignore[arg-type]
             conversation=f"{app}#{identity.customer_number}",
             text=text,
-            chat_message_id=row,
             turn_id=turn_id,
         )
+
+    def first_row(self, job: OutboundJob) -> dict[str, Any]:
+        """The outbound row of a reply's first (or only) part."""
+        rows = self.rows(job.turn_id or job.job_id)
+        assert rows, "the notifier recorded no row for this job"
+        return rows[0]
 
     def rows(self, turn_id: str) -> list[dict[str, Any]]:
         return self.db.fetch_all(

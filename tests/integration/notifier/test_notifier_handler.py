@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from notifier_kit import APP, ORG, ROOT, Notifier, emitted_metrics, sqs_record
+from notifier_kit import APP, ORG, Notifier, emitted_metrics, sqs_record
 
 from receptionist.crm import conversations as chat
 from receptionist.messages import OutboundJob
@@ -44,7 +41,7 @@ def test_a_reply_is_sent_and_its_provider_id_recorded(notifier: Notifier) -> Non
         APP,
         "¡Hola Lucía! Una limpieza dental cuesta 45 €.",
     )
-    row = notifier.row(job.chat_message_id or "")
+    row = notifier.first_row(job)
     assert (row["status"], row["provider_message_id"]) == ("sent", sent.provider_id)
     assert notifier.app.service.last_report.http_calls == 1
 
@@ -60,7 +57,7 @@ def test_transient_failures_are_retried_and_the_reply_goes_once(notifier: Notifi
     assert len(notifier.gupshup.requests_to(customer.customer_number)) == 2  # the failure, then the retry
     assert len(notifier.gupshup.sent_to(customer.customer_number)) == 1
     assert len(notifier.slept) == 1 and 0 <= notifier.slept[0] <= 0.5  # full jitter, first step
-    assert notifier.row(job.chat_message_id or "")["status"] == "sent"
+    assert notifier.first_row(job)["status"] == "sent"
 
 
 def test_a_permanent_error_is_recorded_and_not_retried(notifier: Notifier) -> None:
@@ -71,7 +68,7 @@ def test_a_permanent_error_is_recorded_and_not_retried(notifier: Notifier) -> No
     assert notifier.deliver(job) == []  # nothing to try again: the record succeeds
 
     assert len(notifier.gupshup.requests_to(customer.customer_number)) == 1 and notifier.slept == []
-    row = notifier.row(job.chat_message_id or "")
+    row = notifier.first_row(job)
     assert row["status"] == "undeliverable" and "Invalid Destination" in row["error"]
 
 
@@ -83,7 +80,7 @@ def test_when_retries_run_out_the_record_fails_and_the_redelivery_sends(notifier
 
     assert notifier.invoke(record) == [record["messageId"]]  # batchItemFailures: SQS will retry
     assert len(notifier.slept) == 3
-    assert notifier.row(job.chat_message_id or "")["status"] == "queued"
+    assert notifier.first_row(job)["status"] == "queued"
 
     redelivered = sqs_record(job, receive_count=2)
     assert notifier.invoke(redelivered) == []
@@ -116,8 +113,7 @@ def test_a_10000_character_reply_arrives_as_ordered_parts(notifier: Notifier) ->
     sent = notifier.gupshup.sent_to(customer.customer_number)
     assert [s.at for s in sent] == sorted(s.at for s in sent)
     rows = notifier.rows(job.turn_id or "")
-    assert [r["part_index"] for r in rows] == [0, 1, 2]
-    assert rows[0]["id"] == job.chat_message_id
+    assert [r["part_index"] for r in rows] == [0, 1, 2]  # one row per part, written by the notifier alone
     assert [r["processed_text"] for r in rows] == texts
     assert [r["provider_message_id"] for r in rows] == [s.provider_id for s in sent]
     assert {r["status"] for r in rows} == {"sent"}
@@ -148,16 +144,16 @@ def test_a_reply_outside_the_24_hour_window_is_not_sent(notifier: Notifier) -> N
     assert notifier.deliver(job) == []
 
     assert notifier.gupshup.requests_to(customer.customer_number) == []
-    row = notifier.row(job.chat_message_id or "")
+    row = notifier.first_row(job)
     assert row["status"] == "undeliverable" and "24-hour" in row["error"]
 
 
 def test_nothing_is_sent_to_a_customer_who_opted_out(notifier: Notifier) -> None:
     customer = notifier.customer(opted_out=True)
-    job = notifier.reply(customer, "Hola", kind="human_reply")
+    job = notifier.reply(customer, "Hola", kind="fallback")
     assert notifier.deliver(job) == []
     assert notifier.gupshup.requests_to(customer.customer_number) == []
-    assert notifier.row(job.chat_message_id or "")["status"] == "undeliverable"
+    assert notifier.first_row(job)["status"] == "undeliverable"
 
 
 def test_a_failed_conversation_holds_its_later_jobs_but_not_other_conversations(notifier: Notifier) -> None:
@@ -211,16 +207,14 @@ def _escalation(app: str, number: str, turn_id: str) -> OutboundJob:
         kind="escalation",
         conversation=f"{app}#{number}",
         reason="Dolor fuerte\nen una muela",
-        customer_name="Lucía",
         turn_id=turn_id,
     )
 
 
-def test_an_escalation_reaches_every_staff_number_as_a_template_and_turns_the_bot_off(
-    notifier: Notifier, staff_org: dict[str, Any]
-) -> None:
+def test_an_escalation_reaches_every_staff_number_as_a_template(notifier: Notifier, staff_org: dict[str, Any]) -> None:
     customer = notifier.customer(org=staff_org["org"], last_inbound=timedelta(days=3))  # templates: no window
-    assert customer.bot_enabled
+    # The processor switched the bot off when it recorded the escalation (the one place it happens).
+    chat.open_escalation(notifier.db, staff_org["org"], customer.id, "Dolor fuerte", f"t-{uuid.uuid4().hex}")
     job = _escalation(staff_org["app"], customer.customer_number, f"wamid.{uuid.uuid4().hex}")
 
     assert notifier.deliver(job) == []
@@ -256,37 +250,6 @@ def test_the_seed_escalation_notice_and_a_refused_template(notifier: Notifier) -
     assert notifier.app.service.last_report.rejected == 1 and notifier.slept == []  # not retried
 
 
-def test_the_hand_back_cli_turns_the_bot_on(notifier: Notifier, seeded_url: str) -> None:
-    customer = notifier.customer()
-    turn = f"wamid.{uuid.uuid4().hex}"
-    chat.open_escalation(notifier.db, ORG, customer.id, "Quiere hablar con una persona", turn)
-    assert notifier.deliver(_escalation(APP, customer.customer_number, turn)) == []
-    assert notifier.identity(ORG, customer.customer_number).bot_enabled is False
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DATABASE_URL": seeded_url}
-        return subprocess.run(
-            [sys.executable, "-m", "receptionist.notifier.handback", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=60,
-        )
-
-    done = cli("--app", APP, "--customer", customer.customer_number)
-    assert done.returncode == 0, done.stderr
-    assert "handed back" in done.stdout and customer.customer_number not in done.stdout
-    assert notifier.identity(ORG, customer.customer_number).bot_enabled is True
-    open_escalations = notifier.db.fetch_one(
-        "select count(*) as n from escalations where chat_identity_id = %s and status = 'open'", (customer.id,)
-    )
-    assert open_escalations == {"n": 0}
-
-    assert cli("--app", APP, "--customer", "34600000000").returncode == 1
-    assert cli("--app", "NoSuchApp", "--customer", customer.customer_number).returncode == 1
-
-
 # -- delivery states -----------------------------------------------------------------------------
 def test_statuses_arriving_read_before_delivered_end_as_read(
     notifier: Notifier, capsys: pytest.CaptureFixture[str]
@@ -294,7 +257,7 @@ def test_statuses_arriving_read_before_delivered_end_as_read(
     customer = notifier.customer()
     job = notifier.reply(customer, "¿Te va bien el martes?")
     assert notifier.deliver(job) == []
-    gs_id = notifier.row(job.chat_message_id or "")["provider_message_id"]
+    gs_id = notifier.first_row(job)["provider_message_id"]
     wamid = f"wamid.{uuid.uuid4().hex}"
 
     events = [
@@ -304,26 +267,26 @@ def test_statuses_arriving_read_before_delivered_end_as_read(
         notifier.status(customer, "sent", wamid, gs_id),
     ]
     assert notifier.deliver(*events[:2]) == []
-    assert notifier.row(job.chat_message_id or "")["status"] == "read"
+    assert notifier.first_row(job)["status"] == "read"
     assert notifier.deliver(*events[2:]) == []  # late ones, another invocation
 
-    assert notifier.row(job.chat_message_id or "")["status"] == "read"
+    assert notifier.first_row(job)["status"] == "read"
     assert notifier.app.service.last_report.outcome == "status_unchanged"
     capsys.readouterr()
     failed = notifier.status(customer, "failed", gs_id, error_code="1002", error_reason="Number Does Not Exist")
     assert notifier.deliver(failed) == []
     assert emitted_metrics(capsys.readouterr().out).get("DeliveryFailed") == 1
-    assert notifier.row(job.chat_message_id or "")["status"] == "read"  # a failure never replaces read
+    assert notifier.first_row(job)["status"] == "read"  # a failure never replaces read
 
 
 def test_a_failed_status_is_recorded_on_a_sent_message(notifier: Notifier) -> None:
     customer = notifier.customer()
     job = notifier.reply(customer, "Hola")
     assert notifier.deliver(job) == []
-    gs_id = notifier.row(job.chat_message_id or "")["provider_message_id"]
+    gs_id = notifier.first_row(job)["provider_message_id"]
 
     failed = notifier.status(customer, "failed", gs_id, error_code="1002", error_reason="Number Does Not Exist")
     assert notifier.deliver(failed) == []
 
-    row = notifier.row(job.chat_message_id or "")
+    row = notifier.first_row(job)
     assert row["status"] == "failed" and row["error"] == "1002: Number Does Not Exist"

@@ -21,42 +21,45 @@ from devstack.fakes.openai import FakeOpenAI
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.gemini import Gemini
 from receptionist.adapters.media_archive import MediaArchive
-from receptionist.adapters.media_download import Downloaded, download
 from receptionist.adapters.queues import FifoQueue
-from receptionist.adapters.turn_buffer import TurnBuffer
+from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.graph import build_graph
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.runner import TurnResult, run_turn
-from receptionist.agent.tools import Conversation
 from receptionist.crm.connection import Database
+from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, conversation_key
+from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
 from receptionist.processor.media import MediaReader
-from receptionist.processor.service import TurnService
+from receptionist.processor.service import Attempt, TurnReport, TurnService
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
 
 
-@dataclass
-class Media:
-    gupshup: FakeGupshup
-    gemini: Gemini
-    archive: MediaArchive
-    downloads: int = 0
-
-    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...]) -> Downloaded:
-        self.downloads += 1
-        return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=3)
-
-    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
-        return self.archive.keep(conversation, message_id, data, content_type)
-
-    def transcribe(self, data: bytes, mime_type: str) -> str:
-        return self.gemini.transcribe(data, mime_type)
-
-    def describe(self, data: bytes, mime_type: str) -> str:
-        return self.gemini.describe(data, mime_type)
+def create_conversations_table(ddb: Any, name: str) -> None:
+    """The template's conversations table: keys and the sweep's open index."""
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "open_shard", "AttributeType": "S"},
+            {"AttributeName": "open_at", "AttributeType": "N"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "open-conversations",
+                "KeySchema": [
+                    {"AttributeName": "open_shard", "KeyType": "HASH"},
+                    {"AttributeName": "open_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["last_message_id", "last_message_sk"]},
+            }
+        ],
+    )
 
 
 @dataclass
@@ -67,8 +70,10 @@ class Harness:
     openai: FakeOpenAI
     gemini: FakeGemini
     gupshup: FakeGupshup
-    media: Media
+    media: MediaAdapters
+    agent: GraphAgent
     queue_url: str
+    inbound_url: str
     endpoint: str
     customer: str = field(default_factory=lambda: f"346{uuid.uuid4().int % 10**8:08d}")
     _clock: int = 0
@@ -88,7 +93,7 @@ class Harness:
             "payload": payload,
             "sender": {"phone": self.customer, "name": "Lucía"},
         }
-        sk = self.buffer.buffer(
+        buffered = self.buffer.buffer(
             conversation=self.conversation,
             message_id=mid,
             message_type=kind,
@@ -96,50 +101,49 @@ class Harness:
             received_at_ms=int(time.time() * 1000) + self._clock,
             sent_at_ms=int(time.time() * 1000),
         )
-        assert sk
-        return InboundTicket(conversation=self.conversation, message_id=mid, buffer_sk=sk)
+        assert not buffered.duplicate
+        return InboundTicket(conversation=self.conversation, message_id=mid, buffer_sk=buffered.key)
+
+    def handle(
+        self, ticket: InboundTicket, attempt: int = 1, *, final: bool = False, deadline: Deadline | None = None
+    ) -> TurnReport:
+        return self.service.handle(ticket, Attempt(attempt, final), deadline)
 
     def text(self, text: str) -> InboundTicket:
         return self.receive({"text": text})
 
     def jobs(self) -> list[dict[str, Any]]:
         """Everything the processor put on the outbound queue (drained)."""
+        return _drain(moto_client("sqs", self.endpoint, "us-east-1"), self.queue_url)
+
+    def tickets(self) -> list[InboundTicket]:
+        """What the processor queued for itself (a turn's carried messages), drained."""
         sqs = moto_client("sqs", self.endpoint, "us-east-1")
-        out = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-            msgs = batch.get("Messages", [])
-            if not msgs:
-                return out
-            for m in msgs:
-                out.append(json.loads(m["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return [InboundTicket.model_validate(b) for b in _drain(sqs, self.inbound_url)]
 
 
-class Agent:
-    def __init__(self, openai: FakeOpenAI, store: dict[str, str]) -> None:
-        self.graph = build_graph(chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="k", max_retries=0)))
-        self.saver = dynamodb_checkpointer(
-            store["table"], store["bucket"], region_name="us-east-1", endpoint_url=store["endpoint"]
-        )
-        self.calls = 0
-
-    def __call__(self, conv: Conversation, text: str) -> TurnResult:
-        self.calls += 1
-        return run_turn(self.graph, self.saver, conv, text)
+def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
+    out = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not msgs:
+            return out
+        for m in msgs:
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 @pytest.fixture(scope="session")
 def aws(moto_endpoint: str) -> dict[str, str]:
     ddb = moto_client("dynamodb", moto_endpoint, "us-east-1")
     names = {"conversations": f"conv-{uuid.uuid4().hex[:6]}", "table": f"ckpt-{uuid.uuid4().hex[:6]}"}
-    for name, keys in ((names["conversations"], ("pk", "sk")), (names["table"], ("PK", "SK"))):
-        ddb.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-            KeySchema=[{"AttributeName": keys[0], "KeyType": "HASH"}, {"AttributeName": keys[1], "KeyType": "RANGE"}],
-        )
+    create_conversations_table(ddb, names["conversations"])
+    ddb.create_table(
+        TableName=names["table"],
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK")],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+    )
     bucket = f"media-{uuid.uuid4().hex[:6]}"
     moto_client("s3", moto_endpoint, "us-east-1").create_bucket(Bucket=bucket)
     return {**names, "bucket": bucket, "endpoint": moto_endpoint}
@@ -148,9 +152,10 @@ def aws(moto_endpoint: str) -> dict[str, str]:
 @pytest.fixture
 def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
     sqs = moto_client("sqs", aws["endpoint"], "us-east-1")
-    queue_url = sqs.create_queue(QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo", Attributes={"FifoQueue": "true"})[
-        "QueueUrl"
-    ]
+    queue_url, inbound_url = (
+        sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:6]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        for name in ("out", "in")
+    )
     db = Database(seeded_url)
     ddb = moto_client("dynamodb", aws["endpoint"], "us-east-1")
     with FakeOpenAI() as openai, FakeGemini() as gemini, FakeGupshup() as gupshup:
@@ -159,17 +164,25 @@ def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
             "content": "Respuesta a: " + body["messages"][-1]["content"],
         }
         gemini_client = Gemini("k", "gemini-2.5-flash", base_url=gemini.url, timeout_seconds=3)
-        media = Media(
-            gupshup, gemini_client, MediaArchive(aws["bucket"], moto_client("s3", aws["endpoint"], "us-east-1"))
+        media = MediaAdapters(
+            MediaArchive(aws["bucket"], moto_client("s3", aws["endpoint"], "us-east-1")), lambda: gemini_client
         )
+
+        def graph_parts() -> Any:
+            model = chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="k"))
+            saver = dynamodb_checkpointer(
+                aws["table"], aws["bucket"], region_name="us-east-1", endpoint_url=aws["endpoint"]
+            )
+            return build_graph(model), saver
+
+        agent = GraphAgent(db, graph_parts, now=lambda: NOW)
         service = TurnService(
-            buffer=TurnBuffer(aws["conversations"], ddb),
-            db=db,
+            ledger=DynamoTurnLedger(aws["conversations"], ddb),
+            crm=CrmAdapter(db),
             media=MediaReader(media),
-            agent=Agent(openai, aws),
+            agent=agent,
             outbound=FifoQueue(queue_url, sqs),
-            max_receive_count=3,
-            now=lambda: NOW,
+            inbound=FifoQueue(inbound_url, sqs),
         )
         yield Harness(
             service,
@@ -179,7 +192,9 @@ def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
             gemini,
             gupshup,
             media,
+            agent,
             queue_url,
+            inbound_url,
             aws["endpoint"],
         )
     db.close()

@@ -1,7 +1,9 @@
 """The webhook's adapters against moto with the template's own table and queues.
 
-Every accepted message costs exactly two AWS calls (TransactWriteItems + SendMessage); a
-redelivery costs one and sends nothing, however late it comes.
+Every accepted message costs exactly two AWS calls (TransactWriteItems + SendMessage). A
+redelivery costs two (the transaction, then a GetItem of the message) and, when the message still
+waits for a turn, its ticket is sent again with the same deduplication id; once the message is
+answered, nothing is sent however late the redelivery comes.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def test_an_accepted_message_is_exactly_two_aws_calls(wired: Wired) -> None:
     marker = items[f"DEDUP#{message_id}"]
     (sk,) = [k for k, v in items.items() if k.startswith("MSG#") and v["message_id"]["S"] == message_id]
     stored = items[sk]
-    assert marker["state"]["S"] == "held" and marker["buffer_sk"]["S"] == sk
+    assert marker["buffer_sk"]["S"] == sk
     assert stored["status"]["S"] == "pending" and stored["message_type"]["S"] == "text"
     assert parse_message(stored["message"]["S"]).id == message_id
     received_at = int(stored["received_at"]["N"])
@@ -52,6 +54,8 @@ def test_an_accepted_message_is_exactly_two_aws_calls(wired: Wired) -> None:
         assert before + 7 * 86_400 - 5 <= ttl <= time.time() + 7 * 86_400 + 5
     meta = items["META"]
     assert meta["last_message_id"]["S"] == message_id and meta["last_message_sk"]["S"] == sk
+    # On the sweep's open index until a turn answers it.
+    assert meta["open_shard"]["S"].startswith("open#") and meta["open_at"]["N"] == str(received_at)
 
     (sent,) = wired.drain(wired.aws.inbound_url)
     assert sent["Attributes"]["MessageGroupId"] == CONVERSATION
@@ -76,14 +80,14 @@ def test_every_message_type_is_two_calls(wired: Wired, kind: str) -> None:
     assert parse_message(wired.items(CONVERSATION)[ticket.buffer_sk]["message"]["S"]).type == kind
 
 
-def test_an_immediate_redelivery_is_one_call_and_no_ticket(wired: Wired) -> None:
+def test_an_immediate_redelivery_re_sends_the_ticket_which_sqs_deduplicates(wired: Wired) -> None:
     body = message("text", CONTENT["text"], id=_unique("dup"))
     wired.harness.post(body)
     wired.counter.reset()
     again = wired.harness.post(body)
     assert again.payload == {"status": "duplicate"}
-    assert wired.counter.count() == {"DynamoDB.TransactWriteItems": 1}
-    assert len(wired.drain(wired.aws.inbound_url)) == 1
+    assert wired.counter.count() == {"DynamoDB.TransactWriteItems": 1, "DynamoDB.GetItem": 1, "SQS.SendMessage": 1}
+    assert len(wired.drain(wired.aws.inbound_url)) == 1  # same deduplication id: one ticket
 
 
 def test_a_redelivery_after_the_sqs_dedup_window_is_still_dropped(aws: Aws) -> None:
@@ -91,15 +95,24 @@ def test_a_redelivery_after_the_sqs_dedup_window_is_still_dropped(aws: Aws) -> N
     body = message("audio", CONTENT["audio"], id=message_id)
     first = wire(aws)
     assert first.harness.post(body).payload == {"status": "accepted"}
-    # The processor has consumed the ticket: the queue holds nothing for SQS to dedupe against.
+    # The processor has consumed the ticket and answered: the queue holds nothing for SQS to
+    # dedupe against, and the message is done.
     assert len(first.drain(aws.inbound_url)) == 1
+    (sk,) = [k for k in first.items(CONVERSATION) if k.startswith("MSG#") and k.endswith(message_id)]
+    first.buffer._ddb.update_item(
+        TableName=aws.table,
+        Key={"pk": {"S": f"CONV#{CONVERSATION}"}, "sk": {"S": sk}},
+        UpdateExpression="SET #s = :done",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":done": {"S": "done"}},
+    )
 
     # Gupshup retries three days later, far past SQS's 5-minute deduplication window.
     later = wire(aws, clock=lambda: time.time_ns() // 1_000_000 + 3 * DAY_MS)
     response = later.harness.post(body)
     assert response.status == 200 and response.payload == {"status": "duplicate"}
-    # Dropped by the DynamoDB marker alone: no SendMessage was even attempted.
-    assert later.counter.count() == {"DynamoDB.TransactWriteItems": 1}
+    # Dropped by the DynamoDB marker and the message's status: no SendMessage was even attempted.
+    assert later.counter.count() == {"DynamoDB.TransactWriteItems": 1, "DynamoDB.GetItem": 1}
     assert later.drain(aws.inbound_url) == []
     buffered = [v for k, v in later.items(CONVERSATION).items() if k.startswith("MSG#") and message_id in k]
     assert len(buffered) == 1
@@ -111,7 +124,7 @@ def test_a_status_is_one_call_to_the_outbound_queue(wired: Wired) -> None:
     assert wired.harness.post(body).payload == {"status": "forwarded"}
     assert wired.counter.count() == {"SQS.SendMessage": 1}
     (sent,) = wired.drain(wired.aws.outbound_url)
-    assert sent["Attributes"]["MessageGroupId"] == CONVERSATION
+    assert sent["Attributes"]["MessageGroupId"] == f"status#{body['payload']['id']}"  # never holds a reply
     assert sent["Attributes"]["MessageDeduplicationId"] == f"{body['payload']['id']}#delivered"
     job = OutboundJob.model_validate_json(sent["Body"])
     assert job.kind == "status" and job.status is not None and job.status.state == "delivered"
@@ -142,26 +155,22 @@ def test_rejected_and_ignored_requests_make_no_aws_call(wired: Wired, body: Any,
     assert wired.counter.calls == []
 
 
-def test_a_failed_ticket_releases_the_buffer_and_gupshups_retry_goes_through(aws: Aws) -> None:
-    message_id = _unique("release")
+def test_a_ticket_lost_after_the_write_is_sent_on_gupshups_retry(aws: Aws) -> None:
+    message_id = _unique("lost-ticket")
     body = message("text", CONTENT["text"], id=message_id)
     broken = wire(aws, inbound_url=aws.inbound_url.replace("inbound.fifo", "missing.fifo"))
     with pytest.raises(ClientError):
-        broken.harness.post(body)
-    assert broken.counter.count() == {"DynamoDB.TransactWriteItems": 2, "SQS.SendMessage": 1}
+        broken.harness.post(body)  # stored, then the ticket fails: Gupshup gets a 5xx
     items = broken.items(CONVERSATION)
-    assert items[f"DEDUP#{message_id}"]["state"]["S"] == "released"
-    (first_sk,) = [k for k in items if k.startswith("MSG#") and k.endswith(message_id)]
-    assert items[first_sk]["status"]["S"] == "released"
+    (sk,) = [k for k in items if k.startswith("MSG#") and k.endswith(message_id)]
+    assert items[sk]["status"]["S"] == "pending"
 
     retry = wire(aws)
-    assert retry.harness.post(body).payload == {"status": "accepted"}
-    items = retry.items(CONVERSATION)
-    pending = [k for k, v in items.items() if k.endswith(message_id) and v.get("status", {}).get("S") == "pending"]
-    assert len(pending) == 1 and pending[0] != first_sk
-    assert items[f"DEDUP#{message_id}"]["state"]["S"] == "held"
+    assert retry.harness.post(body).payload == {"status": "duplicate"}
+    assert retry.counter.count() == {"DynamoDB.TransactWriteItems": 1, "DynamoDB.GetItem": 1, "SQS.SendMessage": 1}
     (sent,) = retry.drain(aws.inbound_url)
-    assert InboundTicket.model_validate_json(sent["Body"]).buffer_sk == pending[0]
+    assert InboundTicket.model_validate_json(sent["Body"]).buffer_sk == sk  # the same message, once
+    assert len([k for k in retry.items(CONVERSATION) if k.endswith(message_id) and k.startswith("MSG#")]) == 1
 
 
 # -- the Lambda module itself, its secret from SSM ----------------------------------------------
@@ -217,8 +226,9 @@ def test_sample_events_through_the_lambda_module(app: ModuleType, aws: Aws, name
     expected = TWO_CALLS if body["type"] == "message" else {"SQS.SendMessage": 1}
     assert counter.count() == expected
     counter.reset()
-    assert app.handler(event, _Context())["statusCode"] == 200  # the redelivery
-    assert counter.count() == ({"DynamoDB.TransactWriteItems": 1} if body["type"] == "message" else expected)
+    assert app.handler(event, _Context())["statusCode"] == 200  # the redelivery, still pending: re-ticketed
+    redelivery = {"DynamoDB.TransactWriteItems": 1, "DynamoDB.GetItem": 1, "SQS.SendMessage": 1}
+    assert counter.count() == (redelivery if body["type"] == "message" else expected)
     for url in (aws.inbound_url, aws.outbound_url):
         drain(aws, url)
 

@@ -49,9 +49,9 @@ def test_runtime_is_python313_on_arm64_with_tracing(template: dict[str, Any]) ->
     assert "POWERTOOLS_METRICS_NAMESPACE" in fn["Environment"]["Variables"]
 
 
-def test_three_functions_with_thin_handlers(template: dict[str, Any]) -> None:
+def test_four_functions_with_thin_handlers(template: dict[str, Any]) -> None:
     functions = _resources(template, "AWS::Serverless::Function")
-    assert set(functions) == {"WebhookFunction", "ProcessorFunction", "NotifierFunction"}
+    assert set(functions) == {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction"}
     for props in (f["Properties"] for f in functions.values()):
         assert (ROOT / props["CodeUri"] / "app.py").exists()
 
@@ -113,7 +113,8 @@ def test_tables_schemas_ttl_and_billing(template: dict[str, Any]) -> None:
     for name, (key_names, ttl, pitr) in keys.items():
         props = res[name]["Properties"]
         assert [k["AttributeName"] for k in props["KeySchema"]] == key_names
-        assert all(a["AttributeType"] == "S" for a in props["AttributeDefinitions"])
+        types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+        assert all(types[k] == "S" for k in key_names)
         assert props["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         pitr_on = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False)
@@ -142,11 +143,61 @@ def test_no_secret_values_in_the_template(template: dict[str, Any]) -> None:
 
 def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
     alarms = _resources(template, "AWS::CloudWatch::Alarm").values()
-    watched = {a["Properties"]["Dimensions"][0]["Value"].get("Fn::GetAtt", [None])[0] for a in alarms} | {
-        a["Properties"]["Dimensions"][0]["Value"].get("Ref") for a in alarms
+    values = [a["Properties"]["Dimensions"][0]["Value"] for a in alarms]
+    watched = {v.get("Fn::GetAtt", [None])[0] for v in values if isinstance(v, dict)} | {
+        v.get("Ref") for v in values if isinstance(v, dict)
     }
     assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue"} <= watched
-    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction"} <= watched
+    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction"} <= watched
+
+
+def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
+    """Refused or ignored customer messages, fallbacks and abandoned sweeps each raise an alarm on
+    the metric the code emits (namespace, name and dimensions must match exactly)."""
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    alarms = [a["Properties"] for a in _resources(template, "AWS::CloudWatch::Alarm").values()]
+    custom = {
+        (a["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in a["Dimensions"])))
+        for a in alarms
+        if a["Namespace"] == namespace
+    }
+    assert custom == {
+        ("Rejected", (("reason", "invalid_payload"), ("service", "webhook"))),
+        ("Ignored", (("reason", "unsupported_message_type"), ("service", "webhook"))),
+        ("TurnsGivenUp", (("service", "processor"),)),
+        ("SweepsAbandoned", (("service", "sweeper"),)),
+    }
+    services = {
+        name: fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for name, fn in _resources(template, "AWS::Serverless::Function").items()
+    }
+    assert {"webhook", "processor", "sweeper"} <= set(services.values())
+
+
+def test_processor_batch_cannot_overrun(template: dict[str, Any]) -> None:
+    """One ticket per invocation, and its deadline plus the fallback's reserve fit the timeout."""
+    props = template["Resources"]["ProcessorFunction"]["Properties"]
+    mapping = props["Events"]["InboundTickets"]["Properties"]
+    env = props["Environment"]["Variables"]
+    assert mapping["BatchSize"] == 1
+    assert 0 < float(env["FALLBACK_RESERVE_SECONDS"]) < props["Timeout"] / 2
+    inbound = template["Resources"]["InboundQueue"]["Properties"]
+    assert inbound["RedrivePolicy"]["maxReceiveCount"] == int(env["MAX_RECEIVE_COUNT"])
+    assert inbound["VisibilityTimeout"] >= 6 * props["Timeout"]
+
+
+def test_the_sweeper_runs_every_minute_on_the_open_index(template: dict[str, Any]) -> None:
+    props = template["Resources"]["SweeperFunction"]["Properties"]
+    assert props["Events"]["Sweep"] == {
+        "Type": "Schedule",
+        "Properties": {"Schedule": "rate(1 minute)", "Description": "Re-ticket messages stored without a ticket."},
+    }
+    table = template["Resources"]["ConversationsTable"]["Properties"]
+    index = next(
+        i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == props["Environment"]["Variables"]["OPEN_INDEX"]
+    )
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["open_shard", "open_at"]
+    assert props["Environment"]["Variables"]["DEBOUNCE_SECONDS"] == {"Ref": "DebounceSeconds"}
 
 
 def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,22 +59,8 @@ class FakeStore:
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
         return self.identities.get((organization_id, customer_number))
 
-    def bot_off(self, organization_id: str, customer_number: str) -> ChatIdentity:
-        current = self.identities.get((organization_id, customer_number)) or ChatIdentity(
-            str(uuid.uuid4()), organization_id, customer_number, None, None, True, False, None
-        )
-        self.identities[(organization_id, customer_number)] = replace(current, bot_enabled=False)
-        return self.identities[(organization_id, customer_number)]
-
     def notification_settings(self, organization_id: str) -> NotificationSettings:
         return self.settings.get(organization_id, NotificationSettings([], None, []))
-
-    def first_part(self, organization_id: str, message_id: str, text: str) -> tuple[int, str | None] | None:
-        row = self.rows.get(message_id)
-        if row is None:
-            return None
-        row.text = text
-        return row.part_index, row.turn_id
 
     def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
         for row in self.rows.values():
@@ -223,18 +209,13 @@ class Harness:
         self.store.identities[(ORG, number)] = identity
         return identity
 
-    def reply(self, text: str, *, job_id: str = "turn-1#reply#0", turn_id: str = "turn-1", **kw: Any) -> OutboundJob:
-        """A reply job as the processor makes it: its row recorded first (status queued, part 0)."""
-        identity = self.store.identities.get((ORG, kw.pop("customer", CUSTOMER)))
-        row = None
-        if identity is not None:
-            row = self.store.record_part(ORG, identity.id, text=text, turn_id=turn_id, part_index=0)
+    def reply(self, text: str, *, job_id: str = "turn-1#reply", turn_id: str = "turn-1", **kw: Any) -> OutboundJob:
+        """A reply job as the processor makes it (the notifier records its rows)."""
         return OutboundJob(
             job_id=job_id,
             kind=kw.pop("kind", "reply"),
             conversation=f"{APP}#{CUSTOMER}",
             text=text,
-            chat_message_id=row,
             turn_id=turn_id,
             **kw,
         )

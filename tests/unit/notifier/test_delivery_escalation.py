@@ -1,4 +1,5 @@
-"""Escalations: bot off, the template to every staff number, parameters in the configured order."""
+"""Escalations: the template to every staff number, parameters in the configured order. (The bot
+was switched off by the processor when it recorded the escalation: the notifier leaves it.)"""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from receptionist.notifier.service import escalation_params
 
 
 def _escalation(job_id: str = "turn-1#escalation#0", **kw: object) -> OutboundJob:
-    fields: dict[str, object] = {"reason": "Dolor fuerte en una muela", "customer_name": "Lucía", "turn_id": "turn-1"}
+    fields: dict[str, object] = {"reason": "Dolor fuerte en una muela", "turn_id": "turn-1"}
     fields.update(kw)
     return OutboundJob(job_id=job_id, kind="escalation", conversation=f"{APP}#{CUSTOMER}", **fields)  # type: ignore[arg-type]
 
 
-def test_every_staff_number_gets_the_template_and_the_bot_goes_off(h: Harness) -> None:
-    h.customer(bot_enabled=True, last_inbound=timedelta(days=5))  # templates need no window
+def test_every_staff_number_gets_the_template(h: Harness) -> None:
+    h.customer(bot_enabled=False, last_inbound=timedelta(days=5))  # templates need no window
 
     report = h.service.deliver(_escalation())
 
@@ -29,7 +30,7 @@ def test_every_staff_number_gets_the_template_and_the_bot_goes_off(h: Harness) -
     assert {s.kind for s in h.sender.sent} == {"template"}
     assert {s.template_id for s in h.sender.sent} == {"escalation_notice"}
     assert all(s.params == ["Lucía", "+34600111222", "Dolor fuerte en una muela"] for s in h.sender.sent)
-    assert h.store.identities[(ORG, CUSTOMER)].bot_enabled is False
+    assert h.store.identities[(ORG, CUSTOMER)].bot_enabled is False  # untouched
 
 
 def test_parameters_follow_the_configured_order(h: Harness) -> None:
@@ -51,16 +52,20 @@ def test_missing_values_fall_back_and_params_are_one_line() -> None:
     assert params == ["+34600111222", "+34600111222", "Quiere hablar con una persona", "-"]
 
 
-def test_the_customer_name_comes_from_the_identity_when_the_job_has_none(h: Harness) -> None:
+def test_the_customer_name_comes_from_the_identity(h: Harness) -> None:
     h.customer(name="Marta")
-    h.service.deliver(_escalation(customer_name=None))
+    h.service.deliver(_escalation())
     assert h.sender.sent[0].params is not None and h.sender.sent[0].params[0] == "Marta"
 
 
-def test_an_escalation_turns_the_bot_off_even_for_an_unknown_customer(h: Harness) -> None:
+def test_an_escalation_for_an_unknown_customer_still_reaches_staff(h: Harness) -> None:
     report = h.service.deliver(_escalation())
-    assert report.outcome == "sent"
-    assert h.store.identities[(ORG, CUSTOMER)].bot_enabled is False
+    assert report.outcome == "sent" and h.sender.sent[0].params == [
+        "+34600111222",
+        "+34600111222",
+        "Dolor fuerte en una muela",
+    ]
+    assert (ORG, CUSTOMER) not in h.store.identities  # the notifier creates no identity
 
 
 def test_staff_are_notified_even_when_the_customer_opted_out(h: Harness) -> None:
@@ -104,14 +109,11 @@ def test_staff_numbers_listed_twice_are_notified_once(h: Harness) -> None:
     "settings",
     [NotificationSettings([], "escalation_notice", ["reason"]), NotificationSettings(STAFF, None, ["reason"])],
 )
-def test_without_staff_or_template_nothing_is_sent_but_the_bot_still_goes_off(
-    h: Harness, settings: NotificationSettings
-) -> None:
+def test_without_staff_or_template_nothing_is_sent(h: Harness, settings: NotificationSettings) -> None:
     h.customer()
     h.store.settings[ORG] = settings
     report = h.service.deliver(_escalation())
     assert (report.outcome, h.sender.calls) == ("not_configured", 0)
-    assert h.store.identities[(ORG, CUSTOMER)].bot_enabled is False
 
 
 def test_an_escalation_delivered_twice_notifies_once(h: Harness) -> None:

@@ -1,4 +1,4 @@
-"""Customer texts (reply, human_reply, fallback): window, opt-out, splitting, retries, idempotency."""
+"""Customer texts (reply, fallback): rows written here, window, opt-out, splitting, retries, idempotency."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _long_text() -> str:
     return text
 
 
-@pytest.mark.parametrize("kind", ["reply", "human_reply", "fallback"])
+@pytest.mark.parametrize("kind", ["reply", "fallback"])
 def test_a_text_inside_the_window_is_sent_and_its_row_marked_sent(h: Harness, kind: str) -> None:
     h.customer(last_inbound=timedelta(hours=23, minutes=59))
     job = h.reply("¡Hola Lucía! Una limpieza dental cuesta 45 €.", kind=kind)
@@ -39,8 +39,8 @@ def test_a_text_inside_the_window_is_sent_and_its_row_marked_sent(h: Harness, ki
     assert sent.text == "¡Hola Lucía! Una limpieza dental cuesta 45 €."
     assert (sent.app.app_name, sent.app.source_number, sent.app.api_key) == (APP, BUSINESS, "k-123")
     assert h.keys_read == [KEY_REF]
-    row = h.store.rows[job.chat_message_id or ""]
-    assert (row.status, row.provider_message_id) == ("sent", "gs-1")
+    (row,) = h.store.parts_of("turn-1")  # the notifier's own row, the only one
+    assert (row.status, row.provider_message_id, row.part_index) == ("sent", "gs-1", 0)
 
 
 @pytest.mark.parametrize("last_inbound", [timedelta(hours=24), timedelta(days=3), None])
@@ -54,8 +54,8 @@ def test_outside_the_24_hour_window_nothing_is_sent_and_the_row_is_undeliverable
 
     assert (report.outcome, report.reason, report.http_calls) == ("undeliverable", "outside_window", 0)
     assert h.sender.sent == [] and h.keys_read == []
-    row = h.store.rows[job.chat_message_id or ""]
-    assert row.status == "undeliverable" and "24-hour" in (row.error or "")
+    (row,) = h.store.parts_of("turn-1")
+    assert row.status == "undeliverable" and "24-hour" in (row.error or "") and row.text == "¿Sigues ahí?"
 
 
 def test_a_customer_who_never_wrote_is_outside_the_window(h: Harness) -> None:
@@ -67,13 +67,13 @@ def test_a_customer_who_never_wrote_is_outside_the_window(h: Harness) -> None:
 
 def test_nothing_goes_to_a_customer_who_opted_out(h: Harness) -> None:
     h.customer(opted_out=True)
-    job = h.reply("Te recordamos tu cita de mañana.", kind="human_reply")
+    job = h.reply("Te recordamos tu cita de mañana.", kind="fallback")
 
     report = h.service.deliver(job)
 
     assert (report.outcome, report.reason) == ("undeliverable", "opted_out")
     assert h.sender.calls == 0
-    assert h.store.rows[job.chat_message_id or ""].status == "undeliverable"
+    assert [r.status for r in h.store.parts_of("turn-1")] == ["undeliverable"]
 
 
 def test_an_empty_text_is_not_sent(h: Harness) -> None:
@@ -92,7 +92,7 @@ def test_an_unknown_app_is_dropped(h: Harness) -> None:
 def test_a_long_text_goes_out_as_ordered_parts_each_with_its_row(h: Harness) -> None:
     h.customer()
     text = _long_text()
-    job = h.reply(text, turn_id="turn-9", job_id="turn-9#reply#0")
+    job = h.reply(text, turn_id="turn-9", job_id="turn-9#reply")
 
     report = h.service.deliver(job)
 
@@ -102,17 +102,16 @@ def test_a_long_text_goes_out_as_ordered_parts_each_with_its_row(h: Harness) -> 
     assert "\n\n".join(texts) == text  # cut at paragraph boundaries, nothing lost, in order
     rows = h.store.parts_of("turn-9")
     assert [r.part_index for r in rows] == [0, 1, 2]
-    assert rows[0].id == job.chat_message_id  # the processor's row is the first part...
-    assert [r.text for r in rows] == texts  # ...shortened to it
+    assert [r.text for r in rows] == texts  # one row per part, each with its own text
     assert [r.provider_message_id for r in rows] == ["gs-1", "gs-2", "gs-3"]
     assert {r.status for r in rows} == {"sent"}
 
 
-def test_a_job_without_a_chat_row_gets_its_rows_recorded(h: Harness) -> None:
+def test_a_job_without_a_turn_keys_its_rows_by_its_own_id(h: Harness) -> None:
     h.customer()
-    job = OutboundJob(job_id="console-7", kind="human_reply", conversation=f"{APP}#{CUSTOMER}", text=_long_text())
+    job = OutboundJob(job_id="ops-7", kind="fallback", conversation=f"{APP}#{CUSTOMER}", text=_long_text())
     report = h.service.deliver(job)
-    rows = h.store.parts_of("console-7")  # the job id is the turn
+    rows = h.store.parts_of("ops-7")  # the job id is the turn
     assert report.outcome == "sent" and len(rows) == 3
     assert [r.status for r in rows] == ["sent"] * 3
 
@@ -138,7 +137,7 @@ def test_when_retries_run_out_the_job_raises_and_nothing_is_recorded_as_done(h: 
 
     assert h.sender.calls == 4
     assert h.service.last_report is not None and h.service.last_report.outcome == "failed"
-    assert h.store.rows[job.chat_message_id or ""].status == "queued"
+    assert [r.status for r in h.store.parts_of("turn-1")] == ["queued"]
     assert h.idempotency.done == {}  # a redelivery will try again
     report = h.service.deliver(job)  # SQS delivers it again
     assert report.outcome == "sent" and len(h.sender.sent) == 1
@@ -153,14 +152,14 @@ def test_a_permanent_error_is_recorded_and_not_retried(h: Harness) -> None:
 
     assert (report.outcome, report.reason, report.rejected, report.http_calls) == ("undeliverable", "rejected", 1, 1)
     assert report.delays == []
-    row = h.store.rows[job.chat_message_id or ""]
+    (row,) = h.store.parts_of("turn-1")
     assert row.status == "undeliverable" and "Invalid Destination" in (row.error or "")
     assert h.service.deliver(job).outcome == "duplicate"  # done: a redelivery sends nothing
 
 
 def test_a_part_refused_for_good_stops_the_parts_after_it(h: Harness) -> None:
     h.customer()
-    job = h.reply(_long_text(), turn_id="turn-2", job_id="turn-2#reply#0")
+    job = h.reply(_long_text(), turn_id="turn-2", job_id="turn-2#reply")
     h.sender.fail_next()  # part 1 goes
     original = h.sender._answer
     calls = {"n": 0}
@@ -181,7 +180,7 @@ def test_a_part_refused_for_good_stops_the_parts_after_it(h: Harness) -> None:
 
 def test_a_retry_after_part_1_of_3_does_not_resend_part_1(h: Harness) -> None:
     h.customer()
-    job = h.reply(_long_text(), turn_id="turn-3", job_id="turn-3#reply#0")
+    job = h.reply(_long_text(), turn_id="turn-3", job_id="turn-3#reply")
     original = h.sender._answer
     calls = {"n": 0}
 
@@ -224,7 +223,7 @@ def test_each_attempt_gets_at_most_the_time_left(h: Harness) -> None:
     h.customer()
     h.service.deliver(h.reply("hola"), remaining=lambda: 5.0)
     assert h.sender.sent[0].timeout == pytest.approx(5.0 - RESERVE_SECONDS)
-    h.service.deliver(h.reply("otra", job_id="turn-1#reply#1", turn_id="turn-2"), remaining=lambda: 60.0)
+    h.service.deliver(h.reply("otra", job_id="turn-2#reply", turn_id="turn-2"), remaining=lambda: 60.0)
     assert h.sender.sent[1].timeout == h.sender.timeout
 
 

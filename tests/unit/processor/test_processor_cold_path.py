@@ -20,6 +20,7 @@ ENV = {
     "CHECKPOINTS_TABLE": "k",
     "MEDIA_BUCKET": "b",
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/out.fifo",
+    "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/in.fifo",
     "DATABASE_URL_PARAM": "/receptionist/dev/database-url",
     "OPENAI_API_KEY_PARAM": "/receptionist/dev/openai-api-key",
     "GEMINI_API_KEY_PARAM": "/receptionist/dev/gemini-api-key",
@@ -36,6 +37,7 @@ def test_the_handler_module_imports_without_google_genai() -> None:
     loaded = _modules_after("import app")
     assert "receptionist.processor.wiring" in loaded
     assert "google.genai" not in loaded
+    assert "langgraph" not in loaded  # the graph is built on the first turn
 
 
 def test_the_check_would_notice() -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from webhook_testkit import CONTENT, SECRET, Harness, api_event, message, status_event, user_event
+from webhook_testkit import CONTENT, CUSTOMER, SECRET, Harness, api_event, message, status_event, user_event
 
 from receptionist.webhook.http import MAX_BODY_BYTES
 
@@ -102,19 +102,12 @@ def _without(body: dict[str, Any], *path: str) -> dict[str, Any]:
     return body
 
 
-MISSING = {
+# What a callback must have: the envelope, the message id and the customer's number.
+REQUIRED = {
     "app": (message("text", CONTENT["text"]), ("app",)),
-    "timestamp": (message("text", CONTENT["text"]), ("timestamp",)),
     "type": (message("text", CONTENT["text"]), ("type",)),
     "payload": (message("text", CONTENT["text"]), ("payload",)),
     "message id": (message("text", CONTENT["text"]), ("payload", "id")),
-    "message type": (message("text", CONTENT["text"]), ("payload", "type")),
-    "message content": (message("text", CONTENT["text"]), ("payload", "payload")),
-    "text": (message("text", CONTENT["text"]), ("payload", "payload", "text")),
-    "media url": (message("image", CONTENT["image"]), ("payload", "payload", "url")),
-    "media contentType": (message("video", CONTENT["video"]), ("payload", "payload", "contentType")),
-    "latitude": (message("location", CONTENT["location"]), ("payload", "payload", "latitude")),
-    "contacts": (message("contact", CONTENT["contact"]), ("payload", "payload", "contacts")),
     "status id": (status_event("delivered"), ("payload", "id")),
     "status destination": (status_event("read"), ("payload", "destination")),
     "status type": (status_event("sent"), ("payload", "type")),
@@ -122,19 +115,59 @@ MISSING = {
     "user-event type": (user_event("opted-in"), ("payload", "type")),
 }
 
+# Everything else may be missing: the message is still taken (and read as far as it can be).
+OPTIONAL = {
+    "timestamp": (message("text", CONTENT["text"]), ("timestamp",)),
+    "message content": (message("text", CONTENT["text"]), ("payload", "payload")),
+    "text": (message("text", CONTENT["text"]), ("payload", "payload", "text")),
+    "media url": (message("image", CONTENT["image"]), ("payload", "payload", "url")),
+    "media contentType": (message("video", CONTENT["video"]), ("payload", "payload", "contentType")),
+    "latitude": (message("location", CONTENT["location"]), ("payload", "payload", "latitude")),
+    "contacts": (message("contact", CONTENT["contact"]), ("payload", "payload", "contacts")),
+    "sender": (message("text", CONTENT["text"]), ("payload", "sender")),
+}
 
-@pytest.mark.parametrize("case", sorted(MISSING))
+
+@pytest.mark.parametrize("case", sorted(REQUIRED))
 def test_missing_required_fields_are_422_naming_the_field(harness: Harness, case: str) -> None:
-    body, path = MISSING[case]
+    body, path = REQUIRED[case]
     response = harness.post(_without(json.loads(json.dumps(body)), *path))
     _rejected(harness, response, 422, "invalid_payload")
     assert path[-1] in response.payload["detail"]
+
+
+@pytest.mark.parametrize("case", sorted(OPTIONAL))
+def test_missing_optional_fields_never_cost_the_message(harness: Harness, case: str) -> None:
+    body, path = OPTIONAL[case]
+    response = harness.post(_without(json.loads(json.dumps(body)), *path))
+    assert response.status == 200 and response.payload == {"status": "accepted"}
+    assert len(harness.buffer.pending()) == 1 and len(harness.inbound.sent) == 1
+
+
+def test_a_message_without_a_type_is_acknowledged_ignored_and_counted(harness: Harness) -> None:
+    response = harness.post(_without(message("text", CONTENT["text"]), "payload", "type"))
+    assert response.status == 200 and response.payload == {"status": "ignored"}
+    assert harness.telemetry.last.reason == "unsupported_message_type"
 
 
 def test_message_without_source_or_sender_is_422(harness: Harness) -> None:
     body = message("text", CONTENT["text"])
     del body["payload"]["source"], body["payload"]["sender"]
     _rejected(harness, harness.post(body), 422, "invalid_payload")
+
+
+@pytest.mark.parametrize("number", ["12345", "1234567890123456", "34-600-111-222", "+34 600 111 222", "abc600111222"])
+def test_a_customer_number_that_is_not_6_to_15_digits_is_422(harness: Harness, number: str) -> None:
+    body = message("text", CONTENT["text"], source=number)
+    body["payload"]["sender"]["phone"] = number
+    response = harness.post(body)
+    _rejected(harness, response, 422, "invalid_payload")
+    assert "source" in response.payload["detail"]
+
+
+def test_a_leading_plus_on_the_number_is_dropped(harness: Harness) -> None:
+    harness.post(message("text", CONTENT["text"], source=f"+{CUSTOMER}"))
+    assert harness.inbound.sent[0].body["conversation"] == f"ClinicaSonrisa#{CUSTOMER}"
 
 
 @pytest.mark.parametrize(
@@ -145,10 +178,14 @@ def test_message_without_source_or_sender_is_422(harness: Harness) -> None:
         ("location", {"latitude": "north", "longitude": "1"}),
         ("text", {"text": ["not", "a", "string"]}),
         ("image", {"url": "", "contentType": "image/jpeg"}),
+        ("audio", {"url": 42, "contentType": {"x": 1}}),
+        ("text", "a bare string instead of an object"),
     ],
 )
-def test_content_of_the_wrong_shape_is_422(harness: Harness, kind: str, content: dict[str, Any]) -> None:
-    _rejected(harness, harness.post(message(kind, content)), 422, "invalid_payload")
+def test_content_of_the_wrong_shape_is_still_taken(harness: Harness, kind: str, content: Any) -> None:
+    response = harness.post(message(kind, content))
+    assert response.status == 200 and response.payload == {"status": "accepted"}
+    assert len(harness.inbound.sent) == 1
 
 
 def test_errors_name_fields_but_never_echo_values(harness: Harness) -> None:

@@ -14,7 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversations import ConversationBuffer, open_shard
+from receptionist.webhook.ports import Buffered
 
 ARGS: dict[str, Any] = {
     "conversation": "ClinicaSonrisa#34600111222",
@@ -38,12 +39,30 @@ def stubbed() -> Iterator[tuple[ConversationBuffer, Stubber]]:
 
 
 def _add_cancel(stubber: Stubber, *codes: str) -> None:
+    reasons: list[dict[str, Any]] = [{"Code": c} for c in codes]
+    if codes and codes[0] == "ConditionalCheckFailed":  # ReturnValuesOnConditionCheckFailure: ALL_OLD
+        reasons[0]["Item"] = {"pk": {"S": PK}, "buffer_sk": {"S": SK}}
     stubber.add_client_error(
         "transact_write_items",
         service_error_code="TransactionCanceledException",
         service_message="Transaction cancelled",
         http_status_code=400,
-        modeled_fields={"CancellationReasons": [{"Code": c} for c in codes]},
+        modeled_fields={"CancellationReasons": reasons},
+    )
+
+
+def _add_status(stubber: Stubber, status: str | None) -> None:
+    item = {"Item": {"status": {"S": status}}} if status else {}
+    stubber.add_response(
+        "get_item",
+        item,
+        {
+            "TableName": "conversations",
+            "Key": {"pk": {"S": PK}, "sk": {"S": SK}},
+            "ProjectionExpression": "#s",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ConsistentRead": True,
+        },
     )
 
 
@@ -60,13 +79,11 @@ def test_one_transaction_with_marker_message_and_meta(stubbed: tuple[Conversatio
                         "sk": {"S": "DEDUP#wamid.ABC"},
                         "message_id": {"S": "wamid.ABC"},
                         "buffer_sk": {"S": SK},
-                        "state": {"S": "held"},
                         "created_at": {"N": "1795420805123"},
                         "expires_at": {"N": str(EXPIRES)},
                     },
-                    "ConditionExpression": "attribute_not_exists(pk) OR #state = :released",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {":released": {"S": "released"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
             {
@@ -90,26 +107,32 @@ def test_one_transaction_with_marker_message_and_meta(stubbed: tuple[Conversatio
                     "TableName": "conversations",
                     "Key": {"pk": {"S": PK}, "sk": {"S": "META"}},
                     "UpdateExpression": (
-                        "SET last_message_id = :id, last_message_sk = :sk, updated_at = :now, expires_at = :exp"
+                        "SET last_message_id = :id, last_message_sk = :sk, updated_at = :now, expires_at = :exp,"
+                        " open_shard = :shard, open_at = :now REMOVE sweeps, swept_at"
                     ),
                     "ExpressionAttributeValues": {
                         ":id": {"S": "wamid.ABC"},
                         ":sk": {"S": SK},
                         ":now": {"N": "1795420805123"},
                         ":exp": {"N": str(EXPIRES)},
+                        ":shard": {"S": open_shard(ARGS["conversation"])},
                     },
                 }
             },
         ],
     }
     stubber.add_response("transact_write_items", {}, expected)
-    assert buffer.buffer(**ARGS) == SK
+    assert buffer.buffer(**ARGS) == Buffered(SK)
 
 
-def test_marker_condition_failure_is_a_duplicate(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
+@pytest.mark.parametrize(("status", "pending"), [("pending", True), ("claimed", False), ("done", False), (None, False)])
+def test_marker_condition_failure_is_a_duplicate_told_pending_or_not(
+    stubbed: tuple[ConversationBuffer, Stubber], status: str | None, pending: bool
+) -> None:
     buffer, stubber = stubbed
     _add_cancel(stubber, "ConditionalCheckFailed", "None", "None")
-    assert buffer.buffer(**ARGS) is None
+    _add_status(stubber, status)  # where the marker says the message is
+    assert buffer.buffer(**ARGS) == Buffered(SK, duplicate=True, pending=pending)
 
 
 def test_a_conflicting_transaction_is_retried_then_seen_as_duplicate(
@@ -118,14 +141,15 @@ def test_a_conflicting_transaction_is_retried_then_seen_as_duplicate(
     buffer, stubber = stubbed
     _add_cancel(stubber, "TransactionConflict", "None", "None")
     _add_cancel(stubber, "ConditionalCheckFailed", "None", "None")
-    assert buffer.buffer(**ARGS) is None
+    _add_status(stubber, "done")
+    assert buffer.buffer(**ARGS) == Buffered(SK, duplicate=True, pending=False)
 
 
 def test_a_conflict_that_clears_is_buffered(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
     buffer, stubber = stubbed
     _add_cancel(stubber, "None", "None", "TransactionConflict")
     stubber.add_response("transact_write_items", {})
-    assert buffer.buffer(**ARGS) == SK
+    assert buffer.buffer(**ARGS) == Buffered(SK)
 
 
 def test_conflicts_that_do_not_clear_raise(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
@@ -144,35 +168,3 @@ def test_other_failures_raise(stubbed: tuple[ConversationBuffer, Stubber], code:
     stubber.add_client_error("transact_write_items", service_error_code=code, http_status_code=400)
     with pytest.raises(ClientError):
         buffer.buffer(**ARGS)
-
-
-def test_release_marks_marker_and_message_released(stubbed: tuple[ConversationBuffer, Stubber]) -> None:
-    buffer, stubber = stubbed
-    stubber.add_response(
-        "transact_write_items",
-        {},
-        {
-            "ClientRequestToken": ANY,
-            "TransactItems": [
-                {
-                    "Update": {
-                        "TableName": "conversations",
-                        "Key": {"pk": {"S": PK}, "sk": {"S": "DEDUP#wamid.ABC"}},
-                        "UpdateExpression": "SET #state = :released, released_at = :now",
-                        "ExpressionAttributeNames": {"#state": "state"},
-                        "ExpressionAttributeValues": {":released": {"S": "released"}, ":now": {"N": "7"}},
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": "conversations",
-                        "Key": {"pk": {"S": PK}, "sk": {"S": SK}},
-                        "UpdateExpression": "SET #status = :released, released_at = :now",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {":released": {"S": "released"}, ":now": {"N": "7"}},
-                    }
-                },
-            ],
-        },
-    )
-    buffer.release(conversation=ARGS["conversation"], message_id="wamid.ABC", buffer_sk=SK, released_at_ms=7)

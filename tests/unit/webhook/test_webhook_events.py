@@ -20,7 +20,8 @@ def test_each_status_goes_to_the_outbound_queue_as_a_status_job(harness: Harness
     assert job.kind == "status" and job.conversation == CONVERSATION
     assert job.status is not None and job.status.state == state
     assert job.status.destination == CUSTOMER
-    assert sent.group == CONVERSATION
+    # A group of its own, not the conversation's: a failing status never holds a reply back.
+    assert sent.group == f"status#{job.status.provider_message_id}"
     assert sent.dedup_id == f"{job.status.provider_message_id}#{state}"
     assert job.job_id == f"status#{job.status.provider_message_id}#{state}"
     # Nothing buffered, nothing for the processor.

@@ -75,9 +75,14 @@ def test_accepted_message(observed: Any) -> None:
 def test_duplicate(observed: Any) -> None:
     body = message("image", CONTENT["image"], id="wamid.DUP")
     observed.post(body)
-    log, emf = observed.post(body)
-    assert log["outcome"] == "duplicate" and log["correlation_id"] == "wamid.DUP"
-    assert _metric(emf) == ("Duplicates", {"kind": "image", "service": "webhook-test"})
+    log, emf = observed.post(body)  # still pending: its ticket is sent again
+    assert log["outcome"] == "duplicate" and log["correlation_id"] == "wamid.DUP" and log["reason"] == "reticketed"
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert [m["Name"] for m in directive["Metrics"]] == ["Duplicates", "Reticketed"]
+    assert (emf["kind"], emf["service"]) == ("image", "webhook-test")
+    observed.harness.buffer.answer_all()
+    log, emf = observed.post(body)  # answered by now: nothing to send
+    assert "reason" not in log and _metric(emf) == ("Duplicates", {"kind": "image", "service": "webhook-test"})
 
 
 @pytest.mark.parametrize(

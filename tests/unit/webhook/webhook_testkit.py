@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from receptionist.webhook.http import HttpRequest, HttpResponse
-from receptionist.webhook.ports import Outcome
+from receptionist.webhook.ports import Buffered, Outcome
 from receptionist.webhook.service import WebhookService
 
 SECRET = "s3cret-webhook-token"
@@ -189,7 +189,7 @@ class FakeBuffer:
     """The conversations table's dedupe + buffer semantics, in memory."""
 
     def __init__(self) -> None:
-        self.markers: dict[tuple[str, str], str] = {}  # (conversation, message id) -> state
+        self.markers: dict[tuple[str, str], str] = {}  # (conversation, message id) -> buffer sk
         self.items: dict[tuple[str, str], dict[str, Any]] = {}  # (conversation, sk) -> item
         self.meta: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
@@ -203,12 +203,13 @@ class FakeBuffer:
         message_json: str,
         received_at_ms: int,
         sent_at_ms: int,
-    ) -> str | None:
+    ) -> Buffered:
         self.calls.append("buffer")
-        if self.markers.get((conversation, message_id), "released") != "released":
-            return None
+        known = self.markers.get((conversation, message_id))
+        if known is not None:
+            return Buffered(known, duplicate=True, pending=self.items[(conversation, known)]["status"] == "pending")
         sk = f"MSG#{received_at_ms:015d}#{message_id}"
-        self.markers[(conversation, message_id)] = "held"
+        self.markers[(conversation, message_id)] = sk
         self.items[(conversation, sk)] = {
             "message_id": message_id,
             "message_type": message_type,
@@ -217,16 +218,16 @@ class FakeBuffer:
             "received_at": received_at_ms,
             "sent_at": sent_at_ms,
         }
-        self.meta[conversation] = {"last_message_id": message_id, "last_message_sk": sk}
-        return sk
-
-    def release(self, *, conversation: str, message_id: str, buffer_sk: str, released_at_ms: int) -> None:
-        self.calls.append("release")
-        self.markers[(conversation, message_id)] = "released"
-        self.items[(conversation, buffer_sk)]["status"] = "released"
+        self.meta[conversation] = {"last_message_id": message_id, "last_message_sk": sk, "open": True}
+        return Buffered(sk)
 
     def pending(self) -> list[dict[str, Any]]:
         return [item for item in self.items.values() if item["status"] == "pending"]
+
+    def answer_all(self) -> None:
+        """What the processor does once it has answered: the messages are done."""
+        for item in self.items.values():
+            item["status"] = "done"
 
 
 @dataclass

@@ -4,6 +4,9 @@ POST .../chat/completions (non-streaming). Answers come from a queue of scripted
 (`say`, `call`), or, when the queue is empty, from `responder(request_json)` if one is set.
 `fail_next("500" | "429" | "hang")` injects failures. Every request is recorded, so tests can
 count model calls and read the prompt and tool schemas that were sent.
+
+Like OpenAI, it refuses (HTTP 400) a conversation where an assistant message's tool calls are
+not answered by tool messages right after it, or a tool message answers no such call.
 """
 
 from __future__ import annotations
@@ -19,6 +22,32 @@ from devstack.fakes.base import FakeServer, Recorded, Reply
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
 _ids = itertools.count(1)
+
+
+def history_error(messages: list[dict[str, Any]]) -> str | None:
+    """What OpenAI's chat completions would say about the tool-call structure, or None if valid."""
+    expected: list[str] = []  # tool_call ids still to be answered, in order
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in expected:
+                return (
+                    f"Invalid parameter: messages with role 'tool' must be a response to a preceeding message with"
+                    f" 'tool_calls'. (messages[{index}])"
+                )
+            expected.remove(call_id)
+            continue
+        if expected:
+            return (
+                "An assistant message with 'tool_calls' must be followed by tool messages responding to each"
+                f" 'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(expected)}"
+            )
+        if role == "assistant":
+            expected = [c["id"] for c in message.get("tool_calls") or []]
+    if expected:
+        return f"The following tool_call_ids did not have response messages: {', '.join(expected)}"
+    return None
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -89,6 +118,9 @@ class FakeOpenAI(FakeServer):
         if mode:
             return Reply.json(500, {"error": {"message": "The server had an error", "type": "server_error"}})
         body = request.json()
+        problem = history_error(body.get("messages", []))
+        if problem:
+            return Reply.json(400, {"error": {"message": problem, "type": "invalid_request_error", "param": "messages"}})
         with self.lock:
             message = self._script.popleft() if self._script else None
         if message is None:

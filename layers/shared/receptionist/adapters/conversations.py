@@ -1,23 +1,35 @@
-"""The conversations table (DynamoDB): inbound message buffer, dedupe markers, conversation meta.
+"""The conversations table (DynamoDB): inbound message buffer, dedupe markers, conversation meta,
+turn records.
 
 Layout (keys `pk`, `sk` strings; TTL attribute `expires_at`, epoch seconds):
 
   pk "CONV#<app>#<number>"   sk "MSG#<arrival epoch ms, 15 digits>#<message id>"
       one buffered customer message: message_id, message_type, message (the parsed Gupshup
-      message as JSON), status "pending" (the processor claims and marks it), received_at and
-      sent_at (epoch ms: arrival here, and Gupshup's timestamp), expires_at
+      message as JSON), status pending -> claimed (turn_id) -> done, received_at and sent_at
+      (epoch ms: arrival here, and Gupshup's timestamp), expires_at
   pk "CONV#<app>#<number>"   sk "DEDUP#<message id>"
-      dedupe marker: state "held" | "released", buffer_sk, expires_at
+      dedupe marker: buffer_sk (where the message is), expires_at
   pk "CONV#<app>#<number>"   sk "META"
-      last_message_id, last_message_sk, updated_at (epoch ms), expires_at
+      last_message_id, last_message_sk, updated_at (epoch ms), expires_at; while the
+      conversation may have unanswered messages also open_shard + open_at (the sweep's index,
+      see OPEN_INDEX) and, once swept, sweeps / swept_at
+  pk "CONV#<app>#<number>"   sk "TURN#<turn id>"
+      a turn's record (adapters/turn_ledger.py)
 
 Sort keys of messages order by arrival, so a Query on "MSG#" reads the buffer in order.
 Markers and messages live for BUFFER_TTL_DAYS, far beyond the SQS 5-minute deduplication
 window, so a redelivery days later is still recognized.
+
+The sweep's index (OPEN_INDEX, a sparse GSI): partition open_shard ("open#0".."open#7", spread by
+conversation), sort open_at (the newest message's arrival, epoch ms). Only conversations with
+work that may be unanswered are in it: the webhook puts a conversation in with every message and
+the processor takes it out when a turn has answered its newest message, so the sweep finds a
+message stored without a ticket with one Query per shard, never a scan.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 import uuid
@@ -26,6 +38,9 @@ from typing import TYPE_CHECKING, Any, Final
 import boto3
 from botocore.exceptions import ClientError
 
+from receptionist.adapters.aws import fast_client_config
+from receptionist.webhook.ports import Buffered
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -33,13 +48,19 @@ if TYPE_CHECKING:
 BUFFER_TTL_DAYS: Final = 7
 MESSAGE_PREFIX: Final = "MSG#"
 DEDUPE_PREFIX: Final = "DEDUP#"
+TURN_PREFIX: Final = "TURN#"
 META_SK: Final = "META"
 PENDING: Final = "pending"
-RELEASED: Final = "released"
+OPEN_INDEX: Final = "open-conversations"
+OPEN_SHARDS: Final = 8
 
 
 def conversation_pk(conversation: str) -> str:
     return f"CONV#{conversation}"
+
+
+def conversation_of(pk: str) -> str:
+    return pk.removeprefix("CONV#")
 
 
 def message_sk(received_at_ms: int, message_id: str) -> str:
@@ -48,6 +69,12 @@ def message_sk(received_at_ms: int, message_id: str) -> str:
 
 def dedupe_sk(message_id: str) -> str:
     return f"{DEDUPE_PREFIX}{message_id}"
+
+
+def open_shard(conversation: str) -> str:
+    """The sweep index partition of a conversation (stable, spreads writes over OPEN_SHARDS)."""
+    digest = hashlib.sha256(conversation.encode("utf-8", "surrogatepass")).digest()
+    return f"open#{digest[0] % OPEN_SHARDS}"
 
 
 def _s(value: str) -> dict[str, str]:
@@ -70,7 +97,9 @@ class ConversationBuffer:
         conflict_attempts: int = 3,
     ) -> None:
         self.table_name = table_name
-        self._ddb: DynamoDBClient = client if client is not None else boto3.client("dynamodb")
+        self._ddb: DynamoDBClient = (
+            client if client is not None else boto3.client("dynamodb", config=fast_client_config())
+        )
         self._ttl_seconds = ttl_days * 86_400
         self._conflict_attempts = conflict_attempts
 
@@ -83,12 +112,12 @@ class ConversationBuffer:
         message_json: str,
         received_at_ms: int,
         sent_at_ms: int,
-    ) -> str | None:
-        """Buffer the message unless its id was seen: its sort key, or None for a duplicate.
-
-        (a) the dedupe marker, put only if absent (or released by a failed earlier attempt);
-        (b) the message item, status "pending"; (c) the conversation's latest message in META.
-        """
+    ) -> Buffered:
+        """Buffer the message unless its id was seen. One call for a new message:
+        (a) the dedupe marker, put only if absent; (b) the message item, status "pending";
+        (c) the conversation's META: newest message, and on the sweep's index.
+        A duplicate costs one more call (GetItem of the message), to tell whether it still
+        waits for a turn, in which case its ticket may have been lost and is sent again."""
         pk = conversation_pk(conversation)
         sk = message_sk(received_at_ms, message_id)
         expires_at = received_at_ms // 1000 + self._ttl_seconds
@@ -101,13 +130,11 @@ class ConversationBuffer:
                         "sk": _s(dedupe_sk(message_id)),
                         "message_id": _s(message_id),
                         "buffer_sk": _s(sk),
-                        "state": _s("held"),
                         "created_at": _n(received_at_ms),
                         "expires_at": _n(expires_at),
                     },
-                    "ConditionExpression": "attribute_not_exists(pk) OR #state = :released",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {":released": _s(RELEASED)},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
             {
@@ -131,13 +158,15 @@ class ConversationBuffer:
                     "TableName": self.table_name,
                     "Key": {"pk": _s(pk), "sk": _s(META_SK)},
                     "UpdateExpression": (
-                        "SET last_message_id = :id, last_message_sk = :sk, updated_at = :now, expires_at = :exp"
+                        "SET last_message_id = :id, last_message_sk = :sk, updated_at = :now, expires_at = :exp,"
+                        " open_shard = :shard, open_at = :now REMOVE sweeps, swept_at"
                     ),
                     "ExpressionAttributeValues": {
                         ":id": _s(message_id),
                         ":sk": _s(sk),
                         ":now": _n(received_at_ms),
                         ":exp": _n(expires_at),
+                        ":shard": _s(open_shard(conversation)),
                     },
                 }
             },
@@ -147,11 +176,13 @@ class ConversationBuffer:
                 # A fresh token per attempt; botocore's own retries of this call reuse it, so a
                 # retried request that had in fact committed is not mistaken for a duplicate.
                 self._ddb.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
-                return sk
+                return Buffered(sk)
             except ClientError as exc:
-                codes = _cancellation_codes(exc)
-                if codes and codes[0] == "ConditionalCheckFailed":
-                    return None  # the marker exists: a redelivery
+                reasons = _cancellation_reasons(exc)
+                codes = [str(r.get("Code", "None")) for r in reasons]
+                if codes and codes[0] == "ConditionalCheckFailed":  # the marker exists: a redelivery
+                    marker = reasons[0].get("Item") or {}
+                    return self._duplicate(pk, str(marker.get("buffer_sk", {}).get("S") or sk))
                 # Another transaction on the same items was in flight (a concurrent delivery of
                 # this message); once it commits, the next attempt sees its marker.
                 if "TransactionConflict" in codes and attempt < self._conflict_attempts:
@@ -160,41 +191,21 @@ class ConversationBuffer:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def release(self, *, conversation: str, message_id: str, buffer_sk: str, released_at_ms: int) -> None:
-        """Mark the marker and the buffered message released (UpdateItem, like the buffer's META).
-
-        A released marker lets the same message id be buffered again; the processor only claims
-        "pending" messages, so the released item is never processed.
-        """
-        pk = conversation_pk(conversation)
-        self._ddb.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": {"pk": _s(pk), "sk": _s(dedupe_sk(message_id))},
-                        "UpdateExpression": "SET #state = :released, released_at = :now",
-                        "ExpressionAttributeNames": {"#state": "state"},
-                        "ExpressionAttributeValues": {":released": _s(RELEASED), ":now": _n(released_at_ms)},
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": {"pk": _s(pk), "sk": _s(buffer_sk)},
-                        "UpdateExpression": "SET #status = :released, released_at = :now",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {":released": _s(RELEASED), ":now": _n(released_at_ms)},
-                    }
-                },
-            ],
-            ClientRequestToken=uuid.uuid4().hex,
-        )
+    def _duplicate(self, pk: str, key: str) -> Buffered:
+        item = self._ddb.get_item(
+            TableName=self.table_name,
+            Key={"pk": _s(pk), "sk": _s(key)},
+            ProjectionExpression="#s",
+            ExpressionAttributeNames={"#s": "status"},
+            ConsistentRead=True,
+        ).get("Item")
+        status = item.get("status", {}).get("S") if item else None
+        return Buffered(key, duplicate=True, pending=status == PENDING)
 
 
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    """Per-item codes of a TransactionCanceledException ("None" where the item was fine)."""
+def _cancellation_reasons(exc: ClientError) -> list[dict[str, Any]]:
+    """Per-item reasons of a TransactionCanceledException (Code "None" where the item was fine)."""
     if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return []
     reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
-    return [str(r.get("Code", "None")) for r in reasons]
+    return reasons

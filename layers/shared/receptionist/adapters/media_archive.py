@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from receptionist.adapters.aws import bounded_client_config
+
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
@@ -16,7 +18,7 @@ PREFIX = "media"  # the bucket's lifecycle rule expires this prefix
 class MediaArchive:
     def __init__(self, bucket: str, client: S3Client | None = None) -> None:
         self.bucket = bucket
-        self._s3: S3Client = client if client is not None else boto3.client("s3")
+        self._s3: S3Client = client if client is not None else boto3.client("s3", config=bounded_client_config())
 
     def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
         # Keys carry no phone number: a hash of the conversation keeps them apart.

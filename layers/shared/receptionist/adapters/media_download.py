@@ -1,16 +1,23 @@
-"""Download a customer's media file from Gupshup's URL, bounded by size, type and time."""
+"""Download a customer's media file from Gupshup's URL, bounded by size, type and total time.
+
+The content type is the server's; when it gives none (or a generic one) it is recognized from
+the file's first bytes, so a callback without contentType still gets its voice note heard.
+"""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 DOWNLOAD_TIMEOUT_SECONDS = 10.0
+CHUNK = 64 * 1024
+GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream")
 
 
 class MediaRejected(Exception):
-    """The file is not something we accept (too big, wrong type, gone)."""
+    """The file is not something we accept (too big, wrong type, gone, too slow)."""
 
 
 @dataclass(frozen=True)
@@ -19,25 +26,61 @@ class Downloaded:
     content_type: str
 
 
+def sniff_content_type(head: bytes) -> str:
+    """The media type of the formats WhatsApp sends, from their magic numbers ("" if unknown)."""
+    signatures = (
+        (b"OggS", "audio/ogg"),
+        (b"ID3", "audio/mpeg"),
+        (b"\xff\xfb", "audio/mpeg"),
+        (b"\xff\xf3", "audio/mpeg"),
+        (b"#!AMR", "audio/amr"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+    )
+    for magic, media_type in signatures:
+        if head.startswith(magic):
+            return media_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp":
+        return "audio/mp4"
+    return ""
+
+
 def download(
     url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float = DOWNLOAD_TIMEOUT_SECONDS
 ) -> Downloaded:
     if not url.startswith(("https://", "http://")):
-        raise MediaRejected("media URL is not http(s)")
+        raise MediaRejected("media URL is missing or not http(s)")
+    deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"accept": ",".join(allowed_types)})  # noqa: S310 - checked above
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
             content_type = (resp.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-            if not content_type.startswith(allowed_types):
-                raise MediaRejected(f"content type {content_type or 'unknown'} is not accepted")
+            if content_type not in GENERIC_TYPES and not content_type.startswith(allowed_types):
+                raise MediaRejected(f"content type {content_type} is not accepted")
             declared = int(resp.headers.get("content-length") or 0)
             if declared > max_bytes:
                 raise MediaRejected(f"file of {declared} bytes is over the {max_bytes} limit")
-            data = resp.read(max_bytes + 1)  # never read more than the limit
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:  # never read more than the limit, never past the deadline
+                if time.monotonic() > deadline:
+                    raise MediaRejected("media download took too long")
+                chunk = resp.read(min(CHUNK, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
     except urllib.error.HTTPError as err:
         raise MediaRejected(f"media download answered {err.code}") from err
-    except (urllib.error.URLError, TimeoutError) as err:
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise MediaRejected("media download failed") from err
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise MediaRejected(f"file is over the {max_bytes} limit")
+    data = b"".join(chunks)
+    if content_type in GENERIC_TYPES:
+        content_type = sniff_content_type(data[:16])
+    if not content_type.startswith(allowed_types):
+        raise MediaRejected(f"content type {content_type or 'unknown'} is not accepted")
     return Downloaded(data, content_type)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from langgraph_checkpoint_aws import DynamoDBSaver
 
+from receptionist.adapters.aws import bounded_client_config
+
 CHECKPOINT_TTL_DAYS = 30
 S3_PREFIX = "checkpoints"  # the bucket's lifecycle rule expires this prefix
 
@@ -29,6 +31,7 @@ def dynamodb_checkpointer(
         table_name=table_name,
         region_name=region_name,
         endpoint_url=endpoint_url,
+        boto_config=bounded_client_config(),
         ttl_seconds=ttl_days * 24 * 3600,
         enable_checkpoint_compression=True,
         s3_offload_config=offload,  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ class ModelSettings:
     api_key: str
     model: str = DEFAULT_MODEL
     timeout_seconds: float = 25.0
-    max_retries: int = 2  # bounded: the SQS retry is the outer loop
+    # The graph retries within the turn's deadline (graph.call_model); the SQS retry is the outer loop.
+    max_retries: int = 0
     temperature: float = 0.2
 
     def __repr__(self) -> str:

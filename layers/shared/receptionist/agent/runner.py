@@ -17,8 +17,7 @@ from receptionist.agent.state import AgentState, turn_input
 from receptionist.agent.tools import Conversation, build_toolbox
 from receptionist.crm import conversations as chat
 from receptionist.crm.models import Organization
-
-FALLBACK_REPLY = "Perdona, ahora mismo no puedo responder. Enseguida te escribe alguien del equipo."
+from receptionist.deadline import Deadline
 
 
 @dataclass(frozen=True)
@@ -45,17 +44,25 @@ def run_turn(
     checkpointer: BaseCheckpointSaver[Any],
     conv: Conversation,
     text: str,
+    deadline: Deadline | None = None,
 ) -> TurnResult:
-    """Raises when the model fails for good (the processor retries, then falls back)."""
+    """Raises when the model fails for good or the deadline passes (the processor retries, then
+    falls back). The reply is empty when the model said nothing."""
     org = conv.organization
 
     def save_summary(summary: str) -> None:
         chat.save_thread_summary(conv.db, org.id, conv.identity.id, summary)
 
-    ctx = TurnContext(persona=persona_of(org), toolbox=build_toolbox(conv), on_summary=save_summary, now=conv.now)
+    ctx = TurnContext(
+        persona=persona_of(org),
+        toolbox=build_toolbox(conv),
+        on_summary=save_summary,
+        now=conv.now,
+        deadline=deadline or Deadline.never(),
+    )
     bound = graph.copy(update={"checkpointer": checkpointer})
     config: RunnableConfig = {"configurable": {"thread_id": thread_id(org.id, conv.identity.customer_number)}}
-    state = bound.invoke(turn_input(text), config, context=ctx)
+    state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx)
     last = state["messages"][-1]
     reply = str(last.content).strip() if isinstance(last, AIMessage) else ""
-    return TurnResult(reply=reply or FALLBACK_REPLY, stats=ctx.stats, escalations=list(conv.escalations))
+    return TurnResult(reply=reply, stats=ctx.stats, escalations=list(conv.escalations))

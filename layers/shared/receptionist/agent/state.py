@@ -28,8 +28,10 @@ class AgentState(TypedDict, total=False):
     tool_rounds: int  # tool rounds in the current turn (reset at each turn)
 
 
-def turn_input(text: str) -> dict[str, Any]:
-    """The graph input for one customer turn."""
+def turn_input(text: str, turn_id: str | None = None) -> dict[str, Any]:
+    """The graph input for one customer turn. With the turn's id the customer message gets a
+    stable id, so a retried turn replaces its own message instead of adding it twice."""
     from langchain_core.messages import HumanMessage
 
-    return {"messages": [HumanMessage(content=text)], "tool_rounds": 0}
+    message = HumanMessage(content=text, id=f"turn-{turn_id}") if turn_id else HumanMessage(content=text)
+    return {"messages": [message], "tool_rounds": 0}

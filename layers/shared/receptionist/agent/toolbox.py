@@ -1,11 +1,15 @@
 """A set of tools for one turn: schemas for the model, execution bound to the conversation.
 
 The tools are closures over the turn's organization, customer and CRM access; the model only
-supplies the arguments its schema names. Errors come back as short texts the model can explain.
+supplies the arguments its schema names. Every call ends in a tool result, whatever happens:
+arguments the schema refuses, a ToolFailure the customer can be told about, or any other
+exception (a database timeout, a bug) come back as short texts the model can explain, so a
+failing tool never leaves an assistant message without its results.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +18,13 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from receptionist.agent.state import Booking
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = (
+    "Error: esta acción no se ha podido completar ahora mismo (fallo interno). Díselo al cliente con"
+    " sencillez y ofrece intentarlo más tarde o pasar con una persona del equipo."
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,10 @@ class Toolbox:
             return fn(args, booking)
         except ToolFailure as exc:
             return ToolOutcome(f"Error: {exc}", ok=False)
+        except Exception as exc:
+            # Only the tool and the error's type: its message may quote customer data.
+            logger.warning("tool failed", extra={"tool": name, "error": type(exc).__name__})
+            return ToolOutcome(INTERNAL_ERROR, ok=False)
 
 
 def _never_called(**kwargs: Any) -> str:

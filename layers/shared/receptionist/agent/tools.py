@@ -50,41 +50,47 @@ class Conversation:
 
 
 # -- argument schemas (what the model may say) ------------------------------------------------
+# Every string is bounded, so a model that writes without limit gets a validation error back,
+# never a huge query or row. Dates are checked against the booking window by the tools.
 class SearchArgs(BaseModel):
-    query: str = Field(description="Pregunta o palabras clave, p. ej. 'precio limpieza' o 'horario'")
+    query: str = Field(
+        min_length=1, max_length=200, description="Pregunta o palabras clave, p. ej. 'precio limpieza' o 'horario'"
+    )
 
 
 class AvailabilityArgs(BaseModel):
-    service: str = Field(description="Nombre (o id) del servicio")
-    day: str = Field(description="Día en formato YYYY-MM-DD (zona horaria del negocio)")
-    member: str | None = Field(default=None, description="Profesional preferido (nombre), opcional")
+    service: str = Field(max_length=120, description="Nombre (o id) del servicio")
+    day: str = Field(max_length=20, description="Día en formato YYYY-MM-DD (zona horaria del negocio)")
+    member: str | None = Field(default=None, max_length=120, description="Profesional preferido (nombre), opcional")
 
 
 class ContactArgs(BaseModel):
-    name: str = Field(description="Nombre y apellido del cliente")
-    email: str | None = Field(default=None, description="Email, solo si el cliente lo da")
+    name: str = Field(min_length=1, max_length=120, description="Nombre y apellido del cliente")
+    email: str | None = Field(default=None, max_length=254, description="Email, solo si el cliente lo da")
 
 
 class BookArgs(BaseModel):
-    service: str = Field(description="Nombre (o id) del servicio")
-    start: str = Field(description="Inicio, 'YYYY-MM-DD HH:MM' en hora local del negocio, uno de los huecos ofrecidos")
-    member: str | None = Field(default=None, description="Profesional (nombre o id) del hueco elegido")
+    service: str = Field(max_length=120, description="Nombre (o id) del servicio")
+    start: str = Field(
+        max_length=25, description="Inicio, 'YYYY-MM-DD HH:MM' en hora local del negocio, uno de los huecos ofrecidos"
+    )
+    member: str | None = Field(default=None, max_length=120, description="Profesional (nombre o id) del hueco elegido")
 
 
 class AppointmentArgs(BaseModel):
-    appointment_id: str = Field(description="Id de la cita, de list_appointments")
+    appointment_id: str = Field(max_length=64, description="Id de la cita, de list_appointments")
 
 
 class RescheduleArgs(BaseModel):
-    appointment_id: str = Field(description="Id de la cita, de list_appointments")
+    appointment_id: str = Field(max_length=64, description="Id de la cita, de list_appointments")
     new_start: str = Field(
-        description="Nuevo inicio 'YYYY-MM-DD HH:MM' (hora local), comprobado con check_availability"
+        max_length=25, description="Nuevo inicio 'YYYY-MM-DD HH:MM' (hora local), comprobado con check_availability"
     )
-    member: str | None = Field(default=None, description="Profesional del nuevo hueco, opcional")
+    member: str | None = Field(default=None, max_length=120, description="Profesional del nuevo hueco, opcional")
 
 
 class EscalateArgs(BaseModel):
-    reason: str = Field(description="Por qué hace falta una persona, en una frase")
+    reason: str = Field(min_length=1, max_length=500, description="Por qué hace falta una persona, en una frase")
 
 
 class NoArgs(BaseModel):
@@ -116,24 +122,36 @@ def _slot_line(s: Slot) -> str:
 def build_toolbox(conv: Conversation) -> Toolbox:
     box = Toolbox()
 
+    def in_window(day: date) -> date:
+        """Refuse days before today or past the booking horizon (never an exception later)."""
+        today = conv.now().astimezone(conv.tz).date()
+        last = today + timedelta(days=conv.organization.settings.booking_horizon_days)
+        if day < today:
+            raise ToolFailure(f"el {day.isoformat()} ya ha pasado; hoy es {today.isoformat()}")
+        if day > last:
+            raise ToolFailure(f"solo se puede reservar hasta el {last.isoformat()}")
+        return day
+
     def parse_day(text: str) -> date:
         today = conv.now().astimezone(conv.tz).date()
         lowered = text.strip().lower()
         if lowered in ("hoy", "today"):
             return today
         if lowered in ("mañana", "manana", "tomorrow"):
-            return today + timedelta(days=1)
+            return in_window(today + timedelta(days=1))
         try:
-            return date.fromisoformat(lowered[:10])
+            return in_window(date.fromisoformat(lowered[:10]))
         except ValueError as exc:
             raise ToolFailure("el día debe ir como YYYY-MM-DD") from exc
 
     def parse_start(text: str) -> datetime:
         try:
             value = datetime.fromisoformat(text.strip().replace("T", " "))
-        except ValueError as exc:
+            local = value.replace(tzinfo=conv.tz) if value.tzinfo is None else value.astimezone(conv.tz)
+        except (ValueError, OverflowError) as exc:
             raise ToolFailure("la hora debe ir como 'YYYY-MM-DD HH:MM'") from exc
-        return value.replace(tzinfo=conv.tz) if value.tzinfo is None else value.astimezone(conv.tz)
+        in_window(local.date())
+        return local
 
     def service_named(name: str) -> Service:
         service = catalog.find_service(conv.db, conv.organization.id, name)

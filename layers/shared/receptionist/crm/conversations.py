@@ -131,6 +131,21 @@ def record_inbound(
     )
 
 
+def processed_texts(db: Database, organization_id: str, provider_message_ids: list[str]) -> dict[str, str]:
+    """The texts stored for these inbound messages (provider id -> text), in one round trip."""
+    if not provider_message_ids:
+        return {}
+    rows = db.fetch_all(
+        """
+        select provider_message_id, processed_text from chat_messages
+        where organization_id = %s and provider_message_id = any(%s::text[])
+          and direction = 'inbound' and processed_text is not null
+        """,
+        (organization_id, provider_message_ids),
+    )
+    return {str(r["provider_message_id"]): str(r["processed_text"]) for r in rows}
+
+
 def record_outbound(
     db: Database,
     organization_id: str,

@@ -10,25 +10,33 @@ Envelope: {"app", "timestamp", "version", "type", "payload"}; `type` says what `
 - "user-event": payload {phone, type}; type opted-in, opted-out or sandbox-start.
 - anything else (billing-event, future types): acknowledged and ignored.
 
-Unknown extra fields are ignored everywhere (Gupshup adds fields over time); required fields
-must be there. Ids are opaque strings (old "ABEG..." and "wamid.HBg..." forms both occur).
-Models validate by Gupshup's field names and by ours, and serialize with Gupshup's, so a stored
-message parses again with the same models.
+Liberal in what it accepts: for a customer's message only the envelope (app, type), the message
+id and the customer's number must be valid; every other field is optional and an unexpected one
+is ignored (Gupshup adds fields over time, and real callbacks leave some out: media without
+`contentType`, a timestamp missing). What is missing is inferred later (the kind from the message
+type, the content type from the download), so a photo or voice note is never refused. The
+customer's number must be 6 to 15 digits (a leading "+" is dropped): it keys the conversation.
+Ids are opaque strings (old "ABEG..." and "wamid.HBg..." forms both occur). Models validate by
+Gupshup's field names and by ours, and serialize with Gupshup's, so a stored message parses
+again with the same models.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, Literal, Self, TypeAlias, cast, get_args
+from typing import Annotated, Any, Final, Literal, TypeAlias, cast, get_args
 
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_validator,
 )
 
@@ -39,6 +47,26 @@ MessageId = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 AppName = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^#\s]+$")]
 Address = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^#\s]+$")]
 EpochMillis = Annotated[int, Field(ge=0)]
+
+
+def _digits_only(value: Any) -> Any:
+    return value.strip().removeprefix("+") if isinstance(value, str) else value
+
+
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """An optional field of the wrong shape reads as missing: it never costs the message."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+OptionalText = Annotated[str | None, WrapValidator(_or_none)]
+OptionalNumber = Annotated[float | None, WrapValidator(_or_none)]
+OptionalInt = Annotated[int | None, WrapValidator(_or_none)]
+
+# A customer's WhatsApp number: E.164 digits, 6 to 15 of them.
+CustomerNumber = Annotated[str, BeforeValidator(_digits_only), StringConstraints(pattern=r"^[0-9]{6,15}$")]
 
 
 class _Model(BaseModel):
@@ -56,7 +84,7 @@ class _Model(BaseModel):
 # -- envelope -----------------------------------------------------------------------------------
 class Envelope(_Model):
     app: AppName
-    timestamp: EpochMillis  # when Gupshup received the event
+    timestamp: EpochMillis | None = None  # when Gupshup received the event (the webhook's clock if absent)
     version: int | None = None  # 2 for these callbacks
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     payload: dict[str, Any]
@@ -64,7 +92,7 @@ class Envelope(_Model):
 
 # -- "message" ----------------------------------------------------------------------------------
 class Sender(_Model):
-    phone: Address
+    phone: str | None = None  # the same number as `source`, which is the one checked
     name: str | None = None
     country_code: str | None = None
     dial_code: str | None = None
@@ -78,92 +106,78 @@ class Context(_Model):
 
 
 class TextContent(_Model):
-    text: str
+    text: OptionalText = None
 
 
 class MediaContent(_Model):
-    """image, audio, video, file, sticker. The URL expires (urlExpiry, epoch ms; about 7 days)."""
+    """image, audio, video, file, sticker. The URL expires (urlExpiry, epoch ms; about 7 days).
+    Every field may be missing: the processor reads what it can and says what it could not."""
 
-    url: Annotated[str, StringConstraints(min_length=1)]
-    content_type: Annotated[str, StringConstraints(min_length=1)] = Field(
+    url: OptionalText = None
+    content_type: OptionalText = Field(
+        default=None,
         validation_alias=AliasChoices("contentType", "content-type", "content_type"),
         serialization_alias="contentType",
     )
-    url_expiry: EpochMillis | None = Field(default=None, alias="urlExpiry")
-    caption: str | None = None
-    name: str | None = None  # file name, for documents
+    url_expiry: OptionalInt = Field(default=None, alias="urlExpiry")
+    caption: OptionalText = None
+    name: OptionalText = None  # file name, for documents
 
 
 class LocationContent(_Model):
-    latitude: float
-    longitude: float
-    name: str | None = None
-    address: str | None = None
-    url: str | None = None
-
-
-class ContactName(_Model):
-    formatted_name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-
-
-class ContactPhone(_Model):
-    phone: str | None = None
-    type: str | None = None
-    wa_id: str | None = None
-
-
-class ContactCard(_Model):
-    name: ContactName | None = None
-    phones: list[ContactPhone] = Field(default_factory=list)
-    emails: list[dict[str, Any]] = Field(default_factory=list)
-    addresses: list[dict[str, Any]] = Field(default_factory=list)
-    urls: list[dict[str, Any]] = Field(default_factory=list)
-    org: dict[str, Any] | None = None
-    birthday: str | None = None
+    latitude: OptionalNumber = None
+    longitude: OptionalNumber = None
+    name: OptionalText = None
+    address: OptionalText = None
+    url: OptionalText = None
 
 
 class ContactContent(_Model):
-    contacts: Annotated[list[ContactCard], Field(min_length=1)]
+    contacts: Annotated[list[dict[str, Any]] | None, WrapValidator(_or_none)] = None  # vCard-like cards
 
 
 class ReplyContent(_Model):
     """button_reply, quick_reply, list_reply: the option the customer picked.
 
     Interactive replies carry title/id/reply (+ postbackText, description for lists); a quick
-    reply button of a template carries text/type. Whatever the variant, something readable.
+    reply button of a template carries text/type. Whatever the variant, the processor reads
+    what it can.
     """
 
-    title: str | None = None
-    id: str | None = None
-    reply: str | None = None
-    postback_text: str | None = Field(default=None, alias="postbackText")
-    description: str | None = None
-    text: str | None = None
-    type: str | None = None
-
-    @model_validator(mode="after")
-    def _has_a_label(self) -> Self:
-        if not (self.title or self.reply or self.text or self.postback_text):
-            raise ValueError("a reply needs one of title, reply, text or postbackText")
-        return self
+    title: OptionalText = None
+    id: OptionalText = None
+    reply: OptionalText = None
+    postback_text: OptionalText = Field(default=None, alias="postbackText")
+    description: OptionalText = None
+    text: OptionalText = None
+    type: OptionalText = None
 
 
 class _InboundMessage(_Model):
     id: MessageId
-    source: Address  # the customer's number (E.164 digits)
+    source: CustomerNumber  # the customer's number (E.164 digits)
     sender: Sender | None = None
     context: Context | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _source_from_sender(cls, data: Any) -> Any:
+    def _lenient(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
         # `source` and `sender.phone` are the same number; accept either.
-        if isinstance(data, dict) and "source" not in data:
-            sender = data.get("sender")
-            if isinstance(sender, dict) and "phone" in sender:
-                return {**data, "source": sender["phone"]}
+        sender = data.get("sender")
+        if "source" not in data and isinstance(sender, dict) and "phone" in sender:
+            data["source"] = sender["phone"]
+        # A sender block we cannot read is not a reason to lose the message.
+        if sender is not None and not isinstance(sender, dict):
+            data.pop("sender")
+        if "context" in data and not isinstance(data["context"], dict):
+            data.pop("context")
+        # The content, whatever shape it came in: a bare string is a text, anything else empty.
+        content = data.get("payload")
+        if not isinstance(content, dict):
+            data["payload"] = {"text": content} if isinstance(content, str) else {}
         return data
 
 
@@ -307,7 +321,9 @@ def _dispatch(envelope: Envelope) -> Callback:
         if kind is not None and not isinstance(kind, str):
             # pydantic's tag error would quote the value; say it without it.
             raise CallbackError("invalid_payload", "payload.type: Input should be a valid string")
-        if kind is not None and kind not in MESSAGE_TYPES:
+        if kind is None:  # nothing says what it is: counted (and alarmed) like an unsupported type
+            return IgnoredCallback(envelope, "unsupported_message_type", "unsupported", detail="(no type)")
+        if kind not in MESSAGE_TYPES:
             return IgnoredCallback(envelope, "unsupported_message_type", "unsupported", detail=kind[:64])
         return MessageCallback(envelope, _MESSAGE.validate_python(payload))
     if envelope.type == "message-event":

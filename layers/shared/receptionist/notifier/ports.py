@@ -22,16 +22,7 @@ class NotifierStore(Protocol):
 
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None: ...
 
-    def bot_off(self, organization_id: str, customer_number: str) -> ChatIdentity:
-        """Get or create the customer's chat identity and make sure the bot is off (idempotent)."""
-        ...
-
     def notification_settings(self, organization_id: str) -> NotificationSettings: ...
-
-    def first_part(self, organization_id: str, message_id: str, text: str) -> tuple[int, str | None] | None:
-        """Shorten a recorded outbound message to its first part; its (part_index, turn_id), or
-        None when no such outbound message exists."""
-        ...
 
     def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
         """Record one outbound part (status queued), idempotent per (turn_id, part_index); its id."""

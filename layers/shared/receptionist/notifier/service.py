@@ -1,13 +1,14 @@
 """The notifier's delivery logic: one outbound job -> Gupshup sends and CRM records.
 
 Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them per conversation:
-- reply / human_reply / fallback: a text for the customer. Split into parts of at most 4,096
-  characters (paragraph, then sentence boundaries), sent in order, each part its own outbound
-  chat_messages row (same turn_id, part_index). Only inside WhatsApp's 24-hour window and never
-  to a customer who opted out: otherwise nothing is sent and the row is marked undeliverable.
-- escalation: the bot is turned off for the conversation (idempotent; the processor already did
-  it) and every staff number of the organization gets the escalation template, whose
-  parameters follow notification_settings.template_params.
+- reply / fallback: a text for the customer. Split into parts of at most 4,096 characters
+  (paragraph, then sentence boundaries), sent in order, each part its own outbound
+  chat_messages row (same turn_id, part_index), written here and only here. Only inside
+  WhatsApp's 24-hour window and never to a customer who opted out: otherwise nothing is sent
+  and the row is marked undeliverable.
+- escalation: every staff number of the organization gets the escalation template, whose
+  parameters follow notification_settings.template_params. (The processor already turned the
+  bot off when it recorded the escalation; that is the one place it happens.)
 - status: a delivery state from the webhook, applied to the outbound message it is about
   (matched on Gupshup's id: gsId when given, else the event's id); never backwards.
 
@@ -28,14 +29,13 @@ from __future__ import annotations
 import logging
 import math
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
-from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.crm.models import Organization
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, Result, Sender
 from receptionist.notifier.retry import RetryPolicy
@@ -145,8 +145,8 @@ class DeliveryService:
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
     ) -> None:
         parts = split_text(job.text or "")
-        row = _chat_message_id(job)
         identity = self.store.identity(org.id, customer)
+        turn = job.turn_id or job.job_id
         refusal: str | None = None
         if not parts:
             refusal = "no_text"
@@ -156,15 +156,16 @@ class DeliveryService:
             refusal = "outside_window"
         if refusal is not None:
             report.outcome, report.reason = "undeliverable", refusal
-            if row is None and identity is not None and parts:  # keep the history complete
-                row = self.store.record_part(
-                    org.id, identity.id, text=job.text or "", turn_id=job.turn_id or job.job_id, part_index=0
-                )
-            if row is not None:
+            if identity is not None and parts:  # keep the history complete: what was not said
+                row = self.store.record_part(org.id, identity.id, text=job.text or "", turn_id=turn, part_index=0)
                 self.store.mark_undeliverable(org.id, row, UNDELIVERABLE[refusal])
             return
         assert identity is not None
-        rows = self._rows(job, org, identity, parts, row)
+        # One row per part (idempotent per turn and part, so a redelivered job finds its rows).
+        rows = [
+            self.store.record_part(org.id, identity.id, text=part, turn_id=turn, part_index=index)
+            for index, part in enumerate(parts)
+        ]
         credentials = self._credentials(org)
         report.parts = len(parts)
         for index, (part, row_id) in enumerate(zip(parts, rows, strict=True)):
@@ -191,34 +192,10 @@ class DeliveryService:
             self.store.mark_sent(org.id, row_id, provider_id)
         report.outcome = "sent"
 
-    def _rows(
-        self, job: OutboundJob, org: Organization, identity: ChatIdentity, parts: list[str], row: str | None
-    ) -> list[str]:
-        """The chat message of each part: the processor's row is the first part (shortened when
-        the text is split); the others are recorded under the same turn, at the next part indexes."""
-        base, turn_id = 0, job.turn_id
-        if row is not None and len(parts) > 1:
-            found = self.store.first_part(org.id, row, parts[0])
-            if found is None:
-                logger.warning("job's chat message not found; recording the parts", extra={"job_id": job.job_id})
-                row = None
-            else:
-                base, turn_id = found[0], job.turn_id or found[1]
-        turn = turn_id or job.job_id
-        rows: list[str] = []
-        for index, part in enumerate(parts):
-            if index == 0 and row is not None:
-                rows.append(row)
-            else:
-                rows.append(
-                    self.store.record_part(org.id, identity.id, text=part, turn_id=turn, part_index=base + index)
-                )
-        return rows
-
     def _escalation(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
     ) -> None:
-        identity = self.store.bot_off(org.id, customer)  # a person is needed: the bot stays quiet
+        identity = self.store.identity(org.id, customer)
         settings = self.store.notification_settings(org.id)
         staff = list(dict.fromkeys(settings.staff_numbers))
         template_id = settings.template_id
@@ -229,7 +206,7 @@ class DeliveryService:
         params = escalation_params(
             settings.template_params,
             customer_number=customer,
-            customer_name=job.customer_name or identity.display_name,
+            customer_name=identity.display_name if identity else None,
             reason=job.reason,
         )
         credentials = self._credentials(org)
@@ -343,16 +320,6 @@ def _template_param(value: str) -> str:
 def _split_conversation(conversation: str) -> tuple[str, str]:
     app, _, customer = conversation.partition("#")
     return app, customer
-
-
-def _chat_message_id(job: OutboundJob) -> str | None:
-    if job.chat_message_id is None:
-        return None
-    try:
-        return str(uuid.UUID(job.chat_message_id))
-    except ValueError:
-        logger.warning("job's chat_message_id is not a UUID; ignored", extra={"job_id": job.job_id})
-        return None
 
 
 def _ensure_time(remaining: Callable[[], float]) -> None:

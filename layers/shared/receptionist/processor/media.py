@@ -1,26 +1,43 @@
 """Turn each buffered Gupshup message into text the agent can read (processed_text).
 
 Voice notes and audio are transcribed and photos described by Gemini, after a bounded download
-and a copy in S3. Other kinds get a short text of what they are. A media failure never fails the
-turn: the message gets a note saying what could not be read, and `failed` is set so the turn
-can tell the customer plainly.
+and a copy in S3. Other kinds get a short text of what they are. Whatever a callback left out
+(no contentType, no url, no caption) the message is still read as far as it can be: the kind
+comes from the message type, the content type from the download. A media failure never fails
+the turn: the message gets a note saying what could not be read, and `failed` is set so the
+turn can tell the customer plainly.
+
+Every slow call is bounded by the turn's deadline and leaves MODEL_RESERVE_SECONDS for the
+model, so slow media makes a "could not listen" note, not a turn that runs out of time.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from receptionist.deadline import Deadline
+
+if TYPE_CHECKING:
+    from receptionist.processor.turns import BufferedMessage
 
 logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 AUDIO_LIMIT = 16 * MB
-VIDEO_LIMIT = 16 * MB
 IMAGE_LIMIT = 5 * MB
 AUDIO_TYPES = ("audio/",)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+DOWNLOAD_SECONDS: Final = 10.0
+GEMINI_SECONDS: Final = 20.0
+MODEL_RESERVE_SECONDS: Final = 15.0  # media never eats into the model's share of the turn
+
+AUDIO_FAILED = "[Nota de voz que no se pudo escuchar]"
+IMAGE_FAILED = "[Imagen que no se pudo ver]"
+_FAILED_NOTES: Final = (AUDIO_FAILED, IMAGE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -40,13 +57,13 @@ class Fetched(Protocol):
 
 
 class MediaPorts(Protocol):
-    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...]) -> Fetched: ...
+    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Fetched: ...
 
     def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str: ...
 
-    def transcribe(self, data: bytes, mime_type: str) -> str: ...
+    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str: ...
 
-    def describe(self, data: bytes, mime_type: str) -> str: ...
+    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str: ...
 
 
 @dataclass
@@ -54,26 +71,30 @@ class MediaReader:
     ports: MediaPorts
     on_media_call: Callable[[float], None] | None = None  # seconds spent, for the latency split
 
-    def read(self, conversation: str, message_id: str, kind: str, message: dict[str, Any]) -> Processed:
-        content: dict[str, Any] = message.get("payload") or {}
+    def stored(self, kind: str, text: str) -> Processed:
+        return Processed(kind, text, failed=text.startswith(_FAILED_NOTES))
+
+    def read(self, conversation: str, message: BufferedMessage, deadline: Deadline) -> Processed:
+        kind, content = message.message_type, message.content
         caption = str(content.get("caption") or "").strip()
         if kind == "text":
-            return Processed(kind, str(content.get("text", "")))
+            return Processed(kind, str(content.get("text") or "[Mensaje sin texto]"))
         if kind in ("button_reply", "quick_reply", "list_reply"):
             label = content.get("title") or content.get("text") or content.get("postbackText") or content.get("reply")
-            return Processed(kind, str(label or ""))
+            return Processed(kind, str(label or "[Respuesta a un botón sin texto]"))
         if kind == "location":
             place = ", ".join(str(content[k]) for k in ("name", "address") if content.get(k))
-            coords = f"{content.get('latitude')}, {content.get('longitude')}"
-            return Processed(kind, f"[Ubicación compartida: {place + ' — ' if place else ''}{coords}]")
+            coords = f"{content.get('latitude')}, {content.get('longitude')}" if "latitude" in content else ""
+            where = " — ".join(p for p in (place, coords) if p) or "sin datos"
+            return Processed(kind, f"[Ubicación compartida: {where}]")
         if kind == "contact":
             return Processed(kind, f"[Contacto compartido: {_contacts(content)}]")
         if kind == "sticker":
             return Processed(kind, "[Sticker]")
         if kind in ("audio", "voice"):
-            return self._media(conversation, message_id, kind, content, AUDIO_LIMIT, AUDIO_TYPES, "audio", caption)
+            return self._media(conversation, message, content, "audio", caption, deadline)
         if kind == "image":
-            return self._media(conversation, message_id, kind, content, IMAGE_LIMIT, IMAGE_TYPES, "image", caption)
+            return self._media(conversation, message, content, "image", caption, deadline)
         if kind == "video":
             note = "[Vídeo recibido: la recepcionista no puede ver vídeos]"
             return Processed(kind, f"{note} {caption}".strip())
@@ -86,33 +107,37 @@ class MediaReader:
     def _media(
         self,
         conversation: str,
-        message_id: str,
-        kind: str,
+        message: BufferedMessage,
         content: dict[str, Any],
-        limit: int,
-        types: tuple[str, ...],
         what: str,
         caption: str,
+        deadline: Deadline,
     ) -> Processed:
-        import time
-
         started = time.perf_counter()
-        label = "Nota de voz" if what == "audio" else "Imagen"
+        kind = message.message_type
+        audio = what == "audio"
         try:
-            fetched = self.ports.download(str(content.get("url", "")), max_bytes=limit, allowed_types=types)
-            uri = self.ports.keep(conversation, message_id, fetched.data, fetched.content_type)
-            if what == "audio":
-                text = self.ports.transcribe(fetched.data, fetched.content_type)
+            url = str(content.get("url") or "")
+            fetched = self.ports.download(
+                url,
+                max_bytes=AUDIO_LIMIT if audio else IMAGE_LIMIT,
+                allowed_types=AUDIO_TYPES if audio else IMAGE_TYPES,
+                timeout=deadline.timeout(DOWNLOAD_SECONDS, keep=MODEL_RESERVE_SECONDS, what="a media download"),
+            )
+            uri = self.ports.keep(conversation, message.message_id, fetched.data, fetched.content_type)
+            timeout = deadline.timeout(GEMINI_SECONDS, keep=MODEL_RESERVE_SECONDS, what="Gemini")
+            if audio:
+                text = self.ports.transcribe(fetched.data, fetched.content_type, timeout=timeout)
             else:
-                text = self.ports.describe(fetched.data, fetched.content_type)
-        except Exception as exc:  # any media failure becomes a note, never a failed turn
+                text = self.ports.describe(fetched.data, fetched.content_type, timeout=timeout)
+        except Exception as exc:  # any media failure (a timeout too) becomes a note, never a failed turn
             logger.warning("media not processed", extra={"kind": kind, "error": type(exc).__name__})
-            failed_note = "[Nota de voz que no se pudo escuchar]" if what == "audio" else "[Imagen que no se pudo ver]"
+            failed_note = AUDIO_FAILED if audio else IMAGE_FAILED
             return Processed(kind, f"{failed_note} {caption}".strip(), failed=True)
         finally:
             if self.on_media_call:
                 self.on_media_call(time.perf_counter() - started)
-        body = f"[{label}] {text}"
+        body = f"[{'Nota de voz' if audio else 'Imagen'}] {text}"
         if caption:
             body += f"\n(Texto del cliente: {caption})"
         return Processed(kind, body, media_uri=uri)
@@ -122,7 +147,11 @@ def _contacts(content: dict[str, Any]) -> str:
     contacts = content.get("contacts") or []
     out = []
     for c in contacts if isinstance(contacts, list) else []:
-        name = (c.get("name") or {}).get("formatted_name") or (c.get("name") or {}).get("first_name") or ""
-        phones = ", ".join(str(p.get("phone")) for p in c.get("phones") or [] if p.get("phone"))
+        if not isinstance(c, dict):
+            continue
+        raw_name = c.get("name")
+        name_part: dict[str, Any] = raw_name if isinstance(raw_name, dict) else {}
+        name = name_part.get("formatted_name") or name_part.get("first_name") or ""
+        phones = ", ".join(str(p.get("phone")) for p in c.get("phones") or [] if isinstance(p, dict) and p.get("phone"))
         out.append(f"{name} {phones}".strip())
-    return "; ".join(out) or "sin datos"
+    return "; ".join(o for o in out if o) or "sin datos"

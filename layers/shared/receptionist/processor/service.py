@@ -1,63 +1,58 @@
-"""One debounced turn per burst: latest ticket wins, claim, media, gate, agent, persist, enqueue.
+"""One debounced turn per burst: latest ticket wins, earlier work settled, claim, media, gate,
+agent, record, send.
 
-Idempotent per turn, so a retry after a crash at any step is safe:
-- the turn id is the winning message's id (the same on every retry);
-- claimed messages stay claimable by the same turn; inbound rows are keyed by provider id;
-- bookings carry the turn id in their idempotency key; escalations are unique per turn;
-- the agent's answer is stored as the turn record before anything is sent, so a retry re-sends
-  that answer instead of asking the model again; outbound rows are keyed by (turn, part) and
-  queue messages deduplicated by job id (and the notifier is idempotent on it).
-After the last attempt the customer gets a fallback sentence and staff are notified; the ticket
-still fails, so it lands in the DLQ (which alarms).
+Every window between two side effects heals itself (see processor/turns.py for the record):
+- a ticket whose turn was already recorded (a retry after a crash, a redelivery, a redriven
+  DLQ message) re-sends that record if it was not sent, and finishes only its own messages;
+- the turn of a conversation's newest message first settles what earlier turns left behind:
+  a recorded answer not yet sent is sent (before this turn's), and messages claimed by a turn
+  that failed or was abandoned are taken over and answered now;
+- a turn takes on at most TurnLimits; the rest is carried to a next turn by a ticket of its own;
+- a turn's slow calls are bounded by a deadline from the invocation's remaining time; when the
+  last attempt fails for any reason (time included) the customer gets the fallback sentence and
+  staff a notice, the turn is recorded and its messages are done: nothing stays claimed.
+Turn ids are stable across retries, so bookings, escalations, CRM rows and queue jobs keyed by
+them are written once.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
-from receptionist.adapters.turn_buffer import BufferedMessage, TurnRecord
-from receptionist.agent.runner import FALLBACK_REPLY, TurnResult
-from receptionist.agent.tools import Conversation
-from receptionist.crm import conversations as chat
-from receptionist.crm.connection import Database
-from receptionist.crm.models import ChatIdentity, Organization
-from receptionist.crm.organizations import resolve_by_app
+from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, OutboundJob, fifo_id
-from receptionist.processor.media import MediaReader, Processed
+from receptionist.processor.media import Processed
+from receptionist.processor.ports import Agent, AgentRequest, Crm, MediaReader, Queue, TurnLedger
+from receptionist.processor.turns import CLAIMED, BufferedMessage, Latest, TurnLimits, TurnRecord, plan_turn
 
 logger = logging.getLogger(__name__)
 
 MEDIA_FAILED_REPLY = "Perdona, no he podido abrir lo que me has enviado. ¿Me lo puedes contar por escrito?"
+FALLBACK_REPLY = "Perdona, ahora mismo no puedo responder. Enseguida te escribe alguien del equipo."
 ESCALATION_ON_FAILURE = "El asistente no pudo responder tras varios intentos"
 
 
-class Buffer(Protocol):
-    def latest_message_id(self, conversation: str) -> str | None: ...
-    def open_messages(self, conversation: str, turn_id: str) -> list[BufferedMessage]: ...
-    def claim(self, conversation: str, messages: list[BufferedMessage], turn_id: str) -> list[BufferedMessage]: ...
-    def finish(self, conversation: str, messages: list[BufferedMessage]) -> None: ...
-    def turn(self, conversation: str, turn_id: str) -> TurnRecord | None: ...
-    def record_turn(self, conversation: str, record: TurnRecord) -> TurnRecord: ...
+@dataclass(frozen=True)
+class Attempt:
+    """Which delivery of the ticket this is; on the final one a failure falls back."""
 
-
-class Sender(Protocol):
-    def send(self, message: OutboundJob, *, group: str, dedup_id: str) -> str: ...
-
-
-Agent = Callable[[Conversation, str], TurnResult]
+    number: int = 1  # SQS ApproximateReceiveCount
+    final: bool = False
 
 
 @dataclass
 class TurnReport:
-    """What one ticket did: the outcome and where the time went (EMF metrics)."""
+    """What one ticket did: the outcome, counts and where the time went (EMF metrics)."""
 
     outcome: str
+    turn_id: str | None = None
     messages: int = 0
+    carried: int = 0  # left for the next turn (TurnLimits)
+    taken_over: int = 0  # messages of a failed or abandoned turn answered by this one
+    settled: int = 0  # earlier recorded turns this ticket sent and finished
     media_seconds: float = 0.0
     model_seconds: float = 0.0
     db_seconds: float = 0.0
@@ -66,12 +61,12 @@ class TurnReport:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_seconds: float = 0.0
-    replies: list[str] = field(default_factory=list)
+    reply: str | None = None
+    error: str | None = None  # the exception's type when the turn fell back
 
     @property
     def overhead_seconds(self) -> float:
-        """The turn's own cost: everything but the model and media calls (database, DynamoDB,
-        SQS, the graph's bookkeeping)."""
+        """The turn's own cost: everything but the model and media calls."""
         return max(0.0, self.total_seconds - self.model_seconds - self.media_seconds)
 
 
@@ -82,169 +77,248 @@ def split_conversation(conversation: str) -> tuple[str, str]:
 
 @dataclass
 class TurnService:
-    buffer: Buffer
-    db: Database
+    ledger: TurnLedger
+    crm: Crm
     media: MediaReader
     agent: Agent
-    outbound: Sender
-    max_receive_count: int = 3
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    outbound: Queue  # jobs for the notifier
+    inbound: Queue  # tickets for this processor (a turn's carried messages)
+    limits: TurnLimits = field(default_factory=TurnLimits)
 
-    def handle(self, ticket: InboundTicket, receive_count: int = 1) -> TurnReport:
-        db_before, trips_before = self.db.seconds, self.db.round_trips
+    def handle(
+        self, ticket: InboundTicket, attempt: Attempt | None = None, deadline: Deadline | None = None
+    ) -> TurnReport:
+        db_before, trips_before = self.crm.seconds, self.crm.round_trips
         started = time.perf_counter()
-        report = self._handle(ticket, receive_count)
+        report = self._handle(ticket, attempt or Attempt(), deadline or Deadline.never())
         report.total_seconds = time.perf_counter() - started
-        report.db_seconds = self.db.seconds - db_before
-        report.db_round_trips = self.db.round_trips - trips_before
+        report.db_seconds = self.crm.seconds - db_before
+        report.db_round_trips = self.crm.round_trips - trips_before
         return report
 
-    # -- the steps -------------------------------------------------------------------------
-    def _handle(self, ticket: InboundTicket, receive_count: int) -> TurnReport:
+    def _handle(self, ticket: InboundTicket, attempt: Attempt, deadline: Deadline) -> TurnReport:
         if ticket.kind == "user_event":
             return self._user_event(ticket)
-        conversation, turn_id = ticket.conversation, ticket.message_id
-        latest = self.buffer.latest_message_id(conversation)
-        if latest is not None and latest != turn_id:
-            return TurnReport("skipped_debounce")  # a newer message's ticket will run the turn
-        stored = self.buffer.turn(conversation, turn_id)
-        if stored is not None:  # the answer exists: a retry after a crash re-sends it
-            org = self._organization(conversation)
-            identity = self._identity(org, conversation, None, None) if org else None
-            if org and identity:
-                self._send(org, identity, conversation, stored)
-            self.buffer.finish(conversation, self.buffer.open_messages(conversation, turn_id))
-            return TurnReport("replayed", replies=stored.replies)
-        messages = self.buffer.claim(conversation, self.buffer.open_messages(conversation, turn_id), turn_id)
-        if not messages:
+        conversation = ticket.conversation
+        own = self.ledger.turn(conversation, ticket.message_id)
+        if own is not None:  # answered before: re-send if it never went out, finish its messages
+            self._complete(conversation, own, close_if_latest=own.turn_id)
+            return TurnReport("replayed", turn_id=own.turn_id, reply=own.reply)
+        latest = self.ledger.latest(conversation)
+        if latest is None:
             return TurnReport("nothing_pending")
+        if latest.message_id != ticket.message_id:
+            return TurnReport("skipped_debounce")  # the newest message's ticket runs the turn
+        available, settled = self._settle_earlier_turns(conversation)
+        if not available:
+            self.ledger.close(conversation, latest.message_id)
+            return TurnReport("nothing_pending", settled=settled)
+        selected, carried = plan_turn(available, self.limits)
+        turn_id = selected[-1].message_id
+        self.ledger.claim(conversation, selected, turn_id)
+        close = None if carried else latest.message_id
         try:
-            return self._turn(conversation, turn_id, messages)
-        except Exception:
-            if receive_count >= self.max_receive_count:
-                self._give_up(conversation, turn_id, messages)
-            raise
-
-    def _turn(self, conversation: str, turn_id: str, messages: list[BufferedMessage]) -> TurnReport:
-        org = self._organization(conversation)
-        if org is None:
-            logger.warning("message for an unknown Gupshup app dropped", extra={"turn_id": turn_id})
-            self.buffer.finish(conversation, messages)
-            return TurnReport("unknown_app", messages=len(messages))
-        sender_name = next((m.message.get("sender", {}).get("name") for m in reversed(messages)), None)
-        last_at = datetime.fromtimestamp(max(m.received_at_ms for m in messages) / 1000, tz=UTC)
-        identity = self._identity(org, conversation, sender_name, last_at)
-        report = TurnReport("answered", messages=len(messages))
-        processed: list[Processed] = []
-        for m in messages:
-            started = time.perf_counter()
-            item = self.media.read(conversation, m.message_id, m.message_type, m.message)
-            report.media_seconds += time.perf_counter() - started
-            processed.append(item)
-            chat.record_inbound(
-                self.db,
-                org.id,
-                identity.id,
-                provider_message_id=m.message_id,
-                kind=m.message_type,
-                raw=m.message,
-                processed_text=item.text,
-                turn_id=turn_id,
-            )
-        if identity.opted_out or not identity.bot_enabled:
-            outcome = "opted_out" if identity.opted_out else "human_owned"
-            self.buffer.record_turn(
-                conversation, TurnRecord(turn_id, [], [m.message_id for m in messages], outcome, [])
-            )
-            self.buffer.finish(conversation, messages)
-            report.outcome = outcome
-            return report
-        if all(p.failed for p in processed):
-            replies, escalations, outcome = [MEDIA_FAILED_REPLY], [], "media_failed"
-        else:
-            text = "\n".join(p.text for p in processed if p.text)
-            conv = Conversation(self.db, org, identity, turn_id, now=self.now)
-            started = time.perf_counter()
-            db_before = self.db.seconds
-            result = self.agent(conv, text)
-            # The agent's tools also use the database; count that time as database, not model.
-            report.model_seconds = (time.perf_counter() - started) - (self.db.seconds - db_before)
-            report.model_calls = result.stats.model_calls
-            report.prompt_tokens = result.stats.prompt_tokens
-            report.completion_tokens = result.stats.completion_tokens
-            replies, escalations, outcome = [result.reply], result.escalations, "answered"
-        record = self.buffer.record_turn(
-            conversation, TurnRecord(turn_id, replies, [m.message_id for m in messages], outcome, escalations)
-        )
-        self._send(org, identity, conversation, record)
-        self.buffer.finish(conversation, messages)
-        report.outcome, report.replies = record.outcome, record.replies
+            report = self._turn(conversation, turn_id, selected, deadline, close)
+        except Exception as exc:
+            if not attempt.final:
+                raise
+            report = self._give_up(conversation, turn_id, selected, close, exc)
+        if carried:
+            self._carry_on(conversation, latest, turn_id)
+        report.carried, report.settled = len(carried), settled
+        report.taken_over = sum(1 for m in selected if m.status == CLAIMED and m.turn_id != turn_id)
         return report
 
-    def _send(self, org: Organization, identity: ChatIdentity, conversation: str, record: TurnRecord) -> None:
+    # -- earlier turns -----------------------------------------------------------------------
+    def _settle_earlier_turns(self, conversation: str) -> tuple[list[BufferedMessage], int]:
+        """Open messages minus those of recorded turns, which are sent and finished here; what
+        is left (pending, or claimed by a turn that never recorded an answer) is this turn's."""
+        messages = self.ledger.open_messages(conversation)
+        finished: set[str] = set()
+        settled = 0
+        claimers = dict.fromkeys(m.turn_id for m in messages if m.status == CLAIMED and m.turn_id)
+        for turn_id in claimers:
+            assert turn_id is not None
+            record = self.ledger.turn(conversation, turn_id)
+            if record is not None:
+                self._complete(conversation, record, close_if_latest=None)
+                finished.update(record.message_keys)
+                settled += 1
+        return [m for m in messages if m.sk not in finished], settled
+
+    def _carry_on(self, conversation: str, latest: Latest, turn_id: str) -> None:
+        """Messages over the turn's limits: a ticket for the next turn (the sweep re-sends it if
+        this one is lost, since the conversation stays on its list)."""
+        ticket = InboundTicket(conversation=conversation, message_id=latest.message_id, buffer_sk=latest.sk)
+        self.inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"more#{turn_id}"))
+
+    # -- the turn ----------------------------------------------------------------------------
+    def _turn(
+        self, conversation: str, turn_id: str, selected: list[BufferedMessage], deadline: Deadline, close: str | None
+    ) -> TurnReport:
+        report = TurnReport("answered", turn_id=turn_id, messages=len(selected))
+        ids = [m.sk for m in selected]
+        app, number = split_conversation(conversation)
+        org = self.crm.organization(app)
+        if org is None:
+            logger.warning("messages for an unknown Gupshup app dropped", extra={"turn_id": turn_id})
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
+        last_at = datetime.fromtimestamp(max(m.received_at_ms for m in selected) / 1000, tz=UTC)
+        name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
+        identity = self.crm.touch_identity(org.id, number, name, last_at)
+        processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
+        if identity.opted_out or not identity.bot_enabled:
+            outcome = "opted_out" if identity.opted_out else "human_owned"
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, outcome), close, report)
+        if all(p.failed for p in processed):
+            record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
+            return self._record_and_send(conversation, record, close, report)
+        request = AgentRequest(org, identity, turn_id, self._prompt_text(processed), deadline)
+        started, db_before = time.perf_counter(), self.crm.seconds
+        answer = self.agent(request)
+        # The agent's tools also use the database; count that time as database, not model.
+        report.model_seconds = (time.perf_counter() - started) - (self.crm.seconds - db_before)
+        report.model_calls = answer.model_calls
+        report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
+        record = TurnRecord(
+            turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations
+        )
+        return self._record_and_send(conversation, record, close, report)
+
+    def _read(
+        self,
+        conversation: str,
+        organization_id: str,
+        identity_id: str,
+        turn_id: str,
+        messages: list[BufferedMessage],
+        deadline: Deadline,
+        report: TurnReport,
+    ) -> list[Processed]:
+        """Each message's text, read once: what an earlier attempt stored is reused (a voice
+        note is never transcribed twice); each new one is stored as soon as it is read."""
+        stored = self.crm.processed_texts(organization_id, [m.message_id for m in messages])
+        out: list[Processed] = []
+        for m in messages:
+            if m.message_id in stored:
+                out.append(self.media.stored(m.message_type, stored[m.message_id]))
+                continue
+            started = time.perf_counter()
+            item = self.media.read(conversation, m, deadline)
+            report.media_seconds += time.perf_counter() - started
+            self.crm.record_inbound(organization_id, identity_id, m, item.text, turn_id)
+            out.append(item)
+        return out
+
+    def _prompt_text(self, processed: list[Processed]) -> str:
+        """The turn's text for the model, never over the character budget (the CRM keeps it all)."""
+        limit = self.limits.max_chars
+        parts = [p.text if len(p.text) <= limit else p.text[:limit] + " […]" for p in processed if p.text]
+        text = "\n".join(parts)
+        return text if len(text) <= limit else text[:limit] + " […]"
+
+    def _record_and_send(
+        self, conversation: str, record: TurnRecord, close: str | None, report: TurnReport
+    ) -> TurnReport:
+        stored = self.ledger.record_turn(conversation, record)
+        self._complete(conversation, stored, close_if_latest=close)
+        report.outcome, report.reply = stored.outcome, stored.reply
+        return report
+
+    def _complete(self, conversation: str, record: TurnRecord, *, close_if_latest: str | None) -> None:
+        """Send a record's jobs (deduplicated by job id) and finish it. Safe to repeat."""
+        if record.sent:
+            if close_if_latest:
+                self.ledger.close(conversation, close_if_latest)
+            return
         group = fifo_id(conversation)
-        for index, text in enumerate(record.replies):
-            row = chat.record_outbound(
-                self.db, org.id, identity.id, text=text, turn_id=record.turn_id, part_index=index
-            )
-            job = OutboundJob(
-                job_id=f"{record.turn_id}#reply#{index}",
-                kind="reply",
+        for job in outbound_jobs(conversation, record):
+            self.outbound.send(job, group=group, dedup_id=fifo_id(job.job_id))
+        self.ledger.finish(conversation, record, close_if_latest=close_if_latest)
+
+    # -- the last attempt failed -------------------------------------------------------------
+    def _give_up(
+        self, conversation: str, turn_id: str, selected: list[BufferedMessage], close: str | None, error: Exception
+    ) -> TurnReport:
+        """A fallback sentence to the customer, a notice to staff (the bot stays off until they
+        hand the conversation back), the turn recorded and its messages done. Raises only if
+        even that cannot be done (the ticket then reaches the DLQ and the sweep tries again)."""
+        logger.error(
+            "turn failed on its last attempt; falling back", extra={"turn_id": turn_id, "error": type(error).__name__}
+        )
+        report = TurnReport("gave_up", turn_id=turn_id, messages=len(selected), error=type(error).__name__)
+        ids = [m.sk for m in selected]
+        app, number = split_conversation(conversation)
+        org = self.crm.organization(app)
+        if org is None:
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
+        identity = self.crm.touch_identity(org.id, number, None, None)
+        self._record_unread(conversation, org.id, identity.id, turn_id, selected)
+        fallback = TurnRecord(
+            turn_id,
+            ids,
+            "fallback",
+            reply=FALLBACK_REPLY,
+            reply_kind="fallback",
+            escalations=[ESCALATION_ON_FAILURE],
+        )
+        stored = self.ledger.record_turn(conversation, fallback)
+        if stored.outcome == "fallback":  # else an answer was recorded after all: it goes out
+            self.crm.open_escalation(org.id, identity.id, ESCALATION_ON_FAILURE, turn_id)
+        self._complete(conversation, stored, close_if_latest=close)
+        report.reply = stored.reply
+        report.outcome = "gave_up" if stored.outcome == "fallback" else stored.outcome
+        return report
+
+    def _record_unread(
+        self, conversation: str, organization_id: str, identity_id: str, turn_id: str, selected: list[BufferedMessage]
+    ) -> None:
+        """Messages the failed turn did not get to store still reach the CRM (staff read them);
+        media is not read again, it gets its 'could not be read' note."""
+        try:
+            stored = self.crm.processed_texts(organization_id, [m.message_id for m in selected])
+            for m in selected:
+                if m.message_id not in stored:
+                    item = self.media.read(conversation, m, Deadline.passed())  # no media calls now
+                    self.crm.record_inbound(organization_id, identity_id, m, item.text, turn_id)
+        except Exception as exc:  # the fallback matters more than the history
+            logger.warning("unread messages not stored", extra={"turn_id": turn_id, "error": type(exc).__name__})
+
+    # -- opt-in / opt-out --------------------------------------------------------------------
+    def _user_event(self, ticket: InboundTicket) -> TurnReport:
+        assert ticket.event is not None
+        app, number = split_conversation(ticket.conversation)
+        org = self.crm.organization(app)
+        if org is None:
+            return TurnReport("unknown_app")
+        identity = self.crm.touch_identity(org.id, number, None, None)
+        at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
+        self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
+        return TurnReport(ticket.event.type.replace("-", "_"))
+
+
+def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:
+    """What a recorded turn says on WhatsApp: its reply, then one staff notice per escalation.
+    Job ids derive from the turn id, so a re-sent record makes the same jobs."""
+    jobs: list[OutboundJob] = []
+    if record.reply:
+        jobs.append(
+            OutboundJob(
+                job_id=f"{record.turn_id}#reply",
+                kind=record.reply_kind,
                 conversation=conversation,
-                text=text,
-                chat_message_id=row,
+                text=record.reply,
                 turn_id=record.turn_id,
             )
-            self.outbound.send(job, group=group, dedup_id=fifo_id(job.job_id))
-        for index, reason in enumerate(record.escalations):
-            job = OutboundJob(
+        )
+    for index, reason in enumerate(record.escalations):
+        jobs.append(
+            OutboundJob(
                 job_id=f"{record.turn_id}#escalation#{index}",
                 kind="escalation",
                 conversation=conversation,
                 reason=reason,
-                customer_name=identity.display_name,
                 turn_id=record.turn_id,
             )
-            self.outbound.send(job, group=group, dedup_id=fifo_id(job.job_id))
-
-    def _give_up(self, conversation: str, turn_id: str, messages: list[BufferedMessage]) -> None:
-        """Last attempt failed: a fallback sentence to the customer and a notice to staff."""
-        try:
-            org = self._organization(conversation)
-            if org is None:
-                return
-            identity = self._identity(org, conversation, None, None)
-            chat.open_escalation(self.db, org.id, identity.id, ESCALATION_ON_FAILURE, turn_id)
-            record = TurnRecord(turn_id, [FALLBACK_REPLY], [m.message_id for m in messages], "fallback", [])
-            self._send(org, identity, conversation, record)
-            job = OutboundJob(
-                job_id=f"{turn_id}#escalation#fallback",
-                kind="escalation",
-                conversation=conversation,
-                reason=ESCALATION_ON_FAILURE,
-                customer_name=identity.display_name,
-                turn_id=turn_id,
-            )
-            self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
-        except Exception:  # the original failure is what matters; this is best effort
-            logger.exception("fallback could not be sent", extra={"turn_id": turn_id})
-
-    def _user_event(self, ticket: InboundTicket) -> TurnReport:
-        assert ticket.event is not None
-        org = self._organization(ticket.conversation)
-        if org is None:
-            return TurnReport("unknown_app")
-        identity = self._identity(org, ticket.conversation, None, None)
-        chat.set_opted_out(self.db, org.id, identity.id, ticket.event.type == "opted-out")
-        return TurnReport(ticket.event.type.replace("-", "_"))
-
-    # -- helpers ---------------------------------------------------------------------------
-    def _organization(self, conversation: str) -> Organization | None:
-        app, _ = split_conversation(conversation)
-        return resolve_by_app(self.db, app)
-
-    def _identity(
-        self, org: Organization, conversation: str, name: str | None, inbound_at: datetime | None
-    ) -> ChatIdentity:
-        _, number = split_conversation(conversation)
-        return chat.touch_identity(self.db, org.id, number, name, inbound_at)
+        )
+    return jobs

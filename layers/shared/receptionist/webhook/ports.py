@@ -12,8 +12,17 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 
+@dataclass(frozen=True)
+class Buffered:
+    """Where a message is buffered, and whether it still waits for a turn."""
+
+    key: str  # the buffered item's sort key
+    duplicate: bool = False  # the id was seen before (a Gupshup redelivery)
+    pending: bool = True  # no turn has taken it yet: its ticket should exist
+
+
 class MessageBuffer(Protocol):
-    """The conversations table, as the webhook uses it."""
+    """The conversations table, as the webhook uses it (adapters.conversations.ConversationBuffer)."""
 
     def buffer(
         self,
@@ -24,12 +33,9 @@ class MessageBuffer(Protocol):
         message_json: str,
         received_at_ms: int,
         sent_at_ms: int,
-    ) -> str | None:
-        """Dedupe and buffer in one write: the buffered item's sort key, or None for a duplicate."""
-        ...
-
-    def release(self, *, conversation: str, message_id: str, buffer_sk: str, released_at_ms: int) -> None:
-        """Undo a buffer() whose ticket could not be sent, so Gupshup's retry is not a duplicate."""
+    ) -> Buffered:
+        """Dedupe and buffer in one write. For a duplicate, whether it still waits for a turn
+        (then its ticket may have been lost, and is sent again)."""
         ...
 
 

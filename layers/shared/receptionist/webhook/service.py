@@ -1,15 +1,19 @@
 """Webhook domain logic: authenticate, parse, dedupe + buffer, hand on a ticket.
 
-Per request, at most two AWS calls:
+Per request:
 - customer message: one DynamoDB transaction (dedupe marker + buffered message + conversation
   meta), then one SQS SendMessage of a small ticket to the inbound FIFO queue;
-- delivery status: one SendMessage of a "status" job to the outbound FIFO queue;
+- a redelivered message: the transaction finds the marker, one GetItem tells whether the
+  message still waits for a turn, and if so its ticket is sent again (same deduplication id:
+  SQS drops it if the first one did go out);
+- delivery status: one SendMessage of a "status" job to the outbound FIFO queue, in a group of
+  its own (per Gupshup message), so a status that keeps failing never holds a reply back;
 - opt-in / opt-out: one SendMessage of a "user_event" ticket to the inbound FIFO queue.
 
 Bad input gets a 4xx with a short JSON error and is never an exception. AWS failures do raise
-(the function errors, Gupshup gets a 5xx and retries); if the ticket cannot be sent after the
-message was buffered, the buffer entry is released first so the retry is not taken for a
-duplicate.
+(the function errors, Gupshup gets a 5xx and retries). The window between the buffer write and
+the ticket heals itself: Gupshup's retry re-sends the ticket (above), and if Gupshup never
+retries the sweep (receptionist.sweeper) finds the message and sends a ticket for it.
 """
 
 from __future__ import annotations
@@ -121,37 +125,28 @@ class WebhookService:
         message = callback.message
         self._telemetry.correlate(message.id)
         conversation = conversation_key(callback.envelope.app, message.source)
-        buffer_sk = self._buffer.buffer(
+        received_at = self._clock()
+        buffered = self._buffer.buffer(
             conversation=conversation,
             message_id=message.id,
             message_type=message.type,
             message_json=message.model_dump_json(exclude_none=True),
-            received_at_ms=self._clock(),
-            sent_at_ms=callback.envelope.timestamp,
+            received_at_ms=received_at,
+            sent_at_ms=callback.envelope.timestamp or received_at,
         )
-        if buffer_sk is None:
+        if buffered.duplicate and not buffered.pending:
             return Outcome("duplicate", 200, kind=message.type, message_id=message.id)
-        ticket = InboundTicket(conversation=conversation, message_id=message.id, buffer_sk=buffer_sk)
-        try:
-            self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
-        except Exception as send_error:
-            try:
-                self._buffer.release(
-                    conversation=conversation,
-                    message_id=message.id,
-                    buffer_sk=buffer_sk,
-                    released_at_ms=self._clock(),
-                )
-            except Exception as release_error:
-                send_error.add_note(f"releasing the buffered message failed too: {type(release_error).__name__}")
-            raise
+        ticket = InboundTicket(conversation=conversation, message_id=message.id, buffer_sk=buffered.key)
+        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
+        if buffered.duplicate:
+            return Outcome("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
         return Outcome("accepted", 200, kind=message.type, message_id=message.id)
 
     def _status(self, callback: StatusCallback) -> Outcome:
         event = callback.event
         self._telemetry.correlate(event.id)
         details = event.payload
-        occurred_at = callback.envelope.timestamp
+        occurred_at = callback.envelope.timestamp or self._clock()
         if details is not None and details.ts is not None and details.ts > 0:
             occurred_at = details.ts * 1000 if details.ts < 10**11 else details.ts  # seconds, or already ms
         status = DeliveryStatus(
@@ -166,11 +161,13 @@ class WebhookService:
         )
         conversation = conversation_key(callback.envelope.app, event.destination)
         job = OutboundJob.for_status(conversation, status)
-        self._outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(f"{event.id}#{status.state}"))
+        # Its own group, not the conversation's: statuses apply in any order (they never move a
+        # message backwards), and one that keeps failing must not hold the next reply.
+        self._outbound.send(job, group=fifo_id(f"status#{event.id}"), dedup_id=fifo_id(f"{event.id}#{status.state}"))
         return Outcome("forwarded", 200, kind=status.state, message_id=event.id)
 
     def _user_event(self, callback: UserEventCallback) -> Outcome:
-        occurred_at = callback.envelope.timestamp
+        occurred_at = callback.envelope.timestamp or self._clock()
         event_id = f"{callback.event}:{occurred_at}"
         self._telemetry.correlate(event_id)
         conversation = conversation_key(callback.envelope.app, callback.phone)

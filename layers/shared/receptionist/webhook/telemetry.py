@@ -2,10 +2,15 @@
 
 Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   Received   {kind}    accepted messages (by message type) and forwarded statuses / user events
-  Duplicates {kind}    redeliveries dropped by the dedupe marker
+  Duplicates {kind}    redeliveries caught by the dedupe marker
+  Reticketed {kind}    ...of which the message still waited for a turn: its ticket was sent again
   Ignored    {reason}  well-formed callbacks with nothing to do (billing-event, unknown types...)
   Rejected   {reason}  401 / 4xx answers (unauthorized, malformed_json, invalid_payload...)
   Failed     {reason}  AWS failures (the exception's type); the invocation then errors
+
+The template alarms on Rejected {reason=invalid_payload} and Ignored {reason=
+unsupported_message_type}: both mean a customer's message was not taken, and a rise is what a
+change in Gupshup's format looks like.
 
 Logs carry the outcome, labels and the Gupshup message id (also the correlation id); never the
 customer's text or number.
@@ -45,6 +50,8 @@ class PowertoolsTelemetry:
         label = (outcome.kind if dimension == "kind" else outcome.reason) or "unknown"
         self._metrics.add_dimension(name=dimension, value=label)
         self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        if outcome.reason == "reticketed":
+            self._metrics.add_metric(name="Reticketed", unit=MetricUnit.Count, value=1)
         if self._tracer is not None:
             self._tracer.put_annotation(key="outcome", value=outcome.result)
         fields = {

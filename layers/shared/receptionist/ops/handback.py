@@ -1,6 +1,10 @@
 """Hand a conversation back to the bot (staff are done with it).
 
-    DATABASE_URL=postgresql://... python -m receptionist.notifier.handback --app ClinicaSonrisa --customer 34600111222
+An escalation turns the bot off for a conversation (the processor records it); staff hand it
+back when they are done, which resolves the conversation's open escalations and turns the bot on.
+The console to come will call hand_back(); until then ops use the CLI:
+
+    DATABASE_URL=postgresql://... python -m receptionist.ops.handback --app ClinicaSonrisa --customer 34600111222
 
 Exit status: 0 handed back (also when the bot was already on), 1 unknown app or customer,
 2 usage error (including DATABASE_URL missing).
@@ -12,14 +16,34 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import dataclass
+from typing import Literal
 
+from receptionist.crm import conversations, organizations
 from receptionist.crm.connection import Database
-from receptionist.notifier.takeover import hand_back
+
+
+@dataclass(frozen=True)
+class HandBack:
+    result: Literal["handed_back", "unknown_app", "unknown_customer"]
+    was_bot_enabled: bool | None = None
+
+
+def hand_back(db: Database, app: str, customer_number: str) -> HandBack:
+    """Give the conversation of `customer_number` on Gupshup app `app` back to the bot. Idempotent."""
+    org = organizations.resolve_by_app(db, app)
+    if org is None:
+        return HandBack("unknown_app")
+    identity = conversations.find_identity(db, org.id, customer_number)
+    if identity is None:
+        return HandBack("unknown_customer")
+    conversations.hand_back_to_bot(db, org.id, identity.id)
+    return HandBack("handed_back", was_bot_enabled=identity.bot_enabled)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m receptionist.notifier.handback",
+        prog="python -m receptionist.ops.handback",
         description="Hand a WhatsApp conversation back to the bot: resolve its open escalations "
         "and turn the bot on. Connects to the CRM at $DATABASE_URL.",
     )

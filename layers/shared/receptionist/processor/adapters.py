@@ -1,0 +1,137 @@
+"""The processor's ports on real parts: the CRM on Postgres, the agent on LangGraph, media on
+the download, S3 and Gemini adapters. (The conversations table is adapters/turn_ledger.py and
+the queues adapters/queues.py, shared with the other functions.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from receptionist.adapters.media_archive import MediaArchive
+from receptionist.adapters.media_download import Downloaded, download
+from receptionist.crm import conversations as chat
+from receptionist.crm.connection import Database
+from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.crm.organizations import resolve_by_app
+from receptionist.processor.ports import AgentAnswer, AgentRequest
+from receptionist.processor.turns import BufferedMessage
+
+if TYPE_CHECKING:  # langgraph and google-genai load on first use, not at cold start's import
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.graph.state import CompiledStateGraph
+
+    from receptionist.adapters.gemini import Gemini
+
+
+class CrmAdapter:
+    """The Crm port on receptionist.crm (one Database: the agent's tools share it)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def seconds(self) -> float:
+        return self.db.seconds
+
+    @property
+    def round_trips(self) -> int:
+        return self.db.round_trips
+
+    def organization(self, app_name: str) -> Organization | None:
+        return resolve_by_app(self.db, app_name)
+
+    def touch_identity(
+        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+    ) -> ChatIdentity:
+        return chat.touch_identity(self.db, organization_id, customer_number, name, inbound_at)
+
+    def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
+        return chat.processed_texts(self.db, organization_id, message_ids)
+
+    def record_inbound(
+        self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str
+    ) -> None:
+        chat.record_inbound(
+            self.db,
+            organization_id,
+            identity_id,
+            provider_message_id=message.message_id,
+            kind=message.message_type,
+            raw=message.message,
+            processed_text=text,
+            turn_id=turn_id,
+        )
+
+    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
+        chat.set_opted_out(self.db, organization_id, identity_id, opted_out, at)
+
+    def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
+        chat.open_escalation(self.db, organization_id, identity_id, reason, turn_id)
+
+
+GraphParts = tuple["CompiledStateGraph[Any, Any, Any, Any]", "BaseCheckpointSaver[Any]"]
+
+
+class GraphAgent:
+    """The Agent port on the LangGraph receptionist (agent/runner.run_turn). The graph and its
+    checkpointer are built by `build` on the first turn of a container."""
+
+    def __init__(
+        self, db: Database, build: Callable[[], GraphParts], now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.db = db
+        self._build = build
+        self._parts: GraphParts | None = None
+        self.now = now
+        self.calls = 0
+
+    def __call__(self, request: AgentRequest) -> AgentAnswer:
+        from receptionist.agent.runner import run_turn
+        from receptionist.agent.tools import Conversation
+
+        if self._parts is None:
+            self._parts = self._build()
+        graph, saver = self._parts
+        self.calls += 1
+        conv = Conversation(self.db, request.organization, request.identity, request.turn_id, now=self.now)
+        result = run_turn(graph, saver, conv, request.text, request.deadline)
+        stats = result.stats
+        return AgentAnswer(
+            reply=result.reply,
+            escalations=result.escalations,
+            model_calls=stats.model_calls,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
+        )
+
+
+@dataclass
+class MediaAdapters:
+    """The media ports: bounded download, S3 copy, Gemini (built on the first media message)."""
+
+    archive: MediaArchive
+    gemini_factory: Callable[[], Gemini]
+    _gemini: Gemini | None = None
+    downloads: int = 0
+
+    @property
+    def gemini(self) -> Gemini:
+        if self._gemini is None:
+            self._gemini = self.gemini_factory()
+        return self._gemini
+
+    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
+        self.downloads += 1
+        return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout)
+
+    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
+        return self.archive.keep(conversation, message_id, data, content_type)
+
+    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
+        return self.gemini.transcribe(data, mime_type, timeout=timeout)
+
+    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
+        return self.gemini.describe(data, mime_type, timeout=timeout)

@@ -1,0 +1,132 @@
+"""What the processor's TurnService needs from the outside world, as small protocols.
+
+The service is plain Python: the Lambda handler gives it DynamoDB, Postgres, Gemini, the agent
+and SQS through the adapters in receptionist.processor.adapters; unit tests give it in-memory
+fakes, so each failure window is a test of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.deadline import Deadline
+from receptionist.processor.media import Processed
+from receptionist.processor.turns import BufferedMessage, Latest, TurnRecord
+
+
+class ClaimConflict(Exception):
+    """A message changed hands between reading and claiming it; the turn is tried again."""
+
+
+class TurnLedger(Protocol):
+    """The conversations table, as the processor uses it (adapters.turn_ledger.DynamoTurnLedger)."""
+
+    def latest(self, conversation: str) -> Latest | None:
+        """The conversation's newest buffered message (None once it expired)."""
+        ...
+
+    def open_messages(self, conversation: str) -> list[BufferedMessage]:
+        """Pending and claimed messages, in arrival order."""
+        ...
+
+    def turn(self, conversation: str, turn_id: str) -> TurnRecord | None: ...
+
+    def claim(self, conversation: str, messages: list[BufferedMessage], turn_id: str) -> None:
+        """All or nothing: each message must still be as it was read. Raises ClaimConflict."""
+        ...
+
+    def record_turn(self, conversation: str, record: TurnRecord) -> TurnRecord:
+        """Store the record unless one exists; the stored one either way (first writer wins)."""
+        ...
+
+    def finish(self, conversation: str, record: TurnRecord, *, close_if_latest: str | None) -> None:
+        """Mark the record sent and its messages done. With `close_if_latest`, also take the
+        conversation off the sweep's list if that message is still its newest."""
+        ...
+
+    def close(self, conversation: str, latest_id: str) -> None:
+        """Take the conversation off the sweep's list if `latest_id` is still its newest message."""
+        ...
+
+
+class Crm(Protocol):
+    """The CRM, as the processor uses it (adapters: processor.adapters.CrmAdapter)."""
+
+    @property
+    def seconds(self) -> float:
+        """Time spent in database calls so far (the agent's tools included)."""
+        ...
+
+    @property
+    def round_trips(self) -> int: ...
+
+    def organization(self, app_name: str) -> Organization | None: ...
+
+    def touch_identity(
+        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+    ) -> ChatIdentity:
+        """Get or create the customer's chat identity; record their latest message time."""
+        ...
+
+    def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
+        """The texts already stored for these provider message ids (a retry reuses them)."""
+        ...
+
+    def record_inbound(
+        self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str
+    ) -> None:
+        """Idempotent per provider message id."""
+        ...
+
+    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None: ...
+
+    def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
+        """Record an escalation (idempotent per turn) and switch the bot off."""
+        ...
+
+
+class MediaReader(Protocol):
+    """Turns one buffered message into text (processor.media.MediaReader)."""
+
+    def read(self, conversation: str, message: BufferedMessage, deadline: Deadline) -> Processed: ...
+
+    def stored(self, kind: str, text: str) -> Processed:
+        """A text stored by an earlier attempt, as if it had just been read."""
+        ...
+
+
+@dataclass(frozen=True)
+class AgentRequest:
+    organization: Organization
+    identity: ChatIdentity
+    turn_id: str
+    text: str
+    deadline: Deadline
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    reply: str
+    escalations: list[str]
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
+
+
+class Agent(Protocol):
+    """The receptionist agent (processor.adapters.LazyAgent). Raises when the model fails for
+    good or the deadline passes; the service then retries or falls back."""
+
+    def __call__(self, request: AgentRequest) -> AgentAnswer: ...
+
+
+class Queue(Protocol):
+    """One SQS FIFO queue (adapters.queues.FifoQueue)."""
+
+    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...

@@ -1,0 +1,40 @@
+"""What the sweep needs: the conversations still on the open index, and the inbound queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class OpenConversation:
+    """A conversation whose newest message may still be unanswered (its META on the index)."""
+
+    conversation: str
+    last_message_id: str
+    last_message_key: str
+    open_at_ms: int  # the newest message's arrival
+
+
+class OpenConversations(Protocol):
+    """The conversations table's open index (adapters.open_conversations.DynamoOpenConversations)."""
+
+    def stale(self, older_than_ms: int) -> Iterator[OpenConversation]:
+        """Conversations whose newest message arrived before `older_than_ms` and is not answered."""
+        ...
+
+    def mark_swept(self, item: OpenConversation, now_ms: int, not_since_ms: int) -> int | None:
+        """Count one more sweep of it, unless it changed (a newer message, answered meanwhile) or
+        was swept after `not_since_ms`; the sweeps so far, or None when skipped."""
+        ...
+
+    def abandon(self, item: OpenConversation) -> None:
+        """Take it off the index for good (its newest message unchanged)."""
+        ...
+
+
+class Queue(Protocol):
+    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...

@@ -1,0 +1,18 @@
+"""Processor unit tests: the TurnService on in-memory adapters (see processor_testkit.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# The tests run with --import-mode=importlib; make the shared testkit importable by name.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from processor_testkit import Harness
+
+
+@pytest.fixture
+def h() -> Harness:
+    return Harness()

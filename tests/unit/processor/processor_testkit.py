@@ -1,0 +1,306 @@
+"""In-memory adapters for the processor's TurnService (the ports in receptionist.processor.ports).
+
+FakeLedger keeps the conversations table's semantics (conditions included); FakeQueue
+deduplicates like an SQS FIFO queue within its 5-minute window; `crash_after` makes any adapter
+method raise right after it did its work, to stop a turn exactly between two side effects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from receptionist.crm.models import AgentSettings, ChatIdentity, Organization, PlatformConnection
+from receptionist.deadline import Deadline, DeadlineExceeded
+from receptionist.messages import InboundTicket, conversation_key
+from receptionist.processor.media import MediaReader
+from receptionist.processor.ports import AgentAnswer, AgentRequest, ClaimConflict
+from receptionist.processor.service import Attempt, TurnReport, TurnService
+from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, TurnLimits, TurnRecord
+
+APP = "ClinicaSonrisa"
+ORG = "00000000-0000-4000-8000-000000000001"
+CUSTOMER = "34600111222"
+CONVERSATION = conversation_key(APP, CUSTOMER)
+_SETTINGS = AgentSettings("Sofía", "cálido", "", "es", "Europe/Madrid", 120, 60, 30)
+
+
+class Crash(RuntimeError):
+    """Stands for the process dying at that point."""
+
+
+def crash_after(target: Any, method: str, times: int = 1) -> None:
+    """`target.method` does its work, then raises Crash (the next `times` calls)."""
+    real = getattr(target, method)
+    left = {"n": times}
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        if left["n"] > 0:
+            left["n"] -= 1
+            raise Crash(f"crash after {method}")
+        return result
+
+    setattr(target, method, wrapped)
+
+
+@dataclass
+class FakeLedger:
+    messages: dict[str, dict[str, BufferedMessage]] = field(default_factory=dict)  # conv -> sk -> message
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    turns: dict[tuple[str, str], TurnRecord] = field(default_factory=dict)
+
+    # the webhook's side
+    def buffer(self, conversation: str, message: dict[str, Any], received_at_ms: int) -> BufferedMessage:
+        sk = f"MSG#{received_at_ms:015d}#{message['id']}"
+        item = BufferedMessage(sk, message["id"], message.get("type", "text"), message, received_at_ms)
+        self.messages.setdefault(conversation, {})[sk] = item
+        self.meta[conversation] = {"last_message_id": message["id"], "last_message_sk": sk, "open": True}
+        return item
+
+    def is_open(self, conversation: str) -> bool:
+        return bool(self.meta.get(conversation, {}).get("open"))
+
+    def statuses(self, conversation: str = CONVERSATION) -> list[str]:
+        return [m.status for _, m in sorted(self.messages.get(conversation, {}).items())]
+
+    # the port
+    def latest(self, conversation: str) -> Latest | None:
+        meta = self.meta.get(conversation)
+        return Latest(meta["last_message_id"], meta["last_message_sk"]) if meta else None
+
+    def open_messages(self, conversation: str) -> list[BufferedMessage]:
+        items = sorted(self.messages.get(conversation, {}).items())
+        return [m for _, m in items if m.status in (PENDING, CLAIMED)]
+
+    def turn(self, conversation: str, turn_id: str) -> TurnRecord | None:
+        return self.turns.get((conversation, turn_id))
+
+    def claim(self, conversation: str, messages: list[BufferedMessage], turn_id: str) -> None:
+        stored = self.messages[conversation]
+        for m in messages:
+            now = stored[m.sk]
+            if now.status != m.status or now.turn_id != m.turn_id or now.status == DONE:
+                raise ClaimConflict(m.message_id)
+        for m in messages:
+            stored[m.sk] = replace(stored[m.sk], status=CLAIMED, turn_id=turn_id)
+
+    def record_turn(self, conversation: str, record: TurnRecord) -> TurnRecord:
+        return self.turns.setdefault((conversation, record.turn_id), record)
+
+    def finish(self, conversation: str, record: TurnRecord, *, close_if_latest: str | None) -> None:
+        self.turns[(conversation, record.turn_id)] = replace(record, sent=True)
+        stored = self.messages[conversation]
+        for key in record.message_keys:
+            if key in stored:
+                stored[key] = replace(stored[key], status=DONE)
+        if close_if_latest:
+            self.close(conversation, close_if_latest)
+
+    def close(self, conversation: str, latest_id: str) -> None:
+        meta = self.meta.get(conversation)
+        if meta and meta["last_message_id"] == latest_id:
+            meta["open"] = False
+
+
+@dataclass
+class FakeCrm:
+    orgs: dict[str, Organization] = field(default_factory=dict)
+    identities: dict[tuple[str, str], ChatIdentity] = field(default_factory=dict)
+    inbound: dict[str, tuple[str, str]] = field(default_factory=dict)  # provider id -> (text, turn id)
+    escalations: dict[str, str] = field(default_factory=dict)  # turn id -> reason
+    opt_events: list[tuple[bool, datetime]] = field(default_factory=list)
+    seconds: float = 0.0
+    round_trips: int = 0
+
+    def organization(self, app_name: str) -> Organization | None:
+        self.round_trips += 1
+        return self.orgs.get(app_name)
+
+    def touch_identity(
+        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+    ) -> ChatIdentity:
+        self.round_trips += 1
+        key = (organization_id, customer_number)
+        current = self.identities.get(key) or ChatIdentity(
+            f"id-{customer_number}", organization_id, customer_number, None, None, True, False, None
+        )
+        current = replace(current, display_name=name or current.display_name, last_inbound_at=inbound_at)
+        self.identities[key] = current
+        return current
+
+    def set_bot(self, enabled: bool, customer: str = CUSTOMER) -> None:
+        key = (ORG, customer)
+        self.identities[key] = replace(self.touch_identity(ORG, customer, None, None), bot_enabled=enabled)
+
+    def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
+        self.round_trips += 1
+        return {i: self.inbound[i][0] for i in message_ids if i in self.inbound}
+
+    def record_inbound(
+        self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str
+    ) -> None:
+        self.round_trips += 1
+        self.inbound.setdefault(message.message_id, (text, turn_id))
+
+    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
+        self.opt_events.append((opted_out, at))
+        key = next(k for k, v in self.identities.items() if v.id == identity_id)
+        self.identities[key] = replace(self.identities[key], opted_out=opted_out)
+
+    def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
+        self.escalations.setdefault(turn_id, reason)
+        key = next(k for k, v in self.identities.items() if v.id == identity_id)
+        self.identities[key] = replace(self.identities[key], bot_enabled=False)
+
+
+@dataclass
+class FakeMediaPorts:
+    transcripts: dict[bytes, str] = field(default_factory=dict)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    gemini_calls: int = 0
+    timeouts: list[float] = field(default_factory=list)
+
+    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Any:
+        self.timeouts.append(timeout)
+        if url not in self.files:
+            raise OSError("404")
+
+        @dataclass
+        class Fetched:
+            data: bytes
+            content_type: str
+
+        return Fetched(*self.files[url])
+
+    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
+        return f"s3://bucket/{message_id}"
+
+    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
+        self.gemini_calls += 1
+        return self.transcripts[data]
+
+    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
+        self.gemini_calls += 1
+        return self.transcripts[data]
+
+
+@dataclass
+class FakeAgent:
+    """Answers "Respuesta a: <text>"; `fail` makes the next calls raise."""
+
+    requests: list[AgentRequest] = field(default_factory=list)
+    failures: list[BaseException] = field(default_factory=list)
+    escalate: str | None = None
+    answer: Callable[[AgentRequest], str] = lambda r: f"Respuesta a: {r.text}"
+
+    def __call__(self, request: AgentRequest) -> AgentAnswer:
+        self.requests.append(request)
+        if self.failures:
+            raise self.failures.pop(0)
+        request.deadline.check("the model")
+        escalations = [self.escalate] if self.escalate else []
+        return AgentAnswer(self.answer(request), escalations, model_calls=1)
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.text for r in self.requests]
+
+
+@dataclass
+class FakeQueue:
+    """SQS FIFO: a second send with the same deduplication id is accepted and dropped."""
+
+    name: str
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    dedup_ids: set[str] = field(default_factory=set)
+
+    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str:
+        if dedup_id not in self.dedup_ids:
+            self.dedup_ids.add(dedup_id)
+            self.bodies.append(json.loads(message.model_dump_json(exclude_none=True)))
+            self.groups.append(group)
+        return f"{self.name}-{len(self.bodies)}"
+
+    def forget(self) -> None:
+        """The 5-minute deduplication window has passed."""
+        self.dedup_ids.clear()
+
+    def take(self) -> list[dict[str, Any]]:
+        out, self.bodies = self.bodies, []
+        return out
+
+
+class Harness:
+    """A TurnService on in-memory adapters, the demo organization known, one customer."""
+
+    def __init__(self, limits: TurnLimits | None = None) -> None:
+        self.ledger = FakeLedger()
+        self.crm = FakeCrm()
+        self.crm.orgs[APP] = Organization(
+            ORG, "Clínica Sonrisa", _SETTINGS, PlatformConnection(APP, "34910000001", "/receptionist/dev/gupshup/x")
+        )
+        self.ports = FakeMediaPorts()
+        self.agent = FakeAgent()
+        self.outbound = FakeQueue("outbound")
+        self.inbound = FakeQueue("inbound")
+        self.service = TurnService(
+            ledger=self.ledger,
+            crm=self.crm,
+            media=MediaReader(self.ports),
+            agent=self.agent,
+            outbound=self.outbound,
+            inbound=self.inbound,
+            limits=limits or TurnLimits(),
+        )
+        self._clock = 1_795_420_800_000
+        self._ids = 0
+
+    def receive(
+        self, payload: dict[str, Any], kind: str = "text", customer: str = CUSTOMER, app: str = APP
+    ) -> InboundTicket:
+        """What the webhook does for one message: buffer it, return its ticket."""
+        self._ids += 1
+        self._clock += 1000
+        mid = f"wamid.{self._ids:04d}"
+        message = {"id": mid, "source": customer, "type": kind, "payload": payload, "sender": {"phone": customer}}
+        conversation = conversation_key(app, customer)
+        item = self.ledger.buffer(conversation, message, self._clock)
+        return InboundTicket(conversation=conversation, message_id=mid, buffer_sk=item.sk)
+
+    def text(self, text: str, **kwargs: Any) -> InboundTicket:
+        return self.receive({"text": text}, **kwargs)
+
+    def handle(
+        self, ticket: InboundTicket, attempt: int = 1, *, final: bool = False, deadline: Deadline | None = None
+    ) -> TurnReport:
+        return self.service.handle(ticket, Attempt(attempt, final), deadline)
+
+    def drain_inbound(self) -> list[TurnReport]:
+        """Run every ticket the processor queued for itself (carried messages), as SQS would."""
+        reports = []
+        while self.inbound.bodies:
+            ticket = InboundTicket.model_validate(self.inbound.bodies.pop(0))
+            reports.append(self.handle(ticket))
+        return reports
+
+    def replies(self) -> list[str]:
+        """The customer's texts as the notifier sends them: once per job id (it is idempotent
+        per job, so a job queued again after SQS's deduplication window is not sent twice)."""
+        seen: dict[str, str] = {}
+        for job in self.outbound.bodies:
+            if job["kind"] in ("reply", "fallback"):
+                seen.setdefault(job["job_id"], job["text"])
+        return list(seen.values())
+
+    def nothing_claimed(self, conversation: str = CONVERSATION) -> bool:
+        return CLAIMED not in self.ledger.statuses(conversation)
+
+
+__all__ = ["Crash", "DeadlineExceeded", "Harness", "crash_after"]
