@@ -31,7 +31,7 @@ from devstack.stack import MotoServer
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.media_download import Downloaded
 from receptionist.adapters.queues import FifoQueue
-from receptionist.adapters.turn_buffer import TurnBuffer
+from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.graph import build_graph
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
@@ -39,7 +39,9 @@ from receptionist.agent.runner import TurnResult, run_turn
 from receptionist.agent.tools import Conversation
 from receptionist.crm.connection import Database
 from receptionist.messages import InboundTicket, conversation_key
+from receptionist.processor.adapters import CrmAdapter, GraphAgent
 from receptionist.processor.media import MediaReader
+from receptionist.processor.ports import AgentAnswer, AgentRequest
 from receptionist.processor.service import TurnReport, TurnService
 
 # The bench only ever talks to local servers (moto); clients that build their own boto3 session
@@ -202,21 +204,21 @@ class BenchEnv:
 class _NoMedia:
     """Media ports for a text-only bench: a media call would be a bench bug."""
 
-    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...]) -> Downloaded:
+    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
         raise RuntimeError("the bench sends no media")
 
     def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
         raise RuntimeError("the bench sends no media")
 
-    def transcribe(self, data: bytes, mime_type: str) -> str:
+    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
         raise RuntimeError("the bench sends no media")
 
-    def describe(self, data: bytes, mime_type: str) -> str:
+    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
         raise RuntimeError("the bench sends no media")
 
 
 class Agent:
-    """What wiring.LazyAgent runs: the graph on the chat model, DynamoDB checkpoints (S3 offload)."""
+    """What wiring.graph_parts builds: the graph on the chat model, DynamoDB checkpoints (S3 offload)."""
 
     def __init__(self, env: BenchEnv, openai: FakeOpenAI, counter: CallCounter | None = None) -> None:
         self.graph = build_graph(
@@ -268,20 +270,20 @@ class ProcessorRig:
         ddb = self.counter.watch(env.client("dynamodb"), "conversations")
         sqs = self.counter.watch(env.client("sqs"))
         self._webhook_buffer = ConversationBuffer(env.names["CONVERSATIONS_TABLE"], env.client("dynamodb"))
+        self.graph_agent = GraphAgent(self.db, lambda: (self.agent.graph, self.agent.saver), now=now)
         self.service = TurnService(
-            buffer=TurnBuffer(env.names["CONVERSATIONS_TABLE"], ddb),
-            db=self.db,
+            ledger=DynamoTurnLedger(env.names["CONVERSATIONS_TABLE"], ddb),
+            crm=CrmAdapter(self.db),
             media=MediaReader(_NoMedia()),
             agent=self._run_agent,
             outbound=FifoQueue(env.names["OUTBOUND_QUEUE_URL"], sqs),
-            max_receive_count=3,
-            now=now,
+            inbound=FifoQueue(env.names["INBOUND_QUEUE_URL"], sqs),
         )
 
-    def _run_agent(self, conv: Conversation, text: str) -> TurnResult:
-        result = self.agent(conv, text)
-        self.tool_calls.extend(str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in result.stats.tool_calls)
-        return result
+    def _run_agent(self, request: AgentRequest) -> AgentAnswer:
+        answer = self.graph_agent(request)
+        self.tool_calls.extend(answer.tools)
+        return answer
 
     def close(self) -> None:
         self.db.close()
@@ -298,7 +300,7 @@ class ProcessorRig:
             "sender": {"phone": customer, "name": "Lucía"},
         }
         now_ms = int(time.time() * 1000)
-        sk = self._webhook_buffer.buffer(
+        buffered = self._webhook_buffer.buffer(
             conversation=conversation,
             message_id=mid,
             message_type="text",
@@ -306,9 +308,9 @@ class ProcessorRig:
             received_at_ms=now_ms + clock,
             sent_at_ms=now_ms,
         )
-        if sk is None:
+        if buffered.duplicate:
             raise RuntimeError("a fresh message id was taken for a duplicate")
-        return InboundTicket(conversation=conversation, message_id=mid, buffer_sk=sk)
+        return InboundTicket(conversation=conversation, message_id=mid, buffer_sk=buffered.key)
 
     def turn(self, customer: str, *texts: str) -> TurnCost:
         """Buffer `texts` (a burst), then hand the processor each message's ticket in order, as
@@ -327,7 +329,7 @@ class ProcessorRig:
             aws=self.counter.counts(),
             model_calls=sum(r.model_calls for r in reports),
             tool_calls=list(self.tool_calls),
-            replies=[text for r in reports for text in r.replies],
+            replies=[r.reply for r in reports if r.reply],
         )
 
     def jobs(self) -> list[dict[str, Any]]:

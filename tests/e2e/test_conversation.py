@@ -35,8 +35,10 @@ def _inbound_count(p: Pipeline, customer: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _quiet(seconds: float = 3.0) -> None:
-    time.sleep(seconds)
+def _quiet(p: Pipeline) -> None:
+    """Wait until the pipeline has nothing left to do, so "nothing more was sent" is checked
+    after everything that could have been sent was."""
+    p.stack.wait_idle(timeout=60)
 
 
 def test_the_demo_conversation(pipeline: Pipeline) -> None:
@@ -63,7 +65,7 @@ def test_the_demo_conversation(pipeline: Pipeline) -> None:
     sent_before = len(pipeline.gupshup.sent_to(customer))
     post(pipeline.stack, "text", "¿Hola? ¿Sigue ahí alguien?", pipeline.gupshup, customer)
     pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) >= 9, timeout=20)
-    _quiet()
+    _quiet(pipeline)
     assert len(pipeline.gupshup.sent_to(customer)) == sent_before
 
 
@@ -88,7 +90,7 @@ def test_a_duplicate_delivery_is_answered_once(pipeline: Pipeline) -> None:
     for _ in range(3):
         _send(pipeline, customer, "Hola", mid)
     pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=20)
-    _quiet()
+    _quiet(pipeline)
     assert len(pipeline.gupshup.sent_to(customer)) == 1
     assert _inbound_count(pipeline, customer) == 1
 
@@ -98,7 +100,7 @@ def test_a_burst_is_answered_once(pipeline: Pipeline) -> None:
     for text in ("Hola", "¿cuánto cuesta", "un blanqueamiento?"):
         _send(pipeline, customer, text)
     pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=20)
-    _quiet()
+    _quiet(pipeline)
     sent = pipeline.gupshup.sent_to(customer)
     assert len(sent) == 1 and "Blanqueamiento dental" in sent[0].text
     assert _inbound_count(pipeline, customer) == 3
@@ -112,7 +114,7 @@ def test_an_opted_out_customer_gets_nothing(pipeline: Pipeline) -> None:
     pipeline.stack.wait_for(lambda: _identity(pipeline, customer) == (True, True), timeout=20)
     _send(pipeline, customer, "¿Sigues ahí?")
     pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) == 2, timeout=20)
-    _quiet()
+    _quiet(pipeline)
     assert len(pipeline.gupshup.sent_to(customer)) == 1
 
 
@@ -121,7 +123,7 @@ def test_a_crash_is_retried_and_answered_once(pipeline: Pipeline) -> None:
     pipeline.model.fail_next("500", "500", "500")  # the model is down for the first attempt
     _send(pipeline, customer, "¿Cuál es vuestro horario?")
     pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=45)
-    _quiet()
+    _quiet(pipeline)
     sent = pipeline.gupshup.sent_to(customer)
     assert len(sent) == 1 and "Horario" in sent[0].text
     failed = [i for i in pipeline.stack.invocations_of("ProcessorFunction") if i.failed_ids or not i.ok]

@@ -1,8 +1,10 @@
-"""Fixtures that start the whole local stack (the real template deployed into moto)."""
+"""Fixtures that start the whole local stack (the real template deployed into moto), and tables
+shaped like the template's for tests that wire adapters themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -36,3 +38,34 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         ) as stack,
     ):
         yield stack
+
+
+def _create_conversations_table(ddb: Any, name: str) -> None:
+    """The template's conversations table: keys and the sweep's open index."""
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "open_shard", "AttributeType": "S"},
+            {"AttributeName": "open_at", "AttributeType": "N"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "open-conversations",
+                "KeySchema": [
+                    {"AttributeName": "open_shard", "KeyType": "HASH"},
+                    {"AttributeName": "open_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["last_message_id", "last_message_sk"]},
+            }
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def new_conversations_table() -> Callable[[Any, str], None]:
+    """Creates a table shaped like the template's conversations table (keys + open index)."""
+    return _create_conversations_table

@@ -173,15 +173,26 @@ class FunctionPool:
                 self._busy.remove(worker)
             self._idle.put(back)
 
-    def kill_busy(self, rng: random.Random, allowed: Callable[[dict[str, Any]], bool] | None = None) -> bool:
-        """SIGKILL one worker that is inside an invocation (chosen by `rng` among those whose event
-        `allowed` accepts); whether one was killed."""
+    @property
+    def busy(self) -> bool:
+        """Some worker is inside an invocation."""
         with self._lock:
-            candidates = [w for w in self._busy if w.event is not None and (allowed is None or allowed(w.event))]
+            return bool(self._busy)
+
+    def kill_busy(
+        self, rng: random.Random, allowed: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """SIGKILL one worker that is inside an invocation (chosen by `rng` among those whose event
+        `allowed` accepts); the event it was working on, or None when no worker was busy."""
+        with self._lock:
+            candidates = [
+                (w, w.event) for w in self._busy if w.event is not None and (allowed is None or allowed(w.event))
+            ]
             if not candidates:
-                return False
-            rng.choice(candidates).kill()
-            return True
+                return None
+            worker, event = rng.choice(candidates)
+            worker.kill()
+            return event
 
     def stop(self) -> None:
         with self._lock:

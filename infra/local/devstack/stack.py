@@ -401,6 +401,37 @@ class LocalStack:
             time.sleep(interval)
         raise TimeoutError("condition not met in time")
 
+    def wait_idle(self, timeout: float = 60.0, settle: float = 1.0) -> None:
+        """Until nothing is left to do: every queue empty (visible, in flight and delayed) and no
+        function busy, for `settle` seconds in a row. What a test waits on before it checks that
+        nothing more happened (instead of sleeping a fixed time)."""
+        assert self._moto
+        sqs = moto_client("sqs", self._moto.url, self.config.region)
+        names = (
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        )
+        urls = list(self.info.get("queues", {}).values())
+        quiet_since: float | None = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = any(pool.busy for pool in self._pools.values())
+            for url in urls if not busy else []:
+                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names))["Attributes"]
+                if any(int(attrs.get(n, "0")) for n in names):
+                    busy = True
+                    break
+            now = time.monotonic()
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= settle:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the local stack did not go idle in time")
+
     def invocations_of(self, function: str) -> list[Invocation]:
         with self._inv_lock:
             return [i for i in self.invocations if i.function == function]

@@ -51,6 +51,14 @@ def Context(seconds: float = 30.0) -> LocalContext:
 _sequence = itertools.count(1)
 
 
+def message_group(job: OutboundJob) -> str:
+    """The FIFO group the producers give a job: statuses one per Gupshup message, the rest the
+    conversation's (as the webhook and the processor send them)."""
+    if job.kind == "status" and job.status is not None:
+        return fifo_id(f"status#{job.status.provider_message_id}")
+    return fifo_id(job.conversation)
+
+
 def sqs_record(job: OutboundJob, receive_count: int = 1) -> dict[str, Any]:
     n = next(_sequence)
     return {
@@ -61,7 +69,7 @@ def sqs_record(job: OutboundJob, receive_count: int = 1) -> dict[str, Any]:
             "ApproximateReceiveCount": str(receive_count),
             "SentTimestamp": str(int(time.time() * 1000)),
             "SequenceNumber": f"{18_000_000_000_000_000_000 + n}",
-            "MessageGroupId": fifo_id(job.conversation),
+            "MessageGroupId": message_group(job),
             "SenderId": "AIDAEXAMPLE",
             "MessageDeduplicationId": fifo_id(job.job_id),
             "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),

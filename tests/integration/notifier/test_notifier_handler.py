@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from notifier_kit import APP, ORG, Notifier, emitted_metrics, sqs_record
+from notifier_kit import APP, ORG, Notifier, emitted_metrics, message_group, sqs_record
 
+from devstack.aws import moto_client
 from receptionist.crm import conversations as chat
-from receptionist.messages import OutboundJob
+from receptionist.messages import OutboundJob, fifo_id
 from receptionist.notifier.splitting import WHATSAPP_TEXT_LIMIT
 
 
@@ -290,3 +292,92 @@ def test_a_failed_status_is_recorded_on_a_sent_message(notifier: Notifier) -> No
 
     row = notifier.first_row(job)
     assert row["status"] == "failed" and row["error"] == "1002: Number Does Not Exist"
+
+
+# -- statuses never hold a reply -----------------------------------------------------------------
+def _fifo_with_dlq(endpoint: str) -> tuple[str, str]:
+    sqs = moto_client("sqs", endpoint, "us-east-1")
+    suffix = uuid.uuid4().hex[:8]
+    dlq = sqs.create_queue(QueueName=f"out-dlq-{suffix}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName=f"out-{suffix}.fifo",
+        Attributes={
+            "FifoQueue": "true",
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "5"}),
+        },
+    )["QueueUrl"]
+    return queue, dlq
+
+
+def test_a_status_failing_five_times_never_delays_the_next_reply(
+    notifier: Notifier, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQS FIFO as in AWS (moto): a status job that fails on every receive until the DLQ takes it,
+    queued *before* a reply of the same conversation; the reply goes out on the first receive."""
+    customer = notifier.customer()
+    status = notifier.status(customer, "delivered", f"wamid.{uuid.uuid4().hex}")
+    reply = notifier.reply(customer, "Tu cita está confirmada.")
+
+    def database_down(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(notifier.app.service.store, "record_status", database_down)
+    queue, dlq = _fifo_with_dlq(moto_endpoint)
+    sqs = moto_client("sqs", moto_endpoint, "us-east-1")
+    for job in (status, reply):
+        sqs.send_message(
+            QueueUrl=queue,
+            MessageBody=job.model_dump_json(),
+            MessageGroupId=message_group(job),
+            MessageDeduplicationId=fifo_id(job.job_id),
+        )
+    receives: list[list[str]] = []  # the job ids of each receive
+    sent_at: int | None = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not batch:
+            if sqs.receive_message(QueueUrl=dlq, VisibilityTimeout=0).get("Messages"):
+                break  # the status is dead-lettered and nothing is left
+            continue
+        receives.append([json.loads(m["Body"])["job_id"] for m in batch])
+        records = []
+        for m in batch:
+            job = OutboundJob.model_validate_json(m["Body"])
+            record = sqs_record(job, int(m["Attributes"]["ApproximateReceiveCount"]))
+            record["messageId"] = m["MessageId"]
+            records.append(record)
+        failed = set(notifier.invoke(*records))
+        for m in batch:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        if sent_at is None and notifier.gupshup.sent_to(customer.customer_number):
+            sent_at = len(receives)
+    assert sent_at == 1  # the reply went out with the first receive, not after the status's retries
+    assert sum(status.job_id in r for r in receives) == 5  # the status kept failing...
+    (dead,) = sqs.receive_message(QueueUrl=dlq, VisibilityTimeout=0)["Messages"]
+    assert json.loads(dead["Body"])["job_id"] == status.job_id  # ...and ended in the DLQ, alone
+
+
+def test_in_the_conversations_group_a_failing_status_would_hold_the_reply(
+    notifier: Notifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why statuses have groups of their own: in one group, the failure fails what follows."""
+    customer = notifier.customer()
+    status = notifier.status(customer, "delivered", f"wamid.{uuid.uuid4().hex}")
+    reply = notifier.reply(customer, "Hola")
+
+    def database_down(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(notifier.app.service.store, "record_status", database_down)
+    same_group = [sqs_record(status), sqs_record(reply)]
+    same_group[0]["attributes"]["MessageGroupId"] = same_group[1]["attributes"]["MessageGroupId"]
+    assert notifier.invoke(*same_group) == [r["messageId"] for r in same_group]  # the reply is held
+    own_groups = [sqs_record(status), sqs_record(reply)]
+    assert notifier.invoke(*own_groups) == [own_groups[0]["messageId"]]  # only the status fails
+    assert len(notifier.gupshup.sent_to(customer.customer_number)) == 1

@@ -37,31 +37,6 @@ NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
 
 
-def create_conversations_table(ddb: Any, name: str) -> None:
-    """The template's conversations table: keys and the sweep's open index."""
-    ddb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "open_shard", "AttributeType": "S"},
-            {"AttributeName": "open_at", "AttributeType": "N"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "open-conversations",
-                "KeySchema": [
-                    {"AttributeName": "open_shard", "KeyType": "HASH"},
-                    {"AttributeName": "open_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["last_message_id", "last_message_sk"]},
-            }
-        ],
-    )
-
-
 @dataclass
 class Harness:
     service: TurnService
@@ -134,10 +109,10 @@ def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def aws(moto_endpoint: str) -> dict[str, str]:
+def aws(moto_endpoint: str, new_conversations_table: Any) -> dict[str, str]:
     ddb = moto_client("dynamodb", moto_endpoint, "us-east-1")
     names = {"conversations": f"conv-{uuid.uuid4().hex[:6]}", "table": f"ckpt-{uuid.uuid4().hex[:6]}"}
-    create_conversations_table(ddb, names["conversations"])
+    new_conversations_table(ddb, names["conversations"])
     ddb.create_table(
         TableName=names["table"],
         BillingMode="PAY_PER_REQUEST",

@@ -120,7 +120,9 @@ class FakeOpenAI(FakeServer):
         body = request.json()
         problem = history_error(body.get("messages", []))
         if problem:
-            return Reply.json(400, {"error": {"message": problem, "type": "invalid_request_error", "param": "messages"}})
+            return Reply.json(
+                400, {"error": {"message": problem, "type": "invalid_request_error", "param": "messages"}}
+            )
         with self.lock:
             message = self._script.popleft() if self._script else None
         if message is None:

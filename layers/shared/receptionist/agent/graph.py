@@ -1,5 +1,4 @@
-"""The receptionist graph: receive (repair the thread) -> agent (one model call) <-> tools, then
-compact long threads.
+"""The receptionist graph: agent (one model call) <-> tools, then compact long threads.
 
 One model call per turn when no tool is needed, plus one per tool round; no routing call.
 After `max_tool_rounds` rounds the model is called without tools so it must answer in text.
@@ -107,20 +106,18 @@ def build_graph(
     max_messages: int = DEFAULT_MAX_MESSAGES,
     keep_messages: int = DEFAULT_KEEP_MESSAGES,
 ) -> CompiledStateGraph[AgentState, TurnContext, Any, Any]:
-    def receive(state: AgentState) -> dict[str, Any]:
-        """Start of a turn: the thread is made one the model accepts (agent/thread.py); nothing
-        is written when it already is."""
-        fixed = repaired(state.get("messages", []))
-        if fixed is None:
-            return {}
-        logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
-        return {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *fixed]}
-
     def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-        """One model call with the persona, the time, the summary and the booking in progress."""
+        """One model call with the persona, the time, the summary and the booking in progress.
+        On a turn's first call the thread is first made one the model accepts (agent/thread.py:
+        what a crashed turn left behind); the fix is written only when one was needed."""
         ctx = runtime.context
+        thread: list[BaseMessage] = list(state.get("messages", []))
+        fixed = repaired(thread) if state.get("tool_rounds", 0) == 0 else None
+        if fixed is not None:
+            logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
+            thread = fixed
         prompt = system_prompt(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"))
-        messages: list[BaseMessage] = [SystemMessage(prompt), *state.get("messages", [])]
+        messages: list[BaseMessage] = [SystemMessage(prompt), *thread]
         if state.get("tool_rounds", 0) >= max_tool_rounds:
             # Out of tool rounds: the model must answer with what it has.
             messages.append(SystemMessage("No puedes usar más herramientas en este turno: responde al cliente ya."))
@@ -130,6 +127,8 @@ def build_graph(
                 reply = AIMessage(content=str(reply.content) or CAPPED_REPLY, id=reply.id)
         else:
             reply = call_model(model.bind_tools(ctx.toolbox.schemas), messages, ctx)
+        if fixed is not None:
+            return {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *fixed, reply]}
         return {"messages": [reply]}
 
     def tools(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -190,12 +189,10 @@ def build_graph(
         return {"summary": summary, "messages": [RemoveMessage(id=m.id) for m in old if m.id]}
 
     graph = StateGraph(AgentState, context_schema=TurnContext)
-    graph.add_node("receive", receive)
     graph.add_node("agent", agent)
     graph.add_node("tools", tools)
     graph.add_node("compact", compact)
-    graph.add_edge(START, "receive")
-    graph.add_edge("receive", "agent")
+    graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", route, ["tools", "compact"])
     graph.add_edge("tools", "agent")
     graph.add_edge("compact", END)

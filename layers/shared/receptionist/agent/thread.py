@@ -2,8 +2,8 @@
 
 OpenAI rejects a history where an assistant message asks for tools and the tool results do not
 follow it (HTTP 400), so a turn that crashed mid-tool would otherwise break its conversation
-until the checkpoint expires. At the start of every turn the thread is checked and, only when
-needed, rewritten:
+until the checkpoint expires. Before a turn's first model call the thread is checked and, only
+when needed, rewritten (in the same checkpoint step as the model's answer):
 - messages after the newest customer message are an earlier attempt of this same turn (the
   turn's customer message has a stable id, so a retry replaces it in place): they are dropped
   and the turn runs again (its bookings and escalations are idempotent per turn);

@@ -5,8 +5,10 @@ Every window between two side effects heals itself (see processor/turns.py for t
 - a ticket whose turn was already recorded (a retry after a crash, a redelivery, a redriven
   DLQ message) re-sends that record if it was not sent, and finishes only its own messages;
 - the turn of a conversation's newest message first settles what earlier turns left behind:
-  a recorded answer not yet sent is sent (before this turn's), and messages claimed by a turn
-  that failed or was abandoned are taken over and answered now;
+  a recorded answer not yet sent is sent (before this turn's), and a turn that failed or was
+  abandoned before recording its answer is run again under its own id, on its own messages
+  (so whatever it already did, a booking say, is not done twice); newer messages follow in a
+  next turn;
 - a turn takes on at most TurnLimits; the rest is carried to a next turn by a ticket of its own;
 - a turn's slow calls are bounded by a deadline from the invocation's remaining time; when the
   last attempt fails for any reason (time included) the customer gets the fallback sentence and
@@ -113,8 +115,7 @@ class TurnService:
         if not available:
             self.ledger.close(conversation, latest.message_id)
             return TurnReport("nothing_pending", settled=settled)
-        selected, carried = plan_turn(available, self.limits)
-        turn_id = selected[-1].message_id
+        selected, carried, turn_id = self._choose(available)
         self.ledger.claim(conversation, selected, turn_id)
         close = None if carried else latest.message_id
         try:
@@ -126,7 +127,8 @@ class TurnService:
         if carried:
             self._carry_on(conversation, latest, turn_id)
         report.carried, report.settled = len(carried), settled
-        report.taken_over = sum(1 for m in selected if m.status == CLAIMED and m.turn_id != turn_id)
+        if turn_id != ticket.message_id and all(m.status == CLAIMED for m in selected):
+            report.taken_over = len(selected)
         return report
 
     # -- earlier turns -----------------------------------------------------------------------
@@ -145,6 +147,18 @@ class TurnService:
                 finished.update(record.message_keys)
                 settled += 1
         return [m for m in messages if m.sk not in finished], settled
+
+    def _choose(self, available: list[BufferedMessage]) -> tuple[list[BufferedMessage], list[BufferedMessage], str]:
+        """This turn's messages, those carried to the next, and the turn's id. A turn that died
+        before recording an answer comes first, whole and under its own id (its side effects are
+        keyed by it); otherwise the oldest messages within the limits."""
+        ordered = sorted(available, key=lambda m: m.sk)
+        unfinished = next((m.turn_id for m in ordered if m.status == CLAIMED and m.turn_id), None)
+        if unfinished is not None:
+            selected = [m for m in ordered if m.status == CLAIMED and m.turn_id == unfinished]
+            return selected, [m for m in ordered if m not in selected], unfinished
+        selected, carried = plan_turn(ordered, self.limits)
+        return selected, carried, selected[-1].message_id
 
     def _carry_on(self, conversation: str, latest: Latest, turn_id: str) -> None:
         """Messages over the turn's limits: a ticket for the next turn (the sweep re-sends it if

@@ -11,6 +11,9 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
+from receptionist.agent.graph import build_graph
+from receptionist.agent.memory import dynamodb_checkpointer
+from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
 from receptionist.processor.adapters import CrmAdapter, GraphAgent, GraphParts, MediaAdapters
@@ -34,11 +37,8 @@ def gemini_factory(settings: ProcessorSettings) -> Gemini:
 
 
 def graph_parts(settings: ProcessorSettings) -> GraphParts:
-    """The compiled graph and its DynamoDB checkpointer (on the first turn of a container)."""
-    from receptionist.agent.graph import build_graph
-    from receptionist.agent.memory import dynamodb_checkpointer
-    from receptionist.agent.model import ModelSettings, chat_model
-
+    """The compiled graph and its DynamoDB checkpointer (built on the first turn of a container,
+    once the model's key is read; the libraries load at cold start, in the init phase)."""
     model = chat_model(
         ModelSettings(
             base_url=settings.openai_base_url,
