@@ -11,6 +11,7 @@ LAYERS = {
     "WebhookFunction": ["SharedLayer", "DepsLightLayer"],
     "NotifierFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer"],
     "ProcessorFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer", "DepsAgentLayer"],
+    "SweeperFunction": ["SharedLayer", "DepsLightLayer"],
 }
 
 

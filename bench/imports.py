@@ -33,6 +33,7 @@ _FAKE_ENV = {
     "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
     "OPENAI_MODEL": "gpt-4.1-mini",
     "GUPSHUP_API_URL": "http://127.0.0.1:9",
+    "DEBOUNCE_SECONDS": "10",
 }
 
 TARGETS = {
@@ -40,6 +41,7 @@ TARGETS = {
     "webhook (functions/webhook/app.py)": ("functions/webhook", "import app"),
     "processor (functions/processor/app.py)": ("functions/processor", "import app"),
     "notifier (functions/notifier/app.py)": ("functions/notifier", "import app"),
+    "sweeper (functions/sweeper/app.py)": ("functions/sweeper", "import app"),
 }
 
 

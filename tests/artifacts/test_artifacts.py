@@ -19,6 +19,7 @@ FUNCTION_LAYERS = {
     "WebhookFunction": ["SharedLayer", "DepsLightLayer"],
     "NotifierFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer"],
     "ProcessorFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer", "DepsAgentLayer"],
+    "SweeperFunction": ["SharedLayer", "DepsLightLayer"],
 }
 
 
@@ -53,8 +54,9 @@ def test_nothing_built_for_the_host_python() -> None:
     assert extensions and all("cpython-313-aarch64" in n for n in extensions)
 
 
-def test_webhook_artifact_carries_no_heavy_dependency() -> None:
-    for layer in FUNCTION_LAYERS["WebhookFunction"]:
+@pytest.mark.parametrize("function", ["WebhookFunction", "SweeperFunction"])
+def test_light_functions_carry_no_heavy_dependency(function: str) -> None:
+    for layer in FUNCTION_LAYERS[function]:
         python = BUILD / layer / "python"
         present = {p.name for p in python.iterdir()}
         assert not present & {"langgraph", "langchain_core", "openai", "google", "psycopg", "psycopg_binary"}

@@ -17,7 +17,9 @@ def local_config(tmp: object, **overrides: object) -> LocalConfig:
     """A stack on free ports with its own state dir; tests override what they need."""
     from pathlib import Path
 
-    cfg = LocalConfig(debounce_seconds=0, port=0, moto_port=0, postgres_port=0, state_dir=Path(str(tmp)))
+    cfg = LocalConfig(
+        debounce_seconds=0, port=0, moto_port=0, postgres_port=0, state_dir=Path(str(tmp)), schedule_seconds=2
+    )
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg

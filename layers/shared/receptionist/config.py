@@ -61,6 +61,6 @@ class SweeperSettings(_Settings):
     inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
     debounce_seconds: float = Field(alias="DEBOUNCE_SECONDS", ge=0)
     # Added to the debounce before a message without a turn counts as stale.
-    sweep_margin_seconds: float = Field(alias="SWEEP_MARGIN_SECONDS", default=20, ge=0)
+    sweep_margin_seconds: float = Field(alias="SWEEP_MARGIN_SECONDS", default=10, ge=0)
     resweep_seconds: float = Field(alias="RESWEEP_SECONDS", default=360, ge=0)
     max_sweeps: int = Field(alias="MAX_SWEEPS", default=3, ge=1)

@@ -97,3 +97,11 @@ def test_sample_events_pass_through_their_handlers(local_stack: LocalStack) -> N
     for name, function in (("processor_tickets.json", "ProcessorFunction"), ("notifier_jobs.json", "NotifierFunction")):
         result = pools[function].invoke(json.loads((EVENTS / name).read_text()))
         assert result == {"batchItemFailures": []}, name
+    swept = pools["SweeperFunction"].invoke(json.loads((EVENTS / "sweeper_schedule.json").read_text()))
+    assert set(swept) == {"stale", "reticketed", "abandoned"}
+
+
+def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
+    """The template's schedule rule, played by the runner (rate(1 minute); shorter in tests)."""
+    runs = local_stack.wait_for(lambda: local_stack.invocations_of("SweeperFunction"), timeout=30)
+    assert runs[0].source == "schedule" and runs[0].ok, runs[0].error

@@ -311,19 +311,23 @@ def _fifo_with_dlq(endpoint: str) -> tuple[str, str]:
     return queue, dlq
 
 
-def test_a_status_failing_five_times_never_delays_the_next_reply(
-    notifier: Notifier, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQS FIFO as in AWS (moto): a status job that fails on every receive until the DLQ takes it,
-    queued *before* a reply of the same conversation; the reply goes out on the first receive."""
-    customer = notifier.customer()
-    status = notifier.status(customer, "delivered", f"wamid.{uuid.uuid4().hex}")
-    reply = notifier.reply(customer, "Tu cita está confirmada.")
+@pytest.fixture
+def statuses_failing(notifier: Notifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every status job fails (the database rejects the status update); the rest works."""
 
     def database_down(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("database unavailable")
 
     monkeypatch.setattr(notifier.app.service.store, "record_status", database_down)
+
+
+@pytest.mark.usefixtures("statuses_failing")
+def test_a_status_failing_five_times_never_delays_the_next_reply(notifier: Notifier, moto_endpoint: str) -> None:
+    """SQS FIFO as in AWS (moto): a status job that fails on every receive until the DLQ takes it,
+    queued *before* a reply of the same conversation; the reply goes out on the first receive."""
+    customer = notifier.customer()
+    status = notifier.status(customer, "delivered", f"wamid.{uuid.uuid4().hex}")
+    reply = notifier.reply(customer, "Tu cita está confirmada.")
     queue, dlq = _fifo_with_dlq(moto_endpoint)
     sqs = moto_client("sqs", moto_endpoint, "us-east-1")
     for job in (status, reply):
@@ -363,18 +367,12 @@ def test_a_status_failing_five_times_never_delays_the_next_reply(
     assert json.loads(dead["Body"])["job_id"] == status.job_id  # ...and ended in the DLQ, alone
 
 
-def test_in_the_conversations_group_a_failing_status_would_hold_the_reply(
-    notifier: Notifier, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("statuses_failing")
+def test_in_the_conversations_group_a_failing_status_would_hold_the_reply(notifier: Notifier) -> None:
     """Why statuses have groups of their own: in one group, the failure fails what follows."""
     customer = notifier.customer()
     status = notifier.status(customer, "delivered", f"wamid.{uuid.uuid4().hex}")
     reply = notifier.reply(customer, "Hola")
-
-    def database_down(*args: Any, **kwargs: Any) -> bool:
-        raise RuntimeError("database unavailable")
-
-    monkeypatch.setattr(notifier.app.service.store, "record_status", database_down)
     same_group = [sqs_record(status), sqs_record(reply)]
     same_group[0]["attributes"]["MessageGroupId"] = same_group[1]["attributes"]["MessageGroupId"]
     assert notifier.invoke(*same_group) == [r["messageId"] for r in same_group]  # the reply is held

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import openai
 import pytest
 
 from receptionist.crm import conversations as chat
@@ -213,3 +215,27 @@ def test_model_down_on_every_attempt_gives_fallback_and_staff_notice(harness: An
     identity = chat.find_identity(harness.db, DEMO_ORG, harness.customer)
     assert identity and not identity.bot_enabled
     assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["Hola"]
+
+
+def test_a_turn_that_would_overrun_falls_back_on_its_last_attempt(harness: Any) -> None:
+    """The model hangs; the invocation has a few seconds left: the deadline cuts the model call,
+    the customer gets the fallback and staff the notice, and nothing stays claimed."""
+    from receptionist.deadline import Deadline, DeadlineExceeded
+
+    harness.openai.responder = None
+    harness.openai.hang_seconds = 20
+    ticket = harness.text("Hola, ¿tenéis hueco mañana?")
+    harness.openai.fail_next("hang", "hang", "hang")
+    started = time.monotonic()
+    with pytest.raises((DeadlineExceeded, openai.APITimeoutError)):  # not the last attempt: retried
+        harness.handle(ticket, 1, deadline=Deadline.after(2.0))
+    assert time.monotonic() - started < 10 and harness.jobs() == []
+    harness.openai.fail_next("hang", "hang", "hang")
+    report = harness.handle(ticket, 3, final=True, deadline=Deadline.after(2.0))
+    assert report.outcome == "gave_up" and report.error in ("DeadlineExceeded", "OpenAITimeoutError")
+    assert [(j["kind"], j.get("text") or j.get("reason")) for j in harness.jobs()] == [
+        ("fallback", FALLBACK_REPLY),
+        ("escalation", ESCALATION_ON_FAILURE),
+    ]
+    items = harness.service.ledger.open_messages(harness.conversation)
+    assert items == []  # nothing pending or claimed

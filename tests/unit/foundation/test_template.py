@@ -205,3 +205,16 @@ def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, A
     ssm = [p["SSMParameterReadPolicy"] for p in policies if "SSMParameterReadPolicy" in p]
     assert ssm == [{"ParameterName": {"Fn::Sub": "receptionist/${Stage}/webhook-secret"}}]
     assert not any("DynamoDBCrudPolicy" in p for p in policies)
+
+
+def test_a_message_left_without_a_ticket_is_answered_within_two_minutes(template: dict[str, Any]) -> None:
+    """Stale after the debounce + margin, found by the next sweep (every minute), then the inbound
+    queue's delay (the debounce again) and one turn within the processor's timeout."""
+    sweeper = template["Resources"]["SweeperFunction"]["Properties"]
+    env = sweeper["Environment"]["Variables"]
+    assert sweeper["Events"]["Sweep"]["Properties"]["Schedule"] == "rate(1 minute)"
+    debounce = template["Parameters"]["DebounceSeconds"]["Default"]
+    stale_after = debounce + float(env["SWEEP_MARGIN_SECONDS"])
+    turn = template["Resources"]["ProcessorFunction"]["Properties"]["Timeout"] / 2  # a slow turn
+    assert stale_after + 60 + debounce + turn <= 120
+    assert float(env["RESWEEP_SECONDS"]) >= template["Resources"]["InboundQueue"]["Properties"]["VisibilityTimeout"]
