@@ -94,6 +94,9 @@ def test_sample_events_pass_through_their_handlers(local_stack: LocalStack) -> N
     for path in sorted(EVENTS.glob("webhook_*.json")):
         result = pools["WebhookFunction"].invoke(json.loads(path.read_text()))
         assert result["statusCode"] == 200, path.name
+    # Their tickets are processed by the pipeline; the processor's samples then come after, as
+    # SQS would deliver them in the conversation's group (never beside a turn of the same one).
+    local_stack.wait_idle(timeout=60)
     for name, function in (("processor_tickets.json", "ProcessorFunction"), ("notifier_jobs.json", "NotifierFunction")):
         result = pools[function].invoke(json.loads((EVENTS / name).read_text()))
         assert result == {"batchItemFailures": []}, name

@@ -200,23 +200,36 @@ def book(
     refusal = _check_slot(schedule, window, start, since, until, service.duration_minutes, member_id, tz)
     if refusal is not None:
         return refusal
-    try:
-        row = db.fetch_one(
-            _INSERT,
-            {
-                "org": organization_id,
-                "contact": contact_id,
-                "service": service_id,
-                "member": member_id,
-                "start": start,
-                "end": start + timedelta(minutes=service.duration_minutes),
-                "key": idempotency_key,
-            },
-        )
-    except psycopg.errors.ExclusionViolation:
-        return BookingResult(None, "slot_taken", "otra persona acaba de reservar ese hueco")
-    except psycopg.errors.ForeignKeyViolation:
-        return BookingResult(None, "invalid", "contacto o profesional no válido")
+    params = {
+        "org": organization_id,
+        "contact": contact_id,
+        "service": service_id,
+        "member": member_id,
+        "start": start,
+        "end": start + timedelta(minutes=service.duration_minutes),
+        "key": idempotency_key,
+    }
+    for attempt in (1, 2):
+        try:
+            row = db.fetch_one(_INSERT, params)
+            break
+        except psycopg.errors.ExclusionViolation:
+            # The overlapping appointment may be this very booking, inserted by a concurrent retry
+            # of the same turn (the no-overlap check can fire before the key's ON CONFLICT).
+            mine = _by_key(db, organization_id, idempotency_key, tz) if idempotency_key else None
+            if mine is not None:
+                return BookingResult(mine)
+            return BookingResult(None, "slot_taken", "otra persona acaba de reservar ese hueco")
+        except psycopg.errors.ForeignKeyViolation:
+            return BookingResult(None, "invalid", "contacto o profesional no válido")
+        except psycopg.errors.DeadlockDetected:
+            # Two retries of one turn inserting at the same instant can deadlock on the key and
+            # the no-overlap constraint (speculative insertion); Postgres aborts one. Once more:
+            # it now waits for the other to commit and finds its row by the key.
+            if attempt == 2:
+                raise
+    else:  # pragma: no cover - the loop breaks or raises
+        raise AssertionError("unreachable")
     if row is None and idempotency_key:  # a concurrent retry of the same turn won the insert
         replay = _by_key(db, organization_id, idempotency_key, tz)
         if replay is not None:
