@@ -264,7 +264,7 @@ class ProcessorRig:
         self.env = env
         self.openai = openai
         self.counter = CallCounter()
-        self.db = Database(env.database_url)
+        self.db = Database(env.database_url.replace("://postgres@", "://receptionist_app@", 1))  # as deployed
         self.agent = Agent(env, openai, self.counter)
         self.tool_calls: list[str] = []
         ddb = self.counter.watch(env.client("dynamodb"), "conversations")

@@ -44,6 +44,22 @@ def seeded_url(postgres_url: str) -> str:
     return postgres_url
 
 
+@pytest.fixture(scope="session")
+def app_url(seeded_url: str) -> str:
+    """The same server as the functions reach it: as `receptionist_app`, under row level security."""
+    return seeded_url.replace("://postgres@", "://receptionist_app@", 1)
+
+
+@pytest.fixture
+def app_db(app_url: str) -> Iterator[Any]:
+    """A Database as the functions' role (sees nothing outside `acting_for`), closed after the test."""
+    from receptionist.crm.connection import Database
+
+    database = Database(app_url)
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def db(seeded_url: str) -> Iterator[Any]:
     """A receptionist.crm Database on the seeded server, closed after the test."""

@@ -35,7 +35,17 @@ class LocalPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        """As the owner (a superuser here): migrations, the seed, ops and tests."""
+        return self.url_for("postgres")
+
+    @property
+    def app_url(self) -> str:
+        """As the functions' role, `receptionist_app` (row level security applies; the migrations
+        create it; trust authentication locally, a password on Supabase)."""
+        return self.url_for("receptionist_app")
+
+    def url_for(self, user: str) -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
         self.pgdata.mkdir(parents=True, exist_ok=True)

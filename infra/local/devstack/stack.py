@@ -238,7 +238,7 @@ class LocalStack:
         ssm = moto_client("ssm", self._moto.url, self.config.region)
         values = {
             "webhook-secret": self.config.webhook_secret,
-            "database-url": self._pg.url,
+            "database-url": self._pg.app_url,  # the functions connect as their own role (RLS)
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
         }
@@ -361,7 +361,8 @@ class LocalStack:
             "webhook_secret": self.config.webhook_secret,
             "aws_endpoint_url": self._moto.url,
             "region": self.config.region,
-            "database_url": self._pg.url,
+            "database_url": self._pg.url,  # the owner: ops, tests, the demo's read-outs
+            "app_database_url": self._pg.app_url,  # what the functions use (row level security)
             "stack_name": STACK_NAME,
             "secrets_path": self.secrets_path,
             "debounce_seconds": self.config.debounce_seconds,
@@ -445,7 +446,8 @@ def describe(info: dict[str, Any]) -> str:
     lines = ["Local stack is up.", ""]
     lines.append(f"  Webhook URL       {info['webhook_url']}?token=<WEBHOOK_SECRET>")
     lines.append(f"  AWS endpoint      {info['aws_endpoint_url']} (moto, region {info['region']})")
-    lines.append(f"  Database          {info['database_url']}")
+    lines.append(f"  Database          {info['database_url']} (owner)")
+    lines.append(f"  Functions' role   {info['app_database_url']} (row level security)")
     lines.append(f"  Debounce          {info['debounce_seconds']} s")
     for group in ("queues", "tables", "buckets"):
         for lid, name in sorted(info.get(group, {}).items()):

@@ -50,8 +50,9 @@ def model_server() -> Iterator[FakeOpenAI]:
 class Receptionist:
     """One customer talking to the demo clinic; each call is one turn (a cold start on demand)."""
 
-    def __init__(self, db: Database, store: dict[str, str], model: FakeOpenAI, customer: str) -> None:
-        self.db, self.store, self.model, self.customer = db, store, model, customer
+    def __init__(self, db: Database, app_db: Database, store: dict[str, str], model: FakeOpenAI, customer: str) -> None:
+        # `db` (the owner) sets up; the turn runs on `app_db`, the functions' role under RLS.
+        self.db, self.app_db, self.store, self.model, self.customer = db, app_db, store, model, customer
         self.cold_start()
         self.turns = 0
 
@@ -66,7 +67,7 @@ class Receptionist:
         org = resolve_by_app(self.db, "ClinicaSonrisa")
         assert org
         identity = chat.touch_identity(self.db, org.id, self.customer, "Cliente", NOW)
-        return Conversation(self.db, org, identity, turn_id=f"turn-{uuid.uuid4().hex[:8]}", now=lambda: NOW)
+        return Conversation(self.app_db, org, identity, turn_id=f"turn-{uuid.uuid4().hex[:8]}", now=lambda: NOW)
 
     def say(self, text: str, conv: Conversation | None = None) -> TurnResult:
         self.turns += 1
@@ -80,9 +81,9 @@ class Receptionist:
 
 @pytest.fixture
 def receptionist(
-    db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI
+    db: Database, app_db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI
 ) -> Callable[[], Receptionist]:
     def make() -> Receptionist:
-        return Receptionist(db, checkpoint_store, model_server, f"346{uuid.uuid4().int % 10**8:08d}")
+        return Receptionist(db, app_db, checkpoint_store, model_server, f"346{uuid.uuid4().int % 10**8:08d}")
 
     return make

@@ -125,13 +125,14 @@ def aws(moto_endpoint: str, new_conversations_table: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
+def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harness]:
     sqs = moto_client("sqs", aws["endpoint"], "us-east-1")
     queue_url, inbound_url = (
         sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:6]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
         for name in ("out", "in")
     )
-    db = Database(seeded_url)
+    db = Database(seeded_url)  # the owner: what the tests read and set up
+    app_db = Database(app_url)  # the functions' role, under row level security
     ddb = moto_client("dynamodb", aws["endpoint"], "us-east-1")
     with FakeOpenAI() as openai, FakeGemini() as gemini, FakeGupshup() as gupshup:
         openai.responder = lambda body: {
@@ -150,10 +151,10 @@ def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
             )
             return build_graph(model), saver
 
-        agent = GraphAgent(db, graph_parts, now=lambda: NOW)
+        agent = GraphAgent(app_db, graph_parts, now=lambda: NOW)
         service = TurnService(
             ledger=DynamoTurnLedger(aws["conversations"], ddb),
-            crm=CrmAdapter(db),
+            crm=CrmAdapter(app_db),
             media=MediaReader(media),
             agent=agent,
             outbound=FifoQueue(queue_url, sqs),
@@ -173,3 +174,4 @@ def harness(seeded_url: str, aws: dict[str, str]) -> Iterator[Harness]:
             aws["endpoint"],
         )
     db.close()
+    app_db.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,16 +54,34 @@ class FakeStore:
     statuses: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     status_answer: bool = True
 
+    acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
+
     def organization(self, app_name: str) -> Organization | None:
         return self.orgs.get(app_name)
 
+    @contextmanager
+    def acting_for(self, organization_id: str) -> Iterator[None]:
+        self.acting.append(organization_id)
+        try:
+            yield
+        finally:
+            self.acting.pop()
+
+    def _tenant(self, organization_id: str) -> None:
+        """As row level security would: a tenant call outside acting_for, or for another
+        organization, sees nothing; here it fails the test."""
+        assert self.acting and self.acting[-1] == organization_id, "CRM call outside its organization"
+
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
+        self._tenant(organization_id)
         return self.identities.get((organization_id, customer_number))
 
     def notification_settings(self, organization_id: str) -> NotificationSettings:
+        self._tenant(organization_id)
         return self.settings.get(organization_id, NotificationSettings([], None, []))
 
     def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
+        self._tenant(organization_id)
         for row in self.rows.values():
             if row.turn_id == turn_id and row.part_index == part_index:
                 return row.id
@@ -71,16 +90,19 @@ class FakeStore:
         return row.id
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None:
+        self._tenant(organization_id)
         row = self.rows[message_id]
         if row.status in ("queued", "enqueued"):
             row.status, row.provider_message_id = "sent", provider_message_id
 
     def mark_undeliverable(self, organization_id: str, message_id: str, reason: str) -> None:
+        self._tenant(organization_id)
         row = self.rows[message_id]
         if row.status in ("queued", "enqueued"):
             row.status, row.error = "undeliverable", reason
 
     def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
+        self._tenant(organization_id)
         self.statuses.append((organization_id, provider_message_id, state, error))
         return self.status_answer
 

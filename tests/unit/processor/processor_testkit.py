@@ -8,7 +8,8 @@ method raise right after it did its work, to stop a turn exactly between two sid
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -117,14 +118,29 @@ class FakeCrm:
     opt_events: list[tuple[bool, datetime]] = field(default_factory=list)
     seconds: float = 0.0
     round_trips: int = 0
+    acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
         return self.orgs.get(app_name)
 
+    @contextmanager
+    def acting_for(self, organization_id: str) -> Iterator[None]:
+        self.acting.append(organization_id)
+        try:
+            yield
+        finally:
+            self.acting.pop()
+
+    def _tenant(self, organization_id: str) -> None:
+        """As row level security would: a tenant call outside acting_for, or for another
+        organization, sees nothing; here it fails the test."""
+        assert self.acting and self.acting[-1] == organization_id, "CRM call outside its organization"
+
     def touch_identity(
         self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
     ) -> ChatIdentity:
+        self._tenant(organization_id)
         self.round_trips += 1
         key = (organization_id, customer_number)
         current = self.identities.get(key) or ChatIdentity(
@@ -136,24 +152,29 @@ class FakeCrm:
 
     def set_bot(self, enabled: bool, customer: str = CUSTOMER) -> None:
         key = (ORG, customer)
-        self.identities[key] = replace(self.touch_identity(ORG, customer, None, None), bot_enabled=enabled)
+        with self.acting_for(ORG):
+            self.identities[key] = replace(self.touch_identity(ORG, customer, None, None), bot_enabled=enabled)
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
+        self._tenant(organization_id)
         self.round_trips += 1
         return {i: self.inbound[i][0] for i in message_ids if i in self.inbound}
 
     def record_inbound(
         self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str
     ) -> None:
+        self._tenant(organization_id)
         self.round_trips += 1
         self.inbound.setdefault(message.message_id, (text, turn_id))
 
     def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
+        self._tenant(organization_id)
         self.opt_events.append((opted_out, at))
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], opted_out=opted_out)
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
+        self._tenant(organization_id)
         self.escalations.setdefault(turn_id, reason)
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], bot_enabled=False)

@@ -62,7 +62,8 @@ def run_turn(
     )
     bound = graph.copy(update={"checkpointer": checkpointer})
     config: RunnableConfig = {"configurable": {"thread_id": thread_id(org.id, conv.identity.customer_number)}}
-    state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx)
+    with conv.db.acting_for(org.id):  # every tool's statement is for this organization only (RLS)
+        state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx)
     last = state["messages"][-1]
     reply = str(last.content).strip() if isinstance(last, AIMessage) else ""
     return TurnResult(reply=reply, stats=ctx.stats, escalations=list(conv.escalations))

@@ -13,6 +13,12 @@
   constraint) is never retried.
 - Counters (statements, transactions, round_trips, connects, reconnects) let benchmarks and
   tests report the cost of each operation.
+- Tenancy: inside `acting_for(organization_id)` every statement runs in a transaction that first
+  sets `app.organization_id` with `set_config(..., true)` (SET LOCAL: it ends with the
+  transaction, so a pooler in transaction mode never hands it to another client). Row level
+  security admits only that organization's rows for the functions' role (migration
+  20261130000000_app_role_rls.sql); outside it, that role sees nothing. BEGIN, the setting, the
+  statement and COMMIT go out pipelined: still one network round trip.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+_SET_TENANT = b"select set_config('app.organization_id', %s, true)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,33 @@ class Database:
         self.connects = 0
         self.reconnects = 0  # connections replaced because the previous one was lost
         self.seconds = 0.0  # time spent on database calls (the processor's latency split)
+        self._organization_id: str | None = None
+
+    # -- tenancy -------------------------------------------------------------------------------
+    @property
+    def organization_id(self) -> str | None:
+        """The organization statements run for (row level security), if one is set."""
+        return self._organization_id
+
+    @contextmanager
+    def acting_for(self, organization_id: str) -> Iterator[None]:
+        """Statements inside run for this organization only (nesting restores the outer one)."""
+        previous, self._organization_id = self._organization_id, organization_id
+        try:
+            yield
+        finally:
+            self._organization_id = previous
+
+    def _run(self, conn: psycopg.Connection[Row], sql: str, params: Any) -> psycopg.Cursor[Row]:
+        """One statement, in a tenant transaction when an organization is set."""
+        self._count()
+        if self._organization_id is None:
+            return conn.execute(sql.encode(), params)
+        self.statements += 1  # the setting rides in the same round trip
+        with conn.pipeline(), conn.transaction():
+            conn.execute(_SET_TENANT, (self._organization_id,))
+            cursor = conn.execute(sql.encode(), params)
+        return cursor
 
     # -- connection lifecycle ------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection[Row]:
@@ -145,25 +180,13 @@ class Database:
         self.round_trips += 1
 
     def fetch_one(self, sql: str, params: Any = None) -> Row | None:
-        def work(conn: psycopg.Connection[Row]) -> Row | None:
-            self._count()
-            return conn.execute(sql.encode(), params).fetchone()
-
-        return self._retry_once(work)
+        return self._retry_once(lambda conn: self._run(conn, sql, params).fetchone())
 
     def fetch_all(self, sql: str, params: Any = None) -> list[Row]:
-        def work(conn: psycopg.Connection[Row]) -> list[Row]:
-            self._count()
-            return conn.execute(sql.encode(), params).fetchall()
-
-        return self._retry_once(work)
+        return self._retry_once(lambda conn: self._run(conn, sql, params).fetchall())
 
     def execute(self, sql: str, params: Any = None) -> int:
-        def work(conn: psycopg.Connection[Row]) -> int:
-            self._count()
-            return conn.execute(sql.encode(), params).rowcount
-
-        return self._retry_once(work)
+        return self._retry_once(lambda conn: self._run(conn, sql, params).rowcount)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -175,6 +198,9 @@ class Database:
         self.round_trips += 2
         try:
             with conn.transaction():
+                if self._organization_id is not None:
+                    self._count()
+                    conn.execute(_SET_TENANT, (self._organization_id,))
                 yield Transaction(self, conn)
         except psycopg.OperationalError:
             if conn.closed:

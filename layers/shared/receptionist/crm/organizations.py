@@ -5,14 +5,12 @@ from __future__ import annotations
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import AgentSettings, NotificationSettings, Organization, PlatformConnection
 
+# SECURITY DEFINER (migration 20261130000000): the one lookup made before a tenant is set.
 _BY_APP = """
-select o.id::text as id, o.name, pc.app_name, pc.business_number, pc.api_key_ref,
-       s.assistant_name, s.tone, s.instructions, s.language, s.timezone,
-       s.booking_lead_minutes, s.booking_horizon_days, s.slot_step_minutes
-from platform_connections pc
-join organizations o on o.id = pc.organization_id
-join agent_settings s on s.organization_id = o.id
-where pc.provider = 'gupshup' and pc.app_name = %s and pc.active
+select r.id::text as id, r.name, r.app_name, r.business_number, r.api_key_ref,
+       r.assistant_name, r.tone, r.instructions, r.language, r.timezone,
+       r.booking_lead_minutes, r.booking_horizon_days, r.slot_step_minutes
+from public.resolve_gupshup_app(%s) r
 """
 
 

@@ -7,6 +7,7 @@ Powertools idempotency (DynamoDB); unit tests give it in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from receptionist.adapters.gupshup_api import AppCredentials
@@ -17,7 +18,12 @@ class NotifierStore(Protocol):
     """The CRM, as the notifier uses it (receptionist.notifier.store.CrmStore)."""
 
     def organization(self, app_name: str) -> Organization | None:
-        """The active organization behind a Gupshup app."""
+        """The active organization behind a Gupshup app (the one lookup across tenants)."""
+        ...
+
+    def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
+        """Everything inside reads and writes this organization's rows only (row level security);
+        the methods below are called inside it."""
         ...
 
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None: ...

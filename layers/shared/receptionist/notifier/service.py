@@ -135,10 +135,12 @@ class DeliveryService:
         if org is None:
             logger.warning("job for an unknown Gupshup app dropped", extra={"job_id": job.job_id})
             report.outcome = "unknown_app"
-        elif job.kind == "escalation":
-            self._escalation(job, org, customer, remaining, report)
-        else:
-            self._text(job, org, customer, remaining, report)
+            return report.to_result()
+        with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
+            if job.kind == "escalation":
+                self._escalation(job, org, customer, remaining, report)
+            else:
+                self._text(job, org, customer, remaining, report)
         return report.to_result()
 
     def _text(
@@ -247,7 +249,8 @@ class DeliveryService:
         error = None
         if status.state == "failed":
             error = ": ".join(p for p in (status.error_code, status.error_reason) if p) or "failed"
-        changed = self.store.record_status(org.id, key, status.state, error)
+        with self.store.acting_for(org.id):
+            changed = self.store.record_status(org.id, key, status.state, error)
         report.outcome = "status_recorded" if changed else "status_unchanged"
 
     # -- sending -----------------------------------------------------------------------------

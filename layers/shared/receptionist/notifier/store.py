@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from receptionist.crm import conversations, organizations
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
@@ -13,6 +15,9 @@ class CrmStore:
 
     def organization(self, app_name: str) -> Organization | None:
         return organizations.resolve_by_app(self.db, app_name)
+
+    def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
+        return self.db.acting_for(organization_id)
 
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
         return conversations.find_identity(self.db, organization_id, customer_number)

@@ -5,6 +5,7 @@ the queues adapters/queues.py, shared with the other functions.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,9 @@ class CrmAdapter:
 
     def organization(self, app_name: str) -> Organization | None:
         return resolve_by_app(self.db, app_name)
+
+    def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
+        return self.db.acting_for(organization_id)
 
     def touch_identity(
         self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None

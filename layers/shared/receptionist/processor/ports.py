@@ -7,6 +7,7 @@ fakes, so each failure window is a test of its own.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -65,7 +66,14 @@ class Crm(Protocol):
     @property
     def round_trips(self) -> int: ...
 
-    def organization(self, app_name: str) -> Organization | None: ...
+    def organization(self, app_name: str) -> Organization | None:
+        """The organization behind a Gupshup app (the one lookup across tenants)."""
+        ...
+
+    def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
+        """Everything inside reads and writes this organization's rows only (row level security);
+        the methods below are called inside it."""
+        ...
 
     def touch_identity(
         self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None

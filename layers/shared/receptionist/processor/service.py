@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from receptionist.crm.models import Organization
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, OutboundJob, fifo_id
 from receptionist.processor.media import Processed
@@ -177,6 +178,21 @@ class TurnService:
         if org is None:
             logger.warning("messages for an unknown Gupshup app dropped", extra={"turn_id": turn_id})
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
+        with self.crm.acting_for(org.id):  # the conversation's organization, and only its rows
+            return self._answer(conversation, org, number, turn_id, selected, deadline, close, report)
+
+    def _answer(
+        self,
+        conversation: str,
+        org: Organization,
+        number: str,
+        turn_id: str,
+        selected: list[BufferedMessage],
+        deadline: Deadline,
+        close: str | None,
+        report: TurnReport,
+    ) -> TurnReport:
+        ids = [m.sk for m in selected]
         last_at = datetime.fromtimestamp(max(m.received_at_ms for m in selected) / 1000, tz=UTC)
         name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
         identity = self.crm.touch_identity(org.id, number, name, last_at)
@@ -266,8 +282,22 @@ class TurnService:
         org = self.crm.organization(app)
         if org is None:
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
-        identity = self.crm.touch_identity(org.id, number, None, None)
-        self._record_unread(conversation, org.id, identity.id, turn_id, selected)
+        with self.crm.acting_for(org.id):
+            return self._fall_back(conversation, org.id, number, turn_id, selected, close, report)
+
+    def _fall_back(
+        self,
+        conversation: str,
+        organization_id: str,
+        number: str,
+        turn_id: str,
+        selected: list[BufferedMessage],
+        close: str | None,
+        report: TurnReport,
+    ) -> TurnReport:
+        ids = [m.sk for m in selected]
+        identity = self.crm.touch_identity(organization_id, number, None, None)
+        self._record_unread(conversation, organization_id, identity.id, turn_id, selected)
         fallback = TurnRecord(
             turn_id,
             ids,
@@ -278,7 +308,7 @@ class TurnService:
         )
         stored = self.ledger.record_turn(conversation, fallback)
         if stored.outcome == "fallback":  # else an answer was recorded after all: it goes out
-            self.crm.open_escalation(org.id, identity.id, ESCALATION_ON_FAILURE, turn_id)
+            self.crm.open_escalation(organization_id, identity.id, ESCALATION_ON_FAILURE, turn_id)
         self._complete(conversation, stored, close_if_latest=close)
         report.reply = stored.reply
         report.outcome = "gave_up" if stored.outcome == "fallback" else stored.outcome
@@ -305,9 +335,10 @@ class TurnService:
         org = self.crm.organization(app)
         if org is None:
             return TurnReport("unknown_app")
-        identity = self.crm.touch_identity(org.id, number, None, None)
-        at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
-        self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
+        with self.crm.acting_for(org.id):
+            identity = self.crm.touch_identity(org.id, number, None, None)
+            at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
+            self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
         return TurnReport(ticket.event.type.replace("-", "_"))
 
 
