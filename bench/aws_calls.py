@@ -59,12 +59,25 @@ def _status(customer: str, provider_id: str) -> dict[str, Any]:
     }
 
 
+class _Secrets:
+    """The demo app's secret (read from SSM once per 5 minutes in Lambda: not a per-request call)."""
+
+    def secrets_for(self, app: str) -> list[str]:
+        return [SECRET]
+
+    def all_secrets(self) -> list[str]:
+        return [SECRET]
+
+    def refresh(self) -> bool:
+        return False
+
+
 def measure(env: BenchEnv) -> list[WebhookRow]:
     counter = CallCounter()
     ddb = counter.watch(env.client("dynamodb"))
     sqs = counter.watch(env.client("sqs"))
     service = WebhookService(
-        secret=lambda: SECRET,
+        secrets=_Secrets(),
         buffer=ConversationBuffer(env.names["CONVERSATIONS_TABLE"], ddb),
         inbound=FifoQueue(env.names["INBOUND_QUEUE_URL"], sqs),
         outbound=FifoQueue(env.names["OUTBOUND_QUEUE_URL"], sqs),

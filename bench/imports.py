@@ -26,7 +26,7 @@ _FAKE_ENV = {
     "MEDIA_BUCKET": "b",
     "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/in.fifo",
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/out.fifo",
-    "WEBHOOK_SECRET_PARAM": "/receptionist/dev/webhook-secret",
+    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
     "DATABASE_URL_PARAM": "/receptionist/dev/database-url",
     "OPENAI_API_KEY_PARAM": "/receptionist/dev/openai-api-key",
     "GEMINI_API_KEY_PARAM": "/receptionist/dev/gemini-api-key",

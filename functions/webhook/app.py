@@ -12,11 +12,11 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from receptionist.adapters.app_secrets import SsmAppSecrets
 from receptionist.adapters.aws import fast_client_config
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import WebhookSettings
-from receptionist.secrets import get_secret
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
 from receptionist.webhook.telemetry import PowertoolsTelemetry
@@ -29,7 +29,7 @@ settings = WebhookSettings.from_env()  # validated at cold start
 # Short timeouts and one retry: a stalled call fails fast (Gupshup retries, the sweep heals).
 sqs = boto3.client("sqs", config=fast_client_config())
 service = WebhookService(
-    secret=lambda: get_secret(settings.webhook_secret_param),
+    secrets=SsmAppSecrets(settings.webhook_secrets_path),  # each Gupshup app's own secrets
     buffer=ConversationBuffer(settings.conversations_table, boto3.client("dynamodb", config=fast_client_config())),
     inbound=FifoQueue(settings.inbound_queue_url, sqs),
     outbound=FifoQueue(settings.outbound_queue_url, sqs),

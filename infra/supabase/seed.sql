@@ -85,3 +85,76 @@ insert into public.notification_settings
   ('00000000-0000-4000-8000-000000000001', '{34699000001}', 'escalation_notice',
    '{customer_name,customer_number,reason}')
 on conflict do nothing;
+
+-- A second business, so tenancy is exercised everywhere (the webhook's secrets, row level
+-- security, each organization's persona, time zone and hours): a hair salon in Lima.
+insert into public.organizations (id, name) values
+  ('00000000-0000-4000-9000-000000000001', 'Salón Bella Lima')
+on conflict do nothing;
+
+insert into public.agent_settings
+  (organization_id, assistant_name, tone, instructions, language, timezone,
+   booking_lead_minutes, booking_horizon_days, slot_step_minutes) values
+  ('00000000-0000-4000-9000-000000000001', 'Camila', 'amable y alegre; trata de usted al cliente',
+   'Recomienda reservar el tinte con al menos dos horas libres. No das consejos médicos sobre el cuero cabelludo.',
+   'es', 'America/Lima', 60, 30, 15)
+on conflict do nothing;
+
+insert into public.platform_connections (id, organization_id, provider, app_name, business_number, api_key_ref) values
+  ('00000000-0000-4000-9000-000000000002', '00000000-0000-4000-9000-000000000001', 'gupshup',
+   'SalonLima', '51987000001', '/receptionist/dev/gupshup/SalonLima')
+on conflict do nothing;
+
+insert into public.services (id, organization_id, name, description, duration_minutes, price_cents, currency, bookable) values
+  ('00000000-0000-4000-9001-000000000001', '00000000-0000-4000-9000-000000000001', 'Corte de cabello',
+   'Corte, lavado y secado.', 45, 3500, 'PEN', true),
+  ('00000000-0000-4000-9001-000000000002', '00000000-0000-4000-9000-000000000001', 'Tinte completo',
+   'Coloración de todo el cabello con lavado y secado.', 120, 12000, 'PEN', true),
+  ('00000000-0000-4000-9001-000000000003', '00000000-0000-4000-9000-000000000001', 'Manicure',
+   'Manicure clásica con esmaltado.', 45, 2500, 'PEN', true),
+  ('00000000-0000-4000-9001-000000000004', '00000000-0000-4000-9000-000000000001', 'Peinado de novia',
+   'Prueba y peinado el día de la boda. Se agenda con una persona: no se reserva por WhatsApp.', 90, 25000, 'PEN', false)
+on conflict do nothing;
+
+insert into public.members (id, organization_id, name) values
+  ('00000000-0000-4000-9002-000000000001', '00000000-0000-4000-9000-000000000001', 'Rosa Quispe'),
+  ('00000000-0000-4000-9002-000000000002', '00000000-0000-4000-9000-000000000001', 'Jorge Mendoza')
+on conflict do nothing;
+
+-- Rosa does hair; Jorge does hair and nails.
+insert into public.member_services (organization_id, member_id, service_id) values
+  ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000001', '00000000-0000-4000-9001-000000000001'),
+  ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000001', '00000000-0000-4000-9001-000000000002'),
+  ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000002', '00000000-0000-4000-9001-000000000001'),
+  ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000002', '00000000-0000-4000-9001-000000000003')
+on conflict do nothing;
+
+-- Rosa: Tuesday to Saturday 10:00-19:00. Jorge: Monday to Friday 09:00-17:00 (Lima time).
+insert into public.member_hours (id, organization_id, member_id, weekday, starts, ends)
+select ('00000000-0000-4000-9003-0000000000' || lpad(d::text, 2, '0'))::uuid,
+       '00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000001', d, time '10:00', time '19:00'
+from generate_series(2, 6) as d
+on conflict do nothing;
+
+insert into public.member_hours (id, organization_id, member_id, weekday, starts, ends)
+select ('00000000-0000-4000-9004-0000000000' || lpad(d::text, 2, '0'))::uuid,
+       '00000000-0000-4000-9000-000000000001', '00000000-0000-4000-9002-000000000002', d, time '09:00', time '17:00'
+from generate_series(1, 5) as d
+on conflict do nothing;
+
+insert into public.knowledge_entries (id, organization_id, title, body) values
+  ('00000000-0000-4000-9005-000000000001', '00000000-0000-4000-9000-000000000001', 'Horario',
+   'Atendemos de lunes a sábado de 9:00 a 19:00. Domingos cerrado.'),
+  ('00000000-0000-4000-9005-000000000002', '00000000-0000-4000-9000-000000000001', 'Dirección',
+   'Estamos en la avenida Larco 345, Miraflores, Lima, frente al parque Salazar.'),
+  ('00000000-0000-4000-9005-000000000003', '00000000-0000-4000-9000-000000000001', 'Formas de pago',
+   'Aceptamos efectivo, tarjeta, Yape y Plin.'),
+  ('00000000-0000-4000-9005-000000000004', '00000000-0000-4000-9000-000000000001', 'Cancelaciones',
+   'Puede cancelar o cambiar su cita sin costo hasta 12 horas antes.')
+on conflict do nothing;
+
+insert into public.notification_settings
+  (organization_id, staff_numbers, escalation_template_id, escalation_template_params) values
+  ('00000000-0000-4000-9000-000000000001', '{51987000099}', 'escalation_notice',
+   '{customer_name,customer_number,reason}')
+on conflict do nothing;

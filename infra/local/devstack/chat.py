@@ -6,8 +6,9 @@ replies are what the notifier sent to that number, read from the local Gupshup s
 burst of lines typed within the debounce window is answered once, as on WhatsApp. At the end of
 input (Ctrl-D, or a piped file) it waits for the last answer, then exits.
 
-    make chat                          # as +34600111222
+    make chat                          # as +34600111222, to the demo clinic
     CHAT_NUMBER=34600999888 make chat  # as another customer
+    CHAT_APP=SalonLima make chat       # to another seeded business (stack.json lists `apps`)
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def _stack_info(state_dir: Path) -> dict[str, Any]:
 def _post_text(info: dict[str, Any], app: str, number: str, text: str) -> None:
     body = customer_message(app, number, text=text, name="Chat")
     try:
-        post_callback(info["webhook_url"], info["webhook_secret"], body)
+        secret = info.get("webhook_secrets", {}).get(app, info["webhook_secret"])  # each app has its own
+        post_callback(info["webhook_url"], secret, body)
     except urllib.error.HTTPError as err:
         raise ChatError(f"the webhook answered {err.code}: {err.read()[:200]!r}") from err
     except urllib.error.URLError as err:
@@ -87,7 +89,7 @@ def chat(
     gupshup_url = info.get("local_gupshup_url")
     if not gupshup_url:
         raise ChatError("This stack sends to a real Gupshup (GUPSHUP_API_URL): replies go to WhatsApp, not here.")
-    app = info.get("demo_app", "ClinicaSonrisa")
+    app = os.environ.get("CHAT_APP") or info.get("demo_app", "ClinicaSonrisa")
     replies = Replies(gupshup_url, number)
     done = threading.Event()
     lock = threading.Lock()

@@ -41,7 +41,8 @@ class LocalConfig:
     """Everything the local stack takes from the environment (see README, "Local stack")."""
 
     debounce_seconds: int = 10
-    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - local-only default
+    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - local-only default: every seeded app's
+    webhook_secrets: dict[str, str] = field(default_factory=dict)  # per app, over the default
     gupshup_api_url: str = "http://127.0.0.1:9/gupshup-not-configured"
     gupshup_api_key: str = "local-gupshup-key"  # FakeGupshup's default key
     openai_base_url: str = "http://127.0.0.1:9/openai-not-configured"
@@ -73,6 +74,7 @@ class LocalConfig:
         return cls(
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
+            webhook_secrets=parse_app_secrets(os.environ.get("WEBHOOK_SECRETS", "")),
             gupshup_api_url=os.environ.get("GUPSHUP_API_URL") or d.gupshup_api_url,
             gupshup_api_key=os.environ.get("GUPSHUP_API_KEY") or d.gupshup_api_key,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or d.openai_base_url,
@@ -88,6 +90,19 @@ class LocalConfig:
             retry_after_seconds=int(retry) if retry else None,
             schedule_seconds=float(schedule) if schedule else None,
         )
+
+
+def parse_app_secrets(value: str) -> dict[str, str]:
+    """WEBHOOK_SECRETS: "appA=s1,appB=s2" -> {"appA": "s1", "appB": "s2"}."""
+    out: dict[str, str] = {}
+    for pair in value.split(","):
+        app, sep, secret = pair.strip().partition("=")
+        if not pair.strip():
+            continue
+        if not sep or not app.strip() or not secret.strip():
+            raise ValueError(f"WEBHOOK_SECRETS takes app=secret pairs separated by commas, not {pair.strip()!r}")
+        out[app.strip()] = secret.strip()
+    return out
 
 
 class MotoServer:
@@ -237,7 +252,6 @@ class LocalStack:
         assert self._moto and self._pg
         ssm = moto_client("ssm", self._moto.url, self.config.region)
         values = {
-            "webhook-secret": self.config.webhook_secret,
             "database-url": self._pg.app_url,  # the functions connect as their own role (RLS)
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
@@ -247,6 +261,16 @@ class LocalStack:
         # Each seeded Gupshup app's API key, where its platform connection says (api_key_ref).
         for ref in self._gupshup_key_refs():
             ssm.put_parameter(Name=ref, Value=self.config.gupshup_api_key, Type="SecureString", Overwrite=True)
+        # Each seeded app's webhook secret (WEBHOOK_SECRETS per app, else WEBHOOK_SECRET).
+        for app, secret in self.webhook_secrets().items():
+            ssm.put_parameter(
+                Name=f"{self.secrets_path}/webhook-secrets/{app}", Value=secret, Type="SecureString", Overwrite=True
+            )
+
+    def webhook_secrets(self) -> dict[str, str]:
+        """Every seeded app's webhook secret."""
+        apps = self.demo_identity().get("apps", {})
+        return {app: self.config.webhook_secrets.get(app, self.config.webhook_secret) for app in apps}
 
     def _gupshup_key_refs(self) -> list[str]:
         assert self._pg
@@ -359,6 +383,7 @@ class LocalStack:
         self.info = {
             "webhook_url": f"http://127.0.0.1:{self._http.port}{path}",
             "webhook_secret": self.config.webhook_secret,
+            "webhook_secrets": self.webhook_secrets(),
             "aws_endpoint_url": self._moto.url,
             "region": self.config.region,
             "database_url": self._pg.url,  # the owner: ops, tests, the demo's read-outs
@@ -377,20 +402,24 @@ class LocalStack:
         self.info.update(extra)
         (self.config.state_dir / "stack.json").write_text(json.dumps(self.info, indent=2) + "\n")
 
-    def demo_identity(self) -> dict[str, str]:
-        """The seeded demo organization's Gupshup app and number, once the CRM seed has them."""
+    def demo_identity(self) -> dict[str, Any]:
+        """Every seeded Gupshup app (`apps`: app -> business number, organization id) and the demo
+        clinic's (`demo_app`, `demo_number`: the first seeded), once the CRM seed has them."""
         assert self._pg
         import psycopg
 
         try:
             with psycopg.connect(self._pg.url) as conn:
-                row = conn.execute(
-                    "select app_name, business_number from platform_connections"
-                    " where provider = 'gupshup' order by created_at limit 1"
-                ).fetchone()
+                rows = conn.execute(
+                    "select app_name, business_number, organization_id::text from platform_connections"
+                    " where provider = 'gupshup' and active order by created_at, app_name"
+                ).fetchall()
         except psycopg.errors.UndefinedTable:
             return {}
-        return {"demo_app": row[0], "demo_number": row[1]} if row else {}
+        if not rows:
+            return {}
+        apps = {app: {"business_number": number, "organization_id": org} for app, number, org in rows}
+        return {"apps": apps, "demo_app": rows[0][0], "demo_number": rows[0][1]}
 
     # -- helpers for tests and the demo ----------------------------------------------------
     def wait_for(self, predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
@@ -452,7 +481,7 @@ def describe(info: dict[str, Any]) -> str:
     for group in ("queues", "tables", "buckets"):
         for lid, name in sorted(info.get(group, {}).items()):
             lines.append(f"  {lid:<24} {name}")
-    if "demo_app" in info:
-        lines.append(f"  Demo app / number {info['demo_app']} / {info['demo_number']}")
+    for app, seeded in sorted(info.get("apps", {}).items()):
+        lines.append(f"  App {app:<14} number {seeded['business_number']}, organization {seeded['organization_id']}")
     lines.append(f"  Logs              {info['logs_dir']}")
     return "\n".join(lines)

@@ -24,7 +24,8 @@ class WebhookSettings(_Settings):
     conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
     inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
     outbound_queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
-    webhook_secret_param: str = Field(alias="WEBHOOK_SECRET_PARAM")
+    # One SecureString per Gupshup app under this path: /receptionist/<Stage>/webhook-secrets/<app>.
+    webhook_secrets_path: str = Field(alias="WEBHOOK_SECRETS_PATH")
 
 
 class ProcessorSettings(_Settings):

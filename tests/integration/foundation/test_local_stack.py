@@ -50,9 +50,13 @@ def test_queues_and_tables_come_from_the_template(local_stack: LocalStack) -> No
 def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalStack) -> None:
     info = local_stack.info
     ssm = moto_client("ssm", info["aws_endpoint_url"], info["region"])
-    param = ssm.get_parameter(Name=f"{info['secrets_path']}/webhook-secret", WithDecryption=True)["Parameter"]
-    assert param["Type"] == "SecureString"
-    assert param["Value"] == local_stack.config.webhook_secret
+    for app in ("ClinicaSonrisa", "SalonLima"):  # every seeded app has its own parameter
+        name = f"{info['secrets_path']}/webhook-secrets/{app}"
+        param = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+        assert param["Type"] == "SecureString"
+        assert param["Value"] == local_stack.config.webhook_secret == info["webhook_secrets"][app]
+    assert set(info["apps"]) == {"ClinicaSonrisa", "SalonLima"} and info["demo_app"] == "ClinicaSonrisa"
+    assert info["app_database_url"].startswith("postgresql://receptionist_app@")
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:

@@ -45,7 +45,7 @@ IMPORT_ENV = {
     "CONVERSATIONS_TABLE": "receptionist-dev-conversations",
     "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-inbound.fifo",
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-outbound.fifo",
-    "WEBHOOK_SECRET_PARAM": "/receptionist/dev/webhook-secret",
+    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
 }
 IMPORTS = {
     "Powertools Logger alone (baseline)": (None, "from aws_lambda_powertools import Logger"),
@@ -121,7 +121,10 @@ def measure_handler(count: int) -> None:
             import boto3
 
             boto3.client("ssm", endpoint_url=server.url).put_parameter(
-                Name=os.environ["WEBHOOK_SECRET_PARAM"], Value=SECRET, Type="SecureString", Overwrite=True
+                Name=os.environ["WEBHOOK_SECRETS_PATH"] + "/ClinicaSonrisa",
+                Value=SECRET,
+                Type="SecureString",
+                Overwrite=True,
             )
             spec = importlib.util.spec_from_file_location("webhook_app", ROOT / "functions/webhook/app.py")
             assert spec and spec.loader

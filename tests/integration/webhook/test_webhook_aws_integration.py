@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from webhook_aws_kit import ROOT, Aws, CallCounter, Wired, drain, wire
-from webhook_testkit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, message, status_event, user_event
+from webhook_testkit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, OTHER_SECRET, message, status_event, user_event
 
 from receptionist.gupshup.inbound import parse_message
 from receptionist.messages import InboundTicket, OutboundJob
@@ -188,7 +188,7 @@ def app(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
         "CONVERSATIONS_TABLE": aws.table,
         "INBOUND_QUEUE_URL": aws.inbound_url,
         "OUTBOUND_QUEUE_URL": aws.outbound_url,
-        "WEBHOOK_SECRET_PARAM": aws.secret_param,
+        "WEBHOOK_SECRETS_PATH": aws.secrets_path,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -214,6 +214,9 @@ def test_sample_events_through_the_lambda_module(app: ModuleType, aws: Aws, name
     event = json.loads((ROOT / "events" / name).read_text())
     event["queryStringParameters"] = {"token": "wrong"}
     assert app.handler(event, _Context())["statusCode"] == 401  # the secret really comes from SSM
+    event["queryStringParameters"] = {"token": OTHER_SECRET}
+    assert app.handler(event, _Context())["statusCode"] == 401  # another business's secret
+    counter.reset()
 
     body = json.loads(event["body"])
     if body["type"] == "message":

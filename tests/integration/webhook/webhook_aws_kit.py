@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from webhook_testkit import SECRET, Harness
+from webhook_testkit import APP, OTHER_APP, OTHER_SECRET, SECRET, Harness
 
 from devstack.aws import moto_client
 from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy
 from devstack.stack import MotoServer
+from receptionist.adapters.app_secrets import SsmAppSecrets
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.webhook.service import WebhookService
@@ -44,7 +45,7 @@ class Aws:
     table: str
     inbound_url: str
     outbound_url: str
-    secret_param: str
+    secrets_path: str  # one SecureString per Gupshup app under it
 
     def client(self, service: str) -> Any:
         return moto_client(service, self.endpoint, REGION)
@@ -66,9 +67,12 @@ def deployed_stack(log: IO[str]) -> Iterator[Aws]:
             table=stack.resolve(webhook_env["CONVERSATIONS_TABLE"]),
             inbound_url=stack.resolve(webhook_env["INBOUND_QUEUE_URL"]),
             outbound_url=stack.resolve(webhook_env["OUTBOUND_QUEUE_URL"]),
-            secret_param=stack.resolve(webhook_env["WEBHOOK_SECRET_PARAM"]),
+            secrets_path=stack.resolve(webhook_env["WEBHOOK_SECRETS_PATH"]),
         )
-        aws.client("ssm").put_parameter(Name=aws.secret_param, Value=SECRET, Type="SecureString", Overwrite=True)
+        for app, secret in ((APP, SECRET), (OTHER_APP, OTHER_SECRET)):
+            aws.client("ssm").put_parameter(
+                Name=f"{aws.secrets_path}/{app}", Value=secret, Type="SecureString", Overwrite=True
+            )
         yield aws
     finally:
         server.stop()
@@ -149,7 +153,8 @@ def wire(aws: Aws, *, inbound_url: str | None = None, clock: Callable[[], int] |
     inbound = FifoQueue(inbound_url or aws.inbound_url, sqs)
     harness = Harness()
     service = WebhookService(
-        secret=lambda: SECRET,
+        # Not watched: the secrets are read once per 5 minutes per container, not per request.
+        secrets=SsmAppSecrets(aws.secrets_path, aws.client("ssm")),
         buffer=buffer,
         inbound=inbound,
         outbound=FifoQueue(aws.outbound_url, sqs),

@@ -14,11 +14,11 @@ def test_webhook_settings_read_from_environment() -> None:
         "CONVERSATIONS_TABLE": "t",
         "INBOUND_QUEUE_URL": "https://q/in.fifo",
         "OUTBOUND_QUEUE_URL": "https://q/out.fifo",
-        "WEBHOOK_SECRET_PARAM": "/receptionist/dev/webhook-secret",
+        "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
     }
     settings = WebhookSettings.from_env(env)
     assert settings.inbound_queue_url == "https://q/in.fifo"
-    assert settings.webhook_secret_param.endswith("webhook-secret")
+    assert settings.webhook_secrets_path.endswith("webhook-secrets")
 
 
 @pytest.mark.parametrize("model", [WebhookSettings, ProcessorSettings, NotifierSettings])

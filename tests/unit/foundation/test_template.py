@@ -202,8 +202,12 @@ def test_the_sweeper_runs_every_minute_on_the_open_index(template: dict[str, Any
 
 def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, Any]) -> None:
     policies = template["Resources"]["WebhookFunction"]["Properties"]["Policies"]
-    ssm = [p["SSMParameterReadPolicy"] for p in policies if "SSMParameterReadPolicy" in p]
-    assert ssm == [{"ParameterName": {"Fn::Sub": "receptionist/${Stage}/webhook-secret"}}]
+    assert not any("SSMParameterReadPolicy" in p for p in policies)
+    statements = [st for p in policies for st in p.get("Statement", [])]
+    ssm = [st for st in statements if any(a.startswith("ssm:") for a in st["Action"])]
+    assert [(st["Action"], st["Resource"]["Fn::Sub"].rsplit(":parameter", 1)[1]) for st in ssm] == [
+        (["ssm:GetParametersByPath"], "/receptionist/${Stage}/webhook-secrets")
+    ]
     assert not any("DynamoDBCrudPolicy" in p for p in policies)
 
 

@@ -86,7 +86,6 @@ def test_malformed_json_is_400(harness: Harness, body: bytes) -> None:
         {"object": "whatsapp_business_account", "entry": [], "gs_app_id": "x"},  # a v3 callback
         {"app": "ClinicaSonrisa", "timestamp": "yesterday", "type": "message", "payload": {}},
         {"app": "ClinicaSonrisa", "timestamp": 1, "type": "message", "payload": []},
-        {"app": "Clinica Sonrisa", "timestamp": 1, "type": "message", "payload": {}},
         {"app": "ClinicaSonrisa", "timestamp": -1, "type": "message", "payload": {}},
     ],
 )

@@ -17,7 +17,7 @@ ENV = {
     "CONVERSATIONS_TABLE": "c",
     "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/in.fifo",
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/out.fifo",
-    "WEBHOOK_SECRET_PARAM": "/receptionist/dev/webhook-secret",
+    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
 }
 HEAVY = ("langgraph", "langchain", "langchain_core", "openai", "google.genai", "psycopg", "psycopg_binary")
 

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from webhook_testkit import FakeBuffer, FakeQueue, message
+from webhook_testkit import FakeBuffer, FakeQueue, FakeSecrets, message
 
 from devstack.lambda_context import LocalContext, load_function
 from receptionist.webhook.service import WebhookService
@@ -29,7 +29,7 @@ ENV = {
     "CONVERSATIONS_TABLE": "receptionist-dev-conversations",
     "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-inbound.fifo",
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-outbound.fifo",
-    "WEBHOOK_SECRET_PARAM": "/receptionist/dev/webhook-secret",
+    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
 }
 
 
@@ -52,7 +52,7 @@ def wired(app: ModuleType) -> Iterator[dict[str, Any]]:
     original = app.service
     parts: dict[str, Any] = {"buffer": FakeBuffer(), "inbound": FakeQueue("in"), "outbound": FakeQueue("out")}
     app.service = WebhookService(
-        secret=lambda: "local-webhook-secret",
+        secrets=FakeSecrets({"ClinicaSonrisa": ["local-webhook-secret"]}),
         telemetry=PowertoolsTelemetry(app.logger, app.metrics, app.tracer),
         **parts,
     )

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 import pytest
-from webhook_testkit import APP, CONTENT, CUSTOMER, EXPIRY, MESSAGE_KINDS, Harness, message
+from webhook_testkit import APP, CONTENT, CUSTOMER, EXPIRY, MESSAGE_KINDS, SECRET, Harness, message
 
 from receptionist.gupshup.inbound import (
     ContactMessage,
@@ -159,7 +159,8 @@ def test_ids_sqs_cannot_take_become_their_sha256(harness: Harness, message_id: s
     assert harness.inbound.sent[0].dedup_id == hashlib.sha256(message_id.encode()).hexdigest()
 
 
-def test_conversation_group_is_hashed_only_when_sqs_needs_it(harness: Harness) -> None:
+def test_conversation_group_is_hashed_only_when_sqs_needs_it() -> None:
+    harness = Harness(secrets={"ClínicaSonrisa": [SECRET]})
     body = message("text", {"text": "hola"})
     body["app"] = "ClínicaSonrisa"
     _, ticket = _accept(harness, body)

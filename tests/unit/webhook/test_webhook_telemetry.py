@@ -26,7 +26,7 @@ def observed(capsys: pytest.CaptureFixture[str]) -> Any:
     metrics = Metrics(namespace="WebhookTest", service="webhook-test")
     harness = Harness()
     harness.service = WebhookService(
-        secret=lambda: SECRET,
+        secrets=harness.secrets,
         buffer=harness.buffer,
         inbound=harness.inbound,
         outbound=harness.outbound,

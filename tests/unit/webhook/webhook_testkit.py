@@ -19,6 +19,8 @@ from receptionist.webhook.service import WebhookService
 
 SECRET = "s3cret-webhook-token"
 APP = "ClinicaSonrisa"
+OTHER_APP = "SalonLima"  # another business, with its own secret
+OTHER_SECRET = "salon-lima-webhook-token"
 CUSTOMER = "34600111222"
 T0 = 1_795_420_800_000  # Gupshup's timestamps are epoch ms
 MEDIA_URL = "https://filemanager.gupshup.io/wa/11111111-2222-3333-4444-555555555555/wa/media/{}?download=false"
@@ -250,6 +252,26 @@ class FakeQueue:
         return f"{self.name}-{len(self.sent)}"
 
 
+class FakeSecrets:
+    """Each app's secrets in memory; `refresh` reloads from `source` (what SSM holds now)."""
+
+    def __init__(self, source: dict[str, list[str]]) -> None:
+        self.source = source
+        self.loaded = {app: list(values) for app, values in source.items()}
+        self.refreshes = 0
+
+    def secrets_for(self, app: str) -> list[str]:
+        return list(self.loaded.get(app, []))
+
+    def all_secrets(self) -> list[str]:
+        return [s for values in self.loaded.values() for s in values]
+
+    def refresh(self) -> bool:
+        self.refreshes += 1
+        self.loaded = {app: list(values) for app, values in self.source.items()}
+        return True
+
+
 @dataclass
 class FakeTelemetry:
     correlations: list[str | None] = field(default_factory=list)
@@ -269,14 +291,15 @@ class FakeTelemetry:
 class Harness:
     """A WebhookService on in-memory adapters, with a clock that advances 1 ms per reading."""
 
-    def __init__(self, secret: str = SECRET) -> None:
+    def __init__(self, secret: str = SECRET, secrets: dict[str, list[str]] | None = None) -> None:
         self.buffer = FakeBuffer()
         self.inbound = FakeQueue("inbound")
         self.outbound = FakeQueue("outbound")
         self.telemetry = FakeTelemetry()
+        self.secrets = FakeSecrets(secrets if secrets is not None else {APP: [secret], OTHER_APP: [OTHER_SECRET]})
         self.now = T0 + 5_000
         self.service = WebhookService(
-            secret=lambda: secret,
+            secrets=self.secrets,
             buffer=self.buffer,
             inbound=self.inbound,
             outbound=self.outbound,

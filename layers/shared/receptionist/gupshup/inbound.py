@@ -23,6 +23,7 @@ again with the same models.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, TypeAlias, cast, get_args
 
@@ -298,6 +299,17 @@ class CallbackError(ValueError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+def app_of(body: bytes | str) -> str | None:
+    """The app a callback says it is for, if the body is a JSON object with a string `app` (read
+    before anything else, to pick the secret to check); None otherwise. Never raises."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    app = data.get("app") if isinstance(data, dict) else None
+    return app if isinstance(app, str) and app else None
 
 
 def parse_callback(body: bytes | str) -> Callback:

@@ -39,6 +39,20 @@ class MessageBuffer(Protocol):
         ...
 
 
+class AppSecrets(Protocol):
+    """Each Gupshup app's webhook secrets (adapters.app_secrets.SsmAppSecrets)."""
+
+    def secrets_for(self, app: str) -> list[str]:
+        """The app's valid secrets: one, or two while rotating; none for an unknown app."""
+        ...
+
+    def all_secrets(self) -> list[str]: ...
+
+    def refresh(self) -> bool:
+        """Reload now unless that was done very recently; whether it reloaded."""
+        ...
+
+
 class FifoSender(Protocol):
     """One SQS FIFO queue (receptionist.adapters.queues.FifoQueue)."""
 

@@ -27,6 +27,7 @@ from receptionist.gupshup.inbound import (
     MessageCallback,
     StatusCallback,
     UserEventCallback,
+    app_of,
     parse_callback,
 )
 from receptionist.messages import (
@@ -39,7 +40,7 @@ from receptionist.messages import (
 )
 from receptionist.webhook.auth import is_authorized
 from receptionist.webhook.http import HttpRequest, HttpResponse, is_json_media_type
-from receptionist.webhook.ports import FifoSender, MessageBuffer, Outcome, Telemetry
+from receptionist.webhook.ports import AppSecrets, FifoSender, MessageBuffer, Outcome, Telemetry
 
 _REJECTIONS: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "only POST is accepted"),
@@ -68,14 +69,14 @@ class WebhookService:
     def __init__(
         self,
         *,
-        secret: Callable[[], str],
+        secrets: AppSecrets,
         buffer: MessageBuffer,
         inbound: FifoSender,
         outbound: FifoSender,
         telemetry: Telemetry | None = None,
         clock: Callable[[], int] = _epoch_ms,
     ) -> None:
-        self._secret = secret
+        self._secrets = secrets
         self._buffer = buffer
         self._inbound = inbound
         self._outbound = outbound
@@ -103,7 +104,9 @@ class WebhookService:
     def _handle(self, request: HttpRequest) -> Outcome:
         if request.method and request.method != "POST":
             return _rejected("method_not_allowed")
-        if not is_authorized(request, self._secret()):
+        # The app's own secret: a secret of business A never posts as business B's customers.
+        app = app_of(request.body) if request.body_error is None else None
+        if not is_authorized(request, app, self._secrets):
             return _rejected("unauthorized")
         if request.body_error is not None:
             return _rejected(request.body_error)
