@@ -64,8 +64,8 @@ def test_summary_escalation_and_hand_back(db: Database) -> None:
     conv.save_thread_summary(db, DEMO_ORG, ident.id, "uno")
     conv.save_thread_summary(db, DEMO_ORG, ident.id, "dos")
     assert conv.thread_summary(db, DEMO_ORG, ident.id) == "dos"
-    e1 = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
-    e2 = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
+    e1, _ = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
+    e2, _ = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
     assert e1 == e2
     found = conv.find_identity(db, DEMO_ORG, "34600555004")
     assert found and not found.bot_enabled

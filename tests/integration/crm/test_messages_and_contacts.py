@@ -154,9 +154,12 @@ def test_escalation_is_one_statement_idempotent_per_turn(db: Database) -> None:
     ident = conv.touch_identity(db, DEMO_ORG, _number(), None, None)
     before = db.round_trips
     first = conv.open_escalation(db, DEMO_ORG, ident.id, "quiere hablar con una persona", "turn-esc-1")
-    assert db.round_trips - before == 1
-    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra razón", "turn-esc-1") == first
-    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra vez", "turn-esc-2") != first
+    assert db.round_trips - before == 1 and first[1] is True
+    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra razón", "turn-esc-1") == first  # a retry
+    # Another turn while this one is open: no second escalation, staff are not told again.
+    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra vez", "turn-esc-2") == (first[0], False)
+    again = db.fetch_one("select count(*) as n from escalations where chat_identity_id = %s", (ident.id,))
+    assert again == {"n": 1}
     found = conv.find_identity(db, DEMO_ORG, ident.customer_number)
     assert found and not found.bot_enabled
     conv.hand_back_to_bot(db, DEMO_ORG, ident.id)

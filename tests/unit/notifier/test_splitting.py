@@ -42,3 +42,14 @@ def test_parts_never_exceed_the_limit_and_keep_every_word(text: str, limit: int)
     parts = split_text(text, limit=limit)
     assert all(0 < len(p) <= limit for p in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+def test_a_reply_goes_out_in_at_most_three_messages() -> None:
+    from receptionist.notifier.splitting import CUT_MARK, MAX_PARTS, bounded_parts
+
+    huge = "\n\n".join(f"Párrafo {i}. " + "palabra " * 400 for i in range(20))  # ~65,000 characters
+    parts = bounded_parts(huge)
+    assert len(parts) == MAX_PARTS == 3
+    assert all(len(p) <= WHATSAPP_TEXT_LIMIT for p in parts) and parts[-1].endswith(CUT_MARK)
+    assert huge.startswith(parts[0])  # in order, from the beginning
+    assert bounded_parts("corto") == ["corto"]

@@ -19,6 +19,10 @@ class ModelSettings:
     # The graph retries within the turn's deadline (graph.call_model); the SQS retry is the outer loop.
     max_retries: int = 0
     temperature: float = 0.2
+    # Every call's output is bounded: a WhatsApp answer needs far less (the notifier sends at
+    # most 3 messages of a reply), and a customer must not be able to make the model write
+    # without limit (cost).
+    max_tokens: int = 700
 
     def __repr__(self) -> str:
         return f"ModelSettings(base_url={self.base_url!r}, model={self.model!r}, api_key=***)"
@@ -32,4 +36,5 @@ def chat_model(settings: ModelSettings) -> ChatOpenAI:
         timeout=settings.timeout_seconds,
         max_retries=settings.max_retries,
         temperature=settings.temperature,
+        max_completion_tokens=settings.max_tokens,
     )

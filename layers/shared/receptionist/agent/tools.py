@@ -7,6 +7,7 @@ so whatever the model asks, a tool touches only its own organization and custome
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -302,8 +303,14 @@ def build_toolbox(conv: Conversation) -> Toolbox:
         return ToolOutcome(f"Cambiada: {a.service_name} con {a.member_name}, ahora el {_when(a.starts_at)}.")
 
     def escalate_to_human(args: EscalateArgs, booking: Booking) -> ToolOutcome:
-        chat.open_escalation(conv.db, conv.organization.id, conv.identity.id, args.reason, conv.turn_id)
-        conv.escalations.append(args.reason)
+        # At most one per turn, and none while one is open: staff are told once.
+        if conv.escalations:
+            return ToolOutcome("Ya está hecho: el equipo ya ha sido avisado en este turno.")
+        reason = plain_reason(args.reason)
+        _, opened = chat.open_escalation(conv.db, conv.organization.id, conv.identity.id, reason, conv.turn_id)
+        if not opened:
+            return ToolOutcome("El equipo ya estaba avisado y responderá en este chat; no hace falta avisar de nuevo.")
+        conv.escalations.append(reason)
         return ToolOutcome(
             "Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar."
         )
@@ -345,6 +352,22 @@ _FAILURE_TEXT = {
     "not_active": "esa cita ya no está activa",
     "invalid": "datos no válidos",
 }
+
+
+REASON_LIMIT = 160
+_NOT_TEXT = re.compile(r"[^\w\s.,;:¿?¡!()'\"-]", re.UNICODE)
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+
+
+def plain_reason(reason: str) -> str:
+    """What staff read in their notice: plain words only (no links, no markup, no control or
+    formatting characters, no emoji), one line, at most REASON_LIMIT characters."""
+    text = _LINK.sub(" ", reason)
+    text = _NOT_TEXT.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > REASON_LIMIT:
+        text = text[: REASON_LIMIT - 1].rstrip() + "…"
+    return text or "El cliente pide hablar con una persona"
 
 
 def _require(result: BookingResult) -> Appointment:

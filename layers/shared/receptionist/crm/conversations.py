@@ -306,14 +306,22 @@ def save_thread_summary(db: Database, organization_id: str, identity_id: str, su
     )
 
 
-def open_escalation(db: Database, organization_id: str, identity_id: str, reason: str, turn_id: str | None) -> str:
-    """Record an escalation and hand the conversation to people (bot off), in one statement (one
-    transaction, one round trip). Idempotent per turn."""
+def open_escalation(
+    db: Database, organization_id: str, identity_id: str, reason: str, turn_id: str | None
+) -> tuple[str, bool]:
+    """Hand the conversation to people (bot off) and record why, unless an escalation of another
+    turn is still open: (the escalation's id, whether this call opened it). One statement;
+    idempotent per turn (a retried turn finds its own escalation, still counted as opened)."""
     row = db.fetch_one(
         """
-        with e as (
+        with already as (
+            select id from escalations
+            where organization_id = %(org)s and chat_identity_id = %(id)s and status = 'open'
+              and turn_id is distinct from %(turn)s
+            limit 1
+        ), e as (
             insert into escalations (organization_id, chat_identity_id, reason, turn_id)
-            values (%(org)s, %(id)s, %(reason)s, %(turn)s)
+            select %(org)s, %(id)s, %(reason)s, %(turn)s where not exists (select 1 from already)
             on conflict (organization_id, turn_id) where turn_id is not null
             do update set reason = escalations.reason
             returning id
@@ -321,12 +329,13 @@ def open_escalation(db: Database, organization_id: str, identity_id: str, reason
             update chat_identities set bot_enabled = false, updated_at = now()
             where organization_id = %(org)s and id = %(id)s
         )
-        select id::text from e
+        select coalesce((select id from e), (select id from already))::text as id,
+               exists (select 1 from e) as opened
         """,
         {"org": organization_id, "id": identity_id, "reason": reason[:1000], "turn": turn_id},
     )
-    assert row is not None
-    return str(row["id"])
+    assert row is not None and row["id"] is not None
+    return str(row["id"]), bool(row["opened"])
 
 
 def hand_back_to_bot(db: Database, organization_id: str, identity_id: str) -> None:

@@ -39,7 +39,7 @@ from receptionist.crm.models import Organization
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, Result, Sender
 from receptionist.notifier.retry import RetryPolicy
-from receptionist.notifier.splitting import split_text
+from receptionist.notifier.splitting import bounded_parts
 from receptionist.notifier.window import within_session_window
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class DeliveryService:
     def _text(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
     ) -> None:
-        parts = split_text(job.text or "")
+        parts = bounded_parts(job.text or "")
         identity = self.store.identity(org.id, customer)
         turn = job.turn_id or job.job_id
         refusal: str | None = None

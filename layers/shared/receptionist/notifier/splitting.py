@@ -1,11 +1,26 @@
 """WhatsApp caps a text message at 4,096 characters: longer replies go out as ordered parts,
-cut at paragraph, then sentence, then word boundaries (a hard cut only for a single huge word)."""
+cut at paragraph, then sentence, then word boundaries (a hard cut only for a single huge word).
+A reply goes out in at most MAX_PARTS messages (WhatsApp also rate-limits bursts to one user):
+what is longer is cut, and the last part says so."""
 
 from __future__ import annotations
 
 import re
 
 WHATSAPP_TEXT_LIMIT = 4096
+MAX_PARTS = 3
+CUT_MARK = " […]"
+
+
+def bounded_parts(text: str, limit: int = WHATSAPP_TEXT_LIMIT, max_parts: int = MAX_PARTS) -> list[str]:
+    """The parts that go out: at most `max_parts`, the last one marked when text was cut."""
+    parts = split_text(text, limit)
+    if len(parts) <= max_parts:
+        return parts
+    kept = parts[:max_parts]
+    last = kept[-1]
+    kept[-1] = (last if len(last) + len(CUT_MARK) <= limit else last[: limit - len(CUT_MARK)]) + CUT_MARK
+    return kept
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 

@@ -72,7 +72,7 @@ class CrmAdapter:
         chat.set_opted_out(self.db, organization_id, identity_id, opted_out, at)
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
-        chat.open_escalation(self.db, organization_id, identity_id, reason, turn_id)
+        chat.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
 
 
 GraphParts = tuple["CompiledStateGraph[Any, Any, Any, Any]", "BaseCheckpointSaver[Any]"]
