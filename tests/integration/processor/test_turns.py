@@ -239,3 +239,26 @@ def test_a_turn_that_would_overrun_falls_back_on_its_last_attempt(harness: Any) 
     ]
     items = harness.service.ledger.open_messages(harness.conversation)
     assert items == []  # nothing pending or claimed
+
+
+def test_budgets_hold_on_the_real_crm(harness: Any) -> None:
+    """The business's own limit (agent_settings), counted in turn_usage under row level security."""
+    from receptionist.processor.service import OVER_BUDGET_NOTICE, OVER_BUDGET_REPLY
+
+    harness.db.execute("update agent_settings set max_turns_per_hour = 2 where organization_id = %s", (DEMO_ORG,))
+    try:
+        outcomes = [harness.handle(harness.text(t)).outcome for t in ("uno", "dos", "tres", "cuatro")]
+    finally:
+        harness.db.execute("update agent_settings set max_turns_per_hour = 30 where organization_id = %s", (DEMO_ORG,))
+    assert outcomes == ["answered", "answered", "over_budget", "over_budget"]
+    jobs = harness.jobs()
+    assert [j.get("text") for j in jobs if j["kind"] == "reply"][-2:] == [OVER_BUDGET_REPLY] * 2
+    assert [j["reason"] for j in jobs if j["kind"] == "escalation"] == [OVER_BUDGET_NOTICE["turns"]]
+    assert len(harness.openai.completions()) == 2
+    usage = harness.db.fetch_all(
+        "select u.prompt_tokens > 0 as counted from turn_usage u join chat_identities i on i.id = u.chat_identity_id"
+        " where i.customer_number = %s",
+        (harness.customer,),
+    )
+    assert [u["counted"] for u in usage] == [True, True]
+    assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["uno", "dos", "tres", "cuatro"]

@@ -165,6 +165,7 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         ("Rejected", (("reason", "invalid_payload"), ("service", "webhook"))),
         ("Ignored", (("reason", "unsupported_message_type"), ("service", "webhook"))),
         ("TurnsGivenUp", (("service", "processor"),)),
+        ("TurnsOverBudget", (("service", "processor"),)),
         ("SweepsAbandoned", (("service", "sweeper"),)),
     }
     services = {

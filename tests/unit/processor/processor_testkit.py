@@ -11,12 +11,12 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from receptionist.crm.models import AgentSettings, ChatIdentity, Organization, PlatformConnection
+from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
 from receptionist.deadline import Deadline, DeadlineExceeded
 from receptionist.messages import InboundTicket, conversation_key
 from receptionist.processor.media import MediaReader
@@ -119,6 +119,10 @@ class FakeCrm:
     seconds: float = 0.0
     round_trips: int = 0
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
+    max_turns_per_hour: int = 30
+    max_tokens_per_day: int = 300_000
+    usage: dict[str, tuple[str, int]] = field(default_factory=dict)  # turn id -> (identity id, tokens)
+    notices: set[tuple[str, str, datetime]] = field(default_factory=set)
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -173,6 +177,24 @@ class FakeCrm:
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], opted_out=opted_out)
 
+    def budget(self, organization_id: str, identity_id: str) -> BudgetState:
+        self._tenant(organization_id)
+        turns = sum(1 for ident, _ in self.usage.values() if ident == identity_id)
+        tokens = sum(t for _, t in self.usage.values())
+        hour = datetime(2026, 11, 30, 8, tzinfo=UTC)
+        return BudgetState(turns, self.max_turns_per_hour, tokens, self.max_tokens_per_day, hour, hour)
+
+    def record_usage(self, organization_id: str, identity_id: str, turn_id: str, answer: AgentAnswer) -> None:
+        self._tenant(organization_id)
+        self.usage[turn_id] = (identity_id, answer.prompt_tokens + answer.completion_tokens)
+
+    def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:
+        self._tenant(organization_id)
+        key = (organization_id, scope, window_start)
+        first = key not in self.notices
+        self.notices.add(key)
+        return first
+
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         self._tenant(organization_id)
         self.escalations.setdefault(turn_id, reason)
@@ -226,7 +248,7 @@ class FakeAgent:
             raise self.failures.pop(0)
         request.deadline.check("the model")
         escalations = [self.escalate] if self.escalate else []
-        return AgentAnswer(self.answer(request), escalations, model_calls=1)
+        return AgentAnswer(self.answer(request), escalations, model_calls=1, prompt_tokens=900, completion_tokens=100)
 
     @property
     def texts(self) -> list[str]:

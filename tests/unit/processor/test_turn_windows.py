@@ -188,3 +188,36 @@ def test_opt_out_applies_with_the_events_own_time(h: Harness) -> None:
     assert h.handle(event).outcome == "opted_out"
     assert h.crm.opt_events[-1][0] is True and h.crm.opt_events[-1][1].timestamp() == 1_795_420_900
     assert h.handle(h.text("¿sigues?")).outcome == "opted_out" and len(h.replies()) == 1
+
+
+def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:
+    from processor_testkit import Harness as Fresh
+
+    from receptionist.processor.service import OVER_BUDGET_NOTICE, OVER_BUDGET_REPLY
+
+    h = Fresh()
+    h.crm.max_turns_per_hour = 2
+    for text in ("uno", "dos"):
+        assert h.handle(h.text(text)).outcome == "answered"
+    third = h.handle(h.text("tres"))
+    fourth = h.handle(h.text("cuatro"))
+    assert (third.outcome, fourth.outcome) == ("over_budget", "over_budget")
+    assert h.agent.texts == ["uno", "dos"]  # no model call past the budget
+    assert h.replies()[-2:] == [OVER_BUDGET_REPLY, OVER_BUDGET_REPLY]
+    notices = [j["reason"] for j in h.outbound.bodies if j["kind"] == "escalation"]
+    assert notices == [OVER_BUDGET_NOTICE["turns"]]  # staff are told once per window
+    assert {t for t, _ in h.crm.inbound.values()} >= {"tres", "cuatro"}  # nothing lost: stored for a person
+    assert h.nothing_claimed()
+
+
+def test_past_the_business_daily_tokens_every_conversation_gets_the_sentence() -> None:
+    from processor_testkit import Harness as Fresh
+
+    from receptionist.processor.service import OVER_BUDGET_NOTICE
+
+    h = Fresh()
+    h.crm.max_tokens_per_day = 1500  # each answer costs 1,000 tokens here
+    assert h.handle(h.text("hola")).outcome == "answered"
+    assert h.handle(h.text("otra")).outcome == "answered"
+    assert h.handle(h.text("ya no", customer="34600999888")).outcome == "over_budget"
+    assert [j["reason"] for j in h.outbound.bodies if j["kind"] == "escalation"] == [OVER_BUDGET_NOTICE["tokens"]]

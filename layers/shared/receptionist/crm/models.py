@@ -133,3 +133,26 @@ class ConversationContext:
 
     summary: str | None
     messages: list[ChatMessage]  # oldest first
+
+
+BudgetScope = Literal["turns", "tokens"]
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """Where a conversation and its business stand against their budgets (crm.usage.budget)."""
+
+    turns_last_hour: int
+    max_turns_per_hour: int
+    tokens_today: int
+    max_tokens_per_day: int
+    hour_start: datetime  # the windows staff are told once per
+    day_start: datetime
+
+    @property
+    def exceeded(self) -> BudgetScope | None:
+        if self.turns_last_hour >= self.max_turns_per_hour:
+            return "turns"
+        if self.tokens_today >= self.max_tokens_per_day:
+            return "tokens"
+        return None

@@ -22,6 +22,7 @@ def bounded_parts(text: str, limit: int = WHATSAPP_TEXT_LIMIT, max_parts: int = 
     kept[-1] = (last if len(last) + len(CUT_MARK) <= limit else last[: limit - len(CUT_MARK)]) + CUT_MARK
     return kept
 
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 

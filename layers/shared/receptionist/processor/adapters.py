@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, download
 from receptionist.crm import conversations as chat
+from receptionist.crm import usage
 from receptionist.crm.connection import Database
-from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.processor.ports import AgentAnswer, AgentRequest
 from receptionist.processor.turns import BufferedMessage
@@ -73,6 +74,23 @@ class CrmAdapter:
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         chat.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
+
+    def budget(self, organization_id: str, identity_id: str) -> BudgetState:
+        return usage.budget(self.db, organization_id, identity_id)
+
+    def record_usage(self, organization_id: str, identity_id: str, turn_id: str, answer: AgentAnswer) -> None:
+        usage.record_usage(
+            self.db,
+            organization_id,
+            identity_id,
+            turn_id,
+            model_calls=answer.model_calls,
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
+        )
+
+    def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:
+        return usage.first_notice(self.db, organization_id, scope, window_start)
 
 
 GraphParts = tuple["CompiledStateGraph[Any, Any, Any, Any]", "BaseCheckpointSaver[Any]"]

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
 from receptionist.processor.media import Processed
 from receptionist.processor.turns import BufferedMessage, Latest, TurnRecord
@@ -95,6 +95,17 @@ class Crm(Protocol):
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         """Record an escalation (idempotent per turn) and switch the bot off."""
+        ...
+
+    def budget(self, organization_id: str, identity_id: str) -> BudgetState:
+        """Turns of this conversation in the last hour and the business's tokens today, against
+        the business's own limits."""
+        ...
+
+    def record_usage(self, organization_id: str, identity_id: str, turn_id: str, answer: AgentAnswer) -> None: ...
+
+    def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:
+        """Whether staff are yet to hear of this budget in this window (recorded now)."""
         ...
 
 

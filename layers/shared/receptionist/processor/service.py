@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from receptionist.crm.models import Organization
+from receptionist.crm.models import BudgetState, Organization
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, OutboundJob, fifo_id
 from receptionist.processor.media import Processed
@@ -36,6 +36,14 @@ logger = logging.getLogger(__name__)
 MEDIA_FAILED_REPLY = "Perdona, no he podido abrir lo que me has enviado. ¿Me lo puedes contar por escrito?"
 FALLBACK_REPLY = "Perdona, ahora mismo no puedo responder. Enseguida te escribe alguien del equipo."
 ESCALATION_ON_FAILURE = "El asistente no pudo responder tras varios intentos"
+OVER_BUDGET_REPLY = (
+    "Gracias por tu mensaje. Ahora mismo no puedo seguir atendiéndote por aquí; una persona del equipo"
+    " lo leerá y te responderá en este chat."
+)
+OVER_BUDGET_NOTICE = {
+    "turns": "Límite de mensajes por hora alcanzado en esta conversación; el asistente no responde",
+    "tokens": "Límite diario de uso del asistente alcanzado en el negocio; el asistente no responde",
+}
 
 
 @dataclass(frozen=True)
@@ -203,9 +211,13 @@ class TurnService:
         if all(p.failed for p in processed):
             record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
             return self._record_and_send(conversation, record, close, report)
+        budget = self.crm.budget(org.id, identity.id)
+        if budget.exceeded is not None:
+            return self._over_budget(conversation, org.id, identity.id, turn_id, ids, budget, close, report)
         request = AgentRequest(org, identity, turn_id, self._prompt_text(processed), deadline)
         started, db_before = time.perf_counter(), self.crm.seconds
         answer = self.agent(request)
+        self.crm.record_usage(org.id, identity.id, turn_id, answer)
         # The agent's tools also use the database; count that time as database, not model.
         report.model_seconds = (time.perf_counter() - started) - (self.crm.seconds - db_before)
         report.model_calls = answer.model_calls
@@ -213,6 +225,28 @@ class TurnService:
         record = TurnRecord(
             turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations
         )
+        return self._record_and_send(conversation, record, close, report)
+
+    def _over_budget(
+        self,
+        conversation: str,
+        organization_id: str,
+        identity_id: str,
+        turn_id: str,
+        ids: list[str],
+        budget: BudgetState,
+        close: str | None,
+        report: TurnReport,
+    ) -> TurnReport:
+        """Past a budget: no model call; a fixed sentence, and staff told once per window (the
+        messages are stored: a person can answer)."""
+        scope = budget.exceeded
+        assert scope is not None
+        window = budget.hour_start if scope == "turns" else budget.day_start
+        key = f"turns:{identity_id}" if scope == "turns" else "tokens"
+        notice = [OVER_BUDGET_NOTICE[scope]] if self.crm.first_budget_notice(organization_id, key, window) else []
+        logger.warning("budget exceeded; the model is not called", extra={"turn_id": turn_id, "budget": scope})
+        record = TurnRecord(turn_id, ids, "over_budget", reply=OVER_BUDGET_REPLY, escalations=notice)
         return self._record_and_send(conversation, record, close, report)
 
     def _read(

@@ -4,6 +4,8 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   Turn_<outcome>        every ticket: answered, replayed, skipped_debounce, gave_up, human_owned,
                         opted_out, media_failed, unknown_app, nothing_pending, opted_in... ; failed
   TurnsGivenUp          turns that ended in the fallback sentence and a staff notice (alarmed)
+  TurnsOverBudget       turns not answered by the model: a conversation's or business's budget
+                        was spent (alarmed)
   MessagesCarried       messages left for the next turn by the turn limits
   MessagesTakenOver     messages of a failed or abandoned turn answered by a later one
   TurnsSettled          earlier recorded turns a ticket sent and finished
@@ -43,6 +45,8 @@ class ProcessorTelemetry:
         self._add(f"Turn_{report.outcome}", 1)
         if report.outcome == "gave_up":
             self._add("TurnsGivenUp", 1)
+        if report.outcome == "over_budget":
+            self._add("TurnsOverBudget", 1)
         for name, value in (
             ("MessagesCarried", report.carried),
             ("MessagesTakenOver", report.taken_over),
