@@ -302,6 +302,9 @@ class LocalStack:
                 "OPENAI_BASE_URL": self.config.openai_base_url,
                 "OPENAI_MODEL": self.config.openai_model,
                 "GEMINI_BASE_URL": self.config.gemini_base_url,
+                # The local Gupshup stand-in serves media over http on loopback.
+                "MEDIA_HOSTS": "127.0.0.1,localhost",
+                "MEDIA_ALLOW_HTTP": "true",
             }
         )
         env.update(self.config.extra_env)

@@ -46,6 +46,12 @@ class ProcessorSettings(_Settings):
     turn_max_messages: int = Field(alias="TURN_MAX_MESSAGES", default=20, ge=1, le=90)
     turn_max_chars: int = Field(alias="TURN_MAX_CHARS", default=4000, ge=100)
     turn_max_media: int = Field(alias="TURN_MAX_MEDIA", default=3, ge=1)
+    # Where customers' media may be downloaded from (comma-separated; "*.x.com" for subdomains).
+    media_hosts: str = Field(
+        alias="MEDIA_HOSTS",
+        default="filemanager.gupshup.io,*.gupshup.io,*.whatsapp.net,lookaside.fbsbx.com,*.fbcdn.net",
+    )
+    media_allow_http: bool = Field(alias="MEDIA_ALLOW_HTTP", default=False)  # local stand-ins only
     # Seconds of every invocation kept for the fallback and the staff notice.
     fallback_reserve_seconds: float = Field(alias="FALLBACK_RESERVE_SECONDS", default=8.0, ge=1)
 

@@ -21,6 +21,7 @@ from devstack.fakes.openai import FakeOpenAI
 from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.gemini import Gemini
 from receptionist.adapters.media_archive import MediaArchive
+from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.graph import build_graph
@@ -141,7 +142,9 @@ def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harn
         }
         gemini_client = Gemini("k", "gemini-2.5-flash", base_url=gemini.url, timeout_seconds=3)
         media = MediaAdapters(
-            MediaArchive(aws["bucket"], moto_client("s3", aws["endpoint"], "us-east-1")), lambda: gemini_client
+            MediaArchive(aws["bucket"], moto_client("s3", aws["endpoint"], "us-east-1")),
+            lambda: gemini_client,
+            MediaPolicy(("127.0.0.1",), allow_http=True),  # the local Gupshup serves http on loopback
         )
 
         def graph_parts() -> Any:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from receptionist.adapters.media_archive import MediaArchive
-from receptionist.adapters.media_download import Downloaded, download
+from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
 from receptionist.crm import conversations as chat
 from receptionist.crm import usage
 from receptionist.crm.connection import Database
@@ -136,6 +136,7 @@ class MediaAdapters:
 
     archive: MediaArchive
     gemini_factory: Callable[[], Gemini]
+    policy: MediaPolicy = field(default_factory=MediaPolicy)
     _gemini: Gemini | None = None
     downloads: int = 0
 
@@ -147,7 +148,7 @@ class MediaAdapters:
 
     def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
         self.downloads += 1
-        return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout)
+        return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout, policy=self.policy)
 
     def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
         return self.archive.keep(conversation, message_id, data, content_type)

@@ -9,6 +9,7 @@ import boto3
 
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.media_archive import MediaArchive
+from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.graph import build_graph
@@ -52,7 +53,11 @@ def graph_parts(settings: ProcessorSettings) -> GraphParts:
 def build_service(settings: ProcessorSettings) -> TurnService:
     sqs = boto3.client("sqs", config=bounded_client_config())
     db = Database(lambda: get_secret(settings.database_url_param))
-    media = MediaAdapters(MediaArchive(settings.media_bucket), lambda: gemini_factory(settings))
+    media = MediaAdapters(
+        MediaArchive(settings.media_bucket),
+        lambda: gemini_factory(settings),
+        MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
+    )
     return TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table),
         crm=CrmAdapter(db),
