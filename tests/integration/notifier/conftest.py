@@ -50,7 +50,7 @@ def app(app_url: str, moto_endpoint: str, gupshup: Gupshup) -> Iterator[ModuleTy
     ssm.put_parameter(Name=KEY_REF, Value=API_KEY, Type="SecureString", Overwrite=True)
     env = {
         "STAGE": "dev",
-        "SECRETS_PATH": f"/receptionist/test-{suffix}",
+        "SECRETS_PATH": "/receptionist/dev",  # the seed's Gupshup key references live under it
         "POWERTOOLS_SERVICE_NAME": "notifier",
         "AWS_LAMBDA_FUNCTION_NAME": "receptionist-dev-notifier",
         "AWS_ENDPOINT_URL": moto_endpoint,

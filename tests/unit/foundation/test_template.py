@@ -223,3 +223,71 @@ def test_a_message_left_without_a_ticket_is_answered_within_two_minutes(template
     turn = template["Resources"]["ProcessorFunction"]["Properties"]["Timeout"] / 2  # a slow turn
     assert stale_after + 60 + debounce + turn <= 120
     assert float(env["RESWEEP_SECONDS"]) >= template["Resources"]["InboundQueue"]["Properties"]["VisibilityTimeout"]
+
+
+def _statements(template: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][function]["Properties"]["Policies"]
+    return [st for p in policies if isinstance(p, dict) for st in p.get("Statement", [])]
+
+
+def _resources_of(statement: dict[str, Any]) -> list[str]:
+    res = statement["Resource"]
+    items = res if isinstance(res, list) else [res]
+    return [str(r.get("Fn::Sub", r.get("Fn::GetAtt", r))) for r in items]
+
+
+def test_every_function_gets_only_the_actions_it_uses(template: dict[str, Any]) -> None:
+    for name, fn in _resources(template, "AWS::Serverless::Function").items():
+        kinds = {next(iter(p)) for p in fn["Properties"].get("Policies", []) if isinstance(p, dict)}
+        assert not kinds & {"DynamoDBCrudPolicy", "S3CrudPolicy", "SSMParameterReadPolicy"}, name
+        for st in _statements(template, name):
+            assert "*" not in " ".join(st["Action"]), (name, st)
+    processor = {st["Sid"]: st for st in _statements(template, "ProcessorFunction")}
+    assert processor["Conversations"]["Action"] == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+    ]
+    assert all(
+        "/media/*" in r or "/checkpoints/*" in r for r in _resources_of(processor["MediaCopiesAndCheckpointOffload"])
+    )
+
+
+def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> None:
+    def ssm(function: str) -> list[str]:
+        found = [st for st in _statements(template, function) if any(a.startswith("ssm:") for a in st["Action"])]
+        return sorted(r.split(":parameter", 1)[1] for st in found for r in _resources_of(st))
+
+    assert ssm("ProcessorFunction") == [
+        "/receptionist/${Stage}/database-url",
+        "/receptionist/${Stage}/gemini-api-key",
+        "/receptionist/${Stage}/openai-api-key",
+    ]
+    assert ssm("NotifierFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]
+    assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]
+    assert ssm("SweeperFunction") == []
+
+
+def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -> None:
+    """One connection per warm container: the consumers' reserved concurrency, plus 5 for ops,
+    within Supabase's default pool of 20 (the arithmetic is written next to ProcessorFunction)."""
+    res = template["Resources"]
+    reserved = {
+        f: res[f]["Properties"]["ReservedConcurrentExecutions"] for f in ("ProcessorFunction", "NotifierFunction")
+    }
+    assert sum(reserved.values()) + 5 <= 20
+    for function, limit in reserved.items():
+        events = res[function]["Properties"]["Events"]
+        (mapping,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
+        assert mapping["ScalingConfig"]["MaximumConcurrency"] <= limit
+
+
+def test_api_access_logs_leave_out_query_strings_and_addresses(template: dict[str, Any]) -> None:
+    settings = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]
+    fmt = settings["Format"]
+    assert "$context.routeKey" in fmt and "$context.status" in fmt
+    for leak in ("querystring", "identity.sourceIp", "$context.path", "requestOverride"):
+        assert leak.lower() not in fmt.lower()
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}

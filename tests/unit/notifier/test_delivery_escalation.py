@@ -121,3 +121,16 @@ def test_an_escalation_delivered_twice_notifies_once(h: Harness) -> None:
     h.service.deliver(_escalation())
     assert h.service.deliver(_escalation()).outcome == "duplicate"
     assert len(h.sender.sent) == 3
+
+
+def test_a_gupshup_key_reference_outside_its_prefix_is_never_read(h: Harness) -> None:
+    from dataclasses import replace
+
+    h.service.key_prefix = "/receptionist/dev/gupshup/"
+    h.customer()
+    for ref in ("/receptionist/dev/database-url", "/receptionist/dev/gupshup/../openai-api-key"):
+        org = h.store.orgs[APP]
+        h.store.orgs[APP] = replace(org, connection=replace(org.connection, api_key_ref=ref))
+        report = h.service.deliver(_escalation(job_id=f"j-{ref}"))
+        assert (report.outcome, report.reason) == ("not_configured", "gupshup_key_ref")
+    assert h.keys_read == [] and h.sender.calls == 0

@@ -72,6 +72,10 @@ UNDELIVERABLE = {
 }
 
 
+class KeyRefRefused(Exception):
+    """An organization's Gupshup key reference points outside the Gupshup keys' prefix."""
+
+
 class OutOfTimeError(Exception):
     """Too little of the invocation is left to send safely; the job is retried by SQS."""
 
@@ -105,6 +109,9 @@ class DeliveryService:
     api_key: KeyProvider
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Gupshup keys are read only under this SSM prefix: a platform connection cannot make the
+    # notifier read another secret (the database URL, a model key) as an API key.
+    key_prefix: str | None = None
     last_report: DeliveryReport | None = field(default=None, init=False)
 
     def deliver(self, job: OutboundJob, remaining: Callable[[], float] | None = None) -> DeliveryReport:
@@ -136,11 +143,15 @@ class DeliveryService:
             logger.warning("job for an unknown Gupshup app dropped", extra={"job_id": job.job_id})
             report.outcome = "unknown_app"
             return report.to_result()
-        with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
-            if job.kind == "escalation":
-                self._escalation(job, org, customer, remaining, report)
-            else:
-                self._text(job, org, customer, remaining, report)
+        try:
+            with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
+                if job.kind == "escalation":
+                    self._escalation(job, org, customer, remaining, report)
+                else:
+                    self._text(job, org, customer, remaining, report)
+        except KeyRefRefused:
+            logger.error("Gupshup key reference outside its prefix; nothing sent", extra={"job_id": job.job_id})
+            report.outcome, report.reason = "not_configured", "gupshup_key_ref"
         return report.to_result()
 
     def _text(
@@ -256,7 +267,10 @@ class DeliveryService:
     # -- sending -----------------------------------------------------------------------------
     def _credentials(self, org: Organization) -> AppCredentials:
         connection = org.connection
-        return AppCredentials(connection.app_name, connection.business_number, self.api_key(connection.api_key_ref))
+        ref = connection.api_key_ref
+        if self.key_prefix is not None and (not ref.startswith(self.key_prefix) or ".." in ref):
+            raise KeyRefRefused(org.id)
+        return AppCredentials(connection.app_name, connection.business_number, self.api_key(ref))
 
     def _send_once(
         self,
