@@ -21,7 +21,7 @@ from receptionist.notifier.telemetry import PowertoolsTelemetry
 from receptionist.notifier.wiring import build
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
 metrics = Metrics()
 
 settings = NotifierSettings.from_env()  # validated at cold start

@@ -22,7 +22,7 @@ from receptionist.processor.telemetry import ProcessorTelemetry
 from receptionist.processor.wiring import build_service
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
 metrics = Metrics()
 
 settings = ProcessorSettings.from_env()  # validated at cold start

@@ -17,7 +17,7 @@ from receptionist.sweeper.service import SweepService, SweepSettings
 from receptionist.sweeper.telemetry import SweeperTelemetry
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
 metrics = Metrics()
 
 settings = SweeperSettings.from_env()  # validated at cold start

@@ -22,7 +22,7 @@ from receptionist.webhook.service import WebhookService
 from receptionist.webhook.telemetry import PowertoolsTelemetry
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
 metrics = Metrics()
 
 settings = WebhookSettings.from_env()  # validated at cold start

@@ -42,7 +42,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             retry_after_seconds=1,  # failed records come back after 1 s instead of minutes
             schedule_seconds=1,  # the sweeper every second instead of every minute...
             # ...and a message is stale 2 s after the debounce (the template: 20 s, every minute).
-            extra_env={"SWEEP_MARGIN_SECONDS": "2", "RESWEEP_SECONDS": "20"},
+            extra_env={
+                "SWEEP_MARGIN_SECONDS": "2",
+                "RESWEEP_SECONDS": "20",
+                # Every level, so the log scan (test_logs.py) sees all the functions can say.
+                "POWERTOOLS_LOG_LEVEL": "DEBUG",
+            },
         )
         with LocalStack(config) as stack:
             yield Pipeline(stack, gupshup, model, gemini)

@@ -133,16 +133,17 @@ def test_correlation_id_does_not_leak_into_the_next_request(observed: Any) -> No
     assert log.get("correlation_id") is None
 
 
-def test_an_aws_failure_is_logged_with_its_traceback_and_counted(observed: Any) -> None:
+def test_an_aws_failure_is_logged_by_type_and_place_not_message_and_counted(observed: Any) -> None:
     class Down(Exception):
         pass
 
-    observed.harness.inbound.fail_with = Down("queue unavailable")
+    observed.harness.inbound.fail_with = Down(f"queue unavailable for {PHONE}")  # a message quoting data
     with pytest.raises(Down):
         observed.post(message("text", {"text": TEXT}, id="wamid.FAIL", source=PHONE))
     log, emf = observed.last()
     assert log["level"] == "ERROR" and log["outcome"] == "failed" and log["reason"] == "Down"
     assert log["correlation_id"] == "wamid.FAIL"
-    assert "queue unavailable" in log["exception"]
+    assert log["error"] == "Down" and log["error_at"].startswith("receptionist.webhook.service:")
+    assert "exception" not in log and "queue unavailable" not in json.dumps(log)
     assert TEXT not in json.dumps(log, ensure_ascii=False) and PHONE not in json.dumps(log)
     assert _metric(emf) == ("Failed", {"reason": "Down", "service": "webhook-test"})

@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from receptionist.logsafe import error_fields
 from receptionist.notifier.service import DeliveryReport
 
 
@@ -63,7 +64,7 @@ class PowertoolsTelemetry:
         }
         fields = {k: v for k, v in fields.items() if v is not None}
         if report.outcome == "failed":
-            self._logger.error("job failed; SQS will deliver it again", extra=fields, exc_info=True)
+            self._logger.error("job failed; SQS will deliver it again", extra={**fields, **error_fields()})
         elif report.outcome in ("undeliverable", "partially_sent", "unknown_app", "not_configured"):
             self._logger.warning("job done", extra=fields)
         else:

@@ -23,6 +23,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from receptionist.logsafe import error_fields
 from receptionist.processor.service import TurnReport
 
 _TIMED = ("answered", "media_failed", "replayed", "gave_up")
@@ -37,9 +38,10 @@ class ProcessorTelemetry:
         self._metrics.add_metric(name=name, unit=unit, value=value)
 
     def failed(self, attempt: int) -> None:
-        """A ticket that raised (it is retried by SQS); call while the exception is handled."""
+        """A ticket that raised (it is retried by SQS); call while the exception is handled.
+        Logged by type, SQL state and place: an exception's message may quote customer data."""
         self._add("Turn_failed", 1)
-        self._logger.exception("turn failed", extra={"attempt": attempt})
+        self._logger.error("turn failed", extra={"attempt": attempt, **error_fields()})
 
     def record(self, report: TurnReport, **extra: Any) -> None:
         self._add(f"Turn_{report.outcome}", 1)

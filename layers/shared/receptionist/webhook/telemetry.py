@@ -23,6 +23,7 @@ from typing import Final
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from receptionist.logsafe import error_fields
 from receptionist.webhook.ports import Outcome
 
 _METRIC: Final[dict[str, tuple[str, str]]] = {
@@ -64,7 +65,7 @@ class PowertoolsTelemetry:
         }
         extra = {k: v for k, v in fields.items() if v is not None}
         if outcome.result == "failed":
-            self._logger.error("webhook request failed", extra=extra, exc_info=True)
+            self._logger.error("webhook request failed", extra={**extra, **error_fields()})
         elif outcome.result == "rejected":
             self._logger.warning("webhook request rejected", extra=extra)
         else:
