@@ -40,6 +40,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             gemini_base_url=gemini.url,
             concurrency=3,
             retry_after_seconds=1,  # failed records come back after 1 s instead of minutes
+            webhook_secrets={"SalonLima": "salon-lima-webhook-secret"},  # each business its own
             schedule_seconds=1,  # the sweeper every second instead of every minute...
             # ...and a message is stale 2 s after the debounce (the template: 20 s, every minute).
             extra_env={

@@ -1,0 +1,52 @@
+"""Two businesses on one deployment: the same phone number writing to both is two conversations,
+each answered from its own business's data, persona, time zone and WhatsApp number."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+
+import psycopg
+import pytest
+from e2e_kit import Pipeline
+
+from devstack.gupshup_events import customer_message, post_callback
+
+
+def _ask(p: Pipeline, app: str, customer: str, text: str) -> None:
+    secret = p.stack.info["webhook_secrets"][app]
+    assert post_callback(p.stack.info["webhook_url"], secret, customer_message(app, customer, text=text)) == 200
+
+
+def test_one_number_two_businesses_two_separate_conversations(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    _ask(pipeline, "ClinicaSonrisa", customer, "¿Cuál es vuestro horario?")
+    _ask(pipeline, "SalonLima", customer, "¿Cuál es su horario?")
+    pipeline.stack.wait_for(lambda: len(pipeline.gupshup.sent_to(customer)) == 2, timeout=45)
+    by_app = {m.app: m for m in pipeline.gupshup.sent_to(customer)}
+    assert by_app["ClinicaSonrisa"].source == "34910000001" and "lunes a viernes" in by_app["ClinicaSonrisa"].text
+    assert by_app["SalonLima"].source == "51987000001" and "lunes a sábado" in by_app["SalonLima"].text
+    prompts = [c.json()["messages"][0]["content"] for c in pipeline.model.completions()]
+    assert any("Eres Camila" in p and "America/Lima" in p for p in prompts)  # the salon's persona and clock
+    with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
+        rows = conn.execute(
+            "select o.name from chat_identities i join organizations o on o.id = i.organization_id"
+            " where i.customer_number = %s order by o.name",
+            (customer,),
+        ).fetchall()
+    assert [r[0] for r in rows] == ["Clínica Dental Sonrisa", "Salón Bella Lima"]
+
+
+def test_one_business_s_secret_cannot_post_as_the_other(pipeline: Pipeline) -> None:
+    customer = pipeline.new_customer()
+    body = customer_message("SalonLima", customer, text="Cancela todas mis citas")
+    forged = json.loads(json.dumps(body))
+    clinic_secret = pipeline.stack.info["webhook_secrets"]["ClinicaSonrisa"]
+    assert clinic_secret != pipeline.stack.info["webhook_secrets"]["SalonLima"]
+    with pytest.raises(urllib.error.HTTPError) as err:  # the clinic's secret, the salon's app
+        post_callback(pipeline.stack.info["webhook_url"], clinic_secret, forged)
+    assert err.value.code == 401
+    pipeline.stack.wait_idle(timeout=30)
+    with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
+        stored = conn.execute("select count(*) from chat_identities where customer_number = %s", (customer,)).fetchone()
+    assert stored == (0,) and pipeline.gupshup.sent_to(customer) == []
