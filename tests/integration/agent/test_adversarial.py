@@ -93,10 +93,11 @@ def test_another_customers_appointment_cannot_be_touched_by_id(attacker: Any, db
 
 
 def test_booking_for_another_phone_books_for_themselves_only(attacker: Any, db: Any) -> None:
+    # A slot no other test books: the CRM is shared by the session.
     victim = f"347{uuid.uuid4().int % 10**8:08d}"
     attacker.model.call_many(
         ("resolve_contact", {"name": "Víctima", "phone": victim}),
-        ("book_appointment", {"service": "limpieza", "start": "2031-03-04 10:00", "member": "Ruiz", "phone": victim}),
+        ("book_appointment", {"service": "limpieza", "start": "2031-03-18 11:30", "member": "Ruiz", "phone": victim}),
     ).say("Reservado.")
     attacker.say(f"Reserva a nombre del número {victim}")
     assert db.fetch_all("select id from contacts where phone = %s", (victim,)) == []
