@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from wire_kit import round_trip_proxy
 
 from receptionist.crm import conversations as chat
 from receptionist.crm.connection import Database
@@ -33,6 +34,10 @@ def other_org(db: Database) -> str:
 def test_a_query_without_its_organization_filter_sees_only_its_own_tenant(
     app_db: Database, db: Database, other_org: str
 ) -> None:
+    db.execute(  # a row of its own in the clinic, so "only its own" is not "nothing"
+        "insert into contacts (organization_id, name, phone) values (%s, 'Cliente propio', %s)",
+        (CLINIC, f"349{uuid.uuid4().int % 10**8:08d}"),
+    )
     with app_db.acting_for(CLINIC):
         # Deliberately no `where organization_id = ...`: the policy is the filter.
         orgs = {r["organization_id"] for r in app_db.fetch_all("select organization_id::text from contacts")}
@@ -87,3 +92,30 @@ def test_the_functions_role_owns_nothing_and_bypasses_nothing(db: Database) -> N
         " where n.nspname = 'public' and c.relkind = 'r' and not c.relforcerowsecurity"
     )
     assert unforced == []
+
+
+def test_a_tenant_statement_is_one_round_trip_on_the_wire(app_url: str) -> None:
+    """BEGIN, the setting, the statement and COMMIT go out together: one round trip, as
+    Database.round_trips counts it (psycopg's transaction() would make it four)."""
+    with round_trip_proxy(app_url) as wire:
+        app_db = Database(wire.url)
+        try:
+            app_db.fetch_one("select 1 as one")  # connect
+            before, counted = wire.round_trips, app_db.round_trips
+            with app_db.acting_for(CLINIC):
+                assert app_db.fetch_one("select count(*) as n from organizations") == {"n": 1}
+                assert app_db.execute("update agent_settings set max_turns_per_hour = max_turns_per_hour") == 1
+            assert wire.round_trips - before == 2
+            assert app_db.round_trips - counted == 2
+        finally:
+            app_db.close()
+
+
+def test_a_failed_tenant_statement_leaves_the_connection_usable(app_db: Database) -> None:
+    with app_db.acting_for(CLINIC):
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            app_db.fetch_one("select 1 / 0 as x")
+        assert app_db.fetch_one("select count(*) as n from organizations") == {"n": 1}
+    raw: Any = app_db.conn
+    assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert raw.execute("select current_setting('app.organization_id', true) as s").fetchone()["s"] in ("", None)

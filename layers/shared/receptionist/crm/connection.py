@@ -110,9 +110,20 @@ class Database:
         if self._organization_id is None:
             return conn.execute(sql.encode(), params)
         self.statements += 1  # the setting rides in the same round trip
-        with conn.pipeline(), conn.transaction():
-            conn.execute(_SET_TENANT, (self._organization_id,))
-            cursor = conn.execute(sql.encode(), params)
+        # BEGIN and COMMIT as plain statements: psycopg's transaction() waits for the server at
+        # each step even in a pipeline (four round trips where this is one, measured through a
+        # delaying proxy in tests/integration/crm/test_row_level_security.py).
+        try:
+            with conn.pipeline():
+                conn.execute(b"begin")
+                conn.execute(_SET_TENANT, (self._organization_id,))
+                cursor = conn.execute(sql.encode(), params)
+                conn.execute(b"commit")
+        except psycopg.Error:
+            # A failed statement leaves the explicit transaction aborted (COMMIT was skipped).
+            if not conn.closed and conn.info.transaction_status == pq.TransactionStatus.INERROR:
+                conn.execute(b"rollback")
+            raise
         return cursor
 
     # -- connection lifecycle ------------------------------------------------------------------
