@@ -9,6 +9,7 @@ import pytest
 
 # The tests run with --import-mode=importlib; make the shared testkit importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_fake
 
 from notifier_testkit import Harness
 

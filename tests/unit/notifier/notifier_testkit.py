@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from tenancy_fake import ActsForOneTenant
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.crm.models import (
@@ -46,7 +47,7 @@ class Row:
 
 
 @dataclass
-class FakeStore:
+class FakeStore(ActsForOneTenant):
     orgs: dict[str, Organization] = field(default_factory=dict)
     identities: dict[tuple[str, str], ChatIdentity] = field(default_factory=dict)
     settings: dict[str, NotificationSettings] = field(default_factory=dict)
@@ -58,19 +59,6 @@ class FakeStore:
 
     def organization(self, app_name: str) -> Organization | None:
         return self.orgs.get(app_name)
-
-    @contextmanager
-    def acting_for(self, organization_id: str) -> Iterator[None]:
-        self.acting.append(organization_id)
-        try:
-            yield
-        finally:
-            self.acting.pop()
-
-    def _tenant(self, organization_id: str) -> None:
-        """As row level security would: a tenant call outside acting_for, or for another
-        organization, sees nothing; here it fails the test."""
-        assert self.acting and self.acting[-1] == organization_id, "CRM call outside its organization"
 
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
         self._tenant(organization_id)

@@ -8,13 +8,13 @@ method raise right after it did its work, to stop a turn exactly between two sid
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from tenancy_fake import ActsForOneTenant
 
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
 from receptionist.deadline import Deadline, DeadlineExceeded
@@ -110,7 +110,7 @@ class FakeLedger:
 
 
 @dataclass
-class FakeCrm:
+class FakeCrm(ActsForOneTenant):
     orgs: dict[str, Organization] = field(default_factory=dict)
     identities: dict[tuple[str, str], ChatIdentity] = field(default_factory=dict)
     inbound: dict[str, tuple[str, str]] = field(default_factory=dict)  # provider id -> (text, turn id)
@@ -127,19 +127,6 @@ class FakeCrm:
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
         return self.orgs.get(app_name)
-
-    @contextmanager
-    def acting_for(self, organization_id: str) -> Iterator[None]:
-        self.acting.append(organization_id)
-        try:
-            yield
-        finally:
-            self.acting.pop()
-
-    def _tenant(self, organization_id: str) -> None:
-        """As row level security would: a tenant call outside acting_for, or for another
-        organization, sees nothing; here it fails the test."""
-        assert self.acting and self.acting[-1] == organization_id, "CRM call outside its organization"
 
     def touch_identity(
         self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
