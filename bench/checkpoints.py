@@ -17,9 +17,8 @@ from typing import Any
 
 from bench.env import APP, NOW, REGION, Agent, BenchEnv, new_customer
 from devstack.fakes.openai import FakeOpenAI
+from receptionist.agent.context import Conversation
 from receptionist.agent.memory import S3_PREFIX, thread_id
-from receptionist.agent.runner import run_turn
-from receptionist.agent.tools import Conversation
 from receptionist.crm import conversations as chat
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
@@ -149,7 +148,7 @@ def measure(env: BenchEnv, marks: tuple[int, ...] = (10, 50, 100)) -> list[Check
             for turn in range(1, max(marks) + 1):
                 conv = Conversation(db, org, identity, turn_id=f"bench-{uuid.uuid4().hex[:12]}", now=lambda: NOW)
                 text = f"{CUSTOMER_LINES[(turn - 1) % len(CUSTOMER_LINES)]} ({turn})"
-                result = run_turn(agent.graph, agent.saver, conv, text)
+                result = agent(conv, text)
                 calls += result.stats.model_calls
                 summaries += int(result.stats.summarized)
                 if turn in marks:

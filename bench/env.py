@@ -32,11 +32,10 @@ from receptionist.adapters.conversations import ConversationBuffer
 from receptionist.adapters.media_download import Downloaded
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
-from receptionist.agent.graph import build_graph
+from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.runner import TurnResult, run_turn
-from receptionist.agent.tools import Conversation
+from receptionist.agent.runner import TurnResult, TurnRunner
 from receptionist.crm.connection import Database
 from receptionist.messages import InboundTicket, conversation_key
 from receptionist.processor.adapters import CrmAdapter, GraphAgent
@@ -218,12 +217,9 @@ class _NoMedia:
 
 
 class Agent:
-    """What wiring.graph_parts builds: the graph on the chat model, DynamoDB checkpoints (S3 offload)."""
+    """What wiring.turn_runner builds: the graph on the chat model, DynamoDB checkpoints (S3 offload)."""
 
     def __init__(self, env: BenchEnv, openai: FakeOpenAI, counter: CallCounter | None = None) -> None:
-        self.graph = build_graph(
-            chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="bench-key", max_retries=0))
-        )
         self.saver = dynamodb_checkpointer(
             env.names["CHECKPOINTS_TABLE"], env.names["MEDIA_BUCKET"], region_name=REGION, endpoint_url=env.endpoint
         )
@@ -234,8 +230,11 @@ class Agent:
             if s3 is not None:
                 counter.watch(s3, "checkpoints")
 
+        model = chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="bench-key", max_retries=0))
+        self.runner = TurnRunner(model, self.saver)
+
     def __call__(self, conv: Conversation, text: str) -> TurnResult:
-        return run_turn(self.graph, self.saver, conv, text)
+        return self.runner.run(conv, text)
 
 
 @dataclass
@@ -270,7 +269,7 @@ class ProcessorRig:
         ddb = self.counter.watch(env.client("dynamodb"), "conversations")
         sqs = self.counter.watch(env.client("sqs"))
         self._webhook_buffer = ConversationBuffer(env.names["CONVERSATIONS_TABLE"], env.client("dynamodb"))
-        self.graph_agent = GraphAgent(self.db, lambda: (self.agent.graph, self.agent.saver), now=now)
+        self.graph_agent = GraphAgent(self.db, lambda: self.agent.runner, now=now)
         self.service = TurnService(
             ledger=DynamoTurnLedger(env.names["CONVERSATIONS_TABLE"], ddb),
             crm=CrmAdapter(self.db),

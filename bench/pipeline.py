@@ -359,6 +359,30 @@ def _wait_for_any_reply(
     return ps.sending
 
 
+def _coverage(
+    replies: list[_Reply],
+) -> tuple[dict[tuple[str, int], float], defaultdict[tuple[str, int], set[str]], int]:
+    """When each message was first answered, by which replies, and how many answers came out of
+    order (a reply answering a message before an earlier-answered later one)."""
+    covered_at: dict[tuple[str, int], float] = {}
+    covering: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
+    out_of_order = 0
+    seen_max: dict[str, int] = {}
+    seen_keys: set[str] = set()
+    for r in sorted(replies, key=lambda r: r.at):
+        for i in r.covers:
+            covering[(r.customer, i)].add(r.key)
+            covered_at.setdefault((r.customer, i), r.at)
+        if r.key in seen_keys:
+            continue  # a repeated delivery: counted as a duplicate, not as out of order
+        seen_keys.add(r.key)
+        for i in r.covers:
+            if i < seen_max.get(r.customer, -1):
+                out_of_order += 1
+            seen_max[r.customer] = max(seen_max.get(r.customer, -1), i)
+    return covered_at, covering, out_of_order
+
+
 def measure(
     ps: PipelineStack,
     conversations: int = 50,
@@ -399,23 +423,8 @@ def measure(
     first_post = min(at for _, at in posted.values())
     replies = _replies(ps, set(customers), index_of, by_send)
 
-    covered_at: dict[tuple[str, int], float] = {}
-    covering: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
+    covered_at, covering, out_of_order = _coverage(replies)
     deliveries = Counter(r.key for r in replies)
-    out_of_order = 0
-    seen_max: dict[str, int] = {}
-    seen_keys: set[str] = set()
-    for r in sorted(replies, key=lambda r: r.at):
-        for i in r.covers:
-            covering[(r.customer, i)].add(r.key)
-            covered_at.setdefault((r.customer, i), r.at)
-        if r.key in seen_keys:
-            continue  # a repeated delivery: counted as a duplicate, not as out of order
-        seen_keys.add(r.key)
-        for i in r.covers:
-            if i < seen_max.get(r.customer, -1):
-                out_of_order += 1
-            seen_max[r.customer] = max(seen_max.get(r.customer, -1), i)
     latencies = [covered_at[k] - at for k, (_, at) in posted.items() if k in covered_at]
     recorded = _recorded(ps.live.info["database_url"], [mid for mid, _ in posted.values()])
     result = PipelineResult(

@@ -171,6 +171,45 @@ def _open_items(stack: LocalStack, customers: list[str]) -> list[str]:
     return left
 
 
+def _booked_once_each(stack: LocalStack, customers: list[str], seed: int) -> list[Any]:
+    """No appointment booked twice: one per booking customer, booked once."""
+    with psycopg.connect(stack.info["database_url"]) as conn:
+        rows = conn.execute(
+            "select c.phone, count(distinct a.id), count(h.id) from appointments a"
+            " join contacts c on c.id = a.contact_id"
+            " join appointment_history h on h.appointment_id = a.id and h.action = 'booked'"
+            " where c.phone = any(%s) group by c.phone",
+            (customers,),
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(customers[:BOOKERS]), seed
+    assert all(r[1] == 1 and r[2] == 1 for r in rows), rows
+    return rows
+
+
+def _duplicates_only_where_a_notifier_died(
+    stack: LocalStack, gupshup: FakeGupshup, chaos: Chaos, customers: list[str], seed: int
+) -> list[tuple[str, str, int]]:
+    """No reply sent twice, except a notifier killed between Gupshup's answer and its record."""
+    killed_jobs = {
+        json.loads(body)["job_id"] for k in chaos.kills if k.function == "NotifierFunction" for body in k.bodies
+    }
+    texts_of_job = {}
+    for inv in stack.invocations_of("NotifierFunction"):
+        for body in inv.bodies:
+            job = json.loads(body)
+            if job.get("kind") in ("reply", "fallback"):
+                texts_of_job[job["job_id"]] = (job["conversation"].split("#")[1], job["text"])
+    duplicates = []
+    for customer in customers:
+        for text, count in Counter(m.text for m in gupshup.sent_to(customer)).items():
+            if count > 1:
+                duplicates.append((customer, text, count))
+    for customer, text, count in duplicates:
+        jobs = [j for j, (c, t) in texts_of_job.items() if c == customer and t == text]
+        assert count == 2 and any(j in killed_jobs for j in jobs), (seed, customer, text, count)
+    return duplicates
+
+
 def test_thirty_conversations_survive_workers_killed_at_random(
     chaos_stack: tuple[LocalStack, FakeGupshup, date],
 ) -> None:
@@ -213,36 +252,8 @@ def test_thirty_conversations_survive_workers_killed_at_random(
         assert Counter(_answered(gupshup, customer)) == Counter(_texts(i)), (seed, customer)
     assert _open_items(stack, customers) == []  # nothing pending, nothing claimed
 
-    # No appointment booked twice: one per booking customer, booked once.
-    with psycopg.connect(stack.info["database_url"]) as conn:
-        rows = conn.execute(
-            "select c.phone, count(distinct a.id), count(h.id) from appointments a"
-            " join contacts c on c.id = a.contact_id"
-            " join appointment_history h on h.appointment_id = a.id and h.action = 'booked'"
-            " where c.phone = any(%s) group by c.phone",
-            (customers,),
-        ).fetchall()
-    assert sorted(r[0] for r in rows) == sorted(customers[:BOOKERS]), seed
-    assert all(r[1] == 1 and r[2] == 1 for r in rows), rows
-
-    # No reply sent twice, except a notifier killed between Gupshup's answer and its record.
-    killed_jobs = {
-        json.loads(body)["job_id"] for k in chaos.kills if k.function == "NotifierFunction" for body in k.bodies
-    }
-    texts_of_job = {}
-    for inv in stack.invocations_of("NotifierFunction"):
-        for body in inv.bodies:
-            job = json.loads(body)
-            if job.get("kind") in ("reply", "fallback"):
-                texts_of_job[job["job_id"]] = (job["conversation"].split("#")[1], job["text"])
-    duplicates = []
-    for customer in customers:
-        for text, count in Counter(m.text for m in gupshup.sent_to(customer)).items():
-            if count > 1:
-                duplicates.append((customer, text, count))
-    for customer, text, count in duplicates:
-        jobs = [j for j, (c, t) in texts_of_job.items() if c == customer and t == text]
-        assert count == 2 and any(j in killed_jobs for j in jobs), (seed, customer, text, count)
+    rows = _booked_once_each(stack, customers, seed)
+    duplicates = _duplicates_only_where_a_notifier_died(stack, gupshup, chaos, customers, seed)
 
     kills = Counter(k.function for k in chaos.kills)
     replies = sum(len(set(m.text for m in gupshup.sent_to(c))) for c in customers)

@@ -8,9 +8,9 @@ replies. It is not intelligent; it is enough to show the whole system working of
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,44 +128,61 @@ def _chosen_slot(messages: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def _after_tool(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    names: dict[str, tuple[str, dict[str, Any]]] = {}
-    for m in messages:
-        for call in m.get("tool_calls") or []:
-            names[call["id"]] = (call["function"]["name"], json.loads(call["function"]["arguments"] or "{}"))
+    """The answer to a tool result: an error is explained; otherwise each tool has its answer."""
     last = messages[-1]
-    tool, _args = names.get(last.get("tool_call_id", ""), ("", {}))
     result = str(last.get("content", ""))
     if result.startswith("Error:"):
         return text_message(f"Vaya, {result.removeprefix('Error: ')}. ¿Probamos otra opción?")
-    if tool == "knowledge_search":
-        first = result.splitlines()[0].removeprefix("- ")
-        title, _, detail = first.partition(": ")
-        return text_message(f"{title}: {detail} ¿Quieres que te busque un hueco?")
-    if tool == "check_availability":
-        offered = _slots(result)[:3]
-        if not offered:
-            return text_message("Ese día no me quedan huecos. ¿Te miro otro día?")
-        options = ", ".join(f"a las {start[11:]} con {member}" for start, member in offered)
-        return text_message(f"El {offered[0][0][:10]} tengo hueco {options}. ¿Cuál prefieres? Dime también tu nombre.")
-    if tool == "resolve_contact":
-        start, member = _chosen_slot(messages)
-        return text_message(
-            f"Gracias. ¿Te reservo el {start[:10]} a las {start[11:]} con {member}? Responde sí para confirmar."
-        )
-    if tool == "book_appointment":
-        return text_message(f"¡Listo! {result.split(' Id ')[0]} Te esperamos.")
-    if tool == "list_appointments":
-        ids = re.findall(r"id ([0-9a-f-]{36}): .*?, \w+ (\d{4}-\d{2}-\d{2}) a las (\d{2}:\d{2})", result)
-        users = _users(messages)
-        target = _day_in(users[-1], _today(messages)) if users else None
-        if ids and target:
-            aid, _, hhmm = ids[0]
-            return tool_call_message(
-                ("reschedule_appointment", {"appointment_id": aid, "new_start": f"{target} {hhmm}"})
-            )
-        return text_message("No veo citas a tu nombre. ¿Quieres reservar una?")
-    if tool == "reschedule_appointment":
-        return text_message(f"Hecho. {result} ¡Hasta pronto!")
-    if tool == "escalate_to_human":
-        return text_message("Te paso con una persona del equipo; te escribirán por aquí en breve.")
-    return text_message("Hecho.")
+    respond = _AFTER.get(_tool_of(messages, str(last.get("tool_call_id", ""))))
+    return respond(messages, result) if respond else text_message("Hecho.")
+
+
+def _tool_of(messages: list[dict[str, Any]], call_id: str) -> str:
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            if call["id"] == call_id:
+                return str(call["function"]["name"])
+    return ""
+
+
+def _after_search(messages: list[dict[str, Any]], result: str) -> dict[str, Any]:
+    title, _, detail = result.splitlines()[0].removeprefix("- ").partition(": ")
+    return text_message(f"{title}: {detail} ¿Quieres que te busque un hueco?")
+
+
+def _after_availability(messages: list[dict[str, Any]], result: str) -> dict[str, Any]:
+    offered = _slots(result)[:3]
+    if not offered:
+        return text_message("Ese día no me quedan huecos. ¿Te miro otro día?")
+    options = ", ".join(f"a las {start[11:]} con {member}" for start, member in offered)
+    return text_message(f"El {offered[0][0][:10]} tengo hueco {options}. ¿Cuál prefieres? Dime también tu nombre.")
+
+
+def _after_contact(messages: list[dict[str, Any]], result: str) -> dict[str, Any]:
+    start, member = _chosen_slot(messages)
+    return text_message(
+        f"Gracias. ¿Te reservo el {start[:10]} a las {start[11:]} con {member}? Responde sí para confirmar."
+    )
+
+
+def _after_list(messages: list[dict[str, Any]], result: str) -> dict[str, Any]:
+    ids = re.findall(r"id ([0-9a-f-]{36}): .*?, \w+ (\d{4}-\d{2}-\d{2}) a las (\d{2}:\d{2})", result)
+    users = _users(messages)
+    target = _day_in(users[-1], _today(messages)) if users else None
+    if ids and target:
+        aid, _, hhmm = ids[0]
+        return tool_call_message(("reschedule_appointment", {"appointment_id": aid, "new_start": f"{target} {hhmm}"}))
+    return text_message("No veo citas a tu nombre. ¿Quieres reservar una?")
+
+
+_AFTER: dict[str, Callable[[list[dict[str, Any]], str], dict[str, Any]]] = {
+    "knowledge_search": _after_search,
+    "check_availability": _after_availability,
+    "resolve_contact": _after_contact,
+    "book_appointment": lambda _messages, result: text_message(f"¡Listo! {result.split(' Id ')[0]} Te esperamos."),
+    "list_appointments": _after_list,
+    "reschedule_appointment": lambda _messages, result: text_message(f"Hecho. {result} ¡Hasta pronto!"),
+    "escalate_to_human": lambda _messages, _result: text_message(
+        "Te paso con una persona del equipo; te escribirán por aquí en breve."
+    ),
+}

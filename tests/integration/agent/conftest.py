@@ -12,11 +12,10 @@ import pytest
 
 from devstack.aws import moto_client
 from devstack.fakes.openai import FakeOpenAI
-from receptionist.agent.graph import build_graph
+from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.runner import TurnResult, run_turn
-from receptionist.agent.tools import Conversation
+from receptionist.agent.runner import TurnResult, TurnRunner
 from receptionist.crm import conversations as chat
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
@@ -57,11 +56,11 @@ class Receptionist:
         self.turns = 0
 
     def cold_start(self) -> None:
-        self.saver = dynamodb_checkpointer(
+        saver = dynamodb_checkpointer(
             self.store["table"], self.store["bucket"], region_name="us-east-1", endpoint_url=self.store["endpoint"]
         )
         settings = ModelSettings(base_url=f"{self.model.url}/v1", api_key="k", max_retries=0)
-        self.graph = build_graph(chat_model(settings))
+        self.runner = TurnRunner(chat_model(settings), saver)
 
     def conversation(self) -> Conversation:
         org = resolve_by_app(self.db, "ClinicaSonrisa")
@@ -72,7 +71,7 @@ class Receptionist:
     def say(self, text: str, conv: Conversation | None = None) -> TurnResult:
         self.turns += 1
         self.last = conv or self.conversation()
-        return run_turn(self.graph, self.saver, self.last, text)
+        return self.runner.run(self.last, text)
 
     def tool_results(self) -> list[dict[str, Any]]:
         last = self.model.completions()[-1].json()["messages"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import pytest
@@ -11,12 +12,14 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel
 
 from devstack.fakes.openai import FakeOpenAI, history_error
-from receptionist.agent.graph import CAPPED_REPLY, TurnContext, build_graph
+from receptionist.agent.context import GraphLimits, TurnContext
+from receptionist.agent.graph import build_graph
 from receptionist.agent.model import ModelSettings, chat_model
+from receptionist.agent.nodes import CAPPED_REPLY
 from receptionist.agent.prompts import Persona
-from receptionist.agent.state import Booking, turn_input
+from receptionist.agent.state import turn_input
 from receptionist.agent.thread import NOT_EXECUTED
-from receptionist.agent.toolbox import INTERNAL_ERROR, Toolbox, ToolFailure, ToolOutcome
+from receptionist.agent.toolbox import INTERNAL_ERROR, Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.deadline import Deadline, DeadlineExceeded
 
 
@@ -31,28 +34,32 @@ def model_server() -> Iterator[FakeOpenAI]:
 
 
 def _toolbox() -> Toolbox:
-    box = Toolbox()
-
-    def search(args: Query, booking: Booking) -> ToolOutcome:
+    def search(args: Query) -> ToolOutcome:
         if args.query == "boom":
             raise ToolFailure("el servicio no existe")
         return ToolOutcome(f"resultado para {args.query}", booking={"service_name": args.query})
 
-    box.add("knowledge_search", "Busca información del negocio", Query, search)
-    return box
+    return Toolbox(Tool("knowledge_search", "Busca información del negocio", Query, search))
+
+
+def _context(fake: FakeOpenAI, **kw: Any) -> TurnContext:
+    model = chat_model(ModelSettings(base_url=f"{fake.url}/v1", api_key="k", max_retries=0))
+    return TurnContext(model=model, persona=Persona(business_name="Clínica"), **kw)
 
 
 def _run(
     fake: FakeOpenAI, text: str, ctx: TurnContext, thread: str = "t", saver: InMemorySaver | None = None, **kw: int
 ) -> dict[str, object]:
-    graph = build_graph(chat_model(ModelSettings(base_url=f"{fake.url}/v1", api_key="k", max_retries=0)), **kw)
+    if kw:
+        ctx.limits = GraphLimits(**kw)
+    graph = build_graph()
     graph.checkpointer = saver or InMemorySaver()
     return graph.invoke(turn_input(text), {"configurable": {"thread_id": thread}}, context=ctx)  # type: ignore[return-value]
 
 
 def test_one_model_call_when_no_tool_is_needed(model_server: FakeOpenAI) -> None:
     model_server.say("¡Hola! ¿En qué puedo ayudarte?")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox())
+    ctx = _context(model_server, toolbox=_toolbox())
     out = _run(model_server, "hola", ctx)
     assert ctx.stats.model_calls == 1
     assert out["messages"][-1].content == "¡Hola! ¿En qué puedo ayudarte?"  # type: ignore[index]
@@ -63,7 +70,7 @@ def test_one_model_call_when_no_tool_is_needed(model_server: FakeOpenAI) -> None
 
 def test_one_more_call_per_tool_round_and_booking_state(model_server: FakeOpenAI) -> None:
     model_server.call("knowledge_search", query="limpieza").say("Cuesta 45 €.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox())
+    ctx = _context(model_server, toolbox=_toolbox())
     out = _run(model_server, "precio limpieza", ctx)
     assert ctx.stats.model_calls == 2
     assert out["booking"] == {"service_name": "limpieza"}
@@ -73,7 +80,7 @@ def test_one_more_call_per_tool_round_and_booking_state(model_server: FakeOpenAI
 
 def test_tool_errors_come_back_as_messages(model_server: FakeOpenAI) -> None:
     model_server.call("knowledge_search", query="boom").call("knowledge_search", wrong=1).call("nope").say("Lo siento.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox())
+    ctx = _context(model_server, toolbox=_toolbox())
     out = _run(model_server, "x", ctx)
     contents = [m["content"] for m in model_server.completions()[-1].json()["messages"] if m["role"] == "tool"]
     assert contents[0] == "Error: el servicio no existe"
@@ -87,7 +94,7 @@ def test_tool_round_cap_forces_a_text_answer(model_server: FakeOpenAI) -> None:
     for i in range(3):
         model_server.call("knowledge_search", query=f"q{i}")
     model_server.say("Te paso con una persona.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox())
+    ctx = _context(model_server, toolbox=_toolbox())
     out = _run(model_server, "x", ctx, max_tool_rounds=2)
     calls = model_server.completions()
     assert len(calls) == 3  # two tool rounds, then a call without tools
@@ -101,7 +108,7 @@ def test_tool_round_cap_forces_a_text_answer(model_server: FakeOpenAI) -> None:
 
 def test_model_endpoint_failure_raises(model_server: FakeOpenAI) -> None:
     model_server.fail_next("500")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox())
+    ctx = _context(model_server, toolbox=_toolbox())
     with pytest.raises(Exception) as err:
         _run(model_server, "hola", ctx)
     assert "500" in str(err.value) or "server" in str(err.value).lower()
@@ -110,18 +117,19 @@ def test_model_endpoint_failure_raises(model_server: FakeOpenAI) -> None:
 def test_long_threads_are_summarized_and_trimmed(model_server: FakeOpenAI) -> None:
     saver = InMemorySaver()
     summaries: list[str] = []
-    graph = build_graph(
-        chat_model(ModelSettings(base_url=f"{model_server.url}/v1", api_key="k", max_retries=0)),
-        max_messages=6,
-        keep_messages=2,
-    )
+    graph = build_graph()
     graph.checkpointer = saver
     sizes = []
     for i in range(6):
         model_server.say(f"respuesta {i}")
         if i >= 3:
             model_server.say(f"resumen {i}")
-        ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox(), on_summary=summaries.append)
+        ctx = _context(
+            model_server,
+            toolbox=_toolbox(),
+            on_summary=summaries.append,
+            limits=GraphLimits(max_messages=6, keep_messages=2),
+        )
         out = graph.invoke(turn_input(f"mensaje {i}"), {"configurable": {"thread_id": "long"}}, context=ctx)
         sizes.append(len(out["messages"]))
     assert max(sizes) <= 7
@@ -135,24 +143,21 @@ class ProcessDied(BaseException):
 
 
 def _crashing_toolbox() -> Toolbox:
-    box = Toolbox()
-
-    def search(args: Query, booking: Booking) -> ToolOutcome:
+    def search(args: Query) -> ToolOutcome:
         if args.query == "die":
             raise ProcessDied
         if args.query == "overflow":
             raise OverflowError("date value out of range")
         return ToolOutcome(f"resultado para {args.query}")
 
-    box.add("knowledge_search", "Busca información del negocio", Query, search)
-    return box
+    return Toolbox(Tool("knowledge_search", "Busca información del negocio", Query, search))
 
 
 def test_any_exception_in_a_tool_becomes_a_result_the_model_can_explain(
     model_server: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
     model_server.call("knowledge_search", query="overflow").say("Ahora mismo no puedo consultarlo, perdona.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    ctx = _context(model_server, toolbox=_crashing_toolbox())
     out = _run(model_server, "¿hay hueco el 31 de diciembre del 9999?", ctx)
     tool = [m for m in model_server.completions()[-1].json()["messages"] if m["role"] == "tool"]
     assert [m["content"] for m in tool] == [INTERNAL_ERROR]
@@ -168,16 +173,16 @@ def test_a_checkpoint_left_by_a_crashed_turn_is_repaired_and_the_next_turn_answe
 ) -> None:
     saver = InMemorySaver()
     model_server.call("knowledge_search", query="die")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    ctx = _context(model_server, toolbox=_crashing_toolbox())
     with pytest.raises(ProcessDied):
         _run(model_server, "precio limpieza", ctx, saver=saver)
-    graph = build_graph(chat_model(ModelSettings(base_url=f"{model_server.url}/v1", api_key="k")))
+    graph = build_graph()
     graph.checkpointer = saver
     stored = graph.get_state({"configurable": {"thread_id": "t"}}).values["messages"]
     assert stored[-1].tool_calls  # the thread ends in a call with no result: OpenAI would refuse it
 
     model_server.say("La limpieza cuesta 45 €.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    ctx = _context(model_server, toolbox=_crashing_toolbox())
     out = _run(model_server, "¿me dices el precio?", ctx, saver=saver)
 
     assert out["messages"][-1].content == "La limpieza cuesta 45 €."  # type: ignore[index]
@@ -199,15 +204,15 @@ def test_without_the_repair_the_model_would_refuse_the_thread() -> None:
 
 def test_a_retried_turn_replaces_its_own_message_instead_of_repeating_it(model_server: FakeOpenAI) -> None:
     saver = InMemorySaver()
-    graph = build_graph(chat_model(ModelSettings(base_url=f"{model_server.url}/v1", api_key="k")))
+    graph = build_graph()
     graph.checkpointer = saver
     config = {"configurable": {"thread_id": "retry"}}
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    ctx = _context(model_server, toolbox=_crashing_toolbox())
     model_server.call("knowledge_search", query="die")
     with pytest.raises(ProcessDied):
         graph.invoke(turn_input("precio limpieza", "wamid.T1"), config, context=ctx)  # type: ignore[arg-type]
     model_server.say("Cuesta 45 €.")
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_crashing_toolbox())
+    ctx = _context(model_server, toolbox=_crashing_toolbox())
     out = graph.invoke(turn_input("precio limpieza", "wamid.T1"), config, context=ctx)  # type: ignore[arg-type]
     assert [type(m).__name__ for m in out["messages"]] == ["HumanMessage", "AIMessage"]
     assert out["messages"][-1].content == "Cuesta 45 €."
@@ -217,7 +222,7 @@ def test_a_transient_model_failure_is_retried_within_the_turn(model_server: Fake
     model_server.fail_next("500", "429")
     model_server.say("¡Hola!")
     waits: list[float] = []
-    ctx = TurnContext(persona=Persona(business_name="Clínica"), toolbox=_toolbox(), sleep=waits.append)
+    ctx = _context(model_server, toolbox=_toolbox(), sleep=waits.append)
     out = _run(model_server, "hola", ctx)
     assert out["messages"][-1].content == "¡Hola!"  # type: ignore[index]
     assert len(model_server.completions()) == 3 and ctx.stats.model_calls == 1
@@ -227,9 +232,7 @@ def test_a_transient_model_failure_is_retried_within_the_turn(model_server: Fake
 def test_a_hanging_model_is_cut_off_by_the_turns_deadline(model_server: FakeOpenAI) -> None:
     model_server.hang_seconds = 20
     model_server.fail_next("hang", "hang", "hang")
-    ctx = TurnContext(
-        persona=Persona(business_name="Clínica"), toolbox=_toolbox(), deadline=Deadline.after(2.0), sleep=lambda s: None
-    )
+    ctx = _context(model_server, toolbox=_toolbox(), deadline=Deadline.after(2.0), sleep=lambda s: None)
     started = time.monotonic()
     with pytest.raises((DeadlineExceeded, openai.APITimeoutError)):
         _run(model_server, "hola", ctx)

@@ -24,9 +24,9 @@ from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
-from receptionist.agent.graph import build_graph
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
+from receptionist.agent.runner import TurnRunner
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, conversation_key
@@ -147,14 +147,14 @@ def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harn
             MediaPolicy(("127.0.0.1",), allow_http=True),  # the local Gupshup serves http on loopback
         )
 
-        def graph_parts() -> Any:
+        def turn_runner() -> TurnRunner:
             model = chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="k"))
             saver = dynamodb_checkpointer(
                 aws["table"], aws["bucket"], region_name="us-east-1", endpoint_url=aws["endpoint"]
             )
-            return build_graph(model), saver
+            return TurnRunner(model, saver)
 
-        agent = GraphAgent(app_db, graph_parts, now=lambda: NOW)
+        agent = GraphAgent(app_db, turn_runner, now=lambda: NOW)
         service = TurnService(
             ledger=DynamoTurnLedger(aws["conversations"], ddb),
             crm=CrmAdapter(app_db),

@@ -120,8 +120,41 @@ class ConversationBuffer:
         waits for a turn, in which case its ticket may have been lost and is sent again."""
         pk = conversation_pk(conversation)
         sk = message_sk(received_at_ms, message_id)
+        items = self._buffer_items(conversation, sk, message_id, message_type, message_json, received_at_ms, sent_at_ms)
+        for attempt in range(1, self._conflict_attempts + 1):
+            try:
+                # A fresh token per attempt; botocore's own retries of this call reuse it, so a
+                # retried request that had in fact committed is not mistaken for a duplicate.
+                self._ddb.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+                return Buffered(sk)
+            except ClientError as exc:
+                reasons = _cancellation_reasons(exc)
+                codes = [str(r.get("Code", "None")) for r in reasons]
+                if codes and codes[0] == "ConditionalCheckFailed":  # the marker exists: a redelivery
+                    marker = reasons[0].get("Item") or {}
+                    return self._duplicate(pk, str(marker.get("buffer_sk", {}).get("S") or sk))
+                # Another transaction on the same items was in flight (a concurrent delivery of
+                # this message); once it commits, the next attempt sees its marker.
+                if "TransactionConflict" in codes and attempt < self._conflict_attempts:
+                    time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter only
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _buffer_items(
+        self,
+        conversation: str,
+        sk: str,
+        message_id: str,
+        message_type: str,
+        message_json: str,
+        received_at_ms: int,
+        sent_at_ms: int,
+    ) -> list[TransactWriteItemTypeDef]:
+        """The dedupe marker (only if absent), the pending message, the conversation's META."""
+        pk = conversation_pk(conversation)
         expires_at = received_at_ms // 1000 + self._ttl_seconds
-        items: list[TransactWriteItemTypeDef] = [
+        return [
             {
                 "Put": {
                     "TableName": self.table_name,
@@ -171,25 +204,6 @@ class ConversationBuffer:
                 }
             },
         ]
-        for attempt in range(1, self._conflict_attempts + 1):
-            try:
-                # A fresh token per attempt; botocore's own retries of this call reuse it, so a
-                # retried request that had in fact committed is not mistaken for a duplicate.
-                self._ddb.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
-                return Buffered(sk)
-            except ClientError as exc:
-                reasons = _cancellation_reasons(exc)
-                codes = [str(r.get("Code", "None")) for r in reasons]
-                if codes and codes[0] == "ConditionalCheckFailed":  # the marker exists: a redelivery
-                    marker = reasons[0].get("Item") or {}
-                    return self._duplicate(pk, str(marker.get("buffer_sk", {}).get("S") or sk))
-                # Another transaction on the same items was in flight (a concurrent delivery of
-                # this message); once it commits, the next attempt sees its marker.
-                if "TransactionConflict" in codes and attempt < self._conflict_attempts:
-                    time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter only
-                    continue
-                raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _duplicate(self, pk: str, key: str) -> Buffered:
         item = self._ddb.get_item(

@@ -21,11 +21,10 @@ from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from receptionist.agent.graph import build_graph
+from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import DEFAULT_MODEL, ModelSettings, chat_model
-from receptionist.agent.runner import run_turn
-from receptionist.agent.tools import Conversation
+from receptionist.agent.runner import TurnRunner
 from receptionist.crm import conversations as chat
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
@@ -42,7 +41,7 @@ def invoke(
             raise SystemExit(f"no organization uses the Gupshup app {app!r}")
         identity = chat.touch_identity(db, org.id, customer, None, datetime.now(UTC))
         conv = Conversation(db, org, identity, turn_id=f"cli-{uuid.uuid4().hex[:12]}", now=lambda: datetime.now(UTC))
-        result = run_turn(build_graph(chat_model(model)), saver, conv, text)
+        result = TurnRunner(chat_model(model), saver).run(conv, text)
         return {
             "reply": result.reply,
             "tool_calls": result.stats.tool_calls,

@@ -7,8 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from receptionist.agent.state import Booking
-
-_WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+from receptionist.agent.wording import weekday
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def system_prompt(persona: Persona, now: datetime, summary: str = "", booking: B
         business_name=persona.business_name,
         tone=persona.tone,
         language=persona.language,
-        weekday=_WEEKDAYS_ES[local.weekday()],
+        weekday=weekday(local),
         now=local,
         timezone=persona.timezone,
         instructions=extra,

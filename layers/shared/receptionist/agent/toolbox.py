@@ -1,17 +1,16 @@
-"""A set of tools for one turn: schemas for the model, execution bound to the conversation.
+"""A set of tools: schemas for the model, and execution that always ends in a tool result.
 
-The tools are closures over the turn's organization, customer and CRM access; the model only
-supplies the arguments its schema names. Every call ends in a tool result, whatever happens:
-arguments the schema refuses, a ToolFailure the customer can be told about, or any other
-exception (a database timeout, a bug) come back as short texts the model can explain, so a
-failing tool never leaves an assistant message without its results.
+Every call ends in a result, whatever happens: arguments the schema refuses, a ToolFailure the
+customer can be told about, or any other exception (a database timeout, a bug) come back as short
+texts the model can explain, so a failing tool never leaves an assistant message without its
+results.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -29,6 +28,8 @@ INTERNAL_ERROR = (
 
 @dataclass(frozen=True)
 class ToolOutcome:
+    """What a tool tells the model, and what it learned about the booking in progress."""
+
     text: str
     ok: bool = True
     booking: Booking | None = None  # None: unchanged; {}: cleared; otherwise merged in
@@ -38,15 +39,20 @@ class ToolFailure(Exception):
     """A failure the customer can be told about (slot taken, not found...)."""
 
 
-ToolFn = Callable[[Any, Booking], ToolOutcome]
+@dataclass(frozen=True)
+class Tool:
+    """One tool: the model sees its name, description and argument schema; `run` gets the
+    validated arguments (anything else it needs comes from the turn's runtime context)."""
+
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[[Any], ToolOutcome]
 
 
-@dataclass
 class Toolbox:
-    _tools: dict[str, tuple[type[BaseModel], ToolFn, str]] = field(default_factory=dict)
-
-    def add(self, name: str, description: str, args: type[BaseModel], fn: ToolFn) -> None:
-        self._tools[name] = (args, fn, description)
+    def __init__(self, *tools: Tool) -> None:
+        self._tools = {t.name: t for t in tools}
 
     @property
     def names(self) -> list[str]:
@@ -55,26 +61,24 @@ class Toolbox:
     @property
     def schemas(self) -> list[BaseTool]:
         """LangChain tool objects, used only for their JSON schemas (bind_tools)."""
-        out: list[BaseTool] = []
-        for name, (args, _fn, description) in self._tools.items():
-            out.append(
-                StructuredTool.from_function(
-                    func=_never_called, name=name, description=description, args_schema=args, infer_schema=False
-                )
+        return [
+            StructuredTool.from_function(
+                func=_never_called, name=t.name, description=t.description, args_schema=t.args, infer_schema=False
             )
-        return out
+            for t in self._tools.values()
+        ]
 
-    def execute(self, name: str, raw_args: dict[str, Any], booking: Booking) -> ToolOutcome:
-        if name not in self._tools:
+    def execute(self, name: str, raw_args: dict[str, Any]) -> ToolOutcome:
+        tool = self._tools.get(name)
+        if tool is None:
             return ToolOutcome(f"Error: la herramienta {name} no existe.", ok=False)
-        args_model, fn, _ = self._tools[name]
         try:
-            args = args_model.model_validate(raw_args)
+            args = tool.args.model_validate(raw_args)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
             return ToolOutcome(f"Error: argumentos no válidos ({problems}).", ok=False)
         try:
-            return fn(args, booking)
+            return tool.run(args)
         except ToolFailure as exc:
             return ToolOutcome(f"Error: {exc}", ok=False)
         except Exception as exc:

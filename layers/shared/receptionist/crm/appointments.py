@@ -11,7 +11,9 @@ without BEGIN/COMMIT round trips.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -144,12 +146,52 @@ def _by_key(db: Database, organization_id: str, key: str, tz: ZoneInfo) -> Appoi
     return _appointment(row, tz) if row else None
 
 
-def _day_bounds(window: BookingWindow, start: datetime, now: datetime) -> tuple[datetime, datetime]:
-    """Schedule bounds for the start's local day, cut to the booking window (never empty, so the
-    same query still answers the other questions when the day is outside the window)."""
-    day = start.astimezone(ZoneInfo(window.timezone)).date()
-    bounds = search_bounds(window, day, day, now)
-    return bounds if bounds else (start.astimezone(UTC), start.astimezone(UTC))
+@dataclass(frozen=True)
+class _SlotCheck:
+    """The schedule of a start's local day (cut to the booking window), read in one round trip
+    with whatever else the caller needs (service, idempotency key, contact, the appointment to
+    move): what book and reschedule check a slot against."""
+
+    schedule: Schedule
+    window: BookingWindow
+    start: datetime  # UTC
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def load(
+        cls, db: Database, organization_id: str, window: BookingWindow, start: datetime, now: datetime, **keys: Any
+    ) -> _SlotCheck:
+        day = start.astimezone(ZoneInfo(window.timezone)).date()
+        # Never empty, so the same query still answers the other questions outside the window.
+        since, until = search_bounds(window, day, day, now) or (start, start)
+        schedule = load_schedule(db, organization_id, since, until, with_service=True, **keys)
+        return cls(schedule, window, start, since, until)
+
+    def refusal(self, member_id: str, duration_minutes: int) -> BookingResult | None:
+        """None when the start is an offered slot of the member; else why not: taken by an
+        appointment (the slot exists once appointments are ignored) or simply not available."""
+        if self._offered(member_id, duration_minutes, include_appointments=True):
+            return None
+        if self._offered(member_id, duration_minutes, include_appointments=False):
+            return BookingResult(None, "slot_taken", "ese hueco ya está reservado")
+        return BookingResult(None, "not_available", "ese hueco no está disponible")
+
+    def _offered(self, member_id: str, duration_minutes: int, *, include_appointments: bool) -> bool:
+        tz = ZoneInfo(self.window.timezone)
+        day = self.start.astimezone(tz).date()
+        slots = compute_slots(
+            [h for h in self.schedule.hours if h.member_id == member_id],
+            self.schedule.blocked(include_appointments=include_appointments),
+            tz=tz,
+            first_day=day,
+            last_day=day,
+            duration=timedelta(minutes=duration_minutes),
+            step=timedelta(minutes=self.window.step_minutes),
+            since=self.since,
+            until=self.until,
+        )
+        return any(s.starts_at.astimezone(UTC) == self.start for s in slots)
 
 
 def book(
@@ -174,18 +216,18 @@ def book(
     # Instants in UTC: arithmetic and comparisons on aware datetimes sharing a ZoneInfo are
     # wall-clock operations in Python (wrong across a daylight-saving change).
     start = starts_at.astimezone(UTC)
-    since, until = _day_bounds(window, start, now)
-    schedule = load_schedule(
+    check = _SlotCheck.load(
         db,
         organization_id,
-        since,
-        until,
+        window,
+        start,
+        now,
         service_id=service_id,
         member_id=member_id,
-        with_service=True,
         idempotency_key=idempotency_key,
         contact_id=contact_id,
     )
+    schedule = check.schedule
     if idempotency_key and schedule.existing_id:
         replay = _by_key(db, organization_id, idempotency_key, tz)
         if replay is not None:
@@ -197,7 +239,7 @@ def book(
         return BookingResult(None, "not_bookable", f"{service.name} no se reserva por WhatsApp")
     if not schedule.contact_exists:
         return BookingResult(None, "not_found", "contacto no encontrado")
-    refusal = _check_slot(schedule, window, start, since, until, service.duration_minutes, member_id, tz)
+    refusal = check.refusal(member_id, service.duration_minutes)
     if refusal is not None:
         return refusal
     params = {
@@ -209,6 +251,12 @@ def book(
         "end": start + timedelta(minutes=service.duration_minutes),
         "key": idempotency_key,
     }
+    return _insert(db, params, tz)
+
+
+def _insert(db: Database, params: dict[str, Any], tz: ZoneInfo) -> BookingResult:
+    """The appointment's INSERT; a concurrent retry of the same turn (same key) is a replay."""
+    organization_id, key = str(params["org"]), params["key"]
     for attempt in (1, 2):
         try:
             row = db.fetch_one(_INSERT, params)
@@ -216,7 +264,7 @@ def book(
         except psycopg.errors.ExclusionViolation:
             # The overlapping appointment may be this very booking, inserted by a concurrent retry
             # of the same turn (the no-overlap check can fire before the key's ON CONFLICT).
-            mine = _by_key(db, organization_id, idempotency_key, tz) if idempotency_key else None
+            mine = _by_key(db, organization_id, key, tz) if key else None
             if mine is not None:
                 return BookingResult(mine)
             return BookingResult(None, "slot_taken", "otra persona acaba de reservar ese hueco")
@@ -230,47 +278,13 @@ def book(
                 raise
     else:  # pragma: no cover - the loop breaks or raises
         raise AssertionError("unreachable")
-    if row is None and idempotency_key:  # a concurrent retry of the same turn won the insert
-        replay = _by_key(db, organization_id, idempotency_key, tz)
+    if row is None and key:  # a concurrent retry of the same turn won the insert
+        replay = _by_key(db, organization_id, key, tz)
         if replay is not None:
             return BookingResult(replay)
     if row is None:  # pragma: no cover - the insert returns its row unless the key conflicted
         return BookingResult(None, "invalid", "no se pudo reservar")
     return BookingResult(_appointment(row, tz))
-
-
-def _check_slot(
-    schedule: Schedule,
-    window: BookingWindow,
-    start: datetime,
-    since: datetime,
-    until: datetime,
-    duration_minutes: int,
-    member_id: str,
-    tz: ZoneInfo,
-) -> BookingResult | None:
-    """None when `start` (UTC) is an offered slot of the member; else why not: taken by an appointment
-    (the slot exists once appointments are ignored) or simply not available."""
-
-    def offered(include_appointments: bool) -> bool:
-        slots = compute_slots(
-            [h for h in schedule.hours if h.member_id == member_id],
-            schedule.blocked(include_appointments=include_appointments),
-            tz=tz,
-            first_day=start.astimezone(tz).date(),
-            last_day=start.astimezone(tz).date(),
-            duration=timedelta(minutes=duration_minutes),
-            step=timedelta(minutes=window.step_minutes),
-            since=since,
-            until=until,
-        )
-        return any(s.starts_at.astimezone(UTC) == start for s in slots)
-
-    if offered(True):
-        return None
-    if offered(False):
-        return BookingResult(None, "slot_taken", "ese hueco ya está reservado")
-    return BookingResult(None, "not_available", "ese hueco no está disponible")
 
 
 def _set_status(
@@ -339,41 +353,28 @@ def reschedule(
     if not _ids_ok(organization_id, contact_id, appointment_id) or (member_id is not None and not is_uuid(member_id)):
         return BookingResult(None, "not_found", "no encuentro esa cita")
     start = new_starts_at.astimezone(UTC)  # see book(): instants, not wall times
-    since, until = _day_bounds(window, start, now)
-    schedule = load_schedule(
+    check = _SlotCheck.load(
         db,
         organization_id,
-        since,
-        until,
+        window,
+        start,
+        now,
         member_id=member_id,
-        with_service=True,
         contact_id=contact_id,
         appointment_id=appointment_id,
     )
-    target = schedule.target
-    if target is None:
+    if check.schedule.target is None:
         return BookingResult(None, "not_found", "no encuentro esa cita")
-    old_start = datetime.fromisoformat(target["starts_at"])
-    old_member = str(target["member_id"])
-    new_member = member_id or old_member
-    current = Appointment(
-        id=str(target["id"]),
-        contact_id=contact_id,
-        service_id=str(target["service_id"]),
-        service_name=str(target["service_name"]),
-        member_id=old_member,
-        member_name=str(target["member_name"]),
-        starts_at=old_start.astimezone(tz),
-        ends_at=datetime.fromisoformat(target["ends_at"]).astimezone(tz),
-        status=str(target["status"]),
-    )
+    current = _target(check.schedule.target, contact_id, tz)
+    new_member = member_id or current.member_id
     if current.status not in _ACTIVE:
         return BookingResult(current, "not_active", f"la cita está {current.status}")
-    if start == old_start and new_member == old_member:
+    if start == current.starts_at and new_member == current.member_id:
         return BookingResult(current)
-    if schedule.service is None:
+    service = check.schedule.service
+    if service is None:
         return BookingResult(current, "not_available", "ese servicio ya no se ofrece")
-    refusal = _check_slot(schedule, window, start, since, until, schedule.service.duration_minutes, new_member, tz)
+    refusal = check.refusal(new_member, service.duration_minutes)
     if refusal is not None:
         return BookingResult(current, refusal.failure, refusal.detail)
     try:
@@ -384,10 +385,10 @@ def reschedule(
                 "contact": contact_id,
                 "id": appointment_id,
                 "start": start,
-                "end": start + timedelta(minutes=schedule.service.duration_minutes),
+                "end": start + timedelta(minutes=service.duration_minutes),
                 "member": new_member,
-                "old_start": old_start,
-                "old_member": old_member,
+                "old_start": current.starts_at,
+                "old_member": current.member_id,
             },
         )
     except psycopg.errors.ExclusionViolation:
@@ -397,5 +398,16 @@ def reschedule(
     return BookingResult(_appointment(row, tz))
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _target(target: dict[str, Any], contact_id: str, tz: ZoneInfo) -> Appointment:
+    """The appointment to move, as the schedule query returned it."""
+    return Appointment(
+        id=str(target["id"]),
+        contact_id=contact_id,
+        service_id=str(target["service_id"]),
+        service_name=str(target["service_name"]),
+        member_id=str(target["member_id"]),
+        member_name=str(target["member_name"]),
+        starts_at=datetime.fromisoformat(target["starts_at"]).astimezone(tz),
+        ends_at=datetime.fromisoformat(target["ends_at"]).astimezone(tz),
+        status=str(target["status"]),
+    )

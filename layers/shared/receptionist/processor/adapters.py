@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
@@ -21,10 +21,8 @@ from receptionist.processor.ports import AgentAnswer, AgentRequest
 from receptionist.processor.turns import BufferedMessage
 
 if TYPE_CHECKING:  # langgraph and google-genai load on first use, not at cold start's import
-    from langgraph.checkpoint.base import BaseCheckpointSaver
-    from langgraph.graph.state import CompiledStateGraph
-
     from receptionist.adapters.gemini import Gemini
+    from receptionist.agent.runner import TurnRunner
 
 
 class CrmAdapter:
@@ -93,32 +91,27 @@ class CrmAdapter:
         return usage.first_notice(self.db, organization_id, scope, window_start)
 
 
-GraphParts = tuple["CompiledStateGraph[Any, Any, Any, Any]", "BaseCheckpointSaver[Any]"]
-
-
 class GraphAgent:
-    """The Agent port on the LangGraph receptionist (agent/runner.run_turn). The graph and its
+    """The Agent port on the LangGraph receptionist (agent/runner.py). The model, graph and
     checkpointer are built by `build` on the first turn of a container."""
 
     def __init__(
-        self, db: Database, build: Callable[[], GraphParts], now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self, db: Database, build: Callable[[], TurnRunner], now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self.db = db
         self._build = build
-        self._parts: GraphParts | None = None
+        self._runner: TurnRunner | None = None
         self.now = now
         self.calls = 0
 
     def __call__(self, request: AgentRequest) -> AgentAnswer:
-        from receptionist.agent.runner import run_turn
-        from receptionist.agent.tools import Conversation
+        from receptionist.agent.context import Conversation
 
-        if self._parts is None:
-            self._parts = self._build()
-        graph, saver = self._parts
+        if self._runner is None:
+            self._runner = self._build()
         self.calls += 1
         conv = Conversation(self.db, request.organization, request.identity, request.turn_id, now=self.now)
-        result = run_turn(graph, saver, conv, request.text, request.deadline)
+        result = self._runner.run(conv, request.text, request.deadline)
         stats = result.stats
         return AgentAnswer(
             reply=result.reply,

@@ -12,12 +12,12 @@ from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
-from receptionist.agent.graph import build_graph
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
+from receptionist.agent.runner import TurnRunner
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
-from receptionist.processor.adapters import CrmAdapter, GraphAgent, GraphParts, MediaAdapters
+from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
 from receptionist.processor.media import MediaReader
 from receptionist.processor.service import TurnService
 from receptionist.processor.turns import TurnLimits
@@ -37,9 +37,9 @@ def gemini_factory(settings: ProcessorSettings) -> Gemini:
     )
 
 
-def graph_parts(settings: ProcessorSettings) -> GraphParts:
-    """The compiled graph and its DynamoDB checkpointer (built on the first turn of a container,
-    once the model's key is read; the libraries load at cold start, in the init phase)."""
+def turn_runner(settings: ProcessorSettings) -> TurnRunner:
+    """The chat model, the compiled graph and its DynamoDB checkpointer (built on the first turn
+    of a container, once the model's key is read; the libraries load at cold start)."""
     model = chat_model(
         ModelSettings(
             base_url=settings.openai_base_url,
@@ -47,7 +47,7 @@ def graph_parts(settings: ProcessorSettings) -> GraphParts:
             model=settings.openai_model,
         )
     )
-    return build_graph(model), dynamodb_checkpointer(settings.checkpoints_table, settings.media_bucket)
+    return TurnRunner(model, dynamodb_checkpointer(settings.checkpoints_table, settings.media_bucket))
 
 
 def build_service(settings: ProcessorSettings) -> TurnService:
@@ -62,7 +62,7 @@ def build_service(settings: ProcessorSettings) -> TurnService:
         ledger=DynamoTurnLedger(settings.conversations_table),
         crm=CrmAdapter(db),
         media=MediaReader(media),
-        agent=GraphAgent(db, lambda: graph_parts(settings)),
+        agent=GraphAgent(db, lambda: turn_runner(settings)),
         outbound=FifoQueue(settings.outbound_queue_url, sqs),
         inbound=FifoQueue(settings.inbound_queue_url, sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),

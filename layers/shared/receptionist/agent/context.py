@@ -1,0 +1,87 @@
+"""What one turn runs with: LangGraph's runtime context (`graph.invoke(..., context=...)`).
+
+The conversation (organization, customer, CRM access) is fixed by the host before the turn
+starts and reaches the tools only through here, never through the model's arguments: whatever
+the model asks, a tool touches its own organization and customer only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from langchain_core.language_models import BaseChatModel
+
+from receptionist.agent.prompts import Persona
+from receptionist.agent.toolbox import Toolbox
+from receptionist.crm.availability import BookingWindow
+from receptionist.crm.connection import Database
+from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.deadline import Deadline
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Conversation:
+    """Who and where: fixed by the host for the whole turn."""
+
+    db: Database
+    organization: Organization
+    identity: ChatIdentity
+    turn_id: str
+    now: Callable[[], datetime] = _utc_now
+    escalations: list[str] = field(default_factory=list)  # reasons escalated during this turn
+    contact_id: str | None = None  # once resolve_contact ran in this turn
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.organization.settings.timezone)
+
+    @property
+    def window(self) -> BookingWindow:
+        s = self.organization.settings
+        return BookingWindow(s.timezone, s.booking_lead_minutes, s.booking_horizon_days, s.slot_step_minutes)
+
+
+@dataclass(frozen=True)
+class GraphLimits:
+    """How far one turn may go: tool rounds before the model must answer in text, and the
+    thread's length before its oldest messages are folded into the summary."""
+
+    max_tool_rounds: int = 4
+    max_messages: int = 40
+    keep_messages: int = 16
+
+
+@dataclass
+class TurnStats:
+    """What one turn cost: filled in by the graph's nodes."""
+
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    summarized: bool = False
+
+
+@dataclass
+class TurnContext:
+    """LangGraph's runtime context for one turn: read by every node and tool, never checkpointed."""
+
+    model: BaseChatModel
+    persona: Persona
+    toolbox: Toolbox
+    conversation: Conversation | None = None  # None only for graphs whose tools need none (tests)
+    limits: GraphLimits = field(default_factory=GraphLimits)
+    on_summary: Callable[[str], None] | None = None  # persist the summary (thread_summaries)
+    now: Callable[[], datetime] = _utc_now
+    deadline: Deadline = field(default_factory=Deadline.never)
+    stats: TurnStats = field(default_factory=TurnStats)
+    sleep: Callable[[float], None] = time.sleep
