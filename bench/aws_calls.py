@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.env import APP, BenchEnv, CallCounter, breakdown, new_customer
 from devstack.gupshup_events import customer_message
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService

@@ -19,7 +19,7 @@ from bench.env import APP, NOW, REGION, Agent, BenchEnv, new_customer
 from devstack.fakes.openai import FakeOpenAI
 from receptionist.agent.context import Conversation
 from receptionist.agent.memory import S3_PREFIX, thread_id
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
@@ -142,7 +142,7 @@ def measure(env: BenchEnv, marks: tuple[int, ...] = (10, 50, 100)) -> list[Check
             if org is None:
                 raise RuntimeError(f"the demo organization {APP} is not in the seed")
             customer = new_customer()
-            identity = chat.touch_identity(db, org.id, customer, "Lucía", NOW)
+            identity = chats.touch_identity(db, org.id, customer, "Lucía", NOW)
             thread = thread_id(org.id, customer)
             calls = summaries = 0
             for turn in range(1, max(marks) + 1):

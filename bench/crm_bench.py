@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 
 from devstack.migrate import apply_migrations, apply_seed
 from devstack.postgres import LocalPostgres
-from receptionist.crm import appointments, catalog, contacts, organizations
-from receptionist.crm import conversations as conv
+from receptionist.crm import appointments, catalog, chats, contacts, organizations
 from receptionist.crm.availability import BookingWindow, available_slots, compute_slots, load_schedule, search_bounds
 from receptionist.crm.connection import Database
 
@@ -141,15 +140,15 @@ def _report(url: str) -> list[str]:
 
     resolved = measure("resolve organization by Gupshup app", lambda: organizations.resolve_by_app(db, o["app"]))
     assert resolved
-    identity = measure("get or create chat identity", lambda: conv.touch_identity(db, org, "34600999001", "Ana", NOW))
+    identity = measure("get or create chat identity", lambda: chats.touch_identity(db, org, "34600999001", "Ana", NOW))
     measure(
         "record inbound message",
-        lambda: conv.record_inbound(
+        lambda: chats.record_inbound(
             db, org, identity.id, provider_message_id="wamid.bench", kind="text", raw={}, processed_text="Hola"
         ),
     )
-    measure("history + summary read (conversation_context)", lambda: conv.conversation_context(db, org, identity.id))
-    measure("history read (recent_history)", lambda: conv.recent_history(db, org, identity.id))
+    measure("history + summary read (conversation_context)", lambda: chats.conversation_context(db, org, identity.id))
+    measure("history read (recent_history)", lambda: chats.recent_history(db, org, identity.id))
     measure("knowledge search", lambda: catalog.knowledge_search(db, org, "precio corte"))
     day = FIRST_DAY + timedelta(days=8)
     slots = measure(
@@ -180,10 +179,10 @@ def _report(url: str) -> list[str]:
     )
     assert moved.ok, moved
     measure("cancel", lambda: appointments.cancel(db, org, contact.id, booked.appointment.id, TZ))
-    out = conv.record_outbound(db, org, identity.id, text="Hecho", turn_id="t-bench")
-    conv.mark_sent(db, org, out, "gs-bench")
-    measure("delivery status", lambda: conv.record_status(db, org, "gs-bench", "delivered"))
-    measure("open escalation (+ bot off)", lambda: conv.open_escalation(db, org, identity.id, "bench", "t-bench"))
+    out = chats.record_outbound(db, org, identity.id, text="Hecho", turn_id="t-bench")
+    chats.mark_sent(db, org, out, "gs-bench")
+    measure("delivery status", lambda: chats.record_status(db, org, "gs-bench", "delivered"))
+    measure("open escalation (+ bot off)", lambda: chats.open_escalation(db, org, identity.id, "bench", "t-bench"))
 
     # 60 days x 10 members: query vs computation, median of 15 runs.
     last_day = FIRST_DAY + timedelta(days=DAYS - 1)

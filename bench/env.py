@@ -28,7 +28,7 @@ from devstack.fakes.openai import FakeOpenAI
 from devstack.migrate import apply_migrations, apply_seed
 from devstack.postgres import LocalPostgres
 from devstack.stack import MotoServer
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.media_download import Downloaded
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger

@@ -17,8 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from receptionist.config import NotifierSettings
 from receptionist.messages import OutboundJob
-from receptionist.notifier.telemetry import PowertoolsTelemetry
+from receptionist.notifier import telemetry as job_telemetry
 from receptionist.notifier.wiring import build
+from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
@@ -27,7 +28,7 @@ metrics = Metrics()
 settings = NotifierSettings.from_env()  # validated at cold start
 notifier = build(settings)  # the CRM, Gupshup, idempotency adapters (connections are lazy)
 service = notifier.service
-telemetry = PowertoolsTelemetry(logger, metrics)
+telemetry = PowertoolsTelemetry(logger, metrics, job_telemetry.describe)
 # One conversation's failure must not hold the others (skip its group, go on).
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # A batch whose every record failed is answered with batchItemFailures too, not an exception: a

@@ -17,9 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from receptionist.config import ProcessorSettings
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
+from receptionist.processor import telemetry as turn_telemetry
 from receptionist.processor.service import Attempt
-from receptionist.processor.telemetry import ProcessorTelemetry
 from receptionist.processor.wiring import build_service
+from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
@@ -27,7 +28,7 @@ metrics = Metrics()
 
 settings = ProcessorSettings.from_env()  # validated at cold start
 service = build_service(settings)
-telemetry = ProcessorTelemetry(logger, metrics)
+telemetry = PowertoolsTelemetry(logger, metrics, turn_telemetry.describe)
 # One conversation's failure must not hold the others (skip its group, go on).
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
@@ -43,7 +44,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     try:
         report = service.handle(ticket, attempt, deadline)
     except Exception:
-        telemetry.failed(receive_count)
+        telemetry.emit(turn_telemetry.failed(receive_count))
         raise
     telemetry.record(report, attempt=receive_count)
 

@@ -13,8 +13,9 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.open_conversations import DynamoOpenConversations
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import SweeperSettings
-from receptionist.sweeper.service import SweepService, SweepSettings
-from receptionist.sweeper.telemetry import SweeperTelemetry
+from receptionist.sweeper import telemetry as sweep_telemetry
+from receptionist.sweeper.service import SweepPolicy, SweepService
+from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
@@ -24,13 +25,13 @@ settings = SweeperSettings.from_env()  # validated at cold start
 service = SweepService(
     index=DynamoOpenConversations(settings.conversations_table, index_name=settings.open_index),
     inbound=FifoQueue(settings.inbound_queue_url, boto3.client("sqs", config=bounded_client_config())),
-    settings=SweepSettings(
+    policy=SweepPolicy(
         after_seconds=settings.debounce_seconds + settings.sweep_margin_seconds,
         resweep_seconds=settings.resweep_seconds,
         max_sweeps=settings.max_sweeps,
     ),
 )
-telemetry = SweeperTelemetry(logger, metrics)
+telemetry = PowertoolsTelemetry(logger, metrics, sweep_telemetry.describe)
 
 
 @logger.inject_lambda_context(clear_state=True)

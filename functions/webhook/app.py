@@ -14,12 +14,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from receptionist.adapters.app_secrets import SsmAppSecrets
 from receptionist.adapters.aws import fast_client_config
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import WebhookSettings
+from receptionist.telemetry import PowertoolsTelemetry
+from receptionist.webhook import telemetry as request_telemetry
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
-from receptionist.webhook.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
@@ -33,7 +34,7 @@ service = WebhookService(
     buffer=ConversationBuffer(settings.conversations_table, boto3.client("dynamodb", config=fast_client_config())),
     inbound=FifoQueue(settings.inbound_queue_url, sqs),
     outbound=FifoQueue(settings.outbound_queue_url, sqs),
-    telemetry=PowertoolsTelemetry(logger, metrics, tracer),
+    telemetry=PowertoolsTelemetry(logger, metrics, request_telemetry.describe, tracer),
 )
 
 

@@ -14,7 +14,7 @@ from e2e_kit import Pipeline
 
 from devstack.aws import moto_client
 from devstack.gupshup_events import customer_message, post_callback
-from receptionist.adapters.conversations import ConversationBuffer, conversation_pk
+from receptionist.adapters.conversation_table import ConversationBuffer, conversation_pk
 from receptionist.gupshup.inbound import parse_callback
 from receptionist.messages import conversation_key
 

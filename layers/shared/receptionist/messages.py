@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal, Self
+from typing import Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -44,6 +44,13 @@ def conversation_key(app: str, customer: str) -> str:
 
 
 UserEventType = Literal["opted-in", "opted-out"]
+
+
+class Queue(Protocol):
+    """One SQS FIFO queue, as every function's domain code sees it (adapters.queues.FifoQueue):
+    a message goes out in its group, once per deduplication id."""
+
+    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...
 
 
 class UserEvent(BaseModel):

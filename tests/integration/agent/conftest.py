@@ -16,7 +16,7 @@ from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnResult, TurnRunner
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
@@ -65,7 +65,7 @@ class Receptionist:
     def conversation(self) -> Conversation:
         org = resolve_by_app(self.db, "ClinicaSonrisa")
         assert org
-        identity = chat.touch_identity(self.db, org.id, self.customer, "Cliente", NOW)
+        identity = chats.touch_identity(self.db, org.id, self.customer, "Cliente", NOW)
         return Conversation(self.app_db, org, identity, turn_id=f"turn-{uuid.uuid4().hex[:8]}", now=lambda: NOW)
 
     def say(self, text: str, conv: Conversation | None = None) -> TurnResult:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from receptionist.crm import appointments
-from receptionist.crm import conversations as chat
+from receptionist.crm import appointments, chats
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.contacts import find_or_create_contact
 
@@ -84,7 +83,7 @@ def test_escalation_turns_the_bot_off_and_reports_the_reason(receptionist: Any, 
     r.model.call("escalate_to_human", reason="Pide hablar con una persona").say("Te paso con el equipo.")
     result = r.say("Quiero hablar con una persona, por favor")
     assert result.escalations == ["Pide hablar con una persona"]
-    identity = chat.find_identity(db, DEMO_ORG, r.customer)
+    identity = chats.find_identity(db, DEMO_ORG, r.customer)
     assert identity and not identity.bot_enabled
     assert db.fetch_one("select count(*) as n from escalations where chat_identity_id = %s", (identity.id,))["n"] == 1
 

@@ -49,9 +49,9 @@ def test_contacts_keep_normalized_emails_and_digit_phones(db: Database) -> None:
 
 
 def test_chat_messages_know_their_kinds_and_directions(db: Database) -> None:
-    from receptionist.crm import conversations as conv
+    from receptionist.crm import chats
 
-    ident = conv.touch_identity(db, DEMO_ORG, "34600777001", None, None)
+    ident = chats.touch_identity(db, DEMO_ORG, "34600777001", None, None)
     insert = (
         "insert into chat_messages (organization_id, chat_identity_id, direction, kind, status)"
         " values (%s, %s, %s, %s, %s)"

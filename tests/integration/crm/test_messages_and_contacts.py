@@ -12,7 +12,7 @@ from crm_kit import DEMO_ORG, OrgFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receptionist.crm import conversations as conv
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import (
     InvalidEmailError,
@@ -28,9 +28,9 @@ def _number() -> str:
 
 
 def _outbound(db: Database, gupshup_id: str) -> str:
-    ident = conv.touch_identity(db, DEMO_ORG, _number(), None, None)
-    mid = conv.record_outbound(db, DEMO_ORG, ident.id, text="Hola", turn_id=f"turn-{uuid.uuid4()}")
-    conv.mark_sent(db, DEMO_ORG, mid, gupshup_id)
+    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
+    mid = chats.record_outbound(db, DEMO_ORG, ident.id, text="Hola", turn_id=f"turn-{uuid.uuid4()}")
+    chats.mark_sent(db, DEMO_ORG, mid, gupshup_id)
     return mid
 
 
@@ -44,27 +44,27 @@ def test_statuses_reported_under_whatsapps_id_reach_the_message(db: Database) ->
     gs, wa = f"gs-{uuid.uuid4()}", f"wamid.{uuid.uuid4().hex}"
     mid = _outbound(db, gs)
     # "enqueued" carries Gupshup's id and links WhatsApp's; it is older than "sent" (mark_sent).
-    assert not conv.record_status(db, DEMO_ORG, gs, "enqueued", whatsapp_message_id=wa)
+    assert not chats.record_status(db, DEMO_ORG, gs, "enqueued", whatsapp_message_id=wa)
     # Later events name only WhatsApp's id (no gsId): still found.
-    assert conv.record_status(db, DEMO_ORG, wa, "delivered")
-    assert conv.record_status(db, DEMO_ORG, wa, "read", gupshup_message_id=gs)
+    assert chats.record_status(db, DEMO_ORG, wa, "delivered")
+    assert chats.record_status(db, DEMO_ORG, wa, "read", gupshup_message_id=gs)
     assert _status(db, mid) == "read"
-    assert not conv.record_status(db, DEMO_ORG, wa, "delivered")
-    assert not conv.record_status(db, DEMO_ORG, "wamid.unknown", "read")  # unknown message: nothing
-    assert not conv.record_status(db, DEMO_ORG, gs, "deleted")  # not a delivery state we track
+    assert not chats.record_status(db, DEMO_ORG, wa, "delivered")
+    assert not chats.record_status(db, DEMO_ORG, "wamid.unknown", "read")  # unknown message: nothing
+    assert not chats.record_status(db, DEMO_ORG, gs, "deleted")  # not a delivery state we track
     # Another organization's status for the same ids touches nothing here.
     other = str(uuid.uuid4())
-    assert not conv.record_status(db, other, gs, "failed")
+    assert not chats.record_status(db, other, gs, "failed")
     assert _status(db, mid) == "read"
 
 
 def test_failed_replaces_anything_but_read_and_nothing_replaces_it(db: Database) -> None:
     gs = f"gs-{uuid.uuid4()}"
     mid = _outbound(db, gs)
-    assert conv.record_status(db, DEMO_ORG, gs, "delivered")
-    assert conv.record_status(db, DEMO_ORG, gs, "failed", "131047: re-engagement message")
+    assert chats.record_status(db, DEMO_ORG, gs, "delivered")
+    assert chats.record_status(db, DEMO_ORG, gs, "failed", "131047: re-engagement message")
     for later in ("enqueued", "sent", "delivered", "read", "failed"):
-        assert not conv.record_status(db, DEMO_ORG, gs, later)
+        assert not chats.record_status(db, DEMO_ORG, gs, later)
     row = db.fetch_one("select status, error from chat_messages where id = %s", (mid,))
     assert row and row["status"] == "failed" and row["error"] == "131047: re-engagement message"
 
@@ -80,7 +80,7 @@ def test_status_order_holds_for_every_sequence_of_events(db: Database) -> None:
         mid = _outbound(db, gs)  # starts at "sent" (the send API accepted it)
         seen = "sent"
         for event in events:
-            changed = conv.record_status(db, DEMO_ORG, gs, event)
+            changed = chats.record_status(db, DEMO_ORG, gs, event)
             if seen == "failed":
                 expected = seen
             elif event == "failed":
@@ -93,9 +93,9 @@ def test_status_order_holds_for_every_sequence_of_events(db: Database) -> None:
 
 
 def test_inbound_messages_are_recorded_once(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, _number(), None, datetime(2031, 1, 1, tzinfo=UTC))
+    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, datetime(2031, 1, 1, tzinfo=UTC))
     for text in ("primera", "primera (reintento)"):
-        conv.record_inbound(
+        chats.record_inbound(
             db,
             DEMO_ORG,
             ident.id,
@@ -112,13 +112,13 @@ def test_inbound_messages_are_recorded_once(db: Database) -> None:
 
 
 def test_history_and_summary_in_one_round_trip(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, _number(), None, None)
+    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
     before = db.round_trips
-    empty = conv.conversation_context(db, DEMO_ORG, ident.id)
+    empty = chats.conversation_context(db, DEMO_ORG, ident.id)
     assert db.round_trips - before == 1
     assert (empty.summary, empty.messages) == (None, [])
     for i in range(5):
-        conv.record_inbound(
+        chats.record_inbound(
             db,
             DEMO_ORG,
             ident.id,
@@ -127,42 +127,42 @@ def test_history_and_summary_in_one_round_trip(db: Database) -> None:
             raw={},
             processed_text=f"m{i}",
         )
-    conv.save_thread_summary(db, DEMO_ORG, ident.id, "Quiere una limpieza el martes.")
+    chats.save_thread_summary(db, DEMO_ORG, ident.id, "Quiere una limpieza el martes.")
     before = db.round_trips
-    context = conv.conversation_context(db, DEMO_ORG, ident.id, limit=3)
+    context = chats.conversation_context(db, DEMO_ORG, ident.id, limit=3)
     assert db.round_trips - before == 1
     assert context.summary == "Quiere una limpieza el martes."
     assert [m.text for m in context.messages] == ["m2", "m3", "m4"]  # the last three, oldest first
-    assert [m.text for m in conv.recent_history(db, DEMO_ORG, ident.id, 3)] == ["m2", "m3", "m4"]
+    assert [m.text for m in chats.recent_history(db, DEMO_ORG, ident.id, 3)] == ["m2", "m3", "m4"]
     # Another organization sees nothing of this thread.
-    assert conv.conversation_context(db, str(uuid.uuid4()), ident.id) == type(context)(None, [])
+    assert chats.conversation_context(db, str(uuid.uuid4()), ident.id) == type(context)(None, [])
 
 
 def test_an_older_opt_event_does_not_undo_a_newer_one(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, _number(), None, None)
+    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
     t0 = datetime(2031, 5, 1, 12, tzinfo=UTC)
-    assert conv.set_opted_out(db, DEMO_ORG, ident.id, True, at=t0)
-    assert not conv.set_opted_out(db, DEMO_ORG, ident.id, False, at=t0 - timedelta(minutes=1))  # late, older
-    found = conv.find_identity(db, DEMO_ORG, ident.customer_number)
+    assert chats.set_opted_out(db, DEMO_ORG, ident.id, True, at=t0)
+    assert not chats.set_opted_out(db, DEMO_ORG, ident.id, False, at=t0 - timedelta(minutes=1))  # late, older
+    found = chats.find_identity(db, DEMO_ORG, ident.customer_number)
     assert found and found.opted_out
-    assert conv.set_opted_out(db, DEMO_ORG, ident.id, False, at=t0 + timedelta(minutes=1))
-    found = conv.find_identity(db, DEMO_ORG, ident.customer_number)
+    assert chats.set_opted_out(db, DEMO_ORG, ident.id, False, at=t0 + timedelta(minutes=1))
+    found = chats.find_identity(db, DEMO_ORG, ident.customer_number)
     assert found and not found.opted_out
 
 
 def test_escalation_is_one_statement_idempotent_per_turn(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, _number(), None, None)
+    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
     before = db.round_trips
-    first = conv.open_escalation(db, DEMO_ORG, ident.id, "quiere hablar con una persona", "turn-esc-1")
+    first = chats.open_escalation(db, DEMO_ORG, ident.id, "quiere hablar con una persona", "turn-esc-1")
     assert db.round_trips - before == 1 and first[1] is True
-    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra razón", "turn-esc-1") == first  # a retry
+    assert chats.open_escalation(db, DEMO_ORG, ident.id, "otra razón", "turn-esc-1") == first  # a retry
     # Another turn while this one is open: no second escalation, staff are not told again.
-    assert conv.open_escalation(db, DEMO_ORG, ident.id, "otra vez", "turn-esc-2") == (first[0], False)
+    assert chats.open_escalation(db, DEMO_ORG, ident.id, "otra vez", "turn-esc-2") == (first[0], False)
     again = db.fetch_one("select count(*) as n from escalations where chat_identity_id = %s", (ident.id,))
     assert again == {"n": 1}
-    found = conv.find_identity(db, DEMO_ORG, ident.customer_number)
+    found = chats.find_identity(db, DEMO_ORG, ident.customer_number)
     assert found and not found.bot_enabled
-    conv.hand_back_to_bot(db, DEMO_ORG, ident.id)
+    chats.hand_back_to_bot(db, DEMO_ORG, ident.id)
     open_left = db.fetch_one(
         "select count(*) as n from escalations where chat_identity_id = %s and status = 'open'", (ident.id,)
     )

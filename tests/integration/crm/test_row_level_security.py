@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from wire_kit import round_trip_proxy
 
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
@@ -27,7 +27,7 @@ def other_org(db: Database) -> str:
         "insert into contacts (organization_id, name, phone) values (%s, 'Cliente ajeno', %s)",
         (org, f"349{uuid.uuid4().int % 10**8:08d}"),
     )
-    chat.touch_identity(db, org, f"349{uuid.uuid4().int % 10**8:08d}", "Ajeno", None)
+    chats.touch_identity(db, org, f"349{uuid.uuid4().int % 10**8:08d}", "Ajeno", None)
     return org
 
 

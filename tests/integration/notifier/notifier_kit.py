@@ -17,7 +17,7 @@ from typing import Any
 from devstack.fakes.base import Recorded, Reply
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.lambda_context import LocalContext
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity
 from receptionist.messages import DeliveryStatus, OutboundJob, fifo_id
@@ -105,9 +105,9 @@ class Notifier:
     ) -> ChatIdentity:
         number = f"346{uuid.uuid4().int % 10**8:08d}"
         inbound_at = None if last_inbound is None else datetime.now(UTC) - last_inbound
-        identity = chat.touch_identity(self.db, org, number, "Lucía", inbound_at)
+        identity = chats.touch_identity(self.db, org, number, "Lucía", inbound_at)
         if opted_out:
-            chat.set_opted_out(self.db, org, identity.id, True)
+            chats.set_opted_out(self.db, org, identity.id, True)
         return identity
 
     def reply(self, identity: ChatIdentity, text: str, *, app: str = APP, kind: str = "reply") -> OutboundJob:
@@ -142,7 +142,7 @@ class Notifier:
         return found
 
     def identity(self, org: str, number: str) -> ChatIdentity:
-        found = chat.find_identity(self.db, org, number)
+        found = chats.find_identity(self.db, org, number)
         assert found is not None
         return found
 

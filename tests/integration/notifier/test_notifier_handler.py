@@ -12,7 +12,7 @@ import pytest
 from notifier_kit import APP, ORG, Notifier, emitted_metrics, message_group, sqs_record
 
 from devstack.aws import moto_client
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.messages import OutboundJob, fifo_id
 from receptionist.notifier.splitting import WHATSAPP_TEXT_LIMIT
 
@@ -216,7 +216,7 @@ def _escalation(app: str, number: str, turn_id: str) -> OutboundJob:
 def test_an_escalation_reaches_every_staff_number_as_a_template(notifier: Notifier, staff_org: dict[str, Any]) -> None:
     customer = notifier.customer(org=staff_org["org"], last_inbound=timedelta(days=3))  # templates: no window
     # The processor switched the bot off when it recorded the escalation (the one place it happens).
-    chat.open_escalation(notifier.db, staff_org["org"], customer.id, "Dolor fuerte", f"t-{uuid.uuid4().hex}")
+    chats.open_escalation(notifier.db, staff_org["org"], customer.id, "Dolor fuerte", f"t-{uuid.uuid4().hex}")
     job = _escalation(staff_org["app"], customer.customer_number, f"wamid.{uuid.uuid4().hex}")
 
     assert notifier.deliver(job) == []
@@ -238,7 +238,7 @@ def test_an_escalation_reaches_every_staff_number_as_a_template(notifier: Notifi
 def test_the_seed_escalation_notice_and_a_refused_template(notifier: Notifier) -> None:
     customer = notifier.customer()
     turn = f"wamid.{uuid.uuid4().hex}"
-    chat.open_escalation(notifier.db, ORG, customer.id, "Quiere hablar con una persona", turn)  # the processor's tool
+    chats.open_escalation(notifier.db, ORG, customer.id, "Quiere hablar con una persona", turn)  # the processor's tool
     before = len(notifier.gupshup.sent_to("34699000001"))
 
     assert notifier.deliver(_escalation(APP, customer.customer_number, turn)) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.aws import moto_client
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.messages import InboundTicket, OutboundJob
 from receptionist.ops.redrive import redrive
@@ -34,14 +34,14 @@ def _cli(module: str, *args: str, env: dict[str, str] | None = None) -> subproce
 
 def test_the_hand_back_cli_turns_the_bot_on(db: Database, seeded_url: str) -> None:
     number = f"346{uuid.uuid4().int % 10**8:08d}"
-    customer = chat.touch_identity(db, ORG, number, "Lucía", None)
-    chat.open_escalation(db, ORG, customer.id, "Quiere hablar con una persona", f"wamid.{uuid.uuid4().hex}")
-    assert chat.find_identity(db, ORG, number).bot_enabled is False  # type: ignore[union-attr]
+    customer = chats.touch_identity(db, ORG, number, "Lucía", None)
+    chats.open_escalation(db, ORG, customer.id, "Quiere hablar con una persona", f"wamid.{uuid.uuid4().hex}")
+    assert chats.find_identity(db, ORG, number).bot_enabled is False  # type: ignore[union-attr]
 
     done = _cli("receptionist.ops.handback", "--app", APP, "--customer", number, env={"DATABASE_URL": seeded_url})
     assert done.returncode == 0, done.stderr
     assert "handed back" in done.stdout and number not in done.stdout
-    assert chat.find_identity(db, ORG, number).bot_enabled is True  # type: ignore[union-attr]
+    assert chats.find_identity(db, ORG, number).bot_enabled is True  # type: ignore[union-attr]
     still_open = db.fetch_one(
         "select count(*) as n from escalations where chat_identity_id = %s and status = 'open'", (customer.id,)
     )

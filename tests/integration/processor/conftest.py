@@ -18,7 +18,7 @@ from devstack.aws import moto_client
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.gemini import Gemini
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy

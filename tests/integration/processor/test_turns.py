@@ -8,7 +8,7 @@ from typing import Any
 import openai
 import pytest
 
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.messages import InboundTicket, UserEvent
 from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY, MEDIA_FAILED_REPLY
@@ -17,7 +17,7 @@ DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 
 
 def _rows(h: Any, direction: str) -> list[dict[str, Any]]:
-    identity = chat.find_identity(h.db, DEMO_ORG, h.customer)
+    identity = chats.find_identity(h.db, DEMO_ORG, h.customer)
     assert identity
     return h.db.fetch_all(
         "select processed_text, status, turn_id, provider_message_id from chat_messages"
@@ -116,11 +116,11 @@ def test_human_owned_and_opted_out_conversations_store_but_do_not_answer(harness
     harness.jobs()
     org = resolve_by_app(harness.db, "ClinicaSonrisa")
     assert org
-    identity = chat.find_identity(harness.db, org.id, harness.customer)
+    identity = chats.find_identity(harness.db, org.id, harness.customer)
     assert identity
-    chat.set_bot_enabled(harness.db, org.id, identity.id, False)
+    chats.set_bot_enabled(harness.db, org.id, identity.id, False)
     assert harness.handle(harness.text("¿hay alguien?")).outcome == "human_owned"
-    chat.set_bot_enabled(harness.db, org.id, identity.id, True)
+    chats.set_bot_enabled(harness.db, org.id, identity.id, True)
     opt_out = InboundTicket(
         kind="user_event",
         conversation=harness.conversation,
@@ -212,7 +212,7 @@ def test_model_down_on_every_attempt_gives_fallback_and_staff_notice(harness: An
         ("fallback", FALLBACK_REPLY),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
-    identity = chat.find_identity(harness.db, DEMO_ORG, harness.customer)
+    identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
     assert identity and not identity.bot_enabled
     assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["Hola"]
 

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from devstack.aws import moto_client
-from receptionist.adapters.conversations import OPEN_SHARDS, ConversationBuffer
+from receptionist.adapters.conversation_table import OPEN_SHARDS, ConversationBuffer
 from receptionist.adapters.open_conversations import DynamoOpenConversations
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.processor.turns import TurnRecord

@@ -48,7 +48,7 @@ def test_fifty_concurrent_deliveries_of_one_message_buffer_once_and_send_one_tic
     results = _deliver_concurrently(deliveries)
 
     assert results == [200] * 50
-    outcomes = Counter(w.harness.telemetry.last.result for w, _ in deliveries)
+    outcomes = Counter(w.harness.telemetry.last.outcome for w, _ in deliveries)
     assert outcomes == {"accepted": 1, "duplicate": 49}
     calls = Counter[str]()
     for wired, _ in deliveries:

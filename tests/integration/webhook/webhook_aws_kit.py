@@ -17,7 +17,7 @@ from devstack.aws import moto_client
 from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy
 from devstack.stack import MotoServer
 from receptionist.adapters.app_secrets import SsmAppSecrets
-from receptionist.adapters.conversations import ConversationBuffer
+from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.webhook.service import WebhookService
 

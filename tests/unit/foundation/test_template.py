@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from receptionist.processor import telemetry as turn_telemetry
+from receptionist.sweeper import telemetry as sweep_telemetry
+from receptionist.webhook import telemetry as request_telemetry
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -162,11 +166,11 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         if a["Namespace"] == namespace
     }
     assert custom == {
-        ("Rejected", (("reason", "invalid_payload"), ("service", "webhook"))),
-        ("Ignored", (("reason", "unsupported_message_type"), ("service", "webhook"))),
-        ("TurnsGivenUp", (("service", "processor"),)),
-        ("TurnsOverBudget", (("service", "processor"),)),
-        ("SweepsAbandoned", (("service", "sweeper"),)),
+        (request_telemetry.REJECTED, (("reason", "invalid_payload"), ("service", "webhook"))),
+        (request_telemetry.IGNORED, (("reason", "unsupported_message_type"), ("service", "webhook"))),
+        (turn_telemetry.TURNS_GIVEN_UP, (("service", "processor"),)),
+        (turn_telemetry.TURNS_OVER_BUDGET, (("service", "processor"),)),
+        (sweep_telemetry.SWEEPS_ABANDONED, (("service", "sweeper"),)),
     }
     services = {
         name: fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]

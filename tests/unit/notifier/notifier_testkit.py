@@ -110,7 +110,7 @@ class Sent:
     timeout: float | None = None
 
 
-class FakeSender:
+class FakeWhatsAppSender:
     """Gupshup's send API: scripted failures consumed in order, then success."""
 
     def __init__(self) -> None:
@@ -173,7 +173,7 @@ def permanent(message: str = "Invalid Destination") -> GupshupError:
 @dataclass
 class Harness:
     store: FakeStore = field(default_factory=FakeStore)
-    sender: FakeSender = field(default_factory=FakeSender)
+    sender: FakeWhatsAppSender = field(default_factory=FakeWhatsAppSender)
     idempotency: MemoryIdempotency = field(default_factory=MemoryIdempotency)
     slept: list[float] = field(default_factory=list)
     keys_read: list[str] = field(default_factory=list)

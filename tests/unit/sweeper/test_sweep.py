@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from receptionist.messages import InboundTicket
 from receptionist.sweeper.ports import OpenConversation
-from receptionist.sweeper.service import SweepService, SweepSettings
+from receptionist.sweeper.service import SweepPolicy, SweepService
 
 
 @dataclass
@@ -67,8 +67,8 @@ class Clock:
 
 def _sweeper() -> tuple[SweepService, FakeIndex, Queue, Clock]:
     index, queue, clock = FakeIndex(), Queue(), Clock()
-    settings = SweepSettings(after_seconds=30, resweep_seconds=360, max_sweeps=3)
-    return SweepService(index, queue, settings, clock=clock), index, queue, clock
+    policy = SweepPolicy(after_seconds=30, resweep_seconds=360, max_sweeps=3)
+    return SweepService(index, queue, policy, clock=clock), index, queue, clock
 
 
 def test_only_messages_older_than_the_debounce_and_margin_get_a_ticket() -> None:

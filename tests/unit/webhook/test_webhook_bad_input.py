@@ -17,8 +17,8 @@ def _rejected(harness: Harness, response: Any, status: int, reason: str) -> None
     assert isinstance(response.payload["message"], str)
     assert len(json.dumps(response.payload)) < 600
     assert harness.nothing_stored_or_sent()
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.reason, outcome.status_code) == ("rejected", reason, status)
+    report = harness.telemetry.last
+    assert (report.outcome, report.reason, report.status_code) == ("rejected", reason, status)
 
 
 # -- authentication -----------------------------------------------------------------------------

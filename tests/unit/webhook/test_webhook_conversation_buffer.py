@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from receptionist.adapters.conversations import ConversationBuffer, open_shard
+from receptionist.adapters.conversation_table import ConversationBuffer, open_shard
 from receptionist.webhook.ports import Buffered
 
 ARGS: dict[str, Any] = {

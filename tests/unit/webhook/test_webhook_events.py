@@ -26,9 +26,9 @@ def test_each_status_goes_to_the_outbound_queue_as_a_status_job(harness: Harness
     assert job.job_id == f"status#{job.status.provider_message_id}#{state}"
     # Nothing buffered, nothing for the processor.
     assert harness.buffer.calls == [] and harness.inbound.sent == []
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.kind) == ("forwarded", state)
-    assert outcome.message_id == job.status.provider_message_id
+    report = harness.telemetry.last
+    assert (report.outcome, report.kind) == ("forwarded", state)
+    assert report.message_id == job.status.provider_message_id
 
 
 def test_enqueued_links_the_gupshup_and_whatsapp_ids(harness: Harness) -> None:
@@ -82,7 +82,7 @@ def test_opt_in_and_out_go_to_the_inbound_queue_in_the_conversation_group(harnes
     assert ticket.event is not None and ticket.event.type == kind and ticket.event.occurred_at == T0
     assert ticket.message_id == f"{kind}:{T0}"
     assert harness.buffer.calls == [] and harness.outbound.sent == []
-    assert (harness.telemetry.last.result, harness.telemetry.last.kind) == ("forwarded", kind)
+    assert (harness.telemetry.last.outcome, harness.telemetry.last.kind) == ("forwarded", kind)
 
 
 def test_a_repeated_user_event_has_the_same_dedup_id(harness: Harness) -> None:
@@ -109,8 +109,8 @@ def test_billing_event_is_ignored_and_counted(harness: Harness) -> None:
     response = harness.post(billing_event())
     assert response.status == 200 and response.payload == {"status": "ignored"}
     assert harness.nothing_stored_or_sent()
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.kind, outcome.reason) == ("ignored", "billing-event", "unhandled_type")
+    report = harness.telemetry.last
+    assert (report.outcome, report.kind, report.reason) == ("ignored", "billing-event", "unhandled_type")
 
 
 @pytest.mark.parametrize("kind", ["account-event", "system-event", "template-event", "x"])
@@ -118,5 +118,5 @@ def test_unknown_types_are_ignored_and_counted(harness: Harness, kind: str) -> N
     response = harness.post(envelope(kind, {"anything": ["goes"]}))
     assert response.status == 200 and response.payload == {"status": "ignored"}
     assert harness.nothing_stored_or_sent()
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.reason, outcome.detail) == ("ignored", "unknown_type", kind)
+    report = harness.telemetry.last
+    assert (report.outcome, report.reason, report.detail) == ("ignored", "unknown_type", kind)

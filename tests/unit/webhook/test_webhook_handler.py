@@ -18,8 +18,9 @@ import pytest
 from webhook_testkit import FakeBuffer, FakeQueue, FakeSecrets, message
 
 from devstack.lambda_context import LocalContext, load_function
+from receptionist.telemetry import PowertoolsTelemetry
+from receptionist.webhook import telemetry as request_telemetry
 from receptionist.webhook.service import WebhookService
-from receptionist.webhook.telemetry import PowertoolsTelemetry
 
 ROOT = Path(__file__).resolve().parents[3]
 ENV = {
@@ -53,7 +54,7 @@ def wired(app: ModuleType) -> Iterator[dict[str, Any]]:
     parts: dict[str, Any] = {"buffer": FakeBuffer(), "inbound": FakeQueue("in"), "outbound": FakeQueue("out")}
     app.service = WebhookService(
         secrets=FakeSecrets({"ClinicaSonrisa": ["local-webhook-secret"]}),
-        telemetry=PowertoolsTelemetry(app.logger, app.metrics, app.tracer),
+        telemetry=PowertoolsTelemetry(app.logger, app.metrics, request_telemetry.describe, app.tracer),
         **parts,
     )
     yield parts

@@ -52,8 +52,8 @@ def test_each_message_type_is_buffered_and_ticketed(harness: Harness, kind: str)
     sent = harness.inbound.sent[0]
     assert sent.group == CONVERSATION and sent.dedup_id == stored.id
     assert harness.outbound.sent == []
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.kind, outcome.message_id) == ("accepted", kind, stored.id)
+    report = harness.telemetry.last
+    assert (report.outcome, report.kind, report.message_id) == ("accepted", kind, stored.id)
     assert stored.id in harness.telemetry.correlations
 
 
@@ -177,7 +177,7 @@ def test_duplicate_is_acknowledged_and_its_ticket_sent_again_while_pending(harne
     # Still waiting for its turn: the same ticket again, which SQS deduplicates (same id).
     assert [s.dedup_id for s in harness.inbound.sent] == [body["payload"]["id"]] * 2
     assert len(harness.buffer.items) == 1
-    assert harness.telemetry.last.result == "duplicate"
+    assert harness.telemetry.last.outcome == "duplicate"
     assert harness.telemetry.last.kind == "text"
 
 
@@ -216,8 +216,8 @@ def test_unsupported_message_types_are_ignored_and_counted(harness: Harness, kin
     response = harness.post(message(kind, {"emoji": "👍"}))
     assert response.status == 200 and response.payload == {"status": "ignored"}
     assert harness.nothing_stored_or_sent()
-    outcome = harness.telemetry.last
-    assert (outcome.result, outcome.reason, outcome.detail) == ("ignored", "unsupported_message_type", kind)
+    report = harness.telemetry.last
+    assert (report.outcome, report.reason, report.detail) == ("ignored", "unsupported_message_type", kind)
 
 
 def test_a_ticket_lost_after_the_buffer_write_is_sent_again_on_gupshups_retry(harness: Harness) -> None:
@@ -226,12 +226,12 @@ def test_a_ticket_lost_after_the_buffer_write_is_sent_again_on_gupshups_retry(ha
     with pytest.raises(RuntimeError, match="SQS is down"):
         harness.post(body)
     assert len(harness.buffer.pending()) == 1  # stored, no ticket: the crash window
-    assert (harness.telemetry.last.result, harness.telemetry.last.reason) == ("failed", "RuntimeError")
+    assert (harness.telemetry.last.outcome, harness.telemetry.last.reason) == ("failed", "RuntimeError")
 
     harness.inbound.fail_with = None  # Gupshup retries the callback
     response = harness.post(body)
     assert response.payload == {"status": "duplicate"}
-    assert (harness.telemetry.last.result, harness.telemetry.last.reason) == ("duplicate", "reticketed")
+    assert (harness.telemetry.last.outcome, harness.telemetry.last.reason) == ("duplicate", "reticketed")
     (sent,) = harness.inbound.sent
     assert sent.dedup_id == body["payload"]["id"]  # the same id: SQS drops it if the first one got out
     assert len(harness.buffer.items) == 1

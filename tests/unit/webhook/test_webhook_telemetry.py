@@ -11,8 +11,9 @@ import pytest
 from aws_lambda_powertools import Logger, Metrics
 from webhook_testkit import CONTENT, SECRET, Harness, billing_event, message, status_event
 
+from receptionist.telemetry import PowertoolsTelemetry
+from receptionist.webhook import telemetry as request_telemetry
 from receptionist.webhook.service import WebhookService
-from receptionist.webhook.telemetry import PowertoolsTelemetry
 
 TEXT = "Quiero cita, mi DNI es 12345678Z"
 PHONE = "34611999888"
@@ -30,7 +31,7 @@ def observed(capsys: pytest.CaptureFixture[str]) -> Any:
         buffer=harness.buffer,
         inbound=harness.inbound,
         outbound=harness.outbound,
-        telemetry=PowertoolsTelemetry(logger, metrics),
+        telemetry=PowertoolsTelemetry(logger, metrics, request_telemetry.describe),
     )
 
     class Observed:

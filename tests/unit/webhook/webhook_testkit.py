@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from receptionist.webhook.http import HttpRequest, HttpResponse
-from receptionist.webhook.ports import Buffered, Outcome
+from receptionist.webhook.ports import Buffered, RequestReport
 from receptionist.webhook.service import WebhookService
 
 SECRET = "s3cret-webhook-token"
@@ -275,17 +275,17 @@ class FakeSecrets:
 @dataclass
 class FakeTelemetry:
     correlations: list[str | None] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
+    reports: list[RequestReport] = field(default_factory=list)
 
     def correlate(self, message_id: str | None) -> None:
         self.correlations.append(message_id)
 
-    def record(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+    def record(self, report: RequestReport) -> None:
+        self.reports.append(report)
 
     @property
-    def last(self) -> Outcome:
-        return self.outcomes[-1]
+    def last(self) -> RequestReport:
+        return self.reports[-1]
 
 
 class Harness:

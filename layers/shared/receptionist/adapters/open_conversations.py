@@ -9,7 +9,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.conversations import META_SK, OPEN_INDEX, OPEN_SHARDS, conversation_of
+from receptionist.adapters.conversation_table import META_SK, OPEN_INDEX, OPEN_SHARDS, conversation_of
 from receptionist.sweeper.ports import OpenConversation
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The processor's side of the conversations table (see adapters/conversations.py for the layout):
+"""The processor's side of the conversations table (see adapters/conversation_table.py for the layout):
 the newest message, the open messages, claiming them for a turn, the turn records that make a
 turn idempotent, and taking a conversation off the sweep's index once it is answered.
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
 from botocore.exceptions import ClientError
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.conversations import (
+from receptionist.adapters.conversation_table import (
     BUFFER_TTL_DAYS,
     MESSAGE_PREFIX,
     META_SK,
@@ -25,7 +25,7 @@ from receptionist.adapters.conversations import (
     conversation_pk,
 )
 from receptionist.processor.ports import ClaimConflict
-from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, TurnRecord
+from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, RecordOutcome, TurnRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -230,7 +230,7 @@ def _record(turn_id: str, item: dict[str, Any]) -> TurnRecord:
     return TurnRecord(
         turn_id=turn_id,
         message_keys=json.loads(item.get("message_keys", {}).get("S", "[]")),
-        outcome=item["outcome"]["S"],
+        outcome=cast(RecordOutcome, item["outcome"]["S"]),
         reply=item["reply"]["S"] if "reply" in item else None,
         reply_kind="fallback" if kind == "fallback" else "reply",
         escalations=json.loads(item.get("escalations", {}).get("S", "[]")),

@@ -25,7 +25,7 @@ from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import DEFAULT_MODEL, ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
@@ -39,7 +39,7 @@ def invoke(
         org = resolve_by_app(db, app)
         if org is None:
             raise SystemExit(f"no organization uses the Gupshup app {app!r}")
-        identity = chat.touch_identity(db, org.id, customer, None, datetime.now(UTC))
+        identity = chats.touch_identity(db, org.id, customer, None, datetime.now(UTC))
         conv = Conversation(db, org, identity, turn_id=f"cli-{uuid.uuid4().hex[:12]}", now=lambda: datetime.now(UTC))
         result = TurnRunner(chat_model(model), saver).run(conv, text)
         return {

@@ -17,7 +17,7 @@ from receptionist.agent.memory import thread_id
 from receptionist.agent.prompts import Persona
 from receptionist.agent.state import turn_input
 from receptionist.agent.tools import RECEPTIONIST_TOOLS
-from receptionist.crm import conversations as chat
+from receptionist.crm import chats
 from receptionist.crm.models import Organization
 from receptionist.deadline import Deadline
 
@@ -57,7 +57,7 @@ class TurnRunner:
         org = conv.organization
 
         def save_summary(summary: str) -> None:
-            chat.save_thread_summary(conv.db, org.id, conv.identity.id, summary)
+            chats.save_thread_summary(conv.db, org.id, conv.identity.id, summary)
 
         ctx = TurnContext(
             model=self.model,

@@ -18,8 +18,7 @@ from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalog, contacts
-from receptionist.crm import conversations as chat
+from receptionist.crm import appointments, catalog, chats, contacts
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
 
@@ -187,7 +186,7 @@ def resolve_contact(args: ContactArgs) -> ToolOutcome:
         raise ToolFailure("ese email no parece válido; pídeselo de nuevo o sigue sin email") from exc
     conv.contact_id = contact.id
     if conv.identity.contact_id != contact.id:
-        chat.link_contact(conv.db, conv.organization.id, conv.identity.id, contact.id)
+        chats.link_contact(conv.db, conv.organization.id, conv.identity.id, contact.id)
     email = f", email {contact.email}" if contact.email else ""
     return ToolOutcome(f"Contacto listo: {contact.name}{email}.", booking={"contact_id": contact.id})
 
@@ -316,11 +315,11 @@ def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
     if conv.escalations:
         return ToolOutcome("Ya está hecho: el equipo ya ha sido avisado en este turno.")
     reason = plain_reason(args.reason)
-    _, opened = chat.open_escalation(conv.db, conv.organization.id, conv.identity.id, reason, conv.turn_id)
+    _, opened = chats.open_escalation(conv.db, conv.organization.id, conv.identity.id, reason, conv.turn_id)
     if not opened:
         return ToolOutcome("El equipo ya estaba avisado y responderá en este chat; no hace falta avisar de nuevo.")
     conv.escalations.append(reason)
-    return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar.")
+    return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chats. El asistente deja de contestar.")
 
 
 RECEPTIONIST_TOOLS = Toolbox(

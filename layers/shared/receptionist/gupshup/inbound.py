@@ -92,7 +92,7 @@ class Envelope(_Model):
 
 
 # -- "message" ----------------------------------------------------------------------------------
-class Sender(_Model):
+class SenderProfile(_Model):
     phone: str | None = None  # the same number as `source`, which is the one checked
     name: str | None = None
     country_code: str | None = None
@@ -157,7 +157,7 @@ class ReplyContent(_Model):
 class _InboundMessage(_Model):
     id: MessageId
     source: CustomerNumber  # the customer's number (E.164 digits)
-    sender: Sender | None = None
+    sender: SenderProfile | None = None
     context: Context | None = None
 
     @model_validator(mode="before")

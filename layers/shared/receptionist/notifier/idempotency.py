@@ -21,13 +21,13 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from receptionist.notifier.ports import Result
+from receptionist.notifier.ports import StoredReport
 
 OUTBOUND_RETENTION_SECONDS = 4 * 24 * 3600
 SCOPES = ("job", "send")
 
 
-def _run(*, request: dict[str, str], work: Callable[[], Result]) -> Result:
+def _run(*, request: dict[str, str], work: Callable[[], StoredReport]) -> StoredReport:
     return work()
 
 
@@ -48,7 +48,7 @@ class PowertoolsIdempotency:
             raise_on_no_idempotency_key=True,
             expires_after_seconds=expires_after_seconds,
         )
-        self._runners: dict[str, Callable[..., Result]] = {}
+        self._runners: dict[str, Callable[..., StoredReport]] = {}
         for scope in SCOPES:
             store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=self.client)
             self._runners[scope] = idempotent_function(
@@ -66,10 +66,10 @@ class PowertoolsIdempotency:
         """Call once per invocation: in-progress records then expire with the invocation."""
         self.config.register_lambda_context(context)
 
-    def once(self, scope: str, key: str, work: Callable[[], Result]) -> tuple[Result, bool]:
+    def once(self, scope: str, key: str, work: Callable[[], StoredReport]) -> tuple[StoredReport, bool]:
         ran = False
 
-        def tracked() -> Result:
+        def tracked() -> StoredReport:
             nonlocal ran
             ran = True
             return work()

@@ -43,7 +43,7 @@ class NotifierStore(Protocol):
         ...
 
 
-class Sender(Protocol):
+class WhatsAppSender(Protocol):
     """Gupshup's send API (receptionist.adapters.gupshup_api.GupshupApi).
 
     Raises GupshupError; its `transient` flag says whether trying again may help."""
@@ -64,7 +64,7 @@ class Sender(Protocol):
     ) -> str: ...
 
 
-Result = dict[str, Any]
+StoredReport = dict[str, Any]
 
 
 class Idempotency(Protocol):
@@ -74,7 +74,7 @@ class Idempotency(Protocol):
     is stored; a later call with the same key returns it without running the work. A failed
     work leaves no record, so it can be tried again."""
 
-    def once(self, scope: str, key: str, work: Callable[[], Result]) -> tuple[Result, bool]:
+    def once(self, scope: str, key: str, work: Callable[[], StoredReport]) -> tuple[StoredReport, bool]:
         """(result, ran): ran is False when the result is a stored one."""
         ...
 

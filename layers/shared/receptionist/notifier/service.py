@@ -37,7 +37,7 @@ from typing import Literal
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.crm.models import Organization
 from receptionist.messages import DeliveryStatus, OutboundJob
-from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, Result, Sender
+from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, StoredReport, WhatsAppSender
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.splitting import bounded_parts
 from receptionist.notifier.window import within_session_window
@@ -51,7 +51,7 @@ MIN_ATTEMPT_SECONDS = 1.0
 # Template parameters: WhatsApp refuses new lines, tabs and long runs of spaces in them.
 TEMPLATE_PARAM_LIMIT = 1024
 
-Outcome = Literal[
+DeliveryOutcome = Literal[
     "failed",  # raised: the record fails and SQS delivers it again
     "sent",
     "partially_sent",  # some parts / staff numbers were refused for good
@@ -86,7 +86,7 @@ class DeliveryReport:
 
     job_id: str
     kind: str
-    outcome: Outcome = "failed"
+    outcome: DeliveryOutcome = "failed"
     reason: str | None = None  # outside_window, opted_out, rejected, no_text, the state of a status...
     parts: int = 0  # text parts, or staff numbers for an escalation
     sent: int = 0  # sends Gupshup accepted in this delivery
@@ -96,7 +96,7 @@ class DeliveryReport:
     delays: list[float] = field(default_factory=list)  # backoff waits before retries, in order
     delivery_failed: bool = False  # a status job reporting that WhatsApp could not deliver
 
-    def to_result(self) -> Result:
+    def to_stored(self) -> StoredReport:
         kept = ("outcome", "reason", "parts", "sent", "skipped", "rejected")
         return {k: v for k, v in asdict(self).items() if k in kept}
 
@@ -104,7 +104,7 @@ class DeliveryReport:
 @dataclass
 class DeliveryService:
     store: NotifierStore
-    sender: Sender
+    sender: WhatsAppSender
     idempotency: Idempotency
     api_key: KeyProvider
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -136,13 +136,13 @@ class DeliveryService:
         return report
 
     # -- jobs --------------------------------------------------------------------------------
-    def _message(self, job: OutboundJob, remaining: Callable[[], float], report: DeliveryReport) -> Result:
+    def _message(self, job: OutboundJob, remaining: Callable[[], float], report: DeliveryReport) -> StoredReport:
         app, customer = _split_conversation(job.conversation)
         org = self.store.organization(app)
         if org is None:
             logger.warning("job for an unknown Gupshup app dropped", extra={"job_id": job.job_id})
             report.outcome = "unknown_app"
-            return report.to_result()
+            return report.to_stored()
         try:
             with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
                 if job.kind == "escalation":
@@ -152,7 +152,7 @@ class DeliveryService:
         except KeyRefRefused:
             logger.error("Gupshup key reference outside its prefix; nothing sent", extra={"job_id": job.job_id})
             report.outcome, report.reason = "not_configured", "gupshup_key_ref"
-        return report.to_result()
+        return report.to_stored()
 
     def _text(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
@@ -282,7 +282,7 @@ class DeliveryService:
         """One send, at most once per key; Gupshup's message id (the stored one when an earlier
         attempt already made this send)."""
 
-        def work() -> Result:
+        def work() -> StoredReport:
             return {"provider_message_id": self._with_retry(send, remaining, report)}
 
         result, ran = self.idempotency.once("send", key, work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from receptionist.crm import conversations, organizations
+from receptionist.crm import chats, organizations
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
 
@@ -20,21 +20,21 @@ class CrmStore:
         return self.db.acting_for(organization_id)
 
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
-        return conversations.find_identity(self.db, organization_id, customer_number)
+        return chats.find_identity(self.db, organization_id, customer_number)
 
     def notification_settings(self, organization_id: str) -> NotificationSettings:
         return organizations.notification_settings(self.db, organization_id)
 
     def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
-        return conversations.record_outbound(
+        return chats.record_outbound(
             self.db, organization_id, identity_id, text=text, turn_id=turn_id, part_index=part_index
         )
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None:
-        conversations.mark_sent(self.db, organization_id, message_id, provider_message_id)
+        chats.mark_sent(self.db, organization_id, message_id, provider_message_id)
 
     def mark_undeliverable(self, organization_id: str, message_id: str, reason: str) -> None:
-        conversations.mark_undeliverable(self.db, organization_id, message_id, reason)
+        chats.mark_undeliverable(self.db, organization_id, message_id, reason)
 
     def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
-        return conversations.record_status(self.db, organization_id, provider_message_id, state, error)
+        return chats.record_status(self.db, organization_id, provider_message_id, state, error)

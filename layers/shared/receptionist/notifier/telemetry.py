@@ -1,4 +1,5 @@
-"""Notifier telemetry on Powertools: one log line and a few EMF metrics per job.
+"""What the notifier's delivery reports mean as telemetry: one log line and a few EMF metrics
+per job.
 
 A batch holds jobs of different kinds and outcomes, so labels go into metric names (one
 dimension set per flush), as the processor does. Metrics (namespace from
@@ -17,39 +18,35 @@ Logs carry the job id, kind, outcome and counts; never the customer's number or 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
-from receptionist.logsafe import error_fields
 from receptionist.notifier.service import DeliveryReport
+from receptionist.telemetry import Event, Level
+
+JOB_PREFIX: Final = "Job_"
+UNDELIVERABLE_PREFIX: Final = "Undeliverable_"
+_WARN = ("undeliverable", "partially_sent", "unknown_app", "not_configured")
 
 
-class PowertoolsTelemetry:
-    def __init__(self, logger: Logger, metrics: Metrics) -> None:
-        self._logger = logger
-        self._metrics = metrics
-
-    def _count(self, name: str, value: float = 1) -> None:
-        self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-    def record(self, report: DeliveryReport, **extra: Any) -> None:
-        """Log and count one job; for a failed one call it while the exception is handled."""
-        self._count(f"Job_{report.outcome}")
-        if report.outcome in ("undeliverable", "partially_sent") and report.reason:
-            self._count(f"Undeliverable_{report.reason}", max(1, report.rejected))
-        if report.sent:
-            self._count("MessagesSent", report.sent)
-        if report.skipped:
-            self._count("SendsSkipped", report.skipped)
-        if report.delays:
-            self._count("SendRetries", len(report.delays))
-        if report.http_calls:
-            self._count("GupshupCalls", report.http_calls)
-        if report.delivery_failed:
-            self._count("DeliveryFailed")
-        fields: dict[str, Any] = {
+def describe(report: DeliveryReport, **fields: Any) -> Event:
+    counts: dict[str, float] = {f"{JOB_PREFIX}{report.outcome}": 1}
+    if report.outcome in ("undeliverable", "partially_sent") and report.reason:
+        counts[f"{UNDELIVERABLE_PREFIX}{report.reason}"] = max(1, report.rejected)
+    for name, value in (
+        ("MessagesSent", report.sent),
+        ("SendsSkipped", report.skipped),
+        ("SendRetries", len(report.delays)),
+        ("GupshupCalls", report.http_calls),
+        ("DeliveryFailed", 1 if report.delivery_failed else 0),
+    ):
+        if value:
+            counts[name] = value
+    failed = report.outcome == "failed"
+    level: Level = "error" if failed else "warning" if report.outcome in _WARN else "info"
+    return Event(
+        "job failed; SQS will deliver it again" if failed else "job done",
+        level=level,
+        fields={
             "job_id": report.job_id,
             "kind": report.kind,
             "outcome": report.outcome,
@@ -60,12 +57,8 @@ class PowertoolsTelemetry:
             "rejected": report.rejected or None,
             "http_calls": report.http_calls,
             "retry_delays": [round(d, 3) for d in report.delays] or None,
-            **extra,
-        }
-        fields = {k: v for k, v in fields.items() if v is not None}
-        if report.outcome == "failed":
-            self._logger.error("job failed; SQS will deliver it again", extra={**fields, **error_fields()})
-        elif report.outcome in ("undeliverable", "partially_sent", "unknown_app", "not_configured"):
-            self._logger.warning("job done", extra=fields)
-        else:
-            self._logger.info("job done", extra=fields)
+            **fields,
+        },
+        counts=counts,
+        with_error=failed,
+    )

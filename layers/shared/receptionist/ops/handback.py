@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
-from receptionist.crm import conversations, organizations
+from receptionist.crm import chats, organizations
 from receptionist.crm.connection import Database
 
 
@@ -34,10 +34,10 @@ def hand_back(db: Database, app: str, customer_number: str) -> HandBack:
     org = organizations.resolve_by_app(db, app)
     if org is None:
         return HandBack("unknown_app")
-    identity = conversations.find_identity(db, org.id, customer_number)
+    identity = chats.find_identity(db, org.id, customer_number)
     if identity is None:
         return HandBack("unknown_customer")
-    conversations.hand_back_to_bot(db, org.id, identity.id)
+    chats.hand_back_to_bot(db, org.id, identity.id)
     return HandBack("handed_back", was_bot_enabled=identity.bot_enabled)
 
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
-from receptionist.crm import conversations as chat
-from receptionist.crm import usage
+from receptionist.crm import chats, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
@@ -48,15 +47,15 @@ class CrmAdapter:
     def touch_identity(
         self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
     ) -> ChatIdentity:
-        return chat.touch_identity(self.db, organization_id, customer_number, name, inbound_at)
+        return chats.touch_identity(self.db, organization_id, customer_number, name, inbound_at)
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
-        return chat.processed_texts(self.db, organization_id, message_ids)
+        return chats.processed_texts(self.db, organization_id, message_ids)
 
     def record_inbound(
         self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str
     ) -> None:
-        chat.record_inbound(
+        chats.record_inbound(
             self.db,
             organization_id,
             identity_id,
@@ -68,10 +67,10 @@ class CrmAdapter:
         )
 
     def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
-        chat.set_opted_out(self.db, organization_id, identity_id, opted_out, at)
+        chats.set_opted_out(self.db, organization_id, identity_id, opted_out, at)
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
-        chat.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
+        chats.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
 
     def budget(self, organization_id: str, identity_id: str) -> BudgetState:
         return usage.budget(self.db, organization_id, identity_id)

@@ -14,8 +14,6 @@ model, so slow media makes a "could not listen" note, not a turn that runs out o
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -45,7 +43,6 @@ class Processed:
     kind: str
     text: str
     failed: bool = False
-    media_uri: str | None = None
 
 
 class Fetched(Protocol):
@@ -69,7 +66,6 @@ class MediaPorts(Protocol):
 @dataclass
 class MediaReader:
     ports: MediaPorts
-    on_media_call: Callable[[float], None] | None = None  # seconds spent, for the latency split
 
     def stored(self, kind: str, text: str) -> Processed:
         return Processed(kind, text, failed=text.startswith(_FAILED_NOTES))
@@ -113,7 +109,6 @@ class MediaReader:
         caption: str,
         deadline: Deadline,
     ) -> Processed:
-        started = time.perf_counter()
         kind = message.message_type
         audio = what == "audio"
         try:
@@ -124,7 +119,7 @@ class MediaReader:
                 allowed_types=AUDIO_TYPES if audio else IMAGE_TYPES,
                 timeout=deadline.timeout(DOWNLOAD_SECONDS, keep=MODEL_RESERVE_SECONDS, what="a media download"),
             )
-            uri = self.ports.keep(conversation, message.message_id, fetched.data, fetched.content_type)
+            self.ports.keep(conversation, message.message_id, fetched.data, fetched.content_type)
             timeout = deadline.timeout(GEMINI_SECONDS, keep=MODEL_RESERVE_SECONDS, what="Gemini")
             if audio:
                 text = self.ports.transcribe(fetched.data, fetched.content_type, timeout=timeout)
@@ -134,13 +129,10 @@ class MediaReader:
             logger.warning("media not processed", extra={"kind": kind, "error": type(exc).__name__})
             failed_note = AUDIO_FAILED if audio else IMAGE_FAILED
             return Processed(kind, f"{failed_note} {caption}".strip(), failed=True)
-        finally:
-            if self.on_media_call:
-                self.on_media_call(time.perf_counter() - started)
         body = f"[{'Nota de voz' if audio else 'Imagen'}] {text}"
         if caption:
             body += f"\n(Texto del cliente: {caption})"
-        return Processed(kind, body, media_uri=uri)
+        return Processed(kind, body)
 
 
 def _contacts(content: dict[str, Any]) -> str:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
 from receptionist.processor.media import Processed
@@ -109,7 +107,7 @@ class Crm(Protocol):
         ...
 
 
-class MediaReader(Protocol):
+class MessageReader(Protocol):
     """Turns one buffered message into text (processor.media.MediaReader)."""
 
     def read(self, conversation: str, message: BufferedMessage, deadline: Deadline) -> Processed: ...
@@ -143,9 +141,3 @@ class Agent(Protocol):
     good or the deadline passes; the service then retries or falls back."""
 
     def __call__(self, request: AgentRequest) -> AgentAnswer: ...
-
-
-class Queue(Protocol):
-    """One SQS FIFO queue (adapters.queues.FifoQueue)."""
-
-    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...

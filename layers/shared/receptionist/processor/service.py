@@ -23,13 +23,22 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal, TypeAlias
 
 from receptionist.crm.models import BudgetState, Organization
 from receptionist.deadline import Deadline
-from receptionist.messages import InboundTicket, OutboundJob, fifo_id
+from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
-from receptionist.processor.ports import Agent, AgentRequest, Crm, MediaReader, Queue, TurnLedger
-from receptionist.processor.turns import CLAIMED, BufferedMessage, Latest, TurnLimits, TurnRecord, plan_turn
+from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
+from receptionist.processor.turns import (
+    CLAIMED,
+    BufferedMessage,
+    Latest,
+    RecordOutcome,
+    TurnLimits,
+    TurnRecord,
+    plan_turn,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +63,17 @@ class Attempt:
     final: bool = False
 
 
+# What one ticket did: a recorded turn's outcome, or why no turn was recorded.
+TurnOutcome: TypeAlias = (
+    RecordOutcome | Literal["replayed", "nothing_pending", "skipped_debounce", "gave_up", "opted_in"]
+)
+
+
 @dataclass
 class TurnReport:
     """What one ticket did: the outcome, counts and where the time went (EMF metrics)."""
 
-    outcome: str
+    outcome: TurnOutcome
     turn_id: str | None = None
     messages: int = 0
     carried: int = 0  # left for the next turn (TurnLimits)
@@ -90,7 +105,7 @@ def split_conversation(conversation: str) -> tuple[str, str]:
 class TurnService:
     ledger: TurnLedger
     crm: Crm
-    media: MediaReader
+    media: MessageReader
     agent: Agent
     outbound: Queue  # jobs for the notifier
     inbound: Queue  # tickets for this processor (a turn's carried messages)
@@ -206,7 +221,7 @@ class TurnService:
         identity = self.crm.touch_identity(org.id, number, name, last_at)
         processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
         if identity.opted_out or not identity.bot_enabled:
-            outcome = "opted_out" if identity.opted_out else "human_owned"
+            outcome: RecordOutcome = "opted_out" if identity.opted_out else "human_owned"
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, outcome), close, report)
         if all(p.failed for p in processed):
             record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
@@ -373,7 +388,7 @@ class TurnService:
             identity = self.crm.touch_identity(org.id, number, None, None)
             at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
             self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
-        return TurnReport(ticket.event.type.replace("-", "_"))
+        return TurnReport("opted_out" if ticket.event.type == "opted-out" else "opted_in")
 
 
 def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:

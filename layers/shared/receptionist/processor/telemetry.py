@@ -1,4 +1,5 @@
-"""Processor telemetry on Powertools: one log line and a few EMF metrics per ticket.
+"""What the processor's turn reports mean as telemetry: one log line and a few EMF metrics per
+ticket.
 
 Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   Turn_<outcome>        every ticket: answered, replayed, skipped_debounce, gave_up, human_owned,
@@ -18,57 +19,50 @@ customer's text or number.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
-from receptionist.logsafe import error_fields
 from receptionist.processor.service import TurnReport
+from receptionist.telemetry import Event
+
+TURN_PREFIX: Final = "Turn_"
+TURNS_GIVEN_UP: Final = "TurnsGivenUp"
+TURNS_OVER_BUDGET: Final = "TurnsOverBudget"
 
 _TIMED = ("answered", "media_failed", "replayed", "gave_up")
 
 
-class ProcessorTelemetry:
-    def __init__(self, logger: Logger, metrics: Metrics) -> None:
-        self._logger = logger
-        self._metrics = metrics
-
-    def _add(self, name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
-        self._metrics.add_metric(name=name, unit=unit, value=value)
-
-    def failed(self, attempt: int) -> None:
-        """A ticket that raised (it is retried by SQS); call while the exception is handled.
-        Logged by type, SQL state and place: an exception's message may quote customer data."""
-        self._add("Turn_failed", 1)
-        self._logger.error("turn failed", extra={"attempt": attempt, **error_fields()})
-
-    def record(self, report: TurnReport, **extra: Any) -> None:
-        self._add(f"Turn_{report.outcome}", 1)
-        if report.outcome == "gave_up":
-            self._add("TurnsGivenUp", 1)
-        if report.outcome == "over_budget":
-            self._add("TurnsOverBudget", 1)
-        for name, value in (
-            ("MessagesCarried", report.carried),
-            ("MessagesTakenOver", report.taken_over),
-            ("TurnsSettled", report.settled),
-        ):
-            if value:
-                self._add(name, value)
-        if report.outcome in _TIMED:
-            for name, seconds in (
-                ("TurnSeconds", report.total_seconds),
-                ("TurnModelSeconds", report.model_seconds),
-                ("TurnMediaSeconds", report.media_seconds),
-                ("TurnDatabaseSeconds", report.db_seconds),
-                ("TurnOverheadSeconds", report.overhead_seconds),
-            ):
-                self._add(name, seconds, MetricUnit.Seconds)
-            self._add("ModelCalls", report.model_calls)
-            self._add("PromptTokens", report.prompt_tokens)
-            self._add("CompletionTokens", report.completion_tokens)
-        fields = {
+def describe(report: TurnReport, **fields: Any) -> Event:
+    counts: dict[str, float] = {f"{TURN_PREFIX}{report.outcome}": 1}
+    if report.outcome == "gave_up":
+        counts[TURNS_GIVEN_UP] = 1
+    if report.outcome == "over_budget":
+        counts[TURNS_OVER_BUDGET] = 1
+    for name, value in (
+        ("MessagesCarried", report.carried),
+        ("MessagesTakenOver", report.taken_over),
+        ("TurnsSettled", report.settled),
+    ):
+        if value:
+            counts[name] = value
+    seconds: dict[str, float] = {}
+    if report.outcome in _TIMED:
+        seconds = {
+            "TurnSeconds": report.total_seconds,
+            "TurnModelSeconds": report.model_seconds,
+            "TurnMediaSeconds": report.media_seconds,
+            "TurnDatabaseSeconds": report.db_seconds,
+            "TurnOverheadSeconds": report.overhead_seconds,
+        }
+        counts |= {
+            "ModelCalls": report.model_calls,
+            "PromptTokens": report.prompt_tokens,
+            "CompletionTokens": report.completion_tokens,
+        }
+    gave_up = report.outcome == "gave_up"
+    return Event(
+        "turn fell back" if gave_up else "turn done",
+        level="error" if gave_up else "info",
+        fields={
             "outcome": report.outcome,
             "turn_id": report.turn_id,
             "messages": report.messages,
@@ -83,10 +77,16 @@ class ProcessorTelemetry:
             "media_seconds": round(report.media_seconds, 4),
             "db_seconds": round(report.db_seconds, 4),
             "overhead_seconds": round(report.overhead_seconds, 4),
-            **extra,
-        }
-        fields = {k: v for k, v in fields.items() if v is not None}
-        if report.outcome == "gave_up":
-            self._logger.error("turn fell back", extra=fields)
-        else:
-            self._logger.info("turn done", extra=fields)
+            **fields,
+        },
+        counts=counts,
+        seconds=seconds,
+    )
+
+
+def failed(attempt: int) -> Event:
+    """A ticket that raised (it is retried by SQS); emitted while the exception is handled.
+    Logged by type, SQL state and place: an exception's message may quote customer data."""
+    return Event(
+        "turn failed", level="error", fields={"attempt": attempt}, counts={f"{TURN_PREFIX}failed": 1}, with_error=True
+    )

@@ -20,6 +20,10 @@ DONE: Final = "done"
 
 MessageStatus = Literal["pending", "claimed", "done"]
 ReplyKind = Literal["reply", "fallback"]
+# What a recorded turn decided (stored in its turn record).
+RecordOutcome = Literal[
+    "answered", "media_failed", "human_owned", "opted_out", "unknown_app", "fallback", "over_budget"
+]
 
 # Kinds that cost a download and a Gemini call.
 MEDIA_KINDS: Final = frozenset({"audio", "voice", "image"})
@@ -66,7 +70,7 @@ class TurnRecord:
 
     turn_id: str
     message_keys: list[str]  # the buffer keys (BufferedMessage.sk) of the messages it answers
-    outcome: str  # answered, media_failed, human_owned, opted_out, unknown_app, fallback
+    outcome: RecordOutcome
     reply: str | None = None
     reply_kind: ReplyKind = "reply"
     escalations: list[str] = field(default_factory=list)  # reasons; one staff notice each

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel
-
 
 @dataclass(frozen=True)
 class OpenConversation:
@@ -34,7 +32,3 @@ class OpenConversations(Protocol):
     def abandon(self, item: OpenConversation) -> None:
         """Take it off the index for good (its newest message unchanged)."""
         ...
-
-
-class Queue(Protocol):
-    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...

@@ -20,14 +20,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from receptionist.messages import InboundTicket, fifo_id
-from receptionist.sweeper.ports import OpenConversations, Queue
+from receptionist.messages import InboundTicket, Queue, fifo_id
+from receptionist.sweeper.ports import OpenConversations
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class SweepSettings:
+class SweepPolicy:
     after_seconds: float  # debounce + margin: younger messages' tickets are still on their way
     resweep_seconds: float = 360.0  # the processor queue's visibility timeout
     max_sweeps: int = 3
@@ -45,21 +45,21 @@ class SweepReport:
 class SweepService:
     index: OpenConversations
     inbound: Queue
-    settings: SweepSettings
+    policy: SweepPolicy
     clock: Callable[[], float] = time.time
 
     def sweep(self) -> SweepReport:
         report = SweepReport()
         now_ms = int(self.clock() * 1000)
-        cutoff = now_ms - int(self.settings.after_seconds * 1000)
-        not_since = now_ms - int(self.settings.resweep_seconds * 1000)
+        cutoff = now_ms - int(self.policy.after_seconds * 1000)
+        not_since = now_ms - int(self.policy.resweep_seconds * 1000)
         for item in self.index.stale(cutoff):
             report.stale += 1
             sweeps = self.index.mark_swept(item, now_ms, not_since)
             if sweeps is None:
                 report.skipped += 1
                 continue
-            if sweeps > self.settings.max_sweeps:
+            if sweeps > self.policy.max_sweeps:
                 self.index.abandon(item)
                 report.abandoned += 1
                 logger.error(
@@ -70,7 +70,7 @@ class SweepService:
                 conversation=item.conversation,
                 message_id=item.last_message_id,
                 buffer_sk=item.last_message_key,
-                last_attempt=True if sweeps == self.settings.max_sweeps else None,
+                last_attempt=True if sweeps == self.policy.max_sweeps else None,
             )
             self.inbound.send(
                 ticket,

@@ -1,4 +1,4 @@
-"""Sweep telemetry on Powertools: one log line and EMF metrics per run.
+"""What a sweep's report means as telemetry: one log line and EMF metrics per run.
 
 Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   StaleConversations  conversations found with an old, unanswered newest message
@@ -8,31 +8,29 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from typing import Any, Final
 
 from receptionist.sweeper.service import SweepReport
+from receptionist.telemetry import Event
+
+SWEEPS_ABANDONED: Final = "SweepsAbandoned"
 
 
-class SweeperTelemetry:
-    def __init__(self, logger: Logger, metrics: Metrics) -> None:
-        self._logger = logger
-        self._metrics = metrics
-
-    def record(self, report: SweepReport) -> None:
-        for name, value in (
-            ("StaleConversations", report.stale),
-            ("Reticketed", report.reticketed),
-            ("SweepsAbandoned", report.abandoned),
-        ):
-            self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-        fields = {
+def describe(report: SweepReport, **fields: Any) -> Event:
+    return Event(
+        "sweep done; conversations abandoned" if report.abandoned else "sweep done",
+        level="error" if report.abandoned else "info",
+        fields={
             "stale": report.stale,
             "reticketed": report.reticketed,
             "skipped": report.skipped,
             "abandoned": report.abandoned,
-        }
-        if report.abandoned:
-            self._logger.error("sweep done; conversations abandoned", extra=fields)
-        else:
-            self._logger.info("sweep done", extra=fields)
+            **fields,
+        },
+        # Zeros too: a sweep that found nothing is a data point.
+        counts={
+            "StaleConversations": report.stale,
+            "Reticketed": report.reticketed,
+            SWEEPS_ABANDONED: report.abandoned,
+        },
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from pydantic import BaseModel
-
 
 @dataclass(frozen=True)
 class Buffered:
@@ -22,7 +20,7 @@ class Buffered:
 
 
 class MessageBuffer(Protocol):
-    """The conversations table, as the webhook uses it (adapters.conversations.ConversationBuffer)."""
+    """The conversations table, as the webhook uses it (adapters.conversation_table.ConversationBuffer)."""
 
     def buffer(
         self,
@@ -53,24 +51,18 @@ class AppSecrets(Protocol):
         ...
 
 
-class FifoSender(Protocol):
-    """One SQS FIFO queue (receptionist.adapters.queues.FifoQueue)."""
-
-    def send(self, message: BaseModel, *, group: str, dedup_id: str) -> str: ...
-
-
-Result = Literal["accepted", "forwarded", "duplicate", "ignored", "rejected", "failed"]
+RequestOutcome = Literal["accepted", "forwarded", "duplicate", "ignored", "rejected", "failed"]
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RequestReport:
     """What became of one request; telemetry turns it into a log line and a metric.
 
     Never holds message content or phone numbers: `kind` and `reason` are bounded labels,
     `detail` is a field location / type name, `message_id` is Gupshup's opaque id.
     """
 
-    result: Result
+    outcome: RequestOutcome
     status_code: int
     kind: str | None = None  # text, image, delivered, opted-out, billing-event...
     reason: str | None = None  # why rejected / ignored; for "failed", the exception's type
@@ -83,6 +75,6 @@ class Telemetry(Protocol):
         """Tag what follows (logs, traces) with this Gupshup message id."""
         ...
 
-    def record(self, outcome: Outcome) -> None:
+    def record(self, report: RequestReport) -> None:
         """Log and count. For a "failed" outcome it is called while the exception is handled."""
         ...

@@ -34,13 +34,14 @@ from receptionist.messages import (
     DeliveryStatus,
     InboundTicket,
     OutboundJob,
+    Queue,
     UserEvent,
     conversation_key,
     fifo_id,
 )
 from receptionist.webhook.auth import is_authorized
 from receptionist.webhook.http import HttpRequest, HttpResponse, is_json_media_type
-from receptionist.webhook.ports import AppSecrets, FifoSender, MessageBuffer, Outcome, Telemetry
+from receptionist.webhook.ports import AppSecrets, MessageBuffer, RequestReport, Telemetry
 
 _REJECTIONS: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "only POST is accepted"),
@@ -61,7 +62,7 @@ class _NoTelemetry:
     def correlate(self, message_id: str | None) -> None:
         return None
 
-    def record(self, outcome: Outcome) -> None:
+    def record(self, report: RequestReport) -> None:
         return None
 
 
@@ -71,8 +72,8 @@ class WebhookService:
         *,
         secrets: AppSecrets,
         buffer: MessageBuffer,
-        inbound: FifoSender,
-        outbound: FifoSender,
+        inbound: Queue,
+        outbound: Queue,
         telemetry: Telemetry | None = None,
         clock: Callable[[], int] = _epoch_ms,
     ) -> None:
@@ -86,22 +87,22 @@ class WebhookService:
     def handle(self, request: HttpRequest) -> HttpResponse:
         self._telemetry.correlate(None)
         try:
-            outcome = self._handle(request)
+            report = self._handle(request)
         except Exception as exc:  # an AWS failure: recorded, then left to fail the invocation
-            self._telemetry.record(Outcome("failed", 500, reason=type(exc).__name__))
+            self._telemetry.record(RequestReport("failed", 500, reason=type(exc).__name__))
             raise
-        self._telemetry.record(outcome)
-        if outcome.result == "rejected":
-            reason = outcome.reason or "invalid_payload"
+        self._telemetry.record(report)
+        if report.outcome == "rejected":
+            reason = report.reason or "invalid_payload"
             status, message = _REJECTIONS[reason]
             payload = {"error": reason, "message": message}
-            if outcome.detail and reason in ("malformed_json", "invalid_payload"):
-                payload["detail"] = outcome.detail[:300]
+            if report.detail and reason in ("malformed_json", "invalid_payload"):
+                payload["detail"] = report.detail[:300]
             return HttpResponse(status, payload)
-        return HttpResponse(outcome.status_code, {"status": outcome.result})
+        return HttpResponse(report.status_code, {"status": report.outcome})
 
     # -- steps -----------------------------------------------------------------------------
-    def _handle(self, request: HttpRequest) -> Outcome:
+    def _handle(self, request: HttpRequest) -> RequestReport:
         if request.method and request.method != "POST":
             return _rejected("method_not_allowed")
         # The app's own secret: a secret of business A never posts as business B's customers.
@@ -124,7 +125,7 @@ class WebhookService:
             return self._user_event(callback)
         return self._ignored(callback)
 
-    def _message(self, callback: MessageCallback) -> Outcome:
+    def _message(self, callback: MessageCallback) -> RequestReport:
         message = callback.message
         self._telemetry.correlate(message.id)
         conversation = conversation_key(callback.envelope.app, message.source)
@@ -138,14 +139,14 @@ class WebhookService:
             sent_at_ms=callback.envelope.timestamp or received_at,
         )
         if buffered.duplicate and not buffered.pending:
-            return Outcome("duplicate", 200, kind=message.type, message_id=message.id)
+            return RequestReport("duplicate", 200, kind=message.type, message_id=message.id)
         ticket = InboundTicket(conversation=conversation, message_id=message.id, buffer_sk=buffered.key)
         self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
         if buffered.duplicate:
-            return Outcome("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
-        return Outcome("accepted", 200, kind=message.type, message_id=message.id)
+            return RequestReport("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
+        return RequestReport("accepted", 200, kind=message.type, message_id=message.id)
 
-    def _status(self, callback: StatusCallback) -> Outcome:
+    def _status(self, callback: StatusCallback) -> RequestReport:
         event = callback.event
         self._telemetry.correlate(event.id)
         details = event.payload
@@ -167,9 +168,9 @@ class WebhookService:
         # Its own group, not the conversation's: statuses apply in any order (they never move a
         # message backwards), and one that keeps failing must not hold the next reply.
         self._outbound.send(job, group=fifo_id(f"status#{event.id}"), dedup_id=fifo_id(f"{event.id}#{status.state}"))
-        return Outcome("forwarded", 200, kind=status.state, message_id=event.id)
+        return RequestReport("forwarded", 200, kind=status.state, message_id=event.id)
 
-    def _user_event(self, callback: UserEventCallback) -> Outcome:
+    def _user_event(self, callback: UserEventCallback) -> RequestReport:
         occurred_at = callback.envelope.timestamp or self._clock()
         event_id = f"{callback.event}:{occurred_at}"
         self._telemetry.correlate(event_id)
@@ -181,11 +182,11 @@ class WebhookService:
             event=UserEvent(type=callback.event, occurred_at=occurred_at),
         )
         self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"user-event#{event_id}"))
-        return Outcome("forwarded", 200, kind=callback.event, message_id=event_id)
+        return RequestReport("forwarded", 200, kind=callback.event, message_id=event_id)
 
-    def _ignored(self, callback: IgnoredCallback) -> Outcome:
-        return Outcome("ignored", 200, kind=callback.kind, reason=callback.reason, detail=callback.detail)
+    def _ignored(self, callback: IgnoredCallback) -> RequestReport:
+        return RequestReport("ignored", 200, kind=callback.kind, reason=callback.reason, detail=callback.detail)
 
 
-def _rejected(reason: str, detail: str | None = None) -> Outcome:
-    return Outcome("rejected", _REJECTIONS[reason][0], reason=reason, detail=detail)
+def _rejected(reason: str, detail: str | None = None) -> RequestReport:
+    return RequestReport("rejected", _REJECTIONS[reason][0], reason=reason, detail=detail)

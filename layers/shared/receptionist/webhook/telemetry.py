@@ -1,4 +1,4 @@
-"""Webhook telemetry on Powertools: one log line and one EMF metric per request.
+"""What the webhook's request outcomes mean as telemetry: one log line and one EMF metric each.
 
 Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   Received   {kind}    accepted messages (by message type) and forwarded statuses / user events
@@ -18,55 +18,48 @@ customer's text or number.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from receptionist.telemetry import Event, Level
+from receptionist.webhook.ports import RequestReport
 
-from receptionist.logsafe import error_fields
-from receptionist.webhook.ports import Outcome
+RECEIVED: Final = "Received"
+DUPLICATES: Final = "Duplicates"
+RETICKETED: Final = "Reticketed"
+IGNORED: Final = "Ignored"
+REJECTED: Final = "Rejected"
+FAILED: Final = "Failed"
 
 _METRIC: Final[dict[str, tuple[str, str]]] = {
     # result: (metric name, dimension)
-    "accepted": ("Received", "kind"),
-    "forwarded": ("Received", "kind"),
-    "duplicate": ("Duplicates", "kind"),
-    "ignored": ("Ignored", "reason"),
-    "rejected": ("Rejected", "reason"),
-    "failed": ("Failed", "reason"),
+    "accepted": (RECEIVED, "kind"),
+    "forwarded": (RECEIVED, "kind"),
+    "duplicate": (DUPLICATES, "kind"),
+    "ignored": (IGNORED, "reason"),
+    "rejected": (REJECTED, "reason"),
+    "failed": (FAILED, "reason"),
 }
 
 
-class PowertoolsTelemetry:
-    def __init__(self, logger: Logger, metrics: Metrics, tracer: Tracer | None = None) -> None:
-        self._logger = logger
-        self._metrics = metrics
-        self._tracer = tracer
-
-    def correlate(self, message_id: str | None) -> None:
-        self._logger.set_correlation_id(message_id)
-
-    def record(self, outcome: Outcome) -> None:
-        name, dimension = _METRIC[outcome.result]
-        label = (outcome.kind if dimension == "kind" else outcome.reason) or "unknown"
-        self._metrics.add_dimension(name=dimension, value=label)
-        self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-        if outcome.reason == "reticketed":
-            self._metrics.add_metric(name="Reticketed", unit=MetricUnit.Count, value=1)
-        if self._tracer is not None:
-            self._tracer.put_annotation(key="outcome", value=outcome.result)
-        fields = {
-            "outcome": outcome.result,
-            "status_code": outcome.status_code,
-            "kind": outcome.kind,
-            "reason": outcome.reason,
-            "message_id": outcome.message_id,
-            "detail": outcome.detail,
-        }
-        extra = {k: v for k, v in fields.items() if v is not None}
-        if outcome.result == "failed":
-            self._logger.error("webhook request failed", extra={**extra, **error_fields()})
-        elif outcome.result == "rejected":
-            self._logger.warning("webhook request rejected", extra=extra)
-        else:
-            self._logger.info(f"webhook request {outcome.result}", extra=extra)
+def describe(report: RequestReport, **fields: Any) -> Event:
+    name, dimension = _METRIC[report.outcome]
+    label = (report.kind if dimension == "kind" else report.reason) or "unknown"
+    counts = {name: 1.0, **({RETICKETED: 1.0} if report.reason == "reticketed" else {})}
+    level: Level = "error" if report.outcome == "failed" else "warning" if report.outcome == "rejected" else "info"
+    return Event(
+        f"webhook request {report.outcome}",
+        level=level,
+        fields={
+            "outcome": report.outcome,
+            "status_code": report.status_code,
+            "kind": report.kind,
+            "reason": report.reason,
+            "message_id": report.message_id,
+            "detail": report.detail,
+            **fields,
+        },
+        counts=counts,
+        dimension=(dimension, label),
+        annotation=("outcome", report.outcome),
+        with_error=report.outcome == "failed",
+    )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from crm_kit import DEMO_ORG
 
-from receptionist.crm import conversations as conv
+from receptionist.crm import chats
 from receptionist.crm.catalog import find_service, knowledge_search, list_services
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import notification_settings, resolve_by_app
@@ -22,28 +22,28 @@ def test_resolve_organization_by_gupshup_app(db: Database) -> None:
 
 
 def test_identity_is_created_once_and_tracks_last_inbound(db: Database) -> None:
-    first = conv.touch_identity(db, DEMO_ORG, "34600555001", "Lucía", datetime(2031, 1, 1, 10, tzinfo=UTC))
-    later = conv.touch_identity(db, DEMO_ORG, "34600555001", None, datetime(2031, 1, 1, 12, tzinfo=UTC))
-    older = conv.touch_identity(db, DEMO_ORG, "34600555001", None, datetime(2031, 1, 1, 11, tzinfo=UTC))
+    first = chats.touch_identity(db, DEMO_ORG, "34600555001", "Lucía", datetime(2031, 1, 1, 10, tzinfo=UTC))
+    later = chats.touch_identity(db, DEMO_ORG, "34600555001", None, datetime(2031, 1, 1, 12, tzinfo=UTC))
+    older = chats.touch_identity(db, DEMO_ORG, "34600555001", None, datetime(2031, 1, 1, 11, tzinfo=UTC))
     assert first.id == later.id == older.id
     assert later.display_name == "Lucía" and first.bot_enabled and not first.opted_out
     assert older.last_inbound_at == datetime(2031, 1, 1, 12, tzinfo=UTC)
 
 
 def test_messages_are_recorded_once_and_statuses_never_go_back(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, "34600555002", None, None)
+    ident = chats.touch_identity(db, DEMO_ORG, "34600555002", None, None)
     for _ in range(2):
-        conv.record_inbound(
+        chats.record_inbound(
             db, DEMO_ORG, ident.id, provider_message_id="wamid.A", kind="text", raw={"t": 1}, processed_text="hola"
         )
-    out1 = conv.record_outbound(db, DEMO_ORG, ident.id, text="¡Hola!", turn_id="wamid.A")
-    out2 = conv.record_outbound(db, DEMO_ORG, ident.id, text="¡Hola!", turn_id="wamid.A")
+    out1 = chats.record_outbound(db, DEMO_ORG, ident.id, text="¡Hola!", turn_id="wamid.A")
+    out2 = chats.record_outbound(db, DEMO_ORG, ident.id, text="¡Hola!", turn_id="wamid.A")
     assert out1 == out2
-    conv.mark_sent(db, DEMO_ORG, out1, "gs-1")
-    assert conv.record_status(db, DEMO_ORG, "gs-1", "read")
-    assert not conv.record_status(db, DEMO_ORG, "gs-1", "delivered")  # late, out of order
-    assert not conv.record_status(db, DEMO_ORG, "gs-1", "failed")
-    history = conv.recent_history(db, DEMO_ORG, ident.id)
+    chats.mark_sent(db, DEMO_ORG, out1, "gs-1")
+    assert chats.record_status(db, DEMO_ORG, "gs-1", "read")
+    assert not chats.record_status(db, DEMO_ORG, "gs-1", "delivered")  # late, out of order
+    assert not chats.record_status(db, DEMO_ORG, "gs-1", "failed")
+    history = chats.recent_history(db, DEMO_ORG, ident.id)
     assert [(m.direction, m.text, m.status) for m in history] == [
         ("inbound", "hola", "received"),
         ("outbound", "¡Hola!", "read"),
@@ -51,26 +51,26 @@ def test_messages_are_recorded_once_and_statuses_never_go_back(db: Database) -> 
 
 
 def test_failed_is_terminal(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, "34600555003", None, None)
-    mid = conv.record_outbound(db, DEMO_ORG, ident.id, text="x", turn_id="t-failed")
-    conv.mark_sent(db, DEMO_ORG, mid, "gs-2")
-    assert conv.record_status(db, DEMO_ORG, "gs-2", "failed", "470: outside window")
-    assert not conv.record_status(db, DEMO_ORG, "gs-2", "delivered")
-    assert not conv.record_status(db, DEMO_ORG, "gs-2", "read")
+    ident = chats.touch_identity(db, DEMO_ORG, "34600555003", None, None)
+    mid = chats.record_outbound(db, DEMO_ORG, ident.id, text="x", turn_id="t-failed")
+    chats.mark_sent(db, DEMO_ORG, mid, "gs-2")
+    assert chats.record_status(db, DEMO_ORG, "gs-2", "failed", "470: outside window")
+    assert not chats.record_status(db, DEMO_ORG, "gs-2", "delivered")
+    assert not chats.record_status(db, DEMO_ORG, "gs-2", "read")
 
 
 def test_summary_escalation_and_hand_back(db: Database) -> None:
-    ident = conv.touch_identity(db, DEMO_ORG, "34600555004", None, None)
-    conv.save_thread_summary(db, DEMO_ORG, ident.id, "uno")
-    conv.save_thread_summary(db, DEMO_ORG, ident.id, "dos")
-    assert conv.thread_summary(db, DEMO_ORG, ident.id) == "dos"
-    e1, _ = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
-    e2, _ = conv.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
+    ident = chats.touch_identity(db, DEMO_ORG, "34600555004", None, None)
+    chats.save_thread_summary(db, DEMO_ORG, ident.id, "uno")
+    chats.save_thread_summary(db, DEMO_ORG, ident.id, "dos")
+    assert chats.thread_summary(db, DEMO_ORG, ident.id) == "dos"
+    e1, _ = chats.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
+    e2, _ = chats.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
     assert e1 == e2
-    found = conv.find_identity(db, DEMO_ORG, "34600555004")
+    found = chats.find_identity(db, DEMO_ORG, "34600555004")
     assert found and not found.bot_enabled
-    conv.hand_back_to_bot(db, DEMO_ORG, ident.id)
-    found = conv.find_identity(db, DEMO_ORG, "34600555004")
+    chats.hand_back_to_bot(db, DEMO_ORG, ident.id)
+    found = chats.find_identity(db, DEMO_ORG, "34600555004")
     assert found and found.bot_enabled
     status = db.fetch_one("select status from escalations where id = %s", (e1,))
     assert status and status["status"] == "resolved"

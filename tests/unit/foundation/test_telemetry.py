@@ -1,0 +1,111 @@
+"""One telemetry shape: each function's reports described as Events (pure), and one Powertools
+emitter turning an Event into a log line and EMF metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Logger, Metrics
+
+from receptionist.notifier import telemetry as job_telemetry
+from receptionist.notifier.service import DeliveryReport
+from receptionist.processor import telemetry as turn_telemetry
+from receptionist.processor.service import TurnReport
+from receptionist.sweeper import telemetry as sweep_telemetry
+from receptionist.sweeper.service import SweepReport
+from receptionist.telemetry import Event, PowertoolsTelemetry
+
+
+def test_a_turn_that_fell_back_is_an_error_counted_as_given_up() -> None:
+    event = turn_telemetry.describe(
+        TurnReport("gave_up", turn_id="wamid.1", messages=2, total_seconds=3.0, model_seconds=1.0), attempt=3
+    )
+    assert (event.level, event.message) == ("error", "turn fell back")
+    assert event.counts["Turn_gave_up"] == 1 and event.counts[turn_telemetry.TURNS_GIVEN_UP] == 1
+    assert event.seconds["TurnOverheadSeconds"] == 2.0 and event.fields["attempt"] == 3
+
+
+def test_a_skipped_ticket_counts_its_outcome_only() -> None:
+    event = turn_telemetry.describe(TurnReport("skipped_debounce"))
+    assert event.counts == {"Turn_skipped_debounce": 1} and event.seconds == {}
+    assert event.level == "info"
+
+
+def test_a_budget_refusal_is_counted_for_its_alarm() -> None:
+    assert turn_telemetry.describe(TurnReport("over_budget")).counts[turn_telemetry.TURNS_OVER_BUDGET] == 1
+
+
+def test_a_failed_ticket_carries_the_error() -> None:
+    event = turn_telemetry.failed(2)
+    assert event.with_error and event.counts == {"Turn_failed": 1} and event.fields == {"attempt": 2}
+
+
+def test_an_undeliverable_job_is_a_warning_labelled_by_reason() -> None:
+    report = DeliveryReport("job-1", "reply", outcome="undeliverable", reason="outside_window", http_calls=0)
+    event = job_telemetry.describe(report, attempt=1)
+    assert event.level == "warning"
+    assert event.counts == {"Job_undeliverable": 1, "Undeliverable_outside_window": 1}
+
+
+def test_a_sent_job_counts_its_sends_and_retries() -> None:
+    report = DeliveryReport("job-2", "reply", outcome="sent", parts=2, sent=2, http_calls=3, delays=[0.5])
+    event = job_telemetry.describe(report)
+    assert event.counts == {"Job_sent": 1, "MessagesSent": 2, "SendRetries": 1, "GupshupCalls": 3}
+    assert event.fields["retry_delays"] == [0.5] and event.level == "info"
+
+
+def test_a_sweep_reports_zeros_too_and_errors_when_it_abandons() -> None:
+    quiet = sweep_telemetry.describe(SweepReport())
+    assert quiet.counts == {"StaleConversations": 0, "Reticketed": 0, "SweepsAbandoned": 0}
+    assert quiet.level == "info"
+    assert sweep_telemetry.describe(SweepReport(stale=1, abandoned=1)).level == "error"
+
+
+@pytest.fixture
+def emitter(capsys: pytest.CaptureFixture[str]) -> Any:
+    stream = io.StringIO()
+    logger = Logger(service=f"telemetry-test-{uuid.uuid4().hex}", stream=stream, level="INFO")
+    metrics = Metrics(namespace="TelemetryTest", service="telemetry-test")
+
+    def emit(event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+        capsys.readouterr()
+        PowertoolsTelemetry(logger, metrics, lambda report: event).record(object())
+        metrics.flush_metrics()
+        (line,) = stream.getvalue().splitlines()[-1:]
+        (emf,) = capsys.readouterr().out.splitlines()
+        return json.loads(line), json.loads(emf)
+
+    return emit
+
+
+def test_an_event_becomes_one_log_line_and_its_metrics(emitter: Any) -> None:
+    line, emf = emitter(
+        Event(
+            "job done",
+            level="warning",
+            fields={"job_id": "j1", "reason": None},
+            counts={"Job_sent": 1, "MessagesSent": 2},
+            seconds={"TurnSeconds": 1.5},
+            dimension=("kind", "text"),
+        )
+    )
+    assert line["message"] == "job done" and line["level"] == "WARNING"
+    assert line["job_id"] == "j1" and "reason" not in line  # None fields are left out
+    definitions = emf["_aws"]["CloudWatchMetrics"][0]
+    units = {m["Name"]: m["Unit"] for m in definitions["Metrics"]}
+    assert units == {"Job_sent": "Count", "MessagesSent": "Count", "TurnSeconds": "Seconds"}
+    assert (emf["Job_sent"], emf["MessagesSent"], emf["TurnSeconds"]) == ([1.0], [2.0], [1.5])
+    assert emf["kind"] == "text" and sorted(definitions["Dimensions"][0]) == ["kind", "service"]
+
+
+def test_an_error_event_is_logged_by_type_and_place_only(emitter: Any) -> None:
+    try:
+        raise ValueError("34611999888 dijo algo privado")
+    except ValueError:
+        line, _ = emitter(Event("turn failed", level="error", counts={"Turn_failed": 1}, with_error=True))
+    assert line["level"] == "ERROR" and line["error"] == "ValueError"
+    assert "34611999888" not in json.dumps(line)
