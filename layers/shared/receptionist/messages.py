@@ -126,6 +126,25 @@ class OutboundJob(BaseModel):
         return self
 
     @classmethod
+    def for_reply(
+        cls, conversation: str, turn_id: str, text: str, kind: Literal["reply", "fallback"] = "reply"
+    ) -> OutboundJob:
+        """A turn's answer to the customer (its id derives from the turn: a re-sent turn makes
+        the same job)."""
+        return cls(job_id=f"{turn_id}#reply", kind=kind, conversation=conversation, text=text, turn_id=turn_id)
+
+    @classmethod
+    def for_escalation(cls, conversation: str, turn_id: str, index: int, reason: str) -> OutboundJob:
+        """A turn's notice to staff (the index-th of the turn)."""
+        return cls(
+            job_id=f"{turn_id}#escalation#{index}",
+            kind="escalation",
+            conversation=conversation,
+            reason=reason,
+            turn_id=turn_id,
+        )
+
+    @classmethod
     def for_status(cls, conversation: str, status: DeliveryStatus) -> OutboundJob:
         return cls(
             job_id=f"status#{status.provider_message_id}#{status.state}",

@@ -6,6 +6,7 @@ what is longer is cut, and the last part says so."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 WHATSAPP_TEXT_LIMIT = 4096
 MAX_PARTS = 3
@@ -30,25 +31,14 @@ def split_text(text: str, limit: int = WHATSAPP_TEXT_LIMIT) -> list[str]:
     text = text.strip()
     if len(text) <= limit:
         return [text] if text else []
-    parts: list[str] = []
-    current = ""
-    for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
-        # A paragraph that fits is never cut; only a longer one is split into sentences (words).
-        units = [paragraph] if len(paragraph) <= limit else _sentences(paragraph, limit)
-        for i, unit in enumerate(units):
-            sep = "\n\n" if i == 0 else " "
-            candidate = f"{current}{sep}{unit}" if current else unit
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                parts.append(current)
-                current = unit
-    if current:
-        parts.append(current)
-    return parts
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    # A paragraph that fits is never cut; only a longer one is split into sentences (words).
+    pieces = (
+        ("\n\n" if i == 0 else " ", unit)
+        for paragraph in paragraphs
+        for i, unit in enumerate([paragraph] if len(paragraph) <= limit else _sentences(paragraph, limit))
+    )
+    return _pack(pieces, limit)
 
 
 def _sentences(paragraph: str, limit: int) -> list[str]:
@@ -59,21 +49,26 @@ def _sentences(paragraph: str, limit: int) -> list[str]:
 
 
 def _split_words(sentence: str, limit: int) -> list[str]:
+    return _pack(((" ", piece) for word in sentence.split(" ") for piece in _hard_cut(word, limit)), limit)
+
+
+def _hard_cut(word: str, limit: int) -> list[str]:
+    """A word longer than a message, cut into pieces that fit (the only cut inside a word)."""
+    return [word[i : i + limit] for i in range(0, len(word), limit)] or [word]
+
+
+def _pack(pieces: Iterable[tuple[str, str]], limit: int) -> list[str]:
+    """Join (separator, piece) pairs greedily into chunks of at most `limit` characters; every
+    piece fits alone."""
     chunks: list[str] = []
     current = ""
-    for word in sentence.split(" "):
-        while len(word) > limit:  # a single word longer than a message: cut it
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(word[:limit])
-            word = word[limit:]
-        candidate = f"{current} {word}" if current else word
+    for sep, piece in pieces:
+        candidate = f"{current}{sep}{piece}" if current else piece
         if len(candidate) <= limit:
             current = candidate
         else:
             chunks.append(current)
-            current = word
+            current = piece
     if current:
         chunks.append(current)
     return chunks

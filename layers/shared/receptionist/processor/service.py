@@ -394,25 +394,10 @@ class TurnService:
 def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:
     """What a recorded turn says on WhatsApp: its reply, then one staff notice per escalation.
     Job ids derive from the turn id, so a re-sent record makes the same jobs."""
-    jobs: list[OutboundJob] = []
-    if record.reply:
-        jobs.append(
-            OutboundJob(
-                job_id=f"{record.turn_id}#reply",
-                kind=record.reply_kind,
-                conversation=conversation,
-                text=record.reply,
-                turn_id=record.turn_id,
-            )
-        )
-    for index, reason in enumerate(record.escalations):
-        jobs.append(
-            OutboundJob(
-                job_id=f"{record.turn_id}#escalation#{index}",
-                kind="escalation",
-                conversation=conversation,
-                reason=reason,
-                turn_id=record.turn_id,
-            )
-        )
-    return jobs
+    jobs = (
+        [OutboundJob.for_reply(conversation, record.turn_id, record.reply, record.reply_kind)] if record.reply else []
+    )
+    return jobs + [
+        OutboundJob.for_escalation(conversation, record.turn_id, index, reason)
+        for index, reason in enumerate(record.escalations)
+    ]
