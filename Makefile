@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer/function Makefiles; they use this interpreter's pip.
 export BUILD_PYTHON := $(abspath $(PY))
 
-.PHONY: help install lock lint build test test-unit test-integration local demo chat bench deploy clean
+.PHONY: help install lock lint build test test-unit local demo chat bench deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from bench.env import APP, BenchEnv, CallCounter, breakdown, new_customer
-from devstack.gupshup_events import customer_message
+from bench.env import APP, BenchEnv, CallCounter, breakdown
+from devstack.gupshup_events import customer_message, new_customer
 from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
 from receptionist.webhook.http import HttpRequest

@@ -15,8 +15,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from bench.env import APP, NOW, REGION, Agent, BenchEnv, new_customer
+from bench.env import APP, NOW, REGION, Agent, BenchEnv
 from devstack.fakes.openai import FakeOpenAI
+from devstack.gupshup_events import new_customer
 from receptionist.agent.context import Conversation
 from receptionist.agent.memory import S3_PREFIX, thread_id
 from receptionist.crm import chats

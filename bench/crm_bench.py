@@ -147,8 +147,6 @@ def _report(url: str) -> list[str]:
             db, org, identity.id, provider_message_id="wamid.bench", kind="text", raw={}, processed_text="Hola"
         ),
     )
-    measure("history + summary read (conversation_context)", lambda: chats.conversation_context(db, org, identity.id))
-    measure("history read (recent_history)", lambda: chats.recent_history(db, org, identity.id))
     measure("knowledge search", lambda: catalog.knowledge_search(db, org, "precio corte"))
     day = FIRST_DAY + timedelta(days=8)
     slots = measure(

@@ -16,32 +16,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 
 from devstack.aws import moto_client
-from devstack.cloudformation import TranslatedTemplate, deploy
 from devstack.fakes.openai import FakeOpenAI
-from devstack.migrate import apply_migrations, apply_seed
-from devstack.postgres import LocalPostgres
-from devstack.stack import MotoServer
+from devstack.stack import LocalConfig, LocalStack
 from receptionist.adapters.conversation_table import ConversationBuffer
-from receptionist.adapters.media_download import Downloaded
-from receptionist.adapters.queues import FifoQueue
-from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
-from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.runner import TurnResult, TurnRunner
-from receptionist.crm.connection import Database
+from receptionist.agent.runner import TurnResult
+from receptionist.config import ProcessorSettings
 from receptionist.messages import InboundTicket, conversation_key
-from receptionist.processor.adapters import CrmAdapter, GraphAgent
-from receptionist.processor.media import MediaReader
-from receptionist.processor.ports import AgentAnswer, AgentRequest
-from receptionist.processor.service import TurnReport, TurnService
+from receptionist.processor.adapters import CrmAdapter
+from receptionist.processor.service import TurnReport
+from receptionist.processor.wiring import ProcessorClients, build_service, turn_runner
 
 # The bench only ever talks to local servers (moto); clients that build their own boto3 session
 # (the checkpointer) need some credentials to sign with, whatever the developer's profile says.
@@ -50,18 +43,10 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-PARAMETERS = {"Stage": "dev", "DebounceSeconds": "0"}
 APP = "ClinicaSonrisa"  # the demo organization (infra/supabase/seed.sql)
-DEMO_ORG = "00000000-0000-4000-8000-000000000001"
-STAFF_NUMBER = "34699000001"  # the demo organization's one staff number (seed.sql)
 # A Monday 09:00 in Madrid: the booking scenario books Tuesday 2031-03-04 10:00 (as the agent tests do).
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
-
-
-def new_customer() -> str:
-    return f"346{uuid.uuid4().int % 10**8:08d}"
 
 
 def echo_reply(body: dict[str, Any]) -> dict[str, Any]:
@@ -109,79 +94,90 @@ def breakdown(counts: collections.Counter[str]) -> str:
 
 
 class BenchEnv:
-    """moto (template deployed, as the local stack does) + PostgreSQL (migrations + demo seed).
+    """moto (template deployed) + PostgreSQL (migrations + demo seed): the local stack without its
+    function workers (the in-process measurements wire the code themselves).
 
     Use as a context manager; everything lives in a temporary directory and is removed after."""
 
     def __init__(self) -> None:
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._log: IO[str] | None = None
-        self._moto: MotoServer | None = None
-        self._pg: LocalPostgres | None = None
+        self._parts = ExitStack()
         self.endpoint = ""
         self.database_url = ""
+        self.app_database_url = ""
         self.names: dict[str, str] = {}
+        self.processor_env: dict[str, str] = {}
         self.startup_seconds = 0.0
 
     def __enter__(self) -> Self:
         started = time.perf_counter()
-        self._tmp = tempfile.TemporaryDirectory(prefix="bench-env-")
-        tmp = Path(self._tmp.name)
-        try:
-            self._log = open(tmp / "moto.log", "w", encoding="utf-8")  # closed in __exit__
-            self._moto = MotoServer(0, self._log)
-            self._pg = LocalPostgres(tmp / "pgdata")
-            self._pg.start()
-            self.database_url = self._pg.url
-            apply_migrations(self.database_url)
-            apply_seed(self.database_url)
-            self._moto.wait_ready()
-            self.endpoint = self._moto.url
-            template = TranslatedTemplate.from_sam(
-                ROOT / "template.yaml", ROOT / ".venv-sam/bin/python", PARAMETERS, REGION
-            )
-            stack = deploy(
-                template, stack_name="bench", endpoint_url=self.endpoint, region=REGION, parameters=PARAMETERS
-            )
-            env: dict[str, Any] = {}
-            for props in template.functions.values():
-                env.update(props.get("Environment", {}).get("Variables", {}))
-            wanted = (
-                "CONVERSATIONS_TABLE",
-                "CHECKPOINTS_TABLE",
-                "IDEMPOTENCY_TABLE",
-                "MEDIA_BUCKET",
-                "INBOUND_QUEUE_URL",
-                "OUTBOUND_QUEUE_URL",
-            )
-            self.names = {key: str(stack.resolve(env[key])) for key in wanted if key in env}
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
+        with ExitStack() as parts:
+            tmp = parts.enter_context(tempfile.TemporaryDirectory(prefix="bench-env-"))
+            stack = parts.enter_context(LocalStack(LocalConfig.ephemeral(Path(tmp), runner=False)))
+            self._parts = parts.pop_all()
+        assert stack.template is not None and stack.stack is not None
+        self.endpoint = stack.info["aws_endpoint_url"]
+        self.database_url = stack.info["database_url"]
+        self.app_database_url = stack.info["app_database_url"]  # the functions' role, under RLS
+        self.processor_env = stack.function_env(stack.template, "ProcessorFunction")
+        env: dict[str, Any] = {}
+        for props in stack.template.functions.values():
+            env.update(props.get("Environment", {}).get("Variables", {}))
+        wanted = (
+            "CONVERSATIONS_TABLE",
+            "CHECKPOINTS_TABLE",
+            "IDEMPOTENCY_TABLE",
+            "MEDIA_BUCKET",
+            "INBOUND_QUEUE_URL",
+            "OUTBOUND_QUEUE_URL",
+        )
+        self.names = {key: str(stack.stack.resolve(env[key])) for key in wanted if key in env}
         self.startup_seconds = time.perf_counter() - started
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._moto:
-            self._moto.stop()
-            self._moto = None
-        if self._pg:
-            try:
-                self._pg.stop()
-            except Exception as err:  # the measurements are done; say so and go on
-                print(f"[bench] stopping PostgreSQL: {err}")
-            self._pg = None
-        if self._log:
-            self._log.close()
-            self._log = None
-        if self._tmp:
-            self._tmp.cleanup()
-            self._tmp = None
+        self._parts.close()
 
     def client(self, service: str) -> Any:
         return moto_client(service, self.endpoint, REGION)
+
+    def processor_settings(self, openai: FakeOpenAI) -> ProcessorSettings:
+        """The processor's settings as the local stack runs it, its model on `openai`."""
+        return ProcessorSettings.from_env({**self.processor_env, "OPENAI_BASE_URL": f"{openai.url}/v1"})
+
+    def processor_clients(
+        self, counter: CallCounter | None = None, now: Callable[[], datetime] = lambda: NOW
+    ) -> ProcessorClients:
+        """What `wiring.build_service` talks through here: moto's clients (watched by `counter`
+        when given), the secrets the local stack would put in SSM, the bench's clock."""
+        secrets = {
+            self.processor_env["DATABASE_URL_PARAM"]: self.app_database_url,
+            self.processor_env["OPENAI_API_KEY_PARAM"]: "bench-key",
+            self.processor_env["GEMINI_API_KEY_PARAM"]: "bench-key",
+        }
+
+        def watched(service: str, label: str = "") -> Any:
+            client = self.client(service)
+            return counter.watch(client, label) if counter is not None else client
+
+        def checkpointer(table: str, bucket: str) -> Any:
+            saver = dynamodb_checkpointer(table, bucket, region_name=REGION, endpoint_url=self.endpoint)
+            if counter is not None:  # the saver makes its own boto3 session: watch its two clients
+                counter.watch(saver.client, "checkpoints")
+                s3 = getattr(getattr(saver, "storage", None), "s3_client", None)
+                if s3 is not None:
+                    counter.watch(s3, "checkpoints")
+            return saver
+
+        return ProcessorClients(
+            sqs=watched("sqs"),
+            dynamodb=watched("dynamodb", "conversations"),
+            s3=watched("s3"),
+            secret=secrets.__getitem__,
+            checkpointer=checkpointer,
+            clock=now,
+        )
 
     def drain(self, queue_url: str) -> list[dict[str, Any]]:
         """Receive and delete everything visible on a queue; the bodies, parsed."""
@@ -200,38 +196,13 @@ class BenchEnv:
             )
 
 
-class _NoMedia:
-    """Media ports for a text-only bench: a media call would be a bench bug."""
-
-    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
-        raise RuntimeError("the bench sends no media")
-
-    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
-        raise RuntimeError("the bench sends no media")
-
-    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
-        raise RuntimeError("the bench sends no media")
-
-    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
-        raise RuntimeError("the bench sends no media")
-
-
 class Agent:
-    """What wiring.turn_runner builds: the graph on the chat model, DynamoDB checkpoints (S3 offload)."""
+    """The agent as `wiring.turn_runner` builds it (model + graph + DynamoDB checkpoints with S3
+    offload), on the bench's local OpenAI server."""
 
-    def __init__(self, env: BenchEnv, openai: FakeOpenAI, counter: CallCounter | None = None) -> None:
-        self.saver = dynamodb_checkpointer(
-            env.names["CHECKPOINTS_TABLE"], env.names["MEDIA_BUCKET"], region_name=REGION, endpoint_url=env.endpoint
-        )
-        if counter is not None:
-            # The saver makes its own boto3 session: watch its two clients directly.
-            counter.watch(self.saver.client, "checkpoints")
-            s3 = getattr(getattr(self.saver, "storage", None), "s3_client", None)
-            if s3 is not None:
-                counter.watch(s3, "checkpoints")
-
-        model = chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="bench-key", max_retries=0))
-        self.runner = TurnRunner(model, self.saver)
+    def __init__(self, env: BenchEnv, openai: FakeOpenAI) -> None:
+        self.runner = turn_runner(env.processor_settings(openai), env.processor_clients())
+        self.saver = self.runner.checkpointer
 
     def __call__(self, conv: Conversation, text: str) -> TurnResult:
         return self.runner.run(conv, text)
@@ -256,33 +227,17 @@ class TurnCost:
 
 
 class ProcessorRig:
-    """The processor's TurnService in process: the adapters wiring.build_service uses, on
-    explicit boto3 clients watched by `counter`, the real agent against a local OpenAI server."""
+    """The processor's TurnService in process, assembled by `wiring.build_service` on explicit
+    boto3 clients watched by `counter`, against a local OpenAI server, at the bench's NOW."""
 
     def __init__(self, env: BenchEnv, openai: FakeOpenAI, now: Callable[[], datetime] = lambda: NOW) -> None:
         self.env = env
-        self.openai = openai
         self.counter = CallCounter()
-        self.db = Database(env.database_url.replace("://postgres@", "://receptionist_app@", 1))  # as deployed
-        self.agent = Agent(env, openai, self.counter)
-        self.tool_calls: list[str] = []
-        ddb = self.counter.watch(env.client("dynamodb"), "conversations")
-        sqs = self.counter.watch(env.client("sqs"))
+        self.service = build_service(env.processor_settings(openai), env.processor_clients(self.counter, now))
+        crm = self.service.crm
+        assert isinstance(crm, CrmAdapter)
+        self.db = crm.db
         self._webhook_buffer = ConversationBuffer(env.names["CONVERSATIONS_TABLE"], env.client("dynamodb"))
-        self.graph_agent = GraphAgent(self.db, lambda: self.agent.runner, now=now)
-        self.service = TurnService(
-            ledger=DynamoTurnLedger(env.names["CONVERSATIONS_TABLE"], ddb),
-            crm=CrmAdapter(self.db),
-            media=MediaReader(_NoMedia()),
-            agent=self._run_agent,
-            outbound=FifoQueue(env.names["OUTBOUND_QUEUE_URL"], sqs),
-            inbound=FifoQueue(env.names["INBOUND_QUEUE_URL"], sqs),
-        )
-
-    def _run_agent(self, request: AgentRequest) -> AgentAnswer:
-        answer = self.graph_agent(request)
-        self.tool_calls.extend(answer.tools)
-        return answer
 
     def close(self) -> None:
         self.db.close()
@@ -309,14 +264,13 @@ class ProcessorRig:
         )
         if buffered.duplicate:
             raise RuntimeError("a fresh message id was taken for a duplicate")
-        return InboundTicket(conversation=conversation, message_id=mid, buffer_sk=buffered.key)
+        return InboundTicket(conversation=conversation, message_id=mid)
 
     def turn(self, customer: str, *texts: str) -> TurnCost:
         """Buffer `texts` (a burst), then hand the processor each message's ticket in order, as
         the inbound FIFO queue would after the debounce window; the cost of all of them."""
         tickets = [self.buffer(customer, text, clock=i) for i, text in enumerate(texts)]
         self.counter.reset()
-        self.tool_calls = []
         connects = self.db.connects
         reports: list[TurnReport] = [self.service.handle(t) for t in tickets]
         answered = [r for r in reports if r.outcome != "skipped_debounce"]
@@ -327,7 +281,7 @@ class ProcessorRig:
             db_connects=self.db.connects - connects,
             aws=self.counter.counts(),
             model_calls=sum(r.model_calls for r in reports),
-            tool_calls=list(self.tool_calls),
+            tool_calls=[tool for r in reports for tool in r.tools],
             replies=[r.reply for r in reports if r.reply],
         )
 

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.env import new_customer
 from bench.pipeline import ESCALATE_MARK, LONG_MARK, PipelineStack, long_text
+from devstack.gupshup_events import new_customer
 
 SCENARIOS = [
     ("reply (short text)", "Hola, ¿abrís los sábados?", ("reply",)),

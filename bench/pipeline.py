@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,12 +31,12 @@ from typing import Any, Self
 
 import psycopg
 
-from bench.env import APP, REGION, new_customer
+from bench.env import APP, REGION
 from devstack.aws import moto_client
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI, text_message, tool_call_message
-from devstack.gupshup_events import customer_message, post_callback
+from devstack.gupshup_events import customer_message, new_customer, post_callback
 from devstack.stack import LocalConfig, LocalStack
 
 PREFIX = "Respuesta a: "
@@ -77,49 +78,39 @@ class PipelineStack:
         self.openai = FakeOpenAI(responder=model)
         self.gemini = FakeGemini()
         self.gupshup = FakeGupshup()
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._parts = ExitStack()
         self.stack: LocalStack | None = None
         self.startup_seconds = 0.0
         self.staff_numbers: list[str] = []
 
     def __enter__(self) -> Self:
         started = time.perf_counter()
-        self._tmp = tempfile.TemporaryDirectory(prefix="bench-pipeline-")
-        try:
+        with ExitStack() as parts:
+            tmp = parts.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
             for fake in (self.openai, self.gemini, self.gupshup):
-                fake.start()
-            cfg = LocalConfig(
-                debounce_seconds=0,
-                port=0,
-                moto_port=0,
-                postgres_port=0,
-                state_dir=Path(self._tmp.name),
+                parts.enter_context(fake)
+            cfg = LocalConfig.ephemeral(
+                Path(tmp),
                 openai_base_url=f"{self.openai.url}/v1",
                 gemini_base_url=self.gemini.url,
                 gupshup_api_url=self.gupshup.url,
                 concurrency=self.concurrency,
+                # As in AWS: failed records wait out their visibility timeout, the sweeper runs
+                # every minute.
+                retry_after_seconds=None,
+                schedule_seconds=None,
             )
-            self.stack = LocalStack(cfg)
-            self.stack.start()
+            self.stack = parts.enter_context(LocalStack(cfg))
             self._staff_numbers()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
+            self._parts = parts.pop_all()
         self.startup_seconds = time.perf_counter() - started
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.stack is not None:
-            self.stack.stop()
-            self.stack = None
-        for fake in (self.openai, self.gemini, self.gupshup):
-            if fake._thread.is_alive():
-                fake.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        self.stack = None
+        self._parts.close()
 
     @property
     def live(self) -> LocalStack:

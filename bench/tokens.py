@@ -17,8 +17,9 @@ from typing import Any
 
 import bpe_openai
 
-from bench.env import BenchEnv, ProcessorRig, echo_reply, new_customer
+from bench.env import BenchEnv, ProcessorRig, echo_reply
 from devstack.fakes.openai import FakeOpenAI
+from devstack.gupshup_events import new_customer
 
 ENCODING = "o200k_base"
 

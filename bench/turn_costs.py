@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.env import BenchEnv, ProcessorRig, TurnCost, breakdown, echo_reply, new_customer
+from bench.env import BenchEnv, ProcessorRig, TurnCost, breakdown, echo_reply
 from devstack.fakes.openai import FakeOpenAI
+from devstack.gupshup_events import new_customer
 
 
 @dataclass(frozen=True)

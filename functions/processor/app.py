@@ -18,7 +18,6 @@ from receptionist.config import ProcessorSettings
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.processor.service import Attempt
 from receptionist.processor.wiring import build_service
 from receptionist.telemetry import PowertoolsTelemetry
 
@@ -38,11 +37,11 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     ticket = InboundTicket.model_validate_json(record.body)
     logger.append_keys(ticket_id=ticket.message_id, ticket_kind=ticket.kind)
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    attempt = Attempt(receive_count, final=receive_count >= settings.max_receive_count or bool(ticket.last_attempt))
+    last_attempt = receive_count >= settings.max_receive_count or bool(ticket.last_attempt)
     remaining = lambda_context.get_remaining_time_in_millis() / 1000
     deadline = Deadline.after(remaining - settings.fallback_reserve_seconds)
     try:
-        report = service.handle(ticket, attempt, deadline)
+        report = service.handle(ticket, deadline, last_attempt=last_attempt)
     except Exception:
         telemetry.emit(turn_telemetry.failed(receive_count))
         raise

@@ -29,12 +29,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         FakeGemini() as gemini,
     ):
         gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
-        config = LocalConfig(
+        config = LocalConfig.ephemeral(
+            tmp_path_factory.mktemp("e2e"),
             debounce_seconds=1,
-            port=0,
-            moto_port=0,
-            postgres_port=0,
-            state_dir=Path(tmp_path_factory.mktemp("e2e")),
             gupshup_api_url=gupshup.url,
             openai_base_url=f"{model.url}/v1",
             gemini_base_url=gemini.url,

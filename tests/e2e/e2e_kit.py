@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
+from devstack.gupshup_events import new_customer
 from devstack.stack import LocalStack
 
 
@@ -20,4 +20,9 @@ class Pipeline:
 
     @staticmethod
     def new_customer() -> str:
-        return f"346{uuid.uuid4().int % 10**8:08d}"
+        return new_customer()
+
+    def bound(self, retries: int = 1) -> float:
+        """How long a customer's message may take to be answered here (one retry included), from
+        the stack's own timings: what the tests wait with."""
+        return self.stack.bound("WebhookFunction", "ProcessorFunction", "NotifierFunction", retries=retries)

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,12 +120,9 @@ def chaos_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loca
         FakeGupshup(api_key="local-gupshup-key") as gupshup,
         FakeOpenAI(responder=chaos_model(day)) as model,
     ):
-        config = LocalConfig(
+        config = LocalConfig.ephemeral(
+            tmp_path_factory.mktemp("chaos"),
             debounce_seconds=1,
-            port=0,
-            moto_port=0,
-            postgres_port=0,
-            state_dir=Path(tmp_path_factory.mktemp("chaos")),
             gupshup_api_url=gupshup.url,
             openai_base_url=f"{model.url}/v1",
             concurrency=3,

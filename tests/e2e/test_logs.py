@@ -25,7 +25,7 @@ def test_no_phone_number_text_secret_or_media_url_reaches_any_log(pipeline: Pipe
     media_before = _media(pipeline)
     result = play(pipeline.stack, pipeline.gupshup, customer=customer, show=lambda s: None)
     assert result.appointment is not None  # the whole conversation ran
-    pipeline.stack.wait_idle(timeout=60)
+    pipeline.stack.wait_idle(timeout=pipeline.bound())
     media = _media(pipeline) - media_before
     assert media  # the voice note was downloaded
 

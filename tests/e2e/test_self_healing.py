@@ -57,8 +57,8 @@ def test_a_ticket_lost_after_the_write_is_answered_on_gupshups_retry(pipeline: P
     body = customer_message(APP, customer, text="¿Cuál es vuestro horario?")
     _store_without_ticket(pipeline, body)
     assert post_callback(pipeline.stack.info["webhook_url"], pipeline.stack.config.webhook_secret, body) == 200
-    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=30)
-    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=30)
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=pipeline.bound())
+    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=pipeline.bound())
     assert len(pipeline.gupshup.sent_to(customer)) == 1 and "Horario" in pipeline.gupshup.sent_to(customer)[0].text
 
 
@@ -67,10 +67,10 @@ def test_a_ticket_lost_and_never_retried_is_answered_by_the_sweep(pipeline: Pipe
     _store_without_ticket(pipeline, customer_message(APP, customer, text="¿Qué horario tenéis el viernes?"))
     started = time.monotonic()
     sweeps_before = len(pipeline.stack.invocations_of("SweeperFunction"))
-    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=45)
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=pipeline.bound())
     answered_after = time.monotonic() - started
     assert len(pipeline.stack.invocations_of("SweeperFunction")) > sweeps_before
-    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=30)
+    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=pipeline.bound())
     (sent,) = pipeline.gupshup.sent_to(customer)
     assert "Horario" in sent.text
     print(f"answered by the sweep {answered_after:.1f} s after it was stored (sweep every 1 s, stale after 3 s)")
@@ -94,8 +94,8 @@ def test_every_media_kind_without_content_type_gets_a_reply(pipeline: Pipeline, 
     content = {"caption": "mirad esto", "url": url, "urlExpiry": int(time.time() * 1000) + 86_400_000}
     body = customer_message(APP, customer, kind=kind, content=content)
     assert post_callback(pipeline.stack.info["webhook_url"], pipeline.stack.config.webhook_secret, body) == 200
-    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=30)
-    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=30)
+    pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=pipeline.bound())
+    pipeline.stack.wait_for(lambda: _statuses(pipeline, customer) == ["done"], timeout=pipeline.bound())
     assert len(pipeline.gupshup.sent_to(customer)) == 1
     with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
         (text,) = conn.execute(

@@ -22,7 +22,7 @@ def test_one_number_two_businesses_two_separate_conversations(pipeline: Pipeline
     customer = pipeline.new_customer()
     _ask(pipeline, "ClinicaSonrisa", customer, "¿Cuál es vuestro horario?")
     _ask(pipeline, "SalonLima", customer, "¿Cuál es su horario?")
-    pipeline.stack.wait_for(lambda: len(pipeline.gupshup.sent_to(customer)) == 2, timeout=45)
+    pipeline.stack.wait_for(lambda: len(pipeline.gupshup.sent_to(customer)) == 2, timeout=pipeline.bound())
     by_app = {m.app: m for m in pipeline.gupshup.sent_to(customer)}
     assert by_app["ClinicaSonrisa"].source == "34910000001" and "lunes a viernes" in by_app["ClinicaSonrisa"].text
     assert by_app["SalonLima"].source == "51987000001" and "lunes a sábado" in by_app["SalonLima"].text
@@ -46,7 +46,7 @@ def test_one_business_s_secret_cannot_post_as_the_other(pipeline: Pipeline) -> N
     with pytest.raises(urllib.error.HTTPError) as err:  # the clinic's secret, the salon's app
         post_callback(pipeline.stack.info["webhook_url"], clinic_secret, forged)
     assert err.value.code == 401
-    pipeline.stack.wait_idle(timeout=30)
+    pipeline.stack.wait_idle(timeout=pipeline.bound())
     with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
         stored = conn.execute("select count(*) from chat_identities where customer_number = %s", (customer,)).fetchone()
     assert stored == (0,) and pipeline.gupshup.sent_to(customer) == []

@@ -13,18 +13,6 @@ from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
 
 
-def local_config(tmp: object, **overrides: object) -> LocalConfig:
-    """A stack on free ports with its own state dir; tests override what they need."""
-    from pathlib import Path
-
-    cfg = LocalConfig(
-        debounce_seconds=0, port=0, moto_port=0, postgres_port=0, state_dir=Path(str(tmp)), schedule_seconds=2
-    )
-    for key, value in overrides.items():
-        setattr(cfg, key, value)
-    return cfg
-
-
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The whole local stack with debounce 0 (one per test module), a local model server that
@@ -34,7 +22,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         FakeGupshup() as gupshup,
         FakeOpenAI(responder=lambda body: {"role": "assistant", "content": "Hola, ¿en qué puedo ayudarle?"}) as model,
         LocalStack(
-            local_config(
+            LocalConfig.ephemeral(
                 tmp_path_factory.mktemp("stack"), gupshup_api_url=gupshup.url, openai_base_url=f"{model.url}/v1"
             )
         ) as stack,

@@ -6,8 +6,6 @@ from typing import Any
 
 import boto3
 
-MOTO_ACCOUNT = "123456789012"
-
 
 def moto_client(service: str, endpoint_url: str, region: str) -> Any:
     return boto3.client(

@@ -105,17 +105,14 @@ def play(
             result.transcript.append(Line(sent_at - started, "customer", shown))
             show(f"  [{time.monotonic() - started:6.1f}s] {CUSTOMER_NAME:>6} ▸ {shown}")
         stack.wait_for(lambda n=before: len(gupshup.sent_to(customer)) > n, timeout=timeout)
-        time.sleep(0.3)  # a reply in several parts arrives together
+        stack.wait_idle(timeout=timeout, settle=0.3)  # every part of the reply, and any staff notice
         result.turns += 1
         for reply in gupshup.sent_to(customer)[before:]:
             elapsed = time.monotonic() - sent_at
             result.transcript.append(Line(time.monotonic() - started, "assistant", reply.text))
             show(f"  [{time.monotonic() - started:6.1f}s] {assistant:>6} ▸ {reply.text}   ({elapsed:.1f} s)")
-    result.staff_notices = [m for m in gupshup.sent if m.kind == "template"]
-    deadline = time.monotonic() + 15
-    while not result.staff_notices and time.monotonic() < deadline:
-        time.sleep(0.2)
-        result.staff_notices = [m for m in gupshup.sent if m.kind == "template"]
+    # This customer's staff notices (the stack is idle: every job was delivered).
+    result.staff_notices = [m for m in gupshup.sent if m.kind == "template" and customer in json.dumps(m.payload)]
     with psycopg.connect(stack.info["database_url"]) as conn:
         row = conn.execute(
             """

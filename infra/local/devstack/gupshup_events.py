@@ -10,6 +10,12 @@ import uuid
 from typing import Any
 
 
+def new_customer(prefix: str = "346") -> str:
+    """A customer number no other test or run uses: its own conversation and FIFO group, so no
+    one else's message can win its debounce or hold its group."""
+    return f"{prefix}{uuid.uuid4().int % 10**8:08d}"
+
+
 def customer_message(
     app: str,
     customer: str,

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -50,16 +51,31 @@ def load_function(app_path: Path, module_name: str) -> ModuleType:
     return module
 
 
-def modules_after(code: str, *, code_dir: Path | None = None, env: dict[str, str] | None = None) -> set[str]:
-    """The modules loaded once `code` has run in a fresh interpreter (this one's executable and
-    environment plus `env`), with `code_dir` first on the path like a Lambda's code directory."""
-    script = "import json, sys\n"
+def run_fresh(code: str, *, code_dir: Path | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Run `code` in a fresh interpreter (this one's executable and environment plus `env`), with
+    `code_dir` first on the path like a Lambda's code directory; the last line it printed."""
+    script = "import sys\n"
     if code_dir is not None:
         script += f"sys.path.insert(0, {str(code_dir)!r})\n"
-    script += f"{code}\nprint(json.dumps(sorted(sys.modules)))\n"
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+        [sys.executable, "-c", script + code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"{code!r} failed in a fresh interpreter:\n{out.stderr[-2000:]}")
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return out.stdout.strip().splitlines()[-1]
+
+
+def modules_after(code: str, *, code_dir: Path | None = None, env: Mapping[str, str] | None = None) -> set[str]:
+    """The modules loaded once `code` has run in a fresh interpreter (see run_fresh)."""
+    listed = run_fresh(f"{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))\n", code_dir=code_dir, env=env)
+    return set(json.loads(listed))
+
+
+def import_seconds(statement: str, *, code_dir: Path | None = None, env: Mapping[str, str] | None = None) -> float:
+    """How long `statement` (an import) takes in a fresh interpreter: a cold start's import phase."""
+    code = f"import time\nstarted = time.perf_counter()\n{statement}\nprint(time.perf_counter() - started)\n"
+    return float(run_fresh(code, code_dir=code_dir, env=env))

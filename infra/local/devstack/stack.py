@@ -65,6 +65,24 @@ class LocalConfig:
     # Per function (logical id): a Lambda timeout other than the template's (tests: shorter).
     function_timeouts: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # False: moto (template deployed) and PostgreSQL only, no function workers and no HTTP API
+    # (the bench's in-process measurements wire the code themselves).
+    runner: bool = True
+
+    @classmethod
+    def ephemeral(cls, state_dir: Path, **overrides: Any) -> LocalConfig:
+        """A stack for tests and the bench: free ports, its own state, no debounce, the sweeper
+        every 2 s, failed records back after 2 s (not the queue's minutes); `overrides` on top."""
+        settings: dict[str, Any] = {
+            "debounce_seconds": 0,
+            "port": 0,
+            "moto_port": 0,
+            "postgres_port": 0,
+            "state_dir": state_dir,
+            "schedule_seconds": 2,
+            "retry_after_seconds": 2,
+        }
+        return cls(**(settings | overrides))
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -153,6 +171,7 @@ class LocalStack:
         self._logs: list[IO[str]] = []
         self.info: dict[str, Any] = {}
         self.stack: DeployedStack | None = None
+        self.template: TranslatedTemplate | None = None
         self.startup_seconds: dict[str, float] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -192,9 +211,11 @@ class LocalStack:
                 parameters=self._parameters(),
             )
             self._put_secrets()
+            self.template = template
             self.startup_seconds["moto+template"] = time.monotonic() - t1
             t2 = time.monotonic()
-            self._start_runner(template)
+            if cfg.runner:
+                self._start_runner(template)
             self.startup_seconds["runner"] = time.monotonic() - t2
         except BaseException:
             self.stop()
@@ -370,7 +391,7 @@ class LocalStack:
             fh.write(json.dumps(asdict(inv)) + "\n")
 
     def _write_info(self, template: TranslatedTemplate) -> None:
-        assert self.stack and self._moto and self._pg and self._http
+        assert self.stack and self._moto and self._pg
         by_type: dict[str, dict[str, str]] = {"queues": {}, "tables": {}, "buckets": {}, "topics": {}}
         kinds = {
             "AWS::SQS::Queue": "queues",
@@ -384,7 +405,7 @@ class LocalStack:
         routes = [r for r in template.routes if r.path == "/webhooks/gupshup"]
         path = routes[0].path if routes else "/webhooks/gupshup"
         self.info = {
-            "webhook_url": f"http://127.0.0.1:{self._http.port}{path}",
+            "webhook_url": f"http://127.0.0.1:{self._http.port}{path}" if self._http else None,
             "webhook_secret": self.config.webhook_secret,
             "webhook_secrets": self.webhook_secrets(),
             "aws_endpoint_url": self._moto.url,
@@ -425,6 +446,15 @@ class LocalStack:
         return {"apps": apps, "demo_app": rows[0][0], "demo_number": rows[0][1]}
 
     # -- helpers for tests and the demo ----------------------------------------------------
+    def bound(self, *functions: str, retries: int = 0) -> float:
+        """How long one message may take to pass through `functions` (logical ids) here, from
+        the stack's own timings: the inbound queue's delay, a poll, each function's timeout, and
+        for each retry the wait before a failed record comes back and another run. What tests
+        wait with, instead of numbers of their own."""
+        runs = sum(self._pools[f].timeout_s for f in functions)
+        comeback = self.config.retry_after_seconds if self.config.retry_after_seconds is not None else 360
+        return self.config.debounce_seconds + 2.0 + runs * (1 + retries) + comeback * retries
+
     def wait_for(self, predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -432,7 +462,35 @@ class LocalStack:
             if value:
                 return value
             time.sleep(interval)
-        raise TimeoutError("condition not met in time")
+        raise TimeoutError(f"condition not met in {timeout:.0f} s; {self.what_happened()}")
+
+    def what_happened(self, last: int = 8) -> str:
+        """The latest invocations and the queues' depths: what a timed-out test reports."""
+        with self._inv_lock:
+            recent = self.invocations[-last:]
+        lines = [
+            f"{i.function} {i.source} ok={i.ok} failed={len(i.failed_ids)} {i.duration_ms:.0f} ms"
+            + (f" error={i.error[:200]}" if i.error else "")
+            for i in recent
+        ]
+        return "latest invocations: " + ("; ".join(lines) or "none") + f"; queues: {self._queue_depths()}"
+
+    def _queue_depths(self) -> dict[str, str]:
+        if not self._moto:
+            return {}
+        sqs = moto_client("sqs", self._moto.url, self.config.region)
+        depths = {}
+        for name, url in self.info.get("queues", {}).items():
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            depths[name] = "/".join(
+                attrs.get(k, "0")
+                for k in (
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                )
+            )
+        return depths
 
     def wait_idle(self, timeout: float = 60.0, settle: float = 1.0) -> None:
         """Until nothing is left to do: every queue empty (visible, in flight and delayed) and no
@@ -463,7 +521,7 @@ class LocalStack:
             elif now - quiet_since >= settle:
                 return
             time.sleep(0.1)
-        raise TimeoutError("the local stack did not go idle in time")
+        raise TimeoutError(f"the local stack did not go idle in {timeout:.0f} s; {self.what_happened()}")
 
     def invocations_of(self, function: str) -> list[Invocation]:
         with self._inv_lock:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# A name, URL or path the function cannot work without: an empty value is a broken deploy.
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    """Secrets are never settings: these hold the names of the SSM parameters that keep them."""
 
-    stage: str = Field(alias="STAGE")
-    secrets_path: str = Field(alias="SECRETS_PATH")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -21,33 +23,33 @@ class _Settings(BaseModel):
 
 
 class WebhookSettings(_Settings):
-    conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
-    inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
-    outbound_queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
+    conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
+    inbound_queue_url: NonEmpty = Field(alias="INBOUND_QUEUE_URL")
+    outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
     # One SecureString per Gupshup app under this path: /receptionist/<Stage>/webhook-secrets/<app>.
-    webhook_secrets_path: str = Field(alias="WEBHOOK_SECRETS_PATH")
+    webhook_secrets_path: NonEmpty = Field(alias="WEBHOOK_SECRETS_PATH")
 
 
 class ProcessorSettings(_Settings):
-    conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
-    inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
-    checkpoints_table: str = Field(alias="CHECKPOINTS_TABLE")
-    media_bucket: str = Field(alias="MEDIA_BUCKET")
-    outbound_queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
-    openai_base_url: str = Field(alias="OPENAI_BASE_URL")
-    openai_model: str = Field(alias="OPENAI_MODEL")
-    gemini_model: str = Field(alias="GEMINI_MODEL", default="gemini-2.5-flash")
+    conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
+    inbound_queue_url: NonEmpty = Field(alias="INBOUND_QUEUE_URL")
+    checkpoints_table: NonEmpty = Field(alias="CHECKPOINTS_TABLE")
+    media_bucket: NonEmpty = Field(alias="MEDIA_BUCKET")
+    outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
+    openai_base_url: NonEmpty = Field(alias="OPENAI_BASE_URL")
+    openai_model: NonEmpty = Field(alias="OPENAI_MODEL")
+    gemini_model: NonEmpty = Field(alias="GEMINI_MODEL", default="gemini-2.5-flash")
     gemini_base_url: str | None = Field(alias="GEMINI_BASE_URL", default=None)
-    database_url_param: str = Field(alias="DATABASE_URL_PARAM")
-    openai_api_key_param: str = Field(alias="OPENAI_API_KEY_PARAM")
-    gemini_api_key_param: str = Field(alias="GEMINI_API_KEY_PARAM")
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    openai_api_key_param: NonEmpty = Field(alias="OPENAI_API_KEY_PARAM")
+    gemini_api_key_param: NonEmpty = Field(alias="GEMINI_API_KEY_PARAM")
     max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=3, ge=1)
     # What one turn takes on; the rest waits for the next turn (processor/turns.py).
     turn_max_messages: int = Field(alias="TURN_MAX_MESSAGES", default=20, ge=1, le=90)
     turn_max_chars: int = Field(alias="TURN_MAX_CHARS", default=4000, ge=100)
     turn_max_media: int = Field(alias="TURN_MAX_MEDIA", default=3, ge=1)
     # Where customers' media may be downloaded from (comma-separated; "*.x.com" for subdomains).
-    media_hosts: str = Field(
+    media_hosts: NonEmpty = Field(
         alias="MEDIA_HOSTS",
         default="filemanager.gupshup.io,*.gupshup.io,*.whatsapp.net,lookaside.fbsbx.com,*.fbcdn.net",
     )
@@ -57,15 +59,17 @@ class ProcessorSettings(_Settings):
 
 
 class NotifierSettings(_Settings):
-    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
-    gupshup_api_url: str = Field(alias="GUPSHUP_API_URL")
-    database_url_param: str = Field(alias="DATABASE_URL_PARAM")
+    idempotency_table: NonEmpty = Field(alias="IDEMPOTENCY_TABLE")
+    gupshup_api_url: NonEmpty = Field(alias="GUPSHUP_API_URL")
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    # Gupshup keys are read only under this prefix (platform_connections.api_key_ref).
+    gupshup_keys_path: NonEmpty = Field(alias="GUPSHUP_KEYS_PATH")
 
 
 class SweeperSettings(_Settings):
-    conversations_table: str = Field(alias="CONVERSATIONS_TABLE")
-    open_index: str = Field(alias="OPEN_INDEX", default="open-conversations")
-    inbound_queue_url: str = Field(alias="INBOUND_QUEUE_URL")
+    conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
+    open_index: NonEmpty = Field(alias="OPEN_INDEX", default="open-conversations")
+    inbound_queue_url: NonEmpty = Field(alias="INBOUND_QUEUE_URL")
     debounce_seconds: float = Field(alias="DEBOUNCE_SECONDS", ge=0)
     # Added to the debounce before a message without a turn counts as stale.
     sweep_margin_seconds: float = Field(alias="SWEEP_MARGIN_SECONDS", default=10, ge=0)

@@ -71,9 +71,6 @@ class InboundTicket(BaseModel):
     conversation: str  # "<gupshup app>#<customer number>"; also the FIFO group
     # kind "message": the Gupshup message id. kind "user_event": the event's id ("<type>:<epoch ms>").
     message_id: str
-    # kind "message": sort key of the buffered item in the conversations table (partition
-    # "CONV#<conversation>"). Absent in tickets written before the buffer existed.
-    buffer_sk: str | None = None
     # kind "user_event": what happened.
     event: UserEvent | None = None
     # Set by the sweep on its last try for a conversation: a failure then falls back at once.

@@ -43,8 +43,12 @@ def test_messages_are_recorded_once_and_statuses_never_go_back(db: Database) -> 
     assert chats.record_status(db, DEMO_ORG, "gs-1", "read")
     assert not chats.record_status(db, DEMO_ORG, "gs-1", "delivered")  # late, out of order
     assert not chats.record_status(db, DEMO_ORG, "gs-1", "failed")
-    history = chats.recent_history(db, DEMO_ORG, ident.id)
-    assert [(m.direction, m.text, m.status) for m in history] == [
+    history = db.fetch_all(
+        "select direction, processed_text, status from chat_messages"
+        " where organization_id = %s and chat_identity_id = %s order by created_at, part_index",
+        (DEMO_ORG, ident.id),
+    )
+    assert [(m["direction"], m["processed_text"], m["status"]) for m in history] == [
         ("inbound", "hola", "received"),
         ("outbound", "¡Hola!", "read"),
     ]
@@ -63,7 +67,11 @@ def test_summary_escalation_and_hand_back(db: Database) -> None:
     ident = chats.touch_identity(db, DEMO_ORG, "34600555004", None, None)
     chats.save_thread_summary(db, DEMO_ORG, ident.id, "uno")
     chats.save_thread_summary(db, DEMO_ORG, ident.id, "dos")
-    assert chats.thread_summary(db, DEMO_ORG, ident.id) == "dos"
+    row = db.fetch_one(
+        "select summary from thread_summaries where organization_id = %s and chat_identity_id = %s",
+        (DEMO_ORG, ident.id),
+    )
+    assert row is not None and row["summary"] == "dos"
     e1, _ = chats.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
     e2, _ = chats.open_escalation(db, DEMO_ORG, ident.id, "pide una persona", "turn-9")
     assert e1 == e2

@@ -111,33 +111,6 @@ def test_inbound_messages_are_recorded_once(db: Database) -> None:
     assert [(r["kind"], r["processed_text"]) for r in rows] == [("audio", "primera (reintento)")]
 
 
-def test_history_and_summary_in_one_round_trip(db: Database) -> None:
-    ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
-    before = db.round_trips
-    empty = chats.conversation_context(db, DEMO_ORG, ident.id)
-    assert db.round_trips - before == 1
-    assert (empty.summary, empty.messages) == (None, [])
-    for i in range(5):
-        chats.record_inbound(
-            db,
-            DEMO_ORG,
-            ident.id,
-            provider_message_id=f"wamid.{uuid.uuid4()}",
-            kind="text",
-            raw={},
-            processed_text=f"m{i}",
-        )
-    chats.save_thread_summary(db, DEMO_ORG, ident.id, "Quiere una limpieza el martes.")
-    before = db.round_trips
-    context = chats.conversation_context(db, DEMO_ORG, ident.id, limit=3)
-    assert db.round_trips - before == 1
-    assert context.summary == "Quiere una limpieza el martes."
-    assert [m.text for m in context.messages] == ["m2", "m3", "m4"]  # the last three, oldest first
-    assert [m.text for m in chats.recent_history(db, DEMO_ORG, ident.id, 3)] == ["m2", "m3", "m4"]
-    # Another organization sees nothing of this thread.
-    assert chats.conversation_context(db, str(uuid.uuid4()), ident.id) == type(context)(None, [])
-
-
 def test_an_older_opt_event_does_not_undo_a_newer_one(db: Database) -> None:
     ident = chats.touch_identity(db, DEMO_ORG, _number(), None, None)
     t0 = datetime(2031, 5, 1, 12, tzinfo=UTC)

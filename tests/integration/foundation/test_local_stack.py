@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from devstack.aws import moto_client
+from devstack.gupshup_events import new_customer
 from devstack.stack import LocalStack
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
+SAMPLE_CUSTOMER = "34600111222"  # the sample events' customer
+
+
+def _sample(name: str, customer: str) -> dict[str, Any]:
+    """A sample event (events/) for `customer` instead of the samples' own: its own conversation."""
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text().replace(SAMPLE_CUSTOMER, customer))
+    return loaded
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -60,20 +68,25 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:
-    body = json.loads(json.loads((EVENTS / "webhook_text.json").read_text())["body"])
-    body["payload"]["id"] = "wamid.plumbing-test-1"
+    customer = new_customer()
+    body = json.loads(_sample("webhook_text.json", customer)["body"])
+    message_id = body["payload"]["id"] = f"wamid.plumbing-{customer}"
     url = f"{local_stack.info['webhook_url']}?token={local_stack.config.webhook_secret}"
     status, _ = _post(url, body)
     assert status == 200
 
     def reached(function: str) -> list[Any]:
-        return [i for i in local_stack.invocations_of(function) if any("plumbing-test-1" in b for b in i.bodies)]
+        return [i for i in local_stack.invocations_of(function) if any(message_id in b for b in i.bodies)]
 
-    processed = local_stack.wait_for(lambda: reached("ProcessorFunction"), timeout=20)
+    through = ("WebhookFunction", "ProcessorFunction")
+    processed = local_stack.wait_for(
+        lambda: reached("ProcessorFunction"), timeout=local_stack.bound(*through, retries=1)
+    )
     assert processed[0].source == "sqs:InboundQueue" and processed[0].ok and not processed[0].failed_ids, processed[
         0
     ].error
-    notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=20)
+    through += ("NotifierFunction",)
+    notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=local_stack.bound(*through, retries=1))
     assert notified[0].source == "sqs:OutboundQueue" and notified[0].ok
 
 
@@ -95,14 +108,15 @@ def test_unknown_route_is_404(local_stack: LocalStack) -> None:
 
 def test_sample_events_pass_through_their_handlers(local_stack: LocalStack) -> None:
     pools = local_stack._pools
+    customer = new_customer()  # the samples' conversation, made this test's own
     for path in sorted(EVENTS.glob("webhook_*.json")):
-        result = pools["WebhookFunction"].invoke(json.loads(path.read_text()))
+        result = pools["WebhookFunction"].invoke(_sample(path.name, customer))
         assert result["statusCode"] == 200, path.name
     # Their tickets are processed by the pipeline; the processor's samples then come after, as
     # SQS would deliver them in the conversation's group (never beside a turn of the same one).
-    local_stack.wait_idle(timeout=60)
+    local_stack.wait_idle(timeout=local_stack.bound("ProcessorFunction", "NotifierFunction", retries=1) * 4)
     for name, function in (("processor_tickets.json", "ProcessorFunction"), ("notifier_jobs.json", "NotifierFunction")):
-        result = pools[function].invoke(json.loads((EVENTS / name).read_text()))
+        result = pools[function].invoke(_sample(name, customer))
         assert result == {"batchItemFailures": []}, name
     swept = pools["SweeperFunction"].invoke(json.loads((EVENTS / "sweeper_schedule.json").read_text()))
     assert set(swept) == {"stale", "reticketed", "abandoned"}

@@ -70,9 +70,14 @@ def test_local_stack_process_starts_chats_and_stops_cleanly(tmp_path: Path) -> N
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "Local stack is up." in out and "Stopped." in out
-    time.sleep(0.5)
-    leftovers = [p for p in _children_named(tmp_path) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert leftovers == []
+
+    def leftovers() -> list[psutil.Process]:
+        return [p for p in _children_named(tmp_path) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+    deadline = time.monotonic() + 10  # the stack's stop waits for its children; this only lets them exit
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftovers() == []
     moto_left = [
         p
         for p in psutil.process_iter(["cmdline"])

@@ -52,9 +52,11 @@ def test_batch_item_failures_are_retried_then_dead_lettered(moto_endpoint: str, 
             pass
         assert [inv.bodies for inv in invocations[1:]] == [["fail-2"]]
         # After maxReceiveCount receives, the queue moves it to the DLQ instead of delivering it.
-        time.sleep(1.2)
-        assert poller.poll_once(wait_seconds=1) == 0
-        moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
+        moved: list[dict[str, str]] = []
+        deadline = time.monotonic() + 10
+        while not moved and time.monotonic() < deadline:
+            assert poller.poll_once(wait_seconds=1) == 0
+            moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
         assert [m["Body"] for m in moved] == ["fail-2"]
     finally:
         pool.stop()

@@ -21,6 +21,7 @@ from notifier_kit import API_KEY, KEY_REF, ROOT, Gupshup, Notifier
 
 from devstack.aws import moto_client
 from devstack.lambda_context import load_function
+from devstack.template import function_env
 from receptionist.crm.connection import Database
 from receptionist.notifier.retry import RetryPolicy
 
@@ -48,17 +49,15 @@ def app(app_url: str, moto_endpoint: str, gupshup: Gupshup) -> Iterator[ModuleTy
     # The functions' role: the notifier works under row level security, as deployed.
     ssm.put_parameter(Name=db_param, Value=app_url, Type="SecureString", Overwrite=True)
     ssm.put_parameter(Name=KEY_REF, Value=API_KEY, Type="SecureString", Overwrite=True)
-    env = {
-        "STAGE": "dev",
-        "SECRETS_PATH": "/receptionist/dev",  # the seed's Gupshup key references live under it
-        "POWERTOOLS_SERVICE_NAME": "notifier",
-        "AWS_LAMBDA_FUNCTION_NAME": "receptionist-dev-notifier",
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_REGION": "us-east-1",
-        "IDEMPOTENCY_TABLE": table,
-        "GUPSHUP_API_URL": gupshup.url,
-        "DATABASE_URL_PARAM": db_param,
-    }
+    env = function_env(  # the seed's Gupshup key references live under the template's prefix
+        "NotifierFunction",
+        AWS_LAMBDA_FUNCTION_NAME="receptionist-dev-notifier",
+        AWS_ENDPOINT_URL=moto_endpoint,
+        AWS_REGION="us-east-1",
+        IDEMPOTENCY_TABLE=table,
+        GUPSHUP_API_URL=gupshup.url,
+        DATABASE_URL_PARAM=db_param,
+    )
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     parameters.clear_caches()  # an SSM client made earlier in this process may point elsewhere

@@ -78,10 +78,7 @@ def test_redrive_moves_dead_letters_back_in_their_groups_and_keeps_what_is_unrea
     stage = f"t{uuid.uuid4().hex[:6]}"
     urls = _queues(moto_endpoint, stage)
     sqs = moto_client("sqs", moto_endpoint, "us-east-1")
-    tickets = [
-        InboundTicket(conversation=f"{APP}#3460000000{i}", message_id=f"wamid.{i}", buffer_sk=f"MSG#{i}")
-        for i in range(3)
-    ]
+    tickets = [InboundTicket(conversation=f"{APP}#3460000000{i}", message_id=f"wamid.{i}") for i in range(3)]
     for i, ticket in enumerate(tickets):
         sqs.send_message(
             QueueUrl=urls["inbound-dlq"],

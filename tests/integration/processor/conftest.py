@@ -1,6 +1,6 @@
 """Processor turns in process: real moto (conversations table, outbound queue, checkpoints, S3),
 real PostgreSQL with the demo seed, the real agent against local OpenAI / Gemini servers and
-media served by the local Gupshup server. Adapters can be wrapped to inject faults."""
+media served by the local Gupshup server, assembled by the processor's own wiring."""
 
 from __future__ import annotations
 
@@ -18,21 +18,16 @@ from devstack.aws import moto_client
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
+from devstack.template import function_env
 from receptionist.adapters.conversation_table import ConversationBuffer
-from receptionist.adapters.gemini import Gemini
-from receptionist.adapters.media_archive import MediaArchive
-from receptionist.adapters.media_download import MediaPolicy
-from receptionist.adapters.queues import FifoQueue
-from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.memory import dynamodb_checkpointer
-from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.runner import TurnRunner
+from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, conversation_key
-from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
-from receptionist.processor.media import MediaReader
-from receptionist.processor.service import Attempt, TurnReport, TurnService
+from receptionist.processor.adapters import CrmAdapter
+from receptionist.processor.service import TurnReport, TurnService
+from receptionist.processor.wiring import ProcessorClients, build_service
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
@@ -46,8 +41,7 @@ class Harness:
     openai: FakeOpenAI
     gemini: FakeGemini
     gupshup: FakeGupshup
-    media: MediaAdapters
-    agent: GraphAgent
+    bucket: str
     queue_url: str
     inbound_url: str
     endpoint: str
@@ -78,12 +72,10 @@ class Harness:
             sent_at_ms=int(time.time() * 1000),
         )
         assert not buffered.duplicate
-        return InboundTicket(conversation=self.conversation, message_id=mid, buffer_sk=buffered.key)
+        return InboundTicket(conversation=self.conversation, message_id=mid)
 
-    def handle(
-        self, ticket: InboundTicket, attempt: int = 1, *, final: bool = False, deadline: Deadline | None = None
-    ) -> TurnReport:
-        return self.service.handle(ticket, Attempt(attempt, final), deadline)
+    def handle(self, ticket: InboundTicket, *, final: bool = False, deadline: Deadline | None = None) -> TurnReport:
+        return self.service.handle(ticket, deadline, last_attempt=final)
 
     def text(self, text: str) -> InboundTicket:
         return self.receive({"text": text})
@@ -133,48 +125,54 @@ def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harn
         for name in ("out", "in")
     )
     db = Database(seeded_url)  # the owner: what the tests read and set up
-    app_db = Database(app_url)  # the functions' role, under row level security
-    ddb = moto_client("dynamodb", aws["endpoint"], "us-east-1")
     with FakeOpenAI() as openai, FakeGemini() as gemini, FakeGupshup() as gupshup:
         openai.responder = lambda body: {
             "role": "assistant",
             "content": "Respuesta a: " + body["messages"][-1]["content"],
         }
-        gemini_client = Gemini("k", "gemini-2.5-flash", base_url=gemini.url, timeout_seconds=3)
-        media = MediaAdapters(
-            MediaArchive(aws["bucket"], moto_client("s3", aws["endpoint"], "us-east-1")),
-            lambda: gemini_client,
-            MediaPolicy(("127.0.0.1",), allow_http=True),  # the local Gupshup serves http on loopback
+        # The processor as its handler builds it, on this test's servers and clients.
+        env = function_env(
+            "ProcessorFunction",
+            CONVERSATIONS_TABLE=aws["conversations"],
+            CHECKPOINTS_TABLE=aws["table"],
+            MEDIA_BUCKET=aws["bucket"],
+            OUTBOUND_QUEUE_URL=queue_url,
+            INBOUND_QUEUE_URL=inbound_url,
+            OPENAI_BASE_URL=f"{openai.url}/v1",
+            GEMINI_BASE_URL=gemini.url,
+            MEDIA_HOSTS="127.0.0.1",  # the local Gupshup serves media over http on loopback
+            MEDIA_ALLOW_HTTP="true",
         )
-
-        def turn_runner() -> TurnRunner:
-            model = chat_model(ModelSettings(base_url=f"{openai.url}/v1", api_key="k"))
-            saver = dynamodb_checkpointer(
-                aws["table"], aws["bucket"], region_name="us-east-1", endpoint_url=aws["endpoint"]
-            )
-            return TurnRunner(model, saver)
-
-        agent = GraphAgent(app_db, turn_runner, now=lambda: NOW)
-        service = TurnService(
-            ledger=DynamoTurnLedger(aws["conversations"], ddb),
-            crm=CrmAdapter(app_db),
-            media=MediaReader(media),
-            agent=agent,
-            outbound=FifoQueue(queue_url, sqs),
-            inbound=FifoQueue(inbound_url, sqs),
+        settings = ProcessorSettings.from_env(env)
+        secrets = {
+            settings.database_url_param: app_url,  # the functions' role, under row level security
+            settings.openai_api_key_param: "k",
+            settings.gemini_api_key_param: "k",
+        }
+        clients = ProcessorClients(
+            sqs=sqs,
+            dynamodb=moto_client("dynamodb", aws["endpoint"], "us-east-1"),
+            s3=moto_client("s3", aws["endpoint"], "us-east-1"),
+            secret=secrets.__getitem__,
+            checkpointer=lambda table, bucket: dynamodb_checkpointer(
+                table, bucket, region_name="us-east-1", endpoint_url=aws["endpoint"]
+            ),
+            clock=lambda: NOW,
         )
+        service = build_service(settings, clients)
         yield Harness(
             service,
-            ConversationBuffer(aws["conversations"], ddb),
+            ConversationBuffer(aws["conversations"], clients.dynamodb),
             db,
             openai,
             gemini,
             gupshup,
-            media,
-            agent,
+            aws["bucket"],
             queue_url,
             inbound_url,
             aws["endpoint"],
         )
+        crm = service.crm
+        assert isinstance(crm, CrmAdapter)
+        crm.db.close()
     db.close()
-    app_db.close()

@@ -7,7 +7,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,12 +25,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             "role": "assistant",
             "content": "Respuesta a: " + [m for m in body["messages"] if m["role"] == "user"][-1]["content"],
         }
-        cfg = LocalConfig(
+        cfg = LocalConfig.ephemeral(
+            tmp_path_factory.mktemp("pipeline"),
             debounce_seconds=2,
-            port=0,
-            moto_port=0,
-            postgres_port=0,
-            state_dir=Path(tmp_path_factory.mktemp("pipeline")),
             openai_base_url=f"{openai.url}/v1",
             gemini_base_url=gemini.url,
             gupshup_api_url=gupshup.url,
@@ -46,6 +42,10 @@ def _post(stack: LocalStack, customer: str, text: str, mid: str | None = None) -
     body = customer_message("ClinicaSonrisa", customer, text=text, message_id=mid)
     assert post_callback(stack.info["webhook_url"], stack.config.webhook_secret, body) == 200
     return mid
+
+
+def _bound(stack: LocalStack) -> float:
+    return stack.bound("WebhookFunction", "ProcessorFunction", "NotifierFunction", retries=1)
 
 
 def _replies(stack: LocalStack, customer: str) -> list[str]:
@@ -63,17 +63,17 @@ def test_three_messages_within_the_window_are_one_turn(pipeline: dict[str, Any])
     stack, customer = pipeline["stack"], f"346{uuid.uuid4().int % 10**8:08d}"
     for text in ("Hola", "quería cita", "para mañana"):
         _post(stack, customer, text)
-    stack.wait_for(lambda: _replies(stack, customer), timeout=30)
-    stack.wait_idle(timeout=60)  # every ticket of the burst handled, every job delivered
+    stack.wait_for(lambda: _replies(stack, customer), timeout=_bound(stack))
+    stack.wait_idle(timeout=_bound(stack))  # every ticket of the burst handled, every job delivered
     assert _replies(stack, customer) == ["Respuesta a: Hola\nquería cita\npara mañana"]
 
 
 def test_two_messages_apart_are_two_turns(pipeline: dict[str, Any]) -> None:
     stack, customer = pipeline["stack"], f"346{uuid.uuid4().int % 10**8:08d}"
     _post(stack, customer, "Primera pregunta")
-    stack.wait_for(lambda: _replies(stack, customer), timeout=30)
+    stack.wait_for(lambda: _replies(stack, customer), timeout=_bound(stack))
     _post(stack, customer, "Segunda pregunta")
-    stack.wait_for(lambda: len(_replies(stack, customer)) == 2, timeout=30)
+    stack.wait_for(lambda: len(_replies(stack, customer)) == 2, timeout=_bound(stack))
     assert _replies(stack, customer) == ["Respuesta a: Primera pregunta", "Respuesta a: Segunda pregunta"]
 
 
@@ -90,7 +90,8 @@ def test_twenty_conversations_of_five_messages_in_parallel(pipeline: dict[str, A
         t.start()
     for t in threads:
         t.join()
-    stack.wait_for(lambda: all(_replies(stack, c) for c in customers), timeout=90)
+    # 100 messages through 4 workers: twice the bound of one message is ample.
+    stack.wait_for(lambda: all(_replies(stack, c) for c in customers), timeout=_bound(stack) * 2)
     import psycopg
 
     with psycopg.connect(stack.info["database_url"]) as conn:

@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,20 +32,11 @@ sys.path.insert(0, str(HERE))
 from webhook_testkit import CONTENT, SECRET, api_event, message, status_event  # noqa: E402
 
 from devstack.cloudformation import TranslatedTemplate, deploy  # noqa: E402
+from devstack.lambda_context import import_seconds  # noqa: E402
 from devstack.stack import MotoServer  # noqa: E402
+from devstack.template import function_env  # noqa: E402
 
-IMPORT_ENV = {
-    "STAGE": "dev",
-    "SECRETS_PATH": "/receptionist/dev",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_SERVICE_NAME": "webhook",
-    "CONVERSATIONS_TABLE": "receptionist-dev-conversations",
-    "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-inbound.fifo",
-    "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-outbound.fifo",
-    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
-}
+IMPORT_ENV = function_env("WebhookFunction")
 IMPORTS = {
     "Powertools Logger alone (baseline)": (None, "from aws_lambda_powertools import Logger"),
     "webhook domain only (service + Gupshup models)": (None, "import receptionist.webhook.service"),
@@ -56,18 +46,8 @@ IMPORTS = {
 
 
 def _import_seconds(code_dir: str | None, statement: str, tracing: bool) -> float:
-    script = (
-        "import sys, time\n"
-        f"sys.path.insert(0, {str(ROOT / code_dir) if code_dir else ''!r})\n"
-        "t = time.perf_counter()\n"
-        f"{statement}\n"
-        "print(time.perf_counter() - t)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    env.update(IMPORT_ENV)
-    env["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    env = {**IMPORT_ENV, "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true"}
+    return import_seconds(statement, code_dir=ROOT / code_dir if code_dir else None, env=env)
 
 
 def measure_imports(runs: int) -> None:

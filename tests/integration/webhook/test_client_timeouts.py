@@ -60,7 +60,7 @@ def test_a_stalled_sqs_fails_after_the_bounded_attempts(stalled: StalledServer, 
     cfg = config()  # type: ignore[operator]
     client = boto3.client("sqs", region_name="us-east-1", endpoint_url=stalled.url, config=cfg)
     queue = FifoQueue(f"{stalled.url}/123456789012/receptionist-dev-inbound.fifo", client)
-    ticket = InboundTicket(conversation="ClinicaSonrisa#34600111222", message_id="wamid.X", buffer_sk="MSG#1")
+    ticket = InboundTicket(conversation="ClinicaSonrisa#34600111222", message_id="wamid.X")
     with pytest.raises((ReadTimeoutError, ConnectTimeoutError)):
         queue.send(ticket, group="g", dedup_id="d")
     assert len(stalled.connections) == cfg.retries["total_max_attempts"]  # each attempt, then it gave up

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from webhook_aws_kit import ROOT, Aws, CallCounter, Wired, drain, wire
 from webhook_testkit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, OTHER_SECRET, message, status_event, user_event
 
+from devstack.template import function_env
 from receptionist.gupshup.inbound import parse_message
 from receptionist.messages import InboundTicket, OutboundJob
 
@@ -61,12 +62,7 @@ def test_an_accepted_message_is_exactly_two_aws_calls(wired: Wired) -> None:
     assert sent["Attributes"]["MessageGroupId"] == CONVERSATION
     assert sent["Attributes"]["MessageDeduplicationId"] == message_id
     ticket = InboundTicket.model_validate_json(sent["Body"])
-    assert (ticket.kind, ticket.conversation, ticket.message_id, ticket.buffer_sk) == (
-        "message",
-        CONVERSATION,
-        message_id,
-        sk,
-    )
+    assert (ticket.kind, ticket.conversation, ticket.message_id) == ("message", CONVERSATION, message_id)
 
 
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)
@@ -76,8 +72,8 @@ def test_every_message_type_is_two_calls(wired: Wired, kind: str) -> None:
     assert wired.counter.count() == TWO_CALLS
     (sent,) = wired.drain(wired.aws.inbound_url)
     ticket = InboundTicket.model_validate_json(sent["Body"])
-    assert ticket.buffer_sk is not None
-    assert parse_message(wired.items(CONVERSATION)[ticket.buffer_sk]["message"]["S"]).type == kind
+    (stored,) = [v for k, v in wired.items(CONVERSATION).items() if k.startswith("MSG#") and k.endswith(message_id)]
+    assert ticket.message_id == message_id and parse_message(stored["message"]["S"]).type == kind
 
 
 def test_an_immediate_redelivery_re_sends_the_ticket_which_sqs_deduplicates(wired: Wired) -> None:
@@ -169,27 +165,21 @@ def test_a_ticket_lost_after_the_write_is_sent_on_gupshups_retry(aws: Aws) -> No
     assert retry.harness.post(body).payload == {"status": "duplicate"}
     assert retry.counter.count() == {"DynamoDB.TransactWriteItems": 1, "DynamoDB.GetItem": 1, "SQS.SendMessage": 1}
     (sent,) = retry.drain(aws.inbound_url)
-    assert InboundTicket.model_validate_json(sent["Body"]).buffer_sk == sk  # the same message, once
+    assert InboundTicket.model_validate_json(sent["Body"]).message_id == message_id  # the same message, once
     assert len([k for k in retry.items(CONVERSATION) if k.endswith(message_id) and k.startswith("MSG#")]) == 1
 
 
 # -- the Lambda module itself, its secret from SSM ----------------------------------------------
 @pytest.fixture
 def app(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    env = {
-        "AWS_ENDPOINT_URL": aws.endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "STAGE": "dev",
-        "SECRETS_PATH": "/receptionist/dev",
-        "POWERTOOLS_SERVICE_NAME": "webhook",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "CONVERSATIONS_TABLE": aws.table,
-        "INBOUND_QUEUE_URL": aws.inbound_url,
-        "OUTBOUND_QUEUE_URL": aws.outbound_url,
-        "WEBHOOK_SECRETS_PATH": aws.secrets_path,
-    }
+    env = function_env(
+        "WebhookFunction",
+        AWS_ENDPOINT_URL=aws.endpoint,
+        CONVERSATIONS_TABLE=aws.table,
+        INBOUND_QUEUE_URL=aws.inbound_url,
+        OUTBOUND_QUEUE_URL=aws.outbound_url,
+        WEBHOOK_SECRETS_PATH=aws.secrets_path,
+    )
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     spec = importlib.util.spec_from_file_location("webhook_app_on_moto", ROOT / "functions/webhook/app.py")

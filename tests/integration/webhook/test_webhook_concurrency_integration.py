@@ -83,4 +83,4 @@ def test_a_concurrent_burst_of_different_messages_loses_none(aws: Aws) -> None:
     assert stored["META"]["last_message_id"]["S"] in ids
     tickets = [InboundTicket.model_validate_json(m["Body"]) for m in drain(aws, aws.inbound_url)]
     assert sorted(t.message_id for t in tickets) == sorted(ids)
-    assert {t.buffer_sk for t in tickets} == {k for k in stored if k.startswith("MSG#")}
+    assert {t.message_id for t in tickets} == {v["message_id"]["S"] for k, v in stored.items() if k.startswith("MSG#")}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from devstack.template import load_template
 from receptionist.processor import telemetry as turn_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
 from receptionist.webhook import telemetry as request_telemetry
@@ -15,30 +16,9 @@ from receptionist.webhook import telemetry as request_telemetry
 ROOT = Path(__file__).resolve().parents[3]
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Loads CloudFormation short-form tags (!Ref, !Sub...) as {"Fn::X": value}."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506
-    return data
+    return load_template(ROOT / "template.yaml")
 
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -53,11 +33,67 @@ def test_runtime_is_python313_on_arm64_with_tracing(template: dict[str, Any]) ->
     assert "POWERTOOLS_METRICS_NAMESPACE" in fn["Environment"]["Variables"]
 
 
+# What a thin handler may hold: Powertools and its settings at module level, wiring of the
+# package's service, and small functions that parse, delegate and map. Logic lives in receptionist.*.
+_HANDLER_DECORATORS = ["logger.inject_lambda_context", "tracer.capture_lambda_handler", "metrics.log_metrics"]
+_MAX_STATEMENTS = 12  # per function, nested ones included
+_FORBIDDEN_IMPORTS = ("psycopg", "httpx", "langgraph", "langchain", "openai", "google")
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target)
+
+
+def _thinness_problems(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    problems: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef | ast.For | ast.While | ast.If | ast.With | ast.Try):
+            problems.append(f"line {node.lineno}: {type(node).__name__} at module level")
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    for fn in functions:
+        statements = sum(isinstance(n, ast.stmt) for n in ast.walk(fn)) - 1
+        if statements > _MAX_STATEMENTS:
+            problems.append(f"{fn.name}: {statements} statements")
+        if any(isinstance(n, ast.For | ast.While | ast.comprehension) for n in ast.walk(fn)):
+            problems.append(f"{fn.name}: loops over data (that is the service's job)")
+    handler = next((fn for fn in functions if fn.name == "handler"), None)
+    if handler is None or [_decorator_name(d) for d in handler.decorator_list] != _HANDLER_DECORATORS:
+        problems.append("handler: missing, or not decorated logger -> tracer -> metrics (in that order)")
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
+    ]
+    if not any(m.startswith("receptionist.") and m.endswith((".service", ".wiring")) for m in modules):
+        problems.append("imports no receptionist.<package>.service / .wiring: where is the logic?")
+    problems += [f"imports {m}" for m in modules if m.split(".")[0] in _FORBIDDEN_IMPORTS]
+    return problems
+
+
 def test_four_functions_with_thin_handlers(template: dict[str, Any]) -> None:
     functions = _resources(template, "AWS::Serverless::Function")
     assert set(functions) == {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction"}
     for props in (f["Properties"] for f in functions.values()):
-        assert (ROOT / props["CodeUri"] / "app.py").exists()
+        assert props.get("Handler", template["Globals"]["Function"]["Handler"]) == "app.handler"
+        app = ROOT / props["CodeUri"] / "app.py"
+        assert _thinness_problems(app) == [], app
+
+
+def test_the_thinness_check_catches_a_fat_handler(tmp_path: Path) -> None:
+    fat = tmp_path / "app.py"
+    fat.write_text(
+        "import psycopg\n"
+        "from receptionist.webhook.service import WebhookService\n"
+        "class Parser: ...\n"
+        "def handler(event, context):\n"
+        "    for record in event['Records']:\n"
+        "        psycopg.connect('x').execute('insert ...')\n"
+    )
+    problems = _thinness_problems(fat)
+    assert "line 3: ClassDef at module level" in problems
+    assert "handler: loops over data (that is the service's job)" in problems
+    assert "imports psycopg" in problems
+    assert any(p.startswith("handler: missing, or not decorated") for p in problems)
 
 
 def test_webhook_route_and_throttling(template: dict[str, Any]) -> None:

@@ -19,17 +19,11 @@ from notifier_testkit import CUSTOMER, Harness, transient
 from pydantic import ValidationError
 
 from devstack.lambda_context import LocalContext, load_function
+from devstack.template import function_env
 from receptionist.messages import OutboundJob, fifo_id
 
 ROOT = Path(__file__).resolve().parents[3]
-ENV = {
-    "STAGE": "dev",
-    "SECRETS_PATH": "/receptionist/dev",
-    "POWERTOOLS_SERVICE_NAME": "notifier",
-    "IDEMPOTENCY_TABLE": "receptionist-dev-idempotency",
-    "GUPSHUP_API_URL": "http://127.0.0.1:9/gupshup",
-    "DATABASE_URL_PARAM": "/receptionist/dev/database-url",
-}
+ENV = function_env("NotifierFunction", GUPSHUP_API_URL="http://127.0.0.1:9/gupshup")
 
 
 def _load(env: dict[str, str]) -> ModuleType:

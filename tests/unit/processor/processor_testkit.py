@@ -21,7 +21,7 @@ from receptionist.deadline import Deadline, DeadlineExceeded
 from receptionist.messages import InboundTicket, conversation_key
 from receptionist.processor.media import MediaReader
 from receptionist.processor.ports import AgentAnswer, AgentRequest, ClaimConflict
-from receptionist.processor.service import Attempt, TurnReport, TurnService
+from receptionist.processor.service import TurnReport, TurnService
 from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, TurnLimits, TurnRecord
 
 APP = "ClinicaSonrisa"
@@ -73,7 +73,7 @@ class FakeLedger:
     # the port
     def latest(self, conversation: str) -> Latest | None:
         meta = self.meta.get(conversation)
-        return Latest(meta["last_message_id"], meta["last_message_sk"]) if meta else None
+        return Latest(meta["last_message_id"]) if meta else None
 
     def open_messages(self, conversation: str) -> list[BufferedMessage]:
         items = sorted(self.messages.get(conversation, {}).items())
@@ -301,16 +301,14 @@ class Harness:
         mid = f"wamid.{self._ids:04d}"
         message = {"id": mid, "source": customer, "type": kind, "payload": payload, "sender": {"phone": customer}}
         conversation = conversation_key(app, customer)
-        item = self.ledger.buffer(conversation, message, self._clock)
-        return InboundTicket(conversation=conversation, message_id=mid, buffer_sk=item.sk)
+        self.ledger.buffer(conversation, message, self._clock)
+        return InboundTicket(conversation=conversation, message_id=mid)
 
     def text(self, text: str, **kwargs: Any) -> InboundTicket:
         return self.receive({"text": text}, **kwargs)
 
-    def handle(
-        self, ticket: InboundTicket, attempt: int = 1, *, final: bool = False, deadline: Deadline | None = None
-    ) -> TurnReport:
-        return self.service.handle(ticket, Attempt(attempt, final), deadline)
+    def handle(self, ticket: InboundTicket, *, final: bool = False, deadline: Deadline | None = None) -> TurnReport:
+        return self.service.handle(ticket, deadline, last_attempt=final)
 
     def drain_inbound(self) -> list[TurnReport]:
         """Run every ticket the processor queued for itself (carried messages), as SQS would."""

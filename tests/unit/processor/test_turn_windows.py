@@ -35,9 +35,9 @@ def test_a_crash_between_any_two_steps_is_answered_once_by_the_retry(h: Harness,
         crash_after(h.ledger, "finish")
     ticket = h.text("¿Abrís el sábado?")
     with pytest.raises(Crash):
-        h.handle(ticket, attempt=1)
+        h.handle(ticket)
     h.outbound.forget()  # the retry comes after SQS's deduplication window
-    report = h.handle(ticket, attempt=2)
+    report = h.handle(ticket)
     assert report.outcome in ("answered", "replayed")
     assert h.replies() == ["Respuesta a: ¿Abrís el sábado?"]
     assert h.ledger.statuses() == ["done"] and not h.ledger.is_open(CONVERSATION)
@@ -49,7 +49,7 @@ def test_a_failed_turn_overtaken_by_a_new_message_is_rerun_then_the_new_one_answ
     with pytest.raises(RuntimeError):
         h.handle(t1)
     t2 = h.text("¿me oyes?")  # the customer writes before T1's retry
-    assert h.handle(t1, attempt=2).outcome == "skipped_debounce"  # the newest message's ticket takes over
+    assert h.handle(t1).outcome == "skipped_debounce"  # the newest message's ticket takes over
     report = h.handle(t2)
     # T1 runs again under its own id (its bookings, escalations are keyed by it): not done twice.
     assert (report.outcome, report.turn_id, report.taken_over, report.carried) == ("answered", t1.message_id, 1, 1)
@@ -65,7 +65,7 @@ def test_a_recorded_reply_not_yet_sent_goes_out_before_the_next_turn(h: Harness)
     with pytest.raises(Crash):
         h.handle(t1)
     t2 = h.text("gracias")
-    assert h.handle(t1, attempt=2).outcome == "replayed"  # T1's own record: sent, only m1 finished
+    assert h.handle(t1).outcome == "replayed"  # T1's own record: sent, only m1 finished
     assert h.ledger.statuses() == ["done", "pending"]
     assert h.handle(t2).outcome == "answered"
     assert h.replies() == ["Respuesta a: Sí, resérvame el martes a las 10", "Respuesta a: gracias"]
@@ -91,19 +91,19 @@ def test_a_replayed_turn_finishes_only_its_own_messages(h: Harness) -> None:
     t1 = h.text("Hola")
     assert h.handle(t1).outcome == "answered"
     h.text("otra cosa")  # pending, its ticket still in the queue
-    assert h.handle(t1, attempt=2).outcome == "replayed"  # a redelivery of T1's ticket
+    assert h.handle(t1).outcome == "replayed"  # a redelivery of T1's ticket
     assert h.ledger.statuses() == ["done", "pending"]
     assert h.replies() == ["Respuesta a: Hola"]
 
 
 def test_the_last_attempt_falls_back_and_leaves_nothing_claimed(h: Harness) -> None:
     ticket = h.text("Hola")
-    for attempt in (1, 2):
+    for _ in range(2):  # attempts 1 and 2 raise (SQS retries)
         h.agent.failures.append(RuntimeError("model down"))
         with pytest.raises(RuntimeError):
-            h.handle(ticket, attempt)
+            h.handle(ticket)
     h.agent.failures.append(RuntimeError("model down"))
-    report = h.handle(ticket, 3, final=True)
+    report = h.handle(ticket, final=True)
     assert report.outcome == "gave_up" and report.error == "RuntimeError"
     jobs = h.outbound.bodies
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in jobs] == [
@@ -113,12 +113,12 @@ def test_the_last_attempt_falls_back_and_leaves_nothing_claimed(h: Harness) -> N
     assert h.crm.escalations == {ticket.message_id: ESCALATION_ON_FAILURE}
     assert h.nothing_claimed() and not h.ledger.is_open(CONVERSATION)
     assert h.crm.inbound[ticket.message_id][0] == "Hola"  # the message is in the CRM for staff
-    assert h.handle(ticket, 4).outcome == "replayed" and len(h.outbound.bodies) == 2  # a stray redelivery
+    assert h.handle(ticket).outcome == "replayed" and len(h.outbound.bodies) == 2  # a stray redelivery
 
 
 def test_running_out_of_time_on_the_last_attempt_falls_back(h: Harness) -> None:
     ticket = h.text("Hola")
-    report = h.handle(ticket, 3, final=True, deadline=Deadline.after(0.1))
+    report = h.handle(ticket, final=True, deadline=Deadline.after(0.1))
     assert report.outcome == "gave_up" and report.error == "DeadlineExceeded"
     assert h.replies() == [FALLBACK_REPLY] and h.nothing_claimed()
 
@@ -126,9 +126,9 @@ def test_running_out_of_time_on_the_last_attempt_falls_back(h: Harness) -> None:
 def test_running_out_of_time_before_the_last_attempt_is_retried(h: Harness) -> None:
     ticket = h.text("Hola")
     with pytest.raises(DeadlineExceeded):
-        h.handle(ticket, 1, deadline=Deadline.after(0.1))
+        h.handle(ticket, deadline=Deadline.after(0.1))
     assert h.replies() == []
-    assert h.handle(ticket, 2).outcome == "answered"
+    assert h.handle(ticket).outcome == "answered"
     assert h.replies() == ["Respuesta a: Hola"]
 
 
@@ -136,10 +136,10 @@ def test_an_answer_recorded_before_the_last_failure_goes_out_instead_of_the_fall
     ticket = h.text("Sí, resérvalo")
     crash_after(h.outbound, "send")
     with pytest.raises(Crash):
-        h.handle(ticket, 1)
+        h.handle(ticket)
     h.outbound.take()
     h.outbound.forget()
-    report = h.handle(ticket, 3, final=True)
+    report = h.handle(ticket, final=True)
     assert report.outcome == "replayed"
     assert h.replies() == ["Respuesta a: Sí, resérvalo"] and h.crm.escalations == {}
 
@@ -151,7 +151,7 @@ def test_a_voice_note_is_transcribed_once_across_retries(h: Harness) -> None:
     h.agent.failures.append(RuntimeError("model down"))
     with pytest.raises(RuntimeError):
         h.handle(ticket)
-    assert h.handle(ticket, 2).outcome == "answered"
+    assert h.handle(ticket).outcome == "answered"
     assert h.ports.gemini_calls == 1
     assert h.agent.texts[-1] == "[Nota de voz] Quiero cambiar mi cita del jueves"
 

@@ -16,6 +16,7 @@ from receptionist.sweeper.service import SweepPolicy, SweepService
 @dataclass
 class Meta:
     item: OpenConversation
+    open_at_ms: int  # the newest message's arrival (the index's sort key)
     open: bool = True
     sweeps: int = 0
     swept_at: int | None = None
@@ -26,12 +27,13 @@ class FakeIndex:
     metas: dict[str, Meta] = field(default_factory=dict)
 
     def add(self, conversation: str, message_id: str, at_ms: int) -> None:
-        item = OpenConversation(conversation, message_id, f"MSG#{at_ms:015d}#{message_id}", at_ms)
-        self.metas[conversation] = Meta(item)  # a new message resets the sweeps
+        self.metas[conversation] = Meta(
+            OpenConversation(conversation, message_id), at_ms
+        )  # a new message resets the sweeps
 
     def stale(self, older_than_ms: int) -> Any:
         for meta in list(self.metas.values()):
-            if meta.open and meta.item.open_at_ms < older_than_ms:
+            if meta.open and meta.open_at_ms < older_than_ms:
                 yield meta.item
 
     def mark_swept(self, item: OpenConversation, now_ms: int, not_since_ms: int) -> int | None:
@@ -81,7 +83,7 @@ def test_only_messages_older_than_the_debounce_and_margin_get_a_ticket() -> None
     ((body, group, dedup),) = queue.sent
     ticket = InboundTicket.model_validate(body)
     assert (ticket.conversation, ticket.message_id) == ("App#34600000001", "wamid.old")
-    assert ticket.buffer_sk == f"MSG#{now_ms - 31_000:015d}#wamid.old" and ticket.last_attempt is None
+    assert ticket.last_attempt is None
     assert group == "App#34600000001" and dedup == "sweep#wamid.old#1"
 
 

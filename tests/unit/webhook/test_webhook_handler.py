@@ -18,20 +18,13 @@ import pytest
 from webhook_testkit import FakeBuffer, FakeQueue, FakeSecrets, message
 
 from devstack.lambda_context import LocalContext, load_function
+from devstack.template import function_env
 from receptionist.telemetry import PowertoolsTelemetry
 from receptionist.webhook import telemetry as request_telemetry
 from receptionist.webhook.service import WebhookService
 
 ROOT = Path(__file__).resolve().parents[3]
-ENV = {
-    "STAGE": "dev",
-    "SECRETS_PATH": "/receptionist/dev",
-    "POWERTOOLS_SERVICE_NAME": "webhook",
-    "CONVERSATIONS_TABLE": "receptionist-dev-conversations",
-    "INBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-inbound.fifo",
-    "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/receptionist-dev-outbound.fifo",
-    "WEBHOOK_SECRETS_PATH": "/receptionist/dev/webhook-secrets",
-}
+ENV = function_env("WebhookFunction")
 
 
 def _load(env: dict[str, str]) -> ModuleType:

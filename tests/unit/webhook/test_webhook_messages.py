@@ -45,9 +45,8 @@ def test_each_message_type_is_buffered_and_ticketed(harness: Harness, kind: str)
     assert ticket.kind == "message"
     assert ticket.conversation == CONVERSATION
     assert ticket.message_id == stored.id
-    assert ticket.buffer_sk == harness.buffer.meta[CONVERSATION]["last_message_sk"]
-    assert ticket.buffer_sk is not None and ticket.buffer_sk.startswith("MSG#")
-    assert set(harness.inbound.sent[0].body) == {"kind", "conversation", "message_id", "buffer_sk"}
+    assert harness.buffer.meta[CONVERSATION]["last_message_id"] == stored.id
+    assert set(harness.inbound.sent[0].body) == {"kind", "conversation", "message_id"}
     assert harness.buffer.meta[CONVERSATION]["open"]  # on the sweep's list until answered
     sent = harness.inbound.sent[0]
     assert sent.group == CONVERSATION and sent.dedup_id == stored.id
@@ -184,8 +183,9 @@ def test_duplicate_is_acknowledged_and_its_ticket_sent_again_while_pending(harne
 def test_messages_of_one_conversation_buffer_in_arrival_order(harness: Harness) -> None:
     for i in range(3):
         harness.post(message("text", {"text": f"mensaje {i}"}, id=f"wamid.{i}"))
-    sks = [s.body["buffer_sk"] for s in harness.inbound.sent]
-    assert sks == sorted(sks)
+    assert [s.body["message_id"] for s in harness.inbound.sent] == ["wamid.0", "wamid.1", "wamid.2"]
+    in_order = [item["message_id"] for (_, sk), item in sorted(harness.buffer.items.items())]
+    assert in_order == ["wamid.0", "wamid.1", "wamid.2"]
     assert harness.buffer.meta[CONVERSATION]["last_message_id"] == "wamid.2"
 
 

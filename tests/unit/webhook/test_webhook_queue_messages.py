@@ -18,13 +18,18 @@ def test_tickets_written_before_the_buffer_still_parse() -> None:
     records = json.loads((EVENTS / "processor_tickets.json").read_text())["Records"]
     for record in records:
         ticket = InboundTicket.model_validate_json(record["body"])
-        assert ticket.kind == "message" and ticket.buffer_sk is None
+        assert ticket.kind == "message" and ticket.message_id
         assert ticket.conversation == "ClinicaSonrisa#34600111222"
 
 
 def test_message_ticket_round_trip() -> None:
-    ticket = InboundTicket(conversation="App#1", message_id="wamid.X", buffer_sk="MSG#000001795420800000#wamid.X")
+    ticket = InboundTicket(conversation="App#1", message_id="wamid.X")
     assert InboundTicket.model_validate_json(ticket.model_dump_json(exclude_none=True)) == ticket
+
+
+def test_a_ticket_from_before_the_deploy_that_dropped_buffer_sk_still_parses() -> None:
+    old = '{"kind": "message", "conversation": "App#1", "message_id": "wamid.X", "buffer_sk": "MSG#1#wamid.X"}'
+    assert InboundTicket.model_validate_json(old) == InboundTicket(conversation="App#1", message_id="wamid.X")
 
 
 def test_user_event_ticket_needs_its_event() -> None:

@@ -39,8 +39,6 @@ class DynamoOpenConversations:
                         yield OpenConversation(
                             conversation=conversation_of(item["pk"]["S"]),
                             last_message_id=item["last_message_id"]["S"],
-                            last_message_key=item.get("last_message_sk", {}).get("S", ""),
-                            open_at_ms=int(item["open_at"]["N"]),
                         )
                 if "LastEvaluatedKey" not in page:
                     break

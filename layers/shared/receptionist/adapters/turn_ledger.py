@@ -56,7 +56,7 @@ class DynamoTurnLedger:
         ).get("Item")
         if not item or "last_message_id" not in item:
             return None
-        return Latest(item["last_message_id"]["S"], item.get("last_message_sk", {}).get("S", ""))
+        return Latest(item["last_message_id"]["S"])
 
     def open_messages(self, conversation: str) -> list[BufferedMessage]:
         out: list[BufferedMessage] = []

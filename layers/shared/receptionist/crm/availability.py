@@ -27,8 +27,6 @@ from zoneinfo import ZoneInfo
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Service, Slot
 
-ACTIVE_STATUSES = ("pending", "confirmed")
-
 # The members who may do the service (all active members when nobody is assigned to it),
 # optionally one member; their weekly hours (minutes of the day, so '24:00' is 1440); and what
 # blocks them in [since, until): active appointments (kind 'a') and time off (kind 'o'),

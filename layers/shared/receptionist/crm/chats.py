@@ -9,7 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import ChatIdentity, ChatMessage, ConversationContext
+from receptionist.crm.models import ChatIdentity
 
 # Delivery states only move forward: received/queued < enqueued < sent < delivered < read.
 # `failed` (and `undeliverable`, our own give-up) end a message: nothing moves it afterwards, and
@@ -69,16 +69,6 @@ def find_identity(db: Database, organization_id: str, customer_number: str) -> C
         (organization_id, customer_number),
     )
     return _identity(row) if row else None
-
-
-def set_bot_enabled(db: Database, organization_id: str, identity_id: str, enabled: bool) -> bool:
-    return (
-        db.execute(
-            "update chat_identities set bot_enabled = %s, updated_at = now() where organization_id = %s and id = %s",
-            (enabled, organization_id, identity_id),
-        )
-        == 1
-    )
 
 
 def set_opted_out(
@@ -245,55 +235,6 @@ def record_status(
         },
     )
     return row is not None and row["before"] != row["after"]
-
-
-def recent_history(db: Database, organization_id: str, identity_id: str, limit: int = 20) -> list[ChatMessage]:
-    rows = db.fetch_all(
-        """
-        select id::text, direction, kind, coalesce(processed_text, '') as text, status, created_at
-        from chat_messages where organization_id = %s and chat_identity_id = %s
-        order by created_at desc, part_index desc limit %s
-        """,
-        (organization_id, identity_id, limit),
-    )
-    return [ChatMessage(r["id"], r["direction"], r["kind"], r["text"], r["status"], r["created_at"]) for r in rows][
-        ::-1
-    ]
-
-
-def thread_summary(db: Database, organization_id: str, identity_id: str) -> str | None:
-    row = db.fetch_one(
-        "select summary from thread_summaries where organization_id = %s and chat_identity_id = %s",
-        (organization_id, identity_id),
-    )
-    return str(row["summary"]) if row else None
-
-
-def conversation_context(db: Database, organization_id: str, identity_id: str, limit: int = 20) -> ConversationContext:
-    """The thread summary and the last `limit` messages (oldest first), in one round trip."""
-    rows = db.fetch_all(
-        """
-        select s.summary, m.id::text as id, m.direction, m.kind, coalesce(m.processed_text, '') as text,
-               m.status, m.created_at
-        from (select 1) one
-        left join thread_summaries s on s.organization_id = %(org)s and s.chat_identity_id = %(id)s
-        left join lateral (
-            select * from chat_messages
-            where organization_id = %(org)s and chat_identity_id = %(id)s
-            order by created_at desc, part_index desc
-            limit %(limit)s
-        ) m on true
-        order by m.created_at, m.part_index
-        """,
-        {"org": organization_id, "id": identity_id, "limit": limit},
-    )
-    summary = rows[0]["summary"] if rows else None
-    messages = [
-        ChatMessage(r["id"], r["direction"], r["kind"], r["text"], r["status"], r["created_at"])
-        for r in rows
-        if r["id"] is not None
-    ]
-    return ConversationContext(summary, messages)
 
 
 def save_thread_summary(db: Database, organization_id: str, identity_id: str, summary: str) -> None:

@@ -47,16 +47,6 @@ class ChatIdentity:
 
 
 @dataclass(frozen=True)
-class ChatMessage:
-    id: str
-    direction: Literal["inbound", "outbound"]
-    kind: str
-    text: str
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
 class Service:
     id: str
     name: str
@@ -125,14 +115,6 @@ class BookingResult:
     @property
     def ok(self) -> bool:
         return self.failure is None
-
-
-@dataclass(frozen=True)
-class ConversationContext:
-    """What the agent needs from the CRM at the start of a turn (one round trip)."""
-
-    summary: str | None
-    messages: list[ChatMessage]  # oldest first
 
 
 BudgetScope = Literal["turns", "tokens"]

@@ -42,6 +42,6 @@ def build(settings: NotifierSettings, *, retry: RetryPolicy | None = None) -> No
         idempotency=idempotency,
         api_key=get_secret,
         retry=retry or default_retry(),
-        key_prefix=f"{settings.secrets_path.rstrip('/')}/gupshup/",
+        key_prefix=f"{settings.gupshup_keys_path.rstrip('/')}/",
     )
     return Notifier(service, db, gupshup, idempotency)

@@ -101,14 +101,12 @@ class GraphAgent:
         self._build = build
         self._runner: TurnRunner | None = None
         self.now = now
-        self.calls = 0
 
     def __call__(self, request: AgentRequest) -> AgentAnswer:
         from receptionist.agent.context import Conversation
 
         if self._runner is None:
             self._runner = self._build()
-        self.calls += 1
         conv = Conversation(self.db, request.organization, request.identity, request.turn_id, now=self.now)
         result = self._runner.run(conv, request.text, request.deadline)
         stats = result.stats
@@ -130,7 +128,6 @@ class MediaAdapters:
     gemini_factory: Callable[[], Gemini]
     policy: MediaPolicy = field(default_factory=MediaPolicy)
     _gemini: Gemini | None = None
-    downloads: int = 0
 
     @property
     def gemini(self) -> Gemini:
@@ -139,7 +136,6 @@ class MediaAdapters:
         return self._gemini
 
     def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
-        self.downloads += 1
         return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout, policy=self.policy)
 
     def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:

@@ -137,7 +137,7 @@ class AgentAnswer:
 
 
 class Agent(Protocol):
-    """The receptionist agent (processor.adapters.LazyAgent). Raises when the model fails for
+    """The receptionist agent (processor.adapters.GraphAgent). Raises when the model fails for
     good or the deadline passes; the service then retries or falls back."""
 
     def __call__(self, request: AgentRequest) -> AgentAnswer: ...

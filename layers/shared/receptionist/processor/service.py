@@ -55,14 +55,6 @@ OVER_BUDGET_NOTICE = {
 }
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """Which delivery of the ticket this is; on the final one a failure falls back."""
-
-    number: int = 1  # SQS ApproximateReceiveCount
-    final: bool = False
-
-
 # What one ticket did: a recorded turn's outcome, or why no turn was recorded.
 TurnOutcome: TypeAlias = (
     RecordOutcome | Literal["replayed", "nothing_pending", "skipped_debounce", "gave_up", "opted_in"]
@@ -86,6 +78,7 @@ class TurnReport:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    tools: list[str] = field(default_factory=list)  # the agent's tool calls, "(failed)" marked
     total_seconds: float = 0.0
     reply: str | None = None
     error: str | None = None  # the exception's type when the turn fell back
@@ -112,17 +105,17 @@ class TurnService:
     limits: TurnLimits = field(default_factory=TurnLimits)
 
     def handle(
-        self, ticket: InboundTicket, attempt: Attempt | None = None, deadline: Deadline | None = None
+        self, ticket: InboundTicket, deadline: Deadline | None = None, *, last_attempt: bool = False
     ) -> TurnReport:
         db_before, trips_before = self.crm.seconds, self.crm.round_trips
         started = time.perf_counter()
-        report = self._handle(ticket, attempt or Attempt(), deadline or Deadline.never())
+        report = self._handle(ticket, deadline or Deadline.never(), last_attempt)
         report.total_seconds = time.perf_counter() - started
         report.db_seconds = self.crm.seconds - db_before
         report.db_round_trips = self.crm.round_trips - trips_before
         return report
 
-    def _handle(self, ticket: InboundTicket, attempt: Attempt, deadline: Deadline) -> TurnReport:
+    def _handle(self, ticket: InboundTicket, deadline: Deadline, last_attempt: bool) -> TurnReport:
         if ticket.kind == "user_event":
             return self._user_event(ticket)
         conversation = ticket.conversation
@@ -145,7 +138,7 @@ class TurnService:
         try:
             report = self._turn(conversation, turn_id, selected, deadline, close)
         except Exception as exc:
-            if not attempt.final:
+            if not last_attempt:  # SQS delivers the ticket again
                 raise
             report = self._give_up(conversation, turn_id, selected, close, exc)
         if carried:
@@ -187,7 +180,7 @@ class TurnService:
     def _carry_on(self, conversation: str, latest: Latest, turn_id: str) -> None:
         """Messages over the turn's limits: a ticket for the next turn (the sweep re-sends it if
         this one is lost, since the conversation stays on its list)."""
-        ticket = InboundTicket(conversation=conversation, message_id=latest.message_id, buffer_sk=latest.sk)
+        ticket = InboundTicket(conversation=conversation, message_id=latest.message_id)
         self.inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"more#{turn_id}"))
 
     # -- the turn ----------------------------------------------------------------------------
@@ -237,6 +230,7 @@ class TurnService:
         report.model_seconds = (time.perf_counter() - started) - (self.crm.seconds - db_before)
         report.model_calls = answer.model_calls
         report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
+        report.tools = answer.tools
         record = TurnRecord(
             turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations
         )

@@ -72,6 +72,7 @@ def describe(report: TurnReport, **fields: Any) -> Event:
             "error": report.error,
             "db_round_trips": report.db_round_trips,
             "model_calls": report.model_calls,
+            "tools": report.tools or None,  # names only, never arguments
             "seconds": round(report.total_seconds, 4),
             "model_seconds": round(report.model_seconds, 4),
             "media_seconds": round(report.media_seconds, 4),

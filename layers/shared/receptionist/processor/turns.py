@@ -82,7 +82,6 @@ class Latest:
     """The conversation's newest buffered message (the META item)."""
 
     message_id: str
-    sk: str
 
 
 @dataclass(frozen=True)

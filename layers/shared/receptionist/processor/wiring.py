@@ -1,9 +1,14 @@
-"""Build the processor's service from its settings: adapters in, domain out. Shared by the
-Lambda handler, the tests and the bench. Secrets are read when first needed, not at import."""
+"""Build the processor's service from its settings: adapters in, domain out. The Lambda handler
+uses the default `ProcessorClients`; the tests and the bench hand in their own (local endpoints,
+counted calls, a frozen clock), so all three run this one assembly. Secrets are read when first
+needed, not at import."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -24,46 +29,71 @@ from receptionist.processor.turns import TurnLimits
 from receptionist.secrets import get_secret
 
 if TYPE_CHECKING:  # google-genai costs ~0.4 s to import; only turns with media need it
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
     from receptionist.adapters.gemini import Gemini
 
 
-def gemini_factory(settings: ProcessorSettings) -> Gemini:
+def _aws(service: str) -> Callable[[], Any]:
+    return lambda: boto3.client(service, config=bounded_client_config())  # type: ignore[call-overload]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ProcessorClients:
+    """What the processor's adapters talk through. The defaults are Lambda's: boto3 clients with
+    bounded timeouts, secrets from SSM, checkpoints in DynamoDB on boto3's own endpoint, the
+    wall clock."""
+
+    sqs: Any = field(default_factory=_aws("sqs"))
+    dynamodb: Any = field(default_factory=_aws("dynamodb"))
+    s3: Any = field(default_factory=_aws("s3"))
+    secret: Callable[[str], str] = get_secret
+    # (table, bucket) -> the saver; it builds its own boto3 session.
+    checkpointer: Callable[[str, str], BaseCheckpointSaver[Any]] = dynamodb_checkpointer
+    clock: Callable[[], datetime] = _utc_now
+
+
+def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Gemini:
     from receptionist.adapters.gemini import Gemini
 
     return Gemini(
-        get_secret(settings.gemini_api_key_param),
+        clients.secret(settings.gemini_api_key_param),
         settings.gemini_model,
         base_url=settings.gemini_base_url or None,  # "" or unset: Google's endpoint
     )
 
 
-def turn_runner(settings: ProcessorSettings) -> TurnRunner:
+def turn_runner(settings: ProcessorSettings, clients: ProcessorClients) -> TurnRunner:
     """The chat model, the compiled graph and its DynamoDB checkpointer (built on the first turn
     of a container, once the model's key is read; the libraries load at cold start)."""
     model = chat_model(
         ModelSettings(
             base_url=settings.openai_base_url,
-            api_key=get_secret(settings.openai_api_key_param),
+            api_key=clients.secret(settings.openai_api_key_param),
             model=settings.openai_model,
         )
     )
-    return TurnRunner(model, dynamodb_checkpointer(settings.checkpoints_table, settings.media_bucket))
+    return TurnRunner(model, clients.checkpointer(settings.checkpoints_table, settings.media_bucket))
 
 
-def build_service(settings: ProcessorSettings) -> TurnService:
-    sqs = boto3.client("sqs", config=bounded_client_config())
-    db = Database(lambda: get_secret(settings.database_url_param))
+def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:
+    clients = clients or ProcessorClients()
+    db = Database(lambda: clients.secret(settings.database_url_param))
     media = MediaAdapters(
-        MediaArchive(settings.media_bucket),
-        lambda: gemini_factory(settings),
+        MediaArchive(settings.media_bucket, clients.s3),
+        lambda: gemini_factory(settings, clients),
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
     return TurnService(
-        ledger=DynamoTurnLedger(settings.conversations_table),
+        ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=CrmAdapter(db),
         media=MediaReader(media),
-        agent=GraphAgent(db, lambda: turn_runner(settings)),
-        outbound=FifoQueue(settings.outbound_queue_url, sqs),
-        inbound=FifoQueue(settings.inbound_queue_url, sqs),
+        agent=GraphAgent(db, lambda: turn_runner(settings, clients), now=clients.clock),
+        outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),
+        inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
     )

@@ -13,8 +13,6 @@ class OpenConversation:
 
     conversation: str
     last_message_id: str
-    last_message_key: str
-    open_at_ms: int  # the newest message's arrival
 
 
 class OpenConversations(Protocol):

@@ -69,7 +69,6 @@ class SweepService:
             ticket = InboundTicket(
                 conversation=item.conversation,
                 message_id=item.last_message_id,
-                buffer_sk=item.last_message_key,
                 last_attempt=True if sweeps == self.policy.max_sweeps else None,
             )
             self.inbound.send(

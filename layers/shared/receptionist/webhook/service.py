@@ -140,7 +140,7 @@ class WebhookService:
         )
         if buffered.duplicate and not buffered.pending:
             return RequestReport("duplicate", 200, kind=message.type, message_id=message.id)
-        ticket = InboundTicket(conversation=conversation, message_id=message.id, buffer_sk=buffered.key)
+        ticket = InboundTicket(conversation=conversation, message_id=message.id)
         self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
         if buffered.duplicate:
             return RequestReport("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
