@@ -20,7 +20,18 @@ from typing import Any, TypeVar
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
-from bench import artifacts, aws_calls, checkpoints, crm_bench, imports, notifier, pipeline, tokens, turn_costs  # noqa: E402
+from bench import (  # noqa: E402
+    artifacts,
+    aws_calls,
+    checkpoints,
+    crm_bench,
+    imports,
+    notifier,
+    pipeline,
+    retrieval,
+    tokens,
+    turn_costs,
+)
 from bench.env import BenchEnv  # noqa: E402
 
 OUT = Path(__file__).with_name("results.md")
@@ -123,6 +134,39 @@ def _turns(result: Any) -> list[str]:
             f"| {r.scenario} | {c.tickets} | {c.model_calls} | {tools} | {c.db_round_trips}{connects} | "
             f"{c.aws_calls} | {r.aws_detail} |"
         )
+    return lines
+
+
+def _retrieval(result: Any) -> list[str]:
+    lines = [
+        "## Knowledge search: retrieval on the seeded businesses' own data",
+        "",
+        "How measured: `bench/questions/<app>.json`, 130+ labelled customer questions per business (colloquial,",
+        "typos, English, symptoms, and questions the data does not answer), each searched with",
+        "`crm.catalog.knowledge_search`, top 3: full text + trigrams alone, and hybrid (+ vectors, reciprocal",
+        "rank fusion). recall@3: share of a question's labelled answers in its top 3; hit@3: share of",
+        "answerable questions with one right answer in the top 3; none → nothing: share of unanswerable",
+        "questions that get no result. The catalogue block's size says whether production searches at all",
+        "(under the 1,500-token budget the whole catalogue is in the prompt and the model needs no search).",
+        "",
+    ]
+    if isinstance(result, str):
+        return [*lines, result]
+    lines += [
+        f"Vectors from {result.embeddings}.",
+        "",
+        "| business | questions | catalogue block (tokens) | mode | recall@3 | hit@3 | hit@3 typos | hit@3 English"
+        " | hit@3 symptoms | none → nothing | results found by vectors |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for b in result.businesses:
+        for mode, f in (("full text + trigrams", b.text), ("hybrid", b.hybrid)):
+            style = f.hit_by_style
+            lines.append(
+                f"| {b.app} | {b.questions} | {b.catalogue_tokens} | {mode} | {f.recall:.2f} | {f.hit:.2f}"
+                f" | {style.get('typo', 0):.2f} | {style.get('english', 0):.2f} | {style.get('symptom', 0):.2f}"
+                f" | {f.none_empty:.2f} ({f.unanswerable}) | {f.from_vectors} |"
+            )
     return lines
 
 
@@ -321,6 +365,7 @@ def main() -> int:
             results["webhook"] = _attempt("webhook AWS calls", lambda: aws_calls.measure(env))
             results["turns"] = _attempt("processor turn costs", lambda: turn_costs.measure(env))
             results["tokens"] = _attempt("prompt tokens", lambda: tokens.measure(env))
+            results["retrieval"] = _attempt("knowledge search retrieval", lambda: retrieval.measure(env))
             results["checkpoints"] = _attempt(
                 f"checkpoints over {max(CHECKPOINT_MARKS)} turns", lambda: checkpoints.measure(env, CHECKPOINT_MARKS)
             )
@@ -335,7 +380,7 @@ def main() -> int:
             )
 
     for name, run, keys in (
-        ("in-process environment", in_process, ("webhook", "turns", "tokens", "checkpoints")),
+        ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints")),
         ("local stack", on_stack, ("notifier", "pipeline")),
     ):
         failed = _attempt(name, run)
@@ -358,6 +403,8 @@ def main() -> int:
         *_turns(results["turns"]),
         "",
         *_tokens(results["tokens"]),
+        "",
+        *_retrieval(results["retrieval"]),
         "",
         *_notifier(results["notifier"]),
         "",

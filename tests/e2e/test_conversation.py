@@ -46,12 +46,14 @@ def test_the_demo_conversation(pipeline: Pipeline) -> None:
     result = play(pipeline.stack, pipeline.gupshup, customer=customer, show=lambda s: None)
     replies = [line.text for line in result.transcript if line.who == "assistant"]
     assert len(replies) == len(CONVERSATION)  # one answer per step: the burst was answered once
-    assert "Limpieza dental" in replies[0] and "45" in replies[0]
-    assert "tengo hueco" in replies[1] and "10:00" in replies[1]
-    assert "¿Te reservo el" in replies[2] and "10:00" in replies[2]  # the voice note was understood
-    assert replies[3].startswith("¡Listo! Reservada")
-    assert replies[4].startswith("Hecho. Cambiada") and "viernes" in replies[4]
-    assert "persona del equipo" in replies[5]
+    # Answered from the catalogue in the prompt, as a model would (no "shall I pass you to a person?").
+    assert "Limpieza dental: 30 min, 45 EUR" in replies[0] and "Implante dental: 90 min, 1200 EUR" in replies[0]
+    assert replies[1].startswith("Limpieza dental: 30 min, 45 EUR")
+    assert "tengo hueco" in replies[2] and "10:00" in replies[2]
+    assert "¿Te reservo el" in replies[3] and "10:00" in replies[3]  # the voice note was understood
+    assert replies[4].startswith("¡Listo! Reservada")
+    assert replies[5].startswith("Hecho. Cambiada") and "viernes" in replies[5]
+    assert "persona del equipo" in replies[6]
     appointment = result.appointment
     assert appointment and appointment["service"] == "Limpieza dental" and appointment["contact"] == "Lucía Pérez"
     local = appointment["starts_at"].astimezone(ZoneInfo("Europe/Madrid"))

@@ -32,7 +32,8 @@ CUSTOMER_NAME = "Lucía"
 # (what the customer does, messages): a burst is several messages sent back to back.
 Step = tuple[str, list[tuple[str, str]]]
 CONVERSATION: list[Step] = [
-    ("a question about a service", [("text", "Hola, ¿cuánto cuesta una limpieza dental?")]),
+    ("what a new customer asks first", [("text", "Hola, ¿qué servicios tenéis y cuánto cuestan?")]),
+    ("a question about a service", [("text", "¿Y cuánto dura la limpieza dental?")]),
     (
         "a burst of messages, answered once",
         [("text", "Sí"), ("text", "quiero reservar una limpieza"), ("text", "para el jueves si puede ser")],

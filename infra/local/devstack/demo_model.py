@@ -98,7 +98,10 @@ def _on_customer(messages: list[dict[str, Any]], said: str) -> dict[str, Any]:
         chosen = _chosen_slot(messages)
         wanted = next((s for u in reversed(users) if (s := _service(u))), "limpieza")
         return tool_call_message(("book_appointment", {"service": wanted, "start": chosen[0], "member": chosen[1]}))
-    if any(w in plain for w in ("cuanto", "precio", "cuesta", "horario", "donde", "direccion", "pago", "seguro")):
+    catalogue = _catalogue(messages)
+    if catalogue is not None and (answer := _from_catalogue(catalogue, plain)):
+        return text_message(answer)
+    if catalogue is None and any(w in plain for w in _GENERAL):
         return tool_call_message(("knowledge_search", {"query": said}))
     day = next((d for u in reversed(users[-3:]) if (d := _day_in(u, today))), None)
     service = next((s for u in reversed(users[-3:]) if (s := _service(u))), None)
@@ -107,6 +110,60 @@ def _on_customer(messages: list[dict[str, Any]], said: str) -> dict[str, Any]:
     if "cita" in plain or "reserv" in plain:
         return text_message("¡Claro! ¿Para qué tratamiento y qué día te vendría bien?")
     return text_message("¡Hola! Soy Sofía, de la Clínica Dental Sonrisa. ¿En qué puedo ayudarte?")
+
+
+# -- general questions, answered from the catalogue in the system prompt ---------------------------
+_GENERAL = ("cuanto", "precio", "cuesta", "horario", "donde", "direccion", "pago", "seguro", "servicio", "tarifa")
+_ALL_SERVICES = (
+    "servicios", "que haceis", "que ofreceis", "lista de precios", "precios", "tarifas", "cuanto cuestan",
+    "services", "prices", "price list", "what do you do", "what do you offer",
+)  # fmt: skip
+
+
+def _catalogue(messages: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]] | None:
+    """The services and entries of the prompt's catalogue block, or None if there is none."""
+    system = str(messages[0].get("content", "")) if messages else ""
+    if "Servicios (duración, precio):" not in system:
+        return None
+    block = system.split("Servicios (duración, precio):", 1)[1]
+    services_part, _, entries_part = block.partition("Información del negocio:")
+    entries_part = entries_part.split("\nAhora es ", 1)[0]
+    lines = re.compile(r"^- ([^:\n]+): (.+)$", re.MULTILINE)
+    return {"services": lines.findall(services_part), "entries": lines.findall(entries_part)}
+
+
+def _words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z0-9ñ]+", _plain(text)) if len(w) >= 4}
+
+
+_ABOUT_A_SERVICE = (*_GENERAL, "dura", "how much")
+_ABOUT_THE_BUSINESS = (*_GENERAL, "abr", "cerr", "pagar", "tarjeta", "cancel", "where", "open")
+# Words that point at an entry even when the question shares none with it.
+_HINTS = {
+    ("horario", "abr", "cerr", "hora", "open"): {"horar", "abrim", "atend"},
+    ("donde", "direccion", "llegar", "where"): {"direc", "estam"},
+    ("pago", "pagar", "tarjeta", "bizum", "efectivo", "yape"): {"forma", "acept"},
+}
+
+
+def _from_catalogue(catalogue: dict[str, list[tuple[str, str]]], plain: str) -> str | None:
+    """A general question answered as a model would from the catalogue; None when it is not one."""
+    services, entries = catalogue["services"], catalogue["entries"]
+    asked = _words(plain)
+    overlap, name, detail = max(((len(_words(n) & asked), n, d) for n, d in services), default=(0, "", ""))
+    if overlap and any(w in plain for w in _ABOUT_A_SERVICE):  # the service the question names most
+        return f"{name}: {detail} ¿Quieres que te busque un hueco?"
+    if any(w in plain for w in _ALL_SERVICES) and services:
+        listed = "\n".join(f"- {n}: {d.split('.')[0]}" for n, d in services)
+        return f"Estos son nuestros servicios:\n{listed}\n¿Te interesa alguno?"
+    if not any(w in plain for w in _ABOUT_THE_BUSINESS) and not any(c in plain for cue in _HINTS for c in cue):
+        return None
+    for cues, hints in _HINTS.items():
+        if any(c in plain for c in cues):
+            asked |= hints
+    scored = [(len(_words(f"{t} {b}") & asked), t, b) for t, b in entries]
+    score, title, body = max(scored, default=(0, "", ""))
+    return f"{title}: {body}" if score else None
 
 
 def _chosen_slot(messages: list[dict[str, Any]]) -> tuple[str, str]:
@@ -146,6 +203,8 @@ def _tool_of(messages: list[dict[str, Any]], call_id: str) -> str:
 
 
 def _after_search(messages: list[dict[str, Any]], result: str) -> dict[str, Any]:
+    if not result.startswith("- "):  # nothing found
+        return text_message("No tengo ese dato. ¿Quieres que te pase con una persona del equipo?")
     title, _, detail = result.splitlines()[0].removeprefix("- ").partition(": ")
     return text_message(f"{title}: {detail} ¿Quieres que te busque un hueco?")
 

@@ -38,6 +38,10 @@ class ProcessorSettings(_Settings):
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
     openai_base_url: NonEmpty = Field(alias="OPENAI_BASE_URL")
     openai_model: NonEmpty = Field(alias="OPENAI_MODEL")
+    # Same endpoint and key as the chat model; "" turns vector search off (text and trigrams only).
+    embeddings_model: str = Field(alias="EMBEDDINGS_MODEL", default="text-embedding-3-small")
+    catalogue_prompt_tokens: int = Field(alias="CATALOGUE_PROMPT_TOKENS", default=1500, ge=0)
+    search_min_similarity: float = Field(alias="SEARCH_MIN_SIMILARITY", default=0.3, ge=0, le=1)
     gemini_model: NonEmpty = Field(alias="GEMINI_MODEL", default="gemini-2.5-flash")
     gemini_base_url: str | None = Field(alias="GEMINI_BASE_URL", default=None)
     database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")

@@ -12,7 +12,10 @@ import pytest
 
 from devstack.aws import moto_client
 from devstack.fakes.openai import FakeOpenAI
+from receptionist.adapters.embeddings import OpenAIEmbeddings
+from receptionist.agent.catalogue import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
 from receptionist.agent.context import Conversation
+from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnResult, TurnRunner
@@ -49,9 +52,19 @@ def model_server() -> Iterator[FakeOpenAI]:
 class Receptionist:
     """One customer talking to the demo clinic; each call is one turn (a cold start on demand)."""
 
-    def __init__(self, db: Database, app_db: Database, store: dict[str, str], model: FakeOpenAI, customer: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        app_db: Database,
+        store: dict[str, str],
+        model: FakeOpenAI,
+        customer: str,
+        catalogue_tokens: int = DEFAULT_BUDGET_TOKENS,
+    ) -> None:
         # `db` (the owner) sets up; the turn runs on `app_db`, the functions' role under RLS.
         self.db, self.app_db, self.store, self.model, self.customer = db, app_db, store, model, customer
+        # The demo clinic fits the prompt; catalogue_tokens=0 makes it a business that must search.
+        self.catalogue_tokens = catalogue_tokens
         self.cold_start()
         self.turns = 0
 
@@ -60,7 +73,13 @@ class Receptionist:
             self.store["table"], self.store["bucket"], region_name="us-east-1", endpoint_url=self.store["endpoint"]
         )
         settings = ModelSettings(base_url=f"{self.model.url}/v1", api_key="k", max_retries=0)
-        self.runner = TurnRunner(chat_model(settings), saver)
+        embedder = OpenAIEmbeddings(f"{self.model.url}/v1", "k", "stand-in")
+        self.runner = TurnRunner(
+            chat_model(settings),
+            saver,
+            catalogue=CatalogueBlocks(self.catalogue_tokens),
+            knowledge=KnowledgeSearch(embedder),
+        )
 
     def conversation(self) -> Conversation:
         org = resolve_by_app(self.db, "ClinicaSonrisa")
@@ -81,8 +100,9 @@ class Receptionist:
 @pytest.fixture
 def receptionist(
     db: Database, app_db: Database, checkpoint_store: dict[str, str], model_server: FakeOpenAI
-) -> Callable[[], Receptionist]:
-    def make() -> Receptionist:
-        return Receptionist(db, app_db, checkpoint_store, model_server, f"346{uuid.uuid4().int % 10**8:08d}")
+) -> Callable[..., Receptionist]:
+    def make(catalogue_tokens: int = DEFAULT_BUDGET_TOKENS) -> Receptionist:
+        customer = f"346{uuid.uuid4().int % 10**8:08d}"
+        return Receptionist(db, app_db, checkpoint_store, model_server, customer, catalogue_tokens)
 
     return make

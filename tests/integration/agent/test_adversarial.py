@@ -62,8 +62,9 @@ def _own_appointment(db: Any, appointment_id: Any, contacts: set[Any]) -> bool:
 @pytest.fixture
 def attacker(receptionist: Any, db: Any) -> Any:
     """The adversarial customer. Each test sets up what it needs, then `freeze()`s the CRM: at the
-    end nothing outside the customer's own rows may differ from it."""
-    r = receptionist()
+    end nothing outside the customer's own rows may differ from it. Every tool is offered (the
+    business searches its catalogue), the widest surface."""
+    r = receptionist(catalogue_tokens=0)
     r.freeze = lambda: setattr(r, "before", _snapshot(db, r.customer))
     r.freeze()
     yield r

@@ -12,7 +12,13 @@ from devstack.fakes.openai import FakeOpenAI
 def test_cli_prints_tool_calls_and_reply(seeded_url: str) -> None:
     with FakeOpenAI() as fake:
         fake.call("knowledge_search", query="limpieza").say("La limpieza cuesta 45 €.")
-        env = {**os.environ, "DATABASE_URL": seeded_url, "OPENAI_BASE_URL": f"{fake.url}/v1", "OPENAI_API_KEY": "k"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": seeded_url,
+            "OPENAI_BASE_URL": f"{fake.url}/v1",
+            "OPENAI_API_KEY": "k",
+            "CATALOGUE_PROMPT_TOKENS": "0",  # the search path, as for a business too large for the prompt
+        }
         env.pop("CHECKPOINTS_TABLE", None)
         out = subprocess.run(
             [

@@ -3,11 +3,13 @@ against the real CRM, with checkpoints in DynamoDB (moto)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from devstack.demo_model import scripted_receptionist
 from receptionist.crm import appointments, chats
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.contacts import find_or_create_contact
@@ -70,12 +72,36 @@ def test_cancel_confirm_and_reschedule_own_appointments(receptionist: Any, db: A
     assert db.fetch_one("select status from appointments where id = %s", (aid,))["status"] == "cancelled"
 
 
-def test_knowledge_answers_come_from_the_crm(receptionist: Any) -> None:
+def test_a_small_business_catalogue_is_in_the_prompt_and_needs_no_tool_round(receptionist: Any) -> None:
     r = receptionist()
+    r.model.say("La limpieza dental cuesta 45 EUR.")
+    result = r.say("¿Cuánto cuesta una limpieza?")
+    sent = r.model.completions()[-1].json()
+    system = sent["messages"][0]["content"]
+    assert "- Limpieza dental: 30 min, 45 EUR. Limpieza profesional" in system
+    assert "- Implante dental: 90 min, 1200 EUR; no se reserva por WhatsApp." in system
+    assert "- Seguros: Trabajamos con Sanitas, Adeslas y DKV." in system
+    assert "knowledge_search" not in {t["function"]["name"] for t in sent["tools"]}
+    assert result.stats.model_calls == 1 and result.stats.tool_calls == []
+
+
+def test_a_business_over_the_budget_searches_its_catalogue(receptionist: Any) -> None:
+    r = receptionist(catalogue_tokens=0)
     r.model.call("knowledge_search", query="precio limpieza").say("La limpieza dental cuesta 45 €.")
     result = r.say("¿Cuánto cuesta una limpieza?")
+    first = r.model.completions()[0].json()
+    assert "Servicios (duración, precio):" not in first["messages"][0]["content"]
     assert "Limpieza dental" in r.tool_results()[0]["content"] and "45.00 EUR" in r.tool_results()[0]["content"]
-    assert result.stats.model_calls == 2
+    assert result.stats.model_calls == 2 and result.stats.search_degraded == 0
+
+
+def test_search_without_the_embeddings_endpoint_falls_back_to_text_and_says_so(receptionist: Any) -> None:
+    r = receptionist(catalogue_tokens=0)
+    r.model.fail_embeddings("500")
+    r.model.call("knowledge_search", query="limpiesa dental").say("La limpieza dental cuesta 45 €.")
+    result = r.say("¿Cuánto cuesta una limpiesa?")
+    assert "Limpieza dental" in r.tool_results()[0]["content"]  # typo: found by trigrams alone
+    assert result.stats.search_degraded == 1 and [c["ok"] for c in result.stats.tool_calls] == [True]
 
 
 def test_escalation_turns_the_bot_off_and_reports_the_reason(receptionist: Any, db: Any) -> None:
@@ -151,7 +177,7 @@ def test_a_state_over_400kb_round_trips_through_s3(receptionist: Any, checkpoint
 
 
 def test_model_arguments_out_of_range_are_refused_by_validation(receptionist: Any) -> None:
-    r = receptionist()
+    r = receptionist(catalogue_tokens=0)  # knowledge_search is offered
     r.model.call_many(
         ("check_availability", {"service": "limpieza", "day": "9999-12-31"}),  # OverflowError before
         ("check_availability", {"service": "limpieza", "day": "2031-03-01"}),  # in the past
@@ -170,3 +196,42 @@ def test_model_arguments_out_of_range_are_refused_by_validation(receptionist: An
     assert contents[5].startswith("Error: argumentos no válidos (reason:")
     assert result.reply == "Perdona, ¿qué día te viene bien?" and result.escalations == []
     assert [c["ok"] for c in result.stats.tool_calls] == [False, False, True, False, False, False]
+
+
+def test_the_offline_stand_in_answers_general_questions_from_the_catalogue(receptionist: Any) -> None:
+    """What a new user types first in `make chat` without a key: answered, not handed to a person."""
+    r = receptionist()
+    r.model.responder = scripted_receptionist
+    result = r.say("Hola, ¿qué servicios tenéis y cuánto cuestan?")
+    for line in (
+        "- Limpieza dental: 30 min, 45 EUR",
+        "- Blanqueamiento dental: 60 min, 250 EUR",
+        "- Primera consulta de ortodoncia: 30 min, gratis",
+        "- Empaste: 45 min, 60 EUR",
+        "- Implante dental: 90 min, 1200 EUR; no se reserva por WhatsApp",
+    ):
+        assert line in result.reply
+    assert result.stats.tool_calls == [] and result.stats.model_calls == 1
+    assert r.say("Where are you?").reply.startswith("Dirección: Estamos en la calle de Alcalá 123")
+    assert r.say("¿Aceptáis Bizum?").reply.startswith("Formas de pago: Aceptamos efectivo, tarjeta y Bizum.")
+
+
+def test_the_prompt_prefix_is_the_same_for_every_turn_and_customer_of_a_business(receptionist: Any) -> None:
+    """What the provider's prompt cache needs: the catalogue and rules before anything per turn."""
+    first, second = receptionist(), receptionist()
+    for r, text in ((first, "Hola"), (second, "Buenas"), (first, "¿Abrís el sábado?")):
+        r.model.say("¡Hola!")
+        r.say(text)
+    systems = [c.json()["messages"][0]["content"] for c in first.model.completions()[-3:]]
+    prefixes = {s.split("\nAhora es ")[0] for s in systems}
+    assert len(prefixes) == 1 and "Catálogo de Clínica Dental Sonrisa (completo):" in prefixes.pop()
+    tools = {json.dumps(c.json()["tools"]) for c in first.model.completions()[-3:]}
+    assert len(tools) == 1  # the same tool schemas, in the same order
+
+
+def test_the_stand_in_answers_about_the_service_the_question_names(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.responder = scripted_receptionist
+    # "dental" is in two services' names; "limpieza dental" names one.
+    assert r.say("¿Cuánto cuesta una limpieza dental?").reply.startswith("Limpieza dental: 30 min, 45 EUR")
+    assert r.say("¿y el blanqueamiento?, ¿cuánto?").reply.startswith("Blanqueamiento dental: 60 min, 250 EUR")

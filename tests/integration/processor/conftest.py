@@ -118,7 +118,9 @@ def aws(moto_endpoint: str, new_conversations_table: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harness]:
+def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harness]:
+    marker = request.node.get_closest_marker("processor_env")
+    overrides: dict[str, str] = marker.kwargs if marker else {}
     sqs = moto_client("sqs", aws["endpoint"], "us-east-1")
     queue_url, inbound_url = (
         sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:6]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
@@ -142,6 +144,7 @@ def harness(seeded_url: str, app_url: str, aws: dict[str, str]) -> Iterator[Harn
             GEMINI_BASE_URL=gemini.url,
             MEDIA_HOSTS="127.0.0.1",  # the local Gupshup serves media over http on loopback
             MEDIA_ALLOW_HTTP="true",
+            **overrides,
         )
         settings = ProcessorSettings.from_env(env)
         secrets = {

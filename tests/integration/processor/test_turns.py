@@ -11,6 +11,7 @@ import pytest
 from receptionist.crm import chats
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.messages import InboundTicket, UserEvent
+from receptionist.processor import telemetry as turn_telemetry
 from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY, MEDIA_FAILED_REPLY
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
@@ -262,3 +263,16 @@ def test_budgets_hold_on_the_real_crm(harness: Any) -> None:
     )
     assert [u["counted"] for u in usage] == [True, True]
     assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["uno", "dos", "tres", "cuatro"]
+
+
+@pytest.mark.processor_env(CATALOGUE_PROMPT_TOKENS="0")  # the clinic as a business too large for the prompt
+def test_a_search_without_the_embeddings_endpoint_answers_from_text_and_counts_it(harness: Any) -> None:
+    harness.openai.responder = None
+    harness.openai.fail_embeddings("500")
+    harness.openai.call("knowledge_search", query="precio de la limpiesa").say("Cuesta 45 €.")
+    report = harness.handle(harness.text("¿Cuánto cuesta la limpiesa?"))
+    assert report.outcome == "answered" and report.tools == ["knowledge_search"] and report.search_degraded == 1
+    tool_result = [m for m in harness.openai.completions()[-1].json()["messages"] if m["role"] == "tool"]
+    assert "Limpieza dental" in tool_result[0]["content"]  # full text and trigrams still answer
+    assert turn_telemetry.describe(report).counts[turn_telemetry.SEARCH_DEGRADED] == 1
+    assert [j["kind"] for j in harness.jobs()] == ["reply"]

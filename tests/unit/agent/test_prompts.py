@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from receptionist.agent.prompts import Persona, system_prompt
+from receptionist.agent.prompts import (
+    KNOWLEDGE_FROM_CATALOGUE,
+    KNOWLEDGE_FROM_SEARCH,
+    Persona,
+    static_prompt,
+    system_prompt,
+)
 
 
 def test_prompt_has_persona_and_local_time() -> None:
@@ -28,3 +34,26 @@ def test_prompt_carries_summary_booking_and_instructions() -> None:
     assert "El cliente se llama Ana." in prompt
     assert "service_name=limpieza" in prompt
     assert "|" not in prompt  # no markdown tables in what we ask for
+
+
+CATALOGUE = "Servicios (duración, precio):\n- Corte: 30 min, 15 EUR.\nInformación del negocio:\n- Pago: Solo tarjeta."
+
+
+def test_the_static_part_is_the_same_bytes_for_every_turn_and_customer() -> None:
+    persona = Persona(business_name="Peluquería", instructions="Trata de usted.")
+    turns = [
+        system_prompt(persona, datetime(2026, 1, 1, 9, 0, tzinfo=UTC), catalogue=CATALOGUE),
+        system_prompt(persona, datetime(2026, 1, 1, 9, 7, tzinfo=UTC), "Se llama Ana.", catalogue=CATALOGUE),
+        system_prompt(persona, datetime(2026, 3, 2, 18, 0, tzinfo=UTC), "", {"service_name": "corte"}, CATALOGUE),
+    ]
+    static = static_prompt(persona, CATALOGUE)
+    assert all(t.startswith(static) for t in turns)
+    assert all("Ahora es" not in static and "Ahora es" in t[len(static) :] for t in turns)  # the time comes after
+    assert "Catálogo de Peluquería (completo):\n" + CATALOGUE in static and "Trata de usted." in static
+
+
+def test_the_knowledge_rule_follows_where_the_catalogue_is() -> None:
+    persona = Persona(business_name="X")
+    assert KNOWLEDGE_FROM_CATALOGUE in static_prompt(persona, CATALOGUE)
+    searching = static_prompt(persona, None)
+    assert KNOWLEDGE_FROM_SEARCH in searching and "Catálogo de" not in searching

@@ -39,6 +39,13 @@ def test_a_budget_refusal_is_counted_for_its_alarm() -> None:
     assert turn_telemetry.describe(TurnReport("over_budget")).counts[turn_telemetry.TURNS_OVER_BUDGET] == 1
 
 
+def test_a_search_without_embeddings_is_counted_and_the_tools_named() -> None:
+    report = TurnReport("answered", tools=["knowledge_search"], search_degraded=1)
+    event = turn_telemetry.describe(report)
+    assert event.counts[turn_telemetry.SEARCH_DEGRADED] == 1 and event.fields["tools"] == ["knowledge_search"]
+    assert turn_telemetry.SEARCH_DEGRADED not in turn_telemetry.describe(TurnReport("answered")).counts
+
+
 def test_a_failed_ticket_carries_the_error() -> None:
     event = turn_telemetry.failed(2)
     assert event.with_error and event.counts == {"Turn_failed": 1} and event.fields == {"attempt": 2}

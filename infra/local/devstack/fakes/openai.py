@@ -5,6 +5,9 @@ POST .../chat/completions (non-streaming). Answers come from a queue of scripted
 `fail_next("500" | "429" | "hang")` injects failures. Every request is recorded, so tests can
 count model calls and read the prompt and tool schemas that were sent.
 
+POST .../embeddings answers with deterministic vectors (devstack.fakes.embeddings), or with the
+failures queued by `fail_embeddings(...)`.
+
 Like OpenAI, it refuses (HTTP 400) a conversation where an assistant message's tool calls are
 not answered by tool messages right after it, or a tool message answers no such call.
 """
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from devstack.fakes.base import FakeServer, Recorded, Reply
+from devstack.fakes.embeddings import stand_in_embedding
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
 _ids = itertools.count(1)
@@ -74,6 +78,7 @@ class FakeOpenAI(FakeServer):
         self.hang_seconds = hang_seconds
         self._script: deque[dict[str, Any]] = deque()
         self._failures: deque[str] = deque()
+        self._embedding_failures: deque[str] = deque()
 
     # -- scripting -------------------------------------------------------------------------
     def say(self, text: str) -> FakeOpenAI:
@@ -95,6 +100,11 @@ class FakeOpenAI(FakeServer):
         with self.lock:
             self._failures.extend(modes)
 
+    def fail_embeddings(self, *modes: str) -> None:
+        """The next embeddings requests fail ("500", "429", "hang")."""
+        with self.lock:
+            self._embedding_failures.extend(modes)
+
     @property
     def pending(self) -> int:
         with self.lock:
@@ -103,20 +113,32 @@ class FakeOpenAI(FakeServer):
     def completions(self) -> list[Recorded]:
         return self.received("/chat/completions")
 
+    def embeddings_requests(self) -> list[Recorded]:
+        return self.received("/embeddings")
+
     # -- protocol --------------------------------------------------------------------------
-    def answer(self, request: Recorded) -> Reply:
-        if request.method != "POST" or not request.path.endswith("/chat/completions"):
-            return Reply.json(404, {"error": {"message": "Not found", "type": "invalid_request_error"}})
-        if not request.headers.get("authorization", "").startswith("Bearer "):
-            return Reply.json(401, {"error": {"message": "Missing API key", "type": "invalid_request_error"}})
-        with self.lock:
-            mode = self._failures.popleft() if self._failures else None
+    def _failure(self, mode: str | None) -> Reply | None:
         if mode == "hang":
             return Reply.json(200, {}, delay=self.hang_seconds)
         if mode == "429":
             return Reply.json(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}})
         if mode:
             return Reply.json(500, {"error": {"message": "The server had an error", "type": "server_error"}})
+        return None
+
+    def answer(self, request: Recorded) -> Reply:
+        is_chat = request.path.endswith("/chat/completions")
+        if request.method != "POST" or not (is_chat or request.path.endswith("/embeddings")):
+            return Reply.json(404, {"error": {"message": "Not found", "type": "invalid_request_error"}})
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return Reply.json(401, {"error": {"message": "Missing API key", "type": "invalid_request_error"}})
+        if not is_chat:
+            return self._embeddings(request)
+        with self.lock:
+            mode = self._failures.popleft() if self._failures else None
+        failure = self._failure(mode)
+        if failure is not None:
+            return failure
         body = request.json()
         problem = history_error(body.get("messages", []))
         if problem:
@@ -148,5 +170,29 @@ class FakeOpenAI(FakeServer):
                     "completion_tokens": completion_chars // 4,
                     "total_tokens": (prompt_chars + completion_chars) // 4,
                 },
+            },
+        )
+
+    def _embeddings(self, request: Recorded) -> Reply:
+        with self.lock:
+            mode = self._embedding_failures.popleft() if self._embedding_failures else None
+        failure = self._failure(mode)
+        if failure is not None:
+            return failure
+        body = request.json()
+        texts = body.get("input", [])
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        data = [
+            {"object": "embedding", "index": i, "embedding": stand_in_embedding(str(text))}
+            for i, text in enumerate(texts)
+        ]
+        tokens = sum(len(str(t)) for t in texts) // 4
+        return Reply.json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model", "fake"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             },
         )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from langchain_core.language_models import BaseChatModel
 
+from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.prompts import Persona
 from receptionist.agent.toolbox import Toolbox
 from receptionist.crm.availability import BookingWindow
@@ -69,6 +70,7 @@ class TurnStats:
     completion_tokens: int = 0
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     summarized: bool = False
+    search_degraded: int = 0  # searches that ran without the question's embedding
 
 
 @dataclass
@@ -79,6 +81,8 @@ class TurnContext:
     persona: Persona
     toolbox: Toolbox
     conversation: Conversation | None = None  # None only for graphs whose tools need none (tests)
+    catalogue: str | None = None  # the business's whole catalogue, when it fits the prompt
+    knowledge: KnowledgeSearch | None = None  # vectors for the search; None: text and trigrams only
     limits: GraphLimits = field(default_factory=GraphLimits)
     on_summary: Callable[[str], None] | None = None  # persist the summary (thread_summaries)
     now: Callable[[], datetime] = _utc_now

@@ -79,7 +79,7 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if fixed is not None:
         logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
         thread = fixed
-    prompt = system_prompt(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"))
+    prompt = system_prompt(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"), ctx.catalogue)
     messages: list[BaseMessage] = [SystemMessage(prompt), *thread]
     if rounds >= ctx.limits.max_tool_rounds:
         reply = _answer_without_tools(messages, ctx)

@@ -1,4 +1,5 @@
-"""The system prompt: persona, the current time in the business's timezone, the rules."""
+"""The system prompt: a static part per business (persona, rules, catalogue), then the turn's
+time, summary and booking in progress."""
 
 from __future__ import annotations
 
@@ -20,49 +21,76 @@ class Persona:
     timezone: str = "Europe/Madrid"
 
 
-SYSTEM_TEMPLATE = """Eres {assistant_name}, la recepcionista virtual de {business_name} en WhatsApp. Tono: {tone}.
+# The static part: the same bytes for every turn of every customer of a business (persona,
+# rules, the business's instructions and catalogue), so the model provider's prompt cache keeps
+# it. What changes per turn (the time, the summary, the booking in progress) comes after it.
+STATIC_TEMPLATE = """Eres {assistant_name}, la recepcionista virtual de {business_name} en WhatsApp. Tono: {tone}.
 Responde en el idioma del cliente ({language} por defecto).
-
-Ahora es {weekday} {now:%Y-%m-%d %H:%M} en {timezone} (zona horaria del negocio). Todas las fechas y horas
-que recibes de las herramientas o que das al cliente están en esa zona. Resuelve "hoy", "mañana",
-"el viernes", "la semana que viene" a partir de esa fecha; usa fechas YYYY-MM-DD en las herramientas.
+Todas las fechas y horas que recibes de las herramientas o que das al cliente están en la zona horaria del
+negocio ({timezone}); usa fechas YYYY-MM-DD en las herramientas.
 
 Reglas:
-- Solo informas de servicios, precios, duraciones, horarios y políticas que te den las herramientas
-  (knowledge_search, check_availability). Si no está ahí, dilo y ofrece pasar con una persona. No inventes.
+- {knowledge_rule}
 - Reservar: servicio -> día -> ofrece 2 o 3 huecos de check_availability -> nombre (y email si lo da) con
   resolve_contact -> repite servicio, día y hora y pide confirmación explícita -> solo entonces
-  book_appointment. Nunca reserves sin un "sí" del cliente.
+  book_appointment. Nunca reserves sin un "sí" del cliente. Si un email no es válido, pídelo de nuevo o sigue
+  sin él.
+- Si un hueco ya no está libre, consulta de nuevo check_availability y ofrece otros.
+- Si un servicio no se reserva por WhatsApp, dilo y ofrece pasar con una persona.
 - Confirmar, cancelar o cambiar una cita: list_appointments para ver las del cliente, y luego
   confirm_appointment / cancel_appointment / reschedule_appointment con su id. Para cambiar, comprueba antes
   el nuevo hueco con check_availability.
 - Pasa con una persona (escalate_to_human) si el cliente lo pide, está molesto, o no puedes ayudarle.
   Después dile que alguien del equipo le escribirá pronto.
-- Si una herramienta devuelve un error, explícalo con sencillez y propone una alternativa.
+- Si una herramienta devuelve un error, explícalo con sencillez y propone una alternativa (intentarlo más
+  tarde, otro hueco o pasar con una persona).
 - WhatsApp: mensajes breves, sin tablas ni encabezados markdown; como mucho listas cortas con guiones.
-{instructions}{summary}{booking}"""
+{instructions}{catalogue}"""
+
+KNOWLEDGE_FROM_CATALOGUE = (
+    "Solo informas de servicios, precios, duraciones, horarios y políticas del catálogo de abajo (está completo)"
+    " y de check_availability. Si algo no está ahí, dilo y ofrece pasar con una persona. No inventes."
+)
+KNOWLEDGE_FROM_SEARCH = (
+    "Solo informas de servicios, precios, duraciones, horarios y políticas que te den las herramientas"
+    " (knowledge_search, check_availability). Si no encuentran nada, dilo y ofrece pasar con una persona."
+    " No inventes."
+)
+
+DYNAMIC_TEMPLATE = """
+Ahora es {weekday} {now:%Y-%m-%d %H:%M} en {timezone}. Resuelve "hoy", "mañana", "el viernes", "la semana que
+viene" a partir de esa fecha.
+{summary}{booking}"""
 
 
-def system_prompt(persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None) -> str:
+def static_prompt(persona: Persona, catalogue: str | None = None) -> str:
+    """The cacheable prefix: depends only on the business."""
+    instructions = persona.instructions.strip()
+    return STATIC_TEMPLATE.format(
+        assistant_name=persona.assistant_name,
+        business_name=persona.business_name,
+        tone=persona.tone,
+        language=persona.language,
+        timezone=persona.timezone,
+        knowledge_rule=KNOWLEDGE_FROM_CATALOGUE if catalogue else KNOWLEDGE_FROM_SEARCH,
+        instructions=f"\nInstrucciones del negocio:\n{instructions}\n" if instructions else "",
+        catalogue=f"\nCatálogo de {persona.business_name} (completo):\n{catalogue}\n" if catalogue else "",
+    )
+
+
+def system_prompt(
+    persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None, catalogue: str | None = None
+) -> str:
     local = now.astimezone(ZoneInfo(persona.timezone))
-    extra = f"\nInstrucciones del negocio:\n{persona.instructions.strip()}\n" if persona.instructions.strip() else ""
     summary_block = f"\nResumen de la conversación anterior:\n{summary.strip()}\n" if summary.strip() else ""
     booking_block = ""
     if booking:
         known = ", ".join(f"{k}={v}" for k, v in booking.items())
         booking_block = f"\nReserva en curso (datos ya elegidos): {known}\n"
-    return SYSTEM_TEMPLATE.format(
-        assistant_name=persona.assistant_name,
-        business_name=persona.business_name,
-        tone=persona.tone,
-        language=persona.language,
-        weekday=weekday(local),
-        now=local,
-        timezone=persona.timezone,
-        instructions=extra,
-        summary=summary_block,
-        booking=booking_block,
+    dynamic = DYNAMIC_TEMPLATE.format(
+        weekday=weekday(local), now=local, timezone=persona.timezone, summary=summary_block, booking=booking_block
     )
+    return static_prompt(persona, catalogue) + dynamic
 
 
 SUMMARY_PROMPT = """Resume en español, en 5 frases como mucho, lo importante de esta conversación entre

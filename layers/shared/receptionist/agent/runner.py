@@ -11,12 +11,14 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from receptionist.agent.catalogue import CatalogueBlocks
 from receptionist.agent.context import Conversation, GraphLimits, TurnContext, TurnStats
 from receptionist.agent.graph import Graph, build_graph
+from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import thread_id
 from receptionist.agent.prompts import Persona
 from receptionist.agent.state import turn_input
-from receptionist.agent.tools import RECEPTIONIST_TOOLS
+from receptionist.agent.tools import CATALOGUE_TOOLS, RECEPTIONIST_TOOLS
 from receptionist.crm import chats
 from receptionist.crm.models import Organization
 from receptionist.deadline import Deadline
@@ -43,13 +45,16 @@ def persona_of(org: Organization) -> Persona:
 
 @dataclass(frozen=True)
 class TurnRunner:
-    """What a warm container keeps between turns: the chat model, the compiled graph and the
-    checkpointer the host injects into it."""
+    """What a warm container keeps between turns: the chat model, the compiled graph, the
+    checkpointer the host injects into it, each business's catalogue block, and the search's
+    embeddings (None: full-text and trigram search only)."""
 
     model: BaseChatModel
     checkpointer: BaseCheckpointSaver[Any]
     limits: GraphLimits = field(default_factory=GraphLimits)
     graph: Graph = field(default_factory=build_graph)
+    catalogue: CatalogueBlocks = field(default_factory=CatalogueBlocks)
+    knowledge: KnowledgeSearch | None = None
 
     def run(self, conv: Conversation, text: str, deadline: Deadline | None = None) -> TurnResult:
         """Raises when the model fails for good or the deadline passes (the processor retries,
@@ -59,19 +64,22 @@ class TurnRunner:
         def save_summary(summary: str) -> None:
             chats.save_thread_summary(conv.db, org.id, conv.identity.id, summary)
 
-        ctx = TurnContext(
-            model=self.model,
-            persona=persona_of(org),
-            toolbox=RECEPTIONIST_TOOLS,
-            conversation=conv,
-            limits=self.limits,
-            on_summary=save_summary,
-            now=conv.now,
-            deadline=deadline or Deadline.never(),
-        )
         bound = self.graph.copy(update={"checkpointer": self.checkpointer})
         config: RunnableConfig = {"configurable": {"thread_id": thread_id(org.id, conv.identity.customer_number)}}
         with conv.db.acting_for(org.id):  # every tool's statement is for this organization only (RLS)
+            catalogue = self.catalogue.block(conv.db, org)
+            ctx = TurnContext(
+                model=self.model,
+                persona=persona_of(org),
+                toolbox=RECEPTIONIST_TOOLS if catalogue is None else CATALOGUE_TOOLS,
+                conversation=conv,
+                catalogue=catalogue,
+                knowledge=self.knowledge,
+                limits=self.limits,
+                on_summary=save_summary,
+                now=conv.now,
+                deadline=deadline or Deadline.never(),
+            )
             state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx)
         last = state["messages"][-1]
         reply = str(last.content).strip() if isinstance(last, AIMessage) else ""

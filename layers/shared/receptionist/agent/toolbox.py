@@ -20,10 +20,7 @@ from receptionist.agent.state import Booking
 
 logger = logging.getLogger(__name__)
 
-INTERNAL_ERROR = (
-    "Error: esta acción no se ha podido completar ahora mismo (fallo interno). Díselo al cliente con"
-    " sencillez y ofrece intentarlo más tarde o pasar con una persona del equipo."
-)
+INTERNAL_ERROR = "Error: la acción no se ha completado por un fallo interno."
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,10 @@ class Toolbox:
     @property
     def names(self) -> list[str]:
         return list(self._tools)
+
+    @property
+    def tools(self) -> list[Tool]:
+        return list(self._tools.values())
 
     @property
     def schemas(self) -> list[BaseTool]:

@@ -26,8 +26,8 @@ MAX_SLOTS_SHOWN = 6
 SEARCH_AHEAD_DAYS = 7
 
 _FAILURE_TEXT = {
-    "slot_taken": "otra persona acaba de reservar ese hueco; ofrece otros",
-    "not_available": "ese hueco no está disponible; vuelve a consultar la disponibilidad",
+    "slot_taken": "otra persona acaba de reservar ese hueco",
+    "not_available": "ese hueco no está disponible",
     "not_found": "no encuentro esa cita entre las del cliente",
     "not_bookable": "ese servicio no se reserva por WhatsApp",
     "not_active": "esa cita ya no está activa",
@@ -121,11 +121,18 @@ class SearchArgs(BaseModel):
     )
 
 
+NOTHING_FOUND = "Nada encontrado."
+
+
 def knowledge_search(args: SearchArgs) -> ToolOutcome:
+    ctx = get_runtime(TurnContext).context
     conv = _conversation()
-    hits = catalog.knowledge_search(conv.db, conv.organization.id, args.query)
+    vector = ctx.knowledge.question_vector(args.query, ctx.deadline) if ctx.knowledge is not None else None
+    if ctx.knowledge is not None and vector is None:
+        ctx.stats.search_degraded += 1
+    hits = catalog.knowledge_search(conv.db, conv.organization.id, args.query, vector=vector)
     if not hits:
-        return ToolOutcome("Sin resultados en la información del negocio. No inventes: ofrece pasar con una persona.")
+        return ToolOutcome(NOTHING_FOUND)
     return ToolOutcome("\n".join(f"- {h.title}: {h.body}" for h in hits))
 
 
@@ -140,7 +147,7 @@ def check_availability(args: AvailabilityArgs) -> ToolOutcome:
     conv = _conversation()
     service = _service_named(conv, args.service)
     if not service.bookable:
-        raise ToolFailure(f"{service.name} no se reserva por WhatsApp; ofrece pasar con una persona")
+        raise ToolFailure(f"{service.name} no se reserva por WhatsApp")
     day = _parse_day(conv, args.day)
     update: Booking = {"service_id": service.id, "service_name": service.name, "day": day.isoformat()}
     head = f"{service.name} ({service.duration_minutes} min, {price(service)})."
@@ -183,7 +190,7 @@ def resolve_contact(args: ContactArgs) -> ToolOutcome:
             conv.db, conv.organization.id, conv.identity.customer_number, args.name, args.email
         )
     except contacts.InvalidEmailError as exc:
-        raise ToolFailure("ese email no parece válido; pídeselo de nuevo o sigue sin email") from exc
+        raise ToolFailure("ese email no es válido") from exc
     conv.contact_id = contact.id
     if conv.identity.contact_id != contact.id:
         chats.link_contact(conv.db, conv.organization.id, conv.identity.id, contact.id)
@@ -204,12 +211,12 @@ def book_appointment(args: BookArgs) -> ToolOutcome:
     conv = _conversation()
     contact_id = _contact_id(conv)
     if contact_id is None:
-        raise ToolFailure("antes de reservar, pide el nombre del cliente y usa resolve_contact")
+        raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
     service = _service_named(conv, args.service)
     start = _parse_start(conv, args.start)
     slot = _slot_at(conv, service, start, args.member)
     if slot is None:
-        raise ToolFailure(f"el hueco del {when(start)} ya no está libre; vuelve a consultar la disponibilidad")
+        raise ToolFailure(f"el hueco del {when(start)} ya no está libre")
     booked = _require(
         appointments.book(
             conv.db,
@@ -317,18 +324,19 @@ def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
     reason = plain_reason(args.reason)
     _, opened = chats.open_escalation(conv.db, conv.organization.id, conv.identity.id, reason, conv.turn_id)
     if not opened:
-        return ToolOutcome("El equipo ya estaba avisado y responderá en este chat; no hace falta avisar de nuevo.")
+        return ToolOutcome("El equipo ya estaba avisado y responderá en este chat.")
     conv.escalations.append(reason)
-    return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chats. El asistente deja de contestar.")
+    return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar.")
 
 
-RECEPTIONIST_TOOLS = Toolbox(
-    Tool(
-        "knowledge_search",
-        "Busca en servicios, precios, horarios y preguntas frecuentes del negocio.",
-        SearchArgs,
-        knowledge_search,
-    ),
+KNOWLEDGE_SEARCH = Tool(
+    "knowledge_search",
+    "Busca en servicios, precios, horarios y preguntas frecuentes del negocio.",
+    SearchArgs,
+    knowledge_search,
+)
+# For a business whose whole catalogue is in the prompt: no search needed.
+CATALOGUE_TOOLS = Toolbox(
     Tool("check_availability", "Huecos libres de un servicio un día concreto.", AvailabilityArgs, check_availability),
     Tool(
         "resolve_contact",
@@ -350,3 +358,4 @@ RECEPTIONIST_TOOLS = Toolbox(
     ),
     Tool("escalate_to_human", "Pasa la conversación a una persona del equipo.", EscalateArgs, escalate_to_human),
 )
+RECEPTIONIST_TOOLS = Toolbox(KNOWLEDGE_SEARCH, *CATALOGUE_TOOLS.tools)

@@ -394,7 +394,7 @@ def reschedule(
     except psycopg.errors.ExclusionViolation:
         return BookingResult(current, "slot_taken", "otra persona acaba de reservar ese hueco")
     if row is None:  # changed (cancelled, moved) since it was read: nothing was touched
-        return BookingResult(current, "not_active", "la cita acaba de cambiar; vuelve a consultarla")
+        return BookingResult(current, "not_active", "la cita acaba de cambiar")
     return BookingResult(_appointment(row, tz))
 
 

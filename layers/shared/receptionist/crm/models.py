@@ -32,6 +32,9 @@ class Organization:
     name: str
     settings: AgentSettings
     connection: PlatformConnection
+    # When its services or knowledge entries last changed: the prompt's catalogue block is kept
+    # until this moves (None: unknown, rebuild every time).
+    catalogue_updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,41 @@ class Appointment:
     status: str
 
 
+CatalogueKind = Literal["service", "entry"]
+
+
 @dataclass(frozen=True)
-class KnowledgeHit:
-    kind: Literal["service", "entry"]
+class KnowledgeEntry:
+    id: str
     title: str
     body: str
-    rank: float
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything a customer may be told about the business: active services and its entries."""
+
+    services: list[Service]
+    entries: list[KnowledgeEntry]
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    kind: CatalogueKind
+    id: str
+    title: str
+    body: str
+    score: float  # reciprocal rank fusion of the rankings that found it
+    found_by: tuple[str, ...]  # "text", "trigram", "vector"
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A question's embedding, and how close a row must be to count as an answer."""
+
+    model: str
+    values: list[float]
+    min_similarity: float
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import AgentSettings, NotificationSettings, Organization, PlatformConnection
 
-# SECURITY DEFINER (migration 20261130000000): the one lookup made before a tenant is set.
+# SECURITY DEFINER (migrations 20261130000000, 20261201000000): the one lookup made before a
+# tenant is set.
 _BY_APP = """
 select r.id::text as id, r.name, r.app_name, r.business_number, r.api_key_ref,
        r.assistant_name, r.tone, r.instructions, r.language, r.timezone,
-       r.booking_lead_minutes, r.booking_horizon_days, r.slot_step_minutes
+       r.booking_lead_minutes, r.booking_horizon_days, r.slot_step_minutes, r.catalogue_updated_at
 from public.resolve_gupshup_app(%s) r
 """
 
@@ -29,6 +30,7 @@ def _organization(row: Row) -> Organization:
             slot_step_minutes=row["slot_step_minutes"],
         ),
         connection=PlatformConnection(row["app_name"], row["business_number"], row["api_key_ref"]),
+        catalogue_updated_at=row["catalogue_updated_at"],
     )
 
 

@@ -117,6 +117,7 @@ class GraphAgent:
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
+            search_degraded=stats.search_degraded,
         )
 
 

@@ -79,6 +79,7 @@ class TurnReport:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tools: list[str] = field(default_factory=list)  # the agent's tool calls, "(failed)" marked
+    search_degraded: int = 0  # knowledge searches that ran without embeddings
     total_seconds: float = 0.0
     reply: str | None = None
     error: str | None = None  # the exception's type when the turn fell back
@@ -230,7 +231,7 @@ class TurnService:
         report.model_seconds = (time.perf_counter() - started) - (self.crm.seconds - db_before)
         report.model_calls = answer.model_calls
         report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
-        report.tools = answer.tools
+        report.tools, report.search_degraded = answer.tools, answer.search_degraded
         record = TurnRecord(
             turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations
         )

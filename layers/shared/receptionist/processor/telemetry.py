@@ -10,6 +10,7 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   MessagesCarried       messages left for the next turn by the turn limits
   MessagesTakenOver     messages of a failed or abandoned turn answered by a later one
   TurnsSettled          earlier recorded turns a ticket sent and finished
+  SearchDegraded        knowledge searches that ran on full text alone (embeddings endpoint down)
   TurnSeconds, TurnModelSeconds, TurnMediaSeconds, TurnDatabaseSeconds, TurnOverheadSeconds
   ModelCalls, PromptTokens, CompletionTokens
 
@@ -27,6 +28,7 @@ from receptionist.telemetry import Event
 TURN_PREFIX: Final = "Turn_"
 TURNS_GIVEN_UP: Final = "TurnsGivenUp"
 TURNS_OVER_BUDGET: Final = "TurnsOverBudget"
+SEARCH_DEGRADED: Final = "SearchDegraded"
 
 _TIMED = ("answered", "media_failed", "replayed", "gave_up")
 
@@ -41,6 +43,7 @@ def describe(report: TurnReport, **fields: Any) -> Event:
         ("MessagesCarried", report.carried),
         ("MessagesTakenOver", report.taken_over),
         ("TurnsSettled", report.settled),
+        (SEARCH_DEGRADED, report.search_degraded),
     ):
         if value:
             counts[name] = value

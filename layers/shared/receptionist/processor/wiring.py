@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.embeddings import OpenAIEmbeddings
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
+from receptionist.agent.catalogue import CatalogueBlocks
+from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
@@ -68,16 +71,21 @@ def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Ge
 
 
 def turn_runner(settings: ProcessorSettings, clients: ProcessorClients) -> TurnRunner:
-    """The chat model, the compiled graph and its DynamoDB checkpointer (built on the first turn
-    of a container, once the model's key is read; the libraries load at cold start)."""
-    model = chat_model(
-        ModelSettings(
-            base_url=settings.openai_base_url,
-            api_key=clients.secret(settings.openai_api_key_param),
-            model=settings.openai_model,
-        )
+    """The chat model, the compiled graph, its DynamoDB checkpointer, the catalogue blocks and
+    the search's embeddings (built on the first turn of a container, once the model's key is
+    read; the libraries load at cold start)."""
+    api_key = clients.secret(settings.openai_api_key_param)
+    model = chat_model(ModelSettings(base_url=settings.openai_base_url, api_key=api_key, model=settings.openai_model))
+    knowledge = None
+    if settings.embeddings_model:
+        embedder = OpenAIEmbeddings(settings.openai_base_url, api_key, settings.embeddings_model)
+        knowledge = KnowledgeSearch(embedder, settings.search_min_similarity)
+    return TurnRunner(
+        model,
+        clients.checkpointer(settings.checkpoints_table, settings.media_bucket),
+        catalogue=CatalogueBlocks(settings.catalogue_prompt_tokens),
+        knowledge=knowledge,
     )
-    return TurnRunner(model, clients.checkpointer(settings.checkpoints_table, settings.media_bucket))
 
 
 def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:
