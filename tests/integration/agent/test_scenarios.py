@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from devstack.aws import moto_client
 from devstack.demo_model import scripted_receptionist
+from receptionist.agent import tools
+from receptionist.agent.memory import thread_id
 from receptionist.crm import appointments, chats
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.contacts import find_or_create_contact
@@ -235,3 +238,50 @@ def test_the_stand_in_answers_about_the_service_the_question_names(receptionist:
     # "dental" is in two services' names; "limpieza dental" names one.
     assert r.say("¿Cuánto cuesta una limpieza dental?").reply.startswith("Limpieza dental: 30 min, 45 EUR")
     assert r.say("¿y el blanqueamiento?, ¿cuánto?").reply.startswith("Blanqueamiento dental: 60 min, 250 EUR")
+
+
+class ProcessDied(BaseException):
+    """The Lambda process dying mid-turn (not an Exception: nothing in the turn catches it)."""
+
+
+def _checkpoint_items(store: dict[str, str], thread: str) -> list[dict[str, Any]]:
+    ddb = moto_client("dynamodb", store["endpoint"], "us-east-1")
+    items = ddb.scan(TableName=store["table"], ConsistentRead=True)["Items"]
+    return [i for i in items if thread in i["PK"]["S"]]
+
+
+def test_a_thread_keeps_one_checkpoint_and_a_crashed_turn_is_retried_from_it(
+    receptionist: Any, checkpoint_store: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = receptionist()
+    for text in ("Hola", "¿Abrís el sábado?", "Vale, gracias"):
+        r.model.say("¡Claro!")
+        r.say(text)
+    thread = thread_id(r.last.organization.id, r.customer)
+    heads = [i for i in _checkpoint_items(checkpoint_store, thread) if i["PK"]["S"].startswith("CHECKPOINT_")]
+    assert len(heads) == 1  # superseded checkpoints are pruned after each turn
+    before = r.runner.checkpointer.get_tuple({"configurable": {"thread_id": thread}})
+    assert before is not None and len(before.checkpoint["channel_values"]["messages"]) == 6
+
+    def die(conv: Any) -> Any:
+        raise ProcessDied
+
+    conv = r.conversation()
+    r.model.call("list_appointments")
+    with monkeypatch.context() as patch:
+        patch.setattr(tools, "_contact_id", die)
+        with pytest.raises(ProcessDied):
+            r.say("¿Tengo alguna cita?", conv)
+    # An exception ends the run with its state saved once ("exit" durability); a killed process
+    # saves nothing. Either way the retry below starts from a thread it can repair.
+    assert len([i for i in _checkpoint_items(checkpoint_store, thread) if i["PK"]["S"].startswith("CHECKPOINT_")]) <= 2
+
+    r.cold_start()  # the retry runs in a new container
+    r.model.call("list_appointments").say("No tienes citas.")
+    assert r.say("¿Tengo alguna cita?", conv).reply == "No tienes citas."
+    state = r.runner.checkpointer.get_tuple({"configurable": {"thread_id": thread}})
+    assert state is not None
+    kinds = [type(m).__name__ for m in state.checkpoint["channel_values"]["messages"]]
+    assert kinds[6:] == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]  # the turn once, complete
+    assert state.checkpoint["channel_values"]["messages"][-2].content == "El cliente no tiene citas próximas."
+    assert len([i for i in _checkpoint_items(checkpoint_store, thread) if i["PK"]["S"].startswith("CHECKPOINT_")]) == 1

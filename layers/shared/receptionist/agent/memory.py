@@ -1,8 +1,12 @@
 """Conversation memory: LangGraph checkpoints in DynamoDB (langgraph-checkpoint-aws), states over
-DynamoDB's item limit offloaded to S3, expired by TTL. One thread per organization + customer."""
+DynamoDB's item limit offloaded to S3, expired by TTL. One thread per organization + customer,
+holding one checkpoint: each turn writes its own at the end and removes the one before."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph_checkpoint_aws import DynamoDBSaver
 
 from receptionist.adapters.aws import bounded_client_config
@@ -36,3 +40,22 @@ def dynamodb_checkpointer(
         enable_checkpoint_compression=True,
         s3_offload_config=offload,  # type: ignore[arg-type]
     )
+
+
+def prune_superseded(saver: BaseCheckpointSaver[Any], thread: str) -> int:
+    """Delete the thread's checkpoints older than its newest one, with their pending writes and
+    offloaded payloads. A turn runs with durability="exit", so it writes one checkpoint, at its
+    end: the newest is all the next turn needs, and a turn that crashed wrote nothing and is
+    retried from it. Returns how many went. Savers without DynamoDB (in-memory, the CLI) keep all."""
+    repo = getattr(saver, "repo", None)
+    if repo is None:
+        return 0
+    found: list[tuple[str, str]] = repo.get_thread_checkpoint_info(thread)
+    newest: dict[str, str] = {}
+    for namespace, checkpoint_id in found:  # ids are time-ordered (uuid6): the greatest is the newest
+        newest[namespace] = max(newest.get(namespace, ""), checkpoint_id)
+    old = [(ns, cid) for ns, cid in found if cid != newest[ns]]
+    if old:
+        repo.delete_thread_writes(thread, old)  # children first, as the saver's own delete_thread does
+        repo.delete_thread_checkpoints(thread, old)
+    return len(old)

@@ -3,6 +3,7 @@ and the bench share."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,13 +16,15 @@ from receptionist.agent.catalogue import CatalogueBlocks
 from receptionist.agent.context import Conversation, GraphLimits, TurnContext, TurnStats
 from receptionist.agent.graph import Graph, build_graph
 from receptionist.agent.knowledge import KnowledgeSearch
-from receptionist.agent.memory import thread_id
+from receptionist.agent.memory import prune_superseded, thread_id
 from receptionist.agent.prompts import Persona
 from receptionist.agent.state import turn_input
 from receptionist.agent.tools import CATALOGUE_TOOLS, RECEPTIONIST_TOOLS
 from receptionist.crm import chats
 from receptionist.crm.models import Organization
 from receptionist.deadline import Deadline
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ class TurnRunner:
             chats.save_thread_summary(conv.db, org.id, conv.identity.id, summary)
 
         bound = self.graph.copy(update={"checkpointer": self.checkpointer})
-        config: RunnableConfig = {"configurable": {"thread_id": thread_id(org.id, conv.identity.customer_number)}}
+        thread = thread_id(org.id, conv.identity.customer_number)
+        config: RunnableConfig = {"configurable": {"thread_id": thread}}
         with conv.db.acting_for(org.id):  # every tool's statement is for this organization only (RLS)
             catalogue = self.catalogue.block(conv.db, org)
             ctx = TurnContext(
@@ -80,7 +84,13 @@ class TurnRunner:
                 now=conv.now,
                 deadline=deadline or Deadline.never(),
             )
-            state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx)
+            # One checkpoint, written when the turn ends (not after every step): a crashed turn
+            # leaves the thread as it was and its retry starts from there.
+            state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx, durability="exit")
+        try:
+            prune_superseded(self.checkpointer, thread)
+        except Exception as exc:  # the TTL removes them anyway; the answer is what matters
+            logger.warning("superseded checkpoints not pruned", extra={"error": type(exc).__name__})
         last = state["messages"][-1]
         reply = str(last.content).strip() if isinstance(last, AIMessage) else ""
         return TurnResult(reply=reply, stats=ctx.stats, escalations=list(conv.escalations))
