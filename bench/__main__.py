@@ -24,6 +24,7 @@ from bench import (  # noqa: E402
     artifacts,
     aws_calls,
     checkpoints,
+    costs,
     crm_bench,
     imports,
     notifier,
@@ -95,13 +96,14 @@ def _webhook(result: Any) -> list[str]:
         "",
         "How measured: the real `WebhookService` on its real adapters (`ConversationBuffer`, `FifoQueue`)",
         "against moto with the template deployed; calls counted with botocore's `before-call` event on the",
-        "DynamoDB and SQS clients the adapters use.",
+        "DynamoDB and SQS clients the adapters use. ms: the handler's time in process against local moto",
+        "(median of 20 fresh requests for a new message and a status; one request otherwise).",
         "",
     ]
     if isinstance(result, str):
         return [*lines, result]
-    lines += ["| request | HTTP status | outcome | AWS calls | which |", "|---|---:|---|---:|---|"]
-    lines += [f"| {r.case} | {r.status} | {r.result} | {r.aws_calls} | {r.detail} |" for r in result]
+    lines += ["| request | HTTP status | outcome | AWS calls | which | ms |", "|---|---:|---|---:|---|---:|"]
+    lines += [f"| {r.case} | {r.status} | {r.result} | {r.aws_calls} | {r.detail} | {r.ms:.1f} |" for r in result]
     return lines
 
 
@@ -170,6 +172,29 @@ def _retrieval(result: Any) -> list[str]:
     return lines
 
 
+def _costs(result: Any) -> list[str]:
+    lines = [
+        "## Price per 1,000 inbound messages",
+        "",
+        "How measured: `bench/costs.py` scales this run's counts to 1,000 messages: the local pipeline's turns",
+        "per message, invocations and milliseconds per function and log bytes; the in-process AWS calls per",
+        "webhook request, processor ticket and turn, and notifier job (DynamoDB units and SQS requests from",
+        "them); list prices from `bench/prices.json` (source and date inside). Lambda time is the measured",
+        "local durations plus the model's latency (an assumption: 1.5 s a call) at each function's memory.",
+        "Delivery statuses (sent, delivered, read) are assumed, 3 per reply. Fixed monthly costs (the event",
+        "source mappings' empty polls, the sweeper's schedule, alarms, metrics) are not per message and left out.",
+        "",
+    ]
+    if isinstance(result, str):
+        return [*lines, result]
+    lines += ["| item | quantity | unit | USD per 1,000 messages |", "|---|---:|---|---:|"]
+    lines += [f"| {c.item} | {c.quantity:,.1f} | {c.unit} | {c.usd:.4f} |" for c in result.lines]
+    lines += [f"| **infrastructure** | | | **{result.infrastructure:.4f}** |"]
+    lines += [f"| {c.item} | {c.quantity:,.0f} | {c.unit} | {c.usd:.4f} |" for c in result.model]
+    lines += ["", *[f"- {note}" for note in result.notes]]
+    return lines
+
+
 def _tokens(result: Any) -> list[str]:
     lines = [
         "## Model prompt: system prompt + tool schemas (demo organization ClinicaSonrisa)",
@@ -189,6 +214,24 @@ def _tokens(result: Any) -> list[str]:
     per_tool = ", ".join(f"{name} {n}" for name, n in result.tools)
     exact = "" if result.exact_json else " (re-serialized: the sent bytes differed in spacing)"
     lines += ["", f"Tokens per tool schema{exact}: {per_tool}. Model in the request: `{result.model}`."]
+    lines += [
+        "",
+        "### Prompt cache: how much of each request repeats an earlier one",
+        "",
+        "How measured: one customer's four turns, then another customer's first turn, through the processor",
+        "(one model call each); each request's prompt (tool schemas, then messages, as sent) against every",
+        "earlier one: the tokens of the longest shared prefix, which a provider's prompt cache can serve",
+        "(OpenAI: prefixes of 1,024+ tokens, billed at a quarter when cached). Recorded cached = what the",
+        "processor recorded from the model's usage (`CachedPromptTokens`); the local model applies",
+        "OpenAI's rule (1,024+ tokens, steps of 128).",
+        "",
+        "| request | prompt tokens | repeated prefix | share | recorded cached |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r.request} | {r.tokens:,} | {r.repeated:,} | {100 * r.share:.0f}% | {r.recorded_cached:,} |"
+        for r in result.reuse
+    ]
     return lines
 
 
@@ -386,6 +429,13 @@ def main() -> int:
         failed = _attempt(name, run)
         for key in keys:
             results.setdefault(key, failed if isinstance(failed, str) else "_Not measured in this run._")
+    needed = ("pipeline", "turns", "tokens")
+    missing = [k for k in needed if isinstance(results[k], str)]
+    results["costs"] = (
+        f"_Not computed: {', '.join(missing)} not measured in this run._"
+        if missing
+        else _attempt("price per 1,000 messages", lambda: costs.estimate(results))
+    )
 
     took = time.perf_counter() - started
     lines = [
@@ -413,6 +463,8 @@ def main() -> int:
         *_checkpoints(results["checkpoints"]),
         "",
         *_pipeline(results["pipeline"]),
+        "",
+        *_costs(results["costs"]),
         "",
         *_artifacts(results["artifacts"]),
         "",

@@ -218,6 +218,7 @@ class TurnCost:
     db_connects: int
     aws: collections.Counter[str]
     model_calls: int
+    cached_tokens: int = 0  # prompt tokens the model reported as served from its cache
     tool_calls: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
 
@@ -281,6 +282,7 @@ class ProcessorRig:
             db_connects=self.db.connects - connects,
             aws=self.counter.counts(),
             model_calls=sum(r.model_calls for r in reports),
+            cached_tokens=sum(r.cached_tokens for r in reports),
             tool_calls=[tool for r in reports for tool in r.tools],
             replies=[r.reply for r in reports if r.reply],
         )

@@ -228,6 +228,10 @@ class PipelineResult:
     timed_out: bool
     sqs: SqsRate | None = None
     turns: list[TurnTiming] = field(default_factory=list)
+    # Per function, during the run: (invocations, their milliseconds in total), and the bytes its
+    # log grew by (what CloudWatch Logs would ingest).
+    invocations: dict[str, tuple[int, float]] = field(default_factory=dict)
+    log_bytes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -389,6 +393,9 @@ def measure(
     posted: dict[tuple[str, int], tuple[str, float]] = {}
     lock = threading.Lock()
     invocations_before = len(ps.live.invocations_of("ProcessorFunction"))
+    seen_before = {id(i) for i in ps.live.invocations}
+    logs = Path(ps.live.info["logs_dir"])
+    log_sizes = {f.stem: f.stat().st_size for f in logs.glob("*.log")}
 
     post_errors: Counter[str] = Counter()
 
@@ -446,7 +453,11 @@ def measure(
     if failed:
         errors = Counter(f"{i.function}: {(i.error or 'batch item failures')[:80]}" for i in failed)
         result.notes.append("failed invocations: " + "; ".join(f"{e} x{n}" for e, n in errors.items()))
-    result.turns = turn_timings(Path(ps.live.info["logs_dir"]) / "processor.log", first_post)
+    result.turns = turn_timings(logs / "processor.log", first_post)
+    for inv in [i for i in ps.live.invocations if id(i) not in seen_before]:
+        count, ms = result.invocations.get(inv.function, (0, 0.0))
+        result.invocations[inv.function] = (count + 1, ms + inv.duration_ms)
+    result.log_bytes = {f.stem: f.stat().st_size - log_sizes.get(f.stem, 0) for f in logs.glob("*.log")}
     result.sqs = sqs_rate(ps, sqs_messages)
     return result
 

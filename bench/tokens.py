@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import bpe_openai
 
-from bench.env import BenchEnv, ProcessorRig, echo_reply
+from bench.env import NOW, BenchEnv, ProcessorRig, echo_reply
 from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import new_customer
 
@@ -37,13 +38,50 @@ class TokenReport:
     tools: list[tuple[str, int]]  # (tool name, tokens of its JSON schema), heaviest first
     exact_json: bool  # the counted tools JSON is byte-for-byte the substring that was sent
     model: str
+    reuse: list[PrefixRow]  # how much of each request repeats an earlier one's prefix
+
+
+@dataclass(frozen=True)
+class PrefixRow:
+    request: str
+    tokens: int  # the whole prompt (tools, then messages)
+    repeated: int  # of them, the longest prefix shared with an earlier request
+    recorded_cached: int  # what the processor recorded as cached (the local model applies OpenAI's rule)
+
+    @property
+    def share(self) -> float:
+        return self.repeated / self.tokens if self.tokens else 0.0
 
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def count(request_body: bytes) -> TokenReport:
+def _prompt(body: dict[str, Any]) -> str:
+    """What a provider's prompt cache sees, in order: the tool schemas, then the messages."""
+    return _compact(body.get("tools", [])) + _compact(body.get("messages", []))
+
+
+def prefix_reuse(requests: list[tuple[str, dict[str, Any], int]]) -> list[PrefixRow]:
+    """For each request after the first, the tokens of the longest prefix it shares with any
+    earlier one (what a prompt cache can serve)."""
+    enc = bpe_openai.get_encoding(ENCODING)
+    prompts = [_prompt(body) for _, body, _ in requests]
+    rows = []
+    for i, (label, _, cached) in enumerate(requests):
+        if i == 0:
+            continue
+        shared = max(_shared(prompts[i], earlier) for earlier in prompts[:i])
+        rows.append(PrefixRow(label, len(enc.encode(prompts[i])), len(enc.encode(prompts[i][:shared])), cached))
+    return rows
+
+
+def _shared(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
+
+
+def count(request_body: bytes, reuse: list[PrefixRow] | None = None) -> TokenReport:
     """Token counts of one recorded chat-completions request."""
     enc = bpe_openai.get_encoding(ENCODING)
     body = json.loads(request_body)
@@ -64,18 +102,40 @@ def count(request_body: bytes) -> TokenReport:
         ((str(t.get("function", {}).get("name")), len(enc.encode(_compact(t)))) for t in tools),
         key=lambda kv: -kv[1],
     )
-    return TokenReport(rows, per_tool, tools_json in raw, str(body.get("model", "")))
+    return TokenReport(rows, per_tool, tools_json in raw, str(body.get("model", "")), reuse or [])
+
+
+# One customer's conversation, then another customer of the same business (each a model call).
+_CONVERSATION = [
+    ("A", "Hola, ¿cuánto cuesta una limpieza?"),
+    ("A", "¿Y el blanqueamiento?"),
+    ("A", "¿Abrís los sábados?"),
+    ("A", "Vale, quiero cita el jueves"),
+    ("B", "Buenas, ¿dónde estáis?"),
+]
 
 
 def measure(env: BenchEnv) -> TokenReport:
+    customers = {"A": new_customer(), "B": new_customer()}
+    clock = [NOW]  # minutes pass between turns, so the time line differs as in life
     with FakeOpenAI(responder=echo_reply) as openai:
-        rig = ProcessorRig(env, openai)
+        rig = ProcessorRig(env, openai, now=lambda: clock[0])
         try:
-            rig.turn(new_customer(), "Hola, ¿cuánto cuesta una limpieza?")
+            labelled = []
+            for who, text in _CONVERSATION:
+                clock[0] += timedelta(minutes=7)
+                cost = rig.turn(customers[who], text)
+                turn = sum(1 for w, _ in labelled if w.startswith(who)) + 1
+                labelled.append((f"{who}{turn}", cost))
             rig.jobs()
         finally:
             rig.close()
         requests = openai.completions()
-    if not requests:
-        raise RuntimeError("the turn sent no request to the model")
-    return count(requests[0].body)
+    if len(requests) != len(_CONVERSATION):
+        raise RuntimeError(f"expected one model call per turn, got {len(requests)}")
+    described = []
+    for (label, cost), request in zip(labelled, requests, strict=True):
+        who, turn = label[0], label[1:]
+        name = f"customer {who}, turn {turn}" if who == "A" else "another customer, first turn"
+        described.append((name, json.loads(request.body), cost.cached_tokens))
+    return count(requests[0].body, prefix_reuse(described))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,16 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         apply_migrations(server.url)
         yield server.url
     finally:
-        server.stop()
+        try:
+            server.stop()
+        except Exception:
+            # The server died during the session: say why (its log), or every later failure is a mystery.
+            log = server.pgdata / "server.log"
+            tail = log.read_text(errors="replace")[-4000:] if log.exists() else "(no server.log)"
+            print(
+                f"\nPostgreSQL was not running at the end of the session; its log ends with:\n{tail}", file=sys.stderr
+            )
+            raise
 
 
 @pytest.fixture(scope="session")

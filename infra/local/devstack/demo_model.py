@@ -26,7 +26,7 @@ def _plain(text: str) -> str:
 
 
 def _today(messages: list[dict[str, Any]]) -> date:
-    system = str(messages[0].get("content", "")) if messages else ""
+    system = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
     found = re.search(r"(\d{4}-\d{2}-\d{2}) \d{2}:\d{2} en ", system)
     if found:
         return date.fromisoformat(found.group(1))
@@ -127,7 +127,6 @@ def _catalogue(messages: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]
         return None
     block = system.split("Servicios (duración, precio):", 1)[1]
     services_part, _, entries_part = block.partition("Información del negocio:")
-    entries_part = entries_part.split("\nAhora es ", 1)[0]
     lines = re.compile(r"^- ([^:\n]+): (.+)$", re.MULTILINE)
     return {"services": lines.findall(services_part), "entries": lines.findall(entries_part)}
 

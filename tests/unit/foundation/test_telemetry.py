@@ -46,6 +46,11 @@ def test_a_search_without_embeddings_is_counted_and_the_tools_named() -> None:
     assert turn_telemetry.SEARCH_DEGRADED not in turn_telemetry.describe(TurnReport("answered")).counts
 
 
+def test_cached_prompt_tokens_are_recorded_with_the_turn() -> None:
+    event = turn_telemetry.describe(TurnReport("answered", model_calls=2, prompt_tokens=3000, cached_tokens=2048))
+    assert event.counts["CachedPromptTokens"] == 2048 and event.counts["PromptTokens"] == 3000
+
+
 def test_a_failed_ticket_carries_the_error() -> None:
     event = turn_telemetry.failed(2)
     assert event.with_error and event.counts == {"Turn_failed": 1} and event.fields == {"attempt": 2}

@@ -54,6 +54,15 @@ def history_error(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading characters two strings share."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
 def text_message(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": text}
 
@@ -79,6 +88,7 @@ class FakeOpenAI(FakeServer):
         self._script: deque[dict[str, Any]] = deque()
         self._failures: deque[str] = deque()
         self._embedding_failures: deque[str] = deque()
+        self._prompts: deque[str] = deque(maxlen=64)  # recent prompts, for the prompt cache's figures
 
     # -- scripting -------------------------------------------------------------------------
     def say(self, text: str) -> FakeOpenAI:
@@ -153,7 +163,9 @@ class FakeOpenAI(FakeServer):
                     500, {"error": {"message": "fake model has no scripted reply left", "type": "server_error"}}
                 )
             message = self.responder(body)
-        prompt_chars = len(json.dumps(body.get("messages", []))) + len(json.dumps(body.get("tools", [])))
+        prompt = json.dumps(body.get("tools", [])) + json.dumps(body.get("messages", []))
+        prompt_chars = len(prompt)
+        cached = self._cached_tokens(prompt)
         completion_chars = len(json.dumps(message))
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         return Reply.json(
@@ -169,9 +181,19 @@ class FakeOpenAI(FakeServer):
                     "prompt_tokens": prompt_chars // 4,
                     "completion_tokens": completion_chars // 4,
                     "total_tokens": (prompt_chars + completion_chars) // 4,
+                    "prompt_tokens_details": {"cached_tokens": cached},
                 },
             },
         )
+
+    def _cached_tokens(self, prompt: str) -> int:
+        """As OpenAI's automatic prompt caching reports it: the longest prefix shared with a recent
+        prompt (tools, then messages), counted only from 1,024 tokens, in steps of 128."""
+        with self.lock:
+            shared = max((_shared_prefix(prompt, seen) for seen in self._prompts), default=0)
+            self._prompts.append(prompt)
+        tokens = shared // 4
+        return 0 if tokens < 1024 else tokens - tokens % 128
 
     def _embeddings(self, request: Recorded) -> Reply:
         with self.lock:

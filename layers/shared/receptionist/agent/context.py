@@ -68,6 +68,7 @@ class TurnStats:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     summarized: bool = False
     search_degraded: int = 0  # searches that ran without the question's embedding

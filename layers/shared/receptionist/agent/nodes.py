@@ -23,7 +23,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from receptionist.agent.context import TurnContext, TurnStats
-from receptionist.agent.prompts import SUMMARY_PROMPT, system_prompt
+from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking
 from receptionist.agent.thread import repaired
 
@@ -64,10 +64,13 @@ def _count_usage(stats: TurnStats, message: BaseMessage) -> None:
     usage = getattr(message, "usage_metadata", None) or {}
     stats.prompt_tokens += int(usage.get("input_tokens", 0))
     stats.completion_tokens += int(usage.get("output_tokens", 0))
+    # Prompt tokens the provider served from its prompt cache (OpenAI: usage.prompt_tokens_details).
+    stats.cached_tokens += int((usage.get("input_token_details") or {}).get("cache_read", 0) or 0)
 
 
 def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """One model call with the persona, the time, the summary and the booking in progress.
+    """One model call: the business's static prompt, the thread, and the turn's context (time,
+    summary, booking in progress) just before the turn's customer message.
 
     On a turn's first call the thread is first made one the model accepts (agent/thread.py: what
     a crashed turn left behind); the fix is written only when one was needed. Out of tool rounds,
@@ -79,8 +82,11 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if fixed is not None:
         logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
         thread = fixed
-    prompt = system_prompt(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"), ctx.catalogue)
-    messages: list[BaseMessage] = [SystemMessage(prompt), *thread]
+    context = turn_context(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"))
+    messages: list[BaseMessage] = [
+        SystemMessage(static_prompt(ctx.persona, ctx.catalogue)),
+        *with_turn_context(thread, SystemMessage(context)),
+    ]
     if rounds >= ctx.limits.max_tool_rounds:
         reply = _answer_without_tools(messages, ctx)
     else:
@@ -88,6 +94,13 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if fixed is not None:
         return {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *fixed, reply]}
     return {"messages": [reply]}
+
+
+def with_turn_context(thread: list[BaseMessage], context: SystemMessage) -> list[BaseMessage]:
+    """The thread with the turn's context before its last customer message: what precedes it is
+    the same as in the previous turn's requests, so a provider's prompt cache serves it."""
+    last_human = max((i for i, m in enumerate(thread) if isinstance(m, HumanMessage)), default=len(thread))
+    return [*thread[:last_human], context, *thread[last_human:]]
 
 
 def _answer_without_tools(messages: list[BaseMessage], ctx: TurnContext) -> BaseMessage:

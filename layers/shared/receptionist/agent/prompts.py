@@ -78,19 +78,26 @@ def static_prompt(persona: Persona, catalogue: str | None = None) -> str:
     )
 
 
-def system_prompt(
-    persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None, catalogue: str | None = None
-) -> str:
+def turn_context(persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None) -> str:
+    """What changes from turn to turn: the time, the summary, the booking in progress. Sent as its
+    own system message just before the turn's customer message, so everything before it (the
+    static part and the earlier turns) repeats from one request to the next."""
     local = now.astimezone(ZoneInfo(persona.timezone))
     summary_block = f"\nResumen de la conversación anterior:\n{summary.strip()}\n" if summary.strip() else ""
     booking_block = ""
     if booking:
         known = ", ".join(f"{k}={v}" for k, v in booking.items())
         booking_block = f"\nReserva en curso (datos ya elegidos): {known}\n"
-    dynamic = DYNAMIC_TEMPLATE.format(
+    return DYNAMIC_TEMPLATE.format(
         weekday=weekday(local), now=local, timezone=persona.timezone, summary=summary_block, booking=booking_block
-    )
-    return static_prompt(persona, catalogue) + dynamic
+    ).strip("\n")
+
+
+def system_prompt(
+    persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None, catalogue: str | None = None
+) -> str:
+    """Both parts as one text (what the model reads, in order, minus the conversation)."""
+    return static_prompt(persona, catalogue) + "\n" + turn_context(persona, now, summary, booking)
 
 
 SUMMARY_PROMPT = """Resume en español, en 5 frases como mucho, lo importante de esta conversación entre

@@ -116,6 +116,7 @@ class GraphAgent:
             model_calls=stats.model_calls,
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
+            cached_tokens=stats.cached_tokens,
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
             search_degraded=stats.search_degraded,
         )

@@ -133,6 +133,7 @@ class AgentAnswer:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
     tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
 

@@ -78,6 +78,7 @@ class TurnReport:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
     tools: list[str] = field(default_factory=list)  # the agent's tool calls, "(failed)" marked
     search_degraded: int = 0  # knowledge searches that ran without embeddings
     total_seconds: float = 0.0
@@ -231,6 +232,7 @@ class TurnService:
         report.model_seconds = (time.perf_counter() - started) - (self.crm.seconds - db_before)
         report.model_calls = answer.model_calls
         report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
+        report.cached_tokens = answer.cached_tokens
         report.tools, report.search_degraded = answer.tools, answer.search_degraded
         record = TurnRecord(
             turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations

@@ -12,7 +12,7 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   TurnsSettled          earlier recorded turns a ticket sent and finished
   SearchDegraded        knowledge searches that ran on full text alone (embeddings endpoint down)
   TurnSeconds, TurnModelSeconds, TurnMediaSeconds, TurnDatabaseSeconds, TurnOverheadSeconds
-  ModelCalls, PromptTokens, CompletionTokens
+  ModelCalls, PromptTokens, CachedPromptTokens, CompletionTokens
 
 Logs carry the turn id (a Gupshup message id), outcome, counts and timings; never the
 customer's text or number.
@@ -59,6 +59,7 @@ def describe(report: TurnReport, **fields: Any) -> Event:
         counts |= {
             "ModelCalls": report.model_calls,
             "PromptTokens": report.prompt_tokens,
+            "CachedPromptTokens": report.cached_tokens,
             "CompletionTokens": report.completion_tokens,
         }
     gave_up = report.outcome == "gave_up"
