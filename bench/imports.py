@@ -15,10 +15,27 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
     # name: (the function whose app.py is imported, with its settings from the template; statement)
     "Powertools Logger alone (baseline)": (None, "from aws_lambda_powertools import Logger"),
+    # What the webhook cannot do without (issue 15's baseline): Powertools' Logger, Metrics and
+    # HTTP resolver, and the two boto3 clients it calls.
+    "webhook minimum (Logger, Metrics, HTTP resolver, SQS + DynamoDB clients)": (
+        None,
+        "from aws_lambda_powertools import Logger, Metrics\n"
+        "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver\n"
+        "import boto3\n"
+        "boto3.client('sqs', region_name='us-east-1'); boto3.client('dynamodb', region_name='us-east-1')",
+    ),
     "webhook (functions/webhook/app.py)": ("WebhookFunction", "import app"),
     "processor (functions/processor/app.py)": ("ProcessorFunction", "import app"),
     "notifier (functions/notifier/app.py)": ("NotifierFunction", "import app"),
     "sweeper (functions/sweeper/app.py)": ("SweeperFunction", "import app"),
+    # The processor's heavy imports, each alone in a fresh interpreter (they share dependencies,
+    # so they do not add up): where its cold start goes.
+    "(processor part) langgraph": (None, "import langgraph.graph"),
+    "(processor part) langchain_openai": (None, "import langchain_openai"),
+    "(processor part) openai": (None, "import openai"),
+    "(processor part) langgraph_checkpoint_aws": (None, "import langgraph_checkpoint_aws"),
+    "(processor part) psycopg": (None, "import psycopg"),
+    "(processor part) boto3": (None, "import boto3"),
 }
 
 
