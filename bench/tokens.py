@@ -19,7 +19,7 @@ from typing import Any
 import bpe_openai
 
 from bench.env import NOW, BenchEnv, ProcessorRig, echo_reply
-from devstack.fakes.openai import FakeOpenAI
+from devstack.fakes.openai import FakeOpenAI, shared_prefix
 from devstack.gupshup_events import new_customer
 
 ENCODING = "o200k_base"
@@ -71,14 +71,9 @@ def prefix_reuse(requests: list[tuple[str, dict[str, Any], int]]) -> list[Prefix
     for i, (label, _, cached) in enumerate(requests):
         if i == 0:
             continue
-        shared = max(_shared(prompts[i], earlier) for earlier in prompts[:i])
+        shared = max(shared_prefix(prompts[i], earlier) for earlier in prompts[:i])
         rows.append(PrefixRow(label, len(enc.encode(prompts[i])), len(enc.encode(prompts[i][:shared])), cached))
     return rows
-
-
-def _shared(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    return next((i for i in range(n) if a[i] != b[i]), n)
 
 
 def count(request_body: bytes, reuse: list[PrefixRow] | None = None) -> TokenReport:

@@ -9,20 +9,16 @@ replies. It is not intelligent; it is enough to show the whole system working of
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devstack.fakes.embeddings import fold as _plain
 from devstack.fakes.openai import text_message, tool_call_message
 
 _DAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6}
 _SERVICES = ("limpieza", "blanqueamiento", "ortodoncia", "empaste", "implante")
-
-
-def _plain(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
 def _today(messages: list[dict[str, Any]]) -> date:

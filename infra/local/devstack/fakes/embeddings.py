@@ -26,14 +26,15 @@ _STOP = frozenset(
 )
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case, accents dropped (how the stand-ins compare words)."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def _features(text: str) -> list[tuple[str, float]]:
     features: list[tuple[str, float]] = []
-    for word in re.findall(r"[a-z0-9ñ]+", _fold(text)):
+    for word in re.findall(r"[a-z0-9ñ]+", fold(text)):
         if len(word) < 3 or word in _STOP:
             continue
         features.append((f"w:{word[:5]}", 1.0))

@@ -54,7 +54,7 @@ def history_error(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _shared_prefix(a: str, b: str) -> int:
+def shared_prefix(a: str, b: str) -> int:
     """How many leading characters two strings share."""
     n = min(len(a), len(b))
     for i in range(n):
@@ -190,7 +190,7 @@ class FakeOpenAI(FakeServer):
         """As OpenAI's automatic prompt caching reports it: the longest prefix shared with a recent
         prompt (tools, then messages), counted only from 1,024 tokens, in steps of 128."""
         with self.lock:
-            shared = max((_shared_prefix(prompt, seen) for seen in self._prompts), default=0)
+            shared = max((shared_prefix(prompt, seen) for seen in self._prompts), default=0)
             self._prompts.append(prompt)
         tokens = shared // 4
         return 0 if tokens < 1024 else tokens - tokens % 128
