@@ -87,6 +87,10 @@ def _imports(result: Any) -> list[str]:
         return [*lines, result]
     lines += ["| module | median ms | max ms |", "|---|---:|---:|"]
     lines += [f"| {name} | {median:.1f} | {worst:.1f} |" for name, median, worst in result]
+    medians = {name.split(" (")[0]: median for name, median, _ in result}
+    if medians.get("webhook minimum") and medians.get("webhook"):
+        ratio = medians["webhook"] / medians["webhook minimum"]
+        lines += ["", f"Webhook ÷ its minimum: {ratio:.2f}x (goal <= 1.3x)."]
     return lines
 
 
@@ -322,6 +326,8 @@ def _pipeline(result: Any) -> list[str]:
         "Lost: never covered by a reply, or not in chat_messages; duplicated: a reply sent twice, a message",
         "covered by two replies or recorded twice; out of order: a customer's replies covering an earlier",
         "message after a later one. moto's raw SQS rate is measured on the same moto server right after.",
+        "moto's calls and CPU per API action come from the devstack moto server's own counters",
+        "(`/_devstack/calls`): on 2 cores that one process is what bounds the local pipeline.",
         "",
     ]
     if isinstance(result, str):
@@ -367,6 +373,17 @@ def _pipeline(result: Any) -> list[str]:
                 f"{s.messages} messages, one client: SendMessage {s.send_per_second:.0f}/s; ReceiveMessage(10) +"
                 f" DeleteMessageBatch {s.receive_delete_per_second:.0f}/s;"
                 f" send + receive + delete {s.round_trip_per_second:.0f}/s",
+            )
+        )
+        rows.append(("pipeline ÷ raw SQS round trip", f"{100 * r.share_of_raw_sqs:.0f}% (goal >= 50%)"))
+    if r.moto_calls:
+        busiest = sorted(r.moto_calls.items(), key=lambda kv: -kv[1][1])[:6]
+        calls, cpu_seconds = sum(c for c, _ in r.moto_calls.values()), sum(s for _, s in r.moto_calls.values())
+        rows.append(
+            (
+                "moto server during the run (calls, CPU s, per action)",
+                f"{calls} calls, {cpu_seconds:.1f} CPU s: "
+                + "; ".join(f"{a.split('.')[-1]} {c} / {cpu:.1f} s" for a, (c, cpu) in busiest),
             )
         )
     lines += ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]

@@ -26,6 +26,12 @@ TARGETS = {
     ),
     "webhook (functions/webhook/app.py)": ("WebhookFunction", "import app"),
     "processor (functions/processor/app.py)": ("ProcessorFunction", "import app"),
+    # With SnapStart this all runs once, when a version is published: the snapshot holds the
+    # imports, the wiring and what the before-snapshot hook loads for the first turns.
+    "processor + before-snapshot hook (what a SnapStart snapshot holds)": (
+        "ProcessorFunction",
+        "import app\nfrom receptionist.processor import snapshot\nsnapshot.before_snapshot(app.connections)",
+    ),
     "notifier (functions/notifier/app.py)": ("NotifierFunction", "import app"),
     "sweeper (functions/sweeper/app.py)": ("SweeperFunction", "import app"),
     # The processor's heavy imports, each alone in a fresh interpreter (they share dependencies,

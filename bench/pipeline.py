@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from contextlib import ExitStack
@@ -232,6 +233,8 @@ class PipelineResult:
     # log grew by (what CloudWatch Logs would ingest).
     invocations: dict[str, tuple[int, float]] = field(default_factory=dict)
     log_bytes: dict[str, int] = field(default_factory=dict)
+    # What the moto server served during the run, per API action: (calls, CPU seconds).
+    moto_calls: dict[str, tuple[int, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -245,6 +248,13 @@ class PipelineResult:
     @property
     def rate(self) -> float:
         return self.messages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def share_of_raw_sqs(self) -> float:
+        """The pipeline's rate as a share of moto's raw send + receive + delete rate."""
+        if self.sqs is None or self.sqs.round_trip_per_second <= 0:
+            return float("nan")
+        return self.rate / self.sqs.round_trip_per_second
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies, p)
@@ -393,6 +403,7 @@ def measure(
     posted: dict[tuple[str, int], tuple[str, float]] = {}
     lock = threading.Lock()
     invocations_before = len(ps.live.invocations_of("ProcessorFunction"))
+    moto_before = moto_calls(ps)
     seen_before = {id(i) for i in ps.live.invocations}
     logs = Path(ps.live.info["logs_dir"])
     log_sizes = {f.stem: f.stat().st_size for f in logs.glob("*.log")}
@@ -458,8 +469,22 @@ def measure(
         count, ms = result.invocations.get(inv.function, (0, 0.0))
         result.invocations[inv.function] = (count + 1, ms + inv.duration_ms)
     result.log_bytes = {f.stem: f.stat().st_size - log_sizes.get(f.stem, 0) for f in logs.glob("*.log")}
+    moto_after = moto_calls(ps)
+    result.moto_calls = {
+        action: (calls - moto_before.get(action, (0, 0.0))[0], cpu - moto_before.get(action, (0, 0.0))[1])
+        for action, (calls, cpu) in moto_after.items()
+        if calls > moto_before.get(action, (0, 0.0))[0]
+    }
     result.sqs = sqs_rate(ps, sqs_messages)
     return result
+
+
+def moto_calls(ps: PipelineStack) -> dict[str, tuple[int, float]]:
+    """What the stack's moto server served so far, per API action: (calls, CPU seconds)."""
+    url = f"{ps.live.info['aws_endpoint_url']}/_devstack/calls"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        served = json.load(response)
+    return {action: (int(v["calls"]), float(v["cpu_seconds"])) for action, v in served.items()}
 
 
 def sqs_rate(ps: PipelineStack, n: int = 500, groups: int = 50) -> SqsRate:

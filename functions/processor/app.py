@@ -17,8 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from receptionist.config import ProcessorSettings
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
+from receptionist.processor import snapshot
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.processor.wiring import build_service
+from receptionist.processor.wiring import build_processor
 from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
@@ -26,7 +27,8 @@ tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client trace
 metrics = Metrics()
 
 settings = ProcessorSettings.from_env()  # validated at cold start
-service = build_service(settings)
+service, connections = build_processor(settings)
+snapshot.register(connections)  # SnapStart: connections closed before the snapshot, reopened after
 telemetry = PowertoolsTelemetry(logger, metrics, turn_telemetry.describe)
 # One conversation's failure must not hold the others (skip its group, go on).
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)

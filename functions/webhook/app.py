@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from receptionist.adapters.app_secrets import SsmAppSecrets
@@ -23,7 +23,9 @@ from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
 
 logger = Logger()
-tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces (media URLs)
+# No X-Ray SDK here: it is a third of this function's cold start (bench: imports). Active tracing
+# still records the invocation, and botocore passes the trace header to SQS, so the processor's
+# trace continues the request's (docs/webhook.md, "Traces").
 metrics = Metrics()
 
 settings = WebhookSettings.from_env()  # validated at cold start
@@ -34,12 +36,11 @@ service = WebhookService(
     buffer=ConversationBuffer(settings.conversations_table, boto3.client("dynamodb", config=fast_client_config())),
     inbound=FifoQueue(settings.inbound_queue_url, sqs),
     outbound=FifoQueue(settings.outbound_queue_url, sqs),
-    telemetry=PowertoolsTelemetry(logger, metrics, request_telemetry.describe, tracer),
+    telemetry=PowertoolsTelemetry(logger, metrics, request_telemetry.describe),
 )
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)  # keep response bodies out of traces
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return service.handle(HttpRequest.from_api_gateway(event)).to_api_gateway()

@@ -97,7 +97,7 @@ class TranslatedTemplate:
                 queue = props["EventSourceArn"]["Fn::GetAtt"][0]
                 self.mappings.append(
                     SqsMapping(
-                        function=props["FunctionName"]["Ref"],
+                        function=self._function_behind(props["FunctionName"]["Ref"]),
                         queue_logical_id=queue,
                         batch_size=int(props.get("BatchSize", 10)),
                         report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
@@ -113,6 +113,14 @@ class TranslatedTemplate:
                         )
             if res["Type"] == "AWS::ApiGatewayV2::Api" and "Body" in res["Properties"]:
                 self._read_openapi(res["Properties"]["Body"])
+
+    def _function_behind(self, logical_id: str) -> str:
+        """The function an event source names: itself, or the function behind an alias
+        (AutoPublishAlias points the mapping at the alias; locally the function plays it)."""
+        res = self.body["Resources"][logical_id]
+        if res["Type"] == "AWS::Lambda::Alias":
+            return str(res["Properties"]["FunctionName"]["Ref"])
+        return logical_id
 
     def _read_openapi(self, body: dict[str, Any]) -> None:
         for path, methods in body.get("paths", {}).items():

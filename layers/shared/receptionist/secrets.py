@@ -24,3 +24,9 @@ def get_secret(name: str) -> str:
     if not isinstance(value, str) or not value:
         raise SecretUnavailableError(f"secret parameter {name} is empty")
     return value
+
+
+def forget_cached() -> None:
+    """Drop every cached secret: the next read goes to SSM (a container restored from a
+    SnapStart snapshot must not trust what was read before the snapshot)."""
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

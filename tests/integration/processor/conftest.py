@@ -27,7 +27,7 @@ from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, conversation_key
 from receptionist.processor.adapters import CrmAdapter
 from receptionist.processor.service import TurnReport, TurnService
-from receptionist.processor.wiring import ProcessorClients, build_service
+from receptionist.processor.wiring import Connections, ProcessorClients, build_processor
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
@@ -45,6 +45,8 @@ class Harness:
     queue_url: str
     inbound_url: str
     endpoint: str
+    connections: Connections
+    secret_reads: list[str]
     customer: str = field(default_factory=lambda: f"346{uuid.uuid4().int % 10**8:08d}")
     _clock: int = 0
 
@@ -152,17 +154,23 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             settings.openai_api_key_param: "k",
             settings.gemini_api_key_param: "k",
         }
+        secret_reads: list[str] = []
+
+        def secret(name: str) -> str:
+            secret_reads.append(name)
+            return secrets[name]
+
         clients = ProcessorClients(
             sqs=sqs,
             dynamodb=moto_client("dynamodb", aws["endpoint"], "us-east-1"),
             s3=moto_client("s3", aws["endpoint"], "us-east-1"),
-            secret=secrets.__getitem__,
+            secret=secret,
             checkpointer=lambda table, bucket: dynamodb_checkpointer(
                 table, bucket, region_name="us-east-1", endpoint_url=aws["endpoint"]
             ),
             clock=lambda: NOW,
         )
-        service = build_service(settings, clients)
+        service, connections = build_processor(settings, clients)
         yield Harness(
             service,
             ConversationBuffer(aws["conversations"], clients.dynamodb),
@@ -174,6 +182,8 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             queue_url,
             inbound_url,
             aws["endpoint"],
+            connections,
+            secret_reads,
         )
         crm = service.crm
         assert isinstance(crm, CrmAdapter)

@@ -47,7 +47,7 @@ def wired(app: ModuleType) -> Iterator[dict[str, Any]]:
     parts: dict[str, Any] = {"buffer": FakeBuffer(), "inbound": FakeQueue("in"), "outbound": FakeQueue("out")}
     app.service = WebhookService(
         secrets=FakeSecrets({"ClinicaSonrisa": ["local-webhook-secret"]}),
-        telemetry=PowertoolsTelemetry(app.logger, app.metrics, request_telemetry.describe, app.tracer),
+        telemetry=PowertoolsTelemetry(app.logger, app.metrics, request_telemetry.describe),
         **parts,
     )
     yield parts

@@ -155,9 +155,7 @@ class Database:
         return conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._discard()
 
     def _discard(self) -> None:
         conn, self._conn = self._conn, None

@@ -102,6 +102,10 @@ class GraphAgent:
         self._runner: TurnRunner | None = None
         self.now = now
 
+    def forget_runner(self) -> None:
+        """The next turn builds the runner anew (its clients open new connections)."""
+        self._runner = None
+
     def __call__(self, request: AgentRequest) -> AgentAnswer:
         from receptionist.agent.context import Conversation
 
@@ -136,6 +140,10 @@ class MediaAdapters:
         if self._gemini is None:
             self._gemini = self.gemini_factory()
         return self._gemini
+
+    def forget_gemini(self) -> None:
+        """The next media message builds the Gemini client anew."""
+        self._gemini = None
 
     def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
         return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout, policy=self.policy)

@@ -88,7 +88,29 @@ def turn_runner(settings: ProcessorSettings, clients: ProcessorClients) -> TurnR
     )
 
 
-def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:
+@dataclass(frozen=True)
+class Connections:
+    """What in a processor container may hold an open connection or a credential read at run
+    time: closed before a SnapStart snapshot and again after each restore (processor/snapshot.py),
+    so every restored container opens its own."""
+
+    db: Database
+    agent: GraphAgent
+    media: MediaAdapters
+    aws: tuple[Any, ...]  # boto3 clients
+
+    def close(self) -> None:
+        self.db.close()
+        self.agent.forget_runner()  # its model client (HTTP pool) and checkpointer (boto3 session)
+        self.media.forget_gemini()
+        for client in self.aws:
+            client.close()  # its connection pool; the next call opens a new one
+
+
+def build_processor(
+    settings: ProcessorSettings, clients: ProcessorClients | None = None
+) -> tuple[TurnService, Connections]:
+    """The service and what holds its connections (closed around a SnapStart snapshot)."""
     clients = clients or ProcessorClients()
     db = Database(lambda: clients.secret(settings.database_url_param))
     media = MediaAdapters(
@@ -96,12 +118,18 @@ def build_service(settings: ProcessorSettings, clients: ProcessorClients | None 
         lambda: gemini_factory(settings, clients),
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
-    return TurnService(
+    agent = GraphAgent(db, lambda: turn_runner(settings, clients), now=clients.clock)
+    service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=CrmAdapter(db),
         media=MediaReader(media),
-        agent=GraphAgent(db, lambda: turn_runner(settings, clients), now=clients.clock),
+        agent=agent,
         outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
     )
+    return service, Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3))
+
+
+def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:
+    return build_processor(settings, clients)[0]
