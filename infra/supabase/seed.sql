@@ -86,6 +86,14 @@ insert into public.notification_settings
    '{customer_name,customer_number,reason}')
 on conflict do nothing;
 
+-- WhatsApp templates staff may send a customer when the 24-hour window is closed (the console).
+insert into public.message_templates (organization_id, template_id, label, body, param_count) values
+  ('00000000-0000-4000-8000-000000000001', 'retomar_conversacion', 'Retomar conversación',
+   'Hola {{1}}, te escribimos de Clínica Dental Sonrisa para retomar tu consulta. ¿Seguimos por aquí?', 1),
+  ('00000000-0000-4000-8000-000000000001', 'recordatorio_cita', 'Recordatorio de cita',
+   'Hola {{1}}, te recordamos tu cita en Clínica Dental Sonrisa el {{2}}. Si no puedes venir, respóndenos a este mensaje.', 2)
+on conflict do nothing;
+
 -- A second business, so tenancy is exercised everywhere (the webhook's secrets, row level
 -- security, each organization's persona, time zone and hours): a hair salon in Lima.
 insert into public.organizations (id, name) values
@@ -157,4 +165,11 @@ insert into public.notification_settings
   (organization_id, staff_numbers, escalation_template_id, escalation_template_params) values
   ('00000000-0000-4000-9000-000000000001', '{51987000099}', 'escalation_notice',
    '{customer_name,customer_number,reason}')
+on conflict do nothing;
+
+insert into public.message_templates (organization_id, template_id, label, body, param_count) values
+  ('00000000-0000-4000-9000-000000000001', 'retomar_conversacion', 'Retomar conversación',
+   'Hola {{1}}, le escribimos de Salón Bella Lima para retomar su consulta. ¿Le parece si seguimos por aquí?', 1),
+  ('00000000-0000-4000-9000-000000000001', 'recordatorio_cita', 'Recordatorio de cita',
+   'Hola {{1}}, le recordamos su cita en Salón Bella Lima el {{2}}. Si no puede venir, responda a este mensaje.', 2)
 on conflict do nothing;

@@ -145,20 +145,22 @@ def record_outbound(
     turn_id: str,
     part_index: int = 0,
     kind: str = "text",
+    sent_by: str | None = None,
 ) -> str:
     """Record a reply part before it is sent (status queued); the same turn and part give the
-    same row back, so a retried turn does not record a second reply."""
+    same row back, so a retried turn does not record a second reply. `sent_by`: None for the
+    assistant, "staff:<e-mail>" for what a staff member wrote."""
     row = db.fetch_one(
         """
         insert into chat_messages
-            (organization_id, chat_identity_id, direction, kind, processed_text, status, turn_id, part_index)
-        values (%s, %s, 'outbound', %s, %s, 'queued', %s, %s)
+            (organization_id, chat_identity_id, direction, kind, processed_text, status, turn_id, part_index, sent_by)
+        values (%s, %s, 'outbound', %s, %s, 'queued', %s, %s, %s)
         on conflict (organization_id, turn_id, direction, part_index)
             where turn_id is not null and direction = 'outbound'
         do update set updated_at = chat_messages.updated_at
         returning id::text
         """,
-        (organization_id, identity_id, kind, text, turn_id, part_index),
+        (organization_id, identity_id, kind, text, turn_id, part_index, sent_by),
     )
     assert row is not None
     return str(row["id"])

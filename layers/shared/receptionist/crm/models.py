@@ -133,6 +133,17 @@ class NotificationSettings:
     template_params: list[str]
 
 
+@dataclass(frozen=True)
+class MessageTemplate:
+    """An approved WhatsApp template staff may send (message_templates): Gupshup's id, a label
+    for people, its text with {{1}}, {{2}}... placeholders and how many parameters it takes."""
+
+    template_id: str
+    label: str
+    body: str
+    param_count: int
+
+
 BookingFailure = Literal["slot_taken", "not_available", "not_found", "not_bookable", "not_active", "invalid"]
 
 
