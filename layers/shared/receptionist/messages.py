@@ -5,8 +5,10 @@ Inbound FIFO (webhook -> processor), group = conversation:
                                    in the conversations table; the ticket says where)
   InboundTicket kind "user_event"  opt-in / opt-out, in order with that conversation's messages
 
-Outbound FIFO (processor/webhook -> notifier), group = conversation:
+Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
   OutboundJob kind reply | fallback | escalation   something to say on WhatsApp (group = conversation)
+  OutboundJob kind human_reply | human_template    a staff member writing to the customer as the
+                                   business (the staff console; group = conversation)
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
 
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from typing import Literal, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # SQS FIFO MessageGroupId / MessageDeduplicationId: 1-128 chars of ASCII alphanumerics and
 # punctuation (0x21-0x7E).
@@ -103,24 +106,45 @@ class DeliveryStatus(BaseModel):
     error_reason: str | None = None
 
 
+OutboundKind = Literal["reply", "fallback", "escalation", "status", "human_reply", "human_template"]
+HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
+
+
 class OutboundJob(BaseModel):
-    """Processor/webhook -> notifier: one thing to say on WhatsApp, or a delivery state to record."""
+    """Processor/webhook/console -> notifier: one thing to say on WhatsApp, or a delivery state to record."""
 
     model_config = ConfigDict(extra="ignore")
 
     job_id: str  # stable per job: the notifier's idempotency key
-    kind: Literal["reply", "fallback", "escalation", "status"]
+    kind: OutboundKind
     conversation: str  # "<gupshup app>#<customer number>": the notifier resolves the organization from the app
-    text: str | None = None  # reply / fallback
+    # reply / fallback / human_reply: what to say; human_template: the rendered preview (stored as the row's text)
+    text: str | None = None
     turn_id: str | None = None  # the turn that said it: the outbound chat_messages rows are keyed by it
     reason: str | None = None  # escalation: why a person is needed
     status: DeliveryStatus | None = None  # kind "status" only
+    # human_reply / human_template: the staff account (its e-mail) that wrote it; the rows record
+    # it as sent_by = "staff:<author>".
+    author: str | None = None
+    template_id: str | None = None  # human_template: Gupshup's template id
+    params: list[str] = Field(default_factory=list)  # human_template: its parameters, in order
 
     @model_validator(mode="after")
-    def _status_for_status_jobs(self) -> Self:
+    def _what_each_kind_needs(self) -> Self:
         if self.kind == "status" and self.status is None:
             raise ValueError("a status job needs its status")
+        if self.kind == "human_reply" and not (self.text or "").strip():
+            raise ValueError("a human_reply job needs its text")
+        if self.kind == "human_template" and not (self.template_id or "").strip():
+            raise ValueError("a human_template job needs its template_id")
+        if self.kind in HUMAN_KINDS and not (self.author or "").strip():
+            raise ValueError(f"a {self.kind} job needs its author (the staff account that wrote it)")
         return self
+
+    @property
+    def sent_by(self) -> str | None:
+        """Who wrote it, as chat_messages.sent_by records it: None for the assistant."""
+        return f"staff:{self.author}" if self.kind in HUMAN_KINDS else None
 
     @classmethod
     def for_reply(
@@ -149,3 +173,36 @@ class OutboundJob(BaseModel):
             conversation=conversation,
             status=status,
         )
+
+    @classmethod
+    def for_human_reply(cls, conversation: str, text: str, author: str, job_id: str | None = None) -> OutboundJob:
+        """A staff member's free-form text to the customer (only inside the 24-hour window)."""
+        return cls(
+            job_id=job_id or _human_job_id(), kind="human_reply", conversation=conversation, text=text, author=author
+        )
+
+    @classmethod
+    def for_human_template(
+        cls,
+        conversation: str,
+        template_id: str,
+        params: list[str],
+        text: str,
+        author: str,
+        job_id: str | None = None,
+    ) -> OutboundJob:
+        """An approved template to the customer (also outside the 24-hour window); `text` is its
+        rendered preview (receptionist.crm.templates.render_template), stored as the row's text."""
+        return cls(
+            job_id=job_id or _human_job_id(),
+            kind="human_template",
+            conversation=conversation,
+            template_id=template_id,
+            params=list(params),
+            text=text,
+            author=author,
+        )
+
+
+def _human_job_id() -> str:
+    return f"human#{uuid.uuid4().hex}"

@@ -129,8 +129,8 @@ class Notifier:
 
     def rows(self, turn_id: str) -> list[dict[str, Any]]:
         return self.db.fetch_all(
-            "select id::text, part_index, status, provider_message_id, error, processed_text from chat_messages"
-            " where turn_id = %s and direction = 'outbound' order by part_index",
+            "select id::text, part_index, status, provider_message_id, error, processed_text, kind, sent_by"
+            " from chat_messages where turn_id = %s and direction = 'outbound' order by part_index",
             (turn_id,),
         )
 

@@ -44,6 +44,8 @@ class Row:
     status: str = "queued"
     provider_message_id: str | None = None
     error: str | None = None
+    kind: str = "text"
+    sent_by: str | None = None
 
 
 @dataclass
@@ -68,12 +70,22 @@ class FakeStore(ActsForOneTenant):
         self._tenant(organization_id)
         return self.settings.get(organization_id, NotificationSettings([], None, []))
 
-    def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
+    def record_part(
+        self,
+        organization_id: str,
+        identity_id: str,
+        *,
+        text: str,
+        turn_id: str,
+        part_index: int,
+        kind: str = "text",
+        sent_by: str | None = None,
+    ) -> str:
         self._tenant(organization_id)
         for row in self.rows.values():
             if row.turn_id == turn_id and row.part_index == part_index:
                 return row.id
-        row = Row(str(uuid.uuid4()), identity_id, text, turn_id, part_index)
+        row = Row(str(uuid.uuid4()), identity_id, text, turn_id, part_index, kind=kind, sent_by=sent_by)
         self.rows[row.id] = row
         return row.id
 

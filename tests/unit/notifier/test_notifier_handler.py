@@ -122,3 +122,42 @@ def test_an_all_failed_batch_is_answered_not_raised(app: ModuleType, wired: Harn
     assert app.handler(
         {"Records": [record]}, LocalContext("receptionist-dev-notifier", memory_mb=128, timeout_s=30)
     ) == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+
+
+def test_staff_jobs_log_ids_and_outcomes_never_text_numbers_or_authors(
+    app: ModuleType, wired: Harness, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    h = wired
+    number, opted_out = "34600400001", "34600400002"
+    h.customer(number)
+    h.customer(opted_out, opted_out=True)
+    author = "ana.secreta@clinica.example"
+    jobs = [
+        OutboundJob.for_human_reply(f"ClinicaSonrisa#{number}", "Texto secreto de Ana", author),
+        OutboundJob.for_human_template(
+            f"ClinicaSonrisa#{number}", "retomar_conversacion", ["ParametroSecreto"], "Vista secreta", author
+        ),
+        OutboundJob.for_human_reply(f"ClinicaSonrisa#{opted_out}", "Otro texto secreto", author),
+    ]
+
+    stream = io.StringIO()
+    handler = app.logger.registered_handler
+    previous = handler.setStream(stream)
+    try:
+        result = app.handler(
+            {"Records": [_record(j) for j in jobs]},
+            LocalContext("receptionist-dev-notifier", memory_mb=128, timeout_s=30),
+        )
+    finally:
+        handler.setStream(previous)
+
+    assert result == {"batchItemFailures": []}
+    logs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(log["job_id"], log["kind"], log["outcome"], log.get("reason")) for log in logs] == [
+        (jobs[0].job_id, "human_reply", "sent", None),
+        (jobs[1].job_id, "human_template", "sent", None),
+        (jobs[2].job_id, "human_reply", "undeliverable", "opted_out"),
+    ]
+    emitted = stream.getvalue() + capsys.readouterr().out + caplog.text
+    for secret in (number, opted_out, "ana.secreta", "secreto", "Secreta", "ParametroSecreto", "k-123"):
+        assert secret not in emitted

@@ -30,8 +30,19 @@ class NotifierStore(Protocol):
 
     def notification_settings(self, organization_id: str) -> NotificationSettings: ...
 
-    def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
-        """Record one outbound part (status queued), idempotent per (turn_id, part_index); its id."""
+    def record_part(
+        self,
+        organization_id: str,
+        identity_id: str,
+        *,
+        text: str,
+        turn_id: str,
+        part_index: int,
+        kind: str = "text",
+        sent_by: str | None = None,
+    ) -> str:
+        """Record one outbound part (status queued), idempotent per (turn_id, part_index); its id.
+        `kind` "text" or "template"; `sent_by` None for the assistant, "staff:<e-mail>" for staff."""
         ...
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None: ...

@@ -6,6 +6,13 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   chat_messages row (same turn_id, part_index), written here and only here. Only inside
   WhatsApp's 24-hour window and never to a customer who opted out: otherwise nothing is sent
   and the row is marked undeliverable.
+- human_reply (the staff console): a staff member's text to the customer, delivered exactly as
+  a reply (parts, window, opt-out, one row per part), its rows keyed by the job id and carrying
+  sent_by = "staff:<author>".
+- human_template (the staff console): an approved template to the customer with the job's
+  parameters; allowed outside the 24-hour window, never to a customer who opted out; one row
+  (kind template, the rendered preview as its text, sent_by = "staff:<author>").
+  Neither human kind turns the bot on or off: the console does that.
 - escalation: every staff number of the organization gets the escalation template, whose
   parameters follow notification_settings.template_params. (The processor already turned the
   bot off when it recorded the escalation; that is the one place it happens.)
@@ -18,7 +25,8 @@ Reliability:
   its SQS record fails and is redelivered (then the DLQ takes it). Permanent errors (invalid
   number, template not found...) are recorded and not retried.
 - Idempotent twice over: per job (key job_id) and per send (key job_id#part, or
-  job_id#staff#number), so neither a redelivered job nor a retry after part 1 of 3 sends
+  job_id#staff#number; a human template: job_id#0), so neither a redelivered job nor a retry
+  after part 1 of 3 sends
   anything twice. Status jobs need no key: applying a state is idempotent by itself.
 
 The service never logs customer numbers or text; its report carries counts and labels only.
@@ -69,6 +77,7 @@ UNDELIVERABLE = {
     "opted_out": "the customer opted out of WhatsApp messages",
     "outside_window": "outside the 24-hour customer service window (free-form messages not allowed)",
     "earlier_part_rejected": "an earlier part of this message was refused by Gupshup",
+    "unknown_customer": "no conversation with this customer (a template needs one)",
 }
 
 
@@ -147,6 +156,8 @@ class DeliveryService:
             with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
                 if job.kind == "escalation":
                     self._escalation(job, org, customer, remaining, report)
+                elif job.kind == "human_template":
+                    self._template(job, org, customer, remaining, report)
                 else:
                     self._text(job, org, customer, remaining, report)
         except KeyRefRefused:
@@ -159,7 +170,9 @@ class DeliveryService:
     ) -> None:
         parts = bounded_parts(job.text or "")
         identity = self.store.identity(org.id, customer)
-        turn = job.turn_id or job.job_id
+        # A staff member's text has no turn: its own id keys its rows (never a bot turn's rows).
+        turn = job.job_id if job.kind == "human_reply" else job.turn_id or job.job_id
+        sent_by = job.sent_by
         refusal: str | None = None
         if not parts:
             refusal = "no_text"
@@ -170,13 +183,15 @@ class DeliveryService:
         if refusal is not None:
             report.outcome, report.reason = "undeliverable", refusal
             if identity is not None and parts:  # keep the history complete: what was not said
-                row = self.store.record_part(org.id, identity.id, text=job.text or "", turn_id=turn, part_index=0)
+                row = self.store.record_part(
+                    org.id, identity.id, text=job.text or "", turn_id=turn, part_index=0, sent_by=sent_by
+                )
                 self.store.mark_undeliverable(org.id, row, UNDELIVERABLE[refusal])
             return
         assert identity is not None
         # One row per part (idempotent per turn and part, so a redelivered job finds its rows).
         rows = [
-            self.store.record_part(org.id, identity.id, text=part, turn_id=turn, part_index=index)
+            self.store.record_part(org.id, identity.id, text=part, turn_id=turn, part_index=index, sent_by=sent_by)
             for index, part in enumerate(parts)
         ]
         credentials = self._credentials(org)
@@ -203,6 +218,49 @@ class DeliveryService:
                     self.store.mark_undeliverable(org.id, later, UNDELIVERABLE["earlier_part_rejected"])
                 return
             self.store.mark_sent(org.id, row_id, provider_id)
+        report.outcome = "sent"
+
+    def _template(
+        self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
+    ) -> None:
+        """A staff member's template to the customer: no 24-hour window, but never to one who opted out."""
+        assert job.template_id is not None  # the model guarantees it
+        template_id = job.template_id
+        identity = self.store.identity(org.id, customer)
+        if identity is None:  # no conversation: nowhere to record it, and the console only offers known ones
+            report.outcome, report.reason = "undeliverable", "unknown_customer"
+            return
+        row = self.store.record_part(
+            org.id,
+            identity.id,
+            text=job.text or f"[template {template_id}]",
+            turn_id=job.job_id,
+            part_index=0,
+            kind="template",
+            sent_by=job.sent_by,
+        )
+        report.parts = 1
+        if identity.opted_out:
+            report.outcome, report.reason = "undeliverable", "opted_out"
+            self.store.mark_undeliverable(org.id, row, UNDELIVERABLE["opted_out"])
+            return
+        params = [_template_param(p) for p in job.params]
+        credentials = self._credentials(org)
+
+        def send(timeout: float | None) -> str:
+            return self.sender.send_template(credentials, customer, template_id, params, timeout=timeout)
+
+        try:
+            provider_id = self._send_once(f"{job.job_id}#0", send, remaining, report)
+        except GupshupError as err:
+            if err.transient:
+                raise
+            report.rejected += 1
+            report.outcome, report.reason = "undeliverable", "rejected"
+            logger.warning("Gupshup refused a template for good", extra={"job_id": job.job_id, "status": err.status})
+            self.store.mark_undeliverable(org.id, row, str(err))
+            return
+        self.store.mark_sent(org.id, row, provider_id)
         report.outcome = "sent"
 
     def _escalation(

@@ -25,9 +25,26 @@ class CrmStore:
     def notification_settings(self, organization_id: str) -> NotificationSettings:
         return organizations.notification_settings(self.db, organization_id)
 
-    def record_part(self, organization_id: str, identity_id: str, *, text: str, turn_id: str, part_index: int) -> str:
+    def record_part(
+        self,
+        organization_id: str,
+        identity_id: str,
+        *,
+        text: str,
+        turn_id: str,
+        part_index: int,
+        kind: str = "text",
+        sent_by: str | None = None,
+    ) -> str:
         return chats.record_outbound(
-            self.db, organization_id, identity_id, text=text, turn_id=turn_id, part_index=part_index
+            self.db,
+            organization_id,
+            identity_id,
+            text=text,
+            turn_id=turn_id,
+            part_index=part_index,
+            kind=kind,
+            sent_by=sent_by,
         )
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None:
