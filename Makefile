@@ -38,7 +38,14 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.txt requirements/checkov-constr
 	$(CHECKOV_VENV)/bin/python -m pip install -q -c requirements/checkov-constraints.txt -r requirements/checkov.txt
 	touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies (idempotent)
+# The console's browser tests drive Debian's chromium through its chromedriver (tests/e2e).
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMEDRIVER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CHROMEDRIVER) ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies, and chromium (idempotent)
 
 lock: ## Re-resolve and pin every dependency (requirements/*constraints.txt)
 	rm -rf /tmp/receptionist-lock && $(PYTHON) -m venv /tmp/receptionist-lock

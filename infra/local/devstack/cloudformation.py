@@ -26,6 +26,7 @@ _RUNNER_TYPES = (
     "AWS::ApiGatewayV2::",
     "AWS::IAM::Role",
     "AWS::Events::",
+    "AWS::Cognito::",  # moto's CloudFormation does not model user pools: created by the API below
 )
 
 
@@ -131,7 +132,8 @@ class TranslatedTemplate:
                 if not match:
                     raise ValueError(f"cannot find the function of route {method} {path}")
                 function = match.group(1)
-                self.routes.append(HttpRoute(method.upper(), path, function))
+                verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+                self.routes.append(HttpRoute(verb, path, function))
 
     def data_plane(self) -> dict[str, Any]:
         """The template without what the runner plays, ready for moto's CreateStack."""
@@ -269,4 +271,34 @@ def deploy(
         name: str(spec["Default"]) for name, spec in template.body.get("Parameters", {}).items() if "Default" in spec
     }
     effective.update(parameters)
-    return DeployedStack(stack_name, region, effective, physical, types, arns)
+    deployed = DeployedStack(stack_name, region, effective, physical, types, arns)
+    _create_user_pools(template, deployed, endpoint_url)
+    return deployed
+
+
+def _create_user_pools(template: TranslatedTemplate, stack: DeployedStack, endpoint_url: str) -> None:
+    """The template's Cognito user pools and app clients, through moto's Cognito API (its
+    CloudFormation does not model them), with the template's own settings."""
+    idp = moto_client("cognito-idp", endpoint_url, stack.region)
+    resources = template.body["Resources"]
+    for lid, res in resources.items():
+        if res["Type"] == "AWS::Cognito::UserPool":
+            props = res["Properties"]
+            pool = idp.create_user_pool(
+                PoolName=str(stack.resolve(props["UserPoolName"])),
+                UsernameAttributes=props.get("UsernameAttributes", []),
+                AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []),
+                Policies=props.get("Policies", {}),
+                AdminCreateUserConfig=props.get("AdminCreateUserConfig", {}),
+            )["UserPool"]
+            stack.physical[lid], stack.types[lid], stack.arns[lid] = pool["Id"], res["Type"], pool["Arn"]
+    for lid, res in resources.items():
+        if res["Type"] == "AWS::Cognito::UserPoolClient":
+            props = res["Properties"]
+            client = idp.create_user_pool_client(
+                UserPoolId=stack.resolve(props["UserPoolId"]),
+                ClientName=str(stack.resolve(props["ClientName"])),
+                GenerateSecret=bool(props.get("GenerateSecret", False)),
+                ExplicitAuthFlows=props.get("ExplicitAuthFlows", []),
+            )["UserPoolClient"]
+            stack.physical[lid], stack.types[lid] = client["ClientId"], res["Type"]

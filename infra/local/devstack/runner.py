@@ -17,6 +17,7 @@ import json
 import os
 import queue
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -237,13 +238,16 @@ class HttpApiServer:
 
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(req.path)
-        route = next((r for r in self.routes if r.method == req.command and r.path == parts.path), None)
+        found = match_route(self.routes, req.command, parts.path)
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length) if length else b""
-        if route is None:
+        if found is None:
             self._reply(req, 404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
             return
+        route, path_parameters = found
         event = http_api_event(req.command, parts.path, parts.query, dict(req.headers.items()), raw, route)
+        if path_parameters:
+            event["pathParameters"] = path_parameters
         started = time.time()
         try:
             result = self.pools[route.function].invoke(event)
@@ -257,17 +261,41 @@ class HttpApiServer:
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
         headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
-        self._reply(req, int(result.get("statusCode", 200)), headers, data)
+        # Payload 2.0: a function's cookies come back as a list, each its own Set-Cookie header.
+        cookies = [str(c) for c in result.get("cookies") or []]
+        self._reply(req, int(result.get("statusCode", 200)), headers, data, cookies)
 
     @staticmethod
-    def _reply(req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes) -> None:
+    def _reply(
+        req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes, cookies: list[str] | None = None
+    ) -> None:
         req.send_response(status)
         for k, v in headers.items():
-            if k != "content-length":
+            if k not in ("content-length", "set-cookie"):
                 req.send_header(k, v)
+        for cookie in [*cookies] if cookies else ([headers["set-cookie"]] if "set-cookie" in headers else []):
+            req.send_header("Set-Cookie", cookie)
         req.send_header("Content-Length", str(len(data)))
         req.end_headers()
         req.wfile.write(data)
+
+
+def match_route(routes: list[HttpRoute], method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
+    """The route API Gateway would pick: an exact path before a templated one ("{id}" one
+    segment, "{proxy+}" the rest), the method itself before ANY; with its path parameters."""
+    best: tuple[int, HttpRoute, dict[str, str]] | None = None
+    for route in routes:
+        if route.method not in (method, "ANY"):
+            continue
+        pattern = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(route.path))
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern)
+        matched = re.fullmatch(pattern, path)
+        if matched is None:
+            continue
+        rank = (0 if route.path == path else 2) + (0 if route.method == method else 1)
+        if best is None or rank < best[0]:
+            best = (rank, route, {k: v for k, v in matched.groupdict().items() if v is not None})
+    return None if best is None else (best[1], best[2])
 
 
 def http_api_event(
@@ -290,7 +318,7 @@ def http_api_event(
         "routeKey": f"{route.method} {route.path}",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {k.lower(): v for k, v in headers.items()},
+        "headers": {k.lower(): v for k, v in headers.items() if k.lower() != "cookie"},
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
@@ -312,6 +340,10 @@ def http_api_event(
     }
     if params:
         event["queryStringParameters"] = params
+    cookie_header = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
+    cookies = [c.strip() for c in cookie_header.split(";") if c.strip()]
+    if cookies:  # payload 2.0 carries them apart from the headers
+        event["cookies"] = cookies
     if raw:
         event["body"] = body
     return event

@@ -50,6 +50,9 @@ class LocalConfig:
     openai_model: str = "gpt-4.1-mini"
     gemini_base_url: str = "http://127.0.0.1:9/gemini-not-configured"
     gemini_api_key: str = "local-gemini-key"
+    # The staff console: one owner account per seeded business, this password (local only).
+    console_password: str = "Consola-Local-2026"  # noqa: S105 - local-only default
+    console_secret: str = "local-console-secret"  # noqa: S105 - local-only CSRF signing key
     port: int = 3000
     # Fixed defaults so events/env.local.json (sam local invoke) can point at them; tests use 0 (any free port).
     moto_port: int = 4566
@@ -100,6 +103,7 @@ class LocalConfig:
             openai_model=os.environ.get("OPENAI_MODEL") or d.openai_model,
             gemini_base_url=os.environ.get("GEMINI_BASE_URL") or d.gemini_base_url,
             gemini_api_key=os.environ.get("GEMINI_API_KEY") or d.gemini_api_key,
+            console_password=os.environ.get("CONSOLE_PASSWORD") or d.console_password,
             port=_env_int("LOCAL_PORT", d.port),
             moto_port=_env_int("MOTO_PORT", d.moto_port),
             postgres_port=_env_int("POSTGRES_PORT", d.postgres_port),
@@ -173,6 +177,7 @@ class LocalStack:
         self.stack: DeployedStack | None = None
         self.template: TranslatedTemplate | None = None
         self.startup_seconds: dict[str, float] = {}
+        self.console_users: list[dict[str, str]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -211,6 +216,7 @@ class LocalStack:
                 parameters=self._parameters(),
             )
             self._put_secrets()
+            self.console_users = self._seed_console_users()
             self.template = template
             self.startup_seconds["moto+template"] = time.monotonic() - t1
             t2 = time.monotonic()
@@ -276,6 +282,7 @@ class LocalStack:
             "database-url": self._pg.app_url,  # the functions connect as their own role (RLS)
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
+            "console-secret": self.config.console_secret,
         }
         for name, value in values.items():
             ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
@@ -287,6 +294,50 @@ class LocalStack:
             ssm.put_parameter(
                 Name=f"{self.secrets_path}/webhook-secrets/{app}", Value=secret, Type="SecureString", Overwrite=True
             )
+
+    def _seed_console_users(self) -> list[dict[str, str]]:
+        """One owner account per seeded business in the template's user pool (moto's Cognito,
+        which issues real signed tokens), linked to its organization in console_users."""
+        assert self._moto and self._pg and self.stack
+        pool = next(
+            (pid for lid, pid in self.stack.physical.items() if self.stack.types.get(lid) == "AWS::Cognito::UserPool"),
+            None,
+        )
+        apps = self.demo_identity().get("apps", {})
+        if pool is None or not apps:
+            return []
+        import psycopg
+
+        idp = moto_client("cognito-idp", self._moto.url, self.config.region)
+        users = []
+        for app, seeded in apps.items():
+            email = f"owner@{app.lower()}.example"
+            created = idp.admin_create_user(
+                UserPoolId=pool,
+                Username=email,
+                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+                MessageAction="SUPPRESS",
+            )["User"]
+            idp.admin_set_user_password(
+                UserPoolId=pool, Username=email, Password=self.config.console_password, Permanent=True
+            )
+            sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
+            with psycopg.connect(self._pg.url) as conn:
+                conn.execute(
+                    "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')"
+                    " on conflict (sub) do nothing",
+                    (sub, seeded["organization_id"], email),
+                )
+            users.append(
+                {
+                    "app": app,
+                    "organization_id": seeded["organization_id"],
+                    "email": email,
+                    "password": self.config.console_password,
+                    "role": "owner",
+                }
+            )
+        return users
 
     def webhook_secrets(self) -> dict[str, str]:
         """Every seeded app's webhook secret."""
@@ -328,6 +379,8 @@ class LocalStack:
                 "MEDIA_ALLOW_HTTP": "true",
             }
         )
+        if "USER_POOL_ID" in env:  # the console verifies tokens with moto's keys for the pool
+            env["COGNITO_JWKS_URL"] = f"{self._moto.url}/{env['USER_POOL_ID']}/.well-known/jwks.json"
         env.update(self.config.extra_env)
         return env
 
@@ -341,6 +394,7 @@ class LocalStack:
             "ProcessorFunction": "processor",
             "NotifierFunction": "notifier",
             "SweeperFunction": "sweeper",
+            "ConsoleFunction": "console",
         }
         for logical_id, props in template.functions.items():
             code_dir = ROOT / "functions" / names.get(logical_id, logical_id)
@@ -418,6 +472,8 @@ class LocalStack:
             **by_type,
             "functions": sorted(self._pools),
             "logs_dir": str(self.config.state_dir / "logs"),
+            "console_url": f"http://127.0.0.1:{self._http.port}/console" if self._http else None,
+            "console_users": self.console_users,
         }
         self.publish(**self.demo_identity())
 
@@ -544,5 +600,9 @@ def describe(info: dict[str, Any]) -> str:
             lines.append(f"  {lid:<24} {name}")
     for app, seeded in sorted(info.get("apps", {}).items()):
         lines.append(f"  App {app:<14} number {seeded['business_number']}, organization {seeded['organization_id']}")
+    if info.get("console_url"):
+        lines.append(f"  Staff console     {info['console_url']}")
+        for user in info.get("console_users", []):
+            lines.append(f"    {user['app']:<16} {user['email']} / {user['password']}")
     lines.append(f"  Logs              {info['logs_dir']}")
     return "\n".join(lines)

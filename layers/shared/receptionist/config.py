@@ -79,3 +79,19 @@ class SweeperSettings(_Settings):
     sweep_margin_seconds: float = Field(alias="SWEEP_MARGIN_SECONDS", default=10, ge=0)
     resweep_seconds: float = Field(alias="RESWEEP_SECONDS", default=360, ge=0)
     max_sweeps: int = Field(alias="MAX_SWEEPS", default=3, ge=1)
+
+
+class ConsoleSettings(_Settings):
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
+    user_pool_id: NonEmpty = Field(alias="USER_POOL_ID")
+    user_pool_client_id: NonEmpty = Field(alias="USER_POOL_CLIENT_ID")
+    region: NonEmpty = Field(alias="AWS_REGION", default="us-east-1")
+    # Where the pool publishes its signing keys; empty: Cognito's own URL for the pool. The
+    # local stack points it at moto.
+    jwks_url: str = Field(alias="COGNITO_JWKS_URL", default="")
+    # The key CSRF tokens are signed with (an SSM SecureString, as every secret).
+    console_secret_param: NonEmpty = Field(alias="CONSOLE_SECRET_PARAM")
+    # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
+    # on localhost).
+    secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)

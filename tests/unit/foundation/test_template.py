@@ -74,7 +74,13 @@ def _thinness_problems(path: Path, decorators: list[str] = _HANDLER_DECORATORS) 
 
 def test_four_functions_with_thin_handlers(template: dict[str, Any]) -> None:
     functions = _resources(template, "AWS::Serverless::Function")
-    assert set(functions) == {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction"}
+    assert set(functions) == {
+        "WebhookFunction",
+        "ProcessorFunction",
+        "NotifierFunction",
+        "SweeperFunction",
+        "ConsoleFunction",
+    }
     for name, props in ((n, f["Properties"]) for n, f in functions.items()):
         assert props.get("Handler", template["Globals"]["Function"]["Handler"]) == "app.handler"
         app = ROOT / props["CodeUri"] / "app.py"
@@ -177,7 +183,7 @@ def test_bucket_encrypted_private_tls_only_with_expiry(template: dict[str, Any])
 
 def test_no_secret_values_in_the_template(template: dict[str, Any]) -> None:
     text = (ROOT / "template.yaml").read_text().lower()
-    for marker in ("sk-", "api_key:", "apikey:", "password"):
+    for marker in ("sk-", "api_key:", "apikey:", "password:"):  # (a PasswordPolicy is no secret)
         assert marker not in text
     for fn in _resources(template, "AWS::Serverless::Function").values():
         for name in fn["Properties"]["Environment"]["Variables"]:
@@ -191,7 +197,7 @@ def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
         v.get("Ref") for v in values if isinstance(v, dict)
     }
     assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue"} <= watched
-    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction"} <= watched
+    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction", "ConsoleFunction"} <= watched
 
 
 def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:

@@ -1,0 +1,136 @@
+"""What the console does for a signed-in staff member, whatever the HTTP around it: every
+operation takes the account (whose organization came from the database, never the request) and
+runs for that organization only; every change is written to the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from receptionist.crm import inbox
+from receptionist.crm.appointments import list_appointments
+from receptionist.crm.connection import Database
+from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
+from receptionist.crm.models import Appointment
+from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
+from receptionist.notifier.window import within_session_window
+
+MAX_REPLY_CHARS = 4096
+
+
+class ConsoleError(Exception):
+    """Something the staff member is told (`code` is the message's key in console/i18n.py)."""
+
+    status = 400
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class NotFound(ConsoleError):
+    status = 404
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    summary: ConversationSummary
+    transcript: list[TranscriptEntry]
+    escalations: list[Escalation]
+    appointments: list[Appointment]
+    window_open: bool  # WhatsApp's 24-hour window: free-form replies allowed
+    timezone: str
+
+
+@dataclass
+class ConsoleService:
+    db: Database
+    outbound: Queue
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def account(self, sub: str) -> StaffAccount | None:
+        return inbox.staff_account(self.db, sub)
+
+    @contextmanager
+    def _for(self, account: StaffAccount) -> Iterator[str]:
+        with self.db.acting_for(account.organization_id):
+            yield account.organization_id
+
+    def inbox(self, account: StaffAccount, show: InboxFilter, search: str) -> list[ConversationSummary]:
+        with self._for(account) as org:
+            return inbox.list_conversations(self.db, org, show=show, search=search)
+
+    def _summary(self, org: str, identity_id: str) -> ConversationSummary:
+        found = inbox.conversation(self.db, org, identity_id)
+        if found is None:  # another organization's, or none: the same answer
+            raise NotFound("not_found")
+        return found
+
+    def conversation(self, account: StaffAccount, identity_id: str) -> ConversationView:
+        with self._for(account) as org:
+            summary = self._summary(org, identity_id)
+            context = inbox.organization_context(self.db, org)
+            contact = inbox.contact_id_of(self.db, org, identity_id)
+            appointments = list_appointments(self.db, org, contact, context.timezone, now=self.now()) if contact else []
+            return ConversationView(
+                summary=summary,
+                transcript=inbox.transcript(self.db, org, identity_id),
+                escalations=inbox.escalations(self.db, org, identity_id),
+                appointments=appointments,
+                window_open=within_session_window(summary.last_inbound_at, self.now()),
+                timezone=context.timezone,
+            )
+
+    def messages(self, account: StaffAccount, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:
+        with self._for(account) as org:
+            self._summary(org, identity_id)
+            return inbox.transcript(self.db, org, identity_id, after=after)
+
+    def take_over(self, account: StaffAccount, identity_id: str) -> None:
+        with self._for(account) as org:
+            self._summary(org, identity_id)
+            inbox.take_over(self.db, org, identity_id)
+            inbox.record_audit(self.db, org, account.email, "takeover", identity_id)
+
+    def resolve(self, account: StaffAccount, identity_id: str) -> None:
+        with self._for(account) as org:
+            self._summary(org, identity_id)
+            closed = inbox.resolve_escalations(self.db, org, identity_id)
+            inbox.record_audit(self.db, org, account.email, "resolve", identity_id, {"escalations": closed})
+
+    def hand_back(self, account: StaffAccount, identity_id: str) -> None:
+        from receptionist.crm.chats import hand_back_to_bot
+
+        with self._for(account) as org:
+            self._summary(org, identity_id)
+            hand_back_to_bot(self.db, org, identity_id)
+            inbox.record_audit(self.db, org, account.email, "handback", identity_id)
+
+    def reply(self, account: StaffAccount, identity_id: str, text: str) -> str:
+        """Queue the staff member's text for the customer (the notifier sends it); the job's id.
+        Only while a person owns the conversation, inside WhatsApp's 24-hour window, to a customer
+        who has not opted out."""
+        text = text.strip()
+        if not text:
+            raise ConsoleError("reply_empty")
+        if len(text) > MAX_REPLY_CHARS:
+            raise ConsoleError("reply_too_long")
+        with self._for(account) as org:
+            summary = self._summary(org, identity_id)
+            if summary.bot_enabled:
+                raise ConsoleError("take_over_first")
+            if summary.opted_out:
+                raise ConsoleError("opted_out")
+            if not within_session_window(summary.last_inbound_at, self.now()):
+                raise ConsoleError("window_closed")
+            app = inbox.organization_context(self.db, org).app_name
+            if app is None:
+                raise ConsoleError("no_whatsapp_connection")
+            conversation = conversation_key(app, summary.customer_number)
+            job = OutboundJob.for_human_reply(conversation, text, account.email)
+            # Recorded before it is queued: a failed send leaves an audit line, never a silent reply.
+            inbox.record_audit(self.db, org, account.email, "reply", identity_id, {"job_id": job.job_id})
+        self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
+        return job.job_id

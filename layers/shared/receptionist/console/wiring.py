@@ -1,0 +1,41 @@
+"""Build the console from its settings: Cognito, the database (as the functions' role, under
+row level security), the outbound queue, the CSRF key. Secrets are read when first needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.cognito import CognitoSignIn, TokenVerifier
+from receptionist.adapters.queues import FifoQueue
+from receptionist.config import ConsoleSettings
+from receptionist.console.app import ConsoleDeps
+from receptionist.console.service import ConsoleService
+from receptionist.crm.connection import Database
+from receptionist.secrets import get_secret
+
+
+def build_console(
+    settings: ConsoleSettings,
+    *,
+    cognito: Any | None = None,
+    sqs: Any | None = None,
+    secret: Callable[[str], str] = get_secret,
+) -> ConsoleDeps:
+    db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
+    outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
+    verifier = TokenVerifier(
+        issuer=TokenVerifier.issuer_for(settings.region, settings.user_pool_id),
+        audience=settings.user_pool_client_id,
+        jwks_url=settings.jwks_url or None,
+    )
+    return ConsoleDeps(
+        service=ConsoleService(db, outbound),
+        sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
+        verify=verifier.verify,
+        csrf_secret=lambda: secret(settings.console_secret_param),
+        secure_cookies=settings.secure_cookies,
+    )

@@ -1,0 +1,259 @@
+"""What the staff console reads and changes about conversations: the inbox, one conversation's
+transcript and escalations, taking a conversation over and giving it back, and who a signed-in
+user is. Every statement names the organization (and row level security holds it to it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from psycopg.types.json import Jsonb
+
+from receptionist.crm.connection import Database, Row
+
+InboxFilter = Literal["needs_person", "escalated", "bot_off", "all"]
+INBOX_FILTERS: tuple[InboxFilter, ...] = ("needs_person", "escalated", "bot_off", "all")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    sub: str
+    organization_id: str
+    organization_name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    identity_id: str
+    customer_number: str
+    display_name: str | None
+    bot_enabled: bool
+    opted_out: bool
+    open_escalations: int
+    last_activity: datetime | None
+    last_text: str | None
+    last_inbound_at: datetime | None
+
+    @property
+    def needs_person(self) -> bool:
+        return self.open_escalations > 0 or not self.bot_enabled
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    id: str
+    direction: str  # inbound / outbound
+    kind: str  # text, audio, image... (inbound); text, template (outbound)
+    text: str
+    status: str
+    sent_by: str | None  # None: the customer (inbound) or the assistant; "staff:<email>"
+    created_at: datetime
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: str
+    reason: str
+    status: str
+    created_at: datetime
+
+
+def is_id(value: str) -> bool:
+    """Whether `value` can be a row id (anything else is simply not found, never an SQL error)."""
+    return bool(_UUID.match(value))
+
+
+def staff_account(db: Database, sub: str) -> StaffAccount | None:
+    """The console user behind a verified token's `sub` (the one read across organizations)."""
+    row = db.fetch_one(
+        "select sub, organization_id::text as organization_id, organization_name, email, role from console_user(%s)",
+        (sub,),
+    )
+    if row is None:
+        return None
+    return StaffAccount(
+        str(row["sub"]), str(row["organization_id"]), str(row["organization_name"]), str(row["email"]), str(row["role"])
+    )
+
+
+_SUMMARY = """
+    select i.id::text as identity_id, i.customer_number, i.display_name, i.bot_enabled, i.opted_out,
+           i.last_inbound_at,
+           (select count(*) from escalations e
+             where e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open')
+             as open_escalations,
+           last.created_at as last_activity, last.processed_text as last_text
+    from chat_identities i
+    left join lateral (
+        select m.created_at, m.processed_text from chat_messages m
+        where m.organization_id = i.organization_id and m.chat_identity_id = i.id
+        order by m.created_at desc limit 1
+    ) last on true
+    where i.organization_id = %(org)s
+"""
+
+
+def _summary(row: Row) -> ConversationSummary:
+    return ConversationSummary(
+        identity_id=str(row["identity_id"]),
+        customer_number=str(row["customer_number"]),
+        display_name=row["display_name"],
+        bot_enabled=bool(row["bot_enabled"]),
+        opted_out=bool(row["opted_out"]),
+        open_escalations=int(row["open_escalations"]),
+        last_activity=row["last_activity"],
+        last_text=row["last_text"],
+        last_inbound_at=row["last_inbound_at"],
+    )
+
+
+def list_conversations(
+    db: Database, organization_id: str, *, show: InboxFilter = "all", search: str = "", limit: int = 100
+) -> list[ConversationSummary]:
+    """The organization's conversations by latest activity, filtered and searched by name or
+    number."""
+    conditions = {
+        "needs_person": " and (not i.bot_enabled or exists (select 1 from escalations e where"
+        " e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open'))",
+        "escalated": " and exists (select 1 from escalations e where e.organization_id = i.organization_id"
+        " and e.chat_identity_id = i.id and e.status = 'open')",
+        "bot_off": " and not i.bot_enabled",
+        "all": "",
+    }
+    sql = _SUMMARY + conditions[show]
+    params: dict[str, Any] = {"org": organization_id, "limit": max(1, min(limit, 500))}
+    term = search.strip()
+    if term:
+        sql += " and (i.display_name ilike %(like)s or i.customer_number like %(digits)s)"
+        digits = re.sub(r"\D", "", term)
+        params["like"] = f"%{_escape_like(term)}%"
+        params["digits"] = f"%{digits}%" if digits else "-"  # no digits: no number matches "-"
+    sql += " order by coalesce(last.created_at, i.updated_at) desc limit %(limit)s"
+    return [_summary(r) for r in db.fetch_all(sql, params)]
+
+
+def conversation(db: Database, organization_id: str, identity_id: str) -> ConversationSummary | None:
+    """One conversation of this organization (None for another's, or no such id)."""
+    if not is_id(identity_id):
+        return None
+    row = db.fetch_one(_SUMMARY + " and i.id = %(id)s", {"org": organization_id, "id": identity_id})
+    return _summary(row) if row else None
+
+
+def contact_id_of(db: Database, organization_id: str, identity_id: str) -> str | None:
+    row = db.fetch_one(
+        "select contact_id::text as contact_id from chat_identities where organization_id = %s and id = %s",
+        (organization_id, identity_id),
+    )
+    return str(row["contact_id"]) if row and row["contact_id"] else None
+
+
+def transcript(
+    db: Database, organization_id: str, identity_id: str, *, after: datetime | None = None, limit: int = 200
+) -> list[TranscriptEntry]:
+    """The conversation's messages, oldest first (the newest `limit`), or those after `after`:
+    customer texts, voice note transcripts and photo descriptions (what was processed), the
+    assistant's and staff's replies with their delivery states."""
+    rows = db.fetch_all(
+        """
+        select * from (
+            select id::text as id, direction, kind, coalesce(processed_text, raw #>> '{payload,text}', '') as text,
+                   status, sent_by, created_at, error
+            from chat_messages
+            where organization_id = %(org)s and chat_identity_id = %(id)s
+              and (%(after)s::timestamptz is null or created_at > %(after)s)
+            order by created_at desc, part_index desc
+            limit %(limit)s
+        ) recent order by created_at, id
+        """,
+        {"org": organization_id, "id": identity_id, "after": after, "limit": limit},
+    )
+    return [
+        TranscriptEntry(
+            str(r["id"]),
+            str(r["direction"]),
+            str(r["kind"]),
+            str(r["text"]),
+            str(r["status"]),
+            r["sent_by"],
+            r["created_at"],
+            r["error"],
+        )
+        for r in rows
+    ]
+
+
+def escalations(db: Database, organization_id: str, identity_id: str) -> list[Escalation]:
+    rows = db.fetch_all(
+        "select id::text as id, reason, status, created_at from escalations"
+        " where organization_id = %s and chat_identity_id = %s order by created_at desc limit 20",
+        (organization_id, identity_id),
+    )
+    return [Escalation(str(r["id"]), str(r["reason"]), str(r["status"]), r["created_at"]) for r in rows]
+
+
+def take_over(db: Database, organization_id: str, identity_id: str) -> bool:
+    """A person owns the conversation: the assistant stays quiet until it is handed back."""
+    changed = db.execute(
+        "update chat_identities set bot_enabled = false, updated_at = now() where organization_id = %s and id = %s",
+        (organization_id, identity_id),
+    )
+    return changed > 0
+
+
+def resolve_escalations(db: Database, organization_id: str, identity_id: str) -> int:
+    """Close the open escalations (the bot stays as it is)."""
+    return db.execute(
+        "update escalations set status = 'resolved', resolved_at = now()"
+        " where organization_id = %s and chat_identity_id = %s and status = 'open'",
+        (organization_id, identity_id),
+    )
+
+
+def record_audit(
+    db: Database,
+    organization_id: str,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Who did what, and when (the console's every change)."""
+    db.execute(
+        "insert into audit_log (organization_id, actor, action, target, details) values (%s, %s, %s, %s, %s)",
+        (organization_id, actor, action, target, Jsonb(details or {})),
+    )
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class OrganizationContext:
+    """What the console needs of its own organization: its Gupshup app (conversation keys) and
+    time zone (appointment times)."""
+
+    app_name: str | None
+    timezone: str
+
+
+def organization_context(db: Database, organization_id: str) -> OrganizationContext:
+    row = db.fetch_one(
+        """
+        select (select app_name from platform_connections
+                 where organization_id = %(org)s and provider = 'gupshup' and active
+                 order by created_at limit 1) as app_name,
+               coalesce((select timezone from agent_settings where organization_id = %(org)s), 'Europe/Madrid')
+                 as timezone
+        """,
+        {"org": organization_id},
+    )
+    assert row is not None
+    return OrganizationContext(row["app_name"], str(row["timezone"]))

@@ -1,0 +1,49 @@
+"""The console app in process on its real parts (see console_kit.py)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# The tests run with --import-mode=importlib: make the kit importable by name.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from console_kit import Console
+
+from devstack.aws import moto_client
+from devstack.template import function_env
+from receptionist.config import ConsoleSettings
+from receptionist.console.app import create_app
+from receptionist.console.wiring import build_console
+
+
+@pytest.fixture(scope="session")
+def console(moto_endpoint: str, seeded_url: str, app_url: str) -> Iterator[Console]:
+    idp = moto_client("cognito-idp", moto_endpoint, "us-east-1")
+    pool = idp.create_user_pool(PoolName=f"staff-{uuid.uuid4().hex[:6]}", UsernameAttributes=["email"])["UserPool"][
+        "Id"
+    ]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    sqs = moto_client("sqs", moto_endpoint, "us-east-1")
+    queue_url = sqs.create_queue(
+        QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+    )["QueueUrl"]
+    env = function_env(
+        "ConsoleFunction",
+        USER_POOL_ID=pool,
+        USER_POOL_CLIENT_ID=client_id,
+        COGNITO_JWKS_URL=f"{moto_endpoint}/{pool}/.well-known/jwks.json",
+        OUTBOUND_QUEUE_URL=queue_url,
+    )
+    settings = ConsoleSettings.from_env(env)
+    secrets = {settings.database_url_param: app_url, settings.console_secret_param: "test-console-secret"}
+    deps = build_console(settings, cognito=idp, sqs=sqs, secret=secrets.__getitem__)
+    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url)
+    deps.service.db.close()

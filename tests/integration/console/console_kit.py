@@ -1,0 +1,110 @@
+"""What the console tests share: the console app in process (FastAPI's test client over
+HTTPS, so Secure cookies travel) on its real parts: Cognito in moto (real signed tokens, its
+JWKS), PostgreSQL with the demo seed as the functions' role (row level security), the
+outbound queue in moto."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from receptionist.crm import chats
+from receptionist.crm.connection import Database
+
+CLINIC = "00000000-0000-4000-8000-000000000001"
+SALON = "00000000-0000-4000-9000-000000000001"
+PASSWORD = "Consola-Prueba-2026"
+
+
+@dataclass
+class Console:
+    app: Any
+    idp: Any
+    pool: str
+    sqs: Any
+    queue_url: str
+    owner_url: str
+    users: dict[str, str] = field(default_factory=dict)  # organization -> email
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+
+    def user(self, organization: str) -> str:
+        """A new owner account of `organization` (Cognito user + console_users row)."""
+        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        created = self.idp.admin_create_user(
+            UserPoolId=self.pool,
+            Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}],
+            MessageAction="SUPPRESS",
+        )["User"]
+        self.idp.admin_set_user_password(UserPoolId=self.pool, Username=email, Password=PASSWORD, Permanent=True)
+        sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
+        with psycopg.connect(self.owner_url) as conn:
+            conn.execute(
+                "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')",
+                (sub, organization, email),
+            )
+        return email
+
+    def signed_in(self, organization: str) -> TestClient:
+        client = self.client()
+        email = self.user(organization)
+        answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
+        assert answer.status_code == 303, answer.text
+        return client
+
+    def conversation(self, organization: str, *, last_inbound: datetime | None = None, text: str = "Hola") -> str:
+        """A customer of `organization` who wrote `text`: their chat identity's id."""
+        number = f"346{uuid.uuid4().int % 10**8:08d}"
+        db = Database(self.owner_url)
+        try:
+            identity = chats.touch_identity(db, organization, number, "Lucía", last_inbound or datetime.now(UTC))
+            chats.record_inbound(
+                db,
+                organization,
+                identity.id,
+                provider_message_id=f"wamid.{uuid.uuid4().hex}",
+                kind="text",
+                raw={"type": "text", "payload": {"text": text}},
+                processed_text=text,
+            )
+        finally:
+            db.close()
+        return identity.id
+
+    def jobs(self) -> list[dict[str, Any]]:
+        out = []
+        while True:
+            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                return out
+            for m in got:
+                out.append(json.loads(m["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+    def bot_enabled(self, identity_id: str) -> bool:
+        with psycopg.connect(self.owner_url) as conn:
+            row = conn.execute("select bot_enabled from chat_identities where id = %s", (identity_id,)).fetchone()
+        assert row is not None
+        return bool(row[0])
+
+    def audit(self, identity_id: str) -> list[tuple[str, str]]:
+        with psycopg.connect(self.owner_url) as conn:
+            rows = conn.execute("select actor, action from audit_log where target = %s order by id", (identity_id,))
+            return [(str(a), str(b)) for a, b in rows.fetchall()]
+
+
+def csrf(client: TestClient, path: str = "/console/login") -> str:
+    """The CSRF token of a page's forms (the page also sets the cookie it is bound to)."""
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)

@@ -1,0 +1,128 @@
+"""The console's rules on its real parts: who may sign in, what each business sees, CSRF on
+every form, replies only when a person owns the conversation and WhatsApp's window is open,
+every change audited."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from console_kit import CLINIC, PASSWORD, SALON, Console, csrf
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def test_a_wrong_password_is_refused_without_a_session(console: Console) -> None:
+    client = console.client()
+    email = console.user(CLINIC)
+    answer = client.post(
+        "/console/login", data={"email": email, "password": "Otra-Clave-999", "csrf_token": csrf(client)}
+    )
+    assert answer.status_code == 401
+    assert "Correo o contraseña incorrectos." in answer.text
+    assert "rc_session" not in client.cookies
+    assert client.get("/console/inbox").headers["location"] == "/console/login"
+
+
+def test_an_account_of_no_business_cannot_sign_in(console: Console) -> None:
+    email = f"nadie-{time.time_ns()}@example.com"
+    console.idp.admin_create_user(UserPoolId=console.pool, Username=email, MessageAction="SUPPRESS")
+    console.idp.admin_set_user_password(UserPoolId=console.pool, Username=email, Password=PASSWORD, Permanent=True)
+    client = console.client()
+    answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
+    assert answer.status_code == 403
+    assert "rc_session" not in client.cookies
+
+
+def test_each_business_sees_only_its_own_conversations(console: Console) -> None:
+    mine, theirs = console.conversation(CLINIC), console.conversation(SALON)
+    clinic = console.signed_in(CLINIC)
+    page = clinic.get("/console/inbox?show=all")
+    assert page.status_code == 200
+    assert mine in page.text and theirs not in page.text
+    listed = [c["identity_id"] for c in clinic.get("/console/api/conversations").json()]
+    assert mine in listed and theirs not in listed
+    # Another business's conversation does not exist for this account: by URL, by API, by action.
+    assert clinic.get(f"/console/conversations/{theirs}").status_code == 404
+    assert clinic.get(f"/console/api/conversations/{theirs}").status_code == 404
+    token = csrf(clinic, f"/console/conversations/{mine}")
+    assert clinic.post(f"/console/conversations/{theirs}/takeover", data={"csrf_token": token}).status_code == 404
+    assert console.bot_enabled(theirs)
+    assert clinic.get("/console/conversations/not-an-id").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(console: Console) -> None:
+    identity = console.conversation(CLINIC)
+    clinic = console.signed_in(CLINIC)
+    assert clinic.post(f"/console/conversations/{identity}/takeover").status_code == 403
+    assert clinic.post(f"/console/conversations/{identity}/takeover", data={"csrf_token": "0" * 64}).status_code == 403
+    # A token is bound to the browser's own CSRF cookie: another browser's token does not fit.
+    other = console.signed_in(CLINIC)
+    foreign = csrf(other, f"/console/conversations/{identity}")
+    assert clinic.post(f"/console/conversations/{identity}/takeover", data={"csrf_token": foreign}).status_code == 403
+    assert console.bot_enabled(identity)
+    assert console.audit(identity) == []
+
+
+def test_take_over_reply_resolve_and_hand_back(console: Console) -> None:
+    identity = console.conversation(CLINIC, text="Quiero hablar con una persona")
+    clinic = console.signed_in(CLINIC)
+    page = f"/console/conversations/{identity}"
+    answer = clinic.post(f"{page}/takeover", data={"csrf_token": csrf(clinic, page)})
+    assert answer.status_code == 303
+    assert not console.bot_enabled(identity)
+    answer = clinic.post(f"{page}/reply", data={"csrf_token": csrf(clinic, page), "text": "Hola Lucía, soy Marta."})
+    assert answer.status_code == 303 and answer.headers["location"].endswith("?notice=queued")
+    [job] = console.jobs()
+    assert job["kind"] == "human_reply" and job["text"] == "Hola Lucía, soy Marta."
+    assert job["author"].startswith("owner-") and job["conversation"].startswith("ClinicaSonrisa#")
+    assert clinic.post(f"{page}/resolve", data={"csrf_token": csrf(clinic, page)}).status_code == 303
+    assert not console.bot_enabled(identity)  # resolving keeps the person in charge
+    assert clinic.post(f"{page}/handback", data={"csrf_token": csrf(clinic, page)}).status_code == 303
+    assert console.bot_enabled(identity)
+    actions = console.audit(identity)
+    assert [a for _, a in actions] == ["takeover", "reply", "resolve", "handback"]
+    assert {actor for actor, _ in actions} == {job["author"]}
+
+
+def test_a_reply_needs_a_person_in_charge_and_an_open_window(console: Console) -> None:
+    identity = console.conversation(CLINIC)
+    clinic = console.signed_in(CLINIC)
+    page = f"/console/conversations/{identity}"
+    answer = clinic.post(f"{page}/reply", data={"csrf_token": csrf(clinic, page), "text": "Hola"})
+    assert answer.status_code == 400 and "Toma la conversación" in answer.text  # the assistant is on
+    old = console.conversation(CLINIC, last_inbound=datetime.now(UTC) - timedelta(hours=25))
+    page = f"/console/conversations/{old}"
+    clinic.post(f"{page}/takeover", data={"csrf_token": csrf(clinic, page)})
+    assert "WhatsApp solo permite plantillas aprobadas" in clinic.get(page).text
+    answer = clinic.post(f"{page}/reply", data={"csrf_token": csrf(clinic, page), "text": "Hola"})
+    assert answer.status_code == 400 and "24 horas" in answer.text
+    assert console.jobs() == []
+
+
+def test_a_token_not_issued_by_the_pool_is_no_session(console: Console) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(
+        {"sub": "x", "token_use": "id", "exp": int(time.time()) + 600, "iat": int(time.time())},
+        key,
+        algorithm="RS256",
+        headers={"kid": "forged"},
+    )
+    client = console.client()
+    client.cookies.set("rc_session", forged, domain="testserver", path="/console")
+    assert client.get("/console/inbox").headers["location"] == "/console/login"
+    assert client.get("/console/api/conversations").status_code == 401
+
+
+def test_what_customers_wrote_is_shown_escaped(console: Console) -> None:
+    identity = console.conversation(CLINIC, text='<script>alert("x")</script>')
+    clinic = console.signed_in(CLINIC)
+    page = clinic.get(f"/console/conversations/{identity}").text
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_the_console_speaks_english_when_asked(console: Console) -> None:
+    clinic = console.signed_in(CLINIC)
+    clinic.get("/console/lang/en")
+    assert "Conversations" in clinic.get("/console/inbox").text
