@@ -5,140 +5,48 @@ a business; a conversation of another business is "not found", by URL or through
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from receptionist.adapters.cognito import Identity, InvalidToken, SignInRefused
-from receptionist.console import security
-from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
-from receptionist.console.service import ConsoleError, ConsoleService
-from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
+from receptionist.adapters.cognito import InvalidToken, SignInRefused
+from receptionist.console import appointments, security, settings
+from receptionist.console.i18n import LANGUAGES
+from receptionist.console.service import ConsoleError
+from receptionist.console.web import (
+    BASE,
+    ConsoleDeps,
+    CsrfRefused,
+    SignInNeeded,
+    account_of,
+    back_to,
+    check_csrf,
+    console_error,
+    csrf_refused,
+    deps_of,
+    inbox_filter,
+    render,
+    sign_in_needed,
+)
+from receptionist.crm.inbox import INBOX_FILTERS
 
-BASE = "/console"
-
-
-@dataclass
-class ConsoleDeps:
-    service: ConsoleService
-    sign_in: Callable[[str, str], str]  # email, password -> Cognito ID token
-    verify: Callable[[str], Identity]  # ID token -> who (raises InvalidToken)
-    csrf_secret: Callable[[], str]
-    secure_cookies: bool = True
-
-
-class _SignInNeeded(Exception):
-    pass
-
-
-class _CsrfRefused(Exception):
-    pass
-
+__all__ = ["ConsoleDeps", "create_app"]
 
 router = APIRouter(prefix=BASE)
-_PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
 
 
 def create_app(deps: ConsoleDeps) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.deps = deps
     app.include_router(router)
-    app.add_exception_handler(_SignInNeeded, _sign_in)
-    app.add_exception_handler(_CsrfRefused, _csrf)
-    app.add_exception_handler(ConsoleError, _console_error)
+    app.include_router(appointments.router)
+    app.include_router(settings.router)
+    app.add_exception_handler(SignInNeeded, sign_in_needed)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(ConsoleError, console_error)
     return app
-
-
-# -- helpers -----------------------------------------------------------------------------------
-def _deps(request: Request) -> ConsoleDeps:
-    deps: ConsoleDeps = request.app.state.deps
-    return deps
-
-
-def _language(request: Request) -> str:
-    chosen = request.cookies.get(security.LANGUAGE_COOKIE)
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def _account(request: Request) -> StaffAccount:
-    """The signed-in staff member: a verified token whose user belongs to a business."""
-    deps = _deps(request)
-    token = request.cookies.get(security.SESSION_COOKIE)
-    if not token:
-        raise _SignInNeeded
-    try:
-        identity = deps.verify(token)
-    except InvalidToken as exc:
-        raise _SignInNeeded from exc
-    account = deps.service.account(identity.sub)
-    if account is None:
-        raise _SignInNeeded
-    return account
-
-
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    deps = _deps(request)
-    seed = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_seed()
-    lang = _language(request)
-    response = _PAGES.TemplateResponse(
-        request,
-        name,
-        {
-            "t": texts(lang),
-            "lang": lang,
-            "base": BASE,
-            "csrf_field": security.CSRF_FIELD,
-            "csrf": security.csrf_token(deps.csrf_secret(), seed),
-            **context,
-        },
-        status_code=status,
-    )
-    if request.cookies.get(security.CSRF_COOKIE) != seed:
-        response.set_cookie(
-            security.CSRF_COOKIE, seed, httponly=True, secure=deps.secure_cookies, samesite="strict", path=BASE
-        )
-    return response
-
-
-async def _check_csrf(request: Request) -> None:
-    form = await request.form()
-    token = form.get(security.CSRF_FIELD)
-    seed = request.cookies.get(security.CSRF_COOKIE)
-    if not security.csrf_ok(_deps(request).csrf_secret(), seed, token if isinstance(token, str) else None):
-        raise _CsrfRefused
-
-
-def _back_to(identity_id: str, notice: str | None = None) -> RedirectResponse:
-    url = f"{BASE}/conversations/{quote(identity_id)}"
-    return RedirectResponse(url + (f"?notice={notice}" if notice else ""), status_code=303)
-
-
-def _filter(show: str | None) -> InboxFilter:
-    return next((f for f in INBOX_FILTERS if f == show), "needs_person")
-
-
-async def _sign_in(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith(f"{BASE}/api/"):
-        return JSONResponse({"error": "sign_in_required"}, status_code=401)
-    return RedirectResponse(f"{BASE}/login", status_code=303)
-
-
-async def _csrf(request: Request, exc: Exception) -> Response:
-    return _render(request, "error.html", status=403, message=texts(_language(request))["csrf"])
-
-
-async def _console_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ConsoleError)
-    if request.url.path.startswith(f"{BASE}/api/"):
-        return JSONResponse({"error": exc.code}, status_code=exc.status)
-    return _render(request, "error.html", status=exc.status, message=texts(_language(request))[exc.code])
 
 
 # -- sign in -----------------------------------------------------------------------------------
@@ -150,20 +58,20 @@ async def home() -> RedirectResponse:
 
 @router.get("/login")
 async def login_page(request: Request) -> HTMLResponse:
-    return _render(request, "login.html")
+    return render(request, "login.html")
 
 
 @router.post("/login")
 async def login(request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
-    await _check_csrf(request)
-    deps = _deps(request)
+    await check_csrf(request)
+    deps = deps_of(request)
     try:
         token = deps.sign_in(email.strip(), password)
         identity = deps.verify(token)
     except (SignInRefused, InvalidToken):
-        return _render(request, "login.html", status=401, error="sign_in_refused", email=email)
+        return render(request, "login.html", status=401, error="sign_in_refused", email=email)
     if deps.service.account(identity.sub) is None:
-        return _render(request, "login.html", status=403, error="no_account", email=email)
+        return render(request, "login.html", status=403, error="no_account", email=email)
     response = RedirectResponse(f"{BASE}/inbox", status_code=303)
     response.set_cookie(
         security.SESSION_COOKIE,
@@ -179,7 +87,7 @@ async def login(request: Request, email: Annotated[str, Form()], password: Annot
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    await _check_csrf(request)
+    await check_csrf(request)
     response = RedirectResponse(f"{BASE}/login", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path=BASE)
     return response
@@ -189,7 +97,7 @@ async def logout(request: Request) -> Response:
 async def set_language(request: Request, code: str) -> Response:
     response = RedirectResponse(f"{BASE}/inbox", status_code=303)
     if code in LANGUAGES:
-        secure = _deps(request).secure_cookies
+        secure = deps_of(request).secure_cookies
         response.set_cookie(security.LANGUAGE_COOKIE, code, secure=secure, samesite="lax", path=BASE)
     return response
 
@@ -197,79 +105,79 @@ async def set_language(request: Request, code: str) -> Response:
 # -- inbox -------------------------------------------------------------------------------------
 @router.get("/inbox")
 async def inbox_page(request: Request, show: str | None = None, q: str = "") -> HTMLResponse:
-    account = _account(request)
-    chosen = _filter(show)
-    rows = _deps(request).service.inbox(account, chosen, q[:100])
-    return _render(request, "inbox.html", account=account, rows=rows, show=chosen, q=q, filters=INBOX_FILTERS)
+    account = account_of(request)
+    chosen = inbox_filter(show)
+    rows = deps_of(request).service.inbox(account, chosen, q[:100])
+    return render(request, "inbox.html", account=account, rows=rows, show=chosen, q=q, filters=INBOX_FILTERS)
 
 
 @router.get("/inbox/rows")
 async def inbox_rows(request: Request, show: str | None = None, q: str = "") -> HTMLResponse:
-    account = _account(request)
-    rows = _deps(request).service.inbox(account, _filter(show), q[:100])
-    return _render(request, "inbox_rows.html", rows=rows)
+    account = account_of(request)
+    rows = deps_of(request).service.inbox(account, inbox_filter(show), q[:100])
+    return render(request, "inbox_rows.html", rows=rows)
 
 
 # -- one conversation --------------------------------------------------------------------------
 @router.get("/conversations/{identity_id}")
 async def conversation_page(request: Request, identity_id: str, notice: str | None = None) -> HTMLResponse:
-    account = _account(request)
-    view = _deps(request).service.conversation(account, identity_id)
+    account = account_of(request)
+    view = deps_of(request).service.conversation(account, identity_id)
     known = notice if notice == "queued" else None
-    return _render(request, "conversation.html", account=account, view=view, notice=known)
+    return render(request, "conversation.html", account=account, view=view, notice=known)
 
 
 @router.get("/conversations/{identity_id}/transcript")
 async def transcript_fragment(request: Request, identity_id: str) -> HTMLResponse:
-    account = _account(request)
-    entries = _deps(request).service.messages(account, identity_id, None)
-    return _render(request, "transcript.html", entries=entries)
+    account = account_of(request)
+    entries = deps_of(request).service.messages(account, identity_id, None)
+    return render(request, "transcript.html", entries=entries)
 
 
 @router.post("/conversations/{identity_id}/takeover")
 async def take_over(request: Request, identity_id: str) -> Response:
-    account = _account(request)
-    await _check_csrf(request)
-    _deps(request).service.take_over(account, identity_id)
-    return _back_to(identity_id)
+    account = account_of(request)
+    await check_csrf(request)
+    deps_of(request).service.take_over(account, identity_id)
+    return back_to(identity_id)
 
 
 @router.post("/conversations/{identity_id}/reply")
 async def reply(request: Request, identity_id: str, text: Annotated[str, Form()] = "") -> Response:
-    account = _account(request)
-    await _check_csrf(request)
-    _deps(request).service.reply(account, identity_id, text)
-    return _back_to(identity_id, "queued")
+    account = account_of(request)
+    await check_csrf(request)
+    deps_of(request).service.reply(account, identity_id, text)
+    return back_to(identity_id, "queued")
 
 
 @router.post("/conversations/{identity_id}/resolve")
 async def resolve(request: Request, identity_id: str) -> Response:
-    account = _account(request)
-    await _check_csrf(request)
-    _deps(request).service.resolve(account, identity_id)
-    return _back_to(identity_id)
+    account = account_of(request)
+    await check_csrf(request)
+    deps_of(request).service.resolve(account, identity_id)
+    return back_to(identity_id)
 
 
 @router.post("/conversations/{identity_id}/handback")
 async def hand_back(request: Request, identity_id: str) -> Response:
-    account = _account(request)
-    await _check_csrf(request)
-    _deps(request).service.hand_back(account, identity_id)
-    return _back_to(identity_id)
+    account = account_of(request)
+    await check_csrf(request)
+    deps_of(request).service.hand_back(account, identity_id)
+    return back_to(identity_id)
 
 
 # -- JSON API (same rules: signed in, own organization only) ------------------------------------
 @router.get("/api/conversations")
 async def api_conversations(request: Request, show: str | None = None, q: str = "") -> JSONResponse:
-    account = _account(request)
-    rows = _deps(request).service.inbox(account, _filter(show) if show else "all", q[:100])
+    account = account_of(request)
+    rows = deps_of(request).service.inbox(account, inbox_filter(show) if show else "all", q[:100])
     return JSONResponse([_jsonable(r.__dict__) for r in rows])
 
 
 @router.get("/api/conversations/{identity_id}")
 async def api_conversation(request: Request, identity_id: str) -> JSONResponse:
-    account = _account(request)
-    view = _deps(request).service.conversation(account, identity_id)
+    account = account_of(request)
+    view = deps_of(request).service.conversation(account, identity_id)
     return JSONResponse(
         {
             "conversation": _jsonable(view.summary.__dict__),

@@ -15,6 +15,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sign_in_refused": "Correo o contraseña incorrectos.",
         "no_account": "Esta cuenta no pertenece a ningún negocio.",
         "inbox": "Conversaciones",
+        "appointments_nav": "Citas",
+        "settings_nav": "Ajustes",
         "needs_person": "Necesitan una persona",
         "escalated": "Escaladas",
         "bot_off": "Asistente apagado",
@@ -67,6 +69,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sign_in_refused": "Wrong email or password.",
         "no_account": "This account does not belong to any business.",
         "inbox": "Conversations",
+        "appointments_nav": "Appointments",
+        "settings_nav": "Settings",
         "needs_person": "Need a person",
         "escalated": "Escalated",
         "bot_off": "Assistant off",
@@ -114,4 +118,11 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def texts(language: str | None) -> dict[str, str]:
-    return TEXTS.get(language or DEFAULT_LANGUAGE, TEXTS[DEFAULT_LANGUAGE])
+    """Every word of the console in `language` (Spanish when unknown), sections included."""
+    from receptionist.console import i18n_appointments, i18n_settings
+
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    merged = dict(TEXTS[chosen])
+    for section in (i18n_appointments.TEXTS, i18n_settings.TEXTS):
+        merged.update(section.get(chosen, {}))
+    return merged

@@ -1,0 +1,127 @@
+"""What every console page shares: the base path, the dependencies the app is built with,
+the signed-in account, rendering (with the CSRF token and the language), CSRF checks, and the
+mapping of errors to pages or JSON. Routes live in app.py and in one module per section
+(appointments.py, settings.py), each an APIRouter under BASE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from receptionist.adapters.cognito import Identity, InvalidToken
+from receptionist.console import security
+from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
+from receptionist.console.service import ConsoleError, ConsoleService
+from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
+
+BASE = "/console"
+PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
+
+
+@dataclass
+class ConsoleDeps:
+    service: ConsoleService
+    sign_in: Callable[[str, str], str]  # email, password -> Cognito ID token
+    verify: Callable[[str], Identity]  # ID token -> who (raises InvalidToken)
+    csrf_secret: Callable[[], str]
+    secure_cookies: bool = True
+
+
+class SignInNeeded(Exception):
+    pass
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def deps_of(request: Request) -> ConsoleDeps:
+    deps: ConsoleDeps = request.app.state.deps
+    return deps
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(security.LANGUAGE_COOKIE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def account_of(request: Request) -> StaffAccount:
+    """The signed-in staff member: a verified token whose user belongs to a business."""
+    deps = deps_of(request)
+    token = request.cookies.get(security.SESSION_COOKIE)
+    if not token:
+        raise SignInNeeded
+    try:
+        identity = deps.verify(token)
+    except InvalidToken as exc:
+        raise SignInNeeded from exc
+    account = deps.service.account(identity.sub)
+    if account is None:
+        raise SignInNeeded
+    return account
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    deps = deps_of(request)
+    seed = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_seed()
+    lang = language(request)
+    response = PAGES.TemplateResponse(
+        request,
+        name,
+        {
+            "t": texts(lang),
+            "lang": lang,
+            "base": BASE,
+            "csrf_field": security.CSRF_FIELD,
+            "csrf": security.csrf_token(deps.csrf_secret(), seed),
+            **context,
+        },
+        status_code=status,
+    )
+    if request.cookies.get(security.CSRF_COOKIE) != seed:
+        response.set_cookie(
+            security.CSRF_COOKIE, seed, httponly=True, secure=deps.secure_cookies, samesite="strict", path=BASE
+        )
+    return response
+
+
+async def check_csrf(request: Request) -> None:
+    form = await request.form()
+    token = form.get(security.CSRF_FIELD)
+    seed = request.cookies.get(security.CSRF_COOKIE)
+    if not security.csrf_ok(deps_of(request).csrf_secret(), seed, token if isinstance(token, str) else None):
+        raise CsrfRefused
+
+
+def back_to(identity_id: str, notice: str | None = None) -> RedirectResponse:
+    url = f"{BASE}/conversations/{quote(identity_id)}"
+    return RedirectResponse(url + (f"?notice={notice}" if notice else ""), status_code=303)
+
+
+def inbox_filter(show: str | None) -> InboxFilter:
+    return next((f for f in INBOX_FILTERS if f == show), "needs_person")
+
+
+async def sign_in_needed(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(f"{BASE}/api/"):
+        return JSONResponse({"error": "sign_in_required"}, status_code=401)
+    return RedirectResponse(f"{BASE}/login", status_code=303)
+
+
+async def csrf_refused(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", status=403, message=texts(language(request))["csrf"])
+
+
+async def console_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConsoleError)
+    if request.url.path.startswith(f"{BASE}/api/"):
+        return JSONResponse({"error": exc.code}, status_code=exc.status)
+    return render(request, "error.html", status=exc.status, message=texts(language(request))[exc.code])
