@@ -8,9 +8,12 @@ models answer; otherwise a scripted stand-in plays the models' part, and the out
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -159,6 +162,16 @@ def main() -> int:
                 print(f"  template to +{notice.destination}: {json.dumps(notice.payload, ensure_ascii=False)}")
             if not result.staff_notices:
                 print("  (none)")
+            print("\nThe staff console (the escalated conversation is in its inbox):")
+            print(f"  {stack.info.get('console_url')}")
+            for user in stack.info.get("console_users", []):
+                print(f"  {user['app']:<16} {user['email']} / {user['password']}")
+            if os.environ.get("DEMO_KEEP"):
+                print("\nThe stack keeps running (DEMO_KEEP); Ctrl-C stops it.", flush=True)
+                with contextlib.suppress(KeyboardInterrupt):
+                    threading.Event().wait()
+            else:
+                print("  (`DEMO_KEEP=1 make demo` keeps the stack running to try it; `make local` runs one)")
             print("\nStopping everything...")
         print("Done.")
     return 0 if result.appointment else 1

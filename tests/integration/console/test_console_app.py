@@ -126,3 +126,23 @@ def test_the_console_speaks_english_when_asked(console: Console) -> None:
     clinic = console.signed_in(CLINIC)
     clinic.get("/console/lang/en")
     assert "Conversations" in clinic.get("/console/inbox").text
+
+
+def test_a_closed_window_offers_the_businesss_templates(console: Console) -> None:
+    identity = console.conversation(CLINIC, last_inbound=datetime.now(UTC) - timedelta(days=3))
+    clinic = console.signed_in(CLINIC)
+    page = f"/console/conversations/{identity}"
+    clinic.post(f"{page}/takeover", data={"csrf_token": csrf(clinic, page)})
+    assert 'data-template="retomar_conversacion"' in clinic.get(page).text
+
+    def send(**fields: object) -> int:
+        return int(clinic.post(f"{page}/template", data={"csrf_token": csrf(clinic, page), **fields}).status_code)
+
+    assert send(template_id="retomar_conversacion") == 400  # its parameter is missing
+    assert send(template_id="no_such_template", param="x") == 400
+    assert console.jobs() == []
+    assert send(template_id="retomar_conversacion", param="Lucía") == 303
+    [job] = console.jobs()
+    assert job["kind"] == "human_template" and job["template_id"] == "retomar_conversacion"
+    assert job["params"] == ["Lucía"] and "Lucía" in job["text"]
+    assert [a for _, a in console.audit(identity)] == ["takeover", "template"]

@@ -150,6 +150,17 @@ async def reply(request: Request, identity_id: str, text: Annotated[str, Form()]
     return back_to(identity_id, "queued")
 
 
+@router.post("/conversations/{identity_id}/template")
+async def send_template(request: Request, identity_id: str) -> Response:
+    account = account_of(request)
+    await check_csrf(request)
+    form = await request.form()
+    template_id = form.get("template_id")
+    params = [str(v) for v in form.getlist("param")]
+    deps_of(request).service.send_template(account, identity_id, str(template_id or ""), params)
+    return back_to(identity_id, "queued")
+
+
 @router.post("/conversations/{identity_id}/resolve")
 async def resolve(request: Request, identity_id: str) -> Response:
     account = account_of(request)

@@ -13,7 +13,8 @@ from receptionist.crm import inbox
 from receptionist.crm.appointments import list_appointments
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
-from receptionist.crm.models import Appointment
+from receptionist.crm.models import Appointment, MessageTemplate
+from receptionist.crm.templates import get_template, list_templates, render_template
 from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
 from receptionist.notifier.window import within_session_window
 
@@ -42,6 +43,7 @@ class ConversationView:
     appointments: list[Appointment]
     window_open: bool  # WhatsApp's 24-hour window: free-form replies allowed
     timezone: str
+    templates: list[MessageTemplate]  # what may be sent instead when the window is closed
 
 
 @dataclass
@@ -81,6 +83,7 @@ class ConsoleService:
                 appointments=appointments,
                 window_open=within_session_window(summary.last_inbound_at, self.now()),
                 timezone=context.timezone,
+                templates=list_templates(self.db, org),
             )
 
     def messages(self, account: StaffAccount, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:
@@ -132,5 +135,32 @@ class ConsoleService:
             job = OutboundJob.for_human_reply(conversation, text, account.email)
             # Recorded before it is queued: a failed send leaves an audit line, never a silent reply.
             inbox.record_audit(self.db, org, account.email, "reply", identity_id, {"job_id": job.job_id})
+        self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
+        return job.job_id
+
+    def send_template(self, account: StaffAccount, identity_id: str, template_id: str, params: list[str]) -> str:
+        """Queue an approved template for the customer: what may reopen a conversation once
+        WhatsApp's 24-hour window has closed. Only while a person owns the conversation, never to
+        a customer who opted out."""
+        with self._for(account) as org:
+            summary = self._summary(org, identity_id)
+            if summary.bot_enabled:
+                raise ConsoleError("take_over_first")
+            if summary.opted_out:
+                raise ConsoleError("opted_out")
+            template = get_template(self.db, org, template_id)
+            if template is None:
+                raise ConsoleError("template_unknown")
+            values = [p.strip() for p in params[: template.param_count]]
+            if len(values) < template.param_count or not all(values):
+                raise ConsoleError("template_params")
+            preview = render_template(template.body, values)
+            app = inbox.organization_context(self.db, org).app_name
+            if app is None:
+                raise ConsoleError("no_whatsapp_connection")
+            conversation = conversation_key(app, summary.customer_number)
+            job = OutboundJob.for_human_template(conversation, template.template_id, values, preview, account.email)
+            details = {"job_id": job.job_id, "template_id": template.template_id}
+            inbox.record_audit(self.db, org, account.email, "template", identity_id, details)
         self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
         return job.job_id
