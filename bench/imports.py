@@ -34,6 +34,7 @@ TARGETS = {
     ),
     "notifier (functions/notifier/app.py)": ("NotifierFunction", "import app"),
     "sweeper (functions/sweeper/app.py)": ("SweeperFunction", "import app"),
+    "console (functions/console/app.py)": ("ConsoleFunction", "import app"),
     # The processor's heavy imports, each alone in a fresh interpreter (they share dependencies,
     # so they do not add up): where its cold start goes.
     "(processor part) langgraph": (None, "import langgraph.graph"),
