@@ -1,0 +1,281 @@
+"""What an owner can do in the console's settings, whatever the HTTP around it: every operation
+takes the signed-in account, refuses anyone but an owner, runs for the account's organization
+only (row level security and a filter on every statement), checks the values before writing
+anything, and records who changed what in the audit log (never a secret: the Gupshup key is
+only ever the name of its SSM parameter)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from receptionist import catalogue
+from receptionist.agent.knowledge import Embedder
+from receptionist.console.service import ConsoleError
+from receptionist.crm import organizations
+from receptionist.crm import settings as crm
+from receptionist.crm.connection import Database
+from receptionist.crm.inbox import StaffAccount, record_audit
+from receptionist.crm.models import AgentSettings, KnowledgeEntry, NotificationSettings
+
+OWNER = "owner"
+
+
+class OwnersOnly(ConsoleError):
+    status = 403
+
+
+class SettingNotFound(ConsoleError):
+    status = 404
+
+
+def gupshup_keys_prefix(environ: Mapping[str, str]) -> str | None:
+    """Where the stage's Gupshup API keys live in SSM (/receptionist/<stage>/gupshup/): the
+    notifier reads keys only there. GUPSHUP_KEYS_PATH when set, else next to the console's own
+    database-url parameter (/receptionist/<stage>/database-url); None when neither says."""
+    explicit = environ.get("GUPSHUP_KEYS_PATH", "").strip()
+    if explicit:
+        return explicit.rstrip("/") + "/"
+    found = re.fullmatch(r"(/receptionist/[A-Za-z0-9_.-]+)/database-url", environ.get("DATABASE_URL_PARAM", ""))
+    return f"{found.group(1)}/gupshup/" if found else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    persona: AgentSettings
+    changes: list[crm.AuditLine]
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    members: list[crm.Member]
+    closures: list[crm.TimeOff]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class MemberView:
+    detail: crm.MemberDetail
+    services: list[crm.ServiceSetting]
+    timezone: str
+
+
+@dataclass
+class SettingsService:
+    db: Database
+    keys_prefix: str | None
+    # None in the console: rows are found by their text until `python -m receptionist.ops.reembed`.
+    embedder: Embedder | None = None
+
+    @contextmanager
+    def _owner(self, account: StaffAccount) -> Iterator[str]:
+        if account.role != OWNER:
+            raise OwnersOnly("set_owners_only")
+        with self.db.acting_for(account.organization_id):
+            yield account.organization_id
+
+    def _audit(self, account: StaffAccount, what: str, target: str | None, details: dict[str, Any]) -> None:
+        record_audit(self.db, account.organization_id, account.email, f"settings_{what}", target, details)
+
+    # -- persona ---------------------------------------------------------------------------------
+    def overview(self, account: StaffAccount) -> Overview:
+        with self._owner(account) as org:
+            return Overview(crm.persona(self.db, org), crm.settings_changes(self.db, org))
+
+    def save_persona(self, account: StaffAccount, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            wanted = crm.parse_persona(values)
+            before = crm.persona(self.db, org)
+            crm.save_persona(self.db, org, wanted)
+            changes = crm.changed_fields(before, wanted, long_fields=("tone", "instructions"))
+            self._audit(account, "persona", org, {"changed": changes})
+
+    # -- services ----------------------------------------------------------------------------------
+    def services(self, account: StaffAccount) -> tuple[list[crm.ServiceSetting], str]:
+        """The services (withdrawn ones last) and the currency a new one starts with."""
+        with self._owner(account) as org:
+            return crm.services(self.db, org), crm.usual_currency(self.db, org)
+
+    def service(self, account: StaffAccount, service_id: str) -> crm.ServiceSetting:
+        with self._owner(account) as org:
+            return self._service(org, service_id)
+
+    def _service(self, org: str, service_id: str) -> crm.ServiceSetting:
+        found = crm.service(self.db, org, service_id)
+        if found is None:  # another organization's, or none: the same answer
+            raise SettingNotFound("set_not_found")
+        return found
+
+    def save_service(self, account: StaffAccount, values: Mapping[str, str], service_id: str = "") -> str:
+        """Create a service (`service_id` "") or edit one; its id."""
+        with self._owner(account) as org:
+            before = self._service(org, service_id) if service_id else None
+            wanted = crm.parse_service(values, service_id)
+            with crm.name_must_be_free("set_service_name_taken"):
+                saved, _ = catalogue.save_service(self.db, self.embedder, org, wanted)
+            details = (
+                crm.changed_fields(before, wanted, long_fields=("description",)) if before else {"name": wanted.name}
+            )
+            self._audit(account, "service_update" if before else "service_create", saved, details)
+            return saved
+
+    def set_service_active(self, account: StaffAccount, service_id: str, active: bool) -> None:
+        with self._owner(account) as org:
+            if not crm.set_service_active(self.db, org, service_id, active):
+                raise SettingNotFound("set_not_found")
+            self._audit(account, "service_active", service_id, {"active": active})
+
+    # -- knowledge entries -------------------------------------------------------------------------
+    def entries(self, account: StaffAccount) -> list[KnowledgeEntry]:
+        with self._owner(account) as org:
+            return crm.entries(self.db, org)
+
+    def entry(self, account: StaffAccount, entry_id: str) -> KnowledgeEntry:
+        with self._owner(account) as org:
+            return self._entry(org, entry_id)
+
+    def _entry(self, org: str, entry_id: str) -> KnowledgeEntry:
+        found = crm.entry(self.db, org, entry_id)
+        if found is None:
+            raise SettingNotFound("set_not_found")
+        return found
+
+    def save_entry(self, account: StaffAccount, values: Mapping[str, str], entry_id: str | None = None) -> str:
+        with self._owner(account) as org:
+            before = self._entry(org, entry_id) if entry_id else None
+            title, body = crm.parse_entry(values)
+            saved, _ = catalogue.save_entry(self.db, self.embedder, org, title, body, entry_id)
+            if before is None:
+                self._audit(account, "entry_create", saved, {"title": title})
+            else:
+                after = KnowledgeEntry(saved, title, body)
+                self._audit(account, "entry_update", saved, crm.changed_fields(before, after, long_fields=("body",)))
+            return saved
+
+    def delete_entry(self, account: StaffAccount, entry_id: str) -> None:
+        with self._owner(account) as org:
+            gone = self._entry(org, entry_id)
+            crm.delete_entry(self.db, org, entry_id)
+            self._audit(account, "entry_delete", entry_id, {"title": gone.title})
+
+    # -- staff ---------------------------------------------------------------------------------------
+    def staff(self, account: StaffAccount) -> StaffOverview:
+        with self._owner(account) as org:
+            timezone = crm.persona(self.db, org).timezone
+            return StaffOverview(crm.members(self.db, org), crm.time_off(self.db, org, None), timezone)
+
+    def member(self, account: StaffAccount, member_id: str) -> MemberView:
+        with self._owner(account) as org:
+            return MemberView(
+                self._member(org, member_id), crm.services(self.db, org), crm.persona(self.db, org).timezone
+            )
+
+    def _member(self, org: str, member_id: str) -> crm.MemberDetail:
+        found = crm.member(self.db, org, member_id)
+        if found is None:
+            raise SettingNotFound("set_not_found")
+        return found
+
+    def create_member(self, account: StaffAccount, values: Mapping[str, str]) -> str:
+        with self._owner(account) as org:
+            name, _ = crm.parse_member(values)
+            created = crm.create_member(self.db, org, name)
+            self._audit(account, "member_create", created, {"name": name})
+            return created
+
+    def update_member(self, account: StaffAccount, member_id: str, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            before = self._member(org, member_id).member
+            name, active = crm.parse_member(values)
+            crm.update_member(self.db, org, member_id, name, active)
+            details = {k: v for k, v in (("name", name), ("active", active)) if getattr(before, k) != v}
+            self._audit(account, "member_update", member_id, details)
+
+    def set_member_services(self, account: StaffAccount, member_id: str, service_ids: Sequence[str]) -> None:
+        with self._owner(account) as org:
+            self._member(org, member_id)
+            offered = crm.set_member_services(self.db, org, member_id, service_ids)
+            self._audit(account, "member_services", member_id, {"services": offered})
+
+    def add_hours(self, account: StaffAccount, member_id: str, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            self._member(org, member_id)
+            weekday, starts, ends = crm.parse_hours(values)
+            created = crm.add_hours(self.db, org, member_id, weekday, starts, ends)
+            details = {"member": member_id, "weekday": weekday, "starts": starts, "ends": ends}
+            self._audit(account, "hours_add", created, details)
+
+    def delete_hours(self, account: StaffAccount, member_id: str, hours_id: str) -> None:
+        with self._owner(account) as org:
+            self._member(org, member_id)
+            if not crm.delete_hours(self.db, org, member_id, hours_id):
+                raise SettingNotFound("set_not_found")
+            self._audit(account, "hours_delete", hours_id, {"member": member_id})
+
+    def add_time_off(self, account: StaffAccount, member_id: str | None, values: Mapping[str, str]) -> None:
+        """A member's absence, or (member None) a day the whole business is closed."""
+        with self._owner(account) as org:
+            if member_id is not None:
+                self._member(org, member_id)
+            starts, ends, reason = crm.parse_time_off(values, crm.persona(self.db, org).timezone)
+            created = crm.add_time_off(self.db, org, member_id, starts, ends, reason)
+            details = {"member": member_id, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
+            self._audit(account, "time_off_add", created, details)
+
+    def delete_time_off(self, account: StaffAccount, member_id: str | None, time_off_id: str) -> None:
+        with self._owner(account) as org:
+            if member_id is not None:
+                self._member(org, member_id)
+            if not crm.delete_time_off(self.db, org, member_id, time_off_id):
+                raise SettingNotFound("set_not_found")
+            self._audit(account, "time_off_delete", time_off_id, {"member": member_id})
+
+    # -- notifications -------------------------------------------------------------------------------
+    def notifications(self, account: StaffAccount) -> NotificationSettings:
+        with self._owner(account) as org:
+            return organizations.notification_settings(self.db, org)
+
+    def save_notifications(self, account: StaffAccount, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            wanted = crm.parse_notifications(values)
+            crm.save_notifications(self.db, org, wanted)
+            details = {
+                "staff_numbers": len(wanted.staff_numbers),
+                "template_id": wanted.template_id,
+                "template_params": wanted.template_params,
+            }
+            self._audit(account, "notifications", org, details)
+
+    # -- Gupshup connections -------------------------------------------------------------------------
+    def connections(self, account: StaffAccount) -> list[crm.Connection]:
+        with self._owner(account) as org:
+            return crm.connections(self.db, org)
+
+    def create_connection(self, account: StaffAccount, values: Mapping[str, str]) -> str:
+        with self._owner(account) as org:
+            wanted = crm.parse_connection(values, self.keys_prefix)
+            created = crm.create_connection(self.db, org, wanted)
+            self._audit(account, "connection_create", created, _connection_details(wanted))
+            return created
+
+    def update_connection(self, account: StaffAccount, connection_id: str, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            before = crm.connection(self.db, org, connection_id)
+            if before is None:
+                raise SettingNotFound("set_not_found")
+            wanted = crm.parse_connection(values, self.keys_prefix, app_name=before.app_name)
+            crm.update_connection(self.db, org, connection_id, wanted)
+            self._audit(account, "connection_update", connection_id, _connection_details(wanted))
+
+
+def _connection_details(wanted: crm.ConnectionInput) -> dict[str, Any]:
+    # The key's parameter NAME only: the console never sees a key.
+    return {
+        "app_name": wanted.app_name,
+        "business_number": wanted.business_number,
+        "api_key_ref": wanted.api_key_ref,
+        "active": wanted.active,
+    }

@@ -1,0 +1,631 @@
+"""A business's configuration as its owner edits it (the console's settings): the assistant's
+persona, services and knowledge entries (read here, written through receptionist.catalogue),
+staff with the services they offer, weekly hours and time off, staff notification numbers and
+the escalation template, the Gupshup connections, and the settings' audit trail.
+
+Values arrive as a form's strings; `parse_*` turn them into checked values, or raise
+InvalidSetting(code) before anything is written, with the same bounds as the tables' checks (a
+check the database still refuses is mapped to the same kind of error, never a 500). Every
+statement names the organization; an id of another organization (or not an id at all) is simply
+not found."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from psycopg import errors
+
+from receptionist.crm.connection import Database, Row
+from receptionist.crm.contacts import InvalidPhoneError, normalize_phone
+from receptionist.crm.inbox import is_id
+from receptionist.crm.models import AgentSettings, KnowledgeEntry, NotificationSettings, Service
+
+LANGUAGES = ("es", "en")
+MAX_STAFF_NUMBERS = 20
+MAX_TEMPLATE_PARAMS = 10
+# The escalation template's parameters the notifier knows how to fill (notifier.service.escalation_params).
+TEMPLATE_PARAM_NAMES = ("customer_name", "customer_number", "reason")
+_TZ_NAME = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")  # the agent_settings check
+_CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+_PRICE = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_PARAM_PATH = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
+_TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+class InvalidSetting(ValueError):
+    """A value the owner must correct; `code` names the sentence shown (console/i18n_settings.py)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# -- what the pages show ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServiceSetting(Service):
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    active: bool
+    service_ids: tuple[str, ...]  # none: the member may do every service nobody is assigned to
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    id: str
+    weekday: int  # ISO: 1 = Monday
+    starts: str  # "HH:MM", local wall time
+    ends: str  # "HH:MM"; "24:00" is midnight
+
+
+@dataclass(frozen=True)
+class TimeOff:
+    id: str
+    member_id: str | None  # None: the whole business is closed
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class MemberDetail:
+    member: Member
+    hours: list[WeeklyHours]
+    time_off: list[TimeOff]
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str
+    app_name: str
+    business_number: str
+    api_key_ref: str  # the NAME of the SSM SecureString holding the key, never the key
+    active: bool
+
+
+@dataclass(frozen=True)
+class ConnectionInput:
+    app_name: str
+    business_number: str
+    api_key_ref: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+
+
+DEFAULT_PERSONA = AgentSettings("Asistente", "cercano y profesional", "", "es", "Europe/Madrid", 60, 60, 15)
+
+
+# -- parsing and checking -----------------------------------------------------------------------
+def _text(values: Mapping[str, str], name: str) -> str:
+    return values.get(name, "").strip()
+
+
+def _bounded(values: Mapping[str, str], name: str, low: int, high: int, code: str) -> str:
+    value = _text(values, name)
+    if not low <= len(value) <= high:
+        raise InvalidSetting(code)
+    return value
+
+
+def _integer(values: Mapping[str, str], name: str, low: int, high: int, code: str) -> int:
+    raw = _text(values, name)
+    if not re.fullmatch(r"\d{1,6}", raw) or not low <= int(raw) <= high:
+        raise InvalidSetting(code)
+    return int(raw)
+
+
+def _checked(values: Mapping[str, str], name: str) -> bool:
+    return _text(values, name).lower() in ("on", "true", "1", "yes")
+
+
+def valid_timezone(name: str) -> bool:
+    """An IANA zone name Python's zoneinfo loads (the database checks PostgreSQL knows it too)."""
+    if not _TZ_NAME.fullmatch(name) or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def parse_persona(values: Mapping[str, str]) -> AgentSettings:
+    timezone = _text(values, "timezone")
+    if not valid_timezone(timezone):
+        raise InvalidSetting("set_bad_timezone")
+    language = _text(values, "language")
+    if language not in LANGUAGES:
+        raise InvalidSetting("set_bad_language")
+    return AgentSettings(
+        assistant_name=_bounded(values, "assistant_name", 1, 60, "set_bad_assistant_name"),
+        tone=_bounded(values, "tone", 0, 200, "set_bad_tone"),
+        instructions=_bounded(values, "instructions", 0, 4000, "set_bad_instructions"),
+        language=language,
+        timezone=timezone,
+        booking_lead_minutes=_integer(values, "booking_lead_minutes", 0, 43200, "set_bad_lead"),
+        booking_horizon_days=_integer(values, "booking_horizon_days", 1, 365, "set_bad_horizon"),
+        slot_step_minutes=_integer(values, "slot_step_minutes", 5, 120, "set_bad_step"),
+    )
+
+
+def parse_price(raw: str) -> int | None:
+    """Cents from "45", "45.5" or "45,50"; empty: the price is given on request (None)."""
+    raw = raw.strip().replace(" ", "")
+    if not raw:
+        return None
+    match = _PRICE.fullmatch(raw)
+    if match is None:
+        raise InvalidSetting("set_bad_price")
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+def parse_service(values: Mapping[str, str], service_id: str = "") -> Service:
+    currency = _text(values, "currency").upper() or "EUR"
+    if not _CURRENCY.fullmatch(currency):
+        raise InvalidSetting("set_bad_currency")
+    return Service(
+        id=service_id,
+        name=_bounded(values, "name", 1, 200, "set_bad_service_name"),
+        description=_bounded(values, "description", 0, 2000, "set_bad_description"),
+        duration_minutes=_integer(values, "duration_minutes", 5, 480, "set_bad_duration"),
+        price_cents=parse_price(values.get("price", "")),
+        currency=currency,
+        bookable=_checked(values, "bookable"),
+    )
+
+
+def parse_entry(values: Mapping[str, str]) -> tuple[str, str]:
+    return (
+        _bounded(values, "title", 1, 300, "set_bad_entry_title"),
+        _bounded(values, "body", 1, 8000, "set_bad_entry_body"),
+    )
+
+
+def parse_member(values: Mapping[str, str]) -> tuple[str, bool]:
+    """A member's name, and whether they take bookings."""
+    return _bounded(values, "name", 1, 200, "set_bad_member_name"), _checked(values, "active")
+
+
+def parse_hours(values: Mapping[str, str]) -> tuple[int, str, str]:
+    weekday = _integer(values, "weekday", 1, 7, "set_bad_weekday")
+    starts, ends = _text(values, "starts"), _text(values, "ends")
+    if not _CLOCK.fullmatch(starts) or starts == "24:00" or not _CLOCK.fullmatch(ends) or starts >= ends:
+        raise InvalidSetting("set_bad_hours")
+    return weekday, starts, ends
+
+
+def parse_time_off(values: Mapping[str, str], timezone: str) -> tuple[datetime, datetime, str | None]:
+    """Local wall times (an <input type="datetime-local">) in the business's zone."""
+    zone = ZoneInfo(timezone)
+    try:
+        starts = datetime.fromisoformat(_text(values, "off_starts")).replace(tzinfo=zone)
+        ends = datetime.fromisoformat(_text(values, "off_ends")).replace(tzinfo=zone)
+    except ValueError as exc:
+        raise InvalidSetting("set_bad_time_off") from exc
+    if starts >= ends:
+        raise InvalidSetting("set_bad_time_off")
+    reason = _bounded(values, "reason", 0, 500, "set_bad_reason")
+    return starts, ends, reason or None
+
+
+def parse_staff_numbers(raw: str) -> list[str]:
+    """WhatsApp numbers, one per line or comma-separated, each 6-15 digits ("+34 600..." is fine)."""
+    numbers: list[str] = []
+    for item in re.split(r"[,;\n]+", raw):
+        if not item.strip():
+            continue
+        try:
+            number = normalize_phone(item)
+        except InvalidPhoneError as exc:
+            raise InvalidSetting("set_bad_staff_number") from exc
+        if number not in numbers:
+            numbers.append(number)
+    if len(numbers) > MAX_STAFF_NUMBERS:
+        raise InvalidSetting("set_too_many_numbers")
+    return numbers
+
+
+def parse_notifications(values: Mapping[str, str]) -> NotificationSettings:
+    template_id = _text(values, "escalation_template_id")
+    if template_id and not _TEMPLATE_ID.fullmatch(template_id):
+        raise InvalidSetting("set_bad_template_id")
+    params = [p.strip() for p in re.split(r"[,\s]+", values.get("escalation_template_params", "")) if p.strip()]
+    if len(params) > MAX_TEMPLATE_PARAMS or any(p not in TEMPLATE_PARAM_NAMES for p in params):
+        raise InvalidSetting("set_bad_template_params")
+    return NotificationSettings(parse_staff_numbers(values.get("staff_numbers", "")), template_id or None, params)
+
+
+def parse_connection(
+    values: Mapping[str, str], keys_prefix: str | None, *, app_name: str | None = None
+) -> ConnectionInput:
+    """A Gupshup connection. `app_name` given: an existing connection's (it cannot change: it is
+    part of every conversation's key and of its webhook secret's name). The API key is only the
+    name of an SSM parameter under the stage's Gupshup keys prefix."""
+    if app_name is None:
+        app_name = _text(values, "app_name")
+        if not _APP_NAME.fullmatch(app_name):
+            raise InvalidSetting("set_bad_app_name")
+    try:
+        number = normalize_phone(values.get("business_number", ""))
+    except InvalidPhoneError as exc:
+        raise InvalidSetting("set_bad_business_number") from exc
+    return ConnectionInput(
+        app_name, number, check_key_ref(_text(values, "api_key_ref"), keys_prefix), _checked(values, "active")
+    )
+
+
+def check_key_ref(ref: str, keys_prefix: str | None) -> str:
+    """`ref` when it names a parameter under `keys_prefix` (e.g. /receptionist/prod/gupshup/)."""
+    if not keys_prefix:
+        raise InvalidSetting("set_keys_prefix_unknown")
+    rest = ref[len(keys_prefix) :] if ref.startswith(keys_prefix) else ""
+    if not rest or len(ref) > 1011 or not _PARAM_PATH.fullmatch(rest) or ".." in rest.split("/"):
+        raise InvalidSetting("set_bad_key_ref")
+    return ref
+
+
+@contextmanager
+def name_must_be_free(code: str) -> Iterator[None]:
+    """A write whose unique name (a service's, a member's) is already taken raises InvalidSetting(code)."""
+    try:
+        yield
+    except errors.UniqueViolation as exc:
+        raise InvalidSetting(code) from exc
+
+
+# -- persona ------------------------------------------------------------------------------------
+_PERSONA_COLUMNS = (
+    "assistant_name, tone, instructions, language, timezone, booking_lead_minutes, booking_horizon_days,"
+    " slot_step_minutes"
+)
+
+
+def persona(db: Database, organization_id: str) -> AgentSettings:
+    row = db.fetch_one(f"select {_PERSONA_COLUMNS} from agent_settings where organization_id = %s", (organization_id,))
+    return AgentSettings(**row) if row else DEFAULT_PERSONA
+
+
+def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> None:
+    params = {"org": organization_id, **persona.__dict__}
+    try:
+        db.execute(
+            f"""
+            insert into agent_settings (organization_id, {_PERSONA_COLUMNS})
+            values (%(org)s, %(assistant_name)s, %(tone)s, %(instructions)s, %(language)s, %(timezone)s,
+                    %(booking_lead_minutes)s, %(booking_horizon_days)s, %(slot_step_minutes)s)
+            on conflict (organization_id) do update set
+                assistant_name = excluded.assistant_name, tone = excluded.tone,
+                instructions = excluded.instructions, language = excluded.language,
+                timezone = excluded.timezone, booking_lead_minutes = excluded.booking_lead_minutes,
+                booking_horizon_days = excluded.booking_horizon_days,
+                slot_step_minutes = excluded.slot_step_minutes, updated_at = now()
+            """,
+            params,
+        )
+    except errors.CheckViolation as exc:
+        # The only check Python cannot see: PostgreSQL's own list of zones.
+        raise InvalidSetting("set_bad_timezone") from exc
+
+
+# -- services and knowledge entries (written through receptionist.catalogue) ---------------------
+def services(db: Database, organization_id: str) -> list[ServiceSetting]:
+    rows = db.fetch_all(
+        "select id::text as id, name, description, duration_minutes, price_cents, currency, bookable, active"
+        " from services where organization_id = %s order by active desc, name",
+        (organization_id,),
+    )
+    return [ServiceSetting(**r) for r in rows]
+
+
+def service(db: Database, organization_id: str, service_id: str) -> ServiceSetting | None:
+    if not is_id(service_id):
+        return None
+    return next((s for s in services_by_id(db, organization_id, [service_id])), None)
+
+
+def services_by_id(db: Database, organization_id: str, ids: Sequence[str]) -> list[ServiceSetting]:
+    rows = db.fetch_all(
+        "select id::text as id, name, description, duration_minutes, price_cents, currency, bookable, active"
+        " from services where organization_id = %s and id = any(%s::uuid[])",
+        (organization_id, [i for i in ids if is_id(i)]),
+    )
+    return [ServiceSetting(**r) for r in rows]
+
+
+def usual_currency(db: Database, organization_id: str) -> str:
+    row = db.fetch_one(
+        "select currency from services where organization_id = %s group by currency order by count(*) desc limit 1",
+        (organization_id,),
+    )
+    return str(row["currency"]) if row else "EUR"
+
+
+def set_service_active(db: Database, organization_id: str, service_id: str, active: bool) -> bool:
+    """Services are never deleted (appointments keep pointing at them): a withdrawn service is
+    inactive, which hides it from customers, the assistant and new bookings."""
+    if not is_id(service_id):
+        return False
+    return (
+        db.execute(
+            "update services set active = %s where organization_id = %s and id = %s",
+            (active, organization_id, service_id),
+        )
+        > 0
+    )
+
+
+def entries(db: Database, organization_id: str) -> list[KnowledgeEntry]:
+    rows = db.fetch_all(
+        "select id::text as id, title, body from knowledge_entries where organization_id = %s order by title",
+        (organization_id,),
+    )
+    return [KnowledgeEntry(**r) for r in rows]
+
+
+def entry(db: Database, organization_id: str, entry_id: str) -> KnowledgeEntry | None:
+    if not is_id(entry_id):
+        return None
+    row = db.fetch_one(
+        "select id::text as id, title, body from knowledge_entries where organization_id = %s and id = %s",
+        (organization_id, entry_id),
+    )
+    return KnowledgeEntry(**row) if row else None
+
+
+def delete_entry(db: Database, organization_id: str, entry_id: str) -> bool:
+    if not is_id(entry_id):
+        return False
+    return (
+        db.execute("delete from knowledge_entries where organization_id = %s and id = %s", (organization_id, entry_id))
+        > 0
+    )
+
+
+# -- staff ----------------------------------------------------------------------------------------
+_MEMBERS = """
+    select m.id::text as id, m.name, m.active,
+           coalesce(array(select ms.service_id::text from member_services ms
+                          where ms.organization_id = m.organization_id and ms.member_id = m.id
+                          order by ms.service_id), '{}') as service_ids
+    from members m where m.organization_id = %(org)s
+"""
+
+
+def _member(row: Row) -> Member:
+    return Member(row["id"], row["name"], row["active"], tuple(row["service_ids"]))
+
+
+def members(db: Database, organization_id: str) -> list[Member]:
+    return [_member(r) for r in db.fetch_all(_MEMBERS + " order by m.active desc, m.name", {"org": organization_id})]
+
+
+def member(db: Database, organization_id: str, member_id: str) -> MemberDetail | None:
+    """The member with their weekly hours and their time off (from 30 days ago on)."""
+    if not is_id(member_id):
+        return None
+    row = db.fetch_one(_MEMBERS + " and m.id = %(id)s", {"org": organization_id, "id": member_id})
+    if row is None:
+        return None
+    hours = db.fetch_all(
+        "select id::text as id, weekday, to_char(starts, 'HH24:MI') as starts, to_char(ends, 'HH24:MI') as ends"
+        " from member_hours where organization_id = %s and member_id = %s order by weekday, starts",
+        (organization_id, member_id),
+    )
+    return MemberDetail(_member(row), [WeeklyHours(**h) for h in hours], time_off(db, organization_id, member_id))
+
+
+def time_off(db: Database, organization_id: str, member_id: str | None) -> list[TimeOff]:
+    """A member's time off, or the business's closures (member None), from 30 days ago on."""
+    rows = db.fetch_all(
+        "select id::text as id, member_id::text as member_id, starts_at, ends_at, reason from member_time_off"
+        " where organization_id = %s and member_id is not distinct from %s::uuid"
+        " and ends_at > now() - interval '30 days' order by starts_at limit 200",
+        (organization_id, member_id),
+    )
+    return [TimeOff(**r) for r in rows]
+
+
+def create_member(db: Database, organization_id: str, name: str) -> str:
+    try:
+        row = db.fetch_one(
+            "insert into members (organization_id, name) values (%s, %s) returning id::text as id",
+            (organization_id, name),
+        )
+    except errors.UniqueViolation as exc:
+        raise InvalidSetting("set_member_name_taken") from exc
+    assert row is not None
+    return str(row["id"])
+
+
+def update_member(db: Database, organization_id: str, member_id: str, name: str, active: bool) -> bool:
+    """Members are never deleted (appointments keep pointing at them): an inactive member is
+    offered for no new booking."""
+    try:
+        changed = db.execute(
+            "update members set name = %s, active = %s where organization_id = %s and id = %s",
+            (name, active, organization_id, member_id),
+        )
+    except errors.UniqueViolation as exc:
+        raise InvalidSetting("set_member_name_taken") from exc
+    return changed > 0
+
+
+def set_member_services(db: Database, organization_id: str, member_id: str, service_ids: Sequence[str]) -> list[str]:
+    """The member offers exactly these services (ids of other organizations are ignored). One
+    statement. The services the member now offers."""
+    row = db.fetch_one(
+        """
+        with wanted as (
+            select s.id from services s where s.organization_id = %(org)s and s.id = any(%(ids)s::uuid[])
+        ), removed as (
+            delete from member_services ms
+            where ms.organization_id = %(org)s and ms.member_id = %(member)s
+              and ms.service_id not in (select id from wanted)
+        ), added as (
+            insert into member_services (organization_id, member_id, service_id)
+            select %(org)s, %(member)s, id from wanted
+            on conflict do nothing
+        )
+        select coalesce(array(select id::text from wanted order by id), '{}') as ids
+        """,
+        {"org": organization_id, "member": member_id, "ids": [i for i in service_ids if is_id(i)]},
+    )
+    assert row is not None
+    return list(row["ids"])
+
+
+def add_hours(db: Database, organization_id: str, member_id: str, weekday: int, starts: str, ends: str) -> str:
+    try:
+        row = db.fetch_one(
+            "insert into member_hours (organization_id, member_id, weekday, starts, ends)"
+            " values (%s, %s, %s, %s::time, %s::time) returning id::text as id",
+            (organization_id, member_id, weekday, starts, ends),
+        )
+    except errors.ExclusionViolation as exc:
+        raise InvalidSetting("set_hours_overlap") from exc
+    assert row is not None
+    return str(row["id"])
+
+
+def delete_hours(db: Database, organization_id: str, member_id: str, hours_id: str) -> bool:
+    if not is_id(hours_id):
+        return False
+    return (
+        db.execute(
+            "delete from member_hours where organization_id = %s and member_id = %s and id = %s",
+            (organization_id, member_id, hours_id),
+        )
+        > 0
+    )
+
+
+def add_time_off(
+    db: Database, organization_id: str, member_id: str | None, starts: datetime, ends: datetime, reason: str | None
+) -> str:
+    row = db.fetch_one(
+        "insert into member_time_off (organization_id, member_id, starts_at, ends_at, reason)"
+        " values (%s, %s::uuid, %s, %s, %s) returning id::text as id",
+        (organization_id, member_id, starts, ends, reason),
+    )
+    assert row is not None
+    return str(row["id"])
+
+
+def delete_time_off(db: Database, organization_id: str, member_id: str | None, time_off_id: str) -> bool:
+    if not is_id(time_off_id):
+        return False
+    return (
+        db.execute(
+            "delete from member_time_off where organization_id = %s and member_id is not distinct from %s::uuid"
+            " and id = %s",
+            (organization_id, member_id, time_off_id),
+        )
+        > 0
+    )
+
+
+# -- notifications ------------------------------------------------------------------------------
+def save_notifications(db: Database, organization_id: str, settings: NotificationSettings) -> None:
+    db.execute(
+        """
+        insert into notification_settings (organization_id, staff_numbers, escalation_template_id,
+                                           escalation_template_params)
+        values (%s, %s, %s, %s)
+        on conflict (organization_id) do update set staff_numbers = excluded.staff_numbers,
+            escalation_template_id = excluded.escalation_template_id,
+            escalation_template_params = excluded.escalation_template_params
+        """,
+        (organization_id, settings.staff_numbers, settings.template_id, settings.template_params),
+    )
+
+
+# -- Gupshup connections ------------------------------------------------------------------------
+_CONNECTION_COLUMNS = "id::text as id, app_name, business_number, api_key_ref, active"
+
+
+def connections(db: Database, organization_id: str) -> list[Connection]:
+    rows = db.fetch_all(
+        f"select {_CONNECTION_COLUMNS} from platform_connections"
+        " where organization_id = %s and provider = 'gupshup' order by created_at, app_name",
+        (organization_id,),
+    )
+    return [Connection(**r) for r in rows]
+
+
+def connection(db: Database, organization_id: str, connection_id: str) -> Connection | None:
+    if not is_id(connection_id):
+        return None
+    row = db.fetch_one(
+        f"select {_CONNECTION_COLUMNS} from platform_connections"
+        " where organization_id = %s and provider = 'gupshup' and id = %s",
+        (organization_id, connection_id),
+    )
+    return Connection(**row) if row else None
+
+
+def create_connection(db: Database, organization_id: str, wanted: ConnectionInput) -> str:
+    try:
+        row = db.fetch_one(
+            "insert into platform_connections (organization_id, provider, app_name, business_number, api_key_ref,"
+            " active) values (%s, 'gupshup', %s, %s, %s, %s) returning id::text as id",
+            (organization_id, wanted.app_name, wanted.business_number, wanted.api_key_ref, wanted.active),
+        )
+    except errors.UniqueViolation as exc:
+        raise InvalidSetting("set_app_taken") from exc
+    except errors.CheckViolation as exc:
+        raise InvalidSetting("set_bad_app_name") from exc
+    assert row is not None
+    return str(row["id"])
+
+
+def update_connection(db: Database, organization_id: str, connection_id: str, wanted: ConnectionInput) -> bool:
+    try:
+        changed = db.execute(
+            "update platform_connections set business_number = %s, api_key_ref = %s, active = %s"
+            " where organization_id = %s and provider = 'gupshup' and id = %s",
+            (wanted.business_number, wanted.api_key_ref, wanted.active, organization_id, connection_id),
+        )
+    except errors.CheckViolation as exc:
+        raise InvalidSetting("set_bad_key_ref") from exc
+    return changed > 0
+
+
+# -- audit ----------------------------------------------------------------------------------------
+def settings_changes(db: Database, organization_id: str, limit: int = 20) -> list[AuditLine]:
+    """Who changed which setting, and when: the latest first."""
+    rows = db.fetch_all(
+        "select at, actor, action, target, details from audit_log"
+        " where organization_id = %s and action like 'settings\\_%%' order by at desc, id desc limit %s",
+        (organization_id, max(1, min(limit, 200))),
+    )
+    return [AuditLine(**r) for r in rows]
+
+
+def changed_fields(before: object, after: object, *, long_fields: Sequence[str] = ()) -> dict[str, Any]:
+    """What an edit changed, for the audit log: new values of short fields, "changed" for long texts."""
+    old, new = before.__dict__, after.__dict__
+    return {
+        name: ("changed" if name in long_fields else value)
+        for name, value in new.items()
+        if name != "id" and old.get(name) != value
+    }
