@@ -1,12 +1,15 @@
 """Booking, confirming, cancelling and rescheduling, always within one organization and one
-contact. The database has the last word on clashes (the exclusion constraint); a clash is a
-"slot_taken" result, never an exception for the caller. Ids that do not belong to the
-organization and contact, or are not ids at all, give "not_found".
+contact; marking an appointment completed or a no-show, within one organization (staff act for
+the business, not for a customer). The database has the last word on clashes (the exclusion
+constraint); a clash is a "slot_taken" result, never an exception for the caller. Ids that do
+not belong to the organization and contact, or are not ids at all, give "not_found".
 
 Cost: book and reschedule are two round trips (one query reads the schedule, the idempotency
-key and the contact; one statement writes the appointment and its history row); confirm and
-cancel are one. Each write is a single statement (data-modifying CTE), hence one transaction
-without BEGIN/COMMIT round trips.
+key and the contact; one statement writes the appointment and its history row); confirm,
+cancel, mark_completed and mark_no_show are one. Each write is a single statement
+(data-modifying CTE), hence one transaction without BEGIN/COMMIT round trips. Every write takes
+an optional `actor`, recorded in appointment_history ('staff:<e-mail>' from the console; None
+for the customer through the assistant).
 """
 
 from __future__ import annotations
@@ -49,27 +52,31 @@ with a as (
     on conflict (organization_id, idempotency_key) where idempotency_key is not null do nothing
     returning *
 ), history as (
-    insert into appointment_history (organization_id, appointment_id, action, new_starts_at, new_member_id)
-    select organization_id, id, 'booked', starts_at, member_id from a
+    insert into appointment_history (organization_id, appointment_id, action, new_starts_at, new_member_id, actor)
+    select organization_id, id, 'booked', starts_at, member_id, %(actor)s from a
 )
 select {_COLUMNS} from a {_JOINS}
 """
 
-# Status changes lock the row, change it only from an allowed status, write history, and report
-# the status found, so one statement tells "done", "already so", "not active" and "not found" apart.
+# Status changes lock the row, change it only from an allowed status (and, for outcomes, only once
+# it has started: %(started_by)s), write history, and report the status found, so one statement
+# tells "done", "already so", "not active", "not started" and "not found" apart. A null
+# %(contact)s (staff acting for the business) matches any contact of the organization.
 _SET_STATUS = f"""
 with found as (
     select id, status, starts_at from appointments
-    where organization_id = %(org)s and contact_id = %(contact)s and id = %(id)s
+    where organization_id = %(org)s and id = %(id)s
+      and (%(contact)s::uuid is null or contact_id = %(contact)s::uuid)
     for update
 ), changed as (
     update appointments a set status = %(status)s, updated_at = now()
     from found f
     where a.id = f.id and f.status = any(%(from)s::text[])
+      and (%(started_by)s::timestamptz is null or f.starts_at <= %(started_by)s::timestamptz)
     returning a.id, a.organization_id
 ), history as (
-    insert into appointment_history (organization_id, appointment_id, action, old_starts_at)
-    select c.organization_id, c.id, %(action)s, f.starts_at from changed c join found f on f.id = c.id
+    insert into appointment_history (organization_id, appointment_id, action, old_starts_at, actor)
+    select c.organization_id, c.id, %(action)s, f.starts_at, %(actor)s from changed c join found f on f.id = c.id
 )
 select f.status as previous, (c.id is not null) as changed,
        a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
@@ -89,8 +96,8 @@ with a as (
     returning *
 ), history as (
     insert into appointment_history
-        (organization_id, appointment_id, action, old_starts_at, new_starts_at, old_member_id, new_member_id)
-    select organization_id, id, 'rescheduled', %(old_start)s, starts_at, %(old_member)s, member_id from a
+        (organization_id, appointment_id, action, old_starts_at, new_starts_at, old_member_id, new_member_id, actor)
+    select organization_id, id, 'rescheduled', %(old_start)s, starts_at, %(old_member)s, member_id, %(actor)s from a
 )
 select {_COLUMNS} from a {_JOINS}
 """
@@ -205,9 +212,13 @@ def book(
     *,
     now: datetime,
     idempotency_key: str | None = None,
+    actor: str | None = None,
+    allow_unbookable: bool = False,
 ) -> BookingResult:
     """Book if the slot is offered (hours, lead time, horizon, free). The same idempotency key
-    returns the same appointment: a retried turn never books twice."""
+    returns the same appointment: a retried turn never books twice. Services that customers
+    cannot book over WhatsApp (bookable = false) are refused unless `allow_unbookable` (staff
+    booking them for the customer)."""
     tz = ZoneInfo(window.timezone)
     if not _ids_ok(organization_id, service_id):
         return BookingResult(None, "not_found", "servicio no encontrado")
@@ -235,7 +246,7 @@ def book(
     service = schedule.service
     if service is None:
         return BookingResult(None, "not_found", "servicio no encontrado")
-    if not service.bookable:
+    if not service.bookable and not allow_unbookable:
         return BookingResult(None, "not_bookable", f"{service.name} no se reserva por WhatsApp")
     if not schedule.contact_exists:
         return BookingResult(None, "not_found", "contacto no encontrado")
@@ -250,6 +261,7 @@ def book(
         "start": start,
         "end": start + timedelta(minutes=service.duration_minutes),
         "key": idempotency_key,
+        "actor": actor,
     }
     return _insert(db, params, tz)
 
@@ -290,15 +302,19 @@ def _insert(db: Database, params: dict[str, Any], tz: ZoneInfo) -> BookingResult
 def _set_status(
     db: Database,
     organization_id: str,
-    contact_id: str,
+    contact_id: str | None,
     appointment_id: str,
     timezone: str,
     *,
     status: str,
     action: str,
     allowed_from: tuple[str, ...],
+    actor: str | None,
+    started_by: datetime | None = None,
 ) -> BookingResult:
-    if not _ids_ok(organization_id, contact_id, appointment_id):
+    """`contact_id` None: any contact of the organization (staff); `started_by`: the change is
+    allowed only for an appointment that has started by then (an outcome)."""
+    if not _ids_ok(organization_id, appointment_id) or (contact_id is not None and not is_uuid(contact_id)):
         return BookingResult(None, "not_found", "no encuentro esa cita")
     row = db.fetch_one(
         _SET_STATUS,
@@ -309,6 +325,8 @@ def _set_status(
             "status": status,
             "action": action,
             "from": list(allowed_from),
+            "started_by": started_by,
+            "actor": actor,
         },
     )
     if row is None:
@@ -316,22 +334,52 @@ def _set_status(
     current = _appointment(row, ZoneInfo(timezone))
     if row["changed"] or row["previous"] == status:  # done now, or already done (a retried turn)
         return BookingResult(current)
+    if row["previous"] in allowed_from and started_by is not None and current.starts_at > started_by:
+        return BookingResult(current, "not_started", "la cita todavía no ha empezado")
     return BookingResult(current, "not_active", f"la cita está {current.status}")
 
 
-def confirm(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
+def confirm(
+    db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str, *, actor: str | None = None
+) -> BookingResult:
     """pending -> confirmed (confirmed stays confirmed)."""
     return _set_status(
         db, organization_id, contact_id, appointment_id, timezone,
-        status="confirmed", action="confirmed", allowed_from=("pending",),
+        status="confirmed", action="confirmed", allowed_from=("pending",), actor=actor,
     )  # fmt: skip
 
 
-def cancel(db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str) -> BookingResult:
+def cancel(
+    db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str, *, actor: str | None = None
+) -> BookingResult:
     """pending or confirmed -> cancelled (cancelled stays cancelled); frees the slot."""
     return _set_status(
         db, organization_id, contact_id, appointment_id, timezone,
-        status="cancelled", action="cancelled", allowed_from=_ACTIVE,
+        status="cancelled", action="cancelled", allowed_from=_ACTIVE, actor=actor,
+    )  # fmt: skip
+
+
+def mark_completed(
+    db: Database, organization_id: str, appointment_id: str, timezone: str, *, now: datetime, actor: str | None = None
+) -> BookingResult:
+    """Staff: the appointment took place. pending, confirmed or no_show (a correction: the customer
+    came late) -> completed, once it has started; `not_started` before, `not_active` when
+    cancelled. Any contact of the organization (staff act for the business)."""
+    return _set_status(
+        db, organization_id, None, appointment_id, timezone,
+        status="completed", action="completed", allowed_from=(*_ACTIVE, "no_show"), actor=actor, started_by=now,
+    )  # fmt: skip
+
+
+def mark_no_show(
+    db: Database, organization_id: str, appointment_id: str, timezone: str, *, now: datetime, actor: str | None = None
+) -> BookingResult:
+    """Staff: the customer did not come. pending, confirmed or completed (a correction) -> no_show,
+    once it has started (a future appointment cannot be missed yet: `not_started`); `not_active`
+    when cancelled. Frees nothing it still needed: only pending and confirmed block a slot."""
+    return _set_status(
+        db, organization_id, None, appointment_id, timezone,
+        status="no_show", action="no_show", allowed_from=(*_ACTIVE, "completed"), actor=actor, started_by=now,
     )  # fmt: skip
 
 
@@ -345,6 +393,7 @@ def reschedule(
     *,
     now: datetime,
     member_id: str | None = None,
+    actor: str | None = None,
 ) -> BookingResult:
     """Move an appointment atomically: one UPDATE, so the old slot is freed only if the new one
     is taken (a clash leaves the appointment exactly as it was). Same service; same member unless
@@ -389,6 +438,7 @@ def reschedule(
                 "member": new_member,
                 "old_start": current.starts_at,
                 "old_member": current.member_id,
+                "actor": actor,
             },
         )
     except psycopg.errors.ExclusionViolation:

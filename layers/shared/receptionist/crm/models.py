@@ -144,7 +144,9 @@ class MessageTemplate:
     param_count: int
 
 
-BookingFailure = Literal["slot_taken", "not_available", "not_found", "not_bookable", "not_active", "invalid"]
+BookingFailure = Literal[
+    "slot_taken", "not_available", "not_found", "not_bookable", "not_active", "not_started", "invalid"
+]
 
 
 @dataclass(frozen=True)
