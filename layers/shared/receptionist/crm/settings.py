@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,6 +110,21 @@ class AuditLine:
     action: str
     target: str | None
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NewBusiness:
+    """A business to create (ops.onboard), its values already checked."""
+
+    name: str
+    app_name: str
+    business_number: str
+    api_key_ref: str
+    timezone: str
+    language: str
+    owner_email: str
+    assistant_name: str = "Asistente"
+    staff_numbers: list[str] = field(default_factory=list)
 
 
 DEFAULT_PERSONA = AgentSettings("Asistente", "cercano y profesional", "", "es", "Europe/Madrid", 60, 60, 15)
@@ -263,7 +278,7 @@ def parse_connection(
     name of an SSM parameter under the stage's Gupshup keys prefix."""
     if app_name is None:
         app_name = _text(values, "app_name")
-        if not _APP_NAME.fullmatch(app_name):
+        if not valid_app_name(app_name):
             raise InvalidSetting("set_bad_app_name")
     try:
         number = normalize_phone(values.get("business_number", ""))
@@ -272,6 +287,11 @@ def parse_connection(
     return ConnectionInput(
         app_name, number, check_key_ref(_text(values, "api_key_ref"), keys_prefix), _checked(values, "active")
     )
+
+
+def valid_app_name(name: str) -> bool:
+    """A Gupshup app name as conversation keys and SSM parameter names can carry it."""
+    return bool(_APP_NAME.fullmatch(name))
 
 
 def check_key_ref(ref: str, keys_prefix: str | None) -> str:
@@ -629,3 +649,52 @@ def changed_fields(before: object, after: object, *, long_fields: Sequence[str] 
         for name, value in new.items()
         if name != "id" and old.get(name) != value
     }
+
+
+# -- a new business (ops.onboard; as the tables' owner: these read and write across businesses) ---
+def organization_of_app(db: Database, app_name: str) -> str | None:
+    """The organization a Gupshup app is connected to, active or not."""
+    row = db.fetch_one(
+        "select organization_id::text as id from platform_connections where provider = 'gupshup' and app_name = %s",
+        (app_name,),
+    )
+    return str(row["id"]) if row else None
+
+
+def organization_of_console_user(db: Database, sub: str) -> str | None:
+    row = db.fetch_one("select organization_id::text as id from console_users where sub = %s", (sub,))
+    return str(row["id"]) if row else None
+
+
+def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str | None:
+    """The organization, its assistant settings, Gupshup connection, notification settings and
+    its owner's console account, in one transaction; its id. None when the app name (or the
+    owner's account) was taken meanwhile: nothing is written."""
+    try:
+        with db.transaction() as tx:
+            row = tx.fetch_one(
+                "insert into organizations (name) values (%s) returning id::text as id", (business.name,)
+            )
+            assert row is not None
+            org = str(row["id"])
+            tx.execute(
+                "insert into agent_settings (organization_id, assistant_name, language, timezone)"
+                " values (%s, %s, %s, %s)",
+                (org, business.assistant_name, business.language, business.timezone),
+            )
+            tx.execute(
+                "insert into platform_connections (organization_id, provider, app_name, business_number, api_key_ref)"
+                " values (%s, 'gupshup', %s, %s, %s)",
+                (org, business.app_name, business.business_number, business.api_key_ref),
+            )
+            tx.execute(
+                "insert into notification_settings (organization_id, staff_numbers) values (%s, %s)",
+                (org, business.staff_numbers),
+            )
+            tx.execute(
+                "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')",
+                (owner_sub, org, business.owner_email),
+            )
+    except errors.UniqueViolation:
+        return None
+    return org

@@ -1,0 +1,270 @@
+"""Create a business end to end: its organization, assistant settings, Gupshup connection and
+notification settings (one transaction), and its owner's console account (a Cognito user in the
+staff pool, linked to the business in console_users).
+
+    DATABASE_URL=postgresql://postgres:...@.../postgres python -m receptionist.ops.onboard \\
+        --name "Clínica Norte" --app ClinicaNorte --business-number 34910000002 \\
+        --api-key-param /receptionist/prod/gupshup/ClinicaNorte --stage prod \\
+        --timezone Europe/Madrid --language es --owner-email owner@clinicanorte.example \\
+        --user-pool-id eu-west-1_AbCdEfGhI [--staff-number 34600111222 ...] [--assistant-name Sofía] \\
+        [--endpoint-url http://127.0.0.1:4566] [--region eu-west-1]
+
+DATABASE_URL is the tables' owner (as for the other ops commands). The owner's password is
+ONBOARD_OWNER_PASSWORD when set (never printed), else generated and printed once. It is set as
+the account's password (the console does not yet handle Cognito's new-password challenge): the
+owner should be given it over a private channel. The API key is only the NAME of its SSM
+parameter, under /receptionist/<stage>/gupshup/; the command never reads or prints a key.
+
+Idempotent on the app name: when the Gupshup app is already onboarded it says so and changes
+nothing. An owner e-mail whose Cognito user exists but belongs to no business (a run that stopped
+half-way) is reused; one that belongs to another business is refused.
+Exit status: 0 created (or already there), 1 refused (the owner belongs to another business, or
+Cognito refused), 2 usage error (a value that does not fit, a given password the pool's policy
+refuses, DATABASE_URL missing). Values are checked before anything is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import string
+import sys
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import boto3
+from botocore.exceptions import ClientError
+
+from receptionist.crm import settings
+from receptionist.crm.connection import Database
+from receptionist.crm.contacts import InvalidEmailError, InvalidPhoneError, normalize_email, normalize_phone
+from receptionist.crm.settings import (
+    LANGUAGES,
+    InvalidSetting,
+    NewBusiness,
+    check_key_ref,
+    parse_staff_numbers,
+    valid_app_name,
+    valid_timezone,
+)
+
+PASSWORD_ENV = "ONBOARD_OWNER_PASSWORD"  # noqa: S105 - the variable's name, not a password
+PASSWORD_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    result: Literal["created", "exists", "owner_taken"]
+    organization_id: str | None = None
+    owner_sub: str | None = None
+    password: str | None = None  # only when generated here (to be shown once)
+
+
+class InvalidBusiness(ValueError):
+    pass
+
+
+def checked(
+    *,
+    name: str,
+    app_name: str,
+    business_number: str,
+    api_key_ref: str,
+    stage: str,
+    timezone: str,
+    language: str,
+    owner_email: str,
+    assistant_name: str = "Asistente",
+    staff_numbers: list[str] | None = None,
+) -> NewBusiness:
+    """The business's values, checked as the database and the console check them."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidBusiness("--name must be 1 to 200 characters")
+    if not valid_app_name(app_name):
+        raise InvalidBusiness("--app must be letters, digits and _ . - (100 at most), as in Gupshup")
+    if not valid_timezone(timezone):
+        raise InvalidBusiness(f"--timezone {timezone!r} is not a time zone name (e.g. Europe/Madrid)")
+    if language not in LANGUAGES:
+        raise InvalidBusiness(f"--language must be one of {', '.join(LANGUAGES)}")
+    if not 1 <= len(assistant_name.strip()) <= 60:
+        raise InvalidBusiness("--assistant-name must be 1 to 60 characters")
+    prefix = f"/receptionist/{stage}/gupshup/"
+    try:
+        number = normalize_phone(business_number)
+        ref = check_key_ref(api_key_ref, prefix)
+        numbers = parse_staff_numbers("\n".join(staff_numbers or []))
+        email = normalize_email(owner_email)
+    except InvalidPhoneError as exc:
+        raise InvalidBusiness("--business-number must be 6 to 15 digits with the country code") from exc
+    except InvalidSetting as exc:
+        if exc.code == "set_bad_key_ref":
+            raise InvalidBusiness(f"--api-key-param must name an SSM parameter under {prefix}") from exc
+        raise InvalidBusiness("--staff-number must be 6 to 15 digits with the country code (20 at most)") from exc
+    except InvalidEmailError as exc:
+        raise InvalidBusiness("--owner-email is not an e-mail address") from exc
+    return NewBusiness(name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers)
+
+
+def new_password() -> str:
+    """A password any Cognito policy accepts: 20 characters with lower and upper case letters,
+    digits and a symbol."""
+    symbols = "-_.!#%+="
+    alphabet = string.ascii_letters + string.digits + symbols
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(PASSWORD_LENGTH))
+        classes = (str.islower, str.isupper, str.isdigit, lambda c: c in symbols)
+        if all(any(test(c) for c in candidate) for test in classes):
+            return candidate
+
+
+class PasswordRefused(ValueError):
+    """A given password the pool's policy would refuse (checked before anything is created)."""
+
+
+def check_password(idp: Any, pool: str, password: str) -> None:
+    """Raises PasswordRefused unless `password` meets the pool's password policy."""
+    policy = idp.describe_user_pool(UserPoolId=pool)["UserPool"].get("Policies", {}).get("PasswordPolicy", {})
+    rules = [
+        len(password) >= int(policy.get("MinimumLength", 8)),
+        not policy.get("RequireUppercase") or any(c.isupper() for c in password),
+        not policy.get("RequireLowercase") or any(c.islower() for c in password),
+        not policy.get("RequireNumbers") or any(c.isdigit() for c in password),
+        not policy.get("RequireSymbols") or any(not c.isalnum() for c in password),
+    ]
+    if not all(rules):
+        raise PasswordRefused
+
+
+def _cognito_sub(user: dict[str, Any]) -> str:
+    attributes = user.get("UserAttributes") or user.get("Attributes") or []
+    return next(str(a["Value"]) for a in attributes if a["Name"] == "sub")
+
+
+def _existing_user(idp: Any, pool: str, email: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = idp.admin_get_user(UserPoolId=pool, Username=email)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return None
+        raise
+    return found
+
+
+def onboard(db: Database, idp: Any, pool: str, business: NewBusiness, password: str | None = None) -> Onboarded:
+    """Create the business and its owner's account (see the module's docstring)."""
+    existing = settings.organization_of_app(db, business.app_name)
+    if existing is not None:
+        return Onboarded("exists", existing)
+    generated = password is None
+    password = password or new_password()
+    check_password(idp, pool, password)
+    user = _existing_user(idp, pool, business.owner_email)
+    if user is not None:
+        sub = _cognito_sub(user)
+        linked = settings.organization_of_console_user(db, sub)
+        if linked is not None:
+            return Onboarded("owner_taken", linked, sub)
+    else:
+        created = idp.admin_create_user(
+            UserPoolId=pool,
+            Username=business.owner_email,
+            UserAttributes=[
+                {"Name": "email", "Value": business.owner_email},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            TemporaryPassword=password,  # checked against the pool's policy before the user exists
+            MessageAction="SUPPRESS",
+        )["User"]
+        sub = _cognito_sub(created)
+    idp.admin_set_user_password(UserPoolId=pool, Username=business.owner_email, Password=password, Permanent=True)
+    organization = settings.create_business(db, business, sub)
+    if organization is None:  # another run onboarded the same app meanwhile: its rows stand
+        return Onboarded("exists", settings.organization_of_app(db, business.app_name))
+    return Onboarded("created", organization, sub, password if generated else None)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m receptionist.ops.onboard",
+        description="Create a business (organization, assistant, Gupshup connection, notifications) and its"
+        " owner's console account. Connects to the CRM at $DATABASE_URL (the tables' owner).",
+    )
+    parser.add_argument("--name", required=True, help="the business's name, as staff and customers know it")
+    parser.add_argument("--app", required=True, help="its Gupshup app name, e.g. ClinicaNorte")
+    parser.add_argument("--business-number", required=True, help="its WhatsApp number with the country code")
+    parser.add_argument(
+        "--api-key-param", required=True, help="the NAME of the SSM SecureString with the app's Gupshup API key"
+    )
+    parser.add_argument("--stage", default="dev", help="the deployment stage (the keys' prefix), default dev")
+    parser.add_argument("--timezone", required=True, help="IANA time zone, e.g. Europe/Madrid")
+    parser.add_argument("--language", default="es", choices=LANGUAGES, help="the assistant's language (default es)")
+    parser.add_argument("--assistant-name", default="Asistente", help="the assistant's name (default Asistente)")
+    parser.add_argument("--staff-number", action="append", default=[], help="a staff WhatsApp number (repeatable)")
+    parser.add_argument("--owner-email", required=True, help="the owner's e-mail: their console account")
+    parser.add_argument("--user-pool-id", required=True, help="the staff Cognito user pool (stack output)")
+    parser.add_argument("--endpoint-url", help="Cognito endpoint (the local stack's moto)")
+    parser.add_argument("--region", help="AWS region (default: the environment's)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("DATABASE_URL is not set")
+    try:
+        business = checked(
+            name=args.name,
+            app_name=args.app,
+            business_number=args.business_number,
+            api_key_ref=args.api_key_param,
+            stage=args.stage,
+            timezone=args.timezone,
+            language=args.language,
+            owner_email=args.owner_email,
+            assistant_name=args.assistant_name,
+            staff_numbers=args.staff_number,
+        )
+    except InvalidBusiness as exc:
+        parser.error(str(exc))
+    given = os.environ.get(PASSWORD_ENV) or None
+    idp = boto3.client("cognito-idp", endpoint_url=args.endpoint_url, region_name=args.region)
+    db = Database(url)
+    try:
+        outcome = onboard(db, idp, args.user_pool_id, business, given)
+    except PasswordRefused:
+        print(f"${PASSWORD_ENV} does not meet the user pool's password policy; nothing created", file=sys.stderr)
+        return 2
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        print(f"Cognito refused ({code or type(exc).__name__}); nothing created in the CRM", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    if outcome.result == "exists":
+        print(f"{business.app_name} is already onboarded (organization {outcome.organization_id}); nothing changed")
+        return 0
+    if outcome.result == "owner_taken":
+        print(
+            f"{business.owner_email} already has a console account of another business; nothing created",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"created organization {outcome.organization_id} ({business.name}) for Gupshup app {business.app_name}")
+    print(f"owner account: {business.owner_email}")
+    if outcome.password:
+        print(f"owner's password (shown once; give it to the owner privately): {outcome.password}")
+    print("next steps:")
+    print(f"  - put the app's Gupshup API key in SSM: {business.api_key_ref} (SecureString)")
+    print(f"  - put its webhook secret in SSM: /receptionist/{args.stage}/webhook-secrets/{business.app_name}")
+    print("    (SecureString; docs/security.md) and point the Gupshup app's callback at the webhook with it")
+    if not business.staff_numbers:
+        print("  - staff notification numbers: in the console's settings (none given)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
