@@ -1,16 +1,19 @@
 """The staff console in a real browser (headless Chromium, Debian's package, through its
 chromedriver) on the whole local stack: sign in, find the escalated conversation, take one
-over, reply as the business (it reaches the local Gupshup server), hand it back, and the
-assistant answers again; another business's owner cannot open it; a form post without its CSRF
-token is refused. Screenshots go to tests/e2e/screenshots/ (git-ignored)."""
+over (the assistant then stays quiet), reply as the business (it reaches the local Gupshup
+server), hand it back, and the assistant answers again; another business's owner cannot open
+it; a form post without its CSRF token is refused. Screenshots go to tests/e2e/screenshots/
+(git-ignored)."""
 
 from __future__ import annotations
 
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -19,10 +22,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
 
 from devstack.demo import post
 
 SCREENSHOTS = Path(__file__).with_name("screenshots")
+LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's cleaning (infra/supabase/seed.sql)
+GOMEZ = "00000000-0000-4000-8002-000000000001"  # and Dra. Gómez, who does it
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -78,6 +84,12 @@ def _user(p: Pipeline, app: str) -> dict[str, str]:
     return next(u for u in p.stack.info["console_users"] if u["app"] == app)
 
 
+def _next_weekday(weekday: int) -> date:
+    """The next such weekday (0 = Monday) at least two days from today in Madrid."""
+    day = datetime.now(ZoneInfo("Europe/Madrid")).date() + timedelta(days=2)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
 def _fetch_status(driver: WebDriver, method: str, path: str) -> int:
     """What the browser's own fetch gets (with its cookies) for `method path`, no CSRF token."""
     script = (
@@ -113,6 +125,12 @@ def test_staff_take_over_reply_and_hand_back_in_the_browser(pipeline: Pipeline, 
     _click(p, browser, "take-over")
     _wait(p, lambda: browser.find_elements(By.ID, "reply-text"), 15)
     assert _bot_enabled(p, customer) is False
+    # While a person owns it, the assistant stays quiet: the customer's message is stored only.
+    quiet_before = len(_texts_to(p, customer))
+    post(p.stack, "text", "¿Hay alguien?", p.gupshup, customer)
+    _wait(p, lambda: "¿Hay alguien?" in browser.find_element(By.ID, "transcript").text)  # polled in
+    p.stack.wait_idle(timeout=p.bound())
+    assert len(_texts_to(p, customer)) == quiet_before
     reply = f"Hola, soy Marta de la clínica ({uuid.uuid4().hex[:6]})."
     browser.find_element(By.ID, "reply-text").send_keys(reply)
     _click(p, browser, "send")
@@ -128,6 +146,26 @@ def test_staff_take_over_reply_and_hand_back_in_the_browser(pipeline: Pipeline, 
     before = len(_texts_to(p, customer))
     post(p.stack, "text", "¿Cuánto cuesta una limpieza?", p.gupshup, customer)
     _wait(p, lambda: len(_texts_to(p, customer)) > before)
+
+    # The appointments view: book one through its form, see it in the week of its member.
+    day = _next_weekday(2)  # a Wednesday: Dra. Gómez works 09:00-14:00 (Madrid); no other test books 13:00
+
+    browser.get(f"{p.stack.info['console_url']}/appointments?view=week&day={day}")
+    _wait(p, lambda: browser.find_elements(By.ID, "create"), 15)
+    patient = p.new_customer()
+    browser.find_element(By.ID, "new-phone").send_keys(patient)
+    browser.find_element(By.ID, "new-name").send_keys("Paciente de prueba")
+    Select(browser.find_element(By.ID, "new-service")).select_by_value(LIMPIEZA)
+    Select(browser.find_element(By.ID, "new-member")).select_by_value(GOMEZ)
+    for field, value in (("new-date", day.isoformat()), ("new-time", "13:00")):
+        browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, field), value)
+    _click(p, browser, "create")
+    _wait(p, lambda: browser.find_elements(By.ID, "notice"), 15)
+    browser.get(f"{p.stack.info['console_url']}/appointments?view=week&day={day}")
+    _wait(
+        p, lambda: browser.find_elements(By.CSS_SELECTOR, f'section.member[data-member="{GOMEZ}"] li.appointment'), 15
+    )
+    browser.save_screenshot(str(SCREENSHOTS / "appointments.png"))
 
     # A form post without its CSRF token is refused, and changes nothing.
     assert _fetch_status(browser, "POST", f"/console/conversations/{identity_id}/takeover") == 403
