@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from receptionist.adapters.cognito import InvalidToken, SignInRefused
 from receptionist.console import appointments, security, settings
 from receptionist.console.i18n import LANGUAGES
-from receptionist.console.service import ConsoleError
+from receptionist.console.service import ConsoleError, ConsoleService, NotFound
 from receptionist.console.web import (
     BASE,
     ConsoleDeps,
@@ -134,14 +134,6 @@ async def transcript_fragment(request: Request, identity_id: str) -> HTMLRespons
     return render(request, "transcript.html", entries=entries)
 
 
-@router.post("/conversations/{identity_id}/takeover")
-async def take_over(request: Request, identity_id: str) -> Response:
-    account = account_of(request)
-    await check_csrf(request)
-    deps_of(request).service.take_over(account, identity_id)
-    return back_to(identity_id)
-
-
 @router.post("/conversations/{identity_id}/reply")
 async def reply(request: Request, identity_id: str, text: Annotated[str, Form()] = "") -> Response:
     account = account_of(request)
@@ -161,19 +153,22 @@ async def send_template(request: Request, identity_id: str) -> Response:
     return back_to(identity_id, "queued")
 
 
-@router.post("/conversations/{identity_id}/resolve")
-async def resolve(request: Request, identity_id: str) -> Response:
-    account = account_of(request)
-    await check_csrf(request)
-    deps_of(request).service.resolve(account, identity_id)
-    return back_to(identity_id)
+# Taking over, resolving and handing back: a button each, nothing to fill in.
+_OWNERSHIP = {
+    "takeover": ConsoleService.take_over,
+    "resolve": ConsoleService.resolve,
+    "handback": ConsoleService.hand_back,
+}
 
 
-@router.post("/conversations/{identity_id}/handback")
-async def hand_back(request: Request, identity_id: str) -> Response:
+@router.post("/conversations/{identity_id}/{action}")
+async def change_ownership(request: Request, identity_id: str, action: str) -> Response:
     account = account_of(request)
+    change = _OWNERSHIP.get(action)
+    if change is None:
+        raise NotFound("not_found")
     await check_csrf(request)
-    deps_of(request).service.hand_back(account, identity_id)
+    change(deps_of(request).service, account, identity_id)
     return back_to(identity_id)
 
 
