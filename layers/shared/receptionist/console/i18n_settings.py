@@ -122,9 +122,12 @@ TEXTS: dict[str, dict[str, str]] = {
         " secreto. Para otra app, crea otra conexión y desactiva esta.",
         "set_business_number": "Número de WhatsApp del negocio",
         "set_key_ref": "Parámetro SSM con la API key",
-        "set_key_ref_help": "Solo el nombre del parámetro, nunca la clave. Debe estar bajo",
+        "set_key_ref_help": "La clave de Gupshup se guarda en ese parámetro de SSM (lo gestiona operaciones); la"
+        " consola nunca la ve.",
+        "set_connections_by_ops": "Un número de WhatsApp nuevo lo conecta el equipo de operaciones"
+        " (receptionist.ops.onboard): la app de Gupshup decide a qué negocio llegan los mensajes.",
         "set_connection_active": "Activa",
-        "set_new_connection": "Nueva conexión",
+        "set_new_connection": "Otra conexión",
         "set_no_connections": "El negocio no tiene WhatsApp conectado.",
         "set_inactive_warning": "Sin una conexión activa el asistente no recibe ni contesta mensajes.",
         "set_webhook_secret_help": "El secreto del webhook de cada app lo guarda y lo rota el equipo técnico"
@@ -286,9 +289,11 @@ TEXTS: dict[str, dict[str, str]] = {
         " name. For another app, create another connection and deactivate this one.",
         "set_business_number": "The business's WhatsApp number",
         "set_key_ref": "SSM parameter with the API key",
-        "set_key_ref_help": "Only the parameter's name, never the key. It must be under",
+        "set_key_ref_help": "The Gupshup key is kept in that SSM parameter (ops manage it); the console never sees it.",
+        "set_connections_by_ops": "A new WhatsApp number is connected by ops (receptionist.ops.onboard): the"
+        " Gupshup app decides which business its messages reach.",
         "set_connection_active": "Active",
-        "set_new_connection": "New connection",
+        "set_new_connection": "Another connection",
         "set_no_connections": "The business has no WhatsApp connection.",
         "set_inactive_warning": "Without an active connection the assistant neither receives nor answers messages.",
         "set_webhook_secret_help": "Each app's webhook secret is kept and rotated by the technical team (AWS SSM);"

@@ -352,7 +352,7 @@ async def save_notifications(request: Request) -> Response:
 
 
 # -- Gupshup connections -------------------------------------------------------------------------
-def _whatsapp_page(failed: str = "new") -> Page:
+def _whatsapp_page(failed: str = "") -> Page:
     def page(request: Request, account: StaffAccount, **context: Any) -> HTMLResponse:
         service = _service(request)
         found = service.connections(account)
@@ -373,15 +373,6 @@ def _whatsapp_page(failed: str = "new") -> Page:
 @router.get("/settings/whatsapp")
 async def whatsapp_page(request: Request) -> HTMLResponse:
     return _whatsapp_page()(request, account_of(request))
-
-
-@router.post("/settings/whatsapp")
-async def create_connection(request: Request) -> Response:
-    def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
-        _service(request).create_connection(account, values)
-        return f"{SETTINGS}/whatsapp"
-
-    return await _change(request, act, _whatsapp_page("new"))
 
 
 @router.post("/settings/whatsapp/{connection_id}")

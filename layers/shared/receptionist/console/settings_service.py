@@ -254,13 +254,6 @@ class SettingsService:
         with self._owner(account) as org:
             return crm.connections(self.db, org)
 
-    def create_connection(self, account: StaffAccount, values: Mapping[str, str]) -> str:
-        with self._owner(account) as org:
-            wanted = crm.parse_connection(values, self.keys_prefix)
-            created = crm.create_connection(self.db, org, wanted)
-            self._audit(account, "connection_create", created, _connection_details(wanted))
-            return created
-
     def update_connection(self, account: StaffAccount, connection_id: str, values: Mapping[str, str]) -> None:
         with self._owner(account) as org:
             before = crm.connection(self.db, org, connection_id)

@@ -270,23 +270,22 @@ def parse_notifications(values: Mapping[str, str]) -> NotificationSettings:
     return NotificationSettings(parse_staff_numbers(values.get("staff_numbers", "")), template_id or None, params)
 
 
-def parse_connection(
-    values: Mapping[str, str], keys_prefix: str | None, *, app_name: str | None = None
-) -> ConnectionInput:
-    """A Gupshup connection. `app_name` given: an existing connection's (it cannot change: it is
-    part of every conversation's key and of its webhook secret's name). The API key is only the
-    name of an SSM parameter under the stage's Gupshup keys prefix."""
-    if app_name is None:
-        app_name = _text(values, "app_name")
-        if not valid_app_name(app_name):
-            raise InvalidSetting("set_bad_app_name")
+def parse_connection(values: Mapping[str, str], keys_prefix: str | None, *, app_name: str) -> ConnectionInput:
+    """What an owner may change of an existing Gupshup connection: its business number and
+    whether it is active. The app name cannot change (it is part of every conversation's key,
+    of its webhook secret's name, and it routes callbacks to this business), and the key's SSM
+    parameter is always `<stage's Gupshup keys prefix><app name>`: a business can never name
+    another app's key. New connections are made by ops (`receptionist.ops.onboard`)."""
     try:
         number = normalize_phone(values.get("business_number", ""))
     except InvalidPhoneError as exc:
         raise InvalidSetting("set_bad_business_number") from exc
-    return ConnectionInput(
-        app_name, number, check_key_ref(_text(values, "api_key_ref"), keys_prefix), _checked(values, "active")
-    )
+    return ConnectionInput(app_name, number, key_ref_for(app_name, keys_prefix), _checked(values, "active"))
+
+
+def key_ref_for(app_name: str, keys_prefix: str | None) -> str:
+    """The SSM parameter that holds an app's Gupshup key (checked like any key reference)."""
+    return check_key_ref(f"{keys_prefix or ''}{app_name}", keys_prefix)
 
 
 def valid_app_name(name: str) -> bool:
@@ -601,21 +600,6 @@ def connection(db: Database, organization_id: str, connection_id: str) -> Connec
         (organization_id, connection_id),
     )
     return Connection(**row) if row else None
-
-
-def create_connection(db: Database, organization_id: str, wanted: ConnectionInput) -> str:
-    try:
-        row = db.fetch_one(
-            "insert into platform_connections (organization_id, provider, app_name, business_number, api_key_ref,"
-            " active) values (%s, 'gupshup', %s, %s, %s, %s) returning id::text as id",
-            (organization_id, wanted.app_name, wanted.business_number, wanted.api_key_ref, wanted.active),
-        )
-    except errors.UniqueViolation as exc:
-        raise InvalidSetting("set_app_taken") from exc
-    except errors.CheckViolation as exc:
-        raise InvalidSetting("set_bad_app_name") from exc
-    assert row is not None
-    return str(row["id"])
 
 
 def update_connection(db: Database, organization_id: str, connection_id: str, wanted: ConnectionInput) -> bool:
