@@ -297,7 +297,8 @@ class LocalStack:
 
     def _seed_console_users(self) -> list[dict[str, str]]:
         """One owner account per seeded business in the template's user pool (moto's Cognito,
-        which issues real signed tokens), linked to its organization in console_users."""
+        which issues real signed tokens), linked to its organization in console_users, and one
+        operator account (of no business)."""
         assert self._moto and self._pg and self.stack
         pool = next(
             (pid for lid, pid in self.stack.physical.items() if self.stack.types.get(lid) == "AWS::Cognito::UserPool"),
@@ -337,6 +338,33 @@ class LocalStack:
                     "role": "owner",
                 }
             )
+        # One operator (no business): creates businesses from the console's operator pages.
+        email = "operator@local.example"
+        created = idp.admin_create_user(
+            UserPoolId=pool,
+            Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )["User"]
+        idp.admin_set_user_password(
+            UserPoolId=pool, Username=email, Password=self.config.console_password, Permanent=True
+        )
+        sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
+        with psycopg.connect(self._pg.url) as conn:
+            conn.execute(
+                "insert into console_users (sub, organization_id, email, role) values (%s, null, %s, 'operator')"
+                " on conflict (sub) do nothing",
+                (sub, email),
+            )
+        users.append(
+            {
+                "app": "-",
+                "organization_id": "",
+                "email": email,
+                "password": self.config.console_password,
+                "role": "operator",
+            }
+        )
         return users
 
     def webhook_secrets(self) -> dict[str, str]:

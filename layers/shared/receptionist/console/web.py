@@ -1,7 +1,7 @@
 """What every console page shares: the base path, the dependencies the app is built with,
 the signed-in account, rendering (with the CSRF token and the language), CSRF checks, and the
 mapping of errors to pages or JSON. Routes live in app.py and in one module per section
-(appointments.py, settings.py), each an APIRouter under BASE."""
+(appointments.py, settings.py, operator.py), each an APIRouter under BASE."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from receptionist.adapters.cognito import Identity, InvalidToken
+from receptionist.adapters.cognito import Identity, InvalidToken, StaffPool
 from receptionist.console import security
 from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from receptionist.console.service import ConsoleError, ConsoleService
@@ -32,6 +32,7 @@ class ConsoleDeps:
     verify: Callable[[str], Identity]  # ID token -> who (raises InvalidToken)
     csrf_secret: Callable[[], str]
     secure_cookies: bool = True
+    accounts: StaffPool | None = None  # creating owners' accounts (the operator pages)
 
 
 class SignInNeeded(Exception):
@@ -40,6 +41,10 @@ class SignInNeeded(Exception):
 
 class CsrfRefused(Exception):
     pass
+
+
+class Forbidden(ConsoleError):
+    status = 403
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -54,7 +59,16 @@ def language(request: Request) -> str:
 
 
 def account_of(request: Request) -> StaffAccount:
-    """The signed-in staff member: a verified token whose user belongs to a business."""
+    """The signed-in staff member: a verified token whose user belongs to a business (an
+    operator's account, of no business, gets a 403 here: it has only the operator pages)."""
+    account = any_account_of(request)
+    if account.is_operator:
+        raise Forbidden("op_no_business")
+    return account
+
+
+def any_account_of(request: Request) -> StaffAccount:
+    """The signed-in account, a business's or an operator's."""
     deps = deps_of(request)
     token = request.cookies.get(security.SESSION_COOKIE)
     if not token:

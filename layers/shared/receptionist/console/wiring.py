@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.cognito import CognitoSignIn, TokenVerifier
+from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import ConsoleSettings
 from receptionist.console.app import ConsoleDeps
@@ -38,4 +38,5 @@ def build_console(
         verify=verifier.verify,
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
+        accounts=StaffPool(settings.user_pool_id, cognito),
     )

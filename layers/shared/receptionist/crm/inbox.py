@@ -18,13 +18,20 @@ INBOX_FILTERS: tuple[InboxFilter, ...] = ("needs_person", "escalated", "bot_off"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+OPERATOR = "operator"
+
+
 @dataclass(frozen=True)
 class StaffAccount:
     sub: str
-    organization_id: str
+    organization_id: str  # "" for an operator (an account of no business)
     organization_name: str
     email: str
-    role: str
+    role: str  # owner, staff or operator
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == OPERATOR
 
 
 @dataclass(frozen=True)
@@ -70,15 +77,23 @@ def is_id(value: str) -> bool:
 
 
 def staff_account(db: Database, sub: str) -> StaffAccount | None:
-    """The console user behind a verified token's `sub` (the one read across organizations)."""
+    """The console user behind a verified token's `sub` (the one read across organizations). An
+    operator's account has no organization (""): only the operator pages accept it."""
     row = db.fetch_one(
         "select sub, organization_id::text as organization_id, organization_name, email, role from console_user(%s)",
         (sub,),
     )
     if row is None:
         return None
+    role = str(row["role"])
+    if (role == OPERATOR) != (row["organization_id"] is None):  # the table's check; never trusted blindly
+        return None
     return StaffAccount(
-        str(row["sub"]), str(row["organization_id"]), str(row["organization_name"]), str(row["email"]), str(row["role"])
+        str(row["sub"]),
+        str(row["organization_id"] or ""),
+        str(row["organization_name"] or ""),
+        str(row["email"]),
+        role,
     )
 
 

@@ -645,9 +645,9 @@ def organization_of_app(db: Database, app_name: str) -> str | None:
     return str(row["id"]) if row else None
 
 
-def organization_of_console_user(db: Database, sub: str) -> str | None:
-    row = db.fetch_one("select organization_id::text as id from console_users where sub = %s", (sub,))
-    return str(row["id"]) if row else None
+def console_user_exists(db: Database, sub: str) -> bool:
+    """Whether this Cognito user has a console account (of a business, or an operator's)."""
+    return db.fetch_one("select 1 as found from console_users where sub = %s", (sub,)) is not None
 
 
 def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str | None:
@@ -682,3 +682,67 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str 
     except errors.UniqueViolation:
         return None
     return org
+
+
+# -- a new business from the console (as the functions' role: through SECURITY DEFINER functions,
+#    migration 20261202000400_operators.sql; each refuses anyone but an operator account) --------
+class NotAnOperator(Exception):
+    """onboard_business refused the caller (SQLSTATE RC403): not an operator account."""
+
+
+_APP_TAKEN, _OWNER_TAKEN, _NOT_OPERATOR = "RC409", "RC410", "RC403"
+
+
+@dataclass(frozen=True)
+class BusinessLine:
+    """A business as the operator's list shows it (one line per Gupshup app)."""
+
+    id: str
+    name: str
+    app_name: str | None
+    active: bool
+    created_at: datetime
+
+
+def gupshup_app_organization(db: Database, app_name: str) -> str | None:
+    row = db.fetch_one("select public.gupshup_app_organization(%s)::text as id", (app_name,))
+    return str(row["id"]) if row and row["id"] else None
+
+
+def operator_businesses(db: Database, operator_sub: str) -> list[BusinessLine]:
+    rows = db.fetch_all(
+        "select id::text as id, name, app_name, active, created_at from public.operator_businesses(%s)",
+        (operator_sub,),
+    )
+    return [BusinessLine(**r) for r in rows]
+
+
+def onboard_business(db: Database, operator_sub: str, business: NewBusiness, owner_sub: str) -> str | None:
+    """Every row of the new business, its owner's console account and the audit line (actor:
+    the operator's e-mail), in one transaction; its id. None, with nothing written, when the app
+    is onboarded or the owner's account linked meanwhile."""
+    try:
+        row = db.fetch_one(
+            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
+            (
+                operator_sub,
+                business.name,
+                business.app_name,
+                business.business_number,
+                business.api_key_ref,
+                business.timezone,
+                business.language,
+                business.assistant_name,
+                business.staff_numbers,
+                owner_sub,
+                business.owner_email,
+            ),
+        )
+    except errors.Error as exc:
+        if exc.sqlstate in (_APP_TAKEN, _OWNER_TAKEN):
+            return None
+        if exc.sqlstate == _NOT_OPERATOR:
+            raise NotAnOperator from exc
+        raise
+    assert row is not None
+    return str(row["id"])

@@ -21,21 +21,23 @@ half-way) is reused; one that belongs to another business is refused.
 Exit status: 0 created (or already there), 1 refused (the owner belongs to another business, or
 Cognito refused), 2 usage error (a value that does not fit, a given password the pool's policy
 refuses, DATABASE_URL missing). Values are checked before anything is created.
+
+The console's operator pages (receptionist.console.operator) use the same checks (`checked`) and
+steps (`onboard_with`), writing through a SECURITY DEFINER function instead of as the owner.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import string
 import sys
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import boto3
 from botocore.exceptions import ClientError
 
+from receptionist.adapters.cognito import PasswordRefused, StaffPool, new_password
 from receptionist.crm import settings
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import InvalidEmailError, InvalidPhoneError, normalize_email, normalize_phone
@@ -49,8 +51,9 @@ from receptionist.crm.settings import (
     valid_timezone,
 )
 
+__all__ = ["InvalidBusiness", "Onboarded", "PasswordRefused", "checked", "main", "new_password", "onboard"]
+
 PASSWORD_ENV = "ONBOARD_OWNER_PASSWORD"  # noqa: S105 - the variable's name, not a password
-PASSWORD_LENGTH = 20
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,11 @@ class Onboarded:
 
 
 class InvalidBusiness(ValueError):
-    pass
+    """A value that does not fit; `field` names it (the console shows its own sentence for it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def checked(
@@ -71,118 +78,113 @@ def checked(
     app_name: str,
     business_number: str,
     api_key_ref: str,
-    stage: str,
+    keys_prefix: str | None,
     timezone: str,
     language: str,
     owner_email: str,
     assistant_name: str = "Asistente",
     staff_numbers: list[str] | None = None,
 ) -> NewBusiness:
-    """The business's values, checked as the database and the console check them."""
+    """The business's values, checked as the database and the console check them (ops.onboard
+    and the console's operator pages both call this)."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
-        raise InvalidBusiness("--name must be 1 to 200 characters")
+        raise InvalidBusiness("name", "--name must be 1 to 200 characters")
     if not valid_app_name(app_name):
-        raise InvalidBusiness("--app must be letters, digits and _ . - (100 at most), as in Gupshup")
+        raise InvalidBusiness("app", "--app must be letters, digits and _ . - (100 at most), as in Gupshup")
     if not valid_timezone(timezone):
-        raise InvalidBusiness(f"--timezone {timezone!r} is not a time zone name (e.g. Europe/Madrid)")
+        raise InvalidBusiness("timezone", f"--timezone {timezone!r} is not a time zone name (e.g. Europe/Madrid)")
     if language not in LANGUAGES:
-        raise InvalidBusiness(f"--language must be one of {', '.join(LANGUAGES)}")
+        raise InvalidBusiness("language", f"--language must be one of {', '.join(LANGUAGES)}")
     if not 1 <= len(assistant_name.strip()) <= 60:
-        raise InvalidBusiness("--assistant-name must be 1 to 60 characters")
-    prefix = f"/receptionist/{stage}/gupshup/"
+        raise InvalidBusiness("assistant_name", "--assistant-name must be 1 to 60 characters")
     try:
         number = normalize_phone(business_number)
-        ref = check_key_ref(api_key_ref, prefix)
-        numbers = parse_staff_numbers("\n".join(staff_numbers or []))
-        email = normalize_email(owner_email)
     except InvalidPhoneError as exc:
-        raise InvalidBusiness("--business-number must be 6 to 15 digits with the country code") from exc
+        raise InvalidBusiness(
+            "business_number", "--business-number must be 6 to 15 digits with the country code"
+        ) from exc
+    try:
+        ref = check_key_ref(api_key_ref, keys_prefix)
     except InvalidSetting as exc:
-        if exc.code == "set_bad_key_ref":
-            raise InvalidBusiness(f"--api-key-param must name an SSM parameter under {prefix}") from exc
-        raise InvalidBusiness("--staff-number must be 6 to 15 digits with the country code (20 at most)") from exc
+        message = f"--api-key-param must name an SSM parameter under {keys_prefix}"
+        raise InvalidBusiness("api_key_param", message) from exc
+    try:
+        numbers = parse_staff_numbers("\n".join(staff_numbers or []))
+    except InvalidSetting as exc:
+        raise InvalidBusiness(
+            "staff_number", "--staff-number must be 6 to 15 digits with the country code (20 at most)"
+        ) from exc
+    try:
+        email = normalize_email(owner_email)
     except InvalidEmailError as exc:
-        raise InvalidBusiness("--owner-email is not an e-mail address") from exc
+        raise InvalidBusiness("owner_email", "--owner-email is not an e-mail address") from exc
     return NewBusiness(name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers)
 
 
-def new_password() -> str:
-    """A password any Cognito policy accepts: 20 characters with lower and upper case letters,
-    digits and a symbol."""
-    symbols = "-_.!#%+="
-    alphabet = string.ascii_letters + string.digits + symbols
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(PASSWORD_LENGTH))
-        classes = (str.islower, str.isupper, str.isdigit, lambda c: c in symbols)
-        if all(any(test(c) for c in candidate) for test in classes):
-            return candidate
+class Businesses(Protocol):
+    """Where new businesses are written: the tables' owner (ops, OwnerBusinesses) or the
+    console's SECURITY DEFINER function (console/operator.py)."""
+
+    def app_organization(self, app_name: str) -> str | None:
+        """The organization a Gupshup app is connected to, active or not."""
+
+    def account_taken(self, sub: str) -> bool:
+        """Whether this Cognito user already has a console account (of any business, or an operator's)."""
+
+    def create(self, business: NewBusiness, owner_sub: str) -> str | None:
+        """Every row of the new business in one transaction; its id. None (nothing written)
+        when the app or the owner's account was taken meanwhile."""
 
 
-class PasswordRefused(ValueError):
-    """A given password the pool's policy would refuse (checked before anything is created)."""
+@dataclass
+class OwnerBusinesses:
+    """As the tables' owner (DATABASE_URL): ops."""
+
+    db: Database
+
+    def app_organization(self, app_name: str) -> str | None:
+        return settings.organization_of_app(self.db, app_name)
+
+    def account_taken(self, sub: str) -> bool:
+        return settings.console_user_exists(self.db, sub)
+
+    def create(self, business: NewBusiness, owner_sub: str) -> str | None:
+        return settings.create_business(self.db, business, owner_sub)
 
 
-def check_password(idp: Any, pool: str, password: str) -> None:
-    """Raises PasswordRefused unless `password` meets the pool's password policy."""
-    policy = idp.describe_user_pool(UserPoolId=pool)["UserPool"].get("Policies", {}).get("PasswordPolicy", {})
-    rules = [
-        len(password) >= int(policy.get("MinimumLength", 8)),
-        not policy.get("RequireUppercase") or any(c.isupper() for c in password),
-        not policy.get("RequireLowercase") or any(c.islower() for c in password),
-        not policy.get("RequireNumbers") or any(c.isdigit() for c in password),
-        not policy.get("RequireSymbols") or any(not c.isalnum() for c in password),
-    ]
-    if not all(rules):
-        raise PasswordRefused
-
-
-def _cognito_sub(user: dict[str, Any]) -> str:
-    attributes = user.get("UserAttributes") or user.get("Attributes") or []
-    return next(str(a["Value"]) for a in attributes if a["Name"] == "sub")
-
-
-def _existing_user(idp: Any, pool: str, email: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = idp.admin_get_user(UserPoolId=pool, Username=email)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
-            return None
-        raise
-    return found
-
-
-def onboard(db: Database, idp: Any, pool: str, business: NewBusiness, password: str | None = None) -> Onboarded:
-    """Create the business and its owner's account (see the module's docstring)."""
-    existing = settings.organization_of_app(db, business.app_name)
+def onboard_with(
+    businesses: Businesses, accounts: StaffPool, business: NewBusiness, password: str | None = None
+) -> Onboarded:
+    """Create the business and its owner's account (see the module's docstring): nothing when
+    the app is onboarded; a Cognito user created (or reused when it belongs to no business yet)
+    with `password` (checked against the pool's policy first) or a generated one (returned, to
+    be shown once); then the rows, in one transaction."""
+    existing = businesses.app_organization(business.app_name)
     if existing is not None:
         return Onboarded("exists", existing)
     generated = password is None
-    password = password or new_password()
-    check_password(idp, pool, password)
-    user = _existing_user(idp, pool, business.owner_email)
-    if user is not None:
-        sub = _cognito_sub(user)
-        linked = settings.organization_of_console_user(db, sub)
-        if linked is not None:
-            return Onboarded("owner_taken", linked, sub)
+    if password is None:
+        password = new_password()  # meets any policy the template's pool can have
     else:
-        created = idp.admin_create_user(
-            UserPoolId=pool,
-            Username=business.owner_email,
-            UserAttributes=[
-                {"Name": "email", "Value": business.owner_email},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            TemporaryPassword=password,  # checked against the pool's policy before the user exists
-            MessageAction="SUPPRESS",
-        )["User"]
-        sub = _cognito_sub(created)
-    idp.admin_set_user_password(UserPoolId=pool, Username=business.owner_email, Password=password, Permanent=True)
-    organization = settings.create_business(db, business, sub)
-    if organization is None:  # another run onboarded the same app meanwhile: its rows stand
-        return Onboarded("exists", settings.organization_of_app(db, business.app_name))
+        accounts.check_password(password)
+    sub = accounts.existing_sub(business.owner_email)
+    if sub is not None:
+        if businesses.account_taken(sub):
+            return Onboarded("owner_taken", None, sub)
+    else:
+        sub = accounts.create_user(business.owner_email, password)
+    accounts.set_password(business.owner_email, password)
+    organization = businesses.create(business, sub)
+    if organization is None:  # another run onboarded the same app (or linked the owner) meanwhile
+        existing = businesses.app_organization(business.app_name)
+        return Onboarded("exists", existing) if existing else Onboarded("owner_taken", None, sub)
     return Onboarded("created", organization, sub, password if generated else None)
+
+
+def onboard(db: Database, idp: Any, pool: str, business: NewBusiness, password: str | None = None) -> Onboarded:
+    """Create the business and its owner's account, as the tables' owner (see the module's docstring)."""
+    return onboard_with(OwnerBusinesses(db), StaffPool(pool, idp), business, password)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             app_name=args.app,
             business_number=args.business_number,
             api_key_ref=args.api_key_param,
-            stage=args.stage,
+            keys_prefix=f"/receptionist/{args.stage}/gupshup/",
             timezone=args.timezone,
             language=args.language,
             owner_email=args.owner_email,
