@@ -92,6 +92,8 @@ class ConsoleSettings(_Settings):
     jwks_url: str = Field(alias="COGNITO_JWKS_URL", default="")
     # The key CSRF tokens are signed with (an SSM SecureString, as every secret).
     console_secret_param: NonEmpty = Field(alias="CONSOLE_SECRET_PARAM")
+    # Each Gupshup app's webhook secrets (an owner rotates their own app's from the settings).
+    webhook_secrets_path: NonEmpty = Field(alias="WEBHOOK_SECRETS_PATH")
     # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
     # on localhost).
     secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)

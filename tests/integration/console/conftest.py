@@ -44,6 +44,7 @@ def console(moto_endpoint: str, seeded_url: str, app_url: str) -> Iterator[Conso
     )
     settings = ConsoleSettings.from_env(env)
     secrets = {settings.database_url_param: app_url, settings.console_secret_param: "test-console-secret"}
-    deps = build_console(settings, cognito=idp, sqs=sqs, secret=secrets.__getitem__)
+    ssm = moto_client("ssm", moto_endpoint, "us-east-1")
+    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__)
     yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url)
     deps.service.db.close()

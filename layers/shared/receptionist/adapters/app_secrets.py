@@ -84,3 +84,32 @@ class SsmAppSecrets:
             return False
         self._load()
         return True
+
+
+class SsmWebhookSecretStore:
+    """One app's webhook secrets, read and written whole (the staff console's rotation)."""
+
+    def __init__(self, path: str, client: Any = None) -> None:
+        self.path = path.rstrip("/")
+        self._client = client
+
+    def _ssm(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            from receptionist.adapters.aws import fast_client_config
+
+            self._client = boto3.client("ssm", config=fast_client_config())
+        return self._client
+
+    def current(self, app: str) -> list[str]:
+        try:
+            value = self._ssm().get_parameter(Name=f"{self.path}/{app}", WithDecryption=True)["Parameter"]["Value"]
+        except self._ssm().exceptions.ParameterNotFound:
+            return []
+        return parse_secrets(str(value))
+
+    def put(self, app: str, secrets: list[str]) -> None:
+        self._ssm().put_parameter(
+            Name=f"{self.path}/{app}", Value=",".join(secrets), Type="SecureString", Overwrite=True
+        )

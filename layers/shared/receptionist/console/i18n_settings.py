@@ -5,6 +5,15 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {
+        "set_webhook_secret": "Secreto del webhook",
+        "set_rotation_help": "Cambia el secreto con el que Gupshup firma sus avisos, sin cortar el servicio.",
+        "set_start_rotation": "Generar un secreto nuevo",
+        "set_new_secret_once": "Secreto nuevo (solo se muestra ahora): ponlo en la URL de aviso de la app de Gupshup"
+        " (cabecera x-webhook-token) y después pulsa «Terminar el cambio».",
+        "set_rotation_pending": "Cambio en curso: valen el secreto anterior y el nuevo.",
+        "set_finish_rotation": "Terminar el cambio (el secreto anterior deja de valer)",
+        "set_no_rotation": "No hay ningún cambio de secreto en curso.",
+        "set_rotation_unavailable": "El cambio de secreto no está disponible en esta instalación.",
         # sections
         "set_title": "Ajustes",
         "set_persona": "Asistente",
@@ -172,6 +181,15 @@ TEXTS: dict[str, dict[str, str]] = {
         " avisa al equipo técnico.",
     },
     "en": {
+        "set_webhook_secret": "Webhook secret",
+        "set_rotation_help": "Change the secret Gupshup signs its callbacks with, without downtime.",
+        "set_start_rotation": "Generate a new secret",
+        "set_new_secret_once": "New secret (shown only now): put it in the Gupshup app's callback (header"
+        " x-webhook-token), then press “Finish the change”.",
+        "set_rotation_pending": "Change under way: both the old and the new secret are accepted.",
+        "set_finish_rotation": "Finish the change (the old secret stops working)",
+        "set_no_rotation": "No secret change is under way.",
+        "set_rotation_unavailable": "Secret rotation is not available in this installation.",
         # sections
         "set_title": "Settings",
         "set_persona": "Assistant",

@@ -29,7 +29,8 @@ Page = Callable[..., HTMLResponse]
 
 
 def _service(request: Request) -> SettingsService:
-    return SettingsService(deps_of(request).service.db, gupshup_keys_prefix(os.environ))
+    deps = deps_of(request)
+    return SettingsService(deps.service.db, gupshup_keys_prefix(os.environ), webhook_secrets=deps.webhook_secrets)
 
 
 @cache
@@ -362,6 +363,7 @@ def _whatsapp_page(failed: str = "") -> Page:
             account,
             section="whatsapp",
             connections=found,
+            rotating=service.rotating(account, [c.app_name for c in found]),
             keys_prefix=service.keys_prefix,
             failed=failed,
             **context,
@@ -379,6 +381,26 @@ async def whatsapp_page(request: Request) -> HTMLResponse:
 async def update_connection(request: Request, connection_id: str) -> Response:
     def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
         _service(request).update_connection(account, connection_id, values)
+        return f"{SETTINGS}/whatsapp"
+
+    return await _change(request, act, _whatsapp_page(connection_id))
+
+
+@router.post("/settings/whatsapp/{connection_id}/secret/start")
+async def start_secret_rotation(request: Request, connection_id: str) -> HTMLResponse:
+    """A new webhook secret, shown once (this response only: never in a URL, a log or the audit)."""
+    account = account_of(request)
+    await check_csrf(request)
+    new_secret = _service(request).start_secret_rotation(account, connection_id)
+    response = _whatsapp_page()(request, account, new_secret=new_secret, rotated=connection_id)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/settings/whatsapp/{connection_id}/secret/finish")
+async def finish_secret_rotation(request: Request, connection_id: str) -> Response:
+    def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
+        _service(request).finish_secret_rotation(account, connection_id)
         return f"{SETTINGS}/whatsapp"
 
     return await _change(request, act, _whatsapp_page(connection_id))

@@ -7,10 +7,11 @@ only ever the name of its SSM parameter)."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from receptionist import catalogue
 from receptionist.agent.knowledge import Embedder
@@ -22,6 +23,15 @@ from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.models import AgentSettings, KnowledgeEntry, NotificationSettings
 
 OWNER = "owner"
+
+
+class WebhookSecretStore(Protocol):
+    """Each Gupshup app's webhook secrets (adapters/app_secrets.SsmWebhookSecretStore): one, or
+    two while rotating (the old one first)."""
+
+    def current(self, app: str) -> list[str]: ...
+
+    def put(self, app: str, secrets: list[str]) -> None: ...
 
 
 class OwnersOnly(ConsoleError):
@@ -69,6 +79,7 @@ class SettingsService:
     keys_prefix: str | None
     # None in the console: rows are found by their text until `python -m receptionist.ops.reembed`.
     embedder: Embedder | None = None
+    webhook_secrets: WebhookSecretStore | None = None
 
     @contextmanager
     def _owner(self, account: StaffAccount) -> Iterator[str]:
@@ -262,6 +273,47 @@ class SettingsService:
             wanted = crm.parse_connection(values, self.keys_prefix, app_name=before.app_name)
             crm.update_connection(self.db, org, connection_id, wanted)
             self._audit(account, "connection_update", connection_id, _connection_details(wanted))
+
+    # -- webhook secret rotation (docs/security.md: both secrets valid while Gupshup moves over) --
+    def _own_app(self, org: str, connection_id: str) -> str:
+        """The app of one of this business's connections: the only app whose secret its owner may
+        rotate (never an app named by the request)."""
+        found = crm.connection(self.db, org, connection_id)
+        if found is None:
+            raise SettingNotFound("set_not_found")
+        if self.webhook_secrets is None:
+            raise ConsoleError("set_rotation_unavailable")
+        return found.app_name
+
+    def start_secret_rotation(self, account: StaffAccount, connection_id: str) -> str:
+        """A new webhook secret, valid from now on next to the current one; returned once, to be
+        set in the Gupshup app's callback, then `finish_secret_rotation`."""
+        with self._owner(account) as org:
+            app = self._own_app(org, connection_id)
+            assert self.webhook_secrets is not None
+            current = self.webhook_secrets.current(app)
+            new = secrets.token_hex(32)
+            self.webhook_secrets.put(app, [*current[:1], new])  # a pending new one is replaced
+            self._audit(account, "webhook_secret_rotation_started", connection_id, {"app_name": app})
+            return new
+
+    def finish_secret_rotation(self, account: StaffAccount, connection_id: str) -> None:
+        """Gupshup sends the new secret now: the old one stops working."""
+        with self._owner(account) as org:
+            app = self._own_app(org, connection_id)
+            assert self.webhook_secrets is not None
+            current = self.webhook_secrets.current(app)
+            if len(current) < 2:
+                raise ConsoleError("set_no_rotation")
+            self.webhook_secrets.put(app, current[-1:])
+            self._audit(account, "webhook_secret_rotation_finished", connection_id, {"app_name": app})
+
+    def rotating(self, account: StaffAccount, apps: list[str]) -> set[str]:
+        """Which of these apps have a rotation under way (two secrets)."""
+        with self._owner(account):
+            if self.webhook_secrets is None:
+                return set()
+            return {app for app in apps if len(self.webhook_secrets.current(app)) >= 2}
 
 
 def _connection_details(wanted: crm.ConnectionInput) -> dict[str, Any]:

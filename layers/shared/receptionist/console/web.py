@@ -19,6 +19,7 @@ from receptionist.adapters.cognito import Identity, InvalidToken, StaffPool
 from receptionist.console import security
 from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from receptionist.console.service import ConsoleError, ConsoleService
+from receptionist.console.settings_service import WebhookSecretStore
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
 
 BASE = "/console"
@@ -33,6 +34,7 @@ class ConsoleDeps:
     csrf_secret: Callable[[], str]
     secure_cookies: bool = True
     accounts: StaffPool | None = None  # creating owners' accounts (the operator pages)
+    webhook_secrets: WebhookSecretStore | None = None  # rotating an app's webhook secret (settings)
 
 
 class SignInNeeded(Exception):

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from receptionist.adapters.app_secrets import SsmWebhookSecretStore
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.queues import FifoQueue
@@ -23,6 +24,7 @@ def build_console(
     *,
     cognito: Any | None = None,
     sqs: Any | None = None,
+    ssm: Any | None = None,
     secret: Callable[[str], str] = get_secret,
 ) -> ConsoleDeps:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
@@ -39,4 +41,5 @@ def build_console(
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
         accounts=StaffPool(settings.user_pool_id, cognito),
+        webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
     )
