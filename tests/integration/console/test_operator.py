@@ -47,6 +47,8 @@ def account(console: Console, organization: str | None, role: str) -> tuple[str,
     client = console.client()
     answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
     assert answer.status_code == 303, answer.text
+    # Each lands where they can work: an operator on the businesses, everyone else in the inbox.
+    assert answer.headers["location"] == ("/console/operator" if role == "operator" else "/console/inbox")
     return email, client
 
 

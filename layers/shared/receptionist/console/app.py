@@ -71,9 +71,11 @@ async def login(request: Request, email: Annotated[str, Form()], password: Annot
         identity = deps.verify(token)
     except (SignInRefused, InvalidToken):
         return render(request, "login.html", status=401, error="sign_in_refused", email=email)
-    if deps.service.account(identity.sub) is None:
+    account = deps.service.account(identity.sub)
+    if account is None:
         return render(request, "login.html", status=403, error="no_account", email=email)
-    response = RedirectResponse(f"{BASE}/inbox", status_code=303)
+    landing = "operator" if account.is_operator else "inbox"  # an operator has no inbox
+    response = RedirectResponse(f"{BASE}/{landing}", status_code=303)
     response.set_cookie(
         security.SESSION_COOKIE,
         token,
