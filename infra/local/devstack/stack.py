@@ -309,62 +309,28 @@ class LocalStack:
             return []
         import psycopg
 
-        idp = moto_client("cognito-idp", self._moto.url, self.config.region)
+        from receptionist.adapters.cognito import StaffPool
+
+        staff = StaffPool(pool, moto_client("cognito-idp", self._moto.url, self.config.region))
+        password = self.config.console_password
+        # One owner per seeded business, and one operator (no business: creates businesses).
+        wanted = [
+            (app, seeded["organization_id"], f"owner@{app.lower()}.example", "owner") for app, seeded in apps.items()
+        ]
+        wanted.append(("-", None, "operator@local.example", "operator"))
         users = []
-        for app, seeded in apps.items():
-            email = f"owner@{app.lower()}.example"
-            created = idp.admin_create_user(
-                UserPoolId=pool,
-                Username=email,
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-                MessageAction="SUPPRESS",
-            )["User"]
-            idp.admin_set_user_password(
-                UserPoolId=pool, Username=email, Password=self.config.console_password, Permanent=True
-            )
-            sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
+        for app, organization, email, role in wanted:
+            sub = staff.create_user(email, password)
+            staff.set_password(email, password)
             with psycopg.connect(self._pg.url) as conn:
                 conn.execute(
-                    "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')"
+                    "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, %s)"
                     " on conflict (sub) do nothing",
-                    (sub, seeded["organization_id"], email),
+                    (sub, organization, email, role),
                 )
             users.append(
-                {
-                    "app": app,
-                    "organization_id": seeded["organization_id"],
-                    "email": email,
-                    "password": self.config.console_password,
-                    "role": "owner",
-                }
+                {"app": app, "organization_id": organization or "", "email": email, "password": password, "role": role}
             )
-        # One operator (no business): creates businesses from the console's operator pages.
-        email = "operator@local.example"
-        created = idp.admin_create_user(
-            UserPoolId=pool,
-            Username=email,
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-            MessageAction="SUPPRESS",
-        )["User"]
-        idp.admin_set_user_password(
-            UserPoolId=pool, Username=email, Password=self.config.console_password, Permanent=True
-        )
-        sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
-        with psycopg.connect(self._pg.url) as conn:
-            conn.execute(
-                "insert into console_users (sub, organization_id, email, role) values (%s, null, %s, 'operator')"
-                " on conflict (sub) do nothing",
-                (sub, email),
-            )
-        users.append(
-            {
-                "app": "-",
-                "organization_id": "",
-                "email": email,
-                "password": self.config.console_password,
-                "role": "operator",
-            }
-        )
         return users
 
     def webhook_secrets(self) -> dict[str, str]:

@@ -36,9 +36,10 @@ class Console:
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)
 
-    def user(self, organization: str) -> str:
-        """A new owner account of `organization` (Cognito user + console_users row)."""
-        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+    def user(self, organization: str | None, role: str = "owner") -> str:
+        """A new account (Cognito user + console_users row): an owner or a staff member of
+        `organization`, or an operator (organization None)."""
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
         created = self.idp.admin_create_user(
             UserPoolId=self.pool,
             Username=email,
@@ -49,14 +50,14 @@ class Console:
         sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
         with psycopg.connect(self.owner_url) as conn:
             conn.execute(
-                "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')",
-                (sub, organization, email),
+                "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, %s)",
+                (sub, organization, email, role),
             )
         return email
 
-    def signed_in(self, organization: str) -> TestClient:
+    def signed_in(self, organization: str | None, role: str = "owner") -> TestClient:
         client = self.client()
-        email = self.user(organization)
+        email = self.user(organization, role)
         answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
         assert answer.status_code == 303, answer.text
         return client

@@ -30,20 +30,7 @@ def console_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def account(console: Console, organization: str | None, role: str) -> tuple[str, TestClient]:
     """A signed-in console account: an operator (organization None), or an owner or staff member."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-    created = console.idp.admin_create_user(
-        UserPoolId=console.pool,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        MessageAction="SUPPRESS",
-    )["User"]
-    console.idp.admin_set_user_password(UserPoolId=console.pool, Username=email, Password=PASSWORD, Permanent=True)
-    sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
-    with psycopg.connect(console.owner_url) as conn:
-        conn.execute(
-            "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, %s)",
-            (sub, organization, email, role),
-        )
+    email = console.user(organization, role)
     client = console.client()
     answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
     assert answer.status_code == 303, answer.text

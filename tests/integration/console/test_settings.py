@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from console_kit import CLINIC, PASSWORD, Console, csrf
+from console_kit import CLINIC, Console, csrf
 from fastapi.testclient import TestClient
 
 from devstack.template import function_env
@@ -62,24 +62,7 @@ def business(console: Console) -> str:
 
 def staff_member(console: Console, organization: str) -> TestClient:
     """A signed-in account of `organization` with role 'staff' (not the owner)."""
-    email = f"staff-{uuid.uuid4().hex[:8]}@example.com"
-    created = console.idp.admin_create_user(
-        UserPoolId=console.pool,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        MessageAction="SUPPRESS",
-    )["User"]
-    console.idp.admin_set_user_password(UserPoolId=console.pool, Username=email, Password=PASSWORD, Permanent=True)
-    sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
-    with psycopg.connect(console.owner_url) as conn:
-        conn.execute(
-            "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'staff')",
-            (sub, organization, email),
-        )
-    client = console.client()
-    answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
-    assert answer.status_code == 303
-    return client
+    return console.signed_in(organization, "staff")
 
 
 def post(client: TestClient, path: str, page: str, **fields: Any) -> Any:
