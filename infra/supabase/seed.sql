@@ -94,6 +94,12 @@ insert into public.message_templates (organization_id, template_id, label, body,
    'Hola {{1}}, te recordamos tu cita en Clínica Dental Sonrisa el {{2}}. Si no puedes venir, respóndenos a este mensaje.', 2)
 on conflict do nothing;
 
+-- Reminders (docs/reminders.md): the day before, with the approved recordatorio_cita template
+-- ({{1}} the customer's name, {{2}} the date and time). Set once; a later change is kept.
+update public.agent_settings
+  set reminder_template_id = 'recordatorio_cita', reminder_template_params = '{customer_name,when}'
+  where organization_id = '00000000-0000-4000-8000-000000000001' and reminder_template_id is null;
+
 -- A second business, so tenancy is exercised everywhere (the webhook's secrets, row level
 -- security, each organization's persona, time zone and hours): a hair salon in Lima.
 insert into public.organizations (id, name) values

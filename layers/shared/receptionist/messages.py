@@ -9,6 +9,9 @@ Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
   OutboundJob kind reply | fallback | escalation   something to say on WhatsApp (group = conversation)
   OutboundJob kind human_reply | human_template    a staff member writing to the customer as the
                                    business (the staff console; group = conversation)
+  OutboundJob kind "reminder"      an appointment reminder: an approved template to the customer,
+                                   its quick-reply buttons carrying the reminder's random token
+                                   (receptionist.reminders; group = conversation)
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
 
@@ -106,8 +109,9 @@ class DeliveryStatus(BaseModel):
     error_reason: str | None = None
 
 
-OutboundKind = Literal["reply", "fallback", "escalation", "status", "human_reply", "human_template"]
+OutboundKind = Literal["reply", "fallback", "escalation", "status", "human_reply", "human_template", "reminder"]
 HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
+MAX_QUICK_REPLIES = 3  # WhatsApp: at most three quick-reply buttons on a message
 
 
 class OutboundJob(BaseModel):
@@ -127,7 +131,11 @@ class OutboundJob(BaseModel):
     # it as sent_by = "staff:<author>".
     author: str | None = None
     template_id: str | None = None  # human_template: Gupshup's template id
-    params: list[str] = Field(default_factory=list)  # human_template: its parameters, in order
+    params: list[str] = Field(default_factory=list)  # human_template / reminder: its parameters, in order
+    # reminder: the appointment_reminders row it delivers, and the postback text of each of the
+    # template's quick-reply buttons, in button order (they carry the reminder's random token).
+    reminder_id: str | None = None
+    postbacks: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> Self:
@@ -137,6 +145,13 @@ class OutboundJob(BaseModel):
             raise ValueError("a human_reply job needs its text")
         if self.kind == "human_template" and not (self.template_id or "").strip():
             raise ValueError("a human_template job needs its template_id")
+        if self.kind == "reminder":
+            if not (self.template_id or "").strip():
+                raise ValueError("a reminder job needs its template_id")
+            if not (self.reminder_id or "").strip():
+                raise ValueError("a reminder job needs its reminder_id")
+            if len(self.postbacks) > MAX_QUICK_REPLIES:
+                raise ValueError(f"a template has at most {MAX_QUICK_REPLIES} quick-reply buttons")
         if self.kind in HUMAN_KINDS and not (self.author or "").strip():
             raise ValueError(f"a {self.kind} job needs its author (the staff account that wrote it)")
         return self
@@ -201,6 +216,30 @@ class OutboundJob(BaseModel):
             params=list(params),
             text=text,
             author=author,
+        )
+
+    @classmethod
+    def for_reminder(
+        cls,
+        conversation: str,
+        reminder_id: str,
+        template_id: str,
+        params: list[str],
+        text: str,
+        postbacks: list[str],
+    ) -> OutboundJob:
+        """An appointment reminder (an approved template, also outside the 24-hour window). Its id
+        derives from the reminder row, so a re-sent reminder is the same job (the notifier
+        delivers a job once)."""
+        return cls(
+            job_id=f"reminder#{reminder_id}",
+            kind="reminder",
+            conversation=conversation,
+            reminder_id=reminder_id,
+            template_id=template_id,
+            params=list(params),
+            text=text,
+            postbacks=list(postbacks),
         )
 
 

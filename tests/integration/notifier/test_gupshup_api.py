@@ -37,6 +37,24 @@ def test_template_carries_id_and_params(gupshup: FakeGupshup) -> None:
     )
     form = gupshup.received("/template/msg")[0].form()
     assert json.loads(form["template"]) == {"id": "escalation_v1", "params": ["Lucía", "+34600111222", "quiere hablar"]}
+    assert "postbackTexts" not in form
+
+
+def test_template_quick_reply_postbacks_go_in_postback_texts(gupshup: FakeGupshup) -> None:
+    """Gupshup's "Postback Text Support": one {"index", "text"} per quick-reply button, from 0."""
+    GupshupApi(gupshup.url).send_template(
+        APP,
+        "34600111222",
+        "recordatorio_cita",
+        ["Lucía", "04/12 a las 10:30"],
+        postback_texts=["r:t:confirm", "r:t:cancel"],
+    )
+    form = gupshup.received("/template/msg")[0].form()
+    assert json.loads(form["template"]) == {"id": "recordatorio_cita", "params": ["Lucía", "04/12 a las 10:30"]}
+    assert json.loads(form["postbackTexts"]) == [
+        {"index": 0, "text": "r:t:confirm"},
+        {"index": 1, "text": "r:t:cancel"},
+    ]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from tenancy_fake import ActsForOneTenant
 
@@ -56,6 +56,7 @@ class FakeStore(ActsForOneTenant):
     rows: dict[str, Row] = field(default_factory=dict)
     statuses: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     status_answer: bool = True
+    reminders: dict[str, str] = field(default_factory=dict)  # reminder id -> the status it was marked
 
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
@@ -106,6 +107,10 @@ class FakeStore(ActsForOneTenant):
         self.statuses.append((organization_id, provider_message_id, state, error))
         return self.status_answer
 
+    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
+        self._tenant(organization_id)
+        self.reminders[reminder_id] = status
+
     # -- helpers for tests
     def parts_of(self, turn_id: str) -> list[Row]:
         return sorted((r for r in self.rows.values() if r.turn_id == turn_id), key=lambda r: r.part_index)
@@ -120,6 +125,7 @@ class Sent:
     template_id: str | None = None
     params: list[str] | None = None
     timeout: float | None = None
+    postback_texts: list[str] | None = None
 
 
 class FakeWhatsAppSender:
@@ -156,8 +162,19 @@ class FakeWhatsAppSender:
         params: list[str],
         *,
         timeout: float | None = None,
+        postback_texts: list[str] | None = None,
     ) -> str:
-        return self._answer(Sent("template", app, destination, template_id=template_id, params=params, timeout=timeout))
+        return self._answer(
+            Sent(
+                "template",
+                app,
+                destination,
+                template_id=template_id,
+                params=params,
+                timeout=timeout,
+                postback_texts=postback_texts,
+            )
+        )
 
 
 class MemoryIdempotency:

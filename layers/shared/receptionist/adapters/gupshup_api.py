@@ -67,10 +67,20 @@ class GupshupApi:
         params: list[str],
         *,
         timeout: float | None = None,
+        postback_texts: list[str] | None = None,
     ) -> str:
-        """An approved template message (allowed outside the 24-hour window); returns Gupshup's id."""
+        """An approved template message (allowed outside the 24-hour window); returns Gupshup's id.
+
+        `postback_texts`: what each of the template's quick-reply buttons sends back when tapped,
+        in button order (Gupshup's `postbackTexts` form field, [{"index": 0, "text": ...}, ...];
+        the inbound quick_reply carries it as payload.postbackText)."""
         template = {"id": template_id, "params": params}
-        return self._post("/wa/api/v1/template/msg", app, destination, "template", template, timeout)
+        extra: dict[str, str] = {}
+        if postback_texts:
+            extra["postbackTexts"] = json.dumps(
+                [{"index": i, "text": text} for i, text in enumerate(postback_texts)], ensure_ascii=False
+            )
+        return self._post("/wa/api/v1/template/msg", app, destination, "template", template, timeout, extra)
 
     def _post(
         self,
@@ -80,6 +90,7 @@ class GupshupApi:
         field: str,
         value: dict[str, Any],
         timeout: float | None,
+        extra: dict[str, str] | None = None,
     ) -> str:
         form = {
             "channel": "whatsapp",
@@ -87,6 +98,7 @@ class GupshupApi:
             "destination": destination,
             "src.name": app.app_name,
             field: json.dumps(value, ensure_ascii=False),
+            **(extra or {}),
         }
         request = urllib.request.Request(  # noqa: S310 - base URL is deployment configuration
             self.base_url + path,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from receptionist.adapters.gupshup_api import AppCredentials
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
@@ -53,6 +53,10 @@ class NotifierStore(Protocol):
         """Apply a delivery state (never backwards); whether the message changed."""
         ...
 
+    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
+        """An appointment reminder was sent, or will not be (opted out, refused, no conversation)."""
+        ...
+
 
 class WhatsAppSender(Protocol):
     """Gupshup's send API (receptionist.adapters.gupshup_api.GupshupApi).
@@ -72,6 +76,7 @@ class WhatsAppSender(Protocol):
         params: list[str],
         *,
         timeout: float | None = None,
+        postback_texts: list[str] | None = None,
     ) -> str: ...
 
 

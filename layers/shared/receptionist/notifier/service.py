@@ -13,6 +13,11 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   parameters; allowed outside the 24-hour window, never to a customer who opted out; one row
   (kind template, the rendered preview as its text, sent_by = "staff:<author>").
   Neither human kind turns the bot on or off: the console does that.
+- reminder (receptionist.reminders): an appointment reminder, delivered as a human_template
+  (no window, never to an opted-out customer, one row kind template, sent_by NULL) with the
+  job's postback texts on the template's quick-reply buttons; the appointment_reminders row
+  is then marked 'sent', or 'skipped' when it was not sent for good (opted out, refused, no
+  conversation with the customer).
 - escalation: every staff number of the organization gets the escalation template, whose
   parameters follow notification_settings.template_params. (The processor already turned the
   bot off when it recorded the escalation; that is the one place it happens.)
@@ -156,8 +161,11 @@ class DeliveryService:
             with self.store.acting_for(org.id):  # the conversation's organization, and only its rows
                 if job.kind == "escalation":
                     self._escalation(job, org, customer, remaining, report)
-                elif job.kind == "human_template":
+                elif job.kind in ("human_template", "reminder"):
                     self._template(job, org, customer, remaining, report)
+                    if job.kind == "reminder" and job.reminder_id:
+                        status: Literal["sent", "skipped"] = "sent" if report.outcome == "sent" else "skipped"
+                        self.store.mark_reminder(org.id, job.reminder_id, status)
                 else:
                     self._text(job, org, customer, remaining, report)
         except KeyRefRefused:
@@ -223,7 +231,8 @@ class DeliveryService:
     def _template(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
     ) -> None:
-        """A staff member's template to the customer: no 24-hour window, but never to one who opted out."""
+        """A template to the customer (a staff member's, or a reminder): no 24-hour window, but
+        never to one who opted out."""
         assert job.template_id is not None  # the model guarantees it
         template_id = job.template_id
         identity = self.store.identity(org.id, customer)
@@ -246,9 +255,14 @@ class DeliveryService:
             return
         params = [_template_param(p) for p in job.params]
         credentials = self._credentials(org)
+        postbacks = list(job.postbacks) or None
 
         def send(timeout: float | None) -> str:
-            return self.sender.send_template(credentials, customer, template_id, params, timeout=timeout)
+            if postbacks is None:
+                return self.sender.send_template(credentials, customer, template_id, params, timeout=timeout)
+            return self.sender.send_template(
+                credentials, customer, template_id, params, timeout=timeout, postback_texts=postbacks
+            )
 
         try:
             provider_id = self._send_once(f"{job.job_id}#0", send, remaining, report)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import Literal
 
-from receptionist.crm import chats, organizations
+from receptionist.crm import chats, organizations, reminders
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
 
@@ -55,3 +56,6 @@ class CrmStore:
 
     def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
         return chats.record_status(self.db, organization_id, provider_message_id, state, error)
+
+    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
+        reminders.mark_reminder(self.db, organization_id, reminder_id, status)

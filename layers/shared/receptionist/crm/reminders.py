@@ -1,0 +1,215 @@
+"""Appointment reminders (table appointment_reminders, migration 20261203000000_reminders.sql).
+
+- `due_reminders` lists what is due across businesses (a SECURITY DEFINER function: ids and
+  times only, the one cross-tenant read, like resolve_gupshup_app). One round trip.
+- `claim_reminder` writes the (appointment, offset) row at most once: INSERT ... ON CONFLICT
+  DO NOTHING RETURNING, so of two overlapping passes exactly one gets the row (and its random
+  token); the other gets None. One round trip.
+- `reminder_content` reads what the template needs in one round trip; `mark_reminder` moves a
+  row along claimed -> queued -> sent | skipped (never back). All but `due_reminders` and
+  `unqueued_reminders` run inside `db.acting_for(organization)`: row level security scopes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from receptionist.crm.connection import Database, Row
+
+ReminderStatus = Literal["claimed", "queued", "sent", "skipped"]
+
+# A status only moves forward: claimed -> queued -> sent | skipped (claimed -> sent/skipped too,
+# when the notifier is faster than the pass's own update).
+_EARLIER: dict[str, tuple[str, ...]] = {
+    "claimed": (),
+    "queued": ("claimed",),
+    "sent": ("claimed", "queued"),
+    "skipped": ("claimed", "queued"),
+}
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    organization_id: str
+    appointment_id: str
+    offset_minutes: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: str
+    organization_id: str
+    appointment_id: str
+    offset_minutes: int
+    due_at: datetime
+    token: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReminderContent:
+    """What the reminder template needs (times in the business's time zone)."""
+
+    organization_id: str
+    appointment_id: str
+    business: str
+    app_name: str  # the business's active Gupshup app ("" when it has none)
+    customer_number: str
+    customer_name: str | None
+    service: str
+    member: str
+    starts_at: datetime  # local
+    status: str
+    template_id: str | None
+    template_params: list[str]  # names of the values, in order
+    template_body: str | None  # the approved text (message_templates), for the preview
+
+    @property
+    def conversation(self) -> str:
+        return f"{self.app_name}#{self.customer_number}"
+
+    def values(self) -> dict[str, str]:
+        date = self.starts_at.strftime("%d/%m/%Y")
+        time = self.starts_at.strftime("%H:%M")
+        return {
+            "customer_name": self.customer_name or f"+{self.customer_number}",
+            "service": self.service,
+            "member": self.member,
+            "date": date,
+            "time": time,
+            "when": f"{date} a las {time}",
+            "business": self.business,
+        }
+
+    def params(self) -> list[str]:
+        """The template's parameters in the business's configured order ("-" for an unknown name)."""
+        values = self.values()
+        return [values.get(name, "-") for name in self.template_params]
+
+
+_REMINDER_COLUMNS = (
+    "id::text, organization_id::text, appointment_id::text, offset_minutes, due_at, token, status, created_at"
+)
+
+
+def _reminder(row: Row) -> Reminder:
+    return Reminder(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        appointment_id=row["appointment_id"],
+        offset_minutes=row["offset_minutes"],
+        due_at=row["due_at"],
+        token=row["token"],
+        status=row["status"],
+        created_at=row["created_at"],
+    )
+
+
+def due_reminders(db: Database, at: datetime, lookback: timedelta) -> list[DueReminder]:
+    """Every reminder due at `at` not claimed yet, across businesses (reminder time in
+    (at - lookback, at])."""
+    rows = db.fetch_all(
+        "select organization_id::text, appointment_id::text, offset_minutes, due_at from public.due_reminders(%s, %s)",
+        (at, lookback),
+    )
+    return [DueReminder(r["organization_id"], r["appointment_id"], r["offset_minutes"], r["due_at"]) for r in rows]
+
+
+def unqueued_reminders(db: Database, before: datetime) -> list[tuple[str, str]]:
+    """(organization, reminder id) of claims made before `before` whose job never reached the queue."""
+    rows = db.fetch_all("select organization_id::text, reminder_id::text from public.unqueued_reminders(%s)", (before,))
+    return [(r["organization_id"], r["reminder_id"]) for r in rows]
+
+
+def claim_reminder(
+    db: Database, organization_id: str, appointment_id: str, offset_minutes: int, due_at: datetime
+) -> Reminder | None:
+    """The new reminder row (with its random token), or None when it was claimed before."""
+    row = db.fetch_one(
+        "insert into appointment_reminders (organization_id, appointment_id, offset_minutes, due_at)"
+        " values (%s, %s, %s, %s)"
+        " on conflict (organization_id, appointment_id, offset_minutes) do nothing"
+        f" returning {_REMINDER_COLUMNS}",
+        (organization_id, appointment_id, offset_minutes, due_at),
+    )
+    return _reminder(row) if row else None
+
+
+def get_reminder(db: Database, organization_id: str, reminder_id: str) -> Reminder | None:
+    row = db.fetch_one(
+        f"select {_REMINDER_COLUMNS} from appointment_reminders where organization_id = %s and id = %s",
+        (organization_id, reminder_id),
+    )
+    return _reminder(row) if row else None
+
+
+def find_by_token(db: Database, organization_id: str, token: str) -> Reminder | None:
+    """The organization's reminder behind a button's token (None for another business's token)."""
+    row = db.fetch_one(
+        f"select {_REMINDER_COLUMNS} from appointment_reminders where organization_id = %s and token = %s",
+        (organization_id, token),
+    )
+    return _reminder(row) if row else None
+
+
+def mark_reminder(db: Database, organization_id: str, reminder_id: str, status: ReminderStatus) -> bool:
+    """Move a reminder forward to `status`; whether it changed (never backwards)."""
+    earlier = list(_EARLIER[status])
+    if not earlier:
+        return False
+    changed = db.execute(
+        "update appointment_reminders set status = %s, updated_at = now()"
+        " where organization_id = %s and id = %s and status = any(%s)",
+        (status, organization_id, reminder_id, earlier),
+    )
+    return changed > 0
+
+
+def reminder_content(db: Database, organization_id: str, appointment_id: str) -> ReminderContent | None:
+    """What the reminder template needs for one appointment (None when it is not this business's)."""
+    row = db.fetch_one(
+        """
+        select a.organization_id::text, a.id::text as appointment_id, o.name as business,
+               coalesce(pc.app_name, '') as app_name, c.phone, coalesce(c.name, ci.display_name) as customer_name,
+               s.name as service, m.name as member, a.starts_at, a.status, st.timezone,
+               st.reminder_template_id, st.reminder_template_params, t.body
+        from appointments a
+        join organizations o on o.id = a.organization_id
+        join agent_settings st on st.organization_id = a.organization_id
+        join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
+        join services s on s.organization_id = a.organization_id and s.id = a.service_id
+        join members m on m.organization_id = a.organization_id and m.id = a.member_id
+        left join chat_identities ci on ci.organization_id = a.organization_id and ci.customer_number = c.phone
+        left join lateral (
+            select p.app_name from platform_connections p
+            where p.organization_id = a.organization_id and p.provider = 'gupshup' and p.active
+            order by p.created_at limit 1
+        ) pc on true
+        left join message_templates t
+          on t.organization_id = a.organization_id and t.template_id = st.reminder_template_id
+        where a.organization_id = %s and a.id = %s
+        """,
+        (organization_id, appointment_id),
+    )
+    if row is None:
+        return None
+    return ReminderContent(
+        organization_id=row["organization_id"],
+        appointment_id=row["appointment_id"],
+        business=row["business"],
+        app_name=row["app_name"],
+        customer_number=row["phone"],
+        customer_name=row["customer_name"],
+        service=row["service"],
+        member=row["member"],
+        starts_at=row["starts_at"].astimezone(ZoneInfo(row["timezone"])),
+        status=row["status"],
+        template_id=row["reminder_template_id"],
+        template_params=list(row["reminder_template_params"]),
+        template_body=row["body"],
+    )
