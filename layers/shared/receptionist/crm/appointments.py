@@ -426,23 +426,31 @@ def reschedule(
     refusal = check.refusal(new_member, service.duration_minutes)
     if refusal is not None:
         return BookingResult(current, refusal.failure, refusal.detail)
-    try:
-        row = db.fetch_one(
-            _MOVE,
-            {
-                "org": organization_id,
-                "contact": contact_id,
-                "id": appointment_id,
-                "start": start,
-                "end": start + timedelta(minutes=service.duration_minutes),
-                "member": new_member,
-                "old_start": current.starts_at,
-                "old_member": current.member_id,
-                "actor": actor,
-            },
-        )
-    except psycopg.errors.ExclusionViolation:
-        return BookingResult(current, "slot_taken", "otra persona acaba de reservar ese hueco")
+    params = {
+        "org": organization_id,
+        "contact": contact_id,
+        "id": appointment_id,
+        "start": start,
+        "end": start + timedelta(minutes=service.duration_minutes),
+        "member": new_member,
+        "old_start": current.starts_at,
+        "old_member": current.member_id,
+        "actor": actor,
+    }
+    for attempt in (1, 2):
+        try:
+            row = db.fetch_one(_MOVE, params)
+            break
+        except psycopg.errors.ExclusionViolation:
+            return BookingResult(current, "slot_taken", "otra persona acaba de reservar ese hueco")
+        except psycopg.errors.DeadlockDetected:
+            # Two moves into one slot at the same instant can each wait on the other's row in
+            # the no-overlap check; Postgres aborts one (its statement did nothing). Once more:
+            # it now waits for the other to commit and is refused by the constraint.
+            if attempt == 2:
+                raise
+    else:  # pragma: no cover - the loop breaks, returns or raises
+        raise AssertionError("unreachable")
     if row is None:  # changed (cancelled, moved) since it was read: nothing was touched
         return BookingResult(current, "not_active", "la cita acaba de cambiar")
     return BookingResult(_appointment(row, tz))
