@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from devstack.aws import moto_client
-from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy
+from devstack.cloudformation import DeployedStack, ScheduledRule, TranslatedTemplate, deploy
 from devstack.migrate import apply_migrations, apply_seed
 from devstack.postgres import LocalPostgres, free_port
 from devstack.runner import (
@@ -65,6 +65,8 @@ class LocalConfig:
     retry_after_seconds: int | None = None
     # None: scheduled functions run at their rule's rate (the sweeper every minute).
     schedule_seconds: float | None = None
+    # The reminders' rule alone (issue 17: its own clock); None: schedule_seconds, then the rate.
+    reminders_seconds: float | None = None
     # Per function (logical id): a Lambda timeout other than the template's (tests: shorter).
     function_timeouts: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -92,6 +94,7 @@ class LocalConfig:
         d = cls()
         retry = os.environ.get("LOCAL_RETRY_AFTER_SECONDS")
         schedule = os.environ.get("LOCAL_SCHEDULE_SECONDS")
+        reminders = os.environ.get("LOCAL_REMINDERS_SECONDS")
         return cls(
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
@@ -111,6 +114,7 @@ class LocalConfig:
             concurrency=_env_int("LOCAL_CONCURRENCY", d.concurrency),
             retry_after_seconds=int(retry) if retry else None,
             schedule_seconds=float(schedule) if schedule else None,
+            reminders_seconds=float(reminders) if reminders else None,
         )
 
 
@@ -389,6 +393,7 @@ class LocalStack:
             "NotifierFunction": "notifier",
             "SweeperFunction": "sweeper",
             "ConsoleFunction": "console",
+            "RemindersFunction": "reminders",
         }
         for logical_id, props in template.functions.items():
             code_dir = ROOT / "functions" / names.get(logical_id, logical_id)
@@ -424,12 +429,19 @@ class LocalStack:
             self._pollers.append(poller)
             poller.start()
         for rule in template.schedules:
-            period = self.config.schedule_seconds or rule.period_seconds
+            period = self.schedule_period(rule)
             scheduler = Scheduler(rule, self._pools[rule.function], self.config.region, self._record, period)
             self._schedulers.append(scheduler)
             scheduler.start()
         self._http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self._pools, self._record)
         self._http.start()
+
+    def schedule_period(self, rule: ScheduledRule) -> float:
+        """How often a schedule rule fires here: LOCAL_REMINDERS_SECONDS for the reminders' rule,
+        LOCAL_SCHEDULE_SECONDS for every rule, else the rule's own rate."""
+        if rule.function == "RemindersFunction" and self.config.reminders_seconds:
+            return self.config.reminders_seconds
+        return self.config.schedule_seconds or rule.period_seconds
 
     def _record(self, inv: Invocation) -> None:
         with self._inv_lock:

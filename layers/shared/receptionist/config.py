@@ -81,6 +81,13 @@ class SweeperSettings(_Settings):
     max_sweeps: int = Field(alias="MAX_SWEEPS", default=3, ge=1)
 
 
+class RemindersSettings(_Settings):
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
+    # A pass catches up reminders due this far back (a missed run), never beyond (docs/reminders.md).
+    reminder_lookback_hours: float = Field(alias="REMINDER_LOOKBACK_HOURS", default=24, gt=0, le=168)
+
+
 class ConsoleSettings(_Settings):
     database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")

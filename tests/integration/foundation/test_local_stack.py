@@ -7,9 +7,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from devstack.aws import moto_client
+from devstack.cloudformation import ScheduledRule
 from devstack.gupshup_events import new_customer
-from devstack.stack import LocalStack
+from devstack.runner import scheduled_event
+from devstack.stack import LocalConfig, LocalStack
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 SAMPLE_CUSTOMER = "34600111222"  # the sample events' customer
@@ -126,3 +130,29 @@ def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
     """The template's schedule rule, played by the runner (rate(1 minute); shorter in tests)."""
     runs = local_stack.wait_for(lambda: local_stack.invocations_of("SweeperFunction"), timeout=30)
     assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
+
+
+def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
+    """The template's rule (rate(5 minutes); shorter in tests): the pass reaches the CRM as the
+    functions' role (its URL from SSM) and reports counts only."""
+    runs = local_stack.wait_for(lambda: local_stack.invocations_of("RemindersFunction"), timeout=30)
+    assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
+    rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
+    counts = local_stack.pool("RemindersFunction").invoke(scheduled_event(rule, local_stack.config.region))
+    assert set(counts) == {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed"}
+    assert all(isinstance(v, int) for v in counts.values())
+
+
+def test_local_reminders_seconds_sets_the_reminders_clock_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    reminders = ScheduledRule("RemindersFunction", "rate(5 minutes)")
+    sweeper = ScheduledRule("SweeperFunction", "rate(1 minute)")
+    monkeypatch.delenv("LOCAL_SCHEDULE_SECONDS", raising=False)
+    monkeypatch.setenv("LOCAL_REMINDERS_SECONDS", "3")
+    stack = LocalStack(LocalConfig.from_env())
+    assert (stack.schedule_period(reminders), stack.schedule_period(sweeper)) == (3, 60)
+    monkeypatch.setenv("LOCAL_SCHEDULE_SECONDS", "2")
+    stack = LocalStack(LocalConfig.from_env())
+    assert (stack.schedule_period(reminders), stack.schedule_period(sweeper)) == (3, 2)
+    monkeypatch.delenv("LOCAL_REMINDERS_SECONDS")
+    assert LocalStack(LocalConfig.from_env()).schedule_period(reminders) == 2
+    assert LocalStack(LocalConfig()).schedule_period(reminders) == 300  # the rule's own rate

@@ -7,13 +7,20 @@ import pytest
 from pydantic import ValidationError
 
 from devstack.template import function_env
-from receptionist.config import NotifierSettings, ProcessorSettings, SweeperSettings, WebhookSettings
+from receptionist.config import (
+    NotifierSettings,
+    ProcessorSettings,
+    RemindersSettings,
+    SweeperSettings,
+    WebhookSettings,
+)
 
 SETTINGS = {
     "WebhookFunction": WebhookSettings,
     "ProcessorFunction": ProcessorSettings,
     "NotifierFunction": NotifierSettings,
     "SweeperFunction": SweeperSettings,
+    "RemindersFunction": RemindersSettings,
 }
 
 
@@ -48,7 +55,7 @@ def test_missing_variables_fail_at_cold_start(function: str) -> None:
 @pytest.mark.parametrize("function", SETTINGS)
 def test_an_empty_name_fails_at_cold_start(function: str) -> None:
     env = function_env(function)
-    name = next(n for n in ("CONVERSATIONS_TABLE", "IDEMPOTENCY_TABLE") if n in env)
+    name = next(n for n in ("CONVERSATIONS_TABLE", "IDEMPOTENCY_TABLE", "OUTBOUND_QUEUE_URL") if n in env)
     with pytest.raises(ValidationError, match="at least 1 character"):
         SETTINGS[function].from_env({**env, name: "  "})
 
@@ -58,3 +65,12 @@ def test_processor_max_receive_count_must_be_positive() -> None:
     assert ProcessorSettings.from_env(env).max_receive_count == 3  # the complete environment is valid
     with pytest.raises(ValidationError, match=r"max_receive_count|MAX_RECEIVE_COUNT"):
         ProcessorSettings.from_env({**env, "MAX_RECEIVE_COUNT": "0"})
+
+
+def test_the_reminders_lookback_defaults_to_a_day_and_must_be_positive() -> None:
+    env = function_env("RemindersFunction")
+    assert RemindersSettings.from_env(env).reminder_lookback_hours == 24
+    del env["REMINDER_LOOKBACK_HOURS"]
+    assert RemindersSettings.from_env(env).reminder_lookback_hours == 24  # the default
+    with pytest.raises(ValidationError, match=r"REMINDER_LOOKBACK_HOURS|reminder_lookback_hours"):
+        RemindersSettings.from_env({**env, "REMINDER_LOOKBACK_HOURS": "0"})

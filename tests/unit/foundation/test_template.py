@@ -72,7 +72,7 @@ def _thinness_problems(path: Path, decorators: list[str] = _HANDLER_DECORATORS) 
     return problems
 
 
-def test_four_functions_with_thin_handlers(template: dict[str, Any]) -> None:
+def test_every_function_has_a_thin_handler(template: dict[str, Any]) -> None:
     functions = _resources(template, "AWS::Serverless::Function")
     assert set(functions) == {
         "WebhookFunction",
@@ -80,6 +80,7 @@ def test_four_functions_with_thin_handlers(template: dict[str, Any]) -> None:
         "NotifierFunction",
         "SweeperFunction",
         "ConsoleFunction",
+        "RemindersFunction",
     }
     for name, props in ((n, f["Properties"]) for n, f in functions.items()):
         assert props.get("Handler", template["Globals"]["Function"]["Handler"]) == "app.handler"
@@ -197,7 +198,14 @@ def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
         v.get("Ref") for v in values if isinstance(v, dict)
     }
     assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue"} <= watched
-    assert {"WebhookFunction", "ProcessorFunction", "NotifierFunction", "SweeperFunction", "ConsoleFunction"} <= watched
+    assert {
+        "WebhookFunction",
+        "ProcessorFunction",
+        "NotifierFunction",
+        "SweeperFunction",
+        "ConsoleFunction",
+        "RemindersFunction",
+    } <= watched
 
 
 def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
@@ -221,7 +229,7 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         name: fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
         for name, fn in _resources(template, "AWS::Serverless::Function").items()
     }
-    assert {"webhook", "processor", "sweeper"} <= set(services.values())
+    assert {"webhook", "processor", "sweeper", "reminders"} <= set(services.values())
 
 
 def test_processor_batch_cannot_overrun(template: dict[str, Any]) -> None:
@@ -248,6 +256,29 @@ def test_the_sweeper_runs_every_minute_on_the_open_index(template: dict[str, Any
     )
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["open_shard", "open_at"]
     assert props["Environment"]["Variables"]["DEBOUNCE_SECONDS"] == {"Ref": "DebounceSeconds"}
+
+
+def test_the_reminders_run_every_five_minutes_with_one_connection(template: dict[str, Any]) -> None:
+    """A schedule rule like the sweeper's; one pass at a time (one database connection); it sends
+    only to the outbound queue and reads only the database URL; its errors are alarmed."""
+    props = template["Resources"]["RemindersFunction"]["Properties"]
+    assert props["Events"]["Remind"] == {
+        "Type": "Schedule",
+        "Properties": {"Schedule": "rate(5 minutes)", "Description": "Claim and queue the appointment reminders due."},
+    }
+    assert props["ReservedConcurrentExecutions"] == 1
+    assert (props["Timeout"], props["MemorySize"]) == (60, 256)
+    assert props["Layers"] == [{"Ref": "DepsDbLayer"}]
+    env = props["Environment"]["Variables"]
+    assert env["OUTBOUND_QUEUE_URL"] == {"Ref": "OutboundQueue"}
+    assert env["DATABASE_URL_PARAM"] == {"Fn::Sub": "/receptionist/${Stage}/database-url"}
+    assert float(env["REMINDER_LOOKBACK_HOURS"]) >= 1  # a missed run is caught up
+    sends = [p["SQSSendMessagePolicy"] for p in props["Policies"] if "SQSSendMessagePolicy" in p]
+    assert sends == [{"QueueName": {"Fn::GetAtt": ["OutboundQueue", "QueueName"]}}]
+    assert [st["Action"] for st in _statements(template, "RemindersFunction")] == [["ssm:GetParameter"]]
+    alarm = template["Resources"]["RemindersErrorsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RemindersFunction"}}]
 
 
 def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, Any]) -> None:
@@ -317,16 +348,25 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("NotifierFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]
     assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]
     assert ssm("SweeperFunction") == []
+    assert ssm("RemindersFunction") == ["/receptionist/${Stage}/database-url"]
 
 
 def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -> None:
-    """One connection per warm container: the consumers' reserved concurrency, plus 5 for ops,
-    within Supabase's default pool of 20 (the arithmetic is written next to ProcessorFunction)."""
+    """One connection per warm container: the reserved concurrency of every function that reaches
+    the CRM (the psycopg layer), plus 1 for ops, within Supabase's default pool of 20 (the
+    arithmetic is written next to ProcessorFunction)."""
     res = template["Resources"]
+    with_db = [
+        name
+        for name, fn in _resources(template, "AWS::Serverless::Function").items()
+        if {"Ref": "DepsDbLayer"} in fn["Properties"].get("Layers", [])
+    ]
+    assert set(with_db) == {"ProcessorFunction", "NotifierFunction", "ConsoleFunction", "RemindersFunction"}
+    connections = sum(res[f]["Properties"]["ReservedConcurrentExecutions"] for f in with_db)
+    assert connections + 1 <= 20
     reserved = {
         f: res[f]["Properties"]["ReservedConcurrentExecutions"] for f in ("ProcessorFunction", "NotifierFunction")
     }
-    assert sum(reserved.values()) + 5 <= 20
     for function, limit in reserved.items():
         events = res[function]["Properties"]["Events"]
         (mapping,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]

@@ -26,7 +26,7 @@ def _lambda_env(function: str, **extra: str) -> dict[str, str]:
     )
 
 
-@pytest.mark.parametrize("function", ["processor", "notifier", "sweeper", "console"])
+@pytest.mark.parametrize("function", ["processor", "notifier", "sweeper", "console", "reminders"])
 def test_only_botocore_is_patched(function: str) -> None:
     code = (
         "import app, json\nfrom aws_xray_sdk.core import patcher\nprint(json.dumps(sorted(patcher._PATCHED_MODULES)))\n"

@@ -1,0 +1,128 @@
+"""A reminder through the deployed schedule: the template's RemindersFunction rule, fired by the
+local runner (every second here), claims a due reminder once and the notifier sends it to the
+local Gupshup server as the clinic's approved template with its three quick-reply postbacks.
+
+The demo clinic's seed already names its reminder template (recordatorio_cita, 24 h before), so
+the clinic's settings are not touched. The appointment is this test's own: a fresh customer, at
+night (no member works then, so no other test's booking can clash with it), booked (created_at)
+before its reminder time, which has just passed. Other tests' bookings are made now for later,
+after their reminder times: they are never reminded (due_reminders: booked before the reminder
+time only)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+from e2e_kit import Pipeline
+
+from devstack.demo import post
+from devstack.fakes.gupshup import SentMessage
+
+MADRID = ZoneInfo("Europe/Madrid")  # the clinic's time zone (seed)
+LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # 30 min
+GOMEZ = "00000000-0000-4000-8002-000000000001"  # works 09:00-14:00 and 16:00-20:00
+OFFSET = timedelta(minutes=1440)  # the clinic's reminder offset (seed default)
+
+
+def _night_start(now: datetime) -> datetime:
+    """A whole hour between 00:00 and 05:00 (Madrid) starting 10 minutes to 23 hours from now:
+    its 24-hour reminder is due since 1 to 23 hours, within the pass's lookback."""
+    local = now.astimezone(MADRID)
+    for hours in range(1, 24):
+        candidate = (local + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+        if candidate.hour <= 5 and now + timedelta(minutes=10) < candidate <= now + timedelta(hours=23):
+            return candidate
+    raise AssertionError("a 23-hour window always holds a night hour")
+
+
+def _book(p: Pipeline, organization: str, contact: str, starts: datetime, status: str = "pending") -> str:
+    """An appointment booked an hour before its reminder time (as the owner: created_at given)."""
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
+            " status, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id::text",
+            (
+                organization,
+                contact,
+                LIMPIEZA,
+                GOMEZ,
+                starts,
+                starts + timedelta(minutes=30),
+                status,
+                starts - OFFSET - timedelta(hours=1),
+            ),
+        ).fetchone()
+    assert row
+    return str(row[0])
+
+
+def _reminder(p: Pipeline, appointment: str) -> tuple[str, str] | None:
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "select token, status from appointment_reminders where appointment_id = %s", (appointment,)
+        ).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def _reminders_to(p: Pipeline, customer: str) -> list[SentMessage]:
+    return [
+        m for m in p.gupshup.sent_to(customer) if m.kind == "template" and m.payload.get("id") == "recordatorio_cita"
+    ]
+
+
+def test_a_due_reminder_reaches_the_customer_once_with_its_three_buttons(pipeline: Pipeline) -> None:
+    p = pipeline
+    organization = p.stack.info["apps"]["ClinicaSonrisa"]["organization_id"]
+    customer = p.new_customer()
+    first_run = len(p.stack.invocations_of("RemindersFunction"))
+    # The customer has written to the clinic once: their chat identity (the conversation) exists.
+    post(p.stack, "text", "Hola", p.gupshup, customer)
+    p.stack.wait_for(lambda: p.gupshup.sent_to(customer), timeout=p.bound())
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "insert into contacts (organization_id, phone, name) values (%s, %s, 'Marta Recordatorio')"
+            " on conflict (organization_id, phone) do update set name = excluded.name returning id::text",
+            (organization, customer),
+        ).fetchone()
+    assert row
+    contact = str(row[0])
+    starts = _night_start(datetime.now(UTC))
+    appointment = _book(p, organization, contact, starts)
+    cancelled = _book(p, organization, contact, starts + timedelta(hours=1), status="cancelled")
+
+    # The schedule fires every second; the pass queues the job, the notifier sends it.
+    schedule = p.stack.config.schedule_seconds or 300
+    timeout = schedule + p.stack.bound("RemindersFunction", "NotifierFunction", retries=1)
+    (sent,) = p.stack.wait_for(lambda: _reminders_to(p, customer), timeout=timeout)
+    local = starts.astimezone(MADRID)
+    assert sent.payload["params"] == ["Marta Recordatorio", f"{local:%d/%m/%Y} a las {local:%H:%M}"]
+    assert sent.app == "ClinicaSonrisa"
+    # The three quick-reply buttons' postbacks: the reminder's random token, never the appointment's id.
+    reminder = p.stack.wait_for(lambda: _reminder(p, appointment), timeout=timeout)
+    token = reminder[0]
+    forms = [r.form() for r in p.gupshup.received("/wa/api/v1/template/msg")]
+    (form,) = [f for f in forms if f.get("destination") == customer]
+    assert json.loads(form["postbackTexts"]) == [
+        {"index": 0, "text": f"reminder:{token}:confirm"},
+        {"index": 1, "text": f"reminder:{token}:cancel"},
+        {"index": 2, "text": f"reminder:{token}:change"},
+    ]
+    assert appointment not in form["postbackTexts"]
+    p.stack.wait_for(lambda: (_reminder(p, appointment) or ("", ""))[1] == "sent", timeout=timeout)
+
+    # Once: several more passes run (every second) and change nothing; the cancelled one never.
+    runs = len(p.stack.invocations_of("RemindersFunction"))
+    p.stack.wait_for(lambda: len(p.stack.invocations_of("RemindersFunction")) >= runs + 3, timeout=timeout)
+    p.stack.wait_idle(timeout=p.bound())
+    assert len(_reminders_to(p, customer)) == 1
+    assert _reminder(p, cancelled) is None
+    failed = [i for i in p.stack.invocations_of("RemindersFunction")[first_run:] if not i.ok]
+    assert not failed, failed[0].error
+
+    # The pass logs counts only: not the customer's number nor their name.
+    log = (p.stack.config.state_dir / "logs" / "reminders.log").read_text(encoding="utf-8", errors="replace")
+    assert "reminder pass done" in log
+    assert customer not in log and "Marta Recordatorio" not in log
