@@ -111,6 +111,27 @@ class ConsoleService:
             hand_back_to_bot(self.db, org, identity_id)
             inbox.record_audit(self.db, org, account.email, "handback", identity_id)
 
+    def _staff_writes_to(self, org: str, identity_id: str) -> ConversationSummary:
+        """The conversation, when staff may write to its customer: a person owns it and the
+        customer has not opted out."""
+        summary = self._summary(org, identity_id)
+        if summary.bot_enabled:
+            raise ConsoleError("take_over_first")
+        if summary.opted_out:
+            raise ConsoleError("opted_out")
+        return summary
+
+    def _conversation_key(self, org: str, summary: ConversationSummary) -> str:
+        app = inbox.organization_context(self.db, org).app_name
+        if app is None:
+            raise ConsoleError("no_whatsapp_connection")
+        return conversation_key(app, summary.customer_number)
+
+    def _queue(self, job: OutboundJob) -> str:
+        """On the outbound queue in the conversation's group: ordered with the assistant's messages."""
+        self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+        return job.job_id
+
     def reply(self, account: StaffAccount, identity_id: str, text: str) -> str:
         """Queue the staff member's text for the customer (the notifier sends it); the job's id.
         Only while a person owns the conversation, inside WhatsApp's 24-hour window, to a customer
@@ -121,33 +142,20 @@ class ConsoleService:
         if len(text) > MAX_REPLY_CHARS:
             raise ConsoleError("reply_too_long")
         with self._for(account) as org:
-            summary = self._summary(org, identity_id)
-            if summary.bot_enabled:
-                raise ConsoleError("take_over_first")
-            if summary.opted_out:
-                raise ConsoleError("opted_out")
+            summary = self._staff_writes_to(org, identity_id)
             if not within_session_window(summary.last_inbound_at, self.now()):
                 raise ConsoleError("window_closed")
-            app = inbox.organization_context(self.db, org).app_name
-            if app is None:
-                raise ConsoleError("no_whatsapp_connection")
-            conversation = conversation_key(app, summary.customer_number)
-            job = OutboundJob.for_human_reply(conversation, text, account.email)
+            job = OutboundJob.for_human_reply(self._conversation_key(org, summary), text, account.email)
             # Recorded before it is queued: a failed send leaves an audit line, never a silent reply.
             inbox.record_audit(self.db, org, account.email, "reply", identity_id, {"job_id": job.job_id})
-        self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
-        return job.job_id
+        return self._queue(job)
 
     def send_template(self, account: StaffAccount, identity_id: str, template_id: str, params: list[str]) -> str:
         """Queue an approved template for the customer: what may reopen a conversation once
         WhatsApp's 24-hour window has closed. Only while a person owns the conversation, never to
         a customer who opted out."""
         with self._for(account) as org:
-            summary = self._summary(org, identity_id)
-            if summary.bot_enabled:
-                raise ConsoleError("take_over_first")
-            if summary.opted_out:
-                raise ConsoleError("opted_out")
+            summary = self._staff_writes_to(org, identity_id)
             template = get_template(self.db, org, template_id)
             if template is None:
                 raise ConsoleError("template_unknown")
@@ -155,12 +163,8 @@ class ConsoleService:
             if len(values) < template.param_count or not all(values):
                 raise ConsoleError("template_params")
             preview = render_template(template.body, values)
-            app = inbox.organization_context(self.db, org).app_name
-            if app is None:
-                raise ConsoleError("no_whatsapp_connection")
-            conversation = conversation_key(app, summary.customer_number)
+            conversation = self._conversation_key(org, summary)
             job = OutboundJob.for_human_template(conversation, template.template_id, values, preview, account.email)
             details = {"job_id": job.job_id, "template_id": template.template_id}
             inbox.record_audit(self.db, org, account.email, "template", identity_id, details)
-        self.outbound.send(job, group=fifo_id(conversation), dedup_id=fifo_id(job.job_id))
-        return job.job_id
+        return self._queue(job)
