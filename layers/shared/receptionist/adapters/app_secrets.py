@@ -25,6 +25,15 @@ def parse_secrets(value: str) -> list[str]:
     return [part for part in _SEPARATORS.split(value.strip()) if part]
 
 
+def _ssm_client() -> Any:
+    """SSM with short timeouts, built on first use (boto3 stays off the import path)."""
+    import boto3
+
+    from receptionist.adapters.aws import fast_client_config
+
+    return boto3.client("ssm", config=fast_client_config())
+
+
 class SsmAppSecrets:
     def __init__(
         self,
@@ -46,11 +55,7 @@ class SsmAppSecrets:
 
     def _ssm(self) -> Any:
         if self._client is None:
-            import boto3
-
-            from receptionist.adapters.aws import fast_client_config
-
-            self._client = boto3.client("ssm", config=fast_client_config())
+            self._client = _ssm_client()
         return self._client
 
     def _load(self) -> None:
@@ -95,11 +100,7 @@ class SsmWebhookSecretStore:
 
     def _ssm(self) -> Any:
         if self._client is None:
-            import boto3
-
-            from receptionist.adapters.aws import fast_client_config
-
-            self._client = boto3.client("ssm", config=fast_client_config())
+            self._client = _ssm_client()
         return self._client
 
     def current(self, app: str) -> list[str]:
