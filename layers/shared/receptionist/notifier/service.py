@@ -258,8 +258,6 @@ class DeliveryService:
         postbacks = list(job.postbacks) or None
 
         def send(timeout: float | None) -> str:
-            if postbacks is None:
-                return self.sender.send_template(credentials, customer, template_id, params, timeout=timeout)
             return self.sender.send_template(
                 credentials, customer, template_id, params, timeout=timeout, postback_texts=postbacks
             )
