@@ -109,6 +109,23 @@ class DeliveryStatus(BaseModel):
     error_reason: str | None = None
 
 
+MAX_CHOICES = 10  # WhatsApp: at most ten rows in a list message
+CHOICE_TITLE_CHARS = 24  # a list row's title (a reply button's: 20)
+CHOICE_DESCRIPTION_CHARS = 72  # a list row's description
+CHOICE_ID_CHARS = 200  # a list row's id (its postback text)
+
+
+class Choice(BaseModel):
+    """One option the customer can tap: a row of a list message, or a reply button. `id` is what
+    comes back (the inbound list_reply / quick_reply's postbackText) when it is tapped."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1, max_length=CHOICE_ID_CHARS)
+    title: str = Field(min_length=1, max_length=CHOICE_TITLE_CHARS)
+    description: str | None = Field(default=None, max_length=CHOICE_DESCRIPTION_CHARS)
+
+
 OutboundKind = Literal["reply", "fallback", "escalation", "status", "human_reply", "human_template", "reminder"]
 HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
 MAX_QUICK_REPLIES = 3  # WhatsApp: at most three quick-reply buttons on a message
@@ -136,6 +153,9 @@ class OutboundJob(BaseModel):
     # template's quick-reply buttons, in button order (they carry the reminder's random token).
     reminder_id: str | None = None
     postbacks: list[str] = Field(default_factory=list)
+    # reply: options the customer can tap (slots, services, appointments), sent as a list message
+    # or reply buttons with `text` as the body; empty: plain text.
+    choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
 
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> Self:
@@ -163,11 +183,23 @@ class OutboundJob(BaseModel):
 
     @classmethod
     def for_reply(
-        cls, conversation: str, turn_id: str, text: str, kind: Literal["reply", "fallback"] = "reply"
+        cls,
+        conversation: str,
+        turn_id: str,
+        text: str,
+        kind: Literal["reply", "fallback"] = "reply",
+        choices: list[Choice] | None = None,
     ) -> OutboundJob:
         """A turn's answer to the customer (its id derives from the turn: a re-sent turn makes
         the same job)."""
-        return cls(job_id=f"{turn_id}#reply", kind=kind, conversation=conversation, text=text, turn_id=turn_id)
+        return cls(
+            job_id=f"{turn_id}#reply",
+            kind=kind,
+            conversation=conversation,
+            text=text,
+            turn_id=turn_id,
+            choices=list(choices or []),
+        )
 
     @classmethod
     def for_escalation(cls, conversation: str, turn_id: str, index: int, reason: str) -> OutboundJob:

@@ -24,6 +24,7 @@ from receptionist.adapters.conversation_table import (
     TURN_PREFIX,
     conversation_pk,
 )
+from receptionist.messages import Choice
 from receptionist.processor.ports import ClaimConflict
 from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, RecordOutcome, TurnRecord
 
@@ -130,6 +131,9 @@ class DynamoTurnLedger:
         }
         if record.reply is not None:
             item["reply"] = _s(record.reply)
+        if record.choices:
+            choices = [c.model_dump(exclude_none=True) for c in record.choices]
+            item["choices"] = _s(json.dumps(choices, ensure_ascii=False))
         try:
             self._ddb.put_item(TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
             return record
@@ -234,5 +238,6 @@ def _record(turn_id: str, item: dict[str, Any]) -> TurnRecord:
         reply=item["reply"]["S"] if "reply" in item else None,
         reply_kind="fallback" if kind == "fallback" else "reply",
         escalations=json.loads(item.get("escalations", {}).get("S", "[]")),
+        choices=[Choice.model_validate(c) for c in json.loads(item.get("choices", {}).get("S", "[]"))],
         sent=bool(item.get("sent", {}).get("BOOL", False)),
     )

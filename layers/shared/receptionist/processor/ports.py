@@ -14,6 +14,7 @@ from typing import Protocol
 
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
+from receptionist.messages import Choice
 from receptionist.processor.media import Processed
 from receptionist.processor.turns import BufferedMessage, Latest, TurnRecord
 
@@ -136,6 +137,7 @@ class AgentAnswer:
     cached_tokens: int = 0
     tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
+    choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
 
 
 class Agent(Protocol):

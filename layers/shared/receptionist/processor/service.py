@@ -235,7 +235,12 @@ class TurnService:
         report.cached_tokens = answer.cached_tokens
         report.tools, report.search_degraded = answer.tools, answer.search_degraded
         record = TurnRecord(
-            turn_id, ids, "answered", reply=answer.reply or FALLBACK_REPLY, escalations=answer.escalations
+            turn_id,
+            ids,
+            "answered",
+            reply=answer.reply or FALLBACK_REPLY,
+            escalations=answer.escalations,
+            choices=answer.choices if answer.reply else [],
         )
         return self._record_and_send(conversation, record, close, report)
 
@@ -392,7 +397,9 @@ def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:
     """What a recorded turn says on WhatsApp: its reply, then one staff notice per escalation.
     Job ids derive from the turn id, so a re-sent record makes the same jobs."""
     jobs = (
-        [OutboundJob.for_reply(conversation, record.turn_id, record.reply, record.reply_kind)] if record.reply else []
+        [OutboundJob.for_reply(conversation, record.turn_id, record.reply, record.reply_kind, record.choices)]
+        if record.reply
+        else []
     )
     return jobs + [
         OutboundJob.for_escalation(conversation, record.turn_id, index, reason)

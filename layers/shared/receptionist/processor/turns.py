@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from receptionist.messages import Choice
+
 PENDING: Final = "pending"
 CLAIMED: Final = "claimed"
 DONE: Final = "done"
@@ -74,6 +76,7 @@ class TurnRecord:
     reply: str | None = None
     reply_kind: ReplyKind = "reply"
     escalations: list[str] = field(default_factory=list)  # reasons; one staff notice each
+    choices: list[Choice] = field(default_factory=list)  # options to tap, sent with the reply
     sent: bool = False  # its jobs are on the outbound queue and its messages are done
 
 
