@@ -1,0 +1,189 @@
+"""Appointment outcomes and reminder metrics per business (issue 17).
+
+`reminder_metrics` counts, for the appointments that start in a period [since, until), what their
+reminders did and how the appointments ended: one SQL statement (one round trip), run inside
+`db.acting_for(organization)` so row level security scopes it to that business. Counts only:
+never a customer's name, number or words.
+
+What each number means (docs/reminders.md, "Outcomes and metrics"):
+
+- reminders: rows of appointment_reminders of those appointments, by status (`sent`, `skipped`,
+  `pending` = claimed or queued, still on its way) and by the customer's first answer
+  (`confirmed`, `cancelled`, `change`, `typed`).
+- `rescheduled`: reminders answered `change` or `typed` whose appointment was moved afterwards
+  (an appointment_history 'rescheduled' row after the answer), by the assistant or by staff.
+- appointments: all of them, `cancelled`, `completed`, `no_show`; each outcome split by whether
+  the appointment had a reminder sent (`with_reminder`) or not.
+- no-show rate: no_show / (completed + no_show), None when no appointment has an outcome yet;
+  also with and without a reminder, the figure that tells whether reminders pay.
+
+The period is by the appointment's current start time: a moved appointment counts where it now
+is; a reminder counts with its appointment, not when it was sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from receptionist.crm.availability import is_uuid
+from receptionist.crm.connection import Database
+
+# One statement: the period's appointments (with whether a reminder reached the customer), their
+# reminders (with whether a 'change' / typed answer was followed by a move), then both counted.
+_METRICS = """
+with appts as (
+    select a.id, a.status,
+           exists (
+               select 1 from appointment_reminders r
+               where r.organization_id = a.organization_id and r.appointment_id = a.id and r.status = 'sent'
+           ) as reminded
+    from appointments a
+    where a.organization_id = %(org)s and a.starts_at >= %(since)s and a.starts_at < %(until)s
+), reminders as (
+    select r.status, r.answer,
+           r.answer in ('change', 'typed') and exists (
+               select 1 from appointment_history h
+               where h.organization_id = r.organization_id and h.appointment_id = r.appointment_id
+                 and h.action = 'rescheduled' and h.at > r.answered_at
+           ) as rescheduled
+    from appointment_reminders r
+    join appts a on a.id = r.appointment_id
+    where r.organization_id = %(org)s
+), reminder_counts as (
+    select count(*) filter (where status = 'sent') as sent,
+           count(*) filter (where status = 'skipped') as skipped,
+           count(*) filter (where status in ('claimed', 'queued')) as pending,
+           count(*) filter (where answer = 'confirmed') as confirmed,
+           count(*) filter (where answer = 'cancelled') as cancelled_by_reminder,
+           count(*) filter (where answer = 'change') as change_asked,
+           count(*) filter (where answer = 'typed') as typed,
+           count(*) filter (where rescheduled) as rescheduled
+    from reminders
+), appointment_counts as (
+    select count(*) as appointments,
+           count(*) filter (where status = 'cancelled') as cancelled,
+           count(*) filter (where status = 'completed' and reminded) as completed_with_reminder,
+           count(*) filter (where status = 'completed' and not reminded) as completed_without_reminder,
+           count(*) filter (where status = 'no_show' and reminded) as no_show_with_reminder,
+           count(*) filter (where status = 'no_show' and not reminded) as no_show_without_reminder
+    from appts
+)
+select * from reminder_counts cross join appointment_counts
+"""
+
+_BUSINESSES = """
+select o.id::text as id, o.name, coalesce(s.timezone, 'Europe/Madrid') as timezone
+from organizations o
+left join agent_settings s on s.organization_id = o.id
+"""
+
+
+@dataclass(frozen=True)
+class Business:
+    """What a report names a business by (never a customer's data)."""
+
+    id: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ReminderMetrics:
+    organization_id: str
+    since: datetime
+    until: datetime
+    # reminders of the period's appointments
+    sent: int
+    skipped: int
+    pending: int  # claimed or queued: still on their way
+    confirmed: int
+    cancelled_by_reminder: int
+    change_asked: int
+    typed: int
+    rescheduled: int  # answered change / typed, then moved
+    # the period's appointments
+    appointments: int
+    cancelled: int
+    completed_with_reminder: int
+    completed_without_reminder: int
+    no_show_with_reminder: int
+    no_show_without_reminder: int
+
+    @property
+    def completed(self) -> int:
+        return self.completed_with_reminder + self.completed_without_reminder
+
+    @property
+    def no_show(self) -> int:
+        return self.no_show_with_reminder + self.no_show_without_reminder
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return _rate(self.no_show, self.completed)
+
+    @property
+    def no_show_rate_with_reminder(self) -> float | None:
+        return _rate(self.no_show_with_reminder, self.completed_with_reminder)
+
+    @property
+    def no_show_rate_without_reminder(self) -> float | None:
+        return _rate(self.no_show_without_reminder, self.completed_without_reminder)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every count and rate, times as ISO strings (the CLI's --json)."""
+        values = asdict(self)
+        values["since"], values["until"] = self.since.isoformat(), self.until.isoformat()
+        values.update(
+            completed=self.completed,
+            no_show=self.no_show,
+            no_show_rate=self.no_show_rate,
+            no_show_rate_with_reminder=self.no_show_rate_with_reminder,
+            no_show_rate_without_reminder=self.no_show_rate_without_reminder,
+        )
+        return values
+
+
+def _rate(no_show: int, completed: int) -> float | None:
+    """no_show / (completed + no_show); None when nothing has an outcome (0% would be a claim)."""
+    total = no_show + completed
+    return no_show / total if total else None
+
+
+def reminder_metrics(db: Database, organization_id: str, since: datetime, until: datetime) -> ReminderMetrics:
+    """The business's reminder and outcome counts for appointments starting in [since, until)
+    (aware datetimes). One round trip, under row level security."""
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("since and until must be aware datetimes")
+    counts: dict[str, Any] = {}
+    if is_uuid(organization_id):
+        with db.acting_for(organization_id):
+            row = db.fetch_one(_METRICS, {"org": organization_id, "since": since, "until": until})
+        counts = dict(row or {})
+    names = [f.name for f in fields(ReminderMetrics) if f.name not in ("organization_id", "since", "until")]
+    return ReminderMetrics(organization_id, since, until, **{n: int(counts.get(n) or 0) for n in names})
+
+
+def local_period(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """The instants from the start of `first` to the end of `last` (inclusive days) in the
+    business's time zone: what [since, until) is for a report by days."""
+    tz = ZoneInfo(timezone)
+    return datetime.combine(first, time(), tzinfo=tz), datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
+
+
+def business(db: Database, organization_id: str) -> Business | None:
+    """The business's name and time zone (None when it is not one, or not visible to this role)."""
+    if not is_uuid(organization_id):
+        return None
+    with db.acting_for(organization_id):
+        row = db.fetch_one(_BUSINESSES + " where o.id = %s", (organization_id,))
+    return Business(row["id"], row["name"], row["timezone"]) if row else None
+
+
+def businesses(db: Database) -> list[Business]:
+    """Every business this connection sees, by name: all of them as the tables' owner; none as
+    the functions' role (row level security, no organization set)."""
+    rows = db.fetch_all(_BUSINESSES + " order by o.name, o.id")
+    return [Business(r["id"], r["name"], r["timezone"]) for r in rows]
