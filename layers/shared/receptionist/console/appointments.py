@@ -1,7 +1,9 @@
 """The console's appointments pages (an APIRouter under BASE, included by app.create_app).
 
 - GET  /console/appointments?day=YYYY-MM-DD&view=day|week&member=<id>&q=<contact search>: the
-  day or ISO week of every staff member (or one), in the business's time zone, and a form to book.
+  day or ISO week of every staff member (or one), in the business's time zone, and a form to book;
+  with the business's reminder metrics and no-show rates of the last `metrics_days` days
+  (7, 30 or 90; default 30; crm.outcomes).
 - GET  /console/appointments/<id>: one appointment, its actions and its history (who, when).
 - POST /console/appointments: book (crm.appointments.book).
 - POST /console/appointments/<id>/move | confirm | cancel | completed | no-show.
@@ -25,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from receptionist.console.service import ConsoleError, NotFound
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
-from receptionist.crm import appointments, catalog, schedule
+from receptionist.crm import appointments, catalog, outcomes, schedule
 from receptionist.crm.availability import BookingWindow, is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import InvalidPhoneError, find_or_create_contact
@@ -56,12 +58,19 @@ NOTICES = (
     "appt_marked_completed",
     "appt_marked_no_show",
 )
+METRICS_DAYS = (7, 30, 90)  # the panel's periods, in days up to today
 
 
 # -- pages -------------------------------------------------------------------------------------
 @router.get("/appointments")
 async def appointments_page(
-    request: Request, day: str = "", view: str = "day", member: str = "", q: str = "", notice: str = ""
+    request: Request,
+    day: str = "",
+    view: str = "day",
+    member: str = "",
+    q: str = "",
+    notice: str = "",
+    metrics_days: str = "",
 ) -> HTMLResponse:
     account = account_of(request)
     db, now = _db(request), _now(request)
@@ -78,6 +87,9 @@ async def appointments_page(
         grid = schedule.arrange([m for m in staff if m.id == member_id or not member_id], found, first, last)
         services = catalog.list_services(db, org)
         contacts = schedule.find_contacts(db, org, q)
+        days = next((d for d in METRICS_DAYS if str(d) == metrics_days), 30)
+        metrics_first = date.fromordinal(today.toordinal() - days + 1)
+        metrics = outcomes.reminder_metrics(db, org, *outcomes.local_period(metrics_first, today, window.timezone))
     step = 1 if chosen == "day" else 7
     return render(
         request,
@@ -101,6 +113,10 @@ async def appointments_page(
         notice=notice if notice in NOTICES else None,
         now=now,
         window=window,
+        metrics=metrics,
+        metrics_days=days,
+        metrics_choices=METRICS_DAYS,
+        metrics_first=metrics_first,
     )
 
 
