@@ -20,6 +20,7 @@ from e2e_kit import Pipeline
 
 from devstack.demo import post
 from devstack.fakes.gupshup import SentMessage
+from devstack.gupshup_events import customer_message, post_callback
 
 MADRID = ZoneInfo("Europe/Madrid")  # the clinic's time zone (seed)
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # 30 min
@@ -126,3 +127,64 @@ def test_a_due_reminder_reaches_the_customer_once_with_its_three_buttons(pipelin
     log = (p.stack.config.state_dir / "logs" / "reminders.log").read_text(encoding="utf-8", errors="replace")
     assert "reminder pass done" in log
     assert customer not in log and "Marta Recordatorio" not in log
+
+    _taps_answer_the_reminder(p, customer, appointment, token)
+
+
+def _tap(p: Pipeline, app: str, customer: str, title: str, postback: str, message_id: str | None = None) -> str:
+    """The customer taps a quick-reply button of the template: Gupshup's inbound quick_reply."""
+    body = customer_message(
+        app, customer, kind="quick_reply", content={"text": title, "type": "button", "postbackText": postback},
+        message_id=message_id,
+    )  # fmt: skip
+    assert post_callback(p.stack.info["webhook_url"], p.stack.info["webhook_secrets"][app], body) == 200
+    return str(body["payload"]["id"])
+
+
+def _appointment(p: Pipeline, appointment: str) -> tuple[str, list[tuple[str, str | None]], str | None]:
+    """The appointment's status, its history (action, actor) and its reminder's answer."""
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        status = conn.execute("select status from appointments where id = %s", (appointment,)).fetchone()
+        history = conn.execute(
+            "select action, actor from appointment_history where appointment_id = %s order by at",
+            (appointment,),
+        ).fetchall()
+        answer = conn.execute(
+            "select answer from appointment_reminders where appointment_id = %s", (appointment,)
+        ).fetchone()
+    assert status and answer
+    return str(status[0]), [(str(a), b) for a, b in history], answer[0]
+
+
+def _session_texts(p: Pipeline, customer: str) -> list[str]:
+    return [m.text for m in p.gupshup.sent_to(customer) if m.kind == "session"]
+
+
+def _taps_answer_the_reminder(p: Pipeline, customer: str, appointment: str, token: str) -> None:
+    """Confirmar confirms without the model; its redelivery changes nothing; the same token tapped
+    in another business's conversation finds nothing there."""
+    model_calls = len(p.model.completions())
+    before = len(_session_texts(p, customer))
+    tap_id = _tap(p, "ClinicaSonrisa", customer, "Confirmar", f"reminder:{token}:confirm")
+    texts = p.stack.wait_for(lambda: _session_texts(p, customer)[before:] or None, timeout=p.bound())
+    assert "queda confirmada" in texts[0] and "Limpieza" in texts[0]
+    status, history, answer = _appointment(p, appointment)
+    assert (status, answer) == ("confirmed", "confirmed")
+    assert [h for h in history if h[0] == "confirmed"] == [("confirmed", "customer:reminder")]
+
+    # Gupshup delivers the same callback again: nothing changes, nothing more is said.
+    _tap(p, "ClinicaSonrisa", customer, "Confirmar", f"reminder:{token}:confirm", message_id=tap_id)
+    p.stack.wait_idle(timeout=p.bound())
+    assert _appointment(p, appointment) == (status, history, answer)
+    assert len(_session_texts(p, customer)) == before + 1
+
+    # The clinic's token tapped in the salon's conversation: refused, the clinic's appointment untouched.
+    salon_before = len([m for m in p.gupshup.sent_to(customer) if m.app == "SalonLima"])
+    _tap(p, "SalonLima", customer, "Cancelar", f"reminder:{token}:cancel")
+    refusal = p.stack.wait_for(
+        lambda: [m.text for m in p.gupshup.sent_to(customer) if m.app == "SalonLima"][salon_before:] or None,
+        timeout=p.bound(),
+    )
+    assert "No encuentro la cita" in refusal[0]
+    assert _appointment(p, appointment) == (status, history, answer)
+    assert len(p.model.completions()) == model_calls  # no model call for any of the three taps

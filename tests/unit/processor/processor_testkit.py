@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from tenancy_fake import ActsForOneTenant
 
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
+from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
 from receptionist.messages import InboundTicket, conversation_key
 from receptionist.processor.media import MediaReader
@@ -123,6 +124,10 @@ class FakeCrm(ActsForOneTenant):
     max_tokens_per_day: int = 300_000
     usage: dict[str, tuple[str, int]] = field(default_factory=dict)  # turn id -> (identity id, tokens)
     notices: set[tuple[str, str, datetime]] = field(default_factory=set)
+    # token -> (organization, customer number, reminder); answers: reminder id -> (answer, turn id)
+    reminders: dict[str, tuple[str, str, AnsweredReminder]] = field(default_factory=dict)
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    appointment_changes: list[tuple[str, str]] = field(default_factory=list)  # (appointment id, new status)
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -187,6 +192,54 @@ class FakeCrm(ActsForOneTenant):
         self.escalations.setdefault(turn_id, reason)
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], bot_enabled=False)
+
+    # -- reminders: the CRM's semantics (confirm / cancel idempotent, the first answer stays)
+    def add_reminder(self, token: str, reminder: AnsweredReminder, org: str = ORG, customer: str = CUSTOMER) -> None:
+        self.reminders[token] = (org, customer, reminder)
+
+    def appointment_status(self, appointment_id: str) -> str:
+        return next(r.status for _, _, r in self.reminders.values() if r.appointment_id == appointment_id)
+
+    def reminder_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredReminder | None:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        found = self.reminders.get(token)
+        if found is None or found[:2] != (organization_id, customer_number):
+            return None
+        return replace(found[2], answer=self.answers.get(found[2].reminder_id, (None, None))[0])
+
+    def awaiting_reminder(
+        self, organization_id: str, customer_number: str, now: datetime, turn_id: str
+    ) -> AnsweredReminder | None:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        for org, customer, r in self.reminders.values():
+            answer = self.answers.get(r.reminder_id)
+            mine = (org, customer) == (organization_id, customer_number)
+            if mine and (answer is None or answer[1] == turn_id) and r.status in ("pending", "confirmed"):
+                return r
+        return None
+
+    def answer_reminder(
+        self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
+    ) -> AppliedAnswer:
+        self._tenant(organization_id)
+        self.round_trips += 2
+        current = next(r for _, _, r in self.reminders.values() if r.reminder_id == reminder.reminder_id)
+        status, error = current.status, None
+        if answer in ("confirmed", "cancelled"):
+            allowed = ("pending",) if answer == "confirmed" else ("pending", "confirmed")
+            if current.status in allowed:
+                status = answer
+                self.appointment_changes.append((current.appointment_id, answer))
+                for t, (o, c, r) in list(self.reminders.items()):  # every reminder of the appointment
+                    if r.appointment_id == current.appointment_id:
+                        self.reminders[t] = (o, c, replace(r, status=answer))
+            elif current.status != answer:
+                error = "not_active"
+        if error is None and (answer != "typed" or reminder.reminder_id not in self.answers):
+            self.answers[reminder.reminder_id] = (answer, turn_id)
+        return AppliedAnswer(status, error)
 
 
 @dataclass
@@ -306,6 +359,10 @@ class Harness:
 
     def text(self, text: str, **kwargs: Any) -> InboundTicket:
         return self.receive({"text": text}, **kwargs)
+
+    def tap(self, title: str, postback: str, **kwargs: Any) -> InboundTicket:
+        """A quick-reply button tapped, as Gupshup delivers a template button's answer."""
+        return self.receive({"text": title, "type": "button", "postbackText": postback}, kind="quick_reply", **kwargs)
 
     def handle(self, ticket: InboundTicket, *, final: bool = False, deadline: Deadline | None = None) -> TurnReport:
         return self.service.handle(ticket, deadline, last_attempt=final)

@@ -213,3 +213,96 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         template_params=list(row["reminder_template_params"]),
         template_body=row["body"],
     )
+
+
+# -- the customer's answer ----------------------------------------------------------------------
+ReminderAnswer = Literal["confirmed", "cancelled", "change", "typed"]
+
+
+@dataclass(frozen=True)
+class AnsweredReminder:
+    """A reminder the customer answers, with its appointment (times in the business's zone)."""
+
+    reminder_id: str
+    appointment_id: str
+    contact_id: str
+    service: str
+    member: str
+    starts_at: datetime  # local
+    status: str  # the appointment's
+    timezone: str
+    answer: str | None  # the reminder's first answer so far
+
+
+_ANSWERED_SELECT = """
+    select r.id::text as reminder_id, r.appointment_id::text, a.contact_id::text, s.name as service,
+           m.name as member, a.starts_at, a.status, st.timezone, r.answer
+    from appointment_reminders r
+    join appointments a on a.organization_id = r.organization_id and a.id = r.appointment_id
+    join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
+    join services s on s.organization_id = a.organization_id and s.id = a.service_id
+    join members m on m.organization_id = a.organization_id and m.id = a.member_id
+    join agent_settings st on st.organization_id = a.organization_id
+"""
+
+
+def _answered(row: Row) -> AnsweredReminder:
+    return AnsweredReminder(
+        reminder_id=row["reminder_id"],
+        appointment_id=row["appointment_id"],
+        contact_id=row["contact_id"],
+        service=row["service"],
+        member=row["member"],
+        starts_at=row["starts_at"].astimezone(ZoneInfo(row["timezone"])),
+        status=row["status"],
+        timezone=row["timezone"],
+        answer=row["answer"],
+    )
+
+
+def reminder_for_customer(
+    db: Database, organization_id: str, customer_number: str, token: str
+) -> AnsweredReminder | None:
+    """The reminder behind a button's token, only when it is this organization's and its
+    appointment is this customer's (another business's or another customer's token: None)."""
+    row = db.fetch_one(
+        _ANSWERED_SELECT + " where r.organization_id = %s and r.token = %s and c.phone = %s",
+        (organization_id, token, customer_number),
+    )
+    return _answered(row) if row else None
+
+
+def awaiting_answer(
+    db: Database, organization_id: str, customer_number: str, now: datetime, turn_id: str
+) -> AnsweredReminder | None:
+    """The customer's latest reminder that went out and has no answer yet (or one this very turn
+    recorded: a retry), for an appointment still to come and active: a written reply answers it."""
+    row = db.fetch_one(
+        _ANSWERED_SELECT + " where r.organization_id = %s and c.phone = %s and r.status in ('queued', 'sent')"
+        " and (r.answer is null or r.answer_turn = %s) and a.status in ('pending', 'confirmed') and a.starts_at > %s"
+        " order by r.created_at desc limit 1",
+        (organization_id, customer_number, turn_id, now),
+    )
+    return _answered(row) if row else None
+
+
+def record_answer(db: Database, organization_id: str, reminder_id: str, answer: ReminderAnswer, turn_id: str) -> bool:
+    """Record the customer's answer given in `turn_id` (whether it changed anything). A tap is the
+    customer's latest word and replaces an earlier one (Confirmar, then Cancelar: cancelled); a
+    written reply only counts when there was no answer yet."""
+    only_if_unanswered = answer == "typed"
+    changed = db.execute(
+        "update appointment_reminders set answer = %s, answered_at = now(), answer_turn = %s, updated_at = now()"
+        " where organization_id = %s and id = %s and answer is distinct from %s and (answer is null or not %s)",
+        (answer, turn_id, organization_id, reminder_id, answer, only_if_unanswered),
+    )
+    return changed > 0
+
+
+@dataclass(frozen=True)
+class AppliedAnswer:
+    """What a Confirmar / Cancelar tap did: the appointment's status after it, and why it was
+    refused (BookingResult's failure: not_active, not_found...) or None."""
+
+    status: str
+    error: str | None = None

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
-from receptionist.crm import chats, usage
+from receptionist.crm import appointments, chats, reminders, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
+from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.processor.ports import AgentAnswer, AgentRequest
 from receptionist.processor.turns import BufferedMessage
 
@@ -88,6 +89,34 @@ class CrmAdapter:
 
     def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:
         return usage.first_notice(self.db, organization_id, scope, window_start)
+
+    def reminder_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredReminder | None:
+        return reminders.reminder_for_customer(self.db, organization_id, customer_number, token)
+
+    def awaiting_reminder(
+        self, organization_id: str, customer_number: str, now: datetime, turn_id: str
+    ) -> AnsweredReminder | None:
+        return reminders.awaiting_answer(self.db, organization_id, customer_number, now, turn_id)
+
+    def answer_reminder(
+        self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
+    ) -> AppliedAnswer:
+        status, error = reminder.status, None
+        if answer in ("confirmed", "cancelled"):
+            change = appointments.confirm if answer == "confirmed" else appointments.cancel
+            result = change(
+                self.db,
+                organization_id,
+                reminder.contact_id,
+                reminder.appointment_id,
+                reminder.timezone,
+                actor="customer:reminder",
+            )
+            status = result.appointment.status if result.appointment is not None else status
+            error = result.failure
+        if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
+            reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)
+        return AppliedAnswer(status, error)
 
 
 class GraphAgent:

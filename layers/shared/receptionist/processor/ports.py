@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
+from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline
 from receptionist.messages import Choice
 from receptionist.processor.media import Processed
@@ -105,6 +106,22 @@ class Crm(Protocol):
 
     def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:
         """Whether staff are yet to hear of this budget in this window (recorded now)."""
+        ...
+
+    def reminder_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredReminder | None:
+        """The reminder behind a button's token, if it is this organization's and this customer's."""
+        ...
+
+    def awaiting_reminder(
+        self, organization_id: str, customer_number: str, now: datetime, turn_id: str
+    ) -> AnsweredReminder | None:
+        """The customer's latest reminder sent and not answered, for an appointment still to come."""
+        ...
+
+    def answer_reminder(
+        self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
+    ) -> AppliedAnswer:
+        """Record the answer (a tap replaces an earlier one); confirmed / cancelled also change the appointment."""
         ...
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypeAlias
@@ -30,6 +31,7 @@ from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
+from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
 from receptionist.processor.turns import (
     CLAIMED,
     BufferedMessage,
@@ -105,6 +107,7 @@ class TurnService:
     outbound: Queue  # jobs for the notifier
     inbound: Queue  # tickets for this processor (a turn's carried messages)
     limits: TurnLimits = field(default_factory=TurnLimits)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the turn's clock (reminder taps)
 
     def handle(
         self, ticket: InboundTicket, deadline: Deadline | None = None, *, last_attempt: bool = False
@@ -215,16 +218,26 @@ class TurnService:
         name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
         identity = self.crm.touch_identity(org.id, number, name, last_at)
         processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
-        if identity.opted_out or not identity.bot_enabled:
-            outcome: RecordOutcome = "opted_out" if identity.opted_out else "human_owned"
-            return self._record_and_send(conversation, TurnRecord(turn_id, ids, outcome), close, report)
+        if identity.opted_out:
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "opted_out"), close, report)
+        reminder = ReminderTurn()
+        if identity.bot_enabled or any(tap_of(m) for m in selected):
+            # A Confirmar / Cancelar tap is the customer's own instruction: applied even while a
+            # person owns the conversation (no model call; the person sees it in the transcript).
+            reminder = answer_reminders(self.crm, org, identity, selected, processed, self.now(), turn_id)
+        if reminder.reply is not None:
+            record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
+            return self._record_and_send(conversation, record, close, report)
+        if not identity.bot_enabled:
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
         if all(p.failed for p in processed):
             record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
             return self._record_and_send(conversation, record, close, report)
         budget = self.crm.budget(org.id, identity.id)
         if budget.exceeded is not None:
             return self._over_budget(conversation, org.id, identity.id, turn_id, ids, budget, close, report)
-        request = AgentRequest(org, identity, turn_id, self._prompt_text(processed), deadline)
+        text = "\n".join([*reminder.notes, self._prompt_text(processed)])
+        request = AgentRequest(org, identity, turn_id, text, deadline)
         started, db_before = time.perf_counter(), self.crm.seconds
         answer = self.agent(request)
         self.crm.record_usage(org.id, identity.id, turn_id, answer)

@@ -24,7 +24,7 @@ MessageStatus = Literal["pending", "claimed", "done"]
 ReplyKind = Literal["reply", "fallback"]
 # What a recorded turn decided (stored in its turn record).
 RecordOutcome = Literal[
-    "answered", "media_failed", "human_owned", "opted_out", "unknown_app", "fallback", "over_budget"
+    "answered", "media_failed", "human_owned", "opted_out", "unknown_app", "fallback", "over_budget", "reminder_answer"
 ]
 
 # Kinds that cost a download and a Gemini call.
