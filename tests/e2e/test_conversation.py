@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from e2e_kit import Pipeline
 
-from devstack.demo import CONVERSATION, play, post
+from devstack.demo import CONVERSATION, play, post, remind_and_confirm
 from devstack.gupshup_events import customer_message, post_callback
 
 
@@ -69,6 +69,17 @@ def test_the_demo_conversation(pipeline: Pipeline) -> None:
     pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) >= 9, timeout=pipeline.bound())
     _quiet(pipeline)
     assert len(pipeline.gupshup.sent_to(customer)) == sent_before
+
+    # The day before, the reminder; the customer taps Confirmar: confirmed without the model (even
+    # while a person owns the conversation: it is the customer's own instruction).
+    model_calls = len(pipeline.model.completions())
+    reminded = remind_and_confirm(pipeline.stack, pipeline.gupshup, appointment, customer, show=lambda s: None)
+    assert reminded.reminder.payload["id"] == "recordatorio_cita"
+    assert [b.rsplit(":", 1)[1] for b in reminded.buttons] == ["confirm", "cancel", "change"]
+    assert appointment["id"] not in "".join(reminded.buttons)
+    assert "queda confirmada" in reminded.confirmation and reminded.status == "confirmed"
+    _quiet(pipeline)
+    assert len(pipeline.model.completions()) == model_calls
 
 
 def _send(p: Pipeline, customer: str, text: str, mid: str | None = None, event: dict[str, Any] | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,68 @@ def play(
     return result
 
 
+@dataclass
+class ReminderDemo:
+    reminder: SentMessage  # the template as it reached WhatsApp
+    buttons: list[str]  # its quick-reply postbacks, in button order
+    confirmation: str  # what the tap on Confirmar answered
+    status: str  # the appointment's status afterwards
+
+
+def remind_and_confirm(
+    stack: LocalStack,
+    gupshup: FakeGupshup,
+    appointment: dict[str, Any],
+    customer: str = CUSTOMER,
+    show: Callable[[str], None] = print,
+    timeout: float = 60.0,
+) -> ReminderDemo:
+    """The day before: one reminder pass at that time (`python -m receptionist.reminders --now`),
+    the reminder template with its three buttons, and the customer tapping Confirmar."""
+    app = stack.info.get("demo_app", "ClinicaSonrisa")
+    starts: datetime = appointment["starts_at"]
+    at = starts - timedelta(minutes=1440) + timedelta(minutes=1)  # the clinic reminds 24 h before
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.info["app_database_url"],
+        "OUTBOUND_QUEUE_URL": stack.info["queues"]["OutboundQueue"],
+        "AWS_ENDPOINT_URL": stack.info["aws_endpoint_url"],
+        "AWS_DEFAULT_REGION": stack.info["region"],
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+    }
+    command = [sys.executable, "-m", "receptionist.reminders", "--now", at.isoformat(), "--lookback-hours", "1"]
+    show(f"\n  — the day before ({at:%Y-%m-%d %H:%M} UTC): a reminder, and a tap that confirms —")
+    ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    show(f"  $ python -m receptionist.reminders --now {at.isoformat()} --lookback-hours 1\n  {ran.stdout.strip()}")
+    if ran.returncode != 0:
+        raise RuntimeError(f"the reminder pass failed: {ran.stderr.strip()[-500:]}")
+
+    def reminders() -> list[SentMessage]:
+        return [m for m in gupshup.sent_to(customer) if m.kind == "template" and m.app == app]
+
+    (reminder,) = stack.wait_for(reminders, timeout=timeout)
+    forms = [r.form() for r in gupshup.received("/wa/api/v1/template/msg")]
+    form = next(f for f in forms if f.get("destination") == customer)
+    buttons = [str(b["text"]) for b in json.loads(form.get("postbackTexts", "[]"))]
+    labels = " ".join(f"[{label}]" for label in ("Confirmar", "Cancelar", "Cambiar")[: len(buttons)])
+    show(f"  {'Sofía':>6} ▸ plantilla {reminder.payload['id']} {reminder.payload['params']}  {labels}")
+
+    before = len(gupshup.sent_to(customer))
+    body = customer_message(
+        app, customer, kind="quick_reply", content={"text": "Confirmar", "type": "button", "postbackText": buttons[0]},
+        name=CUSTOMER_NAME,
+    )  # fmt: skip
+    if post_callback(stack.info["webhook_url"], stack.config.webhook_secret, body) != 200:
+        raise RuntimeError("the webhook refused the tap")
+    show(f"  {CUSTOMER_NAME:>6} ▸ (toca «Confirmar»)")
+    (confirmation, *_) = stack.wait_for(lambda: gupshup.sent_to(customer)[before:], timeout=timeout)
+    show(f"  {'Sofía':>6} ▸ {confirmation.text}   (sin llamar al modelo)")
+    with psycopg.connect(stack.info["database_url"]) as conn:
+        row = conn.execute("select status from appointments where id = %s", (appointment["id"],)).fetchone()
+    return ReminderDemo(reminder, buttons, confirmation.text, str(row[0]) if row else "?")
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="receptionist-demo-") as tmp:
         print("Starting the local stack (PostgreSQL, moto with the template, Lambda runner)...", flush=True)
@@ -157,6 +221,10 @@ def main() -> int:
                 print(f"  for {a['contact']} (+{a['phone']}), id {a['id']}")
             else:
                 print("  (none: the model did not book one)")
+            reminded = None
+            if result.appointment:
+                reminded = remind_and_confirm(stack, gupshup, result.appointment, show=lambda s: print(s, flush=True))
+                print(f"  The appointment is now {reminded.status}.")
             print("\nThe staff notice, as sent to WhatsApp:")
             for notice in result.staff_notices:
                 print(f"  template to +{notice.destination}: {json.dumps(notice.payload, ensure_ascii=False)}")
@@ -174,7 +242,7 @@ def main() -> int:
                 print("  (`DEMO_KEEP=1 make demo` keeps the stack running to try it; `make local` runs one)")
             print("\nStopping everything...")
         print("Done.")
-    return 0 if result.appointment else 1
+    return 0 if result.appointment and reminded and reminded.status == "confirmed" else 1
 
 
 if __name__ == "__main__":
