@@ -74,6 +74,16 @@ def test_times_are_the_business_s_local_time(world: World) -> None:
     assert job.params[1].endswith("a las 10:00")  # 15:00 UTC in Lima (UTC-5)
 
 
+def test_an_english_speaking_business_s_reminder_says_when_in_english(world: World) -> None:
+    shop = world.business()
+    world.owner.execute("update agent_settings set language = 'en' where organization_id = %s", (shop.id,))
+    starts = world.at.replace(hour=15, minute=0) + 3 * DAY
+    world.appointment(shop, starts)
+    _run(world, starts - DAY)
+    (job,) = world.jobs()
+    assert job.params[1] == f"{starts:%d/%m/%Y} at 15:00"
+
+
 def test_a_pass_run_twice_claims_and_queues_once(world: World) -> None:
     shop = world.business()
     starts = world.at + DAY

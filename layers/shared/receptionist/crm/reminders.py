@@ -68,6 +68,7 @@ class ReminderContent:
     template_id: str | None
     template_params: list[str]  # names of the values, in order
     template_body: str | None  # the approved text (message_templates), for the preview
+    language: str = "es"  # the business's (agent_settings.language): how `when` is worded
 
     @property
     def conversation(self) -> str:
@@ -82,7 +83,7 @@ class ReminderContent:
             "member": self.member,
             "date": date,
             "time": time,
-            "when": f"{date} a las {time}",
+            "when": f"{date} at {time}" if self.language.lower().startswith("en") else f"{date} a las {time}",
             "business": self.business,
         }
 
@@ -176,7 +177,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         """
         select a.organization_id::text, a.id::text as appointment_id, o.name as business,
                coalesce(pc.app_name, '') as app_name, c.phone, coalesce(c.name, ci.display_name) as customer_name,
-               s.name as service, m.name as member, a.starts_at, a.status, st.timezone,
+               s.name as service, m.name as member, a.starts_at, a.status, st.timezone, st.language,
                st.reminder_template_id, st.reminder_template_params, t.body
         from appointments a
         join organizations o on o.id = a.organization_id
@@ -212,6 +213,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         template_id=row["reminder_template_id"],
         template_params=list(row["reminder_template_params"]),
         template_body=row["body"],
+        language=row["language"],
     )
 
 
