@@ -63,6 +63,11 @@ def _service(text: str) -> str | None:
     return next((s for s in _SERVICES if s in plain), None)
 
 
+# A slot the customer tapped in a list / on a button, as the processor states it for the model
+# (receptionist.processor.media): its ids and local start, ready for book_appointment.
+_TAPPED_SLOT = re.compile(r"servicio id ([\w-]+), profesional id ([\w-]+), inicio (\d{4}-\d{2}-\d{2} \d{2}:\d{2})")
+
+
 def _users(messages: list[dict[str, Any]]) -> list[str]:
     return [str(m.get("content") or "") for m in messages if m.get("role") == "user"]
 
@@ -78,6 +83,10 @@ def scripted_receptionist(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _on_customer(messages: list[dict[str, Any]], said: str) -> dict[str, Any]:
+    tapped = _TAPPED_SLOT.search(said)
+    if tapped:  # a tap is the customer's explicit choice: book exactly that slot
+        service, member, start = tapped.groups()
+        return tool_call_message(("book_appointment", {"service": service, "start": start, "member": member}))
     plain = _plain(said)
     today = _today(messages)
     users = _users(messages)

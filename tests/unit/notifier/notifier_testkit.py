@@ -118,7 +118,7 @@ class FakeStore(ActsForOneTenant):
 
 @dataclass
 class Sent:
-    kind: str  # "text" or "template"
+    kind: str  # "text", "interactive" or "template"
     app: AppCredentials
     destination: str
     text: str | None = None
@@ -126,6 +126,7 @@ class Sent:
     params: list[str] | None = None
     timeout: float | None = None
     postback_texts: list[str] | None = None
+    message: dict[str, Any] | None = None  # an interactive message's Gupshup JSON
 
 
 class FakeWhatsAppSender:
@@ -153,6 +154,11 @@ class FakeWhatsAppSender:
 
     def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str:
         return self._answer(Sent("text", app, destination, text=text, timeout=timeout))
+
+    def send_interactive(
+        self, app: AppCredentials, destination: str, message: dict[str, Any], *, timeout: float | None = None
+    ) -> str:
+        return self._answer(Sent("interactive", app, destination, timeout=timeout, message=message))
 
     def send_template(
         self,

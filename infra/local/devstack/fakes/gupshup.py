@@ -1,6 +1,11 @@
 """A local server speaking Gupshup's WhatsApp API (send API + hosted media).
 
-- POST /wa/api/v1/msg            form: channel, source, destination, src.name, message (JSON)
+- POST /wa/api/v1/msg            form: channel, source, destination, src.name, message (JSON):
+                                 type text (<= 4,096 characters), or the interactive types
+                                 checked as Gupshup / WhatsApp check them, a violation a 400:
+                                 quick_reply (body, 1-3 options, titles <= 20, postbackText)
+                                 and list (body, 1-10 rows in all, row titles <= 24,
+                                 descriptions <= 72, postbackText, one global button)
 - POST /wa/api/v1/template/msg   form: channel, source, destination, src.name, template (JSON)
   header `apikey`. Success: 202 {"status":"submitted","messageId":"<uuid>"}.
 - GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
@@ -44,7 +49,23 @@ class SentMessage:
 
     @property
     def text(self) -> str:
+        """What the customer reads: a text's text, an interactive message's body."""
+        kind = self.payload.get("type")
+        if kind == "list":
+            return str(self.payload.get("body", ""))
+        if kind == "quick_reply":
+            content = self.payload.get("content")
+            return str(content.get("text", "")) if isinstance(content, dict) else ""
         return str(self.payload.get("text", ""))
+
+    @property
+    def options(self) -> list[dict[str, object]]:
+        """An interactive message's options (buttons, or every list row), in order."""
+        if self.payload.get("type") == "quick_reply":
+            return _dicts(self.payload.get("options"))
+        if self.payload.get("type") == "list":
+            return [row for section in _dicts(self.payload.get("items")) for row in _dicts(section.get("options"))]
+        return []
 
 
 class FakeGupshup(FakeServer):
@@ -98,6 +119,9 @@ class FakeGupshup(FakeServer):
             return Reply.json(400, {"status": "error", "message": f"{field} is not valid JSON"})
         if not template and payload.get("type") == "text" and len(str(payload.get("text", ""))) > 4096:
             return Reply.json(400, {"status": "error", "message": "Message text too long"})
+        problem = _interactive_problem(payload) if not template else None
+        if problem:
+            return Reply.json(400, {"status": "error", "message": problem})
         provider_id = str(uuid.uuid4())
         with self.lock:
             self.sent.append(
@@ -129,3 +153,60 @@ class FakeGupshup(FakeServer):
     def sent_to(self, destination: str) -> list[SentMessage]:
         with self.lock:
             return [m for m in self.sent if m.destination == destination]
+
+
+def _dicts(value: object) -> list[dict[str, object]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _text_of(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _interactive_problem(payload: dict[str, object]) -> str | None:
+    """Why Gupshup would refuse an interactive session message (None: it is fine, or not one)."""
+    if payload.get("type") == "quick_reply":
+        return _quick_reply_problem(payload)
+    if payload.get("type") == "list":
+        return _list_problem(payload)
+    return None
+
+
+def _quick_reply_problem(payload: dict[str, object]) -> str | None:
+    content = payload.get("content")
+    body = _text_of(content.get("text")) if isinstance(content, dict) else ""
+    raw = payload.get("options")
+    options = _dicts(raw)
+    if not body.strip() or len(body) > 1024:
+        return "quick_reply: content.text must have 1-1024 characters"
+    if not 1 <= len(options) <= 3 or not isinstance(raw, list) or len(options) != len(raw):
+        return "quick_reply: 1-3 options"
+    titles = [_text_of(o.get("title")) for o in options]
+    if any(not 1 <= len(t) <= 20 for t in titles) or len(set(titles)) != len(titles):
+        return "quick_reply: option titles must be unique, 1-20 characters"
+    if any(not 1 <= len(_text_of(o.get("postbackText"))) <= 200 for o in options):
+        return "quick_reply: every option needs a postbackText"
+    return None
+
+
+def _list_problem(payload: dict[str, object]) -> str | None:
+    body = _text_of(payload.get("body"))
+    if not body.strip() or len(body) > 1024:
+        return "list: body must have 1-1024 characters"
+    buttons = _dicts(payload.get("globalButtons"))
+    if len(buttons) != 1 or not 1 <= len(_text_of(buttons[0].get("title"))) <= 20:
+        return "list: one global button, title 1-20 characters"
+    sections = _dicts(payload.get("items"))
+    rows = [row for s in sections for row in _dicts(s.get("options"))]
+    if not sections or not 1 <= len(rows) <= 10:
+        return "list: 1-10 rows in total"
+    if any(len(_text_of(s.get("title"))) > 24 for s in sections):
+        return "list: section titles must have at most 24 characters"
+    if any(not 1 <= len(_text_of(r.get("title"))) <= 24 for r in rows):
+        return "list: row titles must have 1-24 characters"
+    if any(len(_text_of(r.get("description"))) > 72 for r in rows):
+        return "list: row descriptions must have at most 72 characters"
+    postbacks = [_text_of(r.get("postbackText")) for r in rows]
+    if any(not 1 <= len(p) <= 200 for p in postbacks) or len(set(postbacks)) != len(postbacks):
+        return "list: every row needs a unique postbackText of 1-200 characters"
+    return None

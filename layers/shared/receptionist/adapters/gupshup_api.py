@@ -1,6 +1,7 @@
 """Gupshup WhatsApp send API over HTTP (stdlib only, so the notifier stays light).
 
-Session messages: POST {base}/wa/api/v1/msg; templates: POST {base}/wa/api/v1/template/msg.
+Session messages (texts; list and quick_reply interactive messages): POST {base}/wa/api/v1/msg;
+templates: POST {base}/wa/api/v1/template/msg.
 Both form-encoded (channel=whatsapp, source, destination, src.name, message|template as JSON)
 with the app's key in the `apikey` header. Success is {"status":"submitted","messageId":...}.
 
@@ -57,6 +58,13 @@ class GupshupApi:
     def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str:
         """A session (free-form) text message; returns Gupshup's message id."""
         message = {"type": "text", "text": text}
+        return self._post("/wa/api/v1/msg", app, destination, "message", message, timeout)
+
+    def send_interactive(
+        self, app: AppCredentials, destination: str, message: dict[str, Any], *, timeout: float | None = None
+    ) -> str:
+        """A session interactive message (type list or quick_reply, built by
+        receptionist.notifier.interactive); returns Gupshup's message id."""
         return self._post("/wa/api/v1/msg", app, destination, "message", message, timeout)
 
     def send_template(

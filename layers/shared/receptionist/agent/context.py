@@ -23,6 +23,7 @@ from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.deadline import Deadline
+from receptionist.messages import Choice
 
 
 def _utc_now() -> datetime:
@@ -40,6 +41,9 @@ class Conversation:
     now: Callable[[], datetime] = _utc_now
     escalations: list[str] = field(default_factory=list)  # reasons escalated during this turn
     contact_id: str | None = None  # once resolve_contact ran in this turn
+    # What the latest offering tool put in front of the customer (slots, appointments, services),
+    # sent with the reply as options to tap; a tool that acts on an offer clears it.
+    choices: list[Choice] = field(default_factory=list)
 
     @property
     def tz(self) -> ZoneInfo:

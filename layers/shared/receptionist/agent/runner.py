@@ -23,6 +23,7 @@ from receptionist.agent.tools import CATALOGUE_TOOLS, RECEPTIONIST_TOOLS
 from receptionist.crm import chats
 from receptionist.crm.models import Organization
 from receptionist.deadline import Deadline
+from receptionist.messages import Choice
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class TurnResult:
     reply: str
     stats: TurnStats
     escalations: list[str]
+    # Options the reply offers to tap (the latest offering tool's), only with a non-empty reply.
+    choices: list[Choice] = field(default_factory=list)
 
 
 def persona_of(org: Organization) -> Persona:
@@ -93,4 +96,9 @@ class TurnRunner:
             logger.warning("superseded checkpoints not pruned", extra={"error": type(exc).__name__})
         last = state["messages"][-1]
         reply = str(last.content).strip() if isinstance(last, AIMessage) else ""
-        return TurnResult(reply=reply, stats=ctx.stats, escalations=list(conv.escalations))
+        return TurnResult(
+            reply=reply,
+            stats=ctx.stats,
+            escalations=list(conv.escalations),
+            choices=list(conv.choices) if reply else [],
+        )

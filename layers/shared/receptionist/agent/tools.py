@@ -5,6 +5,10 @@ LangGraph's runtime context (agent/context.py); no tool takes them as arguments,
 model asks, a tool touches only its own organization and customer. Every string argument is
 bounded, so a model that writes without limit gets a validation error back, never a huge query
 or row; dates are checked against the booking window.
+
+Tools that offer items (check_availability's slots, list_appointments' appointments, the
+services when a name is not found) also leave them on the conversation as choices the reply
+carries for the customer to tap (agent/choices.py); a tool that acts on an offer clears it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import date, datetime, timedelta
 from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field
 
+from receptionist.agent.choices import appointment_choice, bounded, service_choice, slot_choice
 from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
@@ -81,7 +86,9 @@ def _parse_start(conv: Conversation, text: str) -> datetime:
 def _service_named(conv: Conversation, name: str) -> Service:
     service = catalog.find_service(conv.db, conv.organization.id, name)
     if service is None:
-        names = ", ".join(s.name for s in catalog.list_services(conv.db, conv.organization.id) if s.bookable)
+        bookable = [s for s in catalog.list_services(conv.db, conv.organization.id) if s.bookable]
+        conv.choices = bounded([service_choice(s) for s in bookable])  # the customer may pick one
+        names = ", ".join(s.name for s in bookable)
         raise ToolFailure(f"no encuentro el servicio '{name}'. Servicios que se pueden reservar: {names}")
     return service
 
@@ -106,6 +113,11 @@ def _slots(conv: Conversation, service: Service, day: date, member: str | None) 
 
 def _slot_at(conv: Conversation, service: Service, start: datetime, member: str | None) -> Slot | None:
     return next((s for s in _slots(conv, service, start.date(), member) if s.starts_at == start), None)
+
+
+def _acting_on_offer(conv: Conversation) -> None:
+    """A tool that books, changes or hands over: what was offered before is no longer the question."""
+    conv.choices = []
 
 
 def _require(result: BookingResult) -> Appointment:
@@ -156,13 +168,16 @@ def check_availability(args: AvailabilityArgs) -> ToolOutcome:
         shown = slots[:MAX_SLOTS_SHOWN]
         more = f"\n(y {len(slots) - len(shown)} huecos más ese día)" if len(slots) > len(shown) else ""
         lines = "\n".join(slot_line(s) for s in shown)
+        conv.choices = bounded([slot_choice(service, s) for s in shown])
         return ToolOutcome(f"{head} Huecos libres el {day_of(shown[0].starts_at)}:\n{lines}{more}", booking=update)
     later = _next_free_slots(conv, service, day, args.member)
     if later:
         lines = "\n".join(slot_line(s) for s in later[:MAX_SLOTS_SHOWN])
+        conv.choices = bounded([slot_choice(service, s) for s in later[:MAX_SLOTS_SHOWN]])
         return ToolOutcome(
             f"{head} No hay huecos el {day.isoformat()}. El siguiente día con huecos:\n{lines}", booking=update
         )
+    conv.choices = []
     return ToolOutcome(
         f"{head} No hay huecos el {day.isoformat()} ni en los {SEARCH_AHEAD_DAYS} días siguientes.", booking=update
     )
@@ -209,6 +224,7 @@ class BookArgs(BaseModel):
 
 def book_appointment(args: BookArgs) -> ToolOutcome:
     conv = _conversation()
+    _acting_on_offer(conv)
     contact_id = _contact_id(conv)
     if contact_id is None:
         raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
@@ -246,10 +262,12 @@ def list_appointments(args: NoArgs) -> ToolOutcome:
     conv = _conversation()
     contact_id = _contact_id(conv)
     if contact_id is None:
+        conv.choices = []
         return ToolOutcome("El cliente no tiene citas próximas.")
     upcoming = appointments.list_appointments(
         conv.db, conv.organization.id, contact_id, conv.organization.settings.timezone, now=conv.now()
     )
+    conv.choices = bounded([appointment_choice(a) for a in upcoming])
     if not upcoming:
         return ToolOutcome("El cliente no tiene citas próximas.")
     return ToolOutcome("Citas próximas del cliente:\n" + "\n".join(appointment_line(a) for a in upcoming))
@@ -261,6 +279,7 @@ class AppointmentArgs(BaseModel):
 
 def confirm_appointment(args: AppointmentArgs) -> ToolOutcome:
     conv = _conversation()
+    _acting_on_offer(conv)
     a = _require(
         appointments.confirm(conv.db, conv.organization.id, _contact_id(conv) or "", args.appointment_id, conv.tz.key)
     )
@@ -269,6 +288,7 @@ def confirm_appointment(args: AppointmentArgs) -> ToolOutcome:
 
 def cancel_appointment(args: AppointmentArgs) -> ToolOutcome:
     conv = _conversation()
+    _acting_on_offer(conv)
     a = _require(
         appointments.cancel(conv.db, conv.organization.id, _contact_id(conv) or "", args.appointment_id, conv.tz.key)
     )
@@ -285,6 +305,7 @@ class RescheduleArgs(BaseModel):
 
 def reschedule_appointment(args: RescheduleArgs) -> ToolOutcome:
     conv = _conversation()
+    _acting_on_offer(conv)
     contact_id = _contact_id(conv) or ""
     start = _parse_start(conv, args.new_start)
     member_id = _member_for(conv, contact_id, args.appointment_id, start, args.member) if args.member else None
@@ -318,6 +339,7 @@ class EscalateArgs(BaseModel):
 
 def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
     conv = _conversation()
+    _acting_on_offer(conv)
     # At most one per turn, and none while one is open: staff are told once.
     if conv.escalations:
         return ToolOutcome("Ya está hecho: el equipo ya ha sido avisado en este turno.")

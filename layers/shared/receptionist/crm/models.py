@@ -17,6 +17,9 @@ class AgentSettings:
     booking_lead_minutes: int
     booking_horizon_days: int
     slot_step_minutes: int
+    # Offers (slots, services, appointments) go out as a list message or reply buttons; False:
+    # as plain text (agent_settings.interactive_replies).
+    interactive_replies: bool = True
 
 
 @dataclass(frozen=True)

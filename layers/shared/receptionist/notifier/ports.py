@@ -68,6 +68,12 @@ class WhatsAppSender(Protocol):
 
     def send_text(self, app: AppCredentials, destination: str, text: str, *, timeout: float | None = None) -> str: ...
 
+    def send_interactive(
+        self, app: AppCredentials, destination: str, message: dict[str, Any], *, timeout: float | None = None
+    ) -> str:
+        """A list message or reply buttons (receptionist.notifier.interactive's shapes)."""
+        ...
+
     def send_template(
         self,
         app: AppCredentials,

@@ -6,6 +6,11 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   chat_messages row (same turn_id, part_index), written here and only here. Only inside
   WhatsApp's 24-hour window and never to a customer who opted out: otherwise nothing is sent
   and the row is marked undeliverable.
+  A reply with choices (slots, services, appointments to tap) goes out as a list message or
+  reply buttons with the reply as its body (notifier/interactive.py), still one row whose text
+  is the reply; as plain text when the business turned interactive replies off
+  (agent_settings.interactive_replies), when the reply is too long for an interactive body, or
+  when Gupshup refuses the interactive message for good (then the text is sent instead).
 - human_reply (the staff console): a staff member's text to the customer, delivered exactly as
   a reply (parts, window, opt-out, one row per part), its rows keyed by the job id and carrying
   sent_by = "staff:<author>".
@@ -45,11 +50,12 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.crm.models import Organization
 from receptionist.messages import DeliveryStatus, OutboundJob
+from receptionist.notifier.interactive import interactive_form, interactive_message
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, StoredReport, WhatsAppSender
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.splitting import bounded_parts
@@ -109,6 +115,7 @@ class DeliveryReport:
     http_calls: int = 0
     delays: list[float] = field(default_factory=list)  # backoff waits before retries, in order
     delivery_failed: bool = False  # a status job reporting that WhatsApp could not deliver
+    form: str | None = None  # a reply with choices: "list", "buttons" or "text" (sent without them)
 
     def to_stored(self) -> StoredReport:
         kept = ("outcome", "reason", "parts", "sent", "skipped", "rejected")
@@ -204,13 +211,19 @@ class DeliveryService:
         ]
         credentials = self._credentials(org)
         report.parts = len(parts)
+        interactive = self._interactive(job, org, parts, report)
         for index, (part, row_id) in enumerate(zip(parts, rows, strict=True)):
 
             def send(timeout: float | None, part: str = part) -> str:
                 return self.sender.send_text(credentials, customer, part, timeout=timeout)
 
             try:
-                provider_id = self._send_once(f"{job.job_id}#{index}", send, remaining, report)
+                if interactive is not None:
+                    provider_id = self._send_interactive(
+                        job, credentials, customer, interactive, send, remaining, report
+                    )
+                else:
+                    provider_id = self._send_once(f"{job.job_id}#{index}", send, remaining, report)
             except GupshupError as err:
                 if err.transient:
                     raise
@@ -227,6 +240,47 @@ class DeliveryService:
                 return
             self.store.mark_sent(org.id, row_id, provider_id)
         report.outcome = "sent"
+
+    @staticmethod
+    def _interactive(
+        job: OutboundJob, org: Organization, parts: list[str], report: DeliveryReport
+    ) -> dict[str, Any] | None:
+        """The interactive message a reply with choices goes out as; None: plain text."""
+        if job.kind != "reply" or not job.choices:
+            return None
+        message = None
+        if org.settings.interactive_replies and len(parts) == 1:
+            message = interactive_message(job.job_id, parts[0], job.choices)
+        report.form = interactive_form(parts[0], job.choices) if message is not None else "text"
+        return message
+
+    def _send_interactive(
+        self,
+        job: OutboundJob,
+        credentials: AppCredentials,
+        customer: str,
+        message: dict[str, Any],
+        as_text: Callable[[float | None], str],
+        remaining: Callable[[], float],
+        report: DeliveryReport,
+    ) -> str:
+        """The reply as a list / buttons; refused for good (a shape Gupshup will not take), the
+        same reply as plain text, once, so the customer is still answered."""
+
+        def send(timeout: float | None) -> str:
+            return self.sender.send_interactive(credentials, customer, message, timeout=timeout)
+
+        try:
+            return self._send_once(f"{job.job_id}#0", send, remaining, report)
+        except GupshupError as err:
+            if err.transient:
+                raise
+            logger.warning(
+                "Gupshup refused an interactive reply; sending it as text",
+                extra={"job_id": job.job_id, "status": err.status},
+            )
+            report.form = "text"
+            return self._send_once(f"{job.job_id}#0#text", as_text, remaining, report)
 
     def _template(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport

@@ -12,6 +12,7 @@ POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   SendRetries              backoff waits before another attempt
   GupshupCalls             HTTP requests to Gupshup
   DeliveryFailed           "failed" delivery states reported by Gupshup (from the webhook)
+  Choices_<form>           replies with choices, by how they went out: list, buttons, text
 
 Logs carry the job id, kind, outcome and counts; never the customer's number or text.
 """
@@ -41,6 +42,8 @@ def describe(report: DeliveryReport, **fields: Any) -> Event:
     ):
         if value:
             counts[name] = value
+    if report.form and report.outcome in ("sent", "partially_sent"):
+        counts[f"Choices_{report.form}"] = 1
     failed = report.outcome == "failed"
     level: Level = "error" if failed else "warning" if report.outcome in _WARN else "info"
     return Event(
@@ -55,6 +58,7 @@ def describe(report: DeliveryReport, **fields: Any) -> Event:
             "sent": report.sent or None,
             "skipped": report.skipped or None,
             "rejected": report.rejected or None,
+            "form": report.form,
             "http_calls": report.http_calls,
             "retry_delays": [round(d, 3) for d in report.delays] or None,
             **fields,

@@ -152,6 +152,7 @@ class GraphAgent:
             cached_tokens=stats.cached_tokens,
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
             search_degraded=stats.search_degraded,
+            choices=result.choices,
         )
 
 

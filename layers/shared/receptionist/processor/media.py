@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from receptionist.agent.choices import clip, parse_choice
+from receptionist.agent.wording import weekday
 from receptionist.deadline import Deadline
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ MODEL_RESERVE_SECONDS: Final = 15.0  # media never eats into the model's share o
 AUDIO_FAILED = "[Nota de voz que no se pudo escuchar]"
 IMAGE_FAILED = "[Imagen que no se pudo ver]"
 _FAILED_NOTES: Final = (AUDIO_FAILED, IMAGE_FAILED)
+LABEL_CHARS: Final = 100  # a tapped option's title or description, as the agent reads it
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,7 @@ class MediaReader:
         if kind == "text":
             return Processed(kind, str(content.get("text") or "[Mensaje sin texto]"))
         if kind in ("button_reply", "quick_reply", "list_reply"):
-            label = content.get("title") or content.get("text") or content.get("postbackText") or content.get("reply")
-            return Processed(kind, str(label or "[Respuesta a un botón sin texto]"))
+            return Processed(kind, _selection(content))
         if kind == "location":
             place = ", ".join(str(content[k]) for k in ("name", "address") if content.get(k))
             coords = f"{content.get('latitude')}, {content.get('longitude')}" if "latitude" in content else ""
@@ -133,6 +136,31 @@ class MediaReader:
         if caption:
             body += f"\n(Texto del cliente: {caption})"
         return Processed(kind, body)
+
+
+def _selection(content: dict[str, Any]) -> str:
+    """A tapped option. One of the assistant's choices (agent/choices.py) is stated in full, ids
+    included, so the model can act on exactly that item; anything else (a reminder's button, an
+    unknown postback) reads as its label, as the customer saw it."""
+    label = content.get("title") or content.get("text") or content.get("postbackText") or content.get("reply")
+    postbacks = (content.get(k) for k in ("postbackText", "id"))
+    picked = next((p for p in (parse_choice(v) for v in postbacks if isinstance(v, str)) if p), None)
+    if picked is None:
+        return str(label or "[Respuesta a un botón sin texto]")
+    label_text = clip(str(label or ""), LABEL_CHARS)
+    detail = clip(str(content.get("description") or ""), LABEL_CHARS)
+    shown = ", ".join(p for p in (label_text, detail) if p)
+    if picked.kind == "slot" and picked.start:
+        start = datetime.strptime(picked.start, "%Y-%m-%d %H:%M")
+        about = detail or label_text  # the title repeats the time; the description names the rest
+        said = f"{weekday(start)} {start:%d/%m} a las {start:%H:%M}" + (f" ({about})" if about else "")
+        return (
+            f"[El cliente eligió el hueco: {said} — servicio id {picked.service_id},"
+            f" profesional id {picked.member_id}, inicio {picked.start}]"
+        )
+    if picked.kind == "appt":
+        return f"[El cliente eligió la cita: {shown or 'sin título'} — cita id {picked.appointment_id}]"
+    return f"[El cliente eligió el servicio: {shown or 'sin título'} — servicio id {picked.service_id}]"
 
 
 def _contacts(content: dict[str, Any]) -> str:
