@@ -29,6 +29,7 @@ from bench import (  # noqa: E402
     imports,
     notifier,
     pipeline,
+    reminders,
     retrieval,
     tokens,
     turn_costs,
@@ -434,6 +435,7 @@ def main() -> int:
         with pipeline.PipelineStack(concurrency=4) as ps:
             _progress(f"local stack up in {ps.startup_seconds:.0f} s")
             results["notifier"] = _attempt("notifier HTTP calls", lambda: notifier.measure(ps))
+            results["reminders"] = _attempt("reminder AWS calls and round trips", lambda: reminders.measure(ps))
             results["pipeline"] = _attempt(
                 f"pipeline {CONVERSATIONS}x{MESSAGES}",
                 lambda: pipeline.measure(ps, CONVERSATIONS, MESSAGES, sqs_messages=SQS_MESSAGES),
@@ -441,7 +443,7 @@ def main() -> int:
 
     for name, run, keys in (
         ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints")),
-        ("local stack", on_stack, ("notifier", "pipeline")),
+        ("local stack", on_stack, ("notifier", "reminders", "pipeline")),
     ):
         failed = _attempt(name, run)
         for key in keys:
@@ -474,6 +476,8 @@ def main() -> int:
         *_retrieval(results["retrieval"]),
         "",
         *_notifier(results["notifier"]),
+        "",
+        *reminders.lines(results["reminders"]),
         "",
         *_crm(results["crm"]),
         "",
