@@ -21,6 +21,7 @@ from receptionist.console.i18n_settings import TEXTS
 from receptionist.console.settings_service import gupshup_keys_prefix
 from receptionist.crm import catalog
 from receptionist.crm.connection import Database
+from receptionist.crm.organizations import resolve_by_app
 
 STAGE_KEYS = "/receptionist/dev/gupshup/"
 CLINIC_SERVICE = "00000000-0000-4000-8001-000000000001"
@@ -137,6 +138,33 @@ def test_the_persona_change_is_stored_and_audited(console: Console) -> None:
     # Who changed what, and when, is on the page.
     shown = client.get("/console/settings?notice=saved")
     assert 'id="notice"' in shown.text and actor in shown.text and 'class="change"' in shown.text
+
+
+def test_interactive_replies_are_switched_off_and_on_and_reach_the_notifier(console: Console) -> None:
+    org = business(console)
+    app = row(console, "select app_name from platform_connections where organization_id = %s", org)
+    assert app is not None
+    client = console.signed_in(org)
+    checkbox = re.compile(r'<input type="checkbox" name="interactive_replies" id="interactive_replies" (checked)?>')
+    first = checkbox.search(client.get("/console/settings").text)
+    assert first is not None and first.group(1) == "checked"  # on by default
+
+    assert post(client, "/console/settings", "/console/settings", **PERSONA).status_code == 303  # unticked
+
+    assert row(console, "select interactive_replies from agent_settings where organization_id = %s", org) == (False,)
+    owner = Database(console.owner_url)
+    try:
+        found = resolve_by_app(owner, app[0])  # what the notifier reads for the business's app
+        assert found is not None and found.settings.interactive_replies is False
+    finally:
+        owner.close()
+    details = row(console, "select details from audit_log where organization_id = %s order by id desc limit 1", org)
+    assert details is not None and details[0]["changed"]["interactive_replies"] is False
+    unticked = checkbox.search(client.get("/console/settings").text)
+    assert unticked is not None and unticked.group(1) is None
+
+    post(client, "/console/settings", "/console/settings", **PERSONA, interactive_replies="on")
+    assert row(console, "select interactive_replies from agent_settings where organization_id = %s", org) == (True,)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "UTC+3", "../etc/passwd", ""])

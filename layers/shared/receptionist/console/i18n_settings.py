@@ -44,6 +44,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_lead": "Antelación mínima para reservar (minutos)",
         "set_horizon": "Se puede reservar hasta (días)",
         "set_step": "Intervalo entre horas ofrecidas (minutos)",
+        "set_interactive_replies": "Opciones para tocar en WhatsApp",
+        "set_interactive_replies_help": "Horas, servicios y citas que ofrece el asistente llegan como lista o"
+        " botones; sin marcar, solo como texto.",
         "set_changes": "Cambios recientes",
         "set_no_changes": "Todavía no hay cambios.",
         "set_when": "Cuándo",
@@ -220,6 +223,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_lead": "Minimum notice to book (minutes)",
         "set_horizon": "Bookable up to (days ahead)",
         "set_step": "Interval between offered times (minutes)",
+        "set_interactive_replies": "Options to tap on WhatsApp",
+        "set_interactive_replies_help": "Times, services and appointments the assistant offers arrive as a list"
+        " or buttons; unticked, as text only.",
         "set_changes": "Recent changes",
         "set_no_changes": "No changes yet.",
         "set_when": "When",

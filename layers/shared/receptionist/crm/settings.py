@@ -180,6 +180,7 @@ def parse_persona(values: Mapping[str, str]) -> AgentSettings:
         booking_lead_minutes=_integer(values, "booking_lead_minutes", 0, 43200, "set_bad_lead"),
         booking_horizon_days=_integer(values, "booking_horizon_days", 1, 365, "set_bad_horizon"),
         slot_step_minutes=_integer(values, "slot_step_minutes", 5, 120, "set_bad_step"),
+        interactive_replies=_checked(values, "interactive_replies"),
     )
 
 
@@ -315,7 +316,7 @@ def name_must_be_free(code: str) -> Iterator[None]:
 # -- persona ------------------------------------------------------------------------------------
 _PERSONA_COLUMNS = (
     "assistant_name, tone, instructions, language, timezone, booking_lead_minutes, booking_horizon_days,"
-    " slot_step_minutes"
+    " slot_step_minutes, interactive_replies"
 )
 
 
@@ -331,13 +332,15 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
             f"""
             insert into agent_settings (organization_id, {_PERSONA_COLUMNS})
             values (%(org)s, %(assistant_name)s, %(tone)s, %(instructions)s, %(language)s, %(timezone)s,
-                    %(booking_lead_minutes)s, %(booking_horizon_days)s, %(slot_step_minutes)s)
+                    %(booking_lead_minutes)s, %(booking_horizon_days)s, %(slot_step_minutes)s,
+                    %(interactive_replies)s)
             on conflict (organization_id) do update set
                 assistant_name = excluded.assistant_name, tone = excluded.tone,
                 instructions = excluded.instructions, language = excluded.language,
                 timezone = excluded.timezone, booking_lead_minutes = excluded.booking_lead_minutes,
                 booking_horizon_days = excluded.booking_horizon_days,
-                slot_step_minutes = excluded.slot_step_minutes, updated_at = now()
+                slot_step_minutes = excluded.slot_step_minutes,
+                interactive_replies = excluded.interactive_replies, updated_at = now()
             """,
             params,
         )
