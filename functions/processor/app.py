@@ -54,4 +54,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    try:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:  # Langfuse (when on): this invocation's turns, bounded by its remaining time
+        connections.flush_traces(context.get_remaining_time_in_millis() / 1000)

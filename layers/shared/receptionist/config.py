@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # A name, URL or path the function cannot work without: an empty value is a broken deploy.
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -60,6 +60,24 @@ class ProcessorSettings(_Settings):
     media_allow_http: bool = Field(alias="MEDIA_ALLOW_HTTP", default=False)  # local stand-ins only
     # Seconds of every invocation kept for the fallback and the staff notice.
     fallback_reserve_seconds: float = Field(alias="FALLBACK_RESERVE_SECONDS", default=8.0, ge=1)
+    # Langfuse tracing (docs/tracing.md): off while the host is empty; its keys are SSM parameters.
+    langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
+    langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
+    langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+    langfuse_capture_content: bool = Field(alias="LANGFUSE_CAPTURE_CONTENT", default=True)  # texts, or metadata only
+    langfuse_environment: str = Field(alias="LANGFUSE_ENVIRONMENT", default="", pattern=r"^[a-z0-9_-]{0,40}$")
+    # The most an invocation waits for Langfuse before returning (what is not sent is dropped).
+    langfuse_flush_seconds: float = Field(alias="LANGFUSE_FLUSH_SECONDS", default=2.0, gt=0, le=10)
+
+    @model_validator(mode="after")
+    def _langfuse_keys(self) -> ProcessorSettings:
+        if self.langfuse_host and not (self.langfuse_public_key_param and self.langfuse_secret_key_param):
+            raise ValueError("LANGFUSE_HOST needs LANGFUSE_PUBLIC_KEY_PARAM and LANGFUSE_SECRET_KEY_PARAM")
+        return self
+
+    @property
+    def tracing(self) -> bool:
+        return bool(self.langfuse_host)
 
 
 class NotifierSettings(_Settings):

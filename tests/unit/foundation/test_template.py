@@ -343,6 +343,8 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("ProcessorFunction") == [
         "/receptionist/${Stage}/database-url",
         "/receptionist/${Stage}/gemini-api-key",
+        "/receptionist/${Stage}/langfuse-public-key",  # tracing, when LangfuseHost is set
+        "/receptionist/${Stage}/langfuse-secret-key",
         "/receptionist/${Stage}/openai-api-key",
     ]
     assert ssm("NotifierFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]

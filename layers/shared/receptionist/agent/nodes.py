@@ -22,6 +22,7 @@ from langchain_core.runnables import Runnable
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
+from receptionist.agent import tracing
 from receptionist.agent.context import TurnContext, TurnStats
 from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking
@@ -46,7 +47,9 @@ def call_model(
     for attempt in range(MODEL_ATTEMPTS):
         timeout = ctx.deadline.timeout(MODEL_CALL_SECONDS, what="the model")
         try:
-            reply = model.invoke(messages, timeout=timeout)
+            with tracing.generation(ctx.model, messages) as traced:
+                reply = model.invoke(messages, timeout=timeout)
+                traced.record_reply(reply)
         except TRANSIENT_MODEL_ERRORS as exc:
             wait = random.uniform(0, 0.5 * 2**attempt)  # noqa: S311 - jitter only
             if attempt == MODEL_ATTEMPTS - 1 or ctx.deadline.remaining() - wait < MODEL_CALL_SECONDS / 5:
@@ -68,6 +71,7 @@ def _count_usage(stats: TurnStats, message: BaseMessage) -> None:
     stats.cached_tokens += int((usage.get("input_token_details") or {}).get("cache_read", 0) or 0)
 
 
+@tracing.node("agent")
 def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     """One model call: the business's static prompt, the thread, and the turn's context (time,
     summary, booking in progress) just before the turn's customer message.
@@ -111,6 +115,7 @@ def _answer_without_tools(messages: list[BaseMessage], ctx: TurnContext) -> Base
     return reply
 
 
+@tracing.node("tools")
 def tools(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     """Run the tool calls of the last assistant message, each answered by one tool result
     (errors included), and merge what they learned into the booking in progress."""
@@ -139,6 +144,7 @@ def route(state: AgentState) -> Literal["tools", "compact"]:
     return "tools" if isinstance(last, AIMessage) and last.tool_calls else "compact"
 
 
+@tracing.node("compact")
 def compact(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     """Fold the oldest messages of a long thread into the summary. Best effort: the turn's
     answer is already made, so a failure here only leaves the thread long until next time."""

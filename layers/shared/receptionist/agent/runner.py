@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from receptionist.agent import tracing
 from receptionist.agent.catalogue import CatalogueBlocks
 from receptionist.agent.context import Conversation, GraphLimits, TurnContext, TurnStats
 from receptionist.agent.graph import Graph, build_graph
@@ -61,6 +62,7 @@ class TurnRunner:
     graph: Graph = field(default_factory=build_graph)
     catalogue: CatalogueBlocks = field(default_factory=CatalogueBlocks)
     knowledge: KnowledgeSearch | None = None
+    tracer: tracing.Tracer | None = None  # Langfuse (agent/tracing.py); None: tracing off
 
     def run(self, conv: Conversation, text: str, deadline: Deadline | None = None) -> TurnResult:
         """Raises when the model fails for good or the deadline passes (the processor retries,
@@ -89,13 +91,23 @@ class TurnRunner:
             )
             # One checkpoint, written when the turn ends (not after every step): a crashed turn
             # leaves the thread as it was and its retry starts from there.
-            state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx, durability="exit")
+            with tracing.turn(
+                self.tracer,
+                organization_id=org.id,
+                conversation_id=conv.identity.id,
+                customer_number=conv.identity.customer_number,
+                turn_id=conv.turn_id,
+                text=text,
+            ) as trace:
+                state = bound.invoke(turn_input(text, conv.turn_id), config, context=ctx, durability="exit")
         try:
             prune_superseded(self.checkpointer, thread)
         except Exception as exc:  # the TTL removes them anyway; the answer is what matters
             logger.warning("superseded checkpoints not pruned", extra={"error": type(exc).__name__})
         last = state["messages"][-1]
         reply = str(last.content).strip() if isinstance(last, AIMessage) else ""
+        if trace is not None:
+            trace.end(reply, model_calls=ctx.stats.model_calls, tools=[c["name"] for c in ctx.stats.tool_calls])
         return TurnResult(
             reply=reply,
             stats=ctx.stats,

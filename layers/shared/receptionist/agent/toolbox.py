@@ -19,6 +19,7 @@ from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
+from receptionist.agent import tracing
 from receptionist.agent.state import Booking
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,12 @@ class Toolbox:
         return [copy.deepcopy(openai_schema(t.name, t.description, t.args)) for t in self._tools.values()]
 
     def execute(self, name: str, raw_args: dict[str, Any]) -> ToolOutcome:
+        with tracing.observe(name, input=raw_args, tool=name) as traced:
+            outcome = self._execute(name, raw_args)
+            traced.set_output(outcome.text, ok=outcome.ok)
+        return outcome
+
+    def _execute(self, name: str, raw_args: dict[str, Any]) -> ToolOutcome:
         tool = self._tools.get(name)
         if tool is None:
             return ToolOutcome(f"Error: la herramienta {name} no existe.", ok=False)

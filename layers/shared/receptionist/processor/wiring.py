@@ -23,6 +23,7 @@ from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
+from receptionist.agent.tracing import Tracer, TracingSettings
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
 from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
@@ -35,6 +36,10 @@ if TYPE_CHECKING:  # google-genai costs ~0.4 s to import; only turns with media 
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from receptionist.adapters.gemini import Gemini
+
+
+# A flush ends this long before the invocation's time is up, whatever its own budget.
+TRACE_FLUSH_MARGIN = 0.5
 
 
 def _aws(service: str) -> Callable[[], Any]:
@@ -70,10 +75,29 @@ def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Ge
     )
 
 
-def turn_runner(settings: ProcessorSettings, clients: ProcessorClients) -> TurnRunner:
+def langfuse_tracer(settings: ProcessorSettings, clients: ProcessorClients) -> Tracer | None:
+    """Langfuse tracing when LANGFUSE_HOST is set (docs/tracing.md); its keys are read from SSM on
+    the first flush, not here."""
+    if not settings.tracing:
+        return None
+    return Tracer(
+        TracingSettings(
+            settings.langfuse_host,
+            capture_content=settings.langfuse_capture_content,
+            environment=settings.langfuse_environment,
+            flush_seconds=settings.langfuse_flush_seconds,
+        ),
+        lambda: (
+            clients.secret(settings.langfuse_public_key_param),
+            clients.secret(settings.langfuse_secret_key_param),
+        ),
+    )
+
+
+def turn_runner(settings: ProcessorSettings, clients: ProcessorClients, tracer: Tracer | None = None) -> TurnRunner:
     """The chat model, the compiled graph, its DynamoDB checkpointer, the catalogue blocks and
     the search's embeddings (built on the first turn of a container, once the model's key is
-    read; the libraries load at cold start)."""
+    read; the libraries load at cold start), and the tracer when tracing is on."""
     api_key = clients.secret(settings.openai_api_key_param)
     model = chat_model(ModelSettings(base_url=settings.openai_base_url, api_key=api_key, model=settings.openai_model))
     knowledge = None
@@ -85,6 +109,7 @@ def turn_runner(settings: ProcessorSettings, clients: ProcessorClients) -> TurnR
         clients.checkpointer(settings.checkpoints_table, settings.media_bucket),
         catalogue=CatalogueBlocks(settings.catalogue_prompt_tokens),
         knowledge=knowledge,
+        tracer=tracer,
     )
 
 
@@ -98,13 +123,23 @@ class Connections:
     agent: GraphAgent
     media: MediaAdapters
     aws: tuple[Any, ...]  # boto3 clients
+    tracer: Tracer | None = None  # Langfuse: its keys and the turns not yet sent
 
     def close(self) -> None:
         self.db.close()
+        if self.tracer is not None:
+            self.tracer.close()
         self.agent.forget_runner()  # its model client (HTTP pool) and checkpointer (boto3 session)
         self.media.forget_gemini()
         for client in self.aws:
             client.close()  # its connection pool; the next call opens a new one
+
+    def flush_traces(self, remaining_seconds: float) -> int:
+        """Send the invocation's traces before it returns (Lambda freezes the container after),
+        ending TRACE_FLUSH_MARGIN seconds before the invocation's own end. Never raises."""
+        if self.tracer is None:
+            return 0
+        return self.tracer.flush(remaining_seconds - TRACE_FLUSH_MARGIN)
 
 
 def build_processor(
@@ -118,7 +153,8 @@ def build_processor(
         lambda: gemini_factory(settings, clients),
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
-    agent = GraphAgent(db, lambda: turn_runner(settings, clients), now=clients.clock)
+    tracer = langfuse_tracer(settings, clients)
+    agent = GraphAgent(db, lambda: turn_runner(settings, clients, tracer), now=clients.clock)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=CrmAdapter(db),
@@ -128,7 +164,7 @@ def build_processor(
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
     )
-    return service, Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3))
+    return service, Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3), tracer)
 
 
 def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:

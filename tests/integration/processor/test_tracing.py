@@ -1,0 +1,140 @@
+"""Langfuse tracing as the processor's wiring builds it: on only with LANGFUSE_HOST, its keys read
+through the secret reader on the first flush (SSM in Lambda) and forgotten by the SnapStart
+hooks, the invocation's turns sent in one request before the handler returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from devstack.aws import moto_client
+from devstack.fakes.langfuse import FakeLangfuse
+from devstack.template import function_env
+from receptionist.agent.memory import dynamodb_checkpointer
+from receptionist.agent.tracing import customer_hash
+from receptionist.config import ProcessorSettings
+from receptionist.processor import snapshot
+from receptionist.processor.service import TurnService
+from receptionist.processor.wiring import Connections, ProcessorClients, build_processor
+
+PUBLIC, SECRET = "/receptionist/dev/langfuse-public-key", "/receptionist/dev/langfuse-secret-key"
+DEMO_ORG = "00000000-0000-4000-8000-000000000001"
+NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class Traced:
+    service: TurnService
+    connections: Connections
+    langfuse: FakeLangfuse | None
+    secret_reads: list[str]
+
+
+def _processor(harness: Any, app_url: str, aws: dict[str, str], langfuse: FakeLangfuse | None) -> Traced:
+    """The harness's processor again (same tables, queues and local servers), with Langfuse on
+    when a server is given, as the template configures it."""
+    tracing_env = (
+        {
+            "LANGFUSE_HOST": langfuse.url,
+            "LANGFUSE_PUBLIC_KEY_PARAM": PUBLIC,
+            "LANGFUSE_SECRET_KEY_PARAM": SECRET,
+            "LANGFUSE_FLUSH_SECONDS": "0.5",
+        }
+        if langfuse
+        else {"LANGFUSE_HOST": ""}
+    )
+    env = function_env(
+        "ProcessorFunction",
+        CONVERSATIONS_TABLE=aws["conversations"],
+        CHECKPOINTS_TABLE=aws["table"],
+        MEDIA_BUCKET=aws["bucket"],
+        OUTBOUND_QUEUE_URL=harness.queue_url,
+        INBOUND_QUEUE_URL=harness.inbound_url,
+        OPENAI_BASE_URL=f"{harness.openai.url}/v1",
+        GEMINI_BASE_URL=harness.gemini.url,
+        **tracing_env,
+    )
+    settings = ProcessorSettings.from_env(env)
+    secrets = {
+        settings.database_url_param: app_url,
+        settings.openai_api_key_param: "k",
+        settings.gemini_api_key_param: "k",
+        PUBLIC: "pk-lf-local",
+        SECRET: "sk-lf-local",
+    }
+    reads: list[str] = []
+
+    def secret(name: str) -> str:
+        reads.append(name)
+        return secrets[name]
+
+    clients = ProcessorClients(
+        sqs=moto_client("sqs", aws["endpoint"], "us-east-1"),
+        dynamodb=moto_client("dynamodb", aws["endpoint"], "us-east-1"),
+        s3=moto_client("s3", aws["endpoint"], "us-east-1"),
+        secret=secret,
+        checkpointer=lambda table, bucket: dynamodb_checkpointer(
+            table, bucket, region_name="us-east-1", endpoint_url=aws["endpoint"]
+        ),
+        clock=lambda: NOW,
+    )
+    service, connections = build_processor(settings, clients)
+    return Traced(service, connections, langfuse, reads)
+
+
+@dataclass
+class On(Traced):
+    langfuse: FakeLangfuse
+
+
+@pytest.fixture
+def traced(harness: Any, app_url: str, aws: dict[str, str]) -> Iterator[On]:
+    with FakeLangfuse() as langfuse:
+        processor = _processor(harness, app_url, aws, langfuse)
+        yield On(processor.service, processor.connections, langfuse, processor.secret_reads)
+        processor.connections.db.close()
+
+
+def test_an_invocation_sends_its_turn_in_one_request_before_returning(traced: On, harness: Any) -> None:
+    assert not [n for n in traced.secret_reads if "langfuse" in n]  # no key read at cold start
+    report = traced.service.handle(harness.text("Hola, ¿abrís el sábado?"), None, last_attempt=False)
+    assert report.outcome == "answered"
+    assert traced.langfuse.batches() == []
+
+    assert traced.connections.flush_traces(remaining_seconds=30) == 1  # what the handler does last
+    (request,) = traced.langfuse.batches()
+    (trace,) = traced.langfuse.bodies("trace-create")
+    assert trace["userId"] == customer_hash(DEMO_ORG, harness.customer)
+    assert trace["input"] == "Hola, ¿abrís el sábado?" and trace["environment"] == "dev"
+    assert harness.customer.encode() not in request.body
+    assert [n for n in traced.secret_reads if "langfuse" in n] == [PUBLIC, SECRET]
+
+
+def test_the_snapstart_hooks_forget_the_keys(traced: On, harness: Any) -> None:
+    traced.service.handle(harness.text("Hola"), None, last_attempt=False)
+    traced.connections.flush_traces(30)
+    snapshot.after_restore(traced.connections)
+    traced.service.handle(harness.text("Otra vez"), None, last_attempt=False)
+    assert traced.connections.flush_traces(30) == 1
+    assert [n for n in traced.secret_reads if "langfuse" in n] == [PUBLIC, SECRET, PUBLIC, SECRET]
+
+
+def test_an_outage_costs_the_invocation_its_traces_only(traced: On, harness: Any) -> None:
+    traced.langfuse.fail_next("500")
+    report = traced.service.handle(harness.text("Hola"), None, last_attempt=False)
+    assert report.outcome == "answered"
+    assert traced.connections.flush_traces(30) == 0
+    assert [j["text"] for j in harness.jobs()] == ["Respuesta a: Hola"]  # the answer went out all the same
+
+
+def test_off_by_default_no_tracer_and_no_key_read(harness: Any, app_url: str, aws: dict[str, str]) -> None:
+    processor = _processor(harness, app_url, aws, None)
+    assert processor.connections.tracer is None
+    assert processor.service.handle(harness.text("Hola"), None, last_attempt=False).outcome == "answered"
+    assert processor.connections.flush_traces(30) == 0
+    assert not [n for n in processor.secret_reads if "langfuse" in n]
+    processor.connections.db.close()
