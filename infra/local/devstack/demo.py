@@ -117,6 +117,9 @@ def play(
             elapsed = time.monotonic() - sent_at
             result.transcript.append(Line(time.monotonic() - started, "assistant", reply.text))
             show(f"  [{time.monotonic() - started:6.1f}s] {assistant:>6} ▸ {reply.text}   ({elapsed:.1f} s)")
+            if reply.options:  # a WhatsApp list or reply buttons: what the customer can tap
+                form = "botones" if reply.payload.get("type") == "quick_reply" else "lista"
+                show(f"  {'':>16}  {form}: " + " | ".join(str(o.get("title", "")) for o in reply.options))
     # This customer's staff notices (the stack is idle: every job was delivered).
     result.staff_notices = [m for m in gupshup.sent if m.kind == "template" and customer in json.dumps(m.payload)]
     with psycopg.connect(stack.info["database_url"]) as conn:
