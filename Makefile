@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer/function Makefiles; they use this interpreter's pip.
 export BUILD_PYTHON := $(abspath $(PY))
 
-.PHONY: help install lock lint build test test-unit local demo chat bench deploy clean
+.PHONY: help install lock lint build test test-unit local demo chat bench eval deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -89,6 +89,11 @@ chat: install ## Type as a customer into the running local stack (`make local` i
 
 bench: install build ## Measure and write bench/results.md
 	$(PY) -m bench
+
+# OPENAI_API_KEY set: the real models (OPENAI_*, EVAL_USER_*); else the scripted pair. EVAL_ARGS:
+# e.g. "--model gpt-4.1 --k 4 --parallel 8 --tasks salon,adversarial" (python -m eval --help).
+eval: install ## τ-bench-style evaluation: real model with OPENAI_API_KEY, else the scripted pair; writes eval/results.md
+	$(PY) -m eval $(EVAL_ARGS)
 
 deploy: install build ## sam deploy --config-env $(ENV)
 	$(SAM) deploy --config-env $(ENV)

@@ -1,0 +1,126 @@
+"""One evaluation run, as `make eval` and the harness's tests start it: a PostgreSQL server (the
+one given, or an embedded one for the run), the models (real ones from the environment, or a
+scripted policy behind a local OpenAI-protocol server), the trials, the transcripts and the
+summary."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from devstack.fakes.openai import FakeOpenAI
+from eval.database import TrialDatabases
+from eval.harness import Harness, ModelConfig, TrialResult, UserFactory, llm_users, scripted_users
+from eval.policies import POLICIES
+from eval.report import RESULTS, RUNS, RunInfo, summary_markdown, write_results, write_transcripts
+from eval.task import Task, load_tasks
+from receptionist.agent.model import DEFAULT_MODEL
+
+SCRIPTED_NOTE = (
+    "These numbers come from the scripted pair (a rule-based customer replaying each task's script"
+    " and the rule-based `{policy}` receptionist policy behind a local OpenAI-protocol server), not"
+    " from a real model: they show the harness works, not how good any model is."
+)
+
+
+@dataclass(frozen=True)
+class Models:
+    assistant: ModelConfig
+    user: ModelConfig | None  # None: the scripted customer
+
+
+def models_from_env(env: Mapping[str, str], model: str | None = None, user_model: str | None = None) -> Models:
+    """OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL as the processor reads them, and
+    EVAL_USER_BASE_URL / EVAL_USER_API_KEY / EVAL_USER_MODEL for the customer (default: the same)."""
+    assistant = ModelConfig(
+        base_url=env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
+        api_key=env.get("OPENAI_API_KEY", ""),
+        model=model or env.get("OPENAI_MODEL") or DEFAULT_MODEL,
+    )
+    user = ModelConfig(
+        base_url=env.get("EVAL_USER_BASE_URL") or assistant.base_url,
+        api_key=env.get("EVAL_USER_API_KEY") or assistant.api_key,
+        model=user_model or env.get("EVAL_USER_MODEL") or assistant.model,
+    )
+    return Models(assistant, user)
+
+
+@contextmanager
+def postgres_server(url: str | None) -> Iterator[str]:
+    """The given server (its owner's URL), or an embedded one for this run only."""
+    if url:
+        yield url
+        return
+    from devstack.postgres import LocalPostgres
+
+    with tempfile.TemporaryDirectory(prefix="eval-pg-") as tmp:
+        server = LocalPostgres(Path(tmp) / "data")
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    tasks: list[Task]
+    results: dict[str, list[TrialResult]]
+    transcripts: Path
+    summary: str
+    results_path: Path
+
+
+def run_eval(
+    *,
+    tasks: list[Task] | None = None,
+    task_filter: str | None = None,
+    k: int = 4,
+    parallel: int = 4,
+    models: Models | None = None,
+    scripted_policy: str | None = None,
+    database_url: str | None = None,
+    results_path: Path = RESULTS,
+    runs: Path = RUNS,
+) -> Outcome:
+    """Real models when `models` is given, else the scripted pair with `scripted_policy`
+    (only the tasks that have a script)."""
+    chosen = tasks if tasks is not None else load_tasks(task_filter)
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    with ExitStack() as stack:
+        if models is None:
+            policy = POLICIES[scripted_policy or "correct"]
+            fake = stack.enter_context(FakeOpenAI(responder=policy))
+            assistant = ModelConfig(base_url=f"{fake.url}/v1", api_key="scripted", model=f"scripted-{policy.name}")
+            skipped = [t.id for t in chosen if not t.user.script]
+            chosen = [t for t in chosen if t.user.script]
+            users: UserFactory = scripted_users
+            user_name = "scripted customer"
+            note = SCRIPTED_NOTE.format(policy=policy.name)
+            if skipped:
+                note += f" Left out (no script: for an LLM customer only): {', '.join(skipped)}."
+        else:
+            assistant = models.assistant
+            users = llm_users(models.user) if models.user else scripted_users
+            user_name = models.user.model if models.user else "scripted customer"
+            note = ""
+        server = stack.enter_context(postgres_server(database_url))
+        databases = TrialDatabases(server)
+        stack.callback(databases.close)
+        results = Harness(databases, assistant, users).run(chosen, k=k, parallel=parallel)
+    info = RunInfo(assistant.model, user_name, k, parallel, note, started, time.monotonic() - clock)
+    transcripts = write_transcripts(results, info, runs)
+    summary = summary_markdown(chosen, results, info)
+    path = write_results(summary, results_path)
+    return Outcome(chosen, results, transcripts, summary, path)
+
+
+def environment() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,176 @@
+"""Scoring, as τ-bench does it: a trial passes only when the CRM ends in the task's goal state
+(whatever tools got it there) and the assistant conveyed the required information; pass^k per
+task is C(c, k) / C(n, k) for c passes in n trials, and overall the mean over tasks."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from math import comb
+from pathlib import Path
+from typing import Any
+
+from eval.database import AppointmentRow, EndState, initial_rows
+from eval.task import ME, Pattern, Task
+
+# bench/prices.json (the project's price table) is read last: it wins for a model in both.
+PRICES = (Path(__file__).with_name("prices.json"), Path(__file__).parents[1] / "bench" / "prices.json")
+
+
+# -- the goal state --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExpectedRow:
+    customer: Pattern
+    service: Pattern
+    member: Pattern
+    start: Pattern
+    status: Pattern
+
+
+def expected_rows(task: Task) -> list[ExpectedRow]:
+    """The initial appointments with the goal's changes applied, plus the goal's additions."""
+    rows: dict[str | None, ExpectedRow] = {
+        key: ExpectedRow(r.customer, r.service, r.member, r.start, r.status) for key, r in initial_rows(task).items()
+    }
+    for change in task.goal.change:
+        before = rows[change.ref]
+        rows[change.ref] = ExpectedRow(
+            before.customer,
+            change.service if change.service is not None else before.service,
+            change.member if change.member is not None else before.member,
+            change.start if change.start is not None else before.start,
+            change.status if change.status is not None else before.status,
+        )
+    added = [ExpectedRow(a.customer, a.service, a.member, a.start, a.status) for a in task.goal.add]
+    return [*rows.values(), *added]
+
+
+def _matches(pattern: Pattern, value: str) -> bool:
+    options = [pattern] if isinstance(pattern, str) else pattern
+    for option in options:
+        if option == "*" or option == value:
+            return True
+        if len(option) == 10 and value.startswith(option + " "):  # a date alone: any time that day
+            return True
+    return False
+
+
+def row_matches(expected: ExpectedRow, actual: AppointmentRow) -> bool:
+    return (
+        _matches(expected.customer, actual.customer)
+        and _matches(expected.service, actual.service)
+        and _matches(expected.member, actual.member)
+        and _matches(expected.start, actual.start)
+        and _matches(expected.status, actual.status)
+    )
+
+
+def match_rows(expected: list[ExpectedRow], actual: list[AppointmentRow]) -> bool:
+    """A one-to-one pairing of expected and actual rows exists (bipartite matching)."""
+    if len(expected) != len(actual):
+        return False
+    owner: dict[int, int] = {}  # actual index -> expected index
+
+    def place(e: int, seen: set[int]) -> bool:
+        for a, row in enumerate(actual):
+            if a in seen or not row_matches(expected[e], row):
+                continue
+            seen.add(a)
+            if a not in owner or place(owner[a], seen):
+                owner[a] = e
+                return True
+        return False
+
+    return all(place(e, set()) for e in range(len(expected)))
+
+
+# -- what the assistant said -----------------------------------------------------------------
+def fold(text: str) -> str:
+    """Lower case, no accents, single spaces: how required phrases are looked for."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"\s+", " ", plain)
+
+
+def missing_phrases(task: Task, replies: list[str]) -> list[str]:
+    said = fold("\n".join(replies))
+    missing = []
+    for item in task.goal.say:
+        options = [item] if isinstance(item, str) else item
+        if not any(fold(o) in said for o in options):
+            missing.append(" | ".join(options))
+    return missing
+
+
+def forbidden_phrases(task: Task, replies: list[str]) -> list[str]:
+    said = fold("\n".join(replies))
+    return [p for p in task.goal.never_say if fold(p) in said]
+
+
+# -- one trial ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def judge(task: Task, state: EndState, replies: list[str]) -> Verdict:
+    reasons: list[str] = []
+    expected = expected_rows(task)
+    if not match_rows(expected, state.appointments):
+        got = "; ".join(f"{r.customer} {r.service} {r.member} {r.start} {r.status}" for r in state.appointments)
+        reasons.append(f"appointments differ from the goal (got: {got or 'none'})")
+    escalated = state.escalations.get(ME, 0)
+    if escalated != task.goal.escalations:
+        reasons.append(f"escalations: {escalated}, goal {task.goal.escalations}")
+    others = {k: v for k, v in state.escalations.items() if k != ME and v}
+    if others:
+        reasons.append(f"escalations for other customers: {others}")
+    missing = missing_phrases(task, replies)
+    if missing:
+        reasons.append("not said: " + "; ".join(missing))
+    forbidden = forbidden_phrases(task, replies)
+    if forbidden:
+        reasons.append("said what it must not: " + "; ".join(forbidden))
+    return Verdict(not reasons, reasons)
+
+
+# -- pass^k ------------------------------------------------------------------------------------
+def pass_hat_k(successes: int, trials: int, k: int) -> float:
+    """τ-bench's pass^k: the chance that k trials drawn from the n run all pass."""
+    if k > trials:
+        raise ValueError(f"pass^{k} needs at least {k} trials")
+    return comb(successes, k) / comb(trials, k)
+
+
+def overall_pass_hat_k(results: dict[str, list[bool]], k: int) -> float:
+    """The mean of pass^k over tasks."""
+    if not results:
+        return 0.0
+    return sum(pass_hat_k(sum(r), len(r), k) for r in results.values()) / len(results)
+
+
+# -- cost ----------------------------------------------------------------------------------------
+def price_table() -> dict[str, dict[str, Any]]:
+    """Model prices per million tokens: eval/prices.json's models under bench/prices.json's."""
+    table: dict[str, dict[str, Any]] = {}
+    for path in PRICES:
+        if path.exists():
+            table.update(json.loads(path.read_text(encoding="utf-8")).get("models", {}))
+    return table
+
+
+def cost_usd(
+    model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0, table: dict[str, Any] | None = None
+) -> float | None:
+    """What the tokens cost at the table's list prices; None for a model not in it."""
+    prices = (table if table is not None else price_table()).get(model)
+    if prices is None:
+        return None
+    per = float(prices.get("per", 1_000_000))
+    cached_price = float(prices.get("cached_input", prices["input"]))
+    fresh = prompt_tokens - cached_tokens
+    total = fresh * float(prices["input"]) + cached_tokens * cached_price + completion_tokens * float(prices["output"])
+    return total / per

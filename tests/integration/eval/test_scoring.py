@@ -1,0 +1,146 @@
+"""Scoring without servers: pass^k, the goal state as a diff, any-path matching, required
+phrases, prices, and the task files themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.database import AppointmentRow, EndState
+from eval.scoring import ExpectedRow, cost_usd, expected_rows, judge, match_rows, overall_pass_hat_k, pass_hat_k
+from eval.task import Task, load_task, load_tasks
+
+
+def _task(**goal: object) -> Task:
+    return Task.model_validate(
+        {
+            "id": "t",
+            "title": "t",
+            "business": "ClinicaSonrisa",
+            "language": "es",
+            "now": "2031-03-03T09:00:00+01:00",
+            "tags": ["x"],
+            "customer": {"name": "Ana", "known": True},
+            "initial": {
+                "contacts": [{"alias": "other", "name": "Otro", "phone": "34600000999"}],
+                "appointments": [
+                    {
+                        "ref": "mine",
+                        "service": "Limpieza dental",
+                        "member": "Dr. Andrés Ruiz",
+                        "start": "2031-03-05 10:00",
+                    },
+                    {
+                        "ref": "theirs",
+                        "customer": "other",
+                        "service": "Empaste",
+                        "member": "Dra. Laura Gómez",
+                        "start": "2031-03-06 10:00",
+                    },
+                ],
+            },
+            "user": {"persona": "p", "instruction": "i"},
+            "goal": goal,
+        }
+    )
+
+
+MINE = AppointmentRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-05 10:00", "pending")
+THEIRS = AppointmentRow("other", "Empaste", "Dra. Laura Gómez", "2031-03-06 10:00", "pending")
+
+
+def test_pass_hat_k_is_tau_bench_definition() -> None:
+    assert pass_hat_k(4, 4, 4) == 1.0
+    assert pass_hat_k(2, 4, 1) == 0.5
+    assert pass_hat_k(2, 4, 2) == pytest.approx(1 / 6)  # C(2,2)/C(4,2)
+    assert pass_hat_k(3, 4, 4) == 0.0
+    assert overall_pass_hat_k({"a": [True, True], "b": [True, False]}, 1) == 0.75
+    assert overall_pass_hat_k({"a": [True, True], "b": [True, False]}, 2) == 0.5
+    with pytest.raises(ValueError):
+        pass_hat_k(1, 1, 2)
+
+
+def test_no_change_goal_fails_on_any_change_to_anyone() -> None:
+    task = _task()
+    assert task.no_change
+    assert judge(task, EndState([MINE, THEIRS], {}), ["no"]).passed
+    cancelled_mine = AppointmentRow(**{**MINE.__dict__, "status": "cancelled"})
+    assert not judge(task, EndState([cancelled_mine, THEIRS], {}), []).passed
+    moved_theirs = AppointmentRow(**{**THEIRS.__dict__, "start": "2031-03-06 11:00"})
+    assert not judge(task, EndState([MINE, moved_theirs], {}), []).passed
+    extra = AppointmentRow("me", "Empaste", "Dr. Andrés Ruiz", "2031-03-07 10:00", "pending")
+    assert not judge(task, EndState([MINE, THEIRS, extra], {}), []).passed
+    assert not judge(task, EndState([MINE, THEIRS], {"me": 1}), []).passed
+
+
+def test_goal_is_a_diff_of_the_initial_rows() -> None:
+    task = _task(change=[{"ref": "mine", "start": "2031-03-06 11:00"}])
+    rows = expected_rows(task)
+    assert ExpectedRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-06 11:00", "pending") in rows
+    moved = AppointmentRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-06 11:00", "pending")
+    assert judge(task, EndState([THEIRS, moved], {}), []).passed
+    # Cancelling and booking again is not the same end state as moving.
+    cancelled = AppointmentRow(**{**MINE.__dict__, "status": "cancelled"})
+    assert not judge(task, EndState([THEIRS, cancelled, moved], {}), []).passed
+
+
+def test_wildcards_lists_and_days_match_one_to_one() -> None:
+    wanted = [
+        ExpectedRow("me", "Limpieza dental", "*", "2031-03-07", ["pending", "confirmed"]),
+        ExpectedRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-07 10:00", "pending"),
+    ]
+    a = AppointmentRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-07 10:00", "pending")
+    b = AppointmentRow("me", "Limpieza dental", "Dra. Laura Gómez", "2031-03-07 16:00", "confirmed")
+    assert match_rows(wanted, [a, b]) and match_rows(wanted, [b, a])  # the pairing is found in any order
+    assert not match_rows(wanted, [b, b])
+    assert not match_rows(wanted, [a])
+    assert not match_rows(
+        [ExpectedRow("me", "Limpieza dental", "*", "2031-03-07", "pending")],
+        [AppointmentRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-08 10:00", "pending")],
+    )
+
+
+def test_required_and_forbidden_phrases_ignore_case_and_accents() -> None:
+    task = _task(say=[["45"], ["alcala", "alcalá"]], never_say=["HECHO"])
+    assert judge(task, EndState([MINE, THEIRS], {}), ["Cuesta 45 €.", "Estamos en la calle de ALCALÁ 123"]).passed
+    verdict = judge(task, EndState([MINE, THEIRS], {}), ["Cuesta 45 €.", "hecho"])
+    assert (
+        not verdict.passed
+        and any("alcala" in r for r in verdict.reasons)
+        and any("must not" in r for r in verdict.reasons)
+    )
+
+
+def test_cost_from_the_price_tables() -> None:
+    # bench/prices.json: gpt-4.1-mini at $0.40 in, $0.10 cached in, $1.60 out per million tokens.
+    assert cost_usd("gpt-4.1-mini", 1_000_000, 1_000_000, 500_000) == pytest.approx(0.2 + 0.05 + 1.6)
+    assert cost_usd("gpt-4o", 1_000_000, 0) == pytest.approx(2.5)  # eval/prices.json
+    assert cost_usd("scripted-correct", 10, 10) is None
+
+
+def test_the_suite_covers_what_issue_18_asks() -> None:
+    tasks = load_tasks()
+    assert len(tasks) >= 40
+    assert {(t.business, t.language) for t in tasks} == {
+        ("ClinicaSonrisa", "es"),
+        ("ClinicaSonrisa", "en"),
+        ("SalonLima", "es"),
+        ("SalonLima", "en"),
+    }
+    tags = {tag for t in tasks for tag in t.tags}
+    assert {
+        "booking", "preferred-person", "any-person", "full-day", "relative-date", "dst", "reschedule", "cancel",
+        "confirm", "faq", "not-offered", "outside-hours", "change-of-mind", "two-services", "voice-note", "human",
+        "adversarial",
+    } <= tags  # fmt: skip
+    assert all(t.no_change for t in tasks if "adversarial" in t.tags)
+    assert load_tasks("adversarial") == [t for t in tasks if "adversarial" in t.tags]
+
+
+def test_a_task_file_must_be_named_after_its_id(tmp_path: Path) -> None:
+    source = next(iter(sorted((Path(__file__).parents[3] / "eval" / "tasks").glob("*.yaml"))))
+    copy = tmp_path / "another-name.yaml"
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ValueError, match="must match the file name"):
+        load_task(copy)
