@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_knowledge": "Información",
         "set_staff": "Equipo y horarios",
         "set_notifications": "Avisos al equipo",
+        "set_reminders": "Recordatorios",
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Guardado.",
         "set_notice_deleted": "Eliminado.",
@@ -67,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_action_settings_time_off_add": "Ausencia o cierre añadido",
         "set_action_settings_time_off_delete": "Ausencia o cierre eliminado",
         "set_action_settings_notifications": "Avisos al equipo",
+        "set_action_settings_reminders": "Recordatorios",
         "set_action_settings_connection_create": "Conexión de WhatsApp creada",
         "set_action_settings_connection_update": "Conexión de WhatsApp editada",
         # services
@@ -128,6 +130,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_template_id_help": "La plantilla aprobada con la que se avisa al equipo fuera de la ventana de 24 h.",
         "set_template_params": "Parámetros de la plantilla, en orden",
         "set_template_params_help": "Separados por comas. Disponibles:",
+        # reminders
+        "set_reminders_help": "Antes de cada cita, el cliente recibe por WhatsApp una plantilla aprobada con los"
+        " botones Confirmar, Cancelar y Cambiar; el asistente atiende la respuesta.",
+        "set_reminders_enabled": "Enviar recordatorios",
+        "set_reminders_enabled_help": "Sin marcar no se envía ninguno; los momentos y valores elegidos se guardan"
+        " para cuando se vuelvan a activar.",
+        "set_reminder_template": "Plantilla",
+        "set_reminder_values": "valores",
+        "set_no_reminder_templates": "El negocio no tiene plantillas aprobadas de WhatsApp. Las da de alta el"
+        " equipo técnico (message_templates) cuando Gupshup las aprueba.",
+        "set_reminder_times": "Cuándo avisar",
+        "set_reminder_times_help": "Hasta 5 avisos antes de la cita, cada uno de 15 minutos a 7 días (168 h)"
+        " antes; por ejemplo 24 h y 2 h. Las filas vacías no cuentan.",
+        "set_reminder_before": "Aviso",
+        "set_reminder_unit": "Unidad",
+        "set_unit_h": "horas antes",
+        "set_unit_min": "minutos antes",
+        "set_reminder_params": "Valores de la plantilla",
+        "set_reminder_params_help": "Qué va en cada {{n}} del texto, en orden; «—» en los que la plantilla no tiene.",
+        "set_param_customer_name": "Nombre del cliente",
+        "set_param_service": "Servicio",
+        "set_param_member": "Profesional",
+        "set_param_date": "Fecha (dd/mm/aaaa)",
+        "set_param_time": "Hora (HH:MM)",
+        "set_param_when": "Fecha y hora («dd/mm/aaaa a las HH:MM»)",
+        "set_param_business": "Nombre del negocio",
+        "set_reminder_preview": "Ver el ejemplo sin guardar",
+        "set_reminder_example": "Así lo leerá el cliente",
+        "set_reminder_example_help": "Con lo guardado, para un cliente de ejemplo con cita mañana a las 10:00.",
+        "set_reminder_example_entered": "Con lo que has elegido (todavía sin guardar), para un cliente de ejemplo"
+        " con cita mañana a las 10:00.",
+        "set_no_reminder_example": "Sin ejemplo: elige una plantilla y un valor para cada {{n}}.",
         # WhatsApp connection
         "set_app_name": "Nombre de la app de Gupshup",
         "set_app_name_help": "No se puede cambiar después: forma parte de cada conversación y del nombre de su"
@@ -175,6 +209,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_too_many_numbers": "Como mucho 20 números.",
         "set_bad_template_id": "El id de la plantilla solo admite letras, cifras y _ . : - (máximo 200).",
         "set_bad_template_params": "Parámetros desconocidos: usa customer_name, customer_number o reason (máximo 10).",
+        "set_reminder_template_needed": "Elige la plantilla de los recordatorios (o desmarca «Enviar recordatorios»).",
+        "set_bad_reminder_template": "Esa plantilla no es de este negocio: elige una de la lista.",
+        "set_bad_reminder_time": "Cada aviso va de 15 minutos a 7 días (168 h) antes de la cita, en horas o"
+        " minutos enteros; como mucho 5.",
+        "set_no_reminder_times": "Indica al menos un momento para avisar, por ejemplo 24 horas antes.",
+        "set_too_many_reminder_times": "Como mucho 5 avisos por cita.",
+        "set_bad_reminder_params": "Elige cada valor de la lista.",
+        "set_reminder_params_count": "La plantilla elegida lleva otro número de valores: elige uno para cada {{n}}"
+        " de su texto y «—» en los demás.",
         "set_bad_app_name": "El nombre de la app solo admite letras, cifras y _ . - (máximo 100), sin espacios.",
         "set_app_taken": "Ese nombre de app ya está conectado.",
         "set_bad_business_number": "El número del negocio debe tener entre 6 y 15 cifras, con el prefijo del país.",
@@ -200,6 +243,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_knowledge": "Information",
         "set_staff": "Staff and hours",
         "set_notifications": "Staff notices",
+        "set_reminders": "Reminders",
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Saved.",
         "set_notice_deleted": "Deleted.",
@@ -246,6 +290,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_action_settings_time_off_add": "Time off or closure added",
         "set_action_settings_time_off_delete": "Time off or closure deleted",
         "set_action_settings_notifications": "Staff notices",
+        "set_action_settings_reminders": "Reminders",
         "set_action_settings_connection_create": "WhatsApp connection created",
         "set_action_settings_connection_update": "WhatsApp connection edited",
         # services
@@ -307,6 +352,39 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_template_id_help": "The approved template staff are told with outside the 24-hour window.",
         "set_template_params": "Template parameters, in order",
         "set_template_params_help": "Comma-separated. Available:",
+        # reminders
+        "set_reminders_help": "Before each appointment the customer gets an approved WhatsApp template with the"
+        " buttons Confirm, Cancel and Change; the assistant handles the answer.",
+        "set_reminders_enabled": "Send reminders",
+        "set_reminders_enabled_help": "Unticked, none is sent; the chosen times and values are kept for when they"
+        " are turned back on.",
+        "set_reminder_template": "Template",
+        "set_reminder_values": "values",
+        "set_no_reminder_templates": "The business has no approved WhatsApp templates. The technical team adds"
+        " them (message_templates) once Gupshup approves them.",
+        "set_reminder_times": "When to remind",
+        "set_reminder_times_help": "Up to 5 reminders before the appointment, each 15 minutes to 7 days (168 h)"
+        " before; for example 24 h and 2 h. Empty rows do not count.",
+        "set_reminder_before": "Reminder",
+        "set_reminder_unit": "Unit",
+        "set_unit_h": "hours before",
+        "set_unit_min": "minutes before",
+        "set_reminder_params": "Template values",
+        "set_reminder_params_help": "What goes in each {{n}} of the text, in order; “—” for those the template"
+        " does not have.",
+        "set_param_customer_name": "Customer's name",
+        "set_param_service": "Service",
+        "set_param_member": "Staff member",
+        "set_param_date": "Date (dd/mm/yyyy)",
+        "set_param_time": "Time (HH:MM)",
+        "set_param_when": "Date and time (“dd/mm/yyyy at HH:MM”)",
+        "set_param_business": "Business name",
+        "set_reminder_preview": "See the example without saving",
+        "set_reminder_example": "What the customer will read",
+        "set_reminder_example_help": "With what is saved, for a sample customer with an appointment tomorrow at 10:00.",
+        "set_reminder_example_entered": "With what you chose (not saved yet), for a sample customer with an"
+        " appointment tomorrow at 10:00.",
+        "set_no_reminder_example": "No example: choose a template and a value for each {{n}}.",
         # WhatsApp connection
         "set_app_name": "Gupshup app name",
         "set_app_name_help": "It cannot change later: it is part of every conversation and of its secret's"
@@ -352,6 +430,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_too_many_numbers": "20 numbers at most.",
         "set_bad_template_id": "The template id takes only letters, digits and _ . : - (200 at most).",
         "set_bad_template_params": "Unknown parameters: use customer_name, customer_number or reason (10 at most).",
+        "set_reminder_template_needed": "Choose the reminders' template (or untick “Send reminders”).",
+        "set_bad_reminder_template": "That template is not this business's: choose one from the list.",
+        "set_bad_reminder_time": "Each reminder is 15 minutes to 7 days (168 h) before the appointment, in whole"
+        " hours or minutes; 5 at most.",
+        "set_no_reminder_times": "Give at least one time to remind, for example 24 hours before.",
+        "set_too_many_reminder_times": "5 reminders per appointment at most.",
+        "set_bad_reminder_params": "Choose each value from the list.",
+        "set_reminder_params_count": "The chosen template takes another number of values: choose one for each {{n}}"
+        " of its text and “—” for the others.",
         "set_bad_app_name": "The app name takes only letters, digits and _ . - (100 at most), no spaces.",
         "set_app_taken": "That app name is already connected.",
         "set_bad_business_number": "The business number must have 6 to 15 digits, with the country code.",

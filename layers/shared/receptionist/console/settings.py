@@ -1,6 +1,6 @@
 """The console's settings pages (an APIRouter under BASE, included by app.create_app): the
 assistant's persona, services, knowledge entries, staff with their services, hours and time off,
-staff notifications, and the Gupshup connections. Owners only (anyone else gets a 403). Routes
+staff notifications, appointment reminders, and the Gupshup connections. Owners only (anyone else gets a 403). Routes
 parse the form, call SettingsService (settings_service.py) and render; every post checks its CSRF
 token first. A value the owner must correct re-renders the page with the sentence and what was
 typed (400), and nothing is written."""
@@ -19,7 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from receptionist.console.settings_service import SettingsService, gupshup_keys_prefix
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
 from receptionist.crm.inbox import StaffAccount
-from receptionist.crm.settings import LANGUAGES, TEMPLATE_PARAM_NAMES, InvalidSetting, valid_timezone
+from receptionist.crm.settings import (
+    LANGUAGES,
+    REMINDER_PARAM_NAMES,
+    REMINDER_UNITS,
+    TEMPLATE_PARAM_NAMES,
+    InvalidSetting,
+    valid_timezone,
+)
 
 router = APIRouter(prefix=BASE)
 
@@ -350,6 +357,51 @@ async def save_notifications(request: Request) -> Response:
         return f"{SETTINGS}/notifications"
 
     return await _change(request, act, _notifications_page)
+
+
+# -- reminders -----------------------------------------------------------------------------------
+def _reminders_page(request: Request, account: StaffAccount, **context: Any) -> HTMLResponse:
+    view = _service(request).reminders(account)
+    context.setdefault("example", view.example)
+    context.setdefault("previewed", False)
+    return _page(
+        request,
+        "settings_reminders.html",
+        account,
+        section="reminders",
+        view=view,
+        param_names=REMINDER_PARAM_NAMES,
+        units=tuple(REMINDER_UNITS),
+        **context,
+    )
+
+
+@router.get("/settings/reminders")
+async def reminders_page(request: Request) -> HTMLResponse:
+    return _reminders_page(request, account_of(request))
+
+
+@router.post("/settings/reminders")
+async def save_reminders(request: Request) -> Response:
+    def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
+        _service(request).save_reminders(account, values)
+        return f"{SETTINGS}/reminders"
+
+    return await _change(request, act, _reminders_page)
+
+
+@router.post("/settings/reminders/preview")
+async def preview_reminders(request: Request) -> HTMLResponse:
+    """The page again with what was entered and the message it would send; nothing is saved."""
+    account = account_of(request)
+    await check_csrf(request)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        example = _service(request).preview_reminders(account, values)
+    except InvalidSetting as exc:
+        return _reminders_page(request, account, error=exc.code, entered=values, example=None, status=400)
+    return _reminders_page(request, account, entered=values, example=example, previewed=True)
 
 
 # -- Gupshup connections -------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from typing import Any, Protocol
 from receptionist import catalogue
 from receptionist.agent.knowledge import Embedder
 from receptionist.console.service import ConsoleError
-from receptionist.crm import organizations
+from receptionist.crm import organizations, templates
 from receptionist.crm import settings as crm
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
-from receptionist.crm.models import AgentSettings, KnowledgeEntry, NotificationSettings
+from receptionist.crm.models import AgentSettings, KnowledgeEntry, MessageTemplate, NotificationSettings
 
 OWNER = "owner"
 
@@ -71,6 +71,17 @@ class MemberView:
     detail: crm.MemberDetail
     services: list[crm.ServiceSetting]
     timezone: str
+
+
+@dataclass(frozen=True)
+class RemindersView:
+    settings: crm.ReminderSettings  # as stored (times and values kept while reminders are off)
+    templates: list[MessageTemplate]  # the business's approved templates
+    chosen: MessageTemplate | None  # the stored template, else the first one
+    params: list[str]  # what fills each {{n}} of `chosen`: as stored, else the defaults
+    example: str | None  # `chosen` as a customer would read it
+    rows: list[tuple[str, str]]  # the times, as (amount, unit) rows of the form
+    slots: int  # how many {{n}} selects the form has: the largest template's count
 
 
 @dataclass
@@ -259,6 +270,42 @@ class SettingsService:
                 "template_params": wanted.template_params,
             }
             self._audit(account, "notifications", org, details)
+
+    # -- reminders -----------------------------------------------------------------------------------
+    def reminders(self, account: StaffAccount) -> RemindersView:
+        with self._owner(account) as org:
+            view = crm.reminders(self.db, org)
+            found = templates.list_templates(self.db, org)
+        stored = view.settings
+        chosen = next((t for t in found if t.template_id == stored.template_id), found[0] if found else None)
+        params: list[str] = []
+        example = None
+        if chosen is not None:
+            kept = chosen.template_id == stored.template_id and len(stored.template_params) == chosen.param_count
+            params = stored.template_params if kept else crm.default_reminder_params(chosen.param_count)
+            example = crm.reminder_example(view, chosen, params)
+        slots = min(max((t.param_count for t in found), default=0), crm.MAX_TEMPLATE_PARAMS)
+        return RemindersView(stored, found, chosen, params, example, crm.offset_rows(stored.offsets_minutes), slots)
+
+    def preview_reminders(self, account: StaffAccount, values: Mapping[str, str]) -> str | None:
+        """The message as the entered settings would write it (checked as a save would be,
+        reminders on or off; nothing is written)."""
+        with self._owner(account) as org:
+            wanted = crm.parse_reminders({**values, "enabled": "on"})
+            assert wanted.template_id is not None
+            template = templates.get_template(self.db, org, wanted.template_id)
+            crm.check_reminder_template(wanted, template)
+            assert template is not None
+            return crm.reminder_example(crm.reminders(self.db, org), template, wanted.template_params)
+
+    def save_reminders(self, account: StaffAccount, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            wanted = crm.parse_reminders(values)
+            crm.save_reminders(self.db, org, wanted)
+            details: dict[str, Any] = {"enabled": wanted.template_id is not None, "template_id": wanted.template_id}
+            if wanted.template_id is not None:
+                details |= {"offsets_minutes": wanted.offsets_minutes, "template_params": wanted.template_params}
+            self._audit(account, "reminders", org, details)
 
     # -- Gupshup connections -------------------------------------------------------------------------
     def connections(self, account: StaffAccount) -> list[crm.Connection]:

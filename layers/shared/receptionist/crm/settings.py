@@ -1,7 +1,8 @@
 """A business's configuration as its owner edits it (the console's settings): the assistant's
 persona, services and knowledge entries (read here, written through receptionist.catalogue),
 staff with the services they offer, weekly hours and time off, staff notification numbers and
-the escalation template, the Gupshup connections, and the settings' audit trail.
+the escalation template, appointment reminders (when, and with which approved template), the
+Gupshup connections, and the settings' audit trail.
 
 Values arrive as a form's strings; `parse_*` turn them into checked values, or raise
 InvalidSetting(code) before anything is written, with the same bounds as the tables' checks (a
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +25,9 @@ from psycopg import errors
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.contacts import InvalidPhoneError, normalize_phone
 from receptionist.crm.inbox import is_id
-from receptionist.crm.models import AgentSettings, KnowledgeEntry, NotificationSettings, Service
+from receptionist.crm.models import AgentSettings, KnowledgeEntry, MessageTemplate, NotificationSettings, Service
+from receptionist.crm.reminders import ReminderContent
+from receptionist.crm.templates import render_template
 
 LANGUAGES = ("es", "en")
 MAX_STAFF_NUMBERS = 20
@@ -38,6 +41,17 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _PARAM_PATH = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+# Reminders (agent_settings, migration 20261203000000_reminders.sql): at most 5 per appointment,
+# each 15 minutes to 7 days before it; the values a reminder template is filled with are those
+# the reminder pass knows (crm.reminders.ReminderContent.values()).
+MAX_REMINDERS = 5
+REMINDER_MINUTES = (15, 10080)
+REMINDER_PARAM_NAMES = ("customer_name", "service", "member", "date", "time", "when", "business")
+# What each {{n}} of a template gets until the owner says otherwise.
+DEFAULT_REMINDER_PARAMS = ("customer_name", "when", "service", "member", "business", "date", "time")
+REMINDER_UNITS = {"h": 60, "min": 1}
+_REMINDER_AMOUNT = re.compile(r"^\d{1,5}$")
+_REMINDER_FIELD = re.compile(r"^(offset_amount|param)_(\d{1,2})$")
 
 
 class InvalidSetting(ValueError):
@@ -110,6 +124,28 @@ class AuditLine:
     action: str
     target: str | None
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """When a business's customers are reminded of an appointment, and with which template."""
+
+    template_id: str | None  # Gupshup's id of one of its message_templates; None: no reminders
+    offsets_minutes: list[int]  # before the appointment, the earliest reminder first
+    template_params: list[str]  # what fills {{1}}, {{2}}... (REMINDER_PARAM_NAMES)
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """The stored reminder settings (offsets and parameters kept while reminders are off) and
+    what a sample reminder is made of: the business's name, language, zone, a service, a member."""
+
+    settings: ReminderSettings
+    business: str
+    language: str
+    timezone: str
+    service: str | None
+    member: str | None
 
 
 @dataclass(frozen=True)
@@ -269,6 +305,83 @@ def parse_notifications(values: Mapping[str, str]) -> NotificationSettings:
     if len(params) > MAX_TEMPLATE_PARAMS or any(p not in TEMPLATE_PARAM_NAMES for p in params):
         raise InvalidSetting("set_bad_template_params")
     return NotificationSettings(parse_staff_numbers(values.get("staff_numbers", "")), template_id or None, params)
+
+
+def parse_reminders(values: Mapping[str, str]) -> ReminderSettings:
+    """The reminder form: `enabled`; `template_id`; up to MAX_REMINDERS times before the
+    appointment as `offset_amount_<n>` with `offset_unit_<n>` ("h" or "min": "24 h", "2 h",
+    "90 min"), empty rows skipped, duplicates removed; `param_<n>`: what fills {{n}}, in order.
+    Off: template None (the stored times and parameters are left for when they are turned back
+    on). Whether the template is the business's and takes that many values is checked against
+    the database (check_reminder_template)."""
+    if not _checked(values, "enabled"):
+        return ReminderSettings(None, [], [])
+    template_id = _text(values, "template_id")
+    if not template_id:
+        raise InvalidSetting("set_reminder_template_needed")
+    if not _TEMPLATE_ID.fullmatch(template_id):
+        raise InvalidSetting("set_bad_reminder_template")
+    indexed: dict[str, dict[int, str]] = {"offset_amount": {}, "param": {}}
+    for name, value in values.items():
+        if match := _REMINDER_FIELD.fullmatch(name):
+            indexed[match.group(1)][int(match.group(2))] = value.strip()
+    offsets = _reminder_offsets(values, indexed["offset_amount"])
+    chosen = _reminder_params(indexed["param"])
+    return ReminderSettings(template_id, offsets, chosen)
+
+
+def _reminder_offsets(values: Mapping[str, str], amounts: Mapping[int, str]) -> list[int]:
+    """Minutes before the appointment, the earliest reminder first, each once."""
+    offsets: list[int] = []
+    for n, amount in sorted(amounts.items()):
+        if not amount:
+            continue
+        unit = REMINDER_UNITS.get(_text(values, f"offset_unit_{n}"))
+        if unit is None or not _REMINDER_AMOUNT.fullmatch(amount):
+            raise InvalidSetting("set_bad_reminder_time")
+        minutes = int(amount) * unit
+        if not REMINDER_MINUTES[0] <= minutes <= REMINDER_MINUTES[1]:
+            raise InvalidSetting("set_bad_reminder_time")
+        if minutes not in offsets:
+            offsets.append(minutes)
+    if not offsets:
+        raise InvalidSetting("set_no_reminder_times")
+    if len(offsets) > MAX_REMINDERS:
+        raise InvalidSetting("set_too_many_reminder_times")
+    return sorted(offsets, reverse=True)
+
+
+def _reminder_params(params: Mapping[int, str]) -> list[str]:
+    """What fills {{1}}, {{2}}..., in order (the empty selects past the template's count dropped)."""
+    chosen = [params.get(n, "") for n in range(1, max(params, default=0) + 1)]
+    while chosen and not chosen[-1]:
+        chosen.pop()
+    if any(p and p not in REMINDER_PARAM_NAMES for p in chosen) or len(chosen) > MAX_TEMPLATE_PARAMS:
+        raise InvalidSetting("set_bad_reminder_params")
+    if "" in chosen:
+        raise InvalidSetting("set_reminder_params_count")  # a {{n}} left without a value
+    return chosen
+
+
+def check_reminder_template(wanted: ReminderSettings, template: MessageTemplate | None) -> None:
+    """The chosen template is one of the business's (read under its row level security: another
+    business's id finds nothing) and takes exactly as many values as were chosen."""
+    if wanted.template_id is None:
+        return
+    if template is None:
+        raise InvalidSetting("set_bad_reminder_template")
+    if template.param_count != len(wanted.template_params):
+        raise InvalidSetting("set_reminder_params_count")
+
+
+def default_reminder_params(count: int) -> list[str]:
+    return [DEFAULT_REMINDER_PARAMS[i % len(DEFAULT_REMINDER_PARAMS)] for i in range(count)]
+
+
+def offset_rows(offsets: Sequence[int]) -> list[tuple[str, str]]:
+    """MAX_REMINDERS (amount, unit) rows for the form: whole hours in hours, else minutes."""
+    rows = [(str(m // 60), "h") if m % 60 == 0 else (str(m), "min") for m in offsets[:MAX_REMINDERS]]
+    return rows + [("", "h")] * (MAX_REMINDERS - len(rows))
 
 
 def parse_connection(values: Mapping[str, str], keys_prefix: str | None, *, app_name: str) -> ConnectionInput:
@@ -579,6 +692,102 @@ def save_notifications(db: Database, organization_id: str, settings: Notificatio
         """,
         (organization_id, settings.staff_numbers, settings.template_id, settings.template_params),
     )
+
+
+# -- reminders ------------------------------------------------------------------------------------
+_REMINDER_SAMPLES = {"es": ("Lucía", "Consulta", "Ana"), "en": ("Lucy", "Appointment", "Anna")}
+
+
+def reminders(db: Database, organization_id: str) -> ReminderView:
+    """The business's reminder settings and what a sample reminder is made of. One round trip."""
+    row = db.fetch_one(
+        """
+        select o.name as business, st.reminder_template_id as template_id,
+               coalesce(st.reminder_offsets_minutes, '{1440}') as offsets,
+               coalesce(st.reminder_template_params, '{}') as params,
+               coalesce(st.language, 'es') as language, coalesce(st.timezone, 'Europe/Madrid') as timezone,
+               (select s.name from services s where s.organization_id = o.id and s.active
+                order by s.name limit 1) as service,
+               (select m.name from members m where m.organization_id = o.id and m.active
+                order by m.name limit 1) as member
+        from organizations o
+        left join agent_settings st on st.organization_id = o.id
+        where o.id = %s
+        """,
+        (organization_id,),
+    )
+    if row is None:
+        return ReminderView(ReminderSettings(None, [1440], []), "", "es", "Europe/Madrid", None, None)
+    settings = ReminderSettings(row["template_id"], list(row["offsets"]), list(row["params"]))
+    return ReminderView(settings, row["business"], row["language"], row["timezone"], row["service"], row["member"])
+
+
+def reminder_example(
+    view: ReminderView, template: MessageTemplate, params: Sequence[str], now: datetime | None = None
+) -> str | None:
+    """The template as a customer would read it, filled the way the reminder pass fills it
+    (ReminderContent) for a sample customer with an appointment tomorrow at 10:00, the business's
+    time; None when its body does not take that many values."""
+    zone = ZoneInfo(view.timezone)
+    tomorrow = (now or datetime.now(zone)).astimezone(zone).date() + timedelta(days=1)
+    customer, service, member = _REMINDER_SAMPLES.get(view.language[:2], _REMINDER_SAMPLES["es"])
+    sample = ReminderContent(
+        organization_id="",
+        appointment_id="",
+        business=view.business,
+        app_name="",
+        customer_number="",
+        customer_name=customer,
+        service=view.service or service,
+        member=view.member or member,
+        starts_at=datetime.combine(tomorrow, time(10, 0), zone),
+        status="pending",
+        template_id=template.template_id,
+        template_params=list(params),
+        template_body=template.body,
+        language=view.language,
+    )
+    try:
+        return render_template(template.body, sample.params())
+    except ValueError:
+        return None
+
+
+def save_reminders(db: Database, organization_id: str, wanted: ReminderSettings) -> None:
+    """Reminders off (template None: the times and parameters stay stored), or on with these
+    times, template and values: the template is read (locked against a change meanwhile) and
+    checked, and the settings written, in one transaction. The table's checks stay the last word:
+    a value they refuse is InvalidSetting, never a 500."""
+    try:
+        if wanted.template_id is None:
+            db.execute(
+                "insert into agent_settings (organization_id, reminder_template_id) values (%s, null)"
+                " on conflict (organization_id) do update set reminder_template_id = null, updated_at = now()",
+                (organization_id,),
+            )
+            return
+        with db.transaction() as tx:
+            row = tx.fetch_one(
+                "select template_id, label, body, param_count from message_templates"
+                " where organization_id = %s and template_id = %s for share",
+                (organization_id, wanted.template_id),
+            )
+            check_reminder_template(wanted, MessageTemplate(**row) if row else None)
+            tx.execute(
+                """
+                insert into agent_settings (organization_id, reminder_template_id, reminder_offsets_minutes,
+                                            reminder_template_params)
+                values (%s, %s, %s, %s)
+                on conflict (organization_id) do update set
+                    reminder_template_id = excluded.reminder_template_id,
+                    reminder_offsets_minutes = excluded.reminder_offsets_minutes,
+                    reminder_template_params = excluded.reminder_template_params, updated_at = now()
+                """,
+                (organization_id, wanted.template_id, wanted.offsets_minutes, wanted.template_params),
+            )
+    except errors.CheckViolation as exc:
+        template = exc.diag.constraint_name == "agent_settings_reminder_template_check"
+        raise InvalidSetting("set_bad_reminder_template" if template else "set_bad_reminder_time") from exc
 
 
 # -- Gupshup connections ------------------------------------------------------------------------
