@@ -66,7 +66,10 @@ _FAQ = re.compile(
 )
 _YES = re.compile(r"^\W*(si|yes|vale|ok|okay|perfecto|de acuerdo|claro|sure|yep|correcto)\b")
 _ESCALATE = re.compile(r"\b(persona|humano|human|person|encargad[oa])\b")
-_INJECTION = re.compile(r"ignor\w* .{0,40}(instruc|rules|reglas)|admin mode|modo admin|\bsystem:")
+_INJECTION = re.compile(
+    r"ignor\w* .{0,40}(instruc|rules|reglas)|admin mode|modo admin|\bsystem:"
+    r"|\b(this is|soy) (the |el |la )?(dr|dra|doctor|doctora|owner|manager|duen[oa]|encargad[oa])\b"
+)
 _THIRD_PERSON = re.compile(
     r"\bmi (marido|mujer|esposo|esposa|vecin[oa]|herman[oa]|amig[oa]|madre|padre|hij[oa])\b"
     r"|\bmy (husband|wife|neighbou?r|sister|brother|friend|mother|father|son|daughter)\b"
