@@ -17,14 +17,15 @@ DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"
 RUIZ = "00000000-0000-4000-8002-000000000002"
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
+# Days no other agent test books (they share the session's database): 03-07, 03-10, 03-11.
 
 
 def test_check_availability_makes_the_reply_carry_the_slots_it_showed(receptionist: Any) -> None:
     r = receptionist()
-    r.model.call("check_availability", service="limpieza", day="2031-03-04")
-    r.model.say("El martes 4 tengo a las 10:00, 10:30 y más. ¿Cuál prefieres?")
+    r.model.call("check_availability", service="limpieza", day="2031-03-10")
+    r.model.say("El lunes 10 tengo a las 10:00, 10:30 y más. ¿Cuál prefieres?")
 
-    result = r.say("Hola, quiero una limpieza el martes")
+    result = r.say("Hola, quiero una limpieza el lunes 10")
 
     shown = [line for line in r.tool_results()[0]["content"].splitlines() if line.startswith("- ")]
     assert len(result.choices) == len(shown) == 6
@@ -36,18 +37,18 @@ def test_check_availability_makes_the_reply_carry_the_slots_it_showed(receptioni
         assert line == f"- {picked.start} con {member}"
         assert choice.description == f"Limpieza dental con {member}, 45 EUR"
         assert len(choice.title) <= CHOICE_TITLE_CHARS and len(choice.description) <= CHOICE_DESCRIPTION_CHARS
-    ruiz = next(c for c in result.choices if c.id == f"slot|{LIMPIEZA}|{RUIZ}|2031-03-04 10:00")
-    assert ruiz.title == "mar 04/03 10:00 Ruiz"
+    ruiz = next(c for c in result.choices if c.id == f"slot|{LIMPIEZA}|{RUIZ}|2031-03-10 10:00")
+    assert ruiz.title == "lun 10/03 10:00 Ruiz"
 
 
 def test_booking_in_the_same_turn_clears_the_offer(receptionist: Any) -> None:
     r = receptionist()
     find_or_create_contact(r.db, DEMO_ORG, r.customer, "Lucía Pérez")
-    r.model.call("check_availability", service="limpieza", day="2031-03-04")
-    r.model.call("book_appointment", service="limpieza", start="2031-03-04 10:00", member="Ruiz")
-    r.model.say("¡Reservado el martes a las 10:00!")
+    r.model.call("check_availability", service="limpieza", day="2031-03-07")
+    r.model.call("book_appointment", service="limpieza", start="2031-03-07 10:00", member="Ruiz")
+    r.model.say("¡Reservado el viernes a las 10:00!")
 
-    result = r.say("Limpieza el martes a las 10, la primera que haya")
+    result = r.say("Limpieza el viernes a las 10, la primera que haya")
 
     assert [c["ok"] for c in result.stats.tool_calls] == [True, True]
     assert result.choices == []
@@ -68,16 +69,16 @@ def test_list_appointments_offers_the_customers_appointments(receptionist: Any, 
     contact = find_or_create_contact(db, DEMO_ORG, r.customer, "Lucía")
     window = BookingWindow("Europe/Madrid", 120, 60, 30)
     booked = appointments.book(
-        db, DEMO_ORG, contact.id, LIMPIEZA, RUIZ, datetime(2031, 3, 5, 9, 0, tzinfo=UTC), window, now=NOW
+        db, DEMO_ORG, contact.id, LIMPIEZA, RUIZ, datetime(2031, 3, 11, 9, 0, tzinfo=UTC), window, now=NOW
     )
     assert booked.appointment is not None
-    r.model.call("list_appointments").say("Tienes una limpieza el miércoles 5 a las 10:00. ¿Cuál quieres cambiar?")
+    r.model.call("list_appointments").say("Tienes una limpieza el martes 11 a las 10:00. ¿Cuál quieres cambiar?")
 
     result = r.say("Quiero cambiar mi cita")
 
     (choice,) = result.choices
     assert choice.id == f"appt|{booked.appointment.id}"
-    assert choice.title == "mié 05/03 10:00 Limpieza"
+    assert choice.title == "mar 11/03 10:00 Limpieza"
 
 
 def test_an_unknown_service_offers_the_bookable_ones(receptionist: Any, db: Any) -> None:

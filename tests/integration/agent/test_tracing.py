@@ -69,7 +69,7 @@ def test_a_turn_is_one_trace_with_a_span_per_node_and_tool_and_a_generation_per_
     (tool,) = (s for s in spans.values() if "tool" in s["metadata"])
     assert tool["name"] == "check_availability" and spans[tool["parentObservationId"]]["name"] == "tools"
     assert tool["input"] == {"service": "limpieza", "day": "2031-03-04"}
-    assert "10:00" in tool["output"] and tool["level"] == "DEFAULT"
+    assert "Huecos libres el martes 2031-03-04" in tool["output"] and tool["level"] == "DEFAULT"
 
     generations = sorted(langfuse.bodies("generation-create"), key=lambda g: g["startTime"])
     assert len(generations) == 2 == result.stats.model_calls

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import Business, World
+from reminders_kit import Business, World
 
 from receptionist.crm.connection import Database
 from receptionist.crm.reminders import AnsweredReminder

@@ -11,8 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import World
 from pydantic import BaseModel
+from reminders_kit import World
 
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
