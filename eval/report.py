@@ -69,9 +69,10 @@ def summary_markdown(tasks: list[Task], results: dict[str, list[TrialResult]], i
         "|---|" + "---:|" * k,
         "| **all tasks** | " + " | ".join(f"{overall_pass_hat_k(passed, i):.3f}" for i in range(1, k + 1)) + " |",
     ]
-    tags = sorted({tag for t in tasks for tag in t.tags})
-    for tag in tags:
-        subset = {t.id: passed[t.id] for t in tasks if tag in t.tags}
+    groups: list[str] = sorted({t.business for t in tasks}) + sorted({t.language for t in tasks})
+    groups += sorted({tag for t in tasks for tag in t.tags})
+    for tag in groups:
+        subset = {t.id: passed[t.id] for t in tasks if tag in (t.business, t.language, *t.tags)}
         lines.append(
             f"| {tag} ({len(subset)}) | "
             + " | ".join(f"{overall_pass_hat_k(subset, i):.3f}" for i in range(1, k + 1))

@@ -144,3 +144,32 @@ def test_a_task_file_must_be_named_after_its_id(tmp_path: Path) -> None:
     copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(ValueError, match="must match the file name"):
         load_task(copy)
+
+
+def test_models_are_read_from_the_environment_as_the_processor_reads_them() -> None:
+    from eval.run import models_from_env
+
+    models = models_from_env({"OPENAI_API_KEY": "a"})
+    assert (models.assistant.base_url, models.assistant.api_key, models.assistant.model) == (
+        "https://api.openai.com/v1",
+        "a",
+        "gpt-4.1-mini",
+    )
+    assert models.user is not None and models.user.model == "gpt-4.1-mini" and models.user.api_key == "a"
+    env = {
+        "OPENAI_API_KEY": "a",
+        "OPENAI_BASE_URL": "http://llm/v1",
+        "OPENAI_MODEL": "m",
+        "EVAL_USER_BASE_URL": "http://user/v1",
+        "EVAL_USER_API_KEY": "user-secret",
+        "EVAL_USER_MODEL": "u",
+    }
+    models = models_from_env(env)
+    assert (models.assistant.base_url, models.assistant.model) == ("http://llm/v1", "m")
+    assert models.user is not None and (models.user.base_url, models.user.api_key, models.user.model) == (
+        "http://user/v1",
+        "user-secret",
+        "u",
+    )
+    assert models_from_env(env, model="x", user_model="y").user.model == "y"  # type: ignore[union-attr]
+    assert "user-secret" not in repr(models.user)
