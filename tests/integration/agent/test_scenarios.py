@@ -296,3 +296,11 @@ def test_a_thread_keeps_one_checkpoint_and_a_crashed_turn_is_retried_from_it(
     assert kinds[6:] == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]  # the turn once, complete
     assert state.checkpoint["channel_values"]["messages"][-2].content == "El cliente no tiene citas próximas."
     assert len([i for i in _checkpoint_items(checkpoint_store, thread) if i["PK"]["S"].startswith("CHECKPOINT_")]) == 1
+
+
+def test_a_member_named_without_accents_is_found(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.call("check_availability", service="limpieza", day="2031-03-13", member="gomez").say("Tengo hueco.")
+    r.say("¿Tiene hueco la doctora Gomez el jueves 13?")
+    offered = r.tool_results()[0]["content"]
+    assert "con Dra. Laura Gómez" in offered and "Ruiz" not in offered

@@ -13,6 +13,7 @@ carries for the customer to tap (agent/choices.py); a tool that acts on an offer
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from langgraph.runtime import get_runtime
@@ -106,9 +107,15 @@ def _slots(conv: Conversation, service: Service, day: date, member: str | None) 
     """Free slots of a service on a day, of one member when named (by id or part of the name)."""
     slots = available_slots(conv.db, conv.organization.id, service, conv.window, day, day, now=conv.now())
     if member:
-        wanted = member.strip().lower()
-        slots = [s for s in slots if s.member_id == member or wanted in s.member_name.lower()]
+        wanted = _plain(member.strip())
+        slots = [s for s in slots if s.member_id == member or wanted in _plain(s.member_name)]
     return slots
+
+
+def _plain(text: str) -> str:
+    """Case and accents folded: "Gomez" names "Dra. Laura Gómez" (as services match, unaccented)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _slot_at(conv: Conversation, service: Service, start: datetime, member: str | None) -> Slot | None:
