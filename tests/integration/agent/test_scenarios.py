@@ -4,6 +4,7 @@ against the real CRM, with checkpoints in DynamoDB (moto)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -229,7 +230,10 @@ def test_the_prompt_prefix_is_the_same_for_every_turn_and_customer_of_a_business
         r.model.say("¡Hola!")
         cached.append(r.say(text).stats.cached_tokens)
     # The local model reports cached tokens as OpenAI does (a shared prefix of 1,024+ tokens).
-    assert cached[0] == 0 and cached[1] >= 1024 and cached[2] >= cached[1]
+    assert cached[0] == 0 and cached[1] >= 1024 and cached[2] >= 1024
+    # Both are the static prefix (tools, persona, catalogue); the other customer's first turn also
+    # shares the one-line time block after it, which may tip it into the next 128-token step.
+    assert 0 <= cached[1] - cached[2] <= 128
     requests = [c.json()["messages"] for c in first.model.completions()[-3:]]
     statics = {messages[0]["content"] for messages in requests}
     assert len(statics) == 1 and "Catálogo de Clínica Dental Sonrisa (completo):" in statics.pop()
@@ -304,3 +308,15 @@ def test_a_member_named_without_accents_is_found(receptionist: Any) -> None:
     r.say("¿Tiene hueco la doctora Gomez el jueves 13?")
     offered = r.tool_results()[0]["content"]
     assert "con Dra. Laura Gómez" in offered and "Ruiz" not in offered
+
+
+def test_availability_from_a_time_of_day_shows_those_slots_first(receptionist: Any) -> None:
+    r = receptionist()
+    r.model.call("check_availability", service="limpieza", day="2031-03-13", after="16:00").say("Por la tarde…")
+    r.say("¿Tenéis hueco el jueves 13 por la tarde?")
+    r.model.call("check_availability", service="limpieza", day="2031-03-13", after="25:70").say("¿Perdona?")
+    r.say("¿y a las 25:70?")
+    afternoon, wrong = (t["content"] for t in r.tool_results())
+    times = re.findall(r"- 2031-03-13 (\d\d:\d\d) con", afternoon)
+    assert times and times[0] == "16:00" and all(t >= "16:00" for t in times)
+    assert "HH:MM" in wrong

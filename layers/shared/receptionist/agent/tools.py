@@ -14,7 +14,7 @@ carries for the customer to tap (agent/choices.py); a tool that acts on an offer
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field
@@ -160,6 +160,23 @@ class AvailabilityArgs(BaseModel):
     service: str = Field(max_length=120, description="Nombre (o id) del servicio")
     day: str = Field(max_length=20, description="Día en formato YYYY-MM-DD (zona horaria del negocio)")
     member: str | None = Field(default=None, max_length=120, description="Profesional preferido (nombre), opcional")
+    after: str | None = Field(
+        default=None,
+        max_length=5,
+        description="Solo huecos desde esta hora 'HH:MM' (p. ej. '16:00' por la tarde), opcional",
+    )
+
+
+def _parse_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ToolFailure("la hora debe ir como 'HH:MM'") from exc
+
+
+def _from(slots: list[Slot], after: time | None) -> list[Slot]:
+    """Slots starting at `after` or later (local time): the first ones shown are the ones asked for."""
+    return slots if after is None else [s for s in slots if s.starts_at.time() >= after]
 
 
 def check_availability(args: AvailabilityArgs) -> ToolOutcome:
@@ -168,32 +185,38 @@ def check_availability(args: AvailabilityArgs) -> ToolOutcome:
     if not service.bookable:
         raise ToolFailure(f"{service.name} no se reserva por WhatsApp")
     day = _parse_day(conv, args.day)
+    after = _parse_time(args.after) if args.after else None
     update: Booking = {"service_id": service.id, "service_name": service.name, "day": day.isoformat()}
     head = f"{service.name} ({service.duration_minutes} min, {price(service)})."
-    slots = _slots(conv, service, day, args.member)
+    slots = _from(_slots(conv, service, day, args.member), after)
     if slots:
         shown = slots[:MAX_SLOTS_SHOWN]
         more = f"\n(y {len(slots) - len(shown)} huecos más ese día)" if len(slots) > len(shown) else ""
         lines = "\n".join(slot_line(s) for s in shown)
         conv.choices = bounded([slot_choice(service, s) for s in shown])
         return ToolOutcome(f"{head} Huecos libres el {day_of(shown[0].starts_at)}:\n{lines}{more}", booking=update)
-    later = _next_free_slots(conv, service, day, args.member)
+    later = _next_free_slots(conv, service, day, args.member, after)
+    since = f" desde las {after:%H:%M}" if after else ""
     if later:
         lines = "\n".join(slot_line(s) for s in later[:MAX_SLOTS_SHOWN])
         conv.choices = bounded([slot_choice(service, s) for s in later[:MAX_SLOTS_SHOWN]])
         return ToolOutcome(
-            f"{head} No hay huecos el {day.isoformat()}. El siguiente día con huecos:\n{lines}", booking=update
+            f"{head} No hay huecos el {day.isoformat()}{since}. El siguiente día con huecos{since}:\n{lines}",
+            booking=update,
         )
     conv.choices = []
     return ToolOutcome(
-        f"{head} No hay huecos el {day.isoformat()} ni en los {SEARCH_AHEAD_DAYS} días siguientes.", booking=update
+        f"{head} No hay huecos el {day.isoformat()}{since} ni en los {SEARCH_AHEAD_DAYS} días siguientes.",
+        booking=update,
     )
 
 
-def _next_free_slots(conv: Conversation, service: Service, day: date, member: str | None) -> list[Slot]:
-    """The slots of the first of the next SEARCH_AHEAD_DAYS days that has any."""
+def _next_free_slots(
+    conv: Conversation, service: Service, day: date, member: str | None, after: time | None = None
+) -> list[Slot]:
+    """The slots (from `after` on) of the first of the next SEARCH_AHEAD_DAYS days that has any."""
     for offset in range(1, SEARCH_AHEAD_DAYS + 1):
-        later = _slots(conv, service, day + timedelta(days=offset), member)
+        later = _from(_slots(conv, service, day + timedelta(days=offset), member), after)
         if later:
             return later
     return []
