@@ -1,4 +1,5 @@
-"""What 1,000 inbound WhatsApp messages cost, from this run's measured counts and bench/prices.json.
+"""What 1,000 inbound WhatsApp messages cost, from this run's measured counts, bench/prices.json
+(AWS) and receptionist.model_prices (the model).
 
 Counts come from the other measurements of the same run:
 - the local pipeline (50 conversations x 5 messages): turns (replies) per message, invocations and
@@ -23,6 +24,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from receptionist.model_prices import cost_usd
 
 PRICES = Path(__file__).with_name("prices.json")
 MEMORY_MB = {"WebhookFunction": 512, "ProcessorFunction": 1024, "NotifierFunction": 512}
@@ -185,24 +188,14 @@ def estimate(results: dict[str, Any], assumptions: Assumptions | None = None) ->
     )
 
     # The model: every call's prompt, with and without the prompt cache.
-    model = prices["models"]["gpt-4.1-mini"]
+    model = "gpt-4.1-mini"
     reuse = [r.share for r in tokens.reuse] if tokens.reuse else [0.0]
     share = sum(reuse) / len(reuse)
     # Prompt tokens per call as measured (o200k) on the tokens bench's requests.
     prompt = sum(r.tokens for r in tokens.reuse) / len(tokens.reuse) if tokens.reuse else 1700.0
-    per_m = float(model["per"])
-    uncached = (
-        model_calls * (prompt * float(model["input"]) + a.completion_tokens_per_call * float(model["output"])) / per_m
-    )
-    cached = (
-        model_calls
-        * (
-            prompt * (1 - share) * float(model["input"])
-            + prompt * share * float(model["cached_input"])
-            + a.completion_tokens_per_call * float(model["output"])
-        )
-        / per_m
-    )
+    completion = a.completion_tokens_per_call
+    uncached = model_calls * (cost_usd(model, prompt, completion) or 0.0)
+    cached = model_calls * (cost_usd(model, prompt, completion, prompt * share) or 0.0)
     report.model += [
         CostLine("gpt-4.1-mini, no prompt cache", model_calls, "model calls", uncached),
         CostLine(f"gpt-4.1-mini, {100 * share:.0f}% of each prompt cached", model_calls, "model calls", cached),

@@ -4,19 +4,14 @@ task is C(c, k) / C(n, k) for c passes in n trials, and overall the mean over ta
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from math import comb
-from pathlib import Path
-from typing import Any
 
 from eval.database import AppointmentRow, EndState, initial_rows
 from eval.task import ME, Pattern, Task
-
-# bench/prices.json (the project's price table) is read last: it wins for a model in both.
-PRICES = (Path(__file__).with_name("prices.json"), Path(__file__).parents[1] / "bench" / "prices.json")
+from receptionist import model_prices
 
 
 # -- the goal state --------------------------------------------------------------------------
@@ -153,24 +148,6 @@ def overall_pass_hat_k(results: dict[str, list[bool]], k: int) -> float:
 
 
 # -- cost ----------------------------------------------------------------------------------------
-def price_table() -> dict[str, dict[str, Any]]:
-    """Model prices per million tokens: eval/prices.json's models under bench/prices.json's."""
-    table: dict[str, dict[str, Any]] = {}
-    for path in PRICES:
-        if path.exists():
-            table.update(json.loads(path.read_text(encoding="utf-8")).get("models", {}))
-    return table
-
-
-def cost_usd(
-    model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0, table: dict[str, Any] | None = None
-) -> float | None:
-    """What the tokens cost at the table's list prices; None for a model not in it."""
-    prices = (table if table is not None else price_table()).get(model)
-    if prices is None:
-        return None
-    per = float(prices.get("per", 1_000_000))
-    cached_price = float(prices.get("cached_input", prices["input"]))
-    fresh = prompt_tokens - cached_tokens
-    total = fresh * float(prices["input"]) + cached_tokens * cached_price + completion_tokens * float(prices["output"])
-    return total / per
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float | None:
+    """What the tokens cost at list prices (receptionist.model_prices); None for a model not listed."""
+    return model_prices.cost_usd(model, prompt_tokens, completion_tokens, cached_tokens)

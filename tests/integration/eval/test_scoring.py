@@ -113,9 +113,9 @@ def test_required_and_forbidden_phrases_ignore_case_and_accents() -> None:
 
 
 def test_cost_from_the_price_tables() -> None:
-    # bench/prices.json: gpt-4.1-mini at $0.40 in, $0.10 cached in, $1.60 out per million tokens.
+    # receptionist.model_prices: gpt-4.1-mini at $0.40 in, $0.10 cached in, $1.60 out per million tokens.
     assert cost_usd("gpt-4.1-mini", 1_000_000, 1_000_000, 500_000) == pytest.approx(0.2 + 0.05 + 1.6)
-    assert cost_usd("gpt-4o", 1_000_000, 0) == pytest.approx(2.5)  # eval/prices.json
+    assert cost_usd("gpt-4o", 1_000_000, 0) == pytest.approx(2.5)
     assert cost_usd("scripted-correct", 10, 10) is None
 
 

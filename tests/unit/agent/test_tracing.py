@@ -1,4 +1,4 @@
-"""The Langfuse tracer's own rules: prices as the bench's, a stable pseudonymous user, nothing
+"""The Langfuse tracer's own rules: prices from the project's table, a stable pseudonymous user, nothing
 loaded or sent when off, and no failure of its own (keys unreadable, odd replies) ever raised."""
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ import pytest
 from devstack.lambda_context import modules_after
 from receptionist.agent import nodes, tracing
 from receptionist.agent.tracing import Tracer, TracingSettings, customer_hash, tracer_from_env
+from receptionist.model_prices import price_of
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_prices_are_the_bench_table() -> None:
-    bench = json.loads((ROOT / "bench" / "prices.json").read_text())["models"]
-    for model, (fresh, cached, output) in tracing.PRICES_PER_MILLION.items():
-        assert (fresh, cached, output) == (bench[model]["input"], bench[model]["cached_input"], bench[model]["output"])
-    assert tracing.price("gpt-4.1-mini-2025-04-14") == tracing.price("gpt-4.1-mini")
-    assert tracing.price("gpt-4.1") is None  # not a prefix match of a longer name
+def test_a_dated_model_version_is_priced_as_its_model() -> None:
+    assert price_of("gpt-4.1-mini-2025-04-14") == price_of("gpt-4.1-mini") != price_of("gpt-4.1")
+    assert price_of("gpt-4.1-2025-04-14") == price_of("gpt-4.1")
+    assert price_of("my-local-model") is None
 
 
 def test_the_user_is_stable_per_business_and_shows_no_number() -> None:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from receptionist.model_prices import PER_TOKENS, price_of
+
 logger = logging.getLogger(__name__)
 
 INGESTION_PATH = "/api/public/ingestion"
@@ -45,12 +47,6 @@ MAX_FIELD_CHARS = 20_000  # one text in an event, at most (a long prompt is cut)
 MAX_BATCH_BYTES = 3_000_000  # Langfuse refuses batches over 3.5 MB
 MAX_PENDING_TRACES = 200  # a host that never flushes keeps at most this many turns
 
-# USD per million tokens: (input, cached input, output), as bench/prices.json (a test keeps them
-# equal). A model not listed gets tokens but no cost (Langfuse can price it from its own table).
-PRICES_PER_MILLION: dict[str, tuple[float, float, float]] = {
-    "gpt-4.1-mini": (0.40, 0.10, 1.60),
-}
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -59,14 +55,6 @@ def customer_hash(organization_id: str, customer_number: str) -> str:
     does not show the number (docs/tracing.md: how ops find a customer's traces)."""
     digest = hashlib.sha256(f"{organization_id}:{customer_number}".encode()).hexdigest()
     return f"c-{digest[:16]}"
-
-
-def price(model: str) -> tuple[float, float, float] | None:
-    """The price of `model` (or of a dated version such as gpt-4.1-mini-2025-04-14)."""
-    if model in PRICES_PER_MILLION:
-        return PRICES_PER_MILLION[model]
-    known = [name for name in PRICES_PER_MILLION if model.startswith(f"{name}-")]
-    return PRICES_PER_MILLION[max(known, key=len)] if known else None
 
 
 def _iso(ns: int) -> str:
@@ -133,12 +121,14 @@ class Observation:
         self.usage = {"input": prompt - cached, "output": completion, "total": prompt + completion}
         if cached:
             self.usage["input_cached_tokens"] = cached
-        rates = price(self.model or "")
+        rates = price_of(self.model or "")  # a model not listed: tokens, no cost (Langfuse may price it)
         if rates is not None:
-            fresh, reused, out = ((prompt - cached) * rates[0], cached * rates[1], completion * rates[2])
-            self.cost = {"input": fresh / 1e6, "output": out / 1e6, "total": (fresh + reused + out) / 1e6}
+            fresh, reused = (prompt - cached) * rates.input, cached * rates.cached_input
+            out = completion * rates.output
+            self.cost = {"input": fresh / PER_TOKENS, "output": out / PER_TOKENS}
+            self.cost["total"] = (fresh + reused + out) / PER_TOKENS
             if cached:
-                self.cost["input_cached_tokens"] = reused / 1e6
+                self.cost["input_cached_tokens"] = reused / PER_TOKENS
         if self.trace.capture_content:
             calls = [{"name": c.get("name"), "args": c.get("args")} for c in getattr(reply, "tool_calls", None) or []]
             self.output = {"content": str(getattr(reply, "content", "")), **({"tool_calls": calls} if calls else {})}
