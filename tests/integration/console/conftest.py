@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,18 @@ def console(moto_endpoint: str, seeded_url: str, app_url: str) -> Iterator[Conso
     deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__)
     yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url)
     deps.service.db.close()
+
+
+@pytest.fixture
+def clock(
+    console: Console, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Callable[[datetime], None]]:
+    """Sets the console's clock (ConsoleService.now) for this test: the test module's NOW to start
+    with, then wherever the test moves it."""
+    service = console.app.state.deps.service
+
+    def set_to(instant: datetime) -> None:
+        monkeypatch.setattr(service, "now", lambda: instant)
+
+    set_to(request.module.NOW)
+    yield set_to

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
-import pytest
 from console_kit import CLINIC, PASSWORD, SALON, Console, csrf
 from fastapi.testclient import TestClient
 
@@ -36,18 +35,6 @@ SALON_ROSA = "00000000-0000-4000-9002-000000000001"
 NOW = datetime(2033, 3, 1, 7, 0, tzinfo=UTC)  # the console's clock unless a test moves it
 WINDOW = BookingWindow("Europe/Madrid", 0, 365, 30)
 PAGE = "/console/appointments"
-
-
-@pytest.fixture
-def clock(console: Console, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], None]]:
-    """Sets the console's clock (ConsoleService.now) for this test; NOW to start with."""
-    service = console.app.state.deps.service
-
-    def set_to(instant: datetime) -> None:
-        monkeypatch.setattr(service, "now", lambda: instant)
-
-    set_to(NOW)
-    yield set_to
 
 
 def _signed_in(console: Console, organization: str = CLINIC) -> tuple[TestClient, str]:

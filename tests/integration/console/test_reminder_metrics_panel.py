@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 from console_kit import Console
 
 from receptionist.console import i18n_appointments
 
 NOW = datetime(2034, 6, 30, 10, 0, tzinfo=UTC)  # 12:00 in Madrid: "today" is 30/06/2034
 PAGE = "/console/appointments"
-
-
-@pytest.fixture
-def clock(console: Console, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime], None]]:
-    service = console.app.state.deps.service
-
-    def set_to(instant: datetime) -> None:
-        monkeypatch.setattr(service, "now", lambda: instant)
-
-    set_to(NOW)
-    yield set_to
 
 
 class Shop:
