@@ -93,6 +93,18 @@ def test_a_business_that_turned_interactive_replies_off_gets_plain_text(h: Harne
     assert (sent.kind, sent.text, sent.message) == ("text", BODY, None)
 
 
+def test_an_english_speaking_business_s_list_opens_with_english_labels(h: Harness) -> None:
+    org = h.store.orgs[APP]
+    h.store.orgs[APP] = replace(org, settings=replace(org.settings, language="en"))
+    h.customer()
+
+    h.service.deliver(h.reply("On Tuesday I have 10:00, 11:00 and more. Which one?", choices=SLOTS))
+
+    (sent,) = h.sender.sent
+    assert sent.message is not None and sent.message["globalButtons"] == [{"type": "text", "title": "See options"}]
+    assert sent.message["items"][0]["title"] == "Options"
+
+
 def test_a_reply_too_long_for_an_interactive_body_goes_out_as_text(h: Harness) -> None:
     h.customer()
     long = "Tenemos estos huecos. " * 60

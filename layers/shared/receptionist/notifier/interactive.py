@@ -24,8 +24,9 @@ from receptionist.messages import MAX_CHOICES, MAX_QUICK_REPLIES, Choice
 INTERACTIVE_BODY_CHARS: Final = 1024
 BUTTON_TITLE_CHARS: Final = 20
 MSGID_CHARS: Final = 128  # Gupshup echoes it back; the job id, bounded
-LIST_BUTTON: Final = "Ver opciones"  # the button that opens the list (at most 20 characters)
-LIST_SECTION: Final = "Opciones"  # the section's title (at most 24 characters)
+# The button that opens the list (at most 20 characters) and the section's title (at most 24), in
+# the business's language (Spanish unless it is English).
+LIST_LABELS: Final[dict[str, tuple[str, str]]] = {"es": ("Ver opciones", "Opciones"), "en": ("See options", "Options")}
 
 Form = Literal["buttons", "list"]
 
@@ -41,7 +42,7 @@ def interactive_form(body: str, choices: list[Choice]) -> Form | None:
     return "list"
 
 
-def interactive_message(msgid: str, body: str, choices: list[Choice]) -> dict[str, Any] | None:
+def interactive_message(msgid: str, body: str, choices: list[Choice], language: str = "es") -> dict[str, Any] | None:
     """Gupshup's session message for a reply with choices; None when it goes out as plain text."""
     form = interactive_form(body, choices)
     msgid = msgid[:MSGID_CHARS]
@@ -53,6 +54,7 @@ def interactive_message(msgid: str, body: str, choices: list[Choice]) -> dict[st
             "options": [{"type": "text", "title": c.title, "postbackText": c.id} for c in choices],
         }
     if form == "list":
+        button, section = LIST_LABELS["en" if language.lower().startswith("en") else "es"]
         rows = []
         for c in choices:
             row = {"type": "text", "title": c.title, "postbackText": c.id}
@@ -64,7 +66,7 @@ def interactive_message(msgid: str, body: str, choices: list[Choice]) -> dict[st
             "title": "",
             "body": body,
             "msgid": msgid,
-            "globalButtons": [{"type": "text", "title": LIST_BUTTON}],
-            "items": [{"title": LIST_SECTION, "options": rows}],
+            "globalButtons": [{"type": "text", "title": button}],
+            "items": [{"title": section, "options": rows}],
         }
     return None

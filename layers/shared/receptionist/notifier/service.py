@@ -250,7 +250,7 @@ class DeliveryService:
             return None
         message = None
         if org.settings.interactive_replies and len(parts) == 1:
-            message = interactive_message(job.job_id, parts[0], job.choices)
+            message = interactive_message(job.job_id, parts[0], job.choices, org.settings.language)
         report.form = interactive_form(parts[0], job.choices) if message is not None else "text"
         return message
 
