@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("es", "en")
-DEFAULT_LANGUAGE = "es"
+from receptionist.languages import DEFAULT_LANGUAGE, LANGUAGES
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "TEXTS", "texts"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {

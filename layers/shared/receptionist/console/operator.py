@@ -29,7 +29,8 @@ from receptionist.crm import inbox
 from receptionist.crm import settings as crm
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount
-from receptionist.crm.settings import LANGUAGES, NewBusiness, valid_timezone
+from receptionist.crm.settings import NewBusiness, valid_timezone
+from receptionist.languages import LANGUAGES
 from receptionist.ops.onboard import InvalidBusiness, Onboarded, checked, onboard_with
 
 router = APIRouter(prefix=BASE)

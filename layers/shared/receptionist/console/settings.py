@@ -20,13 +20,13 @@ from receptionist.console.settings_service import SettingsService, gupshup_keys_
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
 from receptionist.crm.inbox import StaffAccount
 from receptionist.crm.settings import (
-    LANGUAGES,
     REMINDER_PARAM_NAMES,
     REMINDER_UNITS,
     TEMPLATE_PARAM_NAMES,
     InvalidSetting,
     valid_timezone,
 )
+from receptionist.languages import LANGUAGES
 
 router = APIRouter(prefix=BASE)
 

@@ -18,6 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database, Row
+from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped"]
 
@@ -83,7 +84,7 @@ class ReminderContent:
             "member": self.member,
             "date": date,
             "time": time,
-            "when": f"{date} at {time}" if self.language.lower().startswith("en") else f"{date} a las {time}",
+            "when": f"{date} at {time}" if language_of(self.language) == "en" else f"{date} a las {time}",
             "business": self.business,
         }
 

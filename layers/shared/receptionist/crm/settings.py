@@ -28,8 +28,8 @@ from receptionist.crm.inbox import is_id
 from receptionist.crm.models import AgentSettings, KnowledgeEntry, MessageTemplate, NotificationSettings, Service
 from receptionist.crm.reminders import ReminderContent
 from receptionist.crm.templates import render_template
+from receptionist.languages import LANGUAGES, language_of
 
-LANGUAGES = ("es", "en")
 MAX_STAFF_NUMBERS = 20
 MAX_TEMPLATE_PARAMS = 10
 # The escalation template's parameters the notifier knows how to fill (notifier.service.escalation_params).
@@ -730,7 +730,7 @@ def reminder_example(
     time; None when its body does not take that many values."""
     zone = ZoneInfo(view.timezone)
     tomorrow = (now or datetime.now(zone)).astimezone(zone).date() + timedelta(days=1)
-    customer, service, member = _REMINDER_SAMPLES.get(view.language[:2], _REMINDER_SAMPLES["es"])
+    customer, service, member = _REMINDER_SAMPLES[language_of(view.language)]
     sample = ReminderContent(
         organization_id="",
         appointment_id="",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
+from receptionist.languages import Language, language_of
 from receptionist.messages import MAX_CHOICES, MAX_QUICK_REPLIES, Choice
 
 INTERACTIVE_BODY_CHARS: Final = 1024
@@ -26,7 +27,10 @@ BUTTON_TITLE_CHARS: Final = 20
 MSGID_CHARS: Final = 128  # Gupshup echoes it back; the job id, bounded
 # The button that opens the list (at most 20 characters) and the section's title (at most 24), in
 # the business's language (Spanish unless it is English).
-LIST_LABELS: Final[dict[str, tuple[str, str]]] = {"es": ("Ver opciones", "Opciones"), "en": ("See options", "Options")}
+LIST_LABELS: Final[dict[Language, tuple[str, str]]] = {
+    "es": ("Ver opciones", "Opciones"),
+    "en": ("See options", "Options"),
+}
 
 Form = Literal["buttons", "list"]
 
@@ -54,7 +58,7 @@ def interactive_message(msgid: str, body: str, choices: list[Choice], language: 
             "options": [{"type": "text", "title": c.title, "postbackText": c.id} for c in choices],
         }
     if form == "list":
-        button, section = LIST_LABELS["en" if language.lower().startswith("en") else "es"]
+        button, section = LIST_LABELS[language_of(language)]
         rows = []
         for c in choices:
             row = {"type": "text", "title": c.title, "postbackText": c.id}

@@ -42,7 +42,6 @@ from receptionist.crm import settings
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import InvalidEmailError, InvalidPhoneError, normalize_email, normalize_phone
 from receptionist.crm.settings import (
-    LANGUAGES,
     InvalidSetting,
     NewBusiness,
     check_key_ref,
@@ -50,6 +49,7 @@ from receptionist.crm.settings import (
     valid_app_name,
     valid_timezone,
 )
+from receptionist.languages import LANGUAGES
 
 __all__ = ["InvalidBusiness", "Onboarded", "PasswordRefused", "checked", "main", "new_password", "onboard"]
 

@@ -17,6 +17,7 @@ from typing import Final, Literal, Protocol
 
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
+from receptionist.languages import Language, language_of
 from receptionist.processor.media import Processed
 from receptionist.processor.turns import BufferedMessage
 
@@ -87,8 +88,9 @@ def answer_reminders(
     turn_id: str,
 ) -> ReminderTurn:
     words = _Words.of(org.settings.language)
-    taps = [tap for tap in (tap_of(m) for m in messages) if tap is not None]
-    written = [p for m, p in zip(messages, processed, strict=True) if tap_of(m) is None and p.text.strip()]
+    read = [(tap_of(m), p) for m, p in zip(messages, processed, strict=True)]
+    taps = [tap for tap, _ in read if tap is not None]
+    written = [p for tap, p in read if tap is None and p.text.strip()]
     if not taps:
         if not written:
             return ReminderTurn()
@@ -127,11 +129,11 @@ _WEEKDAYS = {
 class _Words:
     """The fixed sentences, in the business's language (Spanish unless it is English)."""
 
-    lang: Literal["es", "en"]
+    lang: Language
 
     @classmethod
     def of(cls, language: str) -> _Words:
-        return cls("en" if language.lower().startswith("en") else "es")
+        return cls(language_of(language))
 
     def when(self, r: AnsweredReminder) -> str:
         day = _WEEKDAYS[self.lang][r.starts_at.weekday()]
