@@ -7,13 +7,19 @@
 
 Failure modes for tests, consumed in order by fail_next(): "500", "401", "hang" (answers after
 `hang_seconds`, past the tracer's flush budget).
+
+`TricklingLangfuse` is the same host behind a link that trickles: a whole, valid answer sent one
+byte at a time.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import socketserver
+import threading
 from collections import deque
-from typing import Any
+from typing import Any, Self
 
 from devstack.fakes.base import FakeServer, Recorded, Reply
 
@@ -106,3 +112,70 @@ def problem(event: Any) -> str | None:
     if event["type"] != "trace-create" and not body.get("traceId"):
         return "body.traceId missing"
     return None
+
+
+class TricklingLangfuse:
+    """A Langfuse host that reads the whole request, then sends its complete, valid 207 answer
+    one byte every `interval` seconds. Each read a client makes gets its byte long before any
+    per-read timeout, so only a bound on the whole request ends the wait early. Records each
+    request's raw bytes, and sets `client_gone` when a client closed its connection mid-answer."""
+
+    def __init__(self, interval: float = 0.5, host: str = "127.0.0.1") -> None:
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    line = self.rfile.readline(65_537)
+                    if not line:
+                        return
+                    head += line
+                length = next(
+                    (
+                        int(v)
+                        for k, _, v in (h.partition(b":") for h in head.split(b"\r\n"))
+                        if k.lower() == b"content-length"
+                    ),
+                    0,
+                )
+                body = self.rfile.read(length)
+                with outer.lock:
+                    outer.requests.append(head + body)
+                for byte in _answer(body):
+                    try:
+                        self.wfile.write(bytes([byte]))
+                    except OSError:  # the client gave up and closed its end
+                        outer.client_gone.set()
+                        return
+                    if outer._stopping.wait(interval):
+                        return
+
+        self.lock = threading.Lock()
+        self.requests: list[bytes] = []
+        self.client_gone = threading.Event()
+        self._stopping = threading.Event()
+        self._server = socketserver.ThreadingTCPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-langfuse-trickle", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _answer(body: bytes) -> bytes:
+    """Langfuse's whole HTTP answer accepting every event of the batch in `body`."""
+    try:
+        ids = [e.get("id") for e in json.loads(body)["batch"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        ids = []
+    payload = json.dumps({"successes": [{"id": i, "status": 201} for i in ids], "errors": []}).encode()
+    head = f"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    return head.encode() + payload
