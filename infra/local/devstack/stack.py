@@ -3,8 +3,10 @@ CloudFormation) + the runner that plays API Gateway, Lambda and the SQS event so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -290,6 +292,14 @@ class LocalStack:
         }
         for name, value in values.items():
             ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
+        # The key of the traces' user id (docs/tracing.md): random, never shown, kept once there.
+        with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
+            ssm.put_parameter(
+                Name=f"{self.secrets_path}/trace-user-key",
+                Value=secrets.token_urlsafe(32),
+                Type="SecureString",
+                Overwrite=False,
+            )
         # Each seeded Gupshup app's API key, where its platform connection says (api_key_ref).
         for ref in self._gupshup_key_refs():
             ssm.put_parameter(Name=ref, Value=self.config.gupshup_api_key, Type="SecureString", Overwrite=True)

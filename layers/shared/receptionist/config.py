@@ -64,6 +64,8 @@ class ProcessorSettings(_Settings):
     langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
     langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+    # The HMAC key of the traces' user id; unset or unreadable: traces without a user (docs/tracing.md).
+    langfuse_user_key_param: str = Field(alias="LANGFUSE_USER_KEY_PARAM", default="")
     langfuse_capture_content: bool = Field(alias="LANGFUSE_CAPTURE_CONTENT", default=True)  # texts, or metadata only
     langfuse_environment: str = Field(alias="LANGFUSE_ENVIRONMENT", default="", pattern=r"^[a-z0-9_-]{0,40}$")
     # The most an invocation waits for Langfuse before returning (what is not sent is dropped).

@@ -69,6 +69,10 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         assert param["Value"] == local_stack.config.webhook_secret == info["webhook_secrets"][app]
     assert set(info["apps"]) == {"ClinicaSonrisa", "SalonLima"} and info["demo_app"] == "ClinicaSonrisa"
     assert info["app_database_url"].startswith("postgresql://receptionist_app@")
+    # The traces' user key (docs/tracing.md): random, a SecureString, shown nowhere.
+    user_key = ssm.get_parameter(Name=f"{info['secrets_path']}/trace-user-key", WithDecryption=True)["Parameter"]
+    assert user_key["Type"] == "SecureString" and len(user_key["Value"]) >= 32
+    assert user_key["Value"] not in (local_stack.config.state_dir / "stack.json").read_text()
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:

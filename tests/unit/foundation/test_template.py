@@ -340,6 +340,7 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
         "/receptionist/${Stage}/langfuse-public-key",  # tracing, when LangfuseHost is set
         "/receptionist/${Stage}/langfuse-secret-key",
         "/receptionist/${Stage}/openai-api-key",
+        "/receptionist/${Stage}/trace-user-key",  # the HMAC key of the traces' user id
     ]
     assert ssm("NotifierFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]
     assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]

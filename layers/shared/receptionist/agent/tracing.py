@@ -6,13 +6,16 @@ public:secret, a batch of trace-create / span-create / generation-create events)
 the SDK (OpenTelemetry, ~40 MB with its dependencies, ~0.3 s to import) exports from a
 background thread, which Lambda freezes between invocations. Here a turn's events stay in memory
 and the host sends them in one request before its invocation returns (`Tracer.flush`), bounded
-by the time it has left.
+in total by the time it has left: resolution, connection, sending and the answer
+(receptionist/bounded_http.py says how).
 
 Tracing never fails a turn: every step here swallows its own errors (logged by type only), an
 outage costs at most the flush's bounded wait, and the turn's answer is the same with tracing off.
 
-Privacy: the user is a hash of the organization and the customer's number, the session the
-conversation's id in the CRM (the console's /conversations/<id>); the customer's number is
+Privacy: the user is an HMAC-SHA256 of the organization and the customer's number under a key
+that only the functions hold (SSM in Lambda), so nobody without the key can turn it back into the
+number by trying numbers; without the key a trace has no user (never an unkeyed hash). The session
+is the conversation's id in the CRM (the console's /conversations/<id>); the customer's number is
 replaced wherever it would appear in what is sent. Message texts, tool arguments and results are
 sent unless `capture_content` is off.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -34,9 +38,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from receptionist.deadline import Deadline
 from receptionist.model_prices import PER_TOKENS, price_of
+
+if TYPE_CHECKING:  # loaded on the first flush: the HTTP client stays out of the cold start
+    from receptionist.bounded_http import Resolver
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +54,19 @@ MIN_FLUSH_SECONDS = 0.2  # with less time left the traces are dropped, not sent
 MAX_FIELD_CHARS = 20_000  # one text in an event, at most (a long prompt is cut)
 MAX_BATCH_BYTES = 3_000_000  # Langfuse refuses batches over 3.5 MB
 MAX_PENDING_TRACES = 200  # a host that never flushes keeps at most this many turns
+MIN_USER_KEY_CHARS = 32  # a shorter user key is refused as if missing (a guessable key is no key)
+USER_KEY_RETRY_SECONDS = 300.0  # a missing user key is asked for again after this long
+NO_USER = "c-unknown"  # what replaces the customer's number in a trace without a user id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def customer_hash(organization_id: str, customer_number: str) -> str:
-    """The trace's user: the same customer of the same business always gets the same id, and it
-    does not show the number (docs/tracing.md: how ops find a customer's traces)."""
-    digest = hashlib.sha256(f"{organization_id}:{customer_number}".encode()).hexdigest()
-    return f"c-{digest[:16]}"
+def trace_user(key: bytes, organization_id: str, customer_number: str) -> str:
+    """The trace's user: HMAC-SHA256 under `key` of the organization and the number (128 bits
+    shown). The same customer of the same business always gets the same id; without the key it
+    cannot be computed, so enumerating numbers does not find the one behind it."""
+    digest = hmac.new(key, f"{organization_id}:{customer_number}".encode(), hashlib.sha256).hexdigest()
+    return f"c-{digest[:32]}"
 
 
 def _iso(ns: int) -> str:
@@ -181,10 +193,11 @@ def _envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Trace:
-    """One turn. The customer's number is kept only to be replaced in what is sent."""
+    """One turn. The organization and the customer's number are kept to compute the user when
+    the trace is sent (the key is read then) and to replace the number in what is sent."""
 
     session_id: str
-    user_id: str
+    organization_id: str
     customer_number: str
     capture_content: bool = True
     name: str = "turn"
@@ -207,15 +220,17 @@ class Trace:
         with self._lock:
             self.observations.append(observation)
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self, user_id: str | None) -> list[dict[str, Any]]:
+        """The trace's events, with `user_id` as its user (None: no user)."""
         body: dict[str, Any] = {
             "id": self.id,
             "timestamp": _iso(self.start_ns),
             "name": self.name,
-            "userId": self.user_id,
             "sessionId": self.session_id,
             "metadata": self.metadata,
         }
+        if user_id:
+            body["userId"] = user_id
         if self.environment:
             body["environment"] = self.environment
         if self.input is not None:
@@ -226,13 +241,21 @@ class Trace:
             observations = list(self.observations)
         return [_envelope("trace-create", body), *(o.event() for o in observations)]
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, user_id: str | None) -> str:
         """`text` (serialized events) without the customer's number anywhere in it."""
-        return text.replace(self.customer_number, self.user_id) if self.customer_number else text
+        return text.replace(self.customer_number, user_id or NO_USER) if self.customer_number else text
 
 
 _current_trace: contextvars.ContextVar[Trace | None] = contextvars.ContextVar("langfuse_trace", default=None)
 _current_parent: contextvars.ContextVar[str | None] = contextvars.ContextVar("langfuse_parent", default=None)
+
+
+class IngestionRefused(Exception):
+    """Langfuse answered the batch with an error status (401: wrong keys, 5xx: its outage)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"Langfuse answered {status}")
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -245,13 +268,28 @@ class TracingSettings:
 
 class Tracer:
     """Langfuse's ingestion API for a warm container: the turns traced since the last flush,
-    and the keys, read on the first flush (`credentials`: SSM in Lambda) and forgotten by
-    `close` (a SnapStart restore reads them again)."""
+    and the keys, read on the first flush (`credentials`, and `user_key` for the traces' user:
+    SSM in Lambda) and forgotten by `close` (a SnapStart restore reads them again).
 
-    def __init__(self, settings: TracingSettings, credentials: Callable[[], tuple[str, str]]) -> None:
+    Without `user_key`, or when it cannot be read or is shorter than MIN_USER_KEY_CHARS, traces
+    are sent without a user (a warning says why, the key is asked for again after
+    USER_KEY_RETRY_SECONDS); the user id is never computed without the key."""
+
+    def __init__(
+        self,
+        settings: TracingSettings,
+        credentials: Callable[[], tuple[str, str]],
+        *,
+        user_key: Callable[[], str] | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.settings = settings
         self._credentials = credentials
         self._keys: tuple[str, str] | None = None
+        self._read_user_key = user_key
+        self._user_key: bytes | None = None
+        self._user_key_missed_at: float | None = None  # monotonic time of the last failed read
+        self._resolver = resolver
         self._pending: list[Trace] = []
         self._lock = threading.Lock()
         self.requests = 0  # batches posted (sent or not), for tests and the bench
@@ -264,10 +302,10 @@ class Tracer:
     def url(self) -> str:
         return self.settings.host.rstrip("/") + INGESTION_PATH
 
-    def new_trace(self, session_id: str, user_id: str, customer_number: str) -> Trace:
+    def new_trace(self, session_id: str, organization_id: str, customer_number: str) -> Trace:
         return Trace(
             session_id,
-            user_id,
+            organization_id,
             customer_number,
             capture_content=self.settings.capture_content,
             environment=self.settings.environment,
@@ -287,7 +325,8 @@ class Tracer:
             return len(self._pending)
 
     def flush(self, seconds: float = FLUSH_SECONDS) -> int:
-        """Send the pending traces, waiting at most `seconds` (and FLUSH_SECONDS) for Langfuse.
+        """Send the pending traces, taking at most `seconds` (and the settings' flush_seconds)
+        for the whole send: resolving the host, connecting, writing and reading the answer.
         Returns how many were accepted; never raises: what could not be sent is dropped."""
         with self._lock:
             traces, self._pending = self._pending, []
@@ -297,19 +336,19 @@ class Tracer:
         if budget < MIN_FLUSH_SECONDS:
             self._drop(traces, "no time left")
             return 0
-        deadline = time.monotonic() + budget
+        deadline = Deadline.after(budget)
         sent = 0
         try:
             auth = self._authorization()
-            for batch, count in self._batches(traces):
-                remaining = deadline - time.monotonic()
-                if remaining < MIN_FLUSH_SECONDS / 2:
+            user_key = self._user_key_now()
+            for batch, count in self._batches(traces, user_key):
+                if deadline.remaining() < MIN_FLUSH_SECONDS / 2:
                     raise TimeoutError("flush budget spent")
                 self.requests += 1
-                self._post(batch, auth, remaining)
+                self._post(batch, auth, deadline)
                 sent += count
         except Exception as exc:
-            self._drop(traces[sent:], type(exc).__name__)
+            self._drop(traces[sent:], exc)
         return sent
 
     def close(self) -> None:
@@ -317,10 +356,14 @@ class Tracer:
         with self._lock:
             self._pending = []
         self._keys = None
+        self._user_key, self._user_key_missed_at = None, None
 
-    def _drop(self, traces: Sequence[Trace], why: str) -> None:
+    def _drop(self, traces: Sequence[Trace], exc: BaseException | str) -> None:
         self.dropped += len(traces)
-        logger.warning("traces not sent to Langfuse", extra={"traces": len(traces), "error": why})
+        why = {"error": exc} if isinstance(exc, str) else {"error": type(exc).__name__}
+        if isinstance(exc, IngestionRefused):
+            why["status"] = str(exc.status)
+        logger.warning("traces not sent to Langfuse", extra={"traces": len(traces), **why})
 
     def _authorization(self) -> str:
         import base64
@@ -330,13 +373,34 @@ class Tracer:
         public, secret = self._keys
         return "Basic " + base64.b64encode(f"{public}:{secret}".encode()).decode()
 
-    def _batches(self, traces: Sequence[Trace]) -> Iterator[tuple[bytes, int]]:
+    def _user_key_now(self) -> bytes | None:
+        """The traces' user key, read once; None (traces without a user) when there is none."""
+        if self._user_key is not None or self._read_user_key is None:
+            return self._user_key
+        now = time.monotonic()
+        if self._user_key_missed_at is not None and now - self._user_key_missed_at < USER_KEY_RETRY_SECONDS:
+            return None
+        try:
+            key = self._read_user_key()
+            if len(key) < MIN_USER_KEY_CHARS:
+                raise ValueError("trace user key too short")
+        except Exception as exc:  # the error's type only: never the key, nor a message quoting it
+            self._user_key_missed_at = now
+            logger.warning(
+                "trace user key unavailable: traces sent without a user", extra={"error": type(exc).__name__}
+            )
+            return None
+        self._user_key = key.encode()
+        return self._user_key
+
+    def _batches(self, traces: Sequence[Trace], user_key: bytes | None = None) -> Iterator[tuple[bytes, int]]:
         """Request bodies under MAX_BATCH_BYTES, each with how many traces it completes."""
         parts: list[str] = []
         size, count = 0, 0
         for trace in traces:
-            for event in trace.events():
-                text = trace.redact(json.dumps(_clip(event), ensure_ascii=False))
+            user_id = trace_user(user_key, trace.organization_id, trace.customer_number) if user_key else None
+            for event in trace.events(user_id):
+                text = trace.redact(json.dumps(_clip(event), ensure_ascii=False), user_id)
                 if parts and size + len(text) > MAX_BATCH_BYTES:
                     yield self._body(parts), count
                     parts, size, count = [], 0, 0
@@ -350,19 +414,17 @@ class Tracer:
     def _body(parts: list[str]) -> bytes:
         return ('{"batch":[' + ",".join(parts) + "]}").encode()
 
-    def _post(self, body: bytes, authorization: str, timeout: float) -> None:
-        import urllib.request
+    def _post(self, body: bytes, authorization: str, deadline: Deadline) -> None:
+        from receptionist import bounded_http
 
-        request = urllib.request.Request(  # noqa: S310 - the configured Langfuse host (https in the stack)
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Authorization": authorization, "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            answer = response.read(1_000_000)
+        if self._resolver is None:
+            self._resolver = bounded_http.Resolver()
+        headers = {"Authorization": authorization, "Content-Type": "application/json"}
+        answer = bounded_http.post(self.url, body, headers, deadline, resolver=self._resolver)
+        if not 200 <= answer.status < 300:
+            raise IngestionRefused(answer.status)
         # 207: accepted, with a list of the events Langfuse refused.
-        errors = (json.loads(answer or b"{}") or {}).get("errors") or []
+        errors = (json.loads(answer.body or b"{}") or {}).get("errors") or []
         if errors:
             logger.warning("Langfuse refused some events", extra={"events": len(errors)})
 
@@ -383,7 +445,7 @@ def turn(
         yield None
         return
     try:
-        trace = tracer.new_trace(conversation_id, customer_hash(organization_id, customer_number), customer_number)
+        trace = tracer.new_trace(conversation_id, organization_id, customer_number)
         trace.metadata.update(organization_id=organization_id, turn_id=turn_id)
         if trace.capture_content:
             trace.input = text
@@ -473,11 +535,13 @@ def node(name: str) -> Callable[[F], F]:
 
 def tracer_from_env(environ: Mapping[str, str]) -> Tracer | None:
     """A tracer from LANGFUSE_HOST / LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY (the CLI, the
-    bench, the evaluation); None unless all three are set. LANGFUSE_CAPTURE_CONTENT=false leaves
-    out message texts. The deployed processor reads its keys from SSM instead (processor/wiring.py)."""
+    bench, the evaluation); None unless all three are set. LANGFUSE_USER_KEY is the traces' user
+    key (unset: traces without a user); LANGFUSE_CAPTURE_CONTENT=false leaves out message texts.
+    The deployed processor reads its keys from SSM instead (processor/wiring.py)."""
     host, public, secret = (environ.get(f"LANGFUSE_{k}", "").strip() for k in ("HOST", "PUBLIC_KEY", "SECRET_KEY"))
     if not (host and public and secret):
         return None
     capture = environ.get("LANGFUSE_CAPTURE_CONTENT", "true").strip().lower() not in ("0", "false", "no", "off")
     settings = TracingSettings(host, capture_content=capture, environment=environ.get("LANGFUSE_ENVIRONMENT", ""))
-    return Tracer(settings, lambda: (public, secret))
+    user_key = environ.get("LANGFUSE_USER_KEY", "").strip()
+    return Tracer(settings, lambda: (public, secret), user_key=(lambda: user_key) if user_key else None)

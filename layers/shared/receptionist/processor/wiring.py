@@ -76,10 +76,12 @@ def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Ge
 
 
 def langfuse_tracer(settings: ProcessorSettings, clients: ProcessorClients) -> Tracer | None:
-    """Langfuse tracing when LANGFUSE_HOST is set (docs/tracing.md); its keys are read from SSM on
-    the first flush, not here."""
+    """Langfuse tracing when LANGFUSE_HOST is set (docs/tracing.md); its keys, and the key of the
+    traces' user id, are read from SSM on the first flush, not here (a SnapStart snapshot holds
+    no secret)."""
     if not settings.tracing:
         return None
+    user_key_param = settings.langfuse_user_key_param
     return Tracer(
         TracingSettings(
             settings.langfuse_host,
@@ -91,6 +93,7 @@ def langfuse_tracer(settings: ProcessorSettings, clients: ProcessorClients) -> T
             clients.secret(settings.langfuse_public_key_param),
             clients.secret(settings.langfuse_secret_key_param),
         ),
+        user_key=(lambda: clients.secret(user_key_param)) if user_key_param else None,
     )
 
 
