@@ -167,7 +167,9 @@ def test_interactive_replies_are_switched_off_and_on_and_reach_the_notifier(cons
     assert row(console, "select interactive_replies from agent_settings where organization_id = %s", org) == (True,)
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "UTC+3", "../etc/passwd", ""])
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus_Mons", "UTC+3", "../etc/passwd", "", "CEST", "europe/madrid", "localtime"]
+)
 def test_a_bad_time_zone_is_refused_readably_and_nothing_is_written(console: Console, zone: str) -> None:
     org = business(console)
     client = console.signed_in(org)

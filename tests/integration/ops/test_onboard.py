@@ -203,6 +203,8 @@ def test_a_given_password_is_used_and_never_printed(
     [
         ({"--timezone": "Mars/Olympus"}, "--timezone"),
         ({"--timezone": "UTC+3"}, "--timezone"),
+        ({"--timezone": "CEST"}, "--timezone"),  # an abbreviation: PostgreSQL reads it, zoneinfo does not
+        ({"--timezone": "localtime"}, "--timezone"),  # a file of the machine, not a zone name
         ({"--api-key-param": "/receptionist/dev/database-url"}, "--api-key-param"),
         ({"--api-key-param": "/receptionist/prod/gupshup/X"}, "--api-key-param"),
         ({"--business-number": "12345"}, "--business-number"),

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from receptionist.adapters.queues import FifoQueue
+from receptionist.crm import appointments
+from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.messages import OutboundJob
 
@@ -111,6 +113,29 @@ class World:
         )
         assert row
         return row["id"], phone
+
+    def open_every_day(self, business: Business) -> None:
+        """The member works around the clock, every day: any slot can be booked or moved to."""
+        for weekday in range(1, 8):
+            self.owner.execute(
+                "insert into member_hours (organization_id, member_id, weekday, starts, ends)"
+                " values (%s, %s, %s, '00:00', '24:00')",
+                (business.id, business.member, weekday),
+            )
+
+    def move(self, business: Business, appointment: str, to: datetime, *, now: datetime) -> None:
+        """Reschedule it the way "Cambiar" (the assistant's tool) and the console do:
+        crm.appointments.reschedule, as the functions' role."""
+        row = self.owner.fetch_one("select contact_id::text from appointments where id = %s", (appointment,))
+        assert row
+        db = Database(self.app_url)
+        try:
+            with db.acting_for(business.id):
+                window = BookingWindow("UTC", lead_minutes=0, horizon_days=365, step_minutes=1)  # world.at: any minute
+                moved = appointments.reschedule(db, business.id, row["contact_id"], appointment, to, window, now=now)
+        finally:
+            db.close()
+        assert moved.ok and moved.appointment and moved.appointment.starts_at == to, moved
 
     def reminders(self, business: Business) -> list[dict[str, Any]]:
         return self.owner.fetch_all(

@@ -79,13 +79,17 @@ def test_a_sweep_reports_zeros_too_and_errors_when_it_abandons() -> None:
     assert sweep_telemetry.describe(SweepReport(stale=1, abandoned=1)).level == "error"
 
 
-def test_a_reminder_pass_counts_only_and_errors_when_the_queue_refused() -> None:
+def test_a_reminder_pass_counts_only_and_errors_when_a_reminder_failed() -> None:
     quiet = pass_telemetry.describe(PassReport(), db_round_trips=1)
-    assert quiet.counts == {"RemindersQueued": 0, "RemindersRequeued": 0, "RemindersSkipped": 0, "RemindersFailed": 0}
+    assert quiet.counts == {
+        "RemindersQueued": 0, "RemindersRequeued": 0, "RemindersSkipped": 0, "RemindersFailed": 0, "RemindersGivenUp": 0
+    }  # fmt: skip
     assert quiet.level == "info" and quiet.fields["db_round_trips"] == 1
     assert set(quiet.fields) == {*PassReport().counts(), "db_round_trips"}  # counts, never numbers or names
-    busy = pass_telemetry.describe(PassReport(due=3, claimed=3, queued=3, requeued=1, skipped=1, failed=1))
-    assert busy.counts == {"RemindersQueued": 3, "RemindersRequeued": 1, "RemindersSkipped": 1, "RemindersFailed": 1}
+    busy = pass_telemetry.describe(PassReport(due=3, claimed=3, queued=3, requeued=1, skipped=1, failed=2, given_up=1))
+    assert busy.counts == {
+        "RemindersQueued": 3, "RemindersRequeued": 1, "RemindersSkipped": 1, "RemindersFailed": 2, "RemindersGivenUp": 1
+    }  # fmt: skip
     assert busy.level == "error"
     failed = pass_telemetry.describe_failure()
     assert failed.level == "error" and failed.with_error and not failed.counts

@@ -10,6 +10,7 @@ import pytest
 
 from devstack.template import load_template
 from receptionist.processor import telemetry as turn_telemetry
+from receptionist.reminders import telemetry as reminder_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
 from receptionist.webhook import telemetry as request_telemetry
 
@@ -203,8 +204,8 @@ def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
 
 
 def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
-    """Refused or ignored customer messages, fallbacks and abandoned sweeps each raise an alarm on
-    the metric the code emits (namespace, name and dimensions must match exactly)."""
+    """Refused or ignored customer messages, fallbacks, abandoned sweeps and failed reminders each
+    raise an alarm on the metric the code emits (namespace, name and dimensions must match exactly)."""
     namespace = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
     alarms = [a["Properties"] for a in _resources(template, "AWS::CloudWatch::Alarm").values()]
     custom = {
@@ -218,6 +219,8 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         (turn_telemetry.TURNS_GIVEN_UP, (("service", "processor"),)),
         (turn_telemetry.TURNS_OVER_BUDGET, (("service", "processor"),)),
         (sweep_telemetry.SWEEPS_ABANDONED, (("service", "sweeper"),)),
+        (reminder_telemetry.REMINDERS_FAILED, (("service", "reminders"),)),
+        (reminder_telemetry.REMINDERS_GIVEN_UP, (("service", "reminders"),)),
     }
     services = {
         name: fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]

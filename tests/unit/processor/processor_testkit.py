@@ -216,7 +216,8 @@ class FakeCrm(ActsForOneTenant):
         for org, customer, r in self.reminders.values():
             answer = self.answers.get(r.reminder_id)
             mine = (org, customer) == (organization_id, customer_number)
-            if mine and (answer is None or answer[1] == turn_id) and r.status in ("pending", "confirmed"):
+            active = r.status in ("pending", "confirmed") and not r.moved
+            if mine and (answer is None or answer[1] == turn_id) and active:
                 return r
         return None
 
@@ -227,6 +228,9 @@ class FakeCrm(ActsForOneTenant):
         self.round_trips += 2
         current = next(r for _, _, r in self.reminders.values() if r.reminder_id == reminder.reminder_id)
         status, error = current.status, None
+        moved = current.starts_at != reminder.reminded_starts_at and current.status in ("pending", "confirmed")
+        if answer in ("confirmed", "cancelled") and moved:  # the CRM's change is conditional on the reminder's time
+            return AppliedAnswer(current.status, "moved", current.starts_at)
         if answer in ("confirmed", "cancelled"):
             allowed = ("pending",) if answer == "confirmed" else ("pending", "confirmed")
             if current.status in allowed:

@@ -5,11 +5,12 @@ ends answered once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_testkit import Crash, Harness, crash_after
+from processor_testkit import APP, Crash, Harness, crash_after
 
 from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.reminder_answers import Tap, tap_of
@@ -20,17 +21,25 @@ MADRID = ZoneInfo("Europe/Madrid")
 TOKEN = "a" * 32
 
 
-def _reminder(status: str = "pending", appointment: str = "appt-1", starts: datetime | None = None) -> AnsweredReminder:
+def _reminder(
+    status: str = "pending",
+    appointment: str = "appt-1",
+    starts: datetime | None = None,
+    moved_to: datetime | None = None,
+) -> AnsweredReminder:
+    """A reminder of an appointment at `starts` (moved since to `moved_to`, when given)."""
+    reminded = (starts or NOW + timedelta(days=1)).astimezone(MADRID)
     return AnsweredReminder(
         reminder_id=f"rem-{appointment}",
         appointment_id=appointment,
         contact_id="contact-1",
         service="Limpieza dental",
         member="Dra. Ana",
-        starts_at=(starts or NOW + timedelta(days=1)).astimezone(MADRID),
+        starts_at=moved_to.astimezone(MADRID) if moved_to else reminded,
         status=status,
         timezone="Europe/Madrid",
         answer=None,
+        reminded_starts_at=reminded,
     )
 
 
@@ -159,3 +168,66 @@ def test_a_written_reply_whose_turn_failed_keeps_its_context_on_the_retry(r: Har
     r.handle(ticket)
     assert [("id de la cita appt-1" in t) for t in r.agent.texts] == [True, True]
     assert len(r.replies()) == 1
+
+
+# -- a reminder belongs to one start time (issue 24) --------------------------------------------
+MOVED_TO = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)  # Friday 04/12 17:30 in Madrid
+
+
+@pytest.mark.parametrize(
+    ("button", "action"), [("Cancelar", "cancel"), ("Confirmar", "confirm"), ("Cambiar", "change")]
+)
+def test_a_tap_on_a_reminder_of_the_earlier_time_changes_nothing_and_says_the_current_one(
+    h: Harness, button: str, action: str
+) -> None:
+    h.service.now = lambda: NOW
+    h.crm.add_reminder(TOKEN, _reminder(moved_to=MOVED_TO))
+    report = h.handle(h.tap(button, f"reminder:{TOKEN}:{action}"))
+    assert report.outcome == "reminder_answer" and report.model_calls == 0 and h.agent.requests == []
+    assert h.crm.appointment_changes == [] and h.crm.answers == {}
+    (reply,) = h.replies()
+    assert "ahora es el viernes 04/12 a las 17:30" in reply and "no he cambiado nada" in reply
+
+
+def test_an_english_speaking_business_is_told_the_current_time_in_english(h: Harness) -> None:
+    org = h.crm.orgs[APP]
+    h.crm.orgs[APP] = replace(org, settings=replace(org.settings, language="en"))
+    h.service.now = lambda: NOW
+    h.crm.add_reminder(TOKEN, _reminder(moved_to=MOVED_TO))
+    h.handle(h.tap("Cancel", f"reminder:{TOKEN}:cancel"))
+    assert h.crm.appointment_changes == []
+    assert h.replies() == [
+        "Your Limpieza dental appointment was moved: it is now Friday 04/12 at 17:30."
+        " That reminder was for the earlier time, so I haven't changed anything."
+    ]
+
+
+def test_a_move_between_reading_the_tap_and_applying_it_changes_nothing(r: Harness) -> None:
+    """The appointment moves (staff, on the console) after the tap's reminder was read: the CRM's
+    cancel is conditional on the reminder's time, and the customer hears the new one."""
+    read = r.crm.reminder_for_customer
+
+    def read_then_moved(organization_id: str, customer_number: str, token: str) -> AnsweredReminder | None:
+        found = read(organization_id, customer_number, token)
+        org, customer, current = r.crm.reminders[token]
+        r.crm.reminders[token] = (org, customer, replace(current, starts_at=MOVED_TO.astimezone(MADRID)))
+        return found
+
+    r.crm.reminder_for_customer = read_then_moved  # type: ignore[method-assign]
+    r.handle(r.tap("Cancelar", f"reminder:{TOKEN}:cancel"))
+    assert r.crm.appointment_changes == [] and r.crm.answers == {}
+    assert "ahora es el viernes 04/12 a las 17:30" in r.replies()[0]
+
+
+def test_a_written_reply_after_a_move_is_not_an_answer_to_the_old_reminder(h: Harness) -> None:
+    h.service.now = lambda: NOW
+    h.crm.add_reminder(TOKEN, _reminder(moved_to=MOVED_TO))
+    h.handle(h.text("no puedo ir"))
+    assert h.agent.texts == ["no puedo ir"] and h.crm.answers == {}
+
+
+def test_a_tap_on_a_moved_appointment_that_has_started_says_so(h: Harness) -> None:
+    h.service.now = lambda: MOVED_TO + timedelta(minutes=1)
+    h.crm.add_reminder(TOKEN, _reminder(moved_to=MOVED_TO))
+    h.handle(h.tap("Confirmar", f"reminder:{TOKEN}:confirm"))
+    assert h.crm.appointment_changes == [] and "ya ha empezado" in h.replies()[0]

@@ -155,6 +155,8 @@ def _onboard(request: Request, account: StaffAccount, values: dict[str, str]) ->
         outcome = onboard_with(ConsoleBusinesses(deps.service.db, account.sub), deps.accounts, business)
     except crm.NotAnOperator as exc:
         raise Forbidden("op_operators_only") from exc
+    except InvalidBusiness as exc:  # the database refused a value the checks above let through
+        raise OnboardingFailed(f"op_bad_{exc.field}") from exc
     except ClientError as exc:
         raise OnboardingFailed("op_cognito_refused", 502) from exc
     if outcome.result == "exists":

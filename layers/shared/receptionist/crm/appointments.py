@@ -59,9 +59,10 @@ select {_COLUMNS} from a {_JOINS}
 """
 
 # Status changes lock the row, change it only from an allowed status (and, for outcomes, only once
-# it has started: %(started_by)s), write history, and report the status found, so one statement
-# tells "done", "already so", "not active", "not started" and "not found" apart. A null
-# %(contact)s (staff acting for the business) matches any contact of the organization.
+# it has started: %(started_by)s; for a reminder's tap, only while it is still at the reminder's
+# time: %(at_start)s), write history, and report the status found, so one statement tells "done",
+# "already so", "not active", "not started" and "not found" apart. A null %(contact)s (staff
+# acting for the business) matches any contact of the organization.
 _SET_STATUS = f"""
 with found as (
     select id, status, starts_at from appointments
@@ -73,6 +74,7 @@ with found as (
     from found f
     where a.id = f.id and f.status = any(%(from)s::text[])
       and (%(started_by)s::timestamptz is null or f.starts_at <= %(started_by)s::timestamptz)
+      and (%(at_start)s::timestamptz is null or f.starts_at = %(at_start)s::timestamptz)
     returning a.id, a.organization_id
 ), history as (
     insert into appointment_history (organization_id, appointment_id, action, old_starts_at, actor)
@@ -311,9 +313,11 @@ def _set_status(
     allowed_from: tuple[str, ...],
     actor: str | None,
     started_by: datetime | None = None,
+    at_start: datetime | None = None,
 ) -> BookingResult:
     """`contact_id` None: any contact of the organization (staff); `started_by`: the change is
-    allowed only for an appointment that has started by then (an outcome)."""
+    allowed only for an appointment that has started by then (an outcome); `at_start`: only while
+    it starts at that time (a reminder's tap: a move in between makes it "not_active")."""
     if not _ids_ok(organization_id, appointment_id) or (contact_id is not None and not is_uuid(contact_id)):
         return BookingResult(None, "not_found", "no encuentro esa cita")
     row = db.fetch_one(
@@ -326,6 +330,7 @@ def _set_status(
             "action": action,
             "from": list(allowed_from),
             "started_by": started_by,
+            "at_start": at_start,
             "actor": actor,
         },
     )
@@ -336,26 +341,43 @@ def _set_status(
         return BookingResult(current)
     if row["previous"] in allowed_from and started_by is not None and current.starts_at > started_by:
         return BookingResult(current, "not_started", "la cita todavía no ha empezado")
+    if row["previous"] in allowed_from and at_start is not None and current.starts_at != at_start:
+        return BookingResult(current, "not_active", "la cita acaba de cambiar de hora")
     return BookingResult(current, "not_active", f"la cita está {current.status}")
 
 
 def confirm(
-    db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str, *, actor: str | None = None
+    db: Database,
+    organization_id: str,
+    contact_id: str,
+    appointment_id: str,
+    timezone: str,
+    *,
+    actor: str | None = None,
+    at_start: datetime | None = None,
 ) -> BookingResult:
-    """pending -> confirmed (confirmed stays confirmed)."""
+    """pending -> confirmed (confirmed stays confirmed); `at_start`: only if it still starts then."""
     return _set_status(
         db, organization_id, contact_id, appointment_id, timezone,
-        status="confirmed", action="confirmed", allowed_from=("pending",), actor=actor,
+        status="confirmed", action="confirmed", allowed_from=("pending",), actor=actor, at_start=at_start,
     )  # fmt: skip
 
 
 def cancel(
-    db: Database, organization_id: str, contact_id: str, appointment_id: str, timezone: str, *, actor: str | None = None
+    db: Database,
+    organization_id: str,
+    contact_id: str,
+    appointment_id: str,
+    timezone: str,
+    *,
+    actor: str | None = None,
+    at_start: datetime | None = None,
 ) -> BookingResult:
-    """pending or confirmed -> cancelled (cancelled stays cancelled); frees the slot."""
+    """pending or confirmed -> cancelled (cancelled stays cancelled); frees the slot. `at_start`:
+    only if it still starts then."""
     return _set_status(
         db, organization_id, contact_id, appointment_id, timezone,
-        status="cancelled", action="cancelled", allowed_from=_ACTIVE, actor=actor,
+        status="cancelled", action="cancelled", allowed_from=_ACTIVE, actor=actor, at_start=at_start,
     )  # fmt: skip
 
 

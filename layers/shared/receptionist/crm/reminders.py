@@ -1,12 +1,17 @@
 """Appointment reminders (table appointment_reminders, migration 20261203000000_reminders.sql).
 
+A reminder belongs to one start time of its appointment: its `due_at` is that start minus its
+offset, and the key is (appointment, offset, due_at) (migration 20261207010000), so a moved
+appointment is reminded again at its new time, and a reminder of an earlier time is `moved`.
+
 - `due_reminders` lists what is due across businesses (a SECURITY DEFINER function: ids and
   times only, the one cross-tenant read, like resolve_gupshup_app). One round trip.
-- `claim_reminder` writes the (appointment, offset) row at most once: INSERT ... ON CONFLICT
-  DO NOTHING RETURNING, so of two overlapping passes exactly one gets the row (and its random
-  token); the other gets None. One round trip.
+- `claim_reminder` writes the (appointment, offset, start) row at most once: INSERT ... ON
+  CONFLICT DO NOTHING RETURNING, so of two overlapping passes exactly one gets the row (and its
+  random token); the other gets None. One round trip.
 - `reminder_content` reads what the template needs in one round trip; `mark_reminder` moves a
-  row along claimed -> queued -> sent | skipped (never back). All but `due_reminders` and
+  row along claimed -> queued -> sent | skipped (never back); `record_failure` counts a failed
+  try and gives the reminder up ('failed') at the last one. All but `due_reminders` and
   `unqueued_reminders` run inside `db.acting_for(organization)`: row level security scopes them.
 """
 
@@ -20,15 +25,19 @@ from zoneinfo import ZoneInfo
 from receptionist.crm.connection import Database, Row
 from receptionist.languages import language_of
 
-ReminderStatus = Literal["claimed", "queued", "sent", "skipped"]
+ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
+# Why the pass did not send a claimed reminder (appointment_reminders.skip_reason).
+SkipReason = Literal["cancelled", "moved", "started", "no_template", "no_app", "gone"]
 
 # A status only moves forward: claimed -> queued -> sent | skipped (claimed -> sent/skipped too,
-# when the notifier is faster than the pass's own update).
+# when the notifier is faster than the pass's own update); claimed -> failed (given up). A job
+# the notifier delivered is 'sent' even when the pass gave up marking it queued.
 _EARLIER: dict[str, tuple[str, ...]] = {
     "claimed": (),
     "queued": ("claimed",),
-    "sent": ("claimed", "queued"),
+    "sent": ("claimed", "queued", "failed"),
     "skipped": ("claimed", "queued"),
+    "failed": (),  # only through record_failure
 }
 
 
@@ -50,11 +59,18 @@ class Reminder:
     token: str
     status: str
     created_at: datetime
+    attempts: int = 0  # failed tries so far (record_failure)
+
+    @property
+    def starts_at(self) -> datetime:
+        """The appointment's start this reminder is for (a move makes it another reminder's)."""
+        return self.due_at + timedelta(minutes=self.offset_minutes)
 
 
 @dataclass(frozen=True)
 class ReminderContent:
-    """What the reminder template needs (times in the business's time zone)."""
+    """What the reminder template needs; its values in the business's time zone (`timezone`;
+    None: `starts_at` is local already)."""
 
     organization_id: str
     appointment_id: str
@@ -64,20 +80,24 @@ class ReminderContent:
     customer_name: str | None
     service: str
     member: str
-    starts_at: datetime  # local
-    status: str
+    starts_at: datetime  # the appointment's start now
+    status: str  # the appointment's
     template_id: str | None
     template_params: list[str]  # names of the values, in order
     template_body: str | None  # the approved text (message_templates), for the preview
     language: str = "es"  # the business's (agent_settings.language): how `when` is worded
+    timezone: str | None = None  # the business's (agent_settings.timezone)
 
     @property
     def conversation(self) -> str:
         return f"{self.app_name}#{self.customer_number}"
 
     def values(self) -> dict[str, str]:
-        date = self.starts_at.strftime("%d/%m/%Y")
-        time = self.starts_at.strftime("%H:%M")
+        """The template's values. Converting to the business's zone happens here, in the pass's
+        per-reminder work: a zone that cannot be read fails this reminder only."""
+        local = self.starts_at.astimezone(ZoneInfo(self.timezone)) if self.timezone else self.starts_at
+        date = local.strftime("%d/%m/%Y")
+        time = local.strftime("%H:%M")
         return {
             "customer_name": self.customer_name or f"+{self.customer_number}",
             "service": self.service,
@@ -95,7 +115,7 @@ class ReminderContent:
 
 
 _REMINDER_COLUMNS = (
-    "id::text, organization_id::text, appointment_id::text, offset_minutes, due_at, token, status, created_at"
+    "id::text, organization_id::text, appointment_id::text, offset_minutes, due_at, token, status, created_at, attempts"
 )
 
 
@@ -109,6 +129,7 @@ def _reminder(row: Row) -> Reminder:
         token=row["token"],
         status=row["status"],
         created_at=row["created_at"],
+        attempts=row["attempts"],
     )
 
 
@@ -131,11 +152,12 @@ def unqueued_reminders(db: Database, before: datetime) -> list[tuple[str, str]]:
 def claim_reminder(
     db: Database, organization_id: str, appointment_id: str, offset_minutes: int, due_at: datetime
 ) -> Reminder | None:
-    """The new reminder row (with its random token), or None when it was claimed before."""
+    """The new reminder row (with its random token), or None when this offset of this start time
+    was claimed before."""
     row = db.fetch_one(
         "insert into appointment_reminders (organization_id, appointment_id, offset_minutes, due_at)"
         " values (%s, %s, %s, %s)"
-        " on conflict (organization_id, appointment_id, offset_minutes) do nothing"
+        " on conflict (organization_id, appointment_id, offset_minutes, due_at) do nothing"
         f" returning {_REMINDER_COLUMNS}",
         (organization_id, appointment_id, offset_minutes, due_at),
     )
@@ -159,17 +181,35 @@ def find_by_token(db: Database, organization_id: str, token: str) -> Reminder | 
     return _reminder(row) if row else None
 
 
-def mark_reminder(db: Database, organization_id: str, reminder_id: str, status: ReminderStatus) -> bool:
-    """Move a reminder forward to `status`; whether it changed (never backwards)."""
+def mark_reminder(
+    db: Database, organization_id: str, reminder_id: str, status: ReminderStatus, reason: SkipReason | None = None
+) -> bool:
+    """Move a reminder forward to `status` (`reason`: why it is skipped); whether it changed
+    (never backwards)."""
     earlier = list(_EARLIER[status])
     if not earlier:
         return False
     changed = db.execute(
-        "update appointment_reminders set status = %s, updated_at = now()"
+        "update appointment_reminders set status = %s, skip_reason = %s, updated_at = now()"
         " where organization_id = %s and id = %s and status = any(%s)",
-        (status, organization_id, reminder_id, earlier),
+        (status, reason, organization_id, reminder_id, earlier),
     )
     return changed > 0
+
+
+def record_failure(
+    db: Database, organization_id: str, reminder_id: str, error: str, give_up_after: int
+) -> ReminderStatus | None:
+    """Count a failed try of a claimed reminder and keep why (`error`: no personal data); at the
+    `give_up_after`-th it is given up ('failed'). Its status after, or None when it was no longer
+    claimed (sent or skipped meanwhile). One round trip."""
+    row = db.fetch_one(
+        "update appointment_reminders set attempts = attempts + 1, last_error = left(%s, 300), updated_at = now(),"
+        " status = case when attempts + 1 >= %s then 'failed' else status end"
+        " where organization_id = %s and id = %s and status = 'claimed' returning status",
+        (error, give_up_after, organization_id, reminder_id),
+    )
+    return row["status"] if row else None
 
 
 def reminder_content(db: Database, organization_id: str, appointment_id: str) -> ReminderContent | None:
@@ -209,12 +249,13 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         customer_name=row["customer_name"],
         service=row["service"],
         member=row["member"],
-        starts_at=row["starts_at"].astimezone(ZoneInfo(row["timezone"])),
+        starts_at=row["starts_at"],
         status=row["status"],
         template_id=row["reminder_template_id"],
         template_params=list(row["reminder_template_params"]),
         template_body=row["body"],
         language=row["language"],
+        timezone=row["timezone"],
     )
 
 
@@ -231,15 +272,22 @@ class AnsweredReminder:
     contact_id: str
     service: str
     member: str
-    starts_at: datetime  # local
+    starts_at: datetime  # the appointment's start now, local
     status: str  # the appointment's
     timezone: str
     answer: str | None  # the reminder's first answer so far
+    reminded_starts_at: datetime  # the start the reminder was for, local
+
+    @property
+    def moved(self) -> bool:
+        """The appointment is no longer at the time this reminder was for: its buttons change nothing."""
+        return self.reminded_starts_at != self.starts_at
 
 
 _ANSWERED_SELECT = """
     select r.id::text as reminder_id, r.appointment_id::text, a.contact_id::text, s.name as service,
-           m.name as member, a.starts_at, a.status, st.timezone, r.answer
+           m.name as member, a.starts_at, a.status, st.timezone, r.answer,
+           r.due_at + make_interval(mins => r.offset_minutes) as reminded_starts_at
     from appointment_reminders r
     join appointments a on a.organization_id = r.organization_id and a.id = r.appointment_id
     join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
@@ -250,16 +298,18 @@ _ANSWERED_SELECT = """
 
 
 def _answered(row: Row) -> AnsweredReminder:
+    zone = ZoneInfo(row["timezone"])
     return AnsweredReminder(
         reminder_id=row["reminder_id"],
         appointment_id=row["appointment_id"],
         contact_id=row["contact_id"],
         service=row["service"],
         member=row["member"],
-        starts_at=row["starts_at"].astimezone(ZoneInfo(row["timezone"])),
+        starts_at=row["starts_at"].astimezone(zone),
         status=row["status"],
         timezone=row["timezone"],
         answer=row["answer"],
+        reminded_starts_at=row["reminded_starts_at"].astimezone(zone),
     )
 
 
@@ -279,10 +329,12 @@ def awaiting_answer(
     db: Database, organization_id: str, customer_number: str, now: datetime, turn_id: str
 ) -> AnsweredReminder | None:
     """The customer's latest reminder that went out and has no answer yet (or one this very turn
-    recorded: a retry), for an appointment still to come and active: a written reply answers it."""
+    recorded: a retry), for an appointment still to come, active and still at the reminder's time:
+    a written reply answers it."""
     row = db.fetch_one(
         _ANSWERED_SELECT + " where r.organization_id = %s and c.phone = %s and r.status in ('queued', 'sent')"
         " and (r.answer is null or r.answer_turn = %s) and a.status in ('pending', 'confirmed') and a.starts_at > %s"
+        " and r.due_at + make_interval(mins => r.offset_minutes) = a.starts_at"
         " order by r.created_at desc limit 1",
         (organization_id, customer_number, turn_id, now),
     )
@@ -305,7 +357,10 @@ def record_answer(db: Database, organization_id: str, reminder_id: str, answer: 
 @dataclass(frozen=True)
 class AppliedAnswer:
     """What a Confirmar / Cancelar tap did: the appointment's status after it, and why it was
-    refused (BookingResult's failure: not_active, not_found...) or None."""
+    refused (BookingResult's failure: not_active, not_found..., or "moved": the appointment is no
+    longer at the reminder's time) or None; `starts_at`: the appointment's start now (local),
+    when known."""
 
     status: str
     error: str | None = None
+    starts_at: datetime | None = None

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +36,6 @@ MAX_STAFF_NUMBERS = 20
 MAX_TEMPLATE_PARAMS = 10
 # The escalation template's parameters the notifier knows how to fill (notifier.service.escalation_params).
 TEMPLATE_PARAM_NAMES = ("customer_name", "customer_number", "reason")
-_TZ_NAME = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")  # the agent_settings check
 _CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _PRICE = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -189,9 +190,21 @@ def _checked(values: Mapping[str, str], name: str) -> bool:
     return _text(values, name).lower() in ("on", "true", "1", "yes")
 
 
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The zone names a business may use: the tz database's zones as the tzdata package lists them
+    (it ships in every function's layer, so each one loads them whatever its image carries), but
+    'Factory'. The database's check pins the same list (public.iana_time_zones(), migration
+    20261207010100, compared with the package in tests/integration/crm/test_time_zones.py)."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(listed.split()) - {"Factory"}
+
+
 def valid_timezone(name: str) -> bool:
-    """An IANA zone name Python's zoneinfo loads (the database checks PostgreSQL knows it too)."""
-    if not _TZ_NAME.fullmatch(name) or len(name) > 64:
+    """An IANA zone name every function loads, as agent_settings' check wants it: never an
+    abbreviation ('CEST'), another spelling ('europe/madrid'), a POSIX rule or a file of this
+    machine ('localtime'). The database also checks that PostgreSQL knows it."""
+    if name not in time_zone_names():
         return False
     try:
         ZoneInfo(name)
@@ -460,6 +473,11 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
     except errors.CheckViolation as exc:
         # The only check Python cannot see: PostgreSQL's own list of zones.
         raise InvalidSetting("set_bad_timezone") from exc
+
+
+def _zone_refused(exc: errors.Error) -> bool:
+    """The database refused the time zone (a name PostgreSQL's own tz database lacks)."""
+    return isinstance(exc, errors.CheckViolation) and exc.diag.constraint_name == "agent_settings_timezone_check"
 
 
 # -- services and knowledge entries (written through receptionist.catalogue) ---------------------
@@ -865,7 +883,8 @@ def console_user_exists(db: Database, sub: str) -> bool:
 def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str | None:
     """The organization, its assistant settings, Gupshup connection, notification settings and
     its owner's console account, in one transaction; its id. None when the app name (or the
-    owner's account) was taken meanwhile: nothing is written."""
+    owner's account) was taken meanwhile: nothing is written. InvalidSetting("set_bad_timezone")
+    when the database does not know the time zone."""
     try:
         with db.transaction() as tx:
             row = tx.fetch_one(
@@ -893,6 +912,10 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str 
             )
     except errors.UniqueViolation:
         return None
+    except errors.CheckViolation as exc:
+        if _zone_refused(exc):
+            raise InvalidSetting("set_bad_timezone") from exc
+        raise
     return org
 
 
@@ -955,6 +978,8 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
             return None
         if exc.sqlstate == _NOT_OPERATOR:
             raise NotAnOperator from exc
+        if _zone_refused(exc):
+            raise InvalidSetting("set_bad_timezone") from exc
         raise
     assert row is not None
     return str(row["id"])

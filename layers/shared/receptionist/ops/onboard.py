@@ -175,7 +175,10 @@ def onboard_with(
     else:
         sub = accounts.create_user(business.owner_email, password)
     accounts.set_password(business.owner_email, password)
-    organization = businesses.create(business, sub)
+    try:
+        organization = businesses.create(business, sub)
+    except InvalidSetting as exc:  # the database's own check of the time zone (nothing written)
+        raise InvalidBusiness("timezone", f"--timezone {business.timezone!r} is not a time zone the CRM knows") from exc
     if organization is None:  # another run onboarded the same app (or linked the owner) meanwhile
         existing = businesses.app_organization(business.app_name)
         return Onboarded("exists", existing) if existing else Onboarded("owner_taken", None, sub)
@@ -239,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         outcome = onboard(db, idp, args.user_pool_id, business, given)
     except PasswordRefused:
         print(f"${PASSWORD_ENV} does not meet the user pool's password policy; nothing created", file=sys.stderr)
+        return 2
+    except InvalidBusiness as exc:
+        print(f"{exc}; nothing created in the CRM", file=sys.stderr)
         return 2
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")

@@ -101,7 +101,8 @@ class CrmAdapter:
     def answer_reminder(
         self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
     ) -> AppliedAnswer:
-        status, error = reminder.status, None
+        status, starts_at = reminder.status, reminder.starts_at
+        error: str | None = None
         if answer in ("confirmed", "cancelled"):
             change = appointments.confirm if answer == "confirmed" else appointments.cancel
             result = change(
@@ -111,12 +112,16 @@ class CrmAdapter:
                 reminder.appointment_id,
                 reminder.timezone,
                 actor="customer:reminder",
+                at_start=reminder.reminded_starts_at,  # a move in between: nothing changes
             )
-            status = result.appointment.status if result.appointment is not None else status
             error = result.failure
+            if result.appointment is not None:
+                status, starts_at = result.appointment.status, result.appointment.starts_at
+                if starts_at != reminder.reminded_starts_at and result.appointment.status in ("pending", "confirmed"):
+                    error = "moved"
         if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
             reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)
-        return AppliedAnswer(status, error)
+        return AppliedAnswer(status, error, starts_at)
 
 
 class GraphAgent:

@@ -7,6 +7,10 @@ The token is looked up in the conversation's organization for the conversation's
 so another business's or another customer's token finds nothing and changes nothing. Applying a
 tap twice (a retried turn, a second tap) leaves the appointment as the first did: confirm and
 cancel are idempotent in the CRM, and recording the same answer again changes nothing.
+
+A reminder belongs to the start time it was sent for: once the appointment has moved, a tap on
+it changes nothing (the CRM's confirm / cancel are conditional on that time, so a move in
+between is caught too) and the customer is told the appointment's current time.
 """
 
 from __future__ import annotations
@@ -105,6 +109,10 @@ def answer_reminders(
         reminder = crm.reminder_for_customer(org.id, identity.customer_number, tap.token)
         if reminder is None:
             done.append(words.unknown)
+        elif reminder.moved:  # whatever the button: the reminder was for another time
+            done.append(
+                words.past(reminder) if reminder.starts_at <= now else words.moved(reminder, reminder.starts_at)
+            )
         elif tap.action == "change":
             crm.answer_reminder(org.id, reminder, "change", turn_id)
             notes.append(words.change(reminder))
@@ -112,7 +120,11 @@ def answer_reminders(
             done.append(words.past(reminder))
         else:
             answer: ReminderAnswer = "confirmed" if tap.action == "confirm" else "cancelled"
-            done.append(words.applied(reminder, answer, crm.answer_reminder(org.id, reminder, answer, turn_id)))
+            applied = crm.answer_reminder(org.id, reminder, answer, turn_id)
+            if applied.error == "moved":  # moved between reading the tap and applying it
+                done.append(words.moved(reminder, applied.starts_at or reminder.starts_at))
+            else:
+                done.append(words.applied(reminder, answer, applied))
     if not notes and not written:
         return ReminderTurn(reply=" ".join(dict.fromkeys(done)), taps=len(taps))
     return ReminderTurn(notes=[words.already_done(s) for s in dict.fromkeys(done)] + notes, taps=len(taps))
@@ -135,11 +147,13 @@ class _Words:
     def of(cls, language: str) -> _Words:
         return cls(language_of(language))
 
-    def when(self, r: AnsweredReminder) -> str:
-        day = _WEEKDAYS[self.lang][r.starts_at.weekday()]
+    def when(self, r: AnsweredReminder, at: datetime | None = None) -> str:
+        """The appointment's start (or `at`), local: "el lunes 05/01 a las 10:00"."""
+        start = at or r.starts_at
+        day = _WEEKDAYS[self.lang][start.weekday()]
         if self.lang == "en":
-            return f"{day} {r.starts_at:%d/%m} at {r.starts_at:%H:%M}"
-        return f"el {day} {r.starts_at:%d/%m} a las {r.starts_at:%H:%M}"
+            return f"{day} {start:%d/%m} at {start:%H:%M}"
+        return f"el {day} {start:%d/%m} a las {start:%H:%M}"
 
     @property
     def unknown(self) -> str:
@@ -151,6 +165,23 @@ class _Words:
         if self.lang == "en":
             return f"Your {r.service} appointment ({self.when(r)}) has already started or passed."
         return f"Tu cita de {r.service} ({self.when(r)}) ya ha empezado o ha pasado."
+
+    def moved(self, r: AnsweredReminder, now_at: datetime) -> str:
+        """A tap on a reminder of an earlier time: nothing changed; where the appointment is now."""
+        en = self.lang == "en"
+        if r.status == "cancelled":
+            if en:
+                return f"That reminder was for an earlier time, and your {r.service} appointment is cancelled."
+            return f"Ese recordatorio era de otra hora y tu cita de {r.service} ya está cancelada."
+        if en:
+            return (
+                f"Your {r.service} appointment was moved: it is now {self.when(r, now_at)}."
+                " That reminder was for the earlier time, so I haven't changed anything."
+            )
+        return (
+            f"Tu cita de {r.service} cambió de hora: ahora es {self.when(r, now_at)}."
+            " Ese recordatorio era de la hora anterior, así que no he cambiado nada."
+        )
 
     def applied(self, r: AnsweredReminder, answer: ReminderAnswer, applied: AppliedAnswer) -> str:
         en = self.lang == "en"

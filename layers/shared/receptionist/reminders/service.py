@@ -6,15 +6,24 @@ For each reminder due at `at` (reminder time in (at - lookback, at]: a missed pa
 within the lookback), inside `db.acting_for(organization)`:
   1. claim it (INSERT ... ON CONFLICT DO NOTHING: of two overlapping passes one wins; the row
      carries a random token the template's buttons send back), status 'claimed';
-  2. send the job to the outbound FIFO queue (group = the conversation "<app>#<customer>",
-     deduplication id = the job id "reminder#<reminder id>");
+  2. build its job and send it to the outbound FIFO queue (group = the conversation
+     "<app>#<customer>", deduplication id = the job id "reminder#<reminder id>");
   3. mark it 'queued'.
 A pass that dies between 1 and 3 leaves a 'claimed' row: every pass first re-sends the claims
 older than `stale_after` (default a minute, longer than a pass's own claim-to-send time). The
 job is the same job (same id), so if the first send did reach the queue, SQS drops the copy
 within 5 minutes and the notifier's per-job idempotency after that: the customer gets it once.
-A reminder whose appointment was cancelled, whose business dropped its template or has no
-active Gupshup app by the time it is built is marked 'skipped' (never sent).
+
+Never late, never for another time: a claim is sent only while its appointment is active, still
+at the time the reminder is for and not started at `at`; otherwise (and when the business
+dropped its template or app) it is marked 'skipped' with its reason (crm.reminders.SkipReason).
+
+Each reminder fails alone: an error in any step (claim, content, send, mark) is logged by type
+and place, counted (`failed`), kept on its row (`attempts`, `last_error`) and the pass goes on
+with the next one. A claimed reminder is tried again by the next passes, GIVE_UP_AFTER times in
+all, then given up ('failed', counted `given_up`, alarmed). A claim that could not be written
+leaves no row: it is still due to the next pass, within the lookback. Only what every reminder
+needs (the due list, the list of claims to re-send) fails the whole pass.
 
 The report carries counts only (no numbers, no names).
 """
@@ -25,18 +34,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
-from receptionist.crm.reminders import Reminder, ReminderContent
+from receptionist.crm.reminders import DueReminder, Reminder, ReminderContent, SkipReason
 from receptionist.crm.templates import placeholder_count, render_template
+from receptionist.logsafe import error_fields
 from receptionist.messages import OutboundJob, Queue, fifo_id
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=1)
+# Tries of one reminder (this pass's and the next passes', 5 minutes apart) before it is given up.
+GIVE_UP_AFTER = 5
 # The template's quick-reply buttons, in order: Confirmar / Cancelar / Cambiar.
 BUTTON_ACTIONS = ("confirm", "cancel", "change")
+
+Step = Literal["claim", "content", "send", "mark"]
+Outcome = Literal["queued", "skipped", "failed"]
 
 
 def postback_text(token: str, action: str) -> str:
@@ -50,17 +66,14 @@ class PassReport:
     claimed: int = 0  # claimed by this pass
     queued: int = 0  # jobs this pass put on the outbound queue (new and re-sent)
     already_claimed: int = 0  # due, but another pass claimed them first
-    requeued: int = 0  # claims of an earlier pass that died before queueing, sent again
-    skipped: int = 0  # claimed but not sendable (cancelled meanwhile, no template or app)
-    failed: int = 0  # claimed but the queue refused: re-sent by a later pass
+    requeued: int = 0  # claims of an earlier pass (crashed, or failed) sent now
+    skipped: int = 0  # claimed but not sendable (cancelled, moved or started meanwhile; no template or app)
+    failed: int = 0  # a step failed for this reminder in this pass (tried again, up to GIVE_UP_AFTER)
+    given_up: int = 0  # of those, reminders at their last try: 'failed' for good
     dry_run: bool = False
 
     def counts(self) -> dict[str, int]:
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if k in ("due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed")
-        }
+        return {k: v for k, v in vars(self).items() if k != "dry_run"}
 
 
 @dataclass
@@ -69,17 +82,14 @@ class ReminderPass:
     outbound: Queue
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     stale_after: timedelta = STALE_AFTER
+    give_up_after: int = GIVE_UP_AFTER
 
     def run(self, at: datetime, lookback: timedelta = timedelta(days=1), *, dry_run: bool = False) -> PassReport:
         report = PassReport(dry_run=dry_run)
         if not dry_run:
             for org, reminder_id in reminders.unqueued_reminders(self.db, self.now() - self.stale_after):
                 with self.db.acting_for(org):
-                    stale = reminders.get_reminder(self.db, org, reminder_id)
-                    if stale is None or stale.status != "claimed":
-                        continue
-                    outcome = self._queue(stale, report)
-                    if outcome == "queued":
+                    if self._retry(org, reminder_id, at, report) == "queued":
                         report.requeued += 1
         due = reminders.due_reminders(self.db, at, lookback)
         report.due = len(due)
@@ -87,46 +97,115 @@ class ReminderPass:
             return report
         for item in due:
             with self.db.acting_for(item.organization_id):
-                claimed = reminders.claim_reminder(
-                    self.db, item.organization_id, item.appointment_id, item.offset_minutes, item.due_at
-                )
-                if claimed is None:
-                    report.already_claimed += 1
-                    continue
-                report.claimed += 1
-                self._queue(claimed, report)
+                claimed = self._claim(item, report)
+                if claimed is not None:
+                    self._queue(claimed, at, report)
         return report
 
-    def _queue(self, reminder: Reminder, report: PassReport) -> str:
-        """Build the reminder's job and put it on the queue; "queued", "skipped" or "failed"."""
-        org = reminder.organization_id
-        content = reminders.reminder_content(self.db, org, reminder.appointment_id)
-        job = reminder_job(reminder, content) if content is not None else None
-        if job is None:
-            reminders.mark_reminder(self.db, org, reminder.id, "skipped")
-            report.skipped += 1
-            return "skipped"
+    def _claim(self, item: DueReminder, report: PassReport) -> Reminder | None:
         try:
-            self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+            claimed = reminders.claim_reminder(
+                self.db, item.organization_id, item.appointment_id, item.offset_minutes, item.due_at
+            )
         except Exception:
-            # Left 'claimed': the next pass re-sends it once it is older than stale_after.
-            logger.exception("reminder job not queued; a later pass sends it", extra={"reminder_id": reminder.id})
+            # No row to keep the error on: it is still due to the next pass (within the lookback).
+            logger.error("reminder not claimed; the next pass tries again", extra={"step": "claim", **error_fields()})
             report.failed += 1
+            return None
+        if claimed is None:
+            report.already_claimed += 1
+            return None
+        report.claimed += 1
+        return claimed
+
+    def _retry(self, org: str, reminder_id: str, at: datetime, report: PassReport) -> Outcome | None:
+        try:
+            stale = reminders.get_reminder(self.db, org, reminder_id)
+        except Exception as exc:
+            self._failed(org, reminder_id, "content", exc, report)
             return "failed"
-        reminders.mark_reminder(self.db, org, reminder.id, "queued")
+        if stale is None or stale.status != "claimed":
+            return None
+        return self._queue(stale, at, report)
+
+    def _queue(self, reminder: Reminder, at: datetime, report: PassReport) -> Outcome:
+        """Build the reminder's job and put it on the queue, unless it must not be sent."""
+        org = reminder.organization_id
+        step: Step = "content"
+        try:
+            content = reminders.reminder_content(self.db, org, reminder.appointment_id)
+            why = unsendable(reminder, content, at)
+            if why is not None or content is None:
+                step = "mark"
+                reminders.mark_reminder(self.db, org, reminder.id, "skipped", why or "gone")
+                report.skipped += 1
+                return "skipped"
+            job = reminder_job(reminder, content)
+            step = "send"
+            self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+            step = "mark"
+            reminders.mark_reminder(self.db, org, reminder.id, "queued")
+        except Exception as exc:
+            self._failed(org, reminder.id, step, exc, report)
+            return "failed"
         report.queued += 1
         return "queued"
 
+    def _failed(self, org: str, reminder_id: str, step: Step, exc: Exception, report: PassReport) -> None:
+        """Keep why on the row (type, SQL state and place: never the message, which can quote
+        personal data) and count it; at the last try the reminder is given up."""
+        fields = error_fields(exc)
+        report.failed += 1
+        status = None
+        try:
+            status = reminders.record_failure(
+                self.db, org, reminder_id, failure_reason(step, fields), self.give_up_after
+            )
+        except Exception:
+            logger.error("reminder failure not recorded", extra={"reminder_id": reminder_id, **error_fields()})
+        given_up = status == "failed"
+        report.given_up += given_up
+        logger.error(
+            "reminder given up" if given_up else "reminder not queued; a later pass tries again",
+            extra={"reminder_id": reminder_id, "organization_id": org, "step": step, **fields},
+        )
 
-def reminder_job(reminder: Reminder, content: ReminderContent) -> OutboundJob | None:
-    """The notifier's job for a claimed reminder (None when it must not be sent)."""
-    if content.status not in ("pending", "confirmed") or not content.template_id or not content.app_name:
-        return None
+
+def failure_reason(step: Step, fields: dict[str, str]) -> str:
+    """What appointment_reminders.last_error keeps: "send: ClientError at receptionist.x:12"."""
+    reason = f"{step}: {fields.get('error', 'error')}"
+    if "sqlstate" in fields:
+        reason += f" [{fields['sqlstate']}]"
+    if "error_at" in fields:
+        reason += f" at {fields['error_at']}"
+    return reason
+
+
+def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime) -> SkipReason | None:
+    """Why a claimed reminder must not be sent at `at`, or None. Never late, never for another
+    time: only while its appointment is active, still at the reminder's time and not started."""
+    if content is None:
+        return "gone"
+    if content.status == "cancelled":
+        return "cancelled"
+    if content.starts_at != reminder.starts_at:
+        return "moved"
+    if content.starts_at <= at or content.status not in ("pending", "confirmed"):
+        return "started"
+    if not content.template_id:
+        return "no_template"
+    if not content.app_name:
+        return "no_app"
+    return None
+
+
+def reminder_job(reminder: Reminder, content: ReminderContent) -> OutboundJob:
+    """The notifier's job for a claimed reminder that may be sent (`unsendable` said None)."""
     params = content.params()
     return OutboundJob.for_reminder(
         content.conversation,
         reminder.id,
-        content.template_id,
+        content.template_id or "",
         params,
         preview(content, params),
         [postback_text(reminder.token, action) for action in BUTTON_ACTIONS],

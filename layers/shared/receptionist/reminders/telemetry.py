@@ -4,8 +4,12 @@ Counts only, never numbers or names. Metrics (namespace from POWERTOOLS_METRICS_
 the `service` dimension):
   RemindersQueued    reminder jobs this run put on the outbound queue (new and re-sent)
   RemindersRequeued  of those, claims of an earlier run that died before queueing
-  RemindersSkipped   claimed but not sendable (cancelled meanwhile, no template or app)
-  RemindersFailed    claimed but the queue refused them: a later run re-sends them
+  RemindersSkipped   claimed but not sendable (cancelled, moved or started meanwhile; no template or app)
+  RemindersFailed    reminders a step failed for in this run (claim, content, send or mark): each
+                     alone, kept on its row and tried again by the next runs (alarmed:
+                     RemindersFailedAlarm in template.yaml)
+  RemindersGivenUp   of those, reminders at their last try, now 'failed' for good (alarmed:
+                     RemindersGivenUpAlarm)
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ REMINDERS_QUEUED: Final = "RemindersQueued"
 REMINDERS_REQUEUED: Final = "RemindersRequeued"
 REMINDERS_SKIPPED: Final = "RemindersSkipped"
 REMINDERS_FAILED: Final = "RemindersFailed"
+REMINDERS_GIVEN_UP: Final = "RemindersGivenUp"
 
 
 def describe(report: PassReport, **fields: Any) -> Event:
     return Event(
-        "reminder pass done; some reminders not queued" if report.failed else "reminder pass done",
+        "reminder pass done; some reminders failed" if report.failed else "reminder pass done",
         level="error" if report.failed else "info",
         fields={**report.counts(), **fields},
         # Zeros too: a run that found nothing is a data point.
@@ -32,6 +37,7 @@ def describe(report: PassReport, **fields: Any) -> Event:
             REMINDERS_REQUEUED: report.requeued,
             REMINDERS_SKIPPED: report.skipped,
             REMINDERS_FAILED: report.failed,
+            REMINDERS_GIVEN_UP: report.given_up,
         },
     )
 
