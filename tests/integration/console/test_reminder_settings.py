@@ -276,10 +276,10 @@ def test_a_post_without_its_csrf_token_is_403_and_changes_nothing(console: Conso
     assert stored(console, org) == before and audit(console, org) == []
 
 
-def test_the_table_s_checks_stay_the_last_word(app_url: str, console: Console) -> None:
+def test_the_table_s_checks_stay_the_last_word(console_url: str, console: Console) -> None:
     """Values past the form's own checks are refused by the database, as a sentence's code."""
     org = business(console)
-    db = Database(app_url)
+    db = Database(console_url)  # as the console's role, as the settings page writes them
     try:
         with db.acting_for(org):
             for offsets in ([5], [1440, 60, 45, 30, 20, 15], [20000]):

@@ -69,6 +69,18 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         assert param["Value"] == local_stack.config.webhook_secret == info["webhook_secrets"][app]
     assert set(info["apps"]) == {"ClinicaSonrisa", "SalonLima"} and info["demo_app"] == "ClinicaSonrisa"
     assert info["app_database_url"].startswith("postgresql://receptionist_app@")
+    assert info["console_database_url"].startswith("postgresql://receptionist_console@")
+    # Each function reads its own role's URL: the message functions theirs, the console its own.
+    assert local_stack.template is not None
+    for function, role in (
+        ("ProcessorFunction", "receptionist_app"),
+        ("NotifierFunction", "receptionist_app"),
+        ("RemindersFunction", "receptionist_app"),
+        ("ConsoleFunction", "receptionist_console"),
+    ):
+        name = local_stack.function_env(local_stack.template, function)["DATABASE_URL_PARAM"]
+        value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        assert value.startswith(f"postgresql://{role}@"), function
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:

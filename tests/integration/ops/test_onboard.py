@@ -1,6 +1,6 @@
 """`python -m receptionist.ops.onboard` against Cognito in moto and the test PostgreSQL: a new
 business end to end whose owner signs in as the console signs in (USER_PASSWORD_AUTH, the ID
-token verified against the pool's JWKS, the business from console_users as the functions' role),
+token verified against the pool's JWKS, the business from console_users as the console's role),
 a rerun that changes nothing, other businesses untouched, bad values refused before anything."""
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def everything(url: str) -> list[int]:
 
 
 def test_a_new_business_is_created_end_to_end_and_its_owner_signs_in(
-    pool: Pool, owner_env: dict[str, str], seeded_url: str, app_url: str
+    pool: Pool, owner_env: dict[str, str], seeded_url: str, console_url: str
 ) -> None:
     app, email = f"Norte{uuid.uuid4().hex[:8]}", f"Duena.{uuid.uuid4().hex[:6]}@ClinicaNorte.example"
     others = snapshot(seeded_url, SEEDED)
@@ -147,11 +147,11 @@ def test_a_new_business_is_created_end_to_end_and_its_owner_signs_in(
         jwks_url=f"{pool.endpoint}/{pool.id}/.well-known/jwks.json",
     )
     identity = verifier.verify(token)
-    functions = Database(app_url)
+    console = Database(console_url)
     try:
-        account = inbox.staff_account(functions, identity.sub)
+        account = inbox.staff_account(console, identity.sub)
     finally:
-        functions.close()
+        console.close()
     assert account is not None
     assert (account.organization_id, account.organization_name, account.email, account.role) == (
         org.id,

@@ -17,7 +17,8 @@ the appointment has started, never for a cancelled one; marking it again changes
 business's time zone (default: the last 30 days, today included); what each number means is in
 docs/reminders.md ("Outcomes and metrics"). Counts only: no customer's name or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
-the functions' role sees none without --org (row level security).
+the console's role sees none without --org (row level security), and finds a business by its
+id only (resolving an app name is the message functions' alone).
 
 Exit status: 0 done (also "already so"), 1 refused (not started, cancelled, no such appointment
 or business, no business visible), 2 usage error (including DATABASE_URL missing).
