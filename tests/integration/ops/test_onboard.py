@@ -5,6 +5,7 @@ a rerun that changes nothing, other businesses untouched, bad values refused bef
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import subprocess
@@ -185,6 +186,45 @@ def test_a_rerun_changes_nothing(
     assert everything(seeded_url) == before
     assert snapshot(seeded_url, (org.id,)) == rows
     assert pool.users() == users
+
+
+def test_onboarding_is_in_the_new_business_s_audit_log_with_its_actor(
+    pool: Pool, owner_env: dict[str, str], seeded_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line the console's operator pages write, from the command line too: who, and what."""
+
+    def lines(app: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(seeded_url) as conn:
+            found = conn.execute(
+                "select organization_id::text, actor, action, target, details from audit_log"
+                " where details->>'app_name' = %s order by id",
+                (app,),
+            )
+            return [tuple(r) for r in found.fetchall()]
+
+    app, email = f"Norte{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:6]}@example.com"
+    assert main(arguments(pool, app, email, **{"--actor": "maria"})) == 0
+    password = re.search(r"privately\): (\S+)", capsys.readouterr().out)
+    assert password
+    [(org, actor, action, target, details)] = lines(app)
+    assert (actor, action, target) == ("ops:maria", "business_onboarded", org)
+    assert details == {
+        "name": "Clínica Norte",
+        "app_name": app,
+        "business_number": "34910000222",
+        "api_key_ref": f"/receptionist/dev/gupshup/{app}",
+        "owner_email": email,
+        "via": "ops.onboard",
+    }
+    assert password.group(1) not in str(details)
+    assert main(arguments(pool, app, email)) == 0  # already onboarded: nothing done, nothing recorded
+    assert len(lines(app)) == 1
+
+    # Without --actor: the login name.
+    other = f"Norte{uuid.uuid4().hex[:8]}"
+    assert main(arguments(pool, other, f"owner-{uuid.uuid4().hex[:6]}@example.com")) == 0
+    [(_, actor, *_)] = lines(other)
+    assert actor == f"ops:{getpass.getuser()}"
 
 
 def test_a_given_password_is_used_and_never_printed(

@@ -27,7 +27,6 @@ or business, no business visible), 2 usage error (including DATABASE_URL missing
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -41,6 +40,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
 from receptionist.crm.outcomes import Business, ReminderMetrics
+from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
 _OUTCOMES = {"completed": "completed", "no-show": "no_show"}
@@ -174,24 +174,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _actor(given: str | None) -> str:
-    """'ops:<name>': the history tells an ops change from staff's ('staff:<e-mail>') and the customer's."""
-    name = (given or "").strip()
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):  # no login name in this environment
-            name = "cli"
-    return name if name.startswith("ops:") else f"ops:{name}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL")
     if not url:
         parser.error("DATABASE_URL is not set")
-    actor = _actor(args.actor) if args.command == "mark" else ""
+    actor = ops_actor(args.actor) if args.command == "mark" else ""
     if len(actor) > 300:
         parser.error("--actor is too long (300 characters at most)")
     if args.command == "report" and args.since and args.until and args.since > args.until:
