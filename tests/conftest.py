@@ -56,8 +56,25 @@ def seeded_url(postgres_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def app_url(seeded_url: str) -> str:
-    """The same server as the functions reach it: as `receptionist_app`, under row level security."""
+    """The same server as the message functions (processor, notifier, reminders) reach it: as
+    `receptionist_app`, under row level security."""
     return seeded_url.replace("://postgres@", "://receptionist_app@", 1)
+
+
+@pytest.fixture(scope="session")
+def console_url(seeded_url: str) -> str:
+    """The same server as the staff console reaches it: as `receptionist_console`, under row level security."""
+    return seeded_url.replace("://postgres@", "://receptionist_console@", 1)
+
+
+@pytest.fixture
+def console_db(console_url: str) -> Iterator[Any]:
+    """A Database as the console's role (sees nothing outside `acting_for`), closed after the test."""
+    from receptionist.crm.connection import Database
+
+    database = Database(console_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture

@@ -40,9 +40,14 @@ class LocalPostgres:
 
     @property
     def app_url(self) -> str:
-        """As the functions' role, `receptionist_app` (row level security applies; the migrations
-        create it; trust authentication locally, a password on Supabase)."""
+        """As the message functions' role, `receptionist_app` (row level security applies; the
+        migrations create it; trust authentication locally, a password on Supabase)."""
         return self.url_for("receptionist_app")
+
+    @property
+    def console_url(self) -> str:
+        """As the staff console's role, `receptionist_console` (likewise)."""
+        return self.url_for("receptionist_console")
 
     def url_for(self, user: str) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/postgres"

@@ -285,7 +285,8 @@ class LocalStack:
         assert self._moto and self._pg
         ssm = moto_client("ssm", self._moto.url, self.config.region)
         values = {
-            "database-url": self._pg.app_url,  # the functions connect as their own role (RLS)
+            "database-url": self._pg.app_url,  # the message functions connect as their own role (RLS)
+            "console-database-url": self._pg.console_url,  # the console as its own
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
             "console-secret": self.config.console_secret,
@@ -481,7 +482,8 @@ class LocalStack:
             "aws_endpoint_url": self._moto.url,
             "region": self.config.region,
             "database_url": self._pg.url,  # the owner: ops, tests, the demo's read-outs
-            "app_database_url": self._pg.app_url,  # what the functions use (row level security)
+            "app_database_url": self._pg.app_url,  # the message functions' role (row level security)
+            "console_database_url": self._pg.console_url,  # the console's role (row level security)
             "stack_name": STACK_NAME,
             "secrets_path": self.secrets_path,
             "debounce_seconds": self.config.debounce_seconds,
@@ -610,6 +612,7 @@ def describe(info: dict[str, Any]) -> str:
     lines.append(f"  AWS endpoint      {info['aws_endpoint_url']} (moto, region {info['region']})")
     lines.append(f"  Database          {info['database_url']} (owner)")
     lines.append(f"  Functions' role   {info['app_database_url']} (row level security)")
+    lines.append(f"  Console's role    {info['console_database_url']} (row level security)")
     lines.append(f"  Debounce          {info['debounce_seconds']} s")
     for group in ("queues", "tables", "buckets"):
         for lid, name in sorted(info.get(group, {}).items()):

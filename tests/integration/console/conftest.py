@@ -23,7 +23,7 @@ from receptionist.console.wiring import build_console
 
 
 @pytest.fixture(scope="session")
-def console(moto_endpoint: str, seeded_url: str, app_url: str) -> Iterator[Console]:
+def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[Console]:
     idp = moto_client("cognito-idp", moto_endpoint, "us-east-1")
     pool = idp.create_user_pool(PoolName=f"staff-{uuid.uuid4().hex[:6]}", UsernameAttributes=["email"])["UserPool"][
         "Id"
@@ -44,7 +44,7 @@ def console(moto_endpoint: str, seeded_url: str, app_url: str) -> Iterator[Conso
         OUTBOUND_QUEUE_URL=queue_url,
     )
     settings = ConsoleSettings.from_env(env)
-    secrets = {settings.database_url_param: app_url, settings.console_secret_param: "test-console-secret"}
+    secrets = {settings.database_url_param: console_url, settings.console_secret_param: "test-console-secret"}
     ssm = moto_client("ssm", moto_endpoint, "us-east-1")
     deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__)
     yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url)

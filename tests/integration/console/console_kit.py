@@ -21,6 +21,9 @@ from receptionist.crm.connection import Database
 CLINIC = "00000000-0000-4000-8000-000000000001"
 SALON = "00000000-0000-4000-9000-000000000001"
 PASSWORD = "Consola-Prueba-2026"
+# The audit log's lines of changes, leaving out its access lines (sign-in, sign-out, transcript
+# reads: test_access_audit.py), as SQL to add to a query's conditions.
+CHANGES = "action <> all('{sign_in,sign_out,transcript_opened}'::text[])"
 
 
 @dataclass
@@ -98,8 +101,12 @@ class Console:
         return bool(row[0])
 
     def audit(self, identity_id: str) -> list[tuple[str, str]]:
+        """The changes made to a conversation: (actor, action), oldest first."""
         with psycopg.connect(self.owner_url) as conn:
-            rows = conn.execute("select actor, action from audit_log where target = %s order by id", (identity_id,))
+            rows = conn.execute(
+                f"select actor, action from audit_log where target = %s and {CHANGES} order by id",  # noqa: S608 - constants
+                (identity_id,),
+            )
             return [(str(a), str(b)) for a, b in rows.fetchall()]
 
 

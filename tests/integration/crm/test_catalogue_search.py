@@ -88,15 +88,15 @@ def test_rankings_are_fused_by_reciprocal_rank_on_fixed_vectors(db: Database, ma
 
 
 def test_the_version_moves_with_what_a_customer_could_be_told_and_not_with_embeddings(
-    db: Database, app_db: Database, make_org: OrgFactory
+    db: Database, console_db: Database, make_org: OrgFactory
 ) -> None:
     made = make_org()
     org, app = made["org"], made["app"]
     entry = _entry(db, org, "Horario", "De 9 a 14.", None)
     versions = [_version(db, app)]
 
-    with app_db.acting_for(org):  # the functions' role, under row level security
-        app_db.execute("update knowledge_entries set body = 'De 9 a 15.' where id = %s", (entry,))
+    with console_db.acting_for(org):  # the console's role (may not update organizations), under RLS
+        console_db.execute("update knowledge_entries set body = 'De 9 a 15.' where id = %s", (entry,))
     versions.append(_version(db, app))
     db.execute(
         "update knowledge_entries set embedding = %s::extensions.vector, embedding_model = 'm' where id = %s",
@@ -134,33 +134,33 @@ def test_the_prompt_block_is_built_once_per_version(db: Database, app_db: Databa
 
 
 def test_embeddings_follow_new_edited_rows_and_a_model_change(
-    db: Database, app_db: Database, make_org: OrgFactory, model_server: FakeOpenAI
+    db: Database, console_db: Database, make_org: OrgFactory, model_server: FakeOpenAI
 ) -> None:
     org = make_org()["org"]
     embedder = OpenAIEmbeddings(f"{model_server.url}/v1", "k", "model-a")
-    entry, up_to_date = save_entry(app_db, embedder, org, "Pago", "Tarjeta o efectivo.")
+    entry, up_to_date = save_entry(console_db, embedder, org, "Pago", "Tarjeta o efectivo.")
     assert up_to_date
-    with app_db.acting_for(org):
-        assert embeddings.pending(app_db, org, "model-a") == []  # the service and the entry
-    assert embed_pending(app_db, embedder, org).embedded == 0
+    with console_db.acting_for(org):
+        assert embeddings.pending(console_db, org, "model-a") == []  # the service and the entry
+    assert embed_pending(console_db, embedder, org).embedded == 0
 
-    save_entry(app_db, None, org, "Pago", "Solo tarjeta.", entry_id=entry)  # edited, not embedded yet
-    with app_db.acting_for(org):
-        assert [j.id for j in embeddings.pending(app_db, org, "model-a")] == [entry]
-    assert embed_pending(app_db, embedder, org).embedded == 1
+    save_entry(console_db, None, org, "Pago", "Solo tarjeta.", entry_id=entry)  # edited, not embedded yet
+    with console_db.acting_for(org):
+        assert [j.id for j in embeddings.pending(console_db, org, "model-a")] == [entry]
+    assert embed_pending(console_db, embedder, org).embedded == 1
 
     other = OpenAIEmbeddings(f"{model_server.url}/v1", "k", "model-b")
-    assert embed_pending(app_db, other, org).embedded == 2  # a new model re-embeds everything
+    assert embed_pending(console_db, other, org).embedded == 2  # a new model re-embeds everything
 
     model_server.fail_embeddings("500")
-    saved, up_to_date = save_entry(app_db, other, org, "Cita", "Se cancela gratis hasta 24 h antes.")
+    saved, up_to_date = save_entry(console_db, other, org, "Cita", "Se cancela gratis hasta 24 h antes.")
     assert not up_to_date  # saved anyway: searchable by text until ops.reembed runs
-    with app_db.acting_for(org):
-        assert [j.id for j in embeddings.pending(app_db, org, "model-b")] == [saved]
-        assert catalog.knowledge_search(app_db, org, "cancelar cita")[0].id == saved
+    with console_db.acting_for(org):
+        assert [j.id for j in embeddings.pending(console_db, org, "model-b")] == [saved]
+        assert catalog.knowledge_search(console_db, org, "cancelar cita")[0].id == saved
     model_server.fail_embeddings("500")
     with pytest.raises(EmbeddingsUnavailable):
-        embed_pending(app_db, other, org)
+        embed_pending(console_db, other, org)
 
 
 def test_an_entry_of_another_organization_is_not_overwritten(db: Database, make_org: OrgFactory) -> None:

@@ -91,9 +91,11 @@ def test_api_roles_can_neither_read_nor_write_even_when_granted(api_roles: None,
                 "select tablename from pg_tables where schemaname = 'public' order by tablename"
             ).fetchall()
         ]
-        # The only policies are the tenant policies of the functions' role: none for the API roles.
-        roles = conn.execute("select distinct unnest(roles) from pg_policies where schemaname = 'public'").fetchall()
-        assert roles == [("receptionist_app",)]
+        # The only policies are those of the functions' two roles: none for the API roles.
+        roles = conn.execute(
+            "select distinct unnest(roles) from pg_policies where schemaname = 'public' order by 1"
+        ).fetchall()
+        assert roles == [("receptionist_app",), ("receptionist_console",)]
         for role in API_ROLES:
             granted = conn.execute(
                 "select count(*) from information_schema.role_table_grants"

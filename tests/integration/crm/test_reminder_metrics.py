@@ -63,7 +63,7 @@ def _mark(db: Database, org: str, appointment_id: str, outcome: str) -> None:
 
 
 def test_a_month_of_reminders_and_outcomes_is_counted_for_its_business_only(
-    db: Database, app_db: Database, make_org: OrgFactory
+    db: Database, console_db: Database, make_org: OrgFactory
 ) -> None:
     org, other = make_org(), make_org()
     o = org["org"]
@@ -130,59 +130,59 @@ def test_a_month_of_reminders_and_outcomes_is_counted_for_its_business_only(
         "no_show_with_reminder": 1,  # a2
         "no_show_without_reminder": 2,  # a5, a6b
     }
-    # As the functions' role (row level security) in one round trip, and as the tables' owner
+    # As the console's role (row level security) in one round trip, and as the tables' owner
     # (RLS bypassed: the statement's own filter keeps the other business out).
-    before = app_db.stats()
-    as_app = outcomes.reminder_metrics(app_db, o, *JUNE)
-    assert (app_db.stats() - before).round_trips == 1
+    before = console_db.stats()
+    as_console = outcomes.reminder_metrics(console_db, o, *JUNE)
+    assert (console_db.stats() - before).round_trips == 1
     as_owner = outcomes.reminder_metrics(db, o, *JUNE)
-    assert as_app == as_owner
-    got = as_app.as_dict()
+    assert as_console == as_owner
+    got = as_console.as_dict()
     assert {k: got[k] for k in expected} == expected
-    assert (as_app.completed, as_app.no_show) == (4, 3)
-    assert as_app.no_show_rate == pytest.approx(3 / 7)
-    assert as_app.no_show_rate_with_reminder == pytest.approx(1 / 3)
-    assert as_app.no_show_rate_without_reminder == pytest.approx(2 / 4)
+    assert (as_console.completed, as_console.no_show) == (4, 3)
+    assert as_console.no_show_rate == pytest.approx(3 / 7)
+    assert as_console.no_show_rate_with_reminder == pytest.approx(1 / 3)
+    assert as_console.no_show_rate_without_reminder == pytest.approx(2 / 4)
     assert got["since"] == "2031-06-01T00:00:00+02:00" and got["until"] == "2031-07-01T00:00:00+02:00"
 
-    theirs = outcomes.reminder_metrics(app_db, other["org"], *JUNE)
+    theirs = outcomes.reminder_metrics(console_db, other["org"], *JUNE)
     assert (theirs.appointments, theirs.sent, theirs.change_asked, theirs.no_show_with_reminder) == (1, 1, 1, 1)
     assert theirs.rescheduled == 0 and theirs.no_show_rate == 1.0
 
 
 def test_a_period_without_outcomes_has_no_rate_and_a_bad_id_counts_nothing(
-    app_db: Database, db: Database, make_org: OrgFactory
+    console_db: Database, db: Database, make_org: OrgFactory
 ) -> None:
     org = make_org()
     aid, _ = _book(db, org, 20)
     _reminder(db, org["org"], aid, answer="confirmed")
-    metrics = outcomes.reminder_metrics(app_db, org["org"], *JUNE)
+    metrics = outcomes.reminder_metrics(console_db, org["org"], *JUNE)
     assert (metrics.appointments, metrics.sent, metrics.confirmed) == (1, 1, 1)
     assert metrics.no_show_rate is None and metrics.no_show_rate_with_reminder is None
     assert metrics.as_dict()["no_show_rate"] is None
 
     # The period is half-open and by local days: the 20th is outside [21st, 30th].
     later = outcomes.local_period(date(2031, 6, 21), date(2031, 6, 30), TZ)
-    empty = outcomes.reminder_metrics(app_db, org["org"], *later)
+    empty = outcomes.reminder_metrics(console_db, org["org"], *later)
     assert (empty.appointments, empty.sent) == (0, 0)
     edge = outcomes.local_period(date(2031, 6, 20), date(2031, 6, 20), TZ)
     assert edge[1] - edge[0] == timedelta(days=1)
-    assert outcomes.reminder_metrics(app_db, org["org"], *edge).appointments == 1
+    assert outcomes.reminder_metrics(console_db, org["org"], *edge).appointments == 1
 
-    nothing = outcomes.reminder_metrics(app_db, "not-a-uuid", *JUNE)
+    nothing = outcomes.reminder_metrics(console_db, "not-a-uuid", *JUNE)
     assert (nothing.appointments, nothing.sent, nothing.no_show_rate) == (0, 0, None)
     with pytest.raises(ValueError):
-        outcomes.reminder_metrics(app_db, org["org"], datetime(2031, 6, 1), datetime(2031, 7, 1))
+        outcomes.reminder_metrics(console_db, org["org"], datetime(2031, 6, 1), datetime(2031, 7, 1))
 
 
 def test_businesses_are_listed_by_the_owner_only_and_named_within_row_level_security(
-    app_db: Database, db: Database, make_org: OrgFactory
+    console_db: Database, db: Database, make_org: OrgFactory
 ) -> None:
     org = make_org(timezone="Atlantic/Canary")
     listed = outcomes.businesses(db)
     assert org["org"] in {b.id for b in listed}
-    assert outcomes.businesses(app_db) == []  # the functions' role sees no business without a tenant
-    found = outcomes.business(app_db, org["org"])
+    assert outcomes.businesses(console_db) == []  # the console's role sees no business without a tenant
+    found = outcomes.business(console_db, org["org"])
     assert found is not None and found.timezone == "Atlantic/Canary" and found.name == f"Org {org['app']}"
-    assert outcomes.business(app_db, str(uuid.uuid4())) is None
-    assert outcomes.business(app_db, "nope") is None
+    assert outcomes.business(console_db, str(uuid.uuid4())) is None
+    assert outcomes.business(console_db, "nope") is None

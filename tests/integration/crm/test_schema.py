@@ -20,12 +20,18 @@ def test_rls_is_on_for_every_table_with_no_policy_for_api_roles(seeded_url: str)
             "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace"
             " where n.nspname = 'public' and c.relkind = 'r'"
         ).fetchall()
-        policies = conn.execute("select tablename, roles from pg_policies where schemaname = 'public'").fetchall()
+        policies = conn.execute(
+            "select tablename, policyname, roles from pg_policies where schemaname = 'public'"
+        ).fetchall()
     assert len(tables) >= 17
     assert [name for name, rls in tables if not rls] == []
-    # One tenant policy per table, for the functions' role only: none for the API roles.
-    assert sorted(t for t, _ in policies) == sorted(name for name, _ in tables)
-    assert {tuple(roles) for _, roles in policies} == {("receptionist_app",)}
+    # One tenant policy per table, for the functions' two roles only: none for the API roles. The
+    # audit log also takes operators' own lines (no business), from the console only.
+    tenant = [(t, roles) for t, name, roles in policies if name == "tenant_isolation"]
+    assert sorted(t for t, _ in tenant) == sorted(name for name, _ in tables)
+    assert {tuple(sorted(roles)) for _, roles in tenant} == {("receptionist_app", "receptionist_console")}
+    others = [(t, name, list(roles)) for t, name, roles in policies if name != "tenant_isolation"]
+    assert others == [("audit_log", "operator_lines", ["receptionist_console"])]
 
 
 def test_seed_loads_twice_without_change(seeded_url: str) -> None:

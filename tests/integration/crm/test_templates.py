@@ -1,5 +1,5 @@
 """message_templates (what staff may send when the window is closed) and chat_messages.sent_by:
-the readers, the seed, and row level security for the functions' role."""
+the readers, the seed, and row level security and privileges for the functions' roles."""
 
 from __future__ import annotations
 
@@ -65,21 +65,29 @@ def test_another_organizations_templates_are_invisible_to_the_functions_role(
     assert owner_sees == {"n": 2}  # the rows exist: RLS, not luck, hid them
 
 
-def test_the_functions_role_cannot_write_another_organizations_templates(
-    app_db: Database, db: Database, other_org: dict[str, str]
+def test_templates_are_written_by_ops_only_and_the_console_s_lock_stays_in_its_business(
+    app_db: Database, console_db: Database, db: Database, other_org: dict[str, str]
 ) -> None:
+    """Neither function role writes templates (ops do, as the owner). The console may update the
+    label, the column PostgreSQL needs for the FOR SHARE lock of crm.settings.save_reminders, and
+    only its own business's rows."""
     org, own = other_org["org"], other_org["template"]
-    with app_db.acting_for(CLINIC):
-        hijack = "update message_templates set body = 'secuestrado' where organization_id = %s"
-        assert app_db.execute(hijack, (org,)) == 0
-        assert app_db.execute("delete from message_templates where template_id = %s", (own,)) == 0
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # new row violates row-level security
-            app_db.execute(
+    for database in (app_db, console_db):
+        with database.acting_for(CLINIC):
+            for sql in (
+                "update message_templates set body = 'secuestrado' where organization_id = %s",
+                "delete from message_templates where organization_id = %s",
                 "insert into message_templates (organization_id, template_id, label, body) values (%s, 'x', 'x', 'x')",
-                (org,),
-            )
-    body = "select body from message_templates where organization_id = %s and template_id = %s"
-    assert db.fetch_one(body, (org, own)) == {"body": "Hola {{1}}, mensaje ajeno."}
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                    database.execute(sql, (org,))
+    with console_db.acting_for(CLINIC):
+        assert (
+            console_db.execute("update message_templates set label = 'secuestrado' where organization_id = %s", (org,))
+            == 0
+        )
+    body = "select label, body from message_templates where organization_id = %s and template_id = %s"
+    assert db.fetch_one(body, (org, own)) == {"label": "Ajena", "body": "Hola {{1}}, mensaje ajeno."}
 
 
 def test_templates_go_with_their_organization(db: Database) -> None:

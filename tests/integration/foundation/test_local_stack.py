@@ -73,6 +73,18 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
     user_key = ssm.get_parameter(Name=f"{info['secrets_path']}/trace-user-key", WithDecryption=True)["Parameter"]
     assert user_key["Type"] == "SecureString" and len(user_key["Value"]) >= 32
     assert user_key["Value"] not in (local_stack.config.state_dir / "stack.json").read_text()
+    assert info["console_database_url"].startswith("postgresql://receptionist_console@")
+    # Each function reads its own role's URL: the message functions theirs, the console its own.
+    assert local_stack.template is not None
+    for function, role in (
+        ("ProcessorFunction", "receptionist_app"),
+        ("NotifierFunction", "receptionist_app"),
+        ("RemindersFunction", "receptionist_app"),
+        ("ConsoleFunction", "receptionist_console"),
+    ):
+        name = local_stack.function_env(local_stack.template, function)["DATABASE_URL_PARAM"]
+        value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        assert value.startswith(f"postgresql://{role}@"), function
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:

@@ -1,10 +1,11 @@
 """`python -m receptionist.ops.onboard` against Cognito in moto and the test PostgreSQL: a new
 business end to end whose owner signs in as the console signs in (USER_PASSWORD_AUTH, the ID
-token verified against the pool's JWKS, the business from console_users as the functions' role),
+token verified against the pool's JWKS, the business from console_users as the console's role),
 a rerun that changes nothing, other businesses untouched, bad values refused before anything."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import subprocess
@@ -95,7 +96,7 @@ def everything(url: str) -> list[int]:
 
 
 def test_a_new_business_is_created_end_to_end_and_its_owner_signs_in(
-    pool: Pool, owner_env: dict[str, str], seeded_url: str, app_url: str
+    pool: Pool, owner_env: dict[str, str], seeded_url: str, console_url: str
 ) -> None:
     app, email = f"Norte{uuid.uuid4().hex[:8]}", f"Duena.{uuid.uuid4().hex[:6]}@ClinicaNorte.example"
     others = snapshot(seeded_url, SEEDED)
@@ -147,11 +148,11 @@ def test_a_new_business_is_created_end_to_end_and_its_owner_signs_in(
         jwks_url=f"{pool.endpoint}/{pool.id}/.well-known/jwks.json",
     )
     identity = verifier.verify(token)
-    functions = Database(app_url)
+    console = Database(console_url)
     try:
-        account = inbox.staff_account(functions, identity.sub)
+        account = inbox.staff_account(console, identity.sub)
     finally:
-        functions.close()
+        console.close()
     assert account is not None
     assert (account.organization_id, account.organization_name, account.email, account.role) == (
         org.id,
@@ -185,6 +186,45 @@ def test_a_rerun_changes_nothing(
     assert everything(seeded_url) == before
     assert snapshot(seeded_url, (org.id,)) == rows
     assert pool.users() == users
+
+
+def test_onboarding_is_in_the_new_business_s_audit_log_with_its_actor(
+    pool: Pool, owner_env: dict[str, str], seeded_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line the console's operator pages write, from the command line too: who, and what."""
+
+    def lines(app: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(seeded_url) as conn:
+            found = conn.execute(
+                "select organization_id::text, actor, action, target, details from audit_log"
+                " where details->>'app_name' = %s order by id",
+                (app,),
+            )
+            return [tuple(r) for r in found.fetchall()]
+
+    app, email = f"Norte{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:6]}@example.com"
+    assert main(arguments(pool, app, email, **{"--actor": "maria"})) == 0
+    password = re.search(r"privately\): (\S+)", capsys.readouterr().out)
+    assert password
+    [(org, actor, action, target, details)] = lines(app)
+    assert (actor, action, target) == ("ops:maria", "business_onboarded", org)
+    assert details == {
+        "name": "Clínica Norte",
+        "app_name": app,
+        "business_number": "34910000222",
+        "api_key_ref": f"/receptionist/dev/gupshup/{app}",
+        "owner_email": email,
+        "via": "ops.onboard",
+    }
+    assert password.group(1) not in str(details)
+    assert main(arguments(pool, app, email)) == 0  # already onboarded: nothing done, nothing recorded
+    assert len(lines(app)) == 1
+
+    # Without --actor: the login name.
+    other = f"Norte{uuid.uuid4().hex[:8]}"
+    assert main(arguments(pool, other, f"owner-{uuid.uuid4().hex[:6]}@example.com")) == 0
+    [(_, actor, *_)] = lines(other)
+    assert actor == f"ops:{getpass.getuser()}"
 
 
 def test_a_given_password_is_used_and_never_printed(

@@ -156,7 +156,7 @@ def test_mark_records_the_outcome_like_the_console_and_says_why_it_refuses(
 
 
 def test_the_report_counts_per_business_in_text_and_json(
-    db: Database, owner: str, app_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, owner: str, console_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop, other = _shop(db), _shop(db)
     now = datetime.now(UTC)
@@ -212,11 +212,12 @@ def test_the_report_counts_per_business_in_text_and_json(
     code, out, _ = _run(capsys, "report", "--json")
     assert code == 0 and {shop.org, other.org} <= {b["business"]["id"] for b in json.loads(out)}
 
-    # As the functions' role: no business without --org (row level security); with --org, its own rows.
-    monkeypatch.setenv("DATABASE_URL", app_url)
+    # As the console's role (the one that reads metrics): no business without --org (row level
+    # security); with --org (its id: only the message functions resolve an app), its own rows.
+    monkeypatch.setenv("DATABASE_URL", console_url)
     code, _, err = _run(capsys, "report")
     assert code == 1 and "no business visible" in err
-    code, out, _ = _run(capsys, "report", "--org", shop.app, "--json")
+    code, out, _ = _run(capsys, "report", "--org", shop.org, "--json")
     assert code == 0 and json.loads(out)[0]["no_show"] == 2
 
     for argv in (["report", "--since", "2026-13-01"], ["report", "--since", "2026-11-30", "--until", "2026-11-01"]):

@@ -349,6 +349,12 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]
     assert ssm("SweeperFunction") == []
     assert ssm("RemindersFunction") == ["/receptionist/${Stage}/database-url"]
+    # The console's own database role (receptionist_console), never the message functions' URL.
+    assert ssm("ConsoleFunction") == [
+        "/receptionist/${Stage}/console-database-url",
+        "/receptionist/${Stage}/console-secret",
+        "/receptionist/${Stage}/webhook-secrets/*",
+    ]
 
 
 def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -> None:

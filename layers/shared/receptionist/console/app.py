@@ -21,6 +21,7 @@ from receptionist.console.web import (
     CsrfRefused,
     SignInNeeded,
     account_of,
+    any_account_of,
     back_to,
     check_csrf,
     console_error,
@@ -74,6 +75,7 @@ async def login(request: Request, email: Annotated[str, Form()], password: Annot
     account = deps.service.account(identity.sub)
     if account is None:
         return render(request, "login.html", status=403, error="no_account", email=email)
+    deps.service.signed_in(account)  # audited before the session exists
     landing = "operator" if account.is_operator else "inbox"  # an operator has no inbox
     response = RedirectResponse(f"{BASE}/{landing}", status_code=303)
     response.set_cookie(
@@ -91,6 +93,12 @@ async def login(request: Request, email: Annotated[str, Form()], password: Annot
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await check_csrf(request)
+    try:
+        account = any_account_of(request)
+    except SignInNeeded:
+        account = None  # the session had already ended: nobody to record
+    if account is not None:
+        deps_of(request).service.signed_out(account)
     response = RedirectResponse(f"{BASE}/login", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path=BASE)
     return response

@@ -50,7 +50,7 @@ class OnboardingFailed(Exception):
 
 @dataclass
 class ConsoleBusinesses:
-    """ops.onboard's Businesses for the console: as the functions' role, through the SECURITY
+    """ops.onboard's Businesses for the console: as the console's role, through the SECURITY
     DEFINER functions of migration 20261202000400_operators.sql, for this operator."""
 
     db: Database

@@ -1,6 +1,7 @@
 """What the console does for a signed-in staff member, whatever the HTTP around it: every
 operation takes the account (whose organization came from the database, never the request) and
-runs for that organization only; every change is written to the audit log."""
+runs for that organization only; every change, every sign-in and sign-out, and who read which
+conversation's transcript, is written to the audit log."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
 from receptionist.notifier.window import within_session_window
 
 MAX_REPLY_CHARS = 4096
+TRANSCRIPT_OPENED = "transcript_opened"  # the audit line of a read (one per reader and READ_WINDOW)
 
 
 class ConsoleError(Exception):
@@ -55,6 +57,19 @@ class ConsoleService:
     def account(self, sub: str) -> StaffAccount | None:
         return inbox.staff_account(self.db, sub)
 
+    def signed_in(self, account: StaffAccount) -> None:
+        self._session(account, "sign_in")
+
+    def signed_out(self, account: StaffAccount) -> None:
+        self._session(account, "sign_out")
+
+    def _session(self, account: StaffAccount, action: str) -> None:
+        if account.is_operator:  # of no business: its own line, with no tenant set
+            inbox.record_audit(self.db, None, account.email, action, None)
+            return
+        with self._for(account) as org:
+            inbox.record_audit(self.db, org, account.email, action, None)
+
     @contextmanager
     def _for(self, account: StaffAccount) -> Iterator[str]:
         with self.db.acting_for(account.organization_id):
@@ -73,6 +88,7 @@ class ConsoleService:
     def conversation(self, account: StaffAccount, identity_id: str) -> ConversationView:
         with self._for(account) as org:
             summary = self._summary(org, identity_id)
+            inbox.record_read(self.db, org, account.email, TRANSCRIPT_OPENED, identity_id)
             context = inbox.organization_context(self.db, org)
             contact = inbox.contact_id_of(self.db, org, identity_id)
             appointments = list_appointments(self.db, org, contact, context.timezone, now=self.now()) if contact else []
@@ -89,6 +105,7 @@ class ConsoleService:
     def messages(self, account: StaffAccount, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:
         with self._for(account) as org:
             self._summary(org, identity_id)
+            inbox.record_read(self.db, org, account.email, TRANSCRIPT_OPENED, identity_id)
             return inbox.transcript(self.db, org, identity_id, after=after)
 
     def take_over(self, account: StaffAccount, identity_id: str) -> None:

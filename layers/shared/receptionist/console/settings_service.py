@@ -45,11 +45,13 @@ class SettingNotFound(ConsoleError):
 def gupshup_keys_prefix(environ: Mapping[str, str]) -> str | None:
     """Where the stage's Gupshup API keys live in SSM (/receptionist/<stage>/gupshup/): the
     notifier reads keys only there. GUPSHUP_KEYS_PATH when set, else next to the console's own
-    database-url parameter (/receptionist/<stage>/database-url); None when neither says."""
+    database URL parameter (/receptionist/<stage>/console-database-url); None when neither says."""
     explicit = environ.get("GUPSHUP_KEYS_PATH", "").strip()
     if explicit:
         return explicit.rstrip("/") + "/"
-    found = re.fullmatch(r"(/receptionist/[A-Za-z0-9_.-]+)/database-url", environ.get("DATABASE_URL_PARAM", ""))
+    found = re.fullmatch(
+        r"(/receptionist/[A-Za-z0-9_.-]+)/(?:console-)?database-url", environ.get("DATABASE_URL_PARAM", "")
+    )
     return f"{found.group(1)}/gupshup/" if found else None
 
 

@@ -1,5 +1,6 @@
-"""Build the console from its settings: Cognito, the database (as the functions' role, under
-row level security), the outbound queue, the CSRF key. Secrets are read when first needed."""
+"""Build the console from its settings: Cognito, the database (as the console's own role,
+`receptionist_console`, under row level security: DATABASE_URL_PARAM names the SSM parameter
+console-database-url), the outbound queue, the CSRF key. Secrets are read when first needed."""
 
 from __future__ import annotations
 

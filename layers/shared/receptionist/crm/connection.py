@@ -16,9 +16,10 @@
 - Tenancy: inside `acting_for(organization_id)` every statement runs in a transaction that first
   sets `app.organization_id` with `set_config(..., true)` (SET LOCAL: it ends with the
   transaction, so a pooler in transaction mode never hands it to another client). Row level
-  security admits only that organization's rows for the functions' role (migration
-  20261130000000_app_role_rls.sql); outside it, that role sees nothing. BEGIN, the setting, the
-  statement and COMMIT go out pipelined: still one network round trip.
+  security admits only that organization's rows for the functions' roles (migrations
+  20261130000000_app_role_rls.sql, 20261207040000_database_roles.sql); outside it, they see
+  nothing. BEGIN, the setting, the statement and COMMIT go out pipelined: still one network
+  round trip.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """What the staff console reads and changes about conversations: the inbox, one conversation's
-transcript and escalations, taking a conversation over and giving it back, and who a signed-in
-user is. Every statement names the organization (and row level security holds it to it)."""
+transcript and escalations, taking a conversation over and giving it back, who a signed-in
+user is, and the audit log of what people did and read. Every statement names the organization
+(and row level security holds it to it)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from psycopg.types.json import Jsonb
@@ -19,6 +20,10 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 OPERATOR = "operator"
+
+# A reader's repeated reads of one conversation within this long are one audit line (the page
+# refreshes its transcript every few seconds, and each action reloads it).
+READ_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -233,17 +238,39 @@ def resolve_escalations(db: Database, organization_id: str, identity_id: str) ->
 
 def record_audit(
     db: Database,
-    organization_id: str,
+    organization_id: str | None,
     actor: str,
     action: str,
     target: str | None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Who did what, and when (the console's every change)."""
+    """Who did what, and when: the console's every change, sign-in and sign-out. The log only
+    grows (no function role may change or delete a line). organization_id None: an operator's
+    own line, of no business, written with no tenant set (policy operator_lines)."""
     db.execute(
         "insert into audit_log (organization_id, actor, action, target, details) values (%s, %s, %s, %s, %s)",
         (organization_id, actor, action, target, Jsonb(details or {})),
     )
+
+
+def record_read(
+    db: Database, organization_id: str, actor: str, action: str, target: str, window: timedelta = READ_WINDOW
+) -> bool:
+    """Who read what (a conversation's transcript: health data), and when: a line unless this
+    reader's last read of `target` is less than `window` old. One statement; whether it wrote."""
+    written = db.execute(
+        """
+        insert into audit_log (organization_id, actor, action, target)
+        select %(org)s, %(actor)s, %(action)s, %(target)s
+        where not exists (
+            select 1 from audit_log
+            where organization_id = %(org)s and actor = %(actor)s and action = %(action)s and target = %(target)s
+              and at > now() - %(window)s
+        )
+        """,
+        {"org": organization_id, "actor": actor, "action": action, "target": target, "window": window},
+    )
+    return written == 1
 
 
 def _escape_like(term: str) -> str:

@@ -184,6 +184,6 @@ def business(db: Database, organization_id: str) -> Business | None:
 
 def businesses(db: Database) -> list[Business]:
     """Every business this connection sees, by name: all of them as the tables' owner; none as
-    the functions' role (row level security, no organization set)."""
+    the console's role (row level security, no organization set)."""
     rows = db.fetch_all(_BUSINESSES + " order by o.name, o.id")
     return [Business(r["id"], r["name"], r["timezone"]) for r in rows]

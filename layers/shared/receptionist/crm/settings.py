@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from psycopg import errors
+from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.contacts import InvalidPhoneError, normalize_phone
@@ -880,11 +881,12 @@ def console_user_exists(db: Database, sub: str) -> bool:
     return db.fetch_one("select 1 as found from console_users where sub = %s", (sub,)) is not None
 
 
-def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str | None:
-    """The organization, its assistant settings, Gupshup connection, notification settings and
-    its owner's console account, in one transaction; its id. None when the app name (or the
-    owner's account) was taken meanwhile: nothing is written. InvalidSetting("set_bad_timezone")
-    when the database does not know the time zone."""
+def create_business(db: Database, business: NewBusiness, owner_sub: str, actor: str) -> str | None:
+    """The organization, its assistant settings, Gupshup connection, notification settings, its
+    owner's console account and the audit line (`business_onboarded` by `actor`, the values
+    onboard_business() records from the console, and `via`), in one transaction; its id. None
+    when the app name (or the owner's account) was taken meanwhile: nothing is written.
+    InvalidSetting("set_bad_timezone") when the database does not know the time zone."""
     try:
         with db.transaction() as tx:
             row = tx.fetch_one(
@@ -910,6 +912,19 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str 
                 "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')",
                 (owner_sub, org, business.owner_email),
             )
+            details = {
+                "name": business.name,
+                "app_name": business.app_name,
+                "business_number": business.business_number,
+                "api_key_ref": business.api_key_ref,
+                "owner_email": business.owner_email,
+                "via": "ops.onboard",
+            }
+            tx.execute(
+                "insert into audit_log (organization_id, actor, action, target, details)"
+                " values (%s, %s, 'business_onboarded', %s, %s)",
+                (org, actor, org, Jsonb(details)),
+            )
     except errors.UniqueViolation:
         return None
     except errors.CheckViolation as exc:
@@ -919,7 +934,7 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str) -> str 
     return org
 
 
-# -- a new business from the console (as the functions' role: through SECURITY DEFINER functions,
+# -- a new business from the console (as the console's role: through SECURITY DEFINER functions,
 #    migration 20261202000400_operators.sql; each refuses anyone but an operator account) --------
 class NotAnOperator(Exception):
     """onboard_business refused the caller (SQLSTATE RC403): not an operator account."""

@@ -7,9 +7,11 @@ staff pool, linked to the business in console_users).
         --api-key-param /receptionist/prod/gupshup/ClinicaNorte --stage prod \\
         --timezone Europe/Madrid --language es --owner-email owner@clinicanorte.example \\
         --user-pool-id eu-west-1_AbCdEfGhI [--staff-number 34600111222 ...] [--assistant-name Sofía] \\
-        [--endpoint-url http://127.0.0.1:4566] [--region eu-west-1]
+        [--endpoint-url http://127.0.0.1:4566] [--region eu-west-1] [--actor ops:maria]
 
-DATABASE_URL is the tables' owner (as for the other ops commands). The owner's password is
+DATABASE_URL is the tables' owner (as for the other ops commands). The new business's audit log
+gets the line the console's operator pages write (`business_onboarded`, with the values), with
+the actor `ops:<name>` (--actor, default `ops:<login>`) and `"via": "ops.onboard"`. The owner's password is
 ONBOARD_OWNER_PASSWORD when set (never printed), else generated and printed once. It is set as
 the account's password (the console does not yet handle Cognito's new-password challenge): the
 owner should be given it over a private channel. The API key is only the NAME of its SSM
@@ -50,6 +52,7 @@ from receptionist.crm.settings import (
     valid_timezone,
 )
 from receptionist.languages import LANGUAGES
+from receptionist.ops.actor import ops_actor
 
 __all__ = ["InvalidBusiness", "Onboarded", "PasswordRefused", "checked", "main", "new_password", "onboard"]
 
@@ -139,9 +142,10 @@ class Businesses(Protocol):
 
 @dataclass
 class OwnerBusinesses:
-    """As the tables' owner (DATABASE_URL): ops."""
+    """As the tables' owner (DATABASE_URL): ops, recorded in the audit log as `actor`."""
 
     db: Database
+    actor: str
 
     def app_organization(self, app_name: str) -> str | None:
         return settings.organization_of_app(self.db, app_name)
@@ -150,7 +154,7 @@ class OwnerBusinesses:
         return settings.console_user_exists(self.db, sub)
 
     def create(self, business: NewBusiness, owner_sub: str) -> str | None:
-        return settings.create_business(self.db, business, owner_sub)
+        return settings.create_business(self.db, business, owner_sub, self.actor)
 
 
 def onboard_with(
@@ -185,9 +189,12 @@ def onboard_with(
     return Onboarded("created", organization, sub, password if generated else None)
 
 
-def onboard(db: Database, idp: Any, pool: str, business: NewBusiness, password: str | None = None) -> Onboarded:
-    """Create the business and its owner's account, as the tables' owner (see the module's docstring)."""
-    return onboard_with(OwnerBusinesses(db), StaffPool(pool, idp), business, password)
+def onboard(
+    db: Database, idp: Any, pool: str, business: NewBusiness, password: str | None = None, *, actor: str
+) -> Onboarded:
+    """Create the business and its owner's account, as the tables' owner, audited as `actor`
+    (see the module's docstring)."""
+    return onboard_with(OwnerBusinesses(db, actor), StaffPool(pool, idp), business, password)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -211,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--user-pool-id", required=True, help="the staff Cognito user pool (stack output)")
     parser.add_argument("--endpoint-url", help="Cognito endpoint (the local stack's moto)")
     parser.add_argument("--region", help="AWS region (default: the environment's)")
+    parser.add_argument("--actor", help="who onboards it, recorded in its audit log (default ops:<login>)")
     return parser
 
 
@@ -239,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     idp = boto3.client("cognito-idp", endpoint_url=args.endpoint_url, region_name=args.region)
     db = Database(url)
     try:
-        outcome = onboard(db, idp, args.user_pool_id, business, given)
+        outcome = onboard(db, idp, args.user_pool_id, business, given, actor=ops_actor(args.actor))
     except PasswordRefused:
         print(f"${PASSWORD_ENV} does not meet the user pool's password policy; nothing created", file=sys.stderr)
         return 2

@@ -17,7 +17,8 @@ the appointment has started, never for a cancelled one; marking it again changes
 business's time zone (default: the last 30 days, today included); what each number means is in
 docs/reminders.md ("Outcomes and metrics"). Counts only: no customer's name or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
-the functions' role sees none without --org (row level security).
+the console's role sees none without --org (row level security), and finds a business by its
+id only (resolving an app name is the message functions' alone).
 
 Exit status: 0 done (also "already so"), 1 refused (not started, cancelled, no such appointment
 or business, no business visible), 2 usage error (including DATABASE_URL missing).
@@ -26,7 +27,6 @@ or business, no business visible), 2 usage error (including DATABASE_URL missing
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -40,6 +40,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
 from receptionist.crm.outcomes import Business, ReminderMetrics
+from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
 _OUTCOMES = {"completed": "completed", "no-show": "no_show"}
@@ -173,24 +174,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _actor(given: str | None) -> str:
-    """'ops:<name>': the history tells an ops change from staff's ('staff:<e-mail>') and the customer's."""
-    name = (given or "").strip()
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):  # no login name in this environment
-            name = "cli"
-    return name if name.startswith("ops:") else f"ops:{name}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL")
     if not url:
         parser.error("DATABASE_URL is not set")
-    actor = _actor(args.actor) if args.command == "mark" else ""
+    actor = ops_actor(args.actor) if args.command == "mark" else ""
     if len(actor) > 300:
         parser.error("--actor is too long (300 characters at most)")
     if args.command == "report" and args.since and args.until and args.since > args.until:

@@ -7,8 +7,8 @@ Run it once after deploying the search (for the rows that existed before), after
 search then still finds those rows by full text and trigrams). Safe to run again: only rows
 without an up-to-date embedding are sent, and a row edited meanwhile is left for the next run.
 Settings: OPENAI_BASE_URL (default OpenAI's), OPENAI_API_KEY, EMBEDDINGS_MODEL (default
-text-embedding-3-small). DATABASE_URL must see every business it embeds (the tables' owner),
-or give --app with the functions' role.
+text-embedding-3-small). DATABASE_URL is the tables' owner: it sees every business, and resolves
+--app (neither function role may do both: docs/security.md).
 Exit status: 0 done, 1 the embeddings endpoint failed (nothing half-written), 2 usage error.
 """
 
