@@ -31,6 +31,7 @@ DEFINERS: dict[str, set[str]] = {
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
     "onboard_business(text,text,text,text,text,text,text,text,text[],text,text)": {CONSOLE},
+    "is_valid_time_zone(text)": {CONSOLE},  # agent_settings' time-zone check: the console writes it
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
 }
 

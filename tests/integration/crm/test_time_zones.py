@@ -46,16 +46,16 @@ def _org(db: Database, timezone: str = "Europe/Madrid") -> str:
 
 
 @pytest.mark.parametrize("zone", REFUSED)
-def test_sql_cannot_write_an_abbreviation_or_another_spelling(db: Database, app_url: str, zone: str) -> None:
+def test_sql_cannot_write_an_abbreviation_or_another_spelling(db: Database, console_url: str, zone: str) -> None:
     org = _org(db)
     with pytest.raises(psycopg.errors.CheckViolation, match="agent_settings_timezone_check"):
         db.execute("update agent_settings set timezone = %s where organization_id = %s", (zone, org))
-    app = Database(app_url)  # the functions' role (the console's settings write as it)
+    console = Database(console_url)  # the role the console's settings write as
     try:
-        with app.acting_for(org), pytest.raises(psycopg.errors.CheckViolation):
-            app.execute("update agent_settings set timezone = %s where organization_id = %s", (zone, org))
+        with console.acting_for(org), pytest.raises(psycopg.errors.CheckViolation):
+            console.execute("update agent_settings set timezone = %s where organization_id = %s", (zone, org))
     finally:
-        app.close()
+        console.close()
     assert not valid_timezone(zone)  # nor the console's and onboarding's own check
 
 
