@@ -180,3 +180,26 @@ def test_staff_take_over_reply_and_hand_back_in_the_browser(pipeline: Pipeline, 
     assert _fetch_status(browser, "GET", f"/console/conversations/{identity_id}") == 404
     assert _fetch_status(browser, "GET", f"/console/api/conversations/{identity_id}") == 404
     assert _fetch_status(browser, "GET", f"/console/api/conversations/{escalated_id}") == 404
+
+
+def test_a_page_whose_session_ended_says_so(pipeline: Pipeline, browser: WebDriver) -> None:
+    """The session cookie goes (as when its hour is over) on an open inbox: its next poll gets a
+    401 and the page says the session ended, with a link to sign in, instead of pasting the
+    sign-in form into the table."""
+    p = pipeline
+    SCREENSHOTS.mkdir(exist_ok=True)
+    _sign_in(p, browser, _user(p, "ClinicaSonrisa"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#session-ended:not([hidden])")
+    browser.delete_cookie("rc_session")
+
+    def polled() -> list[Any]:  # the inbox polls every 5 s: the notice shows, or a pasted sign-in form
+        return browser.find_elements(By.CSS_SELECTOR, "#session-ended:not([hidden]), #inbox #password")
+
+    _wait(p, polled, 30)
+    assert not browser.find_elements(By.ID, "password")  # no sign-in form pasted anywhere
+    assert browser.find_element(By.ID, "session-ended").text == "Tu sesión ha terminado. Vuelve a entrar"
+    assert browser.find_elements(By.CSS_SELECTOR, "#inbox tr")  # the rows stay as they were
+    browser.save_screenshot(str(SCREENSHOTS / "session_ended.png"))
+    _click(p, browser, "sign-in-again")
+    _wait(p, lambda: browser.find_elements(By.ID, "sign-in"), 15)
+    assert browser.current_url.endswith("/console/login")

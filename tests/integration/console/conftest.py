@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-# The tests run with --import-mode=importlib: make the kit importable by name.
+# The tests run with --import-mode=importlib: make the kits importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "webhook"))  # webhook_testkit: callbacks
 
 from console_kit import Console
 
@@ -47,7 +49,11 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
     secrets = {settings.database_url_param: console_url, settings.console_secret_param: "test-console-secret"}
     ssm = moto_client("ssm", moto_endpoint, "us-east-1")
     deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__)
-    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url)
+
+    def container(ssm: Any) -> Any:
+        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__))
+
+    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url, container)
     deps.service.db.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,9 @@ class Console:
     sqs: Any
     queue_url: str
     owner_url: str
+    # Another warm console container on the same parts (its own database connection), whose SSM
+    # calls go through the given client: two of them are two Lambdas serving at once.
+    container: Callable[[Any], Any]
     users: dict[str, str] = field(default_factory=dict)  # organization -> email
 
     def client(self) -> TestClient:

@@ -109,9 +109,42 @@ def test_a_token_not_issued_by_the_pool_is_no_session(console: Console) -> None:
         headers={"kid": "forged"},
     )
     client = console.client()
-    client.cookies.set("rc_session", forged, domain="testserver", path="/console")
+    client.cookies.set("rc_session", forged, domain="testserver.local", path="/console")  # sent to https://testserver
     assert client.get("/console/inbox").headers["location"] == "/console/login"
     assert client.get("/console/api/conversations").status_code == 401
+
+
+def test_a_part_of_a_page_whose_session_ended_says_so(console: Console) -> None:
+    """The inbox's rows and a transcript are polled by their pages' script: without a session they
+    answer 401 with the notice (never the sign-in form, which the script would paste into the
+    table), as does the API; a whole page still goes to the sign-in form."""
+    identity = console.conversation(CLINIC)
+    signed_out = console.signed_in(CLINIC)
+    assert signed_out.get("/console/inbox/rows?show=all").status_code == 200
+    signed_out.cookies.delete("rc_session")  # the session is gone
+    garbage = console.client()
+    garbage.cookies.set("rc_session", "not-a-token", domain="testserver.local", path="/console")  # or not valid
+    for client in (signed_out, garbage, console.client()):
+        for part in ("/console/inbox/rows?show=all", f"/console/conversations/{identity}/transcript"):
+            answer = client.get(part)
+            assert answer.status_code == 401, part
+            assert 'id="session-ended-text"' in answer.text and "Tu sesión ha terminado." in answer.text
+            assert '<a href="/console/login" id="sign-in-again">Vuelve a entrar</a>' in answer.text
+            assert 'id="password"' not in answer.text and "rc_csrf" not in answer.headers.get("set-cookie", "")
+        assert client.get("/console/inbox", headers={"HX-Request": "true"}).status_code == 401  # htmx: a part
+        assert client.get("/console/inbox").headers["location"] == "/console/login"
+        assert client.get(f"/console/conversations/{identity}").headers["location"] == "/console/login"
+        api = client.get("/console/api/conversations")
+        assert api.status_code == 401
+        assert api.json() == {
+            "error": "sign_in_required",
+            "message": "Tu sesión ha terminado.",
+            "sign_in": "/console/login",
+        }
+    english = console.client()
+    english.get("/console/lang/en")
+    answer = english.get("/console/inbox/rows")
+    assert answer.status_code == 401 and "Your session has ended." in answer.text and "Sign in again" in answer.text
 
 
 def test_what_customers_wrote_is_shown_escaped(console: Console) -> None:

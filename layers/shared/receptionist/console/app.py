@@ -17,6 +17,7 @@ from receptionist.console.i18n import LANGUAGES
 from receptionist.console.service import ConsoleError, ConsoleService, NotFound
 from receptionist.console.web import (
     BASE,
+    FRAGMENT,
     ConsoleDeps,
     CsrfRefused,
     SignInNeeded,
@@ -122,7 +123,7 @@ async def inbox_page(request: Request, show: str | None = None, q: str = "") -> 
     return render(request, "inbox.html", account=account, rows=rows, show=chosen, q=q, filters=INBOX_FILTERS)
 
 
-@router.get("/inbox/rows")
+@router.get("/inbox/rows", dependencies=[FRAGMENT])
 async def inbox_rows(request: Request, show: str | None = None, q: str = "") -> HTMLResponse:
     account = account_of(request)
     rows = deps_of(request).service.inbox(account, inbox_filter(show), q[:100])
@@ -138,7 +139,7 @@ async def conversation_page(request: Request, identity_id: str, notice: str | No
     return render(request, "conversation.html", account=account, view=view, notice=known)
 
 
-@router.get("/conversations/{identity_id}/transcript")
+@router.get("/conversations/{identity_id}/transcript", dependencies=[FRAGMENT])
 async def transcript_fragment(request: Request, identity_id: str) -> HTMLResponse:
     account = account_of(request)
     entries = deps_of(request).service.messages(account, identity_id, None)

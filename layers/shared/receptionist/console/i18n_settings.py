@@ -11,9 +11,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_new_secret_once": "Secreto nuevo (solo se muestra ahora): ponlo en la URL de aviso de la app de Gupshup"
         " (cabecera x-webhook-token) y después pulsa «Terminar el cambio».",
         "set_rotation_pending": "Cambio en curso: valen el secreto anterior y el nuevo.",
+        "set_pending_fingerprint": "Huella del secreto nuevo:",
         "set_finish_rotation": "Terminar el cambio (el secreto anterior deja de valer)",
+        "set_cancel_rotation": "Cancelar el cambio (el secreto nuevo deja de valer)",
         "set_no_rotation": "No hay ningún cambio de secreto en curso.",
         "set_rotation_unavailable": "El cambio de secreto no está disponible en esta instalación.",
+        "set_rotation_already_pending": "Ya hay un cambio de secreto en curso (su huella aparece abajo): termínalo o"
+        " cancélalo antes de generar otro.",
+        "set_rotation_changed": "El cambio de secreto en curso ya no es el que mostraba tu página: revisa su huella"
+        " abajo.",
+        "set_rotation_already_finished": "Ese cambio ya se terminó: el secreto nuevo es el único que vale.",
+        "set_rotation_busy": "Otro cambio de este secreto se está guardando ahora mismo: mira el estado abajo.",
+        "set_rotation_outside_write": "El secreto se cambió fuera de la consola al mismo tiempo: revisa el estado"
+        " abajo y avisa al equipo técnico.",
+        "set_rotation_form_expired": "El formulario ha caducado: vuelve a cargar la página.",
         # sections
         "set_title": "Ajustes",
         "set_persona": "Asistente",
@@ -176,8 +187,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_new_connection": "Otra conexión",
         "set_no_connections": "El negocio no tiene WhatsApp conectado.",
         "set_inactive_warning": "Sin una conexión activa el asistente no recibe ni contesta mensajes.",
-        "set_webhook_secret_help": "El secreto del webhook de cada app lo guarda y lo rota el equipo técnico"
-        " (AWS SSM); no se ve ni se cambia aquí.",
+        "set_webhook_secret_help": "Gupshup firma cada aviso con el secreto del webhook de su app (guardado en"
+        " AWS SSM, nunca en esta página salvo al generarlo); cámbialo desde la tarjeta de cada conexión.",
         # errors
         "set_owners_only": "Solo la cuenta propietaria del negocio puede ver y cambiar los ajustes.",
         "set_not_found": "No existe.",
@@ -233,9 +244,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_new_secret_once": "New secret (shown only now): put it in the Gupshup app's callback (header"
         " x-webhook-token), then press “Finish the change”.",
         "set_rotation_pending": "Change under way: both the old and the new secret are accepted.",
+        "set_pending_fingerprint": "New secret's fingerprint:",
         "set_finish_rotation": "Finish the change (the old secret stops working)",
+        "set_cancel_rotation": "Cancel the change (the new secret stops working)",
         "set_no_rotation": "No secret change is under way.",
         "set_rotation_unavailable": "Secret rotation is not available in this installation.",
+        "set_rotation_already_pending": "A secret change is already under way (its fingerprint is below): finish or"
+        " cancel it before generating another.",
+        "set_rotation_changed": "The change under way is no longer the one your page showed: check its fingerprint"
+        " below.",
+        "set_rotation_already_finished": "That change was already finished: the new secret is the only valid one.",
+        "set_rotation_busy": "Another change to this secret is being saved right now: see its state below.",
+        "set_rotation_outside_write": "The secret was changed outside the console at the same time: check its"
+        " state below and tell the technical team.",
+        "set_rotation_form_expired": "This form has expired: reload the page.",
         # sections
         "set_title": "Settings",
         "set_persona": "Assistant",
@@ -398,8 +420,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_new_connection": "Another connection",
         "set_no_connections": "The business has no WhatsApp connection.",
         "set_inactive_warning": "Without an active connection the assistant neither receives nor answers messages.",
-        "set_webhook_secret_help": "Each app's webhook secret is kept and rotated by the technical team (AWS SSM);"
-        " it is neither shown nor changed here.",
+        "set_webhook_secret_help": "Gupshup signs each callback with its app's webhook secret (kept in AWS SSM,"
+        " shown on this page only when generated); change it from each connection's card.",
         # errors
         "set_owners_only": "Only the business's owner account can see and change settings.",
         "set_not_found": "Not found.",

@@ -8,6 +8,7 @@ typed (400), and nothing is written."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -16,7 +17,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from receptionist.console.settings_service import SettingsService, gupshup_keys_prefix
+from receptionist.console.settings_service import (
+    RotationConflict,
+    SettingNotFound,
+    SettingsService,
+    gupshup_keys_prefix,
+)
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
 from receptionist.crm.inbox import StaffAccount
 from receptionist.crm.settings import (
@@ -37,7 +43,12 @@ Page = Callable[..., HTMLResponse]
 
 def _service(request: Request) -> SettingsService:
     deps = deps_of(request)
-    return SettingsService(deps.service.db, gupshup_keys_prefix(os.environ), webhook_secrets=deps.webhook_secrets)
+    return SettingsService(
+        deps.service.db,
+        gupshup_keys_prefix(os.environ),
+        webhook_secrets=deps.webhook_secrets,
+        rotation_key=deps.csrf_secret,
+    )
 
 
 @cache
@@ -415,7 +426,8 @@ def _whatsapp_page(failed: str = "") -> Page:
             account,
             section="whatsapp",
             connections=found,
-            rotating=service.rotating(account, [c.app_name for c in found]),
+            pending=service.pending_rotations(account, [c.app_name for c in found]),
+            rotation_token=secrets.token_urlsafe(32),  # a start form's own secret (SettingsService._secret_for)
             keys_prefix=service.keys_prefix,
             failed=failed,
             **context,
@@ -438,21 +450,38 @@ async def update_connection(request: Request, connection_id: str) -> Response:
     return await _change(request, act, _whatsapp_page(connection_id))
 
 
-@router.post("/settings/whatsapp/{connection_id}/secret/start")
-async def start_secret_rotation(request: Request, connection_id: str) -> HTMLResponse:
-    """A new webhook secret, shown once (this response only: never in a URL, a log or the audit)."""
+async def _rotation_form(request: Request, field: str) -> tuple[StaffAccount, str]:
     account = account_of(request)
     await check_csrf(request)
-    new_secret = _service(request).start_secret_rotation(account, connection_id)
+    value = (await request.form()).get(field)
+    return account, value if isinstance(value, str) else ""
+
+
+@router.post("/settings/whatsapp/{connection_id}/secret/start")
+async def start_secret_rotation(request: Request, connection_id: str) -> HTMLResponse:
+    """A new webhook secret, shown in this response only (never in a URL, a log or the audit), or
+    again to the same form sent twice. While another is pending: the page as it is (409)."""
+    account, token = await _rotation_form(request, "rotation_token")
+    try:
+        new_secret = _service(request).start_secret_rotation(account, connection_id, token)
+    except RotationConflict as exc:
+        return _whatsapp_page(connection_id)(request, account, error=exc.code, status=exc.status)
     response = _whatsapp_page()(request, account, new_secret=new_secret, rotated=connection_id)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@router.post("/settings/whatsapp/{connection_id}/secret/finish")
-async def finish_secret_rotation(request: Request, connection_id: str) -> Response:
-    def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
-        _service(request).finish_secret_rotation(account, connection_id)
-        return f"{SETTINGS}/whatsapp"
-
-    return await _change(request, act, _whatsapp_page(connection_id))
+@router.post("/settings/whatsapp/{connection_id}/secret/{step}")
+async def end_secret_rotation(request: Request, connection_id: str, step: str) -> Response:
+    """Finish (the new secret only) or cancel (the old one only) the pending rotation the page
+    named by its fingerprint; sent twice, the second changes nothing."""
+    account, fingerprint = await _rotation_form(request, "fingerprint")
+    if step not in ("finish", "cancel"):
+        raise SettingNotFound("set_not_found")
+    service = _service(request)
+    end = service.finish_secret_rotation if step == "finish" else service.cancel_secret_rotation
+    try:
+        end(account, connection_id, fingerprint)
+    except RotationConflict as exc:
+        return _whatsapp_page(connection_id)(request, account, error=exc.code, status=exc.status)
+    return RedirectResponse(f"{SETTINGS}/whatsapp?notice=saved", status_code=303)

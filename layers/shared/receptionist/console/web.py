@@ -1,7 +1,12 @@
 """What every console page shares: the base path, the dependencies the app is built with,
 the signed-in account, rendering (with the CSRF token and the language), CSRF checks, and the
-mapping of errors to pages or JSON. Routes live in app.py and in one module per section
-(appointments.py, settings.py, operator.py), each an APIRouter under BASE."""
+mapping of errors to pages, fragments or JSON. Routes live in app.py and in one module per section
+(appointments.py, settings.py, operator.py), each an APIRouter under BASE.
+
+Without a session a page is redirected to the sign-in form, but a part of a page (a route marked
+with FRAGMENT, or any request htmx sends: `HX-Request`) and the JSON API get a 401 whose body
+says the session ended: a script that follows a redirect would paste the sign-in form into the
+page it refreshes."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -39,6 +44,14 @@ class ConsoleDeps:
 
 class SignInNeeded(Exception):
     pass
+
+
+def _answers_a_fragment(request: Request) -> None:
+    request.state.fragment = True
+
+
+# A route's `dependencies=[FRAGMENT]`: it answers a part of a page, which its page's script polls.
+FRAGMENT = Depends(_answers_a_fragment)
 
 
 class CsrfRefused(Exception):
@@ -127,8 +140,16 @@ def inbox_filter(show: str | None) -> InboxFilter:
 
 
 async def sign_in_needed(request: Request, exc: Exception) -> Response:
+    """No (or no longer a) session: the JSON API and a part of a page get a 401 saying so, in the
+    page's language, with where to sign in; a whole page goes to the sign-in form."""
+    words = texts(language(request))
     if request.url.path.startswith(f"{BASE}/api/"):
-        return JSONResponse({"error": "sign_in_required"}, status_code=401)
+        body = {"error": "sign_in_required", "message": words["session_ended"], "sign_in": f"{BASE}/login"}
+        return JSONResponse(body, status_code=401)
+    if request.headers.get("hx-request") == "true" or getattr(request.state, "fragment", False):
+        # Not render(): nothing here needs a form, so no CSRF cookie (nor the console secret).
+        context = {"t": words, "base": BASE}
+        return PAGES.TemplateResponse(request, "session_ended.html", context, status_code=401)
     return RedirectResponse(f"{BASE}/login", status_code=303)
 
 
