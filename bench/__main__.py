@@ -26,6 +26,7 @@ from bench import (  # noqa: E402
     checkpoints,
     costs,
     crm_bench,
+    history_bound,
     imports,
     notifier,
     pipeline,
@@ -430,6 +431,7 @@ def main() -> int:
             results["checkpoints"] = _attempt(
                 f"checkpoints over {max(CHECKPOINT_MARKS)} turns", lambda: checkpoints.measure(env, CHECKPOINT_MARKS)
             )
+            results["history"] = _attempt("model context in a 200-message burst", lambda: history_bound.measure(env))
 
     def on_stack() -> None:
         with pipeline.PipelineStack(concurrency=4) as ps:
@@ -442,7 +444,7 @@ def main() -> int:
             )
 
     for name, run, keys in (
-        ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints")),
+        ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints", "history")),
         ("local stack", on_stack, ("notifier", "reminders", "pipeline")),
     ):
         failed = _attempt(name, run)
@@ -482,6 +484,8 @@ def main() -> int:
         *_crm(results["crm"]),
         "",
         *_checkpoints(results["checkpoints"]),
+        "",
+        *history_bound.lines(results["history"]),
         "",
         *_pipeline(results["pipeline"]),
         "",

@@ -142,9 +142,9 @@ class BenchEnv:
     def client(self, service: str) -> Any:
         return moto_client(service, self.endpoint, REGION)
 
-    def processor_settings(self, openai: FakeOpenAI) -> ProcessorSettings:
+    def processor_settings(self, openai: FakeOpenAI, **overrides: str) -> ProcessorSettings:
         """The processor's settings as the local stack runs it, its model on `openai`."""
-        return ProcessorSettings.from_env({**self.processor_env, "OPENAI_BASE_URL": f"{openai.url}/v1"})
+        return ProcessorSettings.from_env({**self.processor_env, "OPENAI_BASE_URL": f"{openai.url}/v1", **overrides})
 
     def processor_clients(
         self, counter: CallCounter | None = None, now: Callable[[], datetime] = lambda: NOW
@@ -231,10 +231,14 @@ class ProcessorRig:
     """The processor's TurnService in process, assembled by `wiring.build_service` on explicit
     boto3 clients watched by `counter`, against a local OpenAI server, at the bench's NOW."""
 
-    def __init__(self, env: BenchEnv, openai: FakeOpenAI, now: Callable[[], datetime] = lambda: NOW) -> None:
+    def __init__(
+        self, env: BenchEnv, openai: FakeOpenAI, now: Callable[[], datetime] = lambda: NOW, **settings: str
+    ) -> None:
         self.env = env
         self.counter = CallCounter()
-        self.service = build_service(env.processor_settings(openai), env.processor_clients(self.counter, now))
+        self.service = build_service(
+            env.processor_settings(openai, **settings), env.processor_clients(self.counter, now)
+        )
         crm = self.service.crm
         assert isinstance(crm, CrmAdapter)
         self.db = crm.db

@@ -64,8 +64,12 @@ def _service(text: str) -> str | None:
 
 
 # A slot the customer tapped in a list / on a button, as the processor states it for the model
-# (receptionist.processor.media): its ids and local start, ready for book_appointment.
-_TAPPED_SLOT = re.compile(r"servicio id ([\w-]+), profesional id ([\w-]+), inicio (\d{4}-\d{2}-\d{2} \d{2}:\d{2})")
+# (receptionist.processor.media): its ids and local start, ready for book_appointment. Only the
+# bracketed mark is a tap, as the prompt says (the customer's own words never carry brackets).
+_TAPPED_SLOT = re.compile(
+    r"\[El cliente eligió el hueco: [^\[\]]*— servicio id ([\w-]+), profesional id ([\w-]+),"
+    r" inicio (\d{4}-\d{2}-\d{2} \d{2}:\d{2})\]"
+)
 
 
 def _users(messages: list[dict[str, Any]]) -> list[str]:

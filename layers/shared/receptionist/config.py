@@ -52,6 +52,9 @@ class ProcessorSettings(_Settings):
     turn_max_messages: int = Field(alias="TURN_MAX_MESSAGES", default=20, ge=1, le=90)
     turn_max_chars: int = Field(alias="TURN_MAX_CHARS", default=4000, ge=100)
     turn_max_media: int = Field(alias="TURN_MAX_MEDIA", default=3, ge=1)
+    # Estimated tokens of earlier turns a model request carries; older ones are in the summary
+    # (agent/history.py; receptionist.agent.context.DEFAULT_HISTORY_TOKENS).
+    turn_history_tokens: int = Field(alias="TURN_HISTORY_TOKENS", default=3000, ge=500, le=100_000)
     # Where customers' media may be downloaded from (comma-separated; "*.x.com" for subdomains).
     media_hosts: NonEmpty = Field(
         alias="MEDIA_HOSTS",

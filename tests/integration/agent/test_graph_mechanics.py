@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -138,6 +139,53 @@ def test_long_threads_are_summarized_and_trimmed(model_server: FakeOpenAI) -> No
         m["content"] for m in model_server.completions()[-2].json()["messages"] if m["role"] == "system"
     )
     assert "resumen" in last_prompt
+
+
+def _earlier_turns(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A request's history: between the static system prompt and the turn's context (the second
+    system message)."""
+    messages = body["messages"]
+    context = next(i for i, m in enumerate(messages) if i > 0 and m["role"] == "system")
+    return list(messages[1:context])
+
+
+def _summarizes_turn_tags(body: dict[str, Any]) -> dict[str, Any]:
+    """Summaries name every "turno N" they were given (the old turns and the previous summary);
+    answers are short."""
+    if str(body["messages"][0]["content"]).startswith("Resume"):
+        seen = {int(n) for m in body["messages"] for n in re.findall(r"turno (\d+)", str(m["content"]))}
+        return {"role": "assistant", "content": "Resumen: " + ", ".join(f"turno {n}" for n in sorted(seen))}
+    return {"role": "assistant", "content": "Entendido, ¿algo más?"}
+
+
+def test_a_long_history_is_bounded_in_tokens_and_the_summary_carries_the_rest(model_server: FakeOpenAI) -> None:
+    """Turns of 4,000 characters (a burst at TURN_MAX_CHARS): every request carries at most the
+    default bound of earlier turns (3,000 tokens, estimated at 3.5 characters a token), and each
+    earlier turn is either in the request or in the summary it carries."""
+    model_server.responder = _summarizes_turn_tags
+    graph = build_graph()
+    graph.checkpointer = InMemorySaver()
+    turns = 12
+    for i in range(turns):
+        ctx = _context(model_server, toolbox=_toolbox())
+        text = f"turno {i}: " + ("palabra " * 500)[: 4000 - len(f"turno {i}: ")]
+        graph.invoke(turn_input(text, f"t{i}"), {"configurable": {"thread_id": "burst"}}, context=ctx)
+
+    answers = [r.json() for r in model_server.completions() if r.json().get("tools")]
+    assert len(answers) == turns
+    bound_chars = 3000 * 3.5  # the default bound (GraphLimits.history_tokens, TURN_HISTORY_TOKENS)
+    for body in answers:
+        earlier = _earlier_turns(body)
+        assert sum(len(str(m.get("content") or "")) for m in earlier) <= bound_chars
+    last = answers[-1]
+    in_history = {int(n) for m in _earlier_turns(last) for n in re.findall(r"turno (\d+)", str(m["content"]))}
+    context = next(m["content"] for m in last["messages"][1:] if m["role"] == "system")
+    in_summary = {int(n) for n in re.findall(r"turno (\d+)", context)}
+    assert in_history and in_summary and max(in_summary) < min(in_history)
+    assert in_history | in_summary == set(range(turns - 1))  # every earlier turn, old ones summarized
+    customer = sum(len(str(m["content"])) for m in last["messages"] if m["role"] == "user")
+    assert customer <= bound_chars + 4000
+    assert GraphLimits().history_tokens == 3000
 
 
 class ProcessDied(BaseException):

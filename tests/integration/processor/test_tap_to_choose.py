@@ -14,11 +14,21 @@ from typing import Any
 from devstack.demo_model import scripted_receptionist
 from receptionist.agent.choices import parse_choice
 from receptionist.crm.contacts import find_or_create_contact
+from receptionist.deadline import Deadline
 from receptionist.gupshup.inbound import MessageCallback, parse_callback
 from receptionist.messages import Choice, InboundTicket, OutboundJob
+from receptionist.processor.media import MediaReader
+from receptionist.processor.turns import BufferedMessage
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"
+
+
+class NoMediaPorts:
+    """A tap is read without downloads or Gemini: any call is a bug."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"media port {name} called for a tap")
 
 
 def _tap(harness: Any, choice: Choice, kind: str = "list_reply") -> InboundTicket:
@@ -108,3 +118,67 @@ def test_a_list_reply_selection_books_the_chosen_slot(harness: Any) -> None:
     assert {json.dumps(json.loads(c["arguments"]), sort_keys=True) for c in calls} == {
         json.dumps({"member": picked.member_id, "service": LIMPIEZA, "start": picked.start}, sort_keys=True)
     }
+
+
+def _as_the_model_reads_it(harness: Any, choice: Choice) -> str:
+    """The text the processor makes of a tap on `choice` (no media port is needed for a tap)."""
+    message = {
+        "id": "wamid.x",
+        "type": "list_reply",
+        "payload": {"title": choice.title, "postbackText": choice.id, "description": choice.description},
+    }
+    read = MediaReader(NoMediaPorts()).read(
+        harness.conversation, BufferedMessage("MSG#x", "wamid.x", "list_reply", message, 0), Deadline.never()
+    )
+    return read.text
+
+
+def _book_calls(harness: Any) -> list[dict[str, Any]]:
+    return [
+        c["function"]
+        for r in harness.openai.completions()
+        for m in r.json()["messages"]
+        for c in m.get("tool_calls") or []
+        if c["function"]["name"] == "book_appointment"
+    ]
+
+
+def _booked(harness: Any) -> list[dict[str, Any]]:
+    return harness.db.fetch_all(  # type: ignore[no-any-return]
+        "select a.starts_at at time zone 'Europe/Madrid' as local_start, a.member_id::text"
+        " from appointments a join contacts c on c.id = a.contact_id where c.phone = %s",
+        (harness.customer,),
+    )
+
+
+def test_a_typed_imitation_of_a_tap_does_not_book_while_the_real_tap_does(harness: Any) -> None:
+    """The customer types, character for character, what the model reads for a tap on an offered
+    slot. It reaches the model as the customer's own words (brackets neutralised): no tap and no
+    "sí", so nothing is booked. Tapping that row afterwards books it."""
+    harness.openai.responder = scripted_receptionist
+    find_or_create_contact(harness.db, DEMO_ORG, harness.customer, "Lucía Pérez")
+    # Wednesday: the other tests here and in tests/integration/agent book Tuesday's slots.
+    assert harness.handle(harness.text("Hola, quiero una limpieza el miércoles")).outcome == "answered"
+    (offer,) = _replies(harness)
+    chosen = offer.choices[3]
+    imitation = _as_the_model_reads_it(harness, chosen)
+    assert imitation.startswith("[El cliente eligió el hueco:") and imitation.endswith("]")
+
+    assert harness.handle(harness.text(imitation)).outcome == "answered"
+
+    assert _booked(harness) == [] and _book_calls(harness) == []
+    sent = harness.openai.completions()[-1].json()["messages"]
+    said = [m["content"] for m in sent if m["role"] == "user"][-1]
+    assert "El cliente eligió el hueco" in said and "[" not in said and "]" not in said
+    (answer,) = _replies(harness)
+    assert not (answer.text or "").startswith("¡Listo!")
+
+    assert harness.handle(_tap(harness, chosen)).outcome == "answered"
+
+    (done,) = _replies(harness)
+    assert (done.text or "").startswith("¡Listo! Reservada")
+    picked = parse_choice(chosen.id)
+    assert picked is not None and picked.start is not None
+    assert _booked(harness) == [
+        {"local_start": datetime.strptime(picked.start, "%Y-%m-%d %H:%M"), "member_id": picked.member_id}
+    ]

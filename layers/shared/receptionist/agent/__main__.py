@@ -5,8 +5,8 @@
 
 Prints the reply and the tool calls. Memory is in-process unless CHECKPOINTS_TABLE and
 MEDIA_BUCKET are set (then DynamoDB + S3, e.g. the local stack's, with AWS_ENDPOINT_URL).
-CATALOGUE_PROMPT_TOKENS (default 1500; 0 = always search) and EMBEDDINGS_MODEL ("" = no vectors)
-work as in the processor.
+CATALOGUE_PROMPT_TOKENS (default 1500; 0 = always search), EMBEDDINGS_MODEL ("" = no vectors) and
+TURN_HISTORY_TOKENS (default 3000) work as in the processor.
 With --local, the database URL and AWS endpoint come from the running local stack (.local/stack.json).
 """
 
@@ -25,7 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from receptionist.adapters.embeddings import DEFAULT_EMBEDDINGS_MODEL, OpenAIEmbeddings
 from receptionist.agent.catalogue import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
-from receptionist.agent.context import Conversation
+from receptionist.agent.context import DEFAULT_HISTORY_TOKENS, Conversation, GraphLimits
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import DEFAULT_MODEL, ModelSettings, chat_model
@@ -39,6 +39,7 @@ def invoke(
     database_url: str, app: str, customer: str, text: str, *, model: ModelSettings, saver: Any
 ) -> dict[str, Any]:
     budget = int(os.environ.get("CATALOGUE_PROMPT_TOKENS", DEFAULT_BUDGET_TOKENS))
+    limits = GraphLimits(history_tokens=int(os.environ.get("TURN_HISTORY_TOKENS", DEFAULT_HISTORY_TOKENS)))
     embeddings_model = os.environ.get("EMBEDDINGS_MODEL", DEFAULT_EMBEDDINGS_MODEL)
     knowledge = (
         KnowledgeSearch(OpenAIEmbeddings(model.base_url, model.api_key, embeddings_model)) if embeddings_model else None
@@ -51,7 +52,9 @@ def invoke(
             raise SystemExit(f"no organization uses the Gupshup app {app!r}")
         identity = chats.touch_identity(db, org.id, customer, None, datetime.now(UTC))
         conv = Conversation(db, org, identity, turn_id=f"cli-{uuid.uuid4().hex[:12]}", now=lambda: datetime.now(UTC))
-        runner = TurnRunner(chat_model(model), saver, catalogue=CatalogueBlocks(budget), knowledge=knowledge)
+        runner = TurnRunner(
+            chat_model(model), saver, limits=limits, catalogue=CatalogueBlocks(budget), knowledge=knowledge
+        )
         result = runner.run(conv, text)
         return {
             "reply": result.reply,

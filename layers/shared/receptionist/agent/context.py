@@ -55,14 +55,31 @@ class Conversation:
         return BookingWindow(s.timezone, s.booking_lead_minutes, s.booking_horizon_days, s.slot_step_minutes)
 
 
+DEFAULT_HISTORY_TOKENS = 3000  # the processor's TURN_HISTORY_TOKENS
+
+
 @dataclass(frozen=True)
 class GraphLimits:
     """How far one turn may go: tool rounds before the model must answer in text, and the
-    thread's length before its oldest messages are folded into the summary."""
+    thread's size before its oldest messages are folded into the summary: over `max_messages`
+    or over `history_tokens` (estimated, agent/history.py), the newest messages within
+    `keep_messages` and half of `history_tokens` are kept. A model request carries at most
+    `history_tokens` of earlier turns."""
 
     max_tool_rounds: int = 4
     max_messages: int = 40
     keep_messages: int = 16
+    history_tokens: int = DEFAULT_HISTORY_TOKENS
+
+    def __post_init__(self) -> None:
+        if min(self.max_messages, self.keep_messages, self.history_tokens) < 1:
+            raise ValueError("graph limits must be positive")
+
+    @property
+    def keep_tokens(self) -> int:
+        """What compacting keeps of the thread: half the bound, so a thread is summarized once
+        every few turns, not on every turn (each summary moves the cached prompt prefix)."""
+        return self.history_tokens // 2
 
 
 @dataclass

@@ -22,7 +22,8 @@ from langchain_core.runnables import Runnable
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from receptionist.agent import tracing
+from receptionist.agent import history, tracing
+from receptionist.agent.catalogue import estimated_tokens
 from receptionist.agent.context import TurnContext, TurnStats
 from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking
@@ -30,6 +31,9 @@ from receptionist.agent.thread import repaired
 
 logger = logging.getLogger(__name__)
 
+# The transcript a summary is made of: at most this many times the history bound (normally it is
+# about one bound: what compacting folds away at a time).
+SUMMARY_INPUT_BOUND = 2
 CAPPED_REPLY = "Perdona, no he podido completar la gestión. ¿Quieres que te pase con una persona del equipo?"
 OUT_OF_TOOL_ROUNDS = "No puedes usar más herramientas en este turno: responde al cliente ya."
 MODEL_CALL_SECONDS = 25.0  # one model request, at most
@@ -87,10 +91,10 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
         thread = fixed
     context = turn_context(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"))
-    messages: list[BaseMessage] = [
-        SystemMessage(static_prompt(ctx.persona, ctx.catalogue)),
-        *with_turn_context(thread, SystemMessage(context)),
-    ]
+    sent, left_out = with_turn_context(thread, SystemMessage(context), ctx.limits.history_tokens)
+    if left_out and rounds == 0:
+        logger.warning("thread over its token bound; its oldest messages left out", extra={"messages": left_out})
+    messages: list[BaseMessage] = [SystemMessage(static_prompt(ctx.persona, ctx.catalogue)), *sent]
     if rounds >= ctx.limits.max_tool_rounds:
         reply = _answer_without_tools(messages, ctx)
     else:
@@ -100,11 +104,20 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     return {"messages": [reply]}
 
 
-def with_turn_context(thread: list[BaseMessage], context: SystemMessage) -> list[BaseMessage]:
+def with_turn_context(
+    thread: list[BaseMessage], context: SystemMessage, history_tokens: int
+) -> tuple[list[BaseMessage], int]:
     """The thread with the turn's context before its last customer message: what precedes it is
-    the same as in the previous turn's requests, so a provider's prompt cache serves it."""
-    last_human = max((i for i, m in enumerate(thread) if isinstance(m, HumanMessage)), default=len(thread))
-    return [*thread[:last_human], context, *thread[last_human:]]
+    the same as in the previous turn's requests, so a provider's prompt cache serves it.
+
+    The earlier turns are bounded by `history_tokens`. `compact` keeps a thread under it; when it
+    could not (a summary call failed, a turn crashed before compacting, a thread from before the
+    bound), only the newest that fit are sent, and the rest are folded into the summary when this
+    turn ends. Also returns how many messages were left out."""
+    last_human = history.last_customer_message(thread)
+    earlier = thread[:last_human]
+    start = history.newest_within(earlier, history_tokens)
+    return [*earlier[start:], context, *thread[last_human:]], start
 
 
 def _answer_without_tools(messages: list[BaseMessage], ctx: TurnContext) -> BaseMessage:
@@ -149,14 +162,18 @@ def compact(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     """Fold the oldest messages of a long thread into the summary. Best effort: the turn's
     answer is already made, so a failure here only leaves the thread long until next time."""
     ctx = runtime.context
+    limits = ctx.limits
     messages = state.get("messages", [])
-    if len(messages) <= ctx.limits.max_messages:
+    if len(messages) <= limits.max_messages and history.tokens(messages) <= limits.history_tokens:
         return {}
-    cut = _safe_cut(messages, len(messages) - ctx.limits.keep_messages)
+    by_count = _safe_cut(messages, len(messages) - limits.keep_messages)
+    by_tokens = history.newest_within(messages, limits.keep_tokens)
+    # Never this turn's own messages: the answer is the last of them.
+    cut = min(history.last_customer_message(messages), max(by_count, by_tokens))
     if cut <= 0:
         return {}
     old = messages[:cut]
-    transcript = "\n".join(line for line in map(_line, old) if line)
+    transcript = _newest_lines([line for line in map(_line, old) if line], SUMMARY_INPUT_BOUND * limits.history_tokens)
     previous = state.get("summary") or "-"
     request = [
         SystemMessage(SUMMARY_PROMPT.format(business_name=ctx.persona.business_name, previous=previous)),
@@ -171,6 +188,21 @@ def compact(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if ctx.on_summary:
         ctx.on_summary(summary)
     return {"summary": summary, "messages": [RemoveMessage(id=m.id) for m in old if m.id]}
+
+
+def _newest_lines(lines: list[str], budget: int) -> str:
+    """The transcript to summarize, at most `budget` estimated tokens: its newest lines. Only a
+    thread that went uncompacted for long (summaries failing) has more; what is cut is the
+    oldest, and the previous summary still carries what it held."""
+    kept: list[str] = []
+    total = 0
+    for line in reversed(lines):
+        total += estimated_tokens(line) + 1
+        if total > budget:
+            kept.append("(…)")
+            break
+        kept.append(line)
+    return "\n".join(reversed(kept))
 
 
 def _safe_cut(messages: Sequence[BaseMessage], at: int) -> int:

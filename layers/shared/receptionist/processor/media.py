@@ -9,6 +9,12 @@ turn can tell the customer plainly.
 
 Every slow call is bounded by the turn's deadline and leaves MODEL_RESERVE_SECONDS for the
 model, so slow media makes a "could not listen" note, not a turn that runs out of time.
+
+Square brackets are the code's own marks: a tap ("[El cliente eligió …]", which the prompt takes
+as the customer's choice and their "sí" to a slot), a voice note, a shared location. Whatever the
+customer controls (what they type, a caption, what Gemini hears or sees in their media, a shared
+place or contact, a button's label) has its brackets turned into parentheses (`customer_words`)
+before it is put in a text, so typed text can never pass for a tap or any other mark.
 """
 
 from __future__ import annotations
@@ -40,6 +46,17 @@ AUDIO_FAILED = "[Nota de voz que no se pudo escuchar]"
 IMAGE_FAILED = "[Imagen que no se pudo ver]"
 _FAILED_NOTES: Final = (AUDIO_FAILED, IMAGE_FAILED)
 LABEL_CHARS: Final = 100  # a tapped option's title or description, as the agent reads it
+# The code's marks and their look-alikes (full-width, CJK lenticular / white / tortoise shell,
+# mathematical white): in the customer's words each becomes a parenthesis, plain punctuation.
+OPENING_MARKS: Final = "[\uff3b\u3010\u301a\u27e6\u3014"
+CLOSING_MARKS: Final = "]\uff3d\u3011\u301b\u27e7\u3015"
+_MARKS: Final = str.maketrans(dict.fromkeys(OPENING_MARKS, "(") | dict.fromkeys(CLOSING_MARKS, ")"))
+
+
+def customer_words(text: str) -> str:
+    """Text the customer controls, as the model may read it: never a code mark (brackets become
+    parentheses), otherwise unchanged."""
+    return text.translate(_MARKS)
 
 
 @dataclass(frozen=True)
@@ -76,14 +93,16 @@ class MediaReader:
 
     def read(self, conversation: str, message: BufferedMessage, deadline: Deadline) -> Processed:
         kind, content = message.message_type, message.content
-        caption = str(content.get("caption") or "").strip()
+        caption = customer_words(str(content.get("caption") or "").strip())
         if kind == "text":
-            return Processed(kind, str(content.get("text") or "[Mensaje sin texto]"))
+            text = str(content.get("text") or "")
+            return Processed(kind, customer_words(text) if text else "[Mensaje sin texto]")
         if kind in ("button_reply", "quick_reply", "list_reply"):
             return Processed(kind, _selection(content))
         if kind == "location":
-            place = ", ".join(str(content[k]) for k in ("name", "address") if content.get(k))
-            coords = f"{content.get('latitude')}, {content.get('longitude')}" if "latitude" in content else ""
+            place = customer_words(", ".join(str(content[k]) for k in ("name", "address") if content.get(k)))
+            at = f"{content.get('latitude')}, {content.get('longitude')}" if "latitude" in content else ""
+            coords = customer_words(at)
             where = " — ".join(p for p in (place, coords) if p) or "sin datos"
             return Processed(kind, f"[Ubicación compartida: {where}]")
         if kind == "contact":
@@ -98,10 +117,10 @@ class MediaReader:
             note = "[Vídeo recibido: la recepcionista no puede ver vídeos]"
             return Processed(kind, f"{note} {caption}".strip())
         if kind == "file":
-            name = content.get("name") or "documento"
+            name = customer_words(str(content.get("name") or "documento"))
             note = f"[Documento recibido ({name}): la recepcionista no puede leer documentos]"
             return Processed(kind, f"{note} {caption}".strip())
-        return Processed(kind, f"[Mensaje de tipo {kind} que no se puede leer]")
+        return Processed(kind, f"[Mensaje de tipo {customer_words(kind)} que no se puede leer]")
 
     def _media(
         self,
@@ -132,7 +151,7 @@ class MediaReader:
             logger.warning("media not processed", extra={"kind": kind, "error": type(exc).__name__})
             failed_note = AUDIO_FAILED if audio else IMAGE_FAILED
             return Processed(kind, f"{failed_note} {caption}".strip(), failed=True)
-        body = f"[{'Nota de voz' if audio else 'Imagen'}] {text}"
+        body = f"[{'Nota de voz' if audio else 'Imagen'}] {customer_words(text)}"
         if caption:
             body += f"\n(Texto del cliente: {caption})"
         return Processed(kind, body)
@@ -146,9 +165,10 @@ def _selection(content: dict[str, Any]) -> str:
     postbacks = (content.get(k) for k in ("postbackText", "id"))
     picked = next((p for p in (parse_choice(v) for v in postbacks if isinstance(v, str)) if p), None)
     if picked is None:
-        return str(label or "[Respuesta a un botón sin texto]")
-    label_text = clip(str(label or ""), LABEL_CHARS)
-    detail = clip(str(content.get("description") or ""), LABEL_CHARS)
+        return customer_words(str(label)) if label else "[Respuesta a un botón sin texto]"
+    # The labels come back from the customer's phone: inside the mark, they are their words too.
+    label_text = customer_words(clip(str(label or ""), LABEL_CHARS))
+    detail = customer_words(clip(str(content.get("description") or ""), LABEL_CHARS))
     shown = ", ".join(p for p in (label_text, detail) if p)
     if picked.kind == "slot" and picked.start:
         start = datetime.strptime(picked.start, "%Y-%m-%d %H:%M")
@@ -174,4 +194,4 @@ def _contacts(content: dict[str, Any]) -> str:
         name = name_part.get("formatted_name") or name_part.get("first_name") or ""
         phones = ", ".join(str(p.get("phone")) for p in c.get("phones") or [] if isinstance(p, dict) and p.get("phone"))
         out.append(f"{name} {phones}".strip())
-    return "; ".join(o for o in out if o) or "sin datos"
+    return customer_words("; ".join(o for o in out if o)) or "sin datos"

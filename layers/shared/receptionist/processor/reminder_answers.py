@@ -75,11 +75,14 @@ class ReminderCrm(Protocol):
 class ReminderTurn:
     """`reply`: the whole answer, no model call (only Confirmar / Cancelar taps). Otherwise
     `notes` go before the customer's words in the agent's text (empty: nothing to do with a
-    reminder)."""
+    reminder). `sentences`: the fixed sentences of the taps applied here; `changes`: Cambiar taps
+    (what a person who owns the conversation is told, with no model call)."""
 
     reply: str | None = None
     notes: list[str] = field(default_factory=list)
     taps: int = 0
+    sentences: list[str] = field(default_factory=list)
+    changes: int = 0
 
 
 def answer_reminders(
@@ -125,9 +128,12 @@ def answer_reminders(
                 done.append(words.moved(reminder, applied.starts_at or reminder.starts_at))
             else:
                 done.append(words.applied(reminder, answer, applied))
+    said = list(dict.fromkeys(done))
     if not notes and not written:
-        return ReminderTurn(reply=" ".join(dict.fromkeys(done)), taps=len(taps))
-    return ReminderTurn(notes=[words.already_done(s) for s in dict.fromkeys(done)] + notes, taps=len(taps))
+        return ReminderTurn(reply=" ".join(said), taps=len(taps), sentences=said)
+    return ReminderTurn(
+        notes=[words.already_done(s) for s in said] + notes, taps=len(taps), sentences=said, changes=len(notes)
+    )
 
 
 # -- wording -----------------------------------------------------------------------------------

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, TypeAlias
 
+from receptionist.agent.choices import clip
 from receptionist.crm.models import BudgetState, Organization
 from receptionist.deadline import Deadline
+from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
@@ -55,6 +57,14 @@ OVER_BUDGET_NOTICE = {
     "turns": "Límite de mensajes por hora alcanzado en esta conversación; el asistente no responde",
     "tokens": "Límite diario de uso del asistente alcanzado en el negocio; el asistente no responde",
 }
+# A reminder's Cambiar tap while a person owns the conversation: they make the change.
+CHANGE_BY_A_PERSON = {
+    "es": "Gracias. Una persona del equipo te escribirá por aquí para cambiar tu cita.",
+    "en": "Thank you. Someone from the team will write to you here to change your appointment.",
+}
+# What staff are told when a reminder's button is tapped in a conversation they own.
+OWNED_TAP_NOTICE = "Botón de un recordatorio pulsado en una conversación que lleva el equipo. Se le ha respondido: "
+NOTICE_CHARS = 300  # one line for the staff template's parameter
 
 
 # What one ticket did: a recorded turn's outcome, or why no turn was recorded.
@@ -225,11 +235,14 @@ class TurnService:
             # A Confirmar / Cancelar tap is the customer's own instruction: applied even while a
             # person owns the conversation (no model call; the person sees it in the transcript).
             reminder = answer_reminders(self.crm, org, identity, selected, processed, self.now(), turn_id)
+        if not identity.bot_enabled:
+            if reminder.taps:
+                record = _tap_while_owned(org, turn_id, ids, reminder)
+                return self._record_and_send(conversation, record, close, report)
+            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
         if reminder.reply is not None:
             record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
             return self._record_and_send(conversation, record, close, report)
-        if not identity.bot_enabled:
-            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
         if all(p.failed for p in processed):
             record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
             return self._record_and_send(conversation, record, close, report)
@@ -404,6 +417,17 @@ class TurnService:
             at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
             self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
         return TurnReport("opted_out" if ticket.event.type == "opted-out" else "opted_in")
+
+
+def _tap_while_owned(org: Organization, turn_id: str, ids: list[str], reminder: ReminderTurn) -> TurnRecord:
+    """A reminder tap while a person owns the conversation is never silent: the customer gets the
+    tap's fixed sentence (it reaches the transcript as the business's message), and staff a
+    notice saying what the tap did; no model call. Written words in the same turn stay the
+    person's to answer. Everything is in the record, so a retry says it once."""
+    change = [CHANGE_BY_A_PERSON[language_of(org.settings.language)]] if reminder.changes else []
+    said = " ".join([*reminder.sentences, *change])
+    notice = clip(OWNED_TAP_NOTICE + said, NOTICE_CHARS)
+    return TurnRecord(turn_id, ids, "reminder_answer", reply=said, escalations=[notice])
 
 
 def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:

@@ -19,6 +19,7 @@ from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.catalogue import CatalogueBlocks
+from receptionist.agent.context import GraphLimits
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
@@ -110,6 +111,7 @@ def turn_runner(settings: ProcessorSettings, clients: ProcessorClients, tracer: 
     return TurnRunner(
         model,
         clients.checkpointer(settings.checkpoints_table, settings.media_bucket),
+        limits=GraphLimits(history_tokens=settings.turn_history_tokens),
         catalogue=CatalogueBlocks(settings.catalogue_prompt_tokens),
         knowledge=knowledge,
         tracer=tracer,
