@@ -354,6 +354,9 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
         "/receptionist/${Stage}/console-database-url",
         "/receptionist/${Stage}/console-secret",
         "/receptionist/${Stage}/webhook-secrets/*",
+        # rotation's write claims (docs/console.md): listed and deleted, only under claims/
+        "/receptionist/${Stage}/webhook-secrets/*/claims",
+        "/receptionist/${Stage}/webhook-secrets/*/claims/*",
     ]
 
 

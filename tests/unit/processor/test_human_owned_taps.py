@@ -17,6 +17,7 @@ from receptionist.processor.service import TurnReport
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TOKEN = "f" * 32
+STARTS = (NOW + timedelta(days=1)).astimezone(ZoneInfo("Europe/Madrid"))
 
 
 @pytest.fixture
@@ -31,10 +32,11 @@ def owned(h: Harness) -> Harness:
             contact_id="contact-1",
             service="Limpieza dental",
             member="Dra. Ana",
-            starts_at=(NOW + timedelta(days=1)).astimezone(ZoneInfo("Europe/Madrid")),
+            starts_at=STARTS,
             status="pending",
             timezone="Europe/Madrid",
             answer=None,
+            reminded_starts_at=STARTS,
         ),
     )
     h.crm.set_bot(False)
