@@ -19,6 +19,7 @@ from receptionist.crm.models import (
     Organization,
     PlatformConnection,
 )
+from receptionist.crm.reminders import ReminderTiming
 from receptionist.messages import OutboundJob
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import DeliveryService
@@ -57,6 +58,9 @@ class FakeStore(ActsForOneTenant):
     statuses: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     status_answer: bool = True
     reminders: dict[str, str] = field(default_factory=dict)  # reminder id -> the status it was marked
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # reminder id -> the skip_reason given
+    timings: dict[str, ReminderTiming] = field(default_factory=dict)  # reminder id -> its appointment now
+    events: list[str] = field(default_factory=list)  # reminder reads, shared with the sender's sends
 
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
@@ -107,9 +111,22 @@ class FakeStore(ActsForOneTenant):
         self.statuses.append((organization_id, provider_message_id, state, error))
         return self.status_answer
 
-    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
+    def reminder_timing(self, organization_id: str, reminder_id: str) -> ReminderTiming | None:
+        self._tenant(organization_id)
+        self.events.append(f"reminder_timing {reminder_id}")
+        return self.timings.get(reminder_id)
+
+    def mark_reminder(
+        self,
+        organization_id: str,
+        reminder_id: str,
+        status: Literal["sent", "skipped"],
+        reason: str | None = None,
+    ) -> None:
         self._tenant(organization_id)
         self.reminders[reminder_id] = status
+        if reason is not None:
+            self.skip_reasons[reminder_id] = reason
 
     # -- helpers for tests
     def parts_of(self, turn_id: str) -> list[Row]:
@@ -135,6 +152,7 @@ class FakeWhatsAppSender:
     def __init__(self) -> None:
         self.timeout = 8.0
         self.calls = 0
+        self.events: list[str] = []  # each call, in order (the Harness shares it with the store's reads)
         self.sent: list[Sent] = []
         self.failures: list[GupshupError] = []
         self.fail_for: dict[str, GupshupError] = {}  # destination -> every call fails
@@ -145,6 +163,7 @@ class FakeWhatsAppSender:
 
     def _answer(self, message: Sent) -> str:
         self.calls += 1
+        self.events.append(f"send_{message.kind}")
         if self.failures:
             raise self.failures.pop(0)
         if message.destination in self.fail_for:
@@ -215,6 +234,7 @@ class Harness:
     now: datetime = NOW
 
     def __post_init__(self) -> None:
+        self.sender.events = self.store.events  # one timeline: reads and sends in order
         self.store.orgs[APP] = Organization(ORG, "Clínica", _SETTINGS, PlatformConnection(APP, BUSINESS, KEY_REF))
         self.store.settings[ORG] = NotificationSettings(
             list(STAFF), "escalation_notice", ["customer_name", "customer_number", "reason"]
@@ -253,6 +273,20 @@ class Harness:
         )
         self.store.identities[(ORG, number)] = identity
         return identity
+
+    def appointment(
+        self,
+        reminder_id: str,
+        *,
+        reminded: timedelta = timedelta(days=1),
+        starts: timedelta | None = None,
+        status: str = "pending",
+    ) -> ReminderTiming:
+        """The reminder's appointment in the CRM: the reminder is for NOW + `reminded`; the
+        appointment is `status` and starts at NOW + `starts` (default: that same time)."""
+        timing = ReminderTiming(self.now + reminded, status, self.now + (reminded if starts is None else starts))
+        self.store.timings[reminder_id] = timing
+        return timing
 
     def reply(self, text: str, *, job_id: str = "turn-1#reply", turn_id: str = "turn-1", **kw: Any) -> OutboundJob:
         """A reply job as the processor makes it (the notifier records its rows)."""

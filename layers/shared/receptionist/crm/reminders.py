@@ -26,8 +26,14 @@ from receptionist.crm.connection import Database, Row
 from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
-# Why the pass did not send a claimed reminder (appointment_reminders.skip_reason).
-SkipReason = Literal["cancelled", "moved", "started", "no_template", "no_app", "gone"]
+# Why a reminder's time has passed for good: its appointment was cancelled, moved to another start,
+# or has started (or ended). The pass and the notifier both check it right before sending.
+OutdatedReason = Literal["cancelled", "moved", "started"]
+# Why a reminder already built (queued) is void: outdated, or its row or appointment is gone.
+VoidReason = Literal[OutdatedReason, "gone"]
+# Why a reminder was not sent (appointment_reminders.skip_reason): void, or the business dropped its
+# template or app. NULL for the notifier's other skips (opted out, refused, no conversation).
+SkipReason = Literal[VoidReason, "no_template", "no_app"]
 
 # A status only moves forward: claimed -> queued -> sent | skipped (claimed -> sent/skipped too,
 # when the notifier is faster than the pass's own update); claimed -> failed (given up). A job
@@ -112,6 +118,44 @@ class ReminderContent:
         """The template's parameters in the business's configured order ("-" for an unknown name)."""
         values = self.values()
         return [values.get(name, "-") for name in self.template_params]
+
+
+def outdated(reminded_starts_at: datetime, status: str, starts_at: datetime, at: datetime) -> OutdatedReason | None:
+    """Why a reminder for `reminded_starts_at` must not go out at `at`, its appointment being
+    `status` and starting at `starts_at` now; None while it is current (active, still at that
+    time, not started). Never late, never for another time."""
+    if status == "cancelled":
+        return "cancelled"
+    if starts_at != reminded_starts_at:
+        return "moved"
+    if starts_at <= at or status not in ("pending", "confirmed"):
+        return "started"
+    return None
+
+
+@dataclass(frozen=True)
+class ReminderTiming:
+    """The start time a reminder is for, and its appointment's status and start now."""
+
+    reminded_starts_at: datetime
+    status: str
+    starts_at: datetime
+
+    def outdated(self, at: datetime) -> OutdatedReason | None:
+        return outdated(self.reminded_starts_at, self.status, self.starts_at, at)
+
+
+def reminder_timing(db: Database, organization_id: str, reminder_id: str) -> ReminderTiming | None:
+    """What says whether a reminder is still current (None: the reminder or its appointment is
+    gone). One round trip, by primary keys."""
+    row = db.fetch_one(
+        "select r.due_at + make_interval(mins => r.offset_minutes) as reminded_starts_at, a.status, a.starts_at"
+        " from appointment_reminders r"
+        " join appointments a on a.organization_id = r.organization_id and a.id = r.appointment_id"
+        " where r.organization_id = %s and r.id = %s",
+        (organization_id, reminder_id),
+    )
+    return ReminderTiming(row["reminded_starts_at"], row["status"], row["starts_at"]) if row else None
 
 
 _REMINDER_COLUMNS = (

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 
 from receptionist.adapters.gupshup_api import AppCredentials
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
+from receptionist.crm.reminders import ReminderTiming, VoidReason
 
 
 class NotifierStore(Protocol):
@@ -53,8 +54,20 @@ class NotifierStore(Protocol):
         """Apply a delivery state (never backwards); whether the message changed."""
         ...
 
-    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
-        """An appointment reminder was sent, or will not be (opted out, refused, no conversation)."""
+    def reminder_timing(self, organization_id: str, reminder_id: str) -> ReminderTiming | None:
+        """The start time a reminder is for and its appointment's status and start now (None: gone);
+        read right before the reminder is sent. One round trip."""
+        ...
+
+    def mark_reminder(
+        self,
+        organization_id: str,
+        reminder_id: str,
+        status: Literal["sent", "skipped"],
+        reason: VoidReason | None = None,
+    ) -> None:
+        """An appointment reminder was sent, or will not be (opted out, refused, no conversation;
+        `reason`: its appointment was cancelled, moved or started, or it is gone)."""
         ...
 
 

@@ -22,7 +22,11 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   (no window, never to an opted-out customer, one row kind template, sent_by NULL) with the
   job's postback texts on the template's quick-reply buttons; the appointment_reminders row
   is then marked 'sent', or 'skipped' when it was not sent for good (opted out, refused, no
-  conversation with the customer).
+  conversation with the customer). Right before it is sent (one read, in every delivery attempt
+  that has not sent it yet), the reminder must still be current: its appointment pending or
+  confirmed, still at the start time the reminder is for, and not started. Otherwise it is void:
+  nothing is sent, the row is marked undeliverable and the reminder 'skipped' with its reason
+  (skip_reason cancelled / moved / started, or gone), outcome "outdated".
 - escalation: every staff number of the organization gets the escalation template, whose
   parameters follow notification_settings.template_params. (The processor already turned the
   bot off when it recorded the escalation; that is the one place it happens.)
@@ -54,6 +58,7 @@ from typing import Any, Literal
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.crm.models import Organization
+from receptionist.crm.reminders import VoidReason
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.interactive import interactive_form, interactive_message
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, StoredReport, WhatsAppSender
@@ -80,6 +85,7 @@ DeliveryOutcome = Literal[
     "status_unchanged",
     "unknown_app",
     "not_configured",  # escalation without staff numbers or template
+    "outdated",  # a reminder whose appointment was cancelled, moved or started (or is gone): not sent
 ]
 
 # Why a text was not sent (report.reason, and what the chat message's error column says).
@@ -91,6 +97,14 @@ UNDELIVERABLE = {
     "unknown_customer": "no conversation with this customer (a template needs one)",
 }
 
+# Why a reminder was not sent (its chat message's error column); report.reason is the key.
+OUTDATED: dict[VoidReason, str] = {
+    "cancelled": "not sent: the appointment was cancelled",
+    "moved": "not sent: the appointment moved; this reminder was for its earlier time",
+    "started": "not sent: the appointment had started (a reminder is never sent late)",
+    "gone": "not sent: the appointment or the reminder no longer exists",
+}
+
 
 class KeyRefRefused(Exception):
     """An organization's Gupshup key reference points outside the Gupshup keys' prefix."""
@@ -100,6 +114,14 @@ class OutOfTimeError(Exception):
     """Too little of the invocation is left to send safely; the job is retried by SQS."""
 
 
+class ReminderVoid(Exception):
+    """The reminder about to be sent is no longer current (`reason`); nothing was sent."""
+
+    def __init__(self, reason: VoidReason) -> None:
+        super().__init__(reason)
+        self.reason: VoidReason = reason
+
+
 @dataclass
 class DeliveryReport:
     """What one job did: counts and labels only (no numbers, no text), for logs and metrics."""
@@ -107,7 +129,7 @@ class DeliveryReport:
     job_id: str
     kind: str
     outcome: DeliveryOutcome = "failed"
-    reason: str | None = None  # outside_window, opted_out, rejected, no_text, the state of a status...
+    reason: str | None = None  # outside_window, opted_out, rejected, no_text, moved, the state of a status...
     parts: int = 0  # text parts, or staff numbers for an escalation
     sent: int = 0  # sends Gupshup accepted in this delivery
     skipped: int = 0  # sends an earlier attempt already made (per-send idempotency)
@@ -169,10 +191,10 @@ class DeliveryService:
                 if job.kind == "escalation":
                     self._escalation(job, org, customer, remaining, report)
                 elif job.kind in ("human_template", "reminder"):
-                    self._template(job, org, customer, remaining, report)
+                    void = self._template(job, org, customer, remaining, report)
                     if job.kind == "reminder" and job.reminder_id:
                         status: Literal["sent", "skipped"] = "sent" if report.outcome == "sent" else "skipped"
-                        self.store.mark_reminder(org.id, job.reminder_id, status)
+                        self.store.mark_reminder(org.id, job.reminder_id, status, void)
                 else:
                     self._text(job, org, customer, remaining, report)
         except KeyRefRefused:
@@ -284,15 +306,15 @@ class DeliveryService:
 
     def _template(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
-    ) -> None:
+    ) -> VoidReason | None:
         """A template to the customer (a staff member's, or a reminder): no 24-hour window, but
-        never to one who opted out."""
+        never to one who opted out. A reminder no longer current is not sent: why (else None)."""
         assert job.template_id is not None  # the model guarantees it
         template_id = job.template_id
         identity = self.store.identity(org.id, customer)
         if identity is None:  # no conversation: nowhere to record it, and the console only offers known ones
             report.outcome, report.reason = "undeliverable", "unknown_customer"
-            return
+            return None
         row = self.store.record_part(
             org.id,
             identity.id,
@@ -306,7 +328,7 @@ class DeliveryService:
         if identity.opted_out:
             report.outcome, report.reason = "undeliverable", "opted_out"
             self.store.mark_undeliverable(org.id, row, UNDELIVERABLE["opted_out"])
-            return
+            return None
         params = [_template_param(p) for p in job.params]
         credentials = self._credentials(org)
         postbacks = list(job.postbacks) or None
@@ -316,8 +338,20 @@ class DeliveryService:
                 credentials, customer, template_id, params, timeout=timeout, postback_texts=postbacks
             )
 
+        reminder_id = job.reminder_id if job.kind == "reminder" else None
         try:
-            provider_id = self._send_once(f"{job.job_id}#0", send, remaining, report)
+            provider_id = self._send_once(
+                f"{job.job_id}#0",
+                send,
+                remaining,
+                report,
+                first=None if reminder_id is None else lambda: self._ensure_current(org, reminder_id),
+            )
+        except ReminderVoid as void:
+            report.outcome, report.reason = "outdated", void.reason
+            logger.info("reminder void; not sent", extra={"job_id": job.job_id, "reason": void.reason})
+            self.store.mark_undeliverable(org.id, row, OUTDATED[void.reason])
+            return void.reason
         except GupshupError as err:
             if err.transient:
                 raise
@@ -325,9 +359,10 @@ class DeliveryService:
             report.outcome, report.reason = "undeliverable", "rejected"
             logger.warning("Gupshup refused a template for good", extra={"job_id": job.job_id, "status": err.status})
             self.store.mark_undeliverable(org.id, row, str(err))
-            return
+            return None
         self.store.mark_sent(org.id, row, provider_id)
         report.outcome = "sent"
+        return None
 
     def _escalation(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
@@ -388,6 +423,15 @@ class DeliveryService:
             changed = self.store.record_status(org.id, key, status.state, error)
         report.outcome = "status_recorded" if changed else "status_unchanged"
 
+    def _ensure_current(self, org: Organization, reminder_id: str) -> None:
+        """Raise ReminderVoid unless the reminder is still current: a job queued (or retried)
+        before its appointment was cancelled, moved or started is never sent late or for
+        another time. Read from the CRM now, not from the job."""
+        timing = self.store.reminder_timing(org.id, reminder_id)
+        reason = "gone" if timing is None else timing.outdated(self.now())
+        if reason is not None:
+            raise ReminderVoid(reason)
+
     # -- sending -----------------------------------------------------------------------------
     def _credentials(self, org: Organization) -> AppCredentials:
         connection = org.connection
@@ -402,11 +446,16 @@ class DeliveryService:
         send: Callable[[float | None], str],
         remaining: Callable[[], float],
         report: DeliveryReport,
+        *,
+        first: Callable[[], None] | None = None,
     ) -> str:
         """One send, at most once per key; Gupshup's message id (the stored one when an earlier
-        attempt already made this send)."""
+        attempt already made this send). `first` runs right before the send is tried, only when
+        it was not made yet (a send already made stays made); raising, it leaves no record."""
 
         def work() -> StoredReport:
+            if first is not None:
+                first()
             return {"provider_message_id": self._with_retry(send, remaining, report)}
 
         result, ran = self.idempotency.once("send", key, work)

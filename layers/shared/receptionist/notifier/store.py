@@ -8,6 +8,7 @@ from typing import Literal
 from receptionist.crm import chats, organizations, reminders
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
+from receptionist.crm.reminders import ReminderTiming, VoidReason
 
 
 class CrmStore:
@@ -57,5 +58,14 @@ class CrmStore:
     def record_status(self, organization_id: str, provider_message_id: str, state: str, error: str | None) -> bool:
         return chats.record_status(self.db, organization_id, provider_message_id, state, error)
 
-    def mark_reminder(self, organization_id: str, reminder_id: str, status: Literal["sent", "skipped"]) -> None:
-        reminders.mark_reminder(self.db, organization_id, reminder_id, status)
+    def reminder_timing(self, organization_id: str, reminder_id: str) -> ReminderTiming | None:
+        return reminders.reminder_timing(self.db, organization_id, reminder_id)
+
+    def mark_reminder(
+        self,
+        organization_id: str,
+        reminder_id: str,
+        status: Literal["sent", "skipped"],
+        reason: VoidReason | None = None,
+    ) -> None:
+        reminders.mark_reminder(self.db, organization_id, reminder_id, status, reason)

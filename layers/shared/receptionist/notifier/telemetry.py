@@ -5,8 +5,11 @@ A batch holds jobs of different kinds and outcomes, so labels go into metric nam
 dimension set per flush), as the processor does. Metrics (namespace from
 POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   Job_<outcome>            every job: sent, partially_sent, undeliverable, duplicate,
-                           status_recorded, status_unchanged, unknown_app, not_configured, failed
+                           status_recorded, status_unchanged, unknown_app, not_configured, outdated,
+                           failed
   Undeliverable_<reason>   outside_window, opted_out, rejected, no_text (texts and staff notices)
+  Outdated_<reason>        reminders not sent because no longer current: cancelled, moved, started,
+                           gone (the appointment_reminders row is 'skipped' with that skip_reason)
   MessagesSent             sends Gupshup accepted (text parts + staff templates)
   SendsSkipped             sends an earlier attempt had already made (idempotency)
   SendRetries              backoff waits before another attempt
@@ -26,6 +29,7 @@ from receptionist.telemetry import Event, Level
 
 JOB_PREFIX: Final = "Job_"
 UNDELIVERABLE_PREFIX: Final = "Undeliverable_"
+OUTDATED_PREFIX: Final = "Outdated_"
 _WARN = ("undeliverable", "partially_sent", "unknown_app", "not_configured")
 
 
@@ -33,6 +37,8 @@ def describe(report: DeliveryReport, **fields: Any) -> Event:
     counts: dict[str, float] = {f"{JOB_PREFIX}{report.outcome}": 1}
     if report.outcome in ("undeliverable", "partially_sent") and report.reason:
         counts[f"{UNDELIVERABLE_PREFIX}{report.reason}"] = max(1, report.rejected)
+    if report.outcome == "outdated" and report.reason:
+        counts[f"{OUTDATED_PREFIX}{report.reason}"] = 1
     for name, value in (
         ("MessagesSent", report.sent),
         ("SendsSkipped", report.skipped),

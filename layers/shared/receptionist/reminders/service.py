@@ -186,12 +186,9 @@ def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime
     time: only while its appointment is active, still at the reminder's time and not started."""
     if content is None:
         return "gone"
-    if content.status == "cancelled":
-        return "cancelled"
-    if content.starts_at != reminder.starts_at:
-        return "moved"
-    if content.starts_at <= at or content.status not in ("pending", "confirmed"):
-        return "started"
+    why = reminders.outdated(reminder.starts_at, content.status, content.starts_at, at)
+    if why is not None:
+        return why
     if not content.template_id:
         return "no_template"
     if not content.app_name:
