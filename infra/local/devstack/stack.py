@@ -250,9 +250,14 @@ class LocalStack:
         for scheduler in self._schedulers:
             scheduler.stop()
         self._schedulers = []
+        # Each part told to stop first, then waited for: their waits overlap instead of adding up.
+        for poller in self._pollers:
+            poller.close()
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
+        for pool in self._pools.values():
+            pool.close()
         for pool in self._pools.values():
             pool.stop()
         self._pools = {}
