@@ -4,6 +4,11 @@ With OPENAI_API_KEY set, the real models play the assistant (OPENAI_BASE_URL, OP
 --model) and the customer (EVAL_USER_BASE_URL, EVAL_USER_API_KEY, EVAL_USER_MODEL or
 --user-model; default: the assistant's). Without it, or with --scripted POLICY, the scripted pair
 runs instead (a scripted customer and a rule-based receptionist; not a model's numbers).
+
+Before the first task each model endpoint is checked with one chat completion; a run that cannot
+start (an endpoint that does not answer, EVAL_USER_BASE_URL on another host without its own
+EVAL_USER_API_KEY) exits 2 and changes nothing. Trials that errored are not scored; a run with
+any exits 1, and when every trial errored the summary is not written.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import sys
 from pathlib import Path
 
+from eval.endpoints import EvalRefused
 from eval.policies import POLICIES
 from eval.report import RESULTS, RUNS
 from eval.run import environment, models_from_env, run_eval
@@ -38,19 +44,37 @@ def main(argv: list[str] | None = None) -> int:
     scripted = args.scripted or (None if env.get("OPENAI_API_KEY") else "correct")
     if scripted:
         print(f"eval: no OPENAI_API_KEY or --scripted: the scripted pair runs (policy {scripted}), not a model")
-    models = None if scripted else models_from_env(env, args.model, args.user_model)
-    outcome = run_eval(
-        task_filter=args.tasks,
-        k=args.k,
-        parallel=args.parallel,
-        models=models,
-        scripted_policy=scripted,
-        database_url=args.database_url,
-        results_path=args.results,
-        runs=args.runs,
-    )
+    try:
+        models = None if scripted else models_from_env(env, args.model, args.user_model)
+        outcome = run_eval(
+            task_filter=args.tasks,
+            k=args.k,
+            parallel=args.parallel,
+            models=models,
+            scripted_policy=scripted,
+            database_url=args.database_url,
+            results_path=args.results,
+            runs=args.runs,
+        )
+    except EvalRefused as refused:
+        print(f"eval: not started: {refused}", file=sys.stderr)
+        return 2
     print(outcome.summary)
-    print(f"transcripts: {outcome.transcripts}\nsummary: {outcome.results_path}")
+    print(f"transcripts: {outcome.transcripts}")
+    if outcome.results_path is None:
+        print(
+            f"eval: all {outcome.trials} trials errored (their errors: {outcome.transcripts});"
+            f" {args.results} was left as it was.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"summary: {outcome.results_path}")
+    if outcome.errored:
+        print(
+            f"eval: {len(outcome.errored)} of {outcome.trials} trials errored: not scored (listed in the summary).",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -87,6 +87,12 @@ class TrialResult:
     seconds: float = 0.0
 
     @property
+    def errored(self) -> bool:
+        """The conversation did not run to its end (a model endpoint failed, or the agent raised):
+        the end state says nothing about the model, so the trial is not scored."""
+        return self.error is not None
+
+    @property
     def model_calls(self) -> int:
         return sum(t.model_calls for t in self.turns)
 
@@ -133,9 +139,12 @@ def scripted_users(task: Task) -> SimulatedUser:
     return ScriptedUser(task)
 
 
+USER_TEMPERATURE = 0.7  # the simulated customer's (varied, as people are)
+
+
 def llm_users(config: ModelConfig) -> UserFactory:
     def make(task: Task) -> SimulatedUser:
-        return LlmUser(task, config.chat(0.7))
+        return LlmUser(task, config.chat(USER_TEMPERATURE))
 
     return make
 
@@ -145,6 +154,7 @@ class Harness:
     databases: TrialDatabases
     assistant: ModelConfig
     users: UserFactory = scripted_users
+    redact: tuple[str, ...] = ()  # the models' keys: never in a trial's error, should a server echo one
 
     def run_trial(self, task: Task, trial: int) -> TrialResult:
         started = time.monotonic()
@@ -156,9 +166,12 @@ class Harness:
             seed_task(owner, task)
             try:
                 self._converse(task, owner, app, user, result)
-            except Exception as exc:  # the model or the agent failed: the trial fails, the suite goes on
-                logger.warning("trial %s/%d failed: %s", task.id, trial, exc)
-                result.error = f"{type(exc).__name__}: {exc}"[:500]
+            except Exception as exc:  # the model or the agent failed: the trial errored, the suite goes on
+                error = f"{type(exc).__name__}: {exc}"
+                for secret in (self.assistant.api_key, *self.redact):
+                    error = error.replace(secret, "***") if secret else error
+                logger.warning("trial %s/%d errored: %s", task.id, trial, error)
+                result.error = error[:500]
             state = end_state(owner, task)
             verdict = judge(task, state, [t.assistant for t in result.turns])
             if result.error:

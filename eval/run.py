@@ -16,11 +16,12 @@ from pathlib import Path
 
 from devstack.fakes.openai import FakeOpenAI
 from eval.database import TrialDatabases
-from eval.harness import Harness, ModelConfig, TrialResult, UserFactory, llm_users, scripted_users
+from eval.endpoints import EvalRefused, check, host, same_host
+from eval.harness import USER_TEMPERATURE, Harness, ModelConfig, TrialResult, UserFactory, llm_users, scripted_users
 from eval.policies import POLICIES
 from eval.report import RESULTS, RUNS, RunInfo, summary_markdown, write_results, write_transcripts
 from eval.task import Task, load_tasks
-from receptionist.agent.model import DEFAULT_MODEL
+from receptionist.agent.model import DEFAULT_MODEL, ModelSettings
 
 SCRIPTED_NOTE = (
     "These numbers come from the scripted pair (a rule-based customer replaying each task's script"
@@ -37,18 +38,40 @@ class Models:
 
 def models_from_env(env: Mapping[str, str], model: str | None = None, user_model: str | None = None) -> Models:
     """OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL as the processor reads them, and
-    EVAL_USER_BASE_URL / EVAL_USER_API_KEY / EVAL_USER_MODEL for the customer (default: the same)."""
+    EVAL_USER_BASE_URL / EVAL_USER_API_KEY / EVAL_USER_MODEL for the customer (default: the same).
+    The assistant's key stands in for the customer's only on the assistant's own host: raises
+    EvalRefused when EVAL_USER_BASE_URL names another host and EVAL_USER_API_KEY is unset."""
     assistant = ModelConfig(
         base_url=env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
         api_key=env.get("OPENAI_API_KEY", ""),
         model=model or env.get("OPENAI_MODEL") or DEFAULT_MODEL,
     )
+    user_url = env.get("EVAL_USER_BASE_URL") or assistant.base_url
+    user_key = env.get("EVAL_USER_API_KEY")
+    if not user_key and not same_host(user_url, assistant.base_url):
+        raise EvalRefused(
+            f"EVAL_USER_BASE_URL is {host(user_url)}, not the assistant's host {host(assistant.base_url)}:"
+            f" set EVAL_USER_API_KEY for it (OPENAI_API_KEY is sent only to {host(assistant.base_url)})."
+        )
     user = ModelConfig(
-        base_url=env.get("EVAL_USER_BASE_URL") or assistant.base_url,
-        api_key=env.get("EVAL_USER_API_KEY") or assistant.api_key,
+        base_url=user_url,
+        api_key=user_key or assistant.api_key,
         model=user_model or env.get("EVAL_USER_MODEL") or assistant.model,
     )
     return Models(assistant, user)
+
+
+def check_endpoints(models: Models) -> None:
+    """Each endpoint the run will call answers, the assistant's first (raises EvalRefused at the
+    first that does not); an endpoint, key and model already checked is not asked twice."""
+    check(models.assistant, "assistant", ModelSettings.temperature)
+    user = models.user
+    if user is not None and (user.base_url, user.api_key, user.model) != (
+        models.assistant.base_url,
+        models.assistant.api_key,
+        models.assistant.model,
+    ):
+        check(user, "simulated customer", USER_TEMPERATURE)
 
 
 @contextmanager
@@ -71,10 +94,20 @@ def postgres_server(url: str | None) -> Iterator[str]:
 @dataclass(frozen=True)
 class Outcome:
     tasks: list[Task]
-    results: dict[str, list[TrialResult]]
+    results: dict[str, list[TrialResult]]  # every trial, errored ones too
     transcripts: Path
-    summary: str
-    results_path: Path
+    summary: str  # "" when every trial errored
+    results_path: Path | None  # None: every trial errored, the summary was not written
+
+    @property
+    def errored(self) -> list[TrialResult]:
+        """Trials that did not run to their end (the model or the customer's model failed): not
+        scored, apart from failures."""
+        return [r for rs in self.results.values() for r in rs if r.errored]
+
+    @property
+    def trials(self) -> int:
+        return sum(len(rs) for rs in self.results.values())
 
 
 def run_eval(
@@ -89,8 +122,9 @@ def run_eval(
     results_path: Path = RESULTS,
     runs: Path = RUNS,
 ) -> Outcome:
-    """Real models when `models` is given, else the scripted pair with `scripted_policy`
-    (only the tasks that have a script)."""
+    """Real models when `models` is given (each endpoint checked first: EvalRefused), else the
+    scripted pair with `scripted_policy` (only the tasks that have a script). Errored trials are
+    kept out of pass^k; when every trial errored, `results_path` is left as it was."""
     chosen = tasks if tasks is not None else load_tasks(task_filter)
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -107,16 +141,22 @@ def run_eval(
             if skipped:
                 note += f" Left out (no script: for an LLM customer only): {', '.join(skipped)}."
         else:
+            check_endpoints(models)
             assistant = models.assistant
             users = llm_users(models.user) if models.user else scripted_users
             user_name = models.user.model if models.user else "scripted customer"
             note = ""
+        if not chosen:  # the scripted pair plays only the tasks that have a script
+            raise EvalRefused(f"no task to run: --tasks {task_filter!r} matches none the chosen customer can play")
         server = stack.enter_context(postgres_server(database_url))
         databases = TrialDatabases(server)
         stack.callback(databases.close)
-        results = Harness(databases, assistant, users).run(chosen, k=k, parallel=parallel)
+        redact = (models.user.api_key,) if models and models.user else ()
+        results = Harness(databases, assistant, users, redact).run(chosen, k=k, parallel=parallel)
     info = RunInfo(assistant.model, user_name, k, parallel, note, started, time.monotonic() - clock)
     transcripts = write_transcripts(results, info, runs)
+    if all(r.errored for rs in results.values() for r in rs):  # nothing was scored: no summary to replace
+        return Outcome(chosen, results, transcripts, "", None)
     summary = summary_markdown(chosen, results, info)
     path = write_results(summary, results_path)
     return Outcome(chosen, results, transcripts, summary, path)

@@ -140,11 +140,13 @@ def pass_hat_k(successes: int, trials: int, k: int) -> float:
     return comb(successes, k) / comb(trials, k)
 
 
-def overall_pass_hat_k(results: dict[str, list[bool]], k: int) -> float:
-    """The mean of pass^k over tasks."""
-    if not results:
-        return 0.0
-    return sum(pass_hat_k(sum(r), len(r), k) for r in results.values()) / len(results)
+def overall_pass_hat_k(results: dict[str, list[bool]], k: int) -> float | None:
+    """The mean of pass^k over the tasks with at least k scored trials (an errored trial is not
+    scored, so a task can have fewer than the run's k); None when no task has."""
+    scored = [r for r in results.values() if len(r) >= k]
+    if not scored:
+        return None
+    return sum(pass_hat_k(sum(r), len(r), k) for r in scored) / len(scored)
 
 
 # -- cost ----------------------------------------------------------------------------------------

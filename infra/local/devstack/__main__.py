@@ -3,48 +3,44 @@
 Third parties the environment does not provide are local stand-ins (see devstack.stand_ins): a
 local Gupshup server unless GUPSHUP_API_URL is set, the scripted model unless OPENAI_API_KEY is
 set, a local Gemini unless GEMINI_API_KEY is set. `make chat` reads the local Gupshup's sends.
+
+SIGINT and SIGTERM stop it the same way, in any phase (devstack.stopping); so does a failed
+start-up: every server it started is stopped before the process exits.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
 from contextlib import ExitStack
-from types import FrameType
 
 from devstack.stack import LocalConfig, LocalStack, describe
 from devstack.stand_ins import start_stand_ins
+from devstack.stopping import StopRequested, stop_on_signals
 
 
 def main() -> int:
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    stop_on_signals()
     print("Starting the local stack (PostgreSQL, moto, template, runner)...", flush=True)
     started = time.monotonic()
-    with ExitStack() as ctx:
-        config = LocalConfig.from_env()
-        stand_ins = start_stand_ins(config, ctx)
-        stack = LocalStack(config)
-        ctx.callback(stack.stop)
-        stack.start()
-        if stand_ins.gupshup is not None:
-            stack.publish(local_gupshup_url=stand_ins.gupshup.url)
-        print(describe(stack.info), flush=True)
-        print("\n" + stand_ins.banner(config), flush=True)
-        print(
-            f"\nReady in {time.monotonic() - started:.1f} s; wrote .local/stack.json. Ctrl-C stops.",
-            flush=True,
-        )
-        while not stop.wait(0.5):
-            pass
-        print("\nStopping...", flush=True)
+    try:
+        with ExitStack() as ctx:
+            config = LocalConfig.from_env()
+            stand_ins = start_stand_ins(config, ctx)
+            stack = LocalStack(config)
+            ctx.callback(stack.stop)
+            ctx.callback(print, "\nStopping...", flush=True)  # first on the way out
+            stack.start()
+            if stand_ins.gupshup is not None:
+                stack.publish(local_gupshup_url=stand_ins.gupshup.url)
+            print(describe(stack.info), flush=True)
+            print("\n" + stand_ins.banner(config), flush=True)
+            ready = time.monotonic() - started
+            print(f"\nReady in {ready:.1f} s; wrote {config.state_dir / 'stack.json'}. Ctrl-C stops.", flush=True)
+            threading.Event().wait()  # until SIGINT or SIGTERM raises StopRequested
+    except StopRequested:
+        pass
     print("Stopped.", flush=True)
     return 0
 

@@ -30,6 +30,7 @@ from devstack.fakes.gupshup import FakeGupshup, SentMessage
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack, describe
 from devstack.stand_ins import VOICE_NOTE, StandIns, start_stand_ins
+from devstack.stopping import StopRequested, stop_on_signals
 
 CUSTOMER = "34600111222"
 CUSTOMER_NAME = "Lucía"
@@ -206,6 +207,17 @@ def remind_and_confirm(
 
 
 def main() -> int:
+    """SIGINT and SIGTERM stop it in any phase, DEMO_KEEP's wait included, and every server it
+    started stops with it (devstack.stopping); stopped before the end, it exits 128 + the signal."""
+    stop_on_signals()
+    try:
+        return _demo()
+    except StopRequested as stop:
+        print(f"\nStopped ({stop}).", flush=True)
+        return 128 + stop.signum
+
+
+def _demo() -> int:
     with tempfile.TemporaryDirectory(prefix="receptionist-demo-") as tmp:
         print("Starting the local stack (PostgreSQL, moto with the template, Lambda runner)...", flush=True)
         with demo_stack(Path(tmp)) as (stack, stand_ins):
@@ -238,8 +250,8 @@ def main() -> int:
             for user in stack.info.get("console_users", []):
                 print(f"  {user['app']:<16} {user['email']} / {user['password']}")
             if os.environ.get("DEMO_KEEP"):
-                print("\nThe stack keeps running (DEMO_KEEP); Ctrl-C stops it.", flush=True)
-                with contextlib.suppress(KeyboardInterrupt):
+                print("\nThe stack keeps running (DEMO_KEEP); Ctrl-C (or SIGTERM) stops it.", flush=True)
+                with contextlib.suppress(StopRequested):
                     threading.Event().wait()
             else:
                 print("  (`DEMO_KEEP=1 make demo` keeps the stack running to try it; `make local` runs one)")

@@ -1,4 +1,4 @@
-"""moto's server with DynamoDB requests serialized: `python -m devstack.moto_server PORT`.
+"""moto's server with DynamoDB requests serialized: `python -m devstack.moto_server PORT [PARENT_PID]`.
 
 moto's TransactWriteItems is not atomic across threads (it snapshots and restores tables around
 each transaction), so two concurrent conditional puts could both "win" on the stock threaded
@@ -13,12 +13,17 @@ is cancelled: the same all-or-nothing outcome (tests/integration/foundation/test
 
 `GET /_devstack/calls` answers what the server did so far, per API action: calls and the CPU
 seconds spent serving them (the bench's view of where a local pipeline's time goes).
+
+The server ends when the process that started it ends, however that one ended: the local stack
+stops it on every way out it can handle (devstack.stopping), and a SIGKILL runs none, which would
+leave it holding its port (4566 for `make local`) for the next start.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 import threading
 import time
@@ -93,7 +98,22 @@ class KeepAliveHandler(MotoRequestHandler):
     protocol_version = "HTTP/1.1"
 
 
+def exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """A watcher thread: once `parent` is no longer this process's parent (it ended, and this
+    one was re-parented), exit."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main() -> None:
+    """`python -m devstack.moto_server PORT [PARENT_PID]` (PARENT_PID: the process it ends with)."""
+    if len(sys.argv) > 2:
+        exit_with_parent(int(sys.argv[2]))
     host, port = "127.0.0.1", int(sys.argv[1])
     app = DomainDispatcherApplication(create_backend_app)
     dynamodb = threading.Lock()

@@ -115,10 +115,15 @@ class Worker:
         if self.alive:
             os.kill(self._proc.pid, signal.SIGKILL)
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """End of input: the worker finishes what it is doing and exits (stop() waits for it)."""
         if self._proc.poll() is None:
             assert self._proc.stdin is not None
             self._proc.stdin.close()
+
+    def stop(self) -> None:
+        self.close()
+        if self._proc.poll() is None:
             try:
                 self._proc.wait(5)
             except subprocess.TimeoutExpired:
@@ -195,7 +200,15 @@ class FunctionPool:
             worker.kill()
             return event
 
+    def close(self) -> None:
+        """Every worker told to exit at once (each takes a moment to shut its interpreter down)."""
+        with self._lock:
+            workers = list(self._all)
+        for w in workers:
+            w.close()
+
     def stop(self) -> None:
+        self.close()
         with self._lock:
             workers = list(self._all)
         for w in workers:
@@ -411,8 +424,12 @@ class SqsPoller:
         for t in self._threads:
             t.start()
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """No more polls (a long poll under way ends within its wait, a second at most)."""
         self._stop.set()
+
+    def stop(self) -> None:
+        self.close()
         for t in self._threads:
             t.join(timeout=5)
 

@@ -28,6 +28,7 @@ from devstack.runner import (
     SqsPoller,
     base_worker_env,
 )
+from devstack.stopping import signals_held
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK_NAME = "receptionist-local"
@@ -138,7 +139,7 @@ class MotoServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "devstack.moto_server", str(self.port)],
+            [sys.executable, "-m", "devstack.moto_server", str(self.port), str(os.getpid())],  # ends with this one
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -205,9 +206,13 @@ class LocalStack:
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         try:
-            self._moto = MotoServer(cfg.moto_port, self._log("moto"))
+            # A stop signal waits while a server starts, so no handle is lost (devstack.stopping);
+            # whatever fails or is interrupted below, stop() stops what had started.
+            with signals_held():
+                self._moto = MotoServer(cfg.moto_port, self._log("moto"))
             self._pg = LocalPostgres(cfg.state_dir / "pgdata", cfg.postgres_port)
-            self._pg.start()
+            with signals_held():
+                self._pg.start()
             apply_migrations(self._pg.url)
             apply_seed(self._pg.url)
             self.startup_seconds["postgres"] = time.monotonic() - t0
@@ -236,15 +241,25 @@ class LocalStack:
         self._write_info(template)
 
     def stop(self) -> None:
+        """Stops every server start() started (a second signal meanwhile waits: devstack.stopping)."""
+        with signals_held():
+            self._stop()
+
+    def _stop(self) -> None:
         if self._http:
             self._http.stop()
             self._http = None
         for scheduler in self._schedulers:
             scheduler.stop()
         self._schedulers = []
+        # Each part told to stop first, then waited for: their waits overlap instead of adding up.
+        for poller in self._pollers:
+            poller.close()
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
+        for pool in self._pools.values():
+            pool.close()
         for pool in self._pools.values():
             pool.stop()
         self._pools = {}
@@ -311,9 +326,15 @@ class LocalStack:
             )
 
     def _seed_console_users(self) -> list[dict[str, str]]:
-        """One owner account per seeded business in the template's user pool (moto's Cognito,
-        which issues real signed tokens), linked to its organization in console_users, and one
-        operator account (of no business)."""
+        """The console's accounts in the template's user pool (moto's Cognito, which issues real
+        signed tokens), all with the local console password: one owner per seeded business and
+        one operator (of no business), created and linked in console_users on the first start.
+
+        moto's user pool is new at every start while PostgreSQL keeps console_users, so on a
+        later start on the same data every account it kept (seeded, or created since from the
+        console or ops.onboard) is created again and its row pointed at the new user's `sub`,
+        never inserted twice. The `sub` is the only thing keyed by the Cognito user: audit_log,
+        chat_messages.sent_by and appointment_history name people by e-mail."""
         assert self._moto and self._pg and self.stack
         pool = next(
             (pid for lid, pid in self.stack.physical.items() if self.stack.types.get(lid) == "AWS::Cognito::UserPool"),
@@ -328,24 +349,50 @@ class LocalStack:
 
         staff = StaffPool(pool, moto_client("cognito-idp", self._moto.url, self.config.region))
         password = self.config.console_password
-        # One owner per seeded business, and one operator (no business: creates businesses).
-        wanted = [
-            (app, seeded["organization_id"], f"owner@{app.lower()}.example", "owner") for app, seeded in apps.items()
-        ]
-        wanted.append(("-", None, "operator@local.example", "operator"))
+        app_of: dict[str | None, str] = {}  # organization -> its first app
+        for app, seeded in apps.items():
+            app_of.setdefault(seeded["organization_id"], app)
+        # email -> (its row's sub, None: no row yet; organization; role; app): the seeded accounts first.
+        accounts: dict[str, tuple[str | None, str | None, str, str]] = {
+            f"owner@{app.lower()}.example": (None, seeded["organization_id"], "owner", app)
+            for app, seeded in apps.items()
+        }
+        accounts["operator@local.example"] = (None, None, "operator", "-")
         users = []
-        for app, organization, email, role in wanted:
-            sub = staff.create_user(email, password)
-            staff.set_password(email, password)
-            with psycopg.connect(self._pg.url) as conn:
-                conn.execute(
-                    "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, %s)"
-                    " on conflict (sub) do nothing",
-                    (sub, organization, email, role),
+        with psycopg.connect(self._pg.url) as conn:  # one transaction: every row linked, or none
+            kept = conn.execute(
+                "select sub, organization_id::text, email, role from console_users order by created_at, email"
+            ).fetchall()
+            relinked: set[str] = set()
+            for sub, organization, email, role in kept:
+                if email in relinked:  # one Cognito user per e-mail: only its first row can sign in
+                    print(
+                        f"[devstack] {email} is a console user of more than one business; only the first row is linked",
+                        file=sys.stderr,
+                    )
+                    continue
+                relinked.add(email)
+                app = accounts[email][3] if email in accounts else app_of.get(organization, "-")
+                accounts[email] = (sub, organization, role, app)
+            for email, (old_sub, organization, role, app) in accounts.items():
+                sub = staff.existing_sub(email) or staff.create_user(email, password)
+                staff.set_password(email, password)
+                if old_sub is None:
+                    conn.execute(
+                        "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, %s)",
+                        (sub, organization, email, role),
+                    )
+                elif old_sub != sub:
+                    conn.execute("update console_users set sub = %s where sub = %s", (sub, old_sub))
+                users.append(
+                    {
+                        "app": app,
+                        "organization_id": organization or "",
+                        "email": email,
+                        "password": password,
+                        "role": role,
+                    }
                 )
-            users.append(
-                {"app": app, "organization_id": organization or "", "email": email, "password": password, "role": role}
-            )
         return users
 
     def webhook_secrets(self) -> dict[str, str]:
@@ -413,15 +460,16 @@ class LocalStack:
                 size = max(2, self.config.concurrency)
             elif any(rule.function == logical_id for rule in template.schedules):
                 size = 1  # a schedule invokes one at a time
-            self._pools[logical_id] = FunctionPool(
-                logical_id,
-                code_dir,
-                props["Handler"],
-                self.function_env(template, logical_id),
-                size,
-                self._log(names.get(logical_id, logical_id)),
-                timeout_s=self.function_timeout(template, logical_id),
-            )
+            with signals_held():
+                self._pools[logical_id] = FunctionPool(
+                    logical_id,
+                    code_dir,
+                    props["Handler"],
+                    self.function_env(template, logical_id),
+                    size,
+                    self._log(names.get(logical_id, logical_id)),
+                    timeout_s=self.function_timeout(template, logical_id),
+                )
         for pool in self._pools.values():
             pool.wait_ready()
         for mapping in template.mappings:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from devstack.fakes.openai import FakeOpenAI, text_message
+from eval.endpoints import PING
 from eval.harness import ModelConfig
 from eval.policies import CORRECT
 from eval.run import Models, Outcome, run_eval
@@ -102,9 +103,13 @@ def test_an_llm_customer_plays_the_task_through_the_model_client(postgres_url: s
     answers with the task's script: the same trial as the scripted customer's, and it passes."""
     task = next(t for t in load_tasks("clinic-voice-note"))
     seen: list[list[dict[str, Any]]] = []
+    checks: list[list[dict[str, Any]]] = []
 
     def customer(body: dict[str, Any]) -> dict[str, Any]:
         messages = body["messages"]
+        if messages == [{"role": "user", "content": PING}]:  # the run's endpoint check, before the first task
+            checks.append(messages)
+            return text_message("OK")
         seen.append(messages)
         said = sum(1 for m in messages if m["role"] == "assistant")
         return text_message(task.user.script[said] if said < len(task.user.script) else STOP)
@@ -124,6 +129,7 @@ def test_an_llm_customer_plays_the_task_through_the_model_client(postgres_url: s
         )
     trial = outcome.results[task.id][0]
     assert trial.passed, trial.reasons
+    assert len(checks) == 1
     assert trial.turns[0].customer.startswith("[Nota de voz] Hola buenas")  # a voice note's transcript
     assert len(seen) == len(task.user.script) + 1  # the last answer was the stop word
     assert task.user.instruction in seen[0][0]["content"] and seen[0][1]["role"] == "user"

@@ -61,6 +61,15 @@ def test_pass_hat_k_is_tau_bench_definition() -> None:
         pass_hat_k(1, 1, 2)
 
 
+def test_pass_hat_k_overall_counts_only_tasks_with_k_scored_trials() -> None:
+    """A task whose trials errored has fewer scored trials than the run's k: pass^k leaves it out
+    rather than counting the missing trials as failures."""
+    assert overall_pass_hat_k({"a": [True], "b": [True, False]}, 1) == 0.75
+    assert overall_pass_hat_k({"a": [True], "b": [True, True]}, 2) == 1.0  # b alone
+    assert overall_pass_hat_k({"a": [True], "b": []}, 2) is None
+    assert overall_pass_hat_k({}, 1) is None
+
+
 def test_no_change_goal_fails_on_any_change_to_anyone() -> None:
     task = _task()
     assert task.no_change
