@@ -173,7 +173,7 @@ class Harness:
                 logger.warning("trial %s/%d errored: %s", task.id, trial, error)
                 result.error = error[:500]
             state = end_state(owner, task)
-            verdict = judge(task, state, [t.assistant for t in result.turns])
+            verdict = judge(task, state, [t.assistant for t in result.turns], result.tool_path)
             if result.error:
                 verdict = Verdict(False, [f"error: {result.error}", *verdict.reasons])
             result.passed, result.reasons = verdict.passed, verdict.reasons

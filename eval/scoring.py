@@ -1,11 +1,13 @@
 """Scoring, as τ-bench does it: a trial passes only when the CRM ends in the task's goal state
-(whatever tools got it there) and the assistant conveyed the required information; pass^k per
-task is C(c, k) / C(n, k) for c passes in n trials, and overall the mean over tasks."""
+(whatever tools got it there, unless the goal names the only tools allowed) and the assistant
+conveyed the required information; pass^k per task is C(c, k) / C(n, k) for c passes in n
+trials, and overall the mean over tasks."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import comb
 
@@ -82,9 +84,13 @@ def match_rows(expected: list[ExpectedRow], actual: list[AppointmentRow]) -> boo
 
 
 # -- what the assistant said -----------------------------------------------------------------
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
 def fold(text: str) -> str:
-    """Lower case, no accents, single spaces: how required phrases are looked for."""
-    plain = unicodedata.normalize("NFKD", text)
+    """Lower case, no accents, single spaces, typographic apostrophes (U+2019 and its kin) as
+    "'", since a model writes either: how required phrases are looked for."""
+    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
     return re.sub(r"\s+", " ", plain)
 
@@ -104,6 +110,14 @@ def forbidden_phrases(task: Task, replies: list[str]) -> list[str]:
     return [p for p in task.goal.never_say if fold(p) in said]
 
 
+def disallowed_tools(task: Task, tools_called: Sequence[str]) -> list[str]:
+    """The tools called that the goal does not allow (none when it allows any), each once, in order."""
+    allowed = task.goal.allowed_tools
+    if allowed is None:
+        return []
+    return list(dict.fromkeys(t for t in tools_called if t not in allowed))
+
+
 # -- one trial ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Verdict:
@@ -111,7 +125,9 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
 
 
-def judge(task: Task, state: EndState, replies: list[str]) -> Verdict:
+def judge(task: Task, state: EndState, replies: list[str], tools_called: Sequence[str]) -> Verdict:
+    """The trial's verdict from the CRM's end state, the assistant's replies and the names of the
+    tools it called, in order."""
     reasons: list[str] = []
     expected = expected_rows(task)
     if not match_rows(expected, state.appointments):
@@ -129,6 +145,10 @@ def judge(task: Task, state: EndState, replies: list[str]) -> Verdict:
     forbidden = forbidden_phrases(task, replies)
     if forbidden:
         reasons.append("said what it must not: " + "; ".join(forbidden))
+    extra = disallowed_tools(task, tools_called)
+    if extra:
+        allowed = ", ".join(task.goal.allowed_tools or []) or "none"
+        reasons.append(f"called tools the goal does not allow: {', '.join(extra)} (allowed: {allowed})")
     return Verdict(not reasons, reasons)
 
 

@@ -6,7 +6,8 @@
     user:      persona and hidden instruction (the LLM customer), `script` (the scripted customer
                only: its lines, in order), `voice_note` (the first message arrives as a transcript)
     goal:      the end state as a diff of the initial CRM rows (appointments added / changed,
-               escalations opened) and what the assistant must (never) say
+               escalations opened), what the assistant must (never) say, and, optionally, the only
+               tools it may call (`allowed_tools: []`: none at all)
 
 Wall times are the business's local time, "YYYY-MM-DD HH:MM". In a goal a field may be "*" (any),
 a list (any of them), or, for `start`, a date alone (any time that day).
@@ -95,6 +96,9 @@ class Goal(_Model):
     escalations: int = 0  # escalations the conversation opens for the customer
     say: list[Pattern] = Field(default_factory=list)  # each: a phrase, or a list of alternatives
     never_say: list[str] = Field(default_factory=list)
+    # The only tools the assistant may call in the whole conversation: None, any; [], none (a
+    # question the business does not answer needs no tool); ["escalate_to_human"], only that.
+    allowed_tools: list[str] | None = None
 
 
 class Task(_Model):

@@ -7,10 +7,10 @@ on conflict do nothing;
 
 insert into public.agent_settings
   (organization_id, assistant_name, tone, instructions, language, timezone,
-   booking_lead_minutes, booking_horizon_days, slot_step_minutes) values
+   booking_lead_minutes, booking_horizon_days, slot_step_minutes, emergency_number) values
   ('00000000-0000-4000-8000-000000000001', 'Sofía', 'cálido, cercano y profesional; tutea al cliente',
    'Si el cliente tiene dolor fuerte o sangrado, ofrece la primera cita disponible y pásalo con una persona.',
-   'es', 'Europe/Madrid', 120, 60, 30)
+   'es', 'Europe/Madrid', 120, 60, 30, '112')
 on conflict do nothing;
 
 insert into public.platform_connections (id, organization_id, provider, app_name, business_number, api_key_ref) values
@@ -108,10 +108,10 @@ on conflict do nothing;
 
 insert into public.agent_settings
   (organization_id, assistant_name, tone, instructions, language, timezone,
-   booking_lead_minutes, booking_horizon_days, slot_step_minutes) values
+   booking_lead_minutes, booking_horizon_days, slot_step_minutes, emergency_number) values
   ('00000000-0000-4000-9000-000000000001', 'Camila', 'amable y alegre; trata de usted al cliente',
    'Recomienda reservar el tinte con al menos dos horas libres. No das consejos médicos sobre el cuero cabelludo.',
-   'es', 'America/Lima', 60, 30, 15)
+   'es', 'America/Lima', 60, 30, 15, '106')
 on conflict do nothing;
 
 insert into public.platform_connections (id, organization_id, provider, app_name, business_number, api_key_ref) values

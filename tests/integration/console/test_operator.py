@@ -114,9 +114,9 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
     assert row(console, "select name from organizations where id = %s", organization) == (fields["name"],)
     assert row(
         console,
-        "select assistant_name, timezone, language from agent_settings where organization_id = %s",
+        "select assistant_name, timezone, language, emergency_number from agent_settings where organization_id = %s",
         organization,
-    ) == ("Asistente", "Atlantic/Canary", "en")
+    ) == ("Asistente", "Atlantic/Canary", "en", "112")  # no number typed: the zone's (Spain's 112)
     assert row(console, "select staff_numbers from notification_settings where organization_id = %s", organization) == (
         ["34600111333"],
     )
@@ -189,6 +189,8 @@ def test_an_owner_email_with_an_account_is_refused_and_nothing_is_written(consol
         ({"staff_number": "12"}, "op_bad_staff_number"),
         ({"name": " "}, "op_bad_name"),
         ({"language": "fr"}, "op_bad_language"),
+        ({"emergency_number": "llama"}, "op_bad_emergency_number"),
+        ({"timezone": "America/Bogota"}, "op_bad_emergency_number_needed"),
     ],
 )
 def test_bad_values_are_refused_readably_and_nothing_is_written(
@@ -200,6 +202,21 @@ def test_bad_values_are_refused_readably_and_nothing_is_written(
     assert answer.status_code == 400
     assert TEXTS["es"][code] in answer.text
     assert counts(console) == before and pool_users(console) == users
+
+
+def test_a_typed_emergency_number_is_stored_and_audited(console: Console) -> None:
+    _, client = operator(console)
+    fields = form(timezone="America/Bogota", emergency_number="123")
+    assert onboard(client, fields).status_code == 201
+    found = row(
+        console,
+        "select s.emergency_number, a.details->>'emergency_number' from platform_connections c"
+        " join agent_settings s on s.organization_id = c.organization_id"
+        " join audit_log a on a.organization_id = c.organization_id and a.action = 'business_onboarded'"
+        " where c.app_name = %s",
+        fields["app_name"],
+    )
+    assert found == ("123", "123")
 
 
 def test_owners_and_staff_get_403_on_the_operator_pages(console: Console) -> None:

@@ -17,6 +17,8 @@ from console_kit import CHANGES, CLINIC, Console, csrf
 from fastapi.testclient import TestClient
 
 from devstack.template import function_env
+from receptionist.agent.prompts import static_prompt
+from receptionist.agent.runner import persona_of
 from receptionist.console.i18n_settings import TEXTS
 from receptionist.console.settings_service import gupshup_keys_prefix
 from receptionist.crm import catalog
@@ -167,6 +169,59 @@ def test_interactive_replies_are_switched_off_and_on_and_reach_the_notifier(cons
 
     post(client, "/console/settings", "/console/settings", **PERSONA, interactive_replies="on")
     assert row(console, "select interactive_replies from agent_settings where organization_id = %s", org) == (True,)
+
+
+def emergency_number(console: Console, organization: str) -> str | None:
+    found = row(console, "select emergency_number from agent_settings where organization_id = %s", organization)
+    assert found is not None
+    return found[0]  # type: ignore[no-any-return]
+
+
+def test_the_emergency_number_is_defaulted_checked_stored_audited_and_reaches_the_prompt(console: Console) -> None:
+    """Issue 25: what the assistant tells a customer to call in an emergency, per business."""
+    org = business(console)
+    app = row(console, "select app_name from platform_connections where organization_id = %s", org)
+    assert app is not None
+    client = console.signed_in(org)
+    page = client.get("/console/settings")
+    assert 'id="emergency_number"' in page.text and TEXTS["es"]["set_emergency_number_help"] in page.text
+
+    # Left empty: the time zone's default (America/Lima: 106).
+    assert post(client, "/console/settings", "/console/settings", **PERSONA, emergency_number="").status_code == 303
+    assert emergency_number(console, org) == "106"
+    assert 'value="106"' in client.get("/console/settings").text
+
+    # Typed (with spaces): stored as digits, audited, and what the assistant's prompt says.
+    madrid = {**PERSONA, "timezone": "Europe/Madrid", "emergency_number": " 0 6 1 "}
+    assert post(client, "/console/settings", "/console/settings", **madrid).status_code == 303
+    assert emergency_number(console, org) == "061"
+    details = row(console, "select details from audit_log where organization_id = %s order by id desc limit 1", org)
+    assert details is not None and details[0]["changed"]["emergency_number"] == "061"
+    owner = Database(console.owner_url)
+    try:
+        found = resolve_by_app(owner, app[0])  # what the processor reads for the business's app
+        assert found is not None
+        assert "di que llame ya al 061 y usa escalate_to_human." in static_prompt(persona_of(found))
+    finally:
+        owner.close()
+
+    # Refused readably, nothing written: not a number; a zone with no default and no number.
+    before, lines = persona(console, org), len(audit(console, org))
+    for values, words in [
+        ({**PERSONA, "emergency_number": "llama al 112"}, TEXTS["es"]["set_bad_emergency_number"]),
+        ({**PERSONA, "emergency_number": "1"}, TEXTS["es"]["set_bad_emergency_number"]),
+        ({**PERSONA, "timezone": "America/Bogota", "emergency_number": ""}, TEXTS["es"]["set_emergency_number_needed"]),
+    ]:
+        answer = post(client, "/console/settings", "/console/settings", **values)
+        assert answer.status_code == 400 and words in answer.text, values
+        assert f'value="{values["emergency_number"]}"' in answer.text  # what was typed is kept
+    assert persona(console, org) == before and emergency_number(console, org) == "061"
+    assert len(audit(console, org)) == lines
+
+    # A zone with no default takes the number it is given.
+    bogota = {**PERSONA, "timezone": "America/Bogota", "emergency_number": "123"}
+    assert post(client, "/console/settings", "/console/settings", **bogota).status_code == 303
+    assert emergency_number(console, org) == "123"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -126,3 +128,57 @@ def test_api_roles_can_neither_read_nor_write_even_when_granted(api_roles: None,
         ).fetchone()
         assert later == (0,)
         conn.execute("drop table public.later_table")
+
+
+SCOPE = "20261207070000"  # business_scope: agent_settings.emergency_number
+
+
+def _execute_grantees(conn: psycopg.Connection[Any], signature: str) -> set[str]:
+    """The roles granted EXECUTE on a function (its owner and PUBLIC aside)."""
+    rows = conn.execute(
+        "select a.grantee::regrole::text from pg_proc p cross join lateral aclexplode(p.proacl) a"
+        " where p.oid = %s::regprocedure and a.privilege_type = 'EXECUTE' and a.grantee not in (0, p.proowner)",
+        (signature,),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_existing_businesses_get_their_time_zones_emergency_number(fresh_database: str, tmp_path: Path) -> None:
+    """Businesses created before the migration: 112 in Europe (and Spain's Canary Islands), 106 in
+    Lima, none where the zone does not say; the functions keep the roles they were granted to."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for version, name, path in migration_files(MIGRATIONS):
+        if version < SCOPE:
+            (before / f"{version}_{name}.sql").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    apply_migrations(fresh_database, before)
+    zones = {"Europe/Madrid": "112", "Atlantic/Canary": "112", "America/Lima": "106", "America/Bogota": None}
+    old_onboard = "public.onboard_business(text, text, text, text, text, text, text, text, text[], text, text)"
+    with psycopg.connect(fresh_database) as conn:
+        for zone in zones:
+            org = conn.execute("insert into organizations (name) values (%s) returning id", (zone,)).fetchone()
+            assert org is not None
+            conn.execute("insert into agent_settings (organization_id, timezone) values (%s, %s)", (org[0], zone))
+            conn.execute(
+                "insert into platform_connections (organization_id, app_name, business_number, api_key_ref)"
+                " values (%s, %s, '34910000001', 'k')",
+                (org[0], f"App{zone.replace('/', '')}"),
+            )
+        resolve_grantees = _execute_grantees(conn, "public.resolve_gupshup_app(text)")
+        onboard_grantees = _execute_grantees(conn, old_onboard)
+    assert resolve_grantees and onboard_grantees
+
+    assert SCOPE in apply_migrations(fresh_database)
+    with psycopg.connect(fresh_database) as conn:
+        for zone, number in zones.items():
+            found = conn.execute(
+                "select emergency_number from public.resolve_gupshup_app(%s)", (f"App{zone.replace('/', '')}",)
+            ).fetchone()
+            assert found == (number,), zone
+        assert _execute_grantees(conn, "public.resolve_gupshup_app(text)") == resolve_grantees
+        new_onboard = old_onboard.replace("text, text)", "text, text, text)")
+        assert _execute_grantees(conn, new_onboard) == onboard_grantees
+        assert conn.execute("select to_regprocedure(%s)", (old_onboard,)).fetchone() == (None,)
+        for bad in ("llama", "1", "+34 112", "1234567890123456"):
+            with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+                conn.execute("update agent_settings set emergency_number = %s", (bad,))

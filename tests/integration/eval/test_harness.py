@@ -73,6 +73,23 @@ def test_the_wrong_policy_fails_every_covered_task(wrong: Outcome) -> None:
             assert any(r.startswith("appointments differ") and "cancelled" in r for r in reasons), reasons
 
 
+def test_the_wrong_policy_fails_the_scope_tasks_for_what_it_did(wrong: Outcome) -> None:
+    """A general chatbot (issue 25): it answered what the business does not (the poem, the sum,
+    the code, the vote, the medicine) and declined nothing; an emergency got a slot search and an
+    offer instead of the number and a person."""
+    scope = [t for t in wrong.tasks if "scope" in t.tags]
+    assert len(scope) >= 10
+    for task in scope:
+        reasons = wrong.results[task.id][0].reasons
+        if "emergency" in task.tags:
+            number = "112" if task.business == "ClinicaSonrisa" else "106"
+            assert "escalations: 0, goal 1" in reasons and f"not said: {number}" in reasons, reasons
+            assert any(r.startswith("called tools the goal does not allow: check_availability") for r in reasons)
+        else:
+            assert any(r.startswith("said what it must not: ") for r in reasons), reasons
+            assert any(r.startswith("not said: ") for r in reasons), reasons
+
+
 def test_any_tool_path_to_the_goal_state_passes(correct: Outcome, postgres_url: str, tmp_path: Path) -> None:
     direct = _run(postgres_url, tmp_path, "direct", k=1, tasks="book-preferred,dst,reschedule")
     assert len(direct.tasks) >= 5

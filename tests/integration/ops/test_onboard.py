@@ -137,6 +137,9 @@ def test_a_new_business_is_created_end_to_end_and_its_owner_signs_in(
         )
         notices = organizations.notification_settings(db, org.id)
         assert notices.staff_numbers == ["34600111222"]
+        # No --emergency-number: the time zone's (the Canary Islands are Spain: 112).
+        assert org.settings.emergency_number == "112"
+        assert "emergency number the assistant gives: 112" in done.stdout
     finally:
         db.close()
 
@@ -251,6 +254,8 @@ def test_a_given_password_is_used_and_never_printed(
         ({"--app": "Con espacios"}, "--app"),
         ({"--owner-email": "no-es-un-correo"}, "--owner-email"),
         ({"--language": "fr"}, "--language"),
+        ({"--emergency-number": "llama al 112"}, "--emergency-number must be 2 to 15 digits"),
+        ({"--timezone": "America/Bogota"}, "--emergency-number is needed"),
     ],
 )
 def test_bad_values_are_refused_before_anything(
@@ -268,6 +273,22 @@ def test_bad_values_are_refused_before_anything(
     assert exited.value.code == 2
     assert words in capsys.readouterr().err
     assert everything(seeded_url) == before and pool.users() == users
+
+
+def test_a_given_emergency_number_is_stored(
+    pool: Pool, owner_env: dict[str, str], seeded_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where the time zone has no default (Bogotá), and where it has one but another is given."""
+    for zone, given, stored in (("America/Bogota", "1 2 3", "123"), ("Europe/Madrid", "061", "061")):
+        app, email = f"Norte{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:6]}@example.com"
+        assert main(arguments(pool, app, email, **{"--timezone": zone, "--emergency-number": given})) == 0
+        assert f"emergency number the assistant gives: {stored}" in capsys.readouterr().out
+        db = Database(seeded_url)
+        try:
+            org = organizations.resolve_by_app(db, app)
+        finally:
+            db.close()
+        assert org is not None and org.settings.emergency_number == stored
 
 
 def test_an_owner_of_another_business_is_refused(

@@ -57,3 +57,27 @@ def test_the_knowledge_rule_follows_where_the_catalogue_is() -> None:
     assert KNOWLEDGE_FROM_CATALOGUE in static_prompt(persona, CATALOGUE)
     searching = static_prompt(persona, None)
     assert KNOWLEDGE_FROM_SEARCH in searching and "Catálogo de" not in searching
+
+
+def test_the_assistant_keeps_to_the_business_and_gives_its_emergency_number() -> None:
+    """Issue 25: the scope, no medical advice, and an emergency's number and escalation are rules
+    of the static (cached) part, with the business's own number."""
+    salon = static_prompt(Persona(business_name="Salón", timezone="America/Lima", emergency_number="106"), CATALOGUE)
+    assert "Solo atiendes servicios, citas e información del negocio." in salon
+    assert "(poemas, deberes, código, política,\n  cultura general...)" in salon
+    assert "sin hacerlo ni pasar con una persona" in salon
+    assert "Nunca des consejo médico ni de otro profesional, diagnósticos ni qué tomar" in salon
+    assert "di que llame ya al 106 y usa escalate_to_human." in salon
+    turn = system_prompt(
+        Persona(business_name="Salón", timezone="America/Lima", emergency_number="106"),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        catalogue=CATALOGUE,
+    )
+    assert turn.startswith(salon)
+    clinic = static_prompt(Persona(business_name="Clínica", emergency_number="112"), CATALOGUE)
+    assert "llame ya al 112 " in clinic and "106" not in clinic
+
+
+def test_without_a_number_the_assistant_still_sends_the_customer_to_the_emergency_services() -> None:
+    prompt = static_prompt(Persona(business_name="X", timezone="America/Bogota"))
+    assert "di que llame ya al número de emergencias local y usa escalate_to_human." in prompt

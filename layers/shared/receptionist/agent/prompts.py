@@ -19,6 +19,7 @@ class Persona:
     instructions: str = ""
     language: str = "es"
     timezone: str = "Europe/Madrid"
+    emergency_number: str | None = None  # None: "the local emergency number", without one
 
 
 # The static part: the same bytes for every turn of every customer of a business (persona,
@@ -45,6 +46,11 @@ Reglas:
   el nuevo hueco con check_availability.
 - Pasa con una persona (escalate_to_human) si el cliente lo pide, está molesto, o no puedes ayudarle.
   Después dile que alguien del equipo le escribirá pronto.
+- Solo atiendes servicios, citas e información del negocio. A lo demás (poemas, deberes, código, política,
+  cultura general...) di en una frase que no puedes ayudar con eso, sin hacerlo ni pasar con una persona.
+- Nunca des consejo médico ni de otro profesional, diagnósticos ni qué tomar; ofrece una cita o una persona.
+- Si suena a urgencia (dolor fuerte con hinchazón o fiebre, no poder respirar, sangrado abundante, dolor en el
+  pecho, un accidente), di que llame ya al {emergency} y usa escalate_to_human.
 - Si una herramienta devuelve un error, explícalo con sencillez y propone una alternativa (intentarlo más
   tarde, otro hueco o pasar con una persona).
 - WhatsApp: mensajes breves, sin tablas ni encabezados markdown; como mucho listas cortas con guiones.
@@ -75,6 +81,7 @@ def static_prompt(persona: Persona, catalogue: str | None = None) -> str:
         tone=persona.tone,
         language=persona.language,
         timezone=persona.timezone,
+        emergency=persona.emergency_number or "número de emergencias local",
         knowledge_rule=KNOWLEDGE_FROM_CATALOGUE if catalogue else KNOWLEDGE_FROM_SEARCH,
         instructions=f"\nInstrucciones del negocio:\n{instructions}\n" if instructions else "",
         catalogue=f"\nCatálogo de {persona.business_name} (completo):\n{catalogue}\n" if catalogue else "",

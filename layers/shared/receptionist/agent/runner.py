@@ -47,6 +47,7 @@ def persona_of(org: Organization) -> Persona:
         instructions=s.instructions,
         language=s.language,
         timezone=s.timezone,
+        emergency_number=s.emergency_number,
     )
 
 

@@ -59,6 +59,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_interactive_replies": "Opciones para tocar en WhatsApp",
         "set_interactive_replies_help": "Horas, servicios y citas que ofrece el asistente llegan como lista o"
         " botones; sin marcar, solo como texto.",
+        "set_emergency_number": "Número de emergencias",
+        "set_emergency_number_help": "El asistente solo atiende los asuntos del negocio y nunca da consejo médico."
+        " Si un cliente describe una urgencia (no puede respirar, sangra mucho, dolor en el pecho, un accidente...),"
+        " le da este número y pasa la conversación a una persona. Vacío: 112 en Europa, 106 (ambulancia) en Lima.",
         "set_changes": "Cambios recientes",
         "set_no_changes": "Todavía no hay cambios.",
         "set_when": "Cuándo",
@@ -194,6 +198,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_not_found": "No existe.",
         "set_bad_timezone": "Esa zona horaria no existe. Usa un nombre como Europe/Madrid o America/Lima.",
         "set_bad_language": "Elige español o inglés.",
+        "set_bad_emergency_number": "El número de emergencias debe tener de 2 a 15 cifras (por ejemplo, 112).",
+        "set_emergency_number_needed": "Esta zona horaria no tiene un número de emergencias por defecto: escríbelo.",
         "set_bad_assistant_name": "El nombre del asistente debe tener entre 1 y 60 caracteres.",
         "set_bad_tone": "El tono admite como mucho 200 caracteres.",
         "set_bad_instructions": "Las instrucciones admiten como mucho 4.000 caracteres.",
@@ -292,6 +298,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_interactive_replies": "Options to tap on WhatsApp",
         "set_interactive_replies_help": "Times, services and appointments the assistant offers arrive as a list"
         " or buttons; unticked, as text only.",
+        "set_emergency_number": "Emergency number",
+        "set_emergency_number_help": "The assistant only deals with the business's matters and never gives medical"
+        " advice. When a customer describes an emergency (can't breathe, heavy bleeding, chest pain, an"
+        " accident...), it gives them this number and hands the conversation to a person. Empty: 112 in Europe,"
+        " 106 (ambulance) in Lima.",
         "set_changes": "Recent changes",
         "set_no_changes": "No changes yet.",
         "set_when": "When",
@@ -427,6 +438,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_not_found": "Not found.",
         "set_bad_timezone": "No such time zone. Use a name such as Europe/Madrid or America/Lima.",
         "set_bad_language": "Choose Spanish or English.",
+        "set_bad_emergency_number": "The emergency number must be 2 to 15 digits (e.g. 112).",
+        "set_emergency_number_needed": "This time zone has no default emergency number: type it.",
         "set_bad_assistant_name": "The assistant's name must be 1 to 60 characters long.",
         "set_bad_tone": "The tone takes 200 characters at most.",
         "set_bad_instructions": "The instructions take 4,000 characters at most.",

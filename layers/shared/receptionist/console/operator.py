@@ -36,7 +36,16 @@ from receptionist.ops.onboard import InvalidBusiness, Onboarded, checked, onboar
 router = APIRouter(prefix=BASE)
 
 OPERATOR = f"{BASE}/operator"
-FIELDS = ("name", "app_name", "business_number", "timezone", "language", "owner_email", "staff_number")
+FIELDS = (
+    "name",
+    "app_name",
+    "business_number",
+    "timezone",
+    "language",
+    "owner_email",
+    "staff_number",
+    "emergency_number",
+)
 
 
 class OnboardingFailed(Exception):
@@ -148,6 +157,7 @@ def _onboard(request: Request, account: StaffAccount, values: dict[str, str]) ->
             language=values["language"],
             owner_email=values["owner_email"],
             staff_numbers=[values["staff_number"]] if values["staff_number"] else [],
+            emergency_number=values["emergency_number"] or None,  # empty: the time zone's default
         )
     except InvalidBusiness as exc:
         raise OnboardingFailed(f"op_bad_{exc.field}") from exc

@@ -20,6 +20,9 @@ class AgentSettings:
     # Offers (slots, services, appointments) go out as a list message or reply buttons; False:
     # as plain text (agent_settings.interactive_replies).
     interactive_replies: bool = True
+    # What the assistant tells a customer to call in an emergency (receptionist/emergency.py);
+    # None: not set, the prompt says "the local emergency number".
+    emergency_number: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from receptionist.crm.inbox import is_id
 from receptionist.crm.models import AgentSettings, KnowledgeEntry, MessageTemplate, NotificationSettings, Service
 from receptionist.crm.reminders import ReminderContent
 from receptionist.crm.templates import render_template
+from receptionist.emergency import InvalidEmergencyNumber
+from receptionist.emergency import chosen as chosen_emergency_number
 from receptionist.languages import LANGUAGES, language_of
 
 MAX_STAFF_NUMBERS = 20
@@ -163,9 +165,12 @@ class NewBusiness:
     owner_email: str
     assistant_name: str = "Asistente"
     staff_numbers: list[str] = field(default_factory=list)
+    emergency_number: str | None = None  # receptionist/emergency.py
 
 
-DEFAULT_PERSONA = AgentSettings("Asistente", "cercano y profesional", "", "es", "Europe/Madrid", 60, 60, 15)
+DEFAULT_PERSONA = AgentSettings(
+    "Asistente", "cercano y profesional", "", "es", "Europe/Madrid", 60, 60, 15, emergency_number="112"
+)
 
 
 # -- parsing and checking -----------------------------------------------------------------------
@@ -221,6 +226,12 @@ def parse_persona(values: Mapping[str, str]) -> AgentSettings:
     language = _text(values, "language")
     if language not in LANGUAGES:
         raise InvalidSetting("set_bad_language")
+    try:  # empty: the time zone's default, where there is one
+        emergency_number = chosen_emergency_number(values.get("emergency_number"), timezone)
+    except InvalidEmergencyNumber as exc:
+        raise InvalidSetting("set_bad_emergency_number") from exc
+    if emergency_number is None:
+        raise InvalidSetting("set_emergency_number_needed")
     return AgentSettings(
         assistant_name=_bounded(values, "assistant_name", 1, 60, "set_bad_assistant_name"),
         tone=_bounded(values, "tone", 0, 200, "set_bad_tone"),
@@ -231,6 +242,7 @@ def parse_persona(values: Mapping[str, str]) -> AgentSettings:
         booking_horizon_days=_integer(values, "booking_horizon_days", 1, 365, "set_bad_horizon"),
         slot_step_minutes=_integer(values, "slot_step_minutes", 5, 120, "set_bad_step"),
         interactive_replies=_checked(values, "interactive_replies"),
+        emergency_number=emergency_number,
     )
 
 
@@ -443,7 +455,7 @@ def name_must_be_free(code: str) -> Iterator[None]:
 # -- persona ------------------------------------------------------------------------------------
 _PERSONA_COLUMNS = (
     "assistant_name, tone, instructions, language, timezone, booking_lead_minutes, booking_horizon_days,"
-    " slot_step_minutes, interactive_replies"
+    " slot_step_minutes, interactive_replies, emergency_number"
 )
 
 
@@ -460,19 +472,22 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
             insert into agent_settings (organization_id, {_PERSONA_COLUMNS})
             values (%(org)s, %(assistant_name)s, %(tone)s, %(instructions)s, %(language)s, %(timezone)s,
                     %(booking_lead_minutes)s, %(booking_horizon_days)s, %(slot_step_minutes)s,
-                    %(interactive_replies)s)
+                    %(interactive_replies)s, %(emergency_number)s)
             on conflict (organization_id) do update set
                 assistant_name = excluded.assistant_name, tone = excluded.tone,
                 instructions = excluded.instructions, language = excluded.language,
                 timezone = excluded.timezone, booking_lead_minutes = excluded.booking_lead_minutes,
                 booking_horizon_days = excluded.booking_horizon_days,
                 slot_step_minutes = excluded.slot_step_minutes,
-                interactive_replies = excluded.interactive_replies, updated_at = now()
+                interactive_replies = excluded.interactive_replies,
+                emergency_number = excluded.emergency_number, updated_at = now()
             """,
             params,
         )
     except errors.CheckViolation as exc:
-        # The only check Python cannot see: PostgreSQL's own list of zones.
+        if exc.diag.constraint_name == "agent_settings_emergency_number_check":
+            raise InvalidSetting("set_bad_emergency_number") from exc
+        # Otherwise the only check Python cannot see: PostgreSQL's own list of zones.
         raise InvalidSetting("set_bad_timezone") from exc
 
 
@@ -895,9 +910,9 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str, actor: 
             assert row is not None
             org = str(row["id"])
             tx.execute(
-                "insert into agent_settings (organization_id, assistant_name, language, timezone)"
-                " values (%s, %s, %s, %s)",
-                (org, business.assistant_name, business.language, business.timezone),
+                "insert into agent_settings (organization_id, assistant_name, language, timezone, emergency_number)"
+                " values (%s, %s, %s, %s, %s)",
+                (org, business.assistant_name, business.language, business.timezone, business.emergency_number),
             )
             tx.execute(
                 "insert into platform_connections (organization_id, provider, app_name, business_number, api_key_ref)"
@@ -973,7 +988,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
     is onboarded or the owner's account linked meanwhile."""
     try:
         row = db.fetch_one(
-            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
+            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
             (
                 operator_sub,
                 business.name,
@@ -986,6 +1001,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
                 business.staff_numbers,
                 owner_sub,
                 business.owner_email,
+                business.emergency_number,
             ),
         )
     except errors.Error as exc:

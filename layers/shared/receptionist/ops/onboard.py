@@ -7,7 +7,7 @@ staff pool, linked to the business in console_users).
         --api-key-param /receptionist/prod/gupshup/ClinicaNorte --stage prod \\
         --timezone Europe/Madrid --language es --owner-email owner@clinicanorte.example \\
         --user-pool-id eu-west-1_AbCdEfGhI [--staff-number 34600111222 ...] [--assistant-name Sofía] \\
-        [--endpoint-url http://127.0.0.1:4566] [--region eu-west-1] [--actor ops:maria]
+        [--emergency-number 112] [--endpoint-url http://127.0.0.1:4566] [--region eu-west-1] [--actor ops:maria]
 
 DATABASE_URL is the tables' owner (as for the other ops commands). The new business's audit log
 gets the line the console's operator pages write (`business_onboarded`, with the values), with
@@ -15,7 +15,10 @@ the actor `ops:<name>` (--actor, default `ops:<login>`) and `"via": "ops.onboard
 ONBOARD_OWNER_PASSWORD when set (never printed), else generated and printed once. It is set as
 the account's password (the console does not yet handle Cognito's new-password challenge): the
 owner should be given it over a private channel. The API key is only the NAME of its SSM
-parameter, under /receptionist/<stage>/gupshup/; the command never reads or prints a key.
+parameter, under /receptionist/<stage>/gupshup/; the command never reads or prints a key. The
+emergency number (what the assistant tells a customer whose words suggest an emergency) defaults
+to the time zone's where one is derivable (receptionist/emergency.py: 112 in Europe, 106 in Lima)
+and must be given otherwise.
 
 Idempotent on the app name: when the Gupshup app is already onboarded it says so and changes
 nothing. An owner e-mail whose Cognito user exists but belongs to no business (a run that stopped
@@ -51,6 +54,8 @@ from receptionist.crm.settings import (
     valid_app_name,
     valid_timezone,
 )
+from receptionist.emergency import InvalidEmergencyNumber
+from receptionist.emergency import chosen as chosen_emergency_number
 from receptionist.languages import LANGUAGES
 from receptionist.ops.actor import ops_actor
 
@@ -87,6 +92,7 @@ def checked(
     owner_email: str,
     assistant_name: str = "Asistente",
     staff_numbers: list[str] | None = None,
+    emergency_number: str | None = None,
 ) -> NewBusiness:
     """The business's values, checked as the database and the console check them (ops.onboard
     and the console's operator pages both call this)."""
@@ -101,6 +107,13 @@ def checked(
         raise InvalidBusiness("language", f"--language must be one of {', '.join(LANGUAGES)}")
     if not 1 <= len(assistant_name.strip()) <= 60:
         raise InvalidBusiness("assistant_name", "--assistant-name must be 1 to 60 characters")
+    try:
+        emergency = chosen_emergency_number(emergency_number, timezone)
+    except InvalidEmergencyNumber as exc:
+        raise InvalidBusiness("emergency_number", "--emergency-number must be 2 to 15 digits (e.g. 112)") from exc
+    if emergency is None:
+        message = f"--emergency-number is needed: there is no default for the time zone {timezone}"
+        raise InvalidBusiness("emergency_number_needed", message)
     try:
         number = normalize_phone(business_number)
     except InvalidPhoneError as exc:
@@ -122,7 +135,9 @@ def checked(
         email = normalize_email(owner_email)
     except InvalidEmailError as exc:
         raise InvalidBusiness("owner_email", "--owner-email is not an e-mail address") from exc
-    return NewBusiness(name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers)
+    return NewBusiness(
+        name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers, emergency
+    )
 
 
 class Businesses(Protocol):
@@ -214,6 +229,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--language", default="es", choices=LANGUAGES, help="the assistant's language (default es)")
     parser.add_argument("--assistant-name", default="Asistente", help="the assistant's name (default Asistente)")
     parser.add_argument("--staff-number", action="append", default=[], help="a staff WhatsApp number (repeatable)")
+    parser.add_argument(
+        "--emergency-number",
+        help="what the assistant tells a customer to call in an emergency (default: 112 for a Europe/* zone,"
+        " 106 for America/Lima; required for other zones)",
+    )
     parser.add_argument("--owner-email", required=True, help="the owner's e-mail: their console account")
     parser.add_argument("--user-pool-id", required=True, help="the staff Cognito user pool (stack output)")
     parser.add_argument("--endpoint-url", help="Cognito endpoint (the local stack's moto)")
@@ -240,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             owner_email=args.owner_email,
             assistant_name=args.assistant_name,
             staff_numbers=args.staff_number,
+            emergency_number=args.emergency_number,
         )
     except InvalidBusiness as exc:
         parser.error(str(exc))
@@ -271,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"created organization {outcome.organization_id} ({business.name}) for Gupshup app {business.app_name}")
     print(f"owner account: {business.owner_email}")
+    print(f"emergency number the assistant gives: {business.emergency_number}")
     if outcome.password:
         print(f"owner's password (shown once; give it to the owner privately): {outcome.password}")
     print("next steps:")
