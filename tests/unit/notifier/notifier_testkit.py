@@ -18,8 +18,8 @@ from receptionist.crm.models import (
     NotificationSettings,
     Organization,
     PlatformConnection,
+    ReminderTiming,
 )
-from receptionist.crm.reminders import ReminderTiming
 from receptionist.messages import OutboundJob
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import DeliveryService

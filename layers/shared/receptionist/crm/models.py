@@ -189,3 +189,36 @@ class BudgetState:
         if self.tokens_today >= self.max_tokens_per_day:
             return "tokens"
         return None
+
+
+# -- reminders: whether one is still current (the pass and the notifier ask right before sending) --
+# Why a reminder's time has passed for good: its appointment was cancelled, moved to another start,
+# or has started (or ended). The pass and the notifier both check it right before sending.
+OutdatedReason = Literal["cancelled", "moved", "started"]
+# Why a reminder already built (queued) is void: outdated, or its row or appointment is gone.
+VoidReason = Literal[OutdatedReason, "gone"]
+
+
+def outdated(reminded_starts_at: datetime, status: str, starts_at: datetime, at: datetime) -> OutdatedReason | None:
+    """Why a reminder for `reminded_starts_at` must not go out at `at`, its appointment being
+    `status` and starting at `starts_at` now; None while it is current (active, still at that
+    time, not started). Never late, never for another time."""
+    if status == "cancelled":
+        return "cancelled"
+    if starts_at != reminded_starts_at:
+        return "moved"
+    if starts_at <= at or status not in ("pending", "confirmed"):
+        return "started"
+    return None
+
+
+@dataclass(frozen=True)
+class ReminderTiming:
+    """The start time a reminder is for, and its appointment's status and start now."""
+
+    reminded_starts_at: datetime
+    status: str
+    starts_at: datetime
+
+    def outdated(self, at: datetime) -> OutdatedReason | None:
+        return outdated(self.reminded_starts_at, self.status, self.starts_at, at)

@@ -23,14 +23,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database, Row
+from receptionist.crm.models import ReminderTiming, VoidReason
 from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
-# Why a reminder's time has passed for good: its appointment was cancelled, moved to another start,
-# or has started (or ended). The pass and the notifier both check it right before sending.
-OutdatedReason = Literal["cancelled", "moved", "started"]
-# Why a reminder already built (queued) is void: outdated, or its row or appointment is gone.
-VoidReason = Literal[OutdatedReason, "gone"]
 # Why a reminder was not sent (appointment_reminders.skip_reason): void, or the business dropped its
 # template or app. NULL for the notifier's other skips (opted out, refused, no conversation).
 SkipReason = Literal[VoidReason, "no_template", "no_app"]
@@ -118,31 +114,6 @@ class ReminderContent:
         """The template's parameters in the business's configured order ("-" for an unknown name)."""
         values = self.values()
         return [values.get(name, "-") for name in self.template_params]
-
-
-def outdated(reminded_starts_at: datetime, status: str, starts_at: datetime, at: datetime) -> OutdatedReason | None:
-    """Why a reminder for `reminded_starts_at` must not go out at `at`, its appointment being
-    `status` and starting at `starts_at` now; None while it is current (active, still at that
-    time, not started). Never late, never for another time."""
-    if status == "cancelled":
-        return "cancelled"
-    if starts_at != reminded_starts_at:
-        return "moved"
-    if starts_at <= at or status not in ("pending", "confirmed"):
-        return "started"
-    return None
-
-
-@dataclass(frozen=True)
-class ReminderTiming:
-    """The start time a reminder is for, and its appointment's status and start now."""
-
-    reminded_starts_at: datetime
-    status: str
-    starts_at: datetime
-
-    def outdated(self, at: datetime) -> OutdatedReason | None:
-        return outdated(self.reminded_starts_at, self.status, self.starts_at, at)
 
 
 def reminder_timing(db: Database, organization_id: str, reminder_id: str) -> ReminderTiming | None:

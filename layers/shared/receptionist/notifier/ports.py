@@ -11,8 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
 
 from receptionist.adapters.gupshup_api import AppCredentials
-from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
-from receptionist.crm.reminders import ReminderTiming, VoidReason
+from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
 
 class NotifierStore(Protocol):

@@ -57,8 +57,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
-from receptionist.crm.models import Organization
-from receptionist.crm.reminders import VoidReason
+from receptionist.crm.models import Organization, VoidReason
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.interactive import interactive_form, interactive_message
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, StoredReport, WhatsAppSender

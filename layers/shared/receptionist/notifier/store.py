@@ -7,8 +7,7 @@ from typing import Literal
 
 from receptionist.crm import chats, organizations, reminders
 from receptionist.crm.connection import Database
-from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization
-from receptionist.crm.reminders import ReminderTiming, VoidReason
+from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
 
 class CrmStore:

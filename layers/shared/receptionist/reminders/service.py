@@ -38,6 +38,7 @@ from typing import Literal
 
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
+from receptionist.crm.models import outdated
 from receptionist.crm.reminders import DueReminder, Reminder, ReminderContent, SkipReason
 from receptionist.crm.templates import placeholder_count, render_template
 from receptionist.logsafe import error_fields
@@ -186,7 +187,7 @@ def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime
     time: only while its appointment is active, still at the reminder's time and not started."""
     if content is None:
         return "gone"
-    why = reminders.outdated(reminder.starts_at, content.status, content.starts_at, at)
+    why = outdated(reminder.starts_at, content.status, content.starts_at, at)
     if why is not None:
         return why
     if not content.template_id:
