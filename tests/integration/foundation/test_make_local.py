@@ -392,6 +392,10 @@ def test_motos_server_ends_with_the_process_that_started_it(tmp_path: Path) -> N
     )
     assert parent.stdout is not None
     moto = psutil.Process(int(parent.stdout.readline()))
+    # Popen returns once the child is forked; its command line is moto's only after its exec.
+    deadline = time.monotonic() + 30
+    while "devstack.moto_server" not in " ".join(moto.cmdline()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     server: Server = (moto, " ".join(moto.cmdline()))
     assert "devstack.moto_server" in server[1]
     parent.kill()
