@@ -274,6 +274,8 @@ def _export_lines(p: Pipeline, identity: str) -> list[dict[str, Any]]:
 
 def test_an_export_holds_exactly_what_the_stores_hold_for_the_customer(pipeline: Pipeline, tmp_path: Path) -> None:
     p, customer, other = pipeline, pipeline.new_customer(), pipeline.new_customer()
+    console_log = p.stack.config.state_dir / "logs" / "console.log"
+    log_start = console_log.stat().st_size if console_log.exists() else 0
     *before_person, person = CONVERSATION  # the hand-over comes last: the bot is off after it
     played = play(p.stack, p.gupshup, steps=before_person, customer=customer, show=lambda s: None)
     _photo(p, customer)
@@ -331,6 +333,15 @@ def test_an_export_holds_exactly_what_the_stores_hold_for_the_customer(pipeline:
         (_owner(p, CLINIC_APP)["email"], "console"),
     ]
     assert all(customer not in line["line"] for line in lines)
+
+    # the console's log (every level) holds none of what it exported
+    with console_log.open(encoding="utf-8", errors="replace") as log:
+        log.seek(log_start)
+        logged = log.read()
+    assert logged  # the console did log the requests
+    written = [m["text"] for m in document["messages"] if m["direction"] == "inbound" and len(m["text"]) > 6]
+    for private in [customer, "Lucía Pérez", *written]:
+        assert private not in logged, private
 
     # the salon's owner: the clinic's conversation does not exist for them
     salon = _owner(p, SALON_APP)

@@ -62,10 +62,13 @@ class ConsentRecord(_Part):
     """One entry of the consent register's history: per purpose, what the customer's choice became,
     how it was given or withdrawn, and when."""
 
-    purpose: str = Field(description="What it is for: service replies, reminders, marketing.")
-    state: str = Field(description="The choice: given or withdrawn.")
-    source: str = Field(description="How it was recorded: written on WhatsApp, a written opt-in, the front desk...")
-    recorded_by: Author | None = Field(description="Who recorded it (a role, never an account).")
+    purpose: str = Field(description="What it is for: service (replies), reminders or marketing.")
+    state: str = Field(description="granted or withdrawn.")
+    source: str = Field(
+        description="How it was given or withdrawn: whatsapp (the customer wrote), written (BAJA, ALTA...),"
+        " gupshup (WhatsApp's opt-out button), front_desk (recorded by staff) or import."
+    )
+    recorded_by: Author | None = Field(description="Who recorded it: the customer, or a role, never an account.")
     at: datetime
 
 
