@@ -99,7 +99,8 @@ def test_the_owner_downloads_the_customer_s_archive_and_the_download_is_audited(
 
     assert answer.status_code == 303
     link = answer.headers["location"]
-    assert link.startswith(console.s3.meta.endpoint_url) and "/exports/" in link and someone.number not in link
+    assert link.startswith(console.s3.meta.endpoint_url) and someone.number not in link
+    assert f"/exports/{CLINIC}/{someone.identity}/" in link  # where erasing the customer finds it
     with urllib.request.urlopen(link, timeout=10) as got:  # what the owner's browser fetches
         disposition = got.headers["Content-Disposition"]
         archive = zipfile.ZipFile(io.BytesIO(got.read()))

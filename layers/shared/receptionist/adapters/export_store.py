@@ -1,9 +1,10 @@
 """Where the console leaves a customer's export for the owner's browser: the media bucket, under
 exports/ (the bucket's lifecycle rule ExpireExports deletes it after a day), fetched through a
-presigned link that works for a few minutes.
+presigned link that works for a few minutes. Keys: exports/<organization>/<conversation or
+contact id>/<random>.zip (no number), so erasing a customer finds an archive made that day.
 
 Why not the response itself: a Lambda behind API Gateway answers at most 6 MB (less once base64
-encoded), and one voice note may be 16 MB. The key is random and names no one."""
+encoded), and one voice note may be 16 MB."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ class ExportStore:
         config = bounded_client_config().merge(Config(signature_version="s3v4"))
         self._s3: S3Client = client if client is not None else boto3.client("s3", config=config)
 
-    def put(self, organization_id: str, archive: IO[bytes]) -> str:
-        """Upload an archive (read from its start; multipart when large); its key."""
-        key = f"{PREFIX}/{organization_id}/{uuid.uuid4().hex}.zip"
+    def put(self, organization_id: str, subject: str, archive: IO[bytes]) -> str:
+        """Upload an archive of `subject` (a conversation's or contact's id: what erasing the
+        customer finds it by) from its start, multipart when large; its key."""
+        key = f"{PREFIX}/{organization_id}/{subject}/{uuid.uuid4().hex}.zip"
         archive.seek(0)
         self._s3.upload_fileobj(archive, self.bucket, key, ExtraArgs={"ContentType": "application/zip"})
         return key

@@ -33,8 +33,8 @@ SPOOL_BYTES = 8 * 1024 * 1024  # an archive up to this size never touches the di
 
 
 class ArchiveStore(Protocol):
-    def put(self, organization_id: str, archive: IO[bytes]) -> str:
-        """Keep an archive; its key."""
+    def put(self, organization_id: str, subject: str, archive: IO[bytes]) -> str:
+        """Keep the archive of `subject` (the audit line's target); its key."""
         ...
 
     def link(self, key: str, filename: str) -> str:
@@ -74,7 +74,7 @@ def export_conversation(
         raise ExportTooLarge("export_too_large")
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as archive:
         exporter.write(plan, archive)
-        key = exports.store.put(org, archive)
+        key = exports.store.put(org, plan.records.subject, archive)
     # Audited before the link exists: no archive reaches anyone without its line. A failure here
     # leaves an archive nobody has a link to (the lifecycle rule deletes it).
     with db.acting_for(org):

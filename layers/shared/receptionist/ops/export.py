@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"wrote {done.path} ({done.path.stat().st_size} bytes): {counts['messages']} messages,"
         f" {counts['appointments']} appointments, {counts['escalations']} escalations, {counts['media']} media files;"
-        f" audited as {AUDIT_ACTION} of conversation {done.plan.records.subject}"
+        f" audit line {AUDIT_ACTION}, target {done.plan.records.subject}"
     )
     return 0
 
