@@ -127,3 +127,6 @@ class ConsoleSettings(_Settings):
     # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
     # on localhost).
     secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)
+    # The media bucket: a customer's export reads their media copies (media/) and leaves the
+    # archive under exports/ (console/export.py).
+    media_bucket: NonEmpty = Field(alias="MEDIA_BUCKET")

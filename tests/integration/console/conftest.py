@@ -38,22 +38,26 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
     )["QueueUrl"]
+    s3 = moto_client("s3", moto_endpoint, "us-east-1")
+    bucket = f"media-{uuid.uuid4().hex[:8]}"  # the media copies and the exports (test_export.py)
+    s3.create_bucket(Bucket=bucket)
     env = function_env(
         "ConsoleFunction",
         USER_POOL_ID=pool,
         USER_POOL_CLIENT_ID=client_id,
         COGNITO_JWKS_URL=f"{moto_endpoint}/{pool}/.well-known/jwks.json",
         OUTBOUND_QUEUE_URL=queue_url,
+        MEDIA_BUCKET=bucket,
     )
     settings = ConsoleSettings.from_env(env)
     secrets = {settings.database_url_param: console_url, settings.console_secret_param: "test-console-secret"}
     ssm = moto_client("ssm", moto_endpoint, "us-east-1")
-    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__)
+    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, s3=s3, secret=secrets.__getitem__)
 
     def container(ssm: Any) -> Any:
-        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__))
+        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, s3=s3, secret=secrets.__getitem__))
 
-    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url, container)
+    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url, container, s3=s3, bucket=bucket)
     deps.service.db.close()
 
 

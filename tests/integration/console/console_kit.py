@@ -39,6 +39,8 @@ class Console:
     # calls go through the given client: two of them are two Lambdas serving at once.
     container: Callable[[Any], Any]
     users: dict[str, str] = field(default_factory=dict)  # organization -> email
+    s3: Any = None  # the media bucket's client (customers' exports)
+    bucket: str = ""
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)

@@ -191,7 +191,8 @@ def test_the_console_cannot_do_what_only_the_message_functions_do(
         " values (%(org)s, %(id)s, 'outbound', 'Hola', 'queued')",
         "update chat_messages set status = 'read'",
         "insert into chat_identities (organization_id, customer_number) values (%(org)s, '34600000002')",
-        "select count(*) from thread_summaries",
+        "insert into thread_summaries (organization_id, chat_identity_id, summary) values (%(org)s, %(id)s, 'x')",
+        "update thread_summaries set summary = 'x'",
         "select count(*) from turn_usage",
         "insert into budget_notices (organization_id, scope, window_start) values (%(org)s, 'tokens', now())",
         "insert into appointment_reminders (organization_id, appointment_id, offset_minutes, due_at)"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from receptionist.adapters.cognito import InvalidToken, SignInRefused
-from receptionist.console import appointments, operator, security, settings
+from receptionist.console import appointments, export, operator, security, settings
 from receptionist.console.i18n import LANGUAGES
 from receptionist.console.service import ConsoleError, ConsoleService, NotFound
 from receptionist.console.web import (
@@ -46,6 +46,7 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
     app.include_router(appointments.router)
     app.include_router(settings.router)
     app.include_router(operator.router)
+    app.include_router(export.router)
     app.add_exception_handler(SignInNeeded, sign_in_needed)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(ConsoleError, console_error)

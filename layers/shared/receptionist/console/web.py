@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -26,6 +26,9 @@ from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from receptionist.console.service import ConsoleError, ConsoleService
 from receptionist.console.settings_service import WebhookSecretStore
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
+
+if TYPE_CHECKING:
+    from receptionist.console.export import ConsoleExports
 
 BASE = "/console"
 PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
@@ -40,6 +43,7 @@ class ConsoleDeps:
     secure_cookies: bool = True
     accounts: StaffPool | None = None  # creating owners' accounts (the operator pages)
     webhook_secrets: WebhookSecretStore | None = None  # rotating an app's webhook secret (settings)
+    exports: ConsoleExports | None = None  # a customer's data, for the owner (export.py)
 
 
 class SignInNeeded(Exception):

@@ -1,6 +1,7 @@
 """Build the console from its settings: Cognito, the database (as the console's own role,
 `receptionist_console`, under row level security: DATABASE_URL_PARAM names the SSM parameter
-console-database-url), the outbound queue, the CSRF key. Secrets are read when first needed."""
+console-database-url), the outbound queue, the CSRF key, the media bucket (customers' exports).
+Secrets are read when first needed."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from receptionist.adapters.app_secrets import SsmWebhookSecretStore
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
+from receptionist.adapters.export_media import MediaCopies
+from receptionist.adapters.export_store import ExportStore
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import ConsoleSettings
 from receptionist.console.app import ConsoleDeps
+from receptionist.console.export import ConsoleExports
 from receptionist.console.service import ConsoleService
 from receptionist.crm.connection import Database
 from receptionist.secrets import get_secret
@@ -26,6 +31,7 @@ def build_console(
     cognito: Any | None = None,
     sqs: Any | None = None,
     ssm: Any | None = None,
+    s3: Any | None = None,
     secret: Callable[[str], str] = get_secret,
 ) -> ConsoleDeps:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
@@ -35,6 +41,9 @@ def build_console(
         audience=settings.user_pool_client_id,
         jwks_url=settings.jwks_url or None,
     )
+    # SigV4: what the exports' presigned links are signed with.
+    s3 = s3 or boto3.client("s3", config=bounded_client_config().merge(Config(signature_version="s3v4")))
+    exports = ConsoleExports(MediaCopies(settings.media_bucket, s3), ExportStore(settings.media_bucket, s3))
     return ConsoleDeps(
         service=ConsoleService(db, outbound),
         sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
@@ -43,4 +52,5 @@ def build_console(
         secure_cookies=settings.secure_cookies,
         accounts=StaffPool(settings.user_pool_id, cognito),
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
+        exports=exports,
     )
