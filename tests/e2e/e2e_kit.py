@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
 
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
@@ -26,3 +30,46 @@ class Pipeline:
         """How long a customer's message may take to be answered here (one retry included), from
         the stack's own timings: what the tests wait with."""
         return self.stack.bound("WebhookFunction", "ProcessorFunction", "NotifierFunction", retries=retries)
+
+
+MADRID = ZoneInfo("Europe/Madrid")  # the demo clinic's time zone (seed)
+LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # 30 min
+GOMEZ = "00000000-0000-4000-8002-000000000001"  # works 09:00-14:00 and 16:00-20:00
+REMINDER_OFFSET = timedelta(minutes=1440)  # the clinic's reminder offset (seed default)
+
+
+def night_start(now: datetime, minute: int = 0) -> datetime:
+    """`minute` past a whole hour between 00:00 and 05:00 (Madrid) starting 10 minutes to 23 hours
+    from now: its 24-hour reminder is due since 1 to 23 hours, within the pass's lookback. No member
+    works then, so no other test's booking can clash with it (tests that book one each take their
+    own `minute`)."""
+    local = now.astimezone(MADRID)
+    for hours in range(1, 24):
+        candidate = (local + timedelta(hours=hours)).replace(minute=minute, second=0, microsecond=0)
+        if candidate.hour <= 5 and now + timedelta(minutes=10) < candidate <= now + timedelta(hours=23):
+            return candidate
+    raise AssertionError("a 23-hour window always holds a night hour")
+
+
+def book_before_its_reminder(
+    p: Pipeline, organization: str, contact: str, starts: datetime, status: str = "pending"
+) -> str:
+    """An appointment of the clinic booked an hour before its reminder time (as the owner:
+    created_at given), so the reminder pass finds it due."""
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        row = conn.execute(
+            "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
+            " status, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id::text",
+            (
+                organization,
+                contact,
+                LIMPIEZA,
+                GOMEZ,
+                starts,
+                starts + timedelta(minutes=30),
+                status,
+                starts - REMINDER_OFFSET - timedelta(hours=1),
+            ),
+        ).fetchone()
+    assert row
+    return str(row[0])

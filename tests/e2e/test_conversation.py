@@ -119,16 +119,34 @@ def test_a_burst_is_answered_once(pipeline: Pipeline) -> None:
     assert _inbound_count(pipeline, customer) == 3
 
 
-def test_an_opted_out_customer_gets_nothing(pipeline: Pipeline) -> None:
+def test_an_opted_out_customer_gets_nothing_until_they_ask_for_something(pipeline: Pipeline) -> None:
+    """Gupshup's opt-out event: nothing goes to the customer (Gupshup confirms its own opt-out);
+    an acknowledgement changes nothing; writing again to ask for something opts them back in for
+    service replies only (docs/privacy.md, "Opting out in writing")."""
     customer = pipeline.new_customer()
     _send(pipeline, customer, "Hola")
     pipeline.stack.wait_for(lambda: pipeline.gupshup.sent_to(customer), timeout=pipeline.bound())
     _send(pipeline, customer, "", event={"type": "opted-out"})
     pipeline.stack.wait_for(lambda: _identity(pipeline, customer) == (True, True), timeout=pipeline.bound())
-    _send(pipeline, customer, "¿Sigues ahí?")
+    _send(pipeline, customer, "Vale, gracias")
     pipeline.stack.wait_for(lambda: _inbound_count(pipeline, customer) == 2, timeout=pipeline.bound())
     _quiet(pipeline)
     assert len(pipeline.gupshup.sent_to(customer)) == 1
+    _send(pipeline, customer, "¿Sigues ahí? Quería preguntar el horario")
+    pipeline.stack.wait_for(lambda: len(pipeline.gupshup.sent_to(customer)) == 2, timeout=pipeline.bound())
+    assert _identity(pipeline, customer) == (True, False)
+    with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
+        latest = conn.execute(
+            "select distinct on (e.purpose) e.purpose, e.state, e.source from consent_events e"
+            " join chat_identities i on i.id = e.chat_identity_id where i.customer_number = %s"
+            " order by e.purpose, e.id desc",
+            (customer,),
+        ).fetchall()
+    assert latest == [
+        ("marketing", "withdrawn", "gupshup"),
+        ("reminders", "withdrawn", "gupshup"),  # reminders need their own consent again
+        ("service", "granted", "whatsapp"),
+    ]
 
 
 def test_a_crash_is_retried_and_answered_once(pipeline: Pipeline) -> None:

@@ -170,6 +170,12 @@ def _check_against_the_stores(p: Pipeline, customer: str, archive: zipfile.ZipFi
             (r["due_at"], r["status"], r["answer"]) for r in reminders
         ]
 
+    consent = _rows(p, "select * from consent_events where chat_identity_id = %s order by id", identity["id"])
+    assert consent, "a customer who wrote has their consent recorded"
+    assert [(c["purpose"], c["state"], c["source"], _at(c["at"])) for c in document["consent"]] == [
+        (c["purpose"], c["state"], c["source"], c["at"]) for c in consent
+    ]
+
     escalations = _rows(p, "select * from escalations where chat_identity_id = %s order by created_at", identity["id"])
     assert [(e["id"], e["reason"], e["status"]) for e in document["escalations"]] == [
         (str(e["id"]), e["reason"], e["status"]) for e in escalations

@@ -13,51 +13,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import psycopg
-from e2e_kit import Pipeline
+from e2e_kit import MADRID, Pipeline, book_before_its_reminder, night_start
 
 from devstack.demo import post
 from devstack.fakes.gupshup import SentMessage
 from devstack.gupshup_events import customer_message, post_callback
-
-MADRID = ZoneInfo("Europe/Madrid")  # the clinic's time zone (seed)
-LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # 30 min
-GOMEZ = "00000000-0000-4000-8002-000000000001"  # works 09:00-14:00 and 16:00-20:00
-OFFSET = timedelta(minutes=1440)  # the clinic's reminder offset (seed default)
-
-
-def _night_start(now: datetime) -> datetime:
-    """A whole hour between 00:00 and 05:00 (Madrid) starting 10 minutes to 23 hours from now:
-    its 24-hour reminder is due since 1 to 23 hours, within the pass's lookback."""
-    local = now.astimezone(MADRID)
-    for hours in range(1, 24):
-        candidate = (local + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
-        if candidate.hour <= 5 and now + timedelta(minutes=10) < candidate <= now + timedelta(hours=23):
-            return candidate
-    raise AssertionError("a 23-hour window always holds a night hour")
-
-
-def _book(p: Pipeline, organization: str, contact: str, starts: datetime, status: str = "pending") -> str:
-    """An appointment booked an hour before its reminder time (as the owner: created_at given)."""
-    with psycopg.connect(p.stack.info["database_url"]) as conn:
-        row = conn.execute(
-            "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
-            " status, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id::text",
-            (
-                organization,
-                contact,
-                LIMPIEZA,
-                GOMEZ,
-                starts,
-                starts + timedelta(minutes=30),
-                status,
-                starts - OFFSET - timedelta(hours=1),
-            ),
-        ).fetchone()
-    assert row
-    return str(row[0])
 
 
 def _reminder(p: Pipeline, appointment: str) -> tuple[str, str] | None:
@@ -90,9 +52,9 @@ def test_a_due_reminder_reaches_the_customer_once_with_its_three_buttons(pipelin
         ).fetchone()
     assert row
     contact = str(row[0])
-    starts = _night_start(datetime.now(UTC))
-    appointment = _book(p, organization, contact, starts)
-    cancelled = _book(p, organization, contact, starts + timedelta(hours=1), status="cancelled")
+    starts = night_start(datetime.now(UTC))
+    appointment = book_before_its_reminder(p, organization, contact, starts)
+    cancelled = book_before_its_reminder(p, organization, contact, starts + timedelta(hours=1), status="cancelled")
 
     # The schedule fires every second; the pass queues the job, the notifier sends it.
     schedule = p.stack.config.schedule_seconds or 300

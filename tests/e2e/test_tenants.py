@@ -11,6 +11,7 @@ import pytest
 from e2e_kit import Pipeline
 
 from devstack.gupshup_events import customer_message, post_callback
+from receptionist import disclosure
 
 
 def _ask(p: Pipeline, app: str, customer: str, text: str) -> None:
@@ -35,6 +36,44 @@ def test_one_number_two_businesses_two_separate_conversations(pipeline: Pipeline
             (customer,),
         ).fetchall()
     assert [r[0] for r in rows] == ["Clínica Dental Sonrisa", "Salón Bella Lima"]
+
+
+def test_each_business_tells_a_new_customer_it_is_an_ai_in_its_first_reply_only(pipeline: Pipeline) -> None:
+    """EU AI Act Art. 50: the first reply a customer gets from a business starts with the business's
+    disclosure sentence (the code's, not the model's); the second does not; the same number at the
+    other business is a new customer there and is told again."""
+    customer = pipeline.new_customer()
+    clinic = disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es")
+    salon = disclosure.default_text("Camila", "Salón Bella Lima", "es")
+
+    def replies(app: str) -> list[str]:
+        return [m.text for m in pipeline.gupshup.sent_to(customer) if m.app == app and m.kind == "session"]
+
+    _ask(pipeline, "ClinicaSonrisa", customer, "¿Cuál es vuestro horario?")
+    pipeline.stack.wait_for(lambda: replies("ClinicaSonrisa"), timeout=pipeline.bound())
+    _ask(pipeline, "ClinicaSonrisa", customer, "¿Cuánto cuesta una limpieza?")
+    pipeline.stack.wait_for(lambda: len(replies("ClinicaSonrisa")) == 2, timeout=pipeline.bound())
+    first, second = replies("ClinicaSonrisa")
+    assert first.startswith(clinic + "\n\n") and "lunes a viernes" in first
+    assert "asistente automático" not in second and "inteligencia artificial" not in second
+    assert "Limpieza dental" in second
+
+    _ask(pipeline, "SalonLima", customer, "¿Cuál es su horario?")
+    pipeline.stack.wait_for(lambda: replies("SalonLima"), timeout=pipeline.bound())
+    (told,) = replies("SalonLima")
+    assert told.startswith(salon + "\n\n") and "lunes a sábado" in told
+    # Recorded on each business's own chat identity: when, by which turn, and which text.
+    with psycopg.connect(pipeline.stack.info["database_url"]) as conn:
+        rows = conn.execute(
+            "select o.name, i.disclosure_due, i.disclosed_at is not null, i.disclosure_version"
+            " from chat_identities i join organizations o on o.id = i.organization_id"
+            " where i.customer_number = %s order by o.name",
+            (customer,),
+        ).fetchall()
+    assert rows == [
+        ("Clínica Dental Sonrisa", False, True, disclosure.version_of(clinic)),
+        ("Salón Bella Lima", False, True, disclosure.version_of(salon)),
+    ]
 
 
 def test_one_business_s_secret_cannot_post_as_the_other(pipeline: Pipeline) -> None:

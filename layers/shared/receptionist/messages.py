@@ -7,6 +7,8 @@ Inbound FIFO (webhook -> processor), group = conversation:
 
 Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
   OutboundJob kind reply | fallback | escalation   something to say on WhatsApp (group = conversation)
+  OutboundJob kind "opt_out"       the fixed confirmation of a customer's written opt-out: a reply
+                                   the notifier sends although the customer has just opted out
   OutboundJob kind human_reply | human_template    a staff member writing to the customer as the
                                    business (the staff console; group = conversation)
   OutboundJob kind "reminder"      an appointment reminder: an approved template to the customer,
@@ -126,7 +128,9 @@ class Choice(BaseModel):
     description: str | None = Field(default=None, max_length=CHOICE_DESCRIPTION_CHARS)
 
 
-OutboundKind = Literal["reply", "fallback", "escalation", "status", "human_reply", "human_template", "reminder"]
+OutboundKind = Literal[
+    "reply", "fallback", "opt_out", "escalation", "status", "human_reply", "human_template", "reminder"
+]
 HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
 MAX_QUICK_REPLIES = 3  # WhatsApp: at most three quick-reply buttons on a message
 
@@ -187,7 +191,7 @@ class OutboundJob(BaseModel):
         conversation: str,
         turn_id: str,
         text: str,
-        kind: Literal["reply", "fallback"] = "reply",
+        kind: Literal["reply", "fallback", "opt_out"] = "reply",
         choices: list[Choice] | None = None,
     ) -> OutboundJob:
         """A turn's answer to the customer (its id derives from the turn: a re-sent turn makes

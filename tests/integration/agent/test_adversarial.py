@@ -129,6 +129,7 @@ def test_nothing_secret_or_of_another_business_reaches_the_model(attacker: Any, 
         "cancel_appointment",
         "reschedule_appointment",
         "escalate_to_human",
+        "opt_out",  # this conversation's customer only, like every tool (no argument at all)
     }
     for tool in attacker.model.completions()[0].json()["tools"]:
         assert not {"phone", "number", "destination", "organization", "organization_id"} & set(

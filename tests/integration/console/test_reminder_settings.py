@@ -317,10 +317,16 @@ def test_the_reminder_pass_follows_the_saved_times(app_url: str, console: Consol
             "insert into contacts (organization_id, name, phone) values (%s, 'Lucía', %s) returning id", (org, phone)
         ).fetchone()
         assert contact is not None
-        conn.execute(
+        identity = conn.execute(
             "insert into chat_identities (organization_id, customer_number, display_name, contact_id)"
-            " values (%s, %s, 'Lucía', %s)",
+            " values (%s, %s, 'Lucía', %s) returning id",
             (org, phone, contact[0]),
+        ).fetchone()
+        assert identity is not None
+        conn.execute(  # the customer's reminder consent (crm/consent.py), as their first message grants it
+            "insert into consent_events (organization_id, chat_identity_id, purpose, state, source, at)"
+            " values (%s, %s, 'reminders', 'granted', 'whatsapp', %s)",
+            (org, identity[0], starts - timedelta(days=31)),
         )
         conn.execute(
             "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"

@@ -190,7 +190,14 @@ def test_the_console_cannot_do_what_only_the_message_functions_do(
         "insert into chat_messages (organization_id, chat_identity_id, direction, processed_text, status)"
         " values (%(org)s, %(id)s, 'outbound', 'Hola', 'queued')",
         "update chat_messages set status = 'read'",
-        "insert into chat_identities (organization_id, customer_number) values (%(org)s, '34600000002')",
+        # It creates a customer's identity only for their front-desk consent (crm/consent.py): the
+        # number, contact, name and opt state, never what the message functions keep.
+        "insert into chat_identities (organization_id, customer_number, last_inbound_at)"
+        " values (%(org)s, '34600000002', now())",
+        "insert into chat_identities (organization_id, customer_number, bot_enabled)"
+        " values (%(org)s, '34600000002', false)",
+        "insert into chat_identities (organization_id, customer_number, disclosure_due)"
+        " values (%(org)s, '34600000002', false)",
         "insert into thread_summaries (organization_id, chat_identity_id, summary) values (%(org)s, %(id)s, 'x')",
         "update thread_summaries set summary = 'x'",
         "select count(*) from turn_usage",

@@ -21,7 +21,7 @@ from notifier_kit import KEY_REF, Notifier, emitted_metrics, sqs_record
 
 from devstack.aws import moto_client
 from receptionist.adapters.queues import FifoQueue
-from receptionist.crm import appointments
+from receptionist.crm import appointments, chats
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.messages import OutboundJob
@@ -94,11 +94,8 @@ def _appointment(notifier: Notifier, shop: Shop, starts_at: datetime) -> tuple[s
         (shop.id, phone),
     )
     assert contact
-    db.execute(
-        "insert into chat_identities (organization_id, customer_number, display_name, contact_id, last_inbound_at)"
-        " values (%s, %s, 'Lucía', %s, now())",
-        (shop.id, phone, contact["id"]),
-    )
+    identity = chats.touch_identity(db, shop.id, phone, "Lucía", datetime.now(UTC))  # wrote: reminders granted
+    chats.link_contact(db, shop.id, identity.id, contact["id"])
     row = db.fetch_one(
         "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at, status,"
         " created_at) values (%s, %s, %s, %s, %s, %s, 'pending', %s) returning id::text",

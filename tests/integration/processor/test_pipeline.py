@@ -16,6 +16,11 @@ from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack
+from receptionist import disclosure
+
+# A new customer's first reply starts with the AI disclosure (receptionist/disclosure.py), in the
+# demo clinic's words: its assistant's name and the business's.
+TOLD = disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def test_three_messages_within_the_window_are_one_turn(pipeline: dict[str, Any])
         _post(stack, customer, text)
     stack.wait_for(lambda: _replies(stack, customer), timeout=_bound(stack))
     stack.wait_idle(timeout=_bound(stack))  # every ticket of the burst handled, every job delivered
-    assert _replies(stack, customer) == ["Respuesta a: Hola\nquería cita\npara mañana"]
+    assert _replies(stack, customer) == [disclosure.disclosed(TOLD, "Respuesta a: Hola\nquería cita\npara mañana")]
 
 
 def test_two_messages_apart_are_two_turns(pipeline: dict[str, Any]) -> None:
@@ -74,7 +79,10 @@ def test_two_messages_apart_are_two_turns(pipeline: dict[str, Any]) -> None:
     stack.wait_for(lambda: _replies(stack, customer), timeout=_bound(stack))
     _post(stack, customer, "Segunda pregunta")
     stack.wait_for(lambda: len(_replies(stack, customer)) == 2, timeout=_bound(stack))
-    assert _replies(stack, customer) == ["Respuesta a: Primera pregunta", "Respuesta a: Segunda pregunta"]
+    assert _replies(stack, customer) == [
+        disclosure.disclosed(TOLD, "Respuesta a: Primera pregunta"),
+        "Respuesta a: Segunda pregunta",
+    ]
 
 
 def test_twenty_conversations_of_five_messages_in_parallel(pipeline: dict[str, Any]) -> None:
@@ -105,5 +113,6 @@ def test_twenty_conversations_of_five_messages_in_parallel(pipeline: dict[str, A
             assert [r[0] for r in rows] == [f"{customer} mensaje {i}" for i in range(5)]
             replies = _replies(stack, customer)
             # Answered (5 messages posted back to back: usually one turn), nothing lost or repeated.
-            combined = "\n".join(r.removeprefix("Respuesta a: ") for r in replies)
+            assert replies[0].startswith(TOLD + "\n\n")  # the first reply, once
+            combined = "\n".join(r.removeprefix(TOLD + "\n\n").removeprefix("Respuesta a: ") for r in replies)
             assert combined == "\n".join(f"{customer} mensaje {i}" for i in range(5))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from receptionist import disclosure
 from receptionist.processor import snapshot
 
 
@@ -22,7 +23,11 @@ def test_after_a_restore_the_next_turn_reconnects_and_answers(harness: Any) -> N
 
     assert random.getstate() != seeded  # this container's own jitter
     assert harness.handle(harness.text("¿Tenéis hueco mañana?")).outcome == "answered"
-    assert [j["text"] for j in harness.jobs()] == ["Respuesta a: Hola", "Respuesta a: ¿Tenéis hueco mañana?"]
+    told = disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es")  # a new customer's first reply
+    assert [j["text"] for j in harness.jobs()] == [
+        disclosure.disclosed(told, "Respuesta a: Hola"),
+        "Respuesta a: ¿Tenéis hueco mañana?",
+    ]
     assert db.connects == connects + 1  # a new connection, opened on purpose...
     assert db.reconnects == reconnects  # ...not a dead one found and replaced
     # The database URL and the model's key are read again (a rotated secret is picked up), so

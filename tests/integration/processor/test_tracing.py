@@ -146,7 +146,8 @@ def test_an_outage_costs_the_invocation_its_traces_only(traced: On, harness: Any
     report = traced.service.handle(harness.text("Hola"), None, last_attempt=False)
     assert report.outcome == "answered"
     assert traced.connections.flush_traces(30) == 0
-    assert [j["text"] for j in harness.jobs()] == ["Respuesta a: Hola"]  # the answer went out all the same
+    # The answer went out all the same (after the AI disclosure: the customer's first reply).
+    assert [j["text"].rsplit("\n\n", 1)[-1] for j in harness.jobs()] == ["Respuesta a: Hola"]
 
 
 def test_off_by_default_no_tracer_and_no_key_read(harness: Any, app_url: str, aws: dict[str, str]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import openai
 import pytest
 
+from receptionist import disclosure
 from receptionist.crm import chats
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.messages import InboundTicket, UserEvent
@@ -15,6 +16,10 @@ from receptionist.processor import telemetry as turn_telemetry
 from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY, MEDIA_FAILED_REPLY
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
+
+# A new customer's first reply starts with the AI disclosure (receptionist/disclosure.py), in the
+# demo clinic's words: its assistant's name and the business's.
+TOLD = disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es")
 
 
 def _rows(h: Any, direction: str) -> list[dict[str, Any]]:
@@ -33,7 +38,7 @@ def test_a_burst_is_one_turn_answered_once(harness: Any) -> None:
     assert outcomes == ["skipped_debounce", "skipped_debounce", "answered"]
     jobs = harness.jobs()
     assert [j["kind"] for j in jobs] == ["reply"]
-    assert jobs[0]["text"] == "Respuesta a: Hola\nquería pedir cita\npara una limpieza"
+    assert jobs[0]["text"] == disclosure.disclosed(TOLD, "Respuesta a: Hola\nquería pedir cita\npara una limpieza")
     assert len(harness.openai.completions()) == 1
     assert [r["processed_text"] for r in _rows(harness, "inbound")] == [
         "Hola",
@@ -47,7 +52,10 @@ def test_a_burst_is_one_turn_answered_once(harness: Any) -> None:
 def test_messages_apart_are_two_turns(harness: Any) -> None:
     assert harness.handle(harness.text("Hola")).outcome == "answered"
     assert harness.handle(harness.text("¿Abrís el sábado?")).outcome == "answered"
-    assert [j["text"] for j in harness.jobs()] == ["Respuesta a: Hola", "Respuesta a: ¿Abrís el sábado?"]
+    assert [j["text"] for j in harness.jobs()] == [
+        disclosure.disclosed(TOLD, "Respuesta a: Hola"),
+        "Respuesta a: ¿Abrís el sábado?",
+    ]
     # Each turn saw only its own message; the second also has the first in memory.
     second = harness.openai.completions()[1].json()["messages"]
     assert [m["content"] for m in second if m["role"] == "user"] == ["Hola", "¿Abrís el sábado?"]
@@ -101,7 +109,7 @@ def test_media_that_fails_or_is_too_big_never_fails_the_turn(harness: Any) -> No
     harness.handle(t1)
     report = harness.handle(t2)
     assert report.outcome == "media_failed"
-    assert [j["text"] for j in harness.jobs()] == [MEDIA_FAILED_REPLY]
+    assert [j["text"] for j in harness.jobs()] == [disclosure.disclosed(TOLD, MEDIA_FAILED_REPLY)]
     assert harness.openai.completions() == []  # nothing to ask the model
     harness.gemini.fail_next("500", "500", "500")
     ok_audio = harness.gupshup.add_media("ok.ogg", b"OggS 2", "audio/ogg")
@@ -129,9 +137,11 @@ def test_human_owned_and_opted_out_conversations_store_but_do_not_answer(harness
         event=UserEvent(type="opted-out", occurred_at=1),
     )
     assert harness.handle(opt_out).outcome == "opted_out"
-    assert harness.handle(harness.text("último mensaje")).outcome == "opted_out"
+    # An acknowledgement asks for nothing: stored, not answered (a request would opt them back in
+    # for service replies: tests/unit/processor/test_written_opt_out.py).
+    assert harness.handle(harness.text("Gracias")).outcome == "opted_out"
     assert harness.jobs() == []
-    assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["Hola", "¿hay alguien?", "último mensaje"]
+    assert [r["processed_text"] for r in _rows(harness, "inbound")] == ["Hola", "¿hay alguien?", "Gracias"]
 
 
 def test_unknown_app_is_dropped(harness: Any) -> None:
@@ -214,7 +224,7 @@ def test_model_down_on_every_attempt_gives_fallback_and_staff_notice(harness: An
     assert report.outcome == "gave_up"
     jobs = harness.jobs()
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in jobs] == [
-        ("fallback", FALLBACK_REPLY),
+        ("fallback", disclosure.disclosed(TOLD, FALLBACK_REPLY)),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
     identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
@@ -239,7 +249,7 @@ def test_a_turn_that_would_overrun_falls_back_on_its_last_attempt(harness: Any) 
     report = harness.handle(ticket, final=True, deadline=Deadline.after(2.0))
     assert report.outcome == "gave_up" and report.error in ("DeadlineExceeded", "OpenAITimeoutError")
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in harness.jobs()] == [
-        ("fallback", FALLBACK_REPLY),
+        ("fallback", disclosure.disclosed(TOLD, FALLBACK_REPLY)),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
     items = harness.service.ledger.open_messages(harness.conversation)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from receptionist.adapters.queues import FifoQueue
-from receptionist.crm import appointments
+from receptionist.crm import appointments, chats, consent
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.messages import OutboundJob
@@ -92,11 +92,12 @@ class World:
             (business.id, name, phone),
         )
         assert contact
-        self.owner.execute(
-            "insert into chat_identities (organization_id, customer_number, display_name, contact_id, opted_out)"
-            " values (%s, %s, %s, %s, %s)",
-            (business.id, phone, name, contact["id"], opted_out),
-        )
+        # A customer who wrote on WhatsApp (their first message grants reminders: crm/consent.py).
+        wrote_at = (booked_at or starts_at - timedelta(days=30)) - timedelta(minutes=5)
+        identity = chats.touch_identity(self.owner, business.id, phone, name, wrote_at)
+        chats.link_contact(self.owner, business.id, identity.id, contact["id"])
+        if opted_out:
+            consent.opt_out(self.owner, business.id, identity.id, at=wrote_at, source="gupshup", reference="opted-out")
         row = self.owner.fetch_one(
             "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
             " status, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s) returning id::text",
@@ -113,6 +114,31 @@ class World:
         )
         assert row
         return row["id"], phone
+
+    def phone_booking(self, business: Business, starts_at: datetime, name: str = "Pilar") -> tuple[str, str, str]:
+        """(appointment id, contact id, number): a patient booked by phone, who never wrote (a
+        contact and an appointment, no chat identity)."""
+        phone = f"3461{random.randrange(10**7, 10**8)}"
+        contact = self.owner.fetch_one(
+            "insert into contacts (organization_id, name, phone) values (%s, %s, %s) returning id::text",
+            (business.id, name, phone),
+        )
+        assert contact
+        row = self.owner.fetch_one(
+            "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
+            " created_at) values (%s, %s, %s, %s, %s, %s, %s) returning id::text",
+            (
+                business.id,
+                contact["id"],
+                business.service,
+                business.member,
+                starts_at,
+                starts_at + timedelta(minutes=30),
+                starts_at - timedelta(days=30),
+            ),
+        )
+        assert row
+        return row["id"], contact["id"], phone
 
     def open_every_day(self, business: Business) -> None:
         """The member works around the clock, every day: any slot can be booked or moved to."""

@@ -281,10 +281,14 @@ class Harness:
         reminded: timedelta = timedelta(days=1),
         starts: timedelta | None = None,
         status: str = "pending",
+        consented: bool = True,
     ) -> ReminderTiming:
         """The reminder's appointment in the CRM: the reminder is for NOW + `reminded`; the
-        appointment is `status` and starts at NOW + `starts` (default: that same time)."""
-        timing = ReminderTiming(self.now + reminded, status, self.now + (reminded if starts is None else starts))
+        appointment is `status` and starts at NOW + `starts` (default: that same time);
+        `consented`: its customer has reminder consent (the consent register)."""
+        timing = ReminderTiming(
+            self.now + reminded, status, self.now + (reminded if starts is None else starts), consented
+        )
         self.store.timings[reminder_id] = timing
         return timing
 

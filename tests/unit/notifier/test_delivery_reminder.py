@@ -126,6 +126,7 @@ def test_a_current_reminder_is_read_right_before_it_is_sent(h: Harness) -> None:
         ({"reminded": -timedelta(minutes=10)}, "started"),
         ({"reminded": -timedelta(hours=1), "status": "completed"}, "started"),
         ({"reminded": -timedelta(hours=1), "status": "no_show"}, "started"),
+        ({"consented": False}, "no_consent"),  # reminder consent withdrawn since the pass queued it
     ],
     ids=[
         "moved-later",
@@ -136,6 +137,7 @@ def test_a_current_reminder_is_read_right_before_it_is_sent(h: Harness) -> None:
         "started",
         "completed",
         "no-show",
+        "no-consent",
     ],
 )
 def test_a_reminder_no_longer_current_is_not_sent_and_is_skipped_with_its_reason(

@@ -76,6 +76,19 @@ def test_nothing_goes_to_a_customer_who_opted_out(h: Harness) -> None:
     assert [r.status for r in h.store.parts_of("turn-1")] == ["undeliverable"]
 
 
+def test_an_opt_out_s_confirmation_is_the_one_text_an_opted_out_customer_gets(h: Harness) -> None:
+    h.customer(opted_out=True)  # the processor recorded the written opt-out before queueing it
+    job = h.reply("Hecho: te hemos dado de baja…", kind="opt_out", job_id="turn-1#reply")
+
+    report = h.service.deliver(job)
+
+    assert (report.outcome, report.sent) == ("sent", 1)
+    assert [r.status for r in h.store.parts_of("turn-1")] == ["sent"]
+    # Anything else to them afterwards is refused, as before.
+    later = h.service.deliver(h.reply("¿Algo más?", job_id="turn-2#reply", turn_id="turn-2"))
+    assert (later.outcome, later.reason) == ("undeliverable", "opted_out")
+
+
 def test_an_empty_text_is_not_sent(h: Harness) -> None:
     h.customer()
     job = OutboundJob(job_id="ack-1", kind="reply", conversation=f"{APP}#{CUSTOMER}")

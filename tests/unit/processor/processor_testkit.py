@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from tenancy_fake import ActsForOneTenant
 
+from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
@@ -117,6 +118,13 @@ class FakeCrm(ActsForOneTenant):
     inbound: dict[str, tuple[str, str]] = field(default_factory=dict)  # provider id -> (text, turn id)
     escalations: dict[str, str] = field(default_factory=dict)  # turn id -> reason
     opt_events: list[tuple[bool, datetime]] = field(default_factory=list)
+    # The consent register: (identity id, purpose, state, source, reference); a reference is written once.
+    consent: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
+    opt_changed_at: dict[str, datetime] = field(default_factory=dict)
+    # A new customer's first reply carries the AI disclosure (chat_identities.disclosure_due); False
+    # stands for customers told before (the tests of other things), disclosure's own tests set True.
+    new_customers_untold: bool = True
+    disclosures: list[tuple[str, str, str]] = field(default_factory=list)  # (identity id, turn id, version)
     seconds: float = 0.0
     round_trips: int = 0
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
@@ -134,17 +142,91 @@ class FakeCrm(ActsForOneTenant):
         return self.orgs.get(app_name)
 
     def touch_identity(
-        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+        self,
+        organization_id: str,
+        customer_number: str,
+        name: str | None,
+        inbound_at: datetime | None,
+        silence: timedelta | None = None,
     ) -> ChatIdentity:
         self._tenant(organization_id)
         self.round_trips += 1
         key = (organization_id, customer_number)
         current = self.identities.get(key) or ChatIdentity(
-            f"id-{customer_number}", organization_id, customer_number, None, None, True, False, None
+            f"id-{customer_number}",
+            organization_id,
+            customer_number,
+            None,
+            None,
+            True,
+            False,
+            None,
+            disclosure_due=self.new_customers_untold,
         )
-        current = replace(current, display_name=name or current.display_name, last_inbound_at=inbound_at)
+        previous = current.last_inbound_at
+        due = current.disclosure_due or bool(
+            silence is not None and inbound_at is not None and previous is not None and inbound_at - previous >= silence
+        )
+        latest = max((t for t in (previous, inbound_at) if t is not None), default=None)
+        current = replace(
+            current, display_name=name or current.display_name, last_inbound_at=latest, disclosure_due=due
+        )
         self.identities[key] = current
+        if inbound_at is not None:  # a first message grants service and reminders (purposes with no event)
+            for purpose in ("service", "reminders"):
+                if not any(c[0] == current.id and c[1] == purpose for c in self.consent):
+                    self.consent.append((current.id, purpose, "granted", "whatsapp", "first_message"))
         return current
+
+    def mark_disclosed(self, organization_id: str, identity_id: str, turn_id: str, version: str) -> None:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        key = next(k for k, v in self.identities.items() if v.id == identity_id)
+        current = self.identities[key]
+        if current.disclosure_due or current.disclosure_turn != turn_id:
+            self.disclosures.append((identity_id, turn_id, version))
+            self.identities[key] = replace(current, disclosure_due=False, disclosure_turn=turn_id)
+
+    def _opt(self, identity_id: str, out: bool, at: datetime, source: Source, reference: str) -> bool:
+        key = next(k for k, v in self.identities.items() if v.id == identity_id)
+        before = self.identities[key].opted_out
+        if identity_id in self.opt_changed_at and self.opt_changed_at[identity_id] > at:
+            return False  # an older event never undoes a newer one
+        self.opt_changed_at[identity_id] = at
+        self.opt_events.append((out, at))
+        self.identities[key] = replace(self.identities[key], opted_out=out)
+        if before != out:
+            for purpose in ("service", "reminders", "marketing") if out else ("service",):
+                if not any(c[0] == identity_id and c[1] == purpose and c[4] == reference for c in self.consent):
+                    self.consent.append((identity_id, purpose, "withdrawn" if out else "granted", source, reference))
+        return before != out
+
+    def opt_out(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        return self._opt(identity_id, True, at, source, reference)
+
+    def opt_in(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        return self._opt(identity_id, False, at, source, reference)
+
+    def own_opt_change(self, organization_id: str, identity_id: str, turn_id: str) -> OptChange | None:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        mine = [c[4] for c in self.consent if c[0] == identity_id and c[1] == "service"]
+        for reference in reversed(mine):
+            if reference == f"{turn_id}#out":
+                return "out"
+            if reference == f"{turn_id}#in":
+                return "in"
+        return None
+
+    def granted(self, purpose: str, customer: str = CUSTOMER) -> bool | None:
+        """The purpose's current state (None: never recorded)."""
+        identity = self.identities[(ORG, customer)].id
+        states = [c[2] for c in self.consent if c[0] == identity and c[1] == purpose]
+        return states[-1] == "granted" if states else None
 
     def set_bot(self, enabled: bool, customer: str = CUSTOMER) -> None:
         key = (ORG, customer)
@@ -162,12 +244,6 @@ class FakeCrm(ActsForOneTenant):
         self._tenant(organization_id)
         self.round_trips += 1
         self.inbound.setdefault(message.message_id, (text, turn_id))
-
-    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
-        self._tenant(organization_id)
-        self.opt_events.append((opted_out, at))
-        key = next(k for k, v in self.identities.items() if v.id == identity_id)
-        self.identities[key] = replace(self.identities[key], opted_out=opted_out)
 
     def budget(self, organization_id: str, identity_id: str) -> BudgetState:
         self._tenant(organization_id)
@@ -325,11 +401,13 @@ class FakeQueue:
 
 
 class Harness:
-    """A TurnService on in-memory adapters, the demo organization known, one customer."""
+    """A TurnService on in-memory adapters, the demo organization known, one customer.
+    `untold`: new customers have the AI disclosure due (the CRM's default); the tests of other
+    things start from customers told before, so their replies read as the agent's alone."""
 
-    def __init__(self, limits: TurnLimits | None = None) -> None:
+    def __init__(self, limits: TurnLimits | None = None, *, untold: bool = False) -> None:
         self.ledger = FakeLedger()
-        self.crm = FakeCrm()
+        self.crm = FakeCrm(new_customers_untold=untold)
         self.crm.orgs[APP] = Organization(
             ORG, "Clínica Sonrisa", _SETTINGS, PlatformConnection(APP, "34910000001", "/receptionist/dev/gupshup/x")
         )
@@ -384,7 +462,7 @@ class Harness:
         per job, so a job queued again after SQS's deduplication window is not sent twice)."""
         seen: dict[str, str] = {}
         for job in self.outbound.bodies:
-            if job["kind"] in ("reply", "fallback"):
+            if job["kind"] in ("reply", "fallback", "opt_out"):
                 seen.setdefault(job["job_id"], job["text"])
         return list(seen.values())
 

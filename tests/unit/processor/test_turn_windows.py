@@ -187,7 +187,16 @@ def test_opt_out_applies_with_the_events_own_time(h: Harness) -> None:
     )
     assert h.handle(event).outcome == "opted_out"
     assert h.crm.opt_events[-1][0] is True and h.crm.opt_events[-1][1].timestamp() == 1_795_420_900
+    assert [h.crm.granted(p) for p in ("service", "reminders", "marketing")] == [False, False, False]
+    # A message written before the event (its time is older) does not undo it.
     assert h.handle(h.text("¿sigues?")).outcome == "opted_out" and len(h.replies()) == 1
+    h._clock = 1_795_421_000_000  # after the event
+    # Gupshup's event is confirmed by Gupshup, not here; an acknowledgement asks for nothing.
+    assert h.handle(h.text("Gracias 👍")).outcome == "opted_out" and len(h.replies()) == 1
+    # Writing again to ask for something: back in for service replies only, and answered.
+    assert h.handle(h.text("¿sigues?")).outcome == "answered" and len(h.replies()) == 2
+    assert [h.crm.granted(p) for p in ("service", "reminders", "marketing")] == [True, False, False]
+    assert h.crm.consent[-1][3] == "whatsapp"
 
 
 def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:

@@ -236,7 +236,7 @@ def _record(turn_id: str, item: dict[str, Any]) -> TurnRecord:
         message_keys=json.loads(item.get("message_keys", {}).get("S", "[]")),
         outcome=cast(RecordOutcome, item["outcome"]["S"]),
         reply=item["reply"]["S"] if "reply" in item else None,
-        reply_kind="fallback" if kind == "fallback" else "reply",
+        reply_kind="fallback" if kind == "fallback" else "opt_out" if kind == "opt_out" else "reply",
         escalations=json.loads(item.get("escalations", {}).get("S", "[]")),
         choices=[Choice.model_validate(c) for c in json.loads(item.get("choices", {}).get("S", "[]"))],
         sent=bool(item.get("sent", {}).get("BOOL", False)),

@@ -44,6 +44,7 @@ class Conversation:
     # What the latest offering tool put in front of the customer (slots, appointments, services),
     # sent with the reply as options to tap; a tool that acts on an offer clears it.
     choices: list[Choice] = field(default_factory=list)
+    opted_out: bool = False  # the opt_out tool ran: the processor sends the fixed confirmation
 
     @property
     def tz(self) -> ZoneInfo:

@@ -36,6 +36,7 @@ class TurnResult:
     escalations: list[str]
     # Options the reply offers to tap (the latest offering tool's), only with a non-empty reply.
     choices: list[Choice] = field(default_factory=list)
+    opted_out: bool = False  # the opt_out tool opted the customer out in this turn
 
 
 def persona_of(org: Organization) -> Persona:
@@ -114,4 +115,5 @@ class TurnRunner:
             stats=ctx.stats,
             escalations=list(conv.escalations),
             choices=list(conv.choices) if reply else [],
+            opted_out=conv.opted_out,
         )

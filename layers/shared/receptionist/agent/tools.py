@@ -24,7 +24,7 @@ from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalog, chats, contacts
+from receptionist.crm import appointments, catalog, chats, consent, contacts
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
 
@@ -381,6 +381,29 @@ def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
     return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar.")
 
 
+# -- opt_out -----------------------------------------------------------------------------------
+OPTED_OUT = "Hecho: el cliente queda dado de baja de todos los mensajes del negocio; el sistema le confirma la baja."
+
+
+def opt_out(args: NoArgs) -> ToolOutcome:
+    """The customer's own words, in a way the code's matcher (processor/opt_words.py) did not
+    catch, ask for no more messages: honoured like a written "BAJA" (every purpose withdrawn in
+    the consent register, opted out), for this conversation's customer only. The processor sends
+    the fixed confirmation instead of the model's reply."""
+    conv = _conversation()
+    _acting_on_offer(conv)
+    consent.opt_out(
+        conv.db,
+        conv.organization.id,
+        conv.identity.id,
+        at=conv.now(),
+        source="whatsapp",
+        reference=consent.OUT_REFERENCE.format(turn=conv.turn_id),
+    )
+    conv.opted_out = True
+    return ToolOutcome(OPTED_OUT)
+
+
 KNOWLEDGE_SEARCH = Tool(
     "knowledge_search",
     "Busca en servicios, precios, horarios y preguntas frecuentes del negocio.",
@@ -409,5 +432,8 @@ CATALOGUE_TOOLS = Toolbox(
         reschedule_appointment,
     ),
     Tool("escalate_to_human", "Pasa la conversación a una persona del equipo.", EscalateArgs, escalate_to_human),
+    Tool(
+        "opt_out", "Da de baja al cliente de todos los mensajes del negocio, si pide no recibir más.", NoArgs, opt_out
+    ),
 )
 RECEPTIONIST_TOOLS = Toolbox(KNOWLEDGE_SEARCH, *CATALOGUE_TOOLS.tools)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from receptionist.adapters.cognito import InvalidToken, SignInRefused
-from receptionist.console import appointments, export, operator, security, settings
+from receptionist.console import appointments, consent, export, operator, security, settings
 from receptionist.console.i18n import LANGUAGES
 from receptionist.console.service import ConsoleError, ConsoleService, NotFound
 from receptionist.console.web import (
@@ -42,6 +42,7 @@ router = APIRouter(prefix=BASE)
 def create_app(deps: ConsoleDeps) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.deps = deps
+    app.include_router(consent.router)  # before `router`: its /conversations/<id>/<action> takes any action
     app.include_router(router)
     app.include_router(appointments.router)
     app.include_router(settings.router)
@@ -136,7 +137,7 @@ async def inbox_rows(request: Request, show: str | None = None, q: str = "") -> 
 async def conversation_page(request: Request, identity_id: str, notice: str | None = None) -> HTMLResponse:
     account = account_of(request)
     view = deps_of(request).service.conversation(account, identity_id)
-    known = notice if notice == "queued" else None
+    known = notice if notice in ("queued", consent.RECORDED) else None
     return render(request, "conversation.html", account=account, view=view, notice=known)
 
 

@@ -25,11 +25,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from receptionist.console.service import ConsoleError, NotFound
+from receptionist.console.service import ConsoleError, NotFound, consent_view
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
 from receptionist.crm import appointments, catalog, outcomes, schedule
 from receptionist.crm.availability import BookingWindow, is_uuid
 from receptionist.crm.connection import Database
+from receptionist.crm.consent import identity_of_contact
 from receptionist.crm.contacts import InvalidPhoneError, find_or_create_contact
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.models import Appointment, BookingResult
@@ -57,6 +58,7 @@ NOTICES = (
     "appt_cancelled",
     "appt_marked_completed",
     "appt_marked_no_show",
+    "consent_recorded",  # console/consent.py
 )
 METRICS_DAYS = (7, 30, 90)  # the panel's periods, in days up to today
 
@@ -130,6 +132,7 @@ async def appointment_page(request: Request, appointment_id: str, notice: str = 
         found = _existing(db, org, appointment_id, window)
         entries = schedule.history(db, org, found.id, window.timezone)
         staff = schedule.members(db, org)
+        consent = consent_view(db, org, identity_of_contact(db, org, found.contact_id), window.timezone)
     return render(
         request,
         "appointments.html",
@@ -143,6 +146,8 @@ async def appointment_page(request: Request, appointment_id: str, notice: str = 
         notice=notice if notice in NOTICES else None,
         now=now,
         window=window,
+        consent=consent,
+        consent_action=f"{PAGE}/{found.id}/consent",
     )
 
 

@@ -63,6 +63,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_emergency_number_help": "El asistente solo atiende los asuntos del negocio y nunca da consejo médico."
         " Si un cliente describe una urgencia (no puede respirar, sangra mucho, dolor en el pecho, un accidente...),"
         " le da este número y pasa la conversación a una persona. Vacío: 112 en Europa, 106 (ambulancia) en Lima.",
+        "set_disclosure_text": "Aviso de asistente automático",
+        "set_disclosure_text_help": "La primera respuesta a cada cliente empieza con esta frase (la ley europea de"
+        " inteligencia artificial obliga a decir que responde una IA). Di que es un asistente automático y que"
+        " pueden pedir una persona. Vacío: la frase de abajo, en el idioma del asistente.",
+        "set_disclosure_default": "Por defecto:",
+        "set_disclosure_after_days": "Repetir el aviso tras (días sin mensajes del cliente)",
+        "set_disclosure_after_days_help": "Tras tantos días de silencio, la siguiente respuesta lo repite. Vacío: 180.",
         "set_changes": "Cambios recientes",
         "set_no_changes": "Todavía no hay cambios.",
         "set_when": "Cuándo",
@@ -199,6 +206,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_bad_timezone": "Esa zona horaria no existe. Usa un nombre como Europe/Madrid o America/Lima.",
         "set_bad_language": "Elige español o inglés.",
         "set_bad_emergency_number": "El número de emergencias debe tener de 2 a 15 cifras (por ejemplo, 112).",
+        "set_bad_disclosure_text": "El aviso de asistente automático admite como mucho 600 caracteres.",
+        "set_bad_disclosure_after_days": "Los días para repetir el aviso deben ser un número de 1 a 3.650.",
         "set_emergency_number_needed": "Esta zona horaria no tiene un número de emergencias por defecto: escríbelo.",
         "set_bad_assistant_name": "El nombre del asistente debe tener entre 1 y 60 caracteres.",
         "set_bad_tone": "El tono admite como mucho 200 caracteres.",
@@ -303,6 +312,13 @@ TEXTS: dict[str, dict[str, str]] = {
         " advice. When a customer describes an emergency (can't breathe, heavy bleeding, chest pain, an"
         " accident...), it gives them this number and hands the conversation to a person. Empty: 112 in Europe,"
         " 106 (ambulance) in Lima.",
+        "set_disclosure_text": "Automatic assistant notice",
+        "set_disclosure_text_help": "The first reply to every customer starts with this sentence (the EU AI Act"
+        " requires telling people they are talking to an AI). Say it is an automatic assistant and that they can"
+        " ask for a person. Empty: the sentence below, in the assistant's language.",
+        "set_disclosure_default": "Default:",
+        "set_disclosure_after_days": "Repeat the notice after (days without a message from the customer)",
+        "set_disclosure_after_days_help": "After that many days of silence, the next reply repeats it. Empty: 180.",
         "set_changes": "Recent changes",
         "set_no_changes": "No changes yet.",
         "set_when": "When",
@@ -439,6 +455,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_bad_timezone": "No such time zone. Use a name such as Europe/Madrid or America/Lima.",
         "set_bad_language": "Choose Spanish or English.",
         "set_bad_emergency_number": "The emergency number must be 2 to 15 digits (e.g. 112).",
+        "set_bad_disclosure_text": "The automatic assistant notice takes 600 characters at most.",
+        "set_bad_disclosure_after_days": "The days before repeating the notice must be a number from 1 to 3,650.",
         "set_emergency_number_needed": "This time zone has no default emergency number: type it.",
         "set_bad_assistant_name": "The assistant's name must be 1 to 60 characters long.",
         "set_bad_tone": "The tone takes 200 characters at most.",

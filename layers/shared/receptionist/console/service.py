@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from receptionist.crm import inbox
+from receptionist.crm import consent, inbox
 from receptionist.crm.appointments import list_appointments
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
@@ -20,6 +21,30 @@ from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
 from receptionist.notifier.window import within_session_window
 
 MAX_REPLY_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A customer's consent as a page shows it (identity None: they never wrote and nothing was
+    recorded, so no purpose is granted): each purpose's state, the history newest first."""
+
+    identity_id: str | None
+    states: list[consent.ConsentState]
+    history: list[consent.ConsentEvent] = field(default_factory=list)
+    timezone: str = "Europe/Madrid"  # the business's: how times are shown
+    purposes: tuple[consent.Purpose, ...] = consent.PURPOSES
+    choices: tuple[consent.State, ...] = consent.STATES
+
+    def local(self, at: datetime) -> str:
+        return at.astimezone(ZoneInfo(self.timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+def consent_view(db: Database, organization_id: str, identity_id: str | None, timezone: str) -> ConsentView:
+    """Inside `db.acting_for(organization_id)`; one round trip (none without an identity)."""
+    events = consent.history(db, organization_id, identity_id) if identity_id else []
+    return ConsentView(identity_id, consent.states(events), events, timezone)
+
+
 TRANSCRIPT_OPENED = "transcript_opened"  # the audit line of a read (one per reader and READ_WINDOW)
 
 
@@ -46,6 +71,7 @@ class ConversationView:
     window_open: bool  # WhatsApp's 24-hour window: free-form replies allowed
     timezone: str
     templates: list[MessageTemplate]  # what may be sent instead when the window is closed
+    consent: ConsentView | None = None  # the customer's consent register (console/consent.py)
 
 
 @dataclass
@@ -100,6 +126,7 @@ class ConsoleService:
                 window_open=within_session_window(summary.last_inbound_at, self.now()),
                 timezone=context.timezone,
                 templates=list_templates(self.db, org),
+                consent=consent_view(self.db, org, identity_id, context.timezone),
             )
 
     def messages(self, account: StaffAccount, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from receptionist import disclosure
 from receptionist.console.settings_service import (
     RotationConflict,
     SettingNotFound,
@@ -106,6 +107,9 @@ def _persona_page(request: Request, account: StaffAccount, **context: Any) -> HT
         zone=ZoneInfo(overview.persona.timezone),
         zones=_zones(),
         languages=LANGUAGES,
+        default_disclosure=disclosure.default_text(
+            overview.persona.assistant_name, account.organization_name, overview.persona.language
+        ),
         **context,
     )
 

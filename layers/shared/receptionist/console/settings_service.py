@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from receptionist import catalogue
+from receptionist import catalogue, disclosure
 from receptionist.adapters.app_secrets import OutsideWrite, StoredSecrets
 from receptionist.agent.knowledge import Embedder
 from receptionist.console.service import ConsoleError
@@ -139,6 +139,10 @@ class SettingsService:
             before = crm.persona(self.db, org)
             crm.save_persona(self.db, org, wanted)
             changes = crm.changed_fields(before, wanted, long_fields=("tone", "instructions"))
+            told = disclosure.text_for(wanted, account.organization_name)
+            if told != disclosure.text_for(before, account.organization_name):
+                # What customers are told from now on, and its version (chat_identities.disclosure_version).
+                changes["disclosure"] = {"text": told, "version": disclosure.version_of(told)}
             self._audit(account, "persona", org, {"changed": changes})
 
     # -- services ----------------------------------------------------------------------------------

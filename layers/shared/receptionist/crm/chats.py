@@ -3,12 +3,13 @@ and escalations."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database, Row
+from receptionist.crm.consent import FIRST_MESSAGE_GRANTS
 from receptionist.crm.models import ChatIdentity
 
 # Delivery states only move forward: received/queued < enqueued < sent < delivered < read.
@@ -27,7 +28,7 @@ STATUS_RANK = {
 TERMINAL_STATUSES = ("failed", "undeliverable")
 
 _IDENTITY_COLUMNS = """id::text, organization_id::text, customer_number, display_name, contact_id::text,
-    bot_enabled, opted_out, last_inbound_at"""
+    bot_enabled, opted_out, last_inbound_at, disclosure_due, disclosure_turn, disclosed_at"""
 
 
 def _identity(row: Row) -> ChatIdentity:
@@ -40,27 +41,61 @@ def _identity(row: Row) -> ChatIdentity:
         bot_enabled=row["bot_enabled"],
         opted_out=row["opted_out"],
         last_inbound_at=row["last_inbound_at"],
+        disclosure_due=row["disclosure_due"],
+        disclosure_turn=row["disclosure_turn"],
+        disclosed_at=row["disclosed_at"],
     )
 
 
 def touch_identity(
-    db: Database, organization_id: str, customer_number: str, display_name: str | None, inbound_at: datetime | None
+    db: Database,
+    organization_id: str,
+    customer_number: str,
+    display_name: str | None,
+    inbound_at: datetime | None,
+    *,
+    silence: timedelta | None = None,
 ) -> ChatIdentity:
-    """Get or create the customer's chat identity; record their last inbound message time."""
+    """Get or create the customer's chat identity; record their last inbound message time.
+
+    A message `silence` or more after the previous one makes the AI disclosure due again
+    (receptionist/disclosure.py; a new identity has it due). A customer's first message
+    (`inbound_at` given) grants 'service' and 'reminders' in the consent register (source
+    'whatsapp', crm/consent.py), for each purpose that has no event yet. One statement."""
     row = db.fetch_one(
         f"""
-        insert into chat_identities (organization_id, customer_number, display_name, last_inbound_at)
-        values (%s, %s, %s, %s)
-        on conflict (organization_id, customer_number) do update set
-            display_name = coalesce(excluded.display_name, chat_identities.display_name),
-            last_inbound_at = greatest(chat_identities.last_inbound_at, excluded.last_inbound_at),
-            updated_at = now()
-        returning {_IDENTITY_COLUMNS}
+        with touched as (
+            insert into chat_identities (organization_id, customer_number, display_name, last_inbound_at)
+            values (%(org)s, %(number)s, %(name)s, %(at)s)
+            on conflict (organization_id, customer_number) do update set
+                display_name = coalesce(excluded.display_name, chat_identities.display_name),
+                disclosure_due = chat_identities.disclosure_due or coalesce(
+                    excluded.last_inbound_at - chat_identities.last_inbound_at >= %(silence)s::interval, false),
+                last_inbound_at = greatest(chat_identities.last_inbound_at, excluded.last_inbound_at),
+                updated_at = now()
+            returning *
+        ), granted as ({FIRST_MESSAGE_GRANTS})
+        select {_IDENTITY_COLUMNS} from touched
         """,
-        (organization_id, customer_number, display_name, inbound_at),
+        {"org": organization_id, "number": customer_number, "name": display_name, "at": inbound_at, "silence": silence},
     )
     assert row is not None
     return _identity(row)
+
+
+def mark_disclosed(db: Database, organization_id: str, identity_id: str, turn_id: str, version: str) -> None:
+    """The reply of `turn_id` carries the AI disclosure (`version`: which text): no longer due, and
+    that turn's retries carry it again. Written before the turn is recorded. Repeating it for the
+    same turn keeps the first time."""
+    db.execute(
+        """
+        update chat_identities set disclosure_due = false, disclosed_at = now(), disclosure_version = %(version)s,
+               disclosure_turn = %(turn)s, updated_at = now()
+        where organization_id = %(org)s and id = %(id)s
+          and (disclosure_due or disclosure_turn is distinct from %(turn)s)
+        """,
+        {"org": organization_id, "id": identity_id, "turn": turn_id, "version": version},
+    )
 
 
 def find_identity(db: Database, organization_id: str, customer_number: str) -> ChatIdentity | None:

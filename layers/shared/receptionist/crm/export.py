@@ -60,15 +60,12 @@ select
                   order by c.created_at, c.id)
               from contacts c
               where c.organization_id = %(org)s and c.id in (select id from contact_ids)), '[]'::json) as contacts,
-    -- EXTENSION POINT, the consent register (issue 25, point 4): the conversation's history, a json
-    -- array of {purpose, state, source, recorded_by, at} oldest first (export_document.ConsentRecord).
-    -- With consent_events (migration 20261207080100) this line becomes:
-    --   coalesce((select json_agg(json_build_object('purpose', e.purpose, 'state', e.state,
-    --                 'source', e.source, 'at', e.at, 'recorded_by', case when e.actor like 'staff:%%'
-    --                 then 'staff' when e.actor like 'ops:%%' then 'operator' else 'customer' end) order by e.id)
-    --             from consent_events e join identity i on i.id = e.chat_identity_id
-    --             where e.organization_id = %(org)s), '[]'::json) as consent,
-    '[]'::json as consent,
+    -- The consent register (consent_events): the conversation's history, oldest first.
+    coalesce((select json_agg(json_build_object('purpose', e.purpose, 'state', e.state,
+                  'source', e.source, 'at', e.at, 'recorded_by', case when e.actor like 'staff:%%'
+                  then 'staff' when e.actor like 'ops:%%' then 'operator' else 'customer' end) order by e.id)
+              from consent_events e join identity i on i.id = e.chat_identity_id
+              where e.organization_id = %(org)s), '[]'::json) as consent,
     coalesce((select json_agg(json_build_object(
                   'id', a.id, 'service', s.name, 'member', m.name, 'starts_at', a.starts_at, 'ends_at', a.ends_at,
                   'status', a.status, 'notes', a.notes, 'created_at', a.created_at, 'updated_at', a.updated_at,

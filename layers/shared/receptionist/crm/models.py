@@ -23,6 +23,11 @@ class AgentSettings:
     # What the assistant tells a customer to call in an emergency (receptionist/emergency.py);
     # None: not set, the prompt says "the local emergency number".
     emergency_number: str | None = None
+    # The AI disclosure at the head of a customer's first reply (receptionist/disclosure.py): the
+    # business's own sentence (None: the default in its language, from the assistant's name), and
+    # the days without a message after which the next reply carries it again.
+    disclosure_text: str | None = None
+    disclosure_after_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,11 @@ class ChatIdentity:
     bot_enabled: bool
     opted_out: bool
     last_inbound_at: datetime | None
+    # The AI disclosure (receptionist/disclosure.py): the next reply must carry it; the turn whose
+    # reply carried it last (a retry of that turn carries it again), and when that was recorded.
+    disclosure_due: bool = False
+    disclosure_turn: str | None = None
+    disclosed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -195,8 +205,9 @@ class BudgetState:
 # Why a reminder's time has passed for good: its appointment was cancelled, moved to another start,
 # or has started (or ended). The pass and the notifier both check it right before sending.
 OutdatedReason = Literal["cancelled", "moved", "started"]
-# Why a reminder already built (queued) is void: outdated, or its row or appointment is gone.
-VoidReason = Literal[OutdatedReason, "gone"]
+# Why a reminder already built (queued) is void: outdated, its row or appointment is gone, or its
+# customer no longer has reminder consent (opted out, or withdrew it at the front desk).
+VoidReason = Literal[OutdatedReason, "gone", "no_consent"]
 
 
 def outdated(reminded_starts_at: datetime, status: str, starts_at: datetime, at: datetime) -> OutdatedReason | None:
@@ -219,6 +230,11 @@ class ReminderTiming:
     reminded_starts_at: datetime
     status: str
     starts_at: datetime
+    consented: bool = True  # the customer has reminder consent and has not opted out (consent register)
 
     def outdated(self, at: datetime) -> OutdatedReason | None:
         return outdated(self.reminded_starts_at, self.status, self.starts_at, at)
+
+    def void(self, at: datetime) -> VoidReason | None:
+        """Why the reminder must not go out at `at` (outdated, or no consent), or None."""
+        return self.outdated(at) or (None if self.consented else "no_consent")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import AgentSettings, NotificationSettings, Organization, PlatformConnection
 
-# SECURITY DEFINER (migrations 20261130000000, 20261201000000, 20261203000200, 20261207070000): the one lookup
-# made before a tenant is set.
+# SECURITY DEFINER (migrations 20261130000000, 20261201000000, 20261203000200, 20261207070000,
+# 20261207080000): the one lookup made before a tenant is set.
 _BY_APP = """
 select r.id::text as id, r.name, r.app_name, r.business_number, r.api_key_ref,
        r.assistant_name, r.tone, r.instructions, r.language, r.timezone,
        r.booking_lead_minutes, r.booking_horizon_days, r.slot_step_minutes, r.catalogue_updated_at,
-       r.interactive_replies, r.emergency_number
+       r.interactive_replies, r.emergency_number, r.disclosure_text, r.disclosure_after_days
 from public.resolve_gupshup_app(%s) r
 """
 
@@ -31,6 +31,8 @@ def _organization(row: Row) -> Organization:
             slot_step_minutes=row["slot_step_minutes"],
             interactive_replies=row["interactive_replies"],
             emergency_number=row["emergency_number"],
+            disclosure_text=row["disclosure_text"],
+            disclosure_after_days=row["disclosure_after_days"],
         ),
         connection=PlatformConnection(row["app_name"], row["business_number"], row["api_key_ref"]),
         catalogue_updated_at=row["catalogue_updated_at"],

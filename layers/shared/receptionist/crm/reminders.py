@@ -27,8 +27,9 @@ from receptionist.crm.models import ReminderTiming, VoidReason
 from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
-# Why a reminder was not sent (appointment_reminders.skip_reason): void, or the business dropped its
-# template or app. NULL for the notifier's other skips (opted out, refused, no conversation).
+# Why a reminder was not sent (appointment_reminders.skip_reason): void (outdated, gone, or its
+# customer's reminder consent withdrawn), or the business dropped its template or app. NULL for the
+# notifier's other skips (opted out, refused, no conversation).
 SkipReason = Literal[VoidReason, "no_template", "no_app"]
 
 # A status only moves forward: claimed -> queued -> sent | skipped (claimed -> sent/skipped too,
@@ -89,6 +90,7 @@ class ReminderContent:
     template_body: str | None  # the approved text (message_templates), for the preview
     language: str = "es"  # the business's (agent_settings.language): how `when` is worded
     timezone: str | None = None  # the business's (agent_settings.timezone)
+    consented: bool = True  # the customer has reminder consent and has not opted out (consent register)
 
     @property
     def conversation(self) -> str:
@@ -116,17 +118,29 @@ class ReminderContent:
         return [values.get(name, "-") for name in self.template_params]
 
 
+# Whether the appointment's customer may get a reminder now: the contact's phone is a chat identity
+# of the business, not opted out, whose latest 'reminders' consent event grants it (crm/consent.py).
+_CONSENTED = """coalesce((
+    select not ci.opted_out and public.consent_granted(ci.organization_id, ci.id, 'reminders')
+    from chat_identities ci join contacts c on c.organization_id = ci.organization_id and c.phone = ci.customer_number
+    where c.organization_id = a.organization_id and c.id = a.contact_id
+), false)"""
+
+
 def reminder_timing(db: Database, organization_id: str, reminder_id: str) -> ReminderTiming | None:
-    """What says whether a reminder is still current (None: the reminder or its appointment is
-    gone). One round trip, by primary keys."""
+    """What says whether a reminder is still current, and whether its customer still has reminder
+    consent (None: the reminder or its appointment is gone). One round trip, by primary keys."""
     row = db.fetch_one(
-        "select r.due_at + make_interval(mins => r.offset_minutes) as reminded_starts_at, a.status, a.starts_at"
+        "select r.due_at + make_interval(mins => r.offset_minutes) as reminded_starts_at, a.status, a.starts_at,"
+        f" {_CONSENTED} as consented"
         " from appointment_reminders r"
         " join appointments a on a.organization_id = r.organization_id and a.id = r.appointment_id"
         " where r.organization_id = %s and r.id = %s",
         (organization_id, reminder_id),
     )
-    return ReminderTiming(row["reminded_starts_at"], row["status"], row["starts_at"]) if row else None
+    if row is None:
+        return None
+    return ReminderTiming(row["reminded_starts_at"], row["status"], row["starts_at"], row["consented"])
 
 
 _REMINDER_COLUMNS = (
@@ -234,7 +248,9 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         select a.organization_id::text, a.id::text as appointment_id, o.name as business,
                coalesce(pc.app_name, '') as app_name, c.phone, coalesce(c.name, ci.display_name) as customer_name,
                s.name as service, m.name as member, a.starts_at, a.status, st.timezone, st.language,
-               st.reminder_template_id, st.reminder_template_params, t.body
+               st.reminder_template_id, st.reminder_template_params, t.body,
+               coalesce(not ci.opted_out and public.consent_granted(ci.organization_id, ci.id, 'reminders'), false)
+                 as consented
         from appointments a
         join organizations o on o.id = a.organization_id
         join agent_settings st on st.organization_id = a.organization_id
@@ -271,6 +287,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         template_body=row["body"],
         language=row["language"],
         timezone=row["timezone"],
+        consented=row["consented"],
     )
 
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from receptionist import disclosure
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.contacts import InvalidPhoneError, normalize_phone
 from receptionist.crm.inbox import is_id
@@ -232,6 +233,10 @@ def parse_persona(values: Mapping[str, str]) -> AgentSettings:
         raise InvalidSetting("set_bad_emergency_number") from exc
     if emergency_number is None:
         raise InvalidSetting("set_emergency_number_needed")
+    disclosure_text = _bounded(values, "disclosure_text", 0, disclosure.MAX_CHARS, "set_bad_disclosure_text")
+    after_days = disclosure.DEFAULT_AFTER_DAYS
+    if _text(values, "disclosure_after_days"):  # empty: the default
+        after_days = _integer(values, "disclosure_after_days", 1, 3650, "set_bad_disclosure_after_days")
     return AgentSettings(
         assistant_name=_bounded(values, "assistant_name", 1, 60, "set_bad_assistant_name"),
         tone=_bounded(values, "tone", 0, 200, "set_bad_tone"),
@@ -243,6 +248,8 @@ def parse_persona(values: Mapping[str, str]) -> AgentSettings:
         slot_step_minutes=_integer(values, "slot_step_minutes", 5, 120, "set_bad_step"),
         interactive_replies=_checked(values, "interactive_replies"),
         emergency_number=emergency_number,
+        disclosure_text=disclosure_text or None,
+        disclosure_after_days=after_days,
     )
 
 
@@ -455,7 +462,7 @@ def name_must_be_free(code: str) -> Iterator[None]:
 # -- persona ------------------------------------------------------------------------------------
 _PERSONA_COLUMNS = (
     "assistant_name, tone, instructions, language, timezone, booking_lead_minutes, booking_horizon_days,"
-    " slot_step_minutes, interactive_replies, emergency_number"
+    " slot_step_minutes, interactive_replies, emergency_number, disclosure_text, disclosure_after_days"
 )
 
 
@@ -472,7 +479,8 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
             insert into agent_settings (organization_id, {_PERSONA_COLUMNS})
             values (%(org)s, %(assistant_name)s, %(tone)s, %(instructions)s, %(language)s, %(timezone)s,
                     %(booking_lead_minutes)s, %(booking_horizon_days)s, %(slot_step_minutes)s,
-                    %(interactive_replies)s, %(emergency_number)s)
+                    %(interactive_replies)s, %(emergency_number)s, %(disclosure_text)s,
+                    %(disclosure_after_days)s)
             on conflict (organization_id) do update set
                 assistant_name = excluded.assistant_name, tone = excluded.tone,
                 instructions = excluded.instructions, language = excluded.language,
@@ -480,13 +488,18 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
                 booking_horizon_days = excluded.booking_horizon_days,
                 slot_step_minutes = excluded.slot_step_minutes,
                 interactive_replies = excluded.interactive_replies,
-                emergency_number = excluded.emergency_number, updated_at = now()
+                emergency_number = excluded.emergency_number, disclosure_text = excluded.disclosure_text,
+                disclosure_after_days = excluded.disclosure_after_days, updated_at = now()
             """,
             params,
         )
     except errors.CheckViolation as exc:
         if exc.diag.constraint_name == "agent_settings_emergency_number_check":
             raise InvalidSetting("set_bad_emergency_number") from exc
+        if exc.diag.constraint_name == "agent_settings_disclosure_text_check":
+            raise InvalidSetting("set_bad_disclosure_text") from exc
+        if exc.diag.constraint_name == "agent_settings_disclosure_after_days_check":
+            raise InvalidSetting("set_bad_disclosure_after_days") from exc
         # Otherwise the only check Python cannot see: PostgreSQL's own list of zones.
         raise InvalidSetting("set_bad_timezone") from exc
 

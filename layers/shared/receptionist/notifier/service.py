@@ -11,6 +11,9 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   is the reply; as plain text when the business turned interactive replies off
   (agent_settings.interactive_replies), when the reply is too long for an interactive body, or
   when Gupshup refuses the interactive message for good (then the text is sent instead).
+- opt_out: the fixed confirmation of a customer's written opt-out ("BAJA", the assistant's
+  opt_out tool), delivered as a reply although the customer has just opted out: the one message
+  they get after it (window and parts as a reply).
 - human_reply (the staff console): a staff member's text to the customer, delivered exactly as
   a reply (parts, window, opt-out, one row per part), its rows keyed by the job id and carrying
   sent_by = "staff:<author>".
@@ -102,6 +105,7 @@ OUTDATED: dict[VoidReason, str] = {
     "moved": "not sent: the appointment moved; this reminder was for its earlier time",
     "started": "not sent: the appointment had started (a reminder is never sent late)",
     "gone": "not sent: the appointment or the reminder no longer exists",
+    "no_consent": "not sent: the customer has no reminder consent now (withdrawn or opted out)",
 }
 
 
@@ -212,7 +216,8 @@ class DeliveryService:
         refusal: str | None = None
         if not parts:
             refusal = "no_text"
-        elif identity is not None and identity.opted_out:
+        elif identity is not None and identity.opted_out and job.kind != "opt_out":
+            # An opt-out's confirmation is the one message that goes to a customer who just opted out.
             refusal = "opted_out"
         elif identity is None or not within_session_window(identity.last_inbound_at, self.now()):
             refusal = "outside_window"
@@ -425,9 +430,10 @@ class DeliveryService:
     def _ensure_current(self, org: Organization, reminder_id: str) -> None:
         """Raise ReminderVoid unless the reminder is still current: a job queued (or retried)
         before its appointment was cancelled, moved or started is never sent late or for
-        another time. Read from the CRM now, not from the job."""
+        another time, nor after its customer withdrew reminder consent. Read from the CRM now,
+        not from the job."""
         timing = self.store.reminder_timing(org.id, reminder_id)
-        reason = "gone" if timing is None else timing.outdated(self.now())
+        reason = "gone" if timing is None else timing.void(self.now())
         if reason is not None:
             raise ReminderVoid(reason)
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
-from receptionist.crm import appointments, chats, reminders, usage
+from receptionist.crm import appointments, chats, consent, reminders, usage
 from receptionist.crm.connection import Database
+from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
@@ -46,9 +47,17 @@ class CrmAdapter:
         return self.db.acting_for(organization_id)
 
     def touch_identity(
-        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+        self,
+        organization_id: str,
+        customer_number: str,
+        name: str | None,
+        inbound_at: datetime | None,
+        silence: timedelta | None = None,
     ) -> ChatIdentity:
-        return chats.touch_identity(self.db, organization_id, customer_number, name, inbound_at)
+        return chats.touch_identity(self.db, organization_id, customer_number, name, inbound_at, silence=silence)
+
+    def mark_disclosed(self, organization_id: str, identity_id: str, turn_id: str, version: str) -> None:
+        chats.mark_disclosed(self.db, organization_id, identity_id, turn_id, version)
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
         return chats.processed_texts(self.db, organization_id, message_ids)
@@ -67,8 +76,14 @@ class CrmAdapter:
             turn_id=turn_id,
         )
 
-    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None:
-        chats.set_opted_out(self.db, organization_id, identity_id, opted_out, at)
+    def opt_out(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        return consent.opt_out(self.db, organization_id, identity_id, at=at, source=source, reference=reference)
+
+    def opt_in(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        return consent.opt_in(self.db, organization_id, identity_id, at=at, source=source, reference=reference)
+
+    def own_opt_change(self, organization_id: str, identity_id: str, turn_id: str) -> OptChange | None:
+        return consent.own_change(self.db, organization_id, identity_id, turn_id)
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         chats.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
@@ -158,6 +173,7 @@ class GraphAgent:
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
             search_degraded=stats.search_degraded,
             choices=result.choices,
+            opted_out=result.opted_out,
         )
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline
@@ -76,9 +77,20 @@ class Crm(Protocol):
         ...
 
     def touch_identity(
-        self, organization_id: str, customer_number: str, name: str | None, inbound_at: datetime | None
+        self,
+        organization_id: str,
+        customer_number: str,
+        name: str | None,
+        inbound_at: datetime | None,
+        silence: timedelta | None = None,
     ) -> ChatIdentity:
-        """Get or create the customer's chat identity; record their latest message time."""
+        """Get or create the customer's chat identity; record their latest message time (a message
+        `silence` after the previous one makes the AI disclosure due again; a new customer's first
+        message grants service and reminders in the consent register)."""
+        ...
+
+    def mark_disclosed(self, organization_id: str, identity_id: str, turn_id: str, version: str) -> None:
+        """This turn's reply carries the AI disclosure (written before the turn is recorded)."""
         ...
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
@@ -91,7 +103,19 @@ class Crm(Protocol):
         """Idempotent per provider message id."""
         ...
 
-    def set_opted_out(self, organization_id: str, identity_id: str, opted_out: bool, at: datetime) -> None: ...
+    def opt_out(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        """Opted out of every message, every purpose withdrawn in the consent register (an event
+        older than the last applied is ignored); whether the customer was opted in before."""
+        ...
+
+    def opt_in(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
+        """Back for service replies only (reminders and marketing stay withdrawn); whether the
+        customer was opted out before."""
+        ...
+
+    def own_opt_change(self, organization_id: str, identity_id: str, turn_id: str) -> OptChange | None:
+        """What this turn's earlier attempt did to the customer's opt state ("out", "in"), if anything."""
+        ...
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         """Record an escalation (idempotent per turn) and switch the bot off."""
@@ -155,6 +179,7 @@ class AgentAnswer:
     tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
     choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
+    opted_out: bool = False  # the assistant's opt_out tool opted the customer out in this turn
 
 
 class Agent(Protocol):

@@ -22,16 +22,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, TypeAlias
 
+from receptionist import disclosure
 from receptionist.agent.choices import clip
-from receptionist.crm.models import BudgetState, Organization
+from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
+from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
 from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
+from receptionist.processor.opt_words import read_turn
 from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
 from receptionist.processor.turns import (
@@ -61,6 +64,19 @@ OVER_BUDGET_NOTICE = {
 CHANGE_BY_A_PERSON = {
     "es": "Gracias. Una persona del equipo te escribirá por aquí para cambiar tu cita.",
     "en": "Thank you. Someone from the team will write to you here to change your appointment.",
+}
+# A written opt-out ("BAJA", or the assistant's opt_out tool) and opt-in ("ALTA"), confirmed once
+# with a fixed sentence in the business's language (never the model's words).
+OPT_OUT_CONFIRMATION = {
+    "es": "Hecho: te hemos dado de baja y no recibirás más mensajes nuestros por WhatsApp, tampoco recordatorios."
+    " Si vuelves a escribirnos, te responderemos; para volver a recibir recordatorios, pídelo en el centro.",
+    "en": "Done: you are unsubscribed and will get no more WhatsApp messages from us, reminders included."
+    " If you write to us again, we will answer; to get reminders again, ask us in person.",
+}
+OPT_IN_CONFIRMATION = {
+    "es": "Hecho: vuelves a recibir nuestras respuestas por WhatsApp. Los recordatorios siguen desactivados;"
+    " para recibirlos, pídelo en el centro.",
+    "en": "Done: you will get our replies on WhatsApp again. Reminders stay off; to get them, ask us in person.",
 }
 # What staff are told when a reminder's button is tapped in a conversation they own.
 OWNED_TAP_NOTICE = "Botón de un recordatorio pulsado en una conversación que lleva el equipo. Se le ha respondido: "
@@ -226,10 +242,12 @@ class TurnService:
         ids = [m.sk for m in selected]
         last_at = datetime.fromtimestamp(max(m.received_at_ms for m in selected) / 1000, tz=UTC)
         name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
-        identity = self.crm.touch_identity(org.id, number, name, last_at)
+        identity = self.crm.touch_identity(org.id, number, name, last_at, disclosure.silence(org.settings))
         processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
-        if identity.opted_out:
-            return self._record_and_send(conversation, TurnRecord(turn_id, ids, "opted_out"), close, report)
+        said = _Said(org, identity)  # replies of this turn carry the AI disclosure when it is due
+        opted = self._opt_words(conversation, said, turn_id, selected, last_at, close, report)
+        if opted is not None:
+            return opted
         reminder = ReminderTurn()
         if identity.bot_enabled or any(tap_of(m) for m in selected):
             # A Confirmar / Cancelar tap is the customer's own instruction: applied even while a
@@ -238,17 +256,17 @@ class TurnService:
         if not identity.bot_enabled:
             if reminder.taps:
                 record = _tap_while_owned(org, turn_id, ids, reminder)
-                return self._record_and_send(conversation, record, close, report)
+                return self._record_and_send(conversation, record, close, report, said)
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
         if reminder.reply is not None:
             record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
-            return self._record_and_send(conversation, record, close, report)
+            return self._record_and_send(conversation, record, close, report, said)
         if all(p.failed for p in processed):
             record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
-            return self._record_and_send(conversation, record, close, report)
+            return self._record_and_send(conversation, record, close, report, said)
         budget = self.crm.budget(org.id, identity.id)
         if budget.exceeded is not None:
-            return self._over_budget(conversation, org.id, identity.id, turn_id, ids, budget, close, report)
+            return self._over_budget(conversation, said, turn_id, ids, budget, close, report)
         text = "\n".join([*reminder.notes, self._prompt_text(processed)])
         request = AgentRequest(org, identity, turn_id, text, deadline)
         started, db_before = time.perf_counter(), self.crm.seconds
@@ -260,6 +278,12 @@ class TurnService:
         report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
         report.cached_tokens = answer.cached_tokens
         report.tools, report.search_degraded = answer.tools, answer.search_degraded
+        if answer.opted_out:  # the assistant's opt_out tool: the fixed confirmation, not the model's words
+            confirmation = OPT_OUT_CONFIRMATION[language_of(org.settings.language)]
+            record = TurnRecord(
+                turn_id, ids, "opt_out", reply=confirmation, reply_kind="opt_out", escalations=answer.escalations
+            )
+            return self._record_and_send(conversation, record, close, report, said)
         record = TurnRecord(
             turn_id,
             ids,
@@ -268,13 +292,58 @@ class TurnService:
             escalations=answer.escalations,
             choices=answer.choices if answer.reply else [],
         )
-        return self._record_and_send(conversation, record, close, report)
+        return self._record_and_send(conversation, record, close, report, said)
+
+    def _opt_words(
+        self,
+        conversation: str,
+        said: _Said,
+        turn_id: str,
+        selected: list[BufferedMessage],
+        at: datetime,
+        close: str | None,
+        report: TurnReport,
+    ) -> TurnReport | None:
+        """A written opt-out or opt-in (processor/opt_words.py), honoured like Gupshup's events and
+        confirmed once with a fixed sentence; and what an opted-out customer's message does: an
+        acknowledgement or another opt-out changes nothing (no answer), anything else asks for
+        something, which opts them back in for service replies only (reminders and marketing stay
+        withdrawn) and is answered. Applied whoever owns the conversation. None: the turn goes on.
+
+        A retry finds what its earlier attempt wrote (its consent events, keyed by the turn) and
+        says the same; the confirmation is in the turn record, so it is sent exactly once."""
+        org, identity = said.organization, said.identity
+        ids = [m.sk for m in selected]
+        words = read_turn((m.message_type, _written(m)) for m in selected)
+        if not identity.opted_out and words.choice is None:
+            return None
+        own = None
+        if identity.opted_out or words.choice == "in":
+            own = self.crm.own_opt_change(org.id, identity.id, turn_id)
+        language = language_of(org.settings.language)
+        if own == "out" or (words.choice == "out" and not identity.opted_out):
+            if own is None:
+                reference = OUT_REFERENCE.format(turn=turn_id)
+                self.crm.opt_out(org.id, identity.id, at, "written", reference)
+            record = TurnRecord(turn_id, ids, "opt_out", reply=OPT_OUT_CONFIRMATION[language], reply_kind="opt_out")
+            return self._record_and_send(conversation, record, close, report, said)
+        if identity.opted_out:  # by an earlier turn, the front desk or Gupshup's event
+            if words.choice == "out" or words.only_acks:
+                return self._record_and_send(conversation, TurnRecord(turn_id, ids, "opted_out"), close, report)
+            source: Source = "written" if words.choice == "in" else "whatsapp"
+            if not self.crm.opt_in(org.id, identity.id, at, source, IN_REFERENCE.format(turn=turn_id)):
+                # Written before the opt-out was (its event is newer): that stands.
+                return self._record_and_send(conversation, TurnRecord(turn_id, ids, "opted_out"), close, report)
+            own = "in"
+        if own == "in" and words.choice == "in":
+            record = TurnRecord(turn_id, ids, "opt_in", reply=OPT_IN_CONFIRMATION[language])
+            return self._record_and_send(conversation, record, close, report, said)
+        return None
 
     def _over_budget(
         self,
         conversation: str,
-        organization_id: str,
-        identity_id: str,
+        said: _Said,
         turn_id: str,
         ids: list[str],
         budget: BudgetState,
@@ -285,12 +354,13 @@ class TurnService:
         messages are stored: a person can answer)."""
         scope = budget.exceeded
         assert scope is not None
+        organization_id, identity_id = said.organization.id, said.identity.id
         window = budget.hour_start if scope == "turns" else budget.day_start
         key = f"turns:{identity_id}" if scope == "turns" else "tokens"
         notice = [OVER_BUDGET_NOTICE[scope]] if self.crm.first_budget_notice(organization_id, key, window) else []
         logger.warning("budget exceeded; the model is not called", extra={"turn_id": turn_id, "budget": scope})
         record = TurnRecord(turn_id, ids, "over_budget", reply=OVER_BUDGET_REPLY, escalations=notice)
-        return self._record_and_send(conversation, record, close, report)
+        return self._record_and_send(conversation, record, close, report, said)
 
     def _read(
         self,
@@ -325,12 +395,23 @@ class TurnService:
         return text if len(text) <= limit else text[:limit] + " […]"
 
     def _record_and_send(
-        self, conversation: str, record: TurnRecord, close: str | None, report: TurnReport
+        self, conversation: str, record: TurnRecord, close: str | None, report: TurnReport, said: _Said | None = None
     ) -> TurnReport:
-        stored = self.ledger.record_turn(conversation, record)
+        stored = self.ledger.record_turn(conversation, self._disclosed(record, said))
         self._complete(conversation, stored, close_if_latest=close)
         report.outcome, report.reply = stored.outcome, stored.reply
         return report
+
+    def _disclosed(self, record: TurnRecord, said: _Said | None) -> TurnRecord:
+        """A reply to the customer (`said`: whom) starts with the AI disclosure when it is due
+        (receptionist/disclosure.py). Marked on the identity before the turn is recorded: a retry
+        of this turn finds it marked for this turn and records the same reply; any other turn,
+        not due."""
+        if said is None or not record.reply or not disclosure.due(said.identity, record.turn_id):
+            return record
+        text = disclosure.text_for(said.organization.settings, said.organization.name)
+        self.crm.mark_disclosed(said.organization.id, said.identity.id, record.turn_id, disclosure.version_of(text))
+        return replace(record, reply=disclosure.disclosed(text, record.reply))
 
     def _complete(self, conversation: str, record: TurnRecord, *, close_if_latest: str | None) -> None:
         """Send a record's jobs (deduplicated by job id) and finish it. Safe to repeat."""
@@ -360,12 +441,12 @@ class TurnService:
         if org is None:
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
         with self.crm.acting_for(org.id):
-            return self._fall_back(conversation, org.id, number, turn_id, selected, close, report)
+            return self._fall_back(conversation, org, number, turn_id, selected, close, report)
 
     def _fall_back(
         self,
         conversation: str,
-        organization_id: str,
+        org: Organization,
         number: str,
         turn_id: str,
         selected: list[BufferedMessage],
@@ -373,6 +454,7 @@ class TurnService:
         report: TurnReport,
     ) -> TurnReport:
         ids = [m.sk for m in selected]
+        organization_id = org.id
         identity = self.crm.touch_identity(organization_id, number, None, None)
         self._record_unread(conversation, organization_id, identity.id, turn_id, selected)
         fallback = TurnRecord(
@@ -383,7 +465,7 @@ class TurnService:
             reply_kind="fallback",
             escalations=[ESCALATION_ON_FAILURE],
         )
-        stored = self.ledger.record_turn(conversation, fallback)
+        stored = self.ledger.record_turn(conversation, self._disclosed(fallback, _Said(org, identity)))
         if stored.outcome == "fallback":  # else an answer was recorded after all: it goes out
             self.crm.open_escalation(organization_id, identity.id, ESCALATION_ON_FAILURE, turn_id)
         self._complete(conversation, stored, close_if_latest=close)
@@ -415,8 +497,24 @@ class TurnService:
         with self.crm.acting_for(org.id):
             identity = self.crm.touch_identity(org.id, number, None, None)
             at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
-            self.crm.set_opted_out(org.id, identity.id, ticket.event.type == "opted-out", at)
+            # The event's own id is its reference: a redelivered event writes nothing twice.
+            change = self.crm.opt_out if ticket.event.type == "opted-out" else self.crm.opt_in
+            change(org.id, identity.id, at, "gupshup", ticket.message_id)
         return TurnReport("opted_out" if ticket.event.type == "opted-out" else "opted_in")
+
+
+@dataclass(frozen=True)
+class _Said:
+    """Whom a turn's reply goes to: the business and the customer's identity as the turn read it."""
+
+    organization: Organization
+    identity: ChatIdentity
+
+
+def _written(message: BufferedMessage) -> str | None:
+    """The customer's own written words, for a text message (opt words are read only there)."""
+    text = message.content.get("text") if message.message_type == "text" else None
+    return text if isinstance(text, str) else None
 
 
 def _tap_while_owned(org: Organization, turn_id: str, ids: list[str], reminder: ReminderTurn) -> TurnRecord:

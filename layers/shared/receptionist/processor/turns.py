@@ -21,10 +21,21 @@ CLAIMED: Final = "claimed"
 DONE: Final = "done"
 
 MessageStatus = Literal["pending", "claimed", "done"]
-ReplyKind = Literal["reply", "fallback"]
-# What a recorded turn decided (stored in its turn record).
+# "opt_out": the fixed confirmation of a written opt-out, the one message an opted-out customer gets.
+ReplyKind = Literal["reply", "fallback", "opt_out"]
+# What a recorded turn decided (stored in its turn record). "opt_out" / "opt_in": the customer's
+# written opt-out / opt-in, confirmed with a fixed sentence (processor/opt_words.py).
 RecordOutcome = Literal[
-    "answered", "media_failed", "human_owned", "opted_out", "unknown_app", "fallback", "over_budget", "reminder_answer"
+    "answered",
+    "media_failed",
+    "human_owned",
+    "opted_out",
+    "unknown_app",
+    "fallback",
+    "over_budget",
+    "reminder_answer",
+    "opt_out",
+    "opt_in",
 ]
 
 # Kinds that cost a download and a Gemini call.

@@ -14,9 +14,10 @@ older than `stale_after` (default a minute, longer than a pass's own claim-to-se
 job is the same job (same id), so if the first send did reach the queue, SQS drops the copy
 within 5 minutes and the notifier's per-job idempotency after that: the customer gets it once.
 
-Never late, never for another time: a claim is sent only while its appointment is active, still
-at the time the reminder is for and not started at `at`; otherwise (and when the business
-dropped its template or app) it is marked 'skipped' with its reason (crm.reminders.SkipReason).
+Never late, never for another time, never without consent: a claim is sent only while its
+appointment is active, still at the time the reminder is for and not started at `at`, and its
+customer still has reminder consent; otherwise (and when the business dropped its template or
+app) it is marked 'skipped' with its reason (crm.reminders.SkipReason).
 
 Each reminder fails alone: an error in any step (claim, content, send, mark) is logged by type
 and place, counted (`failed`), kept on its row (`attempts`, `last_error`) and the pass goes on
@@ -190,6 +191,8 @@ def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime
     why = outdated(reminder.starts_at, content.status, content.starts_at, at)
     if why is not None:
         return why
+    if not content.consented:  # withdrawn (or opted out) since it was claimed
+        return "no_consent"
     if not content.template_id:
         return "no_template"
     if not content.app_name:
