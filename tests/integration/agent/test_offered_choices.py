@@ -17,15 +17,15 @@ DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"
 RUIZ = "00000000-0000-4000-8002-000000000002"
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
-# Days no other agent test books (they share the session's database): 03-07, 03-10, 03-11.
+# Days no other test books (the session's database is shared): 03-07, 03-11, 03-24.
 
 
 def test_check_availability_makes_the_reply_carry_the_slots_it_showed(receptionist: Any) -> None:
     r = receptionist()
-    r.model.call("check_availability", service="limpieza", day="2031-03-10")
-    r.model.say("El lunes 10 tengo a las 10:00, 10:30 y más. ¿Cuál prefieres?")
+    r.model.call("check_availability", service="limpieza", day="2031-03-24")
+    r.model.say("El lunes 24 tengo a las 10:00, 10:30 y más. ¿Cuál prefieres?")
 
-    result = r.say("Hola, quiero una limpieza el lunes 10")
+    result = r.say("Hola, quiero una limpieza el lunes 24")
 
     shown = [line for line in r.tool_results()[0]["content"].splitlines() if line.startswith("- ")]
     assert len(result.choices) == len(shown) == 6
@@ -37,8 +37,8 @@ def test_check_availability_makes_the_reply_carry_the_slots_it_showed(receptioni
         assert line == f"- {picked.start} con {member}"
         assert choice.description == f"Limpieza dental con {member}, 45 EUR"
         assert len(choice.title) <= CHOICE_TITLE_CHARS and len(choice.description) <= CHOICE_DESCRIPTION_CHARS
-    ruiz = next(c for c in result.choices if c.id == f"slot|{LIMPIEZA}|{RUIZ}|2031-03-10 10:00")
-    assert ruiz.title == "lun 10/03 10:00 Ruiz"
+    ruiz = next(c for c in result.choices if c.id == f"slot|{LIMPIEZA}|{RUIZ}|2031-03-24 10:00")
+    assert ruiz.title == "lun 24/03 10:00 Ruiz"
 
 
 def test_booking_in_the_same_turn_clears_the_offer(receptionist: Any) -> None:
