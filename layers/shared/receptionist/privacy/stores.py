@@ -56,6 +56,9 @@ class Customer:
     organization_id: str
     number: str  # digits only, as WhatsApp gives it
     apps: tuple[str, ...] = ()  # the business's Gupshup apps, active or not: one conversation each
+    # keys.pseudonym under the customer key (SSM trace-user-key): the traces' user id, the audit's
+    # name for them; "" where no key is at hand.
+    pseudonym: str = ""
 
     @property
     def conversations(self) -> tuple[str, ...]:
@@ -192,15 +195,17 @@ class TableRule:
     unlinked: tuple[str, ...] = field(default=())  # anonymised: the columns set to NULL
 
 
-_BY_IDENTITY = "organization_id = %(org)s and chat_identity_id = any(%(identities)s)"
+_BY_IDENTITY = "organization_id = %(org)s and chat_identity_id = any(%(identities)s::uuid[])"
 _BY_APPOINTMENT = (
     "organization_id = %(org)s and appointment_id in "
-    "(select id from appointments where organization_id = %(org)s and contact_id = any(%(contacts)s))"
+    "(select id from appointments where organization_id = %(org)s and contact_id = any(%(contacts)s::uuid[]))"
 )
 
 TABLES: Final[dict[str, TableRule]] = {
     # -- the customer's own rows ---------------------------------------------------------------
-    "contacts": TableRule("deleted", "name, phone, e-mail", "organization_id = %(org)s and id = any(%(contacts)s)"),
+    "contacts": TableRule(
+        "deleted", "name, phone, e-mail", "organization_id = %(org)s and id = any(%(contacts)s::uuid[])"
+    ),
     "chat_identities": TableRule(
         "deleted",
         "the number, WhatsApp display name, opt-out, the conversation's state",
@@ -214,7 +219,7 @@ TABLES: Final[dict[str, TableRule]] = {
     "budget_notices": TableRule(
         "deleted",
         "that a conversation ran out of turns (scope 'turns:<conversation id>')",
-        "organization_id = %(org)s and scope = any(array(select 'turns:' || i from unnest(%(identities)s) i))",
+        "organization_id = %(org)s and scope = any(array(select 'turns:' || i from unnest(%(identities)s::uuid[]) i))",
     ),
     # -- kept as anonymous rows: the business's counts -----------------------------------------
     "appointments": TableRule(
@@ -222,7 +227,7 @@ TABLES: Final[dict[str, TableRule]] = {
         "whose appointment it is, notes; the idempotency key names a turn. Kept for the business's "
         "counts (outcomes, no-shows): the contact unlinked, notes and key cleared; future pending or "
         "confirmed ones are cancelled first (history actor 'privacy:<mode>')",
-        "organization_id = %(org)s and contact_id = any(%(contacts)s)",
+        "organization_id = %(org)s and contact_id = any(%(contacts)s::uuid[])",
         unlinked=("contact_id", "notes", "idempotency_key"),
     ),
     "appointment_reminders": TableRule(
