@@ -39,6 +39,7 @@ class Console:
     # calls go through the given client: two of them are two Lambdas serving at once.
     container: Callable[[Any], Any]
     users: dict[str, str] = field(default_factory=dict)  # organization -> email
+    stores: Any = None  # privacy_kit.Stores: the tables and bucket an owner's erasure reaches
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)

@@ -136,10 +136,10 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def texts(language: str | None) -> dict[str, str]:
     """Every word of the console in `language` (Spanish when unknown), sections included."""
-    from receptionist.console import i18n_appointments, i18n_operator, i18n_settings
+    from receptionist.console import i18n_appointments, i18n_operator, i18n_privacy, i18n_settings
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     merged = dict(TEXTS[chosen])
-    for section in (i18n_appointments.TEXTS, i18n_settings.TEXTS, i18n_operator.TEXTS):
+    for section in (i18n_appointments.TEXTS, i18n_settings.TEXTS, i18n_operator.TEXTS, i18n_privacy.TEXTS):
         merged.update(section.get(chosen, {}))
     return merged

@@ -26,6 +26,7 @@ from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from receptionist.console.service import ConsoleError, ConsoleService
 from receptionist.console.settings_service import WebhookSecretStore
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
+from receptionist.privacy.forget import ForgetService
 
 BASE = "/console"
 PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
@@ -40,6 +41,7 @@ class ConsoleDeps:
     secure_cookies: bool = True
     accounts: StaffPool | None = None  # creating owners' accounts (the operator pages)
     webhook_secrets: WebhookSecretStore | None = None  # rotating an app's webhook secret (settings)
+    forget: ForgetService | None = None  # blocking and erasing a customer (console/privacy.py)
 
 
 class SignInNeeded(Exception):
