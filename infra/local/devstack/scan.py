@@ -30,13 +30,18 @@ from psycopg import sql
 @dataclass
 class Scan:
     items: list[tuple[str, str, bytes]] = field(default_factory=list)  # (store, item's name, content)
+    stores: list[str] = field(default_factory=list)  # the stores read, an empty one included
 
     @property
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
+        out = dict.fromkeys(self.stores, 0)
         for store, _, _ in self.items:
             out[store] = out.get(store, 0) + 1
         return out
+
+    def read(self, store: str) -> None:
+        if store not in self.stores:
+            self.stores.append(store)
 
     def add(self, store: str, name: str, content: bytes) -> None:
         self.items.append((store, name, content))
@@ -54,6 +59,7 @@ class Scan:
 
 
 def postgres(scan: Scan, url: str) -> None:
+    scan.read("postgres")
     with psycopg.connect(url) as conn:
         tables = [
             r[0]
@@ -89,6 +95,7 @@ def _binaries(value: Any) -> Iterator[bytes]:
 
 
 def dynamodb(scan: Scan, client: Any, tables: Iterable[str]) -> None:
+    scan.read("dynamodb")
     for table in tables:
         kwargs: dict[str, Any] = {"TableName": table}
         while True:
@@ -103,6 +110,7 @@ def dynamodb(scan: Scan, client: Any, tables: Iterable[str]) -> None:
 
 
 def s3(scan: Scan, client: Any, bucket: str) -> None:
+    scan.read("s3")
     kwargs: dict[str, Any] = {"Bucket": bucket}
     while True:
         page = client.list_objects_v2(**kwargs)
@@ -115,12 +123,14 @@ def s3(scan: Scan, client: Any, bucket: str) -> None:
 
 
 def langfuse(scan: Scan, kept: Mapping[str, Any]) -> None:
+    scan.read("langfuse")
     for trace_id, trace in kept.items():
         scan.add("langfuse", trace_id, json.dumps(trace, ensure_ascii=False).encode())
 
 
 def logs(scan: Scan, files: Mapping[Path, int]) -> None:
     """Each file's lines from its offset (what was written after it)."""
+    scan.read("logs")
     for path, offset in files.items():
         with path.open("rb") as fh:
             fh.seek(offset)

@@ -117,7 +117,12 @@ class CheckpointItems:
             writes_pk = keys.checkpoint_writes_pk(thread, namespace, checkpoint_id)
             for write in _query(self._ddb, self.table, writes_pk, _CHECKPOINT_ATTRIBUTES):
                 found += self._with_chunk(write)
-        found += [f"s3:{k}" for k in _list(self._s3, self.bucket, keys.checkpoint_offload_prefix(thread))]
+        # Listed by the organization's prefix, the thread's kept here: a request's URL (in access
+        # logs, CloudTrail data events) then carries no phone number. Offloads are rare (a state
+        # over 350 KB), so the business's list is short.
+        mine = keys.checkpoint_offload_prefix(thread)
+        listed = _list(self._s3, self.bucket, keys.business_offload_prefix(customer.organization_id))
+        found += [f"s3:{k}" for k in listed if k.startswith(mine)]
         return list(dict.fromkeys(found))
 
     @staticmethod

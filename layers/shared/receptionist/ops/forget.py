@@ -167,7 +167,9 @@ def _report(outcome: Outcome) -> None:
     verb = "blocked" if outcome.mode == "block" else "erased"
     resumed = " (an earlier run that stopped midway, finished)" if outcome.resumed else ""
     print(f"{verb}: request {outcome.request_id}, customer {outcome.customer_ref}{resumed}")
-    if outcome.until:
+    if not outcome.items_removed and not any(r.kept for r in outcome.stores.values()):
+        print("nothing of this customer was found (already erased, or never here)")
+    elif outcome.until:
         print(f"kept for legal claims until {outcome.until.isoformat()} (owner-only vault: blocked_customers)")
     for name, report in outcome.stores.items():
         if report.off:

@@ -64,6 +64,11 @@ def checkpoint_offload_prefix(thread: str) -> str:
     return f"{CHECKPOINTS_PREFIX}/{thread}/"
 
 
+def business_offload_prefix(organization_id: str) -> str:
+    """Every offloaded payload of the business's threads: a prefix without any customer's number."""
+    return f"{CHECKPOINTS_PREFIX}/{organization_id}:"
+
+
 def media_folder(conversation_key: str) -> str:
     """The S3 folder of a conversation's media copies. Not keyed: anyone who can list the bucket
     can find a known number's folder by hashing it (docs/privacy.md, Data map)."""
