@@ -38,6 +38,7 @@ from devstack import scan as scanning
 from devstack.demo import post as post_text
 from devstack.demo import remind_and_confirm
 from devstack.gupshup_events import customer_message, post_callback
+from receptionist.privacy import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "ClinicaSonrisa"
@@ -157,6 +158,41 @@ def _scan(p: Pipeline, logs_from: dict[Path, int] | None = None) -> scanning.Sca
     return found
 
 
+def _idempotency_table(p: Pipeline) -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=p.stack.info["aws_endpoint_url"], region_name=p.stack.info["region"])
+
+
+def _idempotency_records(p: Pipeline, number: str) -> list[dict[str, Any]]:
+    """The notifier's records of every job and send to the customer (keys.notifier_job_keys, from
+    what the CRM holds of them), as GetItem arguments: the ones that exist."""
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        outbound = conn.execute(
+            "select m.turn_id, max(m.part_index) from chat_messages m"
+            " join chat_identities i on i.id = m.chat_identity_id"
+            " where i.customer_number = %s and m.direction = 'outbound' and m.turn_id is not null group by 1",
+            (number,),
+        ).fetchall()
+        escalations = conn.execute(
+            "select e.turn_id from escalations e join chat_identities i on i.id = e.chat_identity_id"
+            " where i.customer_number = %s and e.turn_id is not null",
+            (number,),
+        ).fetchall()
+        staff = conn.execute(
+            "select staff_numbers from notification_settings n join platform_connections c"
+            " on c.organization_id = n.organization_id where c.app_name = %s",
+            (APP,),
+        ).fetchone()
+    table = p.stack.info["tables"]["IdempotencyTable"]
+    jobs = keys.notifier_job_keys(
+        [(t, int(n)) for t, n in outbound], [e[0] for e in escalations], staff[0] if staff else []
+    )
+    wanted = [{"TableName": table, "Key": {"id": {"S": keys.idempotency_id(s, k)}}} for s, k in jobs]
+    client = _idempotency_table(p)
+    return [w for w in wanted if "Item" in client.get_item(**w)]
+
+
 def _model_saw(p: Pipeline, since: int) -> str:
     """Every message the model was sent since the `since`-th request."""
     return json.dumps([r.json()["messages"] for r in p.model.completions()[since:]], ensure_ascii=False)
@@ -180,6 +216,8 @@ def test_an_erased_customer_is_nowhere_and_comes_back_as_a_new_one(pipeline: Pip
     neighbour_before = sorted(before.hits(neighbour.needles()))
     assert neighbour_before
 
+    records = _idempotency_records(p, c.number)  # no text or number in them: found by their derived ids
+    assert len(records) >= 4  # at least a reply's job and send, the staff notice's job and send
     logs_from = _logs(p)
     erased = _forget(p, c.number, "erase")
     assert erased.returncode == 0, erased.stderr
@@ -193,6 +231,7 @@ def test_an_erased_customer_is_nowhere_and_comes_back_as_a_new_one(pipeline: Pip
     assert sorted(after.hits(neighbour.needles())) == neighbour_before  # the business's other customer
     assert before.counts["s3"] >= 2 and after.counts["logs"] >= 1  # the voice note and the photo; logs read
     assert re.search(r"customer c-[0-9a-f]{32}", erased.stdout)  # named by its pseudonym only
+    assert not [r for r in records if "Item" in _idempotency_table(p).get_item(**r)]
 
     # Erasing twice is harmless.
     again = _forget(p, c.number, "erase")

@@ -9,6 +9,7 @@ import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import get_args
 
 import psycopg
 from console_kit import CLINIC, SALON, Console, csrf
@@ -16,7 +17,9 @@ from console_kit import CLINIC, SALON, Console, csrf
 sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))
 from privacy_kit import Seeded, new_number, scan_all, seed_customer
 
+from receptionist.console.i18n_privacy import TEXTS
 from receptionist.crm.connection import Database
+from receptionist.privacy.ports import Refusal
 
 APP = "ClinicaSonrisa"
 REASON = "Solicitud de supresión recibida por escrito"
@@ -122,3 +125,9 @@ def test_the_owner_s_form_in_english(console: Console) -> None:
     owner.get("/console/lang/en")
     page = owner.get(f"/console/conversations/{seeded.identity}")
     assert "Block or erase this customer&#39;s data" in page.text and "Type the customer&#39;s number" in page.text
+
+
+def test_every_refusal_has_its_sentence_in_both_languages() -> None:
+    assert TEXTS["es"].keys() == TEXTS["en"].keys()
+    for code in get_args(Refusal):
+        assert f"privacy_{code}" in TEXTS["es"], code

@@ -12,10 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from privacy_kit import CUSTOMER_KEY, Seeded, Stores, new_number, scan_all, seed_customer
+from privacy_kit import CUSTOMER_KEY, STAFF, Seeded, Stores, new_number, scan_all, seed_customer
 
 from devstack.fakes.langfuse import FakeLangfuse
 from receptionist.crm.connection import Database
+from receptionist.privacy import keys
 from receptionist.privacy.forget import ForgetService
 from receptionist.privacy.ports import Caller, ForgetRefused
 from receptionist.privacy.stores import TABLES, customer_tables
@@ -60,6 +61,15 @@ def test_an_erasure_leaves_nothing_of_the_customer_in_any_store(
     assert after.hits(target.needles()) == []
     assert sorted(after.hits(neighbour.needles())) == neighbour_before  # the business's other customer
     assert {n: r.removed > 0 for n, r in outcome.stores.items()} == dict.fromkeys(outcome.stores, True)
+    # The notifier's records of the reply and the staff notice (job and send each): no text or
+    # number in them, so the scan cannot see them; found by the ids derived from the CRM, all gone.
+    assert outcome.stores["idempotency"].found == 4
+    derived = [keys.idempotency_id(scope, key) for scope, key in (
+        ("job", f"{target.turns[0]}#reply"), ("send", f"{target.turns[0]}#reply#0"),
+        ("job", f"{target.turns[0]}#escalation#0"), ("send", f"{target.turns[0]}#escalation#0#staff#{STAFF}"),
+    )]  # fmt: skip
+    for record in derived:
+        assert "Item" not in stores.ddb.get_item(TableName=stores.idempotency, Key={"id": {"S": record}})
     assert outcome.rows["chat_messages"] == 5 and outcome.rows["appointments"] == 2
     assert outcome.rows["appointments_cancelled"] == 1  # the one still to come
 

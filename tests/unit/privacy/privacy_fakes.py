@@ -119,9 +119,14 @@ class FakeMedia(FakeStore):
     def find_blocked(self, customer_ref: str) -> list[str]:
         return sorted(k for k in self.items if k.startswith(keys.blocked_prefix(customer_ref)))
 
+    crash_after_keep: bool = False
+
     def keep(self, object_keys: Sequence[str], prefix: str) -> list[str]:
         copies = [f"{prefix}{k}" for k in object_keys]
         self.items |= set(copies)
+        if self.crash_after_keep:
+            self.crash_after_keep = False
+            raise Crash("after the copies, before the originals go")
         return copies
 
     def read(self, key: str) -> bytes:

@@ -109,13 +109,20 @@ def test_a_block_keeps_the_media_under_the_pseudonym_and_an_erasure_later_remove
     assert w.left() == {}
 
 
-def test_a_block_that_died_after_moving_its_media_still_lists_the_copies() -> None:
+@pytest.mark.parametrize("window", ["after the copies", "after the originals went"])
+def test_a_block_that_died_while_moving_its_media_keeps_each_file_once(window: str) -> None:
     w = World()
-    w.stores["media"].crash_after_delete = True  # copied, originals deleted, not yet recorded
+    media = w.stores["media"]
+    assert isinstance(media, FakeMedia)
+    if window == "after the copies":
+        media.crash_after_keep = True
+    else:
+        media.crash_after_delete = True  # copied, originals deleted, not yet recorded
     with pytest.raises(Crash):
         w.forget("block")
     w.forget("block")
-    assert len(w.ledger.requests[0].steps["media"]["kept"]) == 2
+    kept = w.ledger.requests[0].steps["media"]["kept"]
+    assert len(kept) == 2 and w.left() == {"media": set(kept)}
 
 
 def test_without_tracing_langfuse_is_reported_off() -> None:

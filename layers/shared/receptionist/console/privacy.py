@@ -37,6 +37,10 @@ class Unavailable(ConsoleError):
     status = 503
 
 
+class AlreadyDone(ConsoleError):
+    status = 409
+
+
 @router.post("/conversations/{identity_id}/forget")
 async def forget_customer(
     request: Request,
@@ -68,6 +72,8 @@ async def forget_customer(
             Caller(sub=account.sub), org, summary.customer_number, chosen, reason.strip(), keep_until
         )
     except ForgetRefused as refused:
+        if refused.code == "no_request":  # a run sent twice at once: the other one finished it
+            raise AlreadyDone("privacy_no_request") from refused
         status = 403 if refused.code == "not_allowed" else 400
         return _again(request, account, identity_id, f"privacy_{refused.code}", typed, status)
     except Exception as exc:  # a store or the database failed: the request stays running
