@@ -226,7 +226,8 @@ def test_an_erased_customer_is_nowhere_and_comes_back_as_a_new_one(pipeline: Pip
     after = _scan(p, logs_from)
     after.add("logs", "ops.forget output", (erased.stdout + erased.stderr).encode())
     found = after.hits(c.needles())
-    print(f"\nerasure scan: before {before.counts}, after {after.counts} items checked, {len(found)} found")
+    print(f"\nerasure scan: before {before.counts}, after {after.counts} items checked, {len(found)} found;")
+    print(f"  idempotency records of theirs: {len(records)} before; ops.forget said:\n{erased.stdout}")
     assert found == []
     assert sorted(after.hits(neighbour.needles())) == neighbour_before  # the business's other customer
     assert before.counts["s3"] >= 2 and after.counts["logs"] >= 1  # the voice note and the photo; logs read
