@@ -16,6 +16,7 @@ from e2e_kit import Pipeline
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
+from devstack.fakes.langfuse import FakeLangfuse
 from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
 from devstack.stand_ins import VOICE_NOTE, VOICE_TRANSCRIPT
@@ -27,6 +28,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         FakeGupshup(api_key="local-gupshup-key") as gupshup,
         FakeOpenAI(responder=scripted_receptionist) as model,
         FakeGemini() as gemini,
+        FakeLangfuse() as langfuse,
     ):
         gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
         config = LocalConfig.ephemeral(
@@ -38,6 +40,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             concurrency=3,
             retry_after_seconds=1,  # failed records come back after 1 s instead of minutes
             webhook_secrets={"SalonLima": "salon-lima-webhook-secret"},  # each business its own
+            langfuse_url=langfuse.url,  # tracing on: an erasure deletes the customer's traces (test_erasure.py)
             schedule_seconds=1,  # the sweeper every second instead of every minute...
             # ...and a message is stale 2 s after the debounce (the template: 20 s, every minute).
             extra_env={
@@ -48,4 +51,4 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             },
         )
         with LocalStack(config) as stack:
-            yield Pipeline(stack, gupshup, model, gemini)
+            yield Pipeline(stack, gupshup, model, gemini, langfuse)

@@ -10,6 +10,7 @@ import psycopg
 
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
+from devstack.fakes.langfuse import FakeLangfuse
 from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import new_customer
 from devstack.stack import LocalStack
@@ -21,6 +22,7 @@ class Pipeline:
     gupshup: FakeGupshup
     model: FakeOpenAI
     gemini: FakeGemini
+    langfuse: FakeLangfuse | None = None  # the stack traces its turns there
 
     @staticmethod
     def new_customer() -> str:

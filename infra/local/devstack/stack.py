@@ -53,6 +53,11 @@ class LocalConfig:
     openai_model: str = "gpt-4.1-mini"
     gemini_base_url: str = "http://127.0.0.1:9/gemini-not-configured"
     gemini_api_key: str = "local-gemini-key"
+    # Langfuse (tracing on): its base URL (e.g. a devstack.fakes.langfuse server) and project keys,
+    # put in SSM as the template names them; empty: tracing off, as the template's default.
+    langfuse_url: str = ""
+    langfuse_public_key: str = "pk-lf-local"
+    langfuse_secret_key: str = "sk-lf-local"  # noqa: S105 - FakeLangfuse's default key
     # The staff console: one owner account per seeded business, this password (local only).
     console_password: str = "Consola-Local-2026"  # noqa: S105 - local-only default
     console_secret: str = "local-console-secret"  # noqa: S105 - local-only CSRF signing key
@@ -316,6 +321,12 @@ class LocalStack:
                 Type="SecureString",
                 Overwrite=False,
             )
+        if self.config.langfuse_url:
+            for name, value in (
+                ("langfuse-public-key", self.config.langfuse_public_key),
+                ("langfuse-secret-key", self.config.langfuse_secret_key),
+            ):
+                ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
         # Each seeded Gupshup app's API key, where its platform connection says (api_key_ref).
         for ref in self._gupshup_key_refs():
             ssm.put_parameter(Name=ref, Value=self.config.gupshup_api_key, Type="SecureString", Overwrite=True)
@@ -435,6 +446,8 @@ class LocalStack:
                 "MEDIA_ALLOW_HTTP": "true",
             }
         )
+        if self.config.langfuse_url and "LANGFUSE_HOST" in env:  # the template allows https only
+            env["LANGFUSE_HOST"] = self.config.langfuse_url
         if "USER_POOL_ID" in env:  # the console verifies tokens with moto's keys for the pool
             env["COGNITO_JWKS_URL"] = f"{self._moto.url}/{env['USER_POOL_ID']}/.well-known/jwks.json"
         env.update(self.config.extra_env)
@@ -540,6 +553,7 @@ class LocalStack:
             "logs_dir": str(self.config.state_dir / "logs"),
             "console_url": f"http://127.0.0.1:{self._http.port}/console" if self._http else None,
             "console_users": self.console_users,
+            "langfuse_host": self.config.langfuse_url or None,  # tracing on: where the traces go
         }
         self.publish(**self.demo_identity())
 

@@ -127,6 +127,15 @@ class ConsoleSettings(_Settings):
     # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
     # on localhost).
     secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)
-    # The media bucket: a customer's export reads their media copies (media/) and leaves the
-    # archive under exports/ (console/export.py).
+    # Blocking and erasing a customer (an owner's action, docs/privacy.md): every store's name, the
+    # customer key (the traces' user key, trace-user-key) and, with tracing on, Langfuse's.
+    conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
+    checkpoints_table: NonEmpty = Field(alias="CHECKPOINTS_TABLE")
+    idempotency_table: NonEmpty = Field(alias="IDEMPOTENCY_TABLE")
+    # The media bucket: erasure removes a customer's media (media/) and exports (exports/); an export
+    # reads their media copies and leaves the archive under exports/ (console/export.py).
     media_bucket: NonEmpty = Field(alias="MEDIA_BUCKET")
+    customer_key_param: NonEmpty = Field(alias="CUSTOMER_KEY_PARAM")
+    langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
+    langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
+    langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")

@@ -14,8 +14,10 @@ import pytest
 # The tests run with --import-mode=importlib: make the kits importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "webhook"))  # webhook_testkit: callbacks
+sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))  # privacy_kit: the stores an erasure reaches
 
 from console_kit import Console
+from privacy_kit import CUSTOMER_KEY, make_stores
 
 from devstack.aws import moto_client
 from devstack.template import function_env
@@ -38,26 +40,43 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
     )["QueueUrl"]
-    s3 = moto_client("s3", moto_endpoint, "us-east-1")
-    bucket = f"media-{uuid.uuid4().hex[:8]}"  # the media copies and the exports (test_export.py)
-    s3.create_bucket(Bucket=bucket)
+    stores = make_stores(moto_endpoint)  # what an owner's erasure reaches (console/privacy.py)
     env = function_env(
         "ConsoleFunction",
         USER_POOL_ID=pool,
         USER_POOL_CLIENT_ID=client_id,
         COGNITO_JWKS_URL=f"{moto_endpoint}/{pool}/.well-known/jwks.json",
         OUTBOUND_QUEUE_URL=queue_url,
-        MEDIA_BUCKET=bucket,
+        CONVERSATIONS_TABLE=stores.conversations,
+        CHECKPOINTS_TABLE=stores.checkpoints,
+        IDEMPOTENCY_TABLE=stores.idempotency,
+        MEDIA_BUCKET=stores.bucket,
     )
     settings = ConsoleSettings.from_env(env)
-    secrets = {settings.database_url_param: console_url, settings.console_secret_param: "test-console-secret"}
+    secrets = {
+        settings.database_url_param: console_url,
+        settings.console_secret_param: "test-console-secret",
+        settings.customer_key_param: CUSTOMER_KEY,
+    }
     ssm = moto_client("ssm", moto_endpoint, "us-east-1")
-    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, s3=s3, secret=secrets.__getitem__)
+    aws = {"dynamodb": stores.ddb, "s3": stores.s3}
+    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws)
 
     def container(ssm: Any) -> Any:
-        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, s3=s3, secret=secrets.__getitem__))
+        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws))
 
-    yield Console(create_app(deps), idp, pool, sqs, queue_url, seeded_url, container, s3=s3, bucket=bucket)
+    yield Console(
+        create_app(deps),
+        idp,
+        pool,
+        sqs,
+        queue_url,
+        seeded_url,
+        container,
+        s3=stores.s3,
+        bucket=stores.bucket,
+        stores=stores,
+    )
     deps.service.db.close()
 
 

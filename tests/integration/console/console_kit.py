@@ -41,6 +41,7 @@ class Console:
     users: dict[str, str] = field(default_factory=dict)  # organization -> email
     s3: Any = None  # the media bucket's client (customers' exports)
     bucket: str = ""
+    stores: Any = None  # privacy_kit.Stores: the tables and bucket an owner's erasure reaches
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)

@@ -32,6 +32,11 @@ DEFINERS: dict[str, set[str]] = {
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
     "onboard_business(text,text,text,text,text,text,text,text,text[],text,text,text)": {CONSOLE},
     "is_valid_time_zone(text)": {CONSOLE},  # agent_settings' time-zone check: the console writes it
+    # An owner's block or erasure of a customer (the console; ops call them as the tables' owner):
+    # each checks that the caller's sub is an owner of the business (docs/privacy.md).
+    "forget_begin(text,uuid,text,text,text,date,text,text)": {CONSOLE},
+    "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
+    "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
 }
 

@@ -353,11 +353,35 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("ConsoleFunction") == [
         "/receptionist/${Stage}/console-database-url",
         "/receptionist/${Stage}/console-secret",
+        "/receptionist/${Stage}/langfuse-public-key",  # an owner's erasure deletes the customer's traces
+        "/receptionist/${Stage}/langfuse-secret-key",
+        "/receptionist/${Stage}/trace-user-key",  # the customer's pseudonym in the audit log
         "/receptionist/${Stage}/webhook-secrets/*",
         # rotation's write claims (docs/console.md): listed and deleted, only under claims/
         "/receptionist/${Stage}/webhook-secrets/*/claims",
         "/receptionist/${Stage}/webhook-secrets/*/claims/*",
     ]
+
+
+def test_the_console_reaches_a_customer_s_items_and_nothing_wider(template: dict[str, Any]) -> None:
+    """An owner's block or erasure (docs/privacy.md): DynamoDB by partition and id (no Scan, no
+    table-wide action), S3 under the prefixes where a customer's objects are, writes only to blocked/."""
+    console = {st["Sid"]: st for st in _statements(template, "ConsoleFunction")}
+    assert console["ForgetCustomerItems"]["Action"] == ["dynamodb:Query", "dynamodb:BatchWriteItem"]
+    assert _resources_of(console["ForgetCustomerItems"]) == [
+        "['ConversationsTable', 'Arn']",
+        "['CheckpointsTable', 'Arn']",
+    ]
+    assert console["ForgetIdempotencyRecords"]["Action"] == ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
+    actions = [a for st in console.values() for a in st["Action"]]
+    assert not {"dynamodb:Scan", "s3:PutObject*", "dynamodb:DeleteTable"} & set(actions)
+    assert console["ForgetListCustomerObjects"]["Condition"]["StringLike"]["s3:prefix"] == [
+        "media/*",
+        "checkpoints/*",
+        "blocked/*",
+    ]
+    assert _resources_of(console["BlockedMedia"]) == ["${MediaBucket.Arn}/blocked/*"]
+    assert _resources_of(console["BlockKeepsMedia"]) == ["${MediaBucket.Arn}/media/*"]
 
 
 def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -> None:

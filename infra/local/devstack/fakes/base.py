@@ -84,7 +84,7 @@ class FakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_DELETE = _serve
 
         self.lock = threading.Lock()
         self.requests: list[Recorded] = []

@@ -1,9 +1,15 @@
-"""A local server speaking Langfuse's ingestion API, recording what the tracer sends.
+"""A local server speaking Langfuse's ingestion API, recording what the tracer sends, and the
+public API's trace list and deletion (what an erasure uses: receptionist/adapters/langfuse_api.py).
 
 - POST /api/public/ingestion   basic auth public:secret, JSON {"batch": [event, ...]}, each event
   {"id", "type", "timestamp", "body": {"id", ...}}. Answers 207 {"successes": [{"id", "status"}],
   "errors": [{"id", "status", "message"}]} as Langfuse does: an event it cannot take is an error
-  in the list, not a 4xx; a bad key is a 401.
+  in the list, not a 4xx; a bad key is a 401. Accepted events are kept as Langfuse keeps them:
+  traces (trace-create bodies, by id) and their observations.
+- GET /api/public/traces?page=&limit=&sessionId=&userId=&name=   the kept traces, newest first,
+  {"data": [trace, ...], "meta": {"page", "limit", "totalItems", "totalPages"}} (limit at most 100).
+- DELETE /api/public/traces {"traceIds": [...]} and DELETE /api/public/traces/<id>: the traces and
+  their observations are gone; 200 {"message": ...} (Langfuse deletes asynchronously; here at once).
 
 Failure modes for tests, consumed in order by fail_next(): "500", "401", "hang" (answers after
 `hang_seconds`, past the tracer's flush budget).
@@ -24,6 +30,7 @@ from typing import Any, Self
 from devstack.fakes.base import FakeServer, Recorded, Reply
 
 INGESTION = "/api/public/ingestion"
+TRACES = "/api/public/traces"
 EVENT_TYPES = {
     "trace-create",
     "span-create",
@@ -49,6 +56,8 @@ class FakeLangfuse(FakeServer):
         self.public_key, self.secret_key = public_key, secret_key
         self.hang_seconds = hang_seconds
         self._failures: deque[str] = deque()
+        self._traces: dict[str, dict[str, Any]] = {}  # what Langfuse keeps: trace id -> trace
+        self._observations: dict[str, list[dict[str, Any]]] = {}  # trace id -> its observations
 
     def fail_next(self, *modes: str) -> None:
         with self.lock:
@@ -66,9 +75,20 @@ class FakeLangfuse(FakeServer):
     def bodies(self, kind: str) -> list[dict[str, Any]]:
         return [e["body"] for e in self.events(kind)]
 
+    def kept(self) -> dict[str, dict[str, Any]]:
+        """What Langfuse holds now: trace id -> {"trace": body, "observations": [body, ...]}."""
+        with self.lock:
+            return {
+                t: {"trace": dict(b), "observations": list(self._observations.get(t, []))}
+                for t, b in self._traces.items()
+            }
+
     # -- protocol --------------------------------------------------------------------------
     def answer(self, request: Recorded) -> Reply:
-        if request.method != "POST" or request.path != INGESTION:
+        known = (request.method == "POST" and request.path == INGESTION) or (
+            request.method in ("GET", "DELETE") and (request.path == TRACES or request.path.startswith(f"{TRACES}/"))
+        )
+        if not known:
             return Reply.json(404, {"message": "Not Found"})
         with self.lock:
             mode = self._failures.popleft() if self._failures else None
@@ -79,6 +99,10 @@ class FakeLangfuse(FakeServer):
         expected = "Basic " + base64.b64encode(f"{self.public_key}:{self.secret_key}".encode()).decode()
         if mode == "401" or request.headers.get("authorization") != expected:
             return Reply.json(401, {"message": "Invalid credentials. Confirm that you've configured the correct host."})
+        if request.method == "GET":
+            return self._list(request)
+        if request.method == "DELETE":
+            return self._delete(request)
         if "json" not in request.headers.get("content-type", ""):
             return Reply.json(400, {"message": "Content-Type must be application/json"})
         try:
@@ -95,7 +119,72 @@ class FakeLangfuse(FakeServer):
                 errors.append({"id": event_id, "status": 400, "message": issue})
             else:
                 successes.append({"id": event_id, "status": 201})
+                self._keep(event)
         return Reply.json(207, {"successes": successes, "errors": errors})
+
+    def _keep(self, event: dict[str, Any]) -> None:
+        body = event["body"]
+        with self.lock:
+            if event["type"] == "trace-create":
+                self._traces[body["id"]] = {**self._traces.get(body["id"], {}), **body}
+            else:
+                self._observations.setdefault(body["traceId"], []).append(body)
+
+    def _list(self, request: Recorded) -> Reply:
+        if request.path != TRACES:
+            return Reply.json(404, {"message": "Not Found"})
+        query = {k: v[0] for k, v in request.query.items()}
+        try:
+            page, limit = int(query.get("page", "1")), int(query.get("limit", "50"))
+        except ValueError:
+            return Reply.json(400, {"message": "Invalid request data"})
+        if page < 1 or not 1 <= limit <= 100:
+            return Reply.json(400, {"message": "Invalid request data"})
+        filters = {k: query[k] for k in ("sessionId", "userId", "name") if k in query}
+        with self.lock:
+            matching = [t for t in self._traces.values() if all(t.get(k) == v for k, v in filters.items())]
+        matching.sort(key=lambda t: str(t.get("timestamp", "")), reverse=True)
+        data = [
+            {
+                "id": t["id"],
+                "timestamp": t.get("timestamp"),
+                "name": t.get("name"),
+                "sessionId": t.get("sessionId"),
+                "userId": t.get("userId"),
+                "input": t.get("input"),
+                "output": t.get("output"),
+                "metadata": t.get("metadata"),
+                "tags": [],
+                "public": False,
+                "environment": t.get("environment", "default"),
+                "htmlPath": f"/project/local/traces/{t['id']}",
+                "latency": 0,
+                "totalCost": 0,
+                "observations": [o["id"] for o in self._observations.get(t["id"], [])],
+                "scores": [],
+            }
+            for t in matching[(page - 1) * limit : page * limit]
+        ]
+        pages = (len(matching) + limit - 1) // limit
+        meta = {"page": page, "limit": limit, "totalItems": len(matching), "totalPages": pages}
+        return Reply.json(200, {"data": data, "meta": meta})
+
+    def _delete(self, request: Recorded) -> Reply:
+        if request.path == TRACES:
+            try:
+                ids = request.json()["traceIds"]
+            except (ValueError, KeyError, TypeError):
+                return Reply.json(400, {"message": "Invalid request data"})
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                return Reply.json(400, {"message": "Invalid request data"})
+            message = "Traces deleted"
+        else:
+            ids, message = [request.path.removeprefix(f"{TRACES}/")], "Trace deleted"
+        with self.lock:
+            for trace_id in ids:
+                self._traces.pop(trace_id, None)
+                self._observations.pop(trace_id, None)
+        return Reply.json(200, {"message": message})
 
 
 def problem(event: Any) -> str | None:

@@ -1,6 +1,6 @@
 """The media copies of one conversation, read for a customer's export (privacy/export.py's
 MediaStore): listed under the conversation's folder of the media bucket and streamed one at a
-time (a voice note may be 16 MB). Keys are the archive's own (adapters/media_archive.py)."""
+time (a voice note may be 16 MB). Keys are the archive's own (privacy/keys.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.media_archive import conversation_prefix, media_key
+from receptionist.privacy.keys import conversation_media_prefix, media_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -44,7 +44,7 @@ class MediaCopies:
     def stored(self, conversation: str) -> list[StoredMedia]:
         """Every copy kept for the conversation ("<app>#<number>")."""
         pages = self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=conversation_prefix(conversation)
+            Bucket=self.bucket, Prefix=conversation_media_prefix(conversation)
         )
         found = (o for page in pages for o in page.get("Contents", []))
         return [StoredMedia(str(o["Key"]), int(o["Size"]), o["LastModified"]) for o in found]

@@ -15,11 +15,11 @@ import boto3
 from botocore.config import Config
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.privacy.keys import export_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
-PREFIX = "exports"
 LINK_SECONDS = 300  # the owner's browser follows the link at once; after this it no longer works
 
 
@@ -33,7 +33,7 @@ class ExportStore:
     def put(self, organization_id: str, subject: str, archive: IO[bytes]) -> str:
         """Upload an archive of `subject` (a conversation's or contact's id: what erasing the
         customer finds it by) from its start, multipart when large; its key."""
-        key = f"{PREFIX}/{organization_id}/{subject}/{uuid.uuid4().hex}.zip"
+        key = f"{export_prefix(organization_id, subject)}{uuid.uuid4().hex}.zip"
         archive.seek(0)
         self._s3.upload_fileobj(archive, self.bucket, key, ExtraArgs={"ContentType": "application/zip"})
         return key

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from receptionist.adapters.cognito import InvalidToken, SignInRefused
-from receptionist.console import appointments, consent, export, operator, security, settings
+from receptionist.console import appointments, consent, export, operator, privacy, security, settings
 from receptionist.console.i18n import LANGUAGES
 from receptionist.console.service import ConsoleError, ConsoleService, NotFound
 from receptionist.console.web import (
@@ -43,6 +43,8 @@ def create_app(deps: ConsoleDeps) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.deps = deps
     app.include_router(consent.router)  # before `router`: its /conversations/<id>/<action> takes any action
+    # Before `router`, whose POST /conversations/{id}/{action} would take /forget for an action.
+    app.include_router(privacy.router)
     app.include_router(router)
     app.include_router(appointments.router)
     app.include_router(settings.router)

@@ -26,6 +26,7 @@ from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from receptionist.console.service import ConsoleError, ConsoleService
 from receptionist.console.settings_service import WebhookSecretStore
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter, StaffAccount
+from receptionist.privacy.forget import ForgetService
 
 if TYPE_CHECKING:
     from receptionist.console.export import ConsoleExports
@@ -44,6 +45,7 @@ class ConsoleDeps:
     accounts: StaffPool | None = None  # creating owners' accounts (the operator pages)
     webhook_secrets: WebhookSecretStore | None = None  # rotating an app's webhook secret (settings)
     exports: ConsoleExports | None = None  # a customer's data, for the owner (export.py)
+    forget: ForgetService | None = None  # blocking and erasing a customer (console/privacy.py)
 
 
 class SignInNeeded(Exception):

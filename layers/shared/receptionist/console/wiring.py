@@ -1,7 +1,8 @@
 """Build the console from its settings: Cognito, the database (as the console's own role,
 `receptionist_console`, under row level security: DATABASE_URL_PARAM names the SSM parameter
-console-database-url), the outbound queue, the CSRF key, the media bucket (customers' exports).
-Secrets are read when first needed."""
+console-database-url), the outbound queue, the CSRF key, the media bucket (customers' exports), and
+the stores an owner's block or erasure of a customer reaches (privacy/wiring.py). Secrets are read
+when first needed."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from receptionist.console.app import ConsoleDeps
 from receptionist.console.export import ConsoleExports
 from receptionist.console.service import ConsoleService
 from receptionist.crm.connection import Database
+from receptionist.privacy.wiring import StoreNames, build_forget
 from receptionist.secrets import get_secret
 
 
@@ -33,6 +35,7 @@ def build_console(
     ssm: Any | None = None,
     s3: Any | None = None,
     secret: Callable[[str], str] = get_secret,
+    dynamodb: Any | None = None,
 ) -> ConsoleDeps:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
@@ -53,4 +56,18 @@ def build_console(
         accounts=StaffPool(settings.user_pool_id, cognito),
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
         exports=exports,
+        forget=build_forget(db, _store_names(settings), secret=secret, dynamodb=dynamodb, s3=s3),
+    )
+
+
+def _store_names(settings: ConsoleSettings) -> StoreNames:
+    return StoreNames(
+        conversations_table=settings.conversations_table,
+        checkpoints_table=settings.checkpoints_table,
+        idempotency_table=settings.idempotency_table,
+        media_bucket=settings.media_bucket,
+        customer_key_param=settings.customer_key_param,
+        langfuse_host=settings.langfuse_host,
+        langfuse_public_key_param=settings.langfuse_public_key_param,
+        langfuse_secret_key_param=settings.langfuse_secret_key_param,
     )

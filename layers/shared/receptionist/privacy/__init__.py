@@ -1,1 +1,3 @@
-"""Customers' rights over their data: what the system holds of one customer, and acting on it (GDPR)."""
+"""One customer's data of one business, everywhere: the data map (stores.py), where each store
+keeps their items (keys.py), blocking and erasing them (forget.py), and exporting them (export*.py).
+docs/privacy.md."""
