@@ -202,13 +202,15 @@ def seed_customer(
     chats.open_escalation(db, organization, identity.id, f"Urgencia: {words[1]}", turn)
     usage.record_usage(db, organization, identity.id, turn, model_calls=2, prompt_tokens=900, completion_tokens=80)
     usage.first_notice(db, organization, f"turns:{identity.id}", now.replace(minute=0, second=0, microsecond=0))
-    # Their own service and member: no other test's booking can clash with theirs.
+    # Their own service and member: no other test's booking can clash with theirs. Inactive, so the
+    # shared business's catalogue and staff (its prompt, its availability) stay what other tests read.
     service = db.fetch_one(
-        "insert into services (organization_id, name, duration_minutes) values (%s, %s, 30) returning id::text as id",
+        "insert into services (organization_id, name, duration_minutes, active) values (%s, %s, 30, false)"
+        " returning id::text as id",
         (organization, f"Revisión {tag}"),
     )
     member = db.fetch_one(
-        "insert into members (organization_id, name) values (%s, %s) returning id::text as id",
+        "insert into members (organization_id, name, active) values (%s, %s, false) returning id::text as id",
         (organization, f"Dra. {tag}"),
     )
     assert service is not None and member is not None

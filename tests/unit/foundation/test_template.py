@@ -375,13 +375,24 @@ def test_the_console_reaches_a_customer_s_items_and_nothing_wider(template: dict
     assert console["ForgetIdempotencyRecords"]["Action"] == ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
     actions = [a for st in console.values() for a in st["Action"]]
     assert not {"dynamodb:Scan", "s3:PutObject*", "dynamodb:DeleteTable"} & set(actions)
-    assert console["ForgetListCustomerObjects"]["Condition"]["StringLike"]["s3:prefix"] == [
+    # S3: listed only under the prefixes where a customer's objects are; written only to blocked/
+    # (a block's copies) and exports/ (an export's archive); read only from media/ and exports/.
+    assert console["ListCustomerObjects"]["Condition"]["StringLike"]["s3:prefix"] == [
         "media/*",
         "checkpoints/*",
         "blocked/*",
+        "exports/*",
     ]
+    s3 = {sid: st for sid, st in console.items() if any(a.startswith("s3:") for a in st["Action"])}
+    assert set(s3) == {"ListCustomerObjects", "ReadMedia", "ExportArchives", "ForgetCustomerObjects", "BlockedMedia"}
     assert _resources_of(console["BlockedMedia"]) == ["${MediaBucket.Arn}/blocked/*"]
-    assert _resources_of(console["BlockKeepsMedia"]) == ["${MediaBucket.Arn}/media/*"]
+    assert console["BlockedMedia"]["Action"] == ["s3:PutObject"]
+    assert _resources_of(console["ReadMedia"]) == ["${MediaBucket.Arn}/media/*"]
+    assert console["ReadMedia"]["Action"] == ["s3:GetObject"]
+    assert console["ForgetCustomerObjects"]["Action"] == ["s3:DeleteObject"]
+    assert _resources_of(console["ForgetCustomerObjects"]) == [
+        f"${{MediaBucket.Arn}}/{prefix}/*" for prefix in ("media", "checkpoints", "blocked", "exports")
+    ]
 
 
 def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -> None:
