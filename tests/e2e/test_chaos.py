@@ -31,6 +31,7 @@ from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI, text_message, tool_call_message
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack
+from receptionist import disclosure
 
 APP = "ClinicaSonrisa"
 CONVERSATIONS = 30
@@ -38,6 +39,7 @@ MESSAGES = 4
 BOOKERS = 10  # the first ten customers book a cleaning with Dra. Gómez, each at their own time
 SLOTS = [f"{9 + i // 2:02d}:{30 * (i % 2):02d}" for i in range(BOOKERS)]  # 09:00 .. 13:30
 MAX_KILLS = {"ProcessorFunction": 12, "NotifierFunction": 12}
+DISCLOSURE = disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es")  # the clinic's first reply opens with it
 
 
 def _booking_day() -> date:
@@ -145,10 +147,11 @@ def _texts(customer_index: int) -> list[str]:
 
 
 def _answered(gupshup: FakeGupshup, customer: str) -> list[str]:
-    """The message texts this customer's replies answer (each distinct reply once)."""
+    """The message texts this customer's replies answer (each distinct reply once; the first
+    reply's opening paragraph is the AI disclosure, the code's and not the model's)."""
     out: list[str] = []
     for reply in dict.fromkeys(m.text for m in gupshup.sent_to(customer)):
-        out.extend(reply.removeprefix("Respuesta a: ").split("\n"))
+        out.extend(reply.removeprefix(DISCLOSURE + "\n\n").removeprefix("Respuesta a: ").split("\n"))
     return out
 
 

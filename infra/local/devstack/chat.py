@@ -105,7 +105,8 @@ def chat(
             for text in texts:
                 with lock:
                     answered_since_post[0] = True
-                out(f"{app} > {text}")
+                # A reply of several paragraphs (the AI disclosure, then the answer) reads as one block.
+                out(f"{app} > " + text.replace("\n", "\n" + " " * (len(app) + 3)))
             done.wait(POLL_SECONDS)
 
     watcher = threading.Thread(target=watch, daemon=True)

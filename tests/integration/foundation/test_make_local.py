@@ -162,7 +162,14 @@ def _chat(env: dict[str, str], info: dict[str, Any], number: str, text: str) -> 
         timeout=120,
     )
     assert chat.returncode == 0, chat.stdout + chat.stderr
-    return [line for line in chat.stdout.splitlines() if line.startswith(f"{info['demo_app']} > ")]
+    prefix = f"{info['demo_app']} > "
+    replies: list[str] = []
+    for line in chat.stdout.splitlines():
+        if line.startswith(prefix):
+            replies.append(line.removeprefix(prefix))
+        elif replies and line.startswith(" " * len(prefix)):  # the reply's next paragraph
+            replies[-1] += "\n" + line.strip()
+    return replies
 
 
 def _sign_in(console_url: str, email: str, password: str) -> tuple[int, str]:
