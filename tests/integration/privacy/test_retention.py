@@ -27,6 +27,7 @@ from devstack.fakes.langfuse import FakeLangfuse
 from receptionist.config import RetentionSettings
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
+from receptionist.privacy.stores import customer_tables
 from receptionist.retention.service import RetentionReport, RetentionRun
 from receptionist.retention.wiring import build_run
 
@@ -121,6 +122,15 @@ def count(url: str, sql: str, *params: Any) -> int:
     return int(row[0])
 
 
+def table_rows(url: str) -> dict[str, int]:
+    """Rows of every table that can hold a customer's data (the data map's)."""
+    with psycopg.connect(url) as conn:
+        return {
+            table: int(conn.execute(f"select count(*) from {table}".encode()).fetchone()[0])  # type: ignore[index]  # noqa: S608
+            for table in sorted(customer_tables())
+        }
+
+
 def aws_calls(endpoint: str) -> int:
     """Every AWS call the moto server has served (devstack/moto_server.py counts them per action)."""
     with urllib.request.urlopen(f"{endpoint}/_devstack/calls", timeout=5) as answer:
@@ -212,7 +222,7 @@ def assert_retained(w: World, was: Before) -> None:
 
 def test_a_run_removes_exactly_what_a_year_made_due_everywhere_and_a_second_run_nothing(year_world: World) -> None:
     w, y = year_world, year_world.year
-    was = before(w)
+    was, tables = before(w), table_rows(w.url)
     run, calls, langfuse_calls = w.service(), aws_calls(w.stores.endpoint), len(w.langfuse.received())
     started = time.monotonic()
     report = run.run(Deadline.after(600))
@@ -231,6 +241,9 @@ def test_a_run_removes_exactly_what_a_year_made_due_everywhere_and_a_second_run_
     assert (report.usage_removed, report.vault_removed) == (y.usage_due, y.vault_rows["due"])
     assert report.vault_media_removed == len(y.vault_due)
     removed_objects = len(was.objects) - len(objects(w.stores))
+    removed_items = len(was.items) - len(items(w.stores))
+    change = {t: m - n for (t, n), m in zip(tables.items(), table_rows(w.url).values(), strict=True) if n != m}
+    deleted, added = {t: -d for t, d in change.items() if d < 0}, {t: d for t, d in change.items() if d > 0}
     removed = max(report.customers_removed, 1)
     trips = run.forget.ledger.db.round_trips  # type: ignore[attr-defined]
     print(
@@ -239,10 +252,13 @@ def test_a_run_removes_exactly_what_a_year_made_due_everywhere_and_a_second_run_
         f"({seconds / removed * 1000:.0f} ms each, all passes included); "
         f"database round trips {trips} ({trips / removed:.1f} per customer), AWS calls {calls} "
         f"({calls / removed:.1f} per customer), Langfuse calls {langfuse_calls}; "
-        f"CRM rows: {dict(sorted(report.rows.items()))}; other stores: {dict(sorted(report.items.items()))}; "
-        f"media copies past 30 days: {report.media_removed}; usage rows: {report.usage_removed}; "
-        f"vault: {report.vault_removed} rows, {report.vault_media_removed} objects; "
-        f"S3 objects removed: {removed_objects}; kept customers: {len(y.kept)}"
+        f"CRM rows deleted per table: {deleted} (written: {added}); "
+        f"anonymised: {report.rows['appointments']} appointments, "
+        f"{report.rows['turn_usage']} usage rows unlinked; removed customers' items: "
+        f"{dict(sorted(report.items.items()))}; media copies past 30 days: {report.media_removed}; "
+        f"usage rows past 24 months: {report.usage_removed}; vault: {report.vault_removed} rows, "
+        f"{report.vault_media_removed} objects; S3 objects removed: {removed_objects}, DynamoDB items: "
+        f"{removed_items}; kept customers: {len(y.kept)}"
     )
 
     again = w.run()
