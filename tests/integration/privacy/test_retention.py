@@ -4,7 +4,8 @@ Langfuse, the retention run as the RetentionFunction builds it, connected as `re
 
 One run removes exactly what the business's windows make due, in every store, and nothing else; a
 second run removes nothing; a run that dies midway (in a customer's removal, between a media copy's
-deletion and the mark) is finished by the next; two runs at once remove each thing once. The first
+deletion and the mark) is finished by the next; two runs at once remove each thing once; a backlog
+larger than a run is finished over several. The first
 test prints the figures docs/privacy.md reports."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from receptionist.config import RetentionSettings
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
 from receptionist.privacy.stores import customer_tables
-from receptionist.retention.service import RetentionReport, RetentionRun
+from receptionist.retention.service import MIN_SECONDS, RetentionReport, RetentionRun
 from receptionist.retention.wiring import build_run
 
 CUSTOMERS = 2000
@@ -334,3 +335,29 @@ def test_two_runs_at_once_remove_each_thing_once(small_world: World) -> None:
     assert_retained(w, was)
     assert sum(r.failed for r in reports) == 0
     assert sum(r.customers_removed for r in reports) == len(w.year.due)  # each once, whichever run did it
+
+
+class Ticks:
+    """A clock that moves one second each time it is read: a deadline of `n` seconds then allows a
+    fixed amount of work, whatever the machine's speed (the real figures are the first test's)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        self.t += 1
+        return self.t
+
+
+def test_a_backlog_larger_than_a_run_is_finished_over_several_runs(small_world: World) -> None:
+    w = small_world
+    was = before(w)
+    runs: list[RetentionReport] = []
+    while not runs or runs[-1].backlog:
+        ticks = Ticks()
+        runs.append(w.service(customers_per_round=5).run(Deadline(ticks() + MIN_SECONDS + 25, ticks)))
+        assert runs[-1].customers_removed > 0 and runs[-1].failed == 0
+        assert len(runs) < 50
+    assert len(runs) >= 3 and all(r.backlog == 1 for r in runs[:-1])
+    assert sum(r.customers_removed for r in runs) == len(w.year.due)  # each once, over the runs
+    assert_retained(w, was)

@@ -90,6 +90,7 @@ class FakeCrm:
     crash_after: set[str] = field(default_factory=set)  # "begin", "step:<store>", "finish", "vault_media"...
     fail: set[str] = field(default_factory=set)  # calls that raise (not a crash: a failing statement)
     removed: dict[str, list[str]] = field(default_factory=dict)  # org -> numbers removed, in order
+    listings: dict[str, int] = field(default_factory=dict)  # org -> due lists read
 
     # -- building the world ------------------------------------------------------------------------
     def business(self, org: str, windows: Windows = DEFAULT, apps: tuple[str, ...] = ("App",)) -> None:
@@ -138,6 +139,7 @@ class FakeCrm:
 
     def due_customers(self, organization_id: str, limit: int, after: tuple[datetime, str] | None) -> list[DueCustomer]:
         self._fail("due_customers")
+        self.listings[organization_id] = self.listings.get(organization_id, 0) + 1
         due = sorted(
             (p.last_activity, p.number)
             for p in self.people[organization_id].values()

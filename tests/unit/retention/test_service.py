@@ -243,6 +243,8 @@ def test_a_run_is_bounded_by_its_deadline_and_the_next_runs_finish_the_backlog()
     assert len(w.crm.removed[SALON]) == len(set(w.crm.removed[SALON])) == 120  # each once, oldest first
     assert w.crm.removed[SALON] == sorted(w.crm.removed[SALON], reverse=True)
     assert sum(r.customers_removed for r in runs) == 123 and runs[-1].backlog == 0
+    # The due list (every candidate's activity read) once per run, not once per round.
+    assert w.crm.listings[SALON] == len(runs)
 
 
 def test_without_the_customer_key_no_customer_is_removed_but_the_rest_is() -> None:

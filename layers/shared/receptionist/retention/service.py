@@ -53,6 +53,9 @@ REASON: Final = "retention"
 # Per business and round. Customers: ~10 calls each (docs/privacy.md has the measured time); media:
 # one DeleteObjects per app; usage: one statement.
 CUSTOMERS_PER_ROUND: Final = 50
+# Due customers are listed this many at a time (the list reads every candidate's activity: one
+# listing serves several rounds; each customer is checked again when their removal begins).
+DUE_PAGE: Final = 500
 MEDIA_PER_ROUND: Final = 500
 USAGE_PER_ROUND: Final = 5000
 VAULT_PER_ROUND: Final = 50
@@ -101,7 +104,9 @@ class RetentionReport:
 @dataclass
 class _Progress:
     business: Business
-    after: tuple[datetime, str] | None = None  # the last customer met (keyset: never twice in a run)
+    after: tuple[datetime, str] | None = None  # the last customer listed (keyset: never twice in a run)
+    queue: list[DueCustomer] = field(default_factory=list)  # listed, not yet met
+    listed_all: bool = False  # the last listing was the end of the list
     done: set[Pass] = field(default_factory=set)
 
     @property
@@ -116,6 +121,7 @@ class RetentionRun:
     objects: Objects  # the media bucket
     clock: Callable[[], float] = field(default=time.monotonic)
     customers_per_round: int = CUSTOMERS_PER_ROUND
+    due_page: int = DUE_PAGE
     media_per_round: int = MEDIA_PER_ROUND
     usage_per_round: int = USAGE_PER_ROUND
     vault_per_round: int = VAULT_PER_ROUND
@@ -209,15 +215,20 @@ class RetentionRun:
         if self._no_key:
             return True
         org = item.business.organization_id
-        due = self.ledger.due_customers(org, self.customers_per_round, item.after)
-        for customer in due:
+        if not item.queue and not item.listed_all:
+            item.queue = self.ledger.due_customers(org, self.due_page, item.after)
+            item.listed_all = len(item.queue) < self.due_page
+            if item.queue:
+                item.after = (item.queue[-1].last_activity, item.queue[-1].number)
+        for _ in range(self.customers_per_round):
+            if not item.queue:
+                break
             if deadline.remaining() <= MIN_SECONDS:
                 return False  # the next round (or run) goes on from here
-            item.after = (customer.last_activity, customer.number)
-            self._remove(org, customer, report)
+            self._remove(org, item.queue.pop(0), report)
             if self._no_key:
                 return True
-        return len(due) < self.customers_per_round
+        return not item.queue and item.listed_all
 
     def _remove(self, org: str, customer: DueCustomer, report: RetentionReport) -> None:
         try:
