@@ -22,13 +22,14 @@ import psycopg
 import pytest
 from privacy_kit import Stores, make_stores
 from psycopg.conninfo import make_conninfo
-from retention_kit import Year, synthetic_year
+from retention_kit import DAY, Year, add_customer, add_items, db_now, new_business, synthetic_year
 
 from devstack.fakes.langfuse import FakeLangfuse
 from receptionist.config import RetentionSettings
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
 from receptionist.privacy.stores import customer_tables
+from receptionist.retention.rules import Windows
 from receptionist.retention.service import MIN_SECONDS, RetentionReport, RetentionRun
 from receptionist.retention.wiring import build_run
 
@@ -361,3 +362,36 @@ def test_a_backlog_larger_than_a_run_is_finished_over_several_runs(small_world: 
     assert len(runs) >= 3 and all(r.backlog == 1 for r in runs[:-1])
     assert sum(r.customers_removed for r in runs) == len(w.year.due)  # each once, over the runs
     assert_retained(w, was)
+
+
+def test_a_silent_customer_whose_message_waits_in_the_conversations_table_is_kept(
+    fresh_database: str, moto_endpoint: str, langfuse: FakeLangfuse
+) -> None:
+    """They wrote a moment ago: the message is buffered (live in the conversations table), its turn
+    has not recorded it in the CRM yet. Asked first, so nothing of theirs is touched and no request
+    begun; the next run, once the turn recorded it, finds them active. (The guard inside the
+    conversations store, for a message that arrives during the removal: tests/unit/retention.)"""
+    stores = make_stores(moto_endpoint)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        org, app, _, _ = new_business(conn)
+        now = db_now(conn)
+        back = add_customer(conn, org, app, "34600123456", now, last_message_ago=400 * DAY)
+        gone = add_customer(conn, org, app, "34600123457", now, last_message_ago=400 * DAY)
+    add_items(stores, org, app, back, live=True)
+    w = World(fresh_database, stores, langfuse, Year(org, app, now, Windows()))
+    report = w.run()
+    assert (report.customers_removed, report.customers_skipped, report.failed) == (1, 1, 0)
+    assert set(items(stores)) == set(back.dynamo)  # their buffered message and memory untouched
+    with psycopg.connect(fresh_database) as conn:
+        numbers = {r[0] for r in conn.execute("select customer_number from chat_identities").fetchall()}
+        requests = conn.execute("select status, actor from privacy_requests").fetchall()
+    assert numbers == {back.number} and gone.number not in numbers
+    assert requests == [("done", "retention")]  # the silent one's; none begun for the one who wrote
+    with psycopg.connect(fresh_database, autocommit=True) as conn:  # the turn records the message
+        conn.execute(
+            "insert into chat_messages (organization_id, chat_identity_id, direction, processed_text)"
+            " values (%s, %s, 'inbound', 'Hola, ¿tenéis hueco?')",
+            (org, back.identity),
+        )
+    again = w.run()
+    assert (again.customers_removed, again.customers_skipped) == (0, 0)

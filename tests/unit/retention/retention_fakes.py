@@ -323,7 +323,15 @@ class World:
             ),
             lambda: self.key,
         )
-        return RetentionRun(self.crm, forget, self.bucket, clock=self.crm.clock, **overrides)
+        conversations = self.stores["conversations"]
+        return RetentionRun(
+            self.crm,
+            forget,
+            self.bucket,
+            waiting=lambda customer: customer.number in conversations.live,
+            clock=self.crm.clock,
+            **overrides,
+        )
 
     def customer(self, org: str, number: str, silent_for: timedelta, *, media: int = 0, app: str = "App") -> Person:
         """A customer with items in every store and `media` copies in the bucket."""

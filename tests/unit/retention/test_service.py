@@ -23,12 +23,13 @@ _PREFIX = {SALON: "51900", CLINIC: "34600"}
 _LABELS = {"recent": "00001", "11m": "00011", "13m": "00013", "61m": "00061"}
 
 
-BACK, WAITING, BLOCKING, STILL_DUE, CAME_BACK = (
+BACK, WAITING, BLOCKING, STILL_DUE, CAME_BACK, RACING = (
     "51911111111",
     "51922222222",
     "51933333333",
     "51944444444",
     "51955555555",
+    "51966666666",
 )
 
 
@@ -180,19 +181,27 @@ def test_a_customer_who_writes_while_being_removed_is_kept_and_the_request_cance
     w.crm.business(SALON)
     back = w.customer(SALON, BACK, 13 * MONTH)
     waiting = w.customer(SALON, WAITING, 14 * MONTH)
-    # They write just as the run reaches their agent memory: the turn records it in the CRM.
-    w.stores["checkpoints"].on_find[BACK] = lambda: setattr(back, "last_activity", NOW)
-    # A message of theirs is buffered, not yet in the CRM: the conversations table's guard sees it.
+    racing = w.customer(SALON, RACING, 15 * MONTH)
+    # A message of theirs is buffered, not yet in the CRM: asked first, nothing of theirs is touched.
     w.stores["conversations"].live.add(WAITING)
+    before = w.items_of(WAITING)
+    # One arrives just after that question, as the run reaches their agent memory: the
+    # conversations table's own guard stops the removal there.
+    w.stores["checkpoints"].on_find[RACING] = lambda: w.stores["conversations"].live.add(RACING)
+    # They write as the run reaches their memory, and the turn records it in the CRM before the end.
+    w.stores["checkpoints"].on_find[BACK] = lambda: setattr(back, "last_activity", NOW)
     report = _run(w)
-    assert set(w.crm.people[SALON]) == {BACK, WAITING} and waiting.last_activity < NOW
-    assert (report.customers_removed, report.customers_skipped, report.failed) == (0, 2, 0)
-    assert sorted(r.status for r in w.crm.requests) == ["cancelled", "cancelled"]
-    assert f"conversations:{WAITING}:1" in w.stores["conversations"].items[WAITING]  # nothing of theirs deleted there
-    # Once the turn has recorded the message, they are simply not due.
+    assert set(w.crm.people[SALON]) == {BACK, WAITING, RACING} and waiting.last_activity < NOW
+    assert (report.customers_removed, report.customers_skipped, report.failed) == (0, 3, 0)
+    assert w.items_of(WAITING) == before  # never begun: no request, nothing touched
+    assert sorted(r.ref for r in w.crm.requests) == sorted([_ref(SALON, BACK), _ref(SALON, RACING)])
+    assert [r.status for r in w.crm.requests] == ["cancelled", "cancelled"]
+    assert f"conversations:{RACING}:1" in w.stores["conversations"].items[RACING]  # nothing deleted there
+    assert racing.last_activity < NOW
+    # Once the turns have recorded the messages, they are simply not due.
     w.stores["conversations"].live.clear()
-    waiting.last_activity = NOW
-    assert _run(w).customers_skipped == 0 and set(w.crm.people[SALON]) == {BACK, WAITING}
+    waiting.last_activity = racing.last_activity = NOW
+    assert _run(w).customers_skipped == 0 and set(w.crm.people[SALON]) == {BACK, WAITING, RACING}
 
 
 def test_a_request_of_someone_else_is_theirs_to_finish() -> None:

@@ -102,12 +102,22 @@ class ConversationItems:
 class RetainedConversationItems(ConversationItems):
     """The conversations table as retention reaches it: a customer due by the CRM (no activity for
     months) has nothing live here, since every item expires within 7 days. A live item (expires_at
-    still ahead, or none) is a message of theirs buffered and not yet in the CRM: they are active,
-    so nothing is deleted and the removal stops (CustomerActive); expired leftovers go."""
+    still ahead, or none) is a message of theirs buffered and not yet in the CRM: they are active.
+    Retention asks first (`waiting`), before any store is touched; should one arrive after that,
+    the removal stops here (CustomerActive) and nothing of theirs in this table is deleted; expired
+    leftovers go."""
 
     def __init__(self, table: str, client: Any | None = None, now: Callable[[], float] = time.time) -> None:
         super().__init__(table, client)
         self._now = now
+
+    def waiting(self, customer: Customer) -> bool:
+        """Whether a message of theirs waits here (a live item): asked before anything is removed."""
+        try:
+            self.find(customer, CrmRefs())
+        except CustomerActive:
+            return True
+        return False
 
     def find(self, customer: Customer, refs: CrmRefs) -> list[str]:
         found: list[str] = []

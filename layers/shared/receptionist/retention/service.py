@@ -13,8 +13,9 @@ Per business, four passes, each in batches:
     same ForgetService over the same stores (Langfuse, idempotency records, the agent's memory,
     the conversations table, media, then the CRM in one transaction), as the request of actor
     'retention' (receptionist.crm.retention.RetentionPrivacyLedger). A customer found active when
-    their turn comes (they wrote, were booked; or a message of theirs waits in the conversations
-    table, which the store's guard finds) is kept and the request cancelled.
+    their turn comes (a message of theirs waits in the conversations table: asked first, nothing
+    touched; or they wrote or were booked while being removed: the CRM finds it at the end) is
+    kept and the request cancelled.
 
 The CRM decides what is due with its own clock (nothing here passes a time), so two runs at once,
 or a rerun after a crash, find only what is still due: every step is idempotent (deleting what is
@@ -44,6 +45,7 @@ from receptionist.logsafe import error_fields
 from receptionist.privacy import keys
 from receptionist.privacy.forget import ForgetService, Outcome
 from receptionist.privacy.ports import Caller, ForgetRefused
+from receptionist.privacy.stores import Customer
 from receptionist.retention.ports import AnotherRequest, Business, CustomerActive, DueCustomer, Objects, RetentionLedger
 
 logger = logging.getLogger(__name__)
@@ -119,6 +121,9 @@ class RetentionRun:
     ledger: RetentionLedger
     forget: ForgetService  # built on RetentionPrivacyLedger: its requests are retention's
     objects: Objects  # the media bucket
+    # Whether a message of the customer waits in the conversations table, not yet in the CRM: asked
+    # before anything of theirs is removed (adapters/privacy_stores.py RetainedConversationItems).
+    waiting: Callable[[Customer], bool] = field(default=lambda customer: False)
     clock: Callable[[], float] = field(default=time.monotonic)
     customers_per_round: int = CUSTOMERS_PER_ROUND
     due_page: int = DUE_PAGE
@@ -225,13 +230,16 @@ class RetentionRun:
                 break
             if deadline.remaining() <= MIN_SECONDS:
                 return False  # the next round (or run) goes on from here
-            self._remove(org, item.queue.pop(0), report)
+            self._remove(item.business, item.queue.pop(0), report)
             if self._no_key:
                 return True
         return not item.queue and item.listed_all
 
-    def _remove(self, org: str, customer: DueCustomer, report: RetentionReport) -> None:
+    def _remove(self, business: Business, customer: DueCustomer, report: RetentionReport) -> None:
+        org = business.organization_id
         try:
+            if self.waiting(Customer(org, customer.number, business.apps)):
+                raise CustomerActive("a message of theirs waits: nothing is touched")
             outcome = self.forget.forget(ACTOR, org, customer.number, "erase", REASON)
         except CustomerActive:
             report.customers_skipped += 1

@@ -50,6 +50,7 @@ def build_run(
         )
     names = store_names(settings)
     stores = build_stores(names, secret=secret, dynamodb=dynamodb, s3=s3)
-    stores.conversations = RetainedConversationItems(names.conversations_table, dynamodb)
+    conversations = RetainedConversationItems(names.conversations_table, dynamodb)
+    stores.conversations = conversations
     forget = ForgetService(RetentionPrivacyLedger(db), stores, lambda: secret(names.customer_key_param))
-    return RetentionRun(CrmRetention(db), forget, stores.media)
+    return RetentionRun(CrmRetention(db), forget, stores.media, waiting=conversations.waiting)
