@@ -20,6 +20,7 @@ FUNCTION_LAYERS = {
     "NotifierFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer"],
     "ProcessorFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer", "DepsAgentLayer"],
     "SweeperFunction": ["SharedLayer", "DepsLightLayer"],
+    "RetentionFunction": ["SharedLayer", "DepsLightLayer", "DepsDbLayer"],
 }
 
 

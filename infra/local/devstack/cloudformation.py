@@ -15,6 +15,7 @@ import re
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +47,37 @@ class SqsMapping:
     maximum_concurrency: int
 
 
+# A daily cron rule, "cron(<minute> <hour> * * ? *)" (UTC), the only cron the runner plays.
+_DAILY_CRON = re.compile(r"cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)")
+
+
 @dataclass(frozen=True)
 class ScheduledRule:
     function: str
-    expression: str  # "rate(1 minute)"...
+    expression: str  # "rate(1 minute)", "cron(0 3 * * ? *)"...
 
     @property
     def period_seconds(self) -> float:
-        """The period of a rate() expression (cron() is not played locally)."""
+        """The period of a rate() expression, or a day for a daily cron()."""
+        if _DAILY_CRON.fullmatch(self.expression.strip()):
+            return 86400
         match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression.strip())
         if not match:
-            raise ValueError(f"the local runner plays rate() schedules only, not {self.expression!r}")
+            raise ValueError(f"the local runner plays rate() and daily cron() schedules only, not {self.expression!r}")
         unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
         return int(match.group(1)) * unit
+
+    def first_delay(self, now: datetime) -> float:
+        """Seconds from `now` to the rule's first firing: a rate's period (EventBridge starts
+        counting when the rule is made), a daily cron's next minute and hour, UTC."""
+        daily = _DAILY_CRON.fullmatch(self.expression.strip())
+        if not daily:
+            return self.period_seconds
+        now = now.astimezone(UTC)
+        at = now.replace(hour=int(daily.group(2)), minute=int(daily.group(1)), second=0, microsecond=0)
+        if at <= now:
+            at += timedelta(days=1)
+        return (at - now).total_seconds()
 
 
 @dataclass

@@ -52,6 +52,11 @@ class LocalPostgres:
         """As the staff console's role, `receptionist_console` (likewise)."""
         return self.url_for("receptionist_console")
 
+    @property
+    def retention_url(self) -> str:
+        """As the retention function's role, `receptionist_retention` (its functions only)."""
+        return self.url_for("receptionist_retention")
+
     def url_for(self, user: str) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/postgres"
 

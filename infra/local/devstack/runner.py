@@ -526,8 +526,12 @@ class Scheduler:
     """A schedule rule: the function invoked every `period` seconds (the rule's own rate, or a
     shorter local one for tests)."""
 
-    def __init__(self, rule: ScheduledRule, pool: FunctionPool, region: str, record: Recorder, period: float) -> None:
+    def __init__(
+        self, rule: ScheduledRule, pool: FunctionPool, region: str, record: Recorder, period: float,
+        first: float | None = None,
+    ) -> None:  # fmt: skip
         self.rule, self.pool, self.region, self.record, self.period = rule, pool, region, record, period
+        self.first = period if first is None else first  # seconds to the first firing (a cron's hour)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"schedule-{rule.function}", daemon=True)
 
@@ -539,8 +543,10 @@ class Scheduler:
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.period):
+        wait = self.first
+        while not self._stop.wait(wait):
             self.fire()
+            wait = self.period
 
     def fire(self) -> None:
         started = time.time()

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -75,6 +76,9 @@ class LocalConfig:
     schedule_seconds: float | None = None
     # The reminders' rule alone (issue 17: its own clock); None: schedule_seconds, then the rate.
     reminders_seconds: float | None = None
+    # The retention's rule alone; None: its own nightly cron, whatever schedule_seconds says (it
+    # removes data by age: a stack that speeds up the sweeper must not also run it every second).
+    retention_seconds: float | None = None
     # Per function (logical id): a Lambda timeout other than the template's (tests: shorter).
     function_timeouts: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -103,6 +107,7 @@ class LocalConfig:
         retry = os.environ.get("LOCAL_RETRY_AFTER_SECONDS")
         schedule = os.environ.get("LOCAL_SCHEDULE_SECONDS")
         reminders = os.environ.get("LOCAL_REMINDERS_SECONDS")
+        retention = os.environ.get("LOCAL_RETENTION_SECONDS")
         return cls(
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
@@ -123,6 +128,7 @@ class LocalConfig:
             retry_after_seconds=int(retry) if retry else None,
             schedule_seconds=float(schedule) if schedule else None,
             reminders_seconds=float(reminders) if reminders else None,
+            retention_seconds=float(retention) if retention else None,
         )
 
 
@@ -307,6 +313,7 @@ class LocalStack:
         values = {
             "database-url": self._pg.app_url,  # the message functions connect as their own role (RLS)
             "console-database-url": self._pg.console_url,  # the console as its own
+            "retention-database-url": self._pg.retention_url,  # the retention function as its own
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
             "console-secret": self.config.console_secret,
@@ -465,6 +472,7 @@ class LocalStack:
             "SweeperFunction": "sweeper",
             "ConsoleFunction": "console",
             "RemindersFunction": "reminders",
+            "RetentionFunction": "retention",
         }
         for logical_id, props in template.functions.items():
             code_dir = ROOT / "functions" / names.get(logical_id, logical_id)
@@ -502,7 +510,9 @@ class LocalStack:
             poller.start()
         for rule in template.schedules:
             period = self.schedule_period(rule)
-            scheduler = Scheduler(rule, self._pools[rule.function], self.config.region, self._record, period)
+            # A rule played at its own schedule waits for it (a nightly cron, its hour); a faster one, its period.
+            first = rule.first_delay(datetime.now(UTC)) if period == rule.period_seconds else period
+            scheduler = Scheduler(rule, self._pools[rule.function], self.config.region, self._record, period, first)
             self._schedulers.append(scheduler)
             scheduler.start()
         self._http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self._pools, self._record)
@@ -510,10 +520,17 @@ class LocalStack:
 
     def schedule_period(self, rule: ScheduledRule) -> float:
         """How often a schedule rule fires here: LOCAL_REMINDERS_SECONDS for the reminders' rule,
-        LOCAL_SCHEDULE_SECONDS for every rule, else the rule's own rate."""
+        LOCAL_RETENTION_SECONDS for the retention's (else its own nightly rule, never the shared
+        one), LOCAL_SCHEDULE_SECONDS for every other rule, else the rule's own rate."""
         if rule.function == "RemindersFunction" and self.config.reminders_seconds:
             return self.config.reminders_seconds
+        if rule.function == "RetentionFunction":
+            return self.config.retention_seconds or rule.period_seconds
         return self.config.schedule_seconds or rule.period_seconds
+
+    def scheduler(self, function: str) -> Scheduler:
+        """The running scheduler of a function's rule (tests fire it instead of waiting a night)."""
+        return next(s for s in self._schedulers if s.rule.function == function)
 
     def _record(self, inv: Invocation) -> None:
         with self._inv_lock:
@@ -545,6 +562,7 @@ class LocalStack:
             "database_url": self._pg.url,  # the owner: ops, tests, the demo's read-outs
             "app_database_url": self._pg.app_url,  # the message functions' role (row level security)
             "console_database_url": self._pg.console_url,  # the console's role (row level security)
+            "retention_database_url": self._pg.retention_url,  # the retention function's role
             "stack_name": STACK_NAME,
             "secrets_path": self.secrets_path,
             "debounce_seconds": self.config.debounce_seconds,
@@ -675,6 +693,7 @@ def describe(info: dict[str, Any]) -> str:
     lines.append(f"  Database          {info['database_url']} (owner)")
     lines.append(f"  Functions' role   {info['app_database_url']} (row level security)")
     lines.append(f"  Console's role    {info['console_database_url']} (row level security)")
+    lines.append(f"  Retention's role  {info['retention_database_url']} (its retention functions only)")
     lines.append(f"  Debounce          {info['debounce_seconds']} s")
     for group in ("queues", "tables", "buckets"):
         for lid, name in sorted(info.get(group, {}).items()):

@@ -111,6 +111,26 @@ class RemindersSettings(_Settings):
     reminder_lookback_hours: float = Field(alias="REMINDER_LOOKBACK_HOURS", default=24, gt=0, le=168)
 
 
+class RetentionSettings(_Settings):
+    """The nightly retention run (receptionist.retention): its own database role
+    (receptionist_retention), and every store an erasure reaches."""
+
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
+    checkpoints_table: NonEmpty = Field(alias="CHECKPOINTS_TABLE")
+    idempotency_table: NonEmpty = Field(alias="IDEMPOTENCY_TABLE")
+    media_bucket: NonEmpty = Field(alias="MEDIA_BUCKET")
+    # The customer key (trace-user-key): a removal is a request named by the customer's pseudonym.
+    customer_key_param: NonEmpty = Field(alias="CUSTOMER_KEY_PARAM")
+    langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
+    langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
+    langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+    # No new work is started this close to the function's timeout (what is left is the next run's).
+    reserve_seconds: float = Field(alias="RETENTION_RESERVE_SECONDS", default=60, ge=5, le=600)
+    # A statement's bound: the due list reads a business's whole activity (crm/connection.py's default is 5 s).
+    statement_timeout_seconds: float = Field(alias="RETENTION_STATEMENT_SECONDS", default=60, ge=5, le=600)
+
+
 class ConsoleSettings(_Settings):
     database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")

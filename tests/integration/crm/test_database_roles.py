@@ -1,7 +1,9 @@
 """Least privilege inside the database: the message functions (processor, notifier, reminders)
 connect as `receptionist_app`, the staff console as `receptionist_console`; each may do only what
 its code does, both under the same forced row level security, and neither may rewrite the audit
-log or the appointments' history (migration 20261207040000_database_roles.sql)."""
+log or the appointments' history (migration 20261207040000_database_roles.sql). The nightly
+retention connects as `receptionist_retention`, which may call its own functions and nothing else
+(20261207110000_retention.sql)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 
 CLINIC = "00000000-0000-4000-8000-000000000001"
-APP, CONSOLE = "receptionist_app", "receptionist_console"
+APP, CONSOLE, RETENTION = "receptionist_app", "receptionist_console", "receptionist_retention"
 
 # Every SECURITY DEFINER function in public, and the roles that may call it. A new one fails
 # test_each_security_definer_function_is_granted_only_to_the_role_that_calls_it until it is
@@ -38,6 +40,20 @@ DEFINERS: dict[str, set[str]] = {
     "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
     "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
+    # The nightly retention (its own role, which may call nothing else): each decides what is due
+    # itself, with the database's clock (migration 20261207110000_retention.sql).
+    "retention_businesses()": {RETENTION},
+    "retention_due(uuid,integer,timestamp with time zone,text)": {RETENTION},
+    "retention_begin(uuid,text,text)": {RETENTION},
+    "retention_step(uuid,text,text,jsonb)": {RETENTION},
+    "retention_finish(uuid,text,text)": {RETENTION},
+    "retention_cancel(uuid,text)": {RETENTION},
+    "retention_cancel_stale(uuid)": {RETENTION},
+    "retention_media_due(uuid,integer)": {RETENTION},
+    "retention_media_done(uuid,timestamp with time zone,uuid)": {RETENTION},
+    "retention_usage(uuid,integer)": {RETENTION},
+    "retention_vault_due(uuid,integer)": {RETENTION},
+    "retention_vault_remove(uuid,uuid)": {RETENTION},
 }
 
 
@@ -238,6 +254,25 @@ def test_row_level_security_applies_to_the_console_role(
     assert db.fetch_one("select name from contacts where id = %s", (business["contact"],)) == {"name": "Lucía"}
 
 
+def test_the_retention_role_may_touch_no_table(db: Database) -> None:
+    """It removes through its SECURITY DEFINER functions only, which decide what is due: with its
+    credentials nobody reads a conversation or removes a customer who is not due."""
+    found = db.fetch_one(
+        "select rolsuper, rolbypassrls, rolcanlogin, rolinherit from pg_roles where rolname = %s", (RETENTION,)
+    )
+    assert found == {"rolsuper": False, "rolbypassrls": False, "rolcanlogin": True, "rolinherit": False}
+    touched = db.fetch_all(
+        """
+        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind in ('r', 'v', 'p')
+          and (has_table_privilege(%(role)s, c.oid, 'select') or has_table_privilege(%(role)s, c.oid, 'insert')
+               or has_table_privilege(%(role)s, c.oid, 'update') or has_table_privilege(%(role)s, c.oid, 'delete'))
+        """,
+        {"role": RETENTION},
+    )
+    assert touched == []
+
+
 def test_both_roles_own_nothing_bypass_nothing_and_see_only_forced_tables(db: Database) -> None:
     for role in (APP, CONSOLE):
         found = db.fetch_one(
@@ -268,7 +303,8 @@ def test_each_security_definer_function_is_granted_only_to_the_role_that_calls_i
                  select 1 from aclexplode(p.proacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE'
                ) as public_may_call,
                has_function_privilege('receptionist_app', p.oid, 'execute') as app,
-               has_function_privilege('receptionist_console', p.oid, 'execute') as console
+               has_function_privilege('receptionist_console', p.oid, 'execute') as console,
+               has_function_privilege('receptionist_retention', p.oid, 'execute') as retention
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = 'public' and p.prosecdef
         """
@@ -278,7 +314,8 @@ def test_each_security_definer_function_is_granted_only_to_the_role_that_calls_i
     for signature, roles in DEFINERS.items():
         row = found[signature]
         assert not row["public_may_call"], signature
-        assert {role for role, may in ((APP, row["app"]), (CONSOLE, row["console"])) if may} == roles, signature
+        may = ((APP, row["app"]), (CONSOLE, row["console"]), (RETENTION, row["retention"]))
+        assert {role for role, allowed in may if allowed} == roles, signature
 
 
 def test_the_console_role_does_its_job_under_row_level_security(console_db: Database, db: Database) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +85,7 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         ("NotifierFunction", "receptionist_app"),
         ("RemindersFunction", "receptionist_app"),
         ("ConsoleFunction", "receptionist_console"),
+        ("RetentionFunction", "receptionist_retention"),
     ):
         name = local_stack.function_env(local_stack.template, function)["DATABASE_URL_PARAM"]
         value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
@@ -157,6 +162,48 @@ def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     counts = local_stack.pool("RemindersFunction").invoke(scheduled_event(rule, local_stack.config.region))
     assert set(counts) == {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
     assert all(isinstance(v, int) for v in counts.values())
+
+
+def test_the_retention_is_scheduled_nightly_and_runs_on_the_stack(local_stack: LocalStack) -> None:
+    """The template's nightly rule is played by the runner at its own hour (03:00 UTC), never at the
+    test stack's fast rate: it removes data by age. Fired, it reaches the CRM as its own role (its URL
+    from SSM) and every store, and reports counts only; `python -m receptionist.retention --local`
+    runs the same on the running stack."""
+    scheduler = local_stack.scheduler("RetentionFunction")
+    assert scheduler.rule.expression == "cron(0 3 * * ? *)" and scheduler.period == 86400
+    now = datetime.now(UTC)
+    expected = scheduler.rule.first_delay(now)
+    assert 0 < expected <= 86400 and (now + timedelta(seconds=expected)).strftime("%H:%M") == "03:00"
+    assert abs(scheduler.first - expected) < 600  # measured when the stack started, minutes ago at most
+    scheduler.fire()
+    (run,) = local_stack.invocations_of("RetentionFunction")
+    assert run.source == "schedule" and run.ok, run.error
+    counts = local_stack.pool("RetentionFunction").invoke(scheduled_event(scheduler.rule, local_stack.config.region))
+    assert counts["businesses"] >= 2 and counts["failed"] == 0 and counts["backlog"] == 0
+    assert all(isinstance(v, int) for v in counts.values())
+    ran = subprocess.run(
+        [sys.executable, "-m", "receptionist.retention", "--local", "--app", "ClinicaSonrisa", "--seconds", "60"],
+        env={**os.environ, "LOCAL_STATE_DIR": str(local_stack.config.state_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "businesses=1 " in ran.stdout and "failed=0" in ran.stdout
+
+
+def test_local_retention_seconds_sets_the_retention_clock_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    retention = ScheduledRule("RetentionFunction", "cron(0 3 * * ? *)")
+    sweeper = ScheduledRule("SweeperFunction", "rate(1 minute)")
+    monkeypatch.setenv("LOCAL_SCHEDULE_SECONDS", "2")
+    monkeypatch.delenv("LOCAL_RETENTION_SECONDS", raising=False)
+    stack = LocalStack(LocalConfig.from_env())
+    assert (stack.schedule_period(retention), stack.schedule_period(sweeper)) == (86400, 2)  # not the fast rate
+    monkeypatch.setenv("LOCAL_RETENTION_SECONDS", "30")
+    assert LocalStack(LocalConfig.from_env()).schedule_period(retention) == 30
+    assert retention.first_delay(datetime(2026, 12, 7, 2, 0, tzinfo=UTC)) == 3600
+    assert retention.first_delay(datetime(2026, 12, 7, 3, 0, tzinfo=UTC)) == 86400
+    assert ScheduledRule("SweeperFunction", "rate(1 minute)").first_delay(datetime.now(UTC)) == 60
 
 
 def test_local_reminders_seconds_sets_the_reminders_clock_only(monkeypatch: pytest.MonkeyPatch) -> None:

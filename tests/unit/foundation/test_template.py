@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from devstack.template import load_template
+from devstack.cloudformation import ScheduledRule
+from devstack.template import function_env, load_template
+from receptionist.config import RetentionSettings
 from receptionist.processor import telemetry as turn_telemetry
 from receptionist.reminders import telemetry as reminder_telemetry
+from receptionist.retention import telemetry as retention_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
 from receptionist.webhook import telemetry as request_telemetry
 
@@ -22,6 +25,7 @@ FUNCTIONS = {
     "SweeperFunction",
     "ConsoleFunction",
     "RemindersFunction",
+    "RetentionFunction",
 }
 
 
@@ -221,12 +225,14 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         (sweep_telemetry.SWEEPS_ABANDONED, (("service", "sweeper"),)),
         (reminder_telemetry.REMINDERS_FAILED, (("service", "reminders"),)),
         (reminder_telemetry.REMINDERS_GIVEN_UP, (("service", "reminders"),)),
+        (retention_telemetry.FAILED, (("service", "retention"),)),
+        (retention_telemetry.BACKLOG, (("service", "retention"),)),
     }
     services = {
         name: fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
         for name, fn in _resources(template, "AWS::Serverless::Function").items()
     }
-    assert {"webhook", "processor", "sweeper", "reminders"} <= set(services.values())
+    assert {"webhook", "processor", "sweeper", "reminders", "retention"} <= set(services.values())
 
 
 def test_processor_batch_cannot_overrun(template: dict[str, Any]) -> None:
@@ -276,6 +282,48 @@ def test_the_reminders_run_every_five_minutes_with_one_connection(template: dict
     alarm = template["Resources"]["RemindersErrorsAlarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RemindersFunction"}}]
+
+
+def test_the_retention_runs_every_night_with_one_connection_and_reaches_only_a_customer_s_items(
+    template: dict[str, Any],
+) -> None:
+    """A nightly rule (the local runner plays it too); one run at a time, one database connection,
+    Lambda's longest timeout with a reserve; as erasure reaches a customer, minus what only a block
+    or an export needs (no S3 read, copy or write); its errors, failures and backlog alarmed."""
+    props = template["Resources"]["RetentionFunction"]["Properties"]
+    assert props["Events"]["Retain"]["Type"] == "Schedule"
+    rule = ScheduledRule("RetentionFunction", props["Events"]["Retain"]["Properties"]["Schedule"])
+    assert rule.period_seconds == 86400
+    assert (props["ReservedConcurrentExecutions"], props["Timeout"], props["Layers"]) == (
+        1,
+        900,
+        [{"Ref": "DepsDbLayer"}],
+    )
+    env = props["Environment"]["Variables"]
+    assert env["DATABASE_URL_PARAM"] == {"Fn::Sub": "/receptionist/${Stage}/retention-database-url"}
+    assert 5 <= float(env["RETENTION_RESERVE_SECONDS"]) < props["Timeout"] / 10
+    settings = RetentionSettings.from_env(function_env("RetentionFunction", template))  # valid as deployed
+    assert settings.customer_key_param and settings.reserve_seconds == float(env["RETENTION_RESERVE_SECONDS"])
+    statements = {st["Sid"]: st for st in _statements(template, "RetentionFunction")}
+    actions = [a for st in statements.values() for a in st["Action"]]
+    assert not {"dynamodb:Scan", "s3:GetObject", "s3:PutObject", "sqs:SendMessage"} & set(actions)
+    assert statements["RetentionCustomerItems"]["Action"] == ["dynamodb:Query", "dynamodb:BatchWriteItem"]
+    assert statements["RetentionIdempotencyRecords"]["Action"] == ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
+    assert statements["RetentionListObjects"]["Condition"]["StringLike"]["s3:prefix"] == [
+        "media/*",
+        "checkpoints/*",
+        "blocked/*",
+        "exports/*",
+    ]
+    assert statements["RetentionDeleteObjects"]["Action"] == ["s3:DeleteObject"]
+    assert _resources_of(statements["RetentionDeleteObjects"]) == [
+        f"${{MediaBucket.Arn}}/{prefix}/*" for prefix in ("media", "checkpoints", "blocked", "exports")
+    ]
+    assert "Policies" in props and not [p for p in props["Policies"] if "SQSSendMessagePolicy" in p]
+    alarm = template["Resources"]["RetentionErrorsAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RetentionFunction"}}]
+    behind = template["Resources"]["RetentionBehindAlarm"]["Properties"]
+    assert behind["Period"] * behind["EvaluationPeriods"] <= 7 * 86400  # CloudWatch's longest evaluation
 
 
 def test_least_privilege_webhook_cannot_read_other_secrets(template: dict[str, Any]) -> None:
@@ -349,6 +397,13 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]
     assert ssm("SweeperFunction") == []
     assert ssm("RemindersFunction") == ["/receptionist/${Stage}/database-url"]
+    # Its own database role (receptionist_retention), the customer key (a removal's pseudonym), Langfuse's.
+    assert ssm("RetentionFunction") == [
+        "/receptionist/${Stage}/langfuse-public-key",
+        "/receptionist/${Stage}/langfuse-secret-key",
+        "/receptionist/${Stage}/retention-database-url",
+        "/receptionist/${Stage}/trace-user-key",
+    ]
     # The console's own database role (receptionist_console), never the message functions' URL.
     assert ssm("ConsoleFunction") == [
         "/receptionist/${Stage}/console-database-url",
@@ -405,7 +460,13 @@ def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -
         for name, fn in _resources(template, "AWS::Serverless::Function").items()
         if {"Ref": "DepsDbLayer"} in fn["Properties"].get("Layers", [])
     ]
-    assert set(with_db) == {"ProcessorFunction", "NotifierFunction", "ConsoleFunction", "RemindersFunction"}
+    assert set(with_db) == {
+        "ProcessorFunction",
+        "NotifierFunction",
+        "ConsoleFunction",
+        "RemindersFunction",
+        "RetentionFunction",
+    }
     connections = sum(res[f]["Properties"]["ReservedConcurrentExecutions"] for f in with_db)
     assert connections + 1 <= 20
     reserved = {

@@ -10,7 +10,7 @@ BatchWriteItem (25 at a time, unprocessed items retried) and DeleteObjects (1,00
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
@@ -18,6 +18,7 @@ import boto3
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.privacy import keys
 from receptionist.privacy.stores import CrmRefs, Customer
+from receptionist.retention.ports import CustomerActive
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -96,6 +97,38 @@ class ConversationItems:
         return _batch_delete(
             self._ddb, self.table, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in map(_split, item_keys)]
         )
+
+
+class RetainedConversationItems(ConversationItems):
+    """The conversations table as retention reaches it: a customer due by the CRM (no activity for
+    months) has nothing live here, since every item expires within 7 days. A live item (expires_at
+    still ahead, or none) is a message of theirs buffered and not yet in the CRM: they are active.
+    Retention asks first (`waiting`), before any store is touched; should one arrive after that,
+    the removal stops here (CustomerActive) and nothing of theirs in this table is deleted; expired
+    leftovers go."""
+
+    def __init__(self, table: str, client: Any | None = None, now: Callable[[], float] = time.time) -> None:
+        super().__init__(table, client)
+        self._now = now
+
+    def waiting(self, customer: Customer) -> bool:
+        """Whether a message of theirs waits here (a live item): asked before anything is removed."""
+        try:
+            self.find(customer, CrmRefs())
+        except CustomerActive:
+            return True
+        return False
+
+    def find(self, customer: Customer, refs: CrmRefs) -> list[str]:
+        found: list[str] = []
+        for app in customer.apps:
+            pk = keys.conversation_pk(app, customer.number)
+            for item in _query(self._ddb, self.table, pk, ("pk", "sk", "expires_at")):
+                expires = item.get("expires_at", {}).get("N")
+                if expires is None or float(expires) > self._now():
+                    raise CustomerActive("a message of theirs waits in the conversations table")
+                found.append(_pair(item["pk"]["S"], item["sk"]["S"]))
+        return found
 
 
 class CheckpointItems:

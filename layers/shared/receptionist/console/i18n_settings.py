@@ -70,12 +70,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_disclosure_default": "Por defecto:",
         "set_disclosure_after_days": "Repetir el aviso tras (días sin mensajes del cliente)",
         "set_disclosure_after_days_help": "Tras tantos días de silencio, la siguiente respuesta lo repite. Vacío: 180.",
+        # retention (docs/privacy.md, "How long anything is kept")
+        "set_retention": "Conservación de los datos",
+        "set_retention_help": "Cada noche se borra lo que ha cumplido su plazo, en todos los almacenes (como un"
+        " borrado a petición del cliente). Alárgalos solo si una ley te obliga a conservar más: por ejemplo, una"
+        " clínica que incorpore estas conversaciones a la historia clínica (Ley 41/2002, art. 17: cinco años como"
+        " mínimo). Vacío: el valor por defecto.",
+        "set_text_months": "Conversaciones y transcripciones: meses sin actividad del cliente",
+        "set_text_months_help": "Un cliente sin mensajes, citas ni cambios durante este tiempo se borra entero"
+        " (conversación, contacto, consentimientos, memoria del asistente, notas de voz y fotos); sus citas quedan"
+        " como filas anónimas. Por defecto 12; de 1 a 180.",
+        "set_media_days": "Notas de voz y fotos: días",
+        "set_media_days_help": "La copia de cada nota de voz o foto se borra pasado este tiempo (su transcripción o"
+        " descripción sigue en la conversación). Por defecto 30; de 1 a 365.",
+        "set_usage_months": "Registros de uso del asistente: meses",
+        "set_usage_months_help": "Tokens y llamadas al modelo por turno, para los límites y el coste. Por defecto 24;"
+        " de 1 a 120.",
+        "set_retention_today": "Con estos plazos, hoy se borra a quien no tenga actividad desde antes del",
+        "set_save_retention": "Guardar plazos",
         "set_changes": "Cambios recientes",
         "set_no_changes": "Todavía no hay cambios.",
         "set_when": "Cuándo",
         "set_who": "Quién",
         "set_what": "Qué",
         "set_action_settings_persona": "Asistente",
+        "set_action_settings_retention": "Conservación de los datos",
         "set_action_settings_service_create": "Servicio creado",
         "set_action_settings_service_update": "Servicio editado",
         "set_action_settings_service_active": "Servicio retirado o recuperado",
@@ -208,6 +227,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_bad_emergency_number": "El número de emergencias debe tener de 2 a 15 cifras (por ejemplo, 112).",
         "set_bad_disclosure_text": "El aviso de asistente automático admite como mucho 600 caracteres.",
         "set_bad_disclosure_after_days": "Los días para repetir el aviso deben ser un número de 1 a 3.650.",
+        "set_bad_text_months": "Los meses de las conversaciones deben ser un número de 1 a 180.",
+        "set_bad_media_days": "Los días de las notas de voz y fotos deben ser un número de 1 a 365.",
+        "set_bad_usage_months": "Los meses de los registros de uso deben ser un número de 1 a 120.",
         "set_emergency_number_needed": "Esta zona horaria no tiene un número de emergencias por defecto: escríbelo.",
         "set_bad_assistant_name": "El nombre del asistente debe tener entre 1 y 60 caracteres.",
         "set_bad_tone": "El tono admite como mucho 200 caracteres.",
@@ -319,12 +341,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_disclosure_default": "Default:",
         "set_disclosure_after_days": "Repeat the notice after (days without a message from the customer)",
         "set_disclosure_after_days_help": "After that many days of silence, the next reply repeats it. Empty: 180.",
+        # retention (docs/privacy.md, "How long anything is kept")
+        "set_retention": "How long data is kept",
+        "set_retention_help": "Every night whatever has reached its time is deleted from every store (as a"
+        " customer's erasure is). Lengthen them only where a law obliges you to keep more: for instance, a clinic"
+        " that makes these conversations part of its clinical records (Spain's Ley 41/2002, art. 17: five years at"
+        " least). Empty: the default.",
+        "set_text_months": "Conversations and transcripts: months without activity from the customer",
+        "set_text_months_help": "A customer with no message, appointment or change for this long is deleted whole"
+        " (conversation, contact, consent, the assistant's memory, voice notes and photos); their appointments stay"
+        " as anonymous rows. Default 12; 1 to 180.",
+        "set_media_days": "Voice notes and photos: days",
+        "set_media_days_help": "Each voice note's or photo's copy is deleted after this long (its transcript or"
+        " description stays in the conversation). Default 30; 1 to 365.",
+        "set_usage_months": "Assistant usage records: months",
+        "set_usage_months_help": "Tokens and model calls per turn, for the limits and the cost. Default 24; 1 to 120.",
+        "set_retention_today": "With these values, today a customer is deleted who has had no activity since before",
+        "set_save_retention": "Save retention",
         "set_changes": "Recent changes",
         "set_no_changes": "No changes yet.",
         "set_when": "When",
         "set_who": "Who",
         "set_what": "What",
         "set_action_settings_persona": "Assistant",
+        "set_action_settings_retention": "How long data is kept",
         "set_action_settings_service_create": "Service created",
         "set_action_settings_service_update": "Service edited",
         "set_action_settings_service_active": "Service withdrawn or restored",
@@ -457,6 +497,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_bad_emergency_number": "The emergency number must be 2 to 15 digits (e.g. 112).",
         "set_bad_disclosure_text": "The automatic assistant notice takes 600 characters at most.",
         "set_bad_disclosure_after_days": "The days before repeating the notice must be a number from 1 to 3,650.",
+        "set_bad_text_months": "The months for conversations must be a number from 1 to 180.",
+        "set_bad_media_days": "The days for voice notes and photos must be a number from 1 to 365.",
+        "set_bad_usage_months": "The months for usage records must be a number from 1 to 120.",
         "set_emergency_number_needed": "This time zone has no default emergency number: type it.",
         "set_bad_assistant_name": "The assistant's name must be 1 to 60 characters long.",
         "set_bad_tone": "The tone takes 200 characters at most.",

@@ -1,15 +1,17 @@
 """The console's settings pages (an APIRouter under BASE, included by app.create_app): the
-assistant's persona, services, knowledge entries, staff with their services, hours and time off,
-staff notifications, appointment reminders, and the Gupshup connections. Owners only (anyone else gets a 403). Routes
-parse the form, call SettingsService (settings_service.py) and render; every post checks its CSRF
-token first. A value the owner must correct re-renders the page with the sentence and what was
-typed (400), and nothing is written."""
+assistant's persona and how long the business's data is kept, services, knowledge entries, staff
+with their services, hours and time off, staff notifications, appointment reminders, and the
+Gupshup connections. Owners only (anyone else gets a 403). Routes parse the form, call
+SettingsService (settings_service.py) and render; every post checks its CSRF token first. A value
+the owner must correct re-renders the page with the sentence and what was typed (400), and nothing
+is written."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -34,6 +36,8 @@ from receptionist.crm.settings import (
     valid_timezone,
 )
 from receptionist.languages import LANGUAGES
+from receptionist.retention.rules import BOUNDS as RETENTION_BOUNDS
+from receptionist.retention.rules import cutoffs
 
 router = APIRouter(prefix=BASE)
 
@@ -96,7 +100,10 @@ async def _change(
 
 # -- persona -----------------------------------------------------------------------------------
 def _persona_page(request: Request, account: StaffAccount, **context: Any) -> HTMLResponse:
-    overview = _service(request).overview(account)
+    service = _service(request)
+    overview = service.overview(account)
+    windows = service.retention(account)
+    context.setdefault("retention_entered", {})
     return _page(
         request,
         "settings_persona.html",
@@ -110,8 +117,18 @@ def _persona_page(request: Request, account: StaffAccount, **context: Any) -> HT
         default_disclosure=disclosure.default_text(
             overview.persona.assistant_name, account.organization_name, overview.persona.language
         ),
+        retention=windows,
+        retention_bounds=RETENTION_BOUNDS,
+        # Who would be deleted today (the CRM decides with its own clock; this is what the numbers mean).
+        retention_since=cutoffs(windows, datetime.now(UTC)).text.astimezone(ZoneInfo(overview.persona.timezone)),
         **context,
     )
+
+
+def _retention_refused(request: Request, account: StaffAccount, **context: Any) -> HTMLResponse:
+    """A retention value to correct: the persona page with the sentence, what was typed in the
+    retention form (the persona form shows what is stored)."""
+    return _persona_page(request, account, retention_entered=context.pop("entered", {}), **context)
 
 
 @router.get("/settings")
@@ -126,6 +143,15 @@ async def save_persona(request: Request) -> Response:
         return SETTINGS
 
     return await _change(request, act, _persona_page)
+
+
+@router.post("/settings/retention")
+async def save_retention(request: Request) -> Response:
+    def act(account: StaffAccount, values: dict[str, str], _: list[str]) -> str:
+        _service(request).save_retention(account, values)
+        return SETTINGS
+
+    return await _change(request, act, _retention_refused)
 
 
 # -- services ----------------------------------------------------------------------------------

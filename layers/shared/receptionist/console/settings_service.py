@@ -23,6 +23,7 @@ from receptionist.crm import settings as crm
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.models import AgentSettings, KnowledgeEntry, MessageTemplate, NotificationSettings
+from receptionist.retention.rules import Windows
 
 OWNER = "owner"
 
@@ -144,6 +145,18 @@ class SettingsService:
                 # What customers are told from now on, and its version (chat_identities.disclosure_version).
                 changes["disclosure"] = {"text": told, "version": disclosure.version_of(told)}
             self._audit(account, "persona", org, {"changed": changes})
+
+    # -- retention (how long the business's data is kept; docs/privacy.md) -------------------------
+    def retention(self, account: StaffAccount) -> Windows:
+        with self._owner(account) as org:
+            return crm.retention(self.db, org)
+
+    def save_retention(self, account: StaffAccount, values: Mapping[str, str]) -> None:
+        with self._owner(account) as org:
+            wanted = crm.parse_retention(values)
+            before = crm.retention(self.db, org)
+            crm.save_retention(self.db, org, wanted)
+            self._audit(account, "retention", org, {"changed": crm.changed_fields(before, wanted)})
 
     # -- services ----------------------------------------------------------------------------------
     def services(self, account: StaffAccount) -> tuple[list[crm.ServiceSetting], str]:

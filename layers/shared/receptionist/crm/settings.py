@@ -1,8 +1,8 @@
 """A business's configuration as its owner edits it (the console's settings): the assistant's
 persona, services and knowledge entries (read here, written through receptionist.catalogue),
 staff with the services they offer, weekly hours and time off, staff notification numbers and
-the escalation template, appointment reminders (when, and with which approved template), the
-Gupshup connections, and the settings' audit trail.
+the escalation template, appointment reminders (when, and with which approved template), how
+long its data is kept (retention), the Gupshup connections, and the settings' audit trail.
 
 Values arrive as a form's strings; `parse_*` turn them into checked values, or raise
 InvalidSetting(code) before anything is written, with the same bounds as the tables' checks (a
@@ -35,6 +35,10 @@ from receptionist.crm.templates import render_template
 from receptionist.emergency import InvalidEmergencyNumber
 from receptionist.emergency import chosen as chosen_emergency_number
 from receptionist.languages import LANGUAGES, language_of
+from receptionist.retention.rules import BOUNDS as RETENTION_BOUNDS
+from receptionist.retention.rules import COLUMNS as RETENTION_COLUMNS
+from receptionist.retention.rules import DEFAULT as DEFAULT_WINDOWS
+from receptionist.retention.rules import Windows
 
 MAX_STAFF_NUMBERS = 20
 MAX_TEMPLATE_PARAMS = 10
@@ -502,6 +506,45 @@ def save_persona(db: Database, organization_id: str, persona: AgentSettings) -> 
             raise InvalidSetting("set_bad_disclosure_after_days") from exc
         # Otherwise the only check Python cannot see: PostgreSQL's own list of zones.
         raise InvalidSetting("set_bad_timezone") from exc
+
+
+# -- retention (agent_settings; receptionist/retention/rules.py, docs/privacy.md) ------------------
+RETENTION_ERRORS = {"text_months": "set_bad_text_months", "media_days": "set_bad_media_days",
+                    "usage_months": "set_bad_usage_months"}  # fmt: skip
+
+
+def parse_retention(values: Mapping[str, str]) -> Windows:
+    """The retention form: each window a whole number within its bounds; empty, its default."""
+    chosen: dict[str, int] = {}
+    for name, (low, high) in RETENTION_BOUNDS.items():
+        empty = not _text(values, name)
+        chosen[name] = (
+            getattr(DEFAULT_WINDOWS, name) if empty else _integer(values, name, low, high, RETENTION_ERRORS[name])
+        )
+    return Windows(**chosen)
+
+
+def retention(db: Database, organization_id: str) -> Windows:
+    columns = ", ".join(f"{column} as {name}" for name, column in RETENTION_COLUMNS.items())
+    row = db.fetch_one(f"select {columns} from agent_settings where organization_id = %s", (organization_id,))
+    return Windows(**row) if row else DEFAULT_WINDOWS
+
+
+def save_retention(db: Database, organization_id: str, windows: Windows) -> None:
+    names = ", ".join(RETENTION_COLUMNS.values())
+    values = ", ".join(f"%({name})s" for name in RETENTION_COLUMNS)
+    updates = ", ".join(f"{column} = excluded.{column}" for column in RETENTION_COLUMNS.values())
+    try:
+        db.execute(
+            f"insert into agent_settings (organization_id, {names}) values (%(org)s, {values})"
+            f" on conflict (organization_id) do update set {updates}, updated_at = now()",
+            {"org": organization_id, **windows.__dict__},
+        )
+    except errors.CheckViolation as exc:
+        for name, column in RETENTION_COLUMNS.items():
+            if exc.diag.constraint_name == f"agent_settings_{column}_check":
+                raise InvalidSetting(RETENTION_ERRORS[name]) from exc
+        raise
 
 
 def _zone_refused(exc: errors.Error) -> bool:

@@ -1,9 +1,10 @@
 """THE DATA MAP: every store that holds one customer's data of one business, declared once.
 
-Erasure and blocking (`receptionist.privacy.forget`) walk it; retention and export are meant to
-use it too, so all three reach the same places. A table or store added later is covered here or
-a test fails (`tests/integration/privacy/test_data_map.py`: every public table that can hold a
-customer's data must be in `TABLES`, every store in `STORES` is documented in docs/privacy.md).
+Erasure and blocking (`receptionist.privacy.forget`) walk it; retention removes a customer through
+the same ForgetService and export reads the same places, so all three reach the same stores. A table
+or store added later is covered here or a test fails (`tests/integration/privacy/test_data_map.py`:
+every public table that can hold a customer's data must be in `TABLES`, every store in `STORES` is
+documented in docs/privacy.md).
 
 Who: a customer of a business is `Customer` (organization id, WhatsApp number, the business's
 Gupshup apps). Their items in each store are found from that alone (`receptionist.privacy.keys`),
@@ -30,9 +31,10 @@ How to reuse it:
   `receptionist.crm.privacy.customer_record`); their media files are `MediaFiles.find` +
   `MediaFiles.read` (`receptionist.adapters.privacy_stores.S3MediaFiles`). The working copies in
   DynamoDB, checkpoints and Langfuse repeat what the CRM records.
-- **Retention**: `StoreInfo.kept` is each store's default life; `TABLES` says which tables hold
-  a customer's data and how an erasure treats each (the same treatment applies when their time is
-  up: `deleted` rows go, `anonymised` rows lose the link to the person).
+- **Retention** (`receptionist.retention`): `StoreInfo.kept` is each store's default life. A
+  customer whose time is up is removed by the ForgetService itself (an erasure whose request's actor
+  is 'retention'), so `TABLES`' treatments apply unchanged: `deleted` rows go, `anonymised` rows lose
+  the link to the person; media, usage and the vault have passes of their own (service.py).
 - **Erasure / blocking**: `receptionist.privacy.forget.ForgetService` (`python -m
   receptionist.ops.forget`, the console's owner action).
 """
@@ -134,7 +136,7 @@ STORES: Final[tuple[StoreInfo, ...]] = (
         "Langfuse (only when LangfuseHost is set)",
         "each turn's texts (the customer's words, transcripts and photo descriptions, the replies, "
         "tool arguments such as a name), under the conversation's id as session and a keyed user id",
-        "Langfuse's own retention setting",
+        "Langfuse's own retention setting; a customer removed by retention loses their traces with them",
         "the traces of every conversation of the customer are deleted through Langfuse's public API "
         "(listed by session, then DELETE /api/public/traces); Langfuse removes them within ~15 minutes",
         "deleted too (a debugging copy: the blocked record is the CRM's)",
@@ -169,7 +171,8 @@ STORES: Final[tuple[StoreInfo, ...]] = (
         "media",
         "S3 media/ (and blocked/, exports/)",
         "voice notes and photos the customer sent; an export of their data an owner downloaded that day",
-        "365 days in prod, 30 in dev (lifecycle); blocked/ until the block's date",
+        "each business's media_retention_days (default 30, at most the bucket's ExpireMedia: 365 days in prod, "
+        "30 in dev), deleted by the nightly retention; blocked/ until the block's date",
         "the conversations' folders are deleted, any copy an earlier block kept, and their exports",
         "moved to blocked/<pseudonym>/<request>/, listed in the vault, deleted from media/; exports deleted",
     ),
@@ -177,7 +180,8 @@ STORES: Final[tuple[StoreInfo, ...]] = (
         "crm",
         "Supabase Postgres (TABLES)",
         "contact, conversations and every message, summaries, escalations, appointments, usage",
-        "permanent until erased (retention: docs/privacy.md)",
+        "until the customer has no activity for the business's retention_months (default 12): removed whole "
+        "by the nightly retention, as an erasure; usage rows usage_retention_months (default 24)",
         "see TABLES: the customer's rows deleted, appointments and usage kept as anonymous rows",
         "the customer's record is copied to the vault (blocked_customers, owner only) with its "
         "date, then treated as by erase",
@@ -250,15 +254,17 @@ TABLES: Final[dict[str, TableRule]] = {
     ),
     "turn_usage": TableRule(
         "anonymised",
-        "model calls and tokens per turn: the business's usage, kept with the conversation unlinked",
+        "model calls and tokens per turn: the business's usage, kept with the conversation unlinked "
+        "(deleted by retention after usage_retention_months)",
         _BY_IDENTITY,
         unlinked=("chat_identity_id",),
     ),
     # -- the record of privacy requests and the blocked data -----------------------------------
     "privacy_requests": TableRule(
         "kept",
-        "each block or erasure: the customer's pseudonym (keyed HMAC), the reason, who, when, what "
-        "each store held: the proof the request was done (Art. 5(2), 17(3)(b))",
+        "each block or erasure (an owner's, ops', or retention's, actor 'retention'): the customer's "
+        "pseudonym (keyed HMAC), the reason, who, when, what each store held: the proof the request "
+        "was done (Art. 5(2), 17(3)(b))",
     ),
     "consent_events": TableRule(
         "deleted",
@@ -290,6 +296,7 @@ TABLES: Final[dict[str, TableRule]] = {
     "member_time_off": TableRule("not_personal", "staff absences"),
     "message_templates": TableRule("not_personal", "the business's approved WhatsApp templates"),
     "console_users": TableRule("not_personal", "staff accounts (staff data, not a customer's)"),
+    "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
 }
 
 

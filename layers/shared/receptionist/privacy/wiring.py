@@ -1,6 +1,7 @@
 """Build the ForgetService on real stores, from the names a deployment gives them: the console
 (ConsoleSettings, from its template environment) and ops (`receptionist.ops.forget`: the local
-stack's stack.json, or the stage's deployed functions) share it."""
+stack's stack.json, or the stage's deployed functions) share it; retention
+(receptionist/retention/wiring.py) builds its own on the same stores."""
 
 from __future__ import annotations
 
@@ -30,6 +31,23 @@ class StoreNames:
     langfuse_secret_key_param: str = ""
 
 
+def build_stores(
+    names: StoreNames, *, secret: Callable[[str], str], dynamodb: Any | None = None, s3: Any | None = None
+) -> Stores:
+    """Every store outside the CRM, as the data map names them (Langfuse only with tracing on)."""
+    langfuse = None
+    if names.langfuse_host:
+        public, private = names.langfuse_public_key_param, names.langfuse_secret_key_param
+        langfuse = LangfuseTraces(names.langfuse_host, lambda: (secret(public), secret(private)))
+    return Stores(
+        idempotency=IdempotencyRecords(names.idempotency_table, dynamodb),
+        checkpoints=CheckpointItems(names.checkpoints_table, names.media_bucket, dynamodb, s3),
+        conversations=ConversationItems(names.conversations_table, dynamodb),
+        media=S3MediaFiles(names.media_bucket, s3),
+        langfuse=langfuse,
+    )
+
+
 def build_forget(
     db: Database,
     names: StoreNames,
@@ -39,15 +57,5 @@ def build_forget(
     s3: Any | None = None,
 ) -> ForgetService:
     """`db` as the tables' owner (ops) or as the console's role; `secret` reads an SSM SecureString."""
-    langfuse = None
-    if names.langfuse_host:
-        public, private = names.langfuse_public_key_param, names.langfuse_secret_key_param
-        langfuse = LangfuseTraces(names.langfuse_host, lambda: (secret(public), secret(private)))
-    stores = Stores(
-        idempotency=IdempotencyRecords(names.idempotency_table, dynamodb),
-        checkpoints=CheckpointItems(names.checkpoints_table, names.media_bucket, dynamodb, s3),
-        conversations=ConversationItems(names.conversations_table, dynamodb),
-        media=S3MediaFiles(names.media_bucket, s3),
-        langfuse=langfuse,
-    )
+    stores = build_stores(names, secret=secret, dynamodb=dynamodb, s3=s3)
     return ForgetService(CrmPrivacyLedger(db), stores, lambda: secret(names.customer_key_param))

@@ -1,0 +1,56 @@
+"""Build the retention run from its settings: the CRM as the retention role
+(`receptionist_retention`: it may call the retention functions and nothing else; the URL from its
+SSM SecureString, read when first needed, never at import), and every store an erasure reaches,
+through the same adapters (privacy/wiring.py), the conversations table with the guard that keeps an
+active customer (adapters/privacy_stores.py RetainedConversationItems). Shared by the Lambda handler,
+`python -m receptionist.retention` and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from receptionist.adapters.privacy_stores import RetainedConversationItems
+from receptionist.config import RetentionSettings
+from receptionist.crm.connection import Database
+from receptionist.crm.retention import CrmRetention, RetentionPrivacyLedger
+from receptionist.privacy.forget import ForgetService
+from receptionist.privacy.wiring import StoreNames, build_stores
+from receptionist.retention.service import RetentionRun
+from receptionist.secrets import get_secret
+
+
+def store_names(settings: RetentionSettings) -> StoreNames:
+    return StoreNames(
+        conversations_table=settings.conversations_table,
+        checkpoints_table=settings.checkpoints_table,
+        idempotency_table=settings.idempotency_table,
+        media_bucket=settings.media_bucket,
+        customer_key_param=settings.customer_key_param,
+        langfuse_host=settings.langfuse_host,
+        langfuse_public_key_param=settings.langfuse_public_key_param,
+        langfuse_secret_key_param=settings.langfuse_secret_key_param,
+    )
+
+
+def build_run(
+    settings: RetentionSettings,
+    *,
+    db: Database | None = None,
+    secret: Callable[[str], str] = get_secret,
+    dynamodb: Any | None = None,
+    s3: Any | None = None,
+) -> RetentionRun:
+    """`db`: given by ops and tests (the tables' owner, or the retention role); else the URL in SSM."""
+    if db is None:
+        db = Database(
+            lambda: secret(settings.database_url_param),
+            statement_timeout_ms=int(settings.statement_timeout_seconds * 1000),
+            application_name="receptionist-retention",
+        )
+    names = store_names(settings)
+    stores = build_stores(names, secret=secret, dynamodb=dynamodb, s3=s3)
+    conversations = RetainedConversationItems(names.conversations_table, dynamodb)
+    stores.conversations = conversations
+    forget = ForgetService(RetentionPrivacyLedger(db), stores, lambda: secret(names.customer_key_param))
+    return RetentionRun(CrmRetention(db), forget, stores.media, waiting=conversations.waiting)

@@ -1,0 +1,8 @@
+"""Retention on in-memory stores and an in-memory CRM (retention_fakes.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # retention_fakes, with --import-mode=importlib
