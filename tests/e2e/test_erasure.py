@@ -38,6 +38,7 @@ from devstack import scan as scanning
 from devstack.demo import post as post_text
 from devstack.demo import remind_and_confirm
 from devstack.gupshup_events import customer_message, post_callback
+from receptionist import disclosure
 from receptionist.privacy import keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,7 +245,10 @@ def test_an_erased_customer_is_nowhere_and_comes_back_as_a_new_one(pipeline: Pip
     answered = len(p.gupshup.sent_to(c.number))
     post_text(p.stack, "text", "Hola", p.gupshup, c.number)
     p.stack.wait_for(lambda: len(p.gupshup.sent_to(c.number)) > answered, timeout=p.bound())
-    assert "Soy Sofía" in p.gupshup.sent_to(c.number)[-1].text
+    first = p.gupshup.sent_to(c.number)[-1].text
+    assert "Soy Sofía" in first
+    # Told again that they talk to an AI (the disclosure is owed to a new conversation).
+    assert first.startswith(disclosure.default_text("Sofía", "Clínica Dental Sonrisa", "es") + "\n\n")
     saw = _model_saw(p, asked)
     assert c.surname not in saw and c.tag not in saw
     with psycopg.connect(p.stack.info["database_url"]) as conn:
