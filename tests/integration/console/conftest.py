@@ -40,7 +40,7 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
     )["QueueUrl"]
-    stores = make_stores(moto_endpoint)  # what an owner's erasure reaches (console/privacy.py)
+    stores = make_stores(moto_endpoint)  # what an owner's erasure reaches (console/services/privacy.py)
     env = function_env(
         "ConsoleFunction",
         USER_POOL_ID=pool,
@@ -77,19 +77,19 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         bucket=stores.bucket,
         stores=stores,
     )
-    deps.service.db.close()
+    deps.db.close()
 
 
 @pytest.fixture
 def clock(
     console: Console, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[datetime], None]]:
-    """Sets the console's clock (ConsoleService.now) for this test: the test module's NOW to start
+    """Sets the console's clock (ConsoleDeps.now) for this test: the test module's NOW to start
     with, then wherever the test moves it."""
-    service = console.app.state.deps.service
+    deps = console.app.state.deps
 
     def set_to(instant: datetime) -> None:
-        monkeypatch.setattr(service, "now", lambda: instant)
+        monkeypatch.setattr(deps, "now", lambda: instant)
 
     set_to(request.module.NOW)
     yield set_to

@@ -184,7 +184,7 @@ def test_an_archive_whose_audit_line_fails_is_never_linked(console: Console, mon
     def audit_fails(*args: Any, **kwargs: Any) -> None:
         raise psycopg.errors.QueryCanceled("statement timeout")
 
-    monkeypatch.setattr("receptionist.console.export.inbox.record_audit", audit_fails)
+    monkeypatch.setattr("receptionist.console.services.exports.inbox.record_audit", audit_fails)
     crashing = TestClient(
         console.app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
     )

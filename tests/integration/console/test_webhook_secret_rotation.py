@@ -29,8 +29,8 @@ from devstack.template import function_env
 from receptionist.adapters.app_secrets import CLAIM_EXPIRES, SsmAppSecrets
 from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
-from receptionist.console import settings_service
-from receptionist.console.settings_service import secret_fingerprint
+from receptionist.console.services.settings import base as settings_service
+from receptionist.console.services.settings.connections import secret_fingerprint
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
 
@@ -146,7 +146,7 @@ def _containers(console: Console, count: int) -> Iterator[list[TestClient]]:
         yield [TestClient(app, base_url="https://testserver", follow_redirects=False) for app in apps]
     finally:
         for app in apps:
-            app.state.deps.service.db.close()
+            app.state.deps.db.close()
 
 
 def _share_cookies(browser: TestClient, tabs: list[TestClient]) -> None:
@@ -370,7 +370,7 @@ def test_a_write_by_hand_meanwhile_is_reported_and_audited(console: Console) -> 
         _share_cookies(owner, [tab])
         answer = tab.post(f"{PAGE}/{connection}/secret/start", data=form)
     finally:
-        container.state.deps.service.db.close()
+        container.state.deps.db.close()
     assert answer.status_code == 409 and _shown(answer, connection) is None
     assert "se cambió fuera de la consola" in answer.text
     [old, ours] = _secrets(console, app)

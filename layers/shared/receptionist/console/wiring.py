@@ -20,8 +20,7 @@ from receptionist.adapters.export_store import ExportStore
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import ConsoleSettings
 from receptionist.console.app import ConsoleDeps
-from receptionist.console.export import ConsoleExports
-from receptionist.console.service import ConsoleService
+from receptionist.console.services.exports import ConsoleExports
 from receptionist.crm.connection import Database
 from receptionist.privacy.wiring import StoreNames, build_forget
 from receptionist.secrets import get_secret
@@ -48,11 +47,13 @@ def build_console(
     s3 = s3 or boto3.client("s3", config=bounded_client_config().merge(Config(signature_version="s3v4")))
     exports = ConsoleExports(MediaCopies(settings.media_bucket, s3), ExportStore(settings.media_bucket, s3))
     return ConsoleDeps(
-        service=ConsoleService(db, outbound),
+        db=db,
+        outbound=outbound,
         sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
         verify=verifier.verify,
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
+        keys_prefix=settings.gupshup_keys_prefix,
         accounts=StaffPool(settings.user_pool_id, cognito),
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
         exports=exports,
