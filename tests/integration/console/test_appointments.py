@@ -4,7 +4,7 @@ moving, confirming, cancelling, completed / no-show only once an appointment has
 history and audit with who did it, another business's appointment a 404 everywhere, and CSRF
 on every form.
 
-The console's clock is set per test (ConsoleDeps.now); every test has its own contacts and its
+The console's clock is set per test (ConsoleParts.now); every test has its own contacts and its
 own day of the demo clinic (all Tuesdays of 2033), so tests never collide."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from receptionist.adapters.cognito import Identity, InvalidToken, SignInRefused
 from receptionist.console import routers, security
 from receptionist.console.app import create_app
 from receptionist.console.dependencies import (
-    ConsoleDeps,
+    ConsoleParts,
     OwnersOnly,
     account_if_signed_in,
     business_account,
@@ -54,14 +54,14 @@ def _no_sign_in(email: str, password: str) -> str:
 
 
 @pytest.fixture
-def parts() -> Iterator[ConsoleDeps]:
+def parts() -> Iterator[ConsoleParts]:
     db = Database("postgresql://nobody@127.0.0.1:9/none")  # never reached: counted below
-    yield ConsoleDeps(db, _Outbound(), _no_sign_in, _no_token, lambda: "console-secret")
+    yield ConsoleParts(db, _Outbound(), _no_sign_in, _no_token, lambda: "console-secret")
     assert db.connects == 0
 
 
 def routes() -> list[APIRoute]:
-    app = create_app(ConsoleDeps(None, None, _no_sign_in, _no_token, str))  # type: ignore[arg-type]
+    app = create_app(ConsoleParts(None, None, _no_sign_in, _no_token, str))  # type: ignore[arg-type]
     found = list(_flat(app.routes))
     assert found
     return found
@@ -142,7 +142,7 @@ def test_no_route_opens_a_transaction_or_writes_an_audit_line() -> None:
 
 
 # -- what the dependencies answer on their own ----------------------------------------------------
-def test_without_a_session_a_page_goes_to_sign_in_and_a_part_or_the_api_gets_401(parts: ConsoleDeps) -> None:
+def test_without_a_session_a_page_goes_to_sign_in_and_a_part_or_the_api_gets_401(parts: ConsoleParts) -> None:
     client = TestClient(create_app(parts), base_url="https://testserver", follow_redirects=False)
     client.cookies.set("rc_session", "expired", domain="testserver.local", path="/console")
     assert client.get("/console/inbox").headers["location"] == "/console/login"
@@ -154,7 +154,7 @@ def test_without_a_session_a_page_goes_to_sign_in_and_a_part_or_the_api_gets_401
     assert api.status_code == 401 and api.json()["sign_in"] == "/console/login"
 
 
-def test_a_post_without_its_token_is_refused_before_anything(parts: ConsoleDeps) -> None:
+def test_a_post_without_its_token_is_refused_before_anything(parts: ConsoleParts) -> None:
     client = TestClient(create_app(parts), base_url="https://testserver", follow_redirects=False)
     form = client.get("/console/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from receptionist.console.dependencies import ConsoleDeps
+from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
 from receptionist.console.routers import appointments, consent, export, inbox, operator, privacy, sign_in
 from receptionist.console.routers.settings import catalogue, notifications, persona, reminders, staff, whatsapp
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
 
-__all__ = ["ConsoleDeps", "create_app"]
+__all__ = ["ConsoleParts", "create_app"]
 
 
-def create_app(deps: ConsoleDeps) -> FastAPI:
+def create_app(parts: ConsoleParts) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.deps = deps
+    app.state.parts = parts
     app.include_router(sign_in.router)
     # Before the inbox's: its POST /conversations/{id}/{action} would take /consent and /forget.
     app.include_router(consent.router)

@@ -1,7 +1,7 @@
 """How a console route gets what it works with (FastAPI dependencies, `Annotated[..., Depends()]`),
 never by calling it by hand:
 
-- `Parts`: what the console was built with (ConsoleDeps, wiring.py), kept on the app.
+- `Parts`: what the console was built with (ConsoleParts, wiring.build), kept on the app.
 - The signed-in account: `AnyAccount` (a business's or an operator's; `MaybeAccount`: or None),
   `Account` (a business's:
   an operator gets a 403, it has only the operator pages), `Operator`, and owners only with
@@ -48,9 +48,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class ConsoleDeps:
-    """What the console is built with (wiring.py), one per container."""
+@dataclass(frozen=True)
+class ConsoleParts:
+    """What the console app needs (wiring.build assembles it, one per container). Here rather than
+    in wiring.py, as every other function's Parts are, because the routes' dependencies read it
+    and wiring.py imports boto3."""
 
     db: Database  # as the console's own role, under row level security
     outbound: Queue  # staff replies and templates, for the notifier
@@ -66,12 +68,12 @@ class ConsoleDeps:
     now: Callable[[], datetime] = field(default=_utc_now)  # the console's clock
 
 
-def parts(request: Request) -> ConsoleDeps:
-    deps: ConsoleDeps = request.app.state.deps
-    return deps
+def parts(request: Request) -> ConsoleParts:
+    built: ConsoleParts = request.app.state.parts
+    return built
 
 
-Parts = Annotated[ConsoleDeps, Depends(parts)]
+Parts = Annotated[ConsoleParts, Depends(parts)]
 
 
 # -- who is signed in ------------------------------------------------------------------------------

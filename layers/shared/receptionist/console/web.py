@@ -11,26 +11,19 @@ page it refreshes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from receptionist.console import security
+from receptionist.console.dependencies import parts
 from receptionist.console.errors import ConsoleError
 from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 
-if TYPE_CHECKING:
-    from receptionist.console.dependencies import ConsoleDeps
-
 BASE = "/console"
 PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
-
-
-def parts_of(request: Request) -> ConsoleDeps:
-    deps: ConsoleDeps = request.app.state.deps
-    return deps
 
 
 def language(request: Request) -> str:
@@ -41,7 +34,7 @@ def language(request: Request) -> str:
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the request's language, its forms carrying the CSRF token (and the cookie it is
     bound to set when the browser has none yet)."""
-    parts = parts_of(request)
+    built = parts(request)
     seed = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_seed()
     lang = language(request)
     response = PAGES.TemplateResponse(
@@ -52,14 +45,14 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
             "lang": lang,
             "base": BASE,
             "csrf_field": security.CSRF_FIELD,
-            "csrf": security.csrf_token(parts.csrf_secret(), seed),
+            "csrf": security.csrf_token(built.csrf_secret(), seed),
             **context,
         },
         status_code=status,
     )
     if request.cookies.get(security.CSRF_COOKIE) != seed:
         response.set_cookie(
-            security.CSRF_COOKIE, seed, httponly=True, secure=parts.secure_cookies, samesite="strict", path=BASE
+            security.CSRF_COOKIE, seed, httponly=True, secure=built.secure_cookies, samesite="strict", path=BASE
         )
     return response
 
