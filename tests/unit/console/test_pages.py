@@ -1,5 +1,6 @@
 """What the console's pages are made of, on their own (no database, no AWS): a transcript as the
-page renders it, the words in both languages, and the CSRF token scheme."""
+page renders it, an appointment's actions by its status, the words in both languages, and the CSRF
+token scheme."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 from receptionist.console import i18n_appointments, i18n_export, i18n_operator, i18n_privacy, i18n_settings, security
 from receptionist.console.i18n import TEXTS, texts
 from receptionist.console.web import PAGES
+from receptionist.crm.availability import BookingWindow
 from receptionist.crm.inbox import TranscriptEntry
+from receptionist.crm.schedule import StaffAppointment
 
 TEMPLATES = Path(PAGES.env.loader.searchpath[0])  # type: ignore[union-attr]
 AT = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
@@ -74,3 +77,27 @@ def test_a_csrf_token_fits_only_its_own_seed_and_secret() -> None:
     assert not security.csrf_ok("another secret", seed, token)
     assert not security.csrf_ok("secret", seed, "0" * 64)
     assert not security.csrf_ok("secret", None, token) and not security.csrf_ok("secret", seed, None)
+
+
+def appointment_actions(status: str, starts_at: datetime, now: datetime) -> set[str]:
+    """The buttons an appointment's card offers staff (the appointments page's `actions`)."""
+    a = StaffAppointment(
+        "a-1", "c-1", "Eva", "34600000001", "s-1", "Limpieza", "m-1", "Dra. Gómez", starts_at, starts_at, status
+    )
+    page = PAGES.env.get_template("appointments.html").render(
+        t=texts("en"), lang="en", base="/console", csrf_field="csrf_token", csrf="x", account=None,
+        mode="detail", appointment=a, history=[], members=[], view="detail", member="", notice=None, now=now,
+        window=BookingWindow("UTC", 0, 30, 15), consent=None, consent_action="",
+    )  # fmt: skip
+    return set(re.findall(r'id="(confirm|completed|no-show|cancel|move)-a-1"', page))
+
+
+def test_an_appointment_offers_what_its_status_allows_and_marks_only_once_started() -> None:
+    before, after = AT.replace(hour=8), AT.replace(hour=11)  # the appointment starts at AT
+    assert appointment_actions("pending", AT, before) == {"confirm", "cancel", "move"}
+    assert appointment_actions("confirmed", AT, before) == {"cancel", "move"}
+    assert appointment_actions("pending", AT, after) == {"confirm", "completed", "no-show", "cancel", "move"}
+    assert appointment_actions("confirmed", AT, after) == {"completed", "no-show", "cancel", "move"}
+    assert appointment_actions("completed", AT, after) == {"no-show"}  # a correction
+    assert appointment_actions("no_show", AT, after) == {"completed"}  # the customer came late
+    assert appointment_actions("cancelled", AT, after) == set()

@@ -30,7 +30,14 @@ from receptionist.crm.availability import (
     search_bounds,
 )
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import ACTIVE_STATUSES, ACTIVE_STATUSES_SQL, Appointment, BookingResult
+from receptionist.crm.models import (
+    ACTIVE_STATUSES,
+    ACTIVE_STATUSES_SQL,
+    COMPLETABLE_STATUSES,
+    NO_SHOW_STATUSES,
+    Appointment,
+    BookingResult,
+)
 
 _COLUMNS = """a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
        m.name as member_name, a.starts_at, a.ends_at, a.status"""
@@ -388,7 +395,7 @@ def mark_completed(
     cancelled. Any contact of the organization (staff act for the business)."""
     return _set_status(
         db, organization_id, None, appointment_id, timezone,
-        status="completed", action="completed", allowed_from=(*ACTIVE_STATUSES, "no_show"), actor=actor, started_by=now,
+        status="completed", action="completed", allowed_from=COMPLETABLE_STATUSES, actor=actor, started_by=now,
     )  # fmt: skip
 
 
@@ -400,7 +407,7 @@ def mark_no_show(
     when cancelled. Frees nothing it still needed: only pending and confirmed block a slot."""
     return _set_status(
         db, organization_id, None, appointment_id, timezone,
-        status="no_show", action="no_show", allowed_from=(*ACTIVE_STATUSES, "completed"), actor=actor, started_by=now,
+        status="no_show", action="no_show", allowed_from=NO_SHOW_STATUSES, actor=actor, started_by=now,
     )  # fmt: skip
 
 

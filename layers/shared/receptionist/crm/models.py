@@ -11,6 +11,10 @@ from typing import Literal
 # module reads them here; SQL text takes ACTIVE_STATUSES_SQL, built from the same tuple.
 ACTIVE_STATUSES: tuple[str, ...] = ("pending", "confirmed")
 ACTIVE_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
+# What staff may mark, once an appointment has started: completed from an active one or a no-show
+# (the customer came late), no-show from an active one or a completed one (a correction).
+COMPLETABLE_STATUSES: tuple[str, ...] = (*ACTIVE_STATUSES, "no_show")
+NO_SHOW_STATUSES: tuple[str, ...] = (*ACTIVE_STATUSES, "completed")
 
 
 @dataclass(frozen=True)

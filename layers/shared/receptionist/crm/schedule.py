@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from receptionist.crm.availability import BookingWindow, is_uuid, local_day_bounds
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import ACTIVE_STATUSES, Member
+from receptionist.crm.models import ACTIVE_STATUSES, COMPLETABLE_STATUSES, NO_SHOW_STATUSES, Member
 
 View = Literal["day", "week"]
 VIEWS: tuple[View, ...] = ("day", "week")
@@ -44,6 +44,11 @@ class StaffAppointment:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def can_be_marked(self, now: datetime) -> tuple[bool, bool]:
+        """Whether staff may mark it completed, and no-show: only once it has started."""
+        started = self.starts_at <= now
+        return started and self.status in COMPLETABLE_STATUSES, started and self.status in NO_SHOW_STATUSES
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from receptionist.adapters.cognito import InvalidToken, SignInRefused
 from receptionist.console import security
 from receptionist.console.dependencies import CSRF, MaybeAccount, Parts
 from receptionist.console.forms.sign_in import SignInForm
 from receptionist.console.i18n import LANGUAGES
-from receptionist.console.services.sign_in import SignInService
+from receptionist.console.services.sign_in import SignInFailed, SignInService
 from receptionist.console.web import BASE, render, see_other
 
 router = APIRouter(prefix=BASE)
@@ -35,20 +34,14 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login", dependencies=[CSRF])
 def login(request: Request, form: Annotated[SignInForm, Form()], parts: Parts) -> Response:
     try:
-        token = parts.sign_in(form.email.strip(), form.password)
-        identity = parts.verify(token)
-    except (SignInRefused, InvalidToken):
-        return render(request, "login.html", status=401, error="sign_in_refused", email=form.email)
-    service = SignInService(parts.db)
-    account = service.account(identity.sub)
-    if account is None:
-        return render(request, "login.html", status=403, error="no_account", email=form.email)
-    service.signed_in(account)  # audited before the session exists
-    landing = "operator" if account.is_operator else "inbox"  # an operator has no inbox
+        signed_in = SignInService(parts.db).sign_in(form.email, form.password, parts.sign_in, parts.verify)
+    except SignInFailed as exc:
+        return render(request, "login.html", status=exc.status, error=exc.code, email=form.email)
+    landing = "operator" if signed_in.account.is_operator else "inbox"  # an operator has no inbox
     response = see_other(f"{BASE}/{landing}")
     response.set_cookie(
         security.SESSION_COOKIE,
-        token,
+        signed_in.token,
         max_age=security.SESSION_SECONDS,
         httponly=True,
         secure=parts.secure_cookies,

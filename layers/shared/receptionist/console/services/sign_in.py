@@ -1,13 +1,32 @@
-"""Who a verified token belongs to, and the audit lines of signing in and out: the one section
-whose account is not known before the request (so it opens its own tenant scope for its line)."""
+"""Signing in (the credentials exchanged for a verified token, and the account it belongs to), and
+the audit lines of signing in and out: the one section whose account is not known before the
+request (so it opens its own tenant scope for its line)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from receptionist.adapters.cognito import Identity, InvalidToken, SignInRefused
 from receptionist.crm import inbox
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount
+
+
+class SignInFailed(Exception):
+    """Not signed in: the page says `code`'s sentence with `status` (401: the pool refused the
+    credentials; 403: they are right but name no console account)."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # the session cookie's value
+    account: StaffAccount
 
 
 @dataclass
@@ -18,8 +37,21 @@ class SignInService:
         """The console account of a verified token's `sub` (the one read across organizations)."""
         return inbox.staff_account(self.db, sub)
 
-    def signed_in(self, account: StaffAccount) -> None:
+    def sign_in(
+        self, email: str, password: str, exchange: Callable[[str, str], str], verify: Callable[[str], Identity]
+    ) -> SignedIn:
+        """The pool's token for the credentials, verified, and its account, audited before the
+        session exists."""
+        try:
+            token = exchange(email.strip(), password)
+            identity = verify(token)
+        except (SignInRefused, InvalidToken) as exc:
+            raise SignInFailed(401, "sign_in_refused") from exc
+        account = self.account(identity.sub)
+        if account is None:
+            raise SignInFailed(403, "no_account")
         self._session(account, "sign_in")
+        return SignedIn(token, account)
 
     def signed_out(self, account: StaffAccount) -> None:
         self._session(account, "sign_out")
