@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,36 +12,26 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from receptionist import disclosure
-from receptionist.console.dependencies import CSRF, Session, Typed
+from receptionist.console.dependencies import CSRF, Parts, Session, Typed
 from receptionist.console.forms.settings import PersonaForm, RetentionForm
 from receptionist.console.routers.settings import SETTINGS, Owner, owners_router, page, settle
 from receptionist.console.services.settings.persona import PersonaService
-from receptionist.console.services.settings.retention import RetentionService
 from receptionist.crm.settings.zones import zone_choices
 from receptionist.languages import LANGUAGES
 from receptionist.retention.rules import BOUNDS as RETENTION_BOUNDS
-from receptionist.retention.rules import cutoffs
 
 router = owners_router()
 
 
-def persona_service(db: Session, owner: Owner) -> PersonaService:
-    return PersonaService(db, owner)
-
-
-def retention_service(db: Session, owner: Owner) -> RetentionService:
-    return RetentionService(db, owner)
+def persona_service(db: Session, owner: Owner, parts: Parts) -> PersonaService:
+    return PersonaService(db, owner, parts.now)
 
 
 Persona = Annotated[PersonaService, Depends(persona_service)]
-Retention = Annotated[RetentionService, Depends(retention_service)]
 
 
-def persona_page(
-    request: Request, owner: Owner, persona: PersonaService, retention: RetentionService, **context: Any
-) -> HTMLResponse:
-    overview = persona.overview()
-    windows = retention.windows()
+def persona_page(request: Request, owner: Owner, service: PersonaService, **context: Any) -> HTMLResponse:
+    overview = service.overview()
     zone = ZoneInfo(overview.persona.timezone)
     context.setdefault("retention_entered", {})
     return page(
@@ -58,44 +47,33 @@ def persona_page(
         default_disclosure=disclosure.default_text(
             overview.persona.assistant_name, owner.organization_name, overview.persona.language
         ),
-        retention=windows,
+        retention=overview.retention,
         retention_bounds=RETENTION_BOUNDS,
-        # Who would be deleted today (the CRM decides with its own clock; this is what the numbers mean).
-        retention_since=cutoffs(windows, datetime.now(UTC)).text.astimezone(zone),
+        retention_since=overview.retention_since.astimezone(zone),
         **context,
     )
 
 
 @router.get("")
-def persona_settings(request: Request, owner: Owner, persona: Persona, retention: Retention) -> HTMLResponse:
-    return persona_page(request, owner, persona, retention)
+def persona_settings(request: Request, owner: Owner, service: Persona) -> HTMLResponse:
+    return persona_page(request, owner, service)
 
 
 @router.post("", dependencies=[CSRF])
 def save_persona(
-    request: Request,
-    form: Annotated[PersonaForm, Form()],
-    typed: Typed,
-    owner: Owner,
-    persona: Persona,
-    retention: Retention,
+    request: Request, form: Annotated[PersonaForm, Form()], typed: Typed, owner: Owner, service: Persona
 ) -> Response:
-    again = partial(persona_page, request, owner, persona, retention)
-    return settle(lambda: persona.save(form), again, typed, then=SETTINGS)
+    again = partial(persona_page, request, owner, service)
+    return settle(lambda: service.save(form), again, typed, then=SETTINGS)
 
 
 @router.post("/retention", dependencies=[CSRF])
 def save_retention(
-    request: Request,
-    form: Annotated[RetentionForm, Form()],
-    typed: Typed,
-    owner: Owner,
-    persona: Persona,
-    retention: Retention,
+    request: Request, form: Annotated[RetentionForm, Form()], typed: Typed, owner: Owner, service: Persona
 ) -> Response:
     def again(entered: dict[str, str], **context: Any) -> HTMLResponse:
         """The persona page with the sentence and what was typed in the retention form (the
         persona form shows what is stored)."""
-        return persona_page(request, owner, persona, retention, retention_entered=entered, **context)
+        return persona_page(request, owner, service, retention_entered=entered, **context)
 
-    return settle(lambda: retention.save(form), again, typed, then=SETTINGS)
+    return settle(lambda: service.save_retention(form), again, typed, then=SETTINGS)
