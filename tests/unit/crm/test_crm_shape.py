@@ -1,5 +1,5 @@
 """The CRM's shape, read from its source: one Member and one WeeklyHours for every module, the
-active appointment statuses written once, and the settings a package by area whose modules hold
+active appointment statuses written once (code and pages), and the settings a package by area whose modules hold
 SQL and row mapping (turning a form's strings into values is the console's)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import receptionist
-from receptionist.crm.models import ACTIVE_STATUSES, ACTIVE_STATUSES_SQL
+from receptionist.crm.models import ACTIVE_STATUSES, ACTIVE_STATUSES_SQL, COMPLETABLE_STATUSES, NO_SHOW_STATUSES
 
 ROOT = Path(receptionist.__file__).parent
 
@@ -33,9 +33,12 @@ def test_one_member_and_one_weekly_hours() -> None:
 
 
 def test_the_active_statuses_are_written_once() -> None:
+    """In the code and in the console's pages (which ask the appointment what staff may do)."""
     pair = re.compile(r"""["']pending["'],\s*["']confirmed["']""")
-    assert [str(p.relative_to(ROOT)) for p in _modules() if pair.search(p.read_text())] == ["crm/models.py"]
+    sources = [*_modules(), *sorted(ROOT.rglob("*.html"))]
+    assert [str(p.relative_to(ROOT)) for p in sources if pair.search(p.read_text())] == ["crm/models.py"]
     assert ACTIVE_STATUSES == ("pending", "confirmed") and ACTIVE_STATUSES_SQL == "('pending', 'confirmed')"
+    assert (*ACTIVE_STATUSES, "no_show") == COMPLETABLE_STATUSES and (*ACTIVE_STATUSES, "completed") == NO_SHOW_STATUSES
 
 
 def test_the_settings_are_a_package_by_area_without_form_parsing() -> None:
