@@ -1,7 +1,7 @@
 """ConsoleFunction: the staff console (FastAPI behind Mangum) on the HTTP API's /console routes.
 
-Thin: the pages and their rules live in receptionist.console (app.py for HTTP, service.py for
-what staff can do, wiring.py for the parts). See docs/console.md.
+Thin: the pages and their rules live in receptionist.console (app.py and routers/ for HTTP,
+services/ for what staff can do, wiring.py for the parts). See docs/console.md.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from receptionist.config import ConsoleSettings
+from receptionist.console import wiring
 from receptionist.console.app import create_app
-from receptionist.console.wiring import build_console
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces
 metrics = Metrics()
 
 settings = ConsoleSettings.from_env()  # validated at cold start
-asgi = Mangum(create_app(build_console(settings)), lifespan="off")
+asgi = Mangum(create_app(wiring.build(settings)), lifespan="off")
 
 
 @logger.inject_lambda_context(clear_state=True)

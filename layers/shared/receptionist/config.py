@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Self
 
@@ -144,6 +145,10 @@ class ConsoleSettings(_Settings):
     console_secret_param: NonEmpty = Field(alias="CONSOLE_SECRET_PARAM")
     # Each Gupshup app's webhook secrets (an owner rotates their own app's from the settings).
     webhook_secrets_path: NonEmpty = Field(alias="WEBHOOK_SECRETS_PATH")
+    # Where the stage's Gupshup API keys live in SSM (the notifier reads keys only there): the one
+    # parameter a connection's key may name (`<prefix><app name>`). Empty: next to the console's
+    # own database URL parameter (gupshup_keys_prefix).
+    gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
     # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
     # on localhost).
     secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)
@@ -153,9 +158,24 @@ class ConsoleSettings(_Settings):
     checkpoints_table: NonEmpty = Field(alias="CHECKPOINTS_TABLE")
     idempotency_table: NonEmpty = Field(alias="IDEMPOTENCY_TABLE")
     # The media bucket: erasure removes a customer's media (media/) and exports (exports/); an export
-    # reads their media copies and leaves the archive under exports/ (console/export.py).
+    # reads their media copies and leaves the archive under exports/ (console/services/exports.py).
     media_bucket: NonEmpty = Field(alias="MEDIA_BUCKET")
     customer_key_param: NonEmpty = Field(alias="CUSTOMER_KEY_PARAM")
     langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
     langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+
+    @property
+    def gupshup_keys_prefix(self) -> str | None:
+        return gupshup_keys_prefix(self.gupshup_keys_path, self.database_url_param)
+
+
+def gupshup_keys_prefix(keys_path: str, database_url_param: str) -> str | None:
+    """Where the stage's Gupshup API keys live in SSM (/receptionist/<stage>/gupshup/):
+    GUPSHUP_KEYS_PATH when set, else next to the database URL parameter
+    (/receptionist/<stage>/console-database-url); None when neither says."""
+    explicit = keys_path.strip()
+    if explicit:
+        return explicit.rstrip("/") + "/"
+    found = re.fullmatch(r"(/receptionist/[A-Za-z0-9_.-]+)/(?:console-)?database-url", database_url_param)
+    return f"{found.group(1)}/gupshup/" if found else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,8 +23,8 @@ from privacy_kit import CUSTOMER_KEY, make_stores
 from devstack.aws import moto_client
 from devstack.template import function_env
 from receptionist.config import ConsoleSettings
+from receptionist.console import wiring
 from receptionist.console.app import create_app
-from receptionist.console.wiring import build_console
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +41,7 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         QueueName=f"out-{uuid.uuid4().hex[:6]}.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
     )["QueueUrl"]
-    stores = make_stores(moto_endpoint)  # what an owner's erasure reaches (console/privacy.py)
+    stores = make_stores(moto_endpoint)  # what an owner's erasure reaches (console/services/privacy.py)
     env = function_env(
         "ConsoleFunction",
         USER_POOL_ID=pool,
@@ -60,13 +61,13 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
     }
     ssm = moto_client("ssm", moto_endpoint, "us-east-1")
     aws = {"dynamodb": stores.ddb, "s3": stores.s3}
-    deps = build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws)
+    parts = wiring.build(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws)
 
     def container(ssm: Any) -> Any:
-        return create_app(build_console(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws))
+        return create_app(wiring.build(settings, cognito=idp, sqs=sqs, ssm=ssm, secret=secrets.__getitem__, **aws))
 
     yield Console(
-        create_app(deps),
+        create_app(parts),
         idp,
         pool,
         sqs,
@@ -77,19 +78,20 @@ def console(moto_endpoint: str, seeded_url: str, console_url: str) -> Iterator[C
         bucket=stores.bucket,
         stores=stores,
     )
-    deps.service.db.close()
+    parts.db.close()
 
 
 @pytest.fixture
-def clock(
-    console: Console, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> Iterator[Callable[[datetime], None]]:
-    """Sets the console's clock (ConsoleService.now) for this test: the test module's NOW to start
-    with, then wherever the test moves it."""
-    service = console.app.state.deps.service
+def clock(console: Console, request: pytest.FixtureRequest) -> Iterator[Callable[[datetime], None]]:
+    """Sets the console's clock (ConsoleParts.now) for this test: the test module's NOW to start
+    with, then wherever the test moves it (the app's parts, with that clock)."""
+    state, built = console.app.state, console.app.state.parts
 
     def set_to(instant: datetime) -> None:
-        monkeypatch.setattr(service, "now", lambda: instant)
+        state.parts = dataclasses.replace(built, now=lambda: instant)
 
     set_to(request.module.NOW)
-    yield set_to
+    try:
+        yield set_to
+    finally:
+        state.parts = built

@@ -5,10 +5,12 @@ outbound queue in moto."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +47,17 @@ class Console:
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+
+    @contextmanager
+    def parts_changed(self, **changes: Any) -> Iterator[None]:
+        """The app on its parts with `changes` (ConsoleParts is frozen: a changed copy, the built
+        one put back after)."""
+        built = self.app.state.parts
+        self.app.state.parts = dataclasses.replace(built, **changes)
+        try:
+            yield
+        finally:
+            self.app.state.parts = built
 
     def user(self, organization: str | None, role: str = "owner") -> str:
         """A new account (Cognito user + console_users row): an owner or a staff member of

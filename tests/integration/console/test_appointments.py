@@ -4,7 +4,7 @@ moving, confirming, cancelling, completed / no-show only once an appointment has
 history and audit with who did it, another business's appointment a 404 everywhere, and CSRF
 on every form.
 
-The console's clock is set per test (ConsoleService.now); every test has its own contacts and its
+The console's clock is set per test (ConsoleParts.now); every test has its own contacts and its
 own day of the demo clinic (all Tuesdays of 2033), so tests never collide."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
+import pytest
 from console_kit import CHANGES, CLINIC, PASSWORD, SALON, Console, csrf
 from fastapi.testclient import TestClient
 
@@ -358,3 +359,34 @@ def test_names_are_escaped_and_the_page_speaks_english(console: Console, clock: 
     assert "New appointment" in page and "Tuesday 02/08/2033" in page and "pending" in page
     assert "Appointment booked." not in page  # notices only when one is named
     assert set(i18n_appointments.TEXTS["es"]) == set(i18n_appointments.TEXTS["en"])
+
+
+def test_a_booking_whose_audit_line_fails_is_not_kept_but_its_new_contact_is(
+    console: Console, clock: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window between the booking and its audit line: they are one transaction, so a failure
+    there books nothing (no appointment, no history); the new customer's contact, made before, stays."""
+    client, email = _signed_in(console)
+    phone = _phone()
+
+    def audit_fails(*args: object, **kwargs: object) -> None:
+        raise psycopg.errors.QueryCanceled("statement timeout")
+
+    monkeypatch.setattr("receptionist.console.services.appointments.record_audit", audit_fails)
+    crashing = TestClient(
+        console.app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
+    )
+    crashing.cookies = client.cookies
+    form = {"phone": phone, "name": "Eva", "service_id": LIMPIEZA, "member_id": GOMEZ, "start_date": "2033-09-06"}
+    answer = crashing.post(PAGE, data={"csrf_token": csrf(crashing, PAGE), **form, "start_time": "10:00"})
+    assert answer.status_code == 500
+    with psycopg.connect(console.owner_url) as conn:
+        booked = conn.execute(
+            "select count(*) from appointments a join contacts c on c.id = a.contact_id where c.phone = %s", (phone,)
+        ).fetchone()
+        contacts = conn.execute("select count(*) from contacts where phone = %s", (phone,)).fetchone()
+        history = conn.execute(
+            "select count(*) from appointment_history where actor = %s", (f"staff:{email}",)
+        ).fetchone()
+    assert (booked, contacts, history) == ((0,), (1,), (0,))
+    assert _audit_by(console, email) == []

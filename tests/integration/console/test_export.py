@@ -158,16 +158,14 @@ def test_staff_operators_and_other_businesses_get_nothing_and_nothing_is_recorde
     assert exports(console) == before
 
 
-def test_an_export_too_large_for_the_console_is_refused_with_a_sentence(
-    console: Console, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_export_too_large_for_the_console_is_refused_with_a_sentence(console: Console) -> None:
     someone = customer(console)
-    deps = console.app.state.deps
-    monkeypatch.setattr(deps, "exports", dataclasses.replace(deps.exports, max_media_bytes=len(VOICE) - 1))
+    smaller = dataclasses.replace(console.app.state.parts.exports, max_media_bytes=len(VOICE) - 1)
     before = exports(console)
     owner = console.signed_in(CLINIC)
     owner.get("/console/lang/en")
-    refused = download(owner, someone.identity)
+    with console.parts_changed(exports=smaller):
+        refused = download(owner, someone.identity)
     assert refused.status_code == 413 and "too large to download here" in refused.text
     assert "receptionist.ops.export" in refused.text
     assert export_lines(console, someone.identity) == [] and exports(console) == before
@@ -184,7 +182,7 @@ def test_an_archive_whose_audit_line_fails_is_never_linked(console: Console, mon
     def audit_fails(*args: Any, **kwargs: Any) -> None:
         raise psycopg.errors.QueryCanceled("statement timeout")
 
-    monkeypatch.setattr("receptionist.console.export.inbox.record_audit", audit_fails)
+    monkeypatch.setattr("receptionist.console.services.exports.inbox.record_audit", audit_fails)
     crashing = TestClient(
         console.app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False
     )

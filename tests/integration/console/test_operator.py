@@ -22,12 +22,6 @@ KEYS = "/receptionist/dev/gupshup/"
 COUNTED = ("organizations", "agent_settings", "platform_connections", "notification_settings", "console_users")
 
 
-@pytest.fixture(autouse=True)
-def console_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Gupshup keys prefix as the template gives the console function."""
-    monkeypatch.setenv("GUPSHUP_KEYS_PATH", KEYS)
-
-
 def account(console: Console, organization: str | None, role: str) -> tuple[str, TestClient]:
     """A signed-in console account: an operator (organization None), or an owner or staff member."""
     email = console.user(organization, role)

@@ -1,4 +1,4 @@
-"""An owner blocks or erases a customer from their conversation's page (console/privacy.py), on real
+"""An owner blocks or erases a customer from their conversation's page (console/services/privacy.py), on real
 parts: the console's database role calling the SQL functions for the signed-in owner, the template's
 tables and bucket in moto. The number typed again confirms it; the reason is required and audited,
 never naming the customer; staff cannot; another business's conversation is a 404."""

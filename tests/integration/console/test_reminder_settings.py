@@ -18,8 +18,9 @@ from console_kit import CHANGES, Console, csrf
 from fastapi.testclient import TestClient
 
 from receptionist.adapters.queues import FifoQueue
-from receptionist.crm import settings as crm
 from receptionist.crm.connection import Database
+from receptionist.crm.settings import reminders as crm
+from receptionist.crm.settings.errors import InvalidSetting
 from receptionist.messages import OutboundJob
 from receptionist.reminders.service import ReminderPass
 
@@ -285,11 +286,11 @@ def test_the_table_s_checks_stay_the_last_word(console_url: str, console: Consol
         with db.acting_for(org):
             for offsets in ([5], [1440, 60, 45, 30, 20, 15], [20000]):
                 wanted = crm.ReminderSettings("recordatorio_cita", offsets, ["customer_name", "when"])
-                with pytest.raises(crm.InvalidSetting) as refused:
+                with pytest.raises(InvalidSetting) as refused:
                     crm.save_reminders(db, org, wanted)
                 assert refused.value.code == "set_bad_reminder_time"
             # A template of two values with one chosen: the check inside the transaction.
-            with pytest.raises(crm.InvalidSetting) as refused:
+            with pytest.raises(InvalidSetting) as refused:
                 crm.save_reminders(db, org, crm.ReminderSettings("recordatorio_cita", [60], ["when"]))
             assert refused.value.code == "set_reminder_params_count"
     finally:

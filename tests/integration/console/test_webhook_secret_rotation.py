@@ -29,8 +29,8 @@ from devstack.template import function_env
 from receptionist.adapters.app_secrets import CLAIM_EXPIRES, SsmAppSecrets
 from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
-from receptionist.console import settings_service
-from receptionist.console.settings_service import secret_fingerprint
+from receptionist.console.services.settings import base as settings_service
+from receptionist.console.services.settings.connections import secret_fingerprint
 from receptionist.webhook.http import HttpRequest
 from receptionist.webhook.service import WebhookService
 
@@ -146,7 +146,7 @@ def _containers(console: Console, count: int) -> Iterator[list[TestClient]]:
         yield [TestClient(app, base_url="https://testserver", follow_redirects=False) for app in apps]
     finally:
         for app in apps:
-            app.state.deps.service.db.close()
+            app.state.parts.db.close()
 
 
 def _share_cookies(browser: TestClient, tabs: list[TestClient]) -> None:
@@ -330,7 +330,7 @@ def test_a_writer_that_died_after_its_claim_blocks_only_until_the_claim_expires(
     version = ssm.get_parameter(Name=f"{PATH}/{app}")["Parameter"]["Version"]
     dead = f"{PATH}/{app}/claims/v{version}.1"
     ssm.put_parameter(Name=dead, Value="a-writer-that-died", Type="String")
-    store = console.app.state.deps.webhook_secrets
+    store = console.app.state.parts.webhook_secrets
     monkeypatch.setattr(store, "wait_seconds", 0.1)
     client = console.signed_in(org)
     answer = _start(client, connection)
@@ -370,7 +370,7 @@ def test_a_write_by_hand_meanwhile_is_reported_and_audited(console: Console) -> 
         _share_cookies(owner, [tab])
         answer = tab.post(f"{PAGE}/{connection}/secret/start", data=form)
     finally:
-        container.state.deps.service.db.close()
+        container.state.parts.db.close()
     assert answer.status_code == 409 and _shown(answer, connection) is None
     assert "se cambió fuera de la consola" in answer.text
     [old, ours] = _secrets(console, app)

@@ -1,14 +1,16 @@
 """The Lambda's one connection: settings, reconnecting once when it was dropped, never retrying
-a statement the server refused, and the counters benchmarks read."""
+a statement the server refused, the counters benchmarks read, and a caller's transaction that the
+CRM's functions join."""
 
 from __future__ import annotations
 
 import select
+import uuid
 
 import psycopg
 import pytest
 
-from receptionist.crm import connection
+from receptionist.crm import connection, inbox
 from receptionist.crm.connection import Database
 
 
@@ -103,5 +105,67 @@ def test_a_connection_lost_inside_a_transaction_raises_and_the_next_call_reconne
         _kill(seeded_url, db)
         tx.fetch_one("select 2")
     assert db.fetch_one("select 3 as three") == {"three": 3}
+    assert db.connects == 2
+    db.close()
+
+
+CLINIC = "00000000-0000-4000-8000-000000000001"
+
+
+def _lines(url: str, actor: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("select action from audit_log where actor = %s order by id", (actor,)).fetchall()
+    return [str(action) for (action,) in rows]
+
+
+def test_the_crm_functions_statements_join_a_callers_transaction(seeded_url: str, console_url: str) -> None:
+    """A caller's unit of work (the console's change and its audit line): the CRM's functions take
+    the Database, and inside transaction() their statements are part of it, for the tenant it set
+    once: all of them stored, or none."""
+    db = Database(console_url)
+    actor = f"probe-{uuid.uuid4().hex[:8]}@example.com"
+    with db.acting_for(CLINIC):
+        with pytest.raises(RuntimeError), db.transaction():
+            inbox.record_audit(db, CLINIC, actor, "probe_first", None)
+            inbox.record_audit(db, CLINIC, actor, "probe_second", None)
+            raise RuntimeError("the caller stopped before it was done")
+        assert _lines(seeded_url, actor) == []
+        start = db.stats()
+        with db.transaction():
+            inbox.record_audit(db, CLINIC, actor, "probe_first", None)
+            inbox.record_audit(db, CLINIC, actor, "probe_second", None)
+        cost = db.stats() - start
+    assert _lines(seeded_url, actor) == ["probe_first", "probe_second"]
+    assert (cost.statements, cost.transactions, cost.round_trips) == (3, 1, 5)  # the tenant, two lines; BEGIN, COMMIT
+    db.close()
+
+
+def test_a_savepoint_keeps_a_transaction_going_after_a_refused_statement(seeded_url: str) -> None:
+    db = Database(seeded_url)
+    actor = f"probe-{uuid.uuid4().hex[:8]}"
+    with db.transaction():
+        with pytest.raises(psycopg.errors.DivisionByZero), db.savepoint():
+            db.fetch_one("select 1 / 0")
+        inbox.record_audit(db, None, actor, "probe_after_a_refusal", None)  # the transaction is still usable
+    assert _lines(seeded_url, actor) == ["probe_after_a_refusal"]
+    start = db.stats()
+    with db.savepoint():  # outside a transaction: nothing more than the statement itself
+        db.fetch_one("select 1")
+    cost = db.stats() - start
+    assert (cost.statements, cost.transactions, cost.round_trips) == (1, 0, 1)
+    db.close()
+
+
+def test_a_connection_lost_inside_a_transaction_is_never_replaced_halfway(seeded_url: str) -> None:
+    """What the transaction did so far went with the connection: a statement after it must fail,
+    never run on a new connection as if it were still inside."""
+    db = Database(seeded_url)
+    with pytest.raises(psycopg.OperationalError), db.transaction():
+        db.fetch_one("select 1")
+        _kill(seeded_url, db)
+        select.select([db._conn.fileno()], [], [], 5)  # type: ignore[union-attr]  # the server's goodbye arrived
+        db.fetch_one("select 2")
+    assert db.connects == 1
+    assert db.fetch_one("select 3 as three") == {"three": 3}  # the next call reconnects
     assert db.connects == 2
     db.close()

@@ -69,7 +69,7 @@ def test_templates_are_written_by_ops_only_and_the_console_s_lock_stays_in_its_b
     app_db: Database, console_db: Database, db: Database, other_org: dict[str, str]
 ) -> None:
     """Neither function role writes templates (ops do, as the owner). The console may update the
-    label, the column PostgreSQL needs for the FOR SHARE lock of crm.settings.save_reminders, and
+    label, the column PostgreSQL needs for the FOR SHARE lock of crm.settings.reminders.save_reminders, and
     only its own business's rows."""
     org, own = other_org["org"], other_org["template"]
     for database in (app_db, console_db):

@@ -16,7 +16,7 @@ import pytest
 
 from devstack.migrate import MIGRATIONS, apply_migrations, migration_files
 from receptionist.crm.connection import Database
-from receptionist.crm.settings import valid_timezone
+from receptionist.crm.settings.zones import valid_timezone
 
 REFUSED = ("CEST", "cest", "PST", "europe/madrid", "Europe/Madrid ", "posixrules", "localtime", "Factory", "UTC+3", "")
 ACCEPTED = ("Europe/Madrid", "America/Lima", "Etc/GMT-2", "UTC", "America/Argentina/Buenos_Aires")

@@ -1,4 +1,4 @@
-"""The words of a customer's export (console/export.py), in Spanish and English."""
+"""The words of a customer's export (console/services/exports.py), in Spanish and English."""
 
 from __future__ import annotations
 

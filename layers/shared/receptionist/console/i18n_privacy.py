@@ -1,4 +1,4 @@
-"""The words of blocking and erasing a customer (console/privacy.py), Spanish and English."""
+"""The words of blocking and erasing a customer (console/services/privacy.py), Spanish and English."""
 
 from __future__ import annotations
 

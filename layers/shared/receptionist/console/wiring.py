@@ -1,8 +1,9 @@
-"""Build the console from its settings: Cognito, the database (as the console's own role,
-`receptionist_console`, under row level security: DATABASE_URL_PARAM names the SSM parameter
-console-database-url), the outbound queue, the CSRF key, the media bucket (customers' exports), and
-the stores an owner's block or erasure of a customer reaches (privacy/wiring.py). Secrets are read
-when first needed."""
+"""Build the console's parts from its settings (`build(settings) -> ConsoleParts`, what
+app.create_app needs): Cognito, the database (as the console's own role, `receptionist_console`,
+under row level security: DATABASE_URL_PARAM names the SSM parameter console-database-url), the
+outbound queue, the CSRF key, the media bucket (customers' exports), and the stores an owner's
+block or erasure of a customer reaches (privacy/wiring.py). Shared by the Lambda handler and the
+tests. Secrets are read when first needed, never at import."""
 
 from __future__ import annotations
 
@@ -19,15 +20,16 @@ from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.export_store import ExportStore
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import ConsoleSettings
-from receptionist.console.app import ConsoleDeps
-from receptionist.console.export import ConsoleExports
-from receptionist.console.service import ConsoleService
+from receptionist.console.dependencies import ConsoleParts
+from receptionist.console.services.exports import ConsoleExports
 from receptionist.crm.connection import Database
 from receptionist.privacy.wiring import StoreNames, build_forget
 from receptionist.secrets import get_secret
 
+__all__ = ["ConsoleParts", "build"]
 
-def build_console(
+
+def build(
     settings: ConsoleSettings,
     *,
     cognito: Any | None = None,
@@ -36,7 +38,7 @@ def build_console(
     s3: Any | None = None,
     secret: Callable[[str], str] = get_secret,
     dynamodb: Any | None = None,
-) -> ConsoleDeps:
+) -> ConsoleParts:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
     verifier = TokenVerifier(
@@ -47,12 +49,14 @@ def build_console(
     # SigV4: what the exports' presigned links are signed with.
     s3 = s3 or boto3.client("s3", config=bounded_client_config().merge(Config(signature_version="s3v4")))
     exports = ConsoleExports(MediaCopies(settings.media_bucket, s3), ExportStore(settings.media_bucket, s3))
-    return ConsoleDeps(
-        service=ConsoleService(db, outbound),
+    return ConsoleParts(
+        db=db,
+        outbound=outbound,
         sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
         verify=verifier.verify,
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
+        keys_prefix=settings.gupshup_keys_prefix,
         accounts=StaffPool(settings.user_pool_id, cognito),
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
         exports=exports,

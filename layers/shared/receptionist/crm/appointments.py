@@ -30,9 +30,14 @@ from receptionist.crm.availability import (
     search_bounds,
 )
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import Appointment, BookingResult
-
-_ACTIVE = ("pending", "confirmed")
+from receptionist.crm.models import (
+    ACTIVE_STATUSES,
+    ACTIVE_STATUSES_SQL,
+    COMPLETABLE_STATUSES,
+    NO_SHOW_STATUSES,
+    Appointment,
+    BookingResult,
+)
 
 _COLUMNS = """a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
        m.name as member_name, a.starts_at, a.ends_at, a.status"""
@@ -94,7 +99,7 @@ _MOVE = f"""
 with a as (
     update appointments set starts_at = %(start)s, ends_at = %(end)s, member_id = %(member)s, updated_at = now()
     where organization_id = %(org)s and contact_id = %(contact)s and id = %(id)s
-      and status in ('pending', 'confirmed') and starts_at = %(old_start)s and member_id = %(old_member)s
+      and status in {ACTIVE_STATUSES_SQL} and starts_at = %(old_start)s and member_id = %(old_member)s
     returning *
 ), history as (
     insert into appointment_history
@@ -143,7 +148,7 @@ def list_appointments(
         return []
     rows = db.fetch_all(
         _SELECT
-        + " where a.organization_id = %s and a.contact_id = %s and a.status in ('pending', 'confirmed')"
+        + f" where a.organization_id = %s and a.contact_id = %s and a.status in {ACTIVE_STATUSES_SQL}"
         + " and (%s or a.ends_at > %s) order by a.starts_at",
         (organization_id, contact_id, include_past, now),
     )
@@ -273,7 +278,8 @@ def _insert(db: Database, params: dict[str, Any], tz: ZoneInfo) -> BookingResult
     organization_id, key = str(params["org"]), params["key"]
     for attempt in (1, 2):
         try:
-            row = db.fetch_one(_INSERT, params)
+            with db.savepoint():  # a caller's transaction stays usable for what follows a refusal
+                row = db.fetch_one(_INSERT, params)
             break
         except psycopg.errors.ExclusionViolation:
             # The overlapping appointment may be this very booking, inserted by a concurrent retry
@@ -377,7 +383,7 @@ def cancel(
     only if it still starts then."""
     return _set_status(
         db, organization_id, contact_id, appointment_id, timezone,
-        status="cancelled", action="cancelled", allowed_from=_ACTIVE, actor=actor, at_start=at_start,
+        status="cancelled", action="cancelled", allowed_from=ACTIVE_STATUSES, actor=actor, at_start=at_start,
     )  # fmt: skip
 
 
@@ -389,7 +395,7 @@ def mark_completed(
     cancelled. Any contact of the organization (staff act for the business)."""
     return _set_status(
         db, organization_id, None, appointment_id, timezone,
-        status="completed", action="completed", allowed_from=(*_ACTIVE, "no_show"), actor=actor, started_by=now,
+        status="completed", action="completed", allowed_from=COMPLETABLE_STATUSES, actor=actor, started_by=now,
     )  # fmt: skip
 
 
@@ -401,7 +407,7 @@ def mark_no_show(
     when cancelled. Frees nothing it still needed: only pending and confirmed block a slot."""
     return _set_status(
         db, organization_id, None, appointment_id, timezone,
-        status="no_show", action="no_show", allowed_from=(*_ACTIVE, "completed"), actor=actor, started_by=now,
+        status="no_show", action="no_show", allowed_from=NO_SHOW_STATUSES, actor=actor, started_by=now,
     )  # fmt: skip
 
 
@@ -438,7 +444,7 @@ def reschedule(
         return BookingResult(None, "not_found", "no encuentro esa cita")
     current = _target(check.schedule.target, contact_id, tz)
     new_member = member_id or current.member_id
-    if current.status not in _ACTIVE:
+    if current.status not in ACTIVE_STATUSES:
         return BookingResult(current, "not_active", f"la cita está {current.status}")
     if start == current.starts_at and new_member == current.member_id:
         return BookingResult(current)
@@ -461,7 +467,8 @@ def reschedule(
     }
     for attempt in (1, 2):
         try:
-            row = db.fetch_one(_MOVE, params)
+            with db.savepoint():  # a caller's transaction stays usable for the retry
+                row = db.fetch_one(_MOVE, params)
             break
         except psycopg.errors.ExclusionViolation:
             return BookingResult(current, "slot_taken", "otra persona acaba de reservar ese hueco")

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database
-from receptionist.crm.models import Service, Slot
+from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service, Slot, WeeklyHours
 
 # The members who may do the service (all active members when nobody is assigned to it),
 # optionally one member; their weekly hours (minutes of the day, so '24:00' is 1440); and what
@@ -35,7 +35,7 @@ from receptionist.crm.models import Service, Slot
 # whether the contact exists, and one appointment of the contact (the one being rescheduled,
 # which also defaults the service and member and is left out of the blocking set, as is
 # %(ignore)s).
-_SCHEDULE = """
+_SCHEDULE = f"""
 with target as (
     select a.id, a.contact_id, a.service_id, a.member_id, a.starts_at, a.ends_at, a.status,
            s.name as service_name, m.name as member_name
@@ -75,7 +75,7 @@ select json_build_object(
         from (
             select a.member_id, 'a' as kind, a.starts_at, a.ends_at
             from appointments a
-            where a.organization_id = %(org)s and a.status in ('pending', 'confirmed')
+            where a.organization_id = %(org)s and a.status in {ACTIVE_STATUSES_SQL}
               and a.member_id in (select id from eligible)
               and a.starts_at < %(until)s and a.ends_at > %(since)s
               and a.id is distinct from coalesce((select id from target), %(ignore)s::uuid)
@@ -122,17 +122,6 @@ class BookingWindow:
     lead_minutes: int
     horizon_days: int
     step_minutes: int
-
-
-@dataclass(frozen=True)
-class WeeklyHours:
-    """One working interval of a member: ISO weekday (1 = Monday), minutes of the local day."""
-
-    member_id: str
-    member_name: str
-    weekday: int
-    start_minute: int
-    end_minute: int  # up to 1440 (midnight)
 
 
 Interval = tuple[datetime, datetime]

@@ -5,7 +5,9 @@
 - Supabase's pooler in transaction mode keeps no prepared statements: prepare_threshold=None.
 - Autocommit: every statement is its own transaction unless `transaction()` groups several.
   The CRM modules write with single statements (data-modifying CTEs), so they never pay for
-  BEGIN/COMMIT round trips.
+  BEGIN/COMMIT round trips. Inside `transaction()`, the CRM functions' own statements (they take
+  the Database) join it: a caller makes several of them one unit (the console writes a change
+  and its audit line so); a `transaction()` inside another is a savepoint.
 - statement_timeout (connection options) bounds every statement; connect_timeout bounds connecting.
 - A dropped connection is replaced: before each use if the idle socket shows the server
   hung up (checked locally, no round trip), and once more if a statement fails because the
@@ -89,6 +91,7 @@ class Database:
         self.reconnects = 0  # connections replaced because the previous one was lost
         self.seconds = 0.0  # time spent on database calls (the processor's latency split)
         self._organization_id: str | None = None
+        self._open_transactions = 0  # transaction() blocks entered and not left (nested: savepoints)
 
     # -- tenancy -------------------------------------------------------------------------------
     @property
@@ -106,9 +109,10 @@ class Database:
             self._organization_id = previous
 
     def _run(self, conn: psycopg.Connection[Row], sql: str, params: Any) -> psycopg.Cursor[Row]:
-        """One statement, in a tenant transaction when an organization is set."""
+        """One statement, in a tenant transaction when an organization is set (inside
+        `transaction()`, in that one: it set the tenant when it began)."""
         self._count()
-        if self._organization_id is None:
+        if self._organization_id is None or self._open_transactions:
             return conn.execute(sql.encode(), params)
         self.statements += 1  # the setting rides in the same round trip
         # BEGIN and COMMIT as plain statements: psycopg's transaction() waits for the server at
@@ -146,6 +150,9 @@ class Database:
     def conn(self) -> psycopg.Connection[Row]:
         """A usable connection: the current one if it is still alive, else a new one."""
         conn = self._conn
+        if self._open_transactions and (conn is None or conn.closed):
+            # Never a new connection halfway through a transaction: what it did so far is gone.
+            raise psycopg.OperationalError("the connection was lost inside a transaction")
         if conn is not None and not _usable(conn):
             logger.warning("database connection found closed; reconnecting")
             self._discard()
@@ -176,8 +183,10 @@ class Database:
         try:
             return work(conn)
         except psycopg.OperationalError as exc:
-            if not conn.closed:
-                raise  # the server answered (timeout, lock, deadlock...): not a lost connection
+            if not conn.closed or self._open_transactions:
+                # The server answered (timeout, lock, deadlock...): not a lost connection; or the
+                # connection was lost inside a transaction, whose earlier statements went with it.
+                raise
             # The pooler or the server dropped us (between invocations, or a failover).
             logger.warning("database connection lost; reconnecting once", extra={"error": type(exc).__name__})
             self._discard()
@@ -200,24 +209,42 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Statements inside run in one transaction (BEGIN and COMMIT are two more round trips).
-        Not retried: a connection lost mid-transaction raises, and the next call reconnects."""
+        """Statements inside run in one transaction (BEGIN and COMMIT are two more round trips),
+        those of the yielded Transaction and those sent through this Database alike; one inside
+        another is a savepoint of it. Not retried: a connection lost mid-transaction raises, and
+        the next call reconnects."""
         started = time.perf_counter()
         conn = self.conn
         self.transactions += 1
         self.round_trips += 2
+        outermost = not self._open_transactions
         try:
             with conn.transaction():
-                if self._organization_id is not None:
-                    self._count()
-                    conn.execute(_SET_TENANT, (self._organization_id,))
-                yield Transaction(self, conn)
+                self._open_transactions += 1
+                try:
+                    if outermost and self._organization_id is not None:
+                        self._count()
+                        conn.execute(_SET_TENANT, (self._organization_id,))
+                    yield Transaction(self, conn)
+                finally:
+                    self._open_transactions -= 1
         except psycopg.OperationalError:
-            if conn.closed:
+            if conn.closed and outermost:
                 self._discard()
             raise
         finally:
             self.seconds += time.perf_counter() - started
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside `transaction()`, a savepoint: a statement inside that fails leaves the
+        transaction usable (a caller catching a refusal may go on, or retry). Outside one,
+        nothing: the statement is its own transaction already, at no extra cost."""
+        if not self._open_transactions:
+            yield
+            return
+        with self.transaction():
+            yield
 
     def stats(self) -> DatabaseStats:
         return DatabaseStats(self.statements, self.transactions, self.round_trips, self.connects, self.reconnects)

@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+# The statuses in which an appointment holds its slot: the only ones that can still be confirmed,
+# cancelled, moved or reminded of (the exclusion constraint's own predicate, migrations). Every
+# module reads them here; SQL text takes ACTIVE_STATUSES_SQL, built from the same tuple.
+ACTIVE_STATUSES: tuple[str, ...] = ("pending", "confirmed")
+ACTIVE_STATUSES_SQL = "(" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
+# What staff may mark, once an appointment has started: completed from an active one or a no-show
+# (the customer came late), no-show from an active one or a completed one (a correction).
+COMPLETABLE_STATUSES: tuple[str, ...] = (*ACTIVE_STATUSES, "no_show")
+NO_SHOW_STATUSES: tuple[str, ...] = (*ACTIVE_STATUSES, "completed")
+
 
 @dataclass(frozen=True)
 class AgentSettings:
@@ -90,6 +100,43 @@ class Contact:
     name: str | None
     phone: str
     email: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A staff member who takes appointments (table members)."""
+
+    id: str
+    name: str
+    active: bool  # offered for new bookings
+    service_ids: tuple[str, ...]  # none: the member may do every service nobody is assigned to
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """One working interval of a member (table member_hours): ISO weekday (1 = Monday), minutes
+    of the local day. A split shift is two of them."""
+
+    member_id: str
+    member_name: str
+    weekday: int
+    start_minute: int
+    end_minute: int  # up to 1440 (midnight)
+    id: str = ""  # the member_hours row, where one is edited by it (the settings page)
+
+    @property
+    def starts(self) -> str:
+        """ "HH:MM", local wall time."""
+        return _clock(self.start_minute)
+
+    @property
+    def ends(self) -> str:
+        """ "HH:MM"; "24:00" is midnight."""
+        return _clock(self.end_minute)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +265,7 @@ def outdated(reminded_starts_at: datetime, status: str, starts_at: datetime, at:
         return "cancelled"
     if starts_at != reminded_starts_at:
         return "moved"
-    if starts_at <= at or status not in ("pending", "confirmed"):
+    if starts_at <= at or status not in ACTIVE_STATUSES:
         return "started"
     return None
 

@@ -23,7 +23,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import ReminderTiming, VoidReason
+from receptionist.crm.models import ACTIVE_STATUSES_SQL, ReminderTiming, VoidReason
 from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
@@ -365,7 +365,7 @@ def awaiting_answer(
     a written reply answers it."""
     row = db.fetch_one(
         _ANSWERED_SELECT + " where r.organization_id = %s and c.phone = %s and r.status in ('queued', 'sent')"
-        " and (r.answer is null or r.answer_turn = %s) and a.status in ('pending', 'confirmed') and a.starts_at > %s"
+        f" and (r.answer is null or r.answer_turn = %s) and a.status in {ACTIVE_STATUSES_SQL} and a.starts_at > %s"
         " and r.due_at + make_interval(mins => r.offset_minutes) = a.starts_at"
         " order by r.created_at desc limit 1",
         (organization_id, customer_number, turn_id, now),

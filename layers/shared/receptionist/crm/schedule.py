@@ -1,8 +1,8 @@
-"""What the staff console reads about a business's appointments: its booking rules, members and
-services, the appointments of a day or a week (every contact, every status), one appointment
-with its history, and contacts to book for. Staff act for the business, so nothing here is
-limited to one contact; every statement names the organization (and row level security holds it
-to it). Ids that are not UUIDs are simply not found.
+"""What the staff console reads about a business's appointments: its booking rules, the
+appointments of a day or a week (every contact, every status), one appointment with its history,
+and contacts to book for (its members are crm.settings.staff.members). Staff act for the
+business, so nothing here is limited to one contact; every statement names the organization (and
+row level security holds it to it). Ids that are not UUIDs are simply not found.
 
 Changes go through receptionist.crm.appointments (book, reschedule, confirm, cancel,
 mark_completed, mark_no_show): the same functions, rules and exclusion constraint as the
@@ -18,18 +18,11 @@ from zoneinfo import ZoneInfo
 
 from receptionist.crm.availability import BookingWindow, is_uuid, local_day_bounds
 from receptionist.crm.connection import Database, Row
+from receptionist.crm.models import ACTIVE_STATUSES, COMPLETABLE_STATUSES, NO_SHOW_STATUSES, Member
 
 View = Literal["day", "week"]
 VIEWS: tuple[View, ...] = ("day", "week")
-ACTIVE = ("pending", "confirmed")
 STAFF_HORIZON_DAYS = 365  # the most agent_settings allows
-
-
-@dataclass(frozen=True)
-class Member:
-    id: str
-    name: str
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,12 @@ class StaffAppointment:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        return self.status in ACTIVE_STATUSES
+
+    def can_be_marked(self, now: datetime) -> tuple[bool, bool]:
+        """Whether staff may mark it completed, and no-show: only once it has started."""
+        started = self.starts_at <= now
+        return started and self.status in COMPLETABLE_STATUSES, started and self.status in NO_SHOW_STATUSES
 
 
 @dataclass(frozen=True)
@@ -123,15 +121,7 @@ def period(day: date, view: View) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-# -- members, appointments ---------------------------------------------------------------------
-def members(db: Database, organization_id: str) -> list[Member]:
-    rows = db.fetch_all(
-        "select id::text as id, name, active from members where organization_id = %s order by not active, name, id",
-        (organization_id,),
-    )
-    return [Member(str(r["id"]), str(r["name"]), bool(r["active"])) for r in rows]
-
-
+# -- appointments ------------------------------------------------------------------------------
 _APPOINTMENT = """
 select a.id::text as id, a.contact_id::text as contact_id, c.name as contact_name, c.phone as contact_phone,
        a.service_id::text as service_id, s.name as service_name, a.member_id::text as member_id,

@@ -13,6 +13,10 @@ from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import MessageTemplate
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+# Gupshup's template ids as a business's settings may name one (the escalation notice, reminders),
+# and the most values a template a setting names may take.
+TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+MAX_PARAMS = 10
 
 _COLUMNS = "template_id, label, body, param_count"
 

@@ -27,7 +27,7 @@ Exit status: 0 created (or already there), 1 refused (the owner belongs to anoth
 Cognito refused), 2 usage error (a value that does not fit, a given password the pool's policy
 refuses, DATABASE_URL missing). Values are checked before anything is created.
 
-The console's operator pages (receptionist.console.operator) use the same checks (`checked`) and
+The console's operator pages (receptionist.console.services.operator) use the same checks (`checked`) and
 steps (`onboard_with`), writing through a SECURITY DEFINER function instead of as the owner.
 """
 
@@ -43,17 +43,13 @@ import boto3
 from botocore.exceptions import ClientError
 
 from receptionist.adapters.cognito import PasswordRefused, StaffPool, new_password
-from receptionist.crm import settings
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import InvalidEmailError, InvalidPhoneError, normalize_email, normalize_phone
-from receptionist.crm.settings import (
-    InvalidSetting,
-    NewBusiness,
-    check_key_ref,
-    parse_staff_numbers,
-    valid_app_name,
-    valid_timezone,
-)
+from receptionist.crm.settings.businesses import NewBusiness, console_user_exists, create_business, organization_of_app
+from receptionist.crm.settings.connections import check_key_ref, valid_app_name
+from receptionist.crm.settings.errors import InvalidSetting
+from receptionist.crm.settings.notifications import staff_numbers as checked_staff_numbers
+from receptionist.crm.settings.zones import valid_timezone
 from receptionist.emergency import InvalidEmergencyNumber
 from receptionist.emergency import chosen as chosen_emergency_number
 from receptionist.languages import LANGUAGES
@@ -126,7 +122,7 @@ def checked(
         message = f"--api-key-param must name an SSM parameter under {keys_prefix}"
         raise InvalidBusiness("api_key_param", message) from exc
     try:
-        numbers = parse_staff_numbers("\n".join(staff_numbers or []))
+        numbers = checked_staff_numbers(staff_numbers or [])
     except InvalidSetting as exc:
         raise InvalidBusiness(
             "staff_number", "--staff-number must be 6 to 15 digits with the country code (20 at most)"
@@ -142,7 +138,7 @@ def checked(
 
 class Businesses(Protocol):
     """Where new businesses are written: the tables' owner (ops, OwnerBusinesses) or the
-    console's SECURITY DEFINER function (console/operator.py)."""
+    console's SECURITY DEFINER function (console/services/operator.py)."""
 
     def app_organization(self, app_name: str) -> str | None:
         """The organization a Gupshup app is connected to, active or not."""
@@ -163,13 +159,13 @@ class OwnerBusinesses:
     actor: str
 
     def app_organization(self, app_name: str) -> str | None:
-        return settings.organization_of_app(self.db, app_name)
+        return organization_of_app(self.db, app_name)
 
     def account_taken(self, sub: str) -> bool:
-        return settings.console_user_exists(self.db, sub)
+        return console_user_exists(self.db, sub)
 
     def create(self, business: NewBusiness, owner_sub: str) -> str | None:
-        return settings.create_business(self.db, business, owner_sub, self.actor)
+        return create_business(self.db, business, owner_sub, self.actor)
 
 
 def onboard_with(

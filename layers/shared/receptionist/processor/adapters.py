@@ -15,7 +15,7 @@ from receptionist.adapters.media_download import Downloaded, MediaPolicy, downlo
 from receptionist.crm import appointments, chats, consent, reminders, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
-from receptionist.crm.models import BudgetState, ChatIdentity, Organization
+from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.processor.ports import AgentAnswer, AgentRequest
@@ -132,7 +132,7 @@ class CrmAdapter:
             error = result.failure
             if result.appointment is not None:
                 status, starts_at = result.appointment.status, result.appointment.starts_at
-                if starts_at != reminder.reminded_starts_at and result.appointment.status in ("pending", "confirmed"):
+                if starts_at != reminder.reminded_starts_at and result.appointment.status in ACTIVE_STATUSES:
                     error = "moved"
         if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
             reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)

@@ -1,0 +1,31 @@
+"""How a setting the database refuses reaches the owner: InvalidSetting(code), the code naming the
+sentence shown (console/i18n_settings.py), never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from psycopg import errors
+
+
+class InvalidSetting(ValueError):
+    """A value the owner must correct; `code` names the sentence shown (console/i18n_settings.py)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def name_must_be_free(code: str) -> Iterator[None]:
+    """A write whose unique name (a service's, a member's) is already taken raises InvalidSetting(code)."""
+    try:
+        yield
+    except errors.UniqueViolation as exc:
+        raise InvalidSetting(code) from exc
+
+
+def zone_refused(exc: errors.Error) -> bool:
+    """The database refused the time zone (a name PostgreSQL's own tz database lacks)."""
+    return isinstance(exc, errors.CheckViolation) and exc.diag.constraint_name == "agent_settings_timezone_check"
