@@ -1,12 +1,11 @@
-"""A rule-based receptionist for the scripted customer's lines (eval/tasks/*.yaml `script`).
+"""The scripted receptionist: a rule-based stand-in for the chat model, speaking the OpenAI chat
+protocol through devstack's FakeOpenAI (so the real model client and the receptionist's real tools
+are used). One implementation with its variants:
 
-It is not intelligent: it reads the customer's words (Spanish or English, in the phrasings the
-scripts use), the business's catalogue in the system prompt, the turn's date, and the results of
-the real tools it calls, and decides the next step. Everything it books, moves, cancels or
-confirms goes through the agent's real tools on the trial's CRM, so the end state is real.
-
-Three variants:
-  correct  follows the business's rules; passes every task whose script it covers
+  demo     `make demo`, `make chat` and the end-to-end tests (devstack.demo_model): the demo
+           clinic's short Spanish replies, answers from the prompt's catalogue, taps on a slot
+  correct  the evaluation's (eval/policies): follows the business's rules; passes every task whose
+           script it covers
   direct   the same decisions by another tool path (re-checks availability before booking, skips
            the check before a move): the same end states, for the "any path passes" test
   wrong    makes one plausible mistake at every decision (the next slot instead of the asked one,
@@ -15,6 +14,12 @@ Three variants:
            writes the poem, the homework, the code, gives an opinion on politics, medical advice,
            and meets an emergency with an appointment instead of the number and a person): must
            fail every task
+
+It is not intelligent: it reads the customer's words (Spanish or English, in the phrasings the
+demo and the evaluation's scripts use), the business's catalogue in the system prompt, the turn's
+date, and the results of the tools it called (`View`), and decides the next step. Everything it
+books, moves, cancels or confirms goes through the agent's real tools on the CRM, so the end state
+is real.
 """
 
 from __future__ import annotations
@@ -118,6 +123,9 @@ def fold(text: str) -> str:
 # -- reading the request ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Call:
+    """One tool call in the request, with its result (None: not answered yet)."""
+
+    id: str
     name: str
     args: dict[str, Any]
     result: str | None
@@ -162,7 +170,7 @@ class View:
         for i, m in enumerate(self.messages):
             for c in m.get("tool_calls") or []:
                 args = json.loads(c["function"].get("arguments") or "{}")
-                out.append(Call(c["function"]["name"], args, results.get(c["id"]), i > self.last_user_at))
+                out.append(Call(c["id"], c["function"]["name"], args, results.get(c["id"]), i > self.last_user_at))
         return out
 
     def turn_call(self, name: str) -> Call | None:
@@ -242,7 +250,10 @@ class View:
 
 # -- the policy ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Policy:
+class ScriptedReceptionist:
+    """The evaluation's receptionist; `wrong` and `direct` make its variants (module docstring),
+    and devstack.demo_model's DemoReceptionist the demo's."""
+
     name: str
     wrong: bool = False
     direct: bool = False
@@ -508,8 +519,3 @@ class Policy:
         return text_message(
             f"¡Hecho! {result.split(' Id ')[0]}" if not v.english else f"Done! {result.split(' Id ')[0]}"
         )
-
-
-CORRECT = Policy("correct")
-DIRECT = Policy("direct", direct=True)
-WRONG = Policy("wrong", wrong=True)
