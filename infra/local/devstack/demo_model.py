@@ -71,20 +71,9 @@ def _words(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z0-9ñ]+", fold(text)) if len(w) >= 4}
 
 
-def _catalogue(v: View) -> dict[str, list[tuple[str, str]]] | None:
-    """The services and entries of the prompt's catalogue block, or None if there is none."""
-    system = str(v.messages[0].get("content", "")) if v.messages else ""
-    if "Servicios (duración, precio):" not in system:
-        return None
-    block = system.split("Servicios (duración, precio):", 1)[1]
-    services_part, _, entries_part = block.partition("Información del negocio:")
-    lines = re.compile(r"^- ([^:\n]+): (.+)$", re.MULTILINE)
-    return {"services": lines.findall(services_part), "entries": lines.findall(entries_part)}
-
-
-def _from_catalogue(catalogue: dict[str, list[tuple[str, str]]], plain: str) -> str | None:
-    """A general question answered as a model would from the catalogue; None when it is not one."""
-    services, entries = catalogue["services"], catalogue["entries"]
+def _from_catalogue(v: View, plain: str) -> str | None:
+    """A general question answered as a model would from the prompt's catalogue; None when it is not one."""
+    services, entries = v.services, v.entries
     asked = _words(plain)
     overlap, name, detail = max(((len(_words(n) & asked), n, d) for n, d in services), default=(0, "", ""))
     if overlap and any(w in plain for w in _ABOUT_A_SERVICE):  # the service the question names most
@@ -136,10 +125,9 @@ class DemoReceptionist(ScriptedReceptionist):
             chosen = self._chosen_slot(v)
             wanted = next((s for u in reversed(v.users) if (s := _service(u))), "limpieza")
             return tool_call_message(("book_appointment", {"service": wanted, "start": chosen[0], "member": chosen[1]}))
-        catalogue = _catalogue(v)
-        if catalogue is not None and (answer := _from_catalogue(catalogue, plain)):
+        if v.has_catalogue and (answer := _from_catalogue(v, plain)):
             return text_message(answer)
-        if catalogue is None and any(w in plain for w in _GENERAL):
+        if not v.has_catalogue and any(w in plain for w in _GENERAL):
             return tool_call_message(("knowledge_search", {"query": said}))
         day = next((d for u in reversed(v.users[-3:]) if (d := _day_in(u, v.today))), None)
         service = next((s for u in reversed(v.users[-3:]) if (s := _service(u))), None)

@@ -155,7 +155,8 @@ class View:
         self.business = business.group(1) if business else ""
         emergency = re.search(r"llame ya al (\+?\d+)", system)  # the business's number, when it has one
         self.emergency_number = emergency.group(1) if emergency else None
-        block = system.split("Servicios (duración, precio):", 1)[1] if "Servicios (duración, precio):" in system else ""
+        self.has_catalogue = "Servicios (duración, precio):" in system  # the prompt's catalogue block
+        block = system.split("Servicios (duración, precio):", 1)[1] if self.has_catalogue else ""
         services, _, entries = block.partition("Información del negocio:")
         lines = re.compile(r"^- ([^:\n]+): (.+)$", re.MULTILINE)
         self.services: list[tuple[str, str]] = lines.findall(services)
