@@ -118,7 +118,7 @@ class BenchEnv:
         self.endpoint = stack.info["aws_endpoint_url"]
         self.database_url = stack.info["database_url"]
         self.app_database_url = stack.info["app_database_url"]  # the functions' role, under RLS
-        self.processor_env = stack.function_env(stack.template, "ProcessorFunction")
+        self.processor_env = stack.function_env("ProcessorFunction")
         env: dict[str, Any] = {}
         for props in stack.template.functions.values():
             env.update(props.get("Environment", {}).get("Variables", {}))

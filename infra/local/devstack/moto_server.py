@@ -9,7 +9,7 @@ moto's TransactWriteItems deep-copies every table it touches before each transac
 back on failure: its cost grows with the table (~50 ms of CPU per call once a pipeline run has
 filled the conversations table, most of this server's time), which DynamoDB has no equivalent
 of. Here a transaction keeps copies of the items it touches instead and puts those back when it
-is cancelled: the same all-or-nothing outcome (tests/integration/foundation/test_moto_server.py).
+is cancelled: the same all-or-nothing outcome (tests/integration/devstack/test_moto_server.py).
 
 `GET /_devstack/calls` answers what the server did so far, per API action: calls and the CPU
 seconds spent serving them (the bench's view of where a local pipeline's time goes).

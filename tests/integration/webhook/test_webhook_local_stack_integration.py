@@ -55,7 +55,7 @@ def test_every_sample_event_returns_200(local_stack: LocalStack, path: Path) -> 
     assert event["queryStringParameters"]["token"] == "local-webhook-secret"
     # The sample's customer number, replaced by this test's own: its own conversation and group.
     event["body"] = event["body"].replace(CUSTOMER, new_customer())
-    result = local_stack._pools["WebhookFunction"].invoke(event)
+    result = local_stack.pool("WebhookFunction").invoke(event)
     assert result["statusCode"] == 200, result
     assert json.loads(result["body"])["status"] in ("accepted", "forwarded", "duplicate")
 

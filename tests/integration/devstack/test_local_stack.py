@@ -87,7 +87,7 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         ("ConsoleFunction", "receptionist_console"),
         ("RetentionFunction", "receptionist_retention"),
     ):
-        name = local_stack.function_env(local_stack.template, function)["DATABASE_URL_PARAM"]
+        name = local_stack.function_env(function)["DATABASE_URL_PARAM"]
         value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
         assert value.startswith(f"postgresql://{role}@"), function
 
@@ -132,18 +132,18 @@ def test_unknown_route_is_404(local_stack: LocalStack) -> None:
 
 
 def test_sample_events_pass_through_their_handlers(local_stack: LocalStack) -> None:
-    pools = local_stack._pools
+    pool = local_stack.pool
     customer = new_customer()  # the samples' conversation, made this test's own
     for path in sorted(EVENTS.glob("webhook_*.json")):
-        result = pools["WebhookFunction"].invoke(_sample(path.name, customer))
+        result = pool("WebhookFunction").invoke(_sample(path.name, customer))
         assert result["statusCode"] == 200, path.name
     # Their tickets are processed by the pipeline; the processor's samples then come after, as
     # SQS would deliver them in the conversation's group (never beside a turn of the same one).
     local_stack.wait_idle(timeout=local_stack.bound("ProcessorFunction", "NotifierFunction", retries=1) * 4)
     for name, function in (("processor_tickets.json", "ProcessorFunction"), ("notifier_jobs.json", "NotifierFunction")):
-        result = pools[function].invoke(_sample(name, customer))
+        result = pool(function).invoke(_sample(name, customer))
         assert result == {"batchItemFailures": []}, name
-    swept = pools["SweeperFunction"].invoke(json.loads((EVENTS / "sweeper_schedule.json").read_text()))
+    swept = pool("SweeperFunction").invoke(json.loads((EVENTS / "sweeper_schedule.json").read_text()))
     assert set(swept) == {"stale", "reticketed", "abandoned"}
 
 
