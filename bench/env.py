@@ -27,12 +27,13 @@ from devstack.aws import moto_client
 from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
 from receptionist.adapters.conversation_table import ConversationBuffer
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.runner import TurnResult
 from receptionist.config import ProcessorSettings
-from receptionist.messages import InboundTicket, conversation_key
-from receptionist.processor.adapters import CrmAdapter
+from receptionist.conversation_key import ConversationKey
+from receptionist.messages import InboundTicket
 from receptionist.processor.service import TurnReport
 from receptionist.processor.wiring import ProcessorClients, build_service, turn_runner
 
@@ -240,7 +241,7 @@ class ProcessorRig:
             env.processor_settings(openai, **settings), env.processor_clients(self.counter, now)
         )
         crm = self.service.crm
-        assert isinstance(crm, CrmAdapter)
+        assert isinstance(crm, TurnCrm)
         self.db = crm.db
         self._webhook_buffer = ConversationBuffer(env.names["CONVERSATIONS_TABLE"], env.client("dynamodb"))
 
@@ -249,7 +250,7 @@ class ProcessorRig:
 
     def buffer(self, customer: str, text: str, clock: int = 0) -> InboundTicket:
         """What the webhook does for one text message (not counted here): buffer it, make its ticket."""
-        conversation = conversation_key(APP, customer)
+        conversation = str(ConversationKey(APP, customer))
         mid = f"wamid.bench.{uuid.uuid4().hex}"
         message = {
             "id": mid,

@@ -23,6 +23,7 @@ from bench.pipeline import PipelineStack
 from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer
 from receptionist.adapters.queues import FifoQueue
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.reminders.service import ReminderPass
 
@@ -97,7 +98,9 @@ def measure(ps: PipelineStack, count: int = 20, timeout: float = 60) -> Reminder
         return [
             job
             for _, job, ok in ps.notifier_jobs()
-            if ok and job.get("kind") == "reminder" and str(job.get("conversation", "")).split("#")[-1] in wanted
+            if ok
+            and job.get("kind") == "reminder"
+            and ConversationKey.parse(str(job.get("conversation", ""))).number in wanted
         ]
 
     deadline = time.monotonic() + timeout

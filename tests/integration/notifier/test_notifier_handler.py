@@ -12,6 +12,7 @@ import pytest
 from notifier_kit import APP, ORG, Notifier, emitted_metrics, message_group, sqs_record
 
 from devstack.aws import moto_client
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.messages import OutboundJob, fifo_id
 from receptionist.notifier.splitting import WHATSAPP_TEXT_LIMIT
@@ -207,7 +208,7 @@ def _escalation(app: str, number: str, turn_id: str) -> OutboundJob:
     return OutboundJob(
         job_id=f"{turn_id}#escalation#0",
         kind="escalation",
-        conversation=f"{app}#{number}",
+        conversation=str(ConversationKey(app, number)),
         reason="Dolor fuerte\nen una muela",
         turn_id=turn_id,
     )

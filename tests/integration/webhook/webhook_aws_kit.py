@@ -19,6 +19,7 @@ from devstack.stack import MotoServer
 from receptionist.adapters.app_secrets import SsmAppSecrets
 from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
+from receptionist.conversation_key import ConversationKey
 from receptionist.webhook.service import WebhookService
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -121,7 +122,7 @@ def items(aws: Aws, conversation: str) -> dict[str, dict[str, Any]]:
     resp = aws.client("dynamodb").query(
         TableName=aws.table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"CONV#{conversation}"}},
+        ExpressionAttributeValues={":pk": {"S": ConversationKey.parse(conversation).partition}},
         ConsistentRead=True,
     )
     return {item["sk"]["S"]: item for item in resp["Items"]}

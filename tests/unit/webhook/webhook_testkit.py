@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from receptionist.turns import Buffered
 from receptionist.webhook.http import HttpRequest, HttpResponse
-from receptionist.webhook.ports import Buffered, RequestReport
+from receptionist.webhook.ports import RequestReport
 from receptionist.webhook.service import WebhookService
 
 SECRET = "s3cret-webhook-token"

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import consent, inbox
 from receptionist.crm.appointments import list_appointments
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
 from receptionist.crm.models import Appointment, MessageTemplate
 from receptionist.crm.templates import get_template, list_templates, render_template
-from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
+from receptionist.messages import OutboundJob, Queue, fifo_id
 from receptionist.notifier.window import within_session_window
 
 MAX_REPLY_CHARS = 4096
@@ -169,11 +170,11 @@ class ConsoleService:
         app = inbox.organization_context(self.db, org).app_name
         if app is None:
             raise ConsoleError("no_whatsapp_connection")
-        return conversation_key(app, summary.customer_number)
+        return str(ConversationKey(app, summary.customer_number))
 
     def _queue(self, job: OutboundJob) -> str:
         """On the outbound queue in the conversation's group: ordered with the assistant's messages."""
-        self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+        self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
         return job.job_id
 
     def reply(self, account: StaffAccount, identity_id: str, text: str) -> str:

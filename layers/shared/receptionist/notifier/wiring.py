@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from receptionist.adapters.delivery_crm import DeliveryCrm
 from receptionist.adapters.gupshup_api import GupshupApi
+from receptionist.adapters.idempotency import PowertoolsIdempotency
 from receptionist.config import NotifierSettings
 from receptionist.crm.connection import Database
-from receptionist.notifier.idempotency import PowertoolsIdempotency
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import DeliveryService
-from receptionist.notifier.store import CrmStore
 from receptionist.secrets import get_secret
 
 HTTP_TIMEOUT_SECONDS = 8.0
@@ -37,7 +37,7 @@ def build(settings: NotifierSettings, *, retry: RetryPolicy | None = None) -> No
     gupshup = GupshupApi(settings.gupshup_api_url, timeout=HTTP_TIMEOUT_SECONDS)
     idempotency = PowertoolsIdempotency(settings.idempotency_table)
     service = DeliveryService(
-        store=CrmStore(db),
+        store=DeliveryCrm(db),
         sender=gupshup,
         idempotency=idempotency,
         api_key=get_secret,

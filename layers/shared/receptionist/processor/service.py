@@ -1,7 +1,7 @@
 """One debounced turn per burst: latest ticket wins, earlier work settled, claim, media, gate,
 agent, record, send.
 
-Every window between two side effects heals itself (see processor/turns.py for the record):
+Every window between two side effects heals itself (see receptionist/turns.py for the record):
 - a ticket whose turn was already recorded (a retry after a crash, a redelivery, a redriven
   DLQ message) re-sends that record if it was not sent, and finishes only its own messages;
 - the turn of a conversation's newest message first settles what earlier turns left behind:
@@ -28,6 +28,7 @@ from typing import Literal, TypeAlias
 
 from receptionist import disclosure
 from receptionist.agent.choices import clip
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
@@ -35,17 +36,10 @@ from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.opt_words import read_turn
-from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
+from receptionist.processor.ports import Agent, Crm, MessageReader, TurnLedger
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
-from receptionist.processor.turns import (
-    CLAIMED,
-    BufferedMessage,
-    Latest,
-    RecordOutcome,
-    TurnLimits,
-    TurnRecord,
-    plan_turn,
-)
+from receptionist.processor.turn_limits import TurnLimits, plan_turn
+from receptionist.turns import CLAIMED, AgentRequest, BufferedMessage, Latest, RecordOutcome, TurnRecord
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +111,6 @@ class TurnReport:
     def overhead_seconds(self) -> float:
         """The turn's own cost: everything but the model and media calls."""
         return max(0.0, self.total_seconds - self.model_seconds - self.media_seconds)
-
-
-def split_conversation(conversation: str) -> tuple[str, str]:
-    app, _, number = conversation.partition("#")
-    return app, number
 
 
 @dataclass
@@ -212,7 +201,7 @@ class TurnService:
         """Messages over the turn's limits: a ticket for the next turn (the sweep re-sends it if
         this one is lost, since the conversation stays on its list)."""
         ticket = InboundTicket(conversation=conversation, message_id=latest.message_id)
-        self.inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"more#{turn_id}"))
+        self.inbound.send(ticket, group=ConversationKey.parse(conversation).group, dedup_id=fifo_id(f"more#{turn_id}"))
 
     # -- the turn ----------------------------------------------------------------------------
     def _turn(
@@ -220,13 +209,13 @@ class TurnService:
     ) -> TurnReport:
         report = TurnReport("answered", turn_id=turn_id, messages=len(selected))
         ids = [m.sk for m in selected]
-        app, number = split_conversation(conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             logger.warning("messages for an unknown Gupshup app dropped", extra={"turn_id": turn_id})
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
         with self.crm.acting_for(org.id):  # the conversation's organization, and only its rows
-            return self._answer(conversation, org, number, turn_id, selected, deadline, close, report)
+            return self._answer(conversation, org, key.number, turn_id, selected, deadline, close, report)
 
     def _answer(
         self,
@@ -419,7 +408,7 @@ class TurnService:
             if close_if_latest:
                 self.ledger.close(conversation, close_if_latest)
             return
-        group = fifo_id(conversation)
+        group = ConversationKey.parse(conversation).group
         for job in outbound_jobs(conversation, record):
             self.outbound.send(job, group=group, dedup_id=fifo_id(job.job_id))
         self.ledger.finish(conversation, record, close_if_latest=close_if_latest)
@@ -436,12 +425,12 @@ class TurnService:
         )
         report = TurnReport("gave_up", turn_id=turn_id, messages=len(selected), error=type(error).__name__)
         ids = [m.sk for m in selected]
-        app, number = split_conversation(conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
         with self.crm.acting_for(org.id):
-            return self._fall_back(conversation, org, number, turn_id, selected, close, report)
+            return self._fall_back(conversation, org, key.number, turn_id, selected, close, report)
 
     def _fall_back(
         self,
@@ -490,12 +479,12 @@ class TurnService:
     # -- opt-in / opt-out --------------------------------------------------------------------
     def _user_event(self, ticket: InboundTicket) -> TurnReport:
         assert ticket.event is not None
-        app, number = split_conversation(ticket.conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(ticket.conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             return TurnReport("unknown_app")
         with self.crm.acting_for(org.id):
-            identity = self.crm.touch_identity(org.id, number, None, None)
+            identity = self.crm.touch_identity(org.id, key.number, None, None)
             at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
             # The event's own id is its reference: a redelivered event writes nothing twice.
             change = self.crm.opt_out if ticket.event.type == "opted-out" else self.crm.opt_in

@@ -14,10 +14,13 @@ import boto3
 
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.embeddings import OpenAIEmbeddings
+from receptionist.adapters.graph_agent import GraphAgent
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
+from receptionist.adapters.turn_media import TurnMedia
 from receptionist.agent.catalogue import CatalogueBlocks
 from receptionist.agent.context import GraphLimits
 from receptionist.agent.knowledge import KnowledgeSearch
@@ -27,10 +30,9 @@ from receptionist.agent.runner import TurnRunner
 from receptionist.agent.tracing import Tracer, TracingSettings
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
-from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
 from receptionist.processor.media import MediaReader
 from receptionist.processor.service import TurnService
-from receptionist.processor.turns import TurnLimits
+from receptionist.processor.turn_limits import TurnLimits
 from receptionist.secrets import get_secret
 
 if TYPE_CHECKING:  # google-genai costs ~0.4 s to import; only turns with media need it
@@ -126,7 +128,7 @@ class Connections:
 
     db: Database
     agent: GraphAgent
-    media: MediaAdapters
+    media: TurnMedia
     aws: tuple[Any, ...]  # boto3 clients
     tracer: Tracer | None = None  # Langfuse: its keys and the turns not yet sent
 
@@ -153,7 +155,7 @@ def build_processor(
     """The service and what holds its connections (closed around a SnapStart snapshot)."""
     clients = clients or ProcessorClients()
     db = Database(lambda: clients.secret(settings.database_url_param))
-    media = MediaAdapters(
+    media = TurnMedia(
         MediaArchive(settings.media_bucket, clients.s3),
         lambda: gemini_factory(settings, clients),
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
@@ -162,7 +164,7 @@ def build_processor(
     agent = GraphAgent(db, lambda: turn_runner(settings, clients, tracer), now=clients.clock)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
-        crm=CrmAdapter(db),
+        crm=TurnCrm(db),
         media=MediaReader(media),
         agent=agent,
         outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),

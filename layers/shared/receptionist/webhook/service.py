@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import (
     CallbackError,
     IgnoredCallback,
@@ -36,7 +37,6 @@ from receptionist.messages import (
     OutboundJob,
     Queue,
     UserEvent,
-    conversation_key,
     fifo_id,
 )
 from receptionist.webhook.auth import is_authorized
@@ -128,10 +128,10 @@ class WebhookService:
     def _message(self, callback: MessageCallback) -> RequestReport:
         message = callback.message
         self._telemetry.correlate(message.id)
-        conversation = conversation_key(callback.envelope.app, message.source)
+        conversation = ConversationKey(callback.envelope.app, message.source)
         received_at = self._clock()
         buffered = self._buffer.buffer(
-            conversation=conversation,
+            conversation=str(conversation),
             message_id=message.id,
             message_type=message.type,
             message_json=message.model_dump_json(exclude_none=True),
@@ -140,8 +140,8 @@ class WebhookService:
         )
         if buffered.duplicate and not buffered.pending:
             return RequestReport("duplicate", 200, kind=message.type, message_id=message.id)
-        ticket = InboundTicket(conversation=conversation, message_id=message.id)
-        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
+        ticket = InboundTicket(conversation=str(conversation), message_id=message.id)
+        self._inbound.send(ticket, group=conversation.group, dedup_id=fifo_id(message.id))
         if buffered.duplicate:
             return RequestReport("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
         return RequestReport("accepted", 200, kind=message.type, message_id=message.id)
@@ -163,8 +163,7 @@ class WebhookService:
             error_code=details.code if details else None,
             error_reason=details.reason if details else None,
         )
-        conversation = conversation_key(callback.envelope.app, event.destination)
-        job = OutboundJob.for_status(conversation, status)
+        job = OutboundJob.for_status(str(ConversationKey(callback.envelope.app, event.destination)), status)
         # Its own group, not the conversation's: statuses apply in any order (they never move a
         # message backwards), and one that keeps failing must not hold the next reply.
         self._outbound.send(job, group=fifo_id(f"status#{event.id}"), dedup_id=fifo_id(f"{event.id}#{status.state}"))
@@ -174,14 +173,14 @@ class WebhookService:
         occurred_at = callback.envelope.timestamp or self._clock()
         event_id = f"{callback.event}:{occurred_at}"
         self._telemetry.correlate(event_id)
-        conversation = conversation_key(callback.envelope.app, callback.phone)
+        conversation = ConversationKey(callback.envelope.app, callback.phone)
         ticket = InboundTicket(
             kind="user_event",
-            conversation=conversation,
+            conversation=str(conversation),
             message_id=event_id,
             event=UserEvent(type=callback.event, occurred_at=occurred_at),
         )
-        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"user-event#{event_id}"))
+        self._inbound.send(ticket, group=conversation.group, dedup_id=fifo_id(f"user-event#{event_id}"))
         return RequestReport("forwarded", 200, kind=callback.event, message_id=event_id)
 
     def _ignored(self, callback: IgnoredCallback) -> RequestReport:
