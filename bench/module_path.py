@@ -2,8 +2,8 @@
 module it had left.
 
 One text message runs in process through the webhook's service, the processor's and the
-notifier's, each assembled by its function's wiring from the settings the local stack gives the
-function (moto with the template deployed, PostgreSQL with the demo seed, the local OpenAI and
+notifier's, each built by its function's wiring (`build(settings)`) from the settings the local
+stack gives the function (moto with the template deployed, PostgreSQL with the demo seed, the local OpenAI and
 Gupshup servers; no workers: the ticket and the job are read off the queues here). Under
 `sys.setprofile` each step records which `receptionist.*` module is running (the innermost
 `receptionist` frame on the stack, so a call into a library and back stays in the caller's
@@ -219,26 +219,15 @@ class _Services:
 
 
 def _services(webhook: Any, processor: Any, notifier: Any) -> _Services:
-    """Each function's service as its handler assembles it (the handler's own call, no Powertools)."""
-    import boto3
-
-    from receptionist.adapters.app_secrets import SsmAppSecrets
-    from receptionist.adapters.aws import fast_client_config
-    from receptionist.adapters.conversation_table import ConversationBuffer
-    from receptionist.adapters.queues import FifoQueue
+    """Each function's service as its wiring builds it for its handler (the handler's own call,
+    without Powertools)."""
     from receptionist.notifier.wiring import build as build_notifier
-    from receptionist.processor.wiring import build_processor
+    from receptionist.processor.wiring import build as build_processor
     from receptionist.webhook.http import HttpRequest
-    from receptionist.webhook.service import WebhookService
+    from receptionist.webhook.wiring import build as build_webhook
 
-    sqs = boto3.client("sqs", config=fast_client_config())
-    hook = WebhookService(
-        secrets=SsmAppSecrets(webhook.webhook_secrets_path),
-        buffer=ConversationBuffer(webhook.conversations_table, boto3.client("dynamodb", config=fast_client_config())),
-        inbound=FifoQueue(webhook.inbound_queue_url, sqs),
-        outbound=FifoQueue(webhook.outbound_queue_url, sqs),
-    )
-    turns, _ = build_processor(processor)
+    hook = build_webhook(webhook).service
+    turns = build_processor(processor).service
     delivery = build_notifier(notifier).service
     return _Services(
         webhook=lambda event: hook.handle(HttpRequest.from_api_gateway(event)),

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from devstack.fakes.embeddings import fold as _plain
 from devstack.fakes.openai import text_message, tool_call_message
+from receptionist.folding import fold as _plain
 
 _DAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6}
 _SERVICES = ("limpieza", "blanqueamiento", "ortodoncia", "empaste", "implante")

@@ -189,4 +189,4 @@ def test_a_queued_reminder_whose_appointment_moved_is_not_delivered_and_is_skipp
     # Redelivered by SQS: decided, nothing more is sent or written.
     assert notifier.invoke(sqs_record(jobs[moved_customer], receive_count=2)) == []
     assert notifier.gupshup.requests_to(moved_customer) == []
-    assert notifier.app.service.last_report.outcome == "duplicate"
+    assert notifier.app.parts.service.last_report.outcome == "duplicate"

@@ -28,7 +28,7 @@ from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
 from receptionist.processor.service import TurnReport, TurnService
-from receptionist.processor.wiring import Connections, ProcessorClients, build_processor
+from receptionist.processor.wiring import Connections, ProcessorClients, build
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
@@ -171,7 +171,8 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             ),
             clock=lambda: NOW,
         )
-        service, connections = build_processor(settings, clients)
+        parts = build(settings, clients)
+        service, connections = parts.service, parts.connections
         yield Harness(
             service,
             ConversationBuffer(aws["conversations"], clients.dynamodb),

@@ -68,11 +68,11 @@ def test_confirm_then_cancel_change_the_appointment_once_each(world: World, crm:
     shop = world.business()
     appointment, customer, token = _reminded(world, shop, crm)
     with crm.acting_for(shop.id):
-        trips = crm.round_trips
+        trips = crm.db.round_trips
         reminder = crm.reminder_for_customer(shop.id, customer, token)
         assert reminder is not None
         assert crm.answer_reminder(shop.id, reminder, "confirmed", "turn-1").status == "confirmed"
-        assert crm.round_trips - trips == 3  # the token, the confirm, the answer: one statement each
+        assert crm.db.round_trips - trips == 3  # the token, the confirm, the answer: one statement each
         assert crm.answer_reminder(shop.id, reminder, "confirmed", "turn-1").status == "confirmed"  # a retry
     status, history, answer, turn = _state(world, appointment)
     assert (status, answer, turn) == ("confirmed", "confirmed", "turn-1")

@@ -200,8 +200,8 @@ class _Context:
 @pytest.mark.parametrize("name", [p.name for p in sorted((ROOT / "events").glob("webhook_*.json"))])
 def test_sample_events_through_the_lambda_module(app: ModuleType, aws: Aws, name: str) -> None:
     counter = CallCounter()
-    counter.watch(app.sqs)
-    counter.watch(app.service._buffer._ddb)
+    counter.watch(app.parts.service._inbound._sqs)  # the one SQS client of both queues
+    counter.watch(app.parts.service._buffer._ddb)
     event = json.loads((ROOT / "events" / name).read_text())
     event["queryStringParameters"] = {"token": "wrong"}
     assert app.handler(event, _Context())["statusCode"] == 401  # the secret really comes from SSM

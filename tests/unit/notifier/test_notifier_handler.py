@@ -10,6 +10,7 @@ import json
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,10 +43,10 @@ def app() -> Iterator[ModuleType]:
 
 @pytest.fixture
 def wired(app: ModuleType, h: Harness) -> Iterator[Harness]:
-    original = app.service
-    app.service = h.service
+    original = app.parts
+    app.parts = replace(app.parts, service=h.service)  # the module's own telemetry kept
     yield h
-    app.service = original
+    app.parts = original
 
 
 def _record(job: OutboundJob) -> dict[str, Any]:

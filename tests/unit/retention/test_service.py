@@ -17,6 +17,7 @@ from receptionist.privacy import keys
 from receptionist.retention import telemetry
 from receptionist.retention.rules import Windows
 from receptionist.retention.service import MIN_SECONDS, RetentionReport
+from receptionist.telemetry import Failure
 
 SALON, CLINIC = "org-salon", "org-clinic"
 MONTH = timedelta(days=31)
@@ -306,5 +307,5 @@ def test_the_report_and_its_telemetry_carry_counts_only() -> None:
     assert all(isinstance(v, int | float) for v in event.fields.values())
     assert telemetry.describe(RetentionReport(failed=1)).level == "error"
     assert telemetry.describe(RetentionReport(backlog=2)).level == "warning"
-    failure = telemetry.describe_failure()
+    failure = telemetry.describe(Failure("OperationalError"))
     assert failure.level == "error" and failure.with_error

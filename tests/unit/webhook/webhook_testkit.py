@@ -304,7 +304,6 @@ class Harness:
             buffer=self.buffer,
             inbound=self.inbound,
             outbound=self.outbound,
-            telemetry=self.telemetry,
             clock=self._clock,
         )
 
@@ -316,7 +315,7 @@ class Harness:
         return self.handle(api_event(body, **kwargs))
 
     def handle(self, event: Any) -> HttpResponse:
-        return self.service.handle(HttpRequest.from_api_gateway(event))
+        return self.service.handle(HttpRequest.from_api_gateway(event), self.telemetry)
 
     def nothing_stored_or_sent(self) -> bool:
         return not self.buffer.calls and not self.inbound.sent and not self.outbound.sent

@@ -3,7 +3,7 @@ turn records.
 
 Layout (keys `pk`, `sk` strings; TTL attribute `expires_at`, epoch seconds):
 
-  pk "CONV#<app>#<number>" (ConversationKey.partition)   sk "MSG#<arrival epoch ms, 15 digits>#<message id>"
+  pk "CONV#<app>#<number>"   sk "MSG#<arrival epoch ms, 15 digits>#<message id>"
       one buffered customer message: message_id, message_type, message (the parsed Gupshup
       message as JSON), status pending -> claimed (turn_id) -> done, received_at and sent_at
       (epoch ms: arrival here, and Gupshup's timestamp), expires_at
@@ -16,6 +16,7 @@ Layout (keys `pk`, `sk` strings; TTL attribute `expires_at`, epoch seconds):
   pk "CONV#<app>#<number>"   sk "TURN#<turn id>"
       a turn's record (adapters/turn_ledger.py)
 
+The partition key is the conversation's (ConversationKey.partition, conversation_key.py).
 Sort keys of messages order by arrival, so a Query on "MSG#" reads the buffer in order.
 Markers and messages live for BUFFER_TTL_DAYS, far beyond the SQS 5-minute deduplication
 window, so a redelivery days later is still recognized.

@@ -25,10 +25,6 @@ class TurnCrm:
     def seconds(self) -> float:
         return self.db.seconds
 
-    @property
-    def round_trips(self) -> int:
-        return self.db.round_trips
-
     def organization(self, app_name: str) -> Organization | None:
         return resolve_by_app(self.db, app_name)
 

@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from receptionist.console.service import ConsoleError, NotFound, consent_view
 from receptionist.console.web import BASE, account_of, check_csrf, deps_of, render
-from receptionist.crm import appointments, catalog, outcomes, schedule
+from receptionist.crm import appointments, catalogue, outcomes, schedule
 from receptionist.crm.availability import BookingWindow, is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import identity_of_contact
@@ -87,7 +87,7 @@ async def appointments_page(
         member_id = member if any(m.id == member for m in staff) else ""
         found = schedule.appointments_between(db, org, first, last, window.timezone, member_id=member_id or None)
         grid = schedule.arrange([m for m in staff if m.id == member_id or not member_id], found, first, last)
-        services = catalog.list_services(db, org)
+        services = catalogue.list_services(db, org)
         contacts = schedule.find_contacts(db, org, q)
         days = next((d for d in METRICS_DAYS if str(d) == metrics_days), 30)
         metrics_first = date.fromordinal(today.toordinal() - days + 1)

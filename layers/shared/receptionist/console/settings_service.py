@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from receptionist import catalogue, disclosure
+from receptionist import catalogue_writer, disclosure
 from receptionist.adapters.app_secrets import OutsideWrite, StoredSecrets
 from receptionist.agent.knowledge import Embedder
 from receptionist.console.service import ConsoleError
@@ -180,7 +180,7 @@ class SettingsService:
             before = self._service(org, service_id) if service_id else None
             wanted = crm.parse_service(values, service_id)
             with crm.name_must_be_free("set_service_name_taken"):
-                saved, _ = catalogue.save_service(self.db, self.embedder, org, wanted)
+                saved, _ = catalogue_writer.save_service(self.db, self.embedder, org, wanted)
             details = (
                 crm.changed_fields(before, wanted, long_fields=("description",)) if before else {"name": wanted.name}
             )
@@ -212,7 +212,7 @@ class SettingsService:
         with self._owner(account) as org:
             before = self._entry(org, entry_id) if entry_id else None
             title, body = crm.parse_entry(values)
-            saved, _ = catalogue.save_entry(self.db, self.embedder, org, title, body, entry_id)
+            saved, _ = catalogue_writer.save_entry(self.db, self.embedder, org, title, body, entry_id)
             if before is None:
                 self._audit(account, "entry_create", saved, {"title": title})
             else:

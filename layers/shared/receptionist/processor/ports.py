@@ -59,9 +59,6 @@ class Crm(Protocol):
         """Time spent in database calls so far (the agent's tools included)."""
         ...
 
-    @property
-    def round_trips(self) -> int: ...
-
     def organization(self, app_name: str) -> Organization | None:
         """The organization behind a Gupshup app (the one lookup across tenants)."""
         ...

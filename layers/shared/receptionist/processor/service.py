@@ -95,8 +95,7 @@ class TurnReport:
     settled: int = 0  # earlier recorded turns this ticket sent and finished
     media_seconds: float = 0.0
     model_seconds: float = 0.0
-    db_seconds: float = 0.0
-    db_round_trips: int = 0
+    db_seconds: float = 0.0  # (its round trips are counted by the wiring's counters: processor/wiring.py)
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -127,12 +126,11 @@ class TurnService:
     def handle(
         self, ticket: InboundTicket, deadline: Deadline | None = None, *, last_attempt: bool = False
     ) -> TurnReport:
-        db_before, trips_before = self.crm.seconds, self.crm.round_trips
+        db_before = self.crm.seconds
         started = time.perf_counter()
         report = self._handle(ticket, deadline or Deadline.never(), last_attempt)
         report.total_seconds = time.perf_counter() - started
         report.db_seconds = self.crm.seconds - db_before
-        report.db_round_trips = self.crm.round_trips - trips_before
         return report
 
     def _handle(self, ticket: InboundTicket, deadline: Deadline, last_attempt: bool) -> TurnReport:
