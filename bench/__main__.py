@@ -151,7 +151,7 @@ def _retrieval(result: Any) -> list[str]:
         "",
         "How measured: `bench/questions/<app>.json`, 130+ labelled customer questions per business (colloquial,",
         "typos, English, symptoms, and questions the data does not answer), each searched with",
-        "`crm.catalog.knowledge_search`, top 3: full text + trigrams alone, and hybrid (+ vectors, reciprocal",
+        "`crm.catalogue.knowledge_search`, top 3: full text + trigrams alone, and hybrid (+ vectors, reciprocal",
         "rank fusion). recall@3: share of a question's labelled answers in its top 3; hit@3: share of",
         "answerable questions with one right answer in the top 3; none → nothing: share of unanswerable",
         "questions that get no result. The catalogue block's size says whether production searches at all",

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from devstack.migrate import apply_migrations, apply_seed
 from devstack.postgres import LocalPostgres
-from receptionist.crm import appointments, catalog, chats, contacts, organizations
+from receptionist.crm import appointments, catalogue, chats, contacts, organizations
 from receptionist.crm.availability import BookingWindow, available_slots, compute_slots, load_schedule, search_bounds
 from receptionist.crm.connection import Database
 
@@ -129,7 +129,7 @@ def _report(url: str) -> list[str]:
     db = Database(url)
     o = _setup_org(db, occupancy=0.3)
     org = o["org"]
-    service = catalog.get_service(db, org, o["service"])
+    service = catalogue.get_service(db, org, o["service"])
     assert service
     rows: list[tuple[str, int, float]] = []
 
@@ -147,7 +147,7 @@ def _report(url: str) -> list[str]:
             db, org, identity.id, provider_message_id="wamid.bench", kind="text", raw={}, processed_text="Hola"
         ),
     )
-    measure("knowledge search", lambda: catalog.knowledge_search(db, org, "precio corte"))
+    measure("knowledge search", lambda: catalogue.knowledge_search(db, org, "precio corte"))
     day = FIRST_DAY + timedelta(days=8)
     slots = measure(
         "availability, one day, 10 members", lambda: available_slots(db, org, service, WINDOW, day, day, now=NOW)

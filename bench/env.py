@@ -1,7 +1,7 @@
 """What the in-process measurements share: moto with the real template deployed, embedded
 PostgreSQL with the migrations and the demo seed, counters of AWS calls, and the processor
-assembled as `receptionist.processor.wiring.build_service` does it, on clients the bench hands
-in so it can count their calls.
+assembled by `receptionist.processor.wiring.build`, as its handler does it, on clients the bench
+hands in so it can count their calls.
 
 Nothing here imports from tests/: the bench runs on its own.
 """
@@ -31,10 +31,10 @@ from receptionist.agent.context import Conversation
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.runner import TurnResult
 from receptionist.config import ProcessorSettings
-from receptionist.messages import InboundTicket, conversation_key
-from receptionist.processor.adapters import CrmAdapter
+from receptionist.conversation_key import ConversationKey
+from receptionist.messages import InboundTicket
 from receptionist.processor.service import TurnReport
-from receptionist.processor.wiring import ProcessorClients, build_service, turn_runner
+from receptionist.processor.wiring import ProcessorClients, build, turn_runner
 
 # The bench only ever talks to local servers (moto); clients that build their own boto3 session
 # (the checkpointer) need some credentials to sign with, whatever the developer's profile says.
@@ -106,6 +106,8 @@ class BenchEnv:
         self.app_database_url = ""
         self.names: dict[str, str] = {}
         self.processor_env: dict[str, str] = {}
+        self.webhook_env: dict[str, str] = {}
+        self.webhook_secret = ""  # the demo app's, in moto's SSM
         self.startup_seconds = 0.0
 
     def __enter__(self) -> Self:
@@ -119,6 +121,8 @@ class BenchEnv:
         self.database_url = stack.info["database_url"]
         self.app_database_url = stack.info["app_database_url"]  # the functions' role, under RLS
         self.processor_env = stack.function_env("ProcessorFunction")
+        self.webhook_env = stack.function_env("WebhookFunction")
+        self.webhook_secret = stack.info["webhook_secrets"][APP]
         env: dict[str, Any] = {}
         for props in stack.template.functions.values():
             env.update(props.get("Environment", {}).get("Variables", {}))
@@ -149,7 +153,7 @@ class BenchEnv:
     def processor_clients(
         self, counter: CallCounter | None = None, now: Callable[[], datetime] = lambda: NOW
     ) -> ProcessorClients:
-        """What `wiring.build_service` talks through here: moto's clients (watched by `counter`
+        """What `wiring.build` talks through here: moto's clients (watched by `counter`
         when given), the secrets the local stack would put in SSM, the bench's clock."""
         secrets = {
             self.processor_env["DATABASE_URL_PARAM"]: self.app_database_url,
@@ -228,20 +232,18 @@ class TurnCost:
 
 
 class ProcessorRig:
-    """The processor's TurnService in process, assembled by `wiring.build_service` on explicit
-    boto3 clients watched by `counter`, against a local OpenAI server, at the bench's NOW."""
+    """The processor's TurnService in process, assembled by `wiring.build` on explicit boto3
+    clients watched by `counter`, against a local OpenAI server, at the bench's NOW; its database
+    round trips counted by the parts' counters, as the handler's telemetry counts them."""
 
     def __init__(
         self, env: BenchEnv, openai: FakeOpenAI, now: Callable[[], datetime] = lambda: NOW, **settings: str
     ) -> None:
         self.env = env
         self.counter = CallCounter()
-        self.service = build_service(
-            env.processor_settings(openai, **settings), env.processor_clients(self.counter, now)
-        )
-        crm = self.service.crm
-        assert isinstance(crm, CrmAdapter)
-        self.db = crm.db
+        self.parts = build(env.processor_settings(openai, **settings), env.processor_clients(self.counter, now))
+        self.service = self.parts.service
+        self.db = self.parts.connections.db
         self._webhook_buffer = ConversationBuffer(env.names["CONVERSATIONS_TABLE"], env.client("dynamodb"))
 
     def close(self) -> None:
@@ -249,7 +251,7 @@ class ProcessorRig:
 
     def buffer(self, customer: str, text: str, clock: int = 0) -> InboundTicket:
         """What the webhook does for one text message (not counted here): buffer it, make its ticket."""
-        conversation = conversation_key(APP, customer)
+        conversation = str(ConversationKey(APP, customer))
         mid = f"wamid.bench.{uuid.uuid4().hex}"
         message = {
             "id": mid,
@@ -276,13 +278,14 @@ class ProcessorRig:
         the inbound FIFO queue would after the debounce window; the cost of all of them."""
         tickets = [self.buffer(customer, text, clock=i) for i, text in enumerate(texts)]
         self.counter.reset()
-        connects = self.db.connects
+        connects, counted = self.db.connects, self.parts.counters.now()
         reports: list[TurnReport] = [self.service.handle(t) for t in tickets]
+        trips = self.parts.counters.since(counted)["db_round_trips"]
         answered = [r for r in reports if r.outcome != "skipped_debounce"]
         return TurnCost(
             outcome=",".join(r.outcome for r in answered) or "skipped",
             tickets=len(tickets),
-            db_round_trips=sum(r.db_round_trips for r in reports),
+            db_round_trips=trips,
             db_connects=self.db.connects - connects,
             aws=self.counter.counts(),
             model_calls=sum(r.model_calls for r in reports),

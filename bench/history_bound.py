@@ -27,7 +27,7 @@ import bpe_openai
 from bench.env import APP, BenchEnv, ProcessorRig
 from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import new_customer
-from receptionist.agent.catalogue import estimated_tokens
+from receptionist.agent.catalogue_prompt import estimated_tokens
 from receptionist.crm.connection import Database
 from receptionist.messages import InboundTicket
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.pipeline import ESCALATE_MARK, LONG_MARK, PipelineStack, long_text
 from devstack.gupshup_events import new_customer
+from receptionist.conversation_key import ConversationKey
 
 SCENARIOS = [
     ("reply (short text)", "Hola, ¿abrís los sábados?", ("reply",)),
@@ -70,7 +71,6 @@ def measure(ps: PipelineStack, timeout: float = 45) -> NotifierReport:
     notes: list[str] = []
     for scenario, text, kinds in SCENARIOS:
         customer = new_customer()
-        conversation_suffix = "#" + customer
         started = time.time()
         ps.post(customer, text)
         deadline = time.monotonic() + timeout
@@ -78,7 +78,7 @@ def measure(ps: PipelineStack, timeout: float = 45) -> NotifierReport:
         while time.monotonic() < deadline:
             jobs = {}
             for _, job, ok in ps.notifier_jobs():
-                if str(job.get("conversation", "")).endswith(conversation_suffix):
+                if ConversationKey.parse(str(job.get("conversation", ""))).number == customer:
                     jobs.setdefault(str(job.get("kind")), []).append((str(job.get("job_id")), ok))
             if all(any(ok for _, ok in jobs.get(k, [])) for k in kinds):
                 break

@@ -39,6 +39,7 @@ from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI, text_message, tool_call_message
 from devstack.gupshup_events import customer_message, new_customer, post_callback
 from devstack.stack import LocalConfig, LocalStack
+from receptionist.conversation_key import ConversationKey
 
 PREFIX = "Respuesta a: "
 LONG_MARK = "#larga"  # the model answers with a 10,000-character text
@@ -296,7 +297,7 @@ def _replies(
                 )
     else:
         for started, job, ok in ps.notifier_jobs():
-            customer = str(job.get("conversation", "")).rpartition("#")[2]
+            customer = ConversationKey.parse(str(job.get("conversation", ""))).number
             if ok and job.get("kind") == "reply" and customer in customers:
                 text = str(job.get("text", ""))
                 out.append(_Reply(customer, started, str(job.get("job_id")), _covered(text, index_of[customer])))

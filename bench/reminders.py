@@ -2,8 +2,8 @@
 
 A business of the stack (the demo clinic) gets `count` appointments of new customers, each with a
 conversation, far in the future and booked long before. One reminder pass runs in process at their
-reminder time (`receptionist.reminders.service.ReminderPass`, as the RemindersFunction runs it),
-on the functions' database role and an SQS client whose calls are counted. The stack's own
+reminder time (`receptionist.reminders.service.ReminderPass`, built by its wiring as the
+RemindersFunction builds it), on the functions' database role and an SQS client whose calls are counted. The stack's own
 notifier worker (functions/notifier/app.py, as deployed) then delivers the jobs to the local
 Gupshup server, which records each request; its database round trips and DynamoDB (idempotency)
 calls per job come from its "job done" log line.
@@ -22,9 +22,10 @@ from bench.env import CallCounter, breakdown
 from bench.pipeline import PipelineStack
 from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer
-from receptionist.adapters.queues import FifoQueue
-from receptionist.crm.connection import Database
-from receptionist.reminders.service import ReminderPass
+from devstack.template import function_env
+from receptionist.config import RemindersSettings
+from receptionist.conversation_key import ConversationKey
+from receptionist.reminders.wiring import build
 
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's 30-minute service (seed)
 GOMEZ = "00000000-0000-4000-8002-000000000001"
@@ -81,15 +82,18 @@ def measure(ps: PipelineStack, count: int = 20, timeout: float = 60) -> Reminder
     at = first + timedelta(minutes=30 * (count - 1)) - OFFSET + timedelta(minutes=1)
     counter = CallCounter()
     sqs = counter.watch(moto_client("sqs", ps.live.info["aws_endpoint_url"], ps.live.info["region"]))
-    db = Database(ps.live.info["app_database_url"])
+    settings = RemindersSettings.from_env(
+        function_env("RemindersFunction", OUTBOUND_QUEUE_URL=ps.live.info["queues"]["OutboundQueue"])
+    )
+    parts = build(settings, sqs=sqs, secret=lambda _: ps.live.info["app_database_url"])  # as its handler does
     started_at = time.time()
     try:
-        started = time.perf_counter()
-        report = ReminderPass(db, FifoQueue(ps.live.info["queues"]["OutboundQueue"], sqs)).run(at, OFFSET)
+        started, counted = time.perf_counter(), parts.counters.now()
+        report = parts.service.run(at, OFFSET)
         seconds = time.perf_counter() - started
-        trips = db.round_trips
+        trips = parts.counters.since(counted)["db_round_trips"]
     finally:
-        db.close()
+        parts.service.db.close()
     notes = [] if report.queued == count else [f"the pass queued {report.queued} of {count}"]
     wanted = set(customers)
 
@@ -97,7 +101,9 @@ def measure(ps: PipelineStack, count: int = 20, timeout: float = 60) -> Reminder
         return [
             job
             for _, job, ok in ps.notifier_jobs()
-            if ok and job.get("kind") == "reminder" and str(job.get("conversation", "")).split("#")[-1] in wanted
+            if ok
+            and job.get("kind") == "reminder"
+            and ConversationKey.parse(str(job.get("conversation", ""))).number in wanted
         ]
 
     deadline = time.monotonic() + timeout

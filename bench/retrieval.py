@@ -20,10 +20,10 @@ from pathlib import Path
 from bench.env import BenchEnv
 from devstack.fakes.openai import FakeOpenAI
 from receptionist.adapters.embeddings import DEFAULT_EMBEDDINGS_MODEL, OpenAIEmbeddings
-from receptionist.agent.catalogue import estimated_tokens, render
+from receptionist.agent.catalogue_prompt import estimated_tokens, render
 from receptionist.agent.knowledge import DEFAULT_MIN_SIMILARITY
-from receptionist.catalogue import embed_pending
-from receptionist.crm import catalog
+from receptionist.catalogue_writer import embed_pending
+from receptionist.crm import catalogue
 from receptionist.crm.connection import Database
 from receptionist.crm.models import KnowledgeHit, QueryVector
 from receptionist.crm.organizations import resolve_by_app
@@ -108,12 +108,12 @@ def _business(db: Database, embedder: OpenAIEmbeddings, path: Path) -> BusinessF
     vectors = embedder.embed([str(q["q"]) for q in questions])
     text, hybrid = [], []
     with db.acting_for(org.id):
-        block = render(catalog.catalogue(db, org.id))
+        block = render(catalogue.catalogue(db, org.id))
         for question, values in zip(questions, vectors, strict=True):
             q = str(question["q"])
-            text.append(catalog.knowledge_search(db, org.id, q, limit=TOP))
+            text.append(catalogue.knowledge_search(db, org.id, q, limit=TOP))
             vector = QueryVector(embedder.model, values, DEFAULT_MIN_SIMILARITY)
-            hybrid.append(catalog.knowledge_search(db, org.id, q, vector=vector, limit=TOP))
+            hybrid.append(catalogue.knowledge_search(db, org.id, q, vector=vector, limit=TOP))
     return BusinessFigures(
         data["app"], len(questions), estimated_tokens(block), _figures(questions, text), _figures(questions, hybrid)
     )

@@ -24,7 +24,7 @@ from eval.database import TrialDatabases, end_state, seed_task
 from eval.scoring import Verdict, cost_usd, judge
 from eval.task import Task
 from eval.user import LlmUser, ScriptedUser, SimulatedUser
-from receptionist.agent.catalogue import CatalogueBlocks
+from receptionist.agent.catalogue_prompt import CatalogueBlocks
 from receptionist.agent.context import Conversation
 from receptionist.agent.memory import thread_id
 from receptionist.agent.model import ModelSettings, chat_model

@@ -6,14 +6,13 @@ trials, and overall the mean over tasks."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import comb
 
 from eval.database import AppointmentRow, EndState, initial_rows
 from eval.task import ME, Pattern, Task
-from receptionist import model_prices
+from receptionist import folding, model_prices
 
 
 # -- the goal state --------------------------------------------------------------------------
@@ -90,9 +89,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces, typographic apostrophes (U+2019 and its kin) as
     "'", since a model writes either: how required phrases are looked for."""
-    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
-    return re.sub(r"\s+", " ", plain)
+    return re.sub(r"\s+", " ", folding.fold(text.translate(_APOSTROPHES)))
 
 
 def missing_phrases(task: Task, replies: list[str]) -> list[str]:

@@ -1,8 +1,9 @@
 """ProcessorFunction: inbound FIFO tickets -> one debounced turn per conversation burst.
 
-Thin: the logic lives in receptionist.processor.service (TurnService). Each ticket's turn gets a
-deadline from the invocation's remaining time minus what the fallback needs; on the ticket's last
-attempt a failure falls back (customer + staff) instead of raising.
+Thin: the logic lives in receptionist.processor.service (TurnService), built by
+receptionist.processor.wiring. Each ticket's turn gets a deadline from the invocation's remaining
+time minus what the fallback needs; on the ticket's last attempt a failure falls back (customer +
+staff) instead of raising.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -18,8 +20,7 @@ from receptionist.config import ProcessorSettings
 from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
 from receptionist.processor import snapshot
-from receptionist.processor import telemetry as turn_telemetry
-from receptionist.processor.wiring import build_processor
+from receptionist.processor.wiring import build
 from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
@@ -27,36 +28,30 @@ tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client trace
 metrics = Metrics()
 
 settings = ProcessorSettings.from_env()  # validated at cold start
-service, connections = build_processor(settings)
-snapshot.register(connections)  # SnapStart: connections closed before the snapshot, reopened after
-telemetry = PowertoolsTelemetry(logger, metrics, turn_telemetry.describe)
+parts = build(settings)
+telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.counters)
+snapshot.register(parts.connections)  # SnapStart: connections closed before the snapshot, reopened after
 # One conversation's failure must not hold the others (skip its group, go on).
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+batch = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 @tracer.capture_method(capture_response=False)
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     ticket = InboundTicket.model_validate_json(record.body)
     logger.append_keys(ticket_id=ticket.message_id, ticket_kind=ticket.kind)
-    receive_count = int(record.attributes.approximate_receive_count or 1)
-    last_attempt = receive_count >= settings.max_receive_count or bool(ticket.last_attempt)
-    remaining = lambda_context.get_remaining_time_in_millis() / 1000
-    deadline = Deadline.after(remaining - settings.fallback_reserve_seconds)
-    try:
-        report = service.handle(ticket, deadline, last_attempt=last_attempt)
-    except Exception:
-        telemetry.emit(turn_telemetry.failed(receive_count))
-        raise
-    telemetry.record(report, attempt=receive_count)
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    last_attempt = attempt >= settings.max_receive_count or bool(ticket.last_attempt)
+    deadline = Deadline.after(lambda_context.get_remaining_time_in_millis() / 1000 - settings.fallback_reserve_seconds)
+    with telemetry.unit(attempt=attempt):
+        report = parts.service.handle(ticket, deadline, last_attempt=last_attempt)
+    telemetry.record(report)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        return process_partial_response(event=event, record_handler=record_handler, processor=batch, context=context)
     finally:  # Langfuse (when on): this invocation's turns, bounded by its remaining time
-        connections.flush_traces(context.get_remaining_time_in_millis() / 1000)
+        parts.connections.flush_traces(context.get_remaining_time_in_millis() / 1000)

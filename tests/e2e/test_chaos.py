@@ -32,6 +32,7 @@ from devstack.fakes.openai import FakeOpenAI, text_message, tool_call_message
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack
 from receptionist import disclosure
+from receptionist.conversation_key import ConversationKey
 
 APP = "ClinicaSonrisa"
 CONVERSATIONS = 30
@@ -163,7 +164,7 @@ def _open_items(stack: LocalStack, customers: list[str]) -> list[str]:
         items = ddb.query(
             TableName=info["tables"]["ConversationsTable"],
             KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
-            ExpressionAttributeValues={":pk": {"S": f"CONV#{APP}#{customer}"}, ":msg": {"S": "MSG#"}},
+            ExpressionAttributeValues={":pk": {"S": ConversationKey(APP, customer).partition}, ":msg": {"S": "MSG#"}},
             ConsistentRead=True,
         )["Items"]
         left += [f"{customer}:{i['status']['S']}" for i in items if i["status"]["S"] != "done"]
@@ -197,7 +198,7 @@ def _duplicates_only_where_a_notifier_died(
         for body in inv.bodies:
             job = json.loads(body)
             if job.get("kind") in ("reply", "fallback"):
-                texts_of_job[job["job_id"]] = (job["conversation"].split("#")[1], job["text"])
+                texts_of_job[job["job_id"]] = (ConversationKey.parse(job["conversation"]).number, job["text"])
     duplicates = []
     for customer in customers:
         for text, count in Counter(m.text for m in gupshup.sent_to(customer)).items():

@@ -31,7 +31,9 @@ from e2e_kit import Pipeline
 from devstack.aws import moto_client
 from devstack.demo import Step, play, post, remind_and_confirm
 from devstack.gupshup_events import customer_message, post_callback
+from receptionist.conversation_key import ConversationKey
 from receptionist.ops.actor import ops_actor
+from receptionist.privacy import keys
 from receptionist.privacy.export_document import CustomerExport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +110,7 @@ def _stored_media(p: Pipeline, app: str, customer: str) -> dict[str, bytes]:
     """Every object kept under the conversation's folder, by key."""
     s3 = moto_client("s3", p.stack.info["aws_endpoint_url"], p.stack.info["region"])
     bucket = p.stack.info["buckets"]["MediaBucket"]
-    folder = f"media/{hashlib.sha256(f'{app}#{customer}'.encode()).hexdigest()[:16]}/"
+    folder = keys.conversation_media_prefix(str(ConversationKey(app, customer)))
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=folder).get("Contents", [])
     return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 

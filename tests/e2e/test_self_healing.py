@@ -14,9 +14,9 @@ from e2e_kit import Pipeline
 
 from devstack.aws import moto_client
 from devstack.gupshup_events import customer_message, post_callback
-from receptionist.adapters.conversation_table import ConversationBuffer, conversation_pk
+from receptionist.adapters.conversation_table import ConversationBuffer
+from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import parse_callback
-from receptionist.messages import conversation_key
 
 APP = "ClinicaSonrisa"
 
@@ -28,7 +28,7 @@ def _store_without_ticket(p: Pipeline, body: dict[str, Any]) -> None:
     info = p.stack.info
     ddb = moto_client("dynamodb", info["aws_endpoint_url"], info["region"])
     ConversationBuffer(info["tables"]["ConversationsTable"], ddb).buffer(
-        conversation=conversation_key(APP, message.source),
+        conversation=str(ConversationKey(APP, message.source)),
         message_id=message.id,
         message_type=message.type,
         message_json=message.model_dump_json(exclude_none=True),
@@ -44,7 +44,7 @@ def _statuses(p: Pipeline, customer: str) -> list[str]:
         TableName=info["tables"]["ConversationsTable"],
         KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
         ExpressionAttributeValues={
-            ":pk": {"S": conversation_pk(conversation_key(APP, customer))},
+            ":pk": {"S": ConversationKey(APP, customer).partition},
             ":msg": {"S": "MSG#"},
         },
         ConsistentRead=True,

@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from devstack.fakes.openai import text_message, tool_call_message
-from devstack.scripted_receptionist import ScriptedReceptionist, View, fold
+from devstack.scripted_receptionist import ScriptedReceptionist, View
+from receptionist.folding import fold
 
 _DAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6}
 _SERVICES = ("limpieza", "blanqueamiento", "ortodoncia", "empaste", "implante")

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from devstack.fakes.openai import text_message, tool_call_message
+from receptionist.folding import fold
 
 Message = dict[str, Any]
 
@@ -113,11 +113,6 @@ _APPOINTMENT = re.compile(
 _PROPOSAL = re.compile(
     r"(?:reservo|book) (.+?) (?:el|on) (\d{4}-\d{2}-\d{2}) (?:a las|at) (\d{2}:\d{2}) (?:con|with) (.+?)\?"
 )
-
-
-def fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
 # -- reading the request ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ with an open connection, frozen by Lambda after the invocation and resumed in th
 could still deliver what was counted as dropped. Here nothing outlives the call but, at worst,
 one name lookup, which holds no connection.
 
-Standard library only: the tracer's flush (agent/tracing.py) is its user, and it must not load
+Standard library only: the recorder's flush (agent/tracing.py) is its user, and it must not load
 an HTTP library into the processor's cold start.
 """
 

@@ -49,7 +49,7 @@ class ProcessorSettings(_Settings):
     openai_api_key_param: NonEmpty = Field(alias="OPENAI_API_KEY_PARAM")
     gemini_api_key_param: NonEmpty = Field(alias="GEMINI_API_KEY_PARAM")
     max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=3, ge=1)
-    # What one turn takes on; the rest waits for the next turn (processor/turns.py).
+    # What one turn takes on; the rest waits for the next turn (processor/turn_limits.py).
     turn_max_messages: int = Field(alias="TURN_MAX_MESSAGES", default=20, ge=1, le=90)
     turn_max_chars: int = Field(alias="TURN_MAX_CHARS", default=4000, ge=100)
     turn_max_media: int = Field(alias="TURN_MAX_MEDIA", default=3, ge=1)

@@ -46,11 +46,6 @@ def fifo_id(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def conversation_key(app: str, customer: str) -> str:
-    """The conversation key "<gupshup app>#<customer number>": also its FIFO group and table partition."""
-    return f"{app}#{customer}"
-
-
 UserEventType = Literal["opted-in", "opted-out"]
 
 
@@ -76,7 +71,7 @@ class InboundTicket(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     kind: Literal["message", "user_event"] = "message"
-    conversation: str  # "<gupshup app>#<customer number>"; also the FIFO group
+    conversation: str  # str(ConversationKey): "<gupshup app>#<customer number>"; its group is the FIFO group
     # kind "message": the Gupshup message id. kind "user_event": the event's id ("<type>:<epoch ms>").
     message_id: str
     # kind "user_event": what happened.
@@ -142,7 +137,7 @@ class OutboundJob(BaseModel):
 
     job_id: str  # stable per job: the notifier's idempotency key
     kind: OutboundKind
-    conversation: str  # "<gupshup app>#<customer number>": the notifier resolves the organization from the app
+    conversation: str  # str(ConversationKey): the notifier resolves the organization from its app
     # reply / fallback / human_reply: what to say; human_template: the rendered preview (stored as the row's text)
     text: str | None = None
     turn_id: str | None = None  # the turn that said it: the outbound chat_messages rows are keyed by it

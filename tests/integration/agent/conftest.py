@@ -13,7 +13,7 @@ import pytest
 from devstack.aws import moto_client
 from devstack.fakes.openai import FakeOpenAI
 from receptionist.adapters.embeddings import OpenAIEmbeddings
-from receptionist.agent.catalogue import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
+from receptionist.agent.catalogue_prompt import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
 from receptionist.agent.context import Conversation
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer

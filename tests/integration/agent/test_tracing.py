@@ -1,5 +1,5 @@
 """Langfuse tracing of real turns: the real graph with a scripted model, the real CRM, and a local
-server speaking Langfuse's ingestion API that records what the tracer sends (and can fail, stall or
+server speaking Langfuse's ingestion API that records what the recorder sends (and can fail, stall or
 trickle)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from devstack.fakes.langfuse import FakeLangfuse, TricklingLangfuse, problem
 from receptionist import bounded_http
 from receptionist.agent import tracing
-from receptionist.agent.tracing import Tracer, TracingSettings, trace_user
+from receptionist.agent.tracing import LangfuseRecorder, TracingSettings, trace_user
 from receptionist.bounded_http import AddrInfo, Resolver
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
@@ -44,21 +44,21 @@ def _traced(
     flush_seconds: float = 2.0,
     user_key: str | None = None,
     resolver: Resolver | None = None,
-) -> Tracer:
-    """The runner with a tracer to `host`, its user key `user_key` ("" for none; a random one by default)."""
+) -> LangfuseRecorder:
+    """The runner with a recorder to `host`, its user key `user_key` ("" for none; a random one by default)."""
     key = secrets.token_urlsafe(32) if user_key is None else user_key
-    tracer = Tracer(
+    recorder = LangfuseRecorder(
         TracingSettings(host, capture_content=capture_content, environment="test", flush_seconds=flush_seconds),
         lambda: ("pk-lf-local", "sk-lf-local"),
         user_key=(lambda: key) if key else None,
         resolver=resolver,
     )
-    r.runner = replace(r.runner, tracer=tracer)
-    return tracer
+    r.runner = replace(r.runner, recorder=recorder)
+    return recorder
 
 
-def _user_key(tracer: Tracer) -> bytes:
-    key = tracer._user_key_now()
+def _user_key(recorder: LangfuseRecorder) -> bytes:
+    key = recorder._user_key_now()
     assert key is not None
     return key
 
@@ -75,20 +75,20 @@ def test_a_turn_is_one_trace_with_a_span_per_node_and_tool_and_a_generation_per_
     receptionist: Any, langfuse: FakeLangfuse
 ) -> None:
     r = receptionist()
-    tracer = _traced(r, langfuse.url)
+    recorder = _traced(r, langfuse.url)
 
     result = _booking_turn(r)
 
     assert "10:00" in result.reply
     assert langfuse.batches() == []  # nothing leaves during the turn...
-    assert tracer.flush() == 1  # ...the host flushes it, in one request
+    assert recorder.flush() == 1  # ...the host flushes it, in one request
     (batch,) = langfuse.batches()
     events = batch.json()["batch"]
     assert [problem(e) for e in events] == [None] * len(events)  # every event as Langfuse takes it
 
     (trace,) = langfuse.bodies("trace-create")
     assert trace["sessionId"] == r.last.identity.id  # the conversation (the console's /conversations/<id>)
-    assert trace["userId"] == trace_user(_user_key(tracer), DEMO_ORG, r.customer)
+    assert trace["userId"] == trace_user(_user_key(recorder), DEMO_ORG, r.customer)
     assert trace["metadata"]["organization_id"] == DEMO_ORG
     assert trace["metadata"]["turn_id"] == r.last.turn_id
     assert trace["output"] == result.reply and trace["environment"] == "test"
@@ -126,10 +126,10 @@ def test_a_turn_is_one_trace_with_a_span_per_node_and_tool_and_a_generation_per_
 
 def test_without_content_only_names_timings_and_numbers_are_sent(receptionist: Any, langfuse: FakeLangfuse) -> None:
     r = receptionist()
-    tracer = _traced(r, langfuse.url, capture_content=False)
+    recorder = _traced(r, langfuse.url, capture_content=False)
 
     result = _booking_turn(r)
-    assert tracer.flush() == 1
+    assert recorder.flush() == 1
 
     events = langfuse.events()
     assert events and all("input" not in e["body"] and "output" not in e["body"] for e in events)
@@ -142,16 +142,16 @@ def test_without_content_only_names_timings_and_numbers_are_sent(receptionist: A
 
 def test_each_turn_is_its_own_trace_in_the_same_session(receptionist: Any, langfuse: FakeLangfuse) -> None:
     r = receptionist()
-    tracer = _traced(r, langfuse.url)
+    recorder = _traced(r, langfuse.url)
     r.model.say("Hola, ¿en qué te ayudo?").say("Abrimos a las 9.")
     r.say("Hola")
     r.say("¿A qué hora abrís?")
 
-    assert tracer.flush() == 2 and len(langfuse.batches()) == 1  # one request for the invocation
+    assert recorder.flush() == 2 and len(langfuse.batches()) == 1  # one request for the invocation
     traces = langfuse.bodies("trace-create")
     assert len({t["id"] for t in traces}) == 2
     assert {t["sessionId"] for t in traces} == {r.last.identity.id}
-    assert tracer.flush() == 0 and len(langfuse.batches()) == 1  # nothing pending: no request
+    assert recorder.flush() == 0 and len(langfuse.batches()) == 1  # nothing pending: no request
 
 
 @pytest.mark.parametrize("outage", ["500", "401", "hang", "refused"])
@@ -162,38 +162,38 @@ def test_a_tracing_outage_leaves_the_turn_as_it_was(receptionist: Any, langfuse:
         langfuse.stop()  # nothing listens on the port any more
     else:
         langfuse.fail_next(outage)
-    tracer = _traced(r, host, flush_seconds=0.5)
+    recorder = _traced(r, host, flush_seconds=0.5)
 
     result = _booking_turn(r)
     assert "10:00" in result.reply and result.stats.tool_calls[0]["ok"]
 
     # The flush gives up within its budget (the fake hangs for 120 s) and does not raise.
     sent: list[int] = []
-    flushing = threading.Thread(target=lambda: sent.append(tracer.flush()))
+    flushing = threading.Thread(target=lambda: sent.append(recorder.flush()))
     flushing.start()
     flushing.join(timeout=60)
     assert not flushing.is_alive(), "the flush outlived its budget"
-    assert sent == [0] and tracer.dropped == 1 and tracer.pending == 0
+    assert sent == [0] and recorder.dropped == 1 and recorder.pending == 0
 
     # The next turn is traced as usual once Langfuse is back.
     if outage != "refused":
         r.model.say("De nada.")
         assert r.say("Gracias").reply == "De nada."
-        assert tracer.flush() == 1
+        assert recorder.flush() == 1
 
 
 def test_a_flush_with_no_time_left_sends_nothing(receptionist: Any, langfuse: FakeLangfuse) -> None:
     r = receptionist()
-    tracer = _traced(r, langfuse.url)
+    recorder = _traced(r, langfuse.url)
     r.model.say("Hola.")
     r.say("Hola")
-    assert tracer.flush(0.05) == 0
-    assert langfuse.batches() == [] and tracer.dropped == 1
+    assert recorder.flush(0.05) == 0
+    assert langfuse.batches() == [] and recorder.dropped == 1
 
 
 def test_off_no_trace_and_no_request(receptionist: Any, langfuse: FakeLangfuse) -> None:
     r = receptionist()
-    assert r.runner.tracer is None  # as every host builds it unless told otherwise
+    assert r.runner.recorder is None  # as every host builds it unless told otherwise
     r.model.say("Hola.")
     assert r.say("Hola").reply == "Hola."
     assert langfuse.requests == []
@@ -208,12 +208,12 @@ def test_the_user_is_an_hmac_under_the_functions_key_and_the_key_is_never_sent(
 ) -> None:
     r = receptionist()
     key = secrets.token_urlsafe(32)
-    tracer = _traced(r, langfuse.url, user_key=key)
+    recorder = _traced(r, langfuse.url, user_key=key)
     r.model.say("Hola, ¿en qué te ayudo?").say("Abrimos a las 9.")
     r.say(f"Hola, soy el {r.customer}")
-    assert tracer.flush() == 1
+    assert recorder.flush() == 1
     r.say("¿A qué hora abrís?")
-    assert tracer.flush() == 1  # a later invocation of the same container
+    assert recorder.flush() == 1  # a later invocation of the same container
 
     first, second = (t["userId"] for t in langfuse.bodies("trace-create"))
     assert first == second == trace_user(key.encode(), DEMO_ORG, r.customer)  # stable across turns
@@ -235,11 +235,11 @@ def test_without_the_user_key_traces_are_sent_without_a_user(
     receptionist: Any, langfuse: FakeLangfuse, caplog: pytest.LogCaptureFixture
 ) -> None:
     r = receptionist()
-    tracer = _traced(r, langfuse.url, user_key="")
+    recorder = _traced(r, langfuse.url, user_key="")
     r.model.say("Hola.")
     with caplog.at_level(logging.WARNING, logger="receptionist.agent.tracing"):
         r.say(f"Hola, soy el {r.customer}")
-        assert tracer.flush() == 1
+        assert recorder.flush() == 1
 
     (trace,) = langfuse.bodies("trace-create")
     assert "userId" not in trace and trace["sessionId"] == r.last.identity.id
@@ -253,7 +253,7 @@ def test_without_the_user_key_traces_are_sent_without_a_user(
 
 @pytest.fixture
 def langfuse_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLangfuse]:
-    """The local Langfuse over https with a certificate for `localhost`, from a CA the tracer's
+    """The local Langfuse over https with a certificate for `localhost`, from a CA the recorder's
     default TLS context trusts (SSL_CERT_FILE), as a real host's certificate would be."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -295,10 +295,10 @@ def test_an_https_host_gets_the_traces_and_its_certificate_is_checked(
     receptionist: Any, langfuse_tls: FakeLangfuse, caplog: pytest.LogCaptureFixture
 ) -> None:
     r = receptionist()
-    tracer = _traced(r, f"https://localhost:{langfuse_tls.port}")  # resolved by the system's resolver
+    recorder = _traced(r, f"https://localhost:{langfuse_tls.port}")  # resolved by the system's resolver
     r.model.say("Hola.").say("Adiós.")
     r.say("Hola")
-    assert tracer.flush() == 1
+    assert recorder.flush() == 1
     assert len(langfuse_tls.bodies("trace-create")) == 1
 
     # The same server by an address its certificate does not name: refused, dropped.
@@ -379,23 +379,23 @@ def test_a_flush_is_bounded_in_total_and_drops_what_it_could_not_send(
     r = receptionist()
     dns = _StalledDns()
     with _stalled(stall) as (host, trickle):
-        tracer = _traced(r, host, resolver=Resolver(dns) if stall == "slow-dns" else None)
+        recorder = _traced(r, host, resolver=Resolver(dns) if stall == "slow-dns" else None)
         r.model.say("Hola, ¿en qué te ayudo?")
         assert r.say("Hola").reply == "Hola, ¿en qué te ayudo?"
 
         with caplog.at_level(logging.WARNING, logger="receptionist.agent.tracing"):
             started = time.monotonic()
-            sent = tracer.flush(2.0)  # never raises: the turn is answered whatever happens here
+            sent = recorder.flush(2.0)  # never raises: the turn is answered whatever happens here
             took = time.monotonic() - started
         dns.released.set()
 
         assert took < 2.5, f"flush(2.0) took {took:.2f} s"
-        assert sent == 0 and tracer.dropped == 1 and tracer.pending == 0
+        assert sent == 0 and recorder.dropped == 1 and recorder.pending == 0
         (dropped,) = [rec for rec in caplog.records if rec.getMessage() == "traces not sent to Langfuse"]
         assert (dropped.traces, dropped.error) == (1, "TimeoutError")  # given up on time, not refused
         if trickle is not None:
             (request,) = trickle.requests  # the whole request was sent, the answer was trickling in...
             assert b'"trace-create"' in request
-            assert trickle.client_gone.wait(10)  # ...when the tracer closed its connection
+            assert trickle.client_gone.wait(10)  # ...when the recorder closed its connection
         if stall == "slow-dns":
             assert dns.asked == ["langfuse.example.test"]

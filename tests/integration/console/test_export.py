@@ -20,6 +20,7 @@ from console_kit import CLINIC, PASSWORD, SALON, Console, csrf
 from fastapi.testclient import TestClient
 
 from receptionist.adapters.media_archive import MediaArchive
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.crm.connection import Database
 
@@ -61,7 +62,7 @@ def customer(console: Console, organization: str = CLINIC, app: str = "ClinicaSo
         chats.record_outbound(db, organization, identity.id, text="¿Qué día te viene bien?", turn_id=voice)
     finally:
         db.close()
-    MediaArchive(console.bucket, console.s3).keep(f"{app}#{number}", voice, VOICE, "audio/ogg")
+    MediaArchive(console.bucket, console.s3).keep(str(ConversationKey(app, number)), voice, VOICE, "audio/ogg")
     return Customer(identity.id, number, voice)
 
 

@@ -18,6 +18,7 @@ from console_kit import CHANGES, Console, csrf
 from fastapi.testclient import TestClient
 
 from receptionist.adapters.queues import FifoQueue
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.crm.settings import reminders as crm
 from receptionist.crm.settings.errors import InvalidSetting
@@ -347,7 +348,7 @@ def test_the_reminder_pass_follows_the_saved_times(app_url: str, console: Consol
     finally:
         db.close()
     assert reminders(console, org) == [(120, starts - timedelta(hours=2))]
-    jobs = [j for j in queued(console, queue_url) if j.conversation == f"{app}#{phone}"]
+    jobs = [j for j in queued(console, queue_url) if j.conversation == str(ConversationKey(app, phone))]
     assert [(j.kind, j.template_id, j.params) for j in jobs] == [
         ("reminder", "recordatorio_cita", ["Lucía", starts.strftime("%d/%m/%Y a las %H:%M")])
     ]

@@ -13,7 +13,7 @@ from settings_kit import (
     post,
 )
 
-from receptionist.crm import catalog
+from receptionist.crm import catalogue
 from receptionist.crm.connection import Database
 
 
@@ -41,8 +41,8 @@ def test_a_service_and_a_knowledge_entry_are_created_and_show_in_the_crm(console
     )
     assert answer.status_code == 303, answer.text
     with crm.acting_for(org):
-        [service] = catalog.list_services(crm, org)
-        found = catalog.knowledge_search(crm, org, "limpieza expres")  # by text, before any embedding
+        [service] = catalogue.list_services(crm, org)
+        found = catalogue.knowledge_search(crm, org, "limpieza expres")  # by text, before any embedding
     assert (service.name, service.duration_minutes, service.price_cents, service.currency, service.bookable) == (
         "Limpieza exprés",
         20,
@@ -60,11 +60,11 @@ def test_a_service_and_a_knowledge_entry_are_created_and_show_in_the_crm(console
     answer = post(client, one, one, name="Limpieza exprés", duration_minutes="25", price="", currency="EUR")
     assert answer.status_code == 303
     with crm.acting_for(org):
-        edited = catalog.get_service(crm, org, service.id)
+        edited = catalogue.get_service(crm, org, service.id)
     assert edited is not None and (edited.duration_minutes, edited.price_cents, edited.bookable) == (25, None, False)
     assert post(client, f"{one}/active", services).status_code == 303
     with crm.acting_for(org):
-        assert catalog.list_services(crm, org) == []
+        assert catalogue.list_services(crm, org) == []
     # A second service of the same name is refused readably.
     answer = post(client, services, services, name="Limpieza exprés", duration_minutes="20", currency="EUR")
     assert answer.status_code == 400 and "Ya hay un servicio con ese nombre." in answer.text
@@ -73,13 +73,13 @@ def test_a_service_and_a_knowledge_entry_are_created_and_show_in_the_crm(console
     answer = post(client, knowledge, knowledge, title="Aparcamiento", body="Hay parking gratuito en la calle de atrás.")
     assert answer.status_code == 303
     with crm.acting_for(org):
-        [entry] = catalog.catalogue(crm, org).entries
+        [entry] = catalogue.catalogue(crm, org).entries
     assert (entry.title, entry.body) == ("Aparcamiento", "Hay parking gratuito en la calle de atrás.")
     answer = post(client, f"{knowledge}/{entry.id}", f"{knowledge}/{entry.id}", title="Parking", body="Gratis.")
     assert answer.status_code == 303
     assert post(client, f"{knowledge}/{entry.id}/delete", knowledge).status_code == 303
     with crm.acting_for(org):
-        assert catalog.catalogue(crm, org).entries == []
+        assert catalogue.catalogue(crm, org).entries == []
     assert [a for _, a, _ in audit(console, org)] == [
         "settings_service_create",
         "settings_service_update",

@@ -27,12 +27,11 @@ from webhook_testkit import api_event, status_event
 from devstack.aws import moto_client
 from devstack.template import function_env
 from receptionist.adapters.app_secrets import CLAIM_EXPIRES, SsmAppSecrets
-from receptionist.adapters.conversation_table import ConversationBuffer
-from receptionist.adapters.queues import FifoQueue
+from receptionist.config import WebhookSettings
 from receptionist.console.services.settings import base as settings_service
 from receptionist.console.services.settings.connections import secret_fingerprint
 from receptionist.webhook.http import HttpRequest
-from receptionist.webhook.service import WebhookService
+from receptionist.webhook.wiring import build
 
 PATH = function_env("ConsoleFunction")["WEBHOOK_SECRETS_PATH"]
 PAGE = "/console/settings/whatsapp"
@@ -111,12 +110,17 @@ def webhook(console: Console) -> Callable[[str, str], int]:
     )["QueueUrl"]
 
     def status(app: str, secret: str) -> int:
-        service = WebhookService(
-            secrets=SsmAppSecrets(PATH, _ssm(console)),
-            buffer=ConversationBuffer("no-table-for-statuses", moto_client("dynamodb", endpoint, "us-east-1")),
-            inbound=FifoQueue(queue, console.sqs),
-            outbound=FifoQueue(queue, console.sqs),
+        settings = WebhookSettings.from_env(
+            {
+                "CONVERSATIONS_TABLE": "no-table-for-statuses",
+                "INBOUND_QUEUE_URL": queue,
+                "OUTBOUND_QUEUE_URL": queue,
+                "WEBHOOK_SECRETS_PATH": PATH,
+            }
         )
+        service = build(
+            settings, ssm=_ssm(console), dynamodb=moto_client("dynamodb", endpoint, "us-east-1"), sqs=console.sqs
+        ).service
         event = api_event({**status_event("delivered", id=str(uuid.uuid4())), "app": app}, token=secret)
         return service.handle(HttpRequest.from_api_gateway(event)).status
 

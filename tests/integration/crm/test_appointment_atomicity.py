@@ -14,7 +14,7 @@ from crm_kit import DEMO_ORG, GOMEZ, LIMPIEZA, RUIZ, OrgFactory
 
 from receptionist.crm import appointments
 from receptionist.crm.availability import BookingWindow, available_slots
-from receptionist.crm.catalog import get_service
+from receptionist.crm.catalogue import get_service
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import find_or_create_contact
 from receptionist.crm.models import BookingResult

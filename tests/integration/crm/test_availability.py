@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from crm_kit import BLANQUEAMIENTO, DEMO_ORG, OrgFactory
 
 from receptionist.crm.availability import BookingWindow, available_slots
-from receptionist.crm.catalog import get_service
+from receptionist.crm.catalogue import get_service
 from receptionist.crm.connection import Database
 
 

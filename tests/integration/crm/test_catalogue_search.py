@@ -16,10 +16,10 @@ from crm_kit import DEMO_ORG, OrgFactory
 
 from devstack.fakes.openai import FakeOpenAI
 from receptionist.adapters.embeddings import DIMENSIONS, EmbeddingsUnavailable, OpenAIEmbeddings
-from receptionist.agent.catalogue import CatalogueBlocks
-from receptionist.catalogue import embed_pending, save_entry
-from receptionist.crm import catalog, embeddings
-from receptionist.crm.catalog import RRF_K, knowledge_search, vector_literal
+from receptionist.agent.catalogue_prompt import CatalogueBlocks
+from receptionist.catalogue_writer import embed_pending, save_entry
+from receptionist.crm import catalogue, catalogue_embeddings
+from receptionist.crm.catalogue import RRF_K, knowledge_search, vector_literal
 from receptionist.crm.connection import Database
 from receptionist.crm.models import QueryVector
 from receptionist.crm.organizations import resolve_by_app
@@ -141,12 +141,12 @@ def test_embeddings_follow_new_edited_rows_and_a_model_change(
     entry, up_to_date = save_entry(console_db, embedder, org, "Pago", "Tarjeta o efectivo.")
     assert up_to_date
     with console_db.acting_for(org):
-        assert embeddings.pending(console_db, org, "model-a") == []  # the service and the entry
+        assert catalogue_embeddings.pending(console_db, org, "model-a") == []  # the service and the entry
     assert embed_pending(console_db, embedder, org).embedded == 0
 
     save_entry(console_db, None, org, "Pago", "Solo tarjeta.", entry_id=entry)  # edited, not embedded yet
     with console_db.acting_for(org):
-        assert [j.id for j in embeddings.pending(console_db, org, "model-a")] == [entry]
+        assert [j.id for j in catalogue_embeddings.pending(console_db, org, "model-a")] == [entry]
     assert embed_pending(console_db, embedder, org).embedded == 1
 
     other = OpenAIEmbeddings(f"{model_server.url}/v1", "k", "model-b")
@@ -156,8 +156,8 @@ def test_embeddings_follow_new_edited_rows_and_a_model_change(
     saved, up_to_date = save_entry(console_db, other, org, "Cita", "Se cancela gratis hasta 24 h antes.")
     assert not up_to_date  # saved anyway: searchable by text until ops.reembed runs
     with console_db.acting_for(org):
-        assert [j.id for j in embeddings.pending(console_db, org, "model-b")] == [saved]
-        assert catalog.knowledge_search(console_db, org, "cancelar cita")[0].id == saved
+        assert [j.id for j in catalogue_embeddings.pending(console_db, org, "model-b")] == [saved]
+        assert catalogue.knowledge_search(console_db, org, "cancelar cita")[0].id == saved
     model_server.fail_embeddings("500")
     with pytest.raises(EmbeddingsUnavailable):
         embed_pending(console_db, other, org)
@@ -167,7 +167,7 @@ def test_an_entry_of_another_organization_is_not_overwritten(db: Database, make_
     mine, theirs = make_org()["org"], make_org()["org"]
     entry = _entry(db, theirs, "Suyo", "No tocar.", None)
     with pytest.raises(LookupError):
-        catalog.save_entry(db, mine, "Mío", "Cambiado", entry_id=entry)
+        catalogue.save_entry(db, mine, "Mío", "Cambiado", entry_id=entry)
     assert db.fetch_one("select body from knowledge_entries where id = %s", (entry,)) == {"body": "No tocar."}
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from crm_kit import DEMO_ORG
 
 from receptionist.crm import chats
-from receptionist.crm.catalog import find_service, knowledge_search, list_services
+from receptionist.crm.catalogue import find_service, knowledge_search, list_services
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import notification_settings, resolve_by_app
 

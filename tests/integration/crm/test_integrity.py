@@ -10,7 +10,7 @@ import pytest
 from crm_kit import DEMO_ORG, GOMEZ, LIMPIEZA, RUIZ, OrgFactory
 
 from receptionist.crm.availability import BookingWindow, available_slots
-from receptionist.crm.catalog import get_service
+from receptionist.crm.catalogue import get_service
 from receptionist.crm.connection import Database
 
 

@@ -63,9 +63,9 @@ def app(app_url: str, moto_endpoint: str, gupshup: Gupshup) -> Iterator[ModuleTy
     parameters.clear_caches()  # an SSM client made earlier in this process may point elsewhere
     try:
         module = load_function(ROOT / "functions/notifier/app.py", "notifier_app_under_test")
-        module.notifier.gupshup.timeout = 0.5  # a hanging Gupshup costs half a second, not 8
+        module.parts.service.sender.timeout = 0.5  # a hanging Gupshup costs half a second, not 8
         yield module
-        module.notifier.db.close()
+        module.parts.service.store.db.close()
     finally:
         for key, value in saved.items():
             if value is None:
@@ -80,7 +80,7 @@ def notifier(app: ModuleType, gupshup: Gupshup, seeded_url: str) -> Iterator[Not
     db = Database(seeded_url)
     harness = Notifier(app, gupshup, db)
     # Short, recorded waits: the schedule is the production one, only the sleeping is skipped.
-    app.service.retry = RetryPolicy(
+    app.parts.service.retry = RetryPolicy(
         attempts=4, base_seconds=0.5, cap_seconds=4.0, sleep=harness.slept.append, rng=random.Random(11)
     )
     gupshup.refuse = None

@@ -17,6 +17,7 @@ from typing import Any
 from devstack.fakes.base import Recorded, Reply
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.lambda_context import LocalContext
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity
@@ -116,7 +117,7 @@ class Notifier:
         return OutboundJob(
             job_id=f"{turn_id}#reply",
             kind=kind,  # type: ignore[arg-type]
-            conversation=f"{app}#{identity.customer_number}",
+            conversation=str(ConversationKey(app, identity.customer_number)),
             text=text,
             turn_id=turn_id,
         )
@@ -158,7 +159,7 @@ class Notifier:
             occurred_at=int(time.time() * 1000),
             **kw,
         )
-        return OutboundJob.for_status(f"{APP}#{identity.customer_number}", status)
+        return OutboundJob.for_status(str(ConversationKey(APP, identity.customer_number)), status)
 
 
 def emitted_metrics(out: str) -> dict[str, float]:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from notifier_kit import Context
 
 from devstack.aws import moto_client
-from receptionist.notifier.idempotency import PowertoolsIdempotency
+from receptionist.adapters.idempotency import PowertoolsIdempotency
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from notifier_kit import APP, ORG, Notifier, emitted_metrics, message_group, sqs_record
 
 from devstack.aws import moto_client
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.messages import OutboundJob, fifo_id
 from receptionist.notifier.splitting import WHATSAPP_TEXT_LIMIT
@@ -45,7 +46,7 @@ def test_a_reply_is_sent_and_its_provider_id_recorded(notifier: Notifier) -> Non
     )
     row = notifier.first_row(job)
     assert (row["status"], row["provider_message_id"]) == ("sent", sent.provider_id)
-    assert notifier.app.service.last_report.http_calls == 1
+    assert notifier.app.parts.service.last_report.http_calls == 1
 
 
 @pytest.mark.parametrize("mode", ["500", "429", "rate_limit", "hang"])
@@ -98,7 +99,7 @@ def test_a_job_delivered_twice_by_sqs_sends_once(notifier: Notifier) -> None:
     assert notifier.invoke(sqs_record(job), sqs_record(job)) == []  # and twice in one batch
 
     assert len(notifier.gupshup.requests_to(customer.customer_number)) == 1
-    assert notifier.app.service.last_report.outcome == "duplicate"
+    assert notifier.app.parts.service.last_report.outcome == "duplicate"
 
 
 def test_a_10000_character_reply_arrives_as_ordered_parts(notifier: Notifier) -> None:
@@ -119,7 +120,7 @@ def test_a_10000_character_reply_arrives_as_ordered_parts(notifier: Notifier) ->
     assert [r["processed_text"] for r in rows] == texts
     assert [r["provider_message_id"] for r in rows] == [s.provider_id for s in sent]
     assert {r["status"] for r in rows} == {"sent"}
-    assert notifier.app.service.last_report.http_calls == 3
+    assert notifier.app.parts.service.last_report.http_calls == 3
 
 
 def test_a_crash_after_part_1_of_3_does_not_resend_part_1(notifier: Notifier) -> None:
@@ -207,7 +208,7 @@ def _escalation(app: str, number: str, turn_id: str) -> OutboundJob:
     return OutboundJob(
         job_id=f"{turn_id}#escalation#0",
         kind="escalation",
-        conversation=f"{app}#{number}",
+        conversation=str(ConversationKey(app, number)),
         reason="Dolor fuerte\nen una muela",
         turn_id=turn_id,
     )
@@ -229,7 +230,7 @@ def test_an_escalation_reaches_every_staff_number_as_a_template(notifier: Notifi
             "params": ["Dolor fuerte en una muela", f"+{customer.customer_number}", "Lucía"],
         }
     assert notifier.identity(staff_org["org"], customer.customer_number).bot_enabled is False
-    assert notifier.app.service.last_report.http_calls == 3
+    assert notifier.app.parts.service.last_report.http_calls == 3
 
     assert notifier.deliver(job) == []  # redelivered: nobody is notified twice
     assert all(len(notifier.gupshup.sent_to(n)) == 1 for n in staff_org["staff"])
@@ -249,7 +250,7 @@ def test_the_seed_escalation_notice_and_a_refused_template(notifier: Notifier) -
     notifier.gupshup.fail_next("template_not_found")
     other = notifier.customer()
     assert notifier.deliver(_escalation(APP, other.customer_number, f"wamid.{uuid.uuid4().hex}")) == []
-    assert notifier.app.service.last_report.rejected == 1 and notifier.slept == []  # not retried
+    assert notifier.app.parts.service.last_report.rejected == 1 and notifier.slept == []  # not retried
 
 
 # -- delivery states -----------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_statuses_arriving_read_before_delivered_end_as_read(
     assert notifier.deliver(*events[2:]) == []  # late ones, another invocation
 
     assert notifier.first_row(job)["status"] == "read"
-    assert notifier.app.service.last_report.outcome == "status_unchanged"
+    assert notifier.app.parts.service.last_report.outcome == "status_unchanged"
     capsys.readouterr()
     failed = notifier.status(customer, "failed", gs_id, error_code="1002", error_reason="Number Does Not Exist")
     assert notifier.deliver(failed) == []
@@ -318,7 +319,7 @@ def statuses_failing(notifier: Notifier, monkeypatch: pytest.MonkeyPatch) -> Non
     def database_down(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(notifier.app.service.store, "record_status", database_down)
+    monkeypatch.setattr(notifier.app.parts.service.store, "record_status", database_down)
 
 
 @pytest.mark.usefixtures("statuses_failing")

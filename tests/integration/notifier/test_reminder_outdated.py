@@ -21,6 +21,7 @@ from notifier_kit import KEY_REF, Notifier, emitted_metrics, sqs_record
 
 from devstack.aws import moto_client
 from receptionist.adapters.queues import FifoQueue
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import appointments, chats
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
@@ -153,7 +154,7 @@ def test_a_queued_reminder_whose_appointment_moved_is_not_delivered_and_is_skipp
         assert result.ok, result
     finally:
         fn_db.close()
-    jobs = {job.conversation.split("#")[1]: job for job in _queued_jobs(sqs, url)}
+    jobs = {ConversationKey.parse(job.conversation).number: job for job in _queued_jobs(sqs, url)}
     assert set(jobs) == {moved_customer, kept_customer}
     capsys.readouterr()
     caplog.clear()
@@ -188,4 +189,4 @@ def test_a_queued_reminder_whose_appointment_moved_is_not_delivered_and_is_skipp
     # Redelivered by SQS: decided, nothing more is sent or written.
     assert notifier.invoke(sqs_record(jobs[moved_customer], receive_count=2)) == []
     assert notifier.gupshup.requests_to(moved_customer) == []
-    assert notifier.app.service.last_report.outcome == "duplicate"
+    assert notifier.app.parts.service.last_report.outcome == "duplicate"

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from notifier_kit import APP, ORG, Notifier, sqs_record
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.messages import OutboundJob
 
@@ -20,10 +21,10 @@ def test_a_human_reply_and_a_human_template_reach_gupshup_and_are_recorded(notif
     # A person took the first conversation over (the processor's escalation turned the bot off).
     chats.open_escalation(notifier.db, ORG, in_window.id, "Quiere hablar con una persona", f"t-{uuid.uuid4().hex}")
     reply = OutboundJob.for_human_reply(
-        f"{APP}#{in_window.customer_number}", "Hola Lucía, soy Ana, de recepción.", AUTHOR
+        str(ConversationKey(APP, in_window.customer_number)), "Hola Lucía, soy Ana, de recepción.", AUTHOR
     )
     template = OutboundJob.for_human_template(
-        f"{APP}#{lapsed.customer_number}",
+        str(ConversationKey(APP, lapsed.customer_number)),
         "retomar_conversacion",
         ["Lucía"],
         "Hola Lucía, te escribimos de Clínica Dental Sonrisa para retomar tu consulta. ¿Seguimos por aquí?",
@@ -66,9 +67,9 @@ def test_a_human_reply_and_a_human_template_reach_gupshup_and_are_recorded(notif
 def test_staff_messages_keep_whatsapps_rules(notifier: Notifier) -> None:
     lapsed = notifier.customer(last_inbound=timedelta(days=2))
     opted_out = notifier.customer(opted_out=True)
-    late_reply = OutboundJob.for_human_reply(f"{APP}#{lapsed.customer_number}", "¿Sigue ahí?", AUTHOR)
+    late_reply = OutboundJob.for_human_reply(str(ConversationKey(APP, lapsed.customer_number)), "¿Sigue ahí?", AUTHOR)
     refused_template = OutboundJob.for_human_template(
-        f"{APP}#{opted_out.customer_number}", "retomar_conversacion", ["Lucía"], "Hola Lucía…", AUTHOR
+        str(ConversationKey(APP, opted_out.customer_number)), "retomar_conversacion", ["Lucía"], "Hola Lucía…", AUTHOR
     )
 
     assert notifier.deliver(late_reply, refused_template) == []

@@ -22,6 +22,7 @@ import pytest
 from devstack.aws import moto_client
 from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.media_archive import MediaArchive
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.ops.export import export_customer
@@ -121,7 +122,7 @@ def test_a_customer_booked_at_the_front_desk_is_exported_and_the_same_number_els
         processed_text="Otra empresa, otro cliente",
     )
     MediaArchive(stage["MEDIA_BUCKET"], moto_client("s3", stage["AWS_ENDPOINT_URL"], "us-east-1")).keep(
-        f"{other_app}#{number}", "wamid.elsewhere", b"not this business", "image/jpeg"
+        str(ConversationKey(other_app, number)), "wamid.elsewhere", b"not this business", "image/jpeg"
     )
     out = tmp_path / "marta.zip"
 

@@ -23,15 +23,16 @@ from devstack import scan as scanning
 from devstack.aws import moto_client
 from devstack.fakes.langfuse import FakeLangfuse
 from receptionist.adapters.conversation_table import ConversationBuffer
+from receptionist.adapters.idempotency import PowertoolsIdempotency
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.memory import dynamodb_checkpointer
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats, inbox, usage
 from receptionist.crm.connection import Database
-from receptionist.notifier.idempotency import PowertoolsIdempotency
 from receptionist.privacy import keys
 from receptionist.privacy.wiring import StoreNames
-from receptionist.processor.turns import TurnRecord
+from receptionist.turns import TurnRecord
 
 REGION = "us-east-1"
 CUSTOMER_KEY = "k3y-" + "0123456789abcdef" * 3  # the customer key (SSM trace-user-key), 52 characters
@@ -171,7 +172,7 @@ def seed_customer(
     voice, photo = os.urandom(200) + tag.encode(), b"\xff\xd8\xff\xe0" + os.urandom(300) + tag.encode()
     seeded = Seeded(organization, app, number, name, words, [voice, photo])
     now = datetime.now(UTC)
-    conversation = keys.conversation(app, number)
+    conversation = str(ConversationKey(app, number))
     turn, photo_id = f"wamid.{uuid.uuid4().hex}", f"wamid.{uuid.uuid4().hex}"
     seeded.turns = [turn]
 

@@ -24,6 +24,7 @@ import psycopg
 from privacy_kit import CUSTOMER_KEY, Stores
 
 from devstack.fakes.langfuse import FakeLangfuse
+from receptionist.conversation_key import ConversationKey
 from receptionist.privacy import keys
 from receptionist.retention.rules import Windows, cutoffs
 
@@ -213,7 +214,7 @@ def add_media(conn: psycopg.Connection[Any], stores: Stores, org: str, app: str,
         " provider_message_id, created_at, updated_at) values (%s, %s, 'inbound', 'audio', %s, 'received', %s, %s, %s)",
         (org, person.identity, f"[Nota de voz] de {person.number}", message_id, at, at),
     )
-    key = keys.media_key(keys.conversation(app, person.number), message_id)
+    key = keys.media_key(str(ConversationKey(app, person.number)), message_id)
     stores.s3.put_object(Bucket=stores.bucket, Key=key, Body=f"ogg {person.number}".encode(), ContentType="audio/ogg")
     person.media.append(key)
     return key
@@ -222,7 +223,7 @@ def add_media(conn: psycopg.Connection[Any], stores: Stores, org: str, app: str,
 def add_orphan_copy(stores: Stores, app: str, person: Person) -> str:
     """A media copy with no message in the CRM (a turn that died after keeping it): only their
     folder finds it (the removal of the customer), or the bucket's lifecycle."""
-    key = keys.media_key(keys.conversation(app, person.number), f"wamid.orphan.{uuid.uuid4().hex}")
+    key = keys.media_key(str(ConversationKey(app, person.number)), f"wamid.orphan.{uuid.uuid4().hex}")
     stores.s3.put_object(Bucket=stores.bucket, Key=key, Body=f"ogg {person.number}".encode(), ContentType="audio/ogg")
     person.media.append(key)
     return key
@@ -232,7 +233,7 @@ def add_items(stores: Stores, org: str, app: str, person: Person, *, live: bool)
     """Their working copies: a buffered message (live: expires in days; else long expired), a
     checkpoint of the agent's thread."""
     expires = int(time.time()) + (6 * 86400 if live else -300 * 86400)
-    pk = keys.conversation_pk(app, person.number)
+    pk = ConversationKey(app, person.number).partition
     stores.ddb.put_item(
         TableName=stores.conversations,
         Item={"pk": {"S": pk}, "sk": {"S": "MSG#1"}, "expires_at": {"N": str(expires)},

@@ -31,7 +31,7 @@ from receptionist.deadline import Deadline
 from receptionist.privacy.stores import customer_tables
 from receptionist.retention.rules import Windows
 from receptionist.retention.service import MIN_SECONDS, RetentionReport, RetentionRun
-from receptionist.retention.wiring import build_run
+from receptionist.retention.wiring import build
 
 CUSTOMERS = 2000
 
@@ -65,10 +65,10 @@ class World:
             }
         )
         db = Database(self.retention_url, statement_timeout_ms=60_000, application_name="retention-test")
-        run = build_run(
+        run = build(
             settings, db=db, secret=self.stores.secrets(self.langfuse).__getitem__, dynamodb=self.stores.ddb,
             s3=self.stores.s3,
-        )  # fmt: skip
+        ).service  # fmt: skip
         if objects is not None:
             run.objects = objects
         for name, value in overrides.items():

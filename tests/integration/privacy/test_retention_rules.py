@@ -14,11 +14,12 @@ import pytest
 from privacy_kit import CUSTOMER_KEY
 from retention_kit import DAY, add_blocked, add_customer, add_media, db_now, new_business
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.crm.retention import CrmRetention, RetentionPrivacyLedger
 from receptionist.privacy import keys
-from receptionist.privacy.ports import Caller, ForgetRefused
-from receptionist.retention.ports import AnotherRequest, CustomerActive, DueMedia
+from receptionist.privacy.ports import Caller, CustomerActive, ForgetRefused
+from receptionist.retention.ports import AnotherRequest, DueMedia
 from receptionist.retention.rules import BOUNDS, COLUMNS, DEFAULT, Windows
 
 MONTH = 31 * DAY
@@ -214,7 +215,7 @@ def test_media_past_its_days_is_listed_once_and_the_mark_only_moves_forward(
     add_media(owner, stores, org, app, person, timedelta(days=20), now)
     crm = CrmRetention(retention_db)
     due = crm.due_media(org, 10)
-    assert [keys.media_key(keys.conversation(app, d.number), d.message_id) for d in due] == old
+    assert [keys.media_key(str(ConversationKey(app, d.number)), d.message_id) for d in due] == old
     crm.media_done(org, due[0])
     assert crm.due_media(org, 10) == due[1:]
     crm.media_done(org, due[1])

@@ -20,14 +20,15 @@ from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.template import function_env
 from receptionist.adapters.conversation_table import ConversationBuffer
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.config import ProcessorSettings
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.deadline import Deadline
-from receptionist.messages import InboundTicket, conversation_key
-from receptionist.processor.adapters import CrmAdapter
+from receptionist.messages import InboundTicket
 from receptionist.processor.service import TurnReport, TurnService
-from receptionist.processor.wiring import Connections, ProcessorClients, build_processor
+from receptionist.processor.wiring import Connections, ProcessorClients, build
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
@@ -52,7 +53,7 @@ class Harness:
 
     @property
     def conversation(self) -> str:
-        return conversation_key(APP, self.customer)
+        return str(ConversationKey(APP, self.customer))
 
     def receive(self, payload: dict[str, Any], kind: str = "text") -> InboundTicket:
         """What the webhook does for one message: buffer it, return its ticket."""
@@ -170,7 +171,8 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             ),
             clock=lambda: NOW,
         )
-        service, connections = build_processor(settings, clients)
+        parts = build(settings, clients)
+        service, connections = parts.service, parts.connections
         yield Harness(
             service,
             ConversationBuffer(aws["conversations"], clients.dynamodb),
@@ -186,6 +188,6 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             secret_reads,
         )
         crm = service.crm
-        assert isinstance(crm, CrmAdapter)
+        assert isinstance(crm, TurnCrm)
         crm.db.close()
     db.close()

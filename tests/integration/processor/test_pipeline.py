@@ -17,6 +17,7 @@ from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalConfig, LocalStack
 from receptionist import disclosure
+from receptionist.conversation_key import ConversationKey
 
 # A new customer's first reply starts with the AI disclosure (receptionist/disclosure.py), in the
 # demo clinic's words: its assistant's name and the business's.
@@ -59,7 +60,7 @@ def _replies(stack: LocalStack, customer: str) -> list[str]:
     for inv in stack.invocations_of("NotifierFunction"):
         for body in inv.bodies:
             job = json.loads(body)
-            if job.get("kind") == "reply" and job["conversation"].endswith("#" + customer):
+            if job.get("kind") == "reply" and ConversationKey.parse(job["conversation"]).number == customer:
                 seen.setdefault(job["job_id"], job["text"])
     return list(seen.values())
 

@@ -18,7 +18,7 @@ from receptionist.deadline import Deadline
 from receptionist.gupshup.inbound import MessageCallback, parse_callback
 from receptionist.messages import Choice, InboundTicket, OutboundJob
 from receptionist.processor.media import MediaReader
-from receptionist.processor.turns import BufferedMessage
+from receptionist.turns import BufferedMessage
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"

@@ -21,7 +21,7 @@ from receptionist.agent.tracing import trace_user
 from receptionist.config import ProcessorSettings
 from receptionist.processor import snapshot
 from receptionist.processor.service import TurnService
-from receptionist.processor.wiring import Connections, ProcessorClients, build_processor
+from receptionist.processor.wiring import Connections, ProcessorClients, build
 from receptionist.secrets import SecretUnavailableError
 
 PUBLIC, SECRET = "/receptionist/dev/langfuse-public-key", "/receptionist/dev/langfuse-secret-key"
@@ -94,8 +94,8 @@ def _processor(
         ),
         clock=lambda: NOW,
     )
-    service, connections = build_processor(settings, clients)
-    return Traced(service, connections, langfuse, reads, key)
+    parts = build(settings, clients)
+    return Traced(parts.service, parts.connections, langfuse, reads, key)
 
 
 @dataclass
@@ -150,9 +150,9 @@ def test_an_outage_costs_the_invocation_its_traces_only(traced: On, harness: Any
     assert [j["text"].rsplit("\n\n", 1)[-1] for j in harness.jobs()] == ["Respuesta a: Hola"]
 
 
-def test_off_by_default_no_tracer_and_no_key_read(harness: Any, app_url: str, aws: dict[str, str]) -> None:
+def test_off_by_default_no_recorder_and_no_key_read(harness: Any, app_url: str, aws: dict[str, str]) -> None:
     processor = _processor(harness, app_url, aws, None)
-    assert processor.connections.tracer is None
+    assert processor.connections.recorder is None
     assert processor.service.handle(harness.text("Hola"), None, last_attempt=False).outcome == "answered"
     assert processor.connections.flush_traces(30) == 0
     assert not _tracing_reads(processor)

@@ -1,5 +1,5 @@
 """A customer's answer to a reminder, on the real CRM under row level security (the processor's
-CrmAdapter as the functions' role): the token finds the reminder only in its business and for its
+TurnCrm as the functions' role): the token finds the reminder only in its business and for its
 customer; Confirmar / Cancelar change the appointment through the CRM once; the answer is kept
 for the outcome metrics."""
 
@@ -11,22 +11,22 @@ from datetime import timedelta
 import pytest
 from reminders_kit import Business, World
 
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.crm.connection import Database
 from receptionist.crm.reminders import AnsweredReminder
-from receptionist.processor.adapters import CrmAdapter
 from receptionist.reminders.service import ReminderPass
 
 DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def crm(world: World) -> Iterator[CrmAdapter]:
+def crm(world: World) -> Iterator[TurnCrm]:
     db = Database(world.app_url)
-    yield CrmAdapter(db)
+    yield TurnCrm(db)
     db.close()
 
 
-def _reminded(world: World, shop: Business, crm: CrmAdapter) -> tuple[str, str, str]:
+def _reminded(world: World, shop: Business, crm: TurnCrm) -> tuple[str, str, str]:
     """(appointment, customer, token): an appointment whose reminder went out."""
     appointment, customer = world.appointment(shop, world.at + DAY)
     assert ReminderPass(crm.db, world.queue()).run(world.at, DAY).queued == 1
@@ -48,12 +48,12 @@ def _state(world: World, appointment: str) -> tuple[str, list[tuple[str, str | N
     return row["status"], [(h["action"], h["actor"]) for h in history], row["answer"], row["answer_turn"]
 
 
-def _find(crm: CrmAdapter, org: str, customer: str, token: str) -> AnsweredReminder | None:
+def _find(crm: TurnCrm, org: str, customer: str, token: str) -> AnsweredReminder | None:
     with crm.acting_for(org):
         return crm.reminder_for_customer(org, customer, token)
 
 
-def test_a_token_is_found_only_in_its_business_and_for_its_customer(world: World, crm: CrmAdapter) -> None:
+def test_a_token_is_found_only_in_its_business_and_for_its_customer(world: World, crm: TurnCrm) -> None:
     shop, other = world.business(), world.business()
     appointment, customer, token = _reminded(world, shop, crm)
     _, stranger = world.appointment(shop, world.at + 2 * DAY)
@@ -64,15 +64,15 @@ def test_a_token_is_found_only_in_its_business_and_for_its_customer(world: World
     assert _find(crm, shop.id, customer, "0" * 32) is None
 
 
-def test_confirm_then_cancel_change_the_appointment_once_each(world: World, crm: CrmAdapter) -> None:
+def test_confirm_then_cancel_change_the_appointment_once_each(world: World, crm: TurnCrm) -> None:
     shop = world.business()
     appointment, customer, token = _reminded(world, shop, crm)
     with crm.acting_for(shop.id):
-        trips = crm.round_trips
+        trips = crm.db.round_trips
         reminder = crm.reminder_for_customer(shop.id, customer, token)
         assert reminder is not None
         assert crm.answer_reminder(shop.id, reminder, "confirmed", "turn-1").status == "confirmed"
-        assert crm.round_trips - trips == 3  # the token, the confirm, the answer: one statement each
+        assert crm.db.round_trips - trips == 3  # the token, the confirm, the answer: one statement each
         assert crm.answer_reminder(shop.id, reminder, "confirmed", "turn-1").status == "confirmed"  # a retry
     status, history, answer, turn = _state(world, appointment)
     assert (status, answer, turn) == ("confirmed", "confirmed", "turn-1")
@@ -89,7 +89,7 @@ def test_confirm_then_cancel_change_the_appointment_once_each(world: World, crm:
 
 
 def test_a_written_reply_answers_the_waiting_reminder_once_and_its_retry_finds_it_again(
-    world: World, crm: CrmAdapter
+    world: World, crm: TurnCrm
 ) -> None:
     shop = world.business()
     appointment, customer, _ = _reminded(world, shop, crm)
@@ -107,7 +107,7 @@ def test_a_written_reply_answers_the_waiting_reminder_once_and_its_retry_finds_i
     assert [h for h in history if h[0] != "booked"] == []
 
 
-def test_no_reminder_waits_once_the_appointment_is_cancelled_or_past(world: World, crm: CrmAdapter) -> None:
+def test_no_reminder_waits_once_the_appointment_is_cancelled_or_past(world: World, crm: TurnCrm) -> None:
     shop = world.business()
     appointment, customer, _ = _reminded(world, shop, crm)
     with crm.acting_for(shop.id):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from reminders_kit import World
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import chats, consent, reminders
 from receptionist.crm.connection import Database
 from receptionist.reminders.service import PassReport, ReminderPass
@@ -56,7 +57,7 @@ def test_a_patient_booked_by_phone_is_reminded_once_staff_record_consent(world: 
     report = _run(world, starts - DAY + timedelta(minutes=5))
     assert (report.due, report.claimed, report.queued) == (1, 1, 1)
     (job,) = world.jobs()
-    assert job.conversation == f"{shop.app}#{phone}" and job.params[0] == "Pilar"
+    assert job.conversation == str(ConversationKey(shop.app, phone)) and job.params[0] == "Pilar"
     row = world.owner.fetch_one(
         "select contact_id::text, last_inbound_at from chat_identities where id = %s", (identity,)
     )

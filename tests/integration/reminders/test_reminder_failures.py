@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 from reminders_kit import Business, World
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.reminders.service import GIVE_UP_AFTER, PassReport, ReminderPass
 
@@ -76,7 +77,7 @@ def test_one_business_s_failing_reminder_does_not_stop_another_s_and_is_given_up
         (0, 0, 0),  # and then left alone
     ]
     assert [r["status"] for r in _rows(world, healthy)] == ["queued"]
-    assert [j.conversation.split("#")[0] for j in world.jobs()] == [healthy.app]  # once
+    assert [ConversationKey.parse(j.conversation).app for j in world.jobs()] == [healthy.app]  # once
     (row,) = _rows(world, broken)
     assert (row["status"], row["attempts"]) == ("failed", GIVE_UP_AFTER)
     # The step, the error's type and where our code met it; never the message.

@@ -11,21 +11,22 @@ from typing import Any
 import pytest
 from reminders_kit import Business, World
 
+from receptionist.adapters.turn_crm import TurnCrm
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity
-from receptionist.processor.adapters import CrmAdapter
 from receptionist.processor.media import Processed
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders
-from receptionist.processor.turns import BufferedMessage
 from receptionist.reminders.service import PassReport, ReminderPass
+from receptionist.turns import BufferedMessage
 
 DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def crm(world: World) -> Iterator[CrmAdapter]:
+def crm(world: World) -> Iterator[TurnCrm]:
     db = Database(world.app_url)  # the functions' role: row level security applies
-    yield CrmAdapter(db)
+    yield TurnCrm(db)
     db.close()
 
 
@@ -66,7 +67,10 @@ def test_a_moved_appointment_is_reminded_again_at_its_new_time(world: World) -> 
     old_job, new_job = world.jobs()
     assert old_job.params[1] == starts.strftime("%d/%m/%Y a las %H:%M")
     assert new_job.params[1] == moved_to.strftime("%d/%m/%Y a las %H:%M")
-    assert new_job.conversation == f"{shop.app}#{customer}" and new_job.job_id == f"reminder#{rows[1]['id']}"
+    assert (
+        new_job.conversation == str(ConversationKey(shop.app, customer))
+        and new_job.job_id == f"reminder#{rows[1]['id']}"
+    )
     assert rows[0]["token"] != rows[1]["token"]
 
 
@@ -90,7 +94,7 @@ def test_a_move_made_after_the_new_time_s_reminder_was_due_is_not_reminded(world
     assert _run(world, moved_to - DAY + timedelta(hours=3)).due == 0
 
 
-def _answer(crm: CrmAdapter, shop: Business, customer: str, token: str, action: str, now: datetime) -> ReminderTurn:
+def _answer(crm: TurnCrm, shop: Business, customer: str, token: str, action: str, now: datetime) -> ReminderTurn:
     """The processor's answer to a tap on a reminder's button (Gupshup's quick_reply shape)."""
     org = crm.organization(shop.app)
     assert org is not None
@@ -103,7 +107,7 @@ def _answer(crm: CrmAdapter, shop: Business, customer: str, token: str, action: 
 
 @pytest.mark.parametrize("action", ["cancel", "confirm", "change"])
 def test_a_tap_on_the_old_reminder_changes_nothing_and_says_the_current_time(
-    world: World, crm: CrmAdapter, action: str
+    world: World, crm: TurnCrm, action: str
 ) -> None:
     shop, appointment, customer, starts = _booked_and_reminded(world)
     (old,) = world.reminders(shop)
@@ -123,7 +127,7 @@ def test_a_tap_on_the_old_reminder_changes_nothing_and_says_the_current_time(
     }
 
 
-def test_a_tap_on_the_new_time_s_reminder_still_cancels(world: World, crm: CrmAdapter) -> None:
+def test_a_tap_on_the_new_time_s_reminder_still_cancels(world: World, crm: TurnCrm) -> None:
     shop, appointment, customer, starts = _booked_and_reminded(world)
     moved_to = starts + 3 * DAY
     world.move(shop, appointment, moved_to, now=starts - DAY + timedelta(hours=1))
@@ -135,7 +139,7 @@ def test_a_tap_on_the_new_time_s_reminder_still_cancels(world: World, crm: CrmAd
     assert row == {"status": "cancelled"}
 
 
-def test_a_move_between_reading_the_tap_and_applying_it_changes_nothing(world: World, crm: CrmAdapter) -> None:
+def test_a_move_between_reading_the_tap_and_applying_it_changes_nothing(world: World, crm: TurnCrm) -> None:
     """The cancel itself is conditional on the reminder's start time (one statement), so a move by
     staff in between cannot be undone by the old reminder's tap."""
     shop, appointment, customer, starts = _booked_and_reminded(world)

@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 from reminders_kit import World
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
 from receptionist.reminders.__main__ import main as cli
@@ -56,7 +57,11 @@ def test_each_offset_is_due_at_exactly_its_time(world: World) -> None:
     jobs = world.jobs()
     assert [j.job_id for j in jobs] == [f"reminder#{r['id']}" for r in rows]
     job = jobs[0]
-    assert (job.kind, job.conversation, job.template_id) == ("reminder", f"{shop.app}#{phone}", "recordatorio_cita")
+    assert (job.kind, job.conversation, job.template_id) == (
+        "reminder",
+        str(ConversationKey(shop.app, phone)),
+        "recordatorio_cita",
+    )
     local = starts.strftime("%d/%m/%Y a las %H:%M")
     assert job.params == ["Lucía", local]
     assert job.text == f"Hola Lucía, te recordamos tu cita el {local}."

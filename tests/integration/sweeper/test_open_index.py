@@ -12,7 +12,7 @@ from devstack.aws import moto_client
 from receptionist.adapters.conversation_table import OPEN_SHARDS, ConversationBuffer
 from receptionist.adapters.open_conversations import DynamoOpenConversations
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
-from receptionist.processor.turns import TurnRecord
+from receptionist.turns import TurnRecord
 
 
 def _table(endpoint: str, create: Any) -> str:

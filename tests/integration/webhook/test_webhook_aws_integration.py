@@ -22,10 +22,11 @@ from webhook_aws_kit import ROOT, Aws, CallCounter, Wired, drain, wire
 from webhook_testkit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, OTHER_SECRET, message, status_event, user_event
 
 from devstack.template import function_env
+from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import parse_message
 from receptionist.messages import InboundTicket, OutboundJob
 
-CONVERSATION = f"{APP}#{CUSTOMER}"
+CONVERSATION = str(ConversationKey(APP, CUSTOMER))
 TWO_CALLS = {"DynamoDB.TransactWriteItems": 1, "SQS.SendMessage": 1}
 DAY_MS = 86_400_000
 
@@ -97,7 +98,7 @@ def test_a_redelivery_after_the_sqs_dedup_window_is_still_dropped(aws: Aws) -> N
     (sk,) = [k for k in first.items(CONVERSATION) if k.startswith("MSG#") and k.endswith(message_id)]
     first.buffer._ddb.update_item(
         TableName=aws.table,
-        Key={"pk": {"S": f"CONV#{CONVERSATION}"}, "sk": {"S": sk}},
+        Key={"pk": {"S": ConversationKey.parse(CONVERSATION).partition}, "sk": {"S": sk}},
         UpdateExpression="SET #s = :done",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":done": {"S": "done"}},
@@ -199,8 +200,8 @@ class _Context:
 @pytest.mark.parametrize("name", [p.name for p in sorted((ROOT / "events").glob("webhook_*.json"))])
 def test_sample_events_through_the_lambda_module(app: ModuleType, aws: Aws, name: str) -> None:
     counter = CallCounter()
-    counter.watch(app.sqs)
-    counter.watch(app.service._buffer._ddb)
+    counter.watch(app.parts.service._inbound._sqs)  # the one SQS client of both queues
+    counter.watch(app.parts.service._buffer._ddb)
     event = json.loads((ROOT / "events" / name).read_text())
     event["queryStringParameters"] = {"token": "wrong"}
     assert app.handler(event, _Context())["statusCode"] == 401  # the secret really comes from SSM

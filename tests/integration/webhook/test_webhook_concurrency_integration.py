@@ -15,9 +15,10 @@ from typing import Any
 from webhook_aws_kit import Aws, Wired, drain, items, wire
 from webhook_testkit import APP, CONTENT, CUSTOMER, message
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket
 
-CONVERSATION = f"{APP}#{CUSTOMER}"
+CONVERSATION = str(ConversationKey(APP, CUSTOMER))
 
 
 def _deliver_concurrently(deliveries: list[tuple[Wired, Any]]) -> list[int | BaseException]:
@@ -76,7 +77,7 @@ def test_a_concurrent_burst_of_different_messages_loses_none(aws: Aws) -> None:
 
     assert _deliver_concurrently(deliveries) == [200] * 20
 
-    stored = items(aws, f"{APP}#{conversation_number}")
+    stored = items(aws, str(ConversationKey(APP, conversation_number)))
     buffered = {v["message_id"]["S"] for k, v in stored.items() if k.startswith("MSG#")}
     assert buffered == set(ids)
     assert all(stored[f"DEDUP#{mid}"]["buffer_sk"]["S"].endswith(mid) for mid in ids)

@@ -16,6 +16,7 @@ from webhook_testkit import CONTENT, CUSTOMER, message, status_event, user_event
 from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer
 from devstack.stack import LocalStack
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket, OutboundJob
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
@@ -115,7 +116,7 @@ def test_a_message_is_buffered_and_flows_to_the_processor_and_notifier(local_sta
         for i in ddb.query(
             TableName=info["tables"]["ConversationsTable"],
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"CONV#{ticket.conversation}"}},
+            ExpressionAttributeValues={":pk": {"S": ConversationKey.parse(ticket.conversation).partition}},
             ConsistentRead=True,
         )["Items"]
         if i["sk"]["S"].startswith("MSG#") and i["sk"]["S"].endswith(ticket.message_id)

@@ -1,10 +1,10 @@
-"""Webhook integration kit: the real template deployed into a moto server, and the webhook's real
-adapters (DynamoDB transaction, SQS FIFO) on boto3 clients that count their AWS calls."""
+"""Webhook integration kit: the real template deployed into a moto server, and the webhook's parts
+as its wiring builds them (DynamoDB transaction, SQS FIFO) on boto3 clients that count their AWS
+calls."""
 
 from __future__ import annotations
 
 import collections
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,10 +16,12 @@ from webhook_testkit import APP, OTHER_APP, OTHER_SECRET, SECRET, Harness
 from devstack.aws import moto_client
 from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy
 from devstack.stack import MotoServer
-from receptionist.adapters.app_secrets import SsmAppSecrets
 from receptionist.adapters.conversation_table import ConversationBuffer
 from receptionist.adapters.queues import FifoQueue
-from receptionist.webhook.service import WebhookService
+from receptionist.config import WebhookSettings
+from receptionist.conversation_key import ConversationKey
+from receptionist.webhook.service import WebhookService, epoch_ms
+from receptionist.webhook.wiring import build
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -100,7 +102,7 @@ class CallCounter:
 
 @dataclass
 class Wired:
-    """A WebhookService on the real adapters, and what it takes to look at the results."""
+    """The webhook's service as its wiring builds it, and what it takes to look at the results."""
 
     aws: Aws
     counter: CallCounter
@@ -121,7 +123,7 @@ def items(aws: Aws, conversation: str) -> dict[str, dict[str, Any]]:
     resp = aws.client("dynamodb").query(
         TableName=aws.table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"CONV#{conversation}"}},
+        ExpressionAttributeValues={":pk": {"S": ConversationKey.parse(conversation).partition}},
         ConsistentRead=True,
     )
     return {item["sk"]["S"]: item for item in resp["Items"]}
@@ -149,17 +151,16 @@ def wire(aws: Aws, *, inbound_url: str | None = None, clock: Callable[[], int] |
     counter = CallCounter()
     ddb = counter.watch(aws.client("dynamodb"))
     sqs = counter.watch(aws.client("sqs"))
-    buffer = ConversationBuffer(aws.table, ddb)
-    inbound = FifoQueue(inbound_url or aws.inbound_url, sqs)
-    harness = Harness()
-    service = WebhookService(
-        # Not watched: the secrets are read once per 5 minutes per container, not per request.
-        secrets=SsmAppSecrets(aws.secrets_path, aws.client("ssm")),
-        buffer=buffer,
-        inbound=inbound,
-        outbound=FifoQueue(aws.outbound_url, sqs),
-        telemetry=harness.telemetry,
-        clock=clock or (lambda: time.time_ns() // 1_000_000),
+    settings = WebhookSettings.from_env(
+        {
+            "CONVERSATIONS_TABLE": aws.table,
+            "INBOUND_QUEUE_URL": inbound_url or aws.inbound_url,
+            "OUTBOUND_QUEUE_URL": aws.outbound_url,
+            "WEBHOOK_SECRETS_PATH": aws.secrets_path,
+        }
     )
+    # SSM not watched: the secrets are read once per 5 minutes per container, not per request.
+    service = build(settings, ssm=aws.client("ssm"), dynamodb=ddb, sqs=sqs, clock=clock or epoch_ms).service
+    harness = Harness()
     harness.service = service
-    return Wired(aws, counter, service, inbound, buffer, harness)
+    return Wired(aws, counter, service, service._inbound, service._buffer, harness)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The Langfuse tracer's own rules: prices from the project's table, a user keyed by a secret (never an
+"""The Langfuse recorder's own rules: prices from the project's table, a user keyed by a secret (never an
 unkeyed hash), nothing loaded or sent when off, and no failure of its own (keys unreadable, odd replies)
 ever raised."""
 
@@ -16,7 +16,7 @@ import pytest
 
 from devstack.lambda_context import modules_after
 from receptionist.agent import nodes, tracing
-from receptionist.agent.tracing import Tracer, TracingSettings, trace_user, tracer_from_env
+from receptionist.agent.tracing import LangfuseRecorder, TracingSettings, recorder_from_env, trace_user
 from receptionist.model_prices import price_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,14 +43,14 @@ def test_the_user_is_an_hmac_under_the_key_stable_per_business() -> None:
 
 def test_on_only_with_host_and_both_keys() -> None:
     env = {"LANGFUSE_HOST": "http://127.0.0.1:1", "LANGFUSE_PUBLIC_KEY": "pk", "LANGFUSE_SECRET_KEY": "sk"}
-    assert tracer_from_env({}) is None
-    assert tracer_from_env({**env, "LANGFUSE_SECRET_KEY": ""}) is None
-    tracer = tracer_from_env({**env, "LANGFUSE_CAPTURE_CONTENT": "false"})
-    assert tracer is not None and tracer.url == "http://127.0.0.1:1/api/public/ingestion"
-    assert not tracer.settings.capture_content
-    assert "sk" not in repr(tracer)
-    assert tracer._user_key_now() is None  # no LANGFUSE_USER_KEY: traces without a user
-    keyed = tracer_from_env({**env, "LANGFUSE_USER_KEY": "u" * 32})
+    assert recorder_from_env({}) is None
+    assert recorder_from_env({**env, "LANGFUSE_SECRET_KEY": ""}) is None
+    recorder = recorder_from_env({**env, "LANGFUSE_CAPTURE_CONTENT": "false"})
+    assert recorder is not None and recorder.url == "http://127.0.0.1:1/api/public/ingestion"
+    assert not recorder.settings.capture_content
+    assert "sk" not in repr(recorder)
+    assert recorder._user_key_now() is None  # no LANGFUSE_USER_KEY: traces without a user
+    keyed = recorder_from_env({**env, "LANGFUSE_USER_KEY": "u" * 32})
     assert keyed is not None and keyed._user_key_now() == b"u" * 32
 
 
@@ -74,9 +74,9 @@ def test_hooks_outside_a_traced_turn_do_nothing() -> None:
     assert traced is tracing.NULL_OBSERVATION
 
 
-def _one_turn(tracer: Tracer, reply: Any = None, text: str = "hola") -> None:
+def _one_turn(recorder: LangfuseRecorder, reply: Any = None, text: str = "hola") -> None:
     with tracing.turn(
-        tracer, organization_id="o", conversation_id="c", customer_number="34600111222", turn_id="t", text=text
+        recorder, organization_id="o", conversation_id="c", customer_number="34600111222", turn_id="t", text=text
     ) as trace:
         with tracing.observe("agent"), tracing.generation(object(), []) as generation:
             generation.record_reply(reply)
@@ -88,29 +88,29 @@ def test_unreadable_keys_drop_the_traces_without_raising() -> None:
     def no_keys() -> tuple[str, str]:
         raise RuntimeError("secret parameter could not be read")
 
-    tracer = Tracer(TracingSettings("http://127.0.0.1:1"), no_keys)
-    _one_turn(tracer)
-    assert tracer.flush() == 0 and tracer.dropped == 1 and tracer.requests == 0
+    recorder = LangfuseRecorder(TracingSettings("http://127.0.0.1:1"), no_keys)
+    _one_turn(recorder)
+    assert recorder.flush() == 0 and recorder.dropped == 1 and recorder.requests == 0
 
 
 def test_an_odd_model_reply_is_traced_as_far_as_it_goes() -> None:
     class Odd:
         usage_metadata = {"input_tokens": "many"}
 
-    tracer = Tracer(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
-    _one_turn(tracer, Odd())  # does not raise into the turn
-    assert tracer.pending == 1
+    recorder = LangfuseRecorder(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
+    _one_turn(recorder, Odd())  # does not raise into the turn
+    assert recorder.pending == 1
 
 
 def test_a_failing_block_passes_its_error_through_and_is_marked() -> None:
-    tracer = Tracer(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
+    recorder = LangfuseRecorder(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
     with (
         pytest.raises(ValueError),
-        tracing.turn(tracer, organization_id="o", conversation_id="c", customer_number="1", turn_id="t", text=""),
+        tracing.turn(recorder, organization_id="o", conversation_id="c", customer_number="1", turn_id="t", text=""),
         tracing.observe("agent"),
     ):
         raise ValueError("boom 34600111222")
-    (trace,) = tracer._pending
+    (trace,) = recorder._pending
     assert trace.metadata["error"] == "ValueError"
     (span,) = trace.observations
     assert (span.level, span.status_message) == ("ERROR", "ValueError")  # the type, never the message
@@ -118,10 +118,10 @@ def test_a_failing_block_passes_its_error_through_and_is_marked() -> None:
 
 def test_large_turns_are_split_under_langfuse_batch_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tracing, "MAX_BATCH_BYTES", 2_000)
-    tracer = Tracer(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
+    recorder = LangfuseRecorder(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"))
     for _ in range(5):
-        _one_turn(tracer)
-    batches = list(tracer._batches(list(tracer._pending)))
+        _one_turn(recorder)
+    batches = list(recorder._batches(list(recorder._pending)))
     assert len(batches) > 1
     assert sum(count for _, count in batches) == 5
     assert all(len(body) <= 2_000 + 1_000 for body, _ in batches)  # one event may start a batch alone
@@ -141,12 +141,12 @@ def test_without_a_usable_user_key_traces_have_no_user_and_the_key_is_asked_agai
             raise RuntimeError("secret parameter /receptionist/dev/trace-user-key could not be read")
         return "short-key-0123456789"  # under MIN_USER_KEY_CHARS: refused as if missing
 
-    tracer = Tracer(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"), user_key=user_key)
-    _one_turn(tracer, text="mi móvil es el 34600111222")
+    recorder = LangfuseRecorder(TracingSettings("http://127.0.0.1:1"), lambda: ("pk", "sk"), user_key=user_key)
+    _one_turn(recorder, text="mi móvil es el 34600111222")
     with caplog.at_level(logging.WARNING):
-        key = tracer._user_key_now()
+        key = recorder._user_key_now()
     assert key is None
-    ((body, count),) = tracer._batches(list(tracer._pending), key)
+    ((body, count),) = recorder._batches(list(recorder._pending), key)
     (trace,) = [e["body"] for e in json.loads(body)["batch"] if e["type"] == "trace-create"]
     assert count == 1 and "userId" not in trace
     assert b"34600111222" not in body and tracing.NO_USER.encode() in body  # the number replaced all the same
@@ -155,8 +155,8 @@ def test_without_a_usable_user_key_traces_have_no_user_and_the_key_is_asked_agai
     ]
     assert "short-key" not in caplog.text
 
-    assert tracer._user_key_now() is None and reads == [problem]  # not asked again at every flush...
-    assert tracer._user_key_missed_at is not None
-    tracer._user_key_missed_at -= tracing.USER_KEY_RETRY_SECONDS  # ...but once that long has passed
-    tracer._user_key_now()
+    assert recorder._user_key_now() is None and reads == [problem]  # not asked again at every flush...
+    assert recorder._user_key_missed_at is not None
+    recorder._user_key_missed_at -= tracing.USER_KEY_RETRY_SECONDS  # ...but once that long has passed
+    recorder._user_key_now()
     assert reads == [problem, problem]

@@ -64,6 +64,6 @@ def test_domain_modules_import_no_sdk_or_driver(module: str, forbidden: tuple[st
 
 def test_the_probe_would_notice() -> None:
     """Against a vacuous pass: the same probe sees what an adapter pulls in."""
-    loaded = _loaded("import receptionist.notifier.store\nimport receptionist.adapters.gemini")
+    loaded = _loaded("import receptionist.adapters.delivery_crm\nimport receptionist.adapters.gemini")
     assert _of(loaded, ("psycopg", "google.genai", *AWS_SDK)) != []
     assert "psycopg" in loaded and "google.genai" in loaded

@@ -87,9 +87,9 @@ def test_the_page_names_no_function_the_template_lacks(page: str, template: dict
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_dependency_layer_is_on_the_page(page: str, template: dict[str, Any]) -> None:
-    named = set(LAYER_DIR.findall(_text(page)))
-    assert _dependency_layers(template) <= named, f"{page} misses layers {_dependency_layers(template) - named}"
-    assert named <= _dependency_layers(template), f"{page} names layers that do not exist: {named - _dependency_layers(template)}"
+    named, layers = set(LAYER_DIR.findall(_text(page))), _dependency_layers(template)
+    assert layers <= named, f"{page} misses layers {layers - named}"
+    assert named <= layers, f"{page} names layers that do not exist: {named - layers}"
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -109,7 +109,8 @@ def test_every_ops_command_is_on_both_pages() -> None:
     commands = {p.stem for p in (PACKAGE / "ops").glob("*.py") if p.stem not in {"__init__", "__main__"}}
     runnable = {name for name in commands if "__main__" in (PACKAGE / "ops" / f"{name}.py").read_text(encoding="utf-8")}
     for page in PAGES:
-        missing = {name for name in runnable if f"receptionist.ops.{name}" not in _text(page) and f"`{name}`" not in _text(page)}
+        text = _text(page)
+        missing = {name for name in runnable if f"receptionist.ops.{name}" not in text and f"`{name}`" not in text}
         assert not missing, f"{page} does not describe the ops commands {sorted(missing)}"
 
 

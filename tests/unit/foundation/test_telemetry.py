@@ -19,7 +19,7 @@ from receptionist.reminders import telemetry as pass_telemetry
 from receptionist.reminders.service import PassReport
 from receptionist.sweeper import telemetry as sweep_telemetry
 from receptionist.sweeper.service import SweepReport
-from receptionist.telemetry import Event, PowertoolsTelemetry
+from receptionist.telemetry import Counters, Event, Failure, PowertoolsTelemetry
 
 
 def test_a_turn_that_fell_back_is_an_error_counted_as_given_up() -> None:
@@ -54,7 +54,7 @@ def test_cached_prompt_tokens_are_recorded_with_the_turn() -> None:
 
 
 def test_a_failed_ticket_carries_the_error() -> None:
-    event = turn_telemetry.failed(2)
+    event = turn_telemetry.describe(Failure("OperationalError"), attempt=2)
     assert event.with_error and event.counts == {"Turn_failed": 1} and event.fields == {"attempt": 2}
 
 
@@ -91,7 +91,7 @@ def test_a_reminder_pass_counts_only_and_errors_when_a_reminder_failed() -> None
         "RemindersQueued": 3, "RemindersRequeued": 1, "RemindersSkipped": 1, "RemindersFailed": 2, "RemindersGivenUp": 1
     }  # fmt: skip
     assert busy.level == "error"
-    failed = pass_telemetry.describe_failure()
+    failed = pass_telemetry.describe(Failure("OperationalError"))
     assert failed.level == "error" and failed.with_error and not failed.counts
 
 
@@ -139,3 +139,39 @@ def test_an_error_event_is_logged_by_type_and_place_only(emitter: Any) -> None:
         line, _ = emitter(Event("turn failed", level="error", counts={"Turn_failed": 1}, with_error=True))
     assert line["level"] == "ERROR" and line["error"] == "ValueError"
     assert "34611999888" not in json.dumps(line)
+
+
+def _unit_telemetry() -> tuple[PowertoolsTelemetry[SweepReport], list[tuple[object, dict[str, Any]]], list[int]]:
+    described: list[tuple[object, dict[str, Any]]] = []
+    trips = [10]
+
+    def describe(report: SweepReport | Failure, **fields: Any) -> Event:
+        described.append((report, fields))
+        return sweep_telemetry.describe(report, **fields)
+
+    logger = Logger(service=f"telemetry-test-{uuid.uuid4().hex}", stream=io.StringIO(), level="INFO")
+    metrics = Metrics(namespace="TelemetryTest", service="telemetry-test")
+    counters = Counters({"db_round_trips": lambda: trips[0]})
+    return PowertoolsTelemetry(logger, metrics, describe, counters=counters), described, trips
+
+
+def test_a_unit_s_record_carries_its_fields_and_what_its_counters_counted() -> None:
+    telemetry, described, trips = _unit_telemetry()
+    with telemetry.unit(attempt=2):
+        trips[0] += 3  # the unit's own round trips
+        report = SweepReport(stale=1)
+    telemetry.record(report)
+    assert described == [(report, {"attempt": 2, "db_round_trips": 3})]
+    telemetry.record(SweepReport())  # outside a unit: nothing counted, no stale fields
+    assert described[-1][1] == {}
+
+
+def test_a_unit_that_raises_is_described_as_a_failure_and_raises_on() -> None:
+    telemetry, described, trips = _unit_telemetry()
+    partial = SweepReport(stale=4)
+    with pytest.raises(TimeoutError), telemetry.unit(attempt=3, partial=lambda: partial):
+        trips[0] += 1
+        raise TimeoutError("the table is away")
+    assert described == [(Failure("TimeoutError", partial), {"attempt": 3, "db_round_trips": 1})]
+    event = sweep_telemetry.describe(Failure("TimeoutError"))
+    assert event.level == "error" and event.with_error and not event.counts

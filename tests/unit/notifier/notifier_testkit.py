@@ -12,6 +12,7 @@ from typing import Any, Literal
 from tenancy_fake import ActsForOneTenant
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.models import (
     AgentSettings,
     ChatIdentity,
@@ -297,7 +298,7 @@ class Harness:
         return OutboundJob(
             job_id=job_id,
             kind=kw.pop("kind", "reply"),
-            conversation=f"{APP}#{CUSTOMER}",
+            conversation=str(ConversationKey(APP, CUSTOMER)),
             text=text,
             turn_id=turn_id,
             **kw,

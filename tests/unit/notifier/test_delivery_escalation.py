@@ -9,6 +9,7 @@ import pytest
 from notifier_testkit import APP, CUSTOMER, ORG, STAFF, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.models import NotificationSettings
 from receptionist.messages import OutboundJob
 from receptionist.notifier.service import escalation_params
@@ -17,7 +18,7 @@ from receptionist.notifier.service import escalation_params
 def _escalation(job_id: str = "turn-1#escalation#0", **kw: object) -> OutboundJob:
     fields: dict[str, object] = {"reason": "Dolor fuerte en una muela", "turn_id": "turn-1"}
     fields.update(kw)
-    return OutboundJob(job_id=job_id, kind="escalation", conversation=f"{APP}#{CUSTOMER}", **fields)  # type: ignore[arg-type]
+    return OutboundJob(job_id=job_id, kind="escalation", conversation=str(ConversationKey(APP, CUSTOMER)), **fields)  # type: ignore[arg-type]
 
 
 def test_every_staff_number_gets_the_template(h: Harness) -> None:

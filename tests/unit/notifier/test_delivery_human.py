@@ -9,6 +9,7 @@ import pytest
 from notifier_testkit import APP, BUSINESS, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import OutboundJob
 from receptionist.notifier.splitting import WHATSAPP_TEXT_LIMIT
 
@@ -24,12 +25,12 @@ def _long_text() -> str:
 
 
 def _reply(number: str, text: str, job_id: str | None = None) -> OutboundJob:
-    return OutboundJob.for_human_reply(f"{APP}#{number}", text, AUTHOR, job_id=job_id)
+    return OutboundJob.for_human_reply(str(ConversationKey(APP, number)), text, AUTHOR, job_id=job_id)
 
 
 def _template(number: str, params: list[str], job_id: str | None = None) -> OutboundJob:
     return OutboundJob.for_human_template(
-        f"{APP}#{number}",
+        str(ConversationKey(APP, number)),
         "retomar_conversacion",
         params,
         f"Hola {params[0] if params else ''}, retomamos su consulta.",
@@ -64,11 +65,13 @@ def test_a_human_reply_never_lands_on_a_bot_turns_rows(h: Harness) -> None:
     number = "34600200002"
     h.customer(number)
     bot = h.reply("Respuesta del asistente", turn_id="turn-7", job_id="turn-7#reply")
-    assert h.service.deliver(bot.model_copy(update={"conversation": f"{APP}#{number}"})).outcome == "sent"
+    assert (
+        h.service.deliver(bot.model_copy(update={"conversation": str(ConversationKey(APP, number))})).outcome == "sent"
+    )
     human = OutboundJob(
         job_id="human#abc",
         kind="human_reply",
-        conversation=f"{APP}#{number}",
+        conversation=str(ConversationKey(APP, number)),
         text="Respuesta de Ana",
         author=AUTHOR,
         turn_id="turn-7",  # even when a producer sets a turn, the rows are the job's own

@@ -14,6 +14,7 @@ from notifier_testkit import APP, Harness, permanent, transient
 from pydantic import ValidationError
 
 from receptionist.adapters.gupshup_api import GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import OutboundJob
 from receptionist.notifier.service import OUTDATED
 from receptionist.notifier.telemetry import describe
@@ -24,7 +25,7 @@ POSTBACKS = ["reminder:tok1:confirm", "reminder:tok1:cancel", "reminder:tok1:cha
 
 def _reminder(number: str, reminder_id: str = REMINDER) -> OutboundJob:
     return OutboundJob.for_reminder(
-        f"{APP}#{number}",
+        str(ConversationKey(APP, number)),
         reminder_id,
         "recordatorio_cita",
         ["Lucía", "04/12/2026 a las 10:30"],
@@ -225,7 +226,9 @@ def test_a_reminder_sent_before_a_crash_is_sent_even_if_its_appointment_moved_si
 def test_a_staff_template_is_not_checked_as_a_reminder(h: Harness) -> None:
     number = "34600300015"
     h.customer(number)
-    job = OutboundJob.for_human_template(f"{APP}#{number}", "retomar_conversacion", ["Lucía"], "Hola", "ana@x.es")
+    job = OutboundJob.for_human_template(
+        str(ConversationKey(APP, number)), "retomar_conversacion", ["Lucía"], "Hola", "ana@x.es"
+    )
     assert h.service.deliver(job).outcome == "sent"
     assert h.store.events == ["send_template"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from notifier_testkit import APP, CUSTOMER, ORG, Harness
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import DeliveryStatus, OutboundJob
 
 
@@ -17,7 +18,7 @@ def _status(state: str, provider_id: str, gs_id: str | None = None, **kw: object
         occurred_at=1_795_420_801_000,
         **kw,  # type: ignore[arg-type]
     )
-    return OutboundJob.for_status(f"{APP}#{CUSTOMER}", status)
+    return OutboundJob.for_status(str(ConversationKey(APP, CUSTOMER)), status)
 
 
 def test_gsid_is_the_key_when_present(h: Harness) -> None:
@@ -59,7 +60,7 @@ def test_statuses_skip_idempotency_and_send_nothing(h: Harness) -> None:
 
 def test_a_status_for_an_unknown_app_is_dropped(h: Harness) -> None:
     job = OutboundJob.for_status(
-        f"OtraApp#{CUSTOMER}",
+        str(ConversationKey("OtraApp", CUSTOMER)),
         DeliveryStatus(provider_message_id="x", state="read", destination=CUSTOMER, occurred_at=1),
     )
     assert h.service.deliver(job).outcome == "unknown_app"

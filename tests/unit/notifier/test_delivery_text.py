@@ -9,6 +9,7 @@ import pytest
 from notifier_testkit import APP, BUSINESS, CUSTOMER, KEY_REF, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import OutboundJob
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import MIN_ATTEMPT_SECONDS, RESERVE_SECONDS, OutOfTimeError
@@ -91,13 +92,13 @@ def test_an_opt_out_s_confirmation_is_the_one_text_an_opted_out_customer_gets(h:
 
 def test_an_empty_text_is_not_sent(h: Harness) -> None:
     h.customer()
-    job = OutboundJob(job_id="ack-1", kind="reply", conversation=f"{APP}#{CUSTOMER}")
+    job = OutboundJob(job_id="ack-1", kind="reply", conversation=str(ConversationKey(APP, CUSTOMER)))
     report = h.service.deliver(job)
     assert (report.outcome, report.reason, h.sender.calls) == ("undeliverable", "no_text", 0)
 
 
 def test_an_unknown_app_is_dropped(h: Harness) -> None:
-    job = OutboundJob(job_id="j", kind="reply", conversation=f"OtraApp#{CUSTOMER}", text="hola")
+    job = OutboundJob(job_id="j", kind="reply", conversation=str(ConversationKey("OtraApp", CUSTOMER)), text="hola")
     assert h.service.deliver(job).outcome == "unknown_app"
     assert h.sender.calls == 0
 
@@ -122,7 +123,9 @@ def test_a_long_text_goes_out_as_ordered_parts_each_with_its_row(h: Harness) -> 
 
 def test_a_job_without_a_turn_keys_its_rows_by_its_own_id(h: Harness) -> None:
     h.customer()
-    job = OutboundJob(job_id="ops-7", kind="fallback", conversation=f"{APP}#{CUSTOMER}", text=_long_text())
+    job = OutboundJob(
+        job_id="ops-7", kind="fallback", conversation=str(ConversationKey(APP, CUSTOMER)), text=_long_text()
+    )
     report = h.service.deliver(job)
     rows = h.store.parts_of("ops-7")  # the job id is the turn
     assert report.outcome == "sent" and len(rows) == 3

@@ -10,6 +10,7 @@ import json
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 
 from devstack.lambda_context import LocalContext, load_function
 from devstack.template import function_env
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import OutboundJob, fifo_id
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,10 +43,10 @@ def app() -> Iterator[ModuleType]:
 
 @pytest.fixture
 def wired(app: ModuleType, h: Harness) -> Iterator[Harness]:
-    original = app.service
-    app.service = h.service
+    original = app.parts
+    app.parts = replace(app.parts, service=h.service)  # the module's own telemetry kept
     yield h
-    app.service = original
+    app.parts = original
 
 
 def _record(job: OutboundJob) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def test_a_failed_job_fails_its_record_and_holds_its_conversation_only(
     first = h.reply("Texto secreto uno", job_id="t1#reply#0", turn_id="t1")
     second = h.reply("Texto secreto dos", job_id="t2#reply#0", turn_id="t2")
     elsewhere = h.reply("Texto secreto tres", job_id="t3#reply#0", turn_id="t3", customer=other)
-    elsewhere = elsewhere.model_copy(update={"conversation": f"ClinicaSonrisa#{other}"})
+    elsewhere = elsewhere.model_copy(update={"conversation": str(ConversationKey("ClinicaSonrisa", other))})
     h.sender.fail_next(*[transient()] * 4)  # "first" exhausts its attempts
     records = [_record(first), _record(second), _record(elsewhere)]
 
@@ -133,11 +135,15 @@ def test_staff_jobs_log_ids_and_outcomes_never_text_numbers_or_authors(
     h.customer(opted_out, opted_out=True)
     author = "ana.secreta@clinica.example"
     jobs = [
-        OutboundJob.for_human_reply(f"ClinicaSonrisa#{number}", "Texto secreto de Ana", author),
+        OutboundJob.for_human_reply(str(ConversationKey("ClinicaSonrisa", number)), "Texto secreto de Ana", author),
         OutboundJob.for_human_template(
-            f"ClinicaSonrisa#{number}", "retomar_conversacion", ["ParametroSecreto"], "Vista secreta", author
+            str(ConversationKey("ClinicaSonrisa", number)),
+            "retomar_conversacion",
+            ["ParametroSecreto"],
+            "Vista secreta",
+            author,
         ),
-        OutboundJob.for_human_reply(f"ClinicaSonrisa#{opted_out}", "Otro texto secreto", author),
+        OutboundJob.for_human_reply(str(ConversationKey("ClinicaSonrisa", opted_out)), "Otro texto secreto", author),
     ]
 
     stream = io.StringIO()

@@ -7,6 +7,7 @@ import re
 
 from receptionist.agent.memory import thread_id
 from receptionist.agent.tracing import trace_user
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import OutboundJob
 from receptionist.privacy import keys
 
@@ -23,7 +24,7 @@ def test_the_pseudonym_is_the_traces_user_id_and_is_keyed() -> None:
 
 def test_the_agent_s_thread_and_the_media_keys_are_found_where_they_are_written() -> None:
     assert keys.thread_id(ORG, NUMBER) == thread_id(ORG, NUMBER)
-    conversation = keys.conversation("ClinicaSonrisa", NUMBER)
+    conversation = str(ConversationKey("ClinicaSonrisa", NUMBER))
     media = keys.media_key(conversation, "wamid.HBgL123")
     assert media.startswith(keys.media_prefix("ClinicaSonrisa", NUMBER))
     assert NUMBER not in media and re.fullmatch(r"media/[0-9a-f]{16}/[0-9a-f]{32}", media)
@@ -32,7 +33,7 @@ def test_the_agent_s_thread_and_the_media_keys_are_found_where_they_are_written(
 
 def test_every_job_the_notifier_can_key_for_a_customer_is_derived() -> None:
     """Status jobs take no idempotency record (notifier.service.deliver): nothing to derive."""
-    conversation = keys.conversation("ClinicaSonrisa", NUMBER)
+    conversation = str(ConversationKey("ClinicaSonrisa", NUMBER))
     reply = OutboundJob.for_reply(conversation, "wamid.T1", "Hola")
     escalation = OutboundJob.for_escalation(conversation, "wamid.T1", 0, "Quiere una persona")
     reminder = OutboundJob.for_reminder(conversation, "r-1", "recordatorio", [], "…", [])

@@ -16,20 +16,31 @@ from typing import Any
 from pydantic import BaseModel
 from tenancy_fake import ActsForOneTenant
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
-from receptionist.messages import InboundTicket, conversation_key
+from receptionist.messages import InboundTicket
 from receptionist.processor.media import MediaReader
-from receptionist.processor.ports import AgentAnswer, AgentRequest, ClaimConflict
 from receptionist.processor.service import TurnReport, TurnService
-from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, TurnLimits, TurnRecord
+from receptionist.processor.turn_limits import TurnLimits
+from receptionist.turns import (
+    CLAIMED,
+    DONE,
+    PENDING,
+    AgentAnswer,
+    AgentRequest,
+    BufferedMessage,
+    ClaimConflict,
+    Latest,
+    TurnRecord,
+)
 
 APP = "ClinicaSonrisa"
 ORG = "00000000-0000-4000-8000-000000000001"
 CUSTOMER = "34600111222"
-CONVERSATION = conversation_key(APP, CUSTOMER)
+CONVERSATION = str(ConversationKey(APP, CUSTOMER))
 _SETTINGS = AgentSettings("Sofía", "cálido", "", "es", "Europe/Madrid", 120, 60, 30)
 
 
@@ -435,7 +446,7 @@ class Harness:
         self._clock += 1000
         mid = f"wamid.{self._ids:04d}"
         message = {"id": mid, "source": customer, "type": kind, "payload": payload, "sender": {"phone": customer}}
-        conversation = conversation_key(app, customer)
+        conversation = str(ConversationKey(app, customer))
         self.ledger.buffer(conversation, message, self._clock)
         return InboundTicket(conversation=conversation, message_id=mid)
 

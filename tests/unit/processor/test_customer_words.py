@@ -11,7 +11,7 @@ from processor_testkit import FakeMediaPorts
 
 from receptionist.deadline import Deadline
 from receptionist.processor.media import CLOSING_MARKS, OPENING_MARKS, MediaReader, customer_words
-from receptionist.processor.turns import BufferedMessage
+from receptionist.turns import BufferedMessage
 
 SLOT = "slot|00000000-0000-4000-8001-000000000001|00000000-0000-4000-8002-000000000002|2031-03-04 10:00"
 IMITATION = (

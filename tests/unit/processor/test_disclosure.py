@@ -11,6 +11,7 @@ import pytest
 from processor_testkit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
 from receptionist import disclosure
+from receptionist.conversation_key import ConversationKey
 from receptionist.processor.service import FALLBACK_REPLY, MEDIA_FAILED_REPLY, OVER_BUDGET_REPLY
 
 SOFIA = disclosure.default_text("Sofía", "Clínica Sonrisa", "es")
@@ -48,7 +49,7 @@ def test_the_same_number_at_another_business_is_told_again(h: Harness) -> None:
     )
     h.handle(h.text("Hola"))
     h.handle(h.text("Hello", app=other))
-    sent = {j["conversation"].split("#")[0]: j["text"] for j in h.outbound.bodies if j["kind"] == "reply"}
+    sent = {ConversationKey.parse(j["conversation"]).app: j["text"] for j in h.outbound.bodies if j["kind"] == "reply"}
     assert sent[APP].startswith(SOFIA)
     english = disclosure.default_text("Camila", "Salón Bella", "en")
     assert sent[other] == f"{english}\n\nRespuesta a: Hello"

@@ -2,13 +2,14 @@
 it returns, failed record or not, within the invocation's remaining time.
 
 The module is loaded as Lambda would load it (nothing is contacted at import); its service is
-swapped for one that runs a traced stand-in turn, and its tracer's keys for the local server's."""
+swapped for one that runs a traced stand-in turn, and its recorder's keys for the local server's."""
 
 from __future__ import annotations
 
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,7 +21,7 @@ from devstack.fakes.langfuse import FakeLangfuse
 from devstack.lambda_context import LocalContext, load_function
 from devstack.template import function_env
 from receptionist.agent import tracing
-from receptionist.agent.tracing import Tracer
+from receptionist.agent.tracing import LangfuseRecorder
 from receptionist.messages import InboundTicket, fifo_id
 from receptionist.processor.service import TurnReport
 
@@ -47,12 +48,12 @@ def app(langfuse: FakeLangfuse) -> Iterator[ModuleType]:
 class TracedTurns:
     """A service whose every ticket is one traced turn (or a failed one)."""
 
-    def __init__(self, tracer: Tracer, fail: bool = False) -> None:
-        self.tracer, self.fail = tracer, fail
+    def __init__(self, recorder: LangfuseRecorder, fail: bool = False) -> None:
+        self.recorder, self.fail = recorder, fail
 
     def handle(self, ticket: InboundTicket, deadline: Any, *, last_attempt: bool) -> Any:
         with tracing.turn(
-            self.tracer,
+            self.recorder,
             organization_id="org",
             conversation_id="identity",
             customer_number="34600111222",
@@ -65,15 +66,15 @@ class TracedTurns:
 
 
 @pytest.fixture
-def wired(app: ModuleType, langfuse: FakeLangfuse, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tracer]:
-    tracer = app.connections.tracer
-    assert tracer is not None  # LANGFUSE_HOST set: the wiring built one
-    tracer._credentials = lambda: ("pk-lf-local", "sk-lf-local")  # instead of SSM
-    monkeypatch.setattr(app, "service", TracedTurns(tracer))
+def wired(app: ModuleType, langfuse: FakeLangfuse, monkeypatch: pytest.MonkeyPatch) -> Iterator[LangfuseRecorder]:
+    recorder = app.parts.connections.recorder
+    assert recorder is not None  # LANGFUSE_HOST set: the wiring built one
+    recorder._credentials = lambda: ("pk-lf-local", "sk-lf-local")  # instead of SSM
+    monkeypatch.setattr(app, "parts", replace(app.parts, service=TracedTurns(recorder)))
     with langfuse.lock:
         langfuse.requests.clear()
-    yield tracer
-    tracer.close()
+    yield recorder
+    recorder.close()
 
 
 def _event(n: int = 1) -> dict[str, Any]:
@@ -104,7 +105,9 @@ def _event(n: int = 1) -> dict[str, Any]:
     return {"Records": records}
 
 
-def test_the_handler_returns_after_its_traces_are_sent(app: ModuleType, wired: Tracer, langfuse: FakeLangfuse) -> None:
+def test_the_handler_returns_after_its_traces_are_sent(
+    app: ModuleType, wired: LangfuseRecorder, langfuse: FakeLangfuse
+) -> None:
     result = app.handler(_event(), LocalContext("receptionist-dev-processor", timeout_s=60))
     assert result["batchItemFailures"] == []
     (request,) = langfuse.batches()  # already there when the handler returned
@@ -112,8 +115,8 @@ def test_the_handler_returns_after_its_traces_are_sent(app: ModuleType, wired: T
     assert b"34600111222" not in request.body and wired.pending == 0
 
 
-def test_a_failed_turn_is_traced_and_sent_too(app: ModuleType, wired: Tracer, langfuse: FakeLangfuse) -> None:
-    app.service.fail = True
+def test_a_failed_turn_is_traced_and_sent_too(app: ModuleType, wired: LangfuseRecorder, langfuse: FakeLangfuse) -> None:
+    app.parts.service.fail = True
     with pytest.raises(BatchProcessingError):  # every record failed: Lambda retries the batch
         app.handler(_event(), LocalContext("receptionist-dev-processor", timeout_s=60))
     (trace,) = langfuse.bodies("trace-create")
@@ -121,7 +124,7 @@ def test_a_failed_turn_is_traced_and_sent_too(app: ModuleType, wired: Tracer, la
 
 
 def test_with_no_time_left_the_traces_are_dropped_not_waited_for(
-    app: ModuleType, wired: Tracer, langfuse: FakeLangfuse
+    app: ModuleType, wired: LangfuseRecorder, langfuse: FakeLangfuse
 ) -> None:
     app.handler(_event(), LocalContext("receptionist-dev-processor", timeout_s=0.6))
     assert langfuse.batches() == [] and wired.pending == 0 and wired.dropped >= 1

@@ -14,7 +14,7 @@ from processor_testkit import APP, Crash, Harness, crash_after
 
 from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.reminder_answers import Tap, tap_of
-from receptionist.processor.turns import BufferedMessage
+from receptionist.turns import BufferedMessage
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MADRID = ZoneInfo("Europe/Madrid")

@@ -12,7 +12,7 @@ import pytest
 from receptionist.deadline import Deadline
 from receptionist.gupshup.inbound import MessageCallback, parse_callback
 from receptionist.processor.media import MediaReader
-from receptionist.processor.turns import BufferedMessage
+from receptionist.turns import BufferedMessage
 
 SERVICE_ID = "00000000-0000-4000-8001-000000000001"
 MEMBER_ID = "00000000-0000-4000-8002-000000000002"

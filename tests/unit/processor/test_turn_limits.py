@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from processor_testkit import CONVERSATION, Harness
 
-from receptionist.processor.turns import BufferedMessage, TurnLimits, plan_turn
+from receptionist.processor.turn_limits import TurnLimits, plan_turn
+from receptionist.turns import BufferedMessage
 
 
 def _message(i: int, text: str = "hola", kind: str = "text") -> BufferedMessage:

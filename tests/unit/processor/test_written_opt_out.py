@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from processor_testkit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
-from receptionist.processor.ports import AgentAnswer, AgentRequest
 from receptionist.processor.service import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from receptionist.turns import AgentAnswer, AgentRequest
 
 OUT, IN = OPT_OUT_CONFIRMATION["es"], OPT_IN_CONFIRMATION["es"]
 

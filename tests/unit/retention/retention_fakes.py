@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.privacy import keys
 from receptionist.privacy.forget import ForgetService, Stores
-from receptionist.privacy.ports import Begun, Caller, Finished, ForgetRefused
+from receptionist.privacy.ports import Begun, Caller, CustomerActive, Finished, ForgetRefused
 from receptionist.privacy.stores import CrmRefs, Customer, Mode
 from receptionist.retention.ports import (
     AnotherRequest,
     Business,
-    CustomerActive,
     DueCustomer,
     DueMedia,
     DueVault,
@@ -339,7 +339,7 @@ class World:
         for name in STORE_NAMES:
             self.stores[name].items[number] = {f"{name}:{number}:1", f"{name}:{number}:2"}
         for i in range(media):
-            self.bucket.objects.add(keys.media_key(keys.conversation(app, number), f"wamid.{number}.{i}"))
+            self.bucket.objects.add(keys.media_key(str(ConversationKey(app, number)), f"wamid.{number}.{i}"))
         return person
 
     def items_of(self, number: str) -> dict[str, int]:
@@ -352,6 +352,6 @@ class World:
         message_id = f"wamid.{number}.{age.days}"  # the same in two worlds built alike
         row_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{org}/{message_id}"))
         self.crm.media[org].append(DueMedia(number, message_id, self.crm.now - age, row_id))
-        key = keys.media_key(keys.conversation(app, number), message_id)
+        key = keys.media_key(str(ConversationKey(app, number)), message_id)
         self.bucket.objects.add(key)
         return key

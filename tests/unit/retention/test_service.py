@@ -11,11 +11,13 @@ from datetime import date, timedelta
 import pytest
 from retention_fakes import KEY, NOW, STORE_NAMES, Crash, Request, Vault, World
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.deadline import Deadline
 from receptionist.privacy import keys
 from receptionist.retention import telemetry
 from receptionist.retention.rules import Windows
 from receptionist.retention.service import MIN_SECONDS, RetentionReport
+from receptionist.telemetry import Failure
 
 SALON, CLINIC = "org-salon", "org-clinic"
 MONTH = timedelta(days=31)
@@ -100,7 +102,7 @@ def test_a_run_removes_what_each_business_s_windows_make_due_and_nothing_else() 
         (CLINIC, "customer_erased", "retention"),
     ]
     # Media: copies past the business's days gone (salon 30, clinic 90); newer ones kept.
-    left = {m for m in media_keys.values() if keys.media_key(keys.conversation("App", m.number), m.message_id)
+    left = {m for m in media_keys.values() if keys.media_key(str(ConversationKey("App", m.number)), m.message_id)
             in w.bucket.objects}  # fmt: skip
     assert {(m.number, (NOW - m.received_at).days) for m in left} == {
         (n(SALON, "recent"), 10),
@@ -287,7 +289,7 @@ def test_media_of_a_business_with_two_apps_is_deleted_for_both() -> None:
     w.crm.person(SALON, "34600000001", timedelta(days=40))
     first = w.media_message(SALON, "34600000001", timedelta(days=40), app="SalonLima")
     message_id = w.crm.media[SALON][0].message_id
-    second = keys.media_key(keys.conversation("SalonMiraflores", "34600000001"), message_id)
+    second = keys.media_key(str(ConversationKey("SalonMiraflores", "34600000001")), message_id)
     w.bucket.objects.add(second)
     assert _run(w).media_removed == 1
     assert first not in w.bucket.objects and second not in w.bucket.objects
@@ -305,5 +307,5 @@ def test_the_report_and_its_telemetry_carry_counts_only() -> None:
     assert all(isinstance(v, int | float) for v in event.fields.values())
     assert telemetry.describe(RetentionReport(failed=1)).level == "error"
     assert telemetry.describe(RetentionReport(backlog=2)).level == "warning"
-    failure = telemetry.describe_failure()
+    failure = telemetry.describe(Failure("OperationalError"))
     assert failure.level == "error" and failure.with_error

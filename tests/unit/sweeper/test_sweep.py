@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from receptionist.messages import InboundTicket
-from receptionist.sweeper.ports import OpenConversation
 from receptionist.sweeper.service import SweepPolicy, SweepService
+from receptionist.turns import OpenConversation
 
 
 @dataclass

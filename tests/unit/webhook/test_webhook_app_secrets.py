@@ -6,6 +6,7 @@ import pytest
 from webhook_testkit import APP, CONTENT, OTHER_APP, OTHER_SECRET, SECRET, Harness, message, status_event, user_event
 
 from receptionist.adapters.app_secrets import SsmAppSecrets, parse_secrets
+from receptionist.conversation_key import ConversationKey
 
 
 def _for(app: str, kind: str = "text") -> dict[str, object]:
@@ -31,7 +32,7 @@ def test_each_app_is_served_with_its_own_secret() -> None:
     assert harness.post(_for(APP), token=SECRET).status == 200
     assert harness.post(_for(OTHER_APP), token=OTHER_SECRET).status == 200
     assert harness.post(_for(OTHER_APP), token=SECRET).status == 401
-    conversations = {s.body["conversation"].split("#")[0] for s in harness.inbound.sent}
+    conversations = {ConversationKey.parse(s.body["conversation"]).app for s in harness.inbound.sent}
     assert conversations == {APP, OTHER_APP}
 
 

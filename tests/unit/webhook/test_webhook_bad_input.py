@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from webhook_testkit import CONTENT, CUSTOMER, SECRET, Harness, api_event, message, status_event, user_event
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.webhook.http import MAX_BODY_BYTES
 
 
@@ -166,7 +167,7 @@ def test_a_customer_number_that_is_not_6_to_15_digits_is_422(harness: Harness, n
 
 def test_a_leading_plus_on_the_number_is_dropped(harness: Harness) -> None:
     harness.post(message("text", CONTENT["text"], source=f"+{CUSTOMER}"))
-    assert harness.inbound.sent[0].body["conversation"] == f"ClinicaSonrisa#{CUSTOMER}"
+    assert harness.inbound.sent[0].body["conversation"] == str(ConversationKey("ClinicaSonrisa", CUSTOMER))
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from receptionist.adapters.conversation_table import ConversationBuffer, open_shard
-from receptionist.webhook.ports import Buffered
+from receptionist.turns import Buffered
 
 ARGS: dict[str, Any] = {
     "conversation": "ClinicaSonrisa#34600111222",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from webhook_testkit import APP, CUSTOMER, STATUS_KINDS, T0, Harness, billing_event, envelope, status_event, user_event
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket, OutboundJob
 
-CONVERSATION = f"{APP}#{CUSTOMER}"
+CONVERSATION = str(ConversationKey(APP, CUSTOMER))
 
 
 @pytest.mark.parametrize("state", STATUS_KINDS)

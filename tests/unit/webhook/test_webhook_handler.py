@@ -10,6 +10,7 @@ import io
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,8 +20,6 @@ from webhook_testkit import FakeBuffer, FakeQueue, FakeSecrets, message
 
 from devstack.lambda_context import LocalContext, load_function
 from devstack.template import function_env
-from receptionist.telemetry import PowertoolsTelemetry
-from receptionist.webhook import telemetry as request_telemetry
 from receptionist.webhook.service import WebhookService
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,15 +42,12 @@ def app() -> Iterator[ModuleType]:
 
 @pytest.fixture
 def wired(app: ModuleType) -> Iterator[dict[str, Any]]:
-    original = app.service
+    original = app.parts
     parts: dict[str, Any] = {"buffer": FakeBuffer(), "inbound": FakeQueue("in"), "outbound": FakeQueue("out")}
-    app.service = WebhookService(
-        secrets=FakeSecrets({"ClinicaSonrisa": ["local-webhook-secret"]}),
-        telemetry=PowertoolsTelemetry(app.logger, app.metrics, request_telemetry.describe),
-        **parts,
-    )
+    service = WebhookService(secrets=FakeSecrets({"ClinicaSonrisa": ["local-webhook-secret"]}), **parts)
+    app.parts = replace(app.parts, service=service)  # the module's own telemetry kept
     yield parts
-    app.service = original
+    app.parts = original
 
 
 def test_settings_are_validated_at_cold_start() -> None:
@@ -60,7 +56,7 @@ def test_settings_are_validated_at_cold_start() -> None:
 
 
 def test_the_module_builds_the_real_adapters(app: ModuleType) -> None:
-    service = app.service
+    service = app.parts.service
     assert type(service._buffer).__name__ == "ConversationBuffer"
     assert service._buffer.table_name == ENV["CONVERSATIONS_TABLE"]
     assert service._inbound.queue_url == ENV["INBOUND_QUEUE_URL"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from webhook_testkit import APP, CONTENT, CUSTOMER, EXPIRY, MESSAGE_KINDS, SECRET, Harness, message
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import (
     ContactMessage,
     LocationMessage,
@@ -19,7 +20,7 @@ from receptionist.gupshup.inbound import (
 )
 from receptionist.messages import InboundTicket
 
-CONVERSATION = f"{APP}#{CUSTOMER}"
+CONVERSATION = str(ConversationKey(APP, CUSTOMER))
 
 
 def _accept(harness: Harness, body: dict[str, Any]) -> tuple[Any, InboundTicket]:
@@ -163,7 +164,7 @@ def test_conversation_group_is_hashed_only_when_sqs_needs_it() -> None:
     body = message("text", {"text": "hola"})
     body["app"] = "ClínicaSonrisa"
     _, ticket = _accept(harness, body)
-    assert ticket.conversation == f"ClínicaSonrisa#{CUSTOMER}"
+    assert ticket.conversation == str(ConversationKey("ClínicaSonrisa", CUSTOMER))
     assert harness.inbound.sent[0].group == hashlib.sha256(ticket.conversation.encode()).hexdigest()
 
 

@@ -13,7 +13,6 @@ from webhook_testkit import CONTENT, SECRET, Harness, billing_event, message, st
 
 from receptionist.telemetry import PowertoolsTelemetry
 from receptionist.webhook import telemetry as request_telemetry
-from receptionist.webhook.service import WebhookService
 
 TEXT = "Quiero cita, mi DNI es 12345678Z"
 PHONE = "34611999888"
@@ -26,13 +25,7 @@ def observed(capsys: pytest.CaptureFixture[str]) -> Any:
     logger = Logger(service=f"webhook-test-{uuid.uuid4().hex}", stream=stream, level="INFO")
     metrics = Metrics(namespace="WebhookTest", service="webhook-test")
     harness = Harness()
-    harness.service = WebhookService(
-        secrets=harness.secrets,
-        buffer=harness.buffer,
-        inbound=harness.inbound,
-        outbound=harness.outbound,
-        telemetry=PowertoolsTelemetry(logger, metrics, request_telemetry.describe),
-    )
+    harness.telemetry = PowertoolsTelemetry(logger, metrics, request_telemetry.describe)  # type: ignore[assignment]
 
     class Observed:
         def __init__(self) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from receptionist.turns import Buffered
 from receptionist.webhook.http import HttpRequest, HttpResponse
-from receptionist.webhook.ports import Buffered, RequestReport
+from receptionist.webhook.ports import RequestReport
 from receptionist.webhook.service import WebhookService
 
 SECRET = "s3cret-webhook-token"
@@ -303,7 +304,6 @@ class Harness:
             buffer=self.buffer,
             inbound=self.inbound,
             outbound=self.outbound,
-            telemetry=self.telemetry,
             clock=self._clock,
         )
 
@@ -315,7 +315,7 @@ class Harness:
         return self.handle(api_event(body, **kwargs))
 
     def handle(self, event: Any) -> HttpResponse:
-        return self.service.handle(HttpRequest.from_api_gateway(event))
+        return self.service.handle(HttpRequest.from_api_gateway(event), self.telemetry)
 
     def nothing_stored_or_sent(self) -> bool:
         return not self.buffer.calls and not self.inbound.sent and not self.outbound.sent

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
+
+from receptionist.folding import fold  # how the stand-ins compare words, as the agent does
 
 DIMENSIONS = 1536
 # Words that carry no meaning for a search (Spanish and English function words).
@@ -24,12 +25,6 @@ _STOP = frozenset(
     quiero puedo puede podeis podéis sabe saber gracias vale es son soy sois estais estan
     the a an of to in is are do does you your we our for on at it and or what how much can i my me""".split()  # noqa: SIM905
 )
-
-
-def fold(text: str) -> str:
-    """Lower case, accents dropped (how the stand-ins compare words)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def _features(text: str) -> list[tuple[str, float]]:

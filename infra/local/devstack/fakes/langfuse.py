@@ -1,4 +1,4 @@
-"""A local server speaking Langfuse's ingestion API, recording what the tracer sends, and the
+"""A local server speaking Langfuse's ingestion API, recording what the recorder sends, and the
 public API's trace list and deletion (what an erasure uses: receptionist/adapters/langfuse_api.py).
 
 - POST /api/public/ingestion   basic auth public:secret, JSON {"batch": [event, ...]}, each event
@@ -12,7 +12,7 @@ public API's trace list and deletion (what an erasure uses: receptionist/adapter
   their observations are gone; 200 {"message": ...} (Langfuse deletes asynchronously; here at once).
 
 Failure modes for tests, consumed in order by fail_next(): "500", "401", "hang" (answers after
-`hang_seconds`, past the tracer's flush budget).
+`hang_seconds`, past the recorder's flush budget).
 
 `TricklingLangfuse` is the same host behind a link that trickles: a whole, valid answer sent one
 byte at a time.

@@ -16,6 +16,7 @@ Layout (keys `pk`, `sk` strings; TTL attribute `expires_at`, epoch seconds):
   pk "CONV#<app>#<number>"   sk "TURN#<turn id>"
       a turn's record (adapters/turn_ledger.py)
 
+The partition key is the conversation's (ConversationKey.partition, conversation_key.py).
 Sort keys of messages order by arrival, so a Query on "MSG#" reads the buffer in order.
 Markers and messages live for BUFFER_TTL_DAYS, far beyond the SQS 5-minute deduplication
 window, so a redelivery days later is still recognized.
@@ -39,7 +40,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from receptionist.adapters.aws import fast_client_config
-from receptionist.webhook.ports import Buffered
+from receptionist.conversation_key import ConversationKey
+from receptionist.turns import Buffered
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -53,14 +55,6 @@ META_SK: Final = "META"
 PENDING: Final = "pending"
 OPEN_INDEX: Final = "open-conversations"
 OPEN_SHARDS: Final = 8
-
-
-def conversation_pk(conversation: str) -> str:
-    return f"CONV#{conversation}"
-
-
-def conversation_of(pk: str) -> str:
-    return pk.removeprefix("CONV#")
 
 
 def message_sk(received_at_ms: int, message_id: str) -> str:
@@ -118,7 +112,7 @@ class ConversationBuffer:
         (c) the conversation's META: newest message, and on the sweep's index.
         A duplicate costs one more call (GetItem of the message), to tell whether it still
         waits for a turn, in which case its ticket may have been lost and is sent again."""
-        pk = conversation_pk(conversation)
+        pk = ConversationKey.parse(conversation).partition
         sk = message_sk(received_at_ms, message_id)
         items = self._buffer_items(conversation, sk, message_id, message_type, message_json, received_at_ms, sent_at_ms)
         for attempt in range(1, self._conflict_attempts + 1):
@@ -152,7 +146,7 @@ class ConversationBuffer:
         sent_at_ms: int,
     ) -> list[TransactWriteItemTypeDef]:
         """The dedupe marker (only if absent), the pending message, the conversation's META."""
-        pk = conversation_pk(conversation)
+        pk = ConversationKey.parse(conversation).partition
         expires_at = received_at_ms // 1000 + self._ttl_seconds
         return [
             {

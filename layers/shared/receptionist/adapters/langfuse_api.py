@@ -1,9 +1,9 @@
 """The customer's traces in Langfuse (receptionist.privacy.stores.CustomerItems), through its public
-API with the project's keys (basic auth, as the tracer sends them):
+API with the project's keys (basic auth, as the recorder sends them):
 
 - `GET /api/public/traces?sessionId=<id>&page=<n>&limit=100`: the traces of one conversation (the
-  tracer's session is the conversation's id in the CRM), and `?userId=<pseudonym>`: the traces of
-  the customer at the business whatever their conversation (the tracer's keyed user id). Answers
+  recorder's session is the conversation's id in the CRM), and `?userId=<pseudonym>`: the traces of
+  the customer at the business whatever their conversation (the recorder's keyed user id). Answers
   `{"data": [{"id": ...}, ...], "meta": {"page", "limit", "totalItems", "totalPages"}}`.
 - `DELETE /api/public/traces` with `{"traceIds": [...]}`: deletes them (Langfuse answers at once
   and removes the data within about 15 minutes: https://langfuse.com/docs/data-deletion).

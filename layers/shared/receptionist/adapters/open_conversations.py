@@ -1,4 +1,4 @@
-"""The sweep's side of the conversations table: the sparse open index (see conversations.py)."""
+"""The sweep's side of the conversations table: the sparse open index (see conversation_table.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.conversation_table import META_SK, OPEN_INDEX, OPEN_SHARDS, conversation_of
-from receptionist.sweeper.ports import OpenConversation
+from receptionist.adapters.conversation_table import META_SK, OPEN_INDEX, OPEN_SHARDS
+from receptionist.conversation_key import ConversationKey
+from receptionist.turns import OpenConversation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -37,7 +38,7 @@ class DynamoOpenConversations:
                 for item in page.get("Items", []):
                     if "last_message_id" in item:
                         yield OpenConversation(
-                            conversation=conversation_of(item["pk"]["S"]),
+                            conversation=str(ConversationKey.from_partition(item["pk"]["S"])),
                             last_message_id=item["last_message_id"]["S"],
                         )
                 if "LastEvaluatedKey" not in page:
@@ -45,7 +46,7 @@ class DynamoOpenConversations:
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _key(self, item: OpenConversation) -> dict[str, Any]:
-        return {"pk": {"S": f"CONV#{item.conversation}"}, "sk": {"S": META_SK}}
+        return {"pk": {"S": ConversationKey.parse(item.conversation).partition}, "sk": {"S": META_SK}}
 
     def mark_swept(self, item: OpenConversation, now_ms: int, not_since_ms: int) -> int | None:
         try:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Final
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.conversation_key import ConversationKey
 from receptionist.privacy import keys
+from receptionist.privacy.ports import CustomerActive
 from receptionist.privacy.stores import CrmRefs, Customer
-from receptionist.retention.ports import CustomerActive
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -89,7 +90,7 @@ class ConversationItems:
     def find(self, customer: Customer, refs: CrmRefs) -> list[str]:
         found: list[str] = []
         for app in customer.apps:
-            pk = keys.conversation_pk(app, customer.number)
+            pk = ConversationKey(app, customer.number).partition
             found += [_pair(i["pk"]["S"], i["sk"]["S"]) for i in _query(self._ddb, self.table, pk, ("pk", "sk"))]
         return found
 
@@ -122,7 +123,7 @@ class RetainedConversationItems(ConversationItems):
     def find(self, customer: Customer, refs: CrmRefs) -> list[str]:
         found: list[str] = []
         for app in customer.apps:
-            pk = keys.conversation_pk(app, customer.number)
+            pk = ConversationKey(app, customer.number).partition
             for item in _query(self._ddb, self.table, pk, ("pk", "sk", "expires_at")):
                 expires = item.get("expires_at", {}).get("N")
                 if expires is None or float(expires) > self._now():

@@ -22,11 +22,10 @@ from receptionist.adapters.conversation_table import (
     MESSAGE_PREFIX,
     META_SK,
     TURN_PREFIX,
-    conversation_pk,
 )
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import Choice
-from receptionist.processor.ports import ClaimConflict
-from receptionist.processor.turns import CLAIMED, DONE, PENDING, BufferedMessage, Latest, RecordOutcome, TurnRecord
+from receptionist.turns import CLAIMED, DONE, PENDING, BufferedMessage, ClaimConflict, Latest, RecordOutcome, TurnRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -49,7 +48,7 @@ class DynamoTurnLedger:
         self._ttl_seconds = BUFFER_TTL_DAYS * 86_400
 
     def _key(self, conversation: str, sk: str) -> dict[str, Any]:
-        return {"pk": _s(conversation_pk(conversation)), "sk": _s(sk)}
+        return {"pk": _s(ConversationKey.parse(conversation).partition), "sk": _s(sk)}
 
     def latest(self, conversation: str) -> Latest | None:
         item = self._ddb.get_item(
@@ -67,7 +66,7 @@ class DynamoTurnLedger:
             "FilterExpression": "#s IN (:pending, :claimed)",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
-                ":pk": _s(conversation_pk(conversation)),
+                ":pk": _s(ConversationKey.parse(conversation).partition),
                 ":msg": _s(MESSAGE_PREFIX),
                 ":pending": _s(PENDING),
                 ":claimed": _s(CLAIMED),

@@ -24,7 +24,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from receptionist.adapters.embeddings import DEFAULT_EMBEDDINGS_MODEL, OpenAIEmbeddings
-from receptionist.agent.catalogue import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
+from receptionist.agent.catalogue_prompt import DEFAULT_BUDGET_TOKENS, CatalogueBlocks
 from receptionist.agent.context import DEFAULT_HISTORY_TOKENS, Conversation, GraphLimits
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer

@@ -19,7 +19,7 @@ from typing import Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from receptionist.agent.catalogue import estimated_tokens
+from receptionist.agent.catalogue_prompt import estimated_tokens
 
 MESSAGE_OVERHEAD_TOKENS: Final = 4  # role and separators, per message (OpenAI's chat format: 3-4)
 

@@ -23,7 +23,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from receptionist.agent import history, tracing
-from receptionist.agent.catalogue import estimated_tokens
+from receptionist.agent.catalogue_prompt import estimated_tokens
 from receptionist.agent.context import TurnContext, TurnStats
 from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking

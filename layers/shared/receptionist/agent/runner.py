@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from receptionist.agent import tracing
-from receptionist.agent.catalogue import CatalogueBlocks
+from receptionist.agent.catalogue_prompt import CatalogueBlocks
 from receptionist.agent.context import Conversation, GraphLimits, TurnContext, TurnStats
 from receptionist.agent.graph import Graph, build_graph
 from receptionist.agent.knowledge import KnowledgeSearch
@@ -64,7 +64,7 @@ class TurnRunner:
     graph: Graph = field(default_factory=build_graph)
     catalogue: CatalogueBlocks = field(default_factory=CatalogueBlocks)
     knowledge: KnowledgeSearch | None = None
-    tracer: tracing.Tracer | None = None  # Langfuse (agent/tracing.py); None: tracing off
+    recorder: tracing.LangfuseRecorder | None = None  # Langfuse (agent/tracing.py); None: tracing off
 
     def run(self, conv: Conversation, text: str, deadline: Deadline | None = None) -> TurnResult:
         """Raises when the model fails for good or the deadline passes (the processor retries,
@@ -94,7 +94,7 @@ class TurnRunner:
             # One checkpoint, written when the turn ends (not after every step): a crashed turn
             # leaves the thread as it was and its retry starts from there.
             with tracing.turn(
-                self.tracer,
+                self.recorder,
                 organization_id=org.id,
                 conversation_id=conv.identity.id,
                 customer_number=conv.identity.customer_number,

@@ -13,7 +13,6 @@ carries for the customer to tap (agent/choices.py); a tool that acts on an offer
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from langgraph.runtime import get_runtime
@@ -24,9 +23,10 @@ from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalog, chats, consent, contacts
+from receptionist.crm import appointments, catalogue, chats, consent, contacts
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
+from receptionist.folding import fold
 
 MAX_SLOTS_SHOWN = 6
 SEARCH_AHEAD_DAYS = 7
@@ -85,9 +85,9 @@ def _parse_start(conv: Conversation, text: str) -> datetime:
 
 
 def _service_named(conv: Conversation, name: str) -> Service:
-    service = catalog.find_service(conv.db, conv.organization.id, name)
+    service = catalogue.find_service(conv.db, conv.organization.id, name)
     if service is None:
-        bookable = [s for s in catalog.list_services(conv.db, conv.organization.id) if s.bookable]
+        bookable = [s for s in catalogue.list_services(conv.db, conv.organization.id) if s.bookable]
         conv.choices = bounded([service_choice(s) for s in bookable])  # the customer may pick one
         names = ", ".join(s.name for s in bookable)
         raise ToolFailure(f"no encuentro el servicio '{name}'. Servicios que se pueden reservar: {names}")
@@ -107,15 +107,9 @@ def _slots(conv: Conversation, service: Service, day: date, member: str | None) 
     """Free slots of a service on a day, of one member when named (by id or part of the name)."""
     slots = available_slots(conv.db, conv.organization.id, service, conv.window, day, day, now=conv.now())
     if member:
-        wanted = _plain(member.strip())
-        slots = [s for s in slots if s.member_id == member or wanted in _plain(s.member_name)]
+        wanted = fold(member.strip())
+        slots = [s for s in slots if s.member_id == member or wanted in fold(s.member_name)]
     return slots
-
-
-def _plain(text: str) -> str:
-    """Case and accents folded: "Gomez" names "Dra. Laura Gómez" (as services match, unaccented)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _slot_at(conv: Conversation, service: Service, start: datetime, member: str | None) -> Slot | None:
@@ -149,7 +143,7 @@ def knowledge_search(args: SearchArgs) -> ToolOutcome:
     vector = ctx.knowledge.question_vector(args.query, ctx.deadline) if ctx.knowledge is not None else None
     if ctx.knowledge is not None and vector is None:
         ctx.stats.search_degraded += 1
-    hits = catalog.knowledge_search(conv.db, conv.organization.id, args.query, vector=vector)
+    hits = catalogue.knowledge_search(conv.db, conv.organization.id, args.query, vector=vector)
     if not hits:
         return ToolOutcome(NOTHING_FOUND)
     return ToolOutcome("\n".join(f"- {h.title}: {h.body}" for h in hits))
@@ -357,7 +351,7 @@ def reschedule_appointment(args: RescheduleArgs) -> ToolOutcome:
 def _member_for(conv: Conversation, contact_id: str, appointment_id: str, start: datetime, member: str) -> str | None:
     """The named member's id if they are free at the new start for the appointment's service."""
     current = appointments.get_appointment(conv.db, conv.organization.id, contact_id, appointment_id, conv.tz.key)
-    service = catalog.get_service(conv.db, conv.organization.id, current.service_id) if current else None
+    service = catalogue.get_service(conv.db, conv.organization.id, current.service_id) if current else None
     slot = _slot_at(conv, service, start, member) if service else None
     return slot.member_id if slot else None
 

@@ -5,8 +5,8 @@ A small client of Langfuse's public ingestion API (POST {host}/api/public/ingest
 public:secret, a batch of trace-create / span-create / generation-create events), not the SDK:
 the SDK (OpenTelemetry, ~40 MB with its dependencies, ~0.3 s to import) exports from a
 background thread, which Lambda freezes between invocations. Here a turn's events stay in memory
-and the host sends them in one request before its invocation returns (`Tracer.flush`), bounded
-in total by the time it has left: resolution, connection, sending and the answer
+and the host sends them in one request before its invocation returns (`LangfuseRecorder.flush`),
+bounded in total by the time it has left: resolution, connection, sending and the answer
 (receptionist/bounded_http.py says how).
 
 Tracing never fails a turn: every step here swallows its own errors (logged by type only), an
@@ -266,10 +266,11 @@ class TracingSettings:
     flush_seconds: float = FLUSH_SECONDS
 
 
-class Tracer:
+class LangfuseRecorder:
     """Langfuse's ingestion API for a warm container: the turns traced since the last flush,
     and the keys, read on the first flush (`credentials`, and `user_key` for the traces' user:
-    SSM in Lambda) and forgotten by `close` (a SnapStart restore reads them again).
+    SSM in Lambda) and forgotten by `close` (a SnapStart restore reads them again). A recorder,
+    not a "tracer": the handlers' Tracer is Powertools' (X-Ray).
 
     Without `user_key`, or when it cannot be read or is shorter than MIN_USER_KEY_CHARS, traces
     are sent without a user (a warning says why, the key is asked for again after
@@ -296,7 +297,7 @@ class Tracer:
         self.dropped = 0  # traces not delivered
 
     def __repr__(self) -> str:
-        return f"Tracer(host={self.settings.host!r}, keys=***)"
+        return f"LangfuseRecorder(host={self.settings.host!r}, keys=***)"
 
     @property
     def url(self) -> str:
@@ -431,7 +432,7 @@ class Tracer:
 
 @contextmanager
 def turn(
-    tracer: Tracer | None,
+    recorder: LangfuseRecorder | None,
     *,
     organization_id: str,
     conversation_id: str,
@@ -440,12 +441,12 @@ def turn(
     text: str,
 ) -> Iterator[Trace | None]:
     """Trace the turn run inside the block (None when tracing is off). The trace is handed to
-    the tracer when the block ends, failed or not; the block's own exceptions pass through."""
-    if tracer is None:
+    the recorder when the block ends, failed or not; the block's own exceptions pass through."""
+    if recorder is None:
         yield None
         return
     try:
-        trace = tracer.new_trace(conversation_id, organization_id, customer_number)
+        trace = recorder.new_trace(conversation_id, organization_id, customer_number)
         trace.metadata.update(organization_id=organization_id, turn_id=turn_id)
         if trace.capture_content:
             trace.input = text
@@ -461,7 +462,7 @@ def turn(
         raise
     finally:
         _current_trace.reset(token)
-        tracer.finished(trace)
+        recorder.finished(trace)
 
 
 @contextmanager
@@ -533,8 +534,8 @@ def node(name: str) -> Callable[[F], F]:
     return wrap
 
 
-def tracer_from_env(environ: Mapping[str, str]) -> Tracer | None:
-    """A tracer from LANGFUSE_HOST / LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY (the CLI, the
+def recorder_from_env(environ: Mapping[str, str]) -> LangfuseRecorder | None:
+    """A recorder from LANGFUSE_HOST / LANGFUSE_PUBLIC_KEY / LANGFUSE_SECRET_KEY (the CLI, the
     bench, the evaluation); None unless all three are set. LANGFUSE_USER_KEY is the traces' user
     key (unset: traces without a user); LANGFUSE_CAPTURE_CONTENT=false leaves out message texts.
     The deployed processor reads its keys from SSM instead (processor/wiring.py)."""
@@ -544,4 +545,4 @@ def tracer_from_env(environ: Mapping[str, str]) -> Tracer | None:
     capture = environ.get("LANGFUSE_CAPTURE_CONTENT", "true").strip().lower() not in ("0", "false", "no", "off")
     settings = TracingSettings(host, capture_content=capture, environment=environ.get("LANGFUSE_ENVIRONMENT", ""))
     user_key = environ.get("LANGFUSE_USER_KEY", "").strip()
-    return Tracer(settings, lambda: (public, secret), user_key=(lambda: user_key) if user_key else None)
+    return LangfuseRecorder(settings, lambda: (public, secret), user_key=(lambda: user_key) if user_key else None)

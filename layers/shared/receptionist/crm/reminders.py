@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, ReminderTiming, VoidReason
 from receptionist.languages import language_of
@@ -94,7 +95,7 @@ class ReminderContent:
 
     @property
     def conversation(self) -> str:
-        return f"{self.app_name}#{self.customer_number}"
+        return str(ConversationKey(self.app_name, self.customer_number))
 
     def values(self) -> dict[str, str]:
         """The template's values. Converting to the business's zone happens here, in the pass's

@@ -19,12 +19,11 @@ from psycopg import errors
 from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database
-from receptionist.privacy.ports import Begun, Caller, Finished, ForgetRefused
+from receptionist.privacy.ports import Begun, Caller, CustomerActive, Finished, ForgetRefused
 from receptionist.privacy.stores import CrmRefs, Mode
 from receptionist.retention.ports import (
     AnotherRequest,
     Business,
-    CustomerActive,
     DueCustomer,
     DueMedia,
     DueVault,

@@ -15,7 +15,7 @@ from receptionist.crm.models import ChatIdentity, NotificationSettings, Organiza
 
 
 class NotifierStore(Protocol):
-    """The CRM, as the notifier uses it (receptionist.notifier.store.CrmStore)."""
+    """The CRM, as the notifier uses it (receptionist.adapters.delivery_crm.DeliveryCrm)."""
 
     def organization(self, app_name: str) -> Organization | None:
         """The active organization behind a Gupshup app (the one lookup across tenants)."""
@@ -102,7 +102,7 @@ StoredReport = dict[str, Any]
 
 
 class Idempotency(Protocol):
-    """Run a piece of work at most once per key (receptionist.notifier.idempotency).
+    """Run a piece of work at most once per key (receptionist.adapters.idempotency).
 
     `scope` separates kinds of keys ("job", "send"). The work's result (a small JSON-able dict)
     is stored; a later call with the same key returns it without running the work. A failed

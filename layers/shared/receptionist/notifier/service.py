@@ -60,6 +60,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.models import Organization, VoidReason
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.interactive import interactive_form, interactive_message
@@ -183,7 +184,8 @@ class DeliveryService:
 
     # -- jobs --------------------------------------------------------------------------------
     def _message(self, job: OutboundJob, remaining: Callable[[], float], report: DeliveryReport) -> StoredReport:
-        app, customer = _split_conversation(job.conversation)
+        key = ConversationKey.parse(job.conversation)
+        app, customer = key.app, key.number
         org = self.store.organization(app)
         if org is None:
             logger.warning("job for an unknown Gupshup app dropped", extra={"job_id": job.job_id})
@@ -410,10 +412,9 @@ class DeliveryService:
             report.outcome = "sent"
 
     def _status(self, conversation: str, status: DeliveryStatus, report: DeliveryReport) -> None:
-        app, _ = _split_conversation(conversation)
         report.reason = status.state
         report.delivery_failed = status.state == "failed"
-        org = self.store.organization(app)
+        org = self.store.organization(ConversationKey.parse(conversation).app)
         if org is None:
             report.outcome = "unknown_app"
             return
@@ -510,11 +511,6 @@ def escalation_params(
 def _template_param(value: str) -> str:
     flat = re.sub(r"\s+", " ", value).strip()
     return flat[:TEMPLATE_PARAM_LIMIT] or "-"
-
-
-def _split_conversation(conversation: str) -> tuple[str, str]:
-    app, _, customer = conversation.partition("#")
-    return app, customer
 
 
 def _ensure_time(remaining: Callable[[], float]) -> None:

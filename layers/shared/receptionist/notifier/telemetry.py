@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from receptionist.notifier.service import DeliveryReport
-from receptionist.telemetry import Event, Level
+from receptionist.telemetry import Event, Failure, Level
 
 JOB_PREFIX: Final = "Job_"
 UNDELIVERABLE_PREFIX: Final = "Undeliverable_"
@@ -33,7 +33,10 @@ OUTDATED_PREFIX: Final = "Outdated_"
 _WARN = ("undeliverable", "partially_sent", "unknown_app", "not_configured")
 
 
-def describe(report: DeliveryReport, **fields: Any) -> Event:
+def describe(report: DeliveryReport | Failure, **fields: Any) -> Event:
+    if isinstance(report, Failure):  # what the job had done when it raised (the service keeps it)
+        partial = report.partial if isinstance(report.partial, DeliveryReport) else None
+        report = partial or DeliveryReport("", "", outcome="failed")
     counts: dict[str, float] = {f"{JOB_PREFIX}{report.outcome}": 1}
     if report.outcome in ("undeliverable", "partially_sent") and report.reason:
         counts[f"{UNDELIVERABLE_PREFIX}{report.reason}"] = max(1, report.rejected)

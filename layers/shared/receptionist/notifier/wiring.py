@@ -1,18 +1,22 @@
-"""Build the notifier's service from its settings: adapters in, domain out. Shared by the Lambda
+"""Build the notifier's parts from its settings: adapters in, domain out. Shared by the Lambda
 handler, the tests and the bench. Secrets are read when first needed, never at import."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from receptionist.adapters.delivery_crm import DeliveryCrm
 from receptionist.adapters.gupshup_api import GupshupApi
+from receptionist.adapters.idempotency import PowertoolsIdempotency
 from receptionist.config import NotifierSettings
 from receptionist.crm.connection import Database
-from receptionist.notifier.idempotency import PowertoolsIdempotency
+from receptionist.notifier import telemetry
 from receptionist.notifier.retry import RetryPolicy
-from receptionist.notifier.service import DeliveryService
-from receptionist.notifier.store import CrmStore
+from receptionist.notifier.service import DeliveryReport, DeliveryService
 from receptionist.secrets import get_secret
+from receptionist.telemetry import Counters, Describe
 
 HTTP_TIMEOUT_SECONDS = 8.0
 
@@ -24,24 +28,34 @@ def default_retry() -> RetryPolicy:
     return RetryPolicy(attempts=4, base_seconds=0.5, cap_seconds=4.0)
 
 
-@dataclass
-class Notifier:
+@dataclass(frozen=True)
+class NotifierParts:
+    """What the notifier's handler needs: the service, what its reports mean, what is counted per
+    job (the database's round trips, the idempotency store's DynamoDB calls), and the idempotency
+    store (each invocation's context makes in-progress records expire with it)."""
+
     service: DeliveryService
-    db: Database
-    gupshup: GupshupApi
+    describe: Describe[DeliveryReport]
+    counters: Counters
     idempotency: PowertoolsIdempotency
 
 
-def build(settings: NotifierSettings, *, retry: RetryPolicy | None = None) -> Notifier:
-    db = Database(lambda: get_secret(settings.database_url_param))
-    gupshup = GupshupApi(settings.gupshup_api_url, timeout=HTTP_TIMEOUT_SECONDS)
-    idempotency = PowertoolsIdempotency(settings.idempotency_table)
+def build(
+    settings: NotifierSettings,
+    *,
+    retry: RetryPolicy | None = None,
+    secret: Callable[[str], str] = get_secret,
+    dynamodb: Any | None = None,
+) -> NotifierParts:
+    db = Database(lambda: secret(settings.database_url_param))
+    idempotency = PowertoolsIdempotency(settings.idempotency_table, client=dynamodb)
     service = DeliveryService(
-        store=CrmStore(db),
-        sender=gupshup,
+        store=DeliveryCrm(db),
+        sender=GupshupApi(settings.gupshup_api_url, timeout=HTTP_TIMEOUT_SECONDS),
         idempotency=idempotency,
-        api_key=get_secret,
+        api_key=secret,
         retry=retry or default_retry(),
         key_prefix=f"{settings.gupshup_keys_path.rstrip('/')}/",
     )
-    return Notifier(service, db, gupshup, idempotency)
+    counters = Counters({"db_round_trips": lambda: db.round_trips, "dynamodb_calls": lambda: idempotency.calls})
+    return NotifierParts(service, telemetry.describe, counters, idempotency)

@@ -19,8 +19,8 @@ import os
 import sys
 
 from receptionist.adapters.embeddings import DEFAULT_EMBEDDINGS_MODEL, EmbeddingsUnavailable, OpenAIEmbeddings
-from receptionist.catalogue import EmbedReport, embed_pending
-from receptionist.crm import embeddings, organizations
+from receptionist.catalogue_writer import EmbedReport, embed_pending
+from receptionist.crm import catalogue_embeddings, organizations
 from receptionist.crm.connection import Database
 
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"no active Gupshup app named {', '.join(unknown)}")
             ids = [org.id for org in found.values() if org is not None]
         else:
-            ids = embeddings.organizations_with_catalogue(db)
+            ids = catalogue_embeddings.organizations_with_catalogue(db)
         total = EmbedReport()
         for organization_id in ids:
             done = embed_pending(db, embedder, organization_id)

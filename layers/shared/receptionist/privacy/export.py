@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Protocol
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.privacy.export_document import (
     Appointment,
     AssistantSummary,
@@ -191,7 +192,7 @@ class CustomerExporter:
         owners: dict[str, str] = {}  # media key -> message id
         found: dict[str, StoredObject] = {}
         for app in records.apps:
-            conversation = f"{app}#{number}"
+            conversation = str(ConversationKey(app, number))
             for message_id, provider_id in records.provider_message_ids.items():
                 owners[self.media.key(conversation, provider_id)] = message_id
             for stored in self.media.stored(conversation):

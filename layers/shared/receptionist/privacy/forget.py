@@ -30,7 +30,7 @@ from receptionist.privacy.ports import Caller, ForgetRefused, PrivacyLedger
 from receptionist.privacy.stores import CrmRefs, Customer, CustomerItems, MediaFiles, Mode
 
 OUTSIDE_CRM: Final = ("langfuse", "idempotency", "checkpoints", "conversations", "media")
-MIN_KEY_CHARS: Final = 32  # as the tracer's user key (agent/tracing.py): a short key is no key
+MIN_KEY_CHARS: Final = 32  # as the recorder's user key (agent/tracing.py): a short key is no key
 _NUMBER: Final = re.compile(r"[0-9]{6,15}")
 
 

@@ -6,14 +6,15 @@ A customer of a business is an organization id and a WhatsApp number (digits, as
 it). What the functions write for them:
 
 - the conversations table: one partition per Gupshup app of the business, `CONV#<app>#<number>`
-  (adapters/conversation_table.py), holding every item of that conversation;
+  (`ConversationKey(app, number).partition`, conversation_key.py), holding every item of that
+  conversation;
 - the checkpoints table: the LangGraph thread `<organization id>:<number>` (agent/memory.py), in
   langgraph-checkpoint-aws's schema (`CHECKPOINT_<thread>` with the checkpoints' `ns#id` sort
   keys; `WRITES_<thread>#<ns>#<id>` per checkpoint; `CHUNK_...` payloads their items name);
 - S3: media copies under `media/<sha256 of "<app>#<number>", 16 hex>/` (adapters/media_archive.py)
   and offloaded checkpoint payloads under `checkpoints/<thread>/`;
 - the idempotency table: Powertools records `notifier.<scope>#<md5 of the JSON job or send key>`
-  (notifier/idempotency.py), whose keys derive from the notifier's job ids (messages.OutboundJob);
+  (adapters/idempotency.py), whose keys derive from the notifier's job ids (messages.OutboundJob);
 - Langfuse: traces whose session is the conversation's id in the CRM (chat_identities.id), and
   whose user is `pseudonym(key, organization, number)` (agent/tracing.py's trace_user).
 """
@@ -26,6 +27,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Final
 
+from receptionist.conversation_key import ConversationKey
+
 MEDIA_PREFIX: Final = "media"  # the bucket's lifecycle rule expires this prefix (template.yaml)
 CHECKPOINTS_PREFIX: Final = "checkpoints"  # langgraph-checkpoint-aws's offload (agent/memory.py)
 BLOCKED_PREFIX: Final = "blocked"  # media kept for legal claims while a customer is blocked
@@ -35,16 +38,6 @@ IDEMPOTENCY_SCOPES: Final = ("job", "send")
 # How many escalation notices one turn can queue (the turn record's reasons: the agent's one and a
 # fallback's); their job ids are <turn>#escalation#<index>.
 ESCALATIONS_PER_TURN: Final = 3
-
-
-def conversation(app: str, number: str) -> str:
-    """The conversation key every function uses: `<gupshup app>#<customer number>`."""
-    return f"{app}#{number}"
-
-
-def conversation_pk(app: str, number: str) -> str:
-    """The conversation's partition in the conversations table."""
-    return f"CONV#{conversation(app, number)}"
 
 
 def thread_id(organization_id: str, number: str) -> str:
@@ -70,24 +63,25 @@ def business_offload_prefix(organization_id: str) -> str:
     return f"{CHECKPOINTS_PREFIX}/{organization_id}:"
 
 
-def media_folder(conversation_key: str) -> str:
-    """The S3 folder of a conversation's media copies. Not keyed: anyone who can list the bucket
-    can find a known number's folder by hashing it (docs/privacy.md, Data map)."""
-    return hashlib.sha256(conversation_key.encode()).hexdigest()[:16]
+def media_folder(conversation: str) -> str:
+    """The S3 folder of a conversation's media copies (`conversation`: str(ConversationKey)). Not
+    keyed: anyone who can list the bucket can find a known number's folder by hashing it
+    (docs/privacy.md, Data map)."""
+    return hashlib.sha256(conversation.encode()).hexdigest()[:16]
 
 
-def conversation_media_prefix(conversation_key: str) -> str:
-    """Every media copy of a conversation ("<app>#<number>") is under this prefix."""
-    return f"{MEDIA_PREFIX}/{media_folder(conversation_key)}/"
+def conversation_media_prefix(conversation: str) -> str:
+    """Every media copy of a conversation (str(ConversationKey)) is under this prefix."""
+    return f"{MEDIA_PREFIX}/{media_folder(conversation)}/"
 
 
-def media_key(conversation_key: str, message_id: str) -> str:
+def media_key(conversation: str, message_id: str) -> str:
     """Where the copy of one media message is kept (no phone number in the key)."""
-    return conversation_media_prefix(conversation_key) + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    return conversation_media_prefix(conversation) + hashlib.sha256(message_id.encode()).hexdigest()[:32]
 
 
 def media_prefix(app: str, number: str) -> str:
-    return conversation_media_prefix(conversation(app, number))
+    return conversation_media_prefix(str(ConversationKey(app, number)))
 
 
 def export_prefix(organization_id: str, subject: str) -> str:

@@ -23,6 +23,12 @@ class ForgetRefused(Exception):
         self.detail = detail  # a fixed sentence (the CRM's or this code's), never a value
 
 
+class CustomerActive(Exception):
+    """A removal by retention stops: the customer is no longer due: they wrote, were booked or were
+    otherwise active since they were listed (or a message of theirs waits in the conversations
+    table). Nothing more is removed."""
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who asks. A console owner by their verified Cognito `sub` (the CRM checks they own the

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, Protocol
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.privacy import keys
 
 Mode = Literal["block", "erase"]
@@ -64,7 +65,7 @@ class Customer:
 
     @property
     def conversations(self) -> tuple[str, ...]:
-        return tuple(keys.conversation(app, self.number) for app in self.apps)
+        return tuple(str(ConversationKey(app, self.number)) for app in self.apps)
 
     @property
     def thread(self) -> str:

@@ -29,7 +29,7 @@ from receptionist.agent.wording import weekday
 from receptionist.deadline import Deadline
 
 if TYPE_CHECKING:
-    from receptionist.processor.turns import BufferedMessage
+    from receptionist.turns import BufferedMessage
 
 logger = logging.getLogger(__name__)
 

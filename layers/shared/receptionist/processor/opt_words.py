@@ -16,10 +16,11 @@ a fuzzy or stemming matcher would trade the precision this needs for recall the 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
+
+from receptionist.folding import fold
 
 Word = Literal["out", "in", "ack"]
 
@@ -92,9 +93,7 @@ _GREETING: Final = re.compile(rf"(?:^| )(?:{'|'.join(map(re.escape, _GREETINGS))
 def normalised(text: str) -> str:
     """Lower case, no accents, letters and digits only, single spaces ("¡BAJA!!" -> "baja",
     "No me escribáis más." -> "no me escribais mas", "m'escriviu" -> "m escriviu")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
 
 
 def classify(text: str) -> Word | None:

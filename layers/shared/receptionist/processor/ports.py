@@ -1,14 +1,14 @@
 """What the processor's TurnService needs from the outside world, as small protocols.
 
 The service is plain Python: the Lambda handler gives it DynamoDB, Postgres, Gemini, the agent
-and SQS through the adapters in receptionist.processor.adapters; unit tests give it in-memory
-fakes, so each failure window is a test of its own.
+and SQS through adapters (receptionist.adapters: turn_ledger, turn_crm, turn_media, graph_agent,
+queues); unit tests give it in-memory fakes, so each failure window is a test of its own. The
+values that cross these ports are receptionist/turns.py's.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -16,13 +16,8 @@ from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline
-from receptionist.messages import Choice
 from receptionist.processor.media import Processed
-from receptionist.processor.turns import BufferedMessage, Latest, TurnRecord
-
-
-class ClaimConflict(Exception):
-    """A message changed hands between reading and claiming it; the turn is tried again."""
+from receptionist.turns import AgentAnswer, AgentRequest, BufferedMessage, Latest, TurnRecord
 
 
 class TurnLedger(Protocol):
@@ -57,15 +52,12 @@ class TurnLedger(Protocol):
 
 
 class Crm(Protocol):
-    """The CRM, as the processor uses it (adapters: processor.adapters.CrmAdapter)."""
+    """The CRM, as the processor uses it (adapters: adapters.turn_crm.TurnCrm)."""
 
     @property
     def seconds(self) -> float:
         """Time spent in database calls so far (the agent's tools included)."""
         ...
-
-    @property
-    def round_trips(self) -> int: ...
 
     def organization(self, app_name: str) -> Organization | None:
         """The organization behind a Gupshup app (the one lookup across tenants)."""
@@ -159,31 +151,8 @@ class MessageReader(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class AgentRequest:
-    organization: Organization
-    identity: ChatIdentity
-    turn_id: str
-    text: str
-    deadline: Deadline
-
-
-@dataclass(frozen=True)
-class AgentAnswer:
-    reply: str
-    escalations: list[str]
-    model_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
-    search_degraded: int = 0  # searches without the question's embedding (endpoint down)
-    choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
-    opted_out: bool = False  # the assistant's opt_out tool opted the customer out in this turn
-
-
 class Agent(Protocol):
-    """The receptionist agent (processor.adapters.GraphAgent). Raises when the model fails for
+    """The receptionist agent (adapters.graph_agent.GraphAgent). Raises when the model fails for
     good or the deadline passes; the service then retries or falls back."""
 
     def __call__(self, request: AgentRequest) -> AgentAnswer: ...

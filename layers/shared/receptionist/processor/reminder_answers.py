@@ -23,7 +23,7 @@ from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.languages import Language, language_of
 from receptionist.processor.media import Processed
-from receptionist.processor.turns import BufferedMessage
+from receptionist.turns import BufferedMessage
 
 POSTBACK_PREFIX: Final = "reminder:"
 _REPLY_KINDS: Final = frozenset({"quick_reply", "button_reply", "list_reply"})
@@ -53,7 +53,7 @@ def tap_of(message: BufferedMessage) -> Tap | None:
 
 
 class ReminderCrm(Protocol):
-    """What answering a reminder needs from the CRM (processor.adapters.CrmAdapter)."""
+    """What answering a reminder needs from the CRM (adapters.turn_crm.TurnCrm)."""
 
     def reminder_for_customer(
         self, organization_id: str, customer_number: str, token: str

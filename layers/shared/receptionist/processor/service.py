@@ -1,7 +1,7 @@
 """One debounced turn per burst: latest ticket wins, earlier work settled, claim, media, gate,
 agent, record, send.
 
-Every window between two side effects heals itself (see processor/turns.py for the record):
+Every window between two side effects heals itself (see receptionist/turns.py for the record):
 - a ticket whose turn was already recorded (a retry after a crash, a redelivery, a redriven
   DLQ message) re-sends that record if it was not sent, and finishes only its own messages;
 - the turn of a conversation's newest message first settles what earlier turns left behind:
@@ -28,6 +28,7 @@ from typing import Literal, TypeAlias
 
 from receptionist import disclosure
 from receptionist.agent.choices import clip
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
@@ -35,17 +36,10 @@ from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.opt_words import read_turn
-from receptionist.processor.ports import Agent, AgentRequest, Crm, MessageReader, TurnLedger
+from receptionist.processor.ports import Agent, Crm, MessageReader, TurnLedger
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
-from receptionist.processor.turns import (
-    CLAIMED,
-    BufferedMessage,
-    Latest,
-    RecordOutcome,
-    TurnLimits,
-    TurnRecord,
-    plan_turn,
-)
+from receptionist.processor.turn_limits import TurnLimits, plan_turn
+from receptionist.turns import CLAIMED, AgentRequest, BufferedMessage, Latest, RecordOutcome, TurnRecord
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +95,7 @@ class TurnReport:
     settled: int = 0  # earlier recorded turns this ticket sent and finished
     media_seconds: float = 0.0
     model_seconds: float = 0.0
-    db_seconds: float = 0.0
-    db_round_trips: int = 0
+    db_seconds: float = 0.0  # (its round trips are counted by the wiring's counters: processor/wiring.py)
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -119,11 +112,6 @@ class TurnReport:
         return max(0.0, self.total_seconds - self.model_seconds - self.media_seconds)
 
 
-def split_conversation(conversation: str) -> tuple[str, str]:
-    app, _, number = conversation.partition("#")
-    return app, number
-
-
 @dataclass
 class TurnService:
     ledger: TurnLedger
@@ -138,12 +126,11 @@ class TurnService:
     def handle(
         self, ticket: InboundTicket, deadline: Deadline | None = None, *, last_attempt: bool = False
     ) -> TurnReport:
-        db_before, trips_before = self.crm.seconds, self.crm.round_trips
+        db_before = self.crm.seconds
         started = time.perf_counter()
         report = self._handle(ticket, deadline or Deadline.never(), last_attempt)
         report.total_seconds = time.perf_counter() - started
         report.db_seconds = self.crm.seconds - db_before
-        report.db_round_trips = self.crm.round_trips - trips_before
         return report
 
     def _handle(self, ticket: InboundTicket, deadline: Deadline, last_attempt: bool) -> TurnReport:
@@ -212,7 +199,7 @@ class TurnService:
         """Messages over the turn's limits: a ticket for the next turn (the sweep re-sends it if
         this one is lost, since the conversation stays on its list)."""
         ticket = InboundTicket(conversation=conversation, message_id=latest.message_id)
-        self.inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"more#{turn_id}"))
+        self.inbound.send(ticket, group=ConversationKey.parse(conversation).group, dedup_id=fifo_id(f"more#{turn_id}"))
 
     # -- the turn ----------------------------------------------------------------------------
     def _turn(
@@ -220,13 +207,13 @@ class TurnService:
     ) -> TurnReport:
         report = TurnReport("answered", turn_id=turn_id, messages=len(selected))
         ids = [m.sk for m in selected]
-        app, number = split_conversation(conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             logger.warning("messages for an unknown Gupshup app dropped", extra={"turn_id": turn_id})
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
         with self.crm.acting_for(org.id):  # the conversation's organization, and only its rows
-            return self._answer(conversation, org, number, turn_id, selected, deadline, close, report)
+            return self._answer(conversation, org, key.number, turn_id, selected, deadline, close, report)
 
     def _answer(
         self,
@@ -419,7 +406,7 @@ class TurnService:
             if close_if_latest:
                 self.ledger.close(conversation, close_if_latest)
             return
-        group = fifo_id(conversation)
+        group = ConversationKey.parse(conversation).group
         for job in outbound_jobs(conversation, record):
             self.outbound.send(job, group=group, dedup_id=fifo_id(job.job_id))
         self.ledger.finish(conversation, record, close_if_latest=close_if_latest)
@@ -436,12 +423,12 @@ class TurnService:
         )
         report = TurnReport("gave_up", turn_id=turn_id, messages=len(selected), error=type(error).__name__)
         ids = [m.sk for m in selected]
-        app, number = split_conversation(conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "unknown_app"), close, report)
         with self.crm.acting_for(org.id):
-            return self._fall_back(conversation, org, number, turn_id, selected, close, report)
+            return self._fall_back(conversation, org, key.number, turn_id, selected, close, report)
 
     def _fall_back(
         self,
@@ -490,12 +477,12 @@ class TurnService:
     # -- opt-in / opt-out --------------------------------------------------------------------
     def _user_event(self, ticket: InboundTicket) -> TurnReport:
         assert ticket.event is not None
-        app, number = split_conversation(ticket.conversation)
-        org = self.crm.organization(app)
+        key = ConversationKey.parse(ticket.conversation)
+        org = self.crm.organization(key.app)
         if org is None:
             return TurnReport("unknown_app")
         with self.crm.acting_for(org.id):
-            identity = self.crm.touch_identity(org.id, number, None, None)
+            identity = self.crm.touch_identity(org.id, key.number, None, None)
             at = datetime.fromtimestamp(ticket.event.occurred_at / 1000, tz=UTC)
             # The event's own id is its reference: a redelivered event writes nothing twice.
             change = self.crm.opt_out if ticket.event.type == "opted-out" else self.crm.opt_in

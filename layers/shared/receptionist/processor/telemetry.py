@@ -15,8 +15,9 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   TurnSeconds, TurnModelSeconds, TurnMediaSeconds, TurnDatabaseSeconds, TurnOverheadSeconds
   ModelCalls, PromptTokens, CachedPromptTokens, CompletionTokens
 
-Logs carry the turn id (a Gupshup message id), outcome, counts and timings; never the
-customer's text or number.
+Logs carry the turn id (a Gupshup message id), outcome, counts and timings (db_round_trips: the
+wiring's counters); never the customer's text or number. A ticket that raised (SQS retries it) is
+Turn_failed, logged by type, SQL state and place: an exception's message may quote customer data.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from receptionist.processor.service import TurnReport
-from receptionist.telemetry import Event
+from receptionist.telemetry import Event, Failure
 
 TURN_PREFIX: Final = "Turn_"
 TURNS_GIVEN_UP: Final = "TurnsGivenUp"
@@ -34,7 +35,9 @@ SEARCH_DEGRADED: Final = "SearchDegraded"
 _TIMED = ("answered", "media_failed", "replayed", "gave_up")
 
 
-def describe(report: TurnReport, **fields: Any) -> Event:
+def describe(report: TurnReport | Failure, **fields: Any) -> Event:
+    if isinstance(report, Failure):
+        return Event("turn failed", level="error", fields=fields, counts={f"{TURN_PREFIX}failed": 1}, with_error=True)
     counts: dict[str, float] = {f"{TURN_PREFIX}{report.outcome}": 1}
     if report.outcome == "gave_up":
         counts[TURNS_GIVEN_UP] = 1
@@ -75,7 +78,6 @@ def describe(report: TurnReport, **fields: Any) -> Event:
             "taken_over": report.taken_over or None,
             "settled": report.settled or None,
             "error": report.error,
-            "db_round_trips": report.db_round_trips,
             "model_calls": report.model_calls,
             "tools": report.tools or None,  # names only, never arguments
             "seconds": round(report.total_seconds, 4),
@@ -87,12 +89,4 @@ def describe(report: TurnReport, **fields: Any) -> Event:
         },
         counts=counts,
         seconds=seconds,
-    )
-
-
-def failed(attempt: int) -> Event:
-    """A ticket that raised (it is retried by SQS); emitted while the exception is handled.
-    Logged by type, SQL state and place: an exception's message may quote customer data."""
-    return Event(
-        "turn failed", level="error", fields={"attempt": attempt}, counts={f"{TURN_PREFIX}failed": 1}, with_error=True
     )

@@ -1,4 +1,4 @@
-"""Build the processor's service from its settings: adapters in, domain out. The Lambda handler
+"""Build the processor's parts from its settings: adapters in, domain out. The Lambda handler
 uses the default `ProcessorClients`; the tests and the bench hand in their own (local endpoints,
 counted calls, a frozen clock), so all three run this one assembly. Secrets are read when first
 needed, not at import."""
@@ -14,24 +14,28 @@ import boto3
 
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.embeddings import OpenAIEmbeddings
+from receptionist.adapters.graph_agent import GraphAgent
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
-from receptionist.agent.catalogue import CatalogueBlocks
+from receptionist.adapters.turn_media import TurnMedia
+from receptionist.agent.catalogue_prompt import CatalogueBlocks
 from receptionist.agent.context import GraphLimits
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
-from receptionist.agent.tracing import Tracer, TracingSettings
+from receptionist.agent.tracing import LangfuseRecorder, TracingSettings
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
-from receptionist.processor.adapters import CrmAdapter, GraphAgent, MediaAdapters
+from receptionist.processor import telemetry
 from receptionist.processor.media import MediaReader
-from receptionist.processor.service import TurnService
-from receptionist.processor.turns import TurnLimits
+from receptionist.processor.service import TurnReport, TurnService
+from receptionist.processor.turn_limits import TurnLimits
 from receptionist.secrets import get_secret
+from receptionist.telemetry import Counters, Describe
 
 if TYPE_CHECKING:  # google-genai costs ~0.4 s to import; only turns with media need it
     from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -76,14 +80,14 @@ def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Ge
     )
 
 
-def langfuse_tracer(settings: ProcessorSettings, clients: ProcessorClients) -> Tracer | None:
+def langfuse_recorder(settings: ProcessorSettings, clients: ProcessorClients) -> LangfuseRecorder | None:
     """Langfuse tracing when LANGFUSE_HOST is set (docs/tracing.md); its keys, and the key of the
     traces' user id, are read from SSM on the first flush, not here (a SnapStart snapshot holds
     no secret)."""
     if not settings.tracing:
         return None
     user_key_param = settings.langfuse_user_key_param
-    return Tracer(
+    return LangfuseRecorder(
         TracingSettings(
             settings.langfuse_host,
             capture_content=settings.langfuse_capture_content,
@@ -98,10 +102,12 @@ def langfuse_tracer(settings: ProcessorSettings, clients: ProcessorClients) -> T
     )
 
 
-def turn_runner(settings: ProcessorSettings, clients: ProcessorClients, tracer: Tracer | None = None) -> TurnRunner:
+def turn_runner(
+    settings: ProcessorSettings, clients: ProcessorClients, recorder: LangfuseRecorder | None = None
+) -> TurnRunner:
     """The chat model, the compiled graph, its DynamoDB checkpointer, the catalogue blocks and
     the search's embeddings (built on the first turn of a container, once the model's key is
-    read; the libraries load at cold start), and the tracer when tracing is on."""
+    read; the libraries load at cold start), and the Langfuse recorder when tracing is on."""
     api_key = clients.secret(settings.openai_api_key_param)
     model = chat_model(ModelSettings(base_url=settings.openai_base_url, api_key=api_key, model=settings.openai_model))
     knowledge = None
@@ -114,7 +120,7 @@ def turn_runner(settings: ProcessorSettings, clients: ProcessorClients, tracer: 
         limits=GraphLimits(history_tokens=settings.turn_history_tokens),
         catalogue=CatalogueBlocks(settings.catalogue_prompt_tokens),
         knowledge=knowledge,
-        tracer=tracer,
+        recorder=recorder,
     )
 
 
@@ -126,14 +132,14 @@ class Connections:
 
     db: Database
     agent: GraphAgent
-    media: MediaAdapters
+    media: TurnMedia
     aws: tuple[Any, ...]  # boto3 clients
-    tracer: Tracer | None = None  # Langfuse: its keys and the turns not yet sent
+    recorder: LangfuseRecorder | None = None  # Langfuse: its keys and the turns not yet sent
 
     def close(self) -> None:
         self.db.close()
-        if self.tracer is not None:
-            self.tracer.close()
+        if self.recorder is not None:
+            self.recorder.close()
         self.agent.forget_runner()  # its model client (HTTP pool) and checkpointer (boto3 session)
         self.media.forget_gemini()
         for client in self.aws:
@@ -142,35 +148,45 @@ class Connections:
     def flush_traces(self, remaining_seconds: float) -> int:
         """Send the invocation's traces before it returns (Lambda freezes the container after),
         ending TRACE_FLUSH_MARGIN seconds before the invocation's own end. Never raises."""
-        if self.tracer is None:
+        if self.recorder is None:
             return 0
-        return self.tracer.flush(remaining_seconds - TRACE_FLUSH_MARGIN)
+        return self.recorder.flush(remaining_seconds - TRACE_FLUSH_MARGIN)
 
 
-def build_processor(
-    settings: ProcessorSettings, clients: ProcessorClients | None = None
-) -> tuple[TurnService, Connections]:
-    """The service and what holds its connections (closed around a SnapStart snapshot)."""
+@dataclass(frozen=True)
+class ProcessorParts:
+    """What the processor's handler needs: the service, what its reports mean, what is counted per
+    ticket (the database's round trips), and what holds its connections (closed around a SnapStart
+    snapshot)."""
+
+    service: TurnService
+    describe: Describe[TurnReport]
+    counters: Counters
+    connections: Connections
+
+
+def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> ProcessorParts:
     clients = clients or ProcessorClients()
     db = Database(lambda: clients.secret(settings.database_url_param))
-    media = MediaAdapters(
+    media = TurnMedia(
         MediaArchive(settings.media_bucket, clients.s3),
         lambda: gemini_factory(settings, clients),
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
-    tracer = langfuse_tracer(settings, clients)
-    agent = GraphAgent(db, lambda: turn_runner(settings, clients, tracer), now=clients.clock)
+    recorder = langfuse_recorder(settings, clients)
+    agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
-        crm=CrmAdapter(db),
+        crm=TurnCrm(db),
         media=MediaReader(media),
         agent=agent,
         outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
     )
-    return service, Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3), tracer)
-
-
-def build_service(settings: ProcessorSettings, clients: ProcessorClients | None = None) -> TurnService:
-    return build_processor(settings, clients)[0]
+    return ProcessorParts(
+        service,
+        telemetry.describe,
+        Counters({"db_round_trips": lambda: db.round_trips}),
+        Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3), recorder),
+    )

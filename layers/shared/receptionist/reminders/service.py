@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
 from receptionist.crm.models import outdated
@@ -144,7 +145,7 @@ class ReminderPass:
                 return "skipped"
             job = reminder_job(reminder, content)
             step = "send"
-            self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+            self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
             step = "mark"
             reminders.mark_reminder(self.db, org, reminder.id, "queued")
         except Exception as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from receptionist.reminders.service import PassReport
-from receptionist.telemetry import Event
+from receptionist.telemetry import Event, Failure
 
 REMINDERS_QUEUED: Final = "RemindersQueued"
 REMINDERS_REQUEUED: Final = "RemindersRequeued"
@@ -26,7 +26,11 @@ REMINDERS_FAILED: Final = "RemindersFailed"
 REMINDERS_GIVEN_UP: Final = "RemindersGivenUp"
 
 
-def describe(report: PassReport, **fields: Any) -> Event:
+def describe(report: PassReport | Failure, **fields: Any) -> Event:
+    if isinstance(report, Failure):
+        # A run that could not finish (the database unreachable): the function reports the
+        # error and the next run catches up within the lookback.
+        return Event("reminder pass failed; the next run catches up", level="error", fields=fields, with_error=True)
     return Event(
         "reminder pass done; some reminders failed" if report.failed else "reminder pass done",
         level="error" if report.failed else "info",
@@ -40,9 +44,3 @@ def describe(report: PassReport, **fields: Any) -> Event:
             REMINDERS_GIVEN_UP: report.given_up,
         },
     )
-
-
-def describe_failure(**fields: Any) -> Event:
-    """A run that could not finish (the database unreachable): the function reports the error
-    and the next run catches up within the lookback."""
-    return Event("reminder pass failed; the next run catches up", level="error", fields=fields, with_error=True)

@@ -1,10 +1,11 @@
-"""Build the reminder pass from its settings: the CRM as the functions' role (row level security;
-the URL from its SSM SecureString, read when first needed, never at import) and the outbound
-FIFO queue. Shared by the Lambda handler and the tests."""
+"""Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
+security; the URL from its SSM SecureString, read when first needed, never at import) and the
+outbound FIFO queue. Shared by the Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -13,13 +14,27 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders.service import ReminderPass
+from receptionist.reminders import telemetry
+from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.secrets import get_secret
+from receptionist.telemetry import Counters, Describe
 
 
-def build_pass(
+@dataclass(frozen=True)
+class RemindersParts:
+    """What the reminders' handler needs: the pass, what its reports mean, and what is counted per
+    run (the database's round trips)."""
+
+    service: ReminderPass
+    describe: Describe[PassReport]
+    counters: Counters
+
+
+def build(
     settings: RemindersSettings, *, sqs: Any | None = None, secret: Callable[[str], str] = get_secret
-) -> ReminderPass:
+) -> RemindersParts:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-reminders")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
-    return ReminderPass(db, outbound)
+    return RemindersParts(
+        ReminderPass(db, outbound), telemetry.describe, Counters({"db_round_trips": lambda: db.round_trips})
+    )

@@ -34,7 +34,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.privacy import organization_of_app
 from receptionist.deadline import Deadline
 from receptionist.retention.service import RetentionReport
-from receptionist.retention.wiring import build_run
+from receptionist.retention.wiring import build
 
 SECONDS = 840.0  # as the function: its 900 s timeout less the 60 s reserve
 
@@ -119,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"no Gupshup app named {args.app!r}", file=sys.stderr)
                 return 1
             only = {organization}
-        run = build_run(
+        parts = build(
             settings, db=db, secret=secret, dynamodb=boto3.client("dynamodb", **aws), s3=boto3.client("s3", **aws)
         )
-        report = run.run(Deadline.after(args.seconds), only)
+        report = parts.service.run(Deadline.after(args.seconds), only)
     finally:
         db.close()
     _print(report)

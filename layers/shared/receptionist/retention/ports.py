@@ -12,11 +12,6 @@ from typing import Protocol
 from receptionist.retention.rules import Windows
 
 
-class CustomerActive(Exception):
-    """The customer is no longer due: they wrote, were booked or were otherwise active since they
-    were listed (or a message of theirs waits in the conversations table). Nothing more is removed."""
-
-
 class AnotherRequest(Exception):
     """Another request (an owner's or ops' block or erasure) runs for this customer: theirs to finish."""
 

@@ -40,13 +40,14 @@ from datetime import datetime
 from functools import partial
 from typing import Final, Literal
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.deadline import Deadline
 from receptionist.logsafe import error_fields
 from receptionist.privacy import keys
 from receptionist.privacy.forget import ForgetService, Outcome
-from receptionist.privacy.ports import Caller, ForgetRefused
+from receptionist.privacy.ports import Caller, CustomerActive, ForgetRefused
 from receptionist.privacy.stores import Customer
-from receptionist.retention.ports import AnotherRequest, Business, CustomerActive, DueCustomer, Objects, RetentionLedger
+from receptionist.retention.ports import AnotherRequest, Business, DueCustomer, Objects, RetentionLedger
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class RetentionRun:
         due = self.ledger.due_media(org, self.media_per_round)
         if due:
             copies = [
-                keys.media_key(keys.conversation(app, media.number), media.message_id)
+                keys.media_key(str(ConversationKey(app, media.number)), media.message_id)
                 for media in due
                 for app in business.apps
             ]

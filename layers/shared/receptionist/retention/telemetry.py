@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from receptionist.retention.service import RetentionReport
-from receptionist.telemetry import Event, Level
+from receptionist.telemetry import Event, Failure, Level
 
 CUSTOMERS_REMOVED: Final = "RetentionCustomersRemoved"
 MEDIA_REMOVED: Final = "RetentionMediaRemoved"
@@ -27,9 +27,14 @@ FAILED: Final = "RetentionFailed"
 BACKLOG: Final = "RetentionBacklog"
 
 
-def describe(report: RetentionReport, **fields: Any) -> Event:
+def describe(report: RetentionReport | Failure, **fields: Any) -> Event:
     message: str
     level: Level
+    if isinstance(report, Failure):
+        # A run that could not start (the database unreachable, the businesses not listed): the
+        # function reports the error; nothing was removed, the next night's run does it.
+        message = "retention run failed; the next run does its work"
+        return Event(message, level="error", fields=fields, with_error=True)
     if report.failed:
         message, level = "retention run done; some steps failed (the next run tries again)", "error"
     elif report.backlog:
@@ -50,9 +55,3 @@ def describe(report: RetentionReport, **fields: Any) -> Event:
             BACKLOG: report.backlog,
         },
     )
-
-
-def describe_failure(**fields: Any) -> Event:
-    """A run that could not start (the database unreachable, the businesses not listed): the
-    function reports the error; nothing was removed, the next night's run does it."""
-    return Event("retention run failed; the next run does its work", level="error", fields=fields, with_error=True)

@@ -3,11 +3,12 @@
 SSM SecureString, read when first needed, never at import), and every store an erasure reaches,
 through the same adapters (privacy/wiring.py), the conversations table with the guard that keeps an
 active customer (adapters/privacy_stores.py RetainedConversationItems). Shared by the Lambda handler,
-`python -m receptionist.retention` and the tests."""
+`python -m receptionist.retention`, the tests and the bench."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from receptionist.adapters.privacy_stores import RetainedConversationItems
@@ -16,8 +17,20 @@ from receptionist.crm.connection import Database
 from receptionist.crm.retention import CrmRetention, RetentionPrivacyLedger
 from receptionist.privacy.forget import ForgetService
 from receptionist.privacy.wiring import StoreNames, build_stores
-from receptionist.retention.service import RetentionRun
+from receptionist.retention import telemetry
+from receptionist.retention.service import RetentionReport, RetentionRun
 from receptionist.secrets import get_secret
+from receptionist.telemetry import Counters, Describe
+
+
+@dataclass(frozen=True)
+class RetentionParts:
+    """What the retention's handler needs: the run, what its reports mean, and what is counted per
+    run (the database's round trips)."""
+
+    service: RetentionRun
+    describe: Describe[RetentionReport]
+    counters: Counters
 
 
 def store_names(settings: RetentionSettings) -> StoreNames:
@@ -33,14 +46,14 @@ def store_names(settings: RetentionSettings) -> StoreNames:
     )
 
 
-def build_run(
+def build(
     settings: RetentionSettings,
     *,
     db: Database | None = None,
     secret: Callable[[str], str] = get_secret,
     dynamodb: Any | None = None,
     s3: Any | None = None,
-) -> RetentionRun:
+) -> RetentionParts:
     """`db`: given by ops and tests (the tables' owner, or the retention role); else the URL in SSM."""
     if db is None:
         db = Database(
@@ -53,4 +66,5 @@ def build_run(
     conversations = RetainedConversationItems(names.conversations_table, dynamodb)
     stores.conversations = conversations
     forget = ForgetService(RetentionPrivacyLedger(db), stores, lambda: secret(names.customer_key_param))
-    return RetentionRun(CrmRetention(db), forget, stores.media, waiting=conversations.waiting)
+    run = RetentionRun(CrmRetention(db), forget, stores.media, waiting=conversations.waiting)
+    return RetentionParts(run, telemetry.describe, Counters({"db_round_trips": lambda: db.round_trips}))

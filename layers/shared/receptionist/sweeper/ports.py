@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class OpenConversation:
-    """A conversation whose newest message may still be unanswered (its META on the index)."""
-
-    conversation: str
-    last_message_id: str
+from receptionist.turns import OpenConversation
 
 
 class OpenConversations(Protocol):

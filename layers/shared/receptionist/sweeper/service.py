@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket, Queue, fifo_id
 from receptionist.sweeper.ports import OpenConversations
 
@@ -73,7 +74,7 @@ class SweepService:
             )
             self.inbound.send(
                 ticket,
-                group=fifo_id(item.conversation),
+                group=ConversationKey.parse(item.conversation).group,
                 dedup_id=fifo_id(f"sweep#{item.last_message_id}#{sweeps}"),
             )
             report.reticketed += 1

@@ -9,14 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-
-@dataclass(frozen=True)
-class Buffered:
-    """Where a message is buffered, and whether it still waits for a turn."""
-
-    key: str  # the buffered item's sort key
-    duplicate: bool = False  # the id was seen before (a Gupshup redelivery)
-    pending: bool = True  # no turn has taken it yet: its ticket should exist
+from receptionist.turns import Buffered
 
 
 class MessageBuffer(Protocol):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import (
     CallbackError,
     IgnoredCallback,
@@ -36,7 +37,6 @@ from receptionist.messages import (
     OutboundJob,
     Queue,
     UserEvent,
-    conversation_key,
     fifo_id,
 )
 from receptionist.webhook.auth import is_authorized
@@ -54,7 +54,7 @@ _REJECTIONS: dict[str, tuple[int, str]] = {
 }
 
 
-def _epoch_ms() -> int:
+def epoch_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
@@ -74,24 +74,26 @@ class WebhookService:
         buffer: MessageBuffer,
         inbound: Queue,
         outbound: Queue,
-        telemetry: Telemetry | None = None,
-        clock: Callable[[], int] = _epoch_ms,
+        clock: Callable[[], int] = epoch_ms,
     ) -> None:
         self._secrets = secrets
         self._buffer = buffer
         self._inbound = inbound
         self._outbound = outbound
-        self._telemetry = telemetry or _NoTelemetry()
         self._clock = clock
 
-    def handle(self, request: HttpRequest) -> HttpResponse:
-        self._telemetry.correlate(None)
+    def handle(self, request: HttpRequest, telemetry: Telemetry | None = None) -> HttpResponse:
+        """Answer one request and record it on `telemetry` (the handler's): unlike the other
+        functions' services, this one records as it goes, since it tags the logs with the Gupshup
+        message id as soon as it has read it, and answers a rejection with a report of its own."""
+        telemetry = telemetry or _NoTelemetry()
+        telemetry.correlate(None)
         try:
-            report = self._handle(request)
+            report = self._handle(request, telemetry)
         except Exception as exc:  # an AWS failure: recorded, then left to fail the invocation
-            self._telemetry.record(RequestReport("failed", 500, reason=type(exc).__name__))
+            telemetry.record(RequestReport("failed", 500, reason=type(exc).__name__))
             raise
-        self._telemetry.record(report)
+        telemetry.record(report)
         if report.outcome == "rejected":
             reason = report.reason or "invalid_payload"
             status, message = _REJECTIONS[reason]
@@ -102,7 +104,7 @@ class WebhookService:
         return HttpResponse(report.status_code, {"status": report.outcome})
 
     # -- steps -----------------------------------------------------------------------------
-    def _handle(self, request: HttpRequest) -> RequestReport:
+    def _handle(self, request: HttpRequest, telemetry: Telemetry) -> RequestReport:
         if request.method and request.method != "POST":
             return _rejected("method_not_allowed")
         # The app's own secret: a secret of business A never posts as business B's customers.
@@ -118,20 +120,20 @@ class WebhookService:
         except CallbackError as exc:
             return _rejected(exc.reason, exc.detail)
         if isinstance(callback, MessageCallback):
-            return self._message(callback)
+            return self._message(callback, telemetry)
         if isinstance(callback, StatusCallback):
-            return self._status(callback)
+            return self._status(callback, telemetry)
         if isinstance(callback, UserEventCallback):
-            return self._user_event(callback)
+            return self._user_event(callback, telemetry)
         return self._ignored(callback)
 
-    def _message(self, callback: MessageCallback) -> RequestReport:
+    def _message(self, callback: MessageCallback, telemetry: Telemetry) -> RequestReport:
         message = callback.message
-        self._telemetry.correlate(message.id)
-        conversation = conversation_key(callback.envelope.app, message.source)
+        telemetry.correlate(message.id)
+        conversation = ConversationKey(callback.envelope.app, message.source)
         received_at = self._clock()
         buffered = self._buffer.buffer(
-            conversation=conversation,
+            conversation=str(conversation),
             message_id=message.id,
             message_type=message.type,
             message_json=message.model_dump_json(exclude_none=True),
@@ -140,15 +142,15 @@ class WebhookService:
         )
         if buffered.duplicate and not buffered.pending:
             return RequestReport("duplicate", 200, kind=message.type, message_id=message.id)
-        ticket = InboundTicket(conversation=conversation, message_id=message.id)
-        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(message.id))
+        ticket = InboundTicket(conversation=str(conversation), message_id=message.id)
+        self._inbound.send(ticket, group=conversation.group, dedup_id=fifo_id(message.id))
         if buffered.duplicate:
             return RequestReport("duplicate", 200, kind=message.type, reason="reticketed", message_id=message.id)
         return RequestReport("accepted", 200, kind=message.type, message_id=message.id)
 
-    def _status(self, callback: StatusCallback) -> RequestReport:
+    def _status(self, callback: StatusCallback, telemetry: Telemetry) -> RequestReport:
         event = callback.event
-        self._telemetry.correlate(event.id)
+        telemetry.correlate(event.id)
         details = event.payload
         occurred_at = callback.envelope.timestamp or self._clock()
         if details is not None and details.ts is not None and details.ts > 0:
@@ -163,25 +165,24 @@ class WebhookService:
             error_code=details.code if details else None,
             error_reason=details.reason if details else None,
         )
-        conversation = conversation_key(callback.envelope.app, event.destination)
-        job = OutboundJob.for_status(conversation, status)
+        job = OutboundJob.for_status(str(ConversationKey(callback.envelope.app, event.destination)), status)
         # Its own group, not the conversation's: statuses apply in any order (they never move a
         # message backwards), and one that keeps failing must not hold the next reply.
         self._outbound.send(job, group=fifo_id(f"status#{event.id}"), dedup_id=fifo_id(f"{event.id}#{status.state}"))
         return RequestReport("forwarded", 200, kind=status.state, message_id=event.id)
 
-    def _user_event(self, callback: UserEventCallback) -> RequestReport:
+    def _user_event(self, callback: UserEventCallback, telemetry: Telemetry) -> RequestReport:
         occurred_at = callback.envelope.timestamp or self._clock()
         event_id = f"{callback.event}:{occurred_at}"
-        self._telemetry.correlate(event_id)
-        conversation = conversation_key(callback.envelope.app, callback.phone)
+        telemetry.correlate(event_id)
+        conversation = ConversationKey(callback.envelope.app, callback.phone)
         ticket = InboundTicket(
             kind="user_event",
-            conversation=conversation,
+            conversation=str(conversation),
             message_id=event_id,
             event=UserEvent(type=callback.event, occurred_at=occurred_at),
         )
-        self._inbound.send(ticket, group=fifo_id(conversation), dedup_id=fifo_id(f"user-event#{event_id}"))
+        self._inbound.send(ticket, group=conversation.group, dedup_id=fifo_id(f"user-event#{event_id}"))
         return RequestReport("forwarded", 200, kind=callback.event, message_id=event_id)
 
     def _ignored(self, callback: IgnoredCallback) -> RequestReport:

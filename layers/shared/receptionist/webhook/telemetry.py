@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from receptionist.telemetry import Event, Level
+from receptionist.telemetry import Event, Failure, Level
 from receptionist.webhook.ports import RequestReport
 
 RECEIVED: Final = "Received"
@@ -41,7 +41,9 @@ _METRIC: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-def describe(report: RequestReport, **fields: Any) -> Event:
+def describe(report: RequestReport | Failure, **fields: Any) -> Event:
+    if isinstance(report, Failure):  # an AWS failure: the invocation errors, Gupshup retries
+        report = RequestReport("failed", 500, reason=report.error)
     name, dimension = _METRIC[report.outcome]
     label = (report.kind if dimension == "kind" else report.reason) or "unknown"
     counts = {name: 1.0, **({RETICKETED: 1.0} if report.reason == "reticketed" else {})}

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.appointments import BookingForm, MoveForm, parse_day
 from receptionist.console.services.consent import ConsentView, consent_view
-from receptionist.crm import appointments, catalog, outcomes, schedule
+from receptionist.crm import appointments, catalogue, outcomes, schedule
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import identity_of_contact
@@ -136,7 +136,7 @@ class AppointmentService:
             grid=grid,
             members=staff,
             member=member_id,
-            services=catalog.list_services(db, org),
+            services=catalogue.list_services(db, org),
             contacts=schedule.find_contacts(db, org, search),
             metrics=metrics,
             metrics_days=days,

@@ -12,6 +12,7 @@ from datetime import datetime
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.conversations import ReplyForm, TemplateForm
 from receptionist.console.services.consent import ConsentView, consent_view
+from receptionist.conversation_key import ConversationKey
 from receptionist.crm import inbox
 from receptionist.crm.appointments import list_appointments
 from receptionist.crm.chats import hand_back_to_bot
@@ -19,7 +20,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
 from receptionist.crm.models import Appointment, MessageTemplate
 from receptionist.crm.templates import get_template, list_templates, render_template
-from receptionist.messages import OutboundJob, Queue, conversation_key, fifo_id
+from receptionist.messages import OutboundJob, Queue, fifo_id
 from receptionist.notifier.window import within_session_window
 
 TRANSCRIPT_OPENED = "transcript_opened"  # the audit line of a read (one per reader and READ_WINDOW)
@@ -117,11 +118,11 @@ class ConversationService:
         app = inbox.organization_context(self.db, self._org).app_name
         if app is None:
             raise ConsoleError("no_whatsapp_connection")
-        return conversation_key(app, summary.customer_number)
+        return str(ConversationKey(app, summary.customer_number))
 
     def _queue(self, job: OutboundJob) -> str:
         """On the outbound queue in the conversation's group: ordered with the assistant's messages."""
-        self.outbound.send(job, group=fifo_id(job.conversation), dedup_id=fifo_id(job.job_id))
+        self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
         return job.job_id
 
     def reply(self, identity_id: str, form: ReplyForm) -> str:

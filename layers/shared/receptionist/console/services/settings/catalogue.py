@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from receptionist import catalogue
+from receptionist import catalogue_writer
 from receptionist.agent.knowledge import Embedder
 from receptionist.console.errors import NotFound
 from receptionist.console.forms.settings import EntryForm, ServiceForm
@@ -38,7 +38,7 @@ class CatalogueService(OwnerService):
         wanted = form.service(service_id)
         with self.db.transaction():
             with name_must_be_free("set_service_name_taken"):
-                saved, _ = catalogue.save_service(self.db, self.embedder, self.org, wanted)
+                saved, _ = catalogue_writer.save_service(self.db, self.embedder, self.org, wanted)
             if before is None:
                 self._audit("service_create", saved, {"name": wanted.name})
             else:
@@ -65,7 +65,7 @@ class CatalogueService(OwnerService):
         before = self.entry(entry_id) if entry_id else None
         title, body = form.entry()
         with self.db.transaction():
-            saved, _ = catalogue.save_entry(self.db, self.embedder, self.org, title, body, entry_id)
+            saved, _ = catalogue_writer.save_entry(self.db, self.embedder, self.org, title, body, entry_id)
             if before is None:
                 self._audit("entry_create", saved, {"title": title})
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from receptionist.crm.catalog import vector_literal
+from receptionist.crm.catalogue import vector_literal
 from receptionist.crm.connection import Database
 from receptionist.crm.models import CatalogueKind
 

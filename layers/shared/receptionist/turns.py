@@ -1,5 +1,8 @@
-"""What a turn is made of: the buffered messages it answers and the record that makes it
-idempotent, and how a turn's messages are chosen.
+"""What a turn is made of, as the functions and their adapters share it: the buffered messages it
+answers (the webhook buffers them: `Buffered`), the record that makes it idempotent, what it asks
+the agent and what it gets back, and the conversations the sweep finds still waiting for one.
+The processor chooses a turn's messages (processor/turn_limits.py); the conversations table
+(adapters/conversation_table.py, turn_ledger.py, open_conversations.py) stores all of it.
 
 A conversation's buffered messages move pending -> claimed (by a turn) -> done. A turn's id is
 the id of the last message it answers, so it is the same on every retry of the same work. Once
@@ -14,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from receptionist.crm.models import ChatIdentity, Organization
+from receptionist.deadline import Deadline
 from receptionist.messages import Choice
 
 PENDING: Final = "pending"
@@ -98,39 +103,45 @@ class Latest:
     message_id: str
 
 
+class ClaimConflict(Exception):
+    """A message changed hands between reading and claiming it; the turn is tried again."""
+
+
 @dataclass(frozen=True)
-class TurnLimits:
-    """What one turn may take on; the rest waits for the next turn (nothing is dropped)."""
+class Buffered:
+    """Where a message is buffered, and whether it still waits for a turn."""
 
-    max_messages: int = 20
-    max_chars: int = 4000  # also the most of any one message that reaches the model
-    max_media: int = 3
-
-    def __post_init__(self) -> None:
-        if min(self.max_messages, self.max_chars, self.max_media) < 1:
-            raise ValueError("turn limits must be positive")
+    key: str  # the buffered item's sort key
+    duplicate: bool = False  # the id was seen before (a Gupshup redelivery)
+    pending: bool = True  # no turn has taken it yet: its ticket should exist
 
 
-def plan_turn(
-    available: list[BufferedMessage], limits: TurnLimits
-) -> tuple[list[BufferedMessage], list[BufferedMessage]]:
-    """The oldest messages that fit in one turn, and the ones carried to the next.
+@dataclass(frozen=True)
+class OpenConversation:
+    """A conversation whose newest message may still be unanswered (its META on the index)."""
 
-    In arrival order; the first message is always taken (a single message over the character
-    budget is cut down when its text is built, never skipped), so every turn makes progress.
-    """
-    ordered = sorted(available, key=lambda m: m.sk)
-    taken: list[BufferedMessage] = []
-    chars = media = 0
-    for index, message in enumerate(ordered):
-        fits = (
-            len(taken) < limits.max_messages
-            and chars + message.chars <= limits.max_chars
-            and media + message.is_media <= limits.max_media
-        )
-        if taken and not fits:
-            return taken, ordered[index:]
-        taken.append(message)
-        chars += message.chars
-        media += message.is_media
-    return taken, []
+    conversation: str  # str(ConversationKey)
+    last_message_id: str
+
+
+@dataclass(frozen=True)
+class AgentRequest:
+    organization: Organization
+    identity: ChatIdentity
+    turn_id: str
+    text: str
+    deadline: Deadline
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    reply: str
+    escalations: list[str]
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
+    search_degraded: int = 0  # searches without the question's embedding (endpoint down)
+    choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
+    opted_out: bool = False  # the assistant's opt_out tool opted the customer out in this turn

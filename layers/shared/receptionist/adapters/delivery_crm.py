@@ -1,4 +1,5 @@
-"""The notifier's CRM adapter: the NotifierStore port on receptionist.crm (Postgres, psycopg 3)."""
+"""The CRM as a delivery uses it: the notifier's NotifierStore port (notifier/ports.py) on
+receptionist.crm (Postgres, psycopg 3)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
 
-class CrmStore:
+class DeliveryCrm:
     def __init__(self, db: Database) -> None:
         self.db = db
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from receptionist.adapters.embeddings import EmbeddingsUnavailable
 from receptionist.agent.knowledge import Embedder
-from receptionist.crm import catalog, embeddings
+from receptionist.crm import catalogue, catalogue_embeddings
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Service
 
@@ -26,13 +26,13 @@ def embed_pending(db: Database, embedder: Embedder, organization_id: str) -> Emb
     """Embed every row of the organization that needs it. Raises EmbeddingsUnavailable."""
     report = EmbedReport()
     with db.acting_for(organization_id):
-        jobs = embeddings.pending(db, organization_id, embedder.model)
+        jobs = catalogue_embeddings.pending(db, organization_id, embedder.model)
     if not jobs:
         return report
     vectors = embedder.embed([job.text for job in jobs])
     with db.acting_for(organization_id):
         for job, vector in zip(jobs, vectors, strict=True):
-            if embeddings.store(db, organization_id, job, embedder.model, vector):
+            if catalogue_embeddings.store(db, organization_id, job, embedder.model, vector):
                 report.embedded += 1
             else:
                 report.changed_meanwhile += 1
@@ -55,12 +55,12 @@ def save_entry(
 ) -> tuple[str, bool]:
     """The entry's id, and whether the organization's embeddings are up to date after it."""
     with db.acting_for(organization_id):
-        saved = catalog.save_entry(db, organization_id, title, body, entry_id)
+        saved = catalogue.save_entry(db, organization_id, title, body, entry_id)
     return saved, _embed_after_write(db, embedder, organization_id)
 
 
 def save_service(db: Database, embedder: Embedder | None, organization_id: str, service: Service) -> tuple[str, bool]:
     """The service's id, and whether the organization's embeddings are up to date after it."""
     with db.acting_for(organization_id):
-        saved = catalog.save_service(db, organization_id, service)
+        saved = catalogue.save_service(db, organization_id, service)
     return saved, _embed_after_write(db, embedder, organization_id)

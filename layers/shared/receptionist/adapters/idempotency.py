@@ -1,4 +1,5 @@
-"""The Idempotency port on Powertools idempotency (DynamoDB table IDEMPOTENCY_TABLE, key `id`).
+"""The notifier's Idempotency port (notifier/ports.py) on Powertools idempotency (DynamoDB table
+IDEMPOTENCY_TABLE, key `id`).
 
 One `idempotent_function` per scope ("job": key job_id; "send": key job_id#part or
 job_id#staff#number), each with its own persistence layer: Powertools keeps the key prefix on
@@ -21,10 +22,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from receptionist.notifier.ports import StoredReport
-
 OUTBOUND_RETENTION_SECONDS = 4 * 24 * 3600
 SCOPES = ("job", "send")
+StoredReport = dict[str, Any]  # what a job's or a send's record keeps (notifier/ports.py StoredReport)
 
 
 def _run(*, request: dict[str, str], work: Callable[[], StoredReport]) -> StoredReport:

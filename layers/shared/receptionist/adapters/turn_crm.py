@@ -1,33 +1,22 @@
-"""The processor's ports on real parts: the CRM on Postgres, the agent on LangGraph, media on
-the download, S3 and Gemini adapters. (The conversations table is adapters/turn_ledger.py and
-the queues adapters/queues.py, shared with the other functions.)"""
+"""The CRM as a turn uses it: the processor's Crm port (processor/ports.py) on receptionist.crm
+(Postgres, psycopg 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-from receptionist.adapters.media_archive import MediaArchive
-from receptionist.adapters.media_download import Downloaded, MediaPolicy, download
 from receptionist.crm import appointments, chats, consent, reminders, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
-from receptionist.processor.ports import AgentAnswer, AgentRequest
-from receptionist.processor.turns import BufferedMessage
-
-if TYPE_CHECKING:  # langgraph and google-genai load on first use, not at cold start's import
-    from receptionist.adapters.gemini import Gemini
-    from receptionist.agent.runner import TurnRunner
+from receptionist.turns import AgentAnswer, BufferedMessage
 
 
-class CrmAdapter:
-    """The Crm port on receptionist.crm (one Database: the agent's tools share it)."""
+class TurnCrm:
+    """The processor's Crm port on receptionist.crm (one Database: the agent's tools share it)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -35,10 +24,6 @@ class CrmAdapter:
     @property
     def seconds(self) -> float:
         return self.db.seconds
-
-    @property
-    def round_trips(self) -> int:
-        return self.db.round_trips
 
     def organization(self, app_name: str) -> Organization | None:
         return resolve_by_app(self.db, app_name)
@@ -137,73 +122,3 @@ class CrmAdapter:
         if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
             reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)
         return AppliedAnswer(status, error, starts_at)
-
-
-class GraphAgent:
-    """The Agent port on the LangGraph receptionist (agent/runner.py). The model, graph and
-    checkpointer are built by `build` on the first turn of a container."""
-
-    def __init__(
-        self, db: Database, build: Callable[[], TurnRunner], now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
-        self.db = db
-        self._build = build
-        self._runner: TurnRunner | None = None
-        self.now = now
-
-    def forget_runner(self) -> None:
-        """The next turn builds the runner anew (its clients open new connections)."""
-        self._runner = None
-
-    def __call__(self, request: AgentRequest) -> AgentAnswer:
-        from receptionist.agent.context import Conversation
-
-        if self._runner is None:
-            self._runner = self._build()
-        conv = Conversation(self.db, request.organization, request.identity, request.turn_id, now=self.now)
-        result = self._runner.run(conv, request.text, request.deadline)
-        stats = result.stats
-        return AgentAnswer(
-            reply=result.reply,
-            escalations=result.escalations,
-            model_calls=stats.model_calls,
-            prompt_tokens=stats.prompt_tokens,
-            completion_tokens=stats.completion_tokens,
-            cached_tokens=stats.cached_tokens,
-            tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
-            search_degraded=stats.search_degraded,
-            choices=result.choices,
-            opted_out=result.opted_out,
-        )
-
-
-@dataclass
-class MediaAdapters:
-    """The media ports: bounded download, S3 copy, Gemini (built on the first media message)."""
-
-    archive: MediaArchive
-    gemini_factory: Callable[[], Gemini]
-    policy: MediaPolicy = field(default_factory=MediaPolicy)
-    _gemini: Gemini | None = None
-
-    @property
-    def gemini(self) -> Gemini:
-        if self._gemini is None:
-            self._gemini = self.gemini_factory()
-        return self._gemini
-
-    def forget_gemini(self) -> None:
-        """The next media message builds the Gemini client anew."""
-        self._gemini = None
-
-    def download(self, url: str, *, max_bytes: int, allowed_types: tuple[str, ...], timeout: float) -> Downloaded:
-        return download(url, max_bytes=max_bytes, allowed_types=allowed_types, timeout=timeout, policy=self.policy)
-
-    def keep(self, conversation: str, message_id: str, data: bytes, content_type: str) -> str:
-        return self.archive.keep(conversation, message_id, data, content_type)
-
-    def transcribe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
-        return self.gemini.transcribe(data, mime_type, timeout=timeout)
-
-    def describe(self, data: bytes, mime_type: str, *, timeout: float) -> str:
-        return self.gemini.describe(data, mime_type, timeout=timeout)

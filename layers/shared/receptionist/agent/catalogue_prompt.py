@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from receptionist.agent.wording import price
-from receptionist.crm import catalog
+from receptionist.crm import catalogue as crm_catalogue
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Catalogue, Organization
 
@@ -59,7 +59,7 @@ class CatalogueBlocks:
             kept = self._blocks.get(organization.id)
         if kept is not None and version is not None and kept[0] == version:
             return kept[1]
-        text = render(catalog.catalogue(db, organization.id))
+        text = render(crm_catalogue.catalogue(db, organization.id))
         block = text if estimated_tokens(text) <= self.budget_tokens else None
         with self._lock:
             self._blocks[organization.id] = (version, block)
