@@ -13,15 +13,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from receptionist.config import ConsoleSettings
-from receptionist.console import wiring
 from receptionist.console.app import create_app
+from receptionist.console.wiring import build
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces
 metrics = Metrics()
 
 settings = ConsoleSettings.from_env()  # validated at cold start
-asgi = Mangum(create_app(wiring.build(settings)), lifespan="off")
+asgi = Mangum(create_app(build(settings)), lifespan="off")
 
 
 @logger.inject_lambda_context(clear_state=True)
