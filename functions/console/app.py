@@ -21,7 +21,8 @@ tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client trace
 metrics = Metrics()
 
 settings = ConsoleSettings.from_env()  # validated at cold start
-asgi = Mangum(create_app(build(settings)), lifespan="off")
+parts = build(settings)
+asgi = Mangum(create_app(parts), lifespan="off")
 
 
 @logger.inject_lambda_context(clear_state=True)
