@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_kit, shared by these tests
 
-from e2e_kit import Pipeline
+from e2e_kit import Pipeline, PlayedDemo
 
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
@@ -52,3 +52,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         )
         with LocalStack(config) as stack:
             yield Pipeline(stack, gupshup, model, gemini, langfuse)
+
+
+@pytest.fixture(scope="session")
+def demo_conversation(pipeline: Pipeline) -> PlayedDemo:
+    """The demo's conversation, played once for the tests that read it (it takes a while)."""
+    return PlayedDemo.play(pipeline)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
 
+from devstack.demo import DemoResult, play
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.langfuse import FakeLangfuse
@@ -32,6 +34,39 @@ class Pipeline:
         """How long a customer's message may take to be answered here (one retry included), from
         the stack's own timings: what the tests wait with."""
         return self.stack.bound("WebhookFunction", "ProcessorFunction", "NotifierFunction", retries=retries)
+
+
+# The functions whose logs the log scan reads (test_logs.py).
+FUNCTION_LOGS = ("webhook", "processor", "notifier", "sweeper")
+
+
+@dataclass
+class PlayedDemo:
+    """The demo's conversation played once on the pipeline (`make demo`'s, by a customer of its
+    own): test_conversation.py checks what it did, test_logs.py what it left in the logs."""
+
+    customer: str
+    result: DemoResult
+    log_offsets: dict[str, int]  # each function log's size before it started
+    media: set[str]  # the media URLs its voice note was downloaded from
+
+    @staticmethod
+    def play(p: Pipeline) -> PlayedDemo:
+        customer = p.new_customer()
+        logs = p.stack.config.state_dir / "logs"
+        offsets = {name: _size(logs / f"{name}.log") for name in FUNCTION_LOGS}
+        media_before = _media(p)
+        result = play(p.stack, p.gupshup, customer=customer, show=lambda s: None)
+        p.stack.wait_idle(timeout=p.bound())  # every part of it done, every log line written
+        return PlayedDemo(customer, result, offsets, _media(p) - media_before)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _media(p: Pipeline) -> set[str]:
+    return {r.path for r in p.gupshup.received() if r.path.startswith("/media/")}
 
 
 MADRID = ZoneInfo("Europe/Madrid")  # the demo clinic's time zone (seed)

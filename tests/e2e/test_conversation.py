@@ -11,9 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-from e2e_kit import Pipeline
+from e2e_kit import Pipeline, PlayedDemo
 
-from devstack.demo import CONVERSATION, play, post, remind_and_confirm
+from devstack.demo import CONVERSATION, post, remind_and_confirm
 from devstack.gupshup_events import customer_message, post_callback
 
 
@@ -41,9 +41,8 @@ def _quiet(p: Pipeline) -> None:
     p.stack.wait_idle(timeout=p.bound())
 
 
-def test_the_demo_conversation(pipeline: Pipeline) -> None:
-    customer = pipeline.new_customer()
-    result = play(pipeline.stack, pipeline.gupshup, customer=customer, show=lambda s: None)
+def test_the_demo_conversation(pipeline: Pipeline, demo_conversation: PlayedDemo) -> None:
+    customer, result = demo_conversation.customer, demo_conversation.result
     replies = [line.text for line in result.transcript if line.who == "assistant"]
     assert len(replies) == len(CONVERSATION)  # one answer per step: the burst was answered once
     # Answered from the catalogue in the prompt, as a model would (no "shall I pass you to a person?").

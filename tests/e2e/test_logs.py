@@ -7,45 +7,36 @@ from __future__ import annotations
 
 import re
 
-from e2e_kit import Pipeline
+from e2e_kit import FUNCTION_LOGS, Pipeline, PlayedDemo
 
-from devstack.demo import CONVERSATION, play
-
-FUNCTION_LOGS = ("webhook", "processor", "notifier", "sweeper")
+from devstack.demo import CONVERSATION
 
 
-def _media(p: Pipeline) -> set[str]:
-    return {r.path for r in p.gupshup.received() if r.path.startswith("/media/")}
-
-
-def test_no_phone_number_text_secret_or_media_url_reaches_any_log(pipeline: Pipeline) -> None:
-    customer = pipeline.new_customer()
+def test_no_phone_number_text_secret_or_media_url_reaches_any_log(
+    pipeline: Pipeline, demo_conversation: PlayedDemo
+) -> None:
+    played = demo_conversation
+    assert played.result.appointment is not None  # the whole conversation ran
+    assert played.media  # the voice note was downloaded
     logs = pipeline.stack.config.state_dir / "logs"
-    start = {name: (logs / f"{name}.log").stat().st_size for name in FUNCTION_LOGS if (logs / f"{name}.log").exists()}
-    media_before = _media(pipeline)
-    result = play(pipeline.stack, pipeline.gupshup, customer=customer, show=lambda s: None)
-    assert result.appointment is not None  # the whole conversation ran
-    pipeline.stack.wait_idle(timeout=pipeline.bound())
-    media = _media(pipeline) - media_before
-    assert media  # the voice note was downloaded
 
     written = [content for _, messages in CONVERSATION for kind, content in messages if kind == "text"]
     config = pipeline.stack.config
     forbidden = {
-        "customer number": re.escape(customer),
+        "customer number": re.escape(played.customer),
         "customer name": re.escape("Lucía Pérez"),
         "webhook secret": re.escape(config.webhook_secret),
         "Gupshup key": re.escape(config.gupshup_api_key),
         "model key": re.escape(config.openai_api_key),
         "Gemini key": re.escape(config.gemini_api_key),
-        **{f"media URL {p}": re.escape(p) for p in media},
+        **{f"media URL {p}": re.escape(p) for p in played.media},
         **{f"text {t[:20]!r}": re.escape(t) for t in written if len(t) > 6},
     }
     lines = 0
     for name in FUNCTION_LOGS:
         path = logs / f"{name}.log"
         with path.open(encoding="utf-8", errors="replace") as fh:
-            fh.seek(start.get(name, 0))
+            fh.seek(played.log_offsets[name])
             for line in fh:
                 lines += 1
                 for what, pattern in forbidden.items():

@@ -15,7 +15,9 @@ import threading
 import time
 from contextlib import ExitStack
 
-from devstack.stack import LocalConfig, LocalStack, describe
+from devstack.config import LocalConfig
+from devstack.stack import LocalStack
+from devstack.stack_info import describe
 from devstack.stand_ins import start_stand_ins
 from devstack.stopping import StopRequested, stop_on_signals
 

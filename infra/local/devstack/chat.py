@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from devstack.config import ROOT
 from devstack.gupshup_events import customer_message, post_callback
-from devstack.stack import ROOT
 
 DEFAULT_NUMBER = "34600111222"
 POLL_SECONDS = 0.3

@@ -26,9 +26,11 @@ from typing import Any
 
 import psycopg
 
+from devstack.config import LocalConfig
 from devstack.fakes.gupshup import FakeGupshup, SentMessage
 from devstack.gupshup_events import customer_message, post_callback
-from devstack.stack import LocalConfig, LocalStack, describe
+from devstack.stack import LocalStack
+from devstack.stack_info import describe
 from devstack.stand_ins import VOICE_NOTE, StandIns, start_stand_ins
 from devstack.stopping import StopRequested, stop_on_signals
 

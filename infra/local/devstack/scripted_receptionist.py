@@ -244,9 +244,139 @@ class View:
         return m.group(1) if m else None
 
 
-# -- the policy ------------------------------------------------------------------------------------
+# -- the receptionist ------------------------------------------------------------------------------
+class AppointmentSteps:
+    """The scripted receptionist's steps on appointments: booking one (availability, the
+    customer's name, a proposal, the booking), moving, cancelling and confirming one, and the
+    answer to what a tool did. `wrong` and `direct` are the variant's (ScriptedReceptionist)."""
+
+    wrong: bool
+    direct: bool
+
+    # -- existing appointments -------------------------------------------------------------
+    def _appointments(self, v: View) -> list[tuple[str, ...]] | None:
+        listed = v.turn_call("list_appointments")
+        return None if listed is None else _APPOINTMENT.findall(listed.result or "")
+
+    def _target(self, v: View, found: list[tuple[str, ...]], day: date | None) -> tuple[str, ...]:
+        active = [a for a in found if a[5] in ("pending", "confirmed")] or found
+        on_day = [a for a in active if day and a[3] == day.isoformat()]
+        return (on_day or active)[0]
+
+    def on_appointment(self, v: View, tool: str, pick_first: bool = False) -> dict[str, Any]:
+        found = self._appointments(v)
+        if found is None:
+            return tool_call_message(("list_appointments", {}))
+        if not found:
+            return v.t("No veo citas próximas a tu nombre.", "I can't see any upcoming appointments for you.")
+        days = v.days(v.said)
+        target = self._target(v, found, None if pick_first or not days else days[0])
+        if self.wrong and not pick_first:
+            tool = {"cancel_appointment": "confirm_appointment", "confirm_appointment": "cancel_appointment"}[tool]
+        done = v.turn_call(tool)
+        if done is None:
+            return tool_call_message((tool, {"appointment_id": target[0]}))
+        return self.after(v, done)
+
+    def reschedule(self, v: View) -> dict[str, Any]:
+        found = self._appointments(v)
+        if found is None:
+            return tool_call_message(("list_appointments", {}))
+        days = v.days(v.said)
+        if not found or not days:
+            return v.t("¿A qué día quieres cambiarla?", "Which day would you like to move it to?")
+        target = self._target(v, found, days[0] if len(days) > 1 else None)
+        times = v.times(v.said)
+        hhmm = times[-1] if times else target[4]
+        if self.wrong:
+            hhmm = f"{int(hhmm[:2]) + 1:02d}{hhmm[2:]}"
+        new_start = f"{days[-1].isoformat()} {hhmm}"
+        if not self.direct and v.turn_call("check_availability") is None:
+            return tool_call_message(
+                ("check_availability", {"service": target[1], "day": days[-1].isoformat(), "member": target[2]})
+            )
+        done = v.turn_call("reschedule_appointment")
+        if done is None:
+            return tool_call_message(("reschedule_appointment", {"appointment_id": target[0], "new_start": new_start}))
+        return self.after(v, done)
+
+    # -- booking -----------------------------------------------------------------------------
+    def booking(self, v: View) -> dict[str, Any]:
+        service = v.latest(v.service_in)
+        day = v.latest(lambda text: v.days(text)[-1] if v.days(text) else None)
+        if not service:
+            return v.t("¡Hola! ¿Qué servicio te gustaría reservar, y qué día?", "Hi! Which service, and which day?")
+        if not day:
+            return v.t(f"¿Qué día te viene bien para {service}?", f"Which day suits you for {service}?")
+        member = v.latest(v.member)
+        checked = v.last_call("check_availability")
+        wanted = {"service": service, "day": day.isoformat(), **({"member": member} if member else {})}
+        if checked is None or checked.args != wanted:
+            return tool_call_message(("check_availability", wanted))
+        if not checked.ok:
+            return self.after(v, checked)
+        name = v.name(v.said)
+        if name and v.turn_call("resolve_contact") is None:
+            return tool_call_message(("resolve_contact", {"name": name}))
+        offered = _SLOT.findall(checked.result or "")
+        slot = self.choose(offered, day, v.latest(lambda text: v.times(text)[-1] if v.times(text) else None))
+        if slot is None:
+            listed = "\n".join(f"- {d} {t} con {m}" for d, t, m in offered[:4])
+            return v.t(
+                f"Ese día y hora no tengo hueco. Tengo:\n{listed}\n¿Cuál prefieres?",
+                f"I have nothing free then. I have:\n{listed}\nWhich one would you like?",
+            )
+        ready = any(c.name == "resolve_contact" and c.ok for c in v.calls)
+        d, t, m = slot
+        if not ready:
+            return v.t(
+                f"Tengo hueco el {d} a las {t} con {m}. ¿A nombre de quién hago la reserva?",
+                f"I have {d} at {t} with {m}. What name should I book it under?",
+            )
+        return v.t(
+            f"¿Te reservo {service} el {d} a las {t} con {m}? Responde sí para confirmar.",
+            f"Shall I book {service} on {d} at {t} with {m}? Reply yes to confirm.",
+        )
+
+    def choose(self, offered: list[tuple[str, str, str]], day: date, hhmm: str | None) -> tuple[str, str, str] | None:
+        on_day = [s for s in offered if s[0] == day.isoformat()]
+        if not on_day:
+            return None
+        index = 0
+        if hhmm:
+            at = [i for i, s in enumerate(on_day) if s[1] == hhmm]
+            if not at:
+                return None
+            index = at[0]
+        if self.wrong:  # another time: the next one offered, else the one before
+            later = [s for s in on_day[index:] if s[1] != on_day[index][1]]
+            earlier = [s for s in on_day[:index] if s[1] != on_day[index][1]]
+            return later[0] if later else (earlier[-1] if earlier else on_day[index])
+        return on_day[index]
+
+    def book(self, v: View, proposal: tuple[str, ...]) -> dict[str, Any]:
+        service, d, t, member = proposal
+        if self.direct and v.turn_call("check_availability") is None:
+            return tool_call_message(("check_availability", {"service": service, "day": d, "member": member}))
+        done = v.turn_call("book_appointment")
+        if done is None:
+            return tool_call_message(("book_appointment", {"service": service, "start": f"{d} {t}", "member": member}))
+        return self.after(v, done)
+
+    def after(self, v: View, call: Call) -> dict[str, Any]:
+        result = call.result or ""
+        if not call.ok:
+            return v.t(
+                f"Vaya: {result.removeprefix('Error: ')}. ¿Quieres que te pase con una persona del equipo?",
+                f"Sorry: {result.removeprefix('Error: ')}. Would you like me to pass you to a person from the team?",
+            )
+        return text_message(
+            f"¡Hecho! {result.split(' Id ')[0]}" if not v.english else f"Done! {result.split(' Id ')[0]}"
+        )
+
+
 @dataclass(frozen=True)
-class ScriptedReceptionist:
+class ScriptedReceptionist(AppointmentSteps):
     """The evaluation's receptionist; `wrong` and `direct` make its variants (module docstring),
     and devstack.demo_model's DemoReceptionist the demo's."""
 
@@ -285,6 +415,7 @@ class ScriptedReceptionist:
         return self.booking(v)
 
     # -- a person ----------------------------------------------------------------------------
+
     def escalate(self, v: View) -> dict[str, Any]:
         if self.wrong:
             return v.t(
@@ -374,53 +505,6 @@ class ScriptedReceptionist:
             "Sorry, I can't do that: I can only manage the appointments of the person writing from this number.",
         )
 
-    # -- existing appointments -------------------------------------------------------------
-    def _appointments(self, v: View) -> list[tuple[str, ...]] | None:
-        listed = v.turn_call("list_appointments")
-        return None if listed is None else _APPOINTMENT.findall(listed.result or "")
-
-    def _target(self, v: View, found: list[tuple[str, ...]], day: date | None) -> tuple[str, ...]:
-        active = [a for a in found if a[5] in ("pending", "confirmed")] or found
-        on_day = [a for a in active if day and a[3] == day.isoformat()]
-        return (on_day or active)[0]
-
-    def on_appointment(self, v: View, tool: str, pick_first: bool = False) -> dict[str, Any]:
-        found = self._appointments(v)
-        if found is None:
-            return tool_call_message(("list_appointments", {}))
-        if not found:
-            return v.t("No veo citas próximas a tu nombre.", "I can't see any upcoming appointments for you.")
-        days = v.days(v.said)
-        target = self._target(v, found, None if pick_first or not days else days[0])
-        if self.wrong and not pick_first:
-            tool = {"cancel_appointment": "confirm_appointment", "confirm_appointment": "cancel_appointment"}[tool]
-        done = v.turn_call(tool)
-        if done is None:
-            return tool_call_message((tool, {"appointment_id": target[0]}))
-        return self.after(v, done)
-
-    def reschedule(self, v: View) -> dict[str, Any]:
-        found = self._appointments(v)
-        if found is None:
-            return tool_call_message(("list_appointments", {}))
-        days = v.days(v.said)
-        if not found or not days:
-            return v.t("¿A qué día quieres cambiarla?", "Which day would you like to move it to?")
-        target = self._target(v, found, days[0] if len(days) > 1 else None)
-        times = v.times(v.said)
-        hhmm = times[-1] if times else target[4]
-        if self.wrong:
-            hhmm = f"{int(hhmm[:2]) + 1:02d}{hhmm[2:]}"
-        new_start = f"{days[-1].isoformat()} {hhmm}"
-        if not self.direct and v.turn_call("check_availability") is None:
-            return tool_call_message(
-                ("check_availability", {"service": target[1], "day": days[-1].isoformat(), "member": target[2]})
-            )
-        done = v.turn_call("reschedule_appointment")
-        if done is None:
-            return tool_call_message(("reschedule_appointment", {"appointment_id": target[0], "new_start": new_start}))
-        return self.after(v, done)
-
     # -- questions ---------------------------------------------------------------------------
     def answer_question(self, v: View) -> dict[str, Any]:
         if self.wrong:
@@ -440,78 +524,4 @@ class ScriptedReceptionist:
         return v.t(
             "Lo siento, no ofrecemos eso. ¿Quieres que te pase con una persona del equipo?",
             "Sorry, we don't offer that. Would you like me to pass you to a person from the team?",
-        )
-
-    # -- booking -----------------------------------------------------------------------------
-    def booking(self, v: View) -> dict[str, Any]:
-        service = v.latest(v.service_in)
-        day = v.latest(lambda text: v.days(text)[-1] if v.days(text) else None)
-        if not service:
-            return v.t("¡Hola! ¿Qué servicio te gustaría reservar, y qué día?", "Hi! Which service, and which day?")
-        if not day:
-            return v.t(f"¿Qué día te viene bien para {service}?", f"Which day suits you for {service}?")
-        member = v.latest(v.member)
-        checked = v.last_call("check_availability")
-        wanted = {"service": service, "day": day.isoformat(), **({"member": member} if member else {})}
-        if checked is None or checked.args != wanted:
-            return tool_call_message(("check_availability", wanted))
-        if not checked.ok:
-            return self.after(v, checked)
-        name = v.name(v.said)
-        if name and v.turn_call("resolve_contact") is None:
-            return tool_call_message(("resolve_contact", {"name": name}))
-        offered = _SLOT.findall(checked.result or "")
-        slot = self.choose(offered, day, v.latest(lambda text: v.times(text)[-1] if v.times(text) else None))
-        if slot is None:
-            listed = "\n".join(f"- {d} {t} con {m}" for d, t, m in offered[:4])
-            return v.t(
-                f"Ese día y hora no tengo hueco. Tengo:\n{listed}\n¿Cuál prefieres?",
-                f"I have nothing free then. I have:\n{listed}\nWhich one would you like?",
-            )
-        ready = any(c.name == "resolve_contact" and c.ok for c in v.calls)
-        d, t, m = slot
-        if not ready:
-            return v.t(
-                f"Tengo hueco el {d} a las {t} con {m}. ¿A nombre de quién hago la reserva?",
-                f"I have {d} at {t} with {m}. What name should I book it under?",
-            )
-        return v.t(
-            f"¿Te reservo {service} el {d} a las {t} con {m}? Responde sí para confirmar.",
-            f"Shall I book {service} on {d} at {t} with {m}? Reply yes to confirm.",
-        )
-
-    def choose(self, offered: list[tuple[str, str, str]], day: date, hhmm: str | None) -> tuple[str, str, str] | None:
-        on_day = [s for s in offered if s[0] == day.isoformat()]
-        if not on_day:
-            return None
-        index = 0
-        if hhmm:
-            at = [i for i, s in enumerate(on_day) if s[1] == hhmm]
-            if not at:
-                return None
-            index = at[0]
-        if self.wrong:  # another time: the next one offered, else the one before
-            later = [s for s in on_day[index:] if s[1] != on_day[index][1]]
-            earlier = [s for s in on_day[:index] if s[1] != on_day[index][1]]
-            return later[0] if later else (earlier[-1] if earlier else on_day[index])
-        return on_day[index]
-
-    def book(self, v: View, proposal: tuple[str, ...]) -> dict[str, Any]:
-        service, d, t, member = proposal
-        if self.direct and v.turn_call("check_availability") is None:
-            return tool_call_message(("check_availability", {"service": service, "day": d, "member": member}))
-        done = v.turn_call("book_appointment")
-        if done is None:
-            return tool_call_message(("book_appointment", {"service": service, "start": f"{d} {t}", "member": member}))
-        return self.after(v, done)
-
-    def after(self, v: View, call: Call) -> dict[str, Any]:
-        result = call.result or ""
-        if not call.ok:
-            return v.t(
-                f"Vaya: {result.removeprefix('Error: ')}. ¿Quieres que te pase con una persona del equipo?",
-                f"Sorry: {result.removeprefix('Error: ')}. Would you like me to pass you to a person from the team?",
-            )
-        return text_message(
-            f"¡Hecho! {result.split(' Id ')[0]}" if not v.english else f"Done! {result.split(' Id ')[0]}"
         )

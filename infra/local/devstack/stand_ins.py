@@ -12,11 +12,11 @@ import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from devstack.config import LocalConfig
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
-from devstack.stack import LocalConfig
 
 # A voice note the local Gemini knows how to "transcribe" (the demo sends it).
 VOICE_NOTE = b"OggS\x00\x02demo-voice-note" + bytes(range(64))
