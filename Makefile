@@ -72,8 +72,11 @@ lint: install ## ruff, mypy, sam validate --lint, checkov (each skipped check ju
 build: install ## sam build (arm64 / python3.13 layers, no Docker)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(SAM) build --parallel --region $(REGION)
 
-test: lint build ## Lint, build, then unit + integration + e2e tests
-	$(PY) -m pytest -q tests
+# pytest-xdist workers; --dist loadfile keeps a module's tests (and its module-scoped stack) on one worker.
+PYTEST_WORKERS ?= 2
+
+test: lint build ## Lint, build, then unit + integration + e2e tests (PYTEST_WORKERS=2 processes)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 
 test-unit: install ## Unit tests only (fast, no servers)
 	$(PY) -m pytest -q tests/unit

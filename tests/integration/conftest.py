@@ -42,6 +42,10 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     own teardown at the session's end then finds nothing left to stop)."""
     if not _SHARED_STACKS or "local_stack" not in getattr(item, "fixturenames", ()):
         return
+    if hasattr(item.config, "workerinput"):
+        # A pytest-xdist worker holds every collected item but runs only those sent to it, so
+        # "no later test uses it" cannot be told here: the session's end stops the stack.
+        return
     items = item.session.items
     later = items[items.index(item) + 1 :]
     if not any("local_stack" in getattr(other, "fixturenames", ()) for other in later):

@@ -389,7 +389,8 @@ def test_a_flush_is_bounded_in_total_and_drops_what_it_could_not_send(
             took = time.monotonic() - started
         dns.released.set()
 
-        assert took < 2.5, f"flush(2.0) took {took:.2f} s"
+        # Unbounded, a stalled host held a flush for 86 s; the margin over 2 s is for a loaded machine.
+        assert took < 4.0, f"flush(2.0) took {took:.2f} s"
         assert sent == 0 and recorder.dropped == 1 and recorder.pending == 0
         (dropped,) = [rec for rec in caplog.records if rec.getMessage() == "traces not sent to Langfuse"]
         assert (dropped.traces, dropped.error) == (1, "TimeoutError")  # given up on time, not refused

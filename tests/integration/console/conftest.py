@@ -14,7 +14,7 @@ import pytest
 
 # The tests run with --import-mode=importlib: make the kits importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "webhook"))  # webhook_testkit: callbacks
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "webhook"))  # webhook_kit: callbacks
 sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))  # privacy_kit: the stores an erasure reaches
 
 from console_kit import Console

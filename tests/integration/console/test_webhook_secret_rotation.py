@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from console_kit import SALON, Console, csrf
 from fastapi.testclient import TestClient
-from webhook_testkit import api_event, status_event
+from webhook_kit import api_event, status_event
 
 from devstack.aws import moto_client
 from devstack.template import function_env

@@ -10,7 +10,7 @@ import pytest
 
 # The tests run with --import-mode=importlib: make the shared kits importable by name.
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parents[1] / "unit" / "webhook"))  # webhook_testkit
+sys.path.insert(0, str(HERE.parents[1] / "unit" / "webhook"))  # webhook_kit
 sys.path.insert(0, str(HERE))  # webhook_aws_kit
 
 from webhook_aws_kit import Aws, Wired, deployed_stack, wire  # noqa: E402

@@ -29,7 +29,7 @@ ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "webhook"))
 sys.path.insert(0, str(HERE))
 
-from webhook_testkit import CONTENT, SECRET, api_event, message, status_event  # noqa: E402
+from webhook_kit import CONTENT, SECRET, api_event, message, status_event  # noqa: E402
 
 from devstack.cloudformation import TranslatedTemplate, deploy  # noqa: E402
 from devstack.lambda_context import import_seconds  # noqa: E402

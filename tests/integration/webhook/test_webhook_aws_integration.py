@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from webhook_aws_kit import ROOT, Aws, CallCounter, Wired, drain, wire
-from webhook_testkit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, OTHER_SECRET, message, status_event, user_event
+from webhook_kit import APP, CONTENT, CUSTOMER, MESSAGE_KINDS, OTHER_SECRET, message, status_event, user_event
 
 from devstack.template import function_env
 from receptionist.conversation_key import ConversationKey

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from webhook_aws_kit import Aws, Wired, drain, items, wire
-from webhook_testkit import APP, CONTENT, CUSTOMER, message
+from webhook_kit import APP, CONTENT, CUSTOMER, message
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket

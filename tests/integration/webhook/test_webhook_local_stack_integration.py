@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webhook_testkit import CONTENT, CUSTOMER, message, status_event, user_event
+from webhook_kit import CONTENT, CUSTOMER, message, status_event, user_event
 
 from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer

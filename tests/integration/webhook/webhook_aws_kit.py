@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from webhook_testkit import APP, OTHER_APP, OTHER_SECRET, SECRET, Harness
+from webhook_kit import APP, OTHER_APP, OTHER_SECRET, SECRET, Harness
 
 from devstack.aws import moto_client
 from devstack.cloudformation import DeployedStack, TranslatedTemplate, deploy

@@ -1,4 +1,4 @@
-"""Notifier unit tests: the delivery service on in-memory adapters (see notifier_testkit.py)."""
+"""Notifier unit tests: the delivery service on in-memory adapters (see notifier_kit.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 # The tests run with --import-mode=importlib; make the shared testkit importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_fake
+sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_kit
 
-from notifier_testkit import Harness
+from notifier_kit import Harness
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ again; erasing twice is harmless; nothing is touched when the request is refused
 from __future__ import annotations
 
 import pytest
-from privacy_fakes import APPS, KEY, ORG, Crash, FakeLedger, FakeMedia, FakeStore
+from forget_kit import APPS, KEY, ORG, Crash, FakeLedger, FakeMedia, FakeStore
 
 from receptionist.privacy import keys
 from receptionist.privacy.forget import OUTSIDE_CRM, ForgetService, Stores

@@ -1,4 +1,4 @@
-"""Processor unit tests: the TurnService on in-memory adapters (see processor_testkit.py)."""
+"""Processor unit tests: the TurnService on in-memory adapters (see processor_kit.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 # The tests run with --import-mode=importlib; make the shared testkit importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_fake
+sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_kit
 
-from processor_testkit import Harness
+from processor_kit import Harness
 
 
 @pytest.fixture

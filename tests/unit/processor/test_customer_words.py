@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from processor_testkit import FakeMediaPorts
+from processor_kit import FakeMediaPorts
 
 from receptionist.deadline import Deadline
 from receptionist.processor.media import CLOSING_MARKS, OPENING_MARKS, MediaReader, customer_words

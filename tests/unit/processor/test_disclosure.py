@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from processor_testkit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
+from processor_kit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
 from receptionist import disclosure
 from receptionist.conversation_key import ConversationKey

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_testkit import Crash, Harness, crash_after
+from processor_kit import Crash, Harness, crash_after
 
 from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.service import TurnReport

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_testkit import APP, Crash, Harness, crash_after
+from processor_kit import APP, Crash, Harness, crash_after
 
 from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.reminder_answers import Tap, tap_of

@@ -3,7 +3,7 @@ nothing is dropped: what does not fit is carried to the next turn."""
 
 from __future__ import annotations
 
-from processor_testkit import CONVERSATION, Harness
+from processor_kit import CONVERSATION, Harness
 
 from receptionist.processor.turn_limits import TurnLimits, plan_turn
 from receptionist.turns import BufferedMessage

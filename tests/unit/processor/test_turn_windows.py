@@ -4,7 +4,7 @@ answered once, nothing stuck, nothing lost (TurnService on in-memory adapters)."
 from __future__ import annotations
 
 import pytest
-from processor_testkit import CONVERSATION, Crash, Harness, crash_after
+from processor_kit import CONVERSATION, Crash, Harness, crash_after
 
 from receptionist.deadline import Deadline, DeadlineExceeded
 from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY
@@ -200,7 +200,7 @@ def test_opt_out_applies_with_the_events_own_time(h: Harness) -> None:
 
 
 def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:
-    from processor_testkit import Harness as Fresh
+    from processor_kit import Harness as Fresh
 
     from receptionist.processor.service import OVER_BUDGET_NOTICE, OVER_BUDGET_REPLY
 
@@ -220,7 +220,7 @@ def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:
 
 
 def test_past_the_business_daily_tokens_every_conversation_gets_the_sentence() -> None:
-    from processor_testkit import Harness as Fresh
+    from processor_kit import Harness as Fresh
 
     from receptionist.processor.service import OVER_BUDGET_NOTICE
 

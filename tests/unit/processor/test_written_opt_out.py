@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from processor_testkit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
+from processor_kit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
 from receptionist.processor.service import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from receptionist.turns import AgentAnswer, AgentRequest

@@ -1,8 +1,8 @@
-"""Retention on in-memory stores and an in-memory CRM (retention_fakes.py)."""
+"""Retention on in-memory stores and an in-memory CRM (retention_run_kit.py)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # retention_fakes, with --import-mode=importlib
+sys.path.insert(0, str(Path(__file__).parent))  # retention_run_kit, with --import-mode=importlib

@@ -1,4 +1,4 @@
-"""A retention run on in-memory stores and an in-memory CRM (retention_fakes.py): what each
+"""A retention run on in-memory stores and an in-memory CRM (retention_run_kit.py): what each
 business's windows make due is removed everywhere and nothing else; a second run removes nothing;
 a crash in every window is finished by the next run; a customer active again is kept; a run is
 bounded by its deadline and the next runs finish; failures stay alone; the report has counts only."""
@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from retention_fakes import KEY, NOW, STORE_NAMES, Crash, Request, Vault, World
+from retention_run_kit import KEY, NOW, STORE_NAMES, Crash, Request, Vault, World
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.deadline import Deadline

@@ -1,4 +1,4 @@
-"""Webhook unit tests: the service on in-memory adapters (see webhook_testkit.py)."""
+"""Webhook unit tests: the service on in-memory adapters (see webhook_kit.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 # The tests run with --import-mode=importlib; make the shared testkit importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from webhook_testkit import Harness
+from webhook_kit import Harness
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from webhook_testkit import APP, CONTENT, OTHER_APP, OTHER_SECRET, SECRET, Harness, message, status_event, user_event
+from webhook_kit import APP, CONTENT, OTHER_APP, OTHER_SECRET, SECRET, Harness, message, status_event, user_event
 
 from receptionist.adapters.app_secrets import SsmAppSecrets, parse_secrets
 from receptionist.conversation_key import ConversationKey

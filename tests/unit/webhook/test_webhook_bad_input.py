@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from webhook_testkit import CONTENT, CUSTOMER, SECRET, Harness, api_event, message, status_event, user_event
+from webhook_kit import CONTENT, CUSTOMER, SECRET, Harness, api_event, message, status_event, user_event
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.webhook.http import MAX_BODY_BYTES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from webhook_testkit import APP, CUSTOMER, STATUS_KINDS, T0, Harness, billing_event, envelope, status_event, user_event
+from webhook_kit import APP, CUSTOMER, STATUS_KINDS, T0, Harness, billing_event, envelope, status_event, user_event
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.messages import InboundTicket, OutboundJob

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from webhook_testkit import FakeBuffer, FakeQueue, FakeSecrets, message
+from webhook_kit import FakeBuffer, FakeQueue, FakeSecrets, message
 
 from devstack.lambda_context import LocalContext, load_function
 from devstack.template import function_env

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 import pytest
-from webhook_testkit import APP, CONTENT, CUSTOMER, EXPIRY, MESSAGE_KINDS, SECRET, Harness, message
+from webhook_kit import APP, CONTENT, CUSTOMER, EXPIRY, MESSAGE_KINDS, SECRET, Harness, message
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.gupshup.inbound import (

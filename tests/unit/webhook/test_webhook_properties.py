@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from webhook_testkit import (
+from webhook_kit import (
     CONTENT,
     MESSAGE_KINDS,
     STATUS_KINDS,

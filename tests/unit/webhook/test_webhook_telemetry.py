@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools import Logger, Metrics
-from webhook_testkit import CONTENT, SECRET, Harness, billing_event, message, status_event
+from webhook_kit import CONTENT, SECRET, Harness, billing_event, message, status_event
 
 from receptionist.telemetry import PowertoolsTelemetry
 from receptionist.webhook import telemetry as request_telemetry
@@ -24,6 +24,9 @@ def observed(capsys: pytest.CaptureFixture[str]) -> Any:
     # A fresh name: Powertools loggers of one name share their handler (and its stream).
     logger = Logger(service=f"webhook-test-{uuid.uuid4().hex}", stream=stream, level="INFO")
     metrics = Metrics(namespace="WebhookTest", service="webhook-test")
+    # Powertools' Metrics instances share one metric set: what another test left unflushed would
+    # land in this request's document.
+    metrics.clear_metrics()
     harness = Harness()
     harness.telemetry = PowertoolsTelemetry(logger, metrics, request_telemetry.describe)  # type: ignore[assignment]
 

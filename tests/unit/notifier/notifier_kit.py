@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from tenancy_fake import ActsForOneTenant
+from tenancy_kit import ActsForOneTenant
 
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.conversation_key import ConversationKey

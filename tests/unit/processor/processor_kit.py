@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from tenancy_fake import ActsForOneTenant
+from tenancy_kit import ActsForOneTenant
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import OptChange, Source
