@@ -147,6 +147,10 @@ class FakeCrm(ActsForOneTenant):
     reminders: dict[str, tuple[str, str, AnsweredReminder]] = field(default_factory=dict)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     appointment_changes: list[tuple[str, str]] = field(default_factory=list)  # (appointment id, new status)
+    # Identities whose open escalation's offer to take a message went out; the message noted:
+    # identity id -> (turn id, text).
+    message_offered: set[str] = field(default_factory=set)
+    messages_noted: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -279,6 +283,15 @@ class FakeCrm(ActsForOneTenant):
         self.escalations.setdefault(turn_id, reason)
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], bot_enabled=False)
+
+    def note_customer_message(
+        self, organization_id: str, identity_id: str, turn_id: str, text: str, at: datetime
+    ) -> bool:
+        self._tenant(organization_id)
+        if identity_id not in self.message_offered:
+            return False
+        noted = self.messages_noted.setdefault(identity_id, (turn_id, text))
+        return noted[0] == turn_id
 
     # -- reminders: the CRM's semantics (confirm / cancel idempotent, the first answer stays)
     def add_reminder(self, token: str, reminder: AnsweredReminder, org: str = ORG, customer: str = CUSTOMER) -> None:
