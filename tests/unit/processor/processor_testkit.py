@@ -384,6 +384,7 @@ class FakeAgent:
     requests: list[AgentRequest] = field(default_factory=list)
     failures: list[BaseException] = field(default_factory=list)
     escalate: str | None = None
+    handoff_note: str | None = None  # escalate_to_human outside the hours: the code's sentence
     answer: Callable[[AgentRequest], str] = lambda r: f"Respuesta a: {r.text}"
 
     def __call__(self, request: AgentRequest) -> AgentAnswer:
@@ -392,7 +393,14 @@ class FakeAgent:
             raise self.failures.pop(0)
         request.deadline.check("the model")
         escalations = [self.escalate] if self.escalate else []
-        return AgentAnswer(self.answer(request), escalations, model_calls=1, prompt_tokens=900, completion_tokens=100)
+        return AgentAnswer(
+            self.answer(request),
+            escalations,
+            model_calls=1,
+            prompt_tokens=900,
+            completion_tokens=100,
+            handoff_note=self.handoff_note,
+        )
 
     @property
     def texts(self) -> list[str]:
