@@ -39,4 +39,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     with handoff_telemetry.unit():
         followed = parts.handoff.run(datetime.now(UTC))
     handoff_telemetry.record(followed)
-    return {**report.counts(), **{f"handoff_{k}": v for k, v in followed.counts().items()}}
+    return {**report.counts(), **followed.counts("handoff_")}

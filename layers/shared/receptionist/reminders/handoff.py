@@ -54,8 +54,8 @@ class HandoffReport:
     skipped: int = 0  # due, but the business has no Gupshup app to say it through
     failed: int = 0  # escalations a step failed for (the next pass tries again)
 
-    def counts(self) -> dict[str, int]:
-        return dict(vars(self))
+    def counts(self, prefix: str = "") -> dict[str, int]:
+        return {f"{prefix}{k}": v for k, v in vars(self).items()}
 
 
 @dataclass
