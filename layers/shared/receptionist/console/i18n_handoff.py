@@ -1,12 +1,11 @@
 """The words of the handoff's pages and badges (opening hours for people, follow-ups, one's own
 WhatsApp number), in Spanish and English (merged by i18n.texts). Keys start with "handoff_" (the
-settings link's label is "set_handoff")."""
+settings link's label, "set_handoff", is with the settings' words in i18n_settings.py)."""
 
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {
-        "set_handoff": "Atención por personas",
         "handoff_hours": "Horario de atención por personas",
         "handoff_hours_help": "Cuándo alguien del equipo atiende el WhatsApp. Fuera de este horario, a quien pida"
         " una persona el asistente le dice cuándo le responderán. Hora local del negocio",
@@ -38,7 +37,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_message_left": "Mensaje del cliente",
     },
     "en": {
-        "set_handoff": "Handoff to people",
         "handoff_hours": "Hours when people answer",
         "handoff_hours_help": "When someone from the team answers WhatsApp. Outside these hours, a customer who"
         " asks for a person is told when they will be answered. The business's local time",
