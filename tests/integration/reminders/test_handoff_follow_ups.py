@@ -17,6 +17,7 @@ import pytest
 from pydantic import BaseModel
 from reminders_kit import Business, World
 
+from receptionist.adapters.delivery_crm import DeliveryCrm
 from receptionist.agent.handoff_wording import MESSAGE_OFFER, OPENING_NOTICE, RENOTIFY_NOTICE
 from receptionist.crm import chats, handoff, inbox
 from receptionist.crm.connection import Database
@@ -209,3 +210,31 @@ def test_two_passes_at_once_claim_each_follow_up_once(world: World, app_db: Data
         assert not handoff.claim_step(app_db, org, escalation, "renotify", clinic.at(2, 12, 10))
     report = clinic.run(clinic.at(2, 12, 10))
     assert report.renotified == 0 and world.jobs() == []
+
+
+def test_the_notifier_reads_the_assignee_s_own_number_in_its_business_only(world: World, app_db: Database) -> None:
+    """Escalations have an owner: what the notifier's store answers (assignee_whatsapp(), as the
+    functions' role) for a conversation nobody took, one taken by someone with their own number,
+    and from another business."""
+    clinic = Clinic(world, app_db)
+    _, identity, _ = clinic.escalate(clinic.at(2, 11))
+    org = clinic.business.id
+    store = DeliveryCrm(app_db)
+    with app_db.acting_for(org):
+        assert store.assignee_number(org, identity) is None  # nobody took it: every staff number
+    sub = f"sub-{uuid.uuid4().hex}"
+    world.owner.execute(
+        "insert into console_users (sub, organization_id, email, role, whatsapp_number)"
+        " values (%s, %s, %s, 'staff', '34611222333')",
+        (sub, org, f"{sub}@example.com"),
+    )
+    world.owner.execute("update chat_identities set assigned_to = %s where id = %s", (sub, identity))
+    with app_db.acting_for(org):
+        assert store.assignee_number(org, identity) == "34611222333"
+    other = world.business(template=None)
+    with app_db.acting_for(other.id):
+        assert store.assignee_number(other.id, identity) is None  # another business sees nothing
+    world.owner.execute("delete from console_users where sub = %s", (sub,))  # the account removed
+    assert world.owner.fetch_one("select assigned_to from chat_identities where id = %s", (identity,)) == {
+        "assigned_to": None
+    }
