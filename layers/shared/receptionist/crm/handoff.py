@@ -222,7 +222,7 @@ def note_customer_message(
         where id = (
             select id from escalations
             where organization_id = %(org)s and chat_identity_id = %(id)s and status = 'open'
-              and offer_claimed_at is not null
+              and offer_queued_at is not null
               and (customer_message is null or message_turn = %(turn)s)
               and not exists (select 1 from chat_identities i
                               where i.organization_id = %(org)s and i.id = %(id)s and i.assigned_to is not null)
