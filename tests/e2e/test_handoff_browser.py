@@ -2,7 +2,8 @@
 (issue 27, point 8): the customer's WhatsApp reply ends with the code's sentence on the next
 opening, and staff see the conversation in the inbox as waiting for the opening and the reply in
 its transcript. The demo clinic is given, for this test only, hours for people on one weekday three
-days ahead (its staff's hours are what every other test sees; restored after). Screenshots go to
+days ahead (its staff's hours are what every other test sees; restored after), and its owner a number of
+their own, cleared after. Screenshots go to
 tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def opens_in_three_days(pipeline: Pipeline) -> Iterator[datetime]:
     try:
         yield datetime.combine(day, time(9, 0), MADRID)
     finally:
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(url) as conn:  # and the owner's own number the test gives (below)
             conn.execute("delete from opening_hours where organization_id = %s", (CLINIC,))
+            conn.execute("update console_users set whatsapp_number = null where organization_id = %s", (CLINIC,))
 
 
 def _wait(p: Pipeline, predicate: Any, timeout: float | None = None) -> Any:
@@ -111,3 +113,20 @@ def test_asked_for_a_person_outside_the_hours_the_reply_says_when_and_staff_see_
     _wait(p, lambda: browser.find_elements(By.ID, "hours-in-use"), 15)
     assert "09:00–10:00" in browser.find_element(By.ID, "hours-in-use").text  # noqa: RUF001
     browser.save_screenshot(str(SCREENSHOTS / "handoff_settings.png"))
+
+    # The staff member's own number for the conversations they take: refused readably, then kept.
+    browser.get(f"{p.stack.info['console_url']}/my-number")
+    _wait(p, lambda: browser.find_elements(By.ID, "whatsapp_number"), 15)
+    field = browser.find_element(By.ID, "whatsapp_number")
+    field.clear()
+    field.send_keys("12345")
+    browser.find_element(By.ID, "save-my-number").click()
+    _wait(p, lambda: browser.find_elements(By.ID, "error"), 15)
+    assert "Ese número no es válido" in browser.find_element(By.ID, "error").text
+    field = browser.find_element(By.ID, "whatsapp_number")
+    field.clear()
+    field.send_keys("+34 699 000 123")
+    browser.find_element(By.ID, "save-my-number").click()
+    _wait(p, lambda: browser.find_elements(By.ID, "notice"), 15)
+    assert browser.find_element(By.ID, "whatsapp_number").get_attribute("value") == "+34699000123"
+    browser.save_screenshot(str(SCREENSHOTS / "handoff_my_number.png"))
