@@ -1,9 +1,11 @@
 """RemindersFunction: every 5 minutes, a reminder pass: the reminders due now (and missed ones
 within REMINDER_LOOKBACK_HOURS) claimed exactly once and queued for the notifier
-(receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md).
-Thin: settings, wiring, one call.
+(receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md); then
+the handoff follow-up pass: escalations nobody took, notified again or offered a message, each
+step claimed once (receptionist.reminders.handoff). Thin: settings, wiring, two calls.
 
-A database outage raises: Lambda reports the error (alarmed) and the next run catches up."""
+A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
+handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ metrics = Metrics()
 settings = RemindersSettings.from_env()  # validated at cold start
 parts = build(settings)  # the connection is opened by the first run
 telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.counters)
+handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff, counters=parts.counters)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -33,4 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     with telemetry.unit():
         report = parts.service.run(datetime.now(UTC), timedelta(hours=settings.reminder_lookback_hours))
     telemetry.record(report)
-    return report.counts()
+    with handoff_telemetry.unit():
+        followed = parts.handoff.run(datetime.now(UTC))
+    handoff_telemetry.record(followed)
+    return {**report.counts(), **followed.counts("handoff_")}

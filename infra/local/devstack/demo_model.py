@@ -207,8 +207,11 @@ _AFTER: dict[str, Callable[[DemoReceptionist, View, str], dict[str, Any]]] = {
     "book_appointment": lambda _self, _v, result: text_message(f"¡Listo! {result.split(' Id ')[0]} Te esperamos."),
     "list_appointments": DemoReceptionist.after_list,
     "reschedule_appointment": lambda _self, _v, result: text_message(f"Hecho. {result} ¡Hasta pronto!"),
-    "escalate_to_human": lambda _self, _v, _result: text_message(
-        "Te paso con una persona del equipo; te escribirán por aquí en breve."
+    # Outside the business's hours the system ends the reply with when (the prompt's rule): no "en breve".
+    "escalate_to_human": lambda _self, _v, result: text_message(
+        "Te paso con una persona del equipo."
+        if "fuera de horario" in result
+        else "Te paso con una persona del equipo; te escribirán por aquí en breve."
     ),
 }
 

@@ -424,6 +424,8 @@ class ScriptedReceptionist(AppointmentSteps):
         done = v.turn_call("escalate_to_human")
         if done is None:
             return tool_call_message(("escalate_to_human", {"reason": "El cliente pide hablar con una persona"}))
+        if "fuera de horario" in (done.result or ""):  # the system ends the reply with when (the prompt's rule)
+            return v.t("Te paso con una persona del equipo.", "I'm passing you to a person from the team.")
         return v.t(
             "Te paso con una persona del equipo; te escribirán por aquí en breve.",
             "I'm passing you to a person from the team; they will write to you here shortly.",

@@ -145,3 +145,6 @@ class AgentAnswer:
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
     choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
     opted_out: bool = False  # the assistant's opt_out tool opted the customer out in this turn
+    # Escalated outside the business's hours for people: when someone will answer, written by the
+    # code; the processor ends the reply with it.
+    handoff_note: str | None = None

@@ -29,6 +29,10 @@ DEFINERS: dict[str, set[str]] = {
     "resolve_gupshup_app(text)": {APP},  # processor, notifier: the business behind a callback
     "due_reminders(timestamp with time zone,interval)": {APP},  # reminders
     "unqueued_reminders(timestamp with time zone)": {APP},  # reminders
+    "due_handoffs(timestamp with time zone)": {APP},  # the reminders' run: escalations to follow up
+    "assignee_whatsapp(uuid)": {APP},  # notifier: the assignee's own number, in the current business
+    "own_whatsapp(text)": {CONSOLE},  # a staff member's own number, in the current business
+    "set_own_whatsapp(text,text)": {CONSOLE},
     "console_user(text)": {CONSOLE},  # who a verified token belongs to
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
@@ -332,8 +336,9 @@ def test_the_console_role_does_its_job_under_row_level_security(console_db: Data
     assert account is not None and account.organization_id == CLINIC
     with console_db.acting_for(CLINIC):
         assert inbox.conversation(console_db, CLINIC, identity.id) is not None
-        assert inbox.take_over(console_db, CLINIC, identity.id)
+        assert inbox.take_over(console_db, CLINIC, identity.id, sub)
         inbox.record_audit(console_db, CLINIC, account.email, "takeover", identity.id)
-    assert db.fetch_one("select bot_enabled from chat_identities where id = %s", (identity.id,)) == {
-        "bot_enabled": False
+    assert db.fetch_one("select bot_enabled, assigned_to from chat_identities where id = %s", (identity.id,)) == {
+        "bot_enabled": False,
+        "assigned_to": sub,
     }

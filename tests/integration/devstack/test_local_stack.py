@@ -154,13 +154,15 @@ def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
 
 
 def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
-    """The template's rule (rate(5 minutes); shorter in tests): the pass reaches the CRM as the
-    functions' role (its URL from SSM) and reports counts only."""
+    """The template's rule (rate(5 minutes); shorter in tests): the pass, and the handoff follow-ups
+    after it, reach the CRM as the functions' role (its URL from SSM) and report counts only."""
     runs = local_stack.wait_for(lambda: local_stack.invocations_of("RemindersFunction"), timeout=30)
     assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
     rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
     counts = local_stack.pool("RemindersFunction").invoke(scheduled_event(rule, local_stack.config.region))
-    assert set(counts) == {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
+    reminders = {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
+    handoff = {"looked_at", "notified", "renotified", "offered", "resent", "already_claimed", "skipped", "failed"}
+    assert set(counts) == reminders | {f"handoff_{name}" for name in handoff}  # then the handoff follow-ups
     assert all(isinstance(v, int) for v in counts.values())
 
 

@@ -62,6 +62,7 @@ class FakeStore(ActsForOneTenant):
     skip_reasons: dict[str, str] = field(default_factory=dict)  # reminder id -> the skip_reason given
     timings: dict[str, ReminderTiming] = field(default_factory=dict)  # reminder id -> its appointment now
     events: list[str] = field(default_factory=list)  # reminder reads, shared with the sender's sends
+    assignees: dict[str, str] = field(default_factory=dict)  # identity id -> the assignee's own number
 
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
@@ -75,6 +76,10 @@ class FakeStore(ActsForOneTenant):
     def notification_settings(self, organization_id: str) -> NotificationSettings:
         self._tenant(organization_id)
         return self.settings.get(organization_id, NotificationSettings([], None, []))
+
+    def assignee_number(self, organization_id: str, identity_id: str) -> str | None:
+        self._tenant(organization_id)
+        return self.assignees.get(identity_id)
 
     def record_part(
         self,

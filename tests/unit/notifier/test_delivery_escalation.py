@@ -135,3 +135,18 @@ def test_a_gupshup_key_reference_outside_its_prefix_is_never_read(h: Harness) ->
         report = h.service.deliver(_escalation(job_id=f"j-{ref}"))
         assert (report.outcome, report.reason) == ("not_configured", "gupshup_key_ref")
     assert h.keys_read == [] and h.sender.calls == 0
+
+
+def test_a_conversation_assigned_to_someone_with_their_own_number_notifies_them_alone(h: Harness) -> None:
+    """Escalations have an owner (issue 27, point 6): the assignee's own WhatsApp number."""
+    identity = h.customer(bot_enabled=False)
+    h.store.assignees[identity.id] = "34611222333"
+    report = h.service.deliver(_escalation())
+    assert (report.outcome, report.parts) == ("sent", 1)
+    assert [s.destination for s in h.sender.sent] == ["34611222333"]
+
+
+def test_unassigned_or_an_assignee_without_a_number_every_staff_number(h: Harness) -> None:
+    h.customer(bot_enabled=False)  # nobody in assignees: nobody took it, or they gave no number
+    h.service.deliver(_escalation())
+    assert [s.destination for s in h.sender.sent] == STAFF

@@ -147,6 +147,10 @@ class FakeCrm(ActsForOneTenant):
     reminders: dict[str, tuple[str, str, AnsweredReminder]] = field(default_factory=dict)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     appointment_changes: list[tuple[str, str]] = field(default_factory=list)  # (appointment id, new status)
+    # Identities whose open escalation's offer to take a message went out; the message noted:
+    # identity id -> (turn id, text).
+    message_offered: set[str] = field(default_factory=set)
+    messages_noted: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -280,6 +284,15 @@ class FakeCrm(ActsForOneTenant):
         key = next(k for k, v in self.identities.items() if v.id == identity_id)
         self.identities[key] = replace(self.identities[key], bot_enabled=False)
 
+    def note_customer_message(
+        self, organization_id: str, identity_id: str, turn_id: str, text: str, at: datetime
+    ) -> bool:
+        self._tenant(organization_id)
+        if identity_id not in self.message_offered:
+            return False
+        noted = self.messages_noted.setdefault(identity_id, (turn_id, text))
+        return noted[0] == turn_id
+
     # -- reminders: the CRM's semantics (confirm / cancel idempotent, the first answer stays)
     def add_reminder(self, token: str, reminder: AnsweredReminder, org: str = ORG, customer: str = CUSTOMER) -> None:
         self.reminders[token] = (org, customer, reminder)
@@ -371,6 +384,7 @@ class FakeAgent:
     requests: list[AgentRequest] = field(default_factory=list)
     failures: list[BaseException] = field(default_factory=list)
     escalate: str | None = None
+    handoff_note: str | None = None  # escalate_to_human outside the hours: the code's sentence
     answer: Callable[[AgentRequest], str] = lambda r: f"Respuesta a: {r.text}"
 
     def __call__(self, request: AgentRequest) -> AgentAnswer:
@@ -379,7 +393,14 @@ class FakeAgent:
             raise self.failures.pop(0)
         request.deadline.check("the model")
         escalations = [self.escalate] if self.escalate else []
-        return AgentAnswer(self.answer(request), escalations, model_calls=1, prompt_tokens=900, completion_tokens=100)
+        return AgentAnswer(
+            self.answer(request),
+            escalations,
+            model_calls=1,
+            prompt_tokens=900,
+            completion_tokens=100,
+            handoff_note=self.handoff_note,
+        )
 
     @property
     def texts(self) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Literal
 
-from receptionist.crm import chats, organizations, reminders
+from receptionist.crm import chats, handoff, organizations, reminders
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
@@ -26,6 +26,9 @@ class DeliveryCrm:
 
     def notification_settings(self, organization_id: str) -> NotificationSettings:
         return organizations.notification_settings(self.db, organization_id)
+
+    def assignee_number(self, organization_id: str, identity_id: str) -> str | None:
+        return handoff.assignee_whatsapp(self.db, organization_id, identity_id)
 
     def record_part(
         self,

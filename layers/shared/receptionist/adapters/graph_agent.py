@@ -49,4 +49,5 @@ class GraphAgent:
             search_degraded=stats.search_degraded,
             choices=result.choices,
             opted_out=result.opted_out,
+            handoff_note=result.handoff_note,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from receptionist.crm import appointments, chats, consent, reminders, usage
+from receptionist.crm import appointments, chats, consent, handoff, reminders, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
@@ -72,6 +72,11 @@ class TurnCrm:
 
     def open_escalation(self, organization_id: str, identity_id: str, reason: str, turn_id: str) -> None:
         chats.open_escalation(self.db, organization_id, identity_id, reason, turn_id)  # bot off either way
+
+    def note_customer_message(
+        self, organization_id: str, identity_id: str, turn_id: str, text: str, at: datetime
+    ) -> bool:
+        return handoff.note_customer_message(self.db, organization_id, identity_id, turn_id, text, at)
 
     def budget(self, organization_id: str, identity_id: str) -> BudgetState:
         return usage.budget(self.db, organization_id, identity_id)

@@ -45,6 +45,9 @@ class Conversation:
     # sent with the reply as options to tap; a tool that acts on an offer clears it.
     choices: list[Choice] = field(default_factory=list)
     opted_out: bool = False  # the opt_out tool ran: the processor sends the fixed confirmation
+    # escalate_to_human outside the hours for people: when someone will answer, the code's sentence
+    # the processor puts in the reply (agent/handoff_wording.py).
+    handoff_note: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:

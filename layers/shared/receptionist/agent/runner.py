@@ -37,6 +37,7 @@ class TurnResult:
     # Options the reply offers to tap (the latest offering tool's), only with a non-empty reply.
     choices: list[Choice] = field(default_factory=list)
     opted_out: bool = False  # the opt_out tool opted the customer out in this turn
+    handoff_note: str | None = None  # escalated outside the hours: when someone answers (the code's words)
 
 
 def persona_of(org: Organization) -> Persona:
@@ -116,4 +117,5 @@ class TurnRunner:
             escalations=list(conv.escalations),
             choices=list(conv.choices) if reply else [],
             opted_out=conv.opted_out,
+            handoff_note=conv.handoff_note,
         )

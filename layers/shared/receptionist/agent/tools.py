@@ -18,15 +18,18 @@ from datetime import date, datetime, time, timedelta
 from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field
 
+from receptionist.agent import handoff_wording as wording
 from receptionist.agent.choices import appointment_choice, bounded, service_choice, slot_choice
 from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalogue, chats, consent, contacts
+from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff
+from receptionist.crm import handoff_rules as rules
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
 from receptionist.folding import fold
+from receptionist.languages import language_of
 
 MAX_SLOTS_SHOWN = 6
 SEARCH_AHEAD_DAYS = 7
@@ -361,18 +364,46 @@ class EscalateArgs(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Por qué hace falta una persona, en una frase")
 
 
+ESCALATED = "Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar."
+OUTSIDE_HOURS = (
+    "Hecho, fuera de horario: el equipo responderá en este chat cuando abra. El sistema termina la respuesta al"
+    " cliente con esta frase: «{note}». El asistente deja de contestar."
+)
+
+
 def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
+    """Bot off, an escalation recorded, staff told (now, or at the opening when the business says
+    so). Outside the business's hours for people the customer is told when someone will answer:
+    a sentence the code writes (agent/handoff_wording.py) and the processor puts in the reply, never
+    the model's guess."""
     conv = _conversation()
     _acting_on_offer(conv)
     # At most one per turn, and none while one is open: staff are told once.
-    if conv.escalations:
+    if conv.escalations or conv.handoff_note is not None:
         return ToolOutcome("Ya está hecho: el equipo ya ha sido avisado en este turno.")
     reason = plain_reason(args.reason)
-    _, opened = chats.open_escalation(conv.db, conv.organization.id, conv.identity.id, reason, conv.turn_id)
+    at = conv.now()
+    org_id = conv.organization.id
+    decided = rules.plan(handoff.opening_hours(conv.db, org_id, at), handoff.handoff_settings(conv.db, org_id), at)
+    _, opened = chats.open_escalation(
+        conv.db,
+        org_id,
+        conv.identity.id,
+        reason,
+        conv.turn_id,
+        at=at,
+        waiting_since=decided.waiting_since,
+        notify_at=decided.notify_at,
+    )
     if not opened:
         return ToolOutcome("El equipo ya estaba avisado y responderá en este chat.")
-    conv.escalations.append(reason)
-    return ToolOutcome("Hecho: el equipo ha sido avisado y responderá en este chat. El asistente deja de contestar.")
+    if decided.notify_now:
+        conv.escalations.append(reason)
+    if decided.open_now:
+        return ToolOutcome(ESCALATED)
+    language = language_of(conv.organization.settings.language)
+    conv.handoff_note = wording.outside_hours(decided.opening, at.astimezone(conv.tz), language)
+    return ToolOutcome(OUTSIDE_HOURS.format(note=conv.handoff_note))
 
 
 # -- opt_out -----------------------------------------------------------------------------------

@@ -10,8 +10,16 @@ from fastapi import FastAPI
 
 from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
-from receptionist.console.routers import appointments, consent, export, inbox, operator, privacy, sign_in
-from receptionist.console.routers.settings import catalogue, notifications, persona, reminders, staff, whatsapp
+from receptionist.console.routers import appointments, consent, export, inbox, operator, own_number, privacy, sign_in
+from receptionist.console.routers.settings import (
+    catalogue,
+    handoff,
+    notifications,
+    persona,
+    reminders,
+    staff,
+    whatsapp,
+)
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
 
 __all__ = ["ConsoleParts", "create_app"]
@@ -27,7 +35,8 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(inbox.router)
     app.include_router(inbox.fragments)
     app.include_router(appointments.router)
-    for area in (persona, catalogue, staff, notifications, reminders, whatsapp):
+    app.include_router(own_number.router)
+    for area in (persona, catalogue, staff, notifications, handoff, reminders, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)
     app.include_router(export.router)

@@ -21,6 +21,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "appointments_nav": "Citas",
         "settings_nav": "Ajustes",
         "needs_person": "Necesitan una persona",
+        "mine": "Mías",
+        "unassigned": "Sin asignar",
         "escalated": "Escaladas",
         "bot_off": "Asistente apagado",
         "all": "Todas",
@@ -107,6 +109,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "appointments_nav": "Appointments",
         "settings_nav": "Settings",
         "needs_person": "Need a person",
+        "mine": "Mine",
+        "unassigned": "Unassigned",
         "escalated": "Escalated",
         "bot_off": "Assistant off",
         "all": "All",
@@ -185,7 +189,14 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def texts(language: str | None) -> dict[str, str]:
     """Every word of the console in `language` (Spanish when unknown), sections included."""
-    from receptionist.console import i18n_appointments, i18n_export, i18n_operator, i18n_privacy, i18n_settings
+    from receptionist.console import (
+        i18n_appointments,
+        i18n_export,
+        i18n_handoff,
+        i18n_operator,
+        i18n_privacy,
+        i18n_settings,
+    )
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     merged = dict(TEXTS[chosen])
@@ -195,6 +206,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_operator.TEXTS,
         i18n_export.TEXTS,
         i18n_privacy.TEXTS,
+        i18n_handoff.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

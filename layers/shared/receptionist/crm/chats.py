@@ -285,11 +285,22 @@ def save_thread_summary(db: Database, organization_id: str, identity_id: str, su
 
 
 def open_escalation(
-    db: Database, organization_id: str, identity_id: str, reason: str, turn_id: str | None
+    db: Database,
+    organization_id: str,
+    identity_id: str,
+    reason: str,
+    turn_id: str | None,
+    *,
+    at: datetime | None = None,
+    waiting_since: datetime | None = None,
+    notify_at: datetime | None = None,
 ) -> tuple[str, bool]:
     """Hand the conversation to people (bot off) and record why, unless an escalation of another
     turn is still open: (the escalation's id, whether this call opened it). One statement;
-    idempotent per turn (a retried turn finds its own escalation, still counted as opened)."""
+    idempotent per turn (a retried turn finds its own escalation, still counted as opened).
+    `at`: the turn's clock (None: the database's); `waiting_since`: when people can first answer
+    (None: `at`); `notify_at`: staff's notice left for then (the opening), None when they are
+    notified with the turn."""
     row = db.fetch_one(
         """
         with already as (
@@ -298,8 +309,11 @@ def open_escalation(
               and turn_id is distinct from %(turn)s
             limit 1
         ), e as (
-            insert into escalations (organization_id, chat_identity_id, reason, turn_id)
-            select %(org)s, %(id)s, %(reason)s, %(turn)s where not exists (select 1 from already)
+            insert into escalations
+                (organization_id, chat_identity_id, reason, turn_id, created_at, waiting_since, notify_at)
+            select %(org)s, %(id)s, %(reason)s, %(turn)s, coalesce(%(at)s::timestamptz, now()),
+                   coalesce(%(waiting)s::timestamptz, %(at)s::timestamptz, now()), %(notify)s
+            where not exists (select 1 from already)
             on conflict (organization_id, turn_id) where turn_id is not null
             do update set reason = escalations.reason
             returning id
@@ -310,21 +324,30 @@ def open_escalation(
         select coalesce((select id from e), (select id from already))::text as id,
                exists (select 1 from e) as opened
         """,
-        {"org": organization_id, "id": identity_id, "reason": reason[:1000], "turn": turn_id},
+        {
+            "org": organization_id,
+            "id": identity_id,
+            "reason": reason[:1000],
+            "turn": turn_id,
+            "at": at,
+            "waiting": waiting_since,
+            "notify": notify_at,
+        },
     )
     assert row is not None and row["id"] is not None
     return str(row["id"]), bool(row["opened"])
 
 
 def hand_back_to_bot(db: Database, organization_id: str, identity_id: str) -> None:
-    """Staff are done: resolve open escalations and turn the bot back on (one statement)."""
+    """Staff are done: resolve open escalations, turn the bot back on and end the assignment (one
+    statement)."""
     db.execute(
         """
         with resolved as (
             update escalations set status = 'resolved', resolved_at = now()
             where organization_id = %(org)s and chat_identity_id = %(id)s and status = 'open'
         )
-        update chat_identities set bot_enabled = true, updated_at = now()
+        update chat_identities set bot_enabled = true, assigned_to = null, assigned_at = null, updated_at = now()
         where organization_id = %(org)s and id = %(id)s
         """,
         {"org": organization_id, "id": identity_id},

@@ -104,7 +104,8 @@ select
               where m.organization_id = %(org)s), '[]'::json) as messages,
     coalesce((select json_agg(json_build_object(
                   'id', e.id, 'reason', e.reason, 'status', e.status, 'created_at', e.created_at,
-                  'resolved_at', e.resolved_at) order by e.created_at, e.id)
+                  'resolved_at', e.resolved_at, 'customer_message', e.customer_message,
+                  'message_at', e.message_at) order by e.created_at, e.id)
               from escalations e join identity i on i.id = e.chat_identity_id
               where e.organization_id = %(org)s), '[]'::json) as escalations,
     (select json_build_object('text', t.summary, 'updated_at', t.updated_at)

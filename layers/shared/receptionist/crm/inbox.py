@@ -14,8 +14,8 @@ from psycopg.types.json import Jsonb
 
 from receptionist.crm.connection import Database, Row
 
-InboxFilter = Literal["needs_person", "escalated", "bot_off", "all"]
-INBOX_FILTERS: tuple[InboxFilter, ...] = ("needs_person", "escalated", "bot_off", "all")
+InboxFilter = Literal["needs_person", "mine", "unassigned", "escalated", "bot_off", "all"]
+INBOX_FILTERS: tuple[InboxFilter, ...] = ("needs_person", "mine", "unassigned", "escalated", "bot_off", "all")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -50,6 +50,11 @@ class ConversationSummary:
     last_activity: datetime | None
     last_text: str | None
     last_inbound_at: datetime | None
+    assigned_to: str | None = None  # the console account (sub) that took it
+    # Unassigned and unanswered: since when its oldest open escalation waits for people (the next
+    # opening when asked for outside the hours); None: nobody is waited for.
+    waiting_since: datetime | None = None
+    message_left: bool = False  # the customer left a message for staff (after the assistant's offer)
 
     @property
     def needs_person(self) -> bool:
@@ -74,6 +79,8 @@ class Escalation:
     reason: str
     status: str
     created_at: datetime
+    customer_message: str | None = None  # what the customer left for staff after the offer
+    message_at: datetime | None = None
 
 
 def is_id(value: str) -> bool:
@@ -108,7 +115,17 @@ _SUMMARY = """
            (select count(*) from escalations e
              where e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open')
              as open_escalations,
-           last.created_at as last_activity, last.processed_text as last_text
+           last.created_at as last_activity, last.processed_text as last_text, i.assigned_to,
+           (select min(coalesce(e.waiting_since, e.created_at)) from escalations e
+             where e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open'
+               and i.assigned_to is null
+               and not exists (select 1 from chat_messages m
+                               where m.organization_id = e.organization_id and m.chat_identity_id = e.chat_identity_id
+                                 and m.direction = 'outbound' and m.sent_by like 'staff:%%'
+                                 and m.created_at >= e.created_at)) as waiting_since,
+           exists (select 1 from escalations e
+                   where e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open'
+                     and e.customer_message is not null) as message_left
     from chat_identities i
     left join lateral (
         select m.created_at, m.processed_text from chat_messages m
@@ -130,14 +147,24 @@ def _summary(row: Row) -> ConversationSummary:
         last_activity=row["last_activity"],
         last_text=row["last_text"],
         last_inbound_at=row["last_inbound_at"],
+        assigned_to=row["assigned_to"],
+        waiting_since=row["waiting_since"],
+        message_left=bool(row["message_left"]),
     )
 
 
 def list_conversations(
-    db: Database, organization_id: str, *, show: InboxFilter = "all", search: str = "", limit: int = 100
+    db: Database,
+    organization_id: str,
+    *,
+    show: InboxFilter = "all",
+    search: str = "",
+    limit: int = 100,
+    me: str | None = None,
 ) -> list[ConversationSummary]:
     """The organization's conversations by latest activity, filtered and searched by name or
-    number."""
+    number. "mine": assigned to the account `me` (its sub); "unassigned": needing a person and
+    taken by nobody."""
     conditions = {
         "needs_person": " and (not i.bot_enabled or exists (select 1 from escalations e where"
         " e.organization_id = i.organization_id and e.chat_identity_id = i.id and e.status = 'open'))",
@@ -146,8 +173,10 @@ def list_conversations(
         "bot_off": " and not i.bot_enabled",
         "all": "",
     }
+    conditions["mine"] = " and i.assigned_to = %(me)s"
+    conditions["unassigned"] = conditions["needs_person"] + " and i.assigned_to is null"
     sql = _SUMMARY + conditions[show]
-    params: dict[str, Any] = {"org": organization_id, "limit": max(1, min(limit, 500))}
+    params: dict[str, Any] = {"org": organization_id, "limit": max(1, min(limit, 500)), "me": me or ""}
     term = search.strip()
     if term:
         sql += " and (i.display_name ilike %(like)s or i.customer_number like %(digits)s)"
@@ -211,18 +240,25 @@ def transcript(
 
 def escalations(db: Database, organization_id: str, identity_id: str) -> list[Escalation]:
     rows = db.fetch_all(
-        "select id::text as id, reason, status, created_at from escalations"
+        "select id::text as id, reason, status, created_at, customer_message, message_at from escalations"
         " where organization_id = %s and chat_identity_id = %s order by created_at desc limit 20",
         (organization_id, identity_id),
     )
-    return [Escalation(str(r["id"]), str(r["reason"]), str(r["status"]), r["created_at"]) for r in rows]
+    return [
+        Escalation(
+            str(r["id"]), str(r["reason"]), str(r["status"]), r["created_at"], r["customer_message"], r["message_at"]
+        )
+        for r in rows
+    ]
 
 
-def take_over(db: Database, organization_id: str, identity_id: str) -> bool:
-    """A person owns the conversation: the assistant stays quiet until it is handed back."""
+def take_over(db: Database, organization_id: str, identity_id: str, sub: str) -> bool:
+    """A person owns the conversation: it is assigned to them (the account's `sub`) and the
+    assistant stays quiet until it is handed back (which ends the assignment)."""
     changed = db.execute(
-        "update chat_identities set bot_enabled = false, updated_at = now() where organization_id = %s and id = %s",
-        (organization_id, identity_id),
+        "update chat_identities set bot_enabled = false, assigned_to = %s, assigned_at = now(), updated_at = now()"
+        " where organization_id = %s and id = %s",
+        (sub, organization_id, identity_id),
     )
     return changed > 0
 

@@ -30,6 +30,10 @@ class NotifierStore(Protocol):
 
     def notification_settings(self, organization_id: str) -> NotificationSettings: ...
 
+    def assignee_number(self, organization_id: str, identity_id: str) -> str | None:
+        """The own WhatsApp number of the staff member the conversation is assigned to, if any."""
+        ...
+
     def record_part(
         self,
         organization_id: str,

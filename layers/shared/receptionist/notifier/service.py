@@ -31,8 +31,10 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   nothing is sent, the row is marked undeliverable and the reminder 'skipped' with its reason
   (skip_reason cancelled / moved / started, or gone), outcome "outdated".
 - escalation: every staff number of the organization gets the escalation template, whose
-  parameters follow notification_settings.template_params. (The processor already turned the
-  bot off when it recorded the escalation; that is the one place it happens.)
+  parameters follow notification_settings.template_params; for a conversation assigned to a staff
+  member who gave their own WhatsApp number (console_users.whatsapp_number), that number alone.
+  (The processor already turned the bot off when it recorded the escalation; that is the one
+  place it happens.)
 - status: a delivery state from the webhook, applied to the outbound message it is about
   (matched on Gupshup's id: gsId when given, else the event's id); never backwards.
 
@@ -375,7 +377,9 @@ class DeliveryService:
     ) -> None:
         identity = self.store.identity(org.id, customer)
         settings = self.store.notification_settings(org.id)
-        staff = list(dict.fromkeys(settings.staff_numbers))
+        # A conversation assigned to someone who gave their own number: them only; else everyone.
+        own = self.store.assignee_number(org.id, identity.id) if identity is not None else None
+        staff = [own] if own else list(dict.fromkeys(settings.staff_numbers))
         template_id = settings.template_id
         if not staff or not template_id:
             logger.warning("escalation without staff numbers or template", extra={"job_id": job.job_id})

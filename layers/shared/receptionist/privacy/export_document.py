@@ -134,6 +134,10 @@ class Escalation(_Part):
     status: str = Field(description="open or resolved.")
     created_at: datetime
     resolved_at: datetime | None
+    customer_message: str | None = Field(
+        default=None, description="What the customer left for the team after the assistant offered to take a message."
+    )
+    message_at: datetime | None = None
 
 
 class AssistantSummary(_Part):

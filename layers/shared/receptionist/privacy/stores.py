@@ -226,7 +226,12 @@ TABLES: Final[dict[str, TableRule]] = {
         "deleted", "every message in and out: text, transcripts, descriptions, Gupshup's payload", _BY_IDENTITY
     ),
     "thread_summaries": TableRule("deleted", "the summary of the older conversation", _BY_IDENTITY),
-    "escalations": TableRule("deleted", "why a person was needed (can be health data)", _BY_IDENTITY),
+    "escalations": TableRule(
+        "deleted",
+        "why a person was needed (can be health data), the message the customer left for staff after the "
+        "assistant's offer, when it waited from and its follow-ups",
+        _BY_IDENTITY,
+    ),
     "budget_notices": TableRule(
         "deleted",
         "that a conversation ran out of turns (scope 'turns:<conversation id>')",
@@ -296,7 +301,12 @@ TABLES: Final[dict[str, TableRule]] = {
     "member_hours": TableRule("not_personal", "staff hours"),
     "member_time_off": TableRule("not_personal", "staff absences"),
     "message_templates": TableRule("not_personal", "the business's approved WhatsApp templates"),
-    "console_users": TableRule("not_personal", "staff accounts (staff data, not a customer's)"),
+    "console_users": TableRule(
+        "not_personal",
+        "staff accounts: e-mail, role and a staff member's own WhatsApp number (staff data, not a customer's; "
+        "it goes with the account's row)",
+    ),
+    "opening_hours": TableRule("not_personal", "when people answer the business's WhatsApp"),
     "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
 }
 

@@ -113,6 +113,13 @@ class Crm(Protocol):
         """Record an escalation (idempotent per turn) and switch the bot off."""
         ...
 
+    def note_customer_message(
+        self, organization_id: str, identity_id: str, turn_id: str, text: str, at: datetime
+    ) -> bool:
+        """Keep the customer's message on the open escalation whose offer to take one went out
+        (the first such message; this turn's again on a retry). Whether it is this turn's."""
+        ...
+
     def budget(self, organization_id: str, identity_id: str) -> BudgetState:
         """Turns of this conversation in the last hour and the business's tokens today, against
         the business's own limits."""

@@ -28,6 +28,7 @@ from typing import Literal, TypeAlias
 
 from receptionist import disclosure
 from receptionist.agent.choices import clip
+from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, MESSAGE_NOTED
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
@@ -244,6 +245,9 @@ class TurnService:
             if reminder.taps:
                 record = _tap_while_owned(org, turn_id, ids, reminder)
                 return self._record_and_send(conversation, record, close, report, said)
+            noted = self._message_for_staff(org, identity, turn_id, ids, processed)
+            if noted is not None:
+                return self._record_and_send(conversation, noted, close, report, said)
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
         if reminder.reply is not None:
             record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
@@ -275,11 +279,24 @@ class TurnService:
             turn_id,
             ids,
             "answered",
-            reply=answer.reply or FALLBACK_REPLY,
+            reply=_with_handoff_note(answer.reply, answer.handoff_note) or FALLBACK_REPLY,
             escalations=answer.escalations,
             choices=answer.choices if answer.reply else [],
         )
         return self._record_and_send(conversation, record, close, report, said)
+
+    def _message_for_staff(
+        self, org: Organization, identity: ChatIdentity, turn_id: str, ids: list[str], processed: list[Processed]
+    ) -> TurnRecord | None:
+        """While a person owns the conversation and nobody has answered, the follow-up pass offered
+        to take a message (receptionist/reminders/handoff.py): the customer's next words are that message, kept
+        on the escalation for staff (the inbox and the conversation show it), acknowledged once with
+        a fixed sentence, and staff told. None: not such a turn (the person answers as ever)."""
+        text = self._prompt_text(processed)
+        if not text.strip() or not self.crm.note_customer_message(org.id, identity.id, turn_id, text, self.now()):
+            return None
+        reply = MESSAGE_NOTED[language_of(org.settings.language)]
+        return TurnRecord(turn_id, ids, "human_owned", reply=reply, escalations=[MESSAGE_LEFT_NOTICE])
 
     def _opt_words(
         self,
@@ -496,6 +513,14 @@ class _Said:
 
     organization: Organization
     identity: ChatIdentity
+
+
+def _with_handoff_note(reply: str, note: str | None) -> str:
+    """The model's reply, ended by the code's sentence on when someone will answer (escalated
+    outside the hours for people); the sentence alone when the model said nothing."""
+    if not note:
+        return reply
+    return f"{reply.rstrip()}\n\n{note}" if reply.strip() else note
 
 
 def _written(message: BufferedMessage) -> str | None:

@@ -14,7 +14,8 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import telemetry
+from receptionist.reminders import handoff_telemetry, telemetry
+from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.secrets import get_secret
 from receptionist.telemetry import Counters, Describe
@@ -22,12 +23,15 @@ from receptionist.telemetry import Counters, Describe
 
 @dataclass(frozen=True)
 class RemindersParts:
-    """What the reminders' handler needs: the pass, what its reports mean, and what is counted per
-    run (the database's round trips)."""
+    """What the reminders' handler needs: the reminder pass and the handoff follow-up pass (same
+    schedule, same database connection), what their reports mean, and what is counted per run (the
+    database's round trips)."""
 
     service: ReminderPass
     describe: Describe[PassReport]
     counters: Counters
+    handoff: HandoffPass
+    describe_handoff: Describe[HandoffReport]
 
 
 def build(
@@ -36,5 +40,9 @@ def build(
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-reminders")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
     return RemindersParts(
-        ReminderPass(db, outbound), telemetry.describe, Counters({"db_round_trips": lambda: db.round_trips})
+        ReminderPass(db, outbound),
+        telemetry.describe,
+        Counters({"db_round_trips": lambda: db.round_trips}),
+        HandoffPass(db, outbound),
+        handoff_telemetry.describe,
     )

@@ -3,7 +3,8 @@ conversation, and the JSON API (same rules: signed in, own organization only).
 
 - GET  /console/inbox?show=&q=, /console/inbox/rows (a part), /console/conversations/<id>,
   /console/conversations/<id>/transcript (a part)
-- POST /console/conversations/<id>/reply | template | takeover | resolve | handback
+- POST /console/conversations/<id>/reply | template | takeover (assigns it to the account) | resolve |
+  handback (ends the assignment)
 - GET  /console/api/conversations?show=&q=, /console/api/conversations/<id>"""
 
 from __future__ import annotations
@@ -54,12 +55,25 @@ def inbox_page(
 ) -> HTMLResponse:
     chosen = inbox_filter(show)
     rows = service.inbox(chosen, q[:100])
-    return render(request, "inbox.html", account=account, rows=rows, show=chosen, q=q, filters=INBOX_FILTERS)
+    return render(
+        request,
+        "inbox.html",
+        account=account,
+        rows=rows,
+        show=chosen,
+        q=q,
+        filters=INBOX_FILTERS,
+        me=account.sub,
+        now=service.now(),
+    )
 
 
 @fragments.get("/inbox/rows")
-def inbox_rows(request: Request, service: Conversations, show: str | None = None, q: str = "") -> HTMLResponse:
-    return render(request, "inbox_rows.html", rows=service.inbox(inbox_filter(show), q[:100]))
+def inbox_rows(
+    request: Request, account: Account, service: Conversations, show: str | None = None, q: str = ""
+) -> HTMLResponse:
+    rows = service.inbox(inbox_filter(show), q[:100])
+    return render(request, "inbox_rows.html", rows=rows, me=account.sub, now=service.now())
 
 
 @router.get("/conversations/{identity_id}")
@@ -134,6 +148,9 @@ class ConversationOut(_Out):
     last_activity: Timestamp | None
     last_text: str | None
     last_inbound_at: Timestamp | None
+    assigned_to: str | None
+    waiting_since: Timestamp | None
+    message_left: bool
 
 
 class MessageOut(_Out):
@@ -152,6 +169,7 @@ class EscalationOut(_Out):
     reason: str
     status: str
     created_at: Timestamp
+    customer_message: str | None
 
 
 class AppointmentOut(_Out):

@@ -50,7 +50,7 @@ class ConversationService:
         return self.account.organization_id
 
     def inbox(self, show: InboxFilter, search: str) -> list[ConversationSummary]:
-        return inbox.list_conversations(self.db, self._org, show=show, search=search)
+        return inbox.list_conversations(self.db, self._org, show=show, search=search, me=self.account.sub)
 
     def _summary(self, identity_id: str) -> ConversationSummary:
         found = inbox.conversation(self.db, self._org, identity_id)
@@ -85,7 +85,7 @@ class ConversationService:
     def take_over(self, identity_id: str) -> None:
         with self.db.transaction():
             self._summary(identity_id)
-            inbox.take_over(self.db, self._org, identity_id)
+            inbox.take_over(self.db, self._org, identity_id, self.account.sub)
             self._audit("takeover", identity_id)
 
     def resolve(self, identity_id: str) -> None:
