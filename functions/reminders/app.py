@@ -1,7 +1,8 @@
 """RemindersFunction: every 5 minutes, a reminder pass: the reminders due now (and missed ones
 within REMINDER_LOOKBACK_HOURS) claimed exactly once and queued for the notifier
-(receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md).
-Thin: settings, wiring, one call.
+(receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md);
+then, with the time left, the businesses whose WhatsApp templates were not read from Gupshup
+today (receptionist.reminders.template_sync). Thin: settings, wiring, two calls.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up."""
 
@@ -14,12 +15,15 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from receptionist.config import RemindersSettings
+from receptionist.deadline import Deadline
 from receptionist.reminders.wiring import build
 from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces
 metrics = Metrics()
+# Kept back from the template sync: the invocation ends well inside the function's timeout.
+SYNC_RESERVE_SECONDS = 10
 
 settings = RemindersSettings.from_env()  # validated at cold start
 parts = build(settings)  # the connection is opened by the first run
@@ -30,7 +34,14 @@ telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    now = datetime.now(UTC)
     with telemetry.unit():
-        report = parts.service.run(datetime.now(UTC), timedelta(hours=settings.reminder_lookback_hours))
+        report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))
     telemetry.record(report)
-    return report.counts()
+    counts = report.counts()
+    if parts.templates is not None:  # after the reminders: they never wait for Gupshup
+        left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+        synced = parts.templates.run_due(now, Deadline.after(left))
+        logger.info("template sync done", extra={**synced.counts(), "sync_errors": synced.errors})
+        counts |= synced.counts()
+    return counts

@@ -4,7 +4,7 @@ preview.
 A template is what a business may send when the customer's 24-hour window is closed (and what
 reminders and staff notices are): Gupshup sends it by its id with the parameters in order; `body`
 is its text, with {{1}}, {{2}}... where the parameters go, so a person (and the conversation's
-history) can see what was said. The rows are Gupshup's list, read by receptionist.template_sync
+history) can see what was said. The rows are Gupshup's list, read by receptionist.reminders.template_sync
 (`save_synced`): a template Gupshup no longer lists is kept, marked removed, never offered; only a
 `usable` one (APPROVED and listed) may be chosen or sent.
 """

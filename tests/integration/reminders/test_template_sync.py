@@ -1,4 +1,4 @@
-"""Reading a business's templates from Gupshup (receptionist.template_sync) on real parts: the CRM
+"""Reading a business's templates from Gupshup (receptionist.reminders.template_sync) on real parts: the CRM
 as the message functions' role under row level security, and the local Gupshup server over HTTP.
 Each test makes its own business, app and templates."""
 
@@ -16,7 +16,7 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.crm.connection import Database
 from receptionist.crm.templates import list_templates, usable_templates
 from receptionist.deadline import Deadline
-from receptionist.template_sync import RETRY_AFTER, SYNC_EVERY, TemplateSync
+from receptionist.reminders.template_sync import RETRY_AFTER, SYNC_EVERY, TemplateSync
 
 KEY = "key-of-this-app"
 PREFIX = "/receptionist/test/gupshup/"
