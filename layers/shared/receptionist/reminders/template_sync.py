@@ -128,48 +128,65 @@ class TemplateSync:
         )
         return [AppConnection(r["id"], r["app_name"], r["app_id"] or "", r["api_key_ref"]) for r in rows]
 
-    def sync(self, organization_id: str, deadline: Deadline | None = None) -> SyncResult:
+    def sync(
+        self,
+        organization_id: str,
+        deadline: Deadline | None = None,
+        audit: Callable[[SyncResult], None] | None = None,
+    ) -> SyncResult:
         """Read every active connection's list and write it; any failure writes no template. The
-        database must act for the organization (the console's session does; run_due sets it)."""
+        database must act for the organization (the console's session does; run_due sets it).
+        Gupshup is read first, outside any transaction; then the list (or the failure) is written
+        in one transaction, with `audit`'s line when given (the console's)."""
         deadline = deadline or Deadline.never()
         found = self.connections(organization_id)
         ready = [c for c in found if c.app_id]
-        if not ready:
-            if found:
-                templates.record_sync_failure(self.db, organization_id, [c.id for c in found], "no_app_id", self.now())
-            return SyncResult(None, "no_app_id")
         fetched: list[ListedTemplate] = []
         skipped = 0
+        failure: Exception | None = None
         for connection in ready:
             try:
                 answer = self.api.list_templates(
                     self.app(connection), timeout=deadline.timeout(CALL_SECONDS, what="Gupshup's template list")
                 )
             except (TemplateApiError, SecretUnavailableError, DeadlineExceeded) as exc:
-                return self._failed(organization_id, ready, exc)
+                failure = exc
+                break
             fetched.extend(listed(t) for t in answer.templates)
             skipped += answer.skipped
-        counts = templates.save_synced(self.db, organization_id, fetched, self.now(), [c.id for c in ready])
-        logger.info(
-            "templates synced",
-            extra={"organization_id": organization_id, "added": counts.added, "updated": counts.updated,
-                   "removed": counts.removed, "unchanged": counts.unchanged, "skipped": skipped},
-        )  # fmt: skip
-        return SyncResult(counts, None, skipped)
+        with self.db.transaction():
+            if not ready or failure is not None:
+                result = self._failed(organization_id, ready or found, failure)
+            else:
+                counts = templates.save_synced(self.db, organization_id, fetched, self.now(), [c.id for c in ready])
+                result = SyncResult(counts, None, skipped)
+            if audit is not None:
+                audit(result)
+        if result.counts is not None:
+            logger.info(
+                "templates synced",
+                extra={"organization_id": organization_id, "added": result.counts.added,
+                       "updated": result.counts.updated, "removed": result.counts.removed,
+                       "unchanged": result.counts.unchanged, "skipped": skipped},
+            )  # fmt: skip
+        return result
 
-    def _failed(self, organization_id: str, ready: Sequence[AppConnection], exc: Exception) -> SyncResult:
-        if isinstance(exc, TemplateApiError):
-            error: SyncError = exc.kind
+    def _failed(self, organization_id: str, connections: Sequence[AppConnection], exc: Exception | None) -> SyncResult:
+        if exc is None:
+            error: SyncError = "no_app_id"
+        elif isinstance(exc, TemplateApiError):
+            error = exc.kind
         elif isinstance(exc, SecretUnavailableError):
             error = "no_key"
         else:
             error = "out_of_time"
-        # Never the key or Gupshup's body: the kind, the status, the business.
-        logger.warning(
-            "template sync failed; the templates stay as they were",
-            extra={"organization_id": organization_id, "sync_error": error, **error_fields(exc)},
-        )
-        templates.record_sync_failure(self.db, organization_id, [c.id for c in ready], error, self.now())
+        if exc is not None:  # never the key or Gupshup's body: the kind, the status, the business
+            logger.warning(
+                "template sync failed; the templates stay as they were",
+                extra={"organization_id": organization_id, "sync_error": error, **error_fields(exc)},
+            )
+        if connections:
+            templates.record_sync_failure(self.db, organization_id, [c.id for c in connections], error, self.now())
         return SyncResult(None, error)
 
     def run_due(self, at: datetime, deadline: Deadline, limit: int = MAX_PER_RUN) -> SyncReport:
