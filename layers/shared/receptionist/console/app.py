@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
 from receptionist.console.routers import appointments, consent, export, inbox, operator, privacy, sign_in
-from receptionist.console.routers.settings import catalogue, notifications, persona, reminders, staff, whatsapp
+from receptionist.console.routers.settings import (
+    catalogue,
+    notifications,
+    persona,
+    reminders,
+    staff,
+    templates,
+    whatsapp,
+)
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
 
 __all__ = ["ConsoleParts", "create_app"]
@@ -27,7 +35,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(inbox.router)
     app.include_router(inbox.fragments)
     app.include_router(appointments.router)
-    for area in (persona, catalogue, staff, notifications, reminders, whatsapp):
+    for area in (persona, catalogue, staff, notifications, reminders, templates, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)
     app.include_router(export.router)

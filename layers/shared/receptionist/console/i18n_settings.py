@@ -179,8 +179,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " para cuando se vuelvan a activar.",
         "set_reminder_template": "Plantilla",
         "set_reminder_values": "valores",
-        "set_no_reminder_templates": "El negocio no tiene plantillas aprobadas de WhatsApp. Las da de alta el"
-        " equipo técnico (message_templates) cuando Gupshup las aprueba.",
+        "set_no_reminder_templates": "El negocio no tiene plantillas aprobadas de WhatsApp: léelas de Gupshup o"
+        " envía una a aprobación en Ajustes > Plantillas.",
         "set_reminder_times": "Cuándo avisar",
         "set_reminder_times_help": "Hasta 5 avisos antes de la cita, cada uno de 15 minutos a 7 días (168 h)"
         " antes; por ejemplo 24 h y 2 h. Las filas vacías no cuentan.",
@@ -449,8 +449,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " are turned back on.",
         "set_reminder_template": "Template",
         "set_reminder_values": "values",
-        "set_no_reminder_templates": "The business has no approved WhatsApp templates. The technical team adds"
-        " them (message_templates) once Gupshup approves them.",
+        "set_no_reminder_templates": "The business has no approved WhatsApp templates: read them from Gupshup or"
+        " submit one for approval in Settings > Templates.",
         "set_reminder_times": "When to remind",
         "set_reminder_times_help": "Up to 5 reminders before the appointment, each 15 minutes to 7 days (168 h)"
         " before; for example 24 h and 2 h. Empty rows do not count.",
