@@ -36,6 +36,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Guardado.",
         "set_notice_deleted": "Eliminado.",
+        "set_templates": "Plantillas",
+        "set_notice_synced": "Plantillas leídas de Gupshup.",
+        "set_notice_submitted": "Plantilla enviada a aprobación. Meta suele revisarla en minutos u horas: pulsa"
+        " «Leer de Gupshup» para ver su estado.",
+        "set_reminder_template_not_approved": "Esa plantilla no está aprobada en Gupshup (o ya no está): elige una"
+        " aprobada.",
+        "set_notification_template_not_approved": "La plantilla del aviso debe ser una de las aprobadas del negocio"
+        " (Ajustes > Plantillas).",
+        "set_bad_app_id": "El id de la app de Gupshup solo admite letras, cifras y guiones (máximo 64).",
         "set_save": "Guardar",
         "set_create": "Crear",
         "set_edit": "Editar",
@@ -306,6 +315,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Saved.",
         "set_notice_deleted": "Deleted.",
+        "set_templates": "Templates",
+        "set_notice_synced": "Templates read from Gupshup.",
+        "set_notice_submitted": "Template sent for approval. Meta usually reviews it within minutes or hours: press"
+        " “Read from Gupshup” to see its status.",
+        "set_reminder_template_not_approved": "That template is not approved in Gupshup (or is gone): choose an"
+        " approved one.",
+        "set_notification_template_not_approved": "The notice template must be one of the business's approved"
+        " templates (Settings > Templates).",
+        "set_bad_app_id": "The Gupshup app id takes only letters, digits and dashes (at most 64).",
         "set_save": "Save",
         "set_create": "Create",
         "set_edit": "Edit",

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {
-        "set_templates": "Plantillas",
-        "set_notice_synced": "Plantillas leídas de Gupshup.",
-        "set_notice_submitted": "Plantilla enviada a aprobación. Meta suele revisarla en minutos u horas: pulsa"
-        " «Leer de Gupshup» para ver su estado.",
         "tpl_title": "Plantillas de WhatsApp",
         "tpl_help": "Las plantillas son los mensajes que el negocio puede enviar fuera de la ventana de 24 horas"
         " (recordatorios, avisos al equipo, retomar una conversación). Las aprueba Meta a través de Gupshup;"
@@ -86,20 +82,11 @@ TEXTS: dict[str, dict[str, str]] = {
         # Wherever a chosen template is not (or no longer) approved.
         "tpl_chosen_unusable": "La plantilla elegida ya no está aprobada en Gupshup: no se envía hasta que elijas"
         " una aprobada.",
-        "set_reminder_template_not_approved": "Esa plantilla no está aprobada en Gupshup (o ya no está): elige una"
-        " aprobada.",
-        "set_notification_template_not_approved": "La plantilla del aviso debe ser una de las aprobadas del negocio"
-        " (Ajustes > Plantillas).",
-        "template_not_approved": "Esa plantilla no está aprobada en Gupshup: no se puede enviar.",
-        "templates_not_offered": "No se ofrecen (no aprobadas o ya no están en Gupshup):",
+        "tpl_send_not_approved": "Esa plantilla no está aprobada en Gupshup: no se puede enviar.",
+        "tpl_not_offered": "No se ofrecen (no aprobadas o ya no están en Gupshup):",
         "tpl_manage": "Gestionar plantillas",
-        "set_bad_app_id": "El id de la app de Gupshup solo admite letras, cifras y guiones (máximo 64).",
     },
     "en": {
-        "set_templates": "Templates",
-        "set_notice_synced": "Templates read from Gupshup.",
-        "set_notice_submitted": "Template sent for approval. Meta usually reviews it within minutes or hours: press"
-        " “Read from Gupshup” to see its status.",
         "tpl_title": "WhatsApp templates",
         "tpl_help": "Templates are the messages the business may send outside the 24-hour window (reminders, staff"
         " notices, picking a conversation up again). Meta approves them through Gupshup; they are read from"
@@ -175,13 +162,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tpl_submit_unavailable": "Submitting templates to Gupshup is not available in this installation.",
         "tpl_chosen_unusable": "The chosen template is no longer approved in Gupshup: nothing is sent until you"
         " choose an approved one.",
-        "set_reminder_template_not_approved": "That template is not approved in Gupshup (or is gone): choose an"
-        " approved one.",
-        "set_notification_template_not_approved": "The notice template must be one of the business's approved"
-        " templates (Settings > Templates).",
-        "template_not_approved": "That template is not approved in Gupshup: it cannot be sent.",
-        "templates_not_offered": "Not offered (not approved, or no longer in Gupshup):",
+        "tpl_send_not_approved": "That template is not approved in Gupshup: it cannot be sent.",
+        "tpl_not_offered": "Not offered (not approved, or no longer in Gupshup):",
         "tpl_manage": "Manage templates",
-        "set_bad_app_id": "The Gupshup app id takes only letters, digits and dashes (at most 64).",
     },
 }

@@ -147,7 +147,7 @@ class ConversationService:
         if template is None:
             raise ConsoleError("template_unknown")
         if not template.usable:  # pending, rejected or paused by Meta, or no longer in Gupshup
-            raise ConsoleError("template_not_approved")
+            raise ConsoleError("tpl_send_not_approved")
         values = form.values_for(template)
         preview = render_template(template.body, values)
         conversation = self._conversation_key(summary)
