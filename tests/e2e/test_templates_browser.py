@@ -73,7 +73,7 @@ def test_an_owner_reads_submits_and_sees_a_template_approved(pipeline: Pipeline,
 
     browser.get(f"{console}/settings/templates")
     browser.find_element(By.ID, "sync-templates").click()
-    _wait(p, lambda: browser.find_elements(By.ID, "notice"))
+    _wait(p, lambda: "notice=synced" in browser.current_url)
     seeded = _row(browser, "recordatorio_cita")
     assert seeded is not None and seeded.get_attribute("data-usable") == "yes"
     assert seeded.get_attribute("data-status") == "APPROVED"
@@ -91,7 +91,7 @@ def test_an_owner_reads_submits_and_sees_a_template_approved(pipeline: Pipeline,
     browser.find_element(By.ID, "tpl-examples").send_keys("Lucía\nlunes a las 10:00")
     browser.find_element(By.ID, "tpl-button-1").send_keys("Confirmar")
     browser.find_element(By.ID, "submit-template").click()
-    _wait(p, lambda: browser.find_elements(By.ID, "notice"))
+    _wait(p, lambda: "notice=submitted" in browser.current_url)  # not the previous page's notice
     [made] = [t for t in p.gupshup.templates(SEEDED_APP_IDS["ClinicaSonrisa"]) if t.name == name]
     row = _row(browser, made.id)
     assert row is not None and row.get_attribute("data-status") == "PENDING"
