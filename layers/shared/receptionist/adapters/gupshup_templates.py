@@ -1,5 +1,5 @@
-"""Gupshup's template API for one WhatsApp app, with the app's own API key (stdlib HTTP + pydantic,
-so the reminders function that syncs daily stays light).
+"""Gupshup's template API for one WhatsApp app, with the app's own API key (standard library only,
+so the reminders function that syncs daily and the console's cold start stay light).
 
 The project calls Gupshup with each app's key in the `apikey` header (adapters/gupshup_api.py; the
 key is an SSM SecureString per app), so this is Gupshup's self-serve template API, not the Partner
@@ -42,8 +42,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 DEFAULT_TIMEOUT_SECONDS = 8.0
 ErrorKind = Literal["unreachable", "refused", "garbage", "rejected"]
@@ -166,46 +164,31 @@ def _json_object(value: Any) -> dict[str, Any]:
     return {}
 
 
-class _Entry(BaseModel):
-    """One entry of `templates`: every field optional and of any type; `usable()` decides."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: Any = None
-    elementName: Any = None  # Gupshup's field names
-    languageCode: Any = None
-    category: Any = None
-    status: Any = None
-    templateType: Any = None
-    data: Any = None
-    containerMeta: Any = None
-    meta: Any = None
-    reason: Any = None
-    rejectedReason: Any = None  # seen in some answers instead of `reason`
-
-    def template(self) -> GupshupTemplate | None:
-        template_id, name = _text(self.id), _text(self.elementName)
-        if not template_id or not template_id.strip() or not name or not name.strip():
-            return None
-        container = _json_object(self.containerMeta)
-        meta = _json_object(self.meta)
-        body = _text(container.get("data")) or _body_of(_text(self.data) or "")
-        status = (_text(self.status) or "UNKNOWN").strip().upper() or "UNKNOWN"
-        reason = _text(self.reason) or _text(self.rejectedReason)
-        return GupshupTemplate(
-            id=template_id.strip(),
-            name=name.strip(),
-            language=(_text(self.languageCode) or "").strip() or None,
-            category=(_text(self.category) or "").strip().upper() or None,
-            status=re.sub(r"[^A-Z_]", "_", status)[:40],
-            body=body,
-            header=_text(container.get("header")) or None,
-            footer=_text(container.get("footer")) or None,
-            buttons=_buttons(container.get("buttons")),
-            example=_text(container.get("sampleText")) or _text(meta.get("example")) or None,
-            rejected_reason=reason.strip() if reason and reason.strip() and reason.strip().upper() != "NONE" else None,
-            template_type=_text(self.templateType),
-        )
+def _template_from(entry: dict[str, Any]) -> GupshupTemplate | None:
+    """One entry of `templates`: every field optional and of any type (a plain dict read, not a
+    model: nothing here may refuse the entry but a missing id or name)."""
+    template_id, name = _text(entry.get("id")), _text(entry.get("elementName"))
+    if not template_id or not template_id.strip() or not name or not name.strip():
+        return None
+    container = _json_object(entry.get("containerMeta"))
+    meta = _json_object(entry.get("meta"))
+    body = _text(container.get("data")) or _body_of(_text(entry.get("data")) or "")
+    status = (_text(entry.get("status")) or "UNKNOWN").strip().upper() or "UNKNOWN"
+    reason = _text(entry.get("reason")) or _text(entry.get("rejectedReason"))  # the latter in some answers
+    return GupshupTemplate(
+        id=template_id.strip(),
+        name=name.strip(),
+        language=(_text(entry.get("languageCode")) or "").strip() or None,
+        category=(_text(entry.get("category")) or "").strip().upper() or None,
+        status=re.sub(r"[^A-Z_]", "_", status)[:40],
+        body=body,
+        header=_text(container.get("header")) or None,
+        footer=_text(container.get("footer")) or None,
+        buttons=_buttons(container.get("buttons")),
+        example=_text(container.get("sampleText")) or _text(meta.get("example")) or None,
+        rejected_reason=reason.strip() if reason and reason.strip() and reason.strip().upper() != "NONE" else None,
+        template_type=_text(entry.get("templateType")),
+    )
 
 
 def _body_of(data: str) -> str:
@@ -252,12 +235,7 @@ def parse_submission(status: int, raw: bytes) -> GupshupTemplate:
 
 
 def _entry(value: Any) -> GupshupTemplate | None:
-    if not isinstance(value, dict):
-        return None
-    try:
-        return _Entry.model_validate(value).template()
-    except ValidationError:
-        return None
+    return _template_from(value) if isinstance(value, dict) else None
 
 
 def _answer(status: int, raw: bytes, *, submission: bool = False) -> dict[str, Any]:
