@@ -2,7 +2,9 @@
 within REMINDER_LOOKBACK_HOURS) claimed exactly once and queued for the notifier
 (receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md); then
 the handoff follow-up pass: escalations nobody took, notified again or offered a message, each
-step claimed once (receptionist.reminders.handoff). Thin: settings, wiring, two calls.
+step claimed once (receptionist.reminders.handoff); then, with the time left, the businesses whose
+WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync).
+Thin: settings, wiring, three calls.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
 handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
@@ -16,12 +18,15 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from receptionist.config import RemindersSettings
+from receptionist.deadline import Deadline
 from receptionist.reminders.wiring import build
 from receptionist.telemetry import PowertoolsTelemetry
 
 logger = Logger()
 tracer = Tracer(patch_modules=["boto3"])  # AWS calls only: no HTTP client traces
 metrics = Metrics()
+# Kept back from the template sync: the invocation ends well inside the function's timeout.
+SYNC_RESERVE_SECONDS = 10
 
 settings = RemindersSettings.from_env()  # validated at cold start
 parts = build(settings)  # the connection is opened by the first run
@@ -33,10 +38,17 @@ handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff,
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    now = datetime.now(UTC)
     with telemetry.unit():
-        report = parts.service.run(datetime.now(UTC), timedelta(hours=settings.reminder_lookback_hours))
+        report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))
     telemetry.record(report)
     with handoff_telemetry.unit():
         followed = parts.handoff.run(datetime.now(UTC))
     handoff_telemetry.record(followed)
-    return {**report.counts(), **followed.counts("handoff_")}
+    counts = {**report.counts(), **followed.counts("handoff_")}
+    if parts.templates is not None:  # after the reminders and follow-ups: they never wait for Gupshup
+        left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+        synced = parts.templates.run_due(now, Deadline.after(left))
+        logger.info("template sync done", extra={**synced.counts(), "sync_errors": synced.errors})
+        counts |= synced.counts()
+    return counts

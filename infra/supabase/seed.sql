@@ -179,3 +179,20 @@ insert into public.message_templates (organization_id, template_id, label, body,
   ('00000000-0000-4000-9000-000000000001', 'recordatorio_cita', 'Recordatorio de cita',
    'Hola {{1}}, le recordamos su cita en Salón Bella Lima el {{2}}. Si no puede venir, responda a este mensaje.', 2)
 on conflict do nothing;
+
+-- Templates from Gupshup (migration 20261208030000_gupshup_templates.sql): each seeded app's
+-- Gupshup app id (the local Gupshup server holds the seeded templates under these ids, APPROVED:
+-- devstack/fakes/gupshup.py SEEDED_APP_IDS), and the staff notice template the notifications name.
+update public.platform_connections set gupshup_app_id = '5b0c1e2a-7d4f-4c1a-9e8b-c11c0000a001'
+  where app_name = 'ClinicaSonrisa' and gupshup_app_id is null;
+update public.platform_connections set gupshup_app_id = '5b0c1e2a-7d4f-4c1a-9e8b-5a10000a0002'
+  where app_name = 'SalonLima' and gupshup_app_id is null;
+insert into public.message_templates (organization_id, template_id, label, body, param_count) values
+  ('00000000-0000-4000-8000-000000000001', 'escalation_notice', 'Aviso al equipo',
+   'Hola, {{1}} ({{2}}) quiere hablar con una persona: {{3}}', 3),
+  ('00000000-0000-4000-9000-000000000001', 'escalation_notice', 'Aviso al equipo',
+   'Hola, {{1}} ({{2}}) quiere hablar con una persona: {{3}}', 3)
+on conflict do nothing;
+update public.message_templates set name = template_id, language = 'es', category = 'UTILITY'
+  where organization_id in ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-9000-000000000001')
+    and name is null;

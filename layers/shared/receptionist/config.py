@@ -110,6 +110,10 @@ class RemindersSettings(_Settings):
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
     # A pass catches up reminders due this far back (a missed run), never beyond (docs/reminders.md).
     reminder_lookback_hours: float = Field(alias="REMINDER_LOOKBACK_HOURS", default=24, gt=0, le=168)
+    # The daily template sync after each pass (receptionist.reminders.template_sync): Gupshup's API, and the
+    # prefix each app's key is read under. Empty: no sync.
+    gupshup_api_url: str = Field(alias="GUPSHUP_API_URL", default="")
+    gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
 
 
 class RetentionSettings(_Settings):
@@ -149,6 +153,9 @@ class ConsoleSettings(_Settings):
     # parameter a connection's key may name (`<prefix><app name>`). Empty: next to the console's
     # own database URL parameter (gupshup_keys_prefix).
     gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
+    # Gupshup's template API (the templates page: sync now, submit one for approval). Empty: the
+    # page shows the templates stored and says the sync is not available.
+    gupshup_api_url: str = Field(alias="GUPSHUP_API_URL", default="")
     # Off only for plain-http local use by tools that drop Secure cookies (browsers keep them
     # on localhost).
     secure_cookies: bool = Field(alias="CONSOLE_SECURE_COOKIES", default=True)

@@ -3,6 +3,7 @@ checked, stored and audited (numbers counted, never listed)."""
 
 from __future__ import annotations
 
+import psycopg
 from console_kit import CHANGES, Console
 from settings_kit import (
     audit,
@@ -14,6 +15,13 @@ from settings_kit import (
 
 def test_staff_numbers_are_checked_and_stored(console: Console) -> None:
     org = business(console)
+    # The notice template must be one of the business's approved templates (issue 27).
+    with psycopg.connect(console.owner_url) as conn:
+        conn.execute(
+            "insert into message_templates (organization_id, template_id, label, body, param_count, status)"
+            " values (%s, 'aviso_escalada', 'Aviso', 'Hola, {{1}}: {{2}}', 2, 'APPROVED')",
+            (org,),
+        )
     client = console.signed_in(org)
     page = "/console/settings/notifications"
     answer = post(client, page, page, staff_numbers="+34 600 111 222\n12345", escalation_template_id="aviso")

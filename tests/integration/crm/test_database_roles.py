@@ -33,6 +33,7 @@ DEFINERS: dict[str, set[str]] = {
     "assignee_whatsapp(uuid)": {APP},  # notifier: the assignee's own number, in the current business
     "own_whatsapp(text)": {CONSOLE},  # a staff member's own number, in the current business
     "set_own_whatsapp(text,text)": {CONSOLE},
+    "templates_sync_due(timestamp with time zone,interval,interval,integer)": {APP},  # reminders: daily template sync
     "console_user(text)": {CONSOLE},  # who a verified token belongs to
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
@@ -192,7 +193,8 @@ def test_the_message_functions_cannot_write_what_only_the_console_writes(
         " values (%(org)s, now(), now() + interval '1 day')",
         "update platform_connections set api_key_ref = '/receptionist/prod/openai-api-key'",
         "update notification_settings set staff_numbers = '{34600000000}'",
-        "insert into message_templates (organization_id, template_id, label, body) values (%(org)s, 't', 't', 't')",
+        "delete from message_templates where organization_id = %(org)s",
+        "update platform_connections set gupshup_app_id = 'x' where organization_id = %(org)s",
         "update organizations set name = 'Otra'",
         "select count(*) from console_users",
         "delete from appointment_reminders",
@@ -232,7 +234,7 @@ def test_the_console_cannot_do_what_only_the_message_functions_do(
         "update appointment_reminders set status = 'sent'",
         "insert into escalations (organization_id, chat_identity_id, reason) values (%(org)s, %(id)s, 'x')",
         "select count(*) from console_users",
-        "update message_templates set body = 'Otro texto'",
+        "delete from message_templates where organization_id = %(org)s",
     ):
         _refused(console_db, org, sql, {"org": org, "id": identity})
 

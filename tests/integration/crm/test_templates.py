@@ -65,29 +65,38 @@ def test_another_organizations_templates_are_invisible_to_the_functions_role(
     assert owner_sees == {"n": 2}  # the rows exist: RLS, not luck, hid them
 
 
-def test_templates_are_written_by_ops_only_and_the_console_s_lock_stays_in_its_business(
+def test_templates_are_written_only_in_ones_own_business_and_never_deleted(
     app_db: Database, console_db: Database, db: Database, other_org: dict[str, str]
 ) -> None:
-    """Neither function role writes templates (ops do, as the owner). The console may update the
-    label, the column PostgreSQL needs for the FOR SHARE lock of crm.settings.reminders.save_reminders, and
-    only its own business's rows."""
+    """Both function roles write templates (the reminders function's daily sync, the console's
+    sync and a submitted template: migration 20261208030000), each only in the business it acts
+    for (row level security); neither deletes one (a template Gupshup no longer lists is marked
+    removed, never deleted)."""
     org, own = other_org["org"], other_org["template"]
     for database in (app_db, console_db):
         with database.acting_for(CLINIC):
-            for sql in (
-                "update message_templates set body = 'secuestrado' where organization_id = %s",
-                "delete from message_templates where organization_id = %s",
-                "insert into message_templates (organization_id, template_id, label, body) values (%s, 'x', 'x', 'x')",
-            ):
-                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-                    database.execute(sql, (org,))
-    with console_db.acting_for(CLINIC):
-        assert (
-            console_db.execute("update message_templates set label = 'secuestrado' where organization_id = %s", (org,))
-            == 0
-        )
-    body = "select label, body from message_templates where organization_id = %s and template_id = %s"
-    assert db.fetch_one(body, (org, own)) == {"label": "Ajena", "body": "Hola {{1}}, mensaje ajeno."}
+            assert (
+                database.execute("update message_templates set body = 'secuestrado' where organization_id = %s", (org,))
+                == 0
+            )
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                database.execute(
+                    "insert into message_templates (organization_id, template_id, label, body)"
+                    " values (%s, 'x', 'x', 'x')",
+                    (org,),
+                )
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                database.execute("delete from message_templates where organization_id = %s", (org,))
+        with database.acting_for(org):
+            assert (
+                database.execute("update message_templates set status = 'PAUSED' where template_id = %s", (own,)) == 1
+            )
+    body = "select label, body, status from message_templates where organization_id = %s and template_id = %s"
+    assert db.fetch_one(body, (org, own)) == {
+        "label": "Ajena",
+        "body": "Hola {{1}}, mensaje ajeno.",
+        "status": "PAUSED",
+    }
 
 
 def test_templates_go_with_their_organization(db: Database) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from devstack.aws import moto_client
@@ -162,8 +163,37 @@ def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     counts = local_stack.pool("RemindersFunction").invoke(scheduled_event(rule, local_stack.config.region))
     reminders = {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
     handoff = {"looked_at", "notified", "renotified", "offered", "resent", "already_claimed", "skipped", "failed"}
-    assert set(counts) == reminders | {f"handoff_{name}" for name in handoff}  # then the handoff follow-ups
+    synced = {"templates_synced", "templates_failed", "templates_added", "templates_updated", "templates_removed"}
+    assert set(counts) == reminders | {f"handoff_{name}" for name in handoff} | synced  # then follow-ups, templates
     assert all(isinstance(v, int) for v in counts.values())
+
+
+def test_the_reminders_runs_sync_the_seeded_templates_from_gupshup(local_stack: LocalStack) -> None:
+    """The daily template sync rides on the scheduled reminder runs: each seeded business's templates
+    read from the local Gupshup server (its app id and key from SSM), still approved, with their
+    buttons; a run the same day syncs nothing again."""
+    synced = local_stack.wait_for(lambda: _templates_synced(local_stack), timeout=60)
+    assert synced == {"ClinicaSonrisa", "SalonLima"}
+    with psycopg.connect(local_stack.info["database_url"]) as conn:
+        rows = conn.execute(
+            "select p.app_name, t.template_id, t.status, t.removed_at, jsonb_array_length(t.buttons)"
+            " from message_templates t join platform_connections p on p.organization_id = t.organization_id"
+            " where p.app_name in ('ClinicaSonrisa', 'SalonLima') and t.template_id = 'recordatorio_cita'"
+        ).fetchall()
+    assert sorted(rows) == [("ClinicaSonrisa", "recordatorio_cita", "APPROVED", None, 3),
+                            ("SalonLima", "recordatorio_cita", "APPROVED", None, 3)]  # fmt: skip
+    rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
+    counts = local_stack.pool("RemindersFunction").invoke(scheduled_event(rule, local_stack.config.region))
+    assert counts["templates_synced"] == counts["templates_failed"] == 0  # synced today already
+
+
+def _templates_synced(stack: LocalStack) -> set[str]:
+    with psycopg.connect(stack.info["database_url"]) as conn:
+        rows = conn.execute(
+            "select app_name from platform_connections where app_name in ('ClinicaSonrisa', 'SalonLima')"
+            " and templates_synced_at is not null and templates_sync_error is null"
+        ).fetchall()
+    return {r[0] for r in rows} if len(rows) == 2 else set()
 
 
 def test_the_retention_is_scheduled_nightly_and_runs_on_the_stack(local_stack: LocalStack) -> None:

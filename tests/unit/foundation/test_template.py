@@ -398,7 +398,8 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("NotifierFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]
     assert ssm("WebhookFunction") == ["/receptionist/${Stage}/webhook-secrets"]
     assert ssm("SweeperFunction") == []
-    assert ssm("RemindersFunction") == ["/receptionist/${Stage}/database-url"]
+    # The daily template sync reads each app's key for Gupshup's template API (issue 27).
+    assert ssm("RemindersFunction") == ["/receptionist/${Stage}/database-url", "/receptionist/${Stage}/gupshup/*"]
     # Its own database role (receptionist_retention), the customer key (a removal's pseudonym), Langfuse's.
     assert ssm("RetentionFunction") == [
         "/receptionist/${Stage}/langfuse-public-key",
@@ -410,6 +411,7 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("ConsoleFunction") == [
         "/receptionist/${Stage}/console-database-url",
         "/receptionist/${Stage}/console-secret",
+        "/receptionist/${Stage}/gupshup/*",  # the business's app key, for Gupshup's template API (issue 27)
         "/receptionist/${Stage}/langfuse-public-key",  # an owner's erasure deletes the customer's traces
         "/receptionist/${Stage}/langfuse-secret-key",
         "/receptionist/${Stage}/trace-user-key",  # the customer's pseudonym in the audit log

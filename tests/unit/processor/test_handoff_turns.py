@@ -6,7 +6,7 @@ for staff, acknowledged once with a fixed sentence and staff told, whatever wind
 from __future__ import annotations
 
 import pytest
-from processor_testkit import CUSTOMER, Crash, Harness, crash_after
+from processor_kit import CUSTOMER, Crash, Harness, crash_after
 
 from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, MESSAGE_NOTED
 

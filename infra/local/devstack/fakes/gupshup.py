@@ -8,21 +8,39 @@
                                  descriptions <= 72, postbackText, one global button)
 - POST /wa/api/v1/template/msg   form: channel, source, destination, src.name, template (JSON)
   header `apikey`. Success: 202 {"status":"submitted","messageId":"<uuid>"}.
+- GET  /wa/app/<app id>/template  header `apikey`: the app's templates, as Gupshup's template API
+                                 answers (adapters/gupshup_templates.py cites the documentation):
+                                 {"status":"success","templates":[{id, elementName, languageCode,
+                                 category, status, templateType, data, containerMeta (a JSON
+                                 string: data, header, footer, buttons, sampleText), meta (a JSON
+                                 string: example), reason, createdOn, modifiedOn, ...}]}. The
+                                 seeded businesses' apps (SEEDED_APP_IDS) start with their seeded
+                                 templates (infra/supabase/seed.sql), APPROVED.
+- POST /wa/app/<app id>/template  header `apikey`, form: elementName (lower case, digits, _),
+                                 languageCode, category (UTILITY, MARKETING, AUTHENTICATION),
+                                 templateType, content (<= 1,024), example, footer, buttons (a JSON
+                                 string): {"status":"success","template":{..., "status":"PENDING"}};
+                                 the same name and language twice is a 400, as Gupshup answers.
+                                 set_template_status() plays Meta's review, remove_template() a
+                                 template deleted in Gupshup.
 - GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
 - GET  /local/sent?after=N       local only (not Gupshup's): the accepted sends from index N on,
                                  as JSON, so `make chat` in another process can show replies.
 
 Failure modes for tests, consumed in order by fail_next(): "500", "429", "rate_limit"
 (Gupshup's throttling answer), "invalid_destination" (a permanent error), "hang" (answers after
-`hang_seconds`, past any sane client timeout).
+`hang_seconds`, past any sane client timeout), "garbage" (a 200 whose body is an HTML page, as a
+proxy in the way answers); the template endpoints consume them too.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from devstack.fakes.base import FakeServer, Recorded, Reply
 
@@ -32,7 +50,109 @@ _FAILURES = {
     "rate_limit": Reply.json(200, {"status": "error", "message": "Rate limit exceeded for app", "code": 1005}),
     "invalid_destination": Reply.json(400, {"status": "error", "message": "Invalid Destination"}),
     "template_not_found": Reply.json(400, {"status": "error", "message": "Template Not Found"}),
+    "garbage": Reply(200, b"<html><body>Service temporarily unavailable</body></html>", {"content-type": "text/html"}),
 }
+_TEMPLATE_PATH = re.compile(r"^/wa/app/([A-Za-z0-9-]{1,64})/template$")
+_ELEMENT_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+_CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
+# The seeded businesses' Gupshup app ids (infra/supabase/seed.sql sets the same on their connections).
+SEEDED_APP_IDS = {
+    "ClinicaSonrisa": "5b0c1e2a-7d4f-4c1a-9e8b-c11c0000a001",
+    "SalonLima": "5b0c1e2a-7d4f-4c1a-9e8b-5a10000a0002",
+}
+_REMINDER_BUTTONS = ("Confirmar", "Cancelar", "Cambiar")
+
+
+@dataclass(frozen=True)
+class HostedTemplate:
+    """A template as Gupshup holds it for an app."""
+
+    id: str
+    name: str
+    body: str
+    language: str = "es"
+    category: str = "UTILITY"
+    status: str = "APPROVED"
+    buttons: tuple[str, ...] = ()  # quick replies
+    footer: str | None = None
+    example: str | None = None
+    reason: str | None = None
+    created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+
+    def listed(self, app_id: str) -> dict[str, object]:
+        """Its entry in Gupshup's template list."""
+        buttons = [{"type": "QUICK_REPLY", "text": text} for text in self.buttons]
+        container: dict[str, object] = {"data": self.body, "buttons": buttons, "sampleText": self.example or self.body}
+        if self.footer:
+            container["footer"] = self.footer
+        shown = "\n".join(p for p in (self.body, self.footer) if p) + "".join(f" | [{b}]" for b in self.buttons)
+        return {
+            "appId": app_id,
+            "buttonSupported": "QR" if self.buttons else "",
+            "category": self.category,
+            "containerMeta": json.dumps(container, ensure_ascii=False),
+            "createdOn": self.created_ms,
+            "data": shown,
+            "elementName": self.name,
+            "externalId": str(abs(hash(self.id)) % 10**15),
+            "id": self.id,
+            "internalCategory": 0,
+            "internalType": 0,
+            "languageCode": self.language,
+            "languagePolicy": "deterministic",
+            "meta": json.dumps({"example": self.example or self.body}, ensure_ascii=False),
+            "modifiedOn": self.created_ms,
+            "namespace": "local_namespace",
+            "priority": 1,
+            "quality": "UNKNOWN",
+            "reason": self.reason,
+            "retry": 0,
+            "stage": "NONE",
+            "status": self.status,
+            "templateType": "TEXT",
+            "vertical": "appointments",
+            "wabaId": "000000000000001",
+        }
+
+
+def seeded_templates() -> dict[str, dict[str, HostedTemplate]]:
+    """What Gupshup holds for the seeded apps: the templates seed.sql gives their businesses."""
+    clinic = "Clínica Dental Sonrisa"
+    salon = "Salón Bella Lima"
+    notice = "Hola, {{1}} ({{2}}) quiere hablar con una persona: {{3}}"
+    found = {
+        SEEDED_APP_IDS["ClinicaSonrisa"]: [
+            HostedTemplate(
+                "retomar_conversacion",
+                "retomar_conversacion",
+                f"Hola {{{{1}}}}, te escribimos de {clinic} para retomar tu consulta. ¿Seguimos por aquí?",
+            ),
+            HostedTemplate(
+                "recordatorio_cita",
+                "recordatorio_cita",
+                f"Hola {{{{1}}}}, te recordamos tu cita en {clinic} el {{{{2}}}}. Si no puedes venir,"
+                " respóndenos a este mensaje.",
+                buttons=_REMINDER_BUTTONS,
+            ),
+            HostedTemplate("escalation_notice", "escalation_notice", notice),
+        ],
+        SEEDED_APP_IDS["SalonLima"]: [
+            HostedTemplate(
+                "retomar_conversacion",
+                "retomar_conversacion",
+                f"Hola {{{{1}}}}, le escribimos de {salon} para retomar su consulta. ¿Le parece si seguimos por aquí?",
+            ),
+            HostedTemplate(
+                "recordatorio_cita",
+                "recordatorio_cita",
+                f"Hola {{{{1}}}}, le recordamos su cita en {salon} el {{{{2}}}}. Si no puede venir, responda a"
+                " este mensaje.",
+                buttons=_REMINDER_BUTTONS,
+            ),
+            HostedTemplate("escalation_notice", "escalation_notice", notice),
+        ],
+    }
+    return {app: {t.id: t for t in templates} for app, templates in found.items()}
 
 
 @dataclass(frozen=True)
@@ -78,6 +198,25 @@ class FakeGupshup(FakeServer):
         self.sent: list[SentMessage] = []
         self._failures: deque[str] = deque()
         self._media: dict[str, tuple[bytes, str]] = {}
+        self._templates = seeded_templates()  # app id -> template id -> template
+
+    # -- templates (what Gupshup holds per app; tests play Meta's review with these) ----------------
+    def add_template(self, app_id: str, template: HostedTemplate) -> None:
+        with self.lock:
+            self._templates.setdefault(app_id, {})[template.id] = template
+
+    def set_template_status(self, app_id: str, template_id: str, status: str, reason: str | None = None) -> None:
+        with self.lock:
+            held = self._templates[app_id][template_id]
+            self._templates[app_id][template_id] = replace(held, status=status, reason=reason)
+
+    def remove_template(self, app_id: str, template_id: str) -> None:
+        with self.lock:
+            self._templates.get(app_id, {}).pop(template_id, None)
+
+    def templates(self, app_id: str) -> list[HostedTemplate]:
+        with self.lock:
+            return list(self._templates.get(app_id, {}).values())
 
     def fail_next(self, *modes: str) -> None:
         with self.lock:
@@ -87,7 +226,8 @@ class FakeGupshup(FakeServer):
         self._media[name] = (data, content_type)
         return f"{self.url}/media/{name}"
 
-    def answer(self, request: Recorded) -> Reply:
+    def _not_a_send(self, request: Recorded) -> Reply | None:
+        """Media, the local sent list and the template API (None: a send request)."""
         if request.method == "GET" and request.path.startswith("/media/"):
             item = self._media.get(request.path.removeprefix("/media/"))
             if item is None:
@@ -95,6 +235,14 @@ class FakeGupshup(FakeServer):
             return Reply(200, item[0], {"content-type": item[1]})
         if request.method == "GET" and request.path == "/local/sent":
             return self._sent_since(request)
+        if _TEMPLATE_PATH.fullmatch(request.path) and request.method in ("GET", "POST"):
+            return self._template_api(request, request.path.split("/")[3])
+        return None
+
+    def answer(self, request: Recorded) -> Reply:
+        other = self._not_a_send(request)
+        if other is not None:
+            return other
         if request.method != "POST" or request.path not in ("/wa/api/v1/msg", "/wa/api/v1/template/msg"):
             return Reply.json(404, {"status": "error", "message": "Not Found"})
         if request.headers.get("apikey") != self.api_key:
@@ -136,6 +284,61 @@ class FakeGupshup(FakeServer):
                 )
             )
         return Reply.json(202, {"status": "submitted", "messageId": provider_id})
+
+    def _template_api(self, request: Recorded, app_id: str) -> Reply:
+        if request.headers.get("apikey") != self.api_key:
+            return Reply.json(401, {"status": "error", "message": "Authentication Failed"})
+        with self.lock:
+            mode = self._failures.popleft() if self._failures else None
+            known = app_id in self._templates
+        if mode == "hang":
+            return Reply.json(200, {"status": "success", "templates": []}, delay=self.hang_seconds)
+        if mode:
+            return _FAILURES[mode]
+        if not known and request.method == "GET":
+            return Reply.json(404, {"status": "error", "message": "App not found"})
+        if request.method == "GET":
+            return Reply.json(
+                200, {"status": "success", "templates": [t.listed(app_id) for t in self.templates(app_id)]}
+            )
+        return self._apply(app_id, request.form())
+
+    def _apply(self, app_id: str, form: dict[str, str]) -> Reply:
+        """Gupshup's "Apply for templates": checked as Gupshup checks it, then PENDING."""
+        name, content = form.get("elementName", ""), form.get("content", "")
+        language, category = form.get("languageCode") or "en_US", form.get("category", "").upper()
+        if not _ELEMENT_NAME.fullmatch(name):
+            return Reply.json(400, {"status": "error", "message": "Invalid elementName"})
+        if not content.strip() or len(content) > 1024:
+            return Reply.json(400, {"status": "error", "message": "content must have 1-1024 characters"})
+        if category not in _CATEGORIES:
+            return Reply.json(400, {"status": "error", "message": "Invalid category provided, kindly use category"
+                                    " from these option AUTHENTICATION, MARKETING, UTILITY"})  # fmt: skip
+        if not form.get("templateType"):
+            return Reply.json(400, {"status": "error", "message": "templateType is required"})
+        try:
+            buttons = json.loads(form["buttons"]) if form.get("buttons") else []
+        except ValueError:
+            return Reply.json(400, {"status": "error", "message": "buttons is not valid JSON"})
+        texts = tuple(str(b.get("text", "")) for b in buttons if isinstance(b, dict))
+        with self.lock:
+            held = self._templates.setdefault(app_id, {})
+            if any(t.name == name and t.language == language for t in held.values()):
+                return Reply.json(400, {"status": "error", "message": "Template Already exists with same namespace"
+                                        " and elementName and languageCode"})  # fmt: skip
+            made = HostedTemplate(
+                str(uuid.uuid4()),
+                name,
+                content,
+                language,
+                category,
+                "PENDING",
+                texts,
+                form.get("footer") or None,
+                form.get("example") or None,
+            )
+            held[made.id] = made
+        return Reply.json(200, {"status": "success", "template": made.listed(app_id)})
 
     def _sent_since(self, request: Recorded) -> Reply:
         try:

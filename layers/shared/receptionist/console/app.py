@@ -18,6 +18,7 @@ from receptionist.console.routers.settings import (
     persona,
     reminders,
     staff,
+    templates,
     whatsapp,
 )
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
@@ -36,7 +37,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(inbox.fragments)
     app.include_router(appointments.router)
     app.include_router(own_number.router)
-    for area in (persona, catalogue, staff, notifications, handoff, reminders, whatsapp):
+    for area in (persona, catalogue, staff, notifications, handoff, reminders, templates, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)
     app.include_router(export.router)

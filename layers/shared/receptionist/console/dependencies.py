@@ -38,6 +38,7 @@ from receptionist.messages import Queue
 from receptionist.privacy.forget import ForgetService
 
 if TYPE_CHECKING:
+    from receptionist.adapters.gupshup_templates import GupshupTemplates
     from receptionist.console.services.exports import ConsoleExports
     from receptionist.console.services.settings.connections import WebhookSecretStore
 
@@ -65,6 +66,8 @@ class ConsoleParts:
     webhook_secrets: WebhookSecretStore | None = None  # rotating an app's webhook secret (settings)
     exports: ConsoleExports | None = None  # a customer's data, for the owner (services/exports.py)
     forget: ForgetService | None = None  # blocking and erasing a customer (services/privacy.py)
+    template_api: GupshupTemplates | None = None  # Gupshup's template API (the templates page)
+    app_key: Callable[[str], str] | None = None  # an app's Gupshup key by its SSM parameter's name
     now: Callable[[], datetime] = field(default=_utc_now)  # the console's clock
 
 

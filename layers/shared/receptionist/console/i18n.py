@@ -196,6 +196,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_operator,
         i18n_privacy,
         i18n_settings,
+        i18n_templates,
     )
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -207,6 +208,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_export.TEXTS,
         i18n_privacy.TEXTS,
         i18n_handoff.TEXTS,
+        i18n_templates.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

@@ -37,6 +37,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Guardado.",
         "set_notice_deleted": "Eliminado.",
+        "set_templates": "Plantillas",
+        "set_notice_synced": "Plantillas leídas de Gupshup.",
+        "set_notice_submitted": "Plantilla enviada a aprobación. Meta suele revisarla en minutos u horas: pulsa"
+        " «Leer de Gupshup» para ver su estado.",
+        "set_reminder_template_not_approved": "Esa plantilla no está aprobada en Gupshup (o ya no está): elige una"
+        " aprobada.",
+        "set_notification_template_not_approved": "La plantilla del aviso debe ser una de las aprobadas del negocio"
+        " (Ajustes > Plantillas).",
+        "set_bad_app_id": "El id de la app de Gupshup solo admite letras, cifras y guiones (máximo 64).",
         "set_save": "Guardar",
         "set_create": "Crear",
         "set_edit": "Editar",
@@ -180,8 +189,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " para cuando se vuelvan a activar.",
         "set_reminder_template": "Plantilla",
         "set_reminder_values": "valores",
-        "set_no_reminder_templates": "El negocio no tiene plantillas aprobadas de WhatsApp. Las da de alta el"
-        " equipo técnico (message_templates) cuando Gupshup las aprueba.",
+        "set_no_reminder_templates": "El negocio no tiene plantillas aprobadas de WhatsApp: léelas de Gupshup o"
+        " envía una a aprobación en Ajustes > Plantillas.",
         "set_reminder_times": "Cuándo avisar",
         "set_reminder_times_help": "Hasta 5 avisos antes de la cita, cada uno de 15 minutos a 7 días (168 h)"
         " antes; por ejemplo 24 h y 2 h. Las filas vacías no cuentan.",
@@ -308,6 +317,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Saved.",
         "set_notice_deleted": "Deleted.",
+        "set_templates": "Templates",
+        "set_notice_synced": "Templates read from Gupshup.",
+        "set_notice_submitted": "Template sent for approval. Meta usually reviews it within minutes or hours: press"
+        " “Read from Gupshup” to see its status.",
+        "set_reminder_template_not_approved": "That template is not approved in Gupshup (or is gone): choose an"
+        " approved one.",
+        "set_notification_template_not_approved": "The notice template must be one of the business's approved"
+        " templates (Settings > Templates).",
+        "set_bad_app_id": "The Gupshup app id takes only letters, digits and dashes (at most 64).",
         "set_save": "Save",
         "set_create": "Create",
         "set_edit": "Edit",
@@ -451,8 +469,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " are turned back on.",
         "set_reminder_template": "Template",
         "set_reminder_values": "values",
-        "set_no_reminder_templates": "The business has no approved WhatsApp templates. The technical team adds"
-        " them (message_templates) once Gupshup approves them.",
+        "set_no_reminder_templates": "The business has no approved WhatsApp templates: read them from Gupshup or"
+        " submit one for approval in Settings > Templates.",
         "set_reminder_times": "When to remind",
         "set_reminder_times_help": "Up to 5 reminders before the appointment, each 15 minutes to 7 days (168 h)"
         " before; for example 24 h and 2 h. Empty rows do not count.",

@@ -1,9 +1,9 @@
 """Build the console's parts from its settings (`build(settings) -> ConsoleParts`, what
 app.create_app needs): Cognito, the database (as the console's own role, `receptionist_console`,
 under row level security: DATABASE_URL_PARAM names the SSM parameter console-database-url), the
-outbound queue, the CSRF key, the media bucket (customers' exports), and the stores an owner's
-block or erasure of a customer reaches (privacy/wiring.py). Shared by the Lambda handler and the
-tests. Secrets are read when first needed, never at import."""
+outbound queue, the CSRF key, the media bucket (customers' exports), the stores an owner's
+block or erasure of a customer reaches (privacy/wiring.py), and Gupshup's template API. Shared by
+the Lambda handler and the tests. Secrets are read when first needed, never at import."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.export_store import ExportStore
+from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import ConsoleSettings
 from receptionist.console.dependencies import ConsoleParts
@@ -61,6 +62,9 @@ def build(
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
         exports=exports,
         forget=build_forget(db, _store_names(settings), secret=secret, dynamodb=dynamodb, s3=s3),
+        # The templates page reads and submits through Gupshup's template API with the app's key.
+        template_api=GupshupTemplates(settings.gupshup_api_url) if settings.gupshup_api_url else None,
+        app_key=secret,
     )
 
 

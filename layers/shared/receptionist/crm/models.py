@@ -196,15 +196,35 @@ class NotificationSettings:
     template_params: list[str]
 
 
+APPROVED = "APPROVED"
+
+
 @dataclass(frozen=True)
 class MessageTemplate:
-    """An approved WhatsApp template staff may send (message_templates): Gupshup's id, a label
-    for people, its text with {{1}}, {{2}}... placeholders and how many parameters it takes."""
+    """A WhatsApp template of the business (message_templates), as Gupshup has it: Gupshup's id, a
+    label for people, its text with {{1}}, {{2}}... placeholders and how many parameters it takes,
+    its name, language, category and status, what else the customer sees, and whether Gupshup
+    still lists it. Only a `usable` one may be chosen or sent."""
 
     template_id: str
     label: str
     body: str
     param_count: int
+    name: str | None = None
+    language: str | None = None
+    category: str | None = None
+    status: str = APPROVED
+    rejected_reason: str | None = None
+    header: str | None = None
+    footer: str | None = None
+    buttons: tuple[dict[str, str], ...] = ()
+    removed: bool = False  # Gupshup no longer lists it
+
+    @property
+    def usable(self) -> bool:
+        """Approved by Meta and still in Gupshup: what reminders, staff notices and replies after
+        the 24-hour window may use."""
+        return self.status == APPROVED and not self.removed
 
 
 BookingFailure = Literal[

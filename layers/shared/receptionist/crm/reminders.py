@@ -92,6 +92,8 @@ class ReminderContent:
     language: str = "es"  # the business's (agent_settings.language): how `when` is worded
     timezone: str | None = None  # the business's (agent_settings.timezone)
     consented: bool = True  # the customer has reminder consent and has not opted out (consent register)
+    # The template is one of the business's, approved and still listed by Gupshup (message_templates)
+    template_usable: bool = True
 
     @property
     def conversation(self) -> str:
@@ -250,6 +252,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
                coalesce(pc.app_name, '') as app_name, c.phone, coalesce(c.name, ci.display_name) as customer_name,
                s.name as service, m.name as member, a.starts_at, a.status, st.timezone, st.language,
                st.reminder_template_id, st.reminder_template_params, t.body,
+               coalesce(t.status = 'APPROVED' and t.removed_at is null, false) as template_usable,
                coalesce(not ci.opted_out and public.consent_granted(ci.organization_id, ci.id, 'reminders'), false)
                  as consented
         from appointments a
@@ -289,6 +292,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         language=row["language"],
         timezone=row["timezone"],
         consented=row["consented"],
+        template_usable=row["template_usable"],
     )
 
 

@@ -17,7 +17,8 @@ within 5 minutes and the notifier's per-job idempotency after that: the customer
 Never late, never for another time, never without consent: a claim is sent only while its
 appointment is active, still at the time the reminder is for and not started at `at`, and its
 customer still has reminder consent; otherwise (and when the business dropped its template or
-app) it is marked 'skipped' with its reason (crm.reminders.SkipReason).
+app, or its template is no longer approved and listed by Gupshup) it is marked 'skipped' with its
+reason (crm.reminders.SkipReason).
 
 Each reminder fails alone: an error in any step (claim, content, send, mark) is logged by type
 and place, counted (`failed`), kept on its row (`attempts`, `last_error`) and the pass goes on
@@ -194,7 +195,7 @@ def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime
         return why
     if not content.consented:  # withdrawn (or opted out) since it was claimed
         return "no_consent"
-    if not content.template_id:
+    if not content.template_id or not content.template_usable:  # none, or no longer approved in Gupshup
         return "no_template"
     if not content.app_name:
         return "no_app"

@@ -1,6 +1,8 @@
 """Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
-security; the URL from its SSM SecureString, read when first needed, never at import) and the
-outbound FIFO queue. Shared by the Lambda handler, the tests and the bench."""
+security; the URL from its SSM SecureString, read when first needed, never at import), the
+outbound FIFO queue, and the daily template sync that runs after each pass (receptionist.reminders.template_sync:
+Gupshup's template API, each app's key from SSM under the keys prefix). Shared by the Lambda
+handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from typing import Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
 from receptionist.reminders import handoff_telemetry, telemetry
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.service import PassReport, ReminderPass
+from receptionist.reminders.template_sync import TemplateSync
 from receptionist.secrets import get_secret
 from receptionist.telemetry import Counters, Describe
 
@@ -24,14 +28,15 @@ from receptionist.telemetry import Counters, Describe
 @dataclass(frozen=True)
 class RemindersParts:
     """What the reminders' handler needs: the reminder pass and the handoff follow-up pass (same
-    schedule, same database connection), what their reports mean, and what is counted per run (the
-    database's round trips)."""
+    schedule, same database connection), what their reports mean, what is counted per run (the
+    database's round trips), and the template sync (None: not configured)."""
 
     service: ReminderPass
     describe: Describe[PassReport]
     counters: Counters
     handoff: HandoffPass
     describe_handoff: Describe[HandoffReport]
+    templates: TemplateSync | None = None
 
 
 def build(
@@ -39,10 +44,15 @@ def build(
 ) -> RemindersParts:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-reminders")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
+    templates = None
+    if settings.gupshup_api_url and settings.gupshup_keys_path:
+        prefix = f"{settings.gupshup_keys_path.rstrip('/')}/"
+        templates = TemplateSync(db, GupshupTemplates(settings.gupshup_api_url), secret, prefix)
     return RemindersParts(
         ReminderPass(db, outbound),
         telemetry.describe,
         Counters({"db_round_trips": lambda: db.round_trips}),
         HandoffPass(db, outbound),
         handoff_telemetry.describe,
+        templates,
     )

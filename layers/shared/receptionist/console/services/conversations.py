@@ -72,7 +72,7 @@ class ConversationService:
             appointments=appointments,
             window_open=within_session_window(summary.last_inbound_at, self.now()),
             timezone=context.timezone,
-            templates=list_templates(self.db, org),
+            templates=list_templates(self.db, org),  # the page offers only the usable ones
             consent=consent_view(self.db, org, identity_id, context.timezone),
         )
 
@@ -146,6 +146,8 @@ class ConversationService:
         template = get_template(self.db, self._org, form.template_id)
         if template is None:
             raise ConsoleError("template_unknown")
+        if not template.usable:  # pending, rejected or paused by Meta, or no longer in Gupshup
+            raise ConsoleError("tpl_send_not_approved")
         values = form.values_for(template)
         preview = render_template(template.body, values)
         conversation = self._conversation_key(summary)

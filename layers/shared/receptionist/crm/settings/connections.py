@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import errors
 
@@ -16,7 +17,10 @@ from receptionist.crm.settings.errors import InvalidSetting
 
 _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _PARAM_PATH = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
-_COLUMNS = "id::text as id, app_name, business_number, api_key_ref, active"
+_COLUMNS = (
+    "id::text as id, app_name, business_number, api_key_ref, active, gupshup_app_id, templates_synced_at,"
+    " templates_sync_error"
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class Connection:
     business_number: str
     api_key_ref: str  # the NAME of the SSM SecureString holding the key, never the key
     active: bool
+    gupshup_app_id: str | None = None  # Gupshup's id of the app: its template API needs it
+    templates_synced_at: datetime | None = None  # the last sync that read its templates
+    templates_sync_error: str | None = None  # why the last one failed (receptionist.reminders.template_sync)
 
 
 @dataclass(frozen=True)
@@ -87,4 +94,16 @@ def update_connection(db: Database, organization_id: str, connection_id: str, wa
         )
     except errors.CheckViolation as exc:
         raise InvalidSetting("set_bad_key_ref") from exc
+    return changed > 0
+
+
+def set_app_id(db: Database, organization_id: str, connection_id: str, app_id: str | None) -> bool:
+    """The Gupshup app id of one of the business's connections (None: cleared). A new id is read
+    by the next sync; the last sync's error no longer applies to it."""
+    changed = db.execute(
+        "update platform_connections set gupshup_app_id = %s, templates_sync_error = null,"
+        " templates_sync_failed_at = null"
+        " where organization_id = %s and provider = 'gupshup' and id = %s and gupshup_app_id is distinct from %s",
+        (app_id, organization_id, connection_id, app_id),
+    )
     return changed > 0

@@ -17,7 +17,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.models import MessageTemplate
 from receptionist.crm.reminders import ReminderContent
 from receptionist.crm.settings.errors import InvalidSetting
-from receptionist.crm.templates import render_template
+from receptionist.crm.templates import SELECT_TEMPLATE, render_template, template_from
 from receptionist.languages import language_of
 
 MAX_REMINDERS = 5
@@ -113,11 +113,14 @@ def default_reminder_params(count: int) -> list[str]:
 
 def check_reminder_template(wanted: ReminderSettings, template: MessageTemplate | None) -> None:
     """The chosen template is one of the business's (read under its row level security: another
-    business's id finds nothing) and takes exactly as many values as were chosen."""
+    business's id finds nothing), approved and still listed by Gupshup, and takes exactly as many
+    values as were chosen."""
     if wanted.template_id is None:
         return
     if template is None:
         raise InvalidSetting("set_bad_reminder_template")
+    if not template.usable:  # pending, rejected, paused, or no longer in Gupshup
+        raise InvalidSetting("set_reminder_template_not_approved")
     if template.param_count != len(wanted.template_params):
         raise InvalidSetting("set_reminder_params_count")
 
@@ -137,11 +140,10 @@ def save_reminders(db: Database, organization_id: str, wanted: ReminderSettings)
             return
         with db.transaction() as tx:
             row = tx.fetch_one(
-                "select template_id, label, body, param_count from message_templates"
-                " where organization_id = %s and template_id = %s for share",
+                f"{SELECT_TEMPLATE} where organization_id = %s and template_id = %s for share",
                 (organization_id, wanted.template_id),
             )
-            check_reminder_template(wanted, MessageTemplate(**row) if row else None)
+            check_reminder_template(wanted, template_from(row) if row else None)
             tx.execute(
                 """
                 insert into agent_settings (organization_id, reminder_template_id, reminder_offsets_minutes,

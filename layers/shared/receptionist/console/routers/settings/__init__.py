@@ -1,9 +1,10 @@
 """The settings pages (docs/console.md, "Settings"), one router per area: persona.py (the
 assistant and how long data is kept), catalogue.py (services and knowledge entries), staff.py
-(members, hours, time off, closures), notifications.py, reminders.py, whatsapp.py (connections and
-webhook secrets). Owners only: every route of each router checks it first (a 403 saying so), then
-a post's CSRF token. A value the owner must correct shows the page again with the sentence and
-what was typed (400), and nothing is written; a change redirects with `?notice=saved`."""
+(members, hours, time off, closures), notifications.py, reminders.py, templates.py (WhatsApp
+templates from Gupshup), whatsapp.py (connections and webhook secrets). Owners only: every route of
+each router checks it first (a 403 saying so), then a post's CSRF token. A value the owner must
+correct shows the page again with the sentence and what was typed (400), and nothing is written; a
+change redirects with `?notice=saved`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from receptionist.crm.inbox import StaffAccount
 from receptionist.crm.settings.errors import InvalidSetting
 
 SETTINGS = f"{BASE}/settings"
-NOTICES = ("saved", "deleted")
+NOTICES = ("saved", "deleted", "synced", "submitted")
 OWNERS_ONLY = OwnersOnly("set_owners_only")
 Owner = Annotated[StaffAccount, Depends(OWNERS_ONLY)]
 Page = Callable[..., HTMLResponse]  # a settings page: its context (error, entered, status) as keywords

@@ -33,6 +33,7 @@ def notifications_page(request: Request, owner: Owner, service: NotificationsSer
         owner,
         section="notifications",
         current=service.current(),
+        templates=service.templates(),
         param_names=TEMPLATE_PARAM_NAMES,
         **context,
     )

@@ -1,6 +1,7 @@
 """The business's Gupshup connections and their webhook secrets (docs/security.md).
 
 - GET /console/settings/whatsapp; POST /console/settings/whatsapp/<connection id>
+- POST /console/settings/whatsapp/<connection id>/app-id: the Gupshup app id the template API needs
 - POST /console/settings/whatsapp/<connection id>/secret/start: a new secret, shown in this
   response only (never in a URL, a log or the audit), or again to the same form sent twice; while
   another is pending, the page as it is (409)
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from receptionist.console.dependencies import CSRF, Parts, Session, Typed
 from receptionist.console.errors import Conflict, NotFound
 from receptionist.console.forms.settings import ConnectionForm, RotationEndForm, RotationStartForm
+from receptionist.console.forms.templates import AppIdForm
 from receptionist.console.routers.settings import SETTINGS, Owner, owners_router, page, saved, settle
 from receptionist.console.services.settings.connections import ConnectionsService
 
@@ -69,6 +71,19 @@ def update_connection(
 ) -> Response:
     again = partial(whatsapp_page, request, owner, service, connection_id)
     return settle(lambda: service.update(connection_id, form), again, typed, then=WHATSAPP)
+
+
+@router.post("/whatsapp/{connection_id}/app-id", dependencies=[CSRF])
+def set_app_id(
+    request: Request,
+    connection_id: str,
+    form: Annotated[AppIdForm, Form()],
+    typed: Typed,
+    owner: Owner,
+    service: Connections,
+) -> Response:
+    again = partial(whatsapp_page, request, owner, service, connection_id)
+    return settle(lambda: service.set_app_id(connection_id, form), again, typed, then=WHATSAPP)
 
 
 @router.post("/whatsapp/{connection_id}/secret/start", dependencies=[CSRF])

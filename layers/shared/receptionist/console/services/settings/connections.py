@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from receptionist.adapters.app_secrets import OutsideWrite, StoredSecrets
 from receptionist.console.errors import Conflict, ConsoleError, NotFound
 from receptionist.console.forms.settings import ConnectionForm
+from receptionist.console.forms.templates import AppIdForm
 from receptionist.console.services.settings.base import OwnerService
 from receptionist.crm.settings import connections as rows
 from receptionist.crm.settings.connections import Connection, ConnectionInput
@@ -60,6 +61,15 @@ class ConnectionsService(OwnerService):
         with self.db.transaction():
             rows.update_connection(self.db, self.org, connection_id, wanted)
             self._audit("connection_update", connection_id, _connection_details(wanted))
+
+    def set_app_id(self, connection_id: str, form: AppIdForm) -> None:
+        """The Gupshup app id the template API needs (templates page: sync, submit)."""
+        if rows.connection(self.db, self.org, connection_id) is None:
+            raise NotFound("set_not_found")
+        app_id = form.app_id()
+        with self.db.transaction():
+            if rows.set_app_id(self.db, self.org, connection_id, app_id):
+                self._audit("connection_app_id", connection_id, {"gupshup_app_id": app_id})
 
     # -- webhook secret rotation -------------------------------------------------------------------
     def _own_app(self, connection_id: str) -> tuple[str, WebhookSecretStore]:

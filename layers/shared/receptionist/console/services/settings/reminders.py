@@ -18,8 +18,8 @@ from receptionist.crm.templates import MAX_PARAMS
 @dataclass(frozen=True)
 class RemindersView:
     settings: ReminderSettings  # as stored (times and values kept while reminders are off)
-    templates: list[MessageTemplate]  # the business's approved templates
-    chosen: MessageTemplate | None  # the stored template, else the first one
+    templates: list[MessageTemplate]  # the business's templates (only `usable` ones can be chosen)
+    chosen: MessageTemplate | None  # the stored template, else the first usable one
     params: list[str]  # what fills each {{n}} of `chosen`: as stored, else the defaults
     example: str | None  # `chosen` as a customer would read it
     rows: list[tuple[str, str]]  # the times, as (amount, unit) rows of the form
@@ -31,14 +31,15 @@ class RemindersService(OwnerService):
         view = rows.reminders(self.db, self.org)
         found = templates.list_templates(self.db, self.org)
         stored = view.settings
-        chosen = next((t for t in found if t.template_id == stored.template_id), found[0] if found else None)
+        usable = [t for t in found if t.usable]
+        chosen = next((t for t in found if t.template_id == stored.template_id), usable[0] if usable else None)
         params: list[str] = []
         example = None
         if chosen is not None:
             kept = chosen.template_id == stored.template_id and len(stored.template_params) == chosen.param_count
             params = stored.template_params if kept else rows.default_reminder_params(chosen.param_count)
             example = rows.reminder_example(view, chosen, params)
-        slots = min(max((t.param_count for t in found), default=0), MAX_PARAMS)
+        slots = min(max((t.param_count for t in usable), default=0), MAX_PARAMS)
         return RemindersView(stored, found, chosen, params, example, offset_rows(stored.offsets_minutes), slots)
 
     def preview(self, form: RemindersForm) -> str | None:
