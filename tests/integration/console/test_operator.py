@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from console_kit import CLINIC, PASSWORD, Console, csrf
+from console_kit import CLINIC, PASSWORD, Console, csrf, finish_sign_in
 from fastapi.testclient import TestClient
 
 from receptionist.console.i18n_operator import TEXTS
@@ -28,8 +28,10 @@ def account(console: Console, organization: str | None, role: str) -> tuple[str,
     client = console.client()
     answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
     assert answer.status_code == 303, answer.text
-    # Each lands where they can work: an operator on the businesses, everyone else in the inbox.
-    assert answer.headers["location"] == ("/console/operator" if role == "operator" else "/console/inbox")
+    # Each lands where they can work (an owner and an operator once their second factor is set
+    # up): an operator on the businesses, everyone else in the inbox.
+    landed = finish_sign_in(client, answer.headers["location"])
+    assert landed == ("/console/operator" if role == "operator" else "/console/inbox")
     return email, client
 
 
@@ -139,6 +141,7 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
         data={"email": fields["owner_email"], "password": password, "csrf_token": csrf(owner)},
     )
     assert signed.status_code == 303, signed.text
+    assert finish_sign_in(owner, signed.headers["location"]) == "/console/inbox"  # a second factor first
     inbox = owner.get("/console/inbox?show=all")
     assert inbox.status_code == 200
     assert "No hay conversaciones." in inbox.text and fields["name"] in inbox.text

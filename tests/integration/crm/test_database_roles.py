@@ -40,6 +40,19 @@ DEFINERS: dict[str, set[str]] = {
     "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
     "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
+    # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
+    # console's role is granted neither console_users nor console_sessions.
+    "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},
+    "console_session_touch(text,text,timestamp with time zone,interval)": {CONSOLE},
+    "console_session_passed_mfa(text,text)": {CONSOLE},
+    "console_session_close(text)": {CONSOLE},
+    "team_members(text)": {CONSOLE},
+    "team_owner_business(text)": {CONSOLE},
+    "team_add(text,text,text,text)": {CONSOLE},
+    "team_change(text,text,text,boolean)": {CONSOLE},
+    "team_remove(text,text)": {CONSOLE},
+    "team_set_staff_mfa(text,boolean)": {CONSOLE},
+    "team_staff_mfa(text)": {CONSOLE},
     # The nightly retention (its own role, which may call nothing else): each decides what is due
     # itself, with the database's clock (migration 20261207110000_retention.sql).
     "retention_businesses()": {RETENTION},

@@ -10,7 +10,19 @@ from fastapi import FastAPI
 
 from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
-from receptionist.console.routers import appointments, consent, export, inbox, operator, privacy, sign_in
+from receptionist.console.routers import (
+    account,
+    appointments,
+    consent,
+    export,
+    inbox,
+    mfa,
+    operator,
+    password,
+    privacy,
+    sign_in,
+    team,
+)
 from receptionist.console.routers.settings import catalogue, notifications, persona, reminders, staff, whatsapp
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
 
@@ -21,6 +33,10 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.parts = parts
     app.include_router(sign_in.router)
+    app.include_router(account.router)
+    app.include_router(mfa.router)
+    app.include_router(password.router)
+    app.include_router(team.router)
     # Before the inbox's: its POST /conversations/{id}/{action} would take /consent and /forget.
     app.include_router(consent.router)
     app.include_router(privacy.router)

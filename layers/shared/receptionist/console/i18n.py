@@ -185,7 +185,14 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def texts(language: str | None) -> dict[str, str]:
     """Every word of the console in `language` (Spanish when unknown), sections included."""
-    from receptionist.console import i18n_appointments, i18n_export, i18n_operator, i18n_privacy, i18n_settings
+    from receptionist.console import (
+        i18n_account,
+        i18n_appointments,
+        i18n_export,
+        i18n_operator,
+        i18n_privacy,
+        i18n_settings,
+    )
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     merged = dict(TEXTS[chosen])
@@ -195,6 +202,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_operator.TEXTS,
         i18n_export.TEXTS,
         i18n_privacy.TEXTS,
+        i18n_account.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

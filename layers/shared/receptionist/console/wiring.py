@@ -8,6 +8,7 @@ tests. Secrets are read when first needed, never at import."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -52,7 +53,7 @@ def build(
     return ConsoleParts(
         db=db,
         outbound=outbound,
-        sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
+        cognito=CognitoSignIn(settings.user_pool_client_id, cognito),
         verify=verifier.verify,
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
@@ -61,6 +62,7 @@ def build(
         webhook_secrets=SsmWebhookSecretStore(settings.webhook_secrets_path, ssm),
         exports=exports,
         forget=build_forget(db, _store_names(settings), secret=secret, dynamodb=dynamodb, s3=s3),
+        idle=timedelta(minutes=settings.idle_minutes),
     )
 
 
