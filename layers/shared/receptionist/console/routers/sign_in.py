@@ -97,7 +97,9 @@ def _next(outcome: SignedIn | Pending, parts: ConsoleParts) -> Response:
 @router.post("/login", dependencies=[CSRF])
 def login(request: Request, form: Annotated[SignInForm, Form()], parts: Parts) -> Response:
     try:
-        outcome = SignInService(parts.db).sign_in(form.email, form.password, parts.cognito, parts.verify, parts.session_now())
+        outcome = SignInService(parts.db).sign_in(
+            form.email, form.password, parts.cognito, parts.verify, parts.session_now()
+        )
     except SignInFailed as exc:
         return render(request, "login.html", status=exc.status, error=exc.code, email=form.email)
     return _next(outcome, parts)
