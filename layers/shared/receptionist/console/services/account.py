@@ -21,7 +21,10 @@ def otpauth_uri(secret: str, email: str, business: str) -> str:
     """The key URI authenticator apps read from the QR code (Google Authenticator's format)."""
     issuer = f"{ISSUER} {business}".strip() if business else ISSUER
     label = urllib.parse.quote(f"{issuer}:{email}")
-    query = urllib.parse.urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": 6, "period": 30})
+    query = urllib.parse.urlencode(
+        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": 6, "period": 30},
+        quote_via=urllib.parse.quote,  # spaces as %20, as the key URI format asks
+    )
     return f"otpauth://totp/{label}?{query}"
 
 
