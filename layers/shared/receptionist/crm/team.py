@@ -32,7 +32,7 @@ _REFUSALS = {
 
 
 @dataclass(frozen=True)
-class Member:
+class TeamMember:
     sub: str
     email: str
     role: str
@@ -56,12 +56,14 @@ def _call(db: Database, sql: str, params: tuple[object, ...]) -> None:
         raise refusal from exc
 
 
-def members(db: Database, owner_sub: str) -> list[Member]:
+def members(db: Database, owner_sub: str) -> list[TeamMember]:
     rows = db.fetch_all("select sub, email, role, active, created_at from public.team_members(%s)", (owner_sub,))
-    return [Member(str(r["sub"]), str(r["email"]), str(r["role"]), bool(r["active"]), r["created_at"]) for r in rows]
+    return [
+        TeamMember(str(r["sub"]), str(r["email"]), str(r["role"]), bool(r["active"]), r["created_at"]) for r in rows
+    ]
 
 
-def member(db: Database, owner_sub: str, sub: str) -> Member | None:
+def member(db: Database, owner_sub: str, sub: str) -> TeamMember | None:
     return next((m for m in members(db, owner_sub) if m.sub == sub), None)
 
 

@@ -296,7 +296,12 @@ TABLES: Final[dict[str, TableRule]] = {
     "member_hours": TableRule("not_personal", "staff hours"),
     "member_time_off": TableRule("not_personal", "staff absences"),
     "message_templates": TableRule("not_personal", "the business's approved WhatsApp templates"),
-    "console_users": TableRule("not_personal", "staff accounts (staff data, not a customer's)"),
+    "console_users": TableRule("not_personal", "staff accounts (staff data, not a customer's): e-mail, role, active"),
+    "console_sessions": TableRule(
+        "not_personal",
+        "staff's console sessions (staff data): the account's sub, a hash of the session id, times; gone on sign-out,"
+        " with the account, and a day after last use",
+    ),
     "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
 }
 

@@ -26,7 +26,7 @@ from receptionist.console.errors import Conflict, ConsoleError, Forbidden, NotFo
 from receptionist.crm import team
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
-from receptionist.crm.team import Member, TeamRefused
+from receptionist.crm.team import TeamMember, TeamRefused
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +49,13 @@ class TeamService:
     owner: StaffAccount
     pool: StaffPool
 
-    def members(self) -> list[Member]:
+    def members(self) -> list[TeamMember]:
         return team.members(self.db, self.owner.sub)
 
     def staff_mfa(self) -> bool:
         return team.staff_mfa(self.db, self.owner.sub)
 
-    def _member(self, sub: str) -> Member:
+    def _member(self, sub: str) -> TeamMember:
         found = team.member(self.db, self.owner.sub, sub)
         if found is None:
             raise NotFound("team_not_found")
