@@ -346,3 +346,10 @@ def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_d
     _wait(p, lambda: colleague.find_elements(By.ID, "error"), 15)
     assert colleague.find_element(By.ID, "error").text == "Correo o contraseña incorrectos."
     colleague.save_screenshot(str(SCREENSHOTS / "disabled_refused.png"))
+
+    # No password, reset code or TOTP secret in any log of the stack (the console's and moto's).
+    secrets = {temporary, chosen, reset, _mail(p, email)["reset_code"] or reset, secret.replace(" ", "")}
+    logs = p.stack.config.state_dir / "logs"
+    for path in sorted(logs.glob("*.log")):
+        text = path.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], path.name

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 from console_kit import PASSWORD, Console, csrf, finish_sign_in
 from fastapi.testclient import TestClient
 from settings_kit import audit, business, post, row
@@ -474,3 +475,82 @@ def test_an_idle_session_ends_after_the_configured_time(console: Console) -> Non
 def _client_id(console: Console) -> str:
     clients = console.idp.list_user_pool_clients(UserPoolId=console.pool, MaxResults=10)["UserPoolClients"]
     return str(clients[0]["ClientId"])
+
+
+# -- the windows between Cognito and the CRM -------------------------------------------------------
+class _CognitoDown:
+    """The staff pool's administration, with the named calls failing as a Cognito outage would."""
+
+    def __init__(self, pool: Any, *failing: str) -> None:
+        self._pool, self._failing = pool, set(failing)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._failing:
+
+            def down(*args: Any, **kwargs: Any) -> None:
+                raise ClientError({"Error": {"Code": "InternalErrorException", "Message": "down"}}, name)
+
+            return down
+        return getattr(self._pool, name)
+
+
+def test_a_disable_whose_cognito_call_fails_still_ends_access_and_says_so(console: Console) -> None:
+    org = business(console)
+    _, owner = _owner(console, org)
+    email = _invited(console, owner)
+    colleague = _first_sign_in(console, email)
+    sub = _sub(console, email)
+    pool = console.app.state.parts.accounts
+
+    with console.parts_changed(accounts=_CognitoDown(pool, "disable")):
+        answer = post(owner, f"/console/team/{sub}/disable", "/console/team")
+
+    assert answer.status_code == 503 and ES["team_cognito_failed"] in answer.text
+    assert colleague.get("/console/inbox").headers["location"] == "/console/login"  # the row went first
+    assert _login(console.client(), email, NEW_PASSWORD).status_code == 403  # Cognito let it in; the console not
+    # Cognito back: disabling again finishes it there too.
+    assert post(owner, f"/console/team/{sub}/disable", "/console/team").status_code == 303
+    assert console.idp.admin_get_user(UserPoolId=console.pool, Username=email)["Enabled"] is False
+
+
+def test_a_removal_whose_cognito_deletion_fails_leaves_a_disabled_user_a_new_invitation_reuses(
+    console: Console,
+) -> None:
+    org = business(console)
+    _, owner = _owner(console, org)
+    email = _invited(console, owner)
+    _first_sign_in(console, email)
+    sub = _sub(console, email)
+    pool = console.app.state.parts.accounts
+
+    with console.parts_changed(accounts=_CognitoDown(pool, "delete")):
+        answer = post(owner, f"/console/team/{sub}/remove", "/console/team")
+
+    assert answer.status_code == 303  # removed from the business: that is what the owner asked
+    assert row(console, "select 1 from console_users where sub = %s", sub) is None
+    user = console.idp.admin_get_user(UserPoolId=console.pool, Username=email)
+    assert user["Enabled"] is False  # disabled and signed out before the row went
+    assert _login(console.client(), email, NEW_PASSWORD).status_code == 401
+    # Invited again: the same user, enabled, with its account back.
+    assert post(owner, "/console/team/invite", "/console/team", email=email, role="staff").status_code == 303
+    assert _sub(console, email) == sub
+    assert _login(console.client(), email, NEW_PASSWORD).headers["location"] == "/console/inbox"
+
+
+def test_signing_out_while_cognito_is_down_still_ends_the_session(console: Console) -> None:
+    org = business(console)
+    email = console.user(org, "staff")
+    client = console.client()
+    assert _login(client, email, PASSWORD).headers["location"] == "/console/inbox"
+    kept = dict(client.cookies)
+    calls = console.app.state.parts.cognito
+
+    with console.parts_changed(cognito=_CognitoDown(calls, "sign_out")):
+        answer = client.post("/console/logout", data={"csrf_token": csrf(client, "/console/inbox")})
+
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
+    replayed = console.client()
+    for name, value in kept.items():
+        replayed.cookies.set(name, value, domain="testserver.local", path="/console")
+    assert replayed.get("/console/inbox").headers["location"] == "/console/login"
+    assert row(console, "select 1 from audit_log where actor = %s and action = 'sign_out'", email)
