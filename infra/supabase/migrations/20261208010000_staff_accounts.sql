@@ -265,6 +265,73 @@ as $$
   where o.id = public.team_owner_business(owner_sub)
 $$;
 
+-- A new business from the operator pages, now marked as handling health data or not (its staff
+-- then need a second factor too), as ops.onboard --health does.
+drop function if exists public.onboard_business(text, text, text, text, text, text, text, text, text[], text, text, text);
+create function public.onboard_business(
+  operator_sub text,
+  business_name text,
+  app text,
+  business_number text,
+  api_key_ref text,
+  timezone text,
+  language text,
+  assistant_name text,
+  staff_numbers text[],
+  owner_sub text,
+  owner_email text,
+  emergency_number text,
+  health boolean
+)
+returns uuid
+language plpgsql volatile security definer
+set search_path = public, pg_temp
+as $$
+declare
+  actor text;
+  org uuid;
+begin
+  select u.email into actor from public.console_users u where u.sub = operator_sub and u.role = 'operator';
+  if actor is null then
+    raise exception 'not an operator account' using errcode = 'RC403';
+  end if;
+  if exists (select 1 from public.platform_connections pc where pc.provider = 'gupshup' and pc.app_name = app) then
+    raise exception 'app already onboarded' using errcode = 'RC409';
+  end if;
+  if exists (select 1 from public.console_users u where u.sub = owner_sub) then
+    raise exception 'owner account taken' using errcode = 'RC410';
+  end if;
+  begin
+    insert into public.organizations (name, health) values (business_name, health) returning id into org;
+    insert into public.agent_settings (organization_id, assistant_name, language, timezone, emergency_number)
+      values (org, assistant_name, language, timezone, emergency_number);
+    insert into public.platform_connections (organization_id, provider, app_name, business_number, api_key_ref)
+      values (org, 'gupshup', app, business_number, api_key_ref);
+    insert into public.notification_settings (organization_id, staff_numbers)
+      values (org, coalesce(staff_numbers, '{}'));
+    insert into public.console_users (sub, organization_id, email, role)
+      values (owner_sub, org, owner_email, 'owner');
+    insert into public.audit_log (organization_id, actor, action, target, details)
+      values (org, actor, 'business_onboarded', org::text, jsonb_build_object(
+        'name', business_name, 'app_name', app, 'business_number', business_number,
+        'api_key_ref', api_key_ref, 'owner_email', owner_email, 'emergency_number', emergency_number,
+        'health', health));
+  exception when unique_violation then
+    -- Another request onboarded the same app (or linked the same owner) meanwhile.
+    if exists (select 1 from public.platform_connections pc where pc.provider = 'gupshup' and pc.app_name = app) then
+      raise exception 'app already onboarded' using errcode = 'RC409';
+    end if;
+    raise exception 'owner account taken' using errcode = 'RC410';
+  end;
+  return org;
+end
+$$;
+revoke all on function
+  public.onboard_business(text, text, text, text, text, text, text, text, text[], text, text, text, boolean) from public;
+grant execute on function
+  public.onboard_business(text, text, text, text, text, text, text, text, text[], text, text, text, boolean)
+  to receptionist_console;
+
 do $$
 declare
   f text;

@@ -107,7 +107,7 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
     assert org is not None
     assert org[1:] == ("34910000333", f"{KEYS}{fields['app_name']}", True)
     organization = org[0]
-    assert row(console, "select name from organizations where id = %s", organization) == (fields["name"],)
+    assert row(console, "select name, health from organizations where id = %s", organization) == (fields["name"], False)
     assert row(
         console,
         "select assistant_name, timezone, language, emergency_number from agent_settings where organization_id = %s",
@@ -275,3 +275,21 @@ def test_the_operator_pages_speak_english_and_escape(console: Console) -> None:
 def test_every_operator_word_exists_in_both_languages() -> None:
     assert set(TEXTS["es"]) == set(TEXTS["en"])
     assert all(key.startswith("op_") for key in TEXTS["es"])
+
+
+def test_a_business_marked_as_handling_health_data_asks_its_staff_for_a_second_factor(console: Console) -> None:
+    _, client = operator(console)
+    fields = form(health="on")
+    answer = onboard(client, fields)
+    assert answer.status_code == 201, answer.text
+    organization = row(
+        console, "select organization_id::text from platform_connections where app_name = %s", fields["app_name"]
+    )
+    assert organization is not None
+    assert row(console, "select health from organizations where id = %s", organization[0]) == (True,)
+    details = row(console, "select details->>'health' from audit_log where organization_id = %s", organization[0])
+    assert details == ("true",)
+    staff = console.user(organization[0], "staff")
+    signed = console.client()
+    first = signed.post("/console/login", data={"email": staff, "password": PASSWORD, "csrf_token": csrf(signed)})
+    assert first.headers["location"] == "/console/mfa/setup"

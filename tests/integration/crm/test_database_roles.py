@@ -32,7 +32,7 @@ DEFINERS: dict[str, set[str]] = {
     "console_user(text)": {CONSOLE},  # who a verified token belongs to
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
-    "onboard_business(text,text,text,text,text,text,text,text,text[],text,text,text)": {CONSOLE},
+    "onboard_business(text,text,text,text,text,text,text,text,text[],text,text,text,boolean)": {CONSOLE},
     "is_valid_time_zone(text)": {CONSOLE},  # agent_settings' time-zone check: the console writes it
     # An owner's block or erasure of a customer (the console; ops call them as the tables' owner):
     # each checks that the caller's sub is an owner of the business (docs/privacy.md).
@@ -175,7 +175,7 @@ def test_the_message_functions_cannot_onboard_or_look_across_businesses(
         app_db,
         None,
         "select public.onboard_business(%s, 'Intrusa', %s, '34910000777', '/x', 'Europe/Madrid', 'es', 'A',"
-        " '{}', %s, 'intruso@example.com', '112')",
+        " '{}', %s, 'intruso@example.com', '112', false)",
         (operator, app, f"owner-{uuid.uuid4().hex}"),
     )
     assert db.fetch_one("select 1 as found from platform_connections where app_name = %s", (app,)) is None

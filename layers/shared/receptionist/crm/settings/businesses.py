@@ -144,7 +144,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
     is onboarded or the owner's account linked meanwhile."""
     try:
         row = db.fetch_one(
-            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
+            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
             (
                 operator_sub,
                 business.name,
@@ -158,6 +158,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
                 owner_sub,
                 business.owner_email,
                 business.emergency_number,
+                business.health,
             ),
         )
     except errors.Error as exc:
