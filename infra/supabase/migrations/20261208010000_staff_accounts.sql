@@ -146,12 +146,15 @@ as $$
   update public.console_sessions set mfa = true where id_hash = session_hash and sub = user_sub
 $$;
 
+-- Signing out: every session of the session's account ends, as Cognito's GlobalSignOut ends its
+-- tokens everywhere (another browser's session would otherwise outlive its revoked access token).
 create or replace function public.console_session_close(session_hash text)
 returns void
 language sql security definer
 set search_path = public, pg_temp
 as $$
-  delete from public.console_sessions where id_hash = session_hash
+  delete from public.console_sessions
+  where sub = (select s.sub from public.console_sessions s where s.id_hash = session_hash)
 $$;
 
 -- The team of the business `owner_sub` is an active owner of (anyone else: no rows).

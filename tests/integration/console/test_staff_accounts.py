@@ -432,6 +432,8 @@ def test_signing_out_revokes_the_refresh_token_and_the_session(console: Console)
     client = console.client()
     assert _login(client, email, PASSWORD).headers["location"] == "/console/inbox"
     kept = dict(client.cookies)
+    elsewhere = console.client()  # the same account in another browser
+    assert _login(elsewhere, email, PASSWORD).headers["location"] == "/console/inbox"
     # The same account on another device, holding a refresh token.
     other = console.idp.initiate_auth(
         ClientId=_client_id(console),
@@ -454,6 +456,7 @@ def test_signing_out_revokes_the_refresh_token_and_the_session(console: Console)
     for name, value in kept.items():
         replayed.cookies.set(name, value, domain="testserver.local", path="/console")
     assert replayed.get("/console/inbox").headers["location"] == "/console/login"  # the ID token alone is not enough
+    assert elsewhere.get("/console/inbox").headers["location"] == "/console/login"  # signed out everywhere
 
 
 def test_an_idle_session_ends_after_the_configured_time(console: Console) -> None:

@@ -43,4 +43,5 @@ def passed_mfa(db: Database, session_hash: str, sub: str) -> None:
 
 
 def close(db: Database, session_hash: str) -> None:
+    """Signing out: every session of this session's account ends (as GlobalSignOut does in Cognito)."""
     db.execute("select public.console_session_close(%s)", (session_hash,))

@@ -155,8 +155,8 @@ class SignInService:
     def signed_out(
         self, account: StaffAccount | None, session_id: str | None, access_token: str | None, cognito: AccountCalls
     ) -> None:
-        """The session ends here and in Cognito (GlobalSignOut: its refresh token is revoked),
-        audited when there was one. A Cognito that does not answer does not keep anyone signed
+        """The account's sessions end here and in Cognito (GlobalSignOut: its refresh tokens are
+        revoked), audited when there was one. A Cognito that does not answer does not keep anyone signed
         in: the server-side session is gone either way, and the refresh token was never given
         to the browser."""
         if session_id:
