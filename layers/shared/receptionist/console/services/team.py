@@ -17,6 +17,7 @@ Where Cognito and the CRM are both changed, the order is the one that never leav
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,9 +65,9 @@ class TeamService:
     def _audit(self, what: str, email: str, details: dict[str, object]) -> None:
         record_audit(self.db, self.owner.organization_id, self.owner.email, f"team_{what}", email, details)
 
-    def _cognito(self, step: str, call: object, *args: str) -> None:
+    def _cognito(self, step: str, call: Callable[[str], None], email: str) -> None:
         try:
-            call(*args)  # type: ignore[operator]
+            call(email)
         except (ClientError, BotoCoreError) as exc:
             logger.warning("Cognito %s failed for a team change", step, exc_info=True)
             raise Unavailable("team_cognito_failed") from exc
