@@ -85,6 +85,18 @@ create table if not exists public.console_sessions (
 create index if not exists console_sessions_sub on public.console_sessions (sub);
 alter table public.console_sessions enable row level security;
 alter table public.console_sessions force row level security;
+-- Like every table, a tenant policy for the functions' roles (neither is granted the table: this
+-- only says what a grant would open, the account's own business's sessions).
+drop policy if exists tenant_isolation on public.console_sessions;
+create policy tenant_isolation on public.console_sessions for all to receptionist_app, receptionist_console
+  using (exists (
+    select 1 from public.console_users u
+    where u.sub = console_sessions.sub and u.organization_id = public.current_organization()
+  ))
+  with check (exists (
+    select 1 from public.console_users u
+    where u.sub = console_sessions.sub and u.organization_id = public.current_organization()
+  ));
 revoke all on table public.console_sessions from public;
 do $$
 begin
