@@ -4,6 +4,8 @@
 insert into public.organizations (id, name) values
   ('00000000-0000-4000-8000-000000000001', 'Clínica Dental Sonrisa')
 on conflict do nothing;
+-- A dental clinic handles health data: its staff accounts need a second factor too (docs/console.md).
+update public.organizations set health = true where id = '00000000-0000-4000-8000-000000000001';
 
 insert into public.agent_settings
   (organization_id, assistant_name, tone, instructions, language, timezone,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from devstack import authenticator
 from devstack.demo import DemoResult, play
 from devstack.fakes.gemini import FakeGemini
 from devstack.fakes.gupshup import FakeGupshup
@@ -110,3 +113,34 @@ def book_before_its_reminder(
         ).fetchone()
     assert row
     return str(row[0])
+
+
+# The TOTP secret each console account's enrolment page showed (the person's phone, for this test
+# session's local stack): the seeded owners set up their second factor at their first sign-in in
+# whichever test signs them in first, and type a code at every later one.
+AUTHENTICATOR_SECRETS: dict[str, str] = {}
+_SECRET = re.compile(r'id="mfa-secret">([^<]+)<')
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def second_factor(
+    email: str, location: str, fetch: Callable[[str], str], submit: Callable[[str, dict[str, str]], str]
+) -> str:
+    """The steps after the password for a console account that needs a second factor: enrolment
+    (the page's secret kept, a code from it) or the code of one already set up. `location` is where
+    the password's post went (a /console/... path); `fetch(path)` a page's HTML and
+    `submit(path, form)` a post's Location, with the client's cookies. Where the sign-in landed."""
+    if location.endswith("/mfa/setup"):
+        page = fetch(location)
+        secret, token = _SECRET.search(page), _TOKEN.search(page)
+        assert secret and token, page[:500]
+        AUTHENTICATOR_SECRETS[email] = secret.group(1)
+        return submit(location, {"code": authenticator.code(secret.group(1)), "csrf_token": token.group(1)})
+    if location.endswith("/login/code"):
+        page = fetch(location)
+        token = _TOKEN.search(page)
+        assert token and email in AUTHENTICATOR_SECRETS, page[:500]
+        return submit(
+            location, {"code": authenticator.code(AUTHENTICATOR_SECRETS[email]), "csrf_token": token.group(1)}
+        )
+    return location

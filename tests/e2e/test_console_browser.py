@@ -2,8 +2,11 @@
 chromedriver) on the whole local stack: sign in, find the escalated conversation, take one
 over (the assistant then stays quiet), reply as the business (it reaches the local Gupshup
 server), hand it back, and the assistant answers again; another business's owner cannot open
-it; a form post without its CSRF token is refused. Screenshots go to tests/e2e/screenshots/
-(git-ignored)."""
+it; a form post without its CSRF token is refused. An owner invites a colleague, who signs in
+with the e-mailed temporary password, chooses a new one, sets up TOTP (the QR code's secret in a
+real TOTP implementation, pyotp), signs in with a code, resets a forgotten password; disabled by
+the owner, their open page says the session ended within a minute. Screenshots go to
+tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,16 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from e2e_kit import Pipeline
+from e2e_kit import AUTHENTICATOR_SECRETS, Pipeline
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
+from devstack import authenticator
 from devstack.demo import post
+from devstack.mailbox import cognito_mail
 
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's cleaning (infra/supabase/seed.sql)
@@ -35,6 +40,16 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
+    yield from _chromium()
+
+
+@pytest.fixture
+def second_browser() -> Iterator[WebDriver]:
+    """Another person's browser (its own cookies)."""
+    yield from _chromium()
+
+
+def _chromium() -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=430,1100"):
@@ -67,13 +82,32 @@ def _wait(p: Pipeline, predicate: Any, timeout: float | None = None) -> Any:
     return p.stack.wait_for(predicate, timeout=timeout or p.bound())
 
 
-def _sign_in(p: Pipeline, driver: WebDriver, user: dict[str, str]) -> None:
-    driver.get(p.stack.info["console_url"])
+def _sign_in(p: Pipeline, driver: WebDriver, user: dict[str, str], shots: str = "") -> None:
+    """Email and password, then the second factor where the account needs one: its enrolment
+    (the secret the page shows, as a phone would scan it; kept for the next sign-in) or its code.
+    `shots`: a prefix to save the steps' screenshots under."""
+    driver.get(f"{p.stack.info['console_url']}/login")
     _wait(p, lambda: driver.find_elements(By.ID, "sign-in"), 15)
     driver.find_element(By.ID, "email").send_keys(user["email"])
     driver.find_element(By.ID, "password").send_keys(user["password"])
     driver.find_element(By.ID, "sign-in").click()
+    step = _wait(p, lambda: driver.find_elements(By.CSS_SELECTOR, "#inbox, #mfa-setup, #mfa-code"), 15)[0]
+    if step.get_attribute("id") == "mfa-setup":
+        secret = driver.find_element(By.ID, "mfa-secret").text
+        AUTHENTICATOR_SECRETS[user["email"]] = secret
+        if shots:
+            driver.save_screenshot(str(SCREENSHOTS / f"{shots}mfa_setup.png"))
+        _type_code(p, driver, secret)
+    elif step.get_attribute("id") == "mfa-code":
+        if shots:
+            driver.save_screenshot(str(SCREENSHOTS / f"{shots}mfa_code.png"))
+        _type_code(p, driver, AUTHENTICATOR_SECRETS[user["email"]])
     _wait(p, lambda: driver.find_elements(By.ID, "inbox"), 15)
+
+
+def _type_code(p: Pipeline, driver: WebDriver, secret: str) -> None:
+    driver.find_element(By.ID, "code").send_keys(authenticator.code(secret))
+    driver.find_element(By.ID, "verify").click()
 
 
 def _click(p: Pipeline, driver: WebDriver, element_id: str) -> None:
@@ -203,3 +237,119 @@ def test_a_page_whose_session_ended_says_so(pipeline: Pipeline, browser: WebDriv
     _click(p, browser, "sign-in-again")
     _wait(p, lambda: browser.find_elements(By.ID, "sign-in"), 15)
     assert browser.current_url.endswith("/console/login")
+
+
+def _mail(p: Pipeline, email: str) -> dict[str, Any]:
+    """What Cognito e-mailed `email` (locally: what moto keeps, README "Staff console")."""
+    return cognito_mail(p.stack.info["aws_endpoint_url"], email)
+
+
+def _fill(driver: WebDriver, **fields: str) -> None:
+    for element_id, value in fields.items():
+        box = driver.find_element(By.ID, element_id)
+        box.clear()
+        box.send_keys(value)
+
+
+def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_disabled(
+    pipeline: Pipeline, browser: WebDriver, second_browser: WebDriver
+) -> None:
+    p = pipeline
+    SCREENSHOTS.mkdir(exist_ok=True)
+    console = p.stack.info["console_url"]
+    owner = next(u for u in p.stack.info["console_users"] if u["app"] == "ClinicaSonrisa" and u["role"] == "owner")
+    _sign_in(p, browser, owner, shots="owner_")
+
+    # The owner invites a colleague (staff of a clinic: health data, so a second factor too).
+    email = f"recepcion-{uuid.uuid4().hex[:8]}@clinicasonrisa.example"
+    browser.get(f"{console}/team")
+    _wait(p, lambda: browser.find_elements(By.ID, "invite-form"), 15)
+    _fill(browser, **{"invite-email": email})
+    Select(browser.find_element(By.ID, "invite-role")).select_by_value("staff")
+    _click(p, browser, "invite")
+    _wait(p, lambda: browser.find_elements(By.CSS_SELECTOR, f'li.member[data-email="{email}"]'), 15)
+    browser.save_screenshot(str(SCREENSHOTS / "team.png"))
+    temporary = _mail(p, email)["temporary_password"]
+    assert temporary
+
+    # First sign-in with the temporary password: a new one is asked for, then TOTP is set up.
+    colleague = second_browser
+    colleague.get(f"{console}/login")
+    _wait(p, lambda: colleague.find_elements(By.ID, "sign-in"), 15)
+    _fill(colleague, email=email, password=temporary)
+    _click(p, colleague, "sign-in")
+    _wait(p, lambda: colleague.find_elements(By.ID, "new-password-form"), 15)
+    _fill(colleague, password="Corta1", confirm="Corta1")
+    _click(p, colleague, "save-password")
+    _wait(p, lambda: colleague.find_elements(By.ID, "error"), 15)
+    assert "al menos 12 caracteres" in colleague.find_element(By.ID, "error").text
+    colleague.save_screenshot(str(SCREENSHOTS / "new_password.png"))
+    chosen = "Recepcion-Primera-2026"
+    _fill(colleague, password=chosen, confirm=chosen)
+    _click(p, colleague, "save-password")
+    _wait(p, lambda: colleague.find_elements(By.ID, "mfa-setup"), 15)
+    assert colleague.find_element(By.ID, "mfa-qr").get_attribute("src").startswith("data:image/svg+xml")
+    secret = colleague.find_element(By.ID, "mfa-secret").text
+    colleague.save_screenshot(str(SCREENSHOTS / "mfa_setup.png"))
+    colleague.get(f"{console}/inbox")  # nothing else until it is set up
+    _wait(p, lambda: colleague.find_elements(By.ID, "mfa-setup"), 15)
+    secret = colleague.find_element(By.ID, "mfa-secret").text
+    _fill(colleague, code="000000" if authenticator.code(secret) != "000000" else "111111")
+    _click(p, colleague, "verify")
+    _wait(p, lambda: colleague.find_elements(By.ID, "error"), 15)  # a wrong code does not turn it on
+    _fill(colleague, code=authenticator.code(secret))
+    _click(p, colleague, "verify")
+    _wait(p, lambda: colleague.find_elements(By.ID, "inbox"), 15)
+
+    # Signing in again asks for a code from the app.
+    AUTHENTICATOR_SECRETS[email] = secret
+    _click(p, colleague, "sign-out")
+    _wait(p, lambda: colleague.find_elements(By.ID, "sign-in"), 15)
+    _sign_in(p, colleague, {"email": email, "password": chosen}, shots="colleague_")
+
+    # A forgotten password: a code by e-mail, a new password, and signing in with it (and a code).
+    _click(p, colleague, "sign-out")
+    _click(p, colleague, "forgot")
+    _wait(p, lambda: colleague.find_elements(By.ID, "forgot-form"), 15)
+    colleague.save_screenshot(str(SCREENSHOTS / "password_forgot.png"))
+    _fill(colleague, email=email)
+    _click(p, colleague, "send-code")
+    _wait(p, lambda: colleague.find_elements(By.ID, "reset-form"), 15)
+    reset = "Recepcion-Segunda-2026"
+    _fill(colleague, code=_mail(p, email)["reset_code"], password=reset, confirm=reset)
+    colleague.save_screenshot(str(SCREENSHOTS / "password_reset.png"))
+    _click(p, colleague, "save-password")
+    _wait(p, lambda: colleague.find_elements(By.ID, "notice"), 15)
+    assert "Contraseña restablecida" in colleague.find_element(By.ID, "notice").text
+    _sign_in(p, colleague, {"email": email, "password": reset})
+    colleague.get(f"{console}/account")
+    _wait(p, lambda: colleague.find_elements(By.ID, "password-form"), 15)
+    colleague.save_screenshot(str(SCREENSHOTS / "account.png"))
+    colleague.get(f"{console}/inbox")
+    _wait(p, lambda: colleague.find_elements(By.ID, "inbox"), 15)
+
+    # The owner disables the account: the colleague's open inbox says the session ended within a
+    # minute (its next poll, every 5 s), and signing in again is refused.
+    browser.get(f"{console}/team")
+    row = _wait(p, lambda: browser.find_elements(By.CSS_SELECTOR, f'li.member[data-email="{email}"]'), 15)[0]
+    row.find_element(By.CSS_SELECTOR, "button.act-disable").click()
+    _wait(
+        p,
+        lambda: browser.find_elements(By.CSS_SELECTOR, f'li.member[data-email="{email}"][data-active="false"]'),
+        15,
+    )
+    _wait(p, lambda: colleague.find_elements(By.CSS_SELECTOR, "#session-ended:not([hidden])"), 60)
+    colleague.get(f"{console}/login")
+    _wait(p, lambda: colleague.find_elements(By.ID, "sign-in"), 15)
+    _fill(colleague, email=email, password=reset)
+    _click(p, colleague, "sign-in")
+    _wait(p, lambda: colleague.find_elements(By.ID, "error"), 15)
+    assert colleague.find_element(By.ID, "error").text == "Correo o contraseña incorrectos."
+    colleague.save_screenshot(str(SCREENSHOTS / "disabled_refused.png"))
+
+    # No password, reset code or TOTP secret in any log of the stack (the console's and moto's).
+    secrets = {temporary, chosen, reset, _mail(p, email)["reset_code"] or reset, secret.replace(" ", "")}
+    logs = p.stack.config.state_dir / "logs"
+    for path in sorted(logs.glob("*.log")):
+        text = path.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], path.name

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import psycopg
-from e2e_kit import Pipeline
+from e2e_kit import Pipeline, second_factor
 
 from devstack import scan as scanning
 from devstack.demo import post as post_text
@@ -268,6 +268,13 @@ class ConsoleSession:
         token = self._token(self.get("/console/login").text)
         signed = self.post("/console/login", {"email": email, "password": password, "csrf_token": token})
         assert signed.status_code == 303, signed.text
+        landed = second_factor(
+            email,
+            signed.headers["location"],
+            lambda path: self.get(path).text,
+            lambda path, form: self.post(path, form).headers["location"],
+        )
+        assert landed == "/console/inbox", landed
 
     def _keep(self, answer: httpx.Response) -> httpx.Response:
         for header in answer.headers.get_list("set-cookie"):

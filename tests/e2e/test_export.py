@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import psycopg
-from e2e_kit import Pipeline
+from e2e_kit import Pipeline, second_factor
 
 from devstack.aws import moto_client
 from devstack.demo import Step, play, post, remind_and_confirm
@@ -255,10 +255,17 @@ class Browser:
         return found.group(1)
 
     def sign_in(self, email: str, password: str) -> None:
-        status, _, _ = self.request(
+        status, location, _ = self.request(
             "POST", "/login", {"email": email, "password": password, "csrf_token": self.token("/login")}
         )
         assert status == 303
+        landed = second_factor(
+            email,
+            location,
+            lambda path: self.request("GET", path.removeprefix(self.url.path))[2],
+            lambda path, form: self.request("POST", path.removeprefix(self.url.path), form)[1],
+        )
+        assert landed == f"{self.url.path}/inbox", landed
 
 
 def _owner(p: Pipeline, app: str) -> dict[str, str]:

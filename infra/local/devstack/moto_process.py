@@ -22,6 +22,9 @@ class MotoServer:
             [sys.executable, "-m", "devstack.moto_server", str(self.port), str(os.getpid())],  # ends with this one
             stdout=log,
             stderr=subprocess.STDOUT,
+            # moto checks TOTP codes only with this on (against its fixed secret): a wrong code
+            # is then refused, as Cognito refuses it.
+            env={**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"},
         )
 
     def wait_ready(self, timeout: float = 30) -> None:

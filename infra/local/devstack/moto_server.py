@@ -14,6 +14,11 @@ is cancelled: the same all-or-nothing outcome (tests/integration/devstack/test_m
 `GET /_devstack/calls` answers what the server did so far, per API action: calls and the CPU
 seconds spent serving them (the bench's view of where a local pipeline's time goes).
 
+`GET /_devstack/cognito/mail?email=<address>` answers what Cognito would have e-mailed that
+address, from what moto keeps of the user: the invitation's temporary password while the user has
+not chosen their own (FORCE_CHANGE_PASSWORD), and the latest "forgot password" code. The local
+stand-in for the staff member's mailbox (the README says so); never written to a log.
+
 The server ends when the process that started it ends, however that one ended: the local stack
 stops it on every way out it can handle (devstack.stopping), and a SIGKILL runs none, which would
 leave it holding its port (4566 for `make local`) for the next start.
@@ -27,6 +32,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -110,6 +116,23 @@ def exit_with_parent(parent: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def cognito_mail(email: str) -> dict[str, str | None]:
+    """What Cognito would have e-mailed `email` (see the module's docstring), from every pool."""
+    from moto.cognitoidp.models import UserStatus, cognitoidp_backends
+
+    found: dict[str, str | None] = {"email": email, "temporary_password": None, "reset_code": None}
+    for account in cognitoidp_backends.values():
+        for backend in account.values():
+            for pool in backend.user_pools.values():
+                for user in pool.users.values():
+                    if user.attribute_lookup.get("email", "").lower() != email.lower():
+                        continue
+                    if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+                        found["temporary_password"] = user.password
+                    found["reset_code"] = user.confirmation_code or found["reset_code"]
+    return found
+
+
 def main() -> None:
     """`python -m devstack.moto_server PORT [PARENT_PID]` (PARENT_PID: the process it ends with)."""
     if len(sys.argv) > 2:
@@ -128,6 +151,11 @@ def main() -> None:
         return list(app(environ, start_response))
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/_devstack/cognito/mail":
+            query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
+            body = json.dumps(cognito_mail(query.get("email", [""])[0]))
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body.encode()]
         if environ.get("PATH_INFO") == "/_devstack/calls":
             with counting:
                 body = json.dumps({k: {"calls": int(v[0]), "cpu_seconds": v[1]} for k, v in calls.items()})

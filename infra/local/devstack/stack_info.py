@@ -47,5 +47,8 @@ def describe(info: dict[str, Any]) -> str:
         lines.append(f"  Staff console     {info['console_url']}")
         for user in info.get("console_users", []):
             lines.append(f"    {user['app']:<16} {user['email']} / {user['password']}")
+        lines.append("    (owners and the operator set up a TOTP app at their first sign-in; what Cognito would")
+        mail = f"{info['aws_endpoint_url']}/_devstack/cognito/mail?email=<address>"
+        lines.append(f"     e-mail an invited colleague: {mail})")
     lines.append(f"  Logs              {info['logs_dir']}")
     return "\n".join(lines)

@@ -171,6 +171,8 @@ class ConsoleSettings(_Settings):
     langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
     langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+    # A console session with no request for this long ends (the template's ConsoleIdleMinutes).
+    idle_minutes: int = Field(alias="CONSOLE_IDLE_MINUTES", default=30, ge=1, le=720)
 
     @property
     def gupshup_keys_prefix(self) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from fastapi.testclient import TestClient
 
+from devstack import authenticator
 from receptionist.crm import chats
 from receptionist.crm.connection import Database
 
@@ -25,8 +26,11 @@ CLINIC = "00000000-0000-4000-8000-000000000001"
 SALON = "00000000-0000-4000-9000-000000000001"
 PASSWORD = "Consola-Prueba-2026"
 # The audit log's lines of changes, leaving out its access lines (sign-in, sign-out, transcript
-# reads: test_access_audit.py), as SQL to add to a query's conditions.
-CHANGES = "action <> all('{sign_in,sign_out,transcript_opened}'::text[])"
+# reads: test_access_audit.py) and those of an account's own credentials (its second factor set up
+# as it signs in, a password chosen or changed: test_staff_accounts.py), as SQL to add to a query's
+# conditions.
+ACCOUNT_LINES = ("mfa_enabled", "password_set", "password_changed")
+CHANGES = f"action <> all('{{sign_in,sign_out,transcript_opened,{','.join(ACCOUNT_LINES)}}}'::text[])"
 
 
 @dataclass
@@ -83,6 +87,7 @@ class Console:
         email = self.user(organization, role)
         answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
         assert answer.status_code == 303, answer.text
+        finish_sign_in(client, answer.headers["location"])
         return client
 
     def conversation(self, organization: str, *, last_inbound: datetime | None = None, text: str = "Hola") -> str:
@@ -128,6 +133,22 @@ class Console:
                 (identity_id,),
             )
             return [(str(a), str(b)) for a, b in rows.fetchall()]
+
+
+def finish_sign_in(client: TestClient, location: str) -> str:
+    """The steps after a password, as a person with an authenticator app does them: an account
+    that must have a second factor enrols (the page's secret, a code from it), one that has it
+    types its code. Where the sign-in landed."""
+    if location == "/console/mfa/setup":
+        page = client.get(location)
+        secret = re.search(r'id="mfa-secret">([^<]+)<', page.text)
+        assert secret, page.text[:500]
+        answer = client.post(
+            location, data={"code": authenticator.code(secret.group(1)), "csrf_token": csrf(client, location)}
+        )
+        assert answer.status_code == 303, answer.text
+        return str(answer.headers["location"])
+    return location
 
 
 def csrf(client: TestClient, path: str = "/console/login") -> str:

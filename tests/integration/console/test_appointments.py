@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from console_kit import CHANGES, CLINIC, PASSWORD, SALON, Console, csrf
+from console_kit import CHANGES, CLINIC, PASSWORD, SALON, Console, csrf, finish_sign_in
 from fastapi.testclient import TestClient
 
 from receptionist.console import i18n_appointments
@@ -43,6 +43,7 @@ def _signed_in(console: Console, organization: str = CLINIC) -> tuple[TestClient
     email = console.user(organization)
     answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
     assert answer.status_code == 303, answer.text
+    finish_sign_in(client, answer.headers["location"])
     return client, email
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from console_kit import CLINIC, PASSWORD, SALON, Console, csrf
+from console_kit import CLINIC, PASSWORD, SALON, Console, csrf, finish_sign_in
 from fastapi.testclient import TestClient
 
 from receptionist.adapters.media_archive import MediaArchive
@@ -92,7 +92,8 @@ def test_the_owner_downloads_the_customer_s_archive_and_the_download_is_audited(
     someone = customer(console)
     email = console.user(CLINIC, "owner")
     client = console.client()
-    assert client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
+    signed = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
+    finish_sign_in(client, signed.headers["location"])
     page = client.get(f"/console/conversations/{someone.identity}")
     assert 'id="export-data"' in page.text and f"/console/exports/{someone.identity}" in page.text
 

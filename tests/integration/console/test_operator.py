@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from console_kit import CLINIC, PASSWORD, Console, csrf
+from console_kit import CLINIC, PASSWORD, Console, csrf, finish_sign_in
 from fastapi.testclient import TestClient
 
 from receptionist.console.i18n_operator import TEXTS
@@ -28,8 +28,10 @@ def account(console: Console, organization: str | None, role: str) -> tuple[str,
     client = console.client()
     answer = client.post("/console/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)})
     assert answer.status_code == 303, answer.text
-    # Each lands where they can work: an operator on the businesses, everyone else in the inbox.
-    assert answer.headers["location"] == ("/console/operator" if role == "operator" else "/console/inbox")
+    # Each lands where they can work (an owner and an operator once their second factor is set
+    # up): an operator on the businesses, everyone else in the inbox.
+    landed = finish_sign_in(client, answer.headers["location"])
+    assert landed == ("/console/operator" if role == "operator" else "/console/inbox")
     return email, client
 
 
@@ -105,7 +107,7 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
     assert org is not None
     assert org[1:] == ("34910000333", f"{KEYS}{fields['app_name']}", True)
     organization = org[0]
-    assert row(console, "select name from organizations where id = %s", organization) == (fields["name"],)
+    assert row(console, "select name, health from organizations where id = %s", organization) == (fields["name"], False)
     assert row(
         console,
         "select assistant_name, timezone, language, emergency_number from agent_settings where organization_id = %s",
@@ -139,6 +141,7 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
         data={"email": fields["owner_email"], "password": password, "csrf_token": csrf(owner)},
     )
     assert signed.status_code == 303, signed.text
+    assert finish_sign_in(owner, signed.headers["location"]) == "/console/inbox"  # a second factor first
     inbox = owner.get("/console/inbox?show=all")
     assert inbox.status_code == 200
     assert "No hay conversaciones." in inbox.text and fields["name"] in inbox.text
@@ -272,3 +275,21 @@ def test_the_operator_pages_speak_english_and_escape(console: Console) -> None:
 def test_every_operator_word_exists_in_both_languages() -> None:
     assert set(TEXTS["es"]) == set(TEXTS["en"])
     assert all(key.startswith("op_") for key in TEXTS["es"])
+
+
+def test_a_business_marked_as_handling_health_data_asks_its_staff_for_a_second_factor(console: Console) -> None:
+    _, client = operator(console)
+    fields = form(health="on")
+    answer = onboard(client, fields)
+    assert answer.status_code == 201, answer.text
+    organization = row(
+        console, "select organization_id::text from platform_connections where app_name = %s", fields["app_name"]
+    )
+    assert organization is not None
+    assert row(console, "select health from organizations where id = %s", organization[0]) == (True,)
+    details = row(console, "select details->>'health' from audit_log where organization_id = %s", organization[0])
+    assert details == ("true",)
+    staff = console.user(organization[0], "staff")
+    signed = console.client()
+    first = signed.post("/console/login", data={"email": staff, "password": PASSWORD, "csrf_token": csrf(signed)})
+    assert first.headers["location"] == "/console/mfa/setup"

@@ -37,7 +37,7 @@ DEFINERS: dict[str, set[str]] = {
     "console_user(text)": {CONSOLE},  # who a verified token belongs to
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business
-    "onboard_business(text,text,text,text,text,text,text,text,text[],text,text,text)": {CONSOLE},
+    "onboard_business(text,text,text,text,text,text,text,text,text[],text,text,text,boolean)": {CONSOLE},
     "is_valid_time_zone(text)": {CONSOLE},  # agent_settings' time-zone check: the console writes it
     # An owner's block or erasure of a customer (the console; ops call them as the tables' owner):
     # each checks that the caller's sub is an owner of the business (docs/privacy.md).
@@ -45,6 +45,19 @@ DEFINERS: dict[str, set[str]] = {
     "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
     "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
+    # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
+    # console's role is granted neither console_users nor console_sessions.
+    "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},
+    "console_session_touch(text,text,timestamp with time zone,interval)": {CONSOLE},
+    "console_session_passed_mfa(text,text)": {CONSOLE},
+    "console_session_close(text)": {CONSOLE},
+    "team_members(text)": {CONSOLE},
+    "team_owner_business(text)": {CONSOLE},
+    "team_add(text,text,text,text)": {CONSOLE},
+    "team_change(text,text,text,boolean)": {CONSOLE},
+    "team_remove(text,text)": {CONSOLE},
+    "team_set_staff_mfa(text,boolean)": {CONSOLE},
+    "team_staff_mfa(text)": {CONSOLE},
     # The nightly retention (its own role, which may call nothing else): each decides what is due
     # itself, with the database's clock (migration 20261207110000_retention.sql).
     "retention_businesses()": {RETENTION},
@@ -167,7 +180,7 @@ def test_the_message_functions_cannot_onboard_or_look_across_businesses(
         app_db,
         None,
         "select public.onboard_business(%s, 'Intrusa', %s, '34910000777', '/x', 'Europe/Madrid', 'es', 'A',"
-        " '{}', %s, 'intruso@example.com', '112')",
+        " '{}', %s, 'intruso@example.com', '112', false)",
         (operator, app, f"owner-{uuid.uuid4().hex}"),
     )
     assert db.fetch_one("select 1 as found from platform_connections where app_name = %s", (app,)) is None

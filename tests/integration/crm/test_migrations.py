@@ -176,7 +176,8 @@ def test_existing_businesses_get_their_time_zones_emergency_number(fresh_databas
             ).fetchone()
             assert found == (number,), zone
         assert _execute_grantees(conn, "public.resolve_gupshup_app(text)") == resolve_grantees
-        new_onboard = old_onboard.replace("text, text)", "text, text, text)")
+        # Its emergency number, then (20261208010000_staff_accounts.sql) the health marker.
+        new_onboard = old_onboard.replace("text, text)", "text, text, text, boolean)")
         assert _execute_grantees(conn, new_onboard) == onboard_grantees
         assert conn.execute("select to_regprocedure(%s)", (old_onboard,)).fetchone() == (None,)
         for bad in ("llama", "1", "+34 112", "1234567890123456"):

@@ -206,7 +206,7 @@ def test_onboarding_is_in_the_new_business_s_audit_log_with_its_actor(
             return [tuple(r) for r in found.fetchall()]
 
     app, email = f"Norte{uuid.uuid4().hex[:8]}", f"owner-{uuid.uuid4().hex[:6]}@example.com"
-    assert main(arguments(pool, app, email, **{"--actor": "maria"})) == 0
+    assert main([*arguments(pool, app, email, **{"--actor": "maria"}), "--health"]) == 0  # a clinic
     password = re.search(r"privately\): (\S+)", capsys.readouterr().out)
     assert password
     [(org, actor, action, target, details)] = lines(app)
@@ -217,17 +217,21 @@ def test_onboarding_is_in_the_new_business_s_audit_log_with_its_actor(
         "business_number": "34910000222",
         "api_key_ref": f"/receptionist/dev/gupshup/{app}",
         "owner_email": email,
+        "health": True,
         "via": "ops.onboard",
     }
     assert password.group(1) not in str(details)
+    with psycopg.connect(seeded_url) as conn:
+        marked = conn.execute("select health from organizations where id = %s", (org,)).fetchone()
+    assert marked == (True,)  # its staff need a second factor too
     assert main(arguments(pool, app, email)) == 0  # already onboarded: nothing done, nothing recorded
     assert len(lines(app)) == 1
 
     # Without --actor: the login name.
     other = f"Norte{uuid.uuid4().hex[:8]}"
     assert main(arguments(pool, other, f"owner-{uuid.uuid4().hex[:6]}@example.com")) == 0
-    [(_, actor, *_)] = lines(other)
-    assert actor == f"ops:{getpass.getuser()}"
+    [(_, actor, _, _, other_details)] = lines(other)
+    assert actor == f"ops:{getpass.getuser()}" and other_details["health"] is False
 
 
 def test_a_given_password_is_used_and_never_printed(

@@ -25,10 +25,11 @@ from receptionist.console.app import create_app
 from receptionist.console.dependencies import (
     ConsoleParts,
     OwnersOnly,
-    account_if_signed_in,
     business_account,
     csrf_checked,
+    current_session,
     operator_account,
+    session_if_signed_in,
     signed_in_account,
     tenant_session,
 )
@@ -38,6 +39,11 @@ from receptionist.crm.connection import Database
 # The routes that need no session: signing in, the language, the way home.
 OPEN = {("GET", "/console"), ("GET", "/console/"), ("GET", "/console/login"), ("POST", "/console/login")}
 OPEN |= {("GET", "/console/lang/{code}"), ("POST", "/console/logout")}
+# The steps of signing in after the password, and a forgotten password: no session yet.
+OPEN |= {(m, f"/console/login/{step}") for m in ("GET", "POST") for step in ("new-password", "code")}
+OPEN |= {("GET", "/console/password/forgot"), ("POST", "/console/password/forgot"), ("POST", "/console/password/reset")}
+# The second factor's enrolment: a session that has not passed one yet (no account without it).
+ENROLMENT = {("GET", "/console/mfa/setup"), ("POST", "/console/mfa/setup")}
 
 
 class _Outbound:
@@ -49,8 +55,17 @@ def _no_token(token: str) -> Identity:
     raise InvalidToken("not a token of the pool")
 
 
-def _no_sign_in(email: str, password: str) -> str:
-    raise SignInRefused("no")
+class _NoSignIn:
+    """The pool refuses every password (nothing else is reached here)."""
+
+    def start(self, email: str, password: str) -> Any:
+        raise SignInRefused("no")
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"no Cognito call {name} here")
+
+
+_no_sign_in: Any = _NoSignIn()
 
 
 @pytest.fixture
@@ -89,9 +104,10 @@ def named(route: APIRoute) -> list[tuple[str, str]]:
 
 
 def test_the_console_has_its_routes() -> None:
-    # as many as before they took their dependencies (GET /console and /console/: two), the handoff's 6, and
-    # the templates page's three and the WhatsApp page's app id (issue 27)
-    assert len(routes()) == 72
+    # As many as before they took their dependencies (GET /console and /console/: two), and issue 27's: the
+    # handoff's 6, the templates page's three and the WhatsApp page's app id, signing in's new password and code
+    # (4), a forgotten password (3), the account (2), the second factor's enrolment (2), the team (5).
+    assert len(routes()) == 62 + 6 + 4 + 16
 
 
 def test_every_route_is_a_plain_def() -> None:
@@ -103,15 +119,17 @@ def test_every_route_but_signing_in_needs_a_session_and_every_post_its_csrf_toke
         solved = list(calls(route.dependant))
         for method, path in named(route):
             if (method, path) in OPEN:
-                assert signed_in_account not in solved or account_if_signed_in in solved, path
+                assert current_session not in solved or session_if_signed_in in solved, path
+            elif (method, path) in ENROLMENT:
+                assert current_session in solved and signed_in_account not in solved, path
             else:
                 assert signed_in_account in solved, (method, path)
             if method == "POST":
                 assert csrf_checked in solved, path
                 if tenant_session in solved:  # the token is checked before the database is reached
                     assert solved.index(csrf_checked) < solved.index(tenant_session), path
-                if signed_in_account in solved:  # who is signed in first: a session that ended is not a 403
-                    assert solved.index(signed_in_account) < solved.index(csrf_checked), path
+                if current_session in solved:  # who is signed in first: a session that ended is not a 403
+                    assert solved.index(current_session) < solved.index(csrf_checked), path
 
 
 def test_each_section_says_who_may_use_it() -> None:
@@ -126,6 +144,12 @@ def test_each_section_says_who_may_use_it() -> None:
             assert owners == {"export_owners_only"}, route.path
         elif route.path.endswith("/forget"):
             assert owners == {"privacy_owners_only"}, route.path
+        elif route.path.startswith("/console/team"):
+            assert owners == {"team_owners_only"}, route.path
+        elif route.path.startswith("/console/account"):  # anyone's own account, an operator's too
+            assert signed_in_account in solved and owners == set(), route.path
+        elif (sorted(route.methods)[0], route.path) in ENROLMENT:
+            assert business_account not in solved and owners == set(), route.path
         elif (sorted(route.methods)[0], route.path) not in OPEN:
             assert business_account in solved and owners == set(), route.path
 

@@ -10,7 +10,20 @@ from fastapi import FastAPI
 
 from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
-from receptionist.console.routers import appointments, consent, export, inbox, operator, own_number, privacy, sign_in
+from receptionist.console.routers import (
+    account,
+    appointments,
+    consent,
+    export,
+    inbox,
+    mfa,
+    operator,
+    own_number,
+    password,
+    privacy,
+    sign_in,
+    team,
+)
 from receptionist.console.routers.settings import (
     catalogue,
     handoff,
@@ -30,6 +43,10 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.parts = parts
     app.include_router(sign_in.router)
+    app.include_router(account.router)
+    app.include_router(mfa.router)
+    app.include_router(password.router)
+    app.include_router(team.router)
     # Before the inbox's: its POST /conversations/{id}/{action} would take /consent and /forget.
     app.include_router(consent.router)
     app.include_router(privacy.router)

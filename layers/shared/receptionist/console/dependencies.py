@@ -2,11 +2,13 @@
 never by calling it by hand:
 
 - `Parts`: what the console was built with (ConsoleParts, wiring.build), kept on the app.
-- The signed-in account: `AnyAccount` (a business's or an operator's; `MaybeAccount`: or None),
-  `Account` (a business's:
+- The signed-in account: `AnyAccount` (a business's or an operator's), `Account` (a business's:
   an operator gets a 403, it has only the operator pages), `Operator`, and owners only with
-  `OwnersOnly("<sentence key>")`. No (or no longer a) session: SignInNeeded, which web.py answers.
-  Section routers declare theirs as router dependencies, so every route of a section has it.
+  `OwnersOnly("<sentence key>")`. No (or no longer a) session: SignInNeeded, which web.py answers;
+  an account that needs a second factor and has not set one up yet: EnrolmentNeeded (to the
+  enrolment page). `SignedInSession` (`MaybeSession`: or None) is the session itself, second factor
+  or not: the enrolment page and signing out use it. Section routers declare theirs as router
+  dependencies, so every route of a section has it.
 - `CSRF` (a post's `dependencies=[CSRF]`): the form's token must be the HMAC of the CSRF cookie
   it came with, checked before the route does anything.
 - `Session`: the container's database connection acting for the account's organization (row level
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -30,8 +32,8 @@ from starlette.datastructures import FormData
 
 from receptionist.adapters.cognito import Identity, InvalidToken, StaffPool
 from receptionist.console import security
-from receptionist.console.errors import CsrfRefused, Forbidden, SignInNeeded
-from receptionist.console.services.sign_in import SignInService
+from receptionist.console.errors import CsrfRefused, EnrolmentNeeded, Forbidden, SignInNeeded
+from receptionist.console.services.sign_in import AccountCalls, SignInService
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount
 from receptionist.messages import Queue
@@ -57,7 +59,7 @@ class ConsoleParts:
 
     db: Database  # as the console's own role, under row level security
     outbound: Queue  # staff replies and templates, for the notifier
-    sign_in: Callable[[str, str], str]  # email, password -> Cognito ID token
+    cognito: AccountCalls  # a staff member's own calls to the pool (sign-in, password, TOTP, sign-out)
     verify: Callable[[str], Identity]  # ID token -> who (raises InvalidToken)
     csrf_secret: Callable[[], str]
     secure_cookies: bool = True
@@ -68,7 +70,11 @@ class ConsoleParts:
     forget: ForgetService | None = None  # blocking and erasing a customer (services/privacy.py)
     template_api: GupshupTemplates | None = None  # Gupshup's template API (the templates page)
     app_key: Callable[[str], str] | None = None  # an app's Gupshup key by its SSM parameter's name
-    now: Callable[[], datetime] = field(default=_utc_now)  # the console's clock
+    now: Callable[[], datetime] = field(default=_utc_now)  # the console's clock (business rules)
+    # Sessions end after this long without a request (ConsoleSettings.idle_minutes), on the
+    # sessions' own clock: real time, as the tokens' expiry (tests freeze the business clock).
+    idle: timedelta = timedelta(minutes=30)
+    session_now: Callable[[], datetime] = field(default=_utc_now)
 
 
 def parts(request: Request) -> ConsoleParts:
@@ -80,34 +86,54 @@ Parts = Annotated[ConsoleParts, Depends(parts)]
 
 
 # -- who is signed in ------------------------------------------------------------------------------
-def signed_in_account(request: Request, parts: Parts) -> StaffAccount:
-    """The account of a verified session token: its business and role come from the CRM
+@dataclass(frozen=True)
+class SignedInSession:
+    account: StaffAccount
+    mfa: bool  # this session passed the second factor
+    session_id: str
+    access_token: str  # the account's own Cognito calls
+
+
+def current_session(request: Request, parts: Parts) -> SignedInSession:
+    """The session of a verified ID token, still in use on the server (console_sessions: not idle
+    for `parts.idle`, its account active): its business and role come from the CRM
     (console_users, keyed by the token's `sub`), never from a claim or the request."""
     token = request.cookies.get(security.SESSION_COOKIE)
-    if not token:
+    session_id = request.cookies.get(security.SID_COOKIE)
+    if not token or not session_id:
         raise SignInNeeded
     try:
         identity = parts.verify(token)
     except InvalidToken as exc:
         raise SignInNeeded from exc
-    account = SignInService(parts.db).account(identity.sub)
-    if account is None:
+    found = SignInService(parts.db).session(session_id, identity.sub, parts.session_now(), parts.idle)
+    if found is None:
         raise SignInNeeded
-    return account
+    return SignedInSession(found.account, found.mfa, session_id, request.cookies.get(security.ACCESS_COOKIE) or "")
+
+
+CurrentSession = Annotated[SignedInSession, Depends(current_session)]
+
+
+def signed_in_account(session: CurrentSession) -> StaffAccount:
+    """The signed-in account, its second factor passed where it needs one."""
+    if session.account.mfa_required and not session.mfa:
+        raise EnrolmentNeeded
+    return session.account
 
 
 AnyAccount = Annotated[StaffAccount, Depends(signed_in_account)]
 
 
-def account_if_signed_in(request: Request, parts: Parts) -> StaffAccount | None:
-    """The signed-in account, or None when the session has ended (signing out)."""
+def session_if_signed_in(request: Request, parts: Parts) -> SignedInSession | None:
+    """The session, or None when it has ended (signing out)."""
     try:
-        return signed_in_account(request, parts)
+        return current_session(request, parts)
     except SignInNeeded:
         return None
 
 
-MaybeAccount = Annotated[StaffAccount | None, Depends(account_if_signed_in)]
+MaybeSession = Annotated[SignedInSession | None, Depends(session_if_signed_in)]
 
 
 def business_account(account: AnyAccount) -> StaffAccount:

@@ -42,5 +42,12 @@ class SignInNeeded(Exception):
     """No session, or no longer one (web.sign_in_needed answers)."""
 
 
+class EnrolmentNeeded(SignInNeeded):
+    """Signed in, but the account needs a second factor it has not set up: its enrolment page
+    (web.sign_in_needed answers: pages go there, parts of pages and the API get the 401)."""
+
+    location = "/console/mfa/setup"
+
+
 class CsrfRefused(Exception):
     """A post whose token is not the HMAC of the CSRF cookie it came with (web.csrf_refused answers)."""

@@ -190,6 +190,7 @@ TEXTS: dict[str, dict[str, str]] = {
 def texts(language: str | None) -> dict[str, str]:
     """Every word of the console in `language` (Spanish when unknown), sections included."""
     from receptionist.console import (
+        i18n_account,
         i18n_appointments,
         i18n_export,
         i18n_handoff,
@@ -209,6 +210,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_privacy.TEXTS,
         i18n_handoff.TEXTS,
         i18n_templates.TEXTS,
+        i18n_account.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

@@ -27,6 +27,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "op_language_en": "Inglés",
         "op_owner_email": "Correo del propietario",
         "op_emergency_number": "Número de emergencias (lo que el asistente da ante una urgencia)",
+        "op_health": "Trata datos de salud (una clínica): todo su equipo usará verificación en dos pasos",
         "op_emergency_number_help": "Vacío: 112 en una zona Europe/*, 106 (ambulancia) en America/Lima; en otras"
         " zonas hay que escribirlo.",
         "op_staff_number": "WhatsApp del equipo para avisos (opcional)",
@@ -78,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "op_language_en": "English",
         "op_owner_email": "Owner's e-mail",
         "op_emergency_number": "Emergency number (what the assistant gives in an emergency)",
+        "op_health": "Handles health data (a clinic): all its staff will use two-step verification",
         "op_emergency_number_help": "Empty: 112 for a Europe/* zone, 106 (ambulance) for America/Lima; other zones"
         " must give it.",
         "op_staff_number": "Staff WhatsApp number for notices (optional)",

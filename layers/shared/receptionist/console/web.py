@@ -74,7 +74,7 @@ def sign_in_needed(request: Request, exc: Exception) -> Response:
         # Not render(): nothing here needs a form, so no CSRF cookie (nor the console secret).
         context = {"t": words, "base": BASE}
         return PAGES.TemplateResponse(request, "session_ended.html", context, status_code=401)
-    return see_other(f"{BASE}/login")
+    return see_other(getattr(exc, "location", f"{BASE}/login"))
 
 
 def csrf_refused(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ the Lambda handler and the tests. Secrets are read when first needed, never at i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -53,7 +54,7 @@ def build(
     return ConsoleParts(
         db=db,
         outbound=outbound,
-        sign_in=CognitoSignIn(settings.user_pool_client_id, cognito).sign_in,
+        cognito=CognitoSignIn(settings.user_pool_client_id, cognito),
         verify=verifier.verify,
         csrf_secret=lambda: secret(settings.console_secret_param),
         secure_cookies=settings.secure_cookies,
@@ -65,6 +66,7 @@ def build(
         # The templates page reads and submits through Gupshup's template API with the app's key.
         template_api=GupshupTemplates(settings.gupshup_api_url) if settings.gupshup_api_url else None,
         app_key=secret,
+        idle=timedelta(minutes=settings.idle_minutes),
     )
 
 

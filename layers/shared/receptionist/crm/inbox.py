@@ -33,6 +33,7 @@ class StaffAccount:
     organization_name: str
     email: str
     role: str  # owner, staff or operator
+    mfa_required: bool = False  # owners and operators; staff where the business asks (console_user)
 
     @property
     def is_operator(self) -> bool:
@@ -92,9 +93,15 @@ def staff_account(db: Database, sub: str) -> StaffAccount | None:
     """The console user behind a verified token's `sub` (the one read across organizations). An
     operator's account has no organization (""): only the operator pages accept it."""
     row = db.fetch_one(
-        "select sub, organization_id::text as organization_id, organization_name, email, role from console_user(%s)",
+        "select sub, organization_id::text as organization_id, organization_name, email, role, mfa_required"
+        " from console_user(%s)",
         (sub,),
     )
+    return account_of(row)
+
+
+def account_of(row: Any) -> StaffAccount | None:
+    """The account a console_user()-shaped row names (None when its role and business disagree)."""
     if row is None:
         return None
     role = str(row["role"])
@@ -106,6 +113,7 @@ def staff_account(db: Database, sub: str) -> StaffAccount | None:
         str(row["organization_name"] or ""),
         str(row["email"]),
         role,
+        bool(row["mfa_required"]),
     )
 
 

@@ -89,6 +89,7 @@ def checked(
     assistant_name: str = "Asistente",
     staff_numbers: list[str] | None = None,
     emergency_number: str | None = None,
+    health: bool = False,
 ) -> NewBusiness:
     """The business's values, checked as the database and the console check them (ops.onboard
     and the console's operator pages both call this)."""
@@ -132,7 +133,7 @@ def checked(
     except InvalidEmailError as exc:
         raise InvalidBusiness("owner_email", "--owner-email is not an e-mail address") from exc
     return NewBusiness(
-        name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers, emergency
+        name, app_name, number, ref, timezone, language, email, assistant_name.strip(), numbers, emergency, health
     )
 
 
@@ -231,6 +232,11 @@ def _parser() -> argparse.ArgumentParser:
         " 106 for America/Lima; required for other zones)",
     )
     parser.add_argument("--owner-email", required=True, help="the owner's e-mail: their console account")
+    parser.add_argument(
+        "--health",
+        action="store_true",
+        help="the business handles health data (a clinic): its staff need a second factor too (docs/console.md)",
+    )
     parser.add_argument("--user-pool-id", required=True, help="the staff Cognito user pool (stack output)")
     parser.add_argument("--endpoint-url", help="Cognito endpoint (the local stack's moto)")
     parser.add_argument("--region", help="AWS region (default: the environment's)")
@@ -257,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             assistant_name=args.assistant_name,
             staff_numbers=args.staff_number,
             emergency_number=args.emergency_number,
+            health=args.health,
         )
     except InvalidBusiness as exc:
         parser.error(str(exc))

@@ -303,10 +303,15 @@ TABLES: Final[dict[str, TableRule]] = {
     "message_templates": TableRule("not_personal", "the business's approved WhatsApp templates"),
     "console_users": TableRule(
         "not_personal",
-        "staff accounts: e-mail, role and a staff member's own WhatsApp number (staff data, not a customer's; "
-        "it goes with the account's row)",
+        "staff accounts (staff data, not a customer's): e-mail, role, active, and a staff member's own WhatsApp "
+        "number (it goes with the account's row)",
     ),
     "opening_hours": TableRule("not_personal", "when people answer the business's WhatsApp"),
+    "console_sessions": TableRule(
+        "not_personal",
+        "staff's console sessions (staff data): the account's sub, a hash of the session id, times; gone on sign-out,"
+        " with the account, and a day after last use",
+    ),
     "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
 }
 

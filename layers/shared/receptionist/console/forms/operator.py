@@ -4,7 +4,7 @@ them (`ops.onboard.checked`). The Gupshup key is never a field: its SSM paramete
 
 from __future__ import annotations
 
-from receptionist.console.forms import FormModel
+from receptionist.console.forms import FormModel, ticked
 from receptionist.crm.settings.businesses import NewBusiness
 from receptionist.ops.onboard import checked
 
@@ -18,6 +18,7 @@ class OnboardingForm(FormModel):
     owner_email: str = ""
     staff_number: str = ""
     emergency_number: str = ""  # empty: the time zone's default
+    health: str = ""  # a checkbox: the business handles health data (its staff need a second factor)
 
     def typed(self) -> dict[str, str]:
         """What was typed, trimmed (the form again, after a refusal)."""
@@ -37,4 +38,5 @@ class OnboardingForm(FormModel):
             owner_email=values["owner_email"],
             staff_numbers=[values["staff_number"]] if values["staff_number"] else [],
             emergency_number=values["emergency_number"] or None,
+            health=ticked(values["health"]),
         )

@@ -33,6 +33,7 @@ class NewBusiness:
     assistant_name: str = "Asistente"
     staff_numbers: list[str] = field(default_factory=list)
     emergency_number: str | None = None  # receptionist/emergency.py
+    health: bool = False  # handles health data: its staff need a second factor too (organizations.health)
 
 
 # -- as the tables' owner (ops.onboard) -----------------------------------------------------------
@@ -59,7 +60,8 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str, actor: 
     try:
         with db.transaction() as tx:
             row = tx.fetch_one(
-                "insert into organizations (name) values (%s) returning id::text as id", (business.name,)
+                "insert into organizations (name, health) values (%s, %s) returning id::text as id",
+                (business.name, business.health),
             )
             assert row is not None
             org = str(row["id"])
@@ -87,6 +89,7 @@ def create_business(db: Database, business: NewBusiness, owner_sub: str, actor: 
                 "business_number": business.business_number,
                 "api_key_ref": business.api_key_ref,
                 "owner_email": business.owner_email,
+                "health": business.health,
                 "via": "ops.onboard",
             }
             tx.execute(
@@ -141,7 +144,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
     is onboarded or the owner's account linked meanwhile."""
     try:
         row = db.fetch_one(
-            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
+            "select public.onboard_business(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)::text as id",
             (
                 operator_sub,
                 business.name,
@@ -155,6 +158,7 @@ def onboard_business(db: Database, operator_sub: str, business: NewBusiness, own
                 owner_sub,
                 business.owner_email,
                 business.emergency_number,
+                business.health,
             ),
         )
     except errors.Error as exc:
