@@ -34,6 +34,16 @@ telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.
 handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff, counters=parts.counters)
 
 
+def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
+    """After the reminders and follow-ups (they never wait for Gupshup), with the time left."""
+    if parts.templates is None:
+        return {}
+    left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+    synced = parts.templates.run_due(now, Deadline.after(left))
+    logger.info("template sync done", extra={**synced.counts(), "sync_errors": synced.errors})
+    return synced.counts()
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
@@ -45,10 +55,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     with handoff_telemetry.unit():
         followed = parts.handoff.run(datetime.now(UTC))
     handoff_telemetry.record(followed)
-    counts = {**report.counts(), **followed.counts("handoff_")}
-    if parts.templates is not None:  # after the reminders and follow-ups: they never wait for Gupshup
-        left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
-        synced = parts.templates.run_due(now, Deadline.after(left))
-        logger.info("template sync done", extra={**synced.counts(), "sync_errors": synced.errors})
-        counts |= synced.counts()
-    return counts
+    return {**report.counts(), **followed.counts("handoff_"), **_sync_templates(now, context)}
