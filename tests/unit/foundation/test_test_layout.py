@@ -33,6 +33,15 @@ def test_every_helper_the_tests_import_is_a_kit() -> None:
     assert misnamed == []
 
 
+def test_no_two_helpers_share_a_name() -> None:
+    """Kits are imported by their bare name: two of one name would be one module to Python."""
+    stems: dict[str, list[str]] = {}
+    for path in TESTS.rglob("*.py"):
+        if not path.name.startswith("test_") and path.name not in {"conftest.py", "__init__.py", "app.py"}:
+            stems.setdefault(path.stem, []).append(str(path.relative_to(ROOT)))
+    assert {stem: paths for stem, paths in stems.items() if len(paths) > 1} == {}
+
+
 def test_no_test_module_is_over_600_lines() -> None:
     long = {
         str(path.relative_to(ROOT)): n

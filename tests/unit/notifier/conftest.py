@@ -1,4 +1,4 @@
-"""Notifier unit tests: the delivery service on in-memory adapters (see notifier_kit.py)."""
+"""Notifier unit tests: the delivery service on in-memory adapters (see delivery_kit.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))  # tenancy_kit
 
-from notifier_kit import Harness
+from delivery_kit import Harness
 
 
 @pytest.fixture

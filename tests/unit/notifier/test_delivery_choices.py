@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from notifier_kit import APP, CUSTOMER, Harness, permanent, transient
+from delivery_kit import APP, CUSTOMER, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
 from receptionist.messages import Choice

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from notifier_kit import APP, BUSINESS, Harness, permanent, transient
+from delivery_kit import APP, BUSINESS, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
 from receptionist.conversation_key import ConversationKey

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from notifier_kit import APP, Harness, permanent, transient
+from delivery_kit import APP, Harness, permanent, transient
 from pydantic import ValidationError
 
 from receptionist.adapters.gupshup_api import GupshupError

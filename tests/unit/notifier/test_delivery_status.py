@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from notifier_kit import APP, CUSTOMER, ORG, Harness
+from delivery_kit import APP, CUSTOMER, ORG, Harness
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.messages import DeliveryStatus, OutboundJob

@@ -6,7 +6,7 @@ from datetime import timedelta
 from random import Random
 
 import pytest
-from notifier_kit import APP, BUSINESS, CUSTOMER, KEY_REF, Harness, permanent, transient
+from delivery_kit import APP, BUSINESS, CUSTOMER, KEY_REF, Harness, permanent, transient
 
 from receptionist.adapters.gupshup_api import GupshupError
 from receptionist.conversation_key import ConversationKey

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from notifier_kit import CUSTOMER, Harness, transient
+from delivery_kit import CUSTOMER, Harness, transient
 from pydantic import ValidationError
 
 from devstack.lambda_context import LocalContext, load_function
