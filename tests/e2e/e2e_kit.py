@@ -10,6 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from devstack import authenticator
 from devstack.demo import DemoResult, play
@@ -144,3 +146,32 @@ def second_factor(
             location, {"code": authenticator.code(AUTHENTICATOR_SECRETS[email]), "csrf_token": token.group(1)}
         )
     return location
+
+
+def browser_sign_in(p: Pipeline, driver: WebDriver, user: dict[str, str], shots: Path | None = None) -> None:
+    """A browser's sign-in to the console: email and password, then the second factor where the
+    account needs one: its enrolment (the secret the page shows, as a phone would scan it; kept
+    for the next sign-in) or its code. `shots`: a path prefix to save the steps' screenshots under."""
+    driver.get(f"{p.stack.info['console_url']}/login")
+    p.stack.wait_for(lambda: driver.find_elements(By.ID, "sign-in"), timeout=15)
+    driver.find_element(By.ID, "email").send_keys(user["email"])
+    driver.find_element(By.ID, "password").send_keys(user["password"])
+    driver.find_element(By.ID, "sign-in").click()
+    step = p.stack.wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#inbox, #mfa-setup, #mfa-code"), timeout=15)
+    if step[0].get_attribute("id") == "mfa-setup":
+        secret = driver.find_element(By.ID, "mfa-secret").text
+        AUTHENTICATOR_SECRETS[user["email"]] = secret
+        if shots:
+            driver.save_screenshot(f"{shots}mfa_setup.png")
+        type_code(driver, secret)
+    elif step[0].get_attribute("id") == "mfa-code":
+        if shots:
+            driver.save_screenshot(f"{shots}mfa_code.png")
+        type_code(driver, AUTHENTICATOR_SECRETS[user["email"]])
+    p.stack.wait_for(lambda: driver.find_elements(By.ID, "inbox"), timeout=15)
+
+
+def type_code(driver: WebDriver, secret: str) -> None:
+    """A TOTP code from `secret` into the page's code field, and send it."""
+    driver.find_element(By.ID, "code").send_keys(authenticator.code(secret))
+    driver.find_element(By.ID, "verify").click()

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from e2e_kit import AUTHENTICATOR_SECRETS, Pipeline
+from e2e_kit import AUTHENTICATOR_SECRETS, Pipeline, browser_sign_in
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -82,34 +82,6 @@ def _wait(p: Pipeline, predicate: Any, timeout: float | None = None) -> Any:
     return p.stack.wait_for(predicate, timeout=timeout or p.bound())
 
 
-def _sign_in(p: Pipeline, driver: WebDriver, user: dict[str, str], shots: str = "") -> None:
-    """Email and password, then the second factor where the account needs one: its enrolment
-    (the secret the page shows, as a phone would scan it; kept for the next sign-in) or its code.
-    `shots`: a prefix to save the steps' screenshots under."""
-    driver.get(f"{p.stack.info['console_url']}/login")
-    _wait(p, lambda: driver.find_elements(By.ID, "sign-in"), 15)
-    driver.find_element(By.ID, "email").send_keys(user["email"])
-    driver.find_element(By.ID, "password").send_keys(user["password"])
-    driver.find_element(By.ID, "sign-in").click()
-    step = _wait(p, lambda: driver.find_elements(By.CSS_SELECTOR, "#inbox, #mfa-setup, #mfa-code"), 15)[0]
-    if step.get_attribute("id") == "mfa-setup":
-        secret = driver.find_element(By.ID, "mfa-secret").text
-        AUTHENTICATOR_SECRETS[user["email"]] = secret
-        if shots:
-            driver.save_screenshot(str(SCREENSHOTS / f"{shots}mfa_setup.png"))
-        _type_code(p, driver, secret)
-    elif step.get_attribute("id") == "mfa-code":
-        if shots:
-            driver.save_screenshot(str(SCREENSHOTS / f"{shots}mfa_code.png"))
-        _type_code(p, driver, AUTHENTICATOR_SECRETS[user["email"]])
-    _wait(p, lambda: driver.find_elements(By.ID, "inbox"), 15)
-
-
-def _type_code(p: Pipeline, driver: WebDriver, secret: str) -> None:
-    driver.find_element(By.ID, "code").send_keys(authenticator.code(secret))
-    driver.find_element(By.ID, "verify").click()
-
-
 def _click(p: Pipeline, driver: WebDriver, element_id: str) -> None:
     _wait(p, lambda: driver.find_elements(By.ID, element_id), 15)[0].click()
 
@@ -148,7 +120,7 @@ def test_staff_take_over_reply_and_hand_back_in_the_browser(pipeline: Pipeline, 
     identity_id = _identity_id(p, customer)
     assert escalated_id and identity_id
 
-    _sign_in(p, browser, _user(p, "ClinicaSonrisa"))
+    browser_sign_in(p, browser, _user(p, "ClinicaSonrisa"))
     # The inbox opens on "needs a person": the escalated conversation is there, the other is not.
     _wait(p, lambda: browser.find_elements(By.CSS_SELECTOR, f'tr.conversation[data-id="{escalated_id}"]'))
     assert not browser.find_elements(By.CSS_SELECTOR, f'tr.conversation[data-id="{identity_id}"]')
@@ -208,7 +180,7 @@ def test_staff_take_over_reply_and_hand_back_in_the_browser(pipeline: Pipeline, 
     # Another business's owner cannot open the conversation, by URL nor through the API.
     browser.get(f"{p.stack.info['console_url']}/login")
     browser.delete_all_cookies()
-    _sign_in(p, browser, _user(p, "SalonLima"))
+    browser_sign_in(p, browser, _user(p, "SalonLima"))
     browser.get(f"{p.stack.info['console_url']}/conversations/{identity_id}")
     assert "No existe esa conversación." in browser.find_element(By.ID, "error").text
     assert _fetch_status(browser, "GET", f"/console/conversations/{identity_id}") == 404
@@ -222,7 +194,7 @@ def test_a_page_whose_session_ended_says_so(pipeline: Pipeline, browser: WebDriv
     sign-in form into the table."""
     p = pipeline
     SCREENSHOTS.mkdir(exist_ok=True)
-    _sign_in(p, browser, _user(p, "ClinicaSonrisa"))
+    browser_sign_in(p, browser, _user(p, "ClinicaSonrisa"))
     assert not browser.find_elements(By.CSS_SELECTOR, "#session-ended:not([hidden])")
     browser.delete_cookie("rc_session")
 
@@ -258,7 +230,7 @@ def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_d
     SCREENSHOTS.mkdir(exist_ok=True)
     console = p.stack.info["console_url"]
     owner = next(u for u in p.stack.info["console_users"] if u["app"] == "ClinicaSonrisa" and u["role"] == "owner")
-    _sign_in(p, browser, owner, shots="owner_")
+    browser_sign_in(p, browser, owner, shots=SCREENSHOTS / "owner_")
 
     # The owner invites a colleague (staff of a clinic: health data, so a second factor too).
     email = f"recepcion-{uuid.uuid4().hex[:8]}@clinicasonrisa.example"
@@ -305,7 +277,7 @@ def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_d
     AUTHENTICATOR_SECRETS[email] = secret
     _click(p, colleague, "sign-out")
     _wait(p, lambda: colleague.find_elements(By.ID, "sign-in"), 15)
-    _sign_in(p, colleague, {"email": email, "password": chosen}, shots="colleague_")
+    browser_sign_in(p, colleague, {"email": email, "password": chosen}, shots=SCREENSHOTS / "colleague_")
 
     # A forgotten password: a code by e-mail, a new password, and signing in with it (and a code).
     _click(p, colleague, "sign-out")
@@ -321,7 +293,7 @@ def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_d
     _click(p, colleague, "save-password")
     _wait(p, lambda: colleague.find_elements(By.ID, "notice"), 15)
     assert "Contraseña restablecida" in colleague.find_element(By.ID, "notice").text
-    _sign_in(p, colleague, {"email": email, "password": reset})
+    browser_sign_in(p, colleague, {"email": email, "password": reset})
     colleague.get(f"{console}/account")
     _wait(p, lambda: colleague.find_elements(By.ID, "password-form"), 15)
     colleague.save_screenshot(str(SCREENSHOTS / "account.png"))

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from e2e_kit import MADRID, Pipeline
+from e2e_kit import MADRID, Pipeline, browser_sign_in
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -93,12 +93,7 @@ def test_asked_for_a_person_outside_the_hours_the_reply_says_when_and_staff_see_
     identity_id = found[0]
 
     user = next(u for u in p.stack.info["console_users"] if u["app"] == "ClinicaSonrisa")
-    browser.get(p.stack.info["console_url"])
-    _wait(p, lambda: browser.find_elements(By.ID, "sign-in"), 15)
-    browser.find_element(By.ID, "email").send_keys(user["email"])
-    browser.find_element(By.ID, "password").send_keys(user["password"])
-    browser.find_element(By.ID, "sign-in").click()
-    _wait(p, lambda: browser.find_elements(By.ID, "inbox"), 15)
+    browser_sign_in(p, browser, user)
     browser.get(f"{p.stack.info['console_url']}/inbox?show=unassigned")
     row = f'tr.conversation[data-id="{identity_id}"]'
     _wait(p, lambda: browser.find_elements(By.CSS_SELECTOR, f"{row} .waiting"), 15)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_kit import Pipeline
+from e2e_kit import Pipeline, browser_sign_in
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
@@ -64,12 +64,7 @@ def test_an_owner_reads_submits_and_sees_a_template_approved(pipeline: Pipeline,
     SCREENSHOTS.mkdir(exist_ok=True)
     user = next(u for u in p.stack.info["console_users"] if u["app"] == "ClinicaSonrisa")
     console = p.stack.info["console_url"]
-    browser.get(console)
-    _wait(p, lambda: browser.find_elements(By.ID, "sign-in"))
-    browser.find_element(By.ID, "email").send_keys(user["email"])
-    browser.find_element(By.ID, "password").send_keys(user["password"])
-    browser.find_element(By.ID, "sign-in").click()
-    _wait(p, lambda: browser.find_elements(By.ID, "inbox"))
+    browser_sign_in(p, browser, user)
 
     browser.get(f"{console}/settings/templates")
     browser.find_element(By.ID, "sync-templates").click()

@@ -109,15 +109,26 @@ class Console:
             db.close()
         return identity.id
 
-    def jobs(self) -> list[dict[str, Any]]:
+    def jobs(self, *identity_ids: str) -> list[dict[str, Any]]:
+        """The queued jobs (read and removed); with identities, only those conversations': the queue
+        is the session's, and another module's test may have left its own there."""
         out = []
         while True:
             got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
             if not got:
-                return out
+                break
             for m in got:
                 out.append(json.loads(m["Body"]))
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        if not identity_ids:
+            return out
+        with psycopg.connect(self.owner_url) as conn:
+            rows = conn.execute(
+                "select customer_number from chat_identities where id = any(%s::uuid[])", (list(identity_ids),)
+            ).fetchall()
+        assert len(rows) == len(set(identity_ids))
+        numbers = {f"#{number}" for (number,) in rows}
+        return [job for job in out if any(str(job.get("conversation", "")).endswith(n) for n in numbers)]
 
     def bot_enabled(self, identity_id: str) -> bool:
         with psycopg.connect(self.owner_url) as conn:

@@ -73,7 +73,7 @@ def test_take_over_reply_resolve_and_hand_back(console: Console) -> None:
     assert not console.bot_enabled(identity)
     answer = clinic.post(f"{page}/reply", data={"csrf_token": csrf(clinic, page), "text": "Hola Lucía, soy Marta."})
     assert answer.status_code == 303 and answer.headers["location"].endswith("?notice=queued")
-    [job] = console.jobs()
+    [job] = console.jobs(identity)
     assert job["kind"] == "human_reply" and job["text"] == "Hola Lucía, soy Marta."
     assert job["author"].startswith("owner-") and job["conversation"].startswith("ClinicaSonrisa#")
     assert clinic.post(f"{page}/resolve", data={"csrf_token": csrf(clinic, page)}).status_code == 303
@@ -97,7 +97,7 @@ def test_a_reply_needs_a_person_in_charge_and_an_open_window(console: Console) -
     assert "WhatsApp solo permite plantillas aprobadas" in clinic.get(page).text
     answer = clinic.post(f"{page}/reply", data={"csrf_token": csrf(clinic, page), "text": "Hola"})
     assert answer.status_code == 400 and "24 horas" in answer.text
-    assert console.jobs() == []
+    assert console.jobs(old, identity) == []
 
 
 def test_a_token_not_issued_by_the_pool_is_no_session(console: Console) -> None:
@@ -173,9 +173,9 @@ def test_a_closed_window_offers_the_businesss_templates(console: Console) -> Non
 
     assert send(template_id="retomar_conversacion") == 400  # its parameter is missing
     assert send(template_id="no_such_template", param="x") == 400
-    assert console.jobs() == []
+    assert console.jobs(identity) == []
     assert send(template_id="retomar_conversacion", param="Lucía") == 303
-    [job] = console.jobs()
+    [job] = console.jobs(identity)
     assert job["kind"] == "human_template" and job["template_id"] == "retomar_conversacion"
     assert job["params"] == ["Lucía"] and "Lucía" in job["text"]
     assert [a for _, a in console.audit(identity)] == ["takeover", "template"]
