@@ -3,11 +3,15 @@ SQS -> notifier -> a local Gupshup server, with the scripted stand-in model."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_kit, shared by these tests
 
@@ -58,3 +62,32 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
 def demo_conversation(pipeline: Pipeline) -> PlayedDemo:
     """The demo's conversation, played once for the tests that read it (it takes a while)."""
     return PlayedDemo.play(pipeline)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def _chromium() -> Iterator[WebDriver]:
+    """Debian's headless Chromium in a phone-sized window (the console is used on phones)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=430,1400"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    yield from _chromium()
+
+
+@pytest.fixture
+def second_browser() -> Iterator[WebDriver]:
+    """Another person's browser (its own cookies)."""
+    yield from _chromium()

@@ -10,19 +10,14 @@ tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-import pytest
 from e2e_kit import AUTHENTICATOR_SECRETS, Pipeline, browser_sign_in
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
@@ -34,32 +29,6 @@ from devstack.mailbox import cognito_mail
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's cleaning (infra/supabase/seed.sql)
 GOMEZ = "00000000-0000-4000-8002-000000000001"  # and Dra. Gómez, who does it
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    yield from _chromium()
-
-
-@pytest.fixture
-def second_browser() -> Iterator[WebDriver]:
-    """Another person's browser (its own cookies)."""
-    yield from _chromium()
-
-
-def _chromium() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=430,1100"):
-        options.add_argument(flag)  # a phone-sized window: the console is used on phones
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _identity_id(p: Pipeline, customer: str) -> str | None:

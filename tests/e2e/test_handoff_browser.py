@@ -8,7 +8,6 @@ tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -17,8 +16,6 @@ from typing import Any
 import psycopg
 import pytest
 from e2e_kit import MADRID, Pipeline, browser_sign_in
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -27,22 +24,6 @@ from receptionist.agent.handoff_wording import outside_hours
 
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 CLINIC = "00000000-0000-4000-8000-000000000001"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=430,1100"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture

@@ -6,39 +6,18 @@ for reminders. Screenshots go to tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from e2e_kit import Pipeline, browser_sign_in
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from devstack.fakes.gupshup import SEEDED_APP_IDS
 
 SCREENSHOTS = Path(__file__).with_name("screenshots")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=430,1400"):
-        options.add_argument(flag)  # a phone-sized window: the console is used on phones
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(p: Pipeline, predicate: Any, timeout: float = 15) -> Any:
