@@ -70,6 +70,8 @@ def wired(app: ModuleType, langfuse: FakeLangfuse, monkeypatch: pytest.MonkeyPat
     recorder = app.parts.connections.recorder
     assert recorder is not None  # LANGFUSE_HOST set: the wiring built one
     recorder._credentials = lambda: ("pk-lf-local", "sk-lf-local")  # instead of SSM
+    # The traces' user key too: reaching for an SSM that is not there spends the flush's budget.
+    recorder._read_user_key = lambda: "u" * 64
     monkeypatch.setattr(app, "parts", replace(app.parts, service=TracedTurns(recorder)))
     with langfuse.lock:
         langfuse.requests.clear()
