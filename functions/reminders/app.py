@@ -32,6 +32,7 @@ settings = RemindersSettings.from_env()  # validated at cold start
 parts = build(settings)  # the connection is opened by the first run
 telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.counters)
 handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff, counters=parts.counters)
+templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templates, counters=parts.counters)
 
 
 def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
@@ -39,8 +40,9 @@ def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
     if parts.templates is None:
         return {}
     left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
-    synced = parts.templates.run_due(now, Deadline.after(left))
-    logger.info("template sync done", extra={**synced.counts(), "sync_errors": synced.errors})
+    with templates_telemetry.unit():
+        synced = parts.templates.run_due(now, Deadline.after(left))
+    templates_telemetry.record(synced)
     return synced.counts()
 
 

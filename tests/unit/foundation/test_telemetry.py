@@ -16,7 +16,9 @@ from receptionist.notifier.service import DeliveryReport
 from receptionist.processor import telemetry as turn_telemetry
 from receptionist.processor.service import TurnReport
 from receptionist.reminders import telemetry as pass_telemetry
+from receptionist.reminders import template_sync_telemetry
 from receptionist.reminders.service import PassReport
+from receptionist.reminders.template_sync import SyncReport
 from receptionist.sweeper import telemetry as sweep_telemetry
 from receptionist.sweeper.service import SweepReport
 from receptionist.telemetry import Counters, Event, Failure, PowertoolsTelemetry
@@ -93,6 +95,17 @@ def test_a_reminder_pass_counts_only_and_errors_when_a_reminder_failed() -> None
     assert busy.level == "error"
     failed = pass_telemetry.describe(Failure("OperationalError"))
     assert failed.level == "error" and failed.with_error and not failed.counts
+
+
+def test_a_template_sync_is_counted_by_business_and_names_its_error_kinds_only() -> None:
+    quiet = template_sync_telemetry.describe(SyncReport(synced=2, added=3), db_round_trips=4)
+    assert quiet.counts == {"TemplatesSynced": 2, "TemplatesFailed": 0}
+    assert quiet.level == "info" and quiet.fields["templates_added"] == 3 and quiet.fields["db_round_trips"] == 4
+    failing = template_sync_telemetry.describe(SyncReport(synced=1, failed=2, errors={"no_key": 1, "unreachable": 1}))
+    assert failing.level == "warning" and failing.counts["TemplatesFailed"] == 2
+    assert failing.fields["sync_error_no_key"] == 1 and failing.fields["sync_error_unreachable"] == 1
+    raised = template_sync_telemetry.describe(Failure("OperationalError"))
+    assert raised.level == "error" and raised.with_error and not raised.counts
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import handoff_telemetry, telemetry
+from receptionist.reminders import handoff_telemetry, telemetry, template_sync_telemetry
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.service import PassReport, ReminderPass
-from receptionist.reminders.template_sync import TemplateSync
+from receptionist.reminders.template_sync import SyncReport, TemplateSync
 from receptionist.secrets import get_secret
 from receptionist.telemetry import Counters, Describe
 
@@ -29,7 +29,7 @@ from receptionist.telemetry import Counters, Describe
 class RemindersParts:
     """What the reminders' handler needs: the reminder pass and the handoff follow-up pass (same
     schedule, same database connection), what their reports mean, what is counted per run (the
-    database's round trips), and the template sync (None: not configured)."""
+    database's round trips), and the template sync (None: not configured) with what its report means."""
 
     service: ReminderPass
     describe: Describe[PassReport]
@@ -37,6 +37,7 @@ class RemindersParts:
     handoff: HandoffPass
     describe_handoff: Describe[HandoffReport]
     templates: TemplateSync | None = None
+    describe_templates: Describe[SyncReport] = template_sync_telemetry.describe
 
 
 def build(
