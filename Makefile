@@ -75,8 +75,8 @@ build: install ## sam build (arm64 / python3.13 layers, no Docker)
 # pytest-xdist workers; --dist loadfile keeps a module's tests (and its module-scoped stack) on one worker.
 PYTEST_WORKERS ?= 2
 
-test: lint build ## Lint, build, then unit + integration + e2e tests (PYTEST_WORKERS=2 processes)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
+test: lint build ## Lint, build, then unit + integration + e2e tests (PYTEST_WORKERS=2 processes; the 20 slowest listed)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=20 tests
 
 test-unit: install ## Unit tests only (fast, no servers)
 	$(PY) -m pytest -q tests/unit
