@@ -17,7 +17,13 @@ Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
 
-Both queues carry one model each, told apart by `kind`, so a consumer that only knows the older
+Calendar FIFO (relay / push route / poll -> CalendarFunction; docs/calendar.md):
+  CalendarJob kind "appointment"   one calendar_outbox row: mirror an appointment into one member's
+                                   calendar as it is now (group = member, dedup = outbox id)
+  CalendarJob kind "sync"          read a connection's changes (group = connection, dedup = the push
+                                   channel + a 30 s bucket, or the poll's 15 minute bucket)
+
+Each queue carries one model, told apart by `kind`, so a consumer that only knows the older
 kinds still parses every document it receives.
 """
 
@@ -276,3 +282,28 @@ class OutboundJob(BaseModel):
 
 def _human_job_id() -> str:
     return f"human#{uuid.uuid4().hex}"
+
+
+CalendarJobKind = Literal["appointment", "sync"]
+
+
+class CalendarJob(BaseModel):
+    """Relay / push route / poll -> CalendarFunction: ids only (the consumer reads the rest now)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: CalendarJobKind
+    organization_id: str | None = None  # appointment: the appointment's business
+    appointment_id: str | None = None  # appointment: which one to mirror
+    member_id: str | None = None  # appointment: whose calendar (the old member of a moved one too)
+    outbox_id: int | None = None  # appointment: the calendar_outbox row (its dedup id)
+    connection_id: str | None = None  # sync: which calendar connection
+    reason: Literal["push", "poll"] | None = None  # sync: what asked for it (telemetry)
+
+    @model_validator(mode="after")
+    def _what_each_kind_needs(self) -> Self:
+        if self.kind == "appointment" and not (self.organization_id and self.appointment_id and self.member_id):
+            raise ValueError("an appointment job needs its organization_id, appointment_id and member_id")
+        if self.kind == "sync" and not self.connection_id:
+            raise ValueError("a sync job needs its connection_id")
+        return self

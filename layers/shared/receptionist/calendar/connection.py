@@ -25,3 +25,6 @@ class CalendarConnection:
     channel: Channel | None = None
     synced_at: datetime | None = None
     broken_reason: str | None = None
+    # When this grant was given (the row's created_at, or the last reconnection): a breakage's
+    # staff notice is keyed by it, so it is sent once per grant, and again after a reconnection.
+    connected_at: datetime | None = None
