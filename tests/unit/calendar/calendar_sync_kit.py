@@ -16,15 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from receptionist.calendar.appointment_event import AppointmentFacts, appointment_event
+from receptionist.calendar.busy import BusyBlock
+from receptionist.calendar.conflicts import BookedTime, Conflict
 from receptionist.calendar.connection import CalendarConnection
-from receptionist.calendar.ports import (
-    ActiveAppointment,
-    BusyBlock,
-    Conflict,
-    Mirror,
-    OutboxRow,
-    RecordedConflict,
-)
+from receptionist.calendar.ports import Mirror, OutboxRow, RecordedConflict
 from receptionist.calendar.provider import (
     AccessToken,
     AppointmentEvent,
@@ -348,9 +344,9 @@ class MemoryStore:
 
     def active_appointments(
         self, organization_id: str, member_id: str, since: datetime, until: datetime
-    ) -> list[ActiveAppointment]:
+    ) -> list[BookedTime]:
         return [
-            ActiveAppointment(a.id, a.starts_at, a.ends_at)
+            BookedTime(a.id, a.starts_at, a.ends_at)
             for a in self.appointments.values()
             if (a.organization_id, a.member_id) == (organization_id, member_id)
             and a.status in ("pending", "confirmed")
@@ -375,19 +371,11 @@ class MemoryStore:
 
     def mirror(self, organization_id: str, appointment_id: str) -> Mirror | None:
         a = self.appointments.get(appointment_id)
-        if a is None or a.organization_id != organization_id or a.status not in ("pending", "confirmed"):
+        if a is None or a.organization_id != organization_id:
             return None
-        event = AppointmentEvent(
-            event_id="rc" + a.id.replace("-", ""),
-            appointment_id=a.id,
-            summary="Limpieza · Ana",
-            description="Reservada por el asistente de WhatsApp.",
-            start=a.starts_at,
-            end=a.ends_at,
-            zone=ZONE,
-            tentative=a.status == "pending",
-        )
-        return Mirror(a.member_id, event)
+        facts = AppointmentFacts(a.id, "Limpieza", "Ana", a.member_id, a.starts_at, a.ends_at, a.status, ZONE)
+        event = appointment_event(facts)
+        return Mirror(a.member_id, event) if event is not None else None
 
     def outbox(self, limit: int) -> list[OutboxRow]:
         return [row for row, queued in self.outbox_rows if queued is None][:limit]
@@ -455,38 +443,6 @@ class MemoryFifo:
         self.delays.append((receipt_handle, seconds))
 
 
-# ------------------------------------------------------------------ busy time and conflicts (simple stand-ins)
-
-
-def expand_timed(events: Sequence[CalendarEvent], *, zone: str, since: datetime, until: datetime) -> list[BusyBlock]:
-    """Timed, opaque, not ours, within the window (recurrence is calendar/busy.py's, tested there)."""
-    return sorted(
-        (
-            BusyBlock(e.id, e.start.instant, e.end.instant)
-            for e in events
-            if e.status != "cancelled"
-            and not e.transparent
-            and e.appointment_id is None
-            and e.start is not None
-            and e.end is not None
-            and e.start.instant is not None
-            and e.end.instant is not None
-            and e.start.instant < until
-            and e.end.instant > since
-        ),
-        key=lambda b: (b.starts_at, b.event_id),
-    )
-
-
-def overlaps(blocks: Sequence[BusyBlock], appointments: Sequence[ActiveAppointment]) -> list[Conflict]:
-    return [
-        Conflict(a.id, b.event_id, b.starts_at, b.ends_at)
-        for b in blocks
-        for a in appointments
-        if b.starts_at < a.ends_at and a.starts_at < b.ends_at
-    ]
-
-
 # ------------------------------------------------------------------ everything wired together
 
 CHANNEL_KEY = b"k" * 32
@@ -550,7 +506,7 @@ def world(horizon_days: int = 30) -> World:
     notices = MemoryNotices()
     queue = MemoryFifo(clock)
     tokens = AccessTokens(provider, refresh_tokens)
-    sync = CalendarSync(store, provider, tokens, notices, expand_timed, overlaps, clock)
+    sync = CalendarSync(store, provider, tokens, notices, clock)
     publisher = Publisher(store, provider, tokens, notices, clock)
     relay = Relay(store, queue, clock)
     channels = Channels(store, provider, tokens, notices, queue, lambda: CHANNEL_KEY, PUSH_ADDRESS, clock)

@@ -1,8 +1,8 @@
 """What the calendar passes (sync, publish, relay, channels) need from the rest of the system.
 
 The CRM side is `CalendarStore` (adapters/calendar_store.py over crm/calendar_*.py); staff are
-told through `StaffNotices` (an outbound `staff_notice` job); turning events into busy time and
-finding conflicts are pure functions handed in (`calendar/busy.py`, `calendar/conflicts.py`).
+told through `StaffNotices` (an outbound `staff_notice` job). Turning events into busy time and
+finding conflicts are pure (`calendar/busy.py`, `calendar/conflicts.py`).
 The provider itself is `calendar.provider.CalendarProvider`."""
 
 from __future__ import annotations
@@ -12,36 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from receptionist.calendar.busy import BusyBlock
+from receptionist.calendar.conflicts import BookedTime, Conflict
 from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.provider import AppointmentEvent, CalendarEvent, Channel, EventChanges
-
-
-@dataclass(frozen=True)
-class BusyBlock:
-    """An interval of a member's time their own calendar says is taken (one event's instance)."""
-
-    event_id: str
-    starts_at: datetime  # aware
-    ends_at: datetime
-
-
-@dataclass(frozen=True)
-class ActiveAppointment:
-    """One of our appointments that holds the member's time (pending or confirmed)."""
-
-    id: str
-    starts_at: datetime
-    ends_at: datetime
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """An external busy block over one of our active appointments."""
-
-    appointment_id: str
-    event_id: str
-    starts_at: datetime  # the block's
-    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -67,21 +41,6 @@ class OutboxRow:
     organization_id: str
     appointment_id: str
     member_id: str
-
-
-class BusyExpansion(Protocol):
-    """Stored events -> busy blocks within [since, until): recurring series expanded, transparent,
-    cancelled and our own events left out (calendar/busy.py)."""
-
-    def __call__(
-        self, events: Sequence[CalendarEvent], *, zone: str, since: datetime, until: datetime
-    ) -> list[BusyBlock]: ...
-
-
-class ConflictDetection(Protocol):
-    """Busy blocks x active appointments -> the overlaps (calendar/conflicts.py)."""
-
-    def __call__(self, blocks: Sequence[BusyBlock], appointments: Sequence[ActiveAppointment]) -> list[Conflict]: ...
 
 
 class CalendarStore(Protocol):
@@ -127,7 +86,9 @@ class CalendarStore(Protocol):
 
     def active_appointments(
         self, organization_id: str, member_id: str, since: datetime, until: datetime
-    ) -> list[ActiveAppointment]: ...
+    ) -> list[BookedTime]:
+        """The member's pending and confirmed appointments overlapping [since, until)."""
+        ...
 
     def record_conflicts(self, connection: CalendarConnection, conflicts: Sequence[Conflict]) -> list[RecordedConflict]:
         """Insert the new ones (unique per appointment and event); returns every one of these

@@ -18,8 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from receptionist.calendar.breakage import mark_broken
+from receptionist.calendar.busy import BusyBlock, busy_time
+from receptionist.calendar.conflicts import conflicts
 from receptionist.calendar.connection import CalendarConnection
-from receptionist.calendar.ports import BusyBlock, BusyExpansion, CalendarStore, ConflictDetection, StaffNotices
+from receptionist.calendar.ports import CalendarStore, StaffNotices
 from receptionist.calendar.provider import CalendarProvider, EventChanges, GrantRevoked, SyncTokenGone
 from receptionist.calendar.tokens import AccessTokens
 from receptionist.deadline import Deadline
@@ -49,16 +51,12 @@ class CalendarSync:
         provider: CalendarProvider,
         tokens: AccessTokens,
         notices: StaffNotices,
-        expand: BusyExpansion,
-        detect: ConflictDetection,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._provider = provider
         self._tokens = tokens
         self._notices = notices
-        self._expand = expand
-        self._detect = detect
         self._clock = clock
 
     def run(self, connection_id: str, deadline: Deadline) -> SyncReport:
@@ -76,7 +74,7 @@ class CalendarSync:
             return SyncReport("broken")
         self._store.store_events(connection, changes)
         zone = changes.calendar_zone or connection.timezone
-        blocks = self._expand(self._store.events(connection), zone=zone, since=since, until=until)
+        blocks = busy_time(self._store.events(connection), calendar_zone=zone, since=since, until=until).blocks
         self._store.replace_busy_blocks(connection, blocks)
         told = self._conflicts(connection, blocks, since, until)
         self._store.save_sync_state(connection, changes.sync_token, now, full=changes.full)
@@ -102,7 +100,7 @@ class CalendarSync:
         self, connection: CalendarConnection, blocks: Sequence[BusyBlock], since: datetime, until: datetime
     ) -> int:
         appointments = self._store.active_appointments(connection.organization_id, connection.member_id, since, until)
-        found = self._detect(blocks, appointments)
+        found = conflicts(blocks, appointments)
         if not found:
             return 0
         untold = [c for c in self._store.record_conflicts(connection, found) if not c.notified]
