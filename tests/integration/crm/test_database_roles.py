@@ -45,6 +45,14 @@ DEFINERS: dict[str, set[str]] = {
     "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
     "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
+    # The calendar sync's passes across businesses (migration 20261209010000_calendar.sql): the
+    # calendar function runs as the message functions' role.
+    "calendar_outbox_note()": set(),  # appointments' trigger: fills the calendar outbox
+    "calendar_poll_due(timestamp with time zone,interval,integer)": {APP},
+    "calendar_channels_due(timestamp with time zone,integer)": {APP},
+    "calendar_outbox_pending(integer)": {APP},
+    "calendar_outbox_queued(bigint[],timestamp with time zone)": {APP},
+    "calendar_connection_by_channel(text)": {APP},
     # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
     # console's role is granted neither console_users nor console_sessions.
     "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},
