@@ -298,12 +298,15 @@ class CalendarJob(BaseModel):
     member_id: str | None = None  # appointment: whose calendar (the old member of a moved one too)
     outbox_id: int | None = None  # appointment: the calendar_outbox row (its dedup id)
     connection_id: str | None = None  # sync: which calendar connection
+    # sync: how to find it: a poll knows the organization; a push only the channel it came through
+    # (followed only while it is the connection's current channel).
+    channel_id: str | None = None
     reason: Literal["push", "poll"] | None = None  # sync: what asked for it (telemetry)
 
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> Self:
         if self.kind == "appointment" and not (self.organization_id and self.appointment_id and self.member_id):
             raise ValueError("an appointment job needs its organization_id, appointment_id and member_id")
-        if self.kind == "sync" and not self.connection_id:
-            raise ValueError("a sync job needs its connection_id")
+        if self.kind == "sync" and not (self.connection_id and (self.organization_id or self.channel_id)):
+            raise ValueError("a sync job needs its connection_id, and its organization_id or channel_id")
         return self

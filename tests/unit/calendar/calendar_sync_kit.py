@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from receptionist.calendar.appointment_event import AppointmentFacts, appointmen
 from receptionist.calendar.busy import BusyBlock
 from receptionist.calendar.conflicts import BookedTime, Conflict
 from receptionist.calendar.connection import CalendarConnection
-from receptionist.calendar.ports import Mirror, OutboxRow, RecordedConflict
+from receptionist.calendar.ports import Mirror, OutboxRow
 from receptionist.calendar.provider import (
     AccessToken,
     AppointmentEvent,
@@ -224,6 +224,15 @@ class Appointment:
     status: str = "confirmed"
 
 
+@dataclass(frozen=True)
+class StoredConflict:
+    id: str
+    member_id: str
+    conflict: Conflict
+    notified: bool = False
+    resolved: bool = False
+
+
 class MemoryStore:
     """The CRM's calendar tables. `crash_on[name] = n`: the n-th next call of that method raises Crash
     before doing anything (the window between two side effects)."""
@@ -235,7 +244,7 @@ class MemoryStore:
         self.events_by: dict[str, dict[str, CalendarEvent]] = {}
         self.blocks: dict[str, list[BusyBlock]] = {}
         self.appointments: dict[str, Appointment] = {}
-        self.conflicts: dict[tuple[str, str], RecordedConflict] = {}
+        self.conflicts: dict[tuple[str, str], StoredConflict] = {}
         self.outbox_rows: list[tuple[OutboxRow, datetime | None]] = []
         self.crash_on: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -284,8 +293,12 @@ class MemoryStore:
             self.outbox_rows.append((row, None))
 
     # -- the port
-    def connection(self, connection_id: str) -> CalendarConnection | None:
-        return self.connections.get(connection_id)
+    def connection(self, organization_id: str, connection_id: str) -> CalendarConnection | None:
+        found = self.connections.get(connection_id)
+        return found if found is not None and found.organization_id == organization_id else None
+
+    def connection_by_channel(self, channel_id: str) -> CalendarConnection | None:
+        return next((c for c in self.connections.values() if c.channel and c.channel.id == channel_id), None)
 
     def connection_for_member(self, organization_id: str, member_id: str) -> CalendarConnection | None:
         return next(
@@ -301,11 +314,11 @@ class MemoryStore:
         if current.status != "broken":
             self.connections[connection.id] = replace(current, status="broken", broken_reason=reason)
 
-    def due_for_poll(self, synced_before: datetime, limit: int) -> list[CalendarConnection]:
+    def due_for_poll(self, at: datetime, stale: timedelta, limit: int) -> list[tuple[str, str]]:
         return [
-            c
+            (c.organization_id, c.id)
             for c in self.connections.values()
-            if c.status == "connected" and (c.synced_at is None or c.synced_at < synced_before)
+            if c.status == "connected" and (c.synced_at is None or c.synced_at <= at - stale)
         ][:limit]
 
     def due_for_renewal(self, expiring_before: datetime, limit: int) -> list[CalendarConnection]:
@@ -319,8 +332,8 @@ class MemoryStore:
         self._maybe_crash("save_channel")
         self.connections[connection.id] = replace(self.connections[connection.id], channel=channel)
 
-    def store_events(self, connection: CalendarConnection, changes: EventChanges) -> None:
-        self._maybe_crash("store_events")
+    def store_changes(self, connection: CalendarConnection, changes: EventChanges, at: datetime) -> None:
+        self._maybe_crash("store_changes")
         stored = self.events_by.setdefault(connection.id, {})
         if changes.full:
             stored.clear()
@@ -329,6 +342,8 @@ class MemoryStore:
                 stored.pop(event.id, None)
             else:
                 stored[event.id] = event
+        current = self.connections[connection.id]
+        self.connections[connection.id] = replace(current, sync_token=changes.sync_token, synced_at=at)
 
     def events(self, connection: CalendarConnection) -> list[CalendarEvent]:
         return list(self.events_by.get(connection.id, {}).values())
@@ -336,11 +351,6 @@ class MemoryStore:
     def replace_busy_blocks(self, connection: CalendarConnection, blocks: Sequence[BusyBlock]) -> None:
         self._maybe_crash("replace_busy_blocks")
         self.blocks[connection.id] = list(blocks)
-
-    def save_sync_state(self, connection: CalendarConnection, sync_token: str, at: datetime, *, full: bool) -> None:
-        self._maybe_crash("save_sync_state")
-        current = self.connections[connection.id]
-        self.connections[connection.id] = replace(current, sync_token=sync_token, synced_at=at)
 
     def active_appointments(
         self, organization_id: str, member_id: str, since: datetime, until: datetime
@@ -354,16 +364,24 @@ class MemoryStore:
             and a.ends_at > since
         ]
 
-    def record_conflicts(self, connection: CalendarConnection, conflicts: Sequence[Conflict]) -> list[RecordedConflict]:
-        found = []
-        for conflict in conflicts:
-            key = (conflict.appointment_id, conflict.event_id)
-            if key not in self.conflicts:
-                self.conflicts[key] = RecordedConflict(new_id(), conflict, notified=False)
-            found.append(self.conflicts[key])
-        return found
+    def record_conflicts(
+        self, connection: CalendarConnection, conflicts: Sequence[Conflict], at: datetime
+    ) -> list[str]:
+        found = {(c.appointment_id, c.event_id): c for c in conflicts}
+        for key, recorded in list(self.conflicts.items()):
+            if recorded.member_id == connection.member_id and key not in found:
+                self.conflicts[key] = replace(recorded, resolved=True)
+        for key, conflict in found.items():
+            recorded = self.conflicts.get(key)
+            if recorded is None or recorded.resolved:
+                self.conflicts[key] = StoredConflict(new_id(), connection.member_id, conflict)
+        return sorted(
+            c.id
+            for c in self.conflicts.values()
+            if not c.resolved and not c.notified and (c.conflict.appointment_id, c.conflict.event_id) in found
+        )
 
-    def mark_notified(self, conflict_ids: Sequence[str], at: datetime) -> None:
+    def mark_notified(self, connection: CalendarConnection, conflict_ids: Sequence[str], at: datetime) -> None:
         self._maybe_crash("mark_notified")
         for key, recorded in list(self.conflicts.items()):
             if recorded.id in conflict_ids:
@@ -377,12 +395,15 @@ class MemoryStore:
         event = appointment_event(facts)
         return Mirror(a.member_id, event) if event is not None else None
 
-    def outbox(self, limit: int) -> list[OutboxRow]:
-        return [row for row, queued in self.outbox_rows if queued is None][:limit]
-
-    def mark_queued(self, outbox_ids: Sequence[int], at: datetime) -> None:
-        self._maybe_crash("mark_queued")
-        self.outbox_rows = [(row, at if row.id in outbox_ids else queued) for row, queued in self.outbox_rows]
+    def relay(self, limit: int, send: Callable[[list[OutboxRow]], Sequence[int]]) -> tuple[int, int]:
+        """As the database does it: take, send, mark in one transaction (a crash marks nothing)."""
+        rows = [row for row, queued in self.outbox_rows if queued is None][:limit]
+        if not rows:
+            return 0, 0
+        sent = list(send(rows))
+        self._maybe_crash("relay_commit")
+        self.outbox_rows = [(row, self.clock() if row.id in sent else q) for row, q in self.outbox_rows]
+        return len(rows), len(sent)
 
 
 class MemoryNotices:
@@ -390,15 +411,15 @@ class MemoryNotices:
 
     def __init__(self) -> None:
         self.sent: list[str] = []  # every key sent, repeats included
-        self.delivered: dict[str, tuple[str, list[Conflict]]] = {}
+        self.delivered: dict[str, tuple[str, list[str]]] = {}
 
     def connection_broken(self, connection: CalendarConnection, *, key: str) -> None:
         self.sent.append(key)
         self.delivered.setdefault(key, ("broken", []))
 
-    def conflicts_found(self, connection: CalendarConnection, conflicts: Sequence[Conflict], *, key: str) -> None:
+    def conflicts_found(self, connection: CalendarConnection, conflict_ids: Sequence[str], *, key: str) -> None:
         self.sent.append(key)
-        self.delivered.setdefault(key, ("conflicts", list(conflicts)))
+        self.delivered.setdefault(key, ("conflicts", list(conflict_ids)))
 
 
 # ------------------------------------------------------------------ the queue

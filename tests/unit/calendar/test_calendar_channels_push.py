@@ -51,7 +51,7 @@ def test_a_burst_of_twenty_notifications_makes_one_sync() -> None:
     w.channels.renew(Deadline.never())
     (_, cid, token) = w.provider.watched[0]
     push = PushService(lambda: CHANNEL_KEY, w.queue, w.clock.epoch)
-    w.sync.run(conn.id, Deadline.never())  # connected and synced once
+    w.sync.run(conn.id, Deadline.never(), organization_id=ORG)  # connected and synced once
     for n in range(20):
         w.provider.person_adds(conn.calendar_id, NOW + timedelta(hours=n + 1), NOW + timedelta(hours=n + 1, minutes=30))
         w.clock.now += timedelta(milliseconds=500)

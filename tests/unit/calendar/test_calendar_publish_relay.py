@@ -66,7 +66,7 @@ def test_a_relay_crash_between_send_and_mark_leaves_one_event() -> None:
     w = world()
     conn = w.connect(ORG, "m1")
     w.store.book(ORG, "m1", NOW + timedelta(days=1))
-    w.store.crash_on["mark_queued"] = 1
+    w.store.crash_on["relay_commit"] = 1
 
     with pytest.raises(Crash):
         w.relay.run(Deadline.never())
@@ -82,7 +82,7 @@ def test_a_resend_after_the_dedup_window_is_a_second_job_and_still_one_event() -
     w = world()
     conn = w.connect(ORG, "m1")
     w.store.book(ORG, "m1", NOW + timedelta(days=1))
-    w.store.crash_on["mark_queued"] = 1
+    w.store.crash_on["relay_commit"] = 1
     with pytest.raises(Crash):
         w.relay.run(Deadline.never())
     w.consume()

@@ -25,7 +25,7 @@ from receptionist.calendar.breakage import mark_broken
 from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.ports import CalendarStore, StaffNotices
 from receptionist.calendar.provider import CalendarError, CalendarProvider, GrantRevoked
-from receptionist.calendar.tokens import AccessTokens
+from receptionist.calendar.tokens import AccessTokens, with_access_token
 from receptionist.deadline import Deadline
 from receptionist.messages import CalendarJob, Queue
 
@@ -112,7 +112,6 @@ class Channels:
                 self._renew(connection, deadline)
                 renewed += 1
             except GrantRevoked:
-                self._tokens.forget(connection.token_ref)
                 mark_broken(self._store, self._notices, connection, "grant_revoked", self._clock())
                 broken += 1
             except CalendarError:
@@ -121,32 +120,42 @@ class Channels:
 
     def _renew(self, connection: CalendarConnection, deadline: Deadline) -> None:
         now = self._clock()
-        token = self._tokens.token_for(connection.token_ref, deadline)
         new_id = channel_id(connection.id, now)
-        channel = self._provider.watch(
-            token,
-            connection.calendar_id,
-            channel_id=new_id,
-            channel_token=channel_token(self._key(), new_id),
-            address=self._address,
-            expires_at=now + CHANNEL_LIFETIME,
-            deadline=deadline,
+        secret = channel_token(self._key(), new_id)
+        channel = with_access_token(
+            self._tokens,
+            connection.token_ref,
+            deadline,
+            lambda token: self._provider.watch(
+                token,
+                connection.calendar_id,
+                channel_id=new_id,
+                channel_token=secret,
+                address=self._address,
+                expires_at=now + CHANNEL_LIFETIME,
+                deadline=deadline,
+            ),
         )
         self._store.save_channel(connection, channel)
         old = connection.channel
         if old is not None and old.id != channel.id:
             # A stop that fails is left: the old channel expires on its own, and its notifications
-            # only ask for a harmless extra sync.
+            # are no longer followed (the sync follows the connection's current channel only).
             with contextlib.suppress(CalendarError):
-                self._provider.stop(token, old, deadline)
+                with_access_token(
+                    self._tokens,
+                    connection.token_ref,
+                    deadline,
+                    lambda token: self._provider.stop(token, old, deadline),
+                )
 
     def poll(self, deadline: Deadline) -> PollReport:
         now = self._clock()
         polled = 0
-        for connection in self._store.due_for_poll(now - POLL_AFTER, BATCH):
+        for organization_id, connection_id in self._store.due_for_poll(now, POLL_AFTER, BATCH):
             if deadline.remaining() < 1:
                 break
-            job = CalendarJob(kind="sync", connection_id=connection.id, reason="poll")
-            self._queue.send(job, group=connection.id, dedup_id=poll_dedup_id(connection.id, now))
+            job = CalendarJob(kind="sync", connection_id=connection_id, organization_id=organization_id, reason="poll")
+            self._queue.send(job, group=connection_id, dedup_id=poll_dedup_id(connection_id, now))
             polled += 1
         return PollReport(polled)

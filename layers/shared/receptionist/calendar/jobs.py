@@ -62,6 +62,8 @@ class CalendarJobs:
     def _run(self, job: CalendarJob, deadline: Deadline) -> JobReport:
         if job.kind == "sync":
             assert job.connection_id is not None  # CalendarJob's validator
-            return self._sync.run(job.connection_id, deadline)
+            return self._sync.run(
+                job.connection_id, deadline, organization_id=job.organization_id, channel_id=job.channel_id
+            )
         assert job.organization_id and job.appointment_id and job.member_id  # CalendarJob's validator
         return self._publisher.publish(job.organization_id, job.appointment_id, job.member_id, deadline)

@@ -7,24 +7,15 @@ The provider itself is `calendar.provider.CalendarProvider`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from receptionist.calendar.busy import BusyBlock
 from receptionist.calendar.conflicts import BookedTime, Conflict
 from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.provider import AppointmentEvent, CalendarEvent, Channel, EventChanges
-
-
-@dataclass(frozen=True)
-class RecordedConflict:
-    """A conflict as stored (calendar_conflicts): `notified` once staff were told."""
-
-    id: str
-    conflict: Conflict
-    notified: bool
 
 
 @dataclass(frozen=True)
@@ -44,11 +35,15 @@ class OutboxRow:
 
 
 class CalendarStore(Protocol):
-    """The CRM's calendar tables, across organizations where a pass needs it (security-definer
-    functions in the database), scoped to the connection's organization otherwise."""
+    """The CRM's calendar tables: within the connection's organization (row level security), except
+    the passes across businesses, which the database answers with ids only (security definer)."""
 
     # connections
-    def connection(self, connection_id: str) -> CalendarConnection | None: ...
+    def connection(self, organization_id: str, connection_id: str) -> CalendarConnection | None: ...
+
+    def connection_by_channel(self, channel_id: str) -> CalendarConnection | None:
+        """The connection whose current push channel this is (None: unknown or replaced)."""
+        ...
 
     def connection_for_member(self, organization_id: str, member_id: str) -> CalendarConnection | None: ...
 
@@ -60,8 +55,8 @@ class CalendarStore(Protocol):
         """status 'broken' (a connection already broken keeps its first reason and time)."""
         ...
 
-    def due_for_poll(self, synced_before: datetime, limit: int) -> list[CalendarConnection]:
-        """Connected calendars last synced before then (or never)."""
+    def due_for_poll(self, at: datetime, stale: timedelta, limit: int) -> list[tuple[str, str]]:
+        """(organization id, connection id) of connected calendars not synced since `stale` ago."""
         ...
 
     def due_for_renewal(self, expiring_before: datetime, limit: int) -> list[CalendarConnection]:
@@ -71,18 +66,17 @@ class CalendarStore(Protocol):
     def save_channel(self, connection: CalendarConnection, channel: Channel) -> None: ...
 
     # theirs -> ours
-    def store_events(self, connection: CalendarConnection, changes: EventChanges) -> None:
-        """Upsert each event (a cancelled one stays, as a cancellation of its series' instance, or
-        is removed when it is not an instance); a full listing removes the events it lacks."""
+    def store_changes(self, connection: CalendarConnection, changes: EventChanges, at: datetime) -> None:
+        """The changes' events and the next sync token, in one transaction (the token never runs
+        ahead of the events): upserts; a cancelled single event or series goes; a full listing
+        replaces every stored event."""
         ...
 
     def events(self, connection: CalendarConnection) -> list[CalendarEvent]: ...
 
     def replace_busy_blocks(self, connection: CalendarConnection, blocks: Sequence[BusyBlock]) -> None:
-        """The connection's blocks become these, in one transaction."""
+        """The connection's blocks become these, in one statement."""
         ...
-
-    def save_sync_state(self, connection: CalendarConnection, sync_token: str, at: datetime, *, full: bool) -> None: ...
 
     def active_appointments(
         self, organization_id: str, member_id: str, since: datetime, until: datetime
@@ -90,24 +84,25 @@ class CalendarStore(Protocol):
         """The member's pending and confirmed appointments overlapping [since, until)."""
         ...
 
-    def record_conflicts(self, connection: CalendarConnection, conflicts: Sequence[Conflict]) -> list[RecordedConflict]:
-        """Insert the new ones (unique per appointment and event); returns every one of these
-        that is still open, new or not, with whether staff were already told."""
+    def record_conflicts(
+        self, connection: CalendarConnection, conflicts: Sequence[Conflict], at: datetime
+    ) -> list[str]:
+        """Record what this sync found (each appointment and event once; the member's open ones
+        not found any more are resolved). The ids of open conflicts staff were not told of yet."""
         ...
 
-    def mark_notified(self, conflict_ids: Sequence[str], at: datetime) -> None: ...
+    def mark_notified(self, connection: CalendarConnection, conflict_ids: Sequence[str], at: datetime) -> None: ...
 
     # ours -> theirs
     def mirror(self, organization_id: str, appointment_id: str) -> Mirror | None:
-        """The appointment's event as it should be now; None when it is gone or no longer
-        active (cancelled, no-show, erased): then its event is deleted."""
+        """The appointment's event as it should be now (calendar/appointment_event.py); None when
+        it has none (cancelled, erased): then its event is deleted."""
         ...
 
-    def outbox(self, limit: int) -> list[OutboxRow]:
-        """Rows not yet queued, oldest first (every organization)."""
+    def relay(self, limit: int, send: Callable[[list[OutboxRow]], Sequence[int]]) -> tuple[int, int]:
+        """One batch of unqueued outbox rows (every organization, oldest first): locked, handed to
+        `send`, the ids it returns marked queued, in one transaction. (rows taken, rows queued)."""
         ...
-
-    def mark_queued(self, outbox_ids: Sequence[int], at: datetime) -> None: ...
 
 
 class StaffNotices(Protocol):
@@ -116,4 +111,4 @@ class StaffNotices(Protocol):
 
     def connection_broken(self, connection: CalendarConnection, *, key: str) -> None: ...
 
-    def conflicts_found(self, connection: CalendarConnection, conflicts: Sequence[Conflict], *, key: str) -> None: ...
+    def conflicts_found(self, connection: CalendarConnection, conflict_ids: Sequence[str], *, key: str) -> None: ...

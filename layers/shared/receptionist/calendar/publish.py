@@ -20,8 +20,8 @@ from typing import Literal
 
 from receptionist.calendar.breakage import mark_broken
 from receptionist.calendar.ports import CalendarStore, StaffNotices
-from receptionist.calendar.provider import CalendarProvider, GrantRevoked, event_id_for
-from receptionist.calendar.tokens import AccessTokens
+from receptionist.calendar.provider import AccessToken, CalendarProvider, GrantRevoked, event_id_for
+from receptionist.calendar.tokens import AccessTokens, with_access_token
 from receptionist.deadline import Deadline
 
 PublishOutcome = Literal["put", "deleted", "broken", "skipped"]
@@ -55,14 +55,22 @@ class Publisher:
         if connection is None or connection.status != "connected":
             return PublishReport("skipped")
         mirror = self._store.mirror(organization_id, appointment_id)
+        calendar = connection.calendar_id
         try:
-            token = self._tokens.token_for(connection.token_ref, deadline)
             if mirror is not None and mirror.member_id == member_id:
-                self._provider.put_event(token, connection.calendar_id, mirror.event, deadline)
+                event = mirror.event
+                self._call(
+                    connection.token_ref, deadline, lambda t: self._provider.put_event(t, calendar, event, deadline)
+                )
                 return PublishReport("put")
-            self._provider.delete_event(token, connection.calendar_id, event_id_for(appointment_id), deadline)
+            event_id = event_id_for(appointment_id)
+            self._call(
+                connection.token_ref, deadline, lambda t: self._provider.delete_event(t, calendar, event_id, deadline)
+            )
             return PublishReport("deleted")
         except GrantRevoked:
-            self._tokens.forget(connection.token_ref)
             mark_broken(self._store, self._notices, connection, "grant_revoked", self._clock())
             return PublishReport("broken")
+
+    def _call(self, token_ref: str, deadline: Deadline, call: Callable[[AccessToken], None]) -> None:
+        with_access_token(self._tokens, token_ref, deadline, call)

@@ -1,12 +1,15 @@
 """The calendar outbox relay: calendar_outbox rows -> CalendarQueue, every minute.
 
 A trigger on appointments writes a row per affected member in the same transaction as the change
-(so no source of change is forgotten: assistant, console, reminder tap); the relay sends each as a
-`CalendarJob` (group = the member, deduplication id = the row's id) and then marks it queued.
+(so no source of change is forgotten: assistant, console, reminder tap); the relay takes a batch
+(locked: two relays never take the same rows), sends each as a `CalendarJob` (group = the member,
+deduplication id = the row's id) and marks those sent queued, in one transaction.
 
-Why a crash between the send and the mark is harmless: the next run sends the same row again with
-the same deduplication id, which SQS drops within its 5-minute window; later than that the job
-arrives twice, and the consumer's put_event / delete_event are idempotent (one event either way)."""
+Why a crash between the send and the mark is harmless: the transaction does not commit, so the
+next run sends the same rows again with the same deduplication ids, which SQS drops within its
+5-minute window; later than that a job arrives twice, and the consumer's put_event / delete_event
+are idempotent (one event either way). A send that fails leaves its row and the rest of the batch
+unmarked (the ones before it are marked): the next run goes on from there."""
 
 from __future__ import annotations
 
@@ -55,14 +58,19 @@ class Relay:
     def run(self, deadline: Deadline, batch: int = BATCH) -> RelayReport:
         queued = 0
         while deadline.remaining() > 1:
-            rows = self._store.outbox(batch)
-            if not rows:
-                return RelayReport(queued)
-            for row in rows:
-                self._queue.send(job_for(row), group=fifo_id(f"member-{row.member_id}"), dedup_id=dedup_id(row))
-                # Marked one by one: a crash re-sends at most the row in hand.
-                self._store.mark_queued([row.id], self._clock())
-                queued += 1
-            if len(rows) < batch:
+            taken, sent = self._store.relay(batch, lambda rows: self._send(rows, deadline))
+            queued += sent
+            if taken < batch:
                 return RelayReport(queued)
         return RelayReport(queued, left=True)
+
+    def _send(self, rows: list[OutboxRow], deadline: Deadline) -> list[int]:
+        """Each row on the queue; the ids sent (a send that fails, or no time left, leaves the rest
+        of the batch for the next run)."""
+        sent: list[int] = []
+        for row in rows:
+            if deadline.remaining() <= 1:
+                break
+            self._queue.send(job_for(row), group=fifo_id(f"member-{row.member_id}"), dedup_id=dedup_id(row))
+            sent.append(row.id)
+        return sent

@@ -62,6 +62,6 @@ class PushService:
             # "sync": the channel works; nothing changed yet.
             outcome: PushOutcome = "acknowledged" if state == "sync" else "ignored"
             return HttpResponse(200, {"status": outcome}), PushReport(outcome, state=state[:20])
-        job = CalendarJob(kind="sync", connection_id=connection, reason="push")
+        job = CalendarJob(kind="sync", connection_id=connection, channel_id=channel, reason="push")
         self._queue.send(job, group=connection, dedup_id=dedup_id(channel, self._clock()))
         return HttpResponse(200, {"status": "queued"}), PushReport("queued", state=state)
