@@ -68,6 +68,10 @@ class FunctionRunner:
                 "OPENAI_BASE_URL": self.config.openai_base_url,
                 "OPENAI_MODEL": self.config.openai_model,
                 "GEMINI_BASE_URL": self.config.gemini_base_url,
+                "GOOGLE_OAUTH_URL": self.config.google_oauth_url,
+                "GOOGLE_TOKEN_URL": self.config.google_token_url,
+                "GOOGLE_CALENDAR_API_URL": self.config.google_calendar_api_url,
+                "GOOGLE_CLIENT_ID": self.config.google_client_id,
                 # The local Gupshup stand-in serves media over http on loopback.
                 "MEDIA_HOSTS": "127.0.0.1,localhost",
                 "MEDIA_ALLOW_HTTP": "true",

@@ -43,6 +43,14 @@ class GrantRevoked(CalendarError):
     the connection is broken until a person connects the calendar again."""
 
 
+class AccessTokenRejected(CalendarError):
+    """The API refused the access token (HTTP 401): it expired early or was revoked. The adapter
+    holds no refresh token, so the caller retries once with a fresh one (`tokens.with_access_token`);
+    a fresh token refused too means the grant is gone (GrantRevoked)."""
+
+    retryable = True
+
+
 class SyncTokenGone(CalendarError):
     """The stored sync token expired (HTTP 410 Gone): a full sync is needed."""
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from receptionist.calendar.provider import AccessToken, CalendarProvider
+from receptionist.calendar.provider import AccessToken, AccessTokenRejected, CalendarProvider, GrantRevoked
 from receptionist.deadline import Deadline
 
 # An access token this close to expiring is refreshed before use.
 EXPIRY_MARGIN = timedelta(seconds=60)
+
+T = TypeVar("T")
 
 
 class RefreshTokens(Protocol):
@@ -63,3 +65,17 @@ class AccessTokens:
     def forget(self, token_ref: str) -> None:
         """Drop a cached token (a 401 with it, a disconnection)."""
         self._cache.pop(token_ref, None)
+
+
+def with_access_token(tokens: AccessTokens, token_ref: str, deadline: Deadline, call: Callable[[AccessToken], T]) -> T:
+    """`call` with the connection's access token. A 401 (AccessTokenRejected) with the cached
+    token: forget it and call once more with a fresh one; refused again, the grant is gone."""
+    try:
+        return call(tokens.token_for(token_ref, deadline))
+    except AccessTokenRejected:
+        tokens.forget(token_ref)
+    try:
+        return call(tokens.token_for(token_ref, deadline))
+    except AccessTokenRejected as exc:
+        tokens.forget(token_ref)
+        raise GrantRevoked("a fresh access token was refused too") from exc
