@@ -66,6 +66,10 @@ DEFINERS: dict[str, set[str]] = {
     "team_remove(text,text)": {CONSOLE},
     "team_set_staff_mfa(text,boolean)": {CONSOLE},
     "team_staff_mfa(text)": {CONSOLE},
+    # An account linked to the member whose calendar it may connect (20261209020000_calendar_console.sql).
+    "own_member(text)": {CONSOLE},
+    "team_member_links(text)": {CONSOLE},
+    "team_set_member(text,text,uuid)": {CONSOLE},
     # The nightly retention (its own role, which may call nothing else): each decides what is due
     # itself, with the database's clock (migration 20261207110000_retention.sql).
     "retention_businesses()": {RETENTION},
