@@ -218,7 +218,7 @@ class GoogleCalendar:
     def __init__(
         self,
         client_id: str,
-        client_secret: str,
+        client_secret: str | Callable[[], str],
         *,
         oauth_url: str = AUTH_URL,
         token_url: str = TOKEN_URL,
@@ -230,7 +230,8 @@ class GoogleCalendar:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client_id = client_id
-        self._client_secret = client_secret
+        # A function: read when first needed (a Lambda's cold start does not reach SSM for it).
+        self._client_secret = client_secret if callable(client_secret) else (lambda: client_secret)
         self._oauth_url = oauth_url
         self._token_url = token_url
         self._api_url = api_url.rstrip("/")
@@ -352,7 +353,7 @@ class GoogleCalendar:
             "code_verifier": code_verifier,
             "redirect_uri": redirect_uri,
             "client_id": self._client_id,
-            "client_secret": self._client_secret,
+            "client_secret": self._client_secret(),
         }
         payload = self._token_call(form, deadline, "code exchange")
         refresh, access = payload.get("refresh_token"), payload.get("access_token")
@@ -375,7 +376,7 @@ class GoogleCalendar:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
             "client_id": self._client_id,
-            "client_secret": self._client_secret,
+            "client_secret": self._client_secret(),
         }
         payload = self._token_call(form, deadline, "refresh")
         access = payload.get("access_token")

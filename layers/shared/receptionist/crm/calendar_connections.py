@@ -15,7 +15,7 @@ from receptionist.crm.connection import Database, Row
 
 _COLUMNS = """c.id::text, c.organization_id::text, c.member_id::text, c.provider, c.calendar_id, c.token_ref,
        c.status, coalesce(s.timezone, 'UTC') as timezone, c.sync_token, c.channel_id, c.channel_resource_id,
-       c.channel_expires_at, c.synced_at, c.broken_reason"""
+       c.channel_expires_at, c.synced_at, c.broken_reason, c.created_at"""
 
 _SELECT = f"""
 select {_COLUMNS}
@@ -56,6 +56,7 @@ def _connection(row: Row) -> CalendarConnection:
         channel=channel,
         synced_at=row["synced_at"],
         broken_reason=row["broken_reason"],
+        connected_at=row["created_at"],  # a reconnection sets it anew (_CONNECT)
     )
 
 
