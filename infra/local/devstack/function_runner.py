@@ -23,6 +23,8 @@ CODE_DIRS = {
     "ConsoleFunction": "console",
     "RemindersFunction": "reminders",
     "RetentionFunction": "retention",
+    "CalendarFunction": "calendar",
+    "CalendarPushFunction": "calendar_push",
 }
 
 
@@ -77,6 +79,9 @@ class FunctionRunner:
                 "MEDIA_ALLOW_HTTP": "true",
             }
         )
+        if "CALENDAR_PUSH_URL" in env:  # Google's pushes reach this stack's HTTP API, not API Gateway's
+            port = self.http.port if self.http is not None else self.config.port
+            env["CALENDAR_PUSH_URL"] = f"http://127.0.0.1:{port}/calendar/google/notifications"
         if self.config.langfuse_url and "LANGFUSE_HOST" in env:  # the template allows https only
             env["LANGFUSE_HOST"] = self.config.langfuse_url
         if "USER_POOL_ID" in env:  # the console verifies tokens with moto's keys for the pool
@@ -91,6 +96,8 @@ class FunctionRunner:
 
     def start(self) -> None:
         template = self.template
+        # Bound first (it serves once started, below): the functions' environment names its port.
+        self.http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self.pools, self._record)
         for logical_id, props in template.functions.items():
             name = CODE_DIRS.get(logical_id, logical_id)
             size = self.config.concurrency
@@ -132,7 +139,6 @@ class FunctionRunner:
             scheduler = Scheduler(rule, self.pools[rule.function], self.config.region, self._record, period, first)
             self._schedulers.append(scheduler)
             scheduler.start()
-        self.http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self.pools, self._record)
         self.http.start()
 
     def scheduler(self, function: str) -> Scheduler:

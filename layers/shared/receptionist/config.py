@@ -210,7 +210,9 @@ class CalendarSettings(_Settings):
     google_calendar_api_url: NonEmpty = Field(
         alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
     )
-    google_client_id: NonEmpty = Field(alias="GOOGLE_CLIENT_ID")
+    # Empty until the stage has a Google OAuth client: then no calendar can be connected, so there
+    # is nothing to sync (the function still runs its minute: an empty relay, renewal and poll).
+    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
     google_client_secret_param: NonEmpty = Field(alias="GOOGLE_CLIENT_SECRET_PARAM")
 
 
