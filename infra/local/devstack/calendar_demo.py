@@ -123,20 +123,33 @@ def busy_blocks(stack: LocalStack, connected: Connected) -> list[tuple[datetime,
 
 
 def member_slots(stack: LocalStack, connected: Connected, day: date) -> list[datetime]:
-    """The starts the assistant would offer for the business's first service with this member on
-    `day` (crm/availability.py: hours, appointments, time off and the calendar's busy blocks)."""
+    """The starts the assistant would offer with this member on `day`, for the first of the
+    business's services the member does that day (crm/availability.py: hours, appointments, time
+    off and the calendar's busy blocks)."""
     db = Database(stack.info["database_url"])
     try:
         with db.acting_for(connected.organization_id):
             window = booking_window(db, connected.organization_id)
-            service = list_services(db, connected.organization_id)[0]
-            slots = available_slots(
-                db, connected.organization_id, service, window, day, day, now=datetime.now(UTC),
-                member_id=connected.member_id,
-            )  # fmt: skip
+            for service in list_services(db, connected.organization_id):
+                slots = available_slots(
+                    db, connected.organization_id, service, window, day, day, now=datetime.now(UTC),
+                    member_id=connected.member_id,
+                )  # fmt: skip
+                if slots:
+                    return [slot.starts_at for slot in slots]
     finally:
         db.close()
-    return [slot.starts_at for slot in slots]
+    return []
+
+
+def first_open_day(stack: LocalStack, connected: list[Connected], days: int = 14) -> tuple[Connected, date]:
+    """A member with offered slots, and the first day (from the day after tomorrow) they have some."""
+    for n in range(2, days + 2):
+        day = date.today() + timedelta(days=n)
+        for c in connected:
+            if member_slots(stack, c, day):
+                return c, day
+    raise RuntimeError(f"no member offers any slot in the next {days} days")
 
 
 def external_event(

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -219,12 +219,7 @@ def calendar_before(stack: LocalStack, google: FakeGoogleCalendar, app: str) -> 
     for c in connected:
         print(f"  {c.member:<10} {c.account}")
     print(f"  CalendarFunction's minute: {counts}")
-    first = connected[0]
-    day = next(
-        d
-        for d in (date.today() + timedelta(days=n) for n in range(2, 9))
-        if calendar_demo.member_slots(stack, first, d)
-    )
+    first, day = calendar_demo.first_open_day(stack, connected)
     before = calendar_demo.member_slots(stack, first, day)
     start = before[len(before) // 2]
     took = calendar_demo.external_event(stack, google, first, start)

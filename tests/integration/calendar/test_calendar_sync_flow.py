@@ -140,6 +140,7 @@ def test_an_event_put_in_the_calendar_becomes_busy_time_through_a_push(
     assert report.outcome == "synced"
     assert f.busy_blocks(business) == [(start, start + timedelta(hours=1))]
     assert lag < 5, f"push to busy block took {lag:.2f} s"
+    print(f"sync lag, calendar change -> busy block (passes in-process): {lag:.3f} s")  # the issue's figure
 
 
 def test_an_expired_sync_token_is_a_full_resync_and_a_revoked_grant_breaks_the_connection(
@@ -215,3 +216,37 @@ def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > ends:
             raise AssertionError("timed out")
         time.sleep(0.02)
+
+
+def test_a_booking_costs_one_calendar_call_and_a_renewal_two(
+    flow: tuple[Flow, PushRoute], connect: Callable[[], Connected]
+) -> None:
+    """The figures docs/calendar.md gives ("API calls"), counted on the adapter: with the access
+    token cached, a booking is one events.insert; a renewal is one events.watch and one channels.stop."""
+    f, _ = flow
+    business, connection, account = _connected(f, connect)
+    f.parts.schedule.run(_deadline())  # first channel and first sync: the access token is cached
+    f.consume(business)
+
+    def calls() -> int:
+        return f.parts.counters.now()["provider_calls"]
+
+    before = calls()
+    f.book(business, f.day + timedelta(hours=16))
+    f.parts.schedule.run(_deadline())  # relays the booking (no renewal or poll due)
+    jobs = f.jobs_for(business)
+    for job, message in jobs:
+        if job.kind == "appointment":
+            f.parts.service.handle(job, attempt=1, receipt_handle=message["ReceiptHandle"], remaining=lambda: 60.0)
+            f.sqs.delete_message(QueueUrl=f.calendar_queue, ReceiptHandle=message["ReceiptHandle"])
+    assert [j.kind for j, _ in jobs].count("appointment") == 1
+    assert calls() - before == 1
+    assert len(_ours(f, account)) == 1
+
+    f.owner.execute(
+        "update calendar_connections set channel_expires_at = now() + interval '2 hours' where id = %s",
+        (connection.id,),
+    )
+    before = calls()
+    report = f.parts.schedule.run(_deadline())
+    assert (report.renew.renewed, calls() - before) == (1, 2)
