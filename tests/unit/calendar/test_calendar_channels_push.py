@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from calendar_sync_kit import CHANNEL_KEY, NOW, new_id, world
+from calendar_sync_kit import CHANNEL_KEY, NOW, Crash, new_id, world
 
 from receptionist.calendar.channels import (
     CHANNEL_LIFETIME,
@@ -179,3 +179,19 @@ def test_a_stop_that_fails_does_not_undo_the_renewal() -> None:
     assert w.channels.renew(Deadline.never()).renewed == 1
     channel = w.store.connections[conn.id].channel
     assert channel is not None and channel.id != old.id
+
+
+def test_a_renewal_that_dies_before_saving_its_channel_is_made_again_and_the_orphan_is_not_followed() -> None:
+    w = world()
+    conn = w.connect(ORG, "m1")
+    w.store.crash_on["save_channel"] = 1
+    with pytest.raises(Crash):
+        w.channels.renew(Deadline.never())
+    (orphan,) = w.provider.channels  # watched, never saved
+    w.clock.now += timedelta(minutes=1)
+    assert w.channels.renew(Deadline.never()).renewed == 1  # still due: a new channel
+    current = w.store.connections[conn.id].channel
+    assert current is not None and current.id != orphan
+    # A notification through the orphan is a valid HMAC, but the sync follows the current channel only.
+    assert w.sync.run(conn.id, Deadline.never(), channel_id=orphan).outcome == "skipped"
+    assert w.sync.run(conn.id, Deadline.never(), channel_id=current.id).outcome == "synced"

@@ -209,3 +209,17 @@ def test_our_own_events_are_not_busy_time_nor_conflicts() -> None:
 
     report = w.sync.run(conn.id, Deadline.never(), organization_id=ORG)
     assert (report.changed, report.blocks, report.conflicts) == (1, 0, 0)
+
+
+def test_a_conflict_whose_event_goes_is_resolved_and_a_new_event_over_the_appointment_is_told_again() -> None:
+    w = world()
+    conn = w.connect(ORG, "m1")
+    w.store.book(ORG, "m1", NOW + timedelta(days=1), minutes=60)
+    clash = w.provider.person_adds(conn.calendar_id, NOW + timedelta(days=1), NOW + timedelta(days=1, minutes=30))
+    assert w.sync.run(conn.id, Deadline.never(), organization_id=ORG).conflicts == 1
+    w.provider.person_deletes(conn.calendar_id, clash)
+    assert w.sync.run(conn.id, Deadline.never(), organization_id=ORG).conflicts == 0
+    assert [c.resolved for c in w.store.conflicts.values()] == [True]
+    w.provider.person_adds(conn.calendar_id, NOW + timedelta(days=1, minutes=10), NOW + timedelta(days=1, minutes=20))
+    assert w.sync.run(conn.id, Deadline.never(), organization_id=ORG).conflicts == 1
+    assert len(w.notices.delivered) == 2
