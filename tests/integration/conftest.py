@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devstack.fakes.google_calendar import FakeGoogleCalendar
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
@@ -17,7 +18,16 @@ _SHARED_STACKS: list[LocalStack] = []
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def local_google_calendar() -> Iterator[FakeGoogleCalendar]:
+    """The Google Calendar stand-in the shared local stack's calendar functions talk to."""
+    with FakeGoogleCalendar() as google:
+        yield google
+
+
+@pytest.fixture(scope="session")
+def local_stack(
+    tmp_path_factory: pytest.TempPathFactory, local_google_calendar: FakeGoogleCalendar
+) -> Iterator[LocalStack]:
     """The whole local stack with debounce 0, a local model server that answers every turn with a
     fixed sentence, and a local Gupshup server so the notifier's sends succeed (the key matches
     LocalConfig.gupshup_api_key's default). One for every module that uses it (each test owns its
@@ -28,7 +38,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         FakeOpenAI(responder=lambda body: {"role": "assistant", "content": "Hola, ¿en qué puedo ayudarle?"}) as model,
         LocalStack(
             LocalConfig.ephemeral(
-                tmp_path_factory.mktemp("stack"), gupshup_api_url=gupshup.url, openai_base_url=f"{model.url}/v1"
+                tmp_path_factory.mktemp("stack"),
+                gupshup_api_url=gupshup.url,
+                openai_base_url=f"{model.url}/v1",
+                google_oauth_url=local_google_calendar.oauth_url,
+                google_token_url=local_google_calendar.token_url,
+                google_calendar_api_url=local_google_calendar.api_url,
             )
         ) as stack,
     ):

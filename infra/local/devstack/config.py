@@ -29,6 +29,13 @@ class LocalConfig:
     openai_model: str = "gpt-4.1-mini"
     gemini_base_url: str = "http://127.0.0.1:9/gemini-not-configured"
     gemini_api_key: str = "local-gemini-key"
+    # Google (calendar sync): OAuth and Calendar API endpoints, pointed at devstack's stand-in
+    # (fakes/google_calendar.py) by stand_ins.py; the OAuth client is the stand-in's default.
+    google_oauth_url: str = "http://127.0.0.1:9/google-oauth-not-configured"
+    google_token_url: str = "http://127.0.0.1:9/google-token-not-configured"  # noqa: S105 - a URL
+    google_calendar_api_url: str = "http://127.0.0.1:9/google-calendar-not-configured"
+    google_client_id: str = "local-google-client"
+    google_client_secret: str = "local-google-secret"  # noqa: S105 - FakeGoogleCalendar's default
     # Langfuse (tracing on): its base URL (e.g. a devstack.fakes.langfuse server) and project keys,
     # put in SSM as the template names them; empty: tracing off, as the template's default.
     langfuse_url: str = ""

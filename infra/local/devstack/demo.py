@@ -26,7 +26,9 @@ from typing import Any
 
 import psycopg
 
+from devstack import calendar_demo
 from devstack.config import LocalConfig
+from devstack.fakes.google_calendar import FakeGoogleCalendar
 from devstack.fakes.gupshup import FakeGupshup, SentMessage
 from devstack.gupshup_events import customer_message, post_callback
 from devstack.stack import LocalStack
@@ -208,6 +210,38 @@ def remind_and_confirm(
     return ReminderDemo(reminder, buttons, confirmation.text, str(row[0]) if row else "?")
 
 
+def calendar_before(stack: LocalStack, google: FakeGoogleCalendar, app: str) -> list[calendar_demo.Connected]:
+    """The members connect their Google calendars; one of them puts an event in theirs, and the
+    slot it covers is no longer offered (docs/calendar.md)."""
+    print("\nGoogle Calendar (the local stand-in): each member of the clinic connects theirs", flush=True)
+    connected = calendar_demo.connect_members(stack, google, app)
+    counts = calendar_demo.run_minute(stack)  # push channels, and a first sync of each calendar
+    for c in connected:
+        print(f"  {c.member:<10} {c.account}")
+    print(f"  CalendarFunction's minute: {counts}")
+    first, day = calendar_demo.first_open_day(stack, connected)
+    before = calendar_demo.member_slots(stack, first, day)
+    start = before[len(before) // 2]
+    took = calendar_demo.external_event(stack, google, first, start)
+    after = calendar_demo.member_slots(stack, first, day)
+    gone = [f"{s:%H:%M}" for s in before if s not in after]
+    print(f"  {first.member} puts a one-hour event in their calendar at {start:%Y-%m-%d %H:%M %Z}:")
+    print(f"  push -> busy block in {took:.1f} s; slots no longer offered that day: {', '.join(gone) or '(none)'}")
+    return connected
+
+
+def calendar_after(
+    stack: LocalStack, google: FakeGoogleCalendar, connected: list[calendar_demo.Connected], member: str
+) -> None:
+    """The booking, relayed by CalendarFunction's minute into the member's calendar."""
+    mine = [c for c in connected if c.member == member]
+    print(f"\nThe booking in {member}'s Google calendar:")
+    if not mine:
+        print("  (the member has no connected calendar)")
+        return
+    calendar_demo.show_booking_in_calendar(stack, google, mine[0], show=lambda s: print(s, flush=True))
+
+
 def main() -> int:
     """SIGINT and SIGTERM stop it in any phase, DEMO_KEEP's wait included, and every server it
     started stops with it (devstack.stopping); stopped before the end, it exits 128 + the signal."""
@@ -227,7 +261,10 @@ def _demo() -> int:
             gupshup = stand_ins.gupshup
             print("\n" + stand_ins.banner(stack.config) + "\n")
             print(describe(stack.info))
-            print(f"\nWhatsApp chat with {stack.info.get('demo_app', 'ClinicaSonrisa')} (+{CUSTOMER}):")
+            app = stack.info.get("demo_app", "ClinicaSonrisa")
+            assert stand_ins.google_calendar is not None  # always started by start_stand_ins
+            connected = calendar_before(stack, stand_ins.google_calendar, app)
+            print(f"\nWhatsApp chat with {app} (+{CUSTOMER}):")
             result = play(stack, gupshup, show=lambda s: print(s, flush=True))
             print("\nThe appointment, as stored in the CRM:")
             if result.appointment:
@@ -238,6 +275,8 @@ def _demo() -> int:
                 print(f"  for {a['contact']} (+{a['phone']}), id {a['id']}")
             else:
                 print("  (none: the model did not book one)")
+            if result.appointment:
+                calendar_after(stack, stand_ins.google_calendar, connected, result.appointment["member"])
             reminded = None
             if result.appointment:
                 reminded = remind_and_confirm(stack, gupshup, result.appointment, show=lambda s: print(s, flush=True))

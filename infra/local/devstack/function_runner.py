@@ -23,6 +23,8 @@ CODE_DIRS = {
     "ConsoleFunction": "console",
     "RemindersFunction": "reminders",
     "RetentionFunction": "retention",
+    "CalendarFunction": "calendar",
+    "CalendarPushFunction": "calendar_push",
 }
 
 
@@ -50,14 +52,17 @@ class FunctionRunner:
         self.pools: dict[str, FunctionPool] = {}
         self._pollers: list[SqsPoller] = []
         self._schedulers: list[Scheduler] = []
-        self.http: HttpApiServer | None = None
+        self.http: HttpApiServer | None = None  # set once it serves
+        self._http_port = config.port  # the HTTP API's port, known once it is bound (start)
 
     def function_env(self, logical_id: str) -> dict[str, str]:
         """The function's environment as Lambda would set it, pointed at the local stack."""
         props = self.template.functions[logical_id]
         env = base_worker_env(self._moto_url, self.config.region)
         for key, value in props.get("Environment", {}).get("Variables", {}).items():
-            env[key] = str(self._stack.resolve(value))
+            # The HTTP API is not deployed into moto (this runner serves it): its address is ours.
+            local = key == "CALENDAR_PUSH_URL"
+            env[key] = "" if local else str(self._stack.resolve(value))
         env.update(
             {
                 "AWS_LAMBDA_FUNCTION_NAME": str(self._stack.resolve(props.get("FunctionName", logical_id))),
@@ -68,11 +73,17 @@ class FunctionRunner:
                 "OPENAI_BASE_URL": self.config.openai_base_url,
                 "OPENAI_MODEL": self.config.openai_model,
                 "GEMINI_BASE_URL": self.config.gemini_base_url,
+                "GOOGLE_OAUTH_URL": self.config.google_oauth_url,
+                "GOOGLE_TOKEN_URL": self.config.google_token_url,
+                "GOOGLE_CALENDAR_API_URL": self.config.google_calendar_api_url,
+                "GOOGLE_CLIENT_ID": self.config.google_client_id,
                 # The local Gupshup stand-in serves media over http on loopback.
                 "MEDIA_HOSTS": "127.0.0.1,localhost",
                 "MEDIA_ALLOW_HTTP": "true",
             }
         )
+        if "CALENDAR_PUSH_URL" in env:  # Google's pushes reach this stack's HTTP API, not API Gateway's
+            env["CALENDAR_PUSH_URL"] = f"http://127.0.0.1:{self._http_port}/calendar/google/notifications"
         if self.config.langfuse_url and "LANGFUSE_HOST" in env:  # the template allows https only
             env["LANGFUSE_HOST"] = self.config.langfuse_url
         if "USER_POOL_ID" in env:  # the console verifies tokens with moto's keys for the pool
@@ -86,6 +97,19 @@ class FunctionRunner:
         )
 
     def start(self) -> None:
+        template = self.template
+        # Bound first (it serves once started, below): the functions' environment names its port.
+        http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self.pools, self._record)
+        self._http_port = http.port
+        try:
+            self._start_functions()
+        except BaseException:
+            http.httpd.server_close()  # never served: nothing to shut down
+            raise
+        self.http = http
+        self.http.start()
+
+    def _start_functions(self) -> None:
         template = self.template
         for logical_id, props in template.functions.items():
             name = CODE_DIRS.get(logical_id, logical_id)
@@ -128,8 +152,6 @@ class FunctionRunner:
             scheduler = Scheduler(rule, self.pools[rule.function], self.config.region, self._record, period, first)
             self._schedulers.append(scheduler)
             scheduler.start()
-        self.http = HttpApiServer("127.0.0.1", self.config.port, template.routes, self.pools, self._record)
-        self.http.start()
 
     def scheduler(self, function: str) -> Scheduler:
         """The running scheduler of a function's rule (tests fire it instead of waiting a night)."""

@@ -48,17 +48,20 @@ class SecretsAndAccounts:
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
             "console-secret": self.config.console_secret,
+            "google-client-secret": self.config.google_client_secret,  # the Google stand-in's client
         }
         for name, value in values.items():
             ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
-        # The key of the traces' user id (docs/tracing.md): random, never shown, kept once there.
-        with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
-            ssm.put_parameter(
-                Name=f"{self.secrets_path}/trace-user-key",
-                Value=secrets.token_urlsafe(32),
-                Type="SecureString",
-                Overwrite=False,
-            )
+        # The key of the traces' user id (docs/tracing.md) and of the calendar push channels' tokens
+        # (docs/calendar.md): random, never shown, kept once there.
+        for name in ("trace-user-key", "calendar-channel-key"):
+            with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
+                ssm.put_parameter(
+                    Name=f"{self.secrets_path}/{name}",
+                    Value=secrets.token_urlsafe(32),
+                    Type="SecureString",
+                    Overwrite=False,
+                )
         if self.config.langfuse_url:
             for name, value in (
                 ("langfuse-public-key", self.config.langfuse_public_key),

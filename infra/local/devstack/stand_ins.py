@@ -3,7 +3,8 @@
 Gupshup is always local (there is no Gupshup sandbox to send to from here) unless GUPSHUP_API_URL
 points elsewhere; the model is real when OPENAI_API_KEY is set, Gemini when GEMINI_API_KEY is set.
 Otherwise the scripted stand-in of `devstack.demo_model` plays the model and a local server plays
-Gemini. Shared by `make demo` and `make local` (which `make chat` talks to).
+Gemini. Google Calendar (OAuth and the Calendar API) is always local: nothing here can consent in a
+real Google account. Shared by `make demo` and `make local` (which `make chat` talks to).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from devstack.config import LocalConfig
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
+from devstack.fakes.google_calendar import FakeGoogleCalendar
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 
@@ -28,6 +30,7 @@ class StandIns:
     gupshup: FakeGupshup | None  # None when GUPSHUP_API_URL names a real endpoint
     model: FakeOpenAI | None  # None when the real model answers
     gemini: FakeGemini | None  # None when the real Gemini answers
+    google_calendar: FakeGoogleCalendar | None = None  # always started by start_stand_ins
 
     def banner(self, config: LocalConfig) -> str:
         lines = []
@@ -44,6 +47,11 @@ class StandIns:
                 lines.append("No GEMINI_API_KEY: a local server stands in for Gemini (voice notes, photos).")
         if self.gupshup is not None:
             lines.append(f"Gupshup is a local server ({self.gupshup.url}): it records what would reach WhatsApp.")
+        if self.google_calendar is not None:
+            lines.append(
+                f"Google Calendar is a local server ({self.google_calendar.url}): consent is automatic,"
+                " its calendars live in memory (control API: /_control, devstack/fakes/google_calendar.py)."
+            )
         return "\n".join(lines)
 
 
@@ -69,4 +77,10 @@ def start_stand_ins(config: LocalConfig, ctx: ExitStack, *, local_gupshup: bool 
         gemini = ctx.enter_context(FakeGemini())
         gemini.answer_for(VOICE_NOTE, VOICE_TRANSCRIPT)
         config.gemini_base_url = gemini.url
-    return StandIns(gupshup, model, gemini)
+    calendar = ctx.enter_context(
+        FakeGoogleCalendar(client_id=config.google_client_id, client_secret=config.google_client_secret)
+    )
+    config.google_oauth_url = calendar.oauth_url
+    config.google_token_url = calendar.token_url
+    config.google_calendar_api_url = calendar.api_url
+    return StandIns(gupshup, model, gemini, calendar)

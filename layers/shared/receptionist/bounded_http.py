@@ -39,7 +39,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from receptionist.deadline import Deadline
 
@@ -198,16 +198,33 @@ def post(
     """POST `body` to `url` (http or https) and read at most `max_answer` bytes of the answer,
     all by `deadline`. Raises TimeoutError when time runs out, OSError when the host cannot be
     reached, http.client.HTTPException on a malformed answer; any status is returned as is."""
+    return request("POST", url, body, headers, deadline, resolver=resolver, max_answer=max_answer)
+
+
+def request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    deadline: Deadline,
+    *,
+    resolver: Resolver,
+    query: Mapping[str, str] | None = None,
+    max_answer: int = MAX_ANSWER_BYTES,
+) -> Answer:
+    """One request of any method (GET, POST, PATCH, DELETE, ...) bounded as `post` is; `query`
+    is encoded and added to the URL's own query string."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("an http or https URL is needed")
     tls = parts.scheme == "https"
     connection = _Connection(parts.hostname, parts.port or (443 if tls else 80), deadline, resolver, tls)
     path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    queries = [q for q in (parts.query, urlencode(query) if query else "") if q]
+    if queries:
+        path += "?" + "&".join(queries)
     try:
-        connection.request("POST", path, body=body, headers={**headers, "Connection": "close"})
+        connection.request(method, path, body=body, headers={**headers, "Connection": "close"})
         response = connection.getresponse()
         return Answer(response.status, response.read(max_answer))
     finally:

@@ -188,3 +188,36 @@ def gupshup_keys_prefix(keys_path: str, database_url_param: str) -> str | None:
         return explicit.rstrip("/") + "/"
     found = re.fullmatch(r"(/receptionist/[A-Za-z0-9_.-]+)/(?:console-)?database-url", database_url_param)
     return f"{found.group(1)}/gupshup/" if found else None
+
+
+class CalendarSettings(_Settings):
+    """CalendarFunction (docs/calendar.md): the outbox relay, the queue's publish and sync jobs,
+    channel renewal and the poll. Google's endpoints are settings so the local stack points them at
+    its stand-in."""
+
+    database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
+    calendar_queue_url: NonEmpty = Field(alias="CALENDAR_QUEUE_URL")
+    # Staff notices (a broken connection, a conflict) go out through the notifier.
+    outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
+    # Each connection's refresh token: an SSM SecureString under this path (calendar/tokens.py).
+    tokens_path: NonEmpty = Field(alias="CALENDAR_TOKENS_PATH")
+    # The HMAC key of push channel tokens (calendar/channels.py).
+    channel_key_param: NonEmpty = Field(alias="CALENDAR_CHANNEL_KEY_PARAM")
+    # Where Google sends push notifications: the HTTP API's /calendar/google/notifications (HTTPS).
+    push_url: NonEmpty = Field(alias="CALENDAR_PUSH_URL")
+    google_oauth_url: NonEmpty = Field(alias="GOOGLE_OAUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+    google_token_url: NonEmpty = Field(alias="GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+    google_calendar_api_url: NonEmpty = Field(
+        alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
+    )
+    # Empty until the stage has a Google OAuth client: then no calendar can be connected, so there
+    # is nothing to sync (the function still runs its minute: an empty relay, renewal and poll).
+    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
+    google_client_secret_param: NonEmpty = Field(alias="GOOGLE_CLIENT_SECRET_PARAM")
+
+
+class CalendarPushSettings(_Settings):
+    """CalendarPushFunction: no database; the channel key and the queue only."""
+
+    calendar_queue_url: NonEmpty = Field(alias="CALENDAR_QUEUE_URL")
+    channel_key_param: NonEmpty = Field(alias="CALENDAR_CHANNEL_KEY_PARAM")

@@ -16,8 +16,18 @@ Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
                                    (receptionist.reminders; group = conversation)
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
+  OutboundJob kind "staff_notice"  a short notice to the business's staff (a calendar connection
+                                   broken, an external event over an appointment:
+                                   receptionist.calendar.notices); organization-scoped, no
+                                   conversation (group = staff#<organization>)
 
-Both queues carry one model each, told apart by `kind`, so a consumer that only knows the older
+Calendar FIFO (relay / push route / poll -> CalendarFunction; docs/calendar.md):
+  CalendarJob kind "appointment"   one calendar_outbox row: mirror an appointment into one member's
+                                   calendar as it is now (group = member, dedup = outbox id)
+  CalendarJob kind "sync"          read a connection's changes (group = connection, dedup = the push
+                                   channel + a 30 s bucket, or the poll's 15 minute bucket)
+
+Each queue carries one model, told apart by `kind`, so a consumer that only knows the older
 kinds still parses every document it receives.
 """
 
@@ -124,10 +134,11 @@ class Choice(BaseModel):
 
 
 OutboundKind = Literal[
-    "reply", "fallback", "opt_out", "escalation", "status", "human_reply", "human_template", "reminder"
+    "reply", "fallback", "opt_out", "escalation", "status", "human_reply", "human_template", "reminder", "staff_notice"
 ]
 HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
 MAX_QUICK_REPLIES = 3  # WhatsApp: at most three quick-reply buttons on a message
+STAFF_NOTICE_CHARS = 1024  # a template parameter's limit: the notice travels as one
 
 
 class OutboundJob(BaseModel):
@@ -137,7 +148,10 @@ class OutboundJob(BaseModel):
 
     job_id: str  # stable per job: the notifier's idempotency key
     kind: OutboundKind
-    conversation: str  # str(ConversationKey): the notifier resolves the organization from its app
+    # str(ConversationKey): the notifier resolves the organization from its app. Empty for a
+    # staff_notice, which names its organization instead.
+    conversation: str = ""
+    organization_id: str | None = None  # staff_notice: the business whose staff are told
     # reply / fallback / human_reply: what to say; human_template: the rendered preview (stored as the row's text)
     text: str | None = None
     turn_id: str | None = None  # the turn that said it: the outbound chat_messages rows are keyed by it
@@ -171,9 +185,21 @@ class OutboundJob(BaseModel):
                 raise ValueError("a reminder job needs its reminder_id")
             if len(self.postbacks) > MAX_QUICK_REPLIES:
                 raise ValueError(f"a template has at most {MAX_QUICK_REPLIES} quick-reply buttons")
+        self._addressed()
         if self.kind in HUMAN_KINDS and not (self.author or "").strip():
             raise ValueError(f"a {self.kind} job needs its author (the staff account that wrote it)")
         return self
+
+    def _addressed(self) -> None:
+        """A staff notice names its business and says something short; every other job has a conversation."""
+        if self.kind != "staff_notice":
+            if not self.conversation.strip():
+                raise ValueError(f"a {self.kind} job needs its conversation")
+            return
+        if not (self.organization_id or "").strip():
+            raise ValueError("a staff_notice job needs its organization_id")
+        if not (self.text or "").strip() or len(self.text or "") > STAFF_NOTICE_CHARS:
+            raise ValueError(f"a staff_notice job needs a text of at most {STAFF_NOTICE_CHARS} characters")
 
     @property
     def sent_by(self) -> str | None:
@@ -273,6 +299,46 @@ class OutboundJob(BaseModel):
             postbacks=list(postbacks),
         )
 
+    @classmethod
+    def for_staff_notice(cls, organization_id: str, cause: str, text: str) -> OutboundJob:
+        """A notice to the business's staff. Its id derives from its cause (e.g. the broken
+        connection and when it broke, the conflict's id), so the same cause queued again is the
+        same job, delivered once."""
+        return cls(job_id=f"staff_notice#{cause}", kind="staff_notice", organization_id=organization_id, text=text)
+
+    @property
+    def group(self) -> str:
+        """The FIFO group it travels in: its conversation, or its business's staff."""
+        return fifo_id(f"staff#{self.organization_id}" if self.kind == "staff_notice" else self.conversation)
+
 
 def _human_job_id() -> str:
     return f"human#{uuid.uuid4().hex}"
+
+
+CalendarJobKind = Literal["appointment", "sync"]
+
+
+class CalendarJob(BaseModel):
+    """Relay / push route / poll -> CalendarFunction: ids only (the consumer reads the rest now)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: CalendarJobKind
+    organization_id: str | None = None  # appointment: the appointment's business
+    appointment_id: str | None = None  # appointment: which one to mirror
+    member_id: str | None = None  # appointment: whose calendar (the old member of a moved one too)
+    outbox_id: int | None = None  # appointment: the calendar_outbox row (its dedup id)
+    connection_id: str | None = None  # sync: which calendar connection
+    # sync: how to find it: a poll knows the organization; a push only the channel it came through
+    # (followed only while it is the connection's current channel).
+    channel_id: str | None = None
+    reason: Literal["push", "poll"] | None = None  # sync: what asked for it (telemetry)
+
+    @model_validator(mode="after")
+    def _what_each_kind_needs(self) -> Self:
+        if self.kind == "appointment" and not (self.organization_id and self.appointment_id and self.member_id):
+            raise ValueError("an appointment job needs its organization_id, appointment_id and member_id")
+        if self.kind == "sync" and not (self.connection_id and (self.organization_id or self.channel_id)):
+            raise ValueError("a sync job needs its connection_id, and its organization_id or channel_id")
+        return self

@@ -45,6 +45,14 @@ DEFINERS: dict[str, set[str]] = {
     "forget_step(text,uuid,text,text,text,jsonb)": {CONSOLE},
     "forget_finish(text,uuid,text,text,text)": {CONSOLE},
     "touch_catalogue()": set(),  # a trigger's function: nobody calls it
+    # The calendar sync's passes across businesses (migration 20261209010000_calendar.sql): the
+    # calendar function runs as the message functions' role.
+    "calendar_outbox_note()": set(),  # appointments' trigger: fills the calendar outbox
+    "calendar_poll_due(timestamp with time zone,interval,integer)": {APP},
+    "calendar_channels_due(timestamp with time zone,integer)": {APP},
+    "calendar_outbox_pending(integer)": {APP},
+    "calendar_outbox_queued(bigint[],timestamp with time zone)": {APP},
+    "calendar_connection_by_channel(text)": {APP},
     # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
     # console's role is granted neither console_users nor console_sessions.
     "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},
@@ -58,6 +66,10 @@ DEFINERS: dict[str, set[str]] = {
     "team_remove(text,text)": {CONSOLE},
     "team_set_staff_mfa(text,boolean)": {CONSOLE},
     "team_staff_mfa(text)": {CONSOLE},
+    # An account linked to the member whose calendar it may connect (20261209020000_calendar_console.sql).
+    "own_member(text)": {CONSOLE},
+    "team_member_links(text)": {CONSOLE},
+    "team_set_member(text,text,uuid)": {CONSOLE},
     # The nightly retention (its own role, which may call nothing else): each decides what is due
     # itself, with the database's clock (migration 20261207110000_retention.sql).
     "retention_businesses()": {RETENTION},

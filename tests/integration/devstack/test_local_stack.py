@@ -45,7 +45,14 @@ def test_stack_json_describes_the_stack(local_stack: LocalStack) -> None:
     info = json.loads((local_stack.config.state_dir / "stack.json").read_text())
     for key in ("webhook_url", "aws_endpoint_url", "region", "database_url"):
         assert info[key]
-    assert set(info["queues"]) == {"InboundQueue", "InboundDeadLetterQueue", "OutboundQueue", "OutboundDeadLetterQueue"}
+    assert set(info["queues"]) == {
+        "InboundQueue",
+        "InboundDeadLetterQueue",
+        "OutboundQueue",
+        "OutboundDeadLetterQueue",
+        "CalendarQueue",
+        "CalendarDeadLetterQueue",
+    }
     assert set(info["tables"]) == {"ConversationsTable", "CheckpointsTable", "IdempotencyTable"}
     assert set(info["buckets"]) == {"MediaBucket"}
 
@@ -87,6 +94,7 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         ("RemindersFunction", "receptionist_app"),
         ("ConsoleFunction", "receptionist_console"),
         ("RetentionFunction", "receptionist_retention"),
+        ("CalendarFunction", "receptionist_app"),
     ):
         name = local_stack.function_env(function)["DATABASE_URL_PARAM"]
         value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]

@@ -333,6 +333,9 @@ def test_demo_kept_running_stops_every_server_on_sigterm(tmp_path: Path) -> None
         out.proc.send_signal(signal.SIGTERM)
         assert out.finish() == 0, out.text[-3000:]  # the demo had booked and confirmed: its own verdict
         assert "Stopping everything..." in out.text and "Done." in out.text
+        # The calendar part (docs/calendar.md, "Locally"): an event took slots away, the booking is in the calendar.
+        assert "push -> busy block in" in out.text and "slots no longer offered that day: (none)" not in out.text
+        assert "@calendar.local: «" in out.text, out.text[-3000:]
         assert _left_running(servers) == []
         assert not _port_open(info["aws_endpoint_url"]) and not _port_open(info["database_url"])
         assert not state_dir.exists()

@@ -4,6 +4,7 @@ media, and domain modules never import the AWS SDK or the database driver."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ AWS_SDK = ("boto3", "botocore")
 def _loaded(code: str, function: str | None = None) -> set[str]:
     if function is None:
         return modules_after(code)
-    code_dir = ROOT / "functions" / function.removesuffix("Function").lower()
+    # CalendarPushFunction -> functions/calendar_push
+    code_dir = ROOT / "functions" / re.sub(r"(?<!^)(?=[A-Z])", "_", function.removesuffix("Function")).lower()
     return modules_after(code, code_dir=code_dir, env=function_env(function))
 
 
@@ -31,6 +33,8 @@ def _of(loaded: set[str], packages: tuple[str, ...]) -> list[str]:
     ("function", "expected", "forbidden"),
     [
         ("WebhookFunction", "receptionist.webhook.service", LLM_OR_DATABASE),
+        # The calendar push route is as light as the webhook: no database, no agent.
+        ("CalendarPushFunction", "receptionist.calendar_push.service", LLM_OR_DATABASE),
         ("ProcessorFunction", "receptionist.processor.wiring", ("google.genai",)),
     ],
 )
@@ -49,6 +53,11 @@ def test_a_handler_module_leaves_out_what_its_cold_start_does_not_need(
         ("receptionist.gupshup.inbound", AWS_SDK),
         ("receptionist.webhook.http", AWS_SDK),
         ("receptionist.messages", AWS_SDK),
+        ("receptionist.calendar.sync", (*AWS_SDK, "psycopg")),
+        ("receptionist.calendar.publish", (*AWS_SDK, "psycopg")),
+        ("receptionist.calendar.relay", (*AWS_SDK, "psycopg")),
+        ("receptionist.calendar.channels", (*AWS_SDK, "psycopg")),
+        ("receptionist.calendar_push.service", (*AWS_SDK, "psycopg")),
         ("receptionist.notifier.service", (*AWS_SDK, "psycopg")),
         ("receptionist.notifier.ports", (*AWS_SDK, "psycopg")),
         ("receptionist.notifier.window", (*AWS_SDK, "psycopg")),

@@ -27,7 +27,11 @@ FUNCTIONS = {
     "ConsoleFunction",
     "RemindersFunction",
     "RetentionFunction",
+    "CalendarFunction",
+    "CalendarPushFunction",
 }
+# Light HTTP functions left without the X-Ray SDK for their cold start (tests/unit/foundation/test_tracing.py).
+UNTRACED = {"WebhookFunction", "CalendarPushFunction"}
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +96,7 @@ def test_every_function_has_a_thin_handler(template: dict[str, Any]) -> None:
     for name, props in ((n, f["Properties"]) for n, f in functions.items()):
         assert props.get("Handler", template["Globals"]["Function"]["Handler"]) == "app.handler"
         app = ROOT / props["CodeUri"] / "app.py"
-        decorators = _UNTRACED_HANDLER_DECORATORS if name == "WebhookFunction" else _HANDLER_DECORATORS
+        decorators = _UNTRACED_HANDLER_DECORATORS if name in UNTRACED else _HANDLER_DECORATORS
         assert _thinness_problems(app, decorators) == [], app
 
 
@@ -134,6 +138,7 @@ def test_webhook_carries_no_heavy_layer(template: dict[str, Any]) -> None:
     [
         ("InboundQueue", "InboundDeadLetterQueue", "ProcessorFunction"),
         ("OutboundQueue", "OutboundDeadLetterQueue", "NotifierFunction"),
+        ("CalendarQueue", "CalendarDeadLetterQueue", "CalendarFunction"),
     ],
 )
 def test_fifo_queues_with_dlq_and_visibility_six_times_timeout(
@@ -204,7 +209,7 @@ def test_alarms_on_every_dlq_and_function(template: dict[str, Any]) -> None:
     watched = {v.get("Fn::GetAtt", [None])[0] for v in values if isinstance(v, dict)} | {
         v.get("Ref") for v in values if isinstance(v, dict)
     }
-    assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue"} <= watched
+    assert {"InboundDeadLetterQueue", "OutboundDeadLetterQueue", "CalendarDeadLetterQueue"} <= watched
     assert watched >= FUNCTIONS
 
 
@@ -407,6 +412,14 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
         "/receptionist/${Stage}/retention-database-url",
         "/receptionist/${Stage}/trace-user-key",
     ]
+    # The calendar sync: its refresh tokens only under their path, the push channels' key, the OAuth client's secret.
+    assert ssm("CalendarFunction") == [
+        "/receptionist/${Stage}/calendar-channel-key",
+        "/receptionist/${Stage}/calendar/tokens/*",
+        "/receptionist/${Stage}/database-url",
+        "/receptionist/${Stage}/google-client-secret",
+    ]
+    assert ssm("CalendarPushFunction") == ["/receptionist/${Stage}/calendar-channel-key"]  # no database
     # The console's own database role (receptionist_console), never the message functions' URL.
     assert ssm("ConsoleFunction") == [
         "/receptionist/${Stage}/console-database-url",
@@ -470,6 +483,7 @@ def test_reserved_concurrency_fits_the_database_pool(template: dict[str, Any]) -
         "ConsoleFunction",
         "RemindersFunction",
         "RetentionFunction",
+        "CalendarFunction",
     }
     connections = sum(res[f]["Properties"]["ReservedConcurrentExecutions"] for f in with_db)
     assert connections + 1 <= 20

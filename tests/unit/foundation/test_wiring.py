@@ -20,15 +20,30 @@ from receptionist import config
 ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
 # The console's parts (ConsoleParts: its FastAPI dependencies) are shaped with the console's own
-# layout (receptionist/console/); the other six are held to the pattern here.
+# layout (receptionist/console/); the others are held to the pattern here.
 SHAPED = [f for f in FUNCTIONS if f != "console"]
 DECORATORS = ["logger.inject_lambda_context", "tracer.capture_lambda_handler", "metrics.log_metrics"]
 # The webhook runs without the X-Ray SDK (a third of its cold start: functions/webhook/app.py).
-NO_TRACER = {"webhook"}
+NO_TRACER = {"webhook", "calendar_push"}
 
 
 def test_every_function_is_covered() -> None:
-    assert FUNCTIONS == ["console", "notifier", "processor", "reminders", "retention", "sweeper", "webhook"]
+    assert FUNCTIONS == [
+        "calendar",
+        "calendar_push",
+        "console",
+        "notifier",
+        "processor",
+        "reminders",
+        "retention",
+        "sweeper",
+        "webhook",
+    ]
+
+
+def _camel(function: str) -> str:
+    """functions/calendar_push -> CalendarPush (its Settings and Parts classes)."""
+    return "".join(part.title() for part in function.split("_"))
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -36,7 +51,7 @@ def test_its_wiring_builds_its_parts_from_its_settings(function: str) -> None:
     wiring = importlib.import_module(f"receptionist.{function}.wiring")
     hints = typing.get_type_hints(wiring.build)
     first = next(iter(hints))
-    settings, parts = getattr(config, f"{function.title()}Settings"), getattr(wiring, f"{function.title()}Parts")
+    settings, parts = getattr(config, f"{_camel(function)}Settings"), getattr(wiring, f"{_camel(function)}Parts")
     assert (first, hints[first], hints["return"]) == ("settings", settings, parts)
     assert dataclasses.is_dataclass(parts) and parts.__dataclass_params__.frozen  # type: ignore[attr-defined]
     fields = {f.name for f in dataclasses.fields(parts)}
@@ -58,7 +73,7 @@ def _assigned(tree: ast.Module) -> dict[str, str]:
 def test_its_handler_is_thin_and_shaped_like_the_others(function: str) -> None:
     tree = ast.parse((ROOT / "functions" / function / "app.py").read_text())
     assigned = _assigned(tree)
-    assert assigned["settings"] == f"{function.title()}Settings.from_env()"
+    assert assigned["settings"] == f"{_camel(function)}Settings.from_env()"
     assert assigned["parts"] == "build(settings)"
     assert assigned["logger"] == "Logger()" and assigned["metrics"] == "Metrics()"
     assert assigned["telemetry"] == "PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.counters)"

@@ -69,6 +69,9 @@ class FakeStore(ActsForOneTenant):
     def organization(self, app_name: str) -> Organization | None:
         return self.orgs.get(app_name)
 
+    def organization_by_id(self, organization_id: str) -> Organization | None:
+        return next((o for o in self.orgs.values() if o.id == organization_id), None)
+
     def identity(self, organization_id: str, customer_number: str) -> ChatIdentity | None:
         self._tenant(organization_id)
         return self.identities.get((organization_id, customer_number))

@@ -35,6 +35,7 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the body's bytes (a server that answers too slowly)
 
     @classmethod
     def json(cls, status: int, payload: Any, delay: float = 0.0) -> Reply:
@@ -80,11 +81,17 @@ class FakeServer:
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    if reply.trickle:
+                        for i in range(len(reply.body)):
+                            self.wfile.write(reply.body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    else:
+                        self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-            do_GET = do_POST = do_DELETE = _serve
+            do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _serve
 
         self.lock = threading.Lock()
         self.requests: list[Recorded] = []

@@ -18,6 +18,9 @@ class DeliveryCrm:
     def organization(self, app_name: str) -> Organization | None:
         return organizations.resolve_by_app(self.db, app_name)
 
+    def organization_by_id(self, organization_id: str) -> Organization | None:
+        return organizations.resolve_by_id(self.db, organization_id)
+
     def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
         return self.db.acting_for(organization_id)
 

@@ -21,3 +21,17 @@ class FifoQueue:
             MessageDeduplicationId=dedup_id,
         )
         return str(resp["MessageId"])
+
+
+class QueueVisibility:
+    """When a received message comes back: a failed job's backoff (ChangeMessageVisibility)."""
+
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        self.queue_url = queue_url
+        self._sqs = client or boto3.client("sqs")
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        # SQS allows 0..43200 s (12 hours).
+        self._sqs.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, 43_200))
+        )

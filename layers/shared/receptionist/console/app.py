@@ -13,6 +13,7 @@ from receptionist.console.errors import ConsoleError, CsrfRefused, SignInNeeded
 from receptionist.console.routers import (
     account,
     appointments,
+    calendar,
     consent,
     export,
     inbox,
@@ -54,6 +55,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(inbox.fragments)
     app.include_router(appointments.router)
     app.include_router(own_number.router)
+    app.include_router(calendar.router)
     for area in (persona, catalogue, staff, notifications, handoff, reminders, templates, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)

@@ -41,6 +41,7 @@ from receptionist.privacy.forget import ForgetService
 
 if TYPE_CHECKING:
     from receptionist.adapters.gupshup_templates import GupshupTemplates
+    from receptionist.console.services.calendar import CalendarAccess
     from receptionist.console.services.exports import ConsoleExports
     from receptionist.console.services.settings.connections import WebhookSecretStore
 
@@ -70,6 +71,7 @@ class ConsoleParts:
     forget: ForgetService | None = None  # blocking and erasing a customer (services/privacy.py)
     template_api: GupshupTemplates | None = None  # Gupshup's template API (the templates page)
     app_key: Callable[[str], str] | None = None  # an app's Gupshup key by its SSM parameter's name
+    calendar: CalendarAccess | None = None  # members' calendars: the provider, the refresh tokens' store
     now: Callable[[], datetime] = field(default=_utc_now)  # the console's clock (business rules)
     # Sessions end after this long without a request (ConsoleSettings.idle_minutes), on the
     # sessions' own clock: real time, as the tokens' expiry (tests freeze the business clock).

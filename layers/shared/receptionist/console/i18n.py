@@ -192,6 +192,7 @@ def texts(language: str | None) -> dict[str, str]:
     from receptionist.console import (
         i18n_account,
         i18n_appointments,
+        i18n_calendar,
         i18n_export,
         i18n_handoff,
         i18n_operator,
@@ -211,6 +212,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_handoff.TEXTS,
         i18n_templates.TEXTS,
         i18n_account.TEXTS,
+        i18n_calendar.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

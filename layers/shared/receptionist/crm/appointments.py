@@ -4,6 +4,10 @@ the business, not for a customer). The database has the last word on clashes (th
 constraint); a clash is a "slot_taken" result, never an exception for the caller. Ids that do
 not belong to the organization and contact, or are not ids at all, give "not_found".
 
+Book and reschedule take an optional `slot_guard` (receptionist/calendar/slot_guard.py): for a
+member with a connected calendar, the slot is re-checked in that calendar after the local checks
+and before the write, within the caller's deadline; taken there meanwhile is "slot_taken".
+
 Cost: book and reschedule are two round trips (one query reads the schedule, the idempotency
 key and the contact; one statement writes the appointment and its history row); confirm,
 cancel, mark_completed and mark_no_show are one. Each write is a single statement
@@ -21,8 +25,10 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.crm.availability import (
     BookingWindow,
+    Interval,
     Schedule,
     compute_slots,
     is_uuid,
@@ -38,6 +44,10 @@ from receptionist.crm.models import (
     Appointment,
     BookingResult,
 )
+from receptionist.deadline import Deadline
+
+CALENDAR_TAKEN = "ese hueco se acaba de ocupar en el calendario del profesional"
+CALENDAR_BROKEN = "el calendario del profesional está desconectado; ahora no se puede reservar con él"
 
 _COLUMNS = """a.id::text, a.contact_id::text, a.service_id::text, s.name as service_name, a.member_id::text,
        m.name as member_name, a.starts_at, a.ends_at, a.status"""
@@ -185,17 +195,43 @@ class _SlotCheck:
     def refusal(self, member_id: str, duration_minutes: int) -> BookingResult | None:
         """None when the start is an offered slot of the member; else why not: taken by an
         appointment (the slot exists once appointments are ignored) or simply not available."""
+        if self.schedule.calendar_broken(member_id):
+            return BookingResult(None, "not_available", CALENDAR_BROKEN)
         if self._offered(member_id, duration_minutes, include_appointments=True):
             return None
         if self._offered(member_id, duration_minutes, include_appointments=False):
             return BookingResult(None, "slot_taken", "ese hueco ya está reservado")
         return BookingResult(None, "not_available", "ese hueco no está disponible")
 
+    def calendar_refusal(
+        self,
+        guard: SlotGuard | None,
+        organization_id: str,
+        member_id: str,
+        end: datetime,
+        deadline: Deadline | None,
+        *,
+        own: Interval | None = None,
+    ) -> BookingResult | None:
+        """The member's own calendar, asked now (only with a connected one): None when free or
+        when it cannot answer in time (the synced blocks, already checked, decide). `own`: the
+        interval the appointment being moved holds now in that calendar (its own event, busy
+        there until the move is written): only the part of the new slot outside it is asked."""
+        if guard is None or not self.schedule.calendar_connected(member_id):
+            return None
+        for since, until in _outside(self.start, end, own):
+            verdict = guard.check(organization_id, member_id, since, until, deadline or Deadline.never())
+            if verdict == "busy":
+                return BookingResult(None, "slot_taken", CALENDAR_TAKEN)
+            if verdict == "broken":
+                return BookingResult(None, "not_available", CALENDAR_BROKEN)
+        return None
+
     def _offered(self, member_id: str, duration_minutes: int, *, include_appointments: bool) -> bool:
         tz = ZoneInfo(self.window.timezone)
         day = self.start.astimezone(tz).date()
         slots = compute_slots(
-            [h for h in self.schedule.hours if h.member_id == member_id],
+            [h for h in self.schedule.bookable_hours() if h.member_id == member_id],
             self.schedule.blocked(include_appointments=include_appointments),
             tz=tz,
             first_day=day,
@@ -206,6 +242,14 @@ class _SlotCheck:
             until=self.until,
         )
         return any(s.starts_at.astimezone(UTC) == self.start for s in slots)
+
+
+def _outside(start: datetime, end: datetime, own: Interval | None) -> list[Interval]:
+    """[start, end) minus `own`: none, one or two intervals."""
+    if own is None or own[1] <= start or own[0] >= end:
+        return [(start, end)]
+    parts = [(start, own[0])] if start < own[0] else []
+    return [*parts, (own[1], end)] if own[1] < end else parts
 
 
 def book(
@@ -221,8 +265,11 @@ def book(
     idempotency_key: str | None = None,
     actor: str | None = None,
     allow_unbookable: bool = False,
+    slot_guard: SlotGuard | None = None,
+    deadline: Deadline | None = None,
 ) -> BookingResult:
-    """Book if the slot is offered (hours, lead time, horizon, free). The same idempotency key
+    """Book if the slot is offered (hours, lead time, horizon, free) and, with a `slot_guard`,
+    still free in the member's connected calendar (within `deadline`). The same idempotency key
     returns the same appointment: a retried turn never books twice. Services that customers
     cannot book over WhatsApp (bookable = false) are refused unless `allow_unbookable` (staff
     booking them for the customer)."""
@@ -260,13 +307,17 @@ def book(
     refusal = check.refusal(member_id, service.duration_minutes)
     if refusal is not None:
         return refusal
+    end = start + timedelta(minutes=service.duration_minutes)
+    refusal = check.calendar_refusal(slot_guard, organization_id, member_id, end, deadline)
+    if refusal is not None:
+        return refusal
     params = {
         "org": organization_id,
         "contact": contact_id,
         "service": service_id,
         "member": member_id,
         "start": start,
-        "end": start + timedelta(minutes=service.duration_minutes),
+        "end": end,
         "key": idempotency_key,
         "actor": actor,
     }
@@ -422,10 +473,13 @@ def reschedule(
     now: datetime,
     member_id: str | None = None,
     actor: str | None = None,
+    slot_guard: SlotGuard | None = None,
+    deadline: Deadline | None = None,
 ) -> BookingResult:
     """Move an appointment atomically: one UPDATE, so the old slot is freed only if the new one
     is taken (a clash leaves the appointment exactly as it was). Same service; same member unless
-    another is given. Moving to where it already is succeeds without a change (a retried turn)."""
+    another is given. Moving to where it already is succeeds without a change (a retried turn).
+    With a `slot_guard`, the new slot is re-checked in the member's connected calendar first."""
     tz = ZoneInfo(window.timezone)
     if not _ids_ok(organization_id, contact_id, appointment_id) or (member_id is not None and not is_uuid(member_id)):
         return BookingResult(None, "not_found", "no encuentro esa cita")
@@ -451,7 +505,12 @@ def reschedule(
     service = check.schedule.service
     if service is None:
         return BookingResult(current, "not_available", "ese servicio ya no se ofrece")
-    refusal = check.refusal(new_member, service.duration_minutes)
+    end = start + timedelta(minutes=service.duration_minutes)
+    # The appointment's own event holds its current time in the member's calendar until moved.
+    own = (current.starts_at, current.ends_at) if new_member == current.member_id else None
+    refusal = check.refusal(new_member, service.duration_minutes) or check.calendar_refusal(
+        slot_guard, organization_id, new_member, end, deadline, own=own
+    )
     if refusal is not None:
         return BookingResult(current, refusal.failure, refusal.detail)
     params = {
@@ -459,7 +518,7 @@ def reschedule(
         "contact": contact_id,
         "id": appointment_id,
         "start": start,
-        "end": start + timedelta(minutes=service.duration_minutes),
+        "end": end,
         "member": new_member,
         "old_start": current.starts_at,
         "old_member": current.member_id,

@@ -1,5 +1,14 @@
-"""Free slots for a service: members' weekly hours (local wall time) minus time off and active
-appointments, from now + lead time to now + horizon, in the organization's timezone.
+"""Free slots for a service: members' weekly hours (local wall time) minus time off, active
+appointments and the busy time of their own calendars, from now + lead time to now + horizon, in
+the organization's timezone.
+
+A member's connected calendar (docs/calendar.md) blocks like time off: its busy blocks
+(calendar_busy_blocks, rebuilt after each sync) are the events people put there that this system
+did not create. A member whose connection is broken (the grant was revoked or expired) is offered
+no slots at all: we can neither see their calendar (a slot may be taken there) nor write to it
+(what we book would be invisible to them), so offering one would risk exactly the double booking
+the sync exists to prevent. The owner is told at once (console and staff notice); connecting again
+restores the member's slots.
 
 Hours are local wall-clock times, so each slot is built as a local time and converted with
 zoneinfo: a 09:00 opening stays 09:00 on both sides of a daylight-saving change, local times
@@ -7,7 +16,8 @@ that do not exist (the spring-forward gap) are skipped, and a repeated hour (fal
 offered once, at its first occurrence. Durations are real elapsed time.
 
 One round trip: a single query returns the members' hours and everything that blocks them
-(appointments, their time off, organization-wide closures) as JSON; the slots are computed
+(appointments, their time off, organization-wide closures, calendar busy blocks) and the state of
+their calendar connections as JSON; the slots are computed
 here (`compute_slots`, pure). Booking and rescheduling reuse the same loader, adding what they
 need to the same query.
 """
@@ -29,8 +39,9 @@ from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service, Slot, WeeklyHo
 
 # The members who may do the service (all active members when nobody is assigned to it),
 # optionally one member; their weekly hours (minutes of the day, so '24:00' is 1440); and what
-# blocks them in [since, until): active appointments (kind 'a') and time off (kind 'o'),
-# whether the member's own or the whole organization's (member_id null).
+# blocks them in [since, until): active appointments (kind 'a'), time off (kind 'o'), whether
+# the member's own or the whole organization's (member_id null), and their calendar's busy blocks
+# (kind 'c'); and the status of each one's calendar connection, if any.
 # Optional parts, by parameter: the service itself, the appointment holding an idempotency key,
 # whether the contact exists, and one appointment of the contact (the one being rescheduled,
 # which also defaults the service and member and is left out of the blocking set, as is
@@ -84,8 +95,20 @@ select json_build_object(
             from member_time_off t
             join eligible e on t.member_id = e.id or t.member_id is null
             where t.organization_id = %(org)s and t.starts_at < %(until)s and t.ends_at > %(since)s
+            union all
+            select c.member_id, 'c', c.starts_at, c.ends_at
+            from calendar_busy_blocks c
+            where c.organization_id = %(org)s and c.member_id in (select id from eligible)
+              and c.starts_at < %(until)s and c.ends_at > %(since)s
         ) b
     ), '[]'::json),
+    'calendars', coalesce((
+        select json_object_agg(c.member_id, c.status)
+        from (select member_id, min(status) as status  -- 'broken' < 'connected': any broken one wins
+              from calendar_connections
+              where organization_id = %(org)s and member_id in (select id from eligible)
+              group by member_id) c
+    ), '{{}}'::json),
     'service', (
         select json_build_object(
             'id', s.id, 'name', s.name, 'description', s.description, 'duration_minutes', s.duration_minutes,
@@ -134,14 +157,29 @@ class Schedule:
     hours: list[WeeklyHours]
     appointments: dict[str, list[Interval]]  # member id -> active appointments
     time_off: dict[str, list[Interval]]  # member id -> own and organization-wide time off
+    calendar_busy: dict[str, list[Interval]] = field(default_factory=dict)  # member id -> calendar busy blocks
+    calendars: dict[str, str] = field(default_factory=dict)  # member id -> its connection's status
     service: Service | None = None
     existing_id: str | None = None  # appointment already holding the idempotency key
     contact_exists: bool = False
     target: dict[str, Any] | None = field(default=None)
 
+    def calendar_connected(self, member_id: str) -> bool:
+        """The member has a working calendar connection (the booking re-checks it live)."""
+        return self.calendars.get(member_id) == "connected"
+
+    def calendar_broken(self, member_id: str) -> bool:
+        return self.calendars.get(member_id) == "broken"
+
+    def bookable_hours(self) -> list[WeeklyHours]:
+        """The hours of members who may be offered slots: not those whose calendar is broken."""
+        return [h for h in self.hours if not self.calendar_broken(h.member_id)]
+
     def blocked(self, *, include_appointments: bool = True) -> dict[str, list[Interval]]:
         out: dict[str, list[Interval]] = defaultdict(list)
         for member, intervals in self.time_off.items():
+            out[member].extend(intervals)
+        for member, intervals in self.calendar_busy.items():
             out[member].extend(intervals)
         if include_appointments:
             for member, intervals in self.appointments.items():
@@ -206,8 +244,9 @@ def parse_schedule(data: Mapping[str, Any]) -> Schedule:
     hours = [WeeklyHours(str(m), str(n), int(w), int(s), int(e)) for m, n, w, s, e in data["hours"]]
     appointments: dict[str, list[Interval]] = defaultdict(list)
     time_off: dict[str, list[Interval]] = defaultdict(list)
+    calendar_busy: dict[str, list[Interval]] = defaultdict(list)
     for member, kind, starts, ends in data["busy"]:
-        target = appointments if kind == "a" else time_off
+        target = appointments if kind == "a" else calendar_busy if kind == "c" else time_off
         target[str(member)].append((datetime.fromisoformat(starts), datetime.fromisoformat(ends)))
     raw = data.get("service")
     service = None
@@ -225,6 +264,8 @@ def parse_schedule(data: Mapping[str, Any]) -> Schedule:
         hours=hours,
         appointments=dict(appointments),
         time_off=dict(time_off),
+        calendar_busy=dict(calendar_busy),
+        calendars={str(k): str(v) for k, v in (data.get("calendars") or {}).items()},
         service=service,
         existing_id=str(data["existing"]) if data.get("existing") else None,
         contact_exists=bool(data.get("contact")),
@@ -261,7 +302,7 @@ def available_slots(
         ignore_appointment_id=ignore_appointment_id,  # the appointment being moved frees its own time
     )
     return compute_slots(
-        schedule.hours,
+        schedule.bookable_hours(),
         schedule.blocked(),
         tz=ZoneInfo(window.timezone),
         first_day=first_day,

@@ -55,3 +55,14 @@ def notification_settings(db: Database, organization_id: str) -> NotificationSet
     return NotificationSettings(
         list(row["staff_numbers"]), row["escalation_template_id"], list(row["escalation_template_params"])
     )
+
+
+def resolve_by_id(db: Database, organization_id: str) -> Organization | None:
+    """An organization by its id (a staff notice names it): through its active Gupshup app, read
+    as that organization (row level security), then resolved as a callback's would be."""
+    with db.acting_for(organization_id):
+        row = db.fetch_one(
+            "select app_name from platform_connections where provider = 'gupshup' and active"
+            " order by created_at limit 1"
+        )
+    return resolve_by_app(db, str(row["app_name"])) if row else None

@@ -21,6 +21,10 @@ class NotifierStore(Protocol):
         """The active organization behind a Gupshup app (the one lookup across tenants)."""
         ...
 
+    def organization_by_id(self, organization_id: str) -> Organization | None:
+        """The active organization itself (a staff notice names it), with its Gupshup app."""
+        ...
+
     def acting_for(self, organization_id: str) -> AbstractContextManager[None]:
         """Everything inside reads and writes this organization's rows only (row level security);
         the methods below are called inside it."""

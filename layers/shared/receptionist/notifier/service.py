@@ -35,6 +35,11 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   member who gave their own WhatsApp number (console_users.whatsapp_number), that number alone.
   (The processor already turned the bot off when it recorded the escalation; that is the one
   place it happens.)
+- staff_notice (receptionist.calendar.notices): a short text for the business's staff, named by
+  its organization (no conversation): every staff number (notification_settings.staff_numbers)
+  gets it the way an escalation reaches them, as the escalation template (inside or outside the
+  24-hour window), its text as the template's `reason` (customer_name: "Calendario"/"Calendar",
+  customer_number: "-"). Without staff numbers or template: "not_configured".
 - status: a delivery state from the webhook, applied to the outbound message it is about
   (matched on Gupshup's id: gsId when given, else the event's id); never backwards.
 
@@ -77,6 +82,8 @@ logger = logging.getLogger(__name__)
 RESERVE_SECONDS = 2.0
 # An HTTP attempt with less time than this is not started (the job fails and is retried later).
 MIN_ATTEMPT_SECONDS = 1.0
+# A staff notice fills the escalation template's customer_name with this (it is about no customer).
+STAFF_NOTICE_LABEL = {"es": "Calendario", "en": "Calendar"}
 # Template parameters: WhatsApp refuses new lines, tabs and long runs of spaces in them.
 TEMPLATE_PARAM_LIMIT = 1024
 
@@ -175,6 +182,11 @@ class DeliveryService:
             if job.kind == "status":
                 assert job.status is not None  # the model guarantees it
                 self._status(job.conversation, job.status, report)
+            elif job.kind == "staff_notice":
+                _ensure_time(left)
+                _, ran = self.idempotency.once("job", job.job_id, lambda: self._staff_notice(job, left, report))
+                if not ran:
+                    report.outcome, report.reason = "duplicate", None
             else:
                 _ensure_time(left)
                 _, ran = self.idempotency.once("job", job.job_id, lambda: self._message(job, left, report))
@@ -391,6 +403,19 @@ class DeliveryService:
             customer_name=identity.display_name if identity else None,
             reason=job.reason,
         )
+        self._to_staff(job, org, staff, template_id, params, remaining, report)
+
+    def _to_staff(
+        self,
+        job: OutboundJob,
+        org: Organization,
+        staff: list[str],
+        template_id: str,
+        params: list[str],
+        remaining: Callable[[], float],
+        report: DeliveryReport,
+    ) -> None:
+        """The template to every staff number, each send once (key job#staff#number)."""
         credentials = self._credentials(org)
         report.parts = len(staff)
         pending: GupshupError | None = None
@@ -414,6 +439,30 @@ class DeliveryService:
             report.outcome = "partially_sent" if report.rejected < len(staff) else "undeliverable"
         else:
             report.outcome = "sent"
+
+    def _staff_notice(self, job: OutboundJob, remaining: Callable[[], float], report: DeliveryReport) -> StoredReport:
+        assert job.organization_id is not None  # the model guarantees it
+        org = self.store.organization_by_id(job.organization_id)
+        if org is None:
+            logger.warning("staff notice for an unknown or inactive business dropped", extra={"job_id": job.job_id})
+            report.outcome = "unknown_app"
+            return report.to_stored()
+        try:
+            with self.store.acting_for(org.id):
+                settings = self.store.notification_settings(org.id)
+                staff, template_id = list(dict.fromkeys(settings.staff_numbers)), settings.template_id
+                if not staff or not template_id:
+                    logger.warning("staff notice without staff numbers or template", extra={"job_id": job.job_id})
+                    report.outcome = "not_configured"
+                    return report.to_stored()
+                label = STAFF_NOTICE_LABEL.get(org.settings.language, STAFF_NOTICE_LABEL["es"])
+                values = {"customer_name": label, "customer_number": "-", "reason": job.text or ""}
+                params = [_template_param(values.get(name, "-")) for name in settings.template_params]
+                self._to_staff(job, org, staff, template_id, params, remaining, report)
+        except KeyRefRefused:
+            logger.error("Gupshup key reference outside its prefix; nothing sent", extra={"job_id": job.job_id})
+            report.outcome, report.reason = "not_configured", "gupshup_key_ref"
+        return report.to_stored()
 
     def _status(self, conversation: str, status: DeliveryStatus, report: DeliveryReport) -> None:
         report.reason = status.state

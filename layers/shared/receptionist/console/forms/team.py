@@ -3,6 +3,8 @@ staff need a second factor."""
 
 from __future__ import annotations
 
+import uuid
+
 from receptionist.console.errors import ConsoleError
 from receptionist.console.forms import FormModel, ticked
 from receptionist.console.forms.account import email_address
@@ -36,3 +38,16 @@ class StaffMfaForm(FormModel):
 
     def checked(self) -> bool:
         return ticked(self.required)
+
+
+class MemberLinkForm(FormModel):
+    member_id: str = ""  # empty: no member
+
+    def checked(self) -> str | None:
+        chosen = self.member_id.strip()
+        if not chosen:
+            return None
+        try:
+            return str(uuid.UUID(chosen))
+        except ValueError as exc:
+            raise ConsoleError("team_not_found") from exc

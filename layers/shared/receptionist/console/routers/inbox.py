@@ -18,12 +18,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
-from receptionist.console.dependencies import CSRF, FRAGMENT, Account, Parts, Session, business_account
+from receptionist.console.dependencies import CSRF, FRAGMENT, OWNER, Account, Parts, Session, business_account
 from receptionist.console.errors import NotFound
 from receptionist.console.forms.conversations import ReplyForm, TemplateForm
 from receptionist.console.services.consent import RECORDED
 from receptionist.console.services.conversations import ConversationService
 from receptionist.console.web import BASE, render, see_other
+from receptionist.crm import calendar_console
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter
 
 # Pages and posts; the parts of pages their scripts poll are answered as such (FRAGMENT first:
@@ -51,10 +52,12 @@ def back_to(identity_id: str, notice: str | None = None) -> RedirectResponse:
 # -- pages -------------------------------------------------------------------------------------
 @router.get("/inbox")
 def inbox_page(
-    request: Request, account: Account, service: Conversations, show: str | None = None, q: str = ""
+    request: Request, account: Account, service: Conversations, db: Session, show: str | None = None, q: str = ""
 ) -> HTMLResponse:
     chosen = inbox_filter(show)
     rows = service.inbox(chosen, q[:100])
+    # The owner's badge: open calendar conflicts and broken connections (the calendar page lists them).
+    conflicts, broken = calendar_console.attention(db) if account.role == OWNER else (0, 0)
     return render(
         request,
         "inbox.html",
@@ -65,6 +68,8 @@ def inbox_page(
         filters=INBOX_FILTERS,
         me=account.sub,
         now=service.now(),
+        calendar_conflicts=conflicts,
+        calendar_broken=broken,
     )
 
 

@@ -5,6 +5,7 @@
   whether staff need a second factor
 - POST /console/team/invite: a colleague by e-mail with a role; Cognito e-mails the invitation
 - POST /console/team/<sub>/role | disable | enable | remove
+- POST /console/team/<sub>/member: the member (a person who takes appointments) the account is
 - POST /console/team/mfa: staff need a second factor (or not)"""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from receptionist.console.dependencies import CSRF, OwnersOnly, Parts, Session
 from receptionist.console.errors import ConsoleError, Unavailable
-from receptionist.console.forms.team import InviteForm, RoleForm, StaffMfaForm
+from receptionist.console.forms.team import InviteForm, MemberLinkForm, RoleForm, StaffMfaForm
 from receptionist.console.services.team import TeamService
 from receptionist.console.web import BASE, render, see_other
 from receptionist.crm.inbox import StaffAccount
@@ -53,6 +54,8 @@ def _page(
         account=team.owner,
         members=team.members(),
         staff_mfa=team.staff_mfa(),
+        professionals=team.professionals(),
+        links=team.member_links(),
         error=error,
         typed=typed or {},
         notice=notice if notice in NOTICES else "",
@@ -84,6 +87,16 @@ def staff_mfa(form: Annotated[StaffMfaForm, Form()], team: Team) -> Response:
 def change_role(request: Request, sub: str, form: Annotated[RoleForm, Form()], team: Team) -> Response:
     try:
         team.set_role(sub, form.checked())
+    except ConsoleError as exc:
+        return _page(request, team, status=exc.status, error=exc.code)
+    return see_other(f"{BASE}/team?notice=saved")
+
+
+@router.post("/{sub}/member", dependencies=[CSRF])
+def link_member(request: Request, sub: str, form: Annotated[MemberLinkForm, Form()], team: Team) -> Response:
+    """The member (a person who takes appointments) this account is: whose calendar it connects."""
+    try:
+        team.set_member(sub, form.checked())
     except ConsoleError as exc:
         return _page(request, team, status=exc.status, error=exc.code)
     return see_other(f"{BASE}/team?notice=saved")

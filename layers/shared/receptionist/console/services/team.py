@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from receptionist.adapters.cognito import StaffPool
 from receptionist.console.errors import Conflict, ConsoleError, Forbidden, NotFound, Unavailable
-from receptionist.crm import team
+from receptionist.crm import calendar_console, team
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.team import TeamMember, TeamRefused
@@ -35,7 +35,7 @@ FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"  # noqa: S105 - a Cognito user s
 
 
 def _error(refused: TeamRefused) -> ConsoleError:
-    if refused.code == "team_last_owner":
+    if refused.code in ("team_last_owner", "team_member_taken"):
         return Conflict(refused.code)
     if refused.code == "team_not_found":
         return NotFound(refused.code)
@@ -149,6 +149,25 @@ class TeamService:
             # Disabled and signed out, with no console account: it can do nothing; an invitation
             # of the same e-mail later reuses and enables it.
             logger.warning("Cognito user of a removed account not deleted", exc_info=True)
+
+    def professionals(self) -> list[calendar_console.Member]:
+        """The business's members (people who take appointments), to link an account to."""
+        return calendar_console.members(self.db)
+
+    def member_links(self) -> dict[str, str]:
+        return calendar_console.member_links(self.db, self.owner.sub)
+
+    def set_member(self, sub: str, member_id: str | None) -> None:
+        """Link an account to the member it is (whose calendar it may then connect), or unlink it."""
+        account = self._member(sub)
+        if self.member_links().get(sub) == member_id:
+            return
+        try:
+            with self.db.transaction():
+                calendar_console.set_member(self.db, self.owner.sub, sub, member_id)
+                self._audit("member_linked", account.email, {"member_id": member_id})
+        except calendar_console.LinkRefused as exc:
+            raise _error(TeamRefused(exc.code)) from exc
 
     def set_staff_mfa(self, required: bool) -> None:
         if self.staff_mfa() == required:

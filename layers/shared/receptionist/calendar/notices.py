@@ -1,0 +1,55 @@
+"""The staff notices of the calendar sync (OutboundJob kind "staff_notice": the notifier sends
+them to the business's staff WhatsApp numbers, as escalations reach staff).
+
+Two notices: a member's calendar connection broke (the grant was revoked or expired: reconnect it
+in the console), and an external event was put over one of our appointments. Neither carries a
+customer's name nor the event's title: a staff number may be a shared phone, and the event's
+title is the member's private business; the console shows the rest to whoever signs in. Each
+job's id derives from its cause, so the same cause queued twice is one notice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from receptionist.messages import OutboundJob, Queue, fifo_id
+
+_BROKEN = {
+    "es": "El Google Calendar de {member} se ha desconectado: vuelve a conectarlo en la consola (Calendario).",
+    "en": "{member}'s Google Calendar got disconnected: reconnect it in the console (Calendar).",
+}
+_CONFLICT = {
+    "es": "Un evento externo en el calendario de {member} coincide con una cita del {day} a las {time}."
+    " Revísalo en la consola (Calendario).",
+    "en": "An external event in {member}'s calendar overlaps an appointment on {day} at {time}."
+    " Check it in the console (Calendar).",
+}
+
+
+def _words(table: dict[str, str], language: str) -> str:
+    return table.get(language, table["es"])
+
+
+def connection_broken(
+    organization_id: str, connection_id: str, broken_at: datetime, member: str, language: str
+) -> OutboundJob:
+    """The member's connection broke at `broken_at` (one notice per breakage: a reconnection that
+    breaks again is told again)."""
+    text = _words(_BROKEN, language).format(member=member)
+    cause = f"calendar_broken#{connection_id}#{int(broken_at.timestamp())}"
+    return OutboundJob.for_staff_notice(organization_id, cause, text)
+
+
+def conflict(
+    organization_id: str, conflict_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str
+) -> OutboundJob:
+    """An external event over the appointment starting at `appointment_starts_at` (shown in the
+    business's zone), once per conflict."""
+    local = appointment_starts_at.astimezone(ZoneInfo(zone))
+    text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
+    return OutboundJob.for_staff_notice(organization_id, f"calendar_conflict#{conflict_id}", text)
+
+
+def send(queue: Queue, job: OutboundJob) -> str:
+    """Queue a notice for the notifier (deduplicated on its id: a retry is the same message)."""
+    return queue.send(job, group=job.group, dedup_id=fifo_id(job.job_id))

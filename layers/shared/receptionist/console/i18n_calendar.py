@@ -1,0 +1,93 @@
+"""The words of the calendar section (console/services/calendar.py) and the team page's link
+between an account and a member, in Spanish and English."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "calendar_nav": "Calendario",
+        "calendar_title": "Google Calendar del equipo",
+        "calendar_help": "Conecta el Google Calendar de cada profesional: lo que tenga ocupado allí deja de"
+        " ofrecerse a los clientes, y las citas que se reservan aparecen en su calendario.",
+        "calendar_connect": "Conectar Google Calendar",
+        "calendar_reconnect": "Reconectar",
+        "calendar_disconnect": "Desconectar",
+        "calendar_status_connected": "Conectado",
+        "calendar_status_broken": "Desconectado: hay que volver a conectarlo",
+        "calendar_status_none": "Sin conectar",
+        "calendar_account": "Cuenta de Google",
+        "calendar_last_sync": "Última sincronización",
+        "calendar_never_synced": "todavía no",
+        "calendar_broken_since": "Desde",
+        "calendar_broken_note": "Mientras no se reconecte, no se ofrecen huecos con esta persona.",
+        "calendar_no_member": "Tu cuenta no está vinculada a ningún profesional. Pide a la cuenta propietaria que"
+        " la vincule en «Equipo».",
+        "calendar_no_members": "No hay profesionales activos.",
+        "calendar_conflicts": "Conflictos abiertos",
+        "calendar_conflict_row": "Evento externo sobre la cita",
+        "calendar_external_event": "evento externo",
+        "calendar_resolved": "Resuelto",
+        "calendar_attention": "Calendarios: {conflicts} conflicto(s) abierto(s), {broken} desconectado(s)",
+        "calendar_notice_connected": "Calendario conectado.",
+        "calendar_notice_disconnected": "Calendario desconectado.",
+        "calendar_notice_resolved": "Conflicto marcado como resuelto.",
+        "calendar_not_found": "No existe ese profesional.",
+        "calendar_conflict_not_found": "No existe ese conflicto (o ya estaba resuelto).",
+        "calendar_own_only": "Solo puedes gestionar tu propio calendario.",
+        "calendar_unavailable": "La conexión con Google Calendar no está configurada.",
+        "calendar_provider_down": "Google no responde ahora mismo. Inténtalo de nuevo en unos minutos.",
+        "calendar_code_refused": "Google no aceptó la autorización (quizá caducó). Vuelve a pulsar «Conectar».",
+        "calendar_denied": "No se dio permiso en Google: el calendario sigue sin conectar.",
+        "calendar_flow_expired": "Ha pasado demasiado tiempo o la autorización no empezó en esta sesión. Vuelve a"
+        " pulsar «Conectar»; no se ha guardado nada.",
+        "calendar_flow_mismatch": "La respuesta de Google no corresponde a esta sesión. No se ha guardado nada;"
+        " vuelve a pulsar «Conectar».",
+        "team_member": "Profesional",
+        "team_member_none": "(ninguno)",
+        "team_member_link": "Vincular",
+        "team_member_taken": "Ese profesional ya está vinculado a otra cuenta.",
+    },
+    "en": {
+        "calendar_nav": "Calendar",
+        "calendar_title": "The team's Google Calendars",
+        "calendar_help": "Connect each professional's Google Calendar: what is busy there is no longer offered to"
+        " customers, and the appointments booked appear in their calendar.",
+        "calendar_connect": "Connect Google Calendar",
+        "calendar_reconnect": "Reconnect",
+        "calendar_disconnect": "Disconnect",
+        "calendar_status_connected": "Connected",
+        "calendar_status_broken": "Disconnected: it needs connecting again",
+        "calendar_status_none": "Not connected",
+        "calendar_account": "Google account",
+        "calendar_last_sync": "Last sync",
+        "calendar_never_synced": "not yet",
+        "calendar_broken_since": "Since",
+        "calendar_broken_note": "Until it is reconnected, no slots with this person are offered.",
+        "calendar_no_member": "Your account is not linked to a professional. Ask the owner's account to link it on"
+        " the Team page.",
+        "calendar_no_members": "There are no active professionals.",
+        "calendar_conflicts": "Open conflicts",
+        "calendar_conflict_row": "External event over the appointment",
+        "calendar_external_event": "external event",
+        "calendar_resolved": "Resolved",
+        "calendar_attention": "Calendars: {conflicts} open conflict(s), {broken} disconnected",
+        "calendar_notice_connected": "Calendar connected.",
+        "calendar_notice_disconnected": "Calendar disconnected.",
+        "calendar_notice_resolved": "Conflict marked as resolved.",
+        "calendar_not_found": "There is no such professional.",
+        "calendar_conflict_not_found": "There is no such conflict (or it was resolved already).",
+        "calendar_own_only": "You can only manage your own calendar.",
+        "calendar_unavailable": "The Google Calendar connection is not configured.",
+        "calendar_provider_down": "Google is not answering right now. Try again in a few minutes.",
+        "calendar_code_refused": "Google did not accept the authorization (it may have expired). Press Connect again.",
+        "calendar_denied": "Access was not granted in Google: the calendar is still not connected.",
+        "calendar_flow_expired": "Too much time has passed, or the authorization did not start in this session."
+        " Press Connect again; nothing was stored.",
+        "calendar_flow_mismatch": "Google's answer does not belong to this session. Nothing was stored; press"
+        " Connect again.",
+        "team_member": "Professional",
+        "team_member_none": "(none)",
+        "team_member_link": "Link",
+        "team_member_taken": "That professional is linked to another account.",
+    },
+}
