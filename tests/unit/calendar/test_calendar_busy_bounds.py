@@ -97,3 +97,13 @@ def test_a_rule_that_cannot_be_read_blocks_from_the_series_start_to_the_window_e
         BusyBlock(utc(2026, 12, 9, 8), utc(2026, 12, 31), "weird"),
     )
     assert found.unreadable == ("weird",)
+
+
+def test_a_rule_that_cannot_be_read_blocks_nothing_when_the_series_starts_after_the_window() -> None:
+    series = timed(
+        "weird", datetime(2027, 2, 1, 9, tzinfo=MADRID), zone="Europe/Madrid", recurrence=("RRULE:FREQ=FORTNIGHTLY",)
+    )
+
+    found = busy_time([series], calendar_zone="Europe/Madrid", since=utc(2026, 12, 1), until=utc(2026, 12, 31))
+
+    assert found.blocks == ()

@@ -211,15 +211,17 @@ class _Series:
                 if start >= until:
                     return found, True
                 if steps > MAX_STEPS or len(found) >= MAX_INSTANCES:
-                    return [*found, self._rest(start, since, until)], False
+                    return [*found, *self._rest(start, since, until)], False
                 if end > since and self._key(occurrence) not in replaced:
                     found.append(BusyBlock(start, end, self._instance_id(occurrence)))
         except (ValueError, OverflowError, TypeError):
-            return [*found, self._rest(self._span(self.first)[0], since, until)], False
+            return [*found, *self._rest(self._span(self.first)[0], since, until)], False
         return found, True
 
-    def _rest(self, start: datetime, since: datetime, until: datetime) -> BusyBlock:
-        return BusyBlock(max(start, since), until, self.master.id)
+    def _rest(self, start: datetime, since: datetime, until: datetime) -> list[BusyBlock]:
+        """The window from `start` on, blocked: what a series we could not expand further may hold."""
+        start = max(start, since)
+        return [BusyBlock(start, until, self.master.id)] if start < until else []
 
     def _occurrences(self, until: datetime) -> Iterator[datetime]:
         cap = self._cap(until)
