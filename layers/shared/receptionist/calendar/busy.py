@@ -18,8 +18,9 @@ Times:
   instance the rule gives at that start: cancelled, it blocks nothing; moved, it blocks its own
   times. When the whole series is cancelled, so are its instances.
 
-Bounded work: only what overlaps [since, until) is returned, the rule is cut at `until`, and an
-event's rule cannot make us loop or allocate without bound. A series that would need more than
+Bounded work: only what overlaps [since, until) is returned, the rule is cut at `until`, a rule
+with no instance at all (February 30th) is dropped before dateutil looks for one, and each series
+costs at most about MAX_STEPS steps (well under a second of CPU) and MAX_INSTANCES blocks. A series that would need more than
 MAX_STEPS occurrences (or MAX_STEPS periods of its FREQ) before the window ends, or that has more
 than MAX_INSTANCES instances inside it, or whose rule cannot be read, is not expanded past that
 point: the rest of the window is busy for that member (`BusyTime.unreadable` names the series so
@@ -45,7 +46,7 @@ from receptionist.calendar.provider import CalendarEvent, EventTime
 # instances of even a daily series; a thousand is far more than a real calendar needs.
 MAX_INSTANCES = 1_000
 # Occurrences (or FREQ periods) of one series from its start to the window's end: a daily series
-# started more than a century ago, or an hourly one started five years ago, stops here.
+# started more than a century ago, or an hourly one started six years ago, stops here.
 MAX_STEPS = 50_000
 
 Interval = tuple[datetime, datetime]
