@@ -18,13 +18,14 @@ Times:
   instance the rule gives at that start: cancelled, it blocks nothing; moved, it blocks its own
   times. When the whole series is cancelled, so are its instances.
 
-Bounded work: only what overlaps [since, until) is returned, the rule is cut at `until`, and an
-event's rule cannot make us loop or allocate without bound. A series that would need more than
-MAX_STEPS occurrences (or MAX_STEPS periods of its FREQ) before the window ends, or that has more
-than MAX_INSTANCES instances inside it, or whose rule cannot be read, is not expanded past that
-point: the rest of the window is busy for that member (`BusyTime.unreadable` names the series so
-the sync can log it). Failing closed like this is the choice made for a broken connection too: a
-slot we cannot check is a double booking we might cause.
+Bounded work: only what overlaps [since, until) is returned, the rule is cut at `until`, a rule
+with no instance at all (February 30th, a month's 6th Monday) is dropped before dateutil looks for
+one, and each series costs at most about MAX_STEPS steps (under a second of CPU) and MAX_INSTANCES
+blocks. A series that would need more than MAX_STEPS occurrences (or periods of its FREQ) before
+the window ends, or that has more than MAX_INSTANCES instances inside it, or whose rule cannot be
+read, is not expanded past that point: the rest of the window is busy for that member
+(`BusyTime.unreadable` names the series so the sync can log it). Failing closed like this is the
+choice made for a broken connection too: a slot we cannot check is a double booking we might cause.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from receptionist.calendar.provider import CalendarEvent, EventTime
 # instances of even a daily series; a thousand is far more than a real calendar needs.
 MAX_INSTANCES = 1_000
 # Occurrences (or FREQ periods) of one series from its start to the window's end: a daily series
-# started more than a century ago, or an hourly one started five years ago, stops here.
+# started more than a century ago, or an hourly one started six years ago, stops here.
 MAX_STEPS = 50_000
 
 Interval = tuple[datetime, datetime]
@@ -211,15 +212,17 @@ class _Series:
                 if start >= until:
                     return found, True
                 if steps > MAX_STEPS or len(found) >= MAX_INSTANCES:
-                    return [*found, self._rest(start, since, until)], False
+                    return [*found, *self._rest(start, since, until)], False
                 if end > since and self._key(occurrence) not in replaced:
                     found.append(BusyBlock(start, end, self._instance_id(occurrence)))
         except (ValueError, OverflowError, TypeError):
-            return [*found, self._rest(self._span(self.first)[0], since, until)], False
+            return [*found, *self._rest(self._span(self.first)[0], since, until)], False
         return found, True
 
-    def _rest(self, start: datetime, since: datetime, until: datetime) -> BusyBlock:
-        return BusyBlock(max(start, since), until, self.master.id)
+    def _rest(self, start: datetime, since: datetime, until: datetime) -> list[BusyBlock]:
+        """The window from `start` on, blocked: what a series we could not expand further may hold."""
+        start = max(start, since)
+        return [BusyBlock(start, until, self.master.id)] if start < until else []
 
     def _occurrences(self, until: datetime) -> Iterator[datetime]:
         cap = self._cap(until)
@@ -328,19 +331,27 @@ class _Series:
         return f"{self.master.id}_{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
-_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+_DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
+# Gregorian days and weekdays repeat every 400 years: the last 400 dateutil reaches hold every pattern.
+_LAST_CYCLE = datetime(9599, 1, 1)
 
 
 def _never_matches(parts: dict[str, str]) -> bool:
-    """Whether the rule's month days fit none of its months (February 30th, April 31st): such a rule
-    has no instance, and dateutil, which compares UNTIL only with a matching candidate, would look
-    for one up to the year 9999. Rarer impossible mixes (BYYEARDAY against BYMONTH, BYWEEKNO against
-    BYMONTH) still cost that walk: seconds of CPU per series, bounded, within the sync's timeout."""
-    if "BYMONTHDAY" not in parts:
+    """Whether no day ever satisfies the rule's day filters (February 30th, a month's 6th Monday,
+    week 53 in June). dateutil compares UNTIL only with a matching candidate, so for such a rule it
+    would walk every period to the year 9999, seconds of CPU each time; trying the filters alone over
+    one 400-year cycle takes milliseconds. The probe keeps no INTERVAL, BYSETPOS or times, so it can
+    only find more days than the rule, never fewer."""
+    filters = {name: parts[name] for name in _DAY_FILTERS if name in parts}
+    if not filters:
         return False
-    days = [int(day) for day in parts["BYMONTHDAY"].split(",") if day]
-    months = [int(month) for month in parts["BYMONTH"].split(",") if month] if "BYMONTH" in parts else range(1, 13)
-    return not any(1 <= abs(day) <= _MONTH_DAYS.get(month, 0) for day in days for month in months)
+    freq = parts.get("FREQ")
+    if freq not in ("MONTHLY", "YEARLY") and "BYDAY" in filters:
+        filters["BYDAY"] = re.sub(r"[+-]?\d+", "", filters["BYDAY"])  # dateutil drops "nth" below MONTHLY
+    probe = ";".join(
+        [f"FREQ={'MONTHLY' if freq == 'MONTHLY' else 'YEARLY'}", *(f"{k}={v}" for k, v in filters.items())]
+    )
+    return next(iter(rrulestr(probe, dtstart=_LAST_CYCLE)), None) is None
 
 
 def _parse(value: str) -> tuple[date | None, datetime | None]:
