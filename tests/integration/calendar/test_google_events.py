@@ -224,3 +224,15 @@ def test_a_trickling_answer_ends_at_the_deadline(
         provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(1.0))
     assert time.monotonic() - started < 2.0
     assert provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(5)) == []
+
+
+def test_a_call_with_too_little_time_left_is_not_started(
+    connect: Callable[[], Connected], provider: GoogleCalendar, google: FakeGoogleCalendar
+) -> None:
+    c = connect()
+    before = len(google.received())
+    with pytest.raises(CalendarUnavailable):
+        provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(0.2))
+    with pytest.raises(CalendarUnavailable):
+        provider.put_event(c.token, "primary", _appointment(datetime(2026, 12, 18, 9, tzinfo=LIMA)), Deadline.passed())
+    assert len(google.received()) == before  # nothing reached Google

@@ -263,8 +263,9 @@ class GoogleCalendar:
         what: str,
     ) -> bounded_http.Answer:
         bounded = Deadline(min(deadline.at, deadline.clock() + CALL_SECONDS), deadline.clock)
-        self.calls += 1
         try:
+            deadline.check(f"Google Calendar {what}")  # too little time left: not started at all
+            self.calls += 1
             return bounded_http.request(method, url, body, headers or {}, bounded, resolver=self._resolver, query=query)
         except (TimeoutError, OSError, ValueError) as exc:
             # TimeoutError (DeadlineExceeded included) is an OSError; http.client's errors are
