@@ -48,6 +48,8 @@ class SecretsAndAccounts:
             "openai-api-key": self.config.openai_api_key,
             "gemini-api-key": self.config.gemini_api_key,
             "console-secret": self.config.console_secret,
+            # The OAuth client's secret for Google (calendar sync): the local stand-in's.
+            "google-client-secret": self.config.google_client_secret,
         }
         for name, value in values.items():
             ssm.put_parameter(Name=f"{self.secrets_path}/{name}", Value=value, Type="SecureString", Overwrite=True)
