@@ -23,19 +23,21 @@ Scopes (SCOPES): `calendar.events` (read and write events, watch them) and
 for events.list/insert/patch/delete/watch and freebusy.query. No e-mail scope: `Grant.account`
 is filled only when an id_token comes back (a caller that adds "openid email" to the scopes).
 
-Why no Google client library (measured 2026-12-07 on the shared 2-core CI machine, load average
-7-11, Python 3.11, each in a throwaway venv under /tmp: 15 fresh processes per case, interleaved;
-import time = the sum of `python -X importtime` cumulative times, median (minimum); installed =
-the venv's site-packages without pip/setuptools, no .pyc):
+Why no Google client library (measured 2026-12-07 on the shared 2-core CI machine under load
+(load average 7-15), Python 3.11, each in a throwaway venv under /tmp; import time = the sum of
+`python -X importtime` cumulative times over 40 fresh processes per case, interleaved: median
+(minimum); three such sets spread by up to 2x, the order and ratios stayed; installed = the
+venv's site-packages without pip/setuptools and .pyc):
 
     case                                              import time         installed
-    (a) google-api-python-client 2.202 + google-auth  519 ms (282 ms)     139.0 MB (googleapiclient's
+    (a) google-api-python-client 2.202 + google-auth  347 ms (197 ms)     139.0 MB (googleapiclient's
         2.63 + google-auth-httplib2 (its transport)                       discovery documents 110 MB)
-    (b) google-auth 2.63 alone (credentials only:     320 ms (118 ms)     18.5 MB (cryptography 16 MB)
+    (b) google-auth 2.63 alone (credentials only:     247 ms (121 ms)     18.5 MB (cryptography 16 MB)
         it still needs requests or urllib3 to call)
-    (c) this module + bounded_http (standard library) 170 ms (74 ms)      35 KB, no dependencies
-        of which json, http.client, ssl, zoneinfo      94 ms (42 ms)      (json, http.client and ssl
-                                                                           boto3 loads anyway)
+    (c) this module + bounded_http (standard library) 150 ms (79 ms)      35 KB, no dependencies
+        of which json, http.client, ssl, zoneinfo      73 ms (43 ms)
+        in a process that has imported boto3           42 ms (24 ms)      (json, http.client, ssl
+                                                                           loaded already)
 
 (a) also builds each API from a discovery document at first use. (b) would only replace the ~30
 lines of the token endpoint's form post, and its HTTP transports (requests, urllib3) bound each
