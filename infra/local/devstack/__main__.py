@@ -36,6 +36,8 @@ def main() -> int:
             stack.start()
             if stand_ins.gupshup is not None:
                 stack.publish(local_gupshup_url=stand_ins.gupshup.url)
+            if stand_ins.google_calendar is not None:
+                stack.publish(local_google_calendar_url=stand_ins.google_calendar.url)
             print(describe(stack.info), flush=True)
             print("\n" + stand_ins.banner(config), flush=True)
             ready = time.monotonic() - started

@@ -224,3 +224,51 @@ def test_a_trickling_answer_ends_at_the_deadline(
         provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(1.0))
     assert time.monotonic() - started < 2.0
     assert provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(5)) == []
+
+
+def test_a_call_with_too_little_time_left_is_not_started(
+    connect: Callable[[], Connected], provider: GoogleCalendar, google: FakeGoogleCalendar
+) -> None:
+    c = connect()
+    before = len(google.received())
+    with pytest.raises(CalendarUnavailable):
+        provider.busy(c.token, "primary", SINCE, UNTIL, Deadline.after(0.2))
+    with pytest.raises(CalendarUnavailable):
+        provider.put_event(c.token, "primary", _appointment(datetime(2026, 12, 18, 9, tzinfo=LIMA)), Deadline.passed())
+    assert len(google.received()) == before  # nothing reached Google
+
+
+def test_free_busy_keeps_a_series_wall_time_across_dst_and_applies_exdate_and_a_moved_instance(
+    connect: Callable[[], Connected], provider: GoogleCalendar, google: FakeGoogleCalendar
+) -> None:
+    c = connect()
+    madrid = ZoneInfo("Europe/Madrid")
+    first = datetime(2027, 3, 15, 9, tzinfo=madrid)  # Mondays 09:00 Madrid; summer time from 28 March
+    series = google.add_event(
+        c.account,
+        timed(first, first + timedelta(hours=1), zone="Europe/Madrid",
+              recurrence=["RRULE:FREQ=WEEKLY;UNTIL=20270420T000000Z", "EXDATE:20270322T080000Z"]),
+    )  # fmt: skip
+    moved_to = datetime(2027, 4, 5, 17, tzinfo=madrid)
+    original = {"dateTime": datetime(2027, 4, 5, 9, tzinfo=madrid).isoformat(), "timeZone": "Europe/Madrid"}
+    google.move_instance(
+        c.account, series, original,
+        timed(moved_to, moved_to + timedelta(hours=1), zone="Europe/Madrid"),
+    )  # fmt: skip
+    window = (datetime(2027, 3, 14, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC))
+    busy = provider.busy(c.token, "primary", *window, Deadline.after(5))
+    starts = [start.astimezone(madrid) for start, _ in busy]
+    assert starts == [
+        datetime(2027, 3, 15, 9, tzinfo=madrid),  # 08:00 UTC
+        # 22 March excluded (EXDATE in UTC)
+        datetime(2027, 3, 29, 9, tzinfo=madrid),  # 07:00 UTC: the wall time kept across the change
+        moved_to,  # 5 April moved to 17:00
+        datetime(2027, 4, 12, 9, tzinfo=madrid),
+        datetime(2027, 4, 19, 9, tzinfo=madrid),
+    ]
+    assert busy[1][0] == datetime(2027, 3, 29, 7, tzinfo=UTC)
+    listed = provider.changes(
+        c.token, "primary", sync_token=None, since=window[0], until=window[1], deadline=Deadline.after(5)
+    )
+    [moved] = [e for e in listed.events if e.recurring_event_id == series]
+    assert moved.status == "confirmed" and moved.start == EventTime(instant=moved_to, zone="Europe/Madrid")

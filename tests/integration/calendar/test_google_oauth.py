@@ -104,8 +104,11 @@ def test_a_revoked_grant_is_grant_revoked_on_refresh(
 ) -> None:
     connected = connect()
     google.revoke_grants(connected.account)  # the member removes the app in their Google account
-    with pytest.raises(GrantRevoked, match="invalid_grant"):
+    with pytest.raises(GrantRevoked, match="invalid_grant") as revoked:
         provider.refresh(connected.grant.refresh_token, Deadline.after(5))
+    said = f"{revoked.value} {revoked.value!r} {connected.grant!r} {provider!r}"
+    assert connected.grant.refresh_token not in said and connected.grant.access_token not in said
+    assert google.client_secret not in said  # no secret in an error, a grant's or the adapter's repr
     with pytest.raises(GrantRevoked):
         provider.refresh("1//never-issued", Deadline.after(5))
 

@@ -101,6 +101,20 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         assert value.startswith(f"postgresql://{role}@"), function
 
 
+def test_the_functions_are_pointed_at_the_google_the_stack_was_given(local_stack: LocalStack) -> None:
+    """Google's endpoints (the local stand-in under `make local`) in every function's environment,
+    the OAuth client's secret in SSM, never in the environment."""
+    config, info = local_stack.config, local_stack.info
+    env = local_stack.function_env("ProcessorFunction")
+    assert env["GOOGLE_OAUTH_URL"] == config.google_oauth_url and env["GOOGLE_TOKEN_URL"] == config.google_token_url
+    assert env["GOOGLE_CALENDAR_API_URL"] == config.google_calendar_api_url
+    assert env["GOOGLE_CLIENT_ID"] == config.google_client_id
+    assert config.google_client_secret not in env.values()
+    ssm = moto_client("ssm", info["aws_endpoint_url"], info["region"])
+    secret = ssm.get_parameter(Name=f"{info['secrets_path']}/google-client-secret", WithDecryption=True)["Parameter"]
+    assert secret["Type"] == "SecureString" and secret["Value"] == config.google_client_secret
+
+
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:
     customer = new_customer()
     body = json.loads(_sample("webhook_text.json", customer)["body"])

@@ -49,6 +49,9 @@ The control API (tests and `make demo`), as methods and as /_control routes (JSO
 - cancel_instance(account, series_id, original_start) -> id
                                                 POST   /_control/events/{id}/cancel-instance
                                                        {account, originalStartTime}
+- move_instance(account, series_id, original_start, resource) -> id
+                                                POST   /_control/events/{id}/move-instance
+                                                       {account, originalStartTime, event}
 - events(account, cancelled=False) -> [resource] GET   /_control/events?account=&cancelled=1
 - revoke_grants(account)                        POST   /_control/revoke {account}
 - expire_sync_tokens(account)                   POST   /_control/expire-sync-tokens {account}
@@ -90,7 +93,7 @@ DEFAULT_ZONE = "America/Lima"
 MAX_CHANNEL = timedelta(days=7)
 _EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 _EVENT_PATH = re.compile(rf"^{API}/calendars/([^/]+)/events(?:/([^/]+))?$")
-_CONTROL_EVENT = re.compile(r"^/_control/events/([^/]+)/(move|cancel-instance)$")
+_CONTROL_EVENT = re.compile(r"^/_control/events/([^/]+)/(move|cancel-instance|move-instance)$")
 
 
 def timed(start: datetime, end: datetime, zone: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -267,17 +270,23 @@ class FakeGoogleCalendar(FakeServer):
     def cancel_instance(self, account: str, series_id: str, original_start: dict[str, Any]) -> str:
         """One instance of a series removed ("delete this event" on a repeating one): an exception
         with the series' id, the instance's original start and status cancelled."""
+        return self._exception(account, series_id, original_start, {"status": "cancelled"})
+
+    def move_instance(
+        self, account: str, series_id: str, original_start: dict[str, Any], resource: dict[str, Any]
+    ) -> str:
+        """One instance of a series moved ("this event" only): an exception with its new times."""
+        return self._exception(account, series_id, original_start, {"status": "confirmed", **resource})
+
+    def _exception(self, account: str, series_id: str, original_start: dict[str, Any], state: dict[str, Any]) -> str:
         if "dateTime" in original_start:
             stamp = _parse_instant(original_start["dateTime"]).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         else:
             stamp = str(original_start.get("date", "")).replace("-", "")
         instance_id = f"{series_id}_{stamp}"  # as Google names an instance of a series
         with self.lock:
-            self._store(
-                self._calendar(account),
-                {"id": instance_id, "status": "cancelled", "recurringEventId": series_id,
-                 "originalStartTime": original_start},
-            )  # fmt: skip
+            event = {**state, "id": instance_id, "recurringEventId": series_id, "originalStartTime": original_start}
+            self._store(self._calendar(account), event)
         self._changed(account)
         return instance_id
 
@@ -710,6 +719,9 @@ class FakeGoogleCalendar(FakeServer):
                 start, end = _parse_instant(body["start"]), _parse_instant(body["end"])
                 self.move_event(body["account"], match.group(1), start, end)
                 return Reply.json(200, {})
+            if match and method == "POST" and match.group(2) == "move-instance":
+                made = self.move_instance(body["account"], match.group(1), body["originalStartTime"], body["event"])
+                return Reply.json(200, {"id": made})
             if match and method == "POST":
                 made = self.cancel_instance(body["account"], match.group(1), body["originalStartTime"])
                 return Reply.json(200, {"id": made})
@@ -789,15 +801,25 @@ def _busy(
 
 
 def _occurrences(event: dict[str, Any], first: datetime, zone: str, high: datetime) -> list[datetime]:
-    """A series' starts up to `high`, in its own zone's wall time (DST kept, as Google does)."""
+    """A series' starts up to `high`, in its own zone's wall time (DST kept, as Google does).
+    EXDATE / RDATE values with TZID or Z are compared as instants; floating or date-only ones (an
+    all-day series) as wall times in the series' zone."""
     local_zone = ZoneInfo(event["start"].get("timeZone") or zone)
-    local = first.astimezone(local_zone).replace(tzinfo=None)
     lines = "\n".join(event["recurrence"])
-    rules = rrule.rrulestr(lines, dtstart=local, forceset=True, ignoretz=True)
-    limit = high.astimezone(local_zone).replace(tzinfo=None)
+    try:
+        rules = rrule.rrulestr(lines, dtstart=first.astimezone(local_zone), forceset=True)
+        starts = _until(rules, high)
+    except (TypeError, ValueError):  # naive values beside an aware start: all wall times
+        naive = rrule.rrulestr(lines, dtstart=first.astimezone(local_zone).replace(tzinfo=None), forceset=True,
+                               ignoretz=True)  # fmt: skip
+        starts = [s.replace(tzinfo=local_zone) for s in _until(naive, high.astimezone(local_zone).replace(tzinfo=None))]
+    return [s.astimezone(local_zone) if s.tzinfo else s.replace(tzinfo=local_zone) for s in starts]
+
+
+def _until(rules: Any, limit: datetime) -> list[datetime]:
     found = []
-    for start in rules:  # type: ignore[attr-defined] # rruleset iterates datetimes
+    for start in rules:
         if start >= limit:
             break
-        found.append(start.replace(tzinfo=local_zone))
+        found.append(start)
     return found

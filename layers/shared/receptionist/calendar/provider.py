@@ -124,8 +124,8 @@ class Grant:
     """What an authorization code is exchanged for. The refresh token is a secret: stored
     encrypted (SSM SecureString), never logged, never in PostgreSQL."""
 
-    refresh_token: str
-    access_token: str
+    refresh_token: str = field(repr=False)
+    access_token: str = field(repr=False)
     expires_at: datetime
     scopes: tuple[str, ...] = ()
     account: str | None = None  # the calendar's owner (e-mail), when the provider says
