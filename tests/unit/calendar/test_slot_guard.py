@@ -207,3 +207,15 @@ def test_any_other_failure_of_the_check_falls_back_rather_than_losing_the_bookin
     )
     assert guard.check("org-1", "member-1", START, END, Deadline.after(10, clock)) == "unknown"
     assert guard.fallbacks == 1
+
+
+def test_the_processor_wires_a_guard_only_when_a_provider_is_plugged_in() -> None:
+    from receptionist.crm.connection import Database
+    from receptionist.processor.wiring import ProcessorClients, slot_guard
+
+    db = Database("postgresql://nobody@127.0.0.1:1/none")  # never reached: the guard is only built
+    bare = ProcessorClients(sqs=object(), dynamodb=object(), s3=object())
+    assert slot_guard(db, bare) is None
+    calendar = FakeCalendar()
+    plugged = ProcessorClients(sqs=object(), dynamodb=object(), s3=object(), calendar=lambda: (calendar, Tokens()))
+    assert isinstance(slot_guard(db, plugged), ProviderSlotGuard)

@@ -28,7 +28,12 @@ from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
 from receptionist.agent.tracing import LangfuseRecorder, TracingSettings
+from receptionist.calendar.connection import CalendarConnection
+from receptionist.calendar.provider import CalendarProvider
+from receptionist.calendar.slot_guard import ProviderSlotGuard
+from receptionist.calendar.tokens import AccessTokens, RefreshTokens
 from receptionist.config import ProcessorSettings
+from receptionist.crm import calendar_connections
 from receptionist.crm.connection import Database
 from receptionist.processor import telemetry
 from receptionist.processor.media import MediaReader
@@ -55,6 +60,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _no_calendar() -> tuple[CalendarProvider, RefreshTokens] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ProcessorClients:
     """What the processor's adapters talk through. The defaults are Lambda's: boto3 clients with
@@ -68,6 +77,10 @@ class ProcessorClients:
     # (table, bucket) -> the saver; it builds its own boto3 session.
     checkpointer: Callable[[str, str], BaseCheckpointSaver[Any]] = dynamodb_checkpointer
     clock: Callable[[], datetime] = _utc_now
+    # The calendar provider and the refresh tokens' store, for the booking's re-check in a member's
+    # connected calendar (receptionist/calendar/slot_guard.py); None: no re-check, the synced busy
+    # blocks alone decide. Called once per container, when the parts are built.
+    calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] = _no_calendar
 
 
 def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Gemini:
@@ -124,6 +137,29 @@ def turn_runner(
     )
 
 
+def slot_guard(db: Database, clients: ProcessorClients) -> ProviderSlotGuard | None:
+    """The booking's re-check in the member's own calendar (free/busy through the provider, an
+    access token refreshed from the connection's stored refresh token), when a provider is wired.
+    A grant found revoked marks the connection broken: the member is offered no slots until
+    someone connects the calendar again."""
+    calendar = clients.calendar()
+    if calendar is None:
+        return None
+    provider, refresh_tokens = calendar
+
+    def revoked(connection: CalendarConnection) -> None:
+        calendar_connections.mark_broken(
+            db, connection.organization_id, connection.id, "invalid_grant", clients.clock()
+        )
+
+    return ProviderSlotGuard(
+        lambda organization_id, member_id: calendar_connections.for_member(db, organization_id, member_id),
+        AccessTokens(provider, refresh_tokens, clock=clients.clock),
+        provider,
+        on_revoked=revoked,
+    )
+
+
 @dataclass(frozen=True)
 class Connections:
     """What in a processor container may hold an open connection or a credential read at run
@@ -174,7 +210,9 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
     recorder = langfuse_recorder(settings, clients)
-    agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock)
+    agent = GraphAgent(
+        db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=slot_guard(db, clients)
+    )
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=TurnCrm(db),
