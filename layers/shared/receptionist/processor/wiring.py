@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.calendar_guard import crm_slot_guard
 from receptionist.adapters.embeddings import OpenAIEmbeddings
 from receptionist.adapters.graph_agent import GraphAgent
 from receptionist.adapters.media_archive import MediaArchive
@@ -28,12 +29,10 @@ from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
 from receptionist.agent.tracing import LangfuseRecorder, TracingSettings
-from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.provider import CalendarProvider
 from receptionist.calendar.slot_guard import ProviderSlotGuard
-from receptionist.calendar.tokens import AccessTokens, RefreshTokens
+from receptionist.calendar.tokens import RefreshTokens
 from receptionist.config import ProcessorSettings
-from receptionist.crm import calendar_connections
 from receptionist.crm.connection import Database
 from receptionist.processor import telemetry
 from receptionist.processor.media import MediaReader
@@ -139,25 +138,9 @@ def turn_runner(
 
 def slot_guard(db: Database, clients: ProcessorClients) -> ProviderSlotGuard | None:
     """The booking's re-check in the member's own calendar (free/busy through the provider, an
-    access token refreshed from the connection's stored refresh token), when a provider is wired.
-    A grant found revoked marks the connection broken: the member is offered no slots until
-    someone connects the calendar again."""
+    access token refreshed from the connection's stored refresh token), when a provider is wired."""
     calendar = clients.calendar()
-    if calendar is None:
-        return None
-    provider, refresh_tokens = calendar
-
-    def revoked(connection: CalendarConnection) -> None:
-        calendar_connections.mark_broken(
-            db, connection.organization_id, connection.id, "invalid_grant", clients.clock()
-        )
-
-    return ProviderSlotGuard(
-        lambda organization_id, member_id: calendar_connections.for_member(db, organization_id, member_id),
-        AccessTokens(provider, refresh_tokens, clock=clients.clock),
-        provider,
-        on_revoked=revoked,
-    )
+    return crm_slot_guard(db, *calendar, clients.clock) if calendar is not None else None
 
 
 @dataclass(frozen=True)
