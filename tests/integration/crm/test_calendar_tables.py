@@ -365,3 +365,31 @@ def test_a_conflict_is_recorded_once_notified_once_and_resolved(db: Database, ma
     assert calendar_conflicts.record(db, org["org"], org["member"], found, NOW + timedelta(minutes=20)) == opened
     assert calendar_conflicts.resolve(db, org["org"], opened[0], NOW + timedelta(minutes=30))
     assert not calendar_conflicts.resolve(db, org["org"], opened[0], NOW + timedelta(minutes=30))
+
+
+def test_a_relay_that_dies_after_sending_leaves_its_rows_for_the_next(
+    db: Database, app_db: Database, make_org: OrgFactory
+) -> None:
+    """The window between the queue and the mark: a crash there sends the rows again (the queue's
+    deduplication id is the row id), never loses them."""
+    org = make_org()
+    connect(db, org["org"], org["member"])
+    booked = _book(db, org, "2031-03-10 09:00")
+    sent: list[int] = []
+
+    def send_then_die(rows: list[calendar_outbox.OutboxRow]) -> list[int]:
+        sent.extend(r.id for r in rows if r.organization_id == org["org"])
+        raise ConnectionError("the relay's container died after the queue took them")
+
+    with pytest.raises(ConnectionError):
+        calendar_outbox.relay_batch(app_db, 100_000, send_then_die, lambda: NOW)
+    assert len(sent) == 1 and outbox(db, org["org"])[0]["queued_at"] is None
+    again: list[int] = []
+
+    def send(rows: list[calendar_outbox.OutboxRow]) -> list[int]:
+        again.extend(r.id for r in rows if r.organization_id == org["org"])
+        return again
+
+    calendar_outbox.relay_batch(app_db, 100_000, send, lambda: NOW)
+    assert again == sent
+    assert outbox(db, org["org"]) == [{"appointment_id": booked, "member_id": org["member"], "queued_at": NOW}]
