@@ -143,6 +143,7 @@ class AgentAnswer:
     cached_tokens: int = 0
     tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
+    calendar_fallbacks: int = 0  # booking re-checks the member's calendar could not answer in time
     choices: list[Choice] = field(default_factory=list)  # what the reply offers to tap (slots, services...)
     opted_out: bool = False  # the assistant's opt_out tool opted the customer out in this turn
     # Escalated outside the business's hours for people: when someone will answer, written by the

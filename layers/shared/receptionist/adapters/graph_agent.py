@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from receptionist.calendar.slot_guard import ProviderSlotGuard
 from receptionist.crm.connection import Database
 from receptionist.turns import AgentAnswer, AgentRequest
 
@@ -19,12 +20,17 @@ class GraphAgent:
     graph and checkpointer are built by `build` on the first turn of a container."""
 
     def __init__(
-        self, db: Database, build: Callable[[], TurnRunner], now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        db: Database,
+        build: Callable[[], TurnRunner],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        slot_guard: ProviderSlotGuard | None = None,
     ) -> None:
         self.db = db
         self._build = build
         self._runner: TurnRunner | None = None
         self.now = now
+        self.slot_guard = slot_guard  # bookings re-checked in the member's calendar (None: not)
 
     def forget_runner(self) -> None:
         """The next turn builds the runner anew (its clients open new connections)."""
@@ -35,8 +41,12 @@ class GraphAgent:
 
         if self._runner is None:
             self._runner = self._build()
-        conv = Conversation(self.db, request.organization, request.identity, request.turn_id, now=self.now)
+        conv = Conversation(
+            self.db, request.organization, request.identity, request.turn_id, now=self.now, slot_guard=self.slot_guard
+        )
+        fallbacks = self.slot_guard.fallbacks if self.slot_guard is not None else 0
         result = self._runner.run(conv, request.text, request.deadline)
+        fallbacks = (self.slot_guard.fallbacks if self.slot_guard is not None else 0) - fallbacks
         stats = result.stats
         return AgentAnswer(
             reply=result.reply,
@@ -47,6 +57,7 @@ class GraphAgent:
             cached_tokens=stats.cached_tokens,
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
             search_degraded=stats.search_degraded,
+            calendar_fallbacks=fallbacks,
             choices=result.choices,
             opted_out=result.opted_out,
             handoff_note=result.handoff_note,

@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from receptionist.agent.knowledge import KnowledgeSearch
 from receptionist.agent.prompts import Persona
 from receptionist.agent.toolbox import Toolbox
+from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, Organization
@@ -48,6 +49,9 @@ class Conversation:
     # escalate_to_human outside the hours for people: when someone will answer, the code's sentence
     # the processor puts in the reply (agent/handoff_wording.py).
     handoff_note: str | None = None
+    # Re-checks a booking or a move in the member's own calendar (members with a connected one):
+    # None, no re-check (the synced busy blocks alone decide).
+    slot_guard: SlotGuard | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -26,6 +26,7 @@ from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
 from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff
 from receptionist.crm import handoff_rules as rules
+from receptionist.crm.appointments import CALENDAR_BROKEN, CALENDAR_TAKEN
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
 from receptionist.folding import fold
@@ -126,6 +127,8 @@ def _acting_on_offer(conv: Conversation) -> None:
 
 def _require(result: BookingResult) -> Appointment:
     if result.failure is not None or result.appointment is None:
+        if result.detail in (CALENDAR_TAKEN, CALENDAR_BROKEN):  # the professional's own calendar said no
+            raise ToolFailure(result.detail)
         raise ToolFailure(_FAILURE_TEXT.get(result.failure or "invalid", result.detail))
     return result.appointment
 
@@ -271,6 +274,8 @@ def book_appointment(args: BookArgs) -> ToolOutcome:
             conv.window,
             now=conv.now(),
             idempotency_key=f"{conv.turn_id}:{service.id}:{start.isoformat()}",  # once per turn
+            slot_guard=conv.slot_guard,
+            deadline=get_runtime(TurnContext).context.deadline,
         )
     )
     return ToolOutcome(
@@ -346,6 +351,8 @@ def reschedule_appointment(args: RescheduleArgs) -> ToolOutcome:
             conv.window,
             now=conv.now(),
             member_id=member_id,
+            slot_guard=conv.slot_guard,
+            deadline=get_runtime(TurnContext).context.deadline,
         )
     )
     return ToolOutcome(f"Cambiada: {a.service_name} con {a.member_name}, ahora el {when(a.starts_at)}.")

@@ -31,6 +31,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from receptionist.adapters.cognito import Identity, InvalidToken, StaffPool
+from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.console import security
 from receptionist.console.errors import CsrfRefused, EnrolmentNeeded, Forbidden, SignInNeeded
 from receptionist.console.services.sign_in import AccountCalls, SignInService
@@ -77,6 +78,9 @@ class ConsoleParts:
     # sessions' own clock: real time, as the tokens' expiry (tests freeze the business clock).
     idle: timedelta = timedelta(minutes=30)
     session_now: Callable[[], datetime] = field(default=_utc_now)
+    # Re-checks a booking or a move in the member's own calendar (members with a connected one);
+    # None: no re-check, the synced busy blocks alone decide.
+    slot_guard: SlotGuard | None = None
 
 
 def parts(request: Request) -> ConsoleParts:

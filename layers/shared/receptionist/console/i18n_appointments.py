@@ -70,6 +70,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "appt_not_available": "Ese horario no está disponible: fuera del horario del profesional, en una ausencia o"
         " un cierre, ya pasado, fuera de la rejilla de citas, o el profesional no hace ese servicio.",
         "appt_not_active": "Esa cita ya no está activa (cancelada, completada o no presentada).",
+        "appt_calendar_taken": "Ese horario se acaba de ocupar en el calendario del profesional. Elige otra hora.",
+        "appt_calendar_broken": "El calendario de ese profesional está desconectado: vuelve a conectarlo en"
+        " Ajustes antes de reservar con él.",
+        "appt_calendar_busy": "Ocupado (calendario)",
         "appt_not_started": "La cita todavía no ha empezado: no se puede marcar como completada ni como no presentada.",
         "appt_invalid_choice": "Elige un cliente, un servicio y un profesional válidos.",
         "appt_bad_time": "Indica una fecha y una hora válidas.",
@@ -167,6 +171,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "appt_not_available": "That time is not available: outside the staff member's hours, during time off or a"
         " closure, already past, off the appointment grid, or the staff member does not do that service.",
         "appt_not_active": "That appointment is no longer active (cancelled, completed or a no-show).",
+        "appt_calendar_taken": "That time was just taken in the staff member's calendar. Choose another time.",
+        "appt_calendar_broken": "That staff member's calendar is disconnected: connect it again in Settings before"
+        " booking with them.",
+        "appt_calendar_busy": "Busy (calendar)",
         "appt_not_started": "The appointment has not started yet: it cannot be marked completed or a no-show.",
         "appt_invalid_choice": "Choose a valid customer, service and staff member.",
         "appt_bad_time": "Enter a valid date and time.",

@@ -8,7 +8,7 @@ the Lambda handler and the tests. Secrets are read when first needed, never at i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -16,11 +16,15 @@ from botocore.config import Config
 
 from receptionist.adapters.app_secrets import SsmWebhookSecretStore
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.calendar_guard import crm_slot_guard
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.export_store import ExportStore
 from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
+from receptionist.calendar.provider import CalendarProvider
+from receptionist.calendar.slot_guard import ProviderSlotGuard
+from receptionist.calendar.tokens import RefreshTokens
 from receptionist.config import ConsoleSettings
 from receptionist.console.dependencies import ConsoleParts
 from receptionist.console.services.exports import ConsoleExports
@@ -40,7 +44,10 @@ def build(
     s3: Any | None = None,
     secret: Callable[[str], str] = get_secret,
     dynamodb: Any | None = None,
+    calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] | None = None,
 ) -> ConsoleParts:
+    """`calendar`: the calendar provider and the refresh tokens' store, for the booking's re-check
+    in a member's connected calendar (None: no re-check)."""
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
     verifier = TokenVerifier(
@@ -67,7 +74,15 @@ def build(
         template_api=GupshupTemplates(settings.gupshup_api_url) if settings.gupshup_api_url else None,
         app_key=secret,
         idle=timedelta(minutes=settings.idle_minutes),
+        slot_guard=_slot_guard(db, calendar),
     )
+
+
+def _slot_guard(
+    db: Database, calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] | None
+) -> ProviderSlotGuard | None:
+    access = calendar() if calendar is not None else None
+    return crm_slot_guard(db, *access, lambda: datetime.now(UTC)) if access is not None else None
 
 
 def _store_names(settings: ConsoleSettings) -> StoreNames:

@@ -11,12 +11,13 @@ assistant's."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from receptionist.crm.availability import BookingWindow, is_uuid, local_day_bounds
+from receptionist.crm.availability import BookingWindow, Interval, is_uuid, local_day_bounds
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES, COMPLETABLE_STATUSES, NO_SHOW_STATUSES, Member
 
@@ -76,6 +77,9 @@ class ContactChoice:
 class MemberDay:
     day: date
     appointments: list[StaffAppointment]
+    # Busy time in the member's own calendar that day (local, cut to the day): times only, never
+    # what the event is (docs/calendar.md).
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -214,16 +218,32 @@ def history(db: Database, organization_id: str, appointment_id: str, timezone: s
 
 
 def arrange(
-    all_members: list[Member], found: list[StaffAppointment], first_day: date, last_day: date
+    all_members: list[Member],
+    found: list[StaffAppointment],
+    first_day: date,
+    last_day: date,
+    *,
+    busy: Mapping[str, Sequence[Interval]] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> list[MemberSchedule]:
     """The grid: one column per member (active ones, and any other with appointments in the
-    period), each with every day of the period and that day's appointments. Pure."""
+    period), each with every day of the period, that day's appointments and, with `busy` (member
+    id -> calendar busy intervals) and the business's `tz`, that day's busy time in the member's
+    own calendar (an interval over midnight shows on each day, cut to it). Pure."""
     by_member: dict[str, dict[date, list[StaffAppointment]]] = defaultdict(lambda: defaultdict(list))
     for a in found:
         by_member[a.member_id][a.starts_at.date()].append(a)
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+
+    def busy_on(member_id: str, day: date) -> list[tuple[datetime, datetime]]:
+        if not busy or tz is None or member_id not in busy:
+            return []
+        since, until = local_day_bounds(day, tz)
+        cut = [(max(s, since), min(e, until)) for s, e in busy[member_id] if s < until and e > since]
+        return [(s.astimezone(tz), e.astimezone(tz)) for s, e in sorted(cut)]
+
     return [
-        MemberSchedule(m, [MemberDay(d, by_member[m.id][d]) for d in days])
+        MemberSchedule(m, [MemberDay(d, by_member[m.id][d], busy_on(m.id, d)) for d in days])
         for m in all_members
         if m.active or m.id in by_member
     ]

@@ -284,6 +284,12 @@ TABLES: Final[dict[str, TableRule]] = {
         "by a later erase, and by retention at its date",
         "organization_id = %(org)s and customer_number = %(number)s",
     ),
+    "calendar_conflicts": TableRule(
+        "kept",
+        "an external calendar event's times over one of the (now anonymous) appointments, by ids: nothing of "
+        "the customer; goes with the appointment",
+        _BY_APPOINTMENT,
+    ),
     "audit_log": TableRule(
         "kept",
         "who did what in the console: targets and details name conversations, contacts and "
@@ -313,6 +319,24 @@ TABLES: Final[dict[str, TableRule]] = {
         " with the account, and a day after last use",
     ),
     "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
+    # The staff's own calendars (docs/calendar.md): staff data and times, never a customer's. What we
+    # write into a member's calendar (an appointment's event, named after the customer) is reached
+    # through the outbox: an erasure's unlinking of the contact queues it, and the calendar function
+    # rewrites or deletes the event (docs/privacy.md, "The members' calendars").
+    "calendar_connections": TableRule(
+        "not_personal",
+        "a member's connected calendar (staff data): the Google account's e-mail, the name of the SSM parameter "
+        "holding the refresh token (never the token), sync state; gone on disconnect and with the member",
+    ),
+    "calendar_events": TableRule(
+        "not_personal",
+        "a member's calendar events as times only (ids, status, start/end, recurrence): never a title, "
+        "description or guest",
+    ),
+    "calendar_busy_blocks": TableRule("not_personal", "a member's busy intervals from their calendar: times only"),
+    "calendar_outbox": TableRule(
+        "not_personal", "appointment and member ids whose calendar event is still to be written; a week after"
+    ),
 }
 
 

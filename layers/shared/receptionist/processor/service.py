@@ -103,6 +103,7 @@ class TurnReport:
     cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
     tools: list[str] = field(default_factory=list)  # the agent's tool calls, "(failed)" marked
     search_degraded: int = 0  # knowledge searches that ran without embeddings
+    calendar_fallbacks: int = 0  # booking re-checks left to the synced calendar blocks
     total_seconds: float = 0.0
     reply: str | None = None
     error: str | None = None  # the exception's type when the turn fell back
@@ -269,6 +270,7 @@ class TurnService:
         report.prompt_tokens, report.completion_tokens = answer.prompt_tokens, answer.completion_tokens
         report.cached_tokens = answer.cached_tokens
         report.tools, report.search_degraded = answer.tools, answer.search_degraded
+        report.calendar_fallbacks = answer.calendar_fallbacks
         if answer.opted_out:  # the assistant's opt_out tool: the fixed confirmation, not the model's words
             confirmation = OPT_OUT_CONFIRMATION[language_of(org.settings.language)]
             record = TurnRecord(

@@ -12,6 +12,9 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   MessagesTakenOver     messages of a failed or abandoned turn answered by a later one
   TurnsSettled          earlier recorded turns a ticket sent and finished
   SearchDegraded        knowledge searches that ran on full text alone (embeddings endpoint down)
+  CalendarCheckFallback bookings and moves whose re-check in the member's calendar got no answer in
+                        time (Google down, a timeout, no time left in the turn): the synced busy
+                        blocks decided (docs/calendar.md)
   TurnSeconds, TurnModelSeconds, TurnMediaSeconds, TurnDatabaseSeconds, TurnOverheadSeconds
   ModelCalls, PromptTokens, CachedPromptTokens, CompletionTokens
 
@@ -31,6 +34,7 @@ TURN_PREFIX: Final = "Turn_"
 TURNS_GIVEN_UP: Final = "TurnsGivenUp"
 TURNS_OVER_BUDGET: Final = "TurnsOverBudget"
 SEARCH_DEGRADED: Final = "SearchDegraded"
+CALENDAR_CHECK_FALLBACK: Final = "CalendarCheckFallback"
 
 _TIMED = ("answered", "media_failed", "replayed", "gave_up")
 
@@ -48,6 +52,7 @@ def describe(report: TurnReport | Failure, **fields: Any) -> Event:
         ("MessagesTakenOver", report.taken_over),
         ("TurnsSettled", report.settled),
         (SEARCH_DEGRADED, report.search_degraded),
+        (CALENDAR_CHECK_FALLBACK, report.calendar_fallbacks),
     ):
         if value:
             counts[name] = value

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
+from receptionist.adapters.calendar_guard import crm_slot_guard
 from receptionist.adapters.embeddings import OpenAIEmbeddings
 from receptionist.adapters.graph_agent import GraphAgent
 from receptionist.adapters.media_archive import MediaArchive
@@ -28,6 +29,9 @@ from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
 from receptionist.agent.tracing import LangfuseRecorder, TracingSettings
+from receptionist.calendar.provider import CalendarProvider
+from receptionist.calendar.slot_guard import ProviderSlotGuard
+from receptionist.calendar.tokens import RefreshTokens
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
 from receptionist.processor import telemetry
@@ -55,6 +59,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _no_calendar() -> tuple[CalendarProvider, RefreshTokens] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ProcessorClients:
     """What the processor's adapters talk through. The defaults are Lambda's: boto3 clients with
@@ -68,6 +76,10 @@ class ProcessorClients:
     # (table, bucket) -> the saver; it builds its own boto3 session.
     checkpointer: Callable[[str, str], BaseCheckpointSaver[Any]] = dynamodb_checkpointer
     clock: Callable[[], datetime] = _utc_now
+    # The calendar provider and the refresh tokens' store, for the booking's re-check in a member's
+    # connected calendar (receptionist/calendar/slot_guard.py); None: no re-check, the synced busy
+    # blocks alone decide. Called once per container, when the parts are built.
+    calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] = _no_calendar
 
 
 def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Gemini:
@@ -124,6 +136,13 @@ def turn_runner(
     )
 
 
+def slot_guard(db: Database, clients: ProcessorClients) -> ProviderSlotGuard | None:
+    """The booking's re-check in the member's own calendar (free/busy through the provider, an
+    access token refreshed from the connection's stored refresh token), when a provider is wired."""
+    calendar = clients.calendar()
+    return crm_slot_guard(db, *calendar, clients.clock) if calendar is not None else None
+
+
 @dataclass(frozen=True)
 class Connections:
     """What in a processor container may hold an open connection or a credential read at run
@@ -174,7 +193,9 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
     recorder = langfuse_recorder(settings, clients)
-    agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock)
+    agent = GraphAgent(
+        db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=slot_guard(db, clients)
+    )
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=TurnCrm(db),

@@ -39,7 +39,7 @@ NOTICES = (
 
 
 def appointment_service(db: Session, account: Account, parts: Parts) -> AppointmentService:
-    return AppointmentService(db, account, parts.now)
+    return AppointmentService(db, account, parts.now, parts.slot_guard)
 
 
 Appointments = Annotated[AppointmentService, Depends(appointment_service)]

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.appointments import BookingForm, MoveForm, parse_day
 from receptionist.console.services.consent import ConsentView, consent_view
-from receptionist.crm import appointments, catalogue, outcomes, schedule
-from receptionist.crm.availability import BookingWindow
+from receptionist.crm import appointments, calendar_busy, catalogue, outcomes, schedule
+from receptionist.crm.availability import BookingWindow, local_day_bounds
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import identity_of_contact
 from receptionist.crm.contacts import InvalidPhoneError, find_or_create_contact
@@ -39,6 +40,10 @@ _REFUSALS = {
     "not_active": "appt_not_active",
     "not_started": "appt_not_started",
     "invalid": "appt_invalid_choice",
+}
+_CALENDAR_REFUSALS = {
+    appointments.CALENDAR_TAKEN: "appt_calendar_taken",
+    appointments.CALENDAR_BROKEN: "appt_calendar_broken",
 }
 
 
@@ -102,6 +107,7 @@ class AppointmentService:
     db: Database  # acting for the account's organization
     account: StaffAccount
     now: Callable[[], datetime]
+    slot_guard: SlotGuard | None = None  # the member's own calendar, re-checked at booking
 
     @property
     def _org(self) -> str:
@@ -122,7 +128,12 @@ class AppointmentService:
         staff = members(db, org)
         member_id = member if any(m.id == member for m in staff) else ""
         found = schedule.appointments_between(db, org, first, last, window.timezone, member_id=member_id or None)
-        grid = schedule.arrange([m for m in staff if m.id == member_id or not member_id], found, first, last)
+        tz = ZoneInfo(window.timezone)
+        busy = calendar_busy.busy_blocks(
+            db, org, local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1], member_id=member_id or None
+        )
+        shown_members = [m for m in staff if m.id == member_id or not member_id]
+        grid = schedule.arrange(shown_members, found, first, last, busy=busy, tz=tz)
         days = next((d for d in METRICS_DAYS if str(d) == metrics_days), 30)
         metrics_first = date.fromordinal(today.toordinal() - days + 1)
         metrics = outcomes.reminder_metrics(db, org, *outcomes.local_period(metrics_first, today, window.timezone))
@@ -184,6 +195,7 @@ class AppointmentService:
                     now=self.now(),
                     actor=self._actor,
                     allow_unbookable=True,  # staff book what customers may not book over WhatsApp
+                    slot_guard=self.slot_guard,
                 )
             )
             details = {
@@ -223,6 +235,7 @@ class AppointmentService:
                     now=self.now(),
                     member_id=form.member_id.strip() or None,
                     actor=self._actor,
+                    slot_guard=self.slot_guard,
                 )
             )
             if (moved.starts_at, moved.member_id) != (current.starts_at, current.member_id):
@@ -252,5 +265,7 @@ class AppointmentService:
 
 def _required(result: BookingResult) -> Appointment:
     if result.failure is not None or result.appointment is None:
+        if result.detail in _CALENDAR_REFUSALS:  # the member's own calendar said no
+            raise ConsoleError(_CALENDAR_REFUSALS[result.detail])
         raise ConsoleError(_REFUSALS.get(result.failure or "invalid", "appt_invalid_choice"))
     return result.appointment

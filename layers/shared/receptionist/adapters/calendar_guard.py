@@ -1,0 +1,34 @@
+"""The booking's re-check in a member's own calendar (receptionist/calendar/slot_guard.py) on the
+CRM: the member's connection read from calendar_connections, and a revoked grant marking it
+broken there. Shared by the processor's and the console's wiring (each with its own database
+role), so both book through the same guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from receptionist.calendar.connection import CalendarConnection
+from receptionist.calendar.provider import CalendarProvider
+from receptionist.calendar.slot_guard import ProviderSlotGuard
+from receptionist.calendar.tokens import AccessTokens, RefreshTokens
+from receptionist.crm import calendar_connections
+from receptionist.crm.connection import Database
+
+
+def crm_slot_guard(
+    db: Database, provider: CalendarProvider, refresh_tokens: RefreshTokens, clock: Callable[[], datetime]
+) -> ProviderSlotGuard:
+    """A grant found revoked at the check marks the connection broken ("invalid_grant"): the member
+    is then offered no slots until someone connects the calendar again (crm/availability.py); the
+    console shows it at once."""
+
+    def revoked(connection: CalendarConnection) -> None:
+        calendar_connections.mark_broken(db, connection.organization_id, connection.id, "invalid_grant", clock())
+
+    return ProviderSlotGuard(
+        lambda organization_id, member_id: calendar_connections.for_member(db, organization_id, member_id),
+        AccessTokens(provider, refresh_tokens, clock=clock),
+        provider,
+        on_revoked=revoked,
+    )

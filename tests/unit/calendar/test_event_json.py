@@ -1,0 +1,29 @@
+"""An event's time as calendar_events stores it (receptionist/calendar/event_json.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from receptionist.calendar.event_json import time_from_json, time_to_json
+from receptionist.calendar.provider import EventTime
+
+
+def test_timed_and_all_day_times_round_trip_with_their_zone() -> None:
+    timed = EventTime(instant=datetime(2031, 3, 30, 1, 30, tzinfo=ZoneInfo("Europe/Madrid")), zone="Europe/Madrid")
+    day = EventTime(day=date(2031, 3, 30))
+    assert time_to_json(timed) == {"instant": "2031-03-30T01:30:00+01:00", "zone": "Europe/Madrid"}
+    assert time_to_json(day) == {"day": "2031-03-30"}
+    assert time_from_json(time_to_json(timed)) == EventTime(
+        instant=datetime.fromisoformat("2031-03-30T01:30:00+01:00"), zone="Europe/Madrid"
+    )
+    assert time_from_json(time_to_json(day)) == day
+    assert time_to_json(None) is None and time_from_json(None) is None
+
+
+@pytest.mark.parametrize("stored", [{"zone": "Europe/Madrid"}, ["2031-03-30"], {"instant": "2031-03-30T01:30:00"}])
+def test_anything_else_is_refused(stored: object) -> None:
+    with pytest.raises(ValueError):
+        time_from_json(stored)
