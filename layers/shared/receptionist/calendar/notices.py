@@ -30,24 +30,20 @@ def _words(table: dict[str, str], language: str) -> str:
     return table.get(language, table["es"])
 
 
-def connection_broken(
-    organization_id: str, connection_id: str, broken_at: datetime, member: str, language: str
-) -> OutboundJob:
-    """The member's connection broke at `broken_at` (one notice per breakage: a reconnection that
-    breaks again is told again)."""
-    text = _words(_BROKEN, language).format(member=member)
-    cause = f"calendar_broken#{connection_id}#{int(broken_at.timestamp())}"
-    return OutboundJob.for_staff_notice(organization_id, cause, text)
+def connection_broken(organization_id: str, member: str, language: str, *, key: str) -> OutboundJob:
+    """The member's connection broke. `key` names the cause (the sync's: the connection and the
+    grant that broke), so a reconnection that breaks again is told again, a retry is not."""
+    return OutboundJob.for_staff_notice(organization_id, key, _words(_BROKEN, language).format(member=member))
 
 
 def conflict(
-    organization_id: str, conflict_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str
+    organization_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str, *, key: str
 ) -> OutboundJob:
-    """An external event over the appointment starting at `appointment_starts_at` (shown in the
-    business's zone), once per conflict."""
+    """An external event over the appointment starting at `appointment_starts_at`, said in the
+    business's zone. `key` names the conflict (told once)."""
     local = appointment_starts_at.astimezone(ZoneInfo(zone))
     text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
-    return OutboundJob.for_staff_notice(organization_id, f"calendar_conflict#{conflict_id}", text)
+    return OutboundJob.for_staff_notice(organization_id, key, text)
 
 
 def send(queue: Queue, job: OutboundJob) -> str:

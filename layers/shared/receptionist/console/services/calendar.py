@@ -19,7 +19,6 @@ then the row with its audit line. A grant already revoked, a channel already gon
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,7 +135,7 @@ class CalendarService:
         return store.attention(self.db)
 
     # -- connecting --------------------------------------------------------------------------
-    def start(self, member_id: str, session_id: str, secret: str) -> tuple[str, str]:
+    def start(self, member_id: str, session_id: str, secret: str, at: float) -> tuple[str, str]:
         """The provider's authorization URL and the sealed flow cookie for the callback."""
         access = self._access()
         member = self._member(member_id)
@@ -150,7 +149,7 @@ class CalendarService:
         url = access.provider().authorization_url(
             state=flow.state, code_challenge=oauth.challenge_for(flow.verifier), redirect_uri=access.redirect_uri
         )
-        return url, oauth.seal_flow(secret, flow, time.time())
+        return url, oauth.seal_flow(secret, flow, at)
 
     def finish(self, flow: oauth.Flow, code: str) -> Member:
         """Exchange the code (with the flow's verifier), store the refresh token, then the row and
