@@ -363,3 +363,22 @@ def test_a_denied_consent_stores_nothing(
 
     assert denied.status_code == 400 and said(denied.text, ES["calendar_denied"])
     _no_trace(console, ssm, path, clinic.members[0])
+
+
+@pytest.mark.usefixtures("calendar")
+def test_removing_a_staff_account_disconnects_its_members_calendar(
+    console: Console, google: FakeGoogleCalendar, ssm: Any, path: str, clinic: Business
+) -> None:
+    owner, staff = signed_in(console, clinic.org), signed_in(console, clinic.org, "staff")
+    link(console, owner, staff, clinic.members[0])
+    connected(staff.client, clinic.members[0])
+    (stored,) = parameters(ssm, path)
+
+    removed = owner.client.post(f"/console/team/{staff.sub}/remove", data={"csrf_token": csrf(owner.client, PAGE)})
+
+    assert removed.status_code == 303
+    _no_trace(console, ssm, path, clinic.members[0])
+    with pytest.raises(GrantRevoked):
+        provider(google).refresh(stored["Value"], Deadline.after(5))
+    lines = [a for _, a, _ in audit(console, clinic.org)]
+    assert lines.index("calendar_disconnected") < lines.index("team_removed")

@@ -284,6 +284,12 @@ TABLES: Final[dict[str, TableRule]] = {
         "by a later erase, and by retention at its date",
         "organization_id = %(org)s and customer_number = %(number)s",
     ),
+    "calendar_conflicts": TableRule(
+        "kept",
+        "an external calendar event's times over one of the (now anonymous) appointments, by ids: nothing of "
+        "the customer; goes with the appointment",
+        _BY_APPOINTMENT,
+    ),
     "audit_log": TableRule(
         "kept",
         "who did what in the console: targets and details name conversations, contacts and "
@@ -313,6 +319,11 @@ TABLES: Final[dict[str, TableRule]] = {
         " with the account, and a day after last use",
     ),
     "retention_marks": TableRule("not_personal", "how far the nightly media pass got, per business"),
+    "calendar_connections": TableRule(
+        "not_personal",
+        "a member's connected calendar (staff data): the Google account's e-mail, the name of the SSM parameter "
+        "holding the refresh token (never the token), sync state; gone on disconnect and with the member",
+    ),
 }
 
 
