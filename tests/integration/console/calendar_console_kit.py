@@ -142,7 +142,7 @@ def connected(client: TestClient, member_id: str) -> Any:
 def connection(console: Console, member_id: str) -> dict[str, Any] | None:
     with psycopg.connect(console.owner_url) as conn:
         cur = conn.execute(
-            "select id::text, account, token_ref, status, organization_id::text as org, created_by"
+            "select id::text, account, token_ref, status, organization_id::text as org, created_by, created_at"
             " from calendar_connections where member_id = %s",
             (member_id,),
         )

@@ -261,6 +261,7 @@ def test_a_broken_connection_is_shown_and_reconnecting_overwrites_the_same_token
     after = connection(console, clinic.members[0])
     assert after is not None and after["status"] == "connected"
     assert (after["id"], after["token_ref"]) == (before["id"], before["token_ref"])
+    assert after["created_at"] > before["created_at"]  # a new grant: its breakage would be told again
     (stored,) = parameters(ssm, path)
     assert stored["Version"] == 2  # the same parameter, overwritten
     assert "calendar_reconnected" in [a for _, a, _ in audit(console, clinic.org)]

@@ -36,8 +36,8 @@ def business(notifier: Notifier) -> dict[str, Any]:
 
 
 def test_a_broken_calendar_notice_reaches_every_staff_number_once(notifier: Notifier, business: dict[str, Any]) -> None:
-    connection = str(uuid.uuid4())
-    job = notices.connection_broken(business["org"], "Dra. Ruiz", "es", key=f"calendar-broken#{connection}#first")
+    connection, granted = str(uuid.uuid4()), datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    job = notices.connection_broken(business["org"], connection, granted, "Dra. Ruiz", "es")
 
     assert notifier.deliver(job) == []
 
@@ -49,7 +49,7 @@ def test_a_broken_calendar_notice_reaches_every_staff_number_once(notifier: Noti
     assert notifier.app.parts.service.last_report.outcome == "sent"
 
     # Redelivered, and the same cause queued again (the same job id): nobody is told twice.
-    again = notices.connection_broken(business["org"], "Dra. Ruiz", "es", key=f"calendar-broken#{connection}#first")
+    again = notices.connection_broken(business["org"], connection, granted, "Dra. Ruiz", "es")
     assert again.job_id == job.job_id
     assert notifier.invoke(sqs_record(job, receive_count=2), sqs_record(again)) == []
     assert all(len(notifier.gupshup.sent_to(n)) == 1 for n in business["staff"])
@@ -59,12 +59,7 @@ def test_a_conflict_notice_says_the_time_in_the_business_zone_and_no_customer(
     notifier: Notifier, business: dict[str, Any]
 ) -> None:
     job = notices.conflict(
-        business["org"],
-        "Dr. Soto",
-        datetime(2026, 12, 10, 15, 0, tzinfo=UTC),
-        "America/Lima",
-        "es",
-        key=f"calendar-conflict#{uuid.uuid4()}",
+        business["org"], str(uuid.uuid4()), "Dr. Soto", datetime(2026, 12, 10, 15, 0, tzinfo=UTC), "America/Lima", "es"
     )
 
     assert notifier.deliver(job) == []
@@ -80,7 +75,7 @@ def test_a_notice_for_a_business_without_staff_numbers_is_not_configured(
     notifier.db.execute(
         "update notification_settings set staff_numbers = '{}' where organization_id = %s", (business["org"],)
     )
-    job = notices.connection_broken(business["org"], "Dra. Ruiz", "es", key=f"calendar-broken#{uuid.uuid4()}#first")
+    job = notices.connection_broken(business["org"], str(uuid.uuid4()), datetime.now(UTC), "Dra. Ruiz", "es")
 
     assert notifier.deliver(job) == []
 
@@ -92,7 +87,7 @@ def test_a_notice_for_a_business_with_no_active_app_is_dropped_as_unknown(
     notifier: Notifier, business: dict[str, Any]
 ) -> None:
     notifier.db.execute("update platform_connections set active = false where organization_id = %s", (business["org"],))
-    job = notices.connection_broken(business["org"], "Dra. Ruiz", "es", key=f"calendar-broken#{uuid.uuid4()}#first")
+    job = notices.connection_broken(business["org"], str(uuid.uuid4()), datetime.now(UTC), "Dra. Ruiz", "es")
 
     assert notifier.deliver(job) == []
 

@@ -30,20 +30,25 @@ def _words(table: dict[str, str], language: str) -> str:
     return table.get(language, table["es"])
 
 
-def connection_broken(organization_id: str, member: str, language: str, *, key: str) -> OutboundJob:
-    """The member's connection broke. `key` names the cause (the sync's: the connection and the
-    grant that broke), so a reconnection that breaks again is told again, a retry is not."""
-    return OutboundJob.for_staff_notice(organization_id, key, _words(_BROKEN, language).format(member=member))
+def connection_broken(
+    organization_id: str, connection_id: str, granted_at: datetime, member: str, language: str
+) -> OutboundJob:
+    """The member's connection broke. Its cause is the grant that broke (the connection and when
+    it was given), so a notice queued again is the same job and a later grant that breaks is told
+    again."""
+    text = _words(_BROKEN, language).format(member=member)
+    cause = f"calendar-broken#{connection_id}#{int(granted_at.timestamp())}"
+    return OutboundJob.for_staff_notice(organization_id, cause, text)
 
 
 def conflict(
-    organization_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str, *, key: str
+    organization_id: str, conflict_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str
 ) -> OutboundJob:
     """An external event over the appointment starting at `appointment_starts_at`, said in the
-    business's zone. `key` names the conflict (told once)."""
+    business's zone; once per conflict."""
     local = appointment_starts_at.astimezone(ZoneInfo(zone))
     text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
-    return OutboundJob.for_staff_notice(organization_id, key, text)
+    return OutboundJob.for_staff_notice(organization_id, f"calendar-conflict#{conflict_id}", text)
 
 
 def send(queue: Queue, job: OutboundJob) -> str:
