@@ -222,12 +222,35 @@ def test_disconnecting_revokes_the_grant_and_deletes_the_token_and_the_row(
     console: Console, google: FakeGoogleCalendar, ssm: Any, path: str, clinic: Business
 ) -> None:
     owner = signed_in(console, clinic.org)
+    google.set_next_account("soto@clinica.example")
     connected(owner.client, clinic.members[0])
     (stored,) = parameters(ssm, path)
+    # The sync watches the calendar (a push channel, kept on the row).
+    google_api = provider(google)
+    token = google_api.refresh(stored["Value"], Deadline.after(5))
+    row = connection(console, clinic.members[0])
+    assert row is not None
+    channel = google_api.watch(
+        token,
+        "primary",
+        channel_id=f"{row['id']}-1",
+        channel_token="channel-token",
+        address="http://127.0.0.1:9/calendar/google/notifications",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        deadline=Deadline.after(5),
+    )
+    with psycopg.connect(console.owner_url) as conn:
+        conn.execute(
+            "update calendar_connections set channel_id = %s, channel_resource_id = %s, channel_expires_at = %s"
+            " where id = %s",
+            (channel.id, channel.resource_id, channel.expires_at, row["id"]),
+        )
+    assert google.live_channels("soto@clinica.example") == [channel.id]
 
     gone = owner.client.post(f"{PAGE}/{clinic.members[0]}/disconnect", data={"csrf_token": csrf(owner.client, PAGE)})
 
     assert gone.status_code == 303 and gone.headers["location"] == f"{PAGE}?notice=disconnected"
+    assert google.live_channels("soto@clinica.example") == []  # stopped
     with pytest.raises(GrantRevoked):
         provider(google).refresh(stored["Value"], Deadline.after(5))
     _no_trace(console, ssm, path, clinic.members[0])
