@@ -24,7 +24,7 @@ def test_a_broken_connection_notice_names_the_member_and_the_console() -> None:
     assert en.text == "Dra. Ruiz's Google Calendar got disconnected: reconnect it in the console (Calendar)."
     assert unknown.text == es.text  # Spanish, as every staff notice, when the language is not known
     assert es.kind == "staff_notice" and es.organization_id == ORG
-    assert es.job_id == en.job_id == f"staff_notice#calendar-broken#c1#{int(GRANTED.timestamp())}"
+    assert es.job_id == en.job_id == f"staff_notice#calendar_broken#c1#{int(GRANTED.timestamp())}"
     other_grant = notices.connection_broken(ORG, "c1", GRANTED.replace(day=9), "Dra. Ruiz", "es")
     assert other_grant.job_id != es.job_id  # a later grant that breaks is told again
 
@@ -37,6 +37,6 @@ def test_a_conflict_notice_says_when_in_the_business_zone_and_nothing_else() -> 
         "Un evento externo en el calendario de Dr. Soto coincide con una cita del 29/03 a las 11:30."
         " Revísalo en la consola (Calendario)."
     )
-    assert job.job_id == "staff_notice#calendar-conflict#k1"
+    assert job.job_id == "staff_notice#calendar_conflict#k1"
     lima = notices.conflict(ORG, "k1", "Dr. Soto", starts, "America/Lima", "en")
     assert lima.text is not None and "on 29/03 at 04:30" in lima.text

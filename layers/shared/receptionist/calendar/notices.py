@@ -37,7 +37,7 @@ def connection_broken(
     it was given), so a notice queued again is the same job and a later grant that breaks is told
     again."""
     text = _words(_BROKEN, language).format(member=member)
-    cause = f"calendar-broken#{connection_id}#{int(granted_at.timestamp())}"
+    cause = f"calendar_broken#{connection_id}#{int(granted_at.timestamp())}"
     return OutboundJob.for_staff_notice(organization_id, cause, text)
 
 
@@ -48,7 +48,7 @@ def conflict(
     business's zone; once per conflict."""
     local = appointment_starts_at.astimezone(ZoneInfo(zone))
     text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
-    return OutboundJob.for_staff_notice(organization_id, f"calendar-conflict#{conflict_id}", text)
+    return OutboundJob.for_staff_notice(organization_id, f"calendar_conflict#{conflict_id}", text)
 
 
 def send(queue: Queue, job: OutboundJob) -> str:
