@@ -71,7 +71,12 @@ def _resolve(value: Any, tpl: dict[str, Any]) -> str:
     return str(value)
 
 
+_PSEUDO = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
+
+
 def _ref(name: str, tpl: dict[str, Any]) -> str:
+    if name in _PSEUDO:  # CloudFormation's pseudo parameters, as in the stage's region
+        return _PSEUDO[name]
     if name in tpl.get("Parameters", {}):
         return str(tpl["Parameters"][name].get("Default", ""))
     kind = tpl["Resources"][name]["Type"]

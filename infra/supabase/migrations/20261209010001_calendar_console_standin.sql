@@ -34,6 +34,7 @@ begin
       using (organization_id = public.current_organization())
       with check (organization_id = public.current_organization());
     grant select, update on public.calendar_connections to receptionist_app;
+    grant select, insert, update, delete on public.calendar_connections to receptionist_console;
   end if;
   if to_regclass('public.calendar_conflicts') is null then
     create table public.calendar_conflicts (
@@ -55,6 +56,7 @@ begin
       using (organization_id = public.current_organization())
       with check (organization_id = public.current_organization());
     grant select, insert, update on public.calendar_conflicts to receptionist_app;
+    grant select, update on public.calendar_conflicts to receptionist_console;
   end if;
 end
 $$;

@@ -77,18 +77,3 @@ begin
   end loop;
 end
 $$;
-
--- The calendar section's reads and writes (under row level security, like every table): a
--- connection is created, reconnected and removed from the console; a conflict is marked resolved.
--- The tables are 20261209010000_calendar.sql's.
-do $$
-begin
-  if to_regclass('public.calendar_connections') is not null then
-    grant select, insert, update, delete on public.calendar_connections to receptionist_console;
-  end if;
-  if to_regclass('public.calendar_conflicts') is not null then
-    grant select on public.calendar_conflicts to receptionist_console;
-    grant update (resolved_at) on public.calendar_conflicts to receptionist_console;
-  end if;
-end
-$$;

@@ -173,6 +173,28 @@ class ConsoleSettings(_Settings):
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
     # A console session with no request for this long ends (the template's ConsoleIdleMinutes).
     idle_minutes: int = Field(alias="CONSOLE_IDLE_MINUTES", default=30, ge=1, le=720)
+    # Members' Google Calendars (the calendar section, docs/console.md "Calendar"): the OAuth client,
+    # Google's endpoints (the local stack points them at its stand-in), where refresh tokens are kept
+    # (an SSM SecureString per connection) and the callback Google redirects to,
+    # <console url>/console/calendar/callback. No client id: no calendar can be connected.
+    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
+    google_client_secret_param: str = Field(alias="GOOGLE_CLIENT_SECRET_PARAM", default="")
+    google_oauth_url: NonEmpty = Field(alias="GOOGLE_OAUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+    google_token_url: NonEmpty = Field(alias="GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+    google_calendar_api_url: NonEmpty = Field(
+        alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
+    )
+    calendar_tokens_path: str = Field(alias="CALENDAR_TOKENS_PATH", default="")
+    calendar_redirect_uri: str = Field(alias="CALENDAR_REDIRECT_URI", default="", pattern=r"^(https?://\S+)?$")
+
+    @property
+    def calendar_configured(self) -> bool:
+        return bool(
+            self.google_client_id
+            and self.google_client_secret_param
+            and self.calendar_tokens_path
+            and self.calendar_redirect_uri
+        )
 
     @property
     def gupshup_keys_prefix(self) -> str | None:

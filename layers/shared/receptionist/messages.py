@@ -301,9 +301,8 @@ class OutboundJob(BaseModel):
 
     @classmethod
     def for_staff_notice(cls, organization_id: str, cause: str, text: str) -> OutboundJob:
-        """A notice to the business's staff. Its id derives from its cause (e.g. the broken
-        connection and when it broke, the conflict's id), so the same cause queued again is the
-        same job, delivered once."""
+        """A notice to the business's staff. Its id derives from its cause (the broken grant, the
+        conflict), so the same cause queued again is the same job, delivered once."""
         return cls(job_id=f"staff_notice#{cause}", kind="staff_notice", organization_id=organization_id, text=text)
 
     @property

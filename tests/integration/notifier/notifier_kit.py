@@ -57,7 +57,7 @@ def message_group(job: OutboundJob) -> str:
     conversation's (as the webhook and the processor send them)."""
     if job.kind == "status" and job.status is not None:
         return fifo_id(f"status#{job.status.provider_message_id}")
-    return fifo_id(job.conversation)
+    return job.group  # the conversation's, or a staff notice's business's staff
 
 
 def sqs_record(job: OutboundJob, receive_count: int = 1) -> dict[str, Any]:

@@ -422,8 +422,12 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
     assert ssm("CalendarPushFunction") == ["/receptionist/${Stage}/calendar-channel-key"]  # no database
     # The console's own database role (receptionist_console), never the message functions' URL.
     assert ssm("ConsoleFunction") == [
+        # Members' calendars (issue 28): each connection's refresh token, read, written and deleted
+        # under its path only, and the Google OAuth client's secret.
+        "/receptionist/${Stage}/calendar/tokens/*",
         "/receptionist/${Stage}/console-database-url",
         "/receptionist/${Stage}/console-secret",
+        "/receptionist/${Stage}/google-client-secret",
         "/receptionist/${Stage}/gupshup/*",  # the business's app key, for Gupshup's template API (issue 27)
         "/receptionist/${Stage}/langfuse-public-key",  # an owner's erasure deletes the customer's traces
         "/receptionist/${Stage}/langfuse-secret-key",

@@ -31,20 +31,21 @@ def _words(table: dict[str, str], language: str) -> str:
 
 
 def connection_broken(
-    organization_id: str, connection_id: str, broken_at: datetime, member: str, language: str
+    organization_id: str, connection_id: str, granted_at: datetime, member: str, language: str
 ) -> OutboundJob:
-    """The member's connection broke at `broken_at` (one notice per breakage: a reconnection that
-    breaks again is told again)."""
+    """The member's connection broke. Its cause is the grant that broke (the connection and when
+    it was given), so a notice queued again is the same job and a later grant that breaks is told
+    again."""
     text = _words(_BROKEN, language).format(member=member)
-    cause = f"calendar_broken#{connection_id}#{int(broken_at.timestamp())}"
+    cause = f"calendar_broken#{connection_id}#{int(granted_at.timestamp())}"
     return OutboundJob.for_staff_notice(organization_id, cause, text)
 
 
 def conflict(
     organization_id: str, conflict_id: str, member: str, appointment_starts_at: datetime, zone: str, language: str
 ) -> OutboundJob:
-    """An external event over the appointment starting at `appointment_starts_at` (shown in the
-    business's zone), once per conflict."""
+    """An external event over the appointment starting at `appointment_starts_at`, said in the
+    business's zone; once per conflict."""
     local = appointment_starts_at.astimezone(ZoneInfo(zone))
     text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
     return OutboundJob.for_staff_notice(organization_id, f"calendar_conflict#{conflict_id}", text)

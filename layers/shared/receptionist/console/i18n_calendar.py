@@ -19,6 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "calendar_last_sync": "Última sincronización",
         "calendar_never_synced": "todavía no",
         "calendar_broken_since": "Desde",
+        "calendar_reason_grant_revoked": "Google retiró el permiso (revocado o caducado).",
         "calendar_broken_note": "Mientras no se reconecte, no se ofrecen huecos con esta persona.",
         "calendar_no_member": "Tu cuenta no está vinculada a ningún profesional. Pide a la cuenta propietaria que"
         " la vincule en «Equipo».",
@@ -62,6 +63,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "calendar_last_sync": "Last sync",
         "calendar_never_synced": "not yet",
         "calendar_broken_since": "Since",
+        "calendar_reason_grant_revoked": "Google withdrew the access (revoked or expired).",
         "calendar_broken_note": "Until it is reconnected, no slots with this person are offered.",
         "calendar_no_member": "Your account is not linked to a professional. Ask the owner's account to link it on"
         " the Team page.",

@@ -2,11 +2,13 @@
 app.create_app needs): Cognito, the database (as the console's own role, `receptionist_console`,
 under row level security: DATABASE_URL_PARAM names the SSM parameter console-database-url), the
 outbound queue, the CSRF key, the media bucket (customers' exports), the stores an owner's
-block or erasure of a customer reaches (privacy/wiring.py), and Gupshup's template API. Shared by
+block or erasure of a customer reaches (privacy/wiring.py), Gupshup's template API, and members'
+Google Calendars (the provider and the refresh tokens' SSM store). Shared by
 the Lambda handler and the tests. Secrets are read when first needed, never at import."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,9 +19,11 @@ from botocore.config import Config
 from receptionist.adapters.app_secrets import SsmWebhookSecretStore
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.calendar_guard import crm_slot_guard
+from receptionist.adapters.calendar_tokens import SsmRefreshTokens
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.export_store import ExportStore
+from receptionist.adapters.google_calendar import SCOPES, GoogleCalendar
 from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.calendar.provider import CalendarProvider
@@ -27,6 +31,7 @@ from receptionist.calendar.slot_guard import ProviderSlotGuard
 from receptionist.calendar.tokens import RefreshTokens
 from receptionist.config import ConsoleSettings
 from receptionist.console.dependencies import ConsoleParts
+from receptionist.console.services.calendar import CalendarAccess
 from receptionist.console.services.exports import ConsoleExports
 from receptionist.crm.connection import Database
 from receptionist.privacy.wiring import StoreNames, build_forget
@@ -49,6 +54,7 @@ def build(
     """`calendar`: the calendar provider and the refresh tokens' store, for the booking's re-check
     in a member's connected calendar (None: no re-check)."""
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-console")
+    ssm = ssm or boto3.client("ssm", config=bounded_client_config())
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
     verifier = TokenVerifier(
         issuer=TokenVerifier.issuer_for(settings.region, settings.user_pool_id),
@@ -75,6 +81,36 @@ def build(
         app_key=secret,
         idle=timedelta(minutes=settings.idle_minutes),
         slot_guard=_slot_guard(db, calendar),
+        calendar=calendar_access(settings, ssm, secret),
+    )
+
+
+# The account's e-mail comes back with the grant (an id_token), shown as the connection's account:
+# "openid email" asks for that and nothing more of the profile.
+CONSOLE_SCOPES = (*SCOPES, "openid", "email")
+
+
+def calendar_access(settings: ConsoleSettings, ssm: Any, secret: Callable[[str], str]) -> CalendarAccess | None:
+    """Google Calendar for the calendar section; None when the stage has no OAuth client."""
+    if not settings.calendar_configured:
+        return None
+
+    @functools.cache
+    def provider() -> GoogleCalendar:  # the client secret is read when a calendar is first connected
+        return GoogleCalendar(
+            settings.google_client_id,
+            secret(settings.google_client_secret_param),
+            oauth_url=settings.google_oauth_url,
+            token_url=settings.google_token_url,
+            api_url=settings.google_calendar_api_url,
+            scopes=CONSOLE_SCOPES,
+        )
+
+    return CalendarAccess(
+        provider=provider,
+        tokens=SsmRefreshTokens(ssm),
+        tokens_path=settings.calendar_tokens_path,
+        redirect_uri=settings.calendar_redirect_uri,
     )
 
 

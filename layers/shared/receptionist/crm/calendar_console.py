@@ -141,26 +141,28 @@ def save_connection(
     at: datetime,
 ) -> None:
     """The member's connection, connected now with a fresh grant: a new row, or the existing one
-    (a reconnection: broken or not) starting over (no sync token, no channel: the sync makes a
-    full listing and a new channel)."""
+    (a reconnection: broken or not) starting over as crm/calendar_connections.connect does (no sync
+    state, so the next sync is a full one; `created_at` is the grant's time, which keys the
+    breakage notice) and without its channel (the console stopped it)."""
     updated = db.execute(
         """
         update calendar_connections set token_ref = %s, account = %s, status = 'connected', broken_reason = null,
-               broken_at = null, sync_token = null, channel_id = null, channel_resource_id = null,
-               channel_expires_at = null, poll_after = %s
+               broken_at = null, sync_token = null, synced_at = null, full_synced_at = null, poll_after = null,
+               channel_id = null, channel_resource_id = null, channel_expires_at = null,
+               created_at = %s, created_by = %s
         where provider = %s and member_id = %s::uuid
         """,
-        (token_ref, account, at, PROVIDER, member_id),
+        (token_ref, account, at, created_by, PROVIDER, member_id),
     )
     if updated:
         return
     db.execute(
         """
         insert into calendar_connections (id, organization_id, member_id, provider, calendar_id, account, token_ref,
-                                          status, poll_after, created_at, created_by)
-        values (%s::uuid, %s::uuid, %s::uuid, %s, 'primary', %s, %s, 'connected', %s, %s, %s)
+                                          status, created_at, created_by)
+        values (%s::uuid, %s::uuid, %s::uuid, %s, 'primary', %s, %s, 'connected', %s, %s)
         """,
-        (connection_id, organization_id, member_id, PROVIDER, account, token_ref, at, at, created_by),
+        (connection_id, organization_id, member_id, PROVIDER, account, token_ref, at, created_by),
     )
 
 

@@ -13,7 +13,6 @@ callback is a top-level navigation coming from Google's site, which a Strict coo
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -62,7 +61,7 @@ def calendar_page(request: Request, service: Calendars, notice: str = "") -> Res
 @router.post("/{member_id}/connect", dependencies=[CSRF])
 def connect(request: Request, member_id: str, service: Calendars, session: CurrentSession, parts: Parts) -> Response:
     try:
-        url, sealed = service.start(member_id, session.session_id, parts.csrf_secret())
+        url, sealed = service.start(member_id, session.session_id, parts.csrf_secret(), parts.session_now().timestamp())
     except ConsoleError as exc:
         return _page(request, service, status=exc.status, error=exc.code)
     response = see_other(url)
@@ -93,7 +92,7 @@ def callback(
     flow = oauth.checked_flow(
         parts.csrf_secret(),
         request.cookies.get(oauth.FLOW_COOKIE),
-        time.time(),
+        parts.session_now().timestamp(),  # real time, as the sessions' (tests move it)
         state=state,
         session_id=session.session_id,
         organization_id=service.account.organization_id,

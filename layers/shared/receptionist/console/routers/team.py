@@ -32,7 +32,7 @@ NOTICES = ("invited", "saved", "removed")
 def _service(db: Session, owner: Owner, parts: Parts) -> TeamService:
     if parts.accounts is None:
         raise Unavailable("team_unavailable")
-    return TeamService(db, owner, parts.accounts)
+    return TeamService(db, owner, parts.accounts, parts.calendar, parts.now)
 
 
 Team = Annotated[TeamService, Depends(_service)]

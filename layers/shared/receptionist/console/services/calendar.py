@@ -19,7 +19,6 @@ then the row with its audit line. A grant already revoked, a channel already gon
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from receptionist.calendar.provider import (
     CalendarUnavailable,
     Channel,
     Grant,
+    GrantRevoked,
 )
 from receptionist.calendar.tokens import RefreshTokens, token_ref
 from receptionist.console import oauth
@@ -55,7 +55,7 @@ _CONNECTION_IDS = uuid.UUID("5d0b7a52-6c1e-4a43-9a57-2f1f0e8c6a11")
 class CalendarAccess:
     """What the section needs besides the database (ConsoleParts.calendar; wiring builds it)."""
 
-    provider: CalendarProvider
+    provider: Callable[[], CalendarProvider]  # built when first used (it reads the OAuth client's secret)
     tokens: RefreshTokens
     tokens_path: str  # CALENDAR_TOKENS_PATH: the SSM path the refresh tokens live under
     redirect_uri: str  # <console url>/console/calendar/callback, as registered with Google
@@ -135,7 +135,7 @@ class CalendarService:
         return store.attention(self.db)
 
     # -- connecting --------------------------------------------------------------------------
-    def start(self, member_id: str, session_id: str, secret: str) -> tuple[str, str]:
+    def start(self, member_id: str, session_id: str, secret: str, at: float) -> tuple[str, str]:
         """The provider's authorization URL and the sealed flow cookie for the callback."""
         access = self._access()
         member = self._member(member_id)
@@ -146,10 +146,10 @@ class CalendarService:
             session=session_hash(session_id),
             organization_id=self.account.organization_id,
         )
-        url = access.provider.authorization_url(
+        url = access.provider().authorization_url(
             state=flow.state, code_challenge=oauth.challenge_for(flow.verifier), redirect_uri=access.redirect_uri
         )
-        return url, oauth.seal_flow(secret, flow, time.time())
+        return url, oauth.seal_flow(secret, flow, at)
 
     def finish(self, flow: oauth.Flow, code: str) -> Member:
         """Exchange the code (with the flow's verifier), store the refresh token, then the row and
@@ -164,7 +164,10 @@ class CalendarService:
         ref = existing.token_ref if existing else token_ref(access.tokens_path, connection_id)
         if existing and existing.channel_id:
             self._stop_channel(access, existing)  # its grant is replaced: the sync makes a new channel
-        access.tokens.put(ref, grant.refresh_token)
+        try:
+            access.tokens.put(ref, grant.refresh_token)
+        except CalendarUnavailable as exc:
+            raise Unavailable("calendar_provider_down") from exc
         try:
             with self.db.transaction():
                 store.save_connection(
@@ -187,7 +190,7 @@ class CalendarService:
 
     def _exchange(self, access: CalendarAccess, code: str, verifier: str) -> Grant:
         try:
-            return access.provider.exchange_code(
+            return access.provider().exchange_code(
                 code, code_verifier=verifier, redirect_uri=access.redirect_uri, deadline=_deadline()
             )
         except CalendarUnavailable as exc:
@@ -209,7 +212,7 @@ class CalendarService:
             if existing.channel_id:
                 self._stop_channel(access, existing, refresh)
             try:
-                access.provider.revoke(refresh, _deadline())
+                access.provider().revoke(refresh, _deadline())
             except CalendarUnavailable as exc:  # the row stays: disconnecting again finishes it
                 raise Unavailable("calendar_provider_down") from exc
             except CalendarError:
@@ -224,9 +227,11 @@ class CalendarService:
         """The stored refresh token, None when it is gone (a disconnection tried before)."""
         try:
             return access.tokens.get(ref)
-        except Exception:  # a parameter already deleted; nothing to revoke with
+        except GrantRevoked:  # a parameter already deleted: nothing to revoke with
             logger.info("calendar refresh token not found at disconnect")
             return None
+        except CalendarUnavailable as exc:
+            raise Unavailable("calendar_provider_down") from exc
 
     def _stop_channel(self, access: CalendarAccess, connection: ConsoleConnection, refresh: str | None = None) -> None:
         """Stop the push channel; a grant that no longer works cannot, and then the channel simply
@@ -235,9 +240,9 @@ class CalendarService:
             return
         try:
             refresh = refresh if refresh is not None else access.tokens.get(connection.token_ref)
-            token = access.provider.refresh(refresh, _deadline())
+            token = access.provider().refresh(refresh, _deadline())
             channel = Channel(connection.channel_id, connection.channel_resource_id, connection.channel_expires_at)
-            access.provider.stop(token, channel, _deadline())
+            access.provider().stop(token, channel, _deadline())
         except Exception:  # best effort: an unstopped channel ends at its expiry
             logger.warning("calendar channel not stopped", exc_info=True)
 

@@ -11,19 +11,23 @@ Where Cognito and the CRM are both changed, the order is the one that never leav
 - disable: the row first (the console refuses the account at its next request and its sessions
   end), then Cognito (AdminDisableUser, AdminUserGlobalSignOut: no sign-in, no refresh);
 - enable: Cognito first, then the row;
-- remove: Cognito disables and signs the user out, the row goes (and its sessions), then the
-  Cognito user is deleted."""
+- remove: the calendar of the member the account is linked to is disconnected (its grant revoked,
+  its refresh token and the Google account's e-mail deleted: services/calendar.py), Cognito
+  disables and signs the user out, the row goes (and its sessions), then the Cognito user is
+  deleted."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from receptionist.adapters.cognito import StaffPool
 from receptionist.console.errors import Conflict, ConsoleError, Forbidden, NotFound, Unavailable
+from receptionist.console.services.calendar import CalendarAccess, CalendarService
 from receptionist.crm import calendar_console, team
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
@@ -49,6 +53,8 @@ class TeamService:
     db: Database  # acting for the owner's organization
     owner: StaffAccount
     pool: StaffPool
+    calendar: CalendarAccess | None = None  # disconnecting a removed account's calendar
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def members(self) -> list[TeamMember]:
         return team.members(self.db, self.owner.sub)
@@ -134,6 +140,10 @@ class TeamService:
             and not any(m.sub != sub and m.role == "owner" and m.active for m in self.members())
         ):
             raise Conflict("team_last_owner")  # before Cognito is touched (the database checks again)
+        linked = self.member_links().get(sub)
+        if linked is not None and calendar_console.connection_for(self.db, linked) is not None:
+            # A person leaving takes their Google grant, token and account e-mail with them.
+            CalendarService(self.db, self.owner, self.calendar, self.now).disconnect(linked)
         self._cognito("disable", self.pool.disable, member.email)
         try:
             with self.db.transaction():
