@@ -23,6 +23,26 @@ class _Settings(BaseModel):
         return cls.model_validate(dict(os.environ if environ is None else environ))
 
 
+class GoogleClientSettings(_Settings):
+    """Members' Google Calendars (docs/calendar.md), for every function that reaches them: the
+    OAuth client (its secret by SSM parameter name), Google's endpoints (the local stack points them
+    at its stand-in) and where the refresh tokens are kept (an SSM SecureString per connection).
+    No client id: no calendar can be connected, and nothing reaches Google."""
+
+    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
+    google_client_secret_param: str = Field(alias="GOOGLE_CLIENT_SECRET_PARAM", default="")
+    google_oauth_url: NonEmpty = Field(alias="GOOGLE_OAUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+    google_token_url: NonEmpty = Field(alias="GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+    google_calendar_api_url: NonEmpty = Field(
+        alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
+    )
+    calendar_tokens_path: str = Field(alias="CALENDAR_TOKENS_PATH", default="")
+
+    @property
+    def google_configured(self) -> bool:
+        return bool(self.google_client_id and self.google_client_secret_param and self.calendar_tokens_path)
+
+
 class WebhookSettings(_Settings):
     conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
     inbound_queue_url: NonEmpty = Field(alias="INBOUND_QUEUE_URL")
@@ -31,7 +51,7 @@ class WebhookSettings(_Settings):
     webhook_secrets_path: NonEmpty = Field(alias="WEBHOOK_SECRETS_PATH")
 
 
-class ProcessorSettings(_Settings):
+class ProcessorSettings(GoogleClientSettings):
     conversations_table: NonEmpty = Field(alias="CONVERSATIONS_TABLE")
     inbound_queue_url: NonEmpty = Field(alias="INBOUND_QUEUE_URL")
     checkpoints_table: NonEmpty = Field(alias="CHECKPOINTS_TABLE")
@@ -136,7 +156,7 @@ class RetentionSettings(_Settings):
     statement_timeout_seconds: float = Field(alias="RETENTION_STATEMENT_SECONDS", default=60, ge=5, le=600)
 
 
-class ConsoleSettings(_Settings):
+class ConsoleSettings(GoogleClientSettings):
     database_url_param: NonEmpty = Field(alias="DATABASE_URL_PARAM")
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
     user_pool_id: NonEmpty = Field(alias="USER_POOL_ID")
@@ -173,28 +193,12 @@ class ConsoleSettings(_Settings):
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
     # A console session with no request for this long ends (the template's ConsoleIdleMinutes).
     idle_minutes: int = Field(alias="CONSOLE_IDLE_MINUTES", default=30, ge=1, le=720)
-    # Members' Google Calendars (the calendar section, docs/console.md "Calendar"): the OAuth client,
-    # Google's endpoints (the local stack points them at its stand-in), where refresh tokens are kept
-    # (an SSM SecureString per connection) and the callback Google redirects to,
-    # <console url>/console/calendar/callback. No client id: no calendar can be connected.
-    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
-    google_client_secret_param: str = Field(alias="GOOGLE_CLIENT_SECRET_PARAM", default="")
-    google_oauth_url: NonEmpty = Field(alias="GOOGLE_OAUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
-    google_token_url: NonEmpty = Field(alias="GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
-    google_calendar_api_url: NonEmpty = Field(
-        alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
-    )
-    calendar_tokens_path: str = Field(alias="CALENDAR_TOKENS_PATH", default="")
+    # The callback Google redirects to after the consent: <console url>/console/calendar/callback.
     calendar_redirect_uri: str = Field(alias="CALENDAR_REDIRECT_URI", default="", pattern=r"^(https?://\S+)?$")
 
     @property
     def calendar_configured(self) -> bool:
-        return bool(
-            self.google_client_id
-            and self.google_client_secret_param
-            and self.calendar_tokens_path
-            and self.calendar_redirect_uri
-        )
+        return self.google_configured and bool(self.calendar_redirect_uri)
 
     @property
     def gupshup_keys_prefix(self) -> str | None:
@@ -212,7 +216,7 @@ def gupshup_keys_prefix(keys_path: str, database_url_param: str) -> str | None:
     return f"{found.group(1)}/gupshup/" if found else None
 
 
-class CalendarSettings(_Settings):
+class CalendarSettings(GoogleClientSettings):
     """CalendarFunction (docs/calendar.md): the outbox relay, the queue's publish and sync jobs,
     channel renewal and the poll. Google's endpoints are settings so the local stack points them at
     its stand-in."""
@@ -222,19 +226,13 @@ class CalendarSettings(_Settings):
     # Staff notices (a broken connection, a conflict) go out through the notifier.
     outbound_queue_url: NonEmpty = Field(alias="OUTBOUND_QUEUE_URL")
     # Each connection's refresh token: an SSM SecureString under this path (calendar/tokens.py).
-    tokens_path: NonEmpty = Field(alias="CALENDAR_TOKENS_PATH")
+    calendar_tokens_path: NonEmpty = Field(alias="CALENDAR_TOKENS_PATH")
     # The HMAC key of push channel tokens (calendar/channels.py).
     channel_key_param: NonEmpty = Field(alias="CALENDAR_CHANNEL_KEY_PARAM")
     # Where Google sends push notifications: the HTTP API's /calendar/google/notifications (HTTPS).
     push_url: NonEmpty = Field(alias="CALENDAR_PUSH_URL")
-    google_oauth_url: NonEmpty = Field(alias="GOOGLE_OAUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
-    google_token_url: NonEmpty = Field(alias="GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
-    google_calendar_api_url: NonEmpty = Field(
-        alias="GOOGLE_CALENDAR_API_URL", default="https://www.googleapis.com/calendar/v3"
-    )
-    # Empty until the stage has a Google OAuth client: then no calendar can be connected, so there
-    # is nothing to sync (the function still runs its minute: an empty relay, renewal and poll).
-    google_client_id: str = Field(alias="GOOGLE_CLIENT_ID", default="")
+    # Always named here (the client id may be empty until the stage has a Google OAuth client: then
+    # nothing is connected and the minute's relay, renewal and poll find nothing to do).
     google_client_secret_param: NonEmpty = Field(alias="GOOGLE_CLIENT_SECRET_PARAM")
 
 

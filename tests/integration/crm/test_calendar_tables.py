@@ -71,6 +71,41 @@ def test_each_change_of_an_appointment_queues_one_row_for_the_connected_member(
     assert {(r["appointment_id"], r["member_id"]) for r in rows} == {(booked, org["member"])}
 
 
+def test_a_calendar_connected_or_connected_again_gets_the_member_s_upcoming_appointments(
+    db: Database, make_org: OrgFactory
+) -> None:
+    """Booked before the calendar was connected (or while its grant was broken): the trigger on
+    appointments queued nothing then, so connecting queues them, and only the active, upcoming ones."""
+    org = make_org()
+    upcoming = _book(db, org, "2031-03-10 09:00")
+    cancelled = _book(db, org, "2031-03-10 10:00")
+    contact = db.fetch_one("select contact_id::text from appointments where id = %s", (cancelled,))
+    assert contact is not None
+    appointments.cancel(db, org["org"], contact["contact_id"], cancelled, "Europe/Madrid")
+    past = db.fetch_one(
+        "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at)"
+        " values (%s, %s, %s, %s, %s, %s) returning id::text",
+        (org["org"], customer(db, org["org"]), org["service"], org["member"], _at("2020-03-10 09:00"),
+         _at("2020-03-10 09:30")),
+    )  # fmt: skip
+    assert past is not None and outbox(db, org["org"]) == []
+    connection = connect(db, org["org"], org["member"])
+    assert [(r["appointment_id"], r["member_id"]) for r in outbox(db, org["org"])] == [(upcoming, org["member"])]
+    assert calendar_connections.mark_broken(db, org["org"], connection.id, "invalid_grant", datetime.now(UTC))
+    # Written while the grant was broken (booking refuses a broken member: as ops would write it).
+    while_broken = db.fetch_one(
+        "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at)"
+        " values (%s, %s, %s, %s, %s, %s) returning id::text",
+        (org["org"], customer(db, org["org"]), org["service"], org["member"], _at("2031-03-11 09:00"),
+         _at("2031-03-11 09:30")),
+    )  # fmt: skip
+    assert while_broken is not None and len(outbox(db, org["org"])) == 1
+    connect(db, org["org"], org["member"])  # a fresh grant
+    assert sorted(r["appointment_id"] for r in outbox(db, org["org"])) == sorted(
+        [upcoming, upcoming, while_broken["id"]]
+    )
+
+
 def test_members_without_a_connected_calendar_queue_nothing(db: Database, make_org: OrgFactory) -> None:
     org = make_org()
     broken_member = add_member(db, org["org"])

@@ -48,6 +48,7 @@ DEFINERS: dict[str, set[str]] = {
     # The calendar sync's passes across businesses (migration 20261209010000_calendar.sql): the
     # calendar function runs as the message functions' role.
     "calendar_outbox_note()": set(),  # appointments' trigger: fills the calendar outbox
+    "calendar_connection_republish()": set(),  # a (re)connected calendar's trigger: its upcoming appointments
     "calendar_poll_due(timestamp with time zone,interval,integer)": {APP},
     "calendar_channels_due(timestamp with time zone,integer)": {APP},
     "calendar_outbox_pending(integer)": {APP},

@@ -210,12 +210,18 @@ def test_any_other_failure_of_the_check_falls_back_rather_than_losing_the_bookin
 
 
 def test_the_processor_wires_a_guard_only_when_a_provider_is_plugged_in() -> None:
+    from devstack.template import function_env
+    from receptionist.config import ProcessorSettings
     from receptionist.crm.connection import Database
     from receptionist.processor.wiring import ProcessorClients, slot_guard
 
     db = Database("postgresql://nobody@127.0.0.1:1/none")  # never reached: the guard is only built
+    settings = ProcessorSettings.from_env(function_env("ProcessorFunction"))  # no Google client id by default
     bare = ProcessorClients(sqs=object(), dynamodb=object(), s3=object())
-    assert slot_guard(db, bare) is None
+    assert not settings.google_configured and slot_guard(db, settings, bare) is None
     calendar = FakeCalendar()
     plugged = ProcessorClients(sqs=object(), dynamodb=object(), s3=object(), calendar=lambda: (calendar, Tokens()))
-    assert isinstance(slot_guard(db, plugged), ProviderSlotGuard)
+    assert isinstance(slot_guard(db, settings, plugged), ProviderSlotGuard)
+    # A stage with a Google OAuth client gets Google Calendar, its secret not read yet.
+    named = ProcessorSettings.from_env({**function_env("ProcessorFunction"), "GOOGLE_CLIENT_ID": "client-1"})
+    assert named.google_configured and isinstance(slot_guard(db, named, bare), ProviderSlotGuard)

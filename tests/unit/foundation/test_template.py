@@ -393,8 +393,10 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
         return sorted(r.split(":parameter", 1)[1] for st in found for r in _resources_of(st))
 
     assert ssm("ProcessorFunction") == [
+        "/receptionist/${Stage}/calendar/tokens/*",  # a booking's re-check in the member's calendar
         "/receptionist/${Stage}/database-url",
         "/receptionist/${Stage}/gemini-api-key",
+        "/receptionist/${Stage}/google-client-secret",
         "/receptionist/${Stage}/langfuse-public-key",  # tracing, when LangfuseHost is set
         "/receptionist/${Stage}/langfuse-secret-key",
         "/receptionist/${Stage}/openai-api-key",

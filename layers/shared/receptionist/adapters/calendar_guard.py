@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
+from receptionist.adapters.calendar_tokens import SsmRefreshTokens
+from receptionist.adapters.google_calendar import SCOPES, GoogleCalendar
 from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.provider import CalendarProvider
 from receptionist.calendar.slot_guard import ProviderSlotGuard
 from receptionist.calendar.tokens import AccessTokens, RefreshTokens
+from receptionist.config import GoogleClientSettings
 from receptionist.crm import calendar_connections
 from receptionist.crm.connection import Database
 
@@ -32,3 +36,25 @@ def crm_slot_guard(
         provider,
         on_revoked=revoked,
     )
+
+
+def google_calendar(
+    settings: GoogleClientSettings,
+    secret: Callable[[str], str],
+    ssm: Callable[[], Any],
+    scopes: tuple[str, ...] = SCOPES,
+) -> tuple[GoogleCalendar, SsmRefreshTokens] | None:
+    """Google Calendar and the refresh tokens' store as the settings name them, or None when they
+    name no OAuth client. The client secret is read on the first token refresh, not here; the SSM
+    client is made (`ssm()`) only when a client is named."""
+    if not settings.google_configured:
+        return None
+    google = GoogleCalendar(
+        settings.google_client_id,
+        lambda: secret(settings.google_client_secret_param),
+        oauth_url=settings.google_oauth_url,
+        token_url=settings.google_token_url,
+        api_url=settings.google_calendar_api_url,
+        scopes=scopes,
+    )
+    return google, SsmRefreshTokens(ssm())

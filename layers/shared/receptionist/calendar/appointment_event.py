@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from receptionist.calendar.provider import AppointmentEvent, event_id_for
+from receptionist.crm.models import ACTIVE_STATUSES
 
 SEPARATOR = " · "
 # Google shows about this much of a title; a longer name is cut, never the service.
@@ -25,7 +26,7 @@ DESCRIPTION = (
     "personal: los cambios hechos aquí no cambian la cita ni avisan al cliente."
 )
 # Statuses whose appointment has an event: the active ones and the finished ones (history).
-_KEPT = ("pending", "confirmed", "completed", "no_show")
+_KEPT = (*ACTIVE_STATUSES, "completed", "no_show")
 
 
 @dataclass(frozen=True)

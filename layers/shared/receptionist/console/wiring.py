@@ -8,7 +8,6 @@ the Lambda handler and the tests. Secrets are read when first needed, never at i
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,12 +17,11 @@ from botocore.config import Config
 
 from receptionist.adapters.app_secrets import SsmWebhookSecretStore
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.calendar_guard import crm_slot_guard
-from receptionist.adapters.calendar_tokens import SsmRefreshTokens
+from receptionist.adapters.calendar_guard import crm_slot_guard, google_calendar
 from receptionist.adapters.cognito import CognitoSignIn, StaffPool, TokenVerifier
 from receptionist.adapters.export_media import MediaCopies
 from receptionist.adapters.export_store import ExportStore
-from receptionist.adapters.google_calendar import SCOPES, GoogleCalendar
+from receptionist.adapters.google_calendar import SCOPES
 from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.calendar.provider import CalendarProvider
@@ -63,6 +61,7 @@ def build(
     )
     # SigV4: what the exports' presigned links are signed with.
     s3 = s3 or boto3.client("s3", config=bounded_client_config().merge(Config(signature_version="s3v4")))
+    access = calendar_access(settings, ssm, secret)
     exports = ConsoleExports(MediaCopies(settings.media_bucket, s3), ExportStore(settings.media_bucket, s3))
     return ConsoleParts(
         db=db,
@@ -80,8 +79,8 @@ def build(
         template_api=GupshupTemplates(settings.gupshup_api_url) if settings.gupshup_api_url else None,
         app_key=secret,
         idle=timedelta(minutes=settings.idle_minutes),
-        slot_guard=_slot_guard(db, calendar),
-        calendar=calendar_access(settings, ssm, secret),
+        slot_guard=_slot_guard(db, calendar or _section_calendar(access)),
+        calendar=access,
     )
 
 
@@ -92,26 +91,23 @@ CONSOLE_SCOPES = (*SCOPES, "openid", "email")
 
 def calendar_access(settings: ConsoleSettings, ssm: Any, secret: Callable[[str], str]) -> CalendarAccess | None:
     """Google Calendar for the calendar section; None when the stage has no OAuth client."""
-    if not settings.calendar_configured:
+    google = google_calendar(settings, secret, lambda: ssm, CONSOLE_SCOPES) if settings.calendar_configured else None
+    if google is None:
         return None
-
-    @functools.cache
-    def provider() -> GoogleCalendar:  # the client secret is read when a calendar is first connected
-        return GoogleCalendar(
-            settings.google_client_id,
-            secret(settings.google_client_secret_param),
-            oauth_url=settings.google_oauth_url,
-            token_url=settings.google_token_url,
-            api_url=settings.google_calendar_api_url,
-            scopes=CONSOLE_SCOPES,
-        )
-
+    provider, tokens = google
     return CalendarAccess(
-        provider=provider,
-        tokens=SsmRefreshTokens(ssm),
+        provider=lambda: provider,
+        tokens=tokens,
         tokens_path=settings.calendar_tokens_path,
         redirect_uri=settings.calendar_redirect_uri,
     )
+
+
+def _section_calendar(
+    access: CalendarAccess | None,
+) -> Callable[[], tuple[CalendarProvider, RefreshTokens] | None] | None:
+    """The booking's re-check uses the calendar section's Google client, when there is one."""
+    return (lambda: (access.provider(), access.tokens)) if access is not None else None
 
 
 def _slot_guard(

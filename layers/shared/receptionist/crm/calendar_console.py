@@ -28,7 +28,7 @@ _LINK_REFUSALS = {"RC403": "team_owners_only", "RC404": "team_not_found", "RC412
 
 
 @dataclass(frozen=True)
-class Member:
+class MemberName:
     id: str
     name: str
 
@@ -60,14 +60,14 @@ class OpenConflict:
     detected_at: datetime
 
 
-def members(db: Database) -> list[Member]:
+def members(db: Database) -> list[MemberName]:
     rows = db.fetch_all("select id::text as id, name from members where active order by name")
-    return [Member(r["id"], r["name"]) for r in rows]
+    return [MemberName(r["id"], r["name"]) for r in rows]
 
 
-def member(db: Database, member_id: str) -> Member | None:
+def member(db: Database, member_id: str) -> MemberName | None:
     row = db.fetch_one("select id::text as id, name from members where id = %s::uuid", (member_id,))
-    return Member(row["id"], row["name"]) if row else None
+    return MemberName(row["id"], row["name"]) if row else None
 
 
 def own_member(db: Database, sub: str) -> str | None:
@@ -119,7 +119,7 @@ def _connection(row: Row) -> ConsoleConnection:
 
 
 def connections(db: Database) -> dict[str, ConsoleConnection]:
-    """Member id -> its Google calendar connection."""
+    """MemberName id -> its Google calendar connection."""
     rows = db.fetch_all(_CONNECTION + " where provider = %s", (PROVIDER,))
     return {r["member_id"]: _connection(r) for r in rows}
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from receptionist.adapters.aws import bounded_client_config
-from receptionist.adapters.calendar_guard import crm_slot_guard
+from receptionist.adapters.calendar_guard import crm_slot_guard, google_calendar
 from receptionist.adapters.embeddings import OpenAIEmbeddings
 from receptionist.adapters.graph_agent import GraphAgent
 from receptionist.adapters.media_archive import MediaArchive
@@ -59,10 +59,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _no_calendar() -> tuple[CalendarProvider, RefreshTokens] | None:
-    return None
-
-
 @dataclass(frozen=True)
 class ProcessorClients:
     """What the processor's adapters talk through. The defaults are Lambda's: boto3 clients with
@@ -77,9 +73,10 @@ class ProcessorClients:
     checkpointer: Callable[[str, str], BaseCheckpointSaver[Any]] = dynamodb_checkpointer
     clock: Callable[[], datetime] = _utc_now
     # The calendar provider and the refresh tokens' store, for the booking's re-check in a member's
-    # connected calendar (receptionist/calendar/slot_guard.py); None: no re-check, the synced busy
-    # blocks alone decide. Called once per container, when the parts are built.
-    calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] = _no_calendar
+    # connected calendar (receptionist/calendar/slot_guard.py); None: Google Calendar as the settings
+    # name it (GoogleClientSettings), or no re-check when they name no client (the synced busy
+    # blocks alone decide). Called once per container, when the parts are built.
+    calendar: Callable[[], tuple[CalendarProvider, RefreshTokens] | None] | None = None
 
 
 def gemini_factory(settings: ProcessorSettings, clients: ProcessorClients) -> Gemini:
@@ -136,10 +133,13 @@ def turn_runner(
     )
 
 
-def slot_guard(db: Database, clients: ProcessorClients) -> ProviderSlotGuard | None:
+def slot_guard(db: Database, settings: ProcessorSettings, clients: ProcessorClients) -> ProviderSlotGuard | None:
     """The booking's re-check in the member's own calendar (free/busy through the provider, an
     access token refreshed from the connection's stored refresh token), when a provider is wired."""
-    calendar = clients.calendar()
+    if clients.calendar is not None:
+        calendar = clients.calendar()
+    else:
+        calendar = google_calendar(settings, clients.secret, _aws("ssm"))
     return crm_slot_guard(db, *calendar, clients.clock) if calendar is not None else None
 
 
@@ -194,7 +194,10 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
     )
     recorder = langfuse_recorder(settings, clients)
     agent = GraphAgent(
-        db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=slot_guard(db, clients)
+        db,
+        lambda: turn_runner(settings, clients, recorder),
+        now=clients.clock,
+        slot_guard=slot_guard(db, settings, clients),
     )
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),

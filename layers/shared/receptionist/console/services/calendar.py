@@ -38,7 +38,7 @@ from receptionist.console import oauth
 from receptionist.console.errors import ConsoleError, Forbidden, NotFound, Unavailable
 from receptionist.console.security import session_hash
 from receptionist.crm import calendar_console as store
-from receptionist.crm.calendar_console import ConsoleConnection, Member, OpenConflict
+from receptionist.crm.calendar_console import ConsoleConnection, MemberName, OpenConflict
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.deadline import Deadline
@@ -65,7 +65,7 @@ class CalendarAccess:
 class MemberCalendar:
     """One member's card on the page."""
 
-    member: Member
+    member: MemberName
     connection: ConsoleConnection | None
     conflicts: list[OpenConflict]
 
@@ -96,7 +96,7 @@ class CalendarService:
     def own_member(self) -> str | None:
         return store.own_member(self.db, self.account.sub)
 
-    def _member(self, member_id: str) -> Member:
+    def _member(self, member_id: str) -> MemberName:
         """The member, if this account may manage its calendar: an owner any member of the
         business, anyone else only the member their own account is (403 otherwise)."""
         found = store.member(self.db, _uuid(member_id))
@@ -151,7 +151,7 @@ class CalendarService:
         )
         return url, oauth.seal_flow(secret, flow, at)
 
-    def finish(self, flow: oauth.Flow, code: str) -> Member:
+    def finish(self, flow: oauth.Flow, code: str) -> MemberName:
         """Exchange the code (with the flow's verifier), store the refresh token, then the row and
         its audit line (one transaction)."""
         access = self._access()
@@ -201,7 +201,7 @@ class CalendarService:
             raise ConsoleError("calendar_code_refused") from exc
 
     # -- disconnecting -----------------------------------------------------------------------
-    def disconnect(self, member_id: str) -> Member:
+    def disconnect(self, member_id: str) -> MemberName:
         access = self._access()
         member = self._member(member_id)
         existing = store.connection_for(self.db, member.id)

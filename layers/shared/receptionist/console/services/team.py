@@ -160,7 +160,7 @@ class TeamService:
             # of the same e-mail later reuses and enables it.
             logger.warning("Cognito user of a removed account not deleted", exc_info=True)
 
-    def professionals(self) -> list[calendar_console.Member]:
+    def professionals(self) -> list[calendar_console.MemberName]:
         """The business's members (people who take appointments), to link an account to."""
         return calendar_console.members(self.db)
 
