@@ -61,7 +61,7 @@ class FunctionRunner:
         env = base_worker_env(self._moto_url, self.config.region)
         for key, value in props.get("Environment", {}).get("Variables", {}).items():
             # The HTTP API is not deployed into moto (this runner serves it): its address is ours.
-            local = key == "CALENDAR_PUSH_URL"
+            local = key in ("CALENDAR_PUSH_URL", "CALENDAR_REDIRECT_URI")
             env[key] = "" if local else str(self._stack.resolve(value))
         env.update(
             {
@@ -84,6 +84,8 @@ class FunctionRunner:
         )
         if "CALENDAR_PUSH_URL" in env:  # Google's pushes reach this stack's HTTP API, not API Gateway's
             env["CALENDAR_PUSH_URL"] = f"http://127.0.0.1:{self._http_port}/calendar/google/notifications"
+        if "CALENDAR_REDIRECT_URI" in env:  # and the consent comes back to this stack's console
+            env["CALENDAR_REDIRECT_URI"] = f"http://127.0.0.1:{self._http_port}/console/calendar/callback"
         if self.config.langfuse_url and "LANGFUSE_HOST" in env:  # the template allows https only
             env["LANGFUSE_HOST"] = self.config.langfuse_url
         if "USER_POOL_ID" in env:  # the console verifies tokens with moto's keys for the pool

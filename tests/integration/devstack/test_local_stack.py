@@ -19,6 +19,7 @@ from devstack.cloudformation import ScheduledRule
 from devstack.gupshup_events import new_customer
 from devstack.runner import scheduled_event
 from devstack.stack import LocalConfig, LocalStack
+from receptionist.config import ConsoleSettings, ProcessorSettings
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 SAMPLE_CUSTOMER = "34600111222"  # the sample events' customer
@@ -113,6 +114,12 @@ def test_the_functions_are_pointed_at_the_google_the_stack_was_given(local_stack
     ssm = moto_client("ssm", info["aws_endpoint_url"], info["region"])
     secret = ssm.get_parameter(Name=f"{info['secrets_path']}/google-client-secret", WithDecryption=True)["Parameter"]
     assert secret["Type"] == "SecureString" and secret["Value"] == config.google_client_secret
+    # The processor re-checks bookings there (the stage names a client), and the console's consent
+    # comes back to this stack's own HTTP API, not to an API Gateway address.
+    assert ProcessorSettings.from_env(env).google_configured
+    console = ConsoleSettings.from_env(local_stack.function_env("ConsoleFunction"))
+    assert console.calendar_configured
+    assert console.calendar_redirect_uri == f"{info['console_url']}/calendar/callback"
 
 
 def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalStack) -> None:
