@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from receptionist.adapters.calendar_tokens import SsmRefreshTokens
-from receptionist.adapters.google_calendar import SCOPES, GoogleCalendar
+from receptionist.adapters.google_calendar import SCOPES, GoogleCalendar, google_client
 from receptionist.calendar.connection import CalendarConnection
 from receptionist.calendar.provider import CalendarProvider
 from receptionist.calendar.slot_guard import ProviderSlotGuard
@@ -49,12 +49,5 @@ def google_calendar(
     client is made (`ssm()`) only when a client is named."""
     if not settings.google_configured:
         return None
-    google = GoogleCalendar(
-        settings.google_client_id,
-        lambda: secret(settings.google_client_secret_param),
-        oauth_url=settings.google_oauth_url,
-        token_url=settings.google_token_url,
-        api_url=settings.google_calendar_api_url,
-        scopes=scopes,
-    )
+    google = google_client(settings, secret, scopes)
     return google, SsmRefreshTokens(ssm())

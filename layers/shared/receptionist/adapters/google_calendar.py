@@ -74,6 +74,7 @@ from receptionist.calendar.provider import (
     GrantRevoked,
     SyncTokenGone,
 )
+from receptionist.config import GoogleClientSettings
 from receptionist.deadline import Deadline
 
 logger = logging.getLogger(__name__)
@@ -585,3 +586,18 @@ class GoogleCalendar:
             what="channels.stop",
             ok=(404,),  # already stopped or expired
         )
+
+
+def google_client(
+    settings: GoogleClientSettings, secret: Callable[[str], str], scopes: tuple[str, ...] = SCOPES
+) -> GoogleCalendar:
+    """Google Calendar as the settings name it (the one place the processor, the console and the
+    calendar function build it). The client secret is read on the first token call, not here."""
+    return GoogleCalendar(
+        settings.google_client_id,
+        lambda: secret(settings.google_client_secret_param),
+        oauth_url=settings.google_oauth_url,
+        token_url=settings.google_token_url,
+        api_url=settings.google_calendar_api_url,
+        scopes=scopes,
+    )

@@ -45,17 +45,8 @@ def optional_event_time_to_json(value: EventTime | None) -> dict[str, str | None
     return None if value is None else event_time_to_json(value)
 
 
-def optional_event_time_from_json(value: Mapping[str, Any] | None) -> EventTime | None:
-    return None if value is None else event_time_from_json(value)
-
-
-# The names the CRM's data access uses (crm/calendar_busy.py): the optional forms above.
-def time_to_json(value: EventTime | None) -> dict[str, str | None] | None:
-    return optional_event_time_to_json(value)
-
-
-def time_from_json(data: Any) -> EventTime | None:
+def optional_event_time_from_json(value: Any) -> EventTime | None:
     """The stored form back; None for none. Raises ValueError on anything else."""
-    if data is not None and not isinstance(data, Mapping):
+    if value is not None and not isinstance(value, Mapping):
         raise ValueError("an event time is stored as an object")
-    return optional_event_time_from_json(data)
+    return None if value is None else event_time_from_json(value)

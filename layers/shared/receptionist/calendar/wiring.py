@@ -18,7 +18,7 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.calendar_notices import OutboundStaffNotices
 from receptionist.adapters.calendar_store import CrmCalendarStore
 from receptionist.adapters.calendar_tokens import SsmRefreshTokens
-from receptionist.adapters.google_calendar import GoogleCalendar
+from receptionist.adapters.google_calendar import google_client
 from receptionist.adapters.queues import FifoQueue, QueueVisibility
 from receptionist.calendar import telemetry
 from receptionist.calendar.channels import Channels
@@ -59,13 +59,7 @@ def build(
 ) -> CalendarParts:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-calendar")
     sqs = sqs or boto3.client("sqs", config=bounded_client_config())
-    google = provider or GoogleCalendar(
-        settings.google_client_id,
-        lambda: secret(settings.google_client_secret_param),
-        oauth_url=settings.google_oauth_url,
-        token_url=settings.google_token_url,
-        api_url=settings.google_calendar_api_url,
-    )
+    google = provider or google_client(settings, secret)
     tokens = AccessTokens(google, SsmRefreshTokens(ssm or boto3.client("ssm", config=bounded_client_config())))
     store = CrmCalendarStore(db, clock)
     notices = OutboundStaffNotices(db, FifoQueue(settings.outbound_queue_url, sqs))

@@ -16,7 +16,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from receptionist.calendar.event_json import time_from_json, time_to_json
+from receptionist.calendar.event_json import optional_event_time_from_json, optional_event_time_to_json
 from receptionist.calendar.provider import CalendarEvent, EventChanges
 from receptionist.crm.availability import Interval, is_uuid
 from receptionist.crm.connection import Database, Row, Transaction
@@ -52,11 +52,11 @@ def _params(organization_id: str, connection_id: str, event: CalendarEvent, at: 
         "id": event.id,
         "status": event.status,
         "transparent": event.transparent,
-        "starts": as_json(time_to_json(event.start)),
-        "ends": as_json(time_to_json(event.end)),
+        "starts": as_json(optional_event_time_to_json(event.start)),
+        "ends": as_json(optional_event_time_to_json(event.end)),
         "recurrence": list(event.recurrence),
         "series": event.recurring_event_id,
-        "original": as_json(time_to_json(event.original_start)),
+        "original": as_json(optional_event_time_to_json(event.original_start)),
         "appointment": event.appointment_id,
         "zone": event.zone,
         "at": at,
@@ -117,12 +117,12 @@ def _event(row: Row) -> CalendarEvent:
     return CalendarEvent(
         id=row["event_id"],
         status=row["status"],
-        start=time_from_json(row["starts"]),
-        end=time_from_json(row["ends"]),
+        start=optional_event_time_from_json(row["starts"]),
+        end=optional_event_time_from_json(row["ends"]),
         transparent=row["transparent"],
         recurrence=tuple(row["recurrence"] or ()),
         recurring_event_id=row["recurring_event_id"],
-        original_start=time_from_json(row["original_start"]),
+        original_start=optional_event_time_from_json(row["original_start"]),
         appointment_id=row["appointment_id"],
         zone=row["zone"],
     )
