@@ -14,6 +14,7 @@ import pytest
 from calendar_kit import add_member, connect, customer, outbox
 from crm_kit import OrgFactory
 
+from receptionist.calendar.ports import OutboxRow
 from receptionist.calendar.provider import CalendarEvent, Channel, EventChanges, EventTime
 from receptionist.crm import appointments, calendar_busy, calendar_conflicts, calendar_connections, calendar_outbox
 from receptionist.crm.availability import BookingWindow
@@ -147,7 +148,7 @@ def test_the_relay_takes_a_batch_once_and_marks_what_it_sent(
 
     # Two relays at once: what one holds (its transaction open) the other skips.
     holding, release = threading.Event(), threading.Event()
-    held: list[calendar_outbox.OutboxRow] = []
+    held: list[OutboxRow] = []
 
     def first_relay() -> None:
         own = Database(seeded_url.replace("://postgres@", "://receptionist_app@", 1))
@@ -170,7 +171,7 @@ def test_the_relay_takes_a_batch_once_and_marks_what_it_sent(
     assert seen_meanwhile == []
 
     # A relay that sends only some rows: those are marked, the rest stay for the next batch.
-    def send(rows: list[calendar_outbox.OutboxRow]) -> list[int]:
+    def send(rows: list[OutboxRow]) -> list[int]:
         return [r.id for r in mine(rows) if r.appointment_id == ids[0]]
 
     taken, queued = calendar_outbox.relay_batch(app_db, 100_000, send, lambda: NOW)
@@ -412,7 +413,7 @@ def test_a_relay_that_dies_after_sending_leaves_its_rows_for_the_next(
     booked = _book(db, org, "2031-03-10 09:00")
     sent: list[int] = []
 
-    def send_then_die(rows: list[calendar_outbox.OutboxRow]) -> list[int]:
+    def send_then_die(rows: list[OutboxRow]) -> list[int]:
         sent.extend(r.id for r in rows if r.organization_id == org["org"])
         raise ConnectionError("the relay's container died after the queue took them")
 
@@ -421,7 +422,7 @@ def test_a_relay_that_dies_after_sending_leaves_its_rows_for_the_next(
     assert len(sent) == 1 and outbox(db, org["org"])[0]["queued_at"] is None
     again: list[int] = []
 
-    def send(rows: list[calendar_outbox.OutboxRow]) -> list[int]:
+    def send(rows: list[OutboxRow]) -> list[int]:
         again.extend(r.id for r in rows if r.organization_id == org["org"])
         return again
 

@@ -142,7 +142,4 @@ class CrmCalendarStore:
         return Mirror(facts.member_id, event) if event is not None else None
 
     def relay(self, limit: int, send: Callable[[list[OutboxRow]], Sequence[int]]) -> tuple[int, int]:
-        def handed(rows: list[calendar_outbox.OutboxRow]) -> Sequence[int]:
-            return send([OutboxRow(r.id, r.organization_id, r.appointment_id, r.member_id) for r in rows])
-
-        return calendar_outbox.relay_batch(self._db, limit, handed, self._clock)
+        return calendar_outbox.relay_batch(self._db, limit, send, self._clock)

@@ -12,31 +12,20 @@ worst, which the queue's deduplication (the row id) and the consumer's idempoten
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from receptionist.calendar.ports import OutboxRow
 from receptionist.crm.connection import Database, Transaction
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    organization_id: str
-    appointment_id: str
-    member_id: str
-    created_at: datetime
 
 
 def pending(tx: Transaction | Database, max_rows: int) -> list[OutboxRow]:
     """Rows not yet queued, oldest first, locked until the transaction ends (call it inside one)."""
     rows = tx.fetch_all(
-        "select id, organization_id::text, appointment_id::text, member_id::text, created_at"
+        "select id, organization_id::text, appointment_id::text, member_id::text"
         " from public.calendar_outbox_pending(%s)",
         (max_rows,),
     )
-    return [
-        OutboxRow(r["id"], r["organization_id"], r["appointment_id"], r["member_id"], r["created_at"]) for r in rows
-    ]
+    return [OutboxRow(r["id"], r["organization_id"], r["appointment_id"], r["member_id"]) for r in rows]
 
 
 def mark_queued(tx: Transaction | Database, ids: Sequence[int], at: datetime) -> int:
