@@ -45,7 +45,11 @@ $(CHROMEDRIVER):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CHROMEDRIVER) ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies, and chromium (idempotent)
+# The three virtualenvs and chromium are independent: installed side by side (a fresh install
+# spends most of its time waiting on downloads and unpacking, not on one core).
+INSTALLED := $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CHROMEDRIVER)
+install: ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies, and chromium (idempotent)
+	@$(MAKE) --no-print-directory -j4 $(INSTALLED)
 
 lock: ## Re-resolve and pin every dependency (requirements/*constraints.txt)
 	rm -rf /tmp/receptionist-lock && $(PYTHON) -m venv /tmp/receptionist-lock
@@ -59,7 +63,7 @@ lock: ## Re-resolve and pin every dependency (requirements/*constraints.txt)
 	/tmp/receptionist-lock/bin/pip freeze > requirements/checkov-constraints.txt
 	rm -rf /tmp/receptionist-lock
 
-lint: install ## ruff, mypy, sam validate --lint, checkov (each skipped check justified in the template)
+lint: $(INSTALLED) ## ruff, mypy, sam validate --lint, checkov (each skipped check justified in the template)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -69,13 +73,15 @@ lint: install ## ruff, mypy, sam validate --lint, checkov (each skipped check ju
 	if echo "$$out" | grep -q "Parsing errors"; then echo "checkov could not parse template.yaml" >&2; exit 1; fi; \
 	exit $$status
 
-build: install ## sam build (arm64 / python3.13 layers, no Docker)
+build: $(INSTALLED) ## sam build (arm64 / python3.13 layers, no Docker)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(SAM) build --parallel --region $(REGION)
 
 # pytest-xdist workers; --dist loadfile keeps a module's tests (and its module-scoped stack) on one worker.
 PYTEST_WORKERS ?= 2
 
-test: lint build ## Lint, build, then unit + integration + e2e tests (PYTEST_WORKERS=2 processes; the 20 slowest listed)
+# Lint and build are independent of each other: run side by side before the tests.
+test: install ## Lint and build (side by side), then unit + integration + e2e tests (PYTEST_WORKERS=2 processes; the 20 slowest listed)
+	@$(MAKE) --no-print-directory -j2 lint build
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=20 tests
 
 test-unit: install ## Unit tests only (fast, no servers)

@@ -13,6 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 
+# The tests run with --import-mode=importlib: make this folder's kit importable by name.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from stack_kit import pause_after, resume_for  # noqa: E402
+
 # Tests never reach real AWS, whatever the developer's profile says.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -110,3 +115,15 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.stop()
         log.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A shared stack this test uses runs its schedules and pollers again (tests/stack_kit.py)."""
+    resume_for(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the fixtures' own teardown: a shared stack the next test does not use is paused."""
+    pause_after(item, nextitem)

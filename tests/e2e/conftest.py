@@ -16,6 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_kit, shared by these tests
 
 from e2e_kit import Pipeline, PlayedDemo
+from stack_kit import share
 
 from devstack.demo_model import scripted_receptionist
 from devstack.fakes.gemini import FakeGemini
@@ -55,6 +56,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             },
         )
         with LocalStack(config) as stack:
+            share("pipeline", stack)  # paused between the tests that use it
             yield Pipeline(stack, gupshup, model, gemini, langfuse)
 
 

@@ -7,14 +7,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from stack_kit import share
 
 from devstack.fakes.google_calendar import FakeGoogleCalendar
 from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.stack import LocalConfig, LocalStack
-
-# The shared stack, once started: stopped after the last test that uses it (pytest_runtest_teardown).
-_SHARED_STACKS: list[LocalStack] = []
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +29,8 @@ def local_stack(
     """The whole local stack with debounce 0, a local model server that answers every turn with a
     fixed sentence, and a local Gupshup server so the notifier's sends succeed (the key matches
     LocalConfig.gupshup_api_key's default). One for every module that uses it (each test owns its
-    customers), started by the first and stopped after the last: its workers and schedules do not
-    run on through the rest of the suite."""
+    customers), started by the first, paused between the tests that use it (tests/stack_kit.py:
+    its schedules and pollers do not run on through the rest of the suite), stopped at the end."""
     with (
         FakeGupshup() as gupshup,
         FakeOpenAI(responder=lambda body: {"role": "assistant", "content": "Hola, ¿en qué puedo ayudarle?"}) as model,
@@ -47,25 +45,8 @@ def local_stack(
             )
         ) as stack,
     ):
-        _SHARED_STACKS.append(stack)
+        share("local_stack", stack)
         yield stack
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """After the last test that uses `local_stack`, stop it (stop() is idempotent: the fixture's
-    own teardown at the session's end then finds nothing left to stop)."""
-    if not _SHARED_STACKS or "local_stack" not in getattr(item, "fixturenames", ()):
-        return
-    if hasattr(item.config, "workerinput"):
-        # A pytest-xdist worker holds every collected item but runs only those sent to it, so
-        # "no later test uses it" cannot be told here: the session's end stops the stack.
-        return
-    items = item.session.items
-    later = items[items.index(item) + 1 :]
-    if not any("local_stack" in getattr(other, "fixturenames", ()) for other in later):
-        for stack in _SHARED_STACKS:
-            stack.stop()
 
 
 def _create_conversations_table(ddb: Any, name: str) -> None:

@@ -54,6 +54,7 @@ class FunctionRunner:
         self._schedulers: list[Scheduler] = []
         self.http: HttpApiServer | None = None  # set once it serves
         self._http_port = config.port  # the HTTP API's port, known once it is bound (start)
+        self._paused = False
 
     def function_env(self, logical_id: str) -> dict[str, str]:
         """The function's environment as Lambda would set it, pointed at the local stack."""
@@ -132,6 +133,10 @@ class FunctionRunner:
                 )
         for pool in self.pools.values():
             pool.wait_ready()
+        self._start_event_sources()
+
+    def _start_event_sources(self) -> None:
+        template = self.template
         for mapping in template.mappings:
             queue_id = mapping.queue_logical_id
             poller = SqsPoller(
@@ -155,6 +160,22 @@ class FunctionRunner:
             self._schedulers.append(scheduler)
             scheduler.start()
 
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """No more polls and no more schedules until resume(); the warm workers, the HTTP API and
+        the queues' messages stay. A stack shared by many tests idles this way between them
+        instead of running its every-second schedules and polls for nobody."""
+        self._stop_event_sources()
+        self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._start_event_sources()
+
     def scheduler(self, function: str) -> Scheduler:
         """The running scheduler of a function's rule (tests fire it instead of waiting a night)."""
         return next(s for s in self._schedulers if s.rule.function == function)
@@ -168,6 +189,14 @@ class FunctionRunner:
         if self.http:
             self.http.stop()
             self.http = None
+        self._stop_event_sources()
+        for pool in self.pools.values():
+            pool.close()
+        for pool in self.pools.values():
+            pool.stop()
+        self.pools = {}
+
+    def _stop_event_sources(self) -> None:
         for scheduler in self._schedulers:
             scheduler.stop()
         self._schedulers = []
@@ -177,11 +206,6 @@ class FunctionRunner:
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
-        for pool in self.pools.values():
-            pool.close()
-        for pool in self.pools.values():
-            pool.stop()
-        self.pools = {}
 
 
 def schedule_period(config: LocalConfig, rule: ScheduledRule) -> float:

@@ -124,6 +124,15 @@ class LocalStack:
         self.startup_seconds["total"] = time.monotonic() - t0
         self._write_info(template, seeded)
 
+    def pause(self) -> None:
+        """Event sources off between the tests that share this stack (FunctionRunner.pause)."""
+        if self._runner:
+            self._runner.pause()
+
+    def resume(self) -> None:
+        if self._runner:
+            self._runner.resume()
+
     def stop(self) -> None:
         """Stops every server start() started (a second signal meanwhile waits: devstack.stopping)."""
         with signals_held():

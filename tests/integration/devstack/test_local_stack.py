@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,6 +144,36 @@ def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalS
     through += ("NotifierFunction",)
     notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=local_stack.bound(*through, retries=1))
     assert notified[0].source == "sqs:OutboundQueue" and notified[0].ok
+
+
+def test_a_paused_stack_polls_and_schedules_nothing_until_resumed(local_stack: LocalStack) -> None:
+    """What the shared stacks do between the tests that use them (tests/stack_kit.py)."""
+    customer = new_customer()
+    body = json.loads(_sample("webhook_text.json", customer)["body"])
+    message_id = body["payload"]["id"] = f"wamid.paused-{customer}"
+    sweeps = ScheduledRule("SweeperFunction", "rate(1 minute)")
+    period = local_stack.schedule_period(sweeps)
+    local_stack.pause()
+    try:
+        paused_at = time.time()
+        url = f"{local_stack.info['webhook_url']}?token={local_stack.config.webhook_secret}"
+        assert _post(url, body)[0] == 200  # the HTTP API still serves: the ticket waits in the queue
+
+        def processed() -> list[Any]:
+            return [
+                i for i in local_stack.invocations_of("ProcessorFunction") if any(message_id in b for b in i.bodies)
+            ]
+
+        def swept() -> list[Any]:
+            return [i for i in local_stack.invocations_of("SweeperFunction") if i.started >= paused_at]
+
+        with pytest.raises(TimeoutError):  # three of the sweeper's periods: nothing polled, nothing fired
+            local_stack.wait_for(lambda: processed() or swept(), timeout=3 * period)
+    finally:
+        local_stack.resume()
+    bound = local_stack.bound("ProcessorFunction", retries=1)
+    assert local_stack.wait_for(processed, timeout=bound)[0].ok
+    assert local_stack.wait_for(swept, timeout=bound + period)
 
 
 def test_webhook_without_token_is_rejected(local_stack: LocalStack) -> None:
