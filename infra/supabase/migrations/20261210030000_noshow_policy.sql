@@ -85,11 +85,15 @@ end
 $$;
 revoke all on function public.noshow_policy_record() from public;
 
+-- Deferred to the commit: a save that changes the kind and the policy together (the console's,
+-- in one transaction) records only where it ends, never the state between its two statements.
 drop trigger if exists noshow_policy_kind on public.organizations;
-create trigger noshow_policy_kind after insert or update of kind on public.organizations
+create constraint trigger noshow_policy_kind after insert or update of kind on public.organizations
+  deferrable initially deferred
   for each row execute function public.noshow_policy_record();
 drop trigger if exists noshow_policy_change on public.noshow_policies;
-create trigger noshow_policy_change after insert or update on public.noshow_policies
+create constraint trigger noshow_policy_change after insert or update on public.noshow_policies
+  deferrable initially deferred
   for each row execute function public.noshow_policy_record();
 
 -- Every business that exists now: the policy (its defaults) is in force from this migration on.

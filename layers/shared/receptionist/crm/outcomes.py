@@ -206,7 +206,8 @@ with h as (
 ), windows as (
     select on_at, off_at, coalesce(in_force, false) as in_force,
            on_at - (%(until)s::timestamptz - %(since)s::timestamptz) as before_from,
-           greatest(%(since)s::timestamptz, on_at) as after_from,
+           -- greatest() and least() skip NULLs: never on, no "after" either
+           case when on_at is not null then greatest(%(since)s::timestamptz, on_at) end as after_from,
            least(%(until)s::timestamptz, coalesce(off_at, %(until)s::timestamptz)) as after_until
     from span
 )
