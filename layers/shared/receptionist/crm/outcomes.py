@@ -24,7 +24,7 @@ is; a reminder counts with its appointment, not when it was sent.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -205,7 +205,7 @@ with h as (
     from switched s
 ), windows as (
     select on_at, off_at, coalesce(in_force, false) as in_force,
-           on_at - (%(until)s::timestamptz - %(since)s::timestamptz) as before_from,
+           on_at - make_interval(secs => %(span)s) as before_from,
            -- greatest() and least() skip NULLs: never on, no "after" either
            case when on_at is not null then greatest(%(since)s::timestamptz, on_at) end as after_from,
            least(%(until)s::timestamptz, coalesce(off_at, %(until)s::timestamptz)) as after_until
@@ -255,8 +255,13 @@ class NoShowMetrics:
         return _rate(self.no_show_after, self.completed_after)
 
     @property
+    def span(self) -> timedelta:
+        """The period's length in elapsed time (a day of a clock change is 23 or 25 hours)."""
+        return self.until.astimezone(UTC) - self.since.astimezone(UTC)
+
+    @property
     def before_from(self) -> datetime | None:
-        return self.on_at - (self.until - self.since) if self.on_at else None
+        return self.on_at - self.span if self.on_at else None
 
     def as_dict(self) -> dict[str, Any]:
         """Every count and rate, times as ISO strings (the CLI's --json)."""
@@ -285,7 +290,10 @@ def noshow_metrics(db: Database, organization_id: str, since: datetime, until: d
     row: dict[str, Any] = {}
     if is_uuid(organization_id):
         with db.acting_for(organization_id):
-            found = db.fetch_one(_NOSHOW_METRICS, {"org": organization_id, "since": since, "until": until})
+            span = (until.astimezone(UTC) - since.astimezone(UTC)).total_seconds()
+            found = db.fetch_one(
+                _NOSHOW_METRICS, {"org": organization_id, "since": since, "until": until, "span": span}
+            )
         row = dict(found or {})
     counts = ("completed_before", "no_show_before", "completed_after", "no_show_after")
     return NoShowMetrics(
