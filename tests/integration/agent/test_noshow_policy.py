@@ -79,12 +79,21 @@ def test_past_the_limit_existing_appointments_are_still_confirmed_moved_and_canc
     assert made.appointment, made
     aid = made.appointment.id
 
-    r.model.call("confirm_appointment", appointment_id=aid).say("Confirmada.")
-    assert [c["ok"] for c in r.say("Confirmo mi cita del miércoles").stats.tool_calls] == [True]
-    r.model.call("reschedule_appointment", appointment_id=aid, new_start="2031-03-12 17:30").say("Cambiada.")
-    assert [c["ok"] for c in r.say("¿Me la pasas a las 17:30?").stats.tool_calls] == [True]
-    moved = db.fetch_one("select starts_at, status from appointments where id = %s", (aid,))
-    assert moved == {"starts_at": datetime(2031, 3, 12, 16, 30, tzinfo=UTC), "status": "confirmed"}
-    r.model.call("cancel_appointment", appointment_id=aid).say("Cancelada.")
-    assert [c["ok"] for c in r.say("Mejor cancélala").stats.tool_calls] == [True]
+    # One turn (cheap): confirm it, move it, cancel it; each tool does its work past the limit.
+    r.model.call("confirm_appointment", appointment_id=aid)
+    r.model.call("reschedule_appointment", appointment_id=aid, new_start="2031-03-12 17:30")
+    r.model.call("cancel_appointment", appointment_id=aid).say("Hecho: confirmada, cambiada y cancelada.")
+    done = r.say("Confírmala, pásala a las 17:30 y luego cancélala")
+    assert [(c["name"], c["ok"]) for c in done.stats.tool_calls] == [
+        ("confirm_appointment", True),
+        ("reschedule_appointment", True),
+        ("cancel_appointment", True),
+    ]
+    history = db.fetch_all(
+        "select action, new_starts_at from appointment_history where appointment_id = %s and action <> 'booked'"
+        " order by at, id",
+        (aid,),
+    )
+    assert [h["action"] for h in history] == ["confirmed", "rescheduled", "cancelled"]
+    assert history[1]["new_starts_at"] == datetime(2031, 3, 12, 16, 30, tzinfo=UTC)  # 17:30 in Madrid
     assert db.fetch_one("select status from appointments where id = %s", (aid,)) == {"status": "cancelled"}
