@@ -51,14 +51,15 @@ as $$
   select coalesce(enabled, kind <> 'salon')
 $$;
 revoke all on function public.noshow_policy_in_force(text, boolean) from public;
-grant execute on function public.noshow_policy_in_force(text, boolean) to receptionist_console;
 
 -- A history row when what is in force differs from the latest one (a save that changes nothing
--- in force, e.g. enabled NULL -> true for a clinic, adds none). Runs as the caller: the console
--- under its organization's row level security; the tables' owner for onboarding and ops.
+-- in force, e.g. enabled NULL -> true for a clinic, adds none). SECURITY DEFINER: no role is
+-- granted INSERT on the history, so nobody writes it but these triggers, for the organization of
+-- the row the caller could change (under its row level security); and a business created by an
+-- operator (onboard_business) gets its row at commit, when no tenant is set.
 create or replace function public.noshow_policy_record()
 returns trigger
-language plpgsql
+language plpgsql security definer
 set search_path = public, pg_temp
 as $$
 declare
@@ -104,7 +105,7 @@ where not exists (select 1 from public.noshow_policy_history h where h.organizat
 
 -- Row level security and grants, like every tenant table. The message functions read the policy
 -- (the assistant's book_appointment); the console reads and sets it (kind included) and reads the
--- history for the metrics; the history is appended by the triggers, never rewritten.
+-- history for the metrics; the history is appended by the triggers alone, never rewritten.
 do $$
 declare
   t text;
@@ -131,7 +132,6 @@ $$;
 
 grant select on public.noshow_policies to receptionist_app;
 grant select, insert, update on public.noshow_policies to receptionist_console;
-grant select, insert on public.noshow_policy_history to receptionist_console;
-grant usage on sequence public.noshow_policy_history_id_seq to receptionist_console;
+grant select on public.noshow_policy_history to receptionist_console;
 -- The owner's settings page sets the business's kind, and nothing else of its row.
 grant update (kind) on public.organizations to receptionist_console;

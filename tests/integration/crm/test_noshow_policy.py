@@ -163,6 +163,12 @@ def test_the_console_role_sets_only_its_own_business_s_kind(
             console_db.execute("update organizations set name = 'Otro' where id = %s", (mine,))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             console_db.execute("delete from noshow_policy_history where organization_id = %s", (mine,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # only the triggers write it
+            console_db.execute(
+                "insert into noshow_policy_history (organization_id, kind, enabled, no_show_limit, window_months)"
+                " values (%s, 'clinic', false, 2, 6)",
+                (mine,),
+            )
     assert settings.noshow_settings(db, theirs).policy.kind == "clinic"
 
 
