@@ -1,6 +1,5 @@
 """The no-show policy's rule on its own (crm/noshow.py): the default per kind of business, the
-limit, and the window's edges (calendar months back in the business's time zone); the form that
-sets it (console/forms/noshow.py); and the refusal's words in each language."""
+limit, and the window's edges (calendar months back in the business's time zone)."""
 
 from __future__ import annotations
 
@@ -9,12 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from receptionist.agent import noshow_wording
-from receptionist.console.forms.noshow import NoShowForm
-from receptionist.console.i18n_noshow import TEXTS
-from receptionist.crm.noshow import KINDS, NoShowPolicy, policy_from, window_start
-from receptionist.crm.settings.errors import InvalidSetting
-from receptionist.languages import LANGUAGES
+from receptionist.crm.noshow import NoShowPolicy, policy_from, window_start
 
 MADRID = "Europe/Madrid"
 
@@ -83,51 +77,3 @@ def test_the_window_is_the_business_s_local_time_not_utc() -> None:
     late = datetime(2031, 3, 31, 4, 30, tzinfo=UTC)
     assert window_start(late, 1, "America/Lima") == datetime(2031, 3, 1, 4, 30, tzinfo=UTC)
     assert window_start(late, 1, "UTC") == datetime(2031, 2, 28, 4, 30, tzinfo=UTC)
-
-
-# -- the form --------------------------------------------------------------------------------------
-def test_the_form_becomes_the_policy() -> None:
-    form = NoShowForm(kind="salon", enabled="on", limit=" 3 ", months="12")
-    assert form.policy() == NoShowPolicy("salon", True, 3, 12)
-    assert NoShowForm(kind="clinic", enabled="default", limit="2", months="6").policy() == NoShowPolicy()
-    assert NoShowForm(kind="other", enabled="off", limit="1", months="36").policy().active is False
-
-
-@pytest.mark.parametrize(
-    ("fields", "code"),
-    [
-        ({"kind": "garage"}, "noshow_bad_kind"),
-        ({"kind": ""}, "noshow_bad_kind"),
-        ({"enabled": "maybe"}, "noshow_bad_enabled"),
-        ({"limit": "0"}, "noshow_bad_limit"),
-        ({"limit": "21"}, "noshow_bad_limit"),
-        ({"limit": "two"}, "noshow_bad_limit"),
-        ({"months": "0"}, "noshow_bad_months"),
-        ({"months": "37"}, "noshow_bad_months"),
-        ({"months": ""}, "noshow_bad_months"),
-    ],
-)
-def test_a_wrong_value_gets_its_sentence(fields: dict[str, str], code: str) -> None:
-    good = {"kind": "clinic", "enabled": "default", "limit": "2", "months": "6"}
-    with pytest.raises(InvalidSetting) as refused:
-        NoShowForm(**(good | fields)).policy()
-    assert refused.value.code == code
-    assert TEXTS["es"][code] and TEXTS["en"][code]
-
-
-# -- words -----------------------------------------------------------------------------------------
-def test_every_word_is_in_both_languages_and_every_kind_has_a_name() -> None:
-    assert set(TEXTS["es"]) == set(TEXTS["en"])
-    assert all(TEXTS["es"][k] != TEXTS["en"][k] for k in TEXTS["es"])
-    assert all(f"noshow_kind_{k}" in TEXTS["es"] for k in KINDS)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_refusal_tells_the_model_what_to_say_and_to_offer_a_person(language: str) -> None:
-    text = noshow_wording.tool_result(3, 6, "limpieza el 2031-03-04 10:00", language)  # type: ignore[arg-type]
-    assert text.startswith("No reservado (noshow_policy):")
-    assert noshow_wording.REFUSAL[language] in text  # type: ignore[index]
-    assert "escalate_to_human" in text and "«noshow_policy: quiere reservar limpieza el 2031-03-04 10:00»" in text
-    assert "3 citas sin acudir en los últimos 6 meses" in text
-    # The customer's sentence names no count and no date: polite, without reproach.
-    assert not any(ch.isdigit() for ch in noshow_wording.REFUSAL[language])  # type: ignore[index]
