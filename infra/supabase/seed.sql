@@ -107,6 +107,8 @@ update public.agent_settings
 insert into public.organizations (id, name) values
   ('00000000-0000-4000-9000-000000000001', 'Salón Bella Lima')
 on conflict do nothing;
+-- A salon: the no-show policy is off by default there (docs/noshow.md).
+update public.organizations set kind = 'salon' where id = '00000000-0000-4000-9000-000000000001';
 
 insert into public.agent_settings
   (organization_id, assistant_name, tone, instructions, language, timezone,

@@ -108,6 +108,11 @@ def test_an_operator_onboards_a_business_whose_owner_signs_in(
     assert org[1:] == ("34910000333", f"{KEYS}{fields['app_name']}", True)
     organization = org[0]
     assert row(console, "select name, health from organizations where id = %s", organization) == (fields["name"], False)
+    # A clinic by default, its no-show policy in force from its creation (docs/noshow.md).
+    assert row(console, "select kind, enabled from noshow_policy_history where organization_id = %s", organization) == (
+        "clinic",
+        True,
+    )
     assert row(
         console,
         "select assistant_name, timezone, language, emergency_number from agent_settings where organization_id = %s",

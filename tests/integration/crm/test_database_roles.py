@@ -49,6 +49,7 @@ DEFINERS: dict[str, set[str]] = {
     # calendar function runs as the message functions' role.
     "calendar_outbox_note()": set(),  # appointments' trigger: fills the calendar outbox
     "calendar_connection_republish()": set(),  # a (re)connected calendar's trigger: its upcoming appointments
+    "noshow_policy_record()": set(),  # the no-show policy's triggers: its history (20261210030000_noshow_policy.sql)
     "calendar_poll_due(timestamp with time zone,interval,integer)": {APP},
     "calendar_channels_due(timestamp with time zone,integer)": {APP},
     "calendar_outbox_pending(integer)": {APP},

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from receptionist.crm.connection import Database
+from receptionist.crm.outcomes import local_period
 from receptionist.ops.outcomes import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -245,3 +246,38 @@ def test_the_module_runs_and_needs_a_database_url(db: Database, seeded_url: str)
     assert done.returncode == 0, done.stderr
     assert _status(db, past) == "no_show"
     assert cli("report", "--org", shop.app, url=None).returncode == 2
+
+
+def test_the_report_shows_the_no_show_rate_before_and_after_the_no_show_policy(
+    db: Database, owner: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop, salon = _shop(db), _shop(db)
+    now = datetime.now(UTC)
+    on = now - timedelta(days=10)
+    db.execute("delete from noshow_policy_history where organization_id = any(%s::uuid[])", ([shop.org, salon.org],))
+    db.execute(
+        "insert into noshow_policy_history (organization_id, kind, enabled, no_show_limit, window_months, at)"
+        " values (%s, 'clinic', false, 2, 6, %s), (%s, 'clinic', true, 2, 6, %s), (%s, 'salon', false, 2, 6, %s)",
+        (shop.org, now - timedelta(days=100), shop.org, on, salon.org, now - timedelta(days=100)),
+    )
+    for days_ago, status in ((25, "no_show"), (20, "completed"), (5, "completed"), (4, "completed"), (3, "no_show")):
+        _appointment(db, shop, now - timedelta(days=days_ago), status=status)
+    _appointment(db, shop, now - timedelta(days=50), status="no_show")  # before the 30 days before the switch
+    _appointment(db, salon, now - timedelta(days=3), status="no_show")
+
+    code, out, _ = _run(capsys, "report", "--org", shop.app, "--org", salon.org)
+    assert code == 0
+    local = on.astimezone(ZoneInfo(TZ))
+    today = now.astimezone(ZoneInfo(TZ)).date()
+    since, until = local_period(today - timedelta(days=29), today, TZ)  # the default 30 days
+    before = (on - (until.astimezone(UTC) - since.astimezone(UTC))).astimezone(ZoneInfo(TZ))  # elapsed time
+    assert (
+        f"  no-show policy: on since {local:%d/%m/%Y %H:%M}; no-show rate before"
+        f" ({before:%d/%m/%Y}-{local:%d/%m/%Y}) 50.0% (1 of 2); with the policy 33.3% (1 of 3)"
+    ) in out.splitlines()
+    assert "  no-show policy: not on in this period (no before/after)" in out.splitlines()
+
+    code, out, _ = _run(capsys, "report", "--org", shop.org, "--json")
+    policy = json.loads(out)[0]["noshow_policy"]
+    assert (policy["on_at"], policy["off_at"], policy["in_force"]) == (on.isoformat(), None, True)
+    assert (policy["rate_before"], policy["completed_after"], policy["no_show_after"]) == (0.5, 2, 1)

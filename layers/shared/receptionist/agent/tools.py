@@ -19,6 +19,7 @@ from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field
 
 from receptionist.agent import handoff_wording as wording
+from receptionist.agent import noshow_refusal
 from receptionist.agent.choices import appointment_choice, bounded, service_choice, slot_choice
 from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
@@ -258,6 +259,10 @@ def book_appointment(args: BookArgs) -> ToolOutcome:
     contact_id = _contact_id(conv)
     if contact_id is None:
         raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
+    # The business's no-show policy: past its limit, a person books (staff in the console always can).
+    refused = noshow_refusal.refusal(conv, contact_id, f"{args.service} el {args.start}")
+    if refused is not None:
+        return refused
     service = _service_named(conv, args.service)
     start = _parse_start(conv, args.start)
     slot = _slot_at(conv, service, start, args.member)

@@ -195,6 +195,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_calendar,
         i18n_export,
         i18n_handoff,
+        i18n_noshow,
         i18n_operator,
         i18n_privacy,
         i18n_settings,
@@ -213,6 +214,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_templates.TEXTS,
         i18n_account.TEXTS,
         i18n_calendar.TEXTS,
+        i18n_noshow.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

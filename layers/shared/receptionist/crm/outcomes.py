@@ -24,7 +24,7 @@ is; a reminder counts with its appointment, not when it was sent.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -187,3 +187,121 @@ def businesses(db: Database) -> list[Business]:
     the console's role (row level security, no organization set)."""
     rows = db.fetch_all(_BUSINESSES + " order by o.name, o.id")
     return [Business(r["id"], r["name"], r["timezone"]) for r in rows]
+
+
+# -- the no-show policy, before and after (issue 29, point 4) ------------------------------------
+# The latest time the policy came on (a history row in force after one that was not, or the first
+# one) before `until`, when it went off again if it did; then the outcomes of the appointments that
+# started in the same span before it came on, and of those of the period while it was on.
+_NOSHOW_METRICS = """
+with h as (
+    select at, enabled, lag(enabled) over (order by at, id) as was
+    from noshow_policy_history where organization_id = %(org)s and at < %(until)s
+), switched as (
+    select max(at) as on_at from h where enabled and not coalesce(was, false)
+), span as (
+    select s.on_at, (select min(h.at) from h where not h.enabled and h.at > s.on_at) as off_at,
+           (select enabled from h order by at desc limit 1) as in_force
+    from switched s
+), windows as (
+    select on_at, off_at, coalesce(in_force, false) as in_force,
+           on_at - make_interval(secs => %(span)s) as before_from,
+           -- greatest() and least() skip NULLs: never on, no "after" either
+           case when on_at is not null then greatest(%(since)s::timestamptz, on_at) end as after_from,
+           least(%(until)s::timestamptz, coalesce(off_at, %(until)s::timestamptz)) as after_until
+    from span
+)
+select w.on_at, w.off_at, w.in_force,
+       count(a.id) filter (where a.status = 'completed' and a.starts_at >= w.before_from
+                           and a.starts_at < w.on_at) as completed_before,
+       count(a.id) filter (where a.status = 'no_show' and a.starts_at >= w.before_from
+                           and a.starts_at < w.on_at) as no_show_before,
+       count(a.id) filter (where a.status = 'completed' and a.starts_at >= w.after_from
+                           and a.starts_at < w.after_until) as completed_after,
+       count(a.id) filter (where a.status = 'no_show' and a.starts_at >= w.after_from
+                           and a.starts_at < w.after_until) as no_show_after
+from windows w
+left join appointments a
+  on a.organization_id = %(org)s and a.status in ('completed', 'no_show')
+ and a.starts_at >= least(w.before_from, w.after_from) and a.starts_at < %(until)s
+group by w.on_at, w.off_at, w.in_force
+"""
+
+
+@dataclass(frozen=True)
+class NoShowMetrics:
+    """The no-show rate before and after the no-show policy came on, for a period [since, until):
+    `after` counts the period's appointments that started while the policy was on (from `on_at`,
+    until `off_at` if it went off again), `before` those of a span as long as the period just
+    before `on_at`. No `on_at` (the policy was never on before `until`): no comparison."""
+
+    organization_id: str
+    since: datetime
+    until: datetime
+    on_at: datetime | None  # when the policy last came on before `until`
+    off_at: datetime | None  # when it went off again after that, if it did
+    in_force: bool  # on at `until` (as the history says)
+    completed_before: int
+    no_show_before: int
+    completed_after: int
+    no_show_after: int
+
+    @property
+    def rate_before(self) -> float | None:
+        return _rate(self.no_show_before, self.completed_before)
+
+    @property
+    def rate_after(self) -> float | None:
+        return _rate(self.no_show_after, self.completed_after)
+
+    @property
+    def span(self) -> timedelta:
+        """The period's length in elapsed time (a day of a clock change is 23 or 25 hours)."""
+        return self.until.astimezone(UTC) - self.since.astimezone(UTC)
+
+    @property
+    def before_from(self) -> datetime | None:
+        return self.on_at - self.span if self.on_at else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every count and rate, times as ISO strings (the CLI's --json)."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        values = asdict(self)
+        values.update(
+            since=iso(self.since),
+            until=iso(self.until),
+            on_at=iso(self.on_at),
+            off_at=iso(self.off_at),
+            before_from=iso(self.before_from),
+            rate_before=self.rate_before,
+            rate_after=self.rate_after,
+        )
+        return values
+
+
+def noshow_metrics(db: Database, organization_id: str, since: datetime, until: datetime) -> NoShowMetrics:
+    """The business's no-show rate before and after its no-show policy came on, for the period
+    [since, until) (aware datetimes). One round trip, under row level security."""
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("since and until must be aware datetimes")
+    row: dict[str, Any] = {}
+    if is_uuid(organization_id):
+        with db.acting_for(organization_id):
+            span = (until.astimezone(UTC) - since.astimezone(UTC)).total_seconds()
+            found = db.fetch_one(
+                _NOSHOW_METRICS, {"org": organization_id, "since": since, "until": until, "span": span}
+            )
+        row = dict(found or {})
+    counts = ("completed_before", "no_show_before", "completed_after", "no_show_after")
+    return NoShowMetrics(
+        organization_id,
+        since,
+        until,
+        on_at=row.get("on_at"),
+        off_at=row.get("off_at"),
+        in_force=bool(row.get("in_force")),
+        **{n: int(row.get(n) or 0) for n in counts},
+    )

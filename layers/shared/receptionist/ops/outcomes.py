@@ -15,7 +15,8 @@ the appointment has started, never for a cancelled one; marking it again changes
 
 `report` counts the appointments that start from --since to --until, both days included, in each
 business's time zone (default: the last 30 days, today included); what each number means is in
-docs/reminders.md ("Outcomes and metrics"). Counts only: no customer's name or number is printed.
+docs/reminders.md ("Outcomes and metrics"), and the no-show rate before and after the no-show
+policy came on in docs/noshow.md ("Measured"). Counts only: no customer's name or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
 the console's role sees none without --org (row level security), and finds a business by its
 id only (resolving an app name is the message functions' alone).
@@ -39,7 +40,7 @@ from receptionist.crm.availability import is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
-from receptionist.crm.outcomes import Business, ReminderMetrics
+from receptionist.crm.outcomes import Business, NoShowMetrics, ReminderMetrics
 from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
@@ -121,6 +122,23 @@ def describe(business: Business, first: date, last: date, m: ReminderMetrics) ->
     ]
 
 
+def describe_noshow(business: Business, m: NoShowMetrics) -> list[str]:
+    """The no-show rate before and after the no-show policy came on (counts only)."""
+    if m.on_at is None or m.before_from is None:
+        return ["  no-show policy: not on in this period (no before/after)"]
+    zone = ZoneInfo(business.timezone)
+    on = m.on_at.astimezone(zone)
+    ended = f", off since {m.off_at.astimezone(zone):%d/%m/%Y %H:%M}" if m.off_at else ""
+    before = m.completed_before + m.no_show_before
+    after = m.completed_after + m.no_show_after
+    return [
+        f"  no-show policy: on since {on:%d/%m/%Y %H:%M}{ended}; no-show rate before"
+        f" ({m.before_from.astimezone(zone):%d/%m/%Y}-{on:%d/%m/%Y})"
+        f" {_percent(m.no_show_before, m.rate_before, before)};"
+        f" with the policy {_percent(m.no_show_after, m.rate_after, after)}"
+    ]
+
+
 def report(
     db: Database, chosen: list[Business], since: date | None, until: date | None, now: datetime, as_json: bool
 ) -> int:
@@ -128,6 +146,7 @@ def report(
     for business in chosen:
         first, last = days_for(business, since, until, now)
         metrics = outcomes.reminder_metrics(db, business.id, *outcomes.local_period(first, last, business.timezone))
+        noshow = outcomes.noshow_metrics(db, business.id, *outcomes.local_period(first, last, business.timezone))
         if as_json:
             results.append(
                 {
@@ -135,10 +154,11 @@ def report(
                     "first_day": first.isoformat(),
                     "last_day": last.isoformat(),
                     **metrics.as_dict(),
+                    "noshow_policy": noshow.as_dict(),
                 }
             )
         else:
-            print("\n".join(describe(business, first, last, metrics)))
+            print("\n".join(describe(business, first, last, metrics) + describe_noshow(business, noshow)))
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

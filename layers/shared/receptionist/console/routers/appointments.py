@@ -88,6 +88,7 @@ def appointments_page(
         metrics_days=page.metrics_days,
         metrics_choices=METRICS_DAYS,
         metrics_first=page.metrics_first,
+        noshow=page.noshow,
     )
 
 
@@ -111,6 +112,7 @@ def appointment_page(
         window=page.window,
         consent=page.consent,
         consent_action=f"{PAGE}/{page.appointment.id}/consent",
+        no_shows=page.no_shows,
     )
 
 

@@ -18,6 +18,7 @@ from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.appointments import BookingForm, MoveForm, parse_day
 from receptionist.console.services.consent import ConsentView, consent_view
+from receptionist.console.services.noshow import NoShowPanel, customer_no_shows, noshow_panel
 from receptionist.crm import appointments, calendar_busy, catalogue, outcomes, schedule
 from receptionist.crm.availability import BookingWindow, local_day_bounds
 from receptionist.crm.connection import Database
@@ -25,6 +26,7 @@ from receptionist.crm.consent import identity_of_contact
 from receptionist.crm.contacts import InvalidPhoneError, find_or_create_contact
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.models import Appointment, BookingResult, Member, Service
+from receptionist.crm.noshow import NoShowStanding
 from receptionist.crm.schedule import ContactChoice, HistoryEntry, MemberSchedule, StaffAppointment, View
 from receptionist.crm.settings.staff import members
 
@@ -65,6 +67,7 @@ class GridView:
     metrics: Any  # crm.outcomes.reminder_metrics
     metrics_days: int
     metrics_first: date
+    noshow: NoShowPanel | None = None  # the no-show rate before and after the policy (same days)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class DetailView:
     history: list[HistoryEntry]
     members: list[Member]
     consent: ConsentView
+    no_shows: NoShowStanding | None = None  # the customer's, under the no-show policy
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class AppointmentService:
             metrics=metrics,
             metrics_days=days,
             metrics_first=metrics_first,
+            noshow=noshow_panel(db, org, metrics_first, today, window.timezone),
         )
 
     def detail(self, appointment_id: str) -> DetailView:
@@ -164,6 +169,7 @@ class AppointmentService:
             history=schedule.history(db, org, found.id, window.timezone),
             members=members(db, org),
             consent=consent_view(db, org, identity_of_contact(db, org, found.contact_id), window.timezone),
+            no_shows=customer_no_shows(db, org, found.contact_id, self.now(), window.timezone),
         )
 
     def _existing(self, appointment_id: str, window: BookingWindow) -> StaffAppointment:

@@ -12,6 +12,7 @@ from datetime import datetime
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.conversations import ReplyForm, TemplateForm
 from receptionist.console.services.consent import ConsentView, consent_view
+from receptionist.console.services.noshow import customer_no_shows
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm import inbox
 from receptionist.crm.appointments import list_appointments
@@ -19,6 +20,7 @@ from receptionist.crm.chats import hand_back_to_bot
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import ConversationSummary, Escalation, InboxFilter, StaffAccount, TranscriptEntry
 from receptionist.crm.models import Appointment, MessageTemplate
+from receptionist.crm.noshow import NoShowStanding
 from receptionist.crm.templates import get_template, list_templates, render_template
 from receptionist.messages import OutboundJob, Queue, fifo_id
 from receptionist.notifier.window import within_session_window
@@ -36,6 +38,7 @@ class ConversationView:
     timezone: str
     templates: list[MessageTemplate]  # what may be sent instead when the window is closed
     consent: ConsentView | None = None  # the customer's consent register (services/consent.py)
+    no_shows: NoShowStanding | None = None  # the customer's, under the no-show policy (a contact only)
 
 
 @dataclass
@@ -74,6 +77,7 @@ class ConversationService:
             timezone=context.timezone,
             templates=list_templates(self.db, org),  # the page offers only the usable ones
             consent=consent_view(self.db, org, identity_id, context.timezone),
+            no_shows=customer_no_shows(self.db, org, contact, self.now(), context.timezone),
         )
 
     def messages(self, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:
