@@ -68,6 +68,7 @@ class GridView:
     metrics_days: int
     metrics_first: date
     noshow: NoShowPanel | None = None  # the no-show rate before and after the policy (same days)
+    waitlist: Any = None  # crm.outcomes.waitlist_metrics, same period
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ class AppointmentService:
         grid = schedule.arrange(shown_members, found, first, last, busy=busy, tz=tz)
         days = next((d for d in METRICS_DAYS if str(d) == metrics_days), 30)
         metrics_first = date.fromordinal(today.toordinal() - days + 1)
-        metrics = outcomes.reminder_metrics(db, org, *outcomes.local_period(metrics_first, today, window.timezone))
+        period = outcomes.local_period(metrics_first, today, window.timezone)
+        metrics = outcomes.reminder_metrics(db, org, *period)
+        waitlist = outcomes.waitlist_metrics(db, org, *period)
         return GridView(
             window=window,
             today=today,
@@ -157,6 +160,7 @@ class AppointmentService:
             metrics_days=days,
             metrics_first=metrics_first,
             noshow=noshow_panel(db, org, metrics_first, today, window.timezone),
+            waitlist=waitlist,
         )
 
     def detail(self, appointment_id: str) -> DetailView:
