@@ -24,6 +24,7 @@ from receptionist.console.routers import (
     privacy,
     sign_in,
     team,
+    waitlist,
 )
 from receptionist.console.routers.settings import (
     catalogue,
@@ -56,6 +57,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(appointments.router)
     app.include_router(own_number.router)
     app.include_router(calendar.router)
+    app.include_router(waitlist.router)
     for area in (persona, catalogue, staff, notifications, handoff, reminders, templates, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)

@@ -199,6 +199,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_privacy,
         i18n_settings,
         i18n_templates,
+        i18n_waitlist,
     )
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -213,6 +214,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_templates.TEXTS,
         i18n_account.TEXTS,
         i18n_calendar.TEXTS,
+        i18n_waitlist.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))
