@@ -203,6 +203,7 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
         outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
+        now=clients.clock,  # the same clock as the agent's: taps and tools judge times alike
     )
     return ProcessorParts(
         service,
