@@ -26,6 +26,10 @@ WINDOW = BookingWindow("Europe/Madrid", 0, 365, 30)
 SLOT = datetime(2034, 2, 6, 9, 30, tzinfo=MADRID)  # a Monday, within make_org's 09:00-11:00
 
 
+_OFFER = "select * from waitlist_offers where id = %s"
+_ENTRY = "select * from waitlist_entries where id = %s"
+
+
 class Business:
     """One business of make_org, with customers waiting and offers made as the offer pass would."""
 
@@ -66,7 +70,8 @@ class Business:
         return entry["id"], offer["id"], token
 
     def row(self, table: str, row_id: str) -> dict[str, Any]:
-        found = self.db.fetch_one(f"select * from {table} where id = %s", (row_id,))
+        sql = {"waitlist_offers": _OFFER, "waitlist_entries": _ENTRY}[table]
+        found = self.db.fetch_one(sql, (row_id,))
         assert found is not None
         return found
 
@@ -207,7 +212,7 @@ def test_another_customers_or_another_businesss_token_changes_nothing(
 ) -> None:
     b = Business(db, make_org)
     phone = b.customer()
-    entry, offer, token = b.offer(phone)
+    _, offer, token = b.offer(phone)
     elsewhere = Business(db, make_org)
 
     assert _tap(app_db, b, b.customer(), token, "accept") == OfferAnswer("unknown")

@@ -25,7 +25,7 @@ from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff, waitlist_requests
+from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff, waitlist
 from receptionist.crm import handoff_rules as rules
 from receptionist.crm.appointments import CALENDAR_BROKEN, CALENDAR_TAKEN
 from receptionist.crm.availability import available_slots
@@ -402,20 +402,19 @@ def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
     if last < first:
         raise ToolFailure("el último día no puede ser anterior al primero")
     member = _waitlist_member(conv, service, args.member) if args.member else None
-    joined = waitlist_requests.join(
+    entry = waitlist.add_entry(
         conv.db,
         conv.organization.id,
         contact_id,
         service.id,
-        member.id if member else None,
         first,
         last,
         args.day_part,
-        now=conv.now(),
+        member_id=member.id if member else None,
     )
     days = first.isoformat() if first == last else f"del {first.isoformat()} al {last.isoformat()}"
     who = f" con {member.name}" if member else ""
-    done = "Actualizada su petición en" if joined.updated else "Apuntado en"
+    done = "Actualizada su petición en" if entry.updated_at != entry.created_at else "Apuntado en"
     return ToolOutcome(
         f"{done} la lista de espera: {service.name}{who}, {days}, {_DAY_PARTS[args.day_part]}. Si se libera un"
         f" hueco que encaje, se le ofrecerá por este chat con un botón para aceptarlo (el primero que acepta se lo"
@@ -423,8 +422,8 @@ def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
     )
 
 
-def _waitlist_member(conv: Conversation, service: Service, name: str) -> waitlist_requests.ServiceMember:
-    doing = waitlist_requests.members_for_service(conv.db, conv.organization.id, service.id)
+def _waitlist_member(conv: Conversation, service: Service, name: str) -> catalogue.ServiceMember:
+    doing = catalogue.members_for_service(conv.db, conv.organization.id, service.id)
     wanted = fold(name.strip())
     found = next((m for m in doing if m.id == name or wanted in fold(m.name)), None)
     if found is None:
@@ -444,15 +443,17 @@ def leave_waitlist(args: LeaveWaitlistArgs) -> ToolOutcome:
     _acting_on_offer(conv)
     contact_id = _contact_id(conv)
     service = _service_named(conv, args.service) if args.service else None
-    service_id = service.id if service else None
-    left = (
-        waitlist_requests.leave(conv.db, conv.organization.id, contact_id, service_id, now=conv.now())
-        if contact_id
-        else []
-    )
-    if not left:
+    org = conv.organization.id
+    waiting = waitlist.entries_for_contact(conv.db, org, contact_id) if contact_id else []
+    leaving = [e for e in waiting if service is None or e.service_id == service.id]
+    if contact_id is None or not leaving:
         return ToolOutcome("El cliente no estaba en la lista de espera" + (f" de {service.name}." if service else "."))
-    lines = "\n".join(f"- {e.service}, del {e.first_day.isoformat()} al {e.last_day.isoformat()}" for e in left)
+    waitlist.withdraw_for_contact(conv.db, org, contact_id, service.id if service else None)
+    names = {s.id: s.name for s in catalogue.list_services(conv.db, org)}
+    lines = "\n".join(
+        f"- {names.get(e.service_id, e.service_id)}, del {e.first_day.isoformat()} al {e.last_day.isoformat()}"
+        for e in leaving
+    )
     return ToolOutcome(f"Hecho: sale de la lista de espera:\n{lines}")
 
 

@@ -20,7 +20,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from receptionist.calendar.slot_guard import SlotGuard
-from receptionist.crm import appointments
+from receptionist.crm import appointments, waitlist
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database, Transaction
 from receptionist.deadline import Deadline
@@ -122,11 +122,7 @@ def answer_offer(
             " where organization_id = %s and id = %s",
             (now, appointment_id, organization_id, row["id"]),
         )
-        tx.execute(
-            "update waitlist_entries set status = 'booked', booked_appointment_id = %s, updated_at = %s"
-            " where organization_id = %s and id = %s",
-            (appointment_id, now, organization_id, row["entry_id"]),
-        )
+        waitlist.mark_booked(db, organization_id, row["entry_id"], appointment_id)
         return said("booked")
 
 

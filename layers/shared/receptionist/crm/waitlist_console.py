@@ -1,7 +1,7 @@
 """The waitlist as the console shows it (issue 29): the waiting entries in the order they asked,
 each with the slots it was offered, and staff withdrawing an entry. Inside
-`db.acting_for(organization)` (row level security keeps it to the signed-in account's business);
-the console's role reads the offers and updates entries (migration 20261210010000_waitlist.sql)."""
+`db.acting_for(organization)` (row level security keeps it to the signed-in account's business;
+withdrawing is crm.waitlist.withdraw_entry)."""
 
 from __future__ import annotations
 
@@ -62,16 +62,6 @@ limit %s
 def waiting(db: Database, organization_id: str, limit: int = 500) -> list[ListedEntry]:
     """The waiting entries, in the order they asked, with their offers. One round trip."""
     return [_entry(r) for r in db.fetch_all(_WAITING, (organization_id, limit))]
-
-
-def withdraw(db: Database, organization_id: str, entry_id: str, at: datetime) -> bool:
-    """Take a waiting entry off the list (staff): whether it was waiting."""
-    changed = db.execute(
-        "update waitlist_entries set status = 'withdrawn', updated_at = %s"
-        " where organization_id = %s and id = %s and status = 'waiting'",
-        (at, organization_id, entry_id),
-    )
-    return changed > 0
 
 
 def _entry(row: dict[str, Any]) -> ListedEntry:

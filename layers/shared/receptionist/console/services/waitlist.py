@@ -11,7 +11,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from receptionist.console.errors import NotFound
-from receptionist.crm import inbox, schedule, waitlist_console
+from receptionist.crm import inbox, schedule, waitlist, waitlist_console
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.waitlist_console import ListedEntry
@@ -46,6 +46,6 @@ class WaitlistService:
         if not inbox.is_id(entry_id):
             raise NotFound("waitlist_not_found")
         with self.db.transaction():
-            if not waitlist_console.withdraw(self.db, org, entry_id, self.now()):
+            if not waitlist.withdraw_entry(self.db, org, entry_id):
                 raise NotFound("waitlist_not_found")
             record_audit(self.db, org, self.account.email, WITHDRAWN, entry_id, {})
