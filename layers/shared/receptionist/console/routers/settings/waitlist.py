@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from receptionist.console.dependencies import CSRF, Session, Typed
 from receptionist.console.forms.waitlist import WaitlistForm
 from receptionist.console.routers.settings import SETTINGS, Owner, owners_router, page, settle
-from receptionist.console.services.settings.waitlist import WaitlistSettingsService, offerable
+from receptionist.console.services.settings.waitlist import WaitlistSettingsService
 from receptionist.crm.settings.waitlist import BATCH_SIZE, OFFER_MINUTES, WAITLIST_PARAM_NAMES
 
 router = owners_router()
@@ -34,7 +34,6 @@ def waitlist_page(request: Request, owner: Owner, service: WaitlistSettingsServi
         owner,
         section="waitlist",
         view=service.view(),
-        offerable=offerable,
         param_names=WAITLIST_PARAM_NAMES,
         minutes=OFFER_MINUTES,
         batch=BATCH_SIZE,

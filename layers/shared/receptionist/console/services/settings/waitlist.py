@@ -32,6 +32,15 @@ class WaitlistSettingsView:
     params: list[str]  # what fills each {{n}} of the stored template (else the defaults)
     slots: int  # how many {{n}} selects the form has: the largest offerable template's count
 
+    @property
+    def offerable_ids(self) -> set[str]:
+        return {t.template_id for t in self.templates if offerable(t)}
+
+    @property
+    def stored_unusable(self) -> bool:
+        """A template is stored but can no longer be sent (no longer approved, listed or UTILITY)."""
+        return self.settings.template_id is not None and self.settings.template_id not in self.offerable_ids
+
 
 class WaitlistSettingsService(OwnerService):
     def view(self) -> WaitlistSettingsView:
