@@ -5,16 +5,20 @@ do the service are refused with nothing stored, and leaving touches only this cu
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
-from receptionist.crm import waitlist
+from receptionist.agent.context import Conversation
+from receptionist.crm import chats, waitlist
 from receptionist.crm.contacts import find_or_create_contact
+from receptionist.crm.organizations import resolve_by_app
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"
 BLANQUEAMIENTO = "00000000-0000-4000-8001-000000000002"
 RUIZ = "00000000-0000-4000-8002-000000000002"
+NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)  # the agent tests' clock
 
 
 def _entries(r: Any, db: Any) -> list[waitlist.Entry]:
@@ -97,3 +101,27 @@ def test_leaving_withdraws_only_this_customers_entries_of_that_service(reception
     }
     assert [e.status for e in waitlist.entries_for_contact(db, DEMO_ORG, theirs.id)] == ["waiting"]
     assert kept.status == "waiting"
+
+
+def test_a_business_with_the_waitlist_off_stores_nothing(receptionist: Any, db: Any, app_db: Any) -> None:
+    org, app = str(uuid.uuid4()), f"Wl{uuid.uuid4().hex[:10]}"  # a business of its own, waitlist off
+    db.execute("insert into organizations (id, name) values (%s, 'Sin lista')", (org,))
+    db.execute("insert into agent_settings (organization_id) values (%s)", (org,))
+    db.execute(
+        "insert into platform_connections (organization_id, app_name, business_number, api_key_ref)"
+        " values (%s, %s, '34910000997', '/x')",
+        (org, app),
+    )
+    db.execute("insert into waitlist_settings (organization_id, enabled) values (%s, false)", (org,))
+    r = receptionist()
+    business = resolve_by_app(db, app)
+    assert business is not None
+    identity = chats.touch_identity(db, org, r.customer, "Cliente", NOW)
+    conv = Conversation(app_db, business, identity, turn_id=f"turn-{uuid.uuid4().hex[:8]}", now=lambda: NOW)
+    r.model.call("join_waitlist", service="corte", first_day="2031-03-10", last_day="2031-03-12")
+    r.model.say("Lo siento, no tenemos lista de espera.")
+
+    r.say("Apúntame a la lista de espera", conv)
+
+    assert r.tool_results()[-1]["content"] == "Error: este negocio no tiene lista de espera"
+    assert db.fetch_all("select id from waitlist_entries where organization_id = %s", (org,)) == []

@@ -30,6 +30,7 @@ from receptionist.crm import handoff_rules as rules
 from receptionist.crm.appointments import CALENDAR_BROKEN, CALENDAR_TAKEN
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
+from receptionist.crm.settings.waitlist import waitlist_settings
 from receptionist.folding import fold
 from receptionist.languages import language_of
 
@@ -392,6 +393,8 @@ def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
     (the organization and contact come from the conversation, never from the arguments)."""
     conv = _conversation()
     _acting_on_offer(conv)
+    if not waitlist_settings(conv.db, conv.organization.id).enabled:
+        raise ToolFailure("este negocio no tiene lista de espera")
     contact_id = _contact_id(conv)
     if contact_id is None:
         raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
