@@ -1,6 +1,7 @@
 """Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
 security; the URL from its SSM SecureString, read when first needed, never at import), the
-outbound FIFO queue, and the daily template sync that runs after each pass (receptionist.reminders.template_sync:
+outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
+schedule), and the daily template sync that runs after each pass (receptionist.reminders.template_sync:
 Gupshup's template API, each app's key from SSM under the keys prefix). Shared by the Lambda
 handler, the tests and the bench."""
 
@@ -17,10 +18,11 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import handoff_telemetry, telemetry, template_sync_telemetry
+from receptionist.reminders import handoff_telemetry, telemetry, template_sync_telemetry, waitlist_telemetry
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
+from receptionist.reminders.waitlist import OfferPass, OfferReport
 from receptionist.secrets import get_secret
 from receptionist.telemetry import Counters, Describe
 
@@ -38,6 +40,9 @@ class RemindersParts:
     describe_handoff: Describe[HandoffReport]
     templates: TemplateSync | None = None
     describe_templates: Describe[SyncReport] = template_sync_telemetry.describe
+    # The waitlist's offer pass: every minute (the handler's event {"pass": "waitlist"}).
+    waitlist: OfferPass | None = None
+    describe_waitlist: Describe[OfferReport] = waitlist_telemetry.describe
 
 
 def build(
@@ -56,4 +61,5 @@ def build(
         HandoffPass(db, outbound),
         handoff_telemetry.describe,
         templates,
+        waitlist=OfferPass(db, outbound),
     )
