@@ -380,12 +380,11 @@ _DAY_PARTS = {
 class JoinWaitlistArgs(BaseModel):
     service: str = Field(max_length=120, description="Nombre (o id) del servicio")
     first_day: str = Field(max_length=20, description="Primer día que le vale, YYYY-MM-DD")
-    last_day: str = Field(max_length=20, description="Último día que le vale, YYYY-MM-DD (el mismo si es un solo día)")
+    last_day: str = Field(max_length=20, description="Último día que le vale, YYYY-MM-DD")
     day_part: Literal["any", "morning", "afternoon", "evening"] = Field(
-        default="any",
-        description="Parte del día: any, morning (antes de las 14:00), afternoon (14:00-18:00), evening (desde 18:00)",
+        default="any", description="morning: antes de 14:00; afternoon: 14-18; evening: desde 18:00"
     )
-    member: str | None = Field(default=None, max_length=120, description="Profesional, solo si el cliente lo pide")
+    member: str | None = Field(default=None, max_length=120, description="Profesional, si lo pide")
 
 
 def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
@@ -559,7 +558,7 @@ CATALOGUE_TOOLS = Toolbox(
     ),
     Tool(
         "join_waitlist",
-        "Apunta al cliente en la lista de espera de un servicio (días, parte del día) si no hay hueco que le encaje.",
+        "Apunta al cliente en la lista de espera de un servicio.",
         JoinWaitlistArgs,
         join_waitlist,
     ),
