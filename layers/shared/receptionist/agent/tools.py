@@ -416,6 +416,7 @@ def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
     )
     days = first.isoformat() if first == last else f"del {first.isoformat()} al {last.isoformat()}"
     who = f" con {member.name}" if member else ""
+    # A new row's two timestamps are the same now(); an update moved updated_at on an older row.
     done = "Actualizada su petición en" if entry.updated_at != entry.created_at else "Apuntado en"
     return ToolOutcome(
         f"{done} la lista de espera: {service.name}{who}, {days}, {_DAY_PARTS[args.day_part]}. Si se libera un"
