@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "waitlist_template": "Plantilla para fuera de la ventana de 24 horas",
         "waitlist_template_help": "Dentro de las 24 horas desde el último mensaje del cliente la oferta va con"
         " botones; fuera, WhatsApp solo permite una plantilla aprobada de categoría UTILITY con dos respuestas"
-        " rápidas (Aceptar / No, gracias). Sin plantilla, a esos clientes no se les ofrece.",
+        " rápidas (Lo quiero / No, gracias). Sin plantilla, a esos clientes no se les ofrece.",
         "waitlist_no_template": "Ninguna (solo dentro de las 24 horas)",
         "waitlist_no_templates": "El negocio no tiene plantillas aprobadas de categoría UTILITY.",
         "waitlist_template_unusable": "La plantilla guardada ya no está aprobada o no es de categoría UTILITY:"
@@ -115,7 +115,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "waitlist_batch_size_help": "The first who asked; the first to accept gets it. From 1 to 10.",
         "waitlist_template": "Template for outside the 24-hour window",
         "waitlist_template_help": "Within 24 hours of the customer's last message the offer goes with buttons;"
-        " outside, WhatsApp only allows an approved UTILITY template with two quick replies (Accept / No, thanks)."
+        " outside, WhatsApp only allows an approved UTILITY template with two quick replies (I'll take it / No, thanks)."
         " Without a template, those customers are not offered.",
         "waitlist_no_template": "None (within the 24 hours only)",
         "waitlist_no_templates": "The business has no approved UTILITY templates.",

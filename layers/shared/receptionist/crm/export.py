@@ -24,6 +24,7 @@ from receptionist.privacy.export_document import (
     Conversation,
     Escalation,
     Message,
+    WaitlistEntry,
 )
 
 # One round trip. Each part is a json value (PostgreSQL renders timestamptz as ISO 8601; the
@@ -110,7 +111,27 @@ select
               where e.organization_id = %(org)s), '[]'::json) as escalations,
     (select json_build_object('text', t.summary, 'updated_at', t.updated_at)
      from thread_summaries t join identity i on i.id = t.chat_identity_id
-     where t.organization_id = %(org)s) as assistant_summary
+     where t.organization_id = %(org)s) as assistant_summary,
+    -- The waiting list (docs/waitlist.md): the contacts' entries, each with the slots offered.
+    coalesce((select json_agg(json_build_object(
+                  'id', w.id, 'service', s.name, 'member', m.name, 'first_day', w.first_day,
+                  'last_day', w.last_day, 'day_part', w.day_part, 'status', w.status, 'created_at', w.created_at,
+                  'updated_at', w.updated_at,
+                  'offers', coalesce((
+                      select json_agg(json_build_object(
+                          'service', os.name, 'member', om.name, 'starts_at', o.starts_at, 'ends_at', o.ends_at,
+                          'status', o.status, 'offered_at', o.created_at, 'expires_at', o.expires_at,
+                          'answered_at', o.answered_at) order by o.created_at, o.id)
+                      from waitlist_offers o
+                      join services os on os.organization_id = o.organization_id and os.id = o.service_id
+                      join members om on om.organization_id = o.organization_id and om.id = o.member_id
+                      where o.organization_id = w.organization_id and o.entry_id = w.id), '[]'::json))
+                  order by w.created_at, w.id)
+              from waitlist_entries w
+              join services s on s.organization_id = w.organization_id and s.id = w.service_id
+              left join members m on m.organization_id = w.organization_id and m.id = w.member_id
+              where w.organization_id = %(org)s and w.contact_id in (select id from contact_ids)), '[]'::json)
+        as waitlist
 """
 
 
@@ -150,4 +171,5 @@ class CrmCustomerData:
             escalations=[Escalation.model_validate(e) for e in row["escalations"]],
             assistant_summary=AssistantSummary.model_validate(summary) if summary else None,
             provider_message_ids=provider_ids,
+            waitlist=[WaitlistEntry.model_validate(w) for w in row["waitlist"]],
         )

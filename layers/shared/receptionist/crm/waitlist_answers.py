@@ -1,4 +1,4 @@
-"""A customer's answer to a waitlist offer (issue 29): the Aceptar / No, gracias buttons of an
+"""A customer's answer to a waitlist offer (issue 29): the Lo quiero / No, gracias buttons of an
 offer the offer pass sent (`waitlist:<token>:<accept|decline>`), applied without the model.
 
 Everything happens in ONE transaction with the offer's row locked (`for update`): reading it, the

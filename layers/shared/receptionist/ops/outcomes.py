@@ -4,7 +4,7 @@
     DATABASE_URL=postgresql://... python -m receptionist.ops.outcomes mark \\
         --org ClinicaSonrisa --appointment <appointment id> completed|no-show [--actor ops:maria]
 
-    # Reminder metrics and no-show rates per business (every business when no --org)
+    # Reminder metrics, no-show rates and the waitlist's offers and fills per business (every business when no --org)
     DATABASE_URL=postgresql://... python -m receptionist.ops.outcomes report \\
         [--org ClinicaSonrisa ...] [--since 2026-11-01] [--until 2026-11-30] [--json]
 
@@ -15,7 +15,8 @@ the appointment has started, never for a cancelled one; marking it again changes
 
 `report` counts the appointments that start from --since to --until, both days included, in each
 business's time zone (default: the last 30 days, today included); what each number means is in
-docs/reminders.md ("Outcomes and metrics"). Counts only: no customer's name or number is printed.
+docs/reminders.md ("Outcomes and metrics"); the waitlist's offers claimed in those days, their
+fills and the median time to fill, docs/waitlist.md ("Measured"). Counts only: no customer's name or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
 the console's role sees none without --org (row level security), and finds a business by its
 id only (resolving an app name is the message functions' alone).
@@ -39,7 +40,7 @@ from receptionist.crm.availability import is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
-from receptionist.crm.outcomes import Business, ReminderMetrics
+from receptionist.crm.outcomes import Business, ReminderMetrics, WaitlistMetrics
 from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
@@ -121,13 +122,31 @@ def describe(business: Business, first: date, last: date, m: ReminderMetrics) ->
     ]
 
 
+def describe_waitlist(w: WaitlistMetrics) -> list[str]:
+    """The waitlist's line for one business (counts only)."""
+    median = "n/a (no fill)" if w.median_seconds_to_fill is None else _duration(w.median_seconds_to_fill)
+    rate = "n/a" if w.fill_rate is None else f"{w.fill_rate:.1%}"
+    return [
+        f"  waitlist: offers {w.offers} for {w.slots_offered} freed slots, filled {w.fills} ({rate} of the slots);"
+        f" declined {w.declined}, expired {w.expired}, too late {w.lost}, not sent {w.skipped}, failed {w.failed};"
+        f" median time to fill {median}"
+    ]
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
 def report(
     db: Database, chosen: list[Business], since: date | None, until: date | None, now: datetime, as_json: bool
 ) -> int:
     results: list[dict[str, Any]] = []
     for business in chosen:
         first, last = days_for(business, since, until, now)
-        metrics = outcomes.reminder_metrics(db, business.id, *outcomes.local_period(first, last, business.timezone))
+        period = outcomes.local_period(first, last, business.timezone)
+        metrics = outcomes.reminder_metrics(db, business.id, *period)
+        waitlist = outcomes.waitlist_metrics(db, business.id, *period)
         if as_json:
             results.append(
                 {
@@ -135,10 +154,11 @@ def report(
                     "first_day": first.isoformat(),
                     "last_day": last.isoformat(),
                     **metrics.as_dict(),
+                    "waitlist": {k: v for k, v in waitlist.as_dict().items() if k not in ("since", "until")},
                 }
             )
         else:
-            print("\n".join(describe(business, first, last, metrics)))
+            print("\n".join(describe(business, first, last, metrics) + describe_waitlist(waitlist)))
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

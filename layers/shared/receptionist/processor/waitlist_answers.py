@@ -1,4 +1,4 @@
-"""Answers to waitlist offers (issue 29): an Aceptar / No, gracias tap on an offer the offer pass
+"""Answers to waitlist offers (issue 29): a Lo quiero / No, gracias tap on an offer the offer pass
 sent is applied here, without the model, like a reminder's Confirmar / Cancelar
 (processor/reminder_answers.py).
 
