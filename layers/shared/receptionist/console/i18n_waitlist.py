@@ -115,8 +115,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "waitlist_batch_size_help": "The first who asked; the first to accept gets it. From 1 to 10.",
         "waitlist_template": "Template for outside the 24-hour window",
         "waitlist_template_help": "Within 24 hours of the customer's last message the offer goes with buttons;"
-        " outside, WhatsApp only allows an approved UTILITY template with two quick replies (I'll take it / No, thanks)."
-        " Without a template, those customers are not offered.",
+        " outside, WhatsApp only allows an approved UTILITY template with two quick replies"
+        " (I'll take it / No, thanks). Without a template, those customers are not offered.",
         "waitlist_no_template": "None (within the 24 hours only)",
         "waitlist_no_templates": "The business has no approved UTILITY templates.",
         "waitlist_template_unusable": "The saved template is no longer approved or is not UTILITY: offers outside"
