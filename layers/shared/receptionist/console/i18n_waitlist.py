@@ -1,5 +1,6 @@
 """The words of the waitlist page and its settings, in Spanish and English (merged by
-i18n.texts). Keys start with "waitlist_" (the nav's label too)."""
+i18n.texts). Keys start with "waitlist_" (the header's link too; the settings link's label,
+"set_waitlist", is with the settings' words in i18n_settings.py)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "waitlist_offer_expired": "caducado",
         "waitlist_offer_skipped": "no enviado",
         "waitlist_offer_failed": "falló",
-        "set_waitlist": "Lista de espera",
         "waitlist_settings_help": "Cuando se libera un hueco (una cancelación, un cambio de hora, un bloqueo del"
         " calendario que desaparece), se ofrece por WhatsApp a quienes lo esperan, en el orden en que lo pidieron.",
         "waitlist_see_list": "Ver la lista de espera",
@@ -104,7 +104,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "waitlist_offer_expired": "expired",
         "waitlist_offer_skipped": "not sent",
         "waitlist_offer_failed": "failed",
-        "set_waitlist": "Waiting list",
         "waitlist_settings_help": "When a slot frees up (a cancellation, a move, a calendar block that goes away), it"
         " is offered on WhatsApp to those waiting for it, in the order they asked.",
         "waitlist_see_list": "See the waiting list",
