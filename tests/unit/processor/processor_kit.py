@@ -158,6 +158,7 @@ class FakeCrm(ActsForOneTenant):
     offer_states: dict[str, str] = field(default_factory=dict)
     offer_taps: list[tuple[str, str]] = field(default_factory=list)
     bookings: list[str] = field(default_factory=list)  # tokens of the offers that booked their slot
+    offer_deadlines: list[Deadline] = field(default_factory=list)  # what each tap's booking may spend
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -360,11 +361,18 @@ class FakeCrm(ActsForOneTenant):
         self.offer_states[token] = state
 
     def answer_waitlist_offer(
-        self, organization: Organization, customer_number: str, token: str, action: OfferAction, now: datetime
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
     ) -> OfferAnswer:
         self._tenant(organization.id)
         self.round_trips += 1
         self.offer_taps.append((token, action))
+        self.offer_deadlines.append(deadline)
         found = self.offers.get(token)
         if found is None or found[:2] != (organization.id, customer_number):
             return OfferAnswer("unknown")

@@ -14,6 +14,7 @@ import pytest
 from processor_kit import APP, Crash, Harness, crash_after
 
 from receptionist.crm.waitlist_answers import OfferAnswer
+from receptionist.deadline import Deadline
 from receptionist.processor.reminder_answers import ReminderTurn, tap_of
 from receptionist.processor.waitlist_answers import WaitlistTap, waitlist_tap_of, with_waitlist
 from receptionist.processor.waitlist_wording import OWNED_TAP_NOTICE, WaitlistWords
@@ -195,3 +196,11 @@ def test_taps_of_both_kinds_make_one_reply() -> None:
     assert both.reply == "Gracias, confirmada. De acuerdo." and both.taps == 2
     with_words = with_waitlist(ReminderTurn(), ["De acuerdo."], "es", written=True)
     assert with_words.reply is None and with_words.notes == [WaitlistWords.of("es").already_done("De acuerdo.")]
+
+
+def test_the_booking_runs_within_the_turns_deadline(w: Harness) -> None:
+    deadline = Deadline.after(7.0)  # what is left of the invocation: the member's calendar is asked within it
+
+    w.handle(w.tap("Lo quiero", f"waitlist:{TOKEN}:accept"), deadline=deadline)
+
+    assert w.crm.offer_deadlines == [deadline] and w.crm.bookings == [TOKEN]

@@ -15,6 +15,7 @@ from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, 
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
+from receptionist.deadline import Deadline
 from receptionist.turns import AgentAnswer, BufferedMessage
 
 
@@ -134,10 +135,24 @@ class TurnCrm:
         return AppliedAnswer(status, error, starts_at)
 
     def answer_waitlist_offer(
-        self, organization: Organization, customer_number: str, token: str, action: OfferAction, now: datetime
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
     ) -> OfferAnswer:
         st = organization.settings
         window = BookingWindow(st.timezone, st.booking_lead_minutes, st.booking_horizon_days, st.slot_step_minutes)
         return waitlist_answers.answer_offer(
-            self.db, organization.id, customer_number, token, action, window, now=now, slot_guard=self.slot_guard
+            self.db,
+            organization.id,
+            customer_number,
+            token,
+            action,
+            window,
+            now=now,
+            slot_guard=self.slot_guard,
+            deadline=deadline,
         )

@@ -149,7 +149,13 @@ class Crm(Protocol):
         ...
 
     def answer_waitlist_offer(
-        self, organization: Organization, customer_number: str, token: str, action: OfferAction, now: datetime
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
     ) -> OfferAnswer:
         """A waitlist offer's tap, for this organization's customer only, in one transaction: accept
         books the slot (or finds it gone or the offer expired), decline is recorded. Idempotent."""

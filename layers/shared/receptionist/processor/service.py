@@ -245,7 +245,7 @@ class TurnService:
             # A Confirmar / Cancelar tap (or a waitlist offer's Aceptar / No, gracias) is the
             # customer's own instruction: applied even while a person owns the conversation (no
             # model call; the person sees it in the transcript).
-            reminder = self._taps(org, identity, turn_id, selected, processed)
+            reminder = self._taps(org, identity, turn_id, selected, processed, deadline)
         if not identity.bot_enabled:
             if reminder.taps:
                 record = _tap_while_owned(org, turn_id, ids, reminder, WAITLIST_TAP_NOTICE if offers else None)
@@ -298,13 +298,14 @@ class TurnService:
         turn_id: str,
         selected: list[BufferedMessage],
         processed: list[Processed],
+        deadline: Deadline,
     ) -> ReminderTurn:
         """The turn's button taps: reminders' (processor/reminder_answers.py) and waitlist offers'
         (processor/waitlist_answers.py); an offer's tap is not a written reply to a reminder."""
         rest = [(m, p) for m, p in zip(selected, processed, strict=True) if waitlist_tap_of(m) is None]
         now = self.now()
         turn = answer_reminders(self.crm, org, identity, [m for m, _ in rest], [p for _, p in rest], now, turn_id)
-        said = answer_waitlist(self.crm, org, identity, selected, now)
+        said = answer_waitlist(self.crm, org, identity, selected, now, deadline)
         written = any(tap_of(m) is None and p.text.strip() for m, p in rest)
         return with_waitlist(turn, said, org.settings.language, written=written)
 

@@ -17,6 +17,7 @@ from typing import Final, Protocol
 
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
+from receptionist.deadline import Deadline
 from receptionist.processor.reminder_answers import ReminderTurn
 from receptionist.processor.waitlist_wording import WaitlistWords
 from receptionist.turns import BufferedMessage
@@ -50,14 +51,26 @@ class WaitlistCrm(Protocol):
     """What answering an offer needs from the CRM (adapters.turn_crm.TurnCrm)."""
 
     def answer_waitlist_offer(
-        self, organization: Organization, customer_number: str, token: str, action: OfferAction, now: datetime
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
     ) -> OfferAnswer:
-        """Apply the tap in one transaction (idempotent); what it did."""
+        """Apply the tap in one transaction (idempotent); what it did. `deadline`: the turn's, for
+        the member's own calendar asked by the booking's slot guard."""
         ...
 
 
 def answer_waitlist(
-    crm: WaitlistCrm, org: Organization, identity: ChatIdentity, messages: list[BufferedMessage], now: datetime
+    crm: WaitlistCrm,
+    org: Organization,
+    identity: ChatIdentity,
+    messages: list[BufferedMessage],
+    now: datetime,
+    deadline: Deadline,
 ) -> list[str]:
     """The sentences of this turn's waitlist taps, in order, each said once."""
     words = WaitlistWords.of(org.settings.language)
@@ -65,7 +78,7 @@ def answer_waitlist(
     for message in messages:
         tap = waitlist_tap_of(message)
         if tap is not None:
-            answer = crm.answer_waitlist_offer(org, identity.customer_number, tap.token, tap.action, now)
+            answer = crm.answer_waitlist_offer(org, identity.customer_number, tap.token, tap.action, now, deadline)
             said.append(words.answer(answer))
     return list(dict.fromkeys(said))
 
