@@ -143,6 +143,34 @@ def test_two_customers_accepting_the_same_slot_at_once_one_gets_it(
     assert len({booked["contact_id"]}) == 1
 
 
+def test_the_same_tap_twice_at_once_books_once(db: Database, app_url: str, make_org: OrgFactory) -> None:
+    # A double tap, or a retried turn racing the first: the offer's lock serialises them.
+    b = Business(db, make_org)
+    phone = b.customer()
+    _, offer, token = b.offer(phone)
+    barrier = threading.Barrier(2)
+    answers: list[str] = []
+
+    def accept() -> None:
+        own = Database(app_url)
+        try:
+            own.fetch_one("select 1")
+            barrier.wait()
+            answers.append(_tap(own, b, phone, token, "accept").outcome)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert answers == ["booked", "booked"]
+    (booked,) = b.appointments_at_slot()
+    assert str(b.row("waitlist_offers", offer)["appointment_id"]) == booked["id"]
+
+
 def test_a_slot_booked_meanwhile_is_lost_and_the_customer_stays_waiting(
     db: Database, app_db: Database, make_org: OrgFactory
 ) -> None:
