@@ -185,7 +185,8 @@ def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
 
 def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     """The template's rule (rate(5 minutes); shorter in tests): the pass, and the handoff follow-ups
-    after it, reach the CRM as the functions' role (its URL from SSM) and report counts only."""
+    after it, reach the CRM as the functions' role (its URL from SSM) and report counts only; the
+    minute's rule runs the waitlist's offer pass instead."""
     runs = local_stack.wait_for(lambda: local_stack.invocations_of("RemindersFunction"), timeout=30)
     assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
     rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
@@ -195,6 +196,11 @@ def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     synced = {"templates_synced", "templates_failed", "templates_added", "templates_updated", "templates_removed"}
     assert set(counts) == reminders | {f"handoff_{name}" for name in handoff} | synced  # then follow-ups, templates
     assert all(isinstance(v, int) for v in counts.values())
+    # The minute's schedule, Input {"pass": "waitlist"}: the waitlist's offer pass alone (docs/waitlist.md).
+    minute = ScheduledRule("RemindersFunction", "rate(1 minute)", '{"pass": "waitlist"}')
+    offered = local_stack.pool("RemindersFunction").invoke(scheduled_event(minute, local_stack.config.region))
+    assert {"waitlist_openings", "waitlist_claimed", "waitlist_queued", "waitlist_expired_offers"} <= set(offered)
+    assert all(name.startswith("waitlist_") for name in offered)
 
 
 def test_the_reminders_runs_sync_the_seeded_templates_from_gupshup(local_stack: LocalStack) -> None:

@@ -100,3 +100,17 @@ def test_an_offer_the_queue_keeps_refusing_is_given_up_and_its_slot_goes_on(worl
     assert world.offer_pass().run().requeued == 1
     assert [o["status"] for o in world.offers(shop)] == ["failed", "queued"]
     assert [j.offer_ref for j in world.jobs(shop)] == [f"waitlist:{retried['id']}"]
+
+
+def test_a_claim_re_sent_after_its_slot_was_booked_is_not_sent(world: World) -> None:
+    shop = world.business()
+    lucia, walk_in = world.customer(shop), world.customer(shop)
+    world.wait(shop, lucia)
+    slot = world.clock() + timedelta(hours=5)
+    world.freed_slot(shop, slot)
+    world.offer_pass(_CrashingQueue(world, after_send=False)).run()
+    world.appointment(shop, walk_in, slot)  # staff booked it meanwhile
+    world.clock.advance(minutes=2)
+    world.offer_pass().run()
+    assert [(o["status"], o["skip_reason"]) for o in world.offers(shop)] == [("skipped", "taken")]
+    assert world.jobs(shop) == []

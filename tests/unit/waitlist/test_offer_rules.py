@@ -129,6 +129,7 @@ def test_near_the_end_of_the_window_the_template_with_quick_replies() -> None:
     ("change", "why"),
     [
         ({"entry_status": "withdrawn"}, "entry_closed"),
+        ({"taken": True}, "taken"),
         ({"app_name": ""}, "no_app"),
         ({"has_identity": False}, "no_conversation"),
         ({"opted_out": True}, "opted_out"),

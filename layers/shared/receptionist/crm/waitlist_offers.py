@@ -29,7 +29,7 @@ OpeningReason = Literal["cancelled", "moved", "deleted", "busy_removed"]
 OfferStatus = Literal["claimed", "queued", "sent", "accepted", "lost", "declined", "expired", "skipped", "failed"]
 LIVE_STATUSES: tuple[OfferStatus, ...] = ("claimed", "queued", "sent")
 # Why a claimed offer was not sent (waitlist_offers.skip_reason).
-SkipReason = Literal["no_template", "no_app", "opted_out", "no_conversation", "entry_closed", "gone"]
+SkipReason = Literal["no_template", "no_app", "opted_out", "no_conversation", "entry_closed", "taken", "gone"]
 
 # A status only moves forward. 'sent' also from 'failed': a job the notifier delivered is sent
 # even when the pass gave up marking it queued; 'failed' from 'sent': Gupshup reported it failed.
@@ -126,6 +126,7 @@ class OfferContent:
     template_body: str | None
     template_usable: bool  # one of the business's, APPROVED, UTILITY, still listed by Gupshup
     has_identity: bool = True
+    taken: bool = False  # an active appointment of the member overlaps the slot now (booked meanwhile)
 
     @property
     def conversation(self) -> str:
@@ -417,7 +418,10 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
                ws.template_id, coalesce(ws.template_params, '{customer_name,service,when}') as template_params,
                t.body,
                coalesce(t.status = 'APPROVED' and t.category = 'UTILITY' and t.removed_at is null, false)
-                 as template_usable
+                 as template_usable,
+               exists (select 1 from appointments a where a.organization_id = w.organization_id
+                       and a.member_id = w.member_id and a.status in ('pending', 'confirmed')
+                       and a.starts_at < w.ends_at and a.ends_at > w.starts_at) as taken
         from waitlist_offers w
         join waitlist_entries e on e.organization_id = w.organization_id and e.id = w.entry_id
         join organizations o on o.id = w.organization_id
@@ -458,6 +462,7 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
         template_body=row["body"],
         template_usable=row["template_usable"],
         has_identity=row["has_identity"],
+        taken=row["taken"],
     )
 
 

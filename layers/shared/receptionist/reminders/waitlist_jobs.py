@@ -72,6 +72,8 @@ def unsendable(content: OfferContent | None, now: datetime) -> SkipReason | None
         return "gone"
     if content.entry_status != "waiting":
         return "entry_closed"
+    if content.taken:  # booked meanwhile (a claim re-sent a while after it was made)
+        return "taken"
     if not content.app_name:
         return "no_app"
     if not content.has_identity:
