@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
-from receptionist.crm.models import Service
+from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service
 from receptionist.languages import language_of
 
 OpeningReason = Literal["cancelled", "moved", "deleted", "busy_removed"]
@@ -409,18 +409,18 @@ def record_failure(
 def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferContent | None:
     """What the offer's message needs, in one round trip (None: the offer is gone)."""
     row = db.fetch_one(
-        """
+        f"""
         select o.name as business, coalesce(pc.app_name, '') as app_name, c.phone,
                coalesce(c.name, ci.display_name) as customer_name, ci.last_inbound_at,
                coalesce(ci.opted_out, false) as opted_out, ci.id is not null as has_identity, e.status as entry_status,
                s.name as service, m.name as member, w.starts_at, w.expires_at,
                coalesce(st.timezone, 'Europe/Madrid') as timezone, coalesce(st.language, 'es') as language,
-               ws.template_id, coalesce(ws.template_params, '{customer_name,service,when}') as template_params,
+               ws.template_id, coalesce(ws.template_params, '{{customer_name,service,when}}') as template_params,
                t.body,
                coalesce(t.status = 'APPROVED' and t.category = 'UTILITY' and t.removed_at is null, false)
                  as template_usable,
                exists (select 1 from appointments a where a.organization_id = w.organization_id
-                       and a.member_id = w.member_id and a.status in ('pending', 'confirmed')
+                       and a.member_id = w.member_id and a.status in {ACTIVE_STATUSES_SQL}
                        and a.starts_at < w.ends_at and a.ends_at > w.starts_at) as taken
         from waitlist_offers w
         join waitlist_entries e on e.organization_id = w.organization_id and e.id = w.entry_id
@@ -437,9 +437,9 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
             order by p.created_at limit 1
         ) pc on true
         left join message_templates t on t.organization_id = w.organization_id and t.template_id = ws.template_id
-        where w.organization_id = %s and w.id = %s
+        where w.organization_id = %(org)s and w.id = %(offer)s
         """,
-        (organization_id, offer_id),
+        {"org": organization_id, "offer": offer_id},
     )
     if row is None:
         return None
