@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,9 +43,22 @@ class AppointmentRow:
 
 
 @dataclass(frozen=True)
+class WaitlistRow:
+    """A waiting entry as scoring compares it (docs/waitlist.md): no ids, no timestamps."""
+
+    customer: str  # as AppointmentRow's
+    service: str
+    member: str  # "" for anyone who does the service
+    first_day: str  # "YYYY-MM-DD"
+    last_day: str
+    day_part: str
+
+
+@dataclass(frozen=True)
 class EndState:
     appointments: list[AppointmentRow]
     escalations: dict[str, int]  # customer alias -> escalations recorded
+    waitlist: list[WaitlistRow] = field(default_factory=list)  # the entries still waiting
 
 
 class TrialDatabases:
@@ -154,8 +167,8 @@ def seed_task(db: Database, task: Task) -> dict[str, str]:
 
 
 def end_state(db: Database, task: Task) -> EndState:
-    """Every appointment of the trial's database and the escalations per customer (as the owner:
-    the whole table, so a change to anyone's appointment shows)."""
+    """Every appointment of the trial's database, the escalations per customer and the waiting
+    list's entries still waiting (as the owner: the whole tables, so a change to anyone's shows)."""
     org, tz = _org_id(db, task.business)
     aliases = {task.phone: ME, **{c.phone: c.alias for c in task.initial.contacts}}
     rows = db.fetch_all(
@@ -186,7 +199,27 @@ def end_state(db: Database, task: Task) -> EndState:
         (org,),
     )
     escalations = {aliases.get(str(r["customer_number"]), str(r["customer_number"])): int(r["n"]) for r in counted}
-    return EndState(appointments, escalations)
+    waiting = db.fetch_all(
+        """
+        select c.phone, s.name as service, coalesce(m.name, '') as member, w.first_day, w.last_day, w.day_part
+        from waitlist_entries w join contacts c on c.id = w.contact_id join services s on s.id = w.service_id
+        left join members m on m.id = w.member_id
+        where w.organization_id = %s and w.status = 'waiting' order by w.created_at, w.id
+        """,
+        (org,),
+    )
+    waitlist = [
+        WaitlistRow(
+            aliases.get(str(r["phone"]), str(r["phone"])),
+            str(r["service"]),
+            str(r["member"]),
+            r["first_day"].isoformat(),
+            r["last_day"].isoformat(),
+            str(r["day_part"]),
+        )
+        for r in waiting
+    ]
+    return EndState(appointments, escalations, waitlist)
 
 
 def initial_rows(task: Task) -> dict[str | None, AppointmentRow]:

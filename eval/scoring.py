@@ -6,13 +6,17 @@ trials, and overall the mean over tasks."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import comb
+from typing import TypeVar
 
-from eval.database import AppointmentRow, EndState, initial_rows
-from eval.task import ME, Pattern, Task
+from eval.database import AppointmentRow, EndState, WaitlistRow, initial_rows
+from eval.task import ME, ExpectedWaitlist, Pattern, Task
 from receptionist import folding, model_prices
+
+E = TypeVar("E")
+A = TypeVar("A")
 
 
 # -- the goal state --------------------------------------------------------------------------
@@ -65,13 +69,18 @@ def row_matches(expected: ExpectedRow, actual: AppointmentRow) -> bool:
 
 def match_rows(expected: list[ExpectedRow], actual: list[AppointmentRow]) -> bool:
     """A one-to-one pairing of expected and actual rows exists (bipartite matching)."""
+    return _one_to_one(expected, actual, row_matches)
+
+
+def _one_to_one(expected: Sequence[E], actual: Sequence[A], matches: Callable[[E, A], bool]) -> bool:
+    """A one-to-one pairing of expected and actual items exists (bipartite matching)."""
     if len(expected) != len(actual):
         return False
     owner: dict[int, int] = {}  # actual index -> expected index
 
     def place(e: int, seen: set[int]) -> bool:
-        for a, row in enumerate(actual):
-            if a in seen or not row_matches(expected[e], row):
+        for a, item in enumerate(actual):
+            if a in seen or not matches(expected[e], item):
                 continue
             seen.add(a)
             if a not in owner or place(owner[a], seen):
@@ -80,6 +89,23 @@ def match_rows(expected: list[ExpectedRow], actual: list[AppointmentRow]) -> boo
         return False
 
     return all(place(e, set()) for e in range(len(expected)))
+
+
+# -- the waiting list --------------------------------------------------------------------------
+def waitlist_matches(expected: ExpectedWaitlist, actual: WaitlistRow) -> bool:
+    return (
+        _matches(expected.customer, actual.customer)
+        and _matches(expected.service, actual.service)
+        and _matches(expected.member, actual.member)
+        and _matches(expected.first_day, actual.first_day)
+        and _matches(expected.last_day, actual.last_day)
+        and _matches(expected.day_part, actual.day_part)
+    )
+
+
+def match_waitlist(task: Task, actual: list[WaitlistRow]) -> bool:
+    """The entries left waiting pair one-to-one with the goal's (order of asking aside)."""
+    return _one_to_one(task.goal.waitlist, actual, waitlist_matches)
 
 
 # -- what the assistant said -----------------------------------------------------------------
@@ -130,6 +156,12 @@ def judge(task: Task, state: EndState, replies: list[str], tools_called: Sequenc
     if not match_rows(expected, state.appointments):
         got = "; ".join(f"{r.customer} {r.service} {r.member} {r.start} {r.status}" for r in state.appointments)
         reasons.append(f"appointments differ from the goal (got: {got or 'none'})")
+    if not match_waitlist(task, state.waitlist):
+        got = "; ".join(
+            f"{w.customer} {w.service} {w.first_day}..{w.last_day} {w.day_part} {w.member or '*'}"
+            for w in state.waitlist
+        )
+        reasons.append(f"waiting list differs from the goal (got: {got or 'none'})")
     escalated = state.escalations.get(ME, 0)
     if escalated != task.goal.escalations:
         reasons.append(f"escalations: {escalated}, goal {task.goal.escalations}")

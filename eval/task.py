@@ -6,8 +6,9 @@
     user:      persona and hidden instruction (the LLM customer), `script` (the scripted customer
                only: its lines, in order), `voice_note` (the first message arrives as a transcript)
     goal:      the end state as a diff of the initial CRM rows (appointments added / changed,
-               escalations opened), what the assistant must (never) say, and, optionally, the only
-               tools it may call (`allowed_tools: []`: none at all)
+               escalations opened, the waiting list's entries left waiting), what the assistant
+               must (never) say, and, optionally, the only tools it may call (`allowed_tools: []`:
+               none at all)
 
 Wall times are the business's local time, "YYYY-MM-DD HH:MM". In a goal a field may be "*" (any),
 a list (any of them), or, for `start`, a date alone (any time that day).
@@ -90,8 +91,22 @@ class Change(_Model):
     status: Pattern | None = None
 
 
+class ExpectedWaitlist(_Model):
+    """A waiting entry the conversation leaves (docs/waitlist.md); member "" is anyone."""
+
+    customer: str = ME
+    service: Pattern
+    first_day: Pattern = "*"
+    last_day: Pattern = "*"
+    day_part: Pattern = "*"
+    member: Pattern = "*"
+
+
 class Goal(_Model):
     add: list[ExpectedAppointment] = Field(default_factory=list)
+    # The waiting list's entries still waiting at the end (none by default: an assistant that puts
+    # a customer on the list when the task does not want it fails).
+    waitlist: list[ExpectedWaitlist] = Field(default_factory=list)
     change: list[Change] = Field(default_factory=list)
     escalations: int = 0  # escalations the conversation opens for the customer
     say: list[Pattern] = Field(default_factory=list)  # each: a phrase, or a list of alternatives
@@ -129,7 +144,7 @@ class Task(_Model):
 
     @property
     def no_change(self) -> bool:
-        return not (self.goal.add or self.goal.change or self.goal.escalations)
+        return not (self.goal.add or self.goal.change or self.goal.escalations or self.goal.waitlist)
 
 
 def load_task(path: Path) -> Task:

@@ -130,6 +130,8 @@ def test_nothing_secret_or_of_another_business_reaches_the_model(attacker: Any, 
         "reschedule_appointment",
         "escalate_to_human",
         "opt_out",  # this conversation's customer only, like every tool (no argument at all)
+        "join_waitlist",  # the conversation's customer too (organization and contact never arguments)
+        "leave_waitlist",
     }
     for tool in attacker.model.completions()[0].json()["tools"]:
         assert not {"phone", "number", "destination", "organization", "organization_id"} & set(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.database import AppointmentRow, EndState
+from eval.database import AppointmentRow, EndState, WaitlistRow
 from eval.scoring import ExpectedRow, cost_usd, expected_rows, judge, match_rows, overall_pass_hat_k, pass_hat_k
-from eval.task import Task, load_task, load_tasks
+from eval.task import TASKS_DIR, Task, load_task, load_tasks
 
 
 def _task(**goal: object) -> Task:
@@ -249,3 +249,19 @@ def test_models_are_read_from_the_environment_as_the_processor_reads_them() -> N
     )
     assert models_from_env(env, model="x", user_model="y").user.model == "y"  # type: ignore[union-attr]
     assert "user-secret" not in repr(models.user)
+
+
+def test_the_waiting_list_is_part_of_the_goal_state() -> None:
+    task = load_task(TASKS_DIR / "clinic-waitlist-full-day.yaml")
+    asked = WaitlistRow("me", "Limpieza dental", "", "2031-03-06", "2031-03-06", "morning")
+    assert judge(task, EndState([], {}, [asked]), ["Te apunto en la lista de espera."], []).passed
+    afternoon = WaitlistRow("me", "Limpieza dental", "", "2031-03-06", "2031-03-06", "afternoon")
+    verdict = judge(task, EndState([], {}, [afternoon]), ["Te apunto en la lista de espera."], [])
+    assert not verdict.passed and verdict.reasons[0].startswith("waiting list differs from the goal")
+    assert not judge(task, EndState([], {}, []), ["lista de espera"], []).passed  # never put on it
+    assert not judge(task, EndState([], {}, [asked, asked]), ["lista de espera"], []).passed
+    # A task that wants no waiting list fails when the assistant leaves the customer on one.
+    booking = load_task(TASKS_DIR / "clinic-full-day.yaml")
+    booked = AppointmentRow("me", "Limpieza dental", "Dr. Andrés Ruiz", "2031-03-07 09:30", "pending")
+    assert judge(booking, EndState([booked], {}), [], []).passed
+    assert not judge(booking, EndState([booked], {}, [asked]), [], []).passed

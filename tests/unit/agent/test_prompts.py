@@ -81,3 +81,14 @@ def test_the_assistant_keeps_to_the_business_and_gives_its_emergency_number() ->
 def test_without_a_number_the_assistant_still_sends_the_customer_to_the_emergency_services() -> None:
     prompt = static_prompt(Persona(business_name="X", timezone="America/Bogota"))
     assert "di que llame ya al número de emergencias local y usa escalate_to_human." in prompt
+
+
+def test_when_no_slot_fits_the_prompt_offers_the_waitlist_with_its_tools() -> None:
+    from receptionist.agent.tools import CATALOGUE_TOOLS, RECEPTIONIST_TOOLS
+
+    prompt = static_prompt(Persona(business_name="X"), CATALOGUE)
+    rule = prompt[prompt.index("- Si ningún hueco le encaja") :].split("\n- ", 1)[0]
+    assert "ofrécele la lista de espera" in " ".join(rule.split())
+    assert "join_waitlist" in prompt and "leave_waitlist" in prompt
+    for tools in (CATALOGUE_TOOLS, RECEPTIONIST_TOOLS):
+        assert {"join_waitlist", "leave_waitlist"} <= set(tools.names)

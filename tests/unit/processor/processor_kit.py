@@ -20,6 +20,7 @@ from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
+from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
 from receptionist.messages import InboundTicket
 from receptionist.processor.media import MediaReader
@@ -151,6 +152,13 @@ class FakeCrm(ActsForOneTenant):
     # identity id -> (turn id, text).
     message_offered: set[str] = field(default_factory=set)
     messages_noted: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Waitlist offers: token -> (organization, customer number, the offer's slot as the CRM words it);
+    # their state (open, booked, declined, lost) and every tap the CRM was asked to apply.
+    offers: dict[str, tuple[str, str, OfferAnswer]] = field(default_factory=dict)
+    offer_states: dict[str, str] = field(default_factory=dict)
+    offer_taps: list[tuple[str, str]] = field(default_factory=list)
+    bookings: list[str] = field(default_factory=list)  # tokens of the offers that booked their slot
+    offer_deadlines: list[Deadline] = field(default_factory=list)  # what each tap's booking may spend
 
     def organization(self, app_name: str) -> Organization | None:
         self.round_trips += 1
@@ -344,6 +352,39 @@ class FakeCrm(ActsForOneTenant):
         if error is None and (answer != "typed" or reminder.reminder_id not in self.answers):
             self.answers[reminder.reminder_id] = (answer, turn_id)
         return AppliedAnswer(status, error)
+
+    # -- waitlist offers: the CRM's semantics (one booking per offer, idempotent taps)
+    def add_offer(
+        self, token: str, slot: OfferAnswer, org: str = ORG, customer: str = CUSTOMER, state: str = "open"
+    ) -> None:
+        self.offers[token] = (org, customer, slot)
+        self.offer_states[token] = state
+
+    def answer_waitlist_offer(
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
+    ) -> OfferAnswer:
+        self._tenant(organization.id)
+        self.round_trips += 1
+        self.offer_taps.append((token, action))
+        self.offer_deadlines.append(deadline)
+        found = self.offers.get(token)
+        if found is None or found[:2] != (organization.id, customer_number):
+            return OfferAnswer("unknown")
+        slot, state = found[2], self.offer_states[token]
+        if state == "open":
+            state = "declined" if action == "decline" else slot.outcome
+            if state == "booked":
+                self.bookings.append(token)
+            self.offer_states[token] = state
+        elif state == "declined" and action == "accept":
+            return replace(slot, outcome="closed")
+        return replace(slot, outcome=state)  # type: ignore[arg-type]
 
 
 @dataclass

@@ -6,20 +6,26 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from receptionist.crm import appointments, chats, consent, handoff, reminders, usage
+from receptionist.calendar.slot_guard import SlotGuard
+from receptionist.crm import appointments, chats, consent, handoff, reminders, usage, waitlist_answers
+from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
+from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
+from receptionist.deadline import Deadline
 from receptionist.turns import AgentAnswer, BufferedMessage
 
 
 class TurnCrm:
     """The processor's Crm port on receptionist.crm (one Database: the agent's tools share it)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, slot_guard: SlotGuard | None = None) -> None:
         self.db = db
+        # A waitlist offer's accept re-checks the member's own calendar like any booking.
+        self.slot_guard = slot_guard
 
     @property
     def seconds(self) -> float:
@@ -127,3 +133,26 @@ class TurnCrm:
         if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
             reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)
         return AppliedAnswer(status, error, starts_at)
+
+    def answer_waitlist_offer(
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
+    ) -> OfferAnswer:
+        st = organization.settings
+        window = BookingWindow(st.timezone, st.booking_lead_minutes, st.booking_horizon_days, st.slot_step_minutes)
+        return waitlist_answers.answer_offer(
+            self.db,
+            organization.id,
+            customer_number,
+            token,
+            action,
+            window,
+            now=now,
+            slot_guard=self.slot_guard,
+            deadline=deadline,
+        )

@@ -40,6 +40,10 @@ Reglas:
   y su hora. Elegir un hueco así vale como su "sí" a ese hueco (si aún no tienes su nombre, pídelo antes).
   Los corchetes solo los pone el sistema, nunca el cliente.
 - Si un hueco ya no está libre, consulta de nuevo check_availability y ofrece otros.
+- Si ningún hueco le encaja (no hay, o ninguno en los días o la parte del día que quiere), ofrécele la lista
+  de espera. Si acepta: su nombre con resolve_contact y join_waitlist con el servicio, los días que le valen y
+  la parte del día (y el profesional solo si lo pide). Dile que si se libera un hueco se le ofrecerá por aquí
+  con un botón y que el primero que acepta se lo queda. Si ya no quiere esperar, leave_waitlist.
 - Si un servicio no se reserva por WhatsApp, dilo y ofrece pasar con una persona.
 - Si book_appointment responde noshow_policy, el negocio no deja que reserves tú para este cliente: no lo
   intentes de nuevo ni ofrezcas huecos; díselo con amabilidad, como indica el resultado, y ofrece pasar con una

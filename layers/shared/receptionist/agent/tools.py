@@ -14,6 +14,7 @@ carries for the customer to tap (agent/choices.py); a tool that acts on an offer
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from langgraph.runtime import get_runtime
 from pydantic import BaseModel, Field
@@ -25,11 +26,12 @@ from receptionist.agent.context import Conversation, TurnContext
 from receptionist.agent.state import Booking
 from receptionist.agent.toolbox import Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.agent.wording import appointment_line, day_of, plain_reason, price, slot_line, when
-from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff
+from receptionist.crm import appointments, catalogue, chats, consent, contacts, handoff, waitlist
 from receptionist.crm import handoff_rules as rules
 from receptionist.crm.appointments import CALENDAR_BROKEN, CALENDAR_TAKEN
 from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
+from receptionist.crm.settings.waitlist import waitlist_settings
 from receptionist.folding import fold
 from receptionist.languages import language_of
 
@@ -371,6 +373,98 @@ def _member_for(conv: Conversation, contact_id: str, appointment_id: str, start:
     return slot.member_id if slot else None
 
 
+# -- join_waitlist / leave_waitlist ------------------------------------------------------------
+_DAY_PARTS = {
+    "any": "a cualquier hora",
+    "morning": "por la mañana",
+    "afternoon": "por la tarde",
+    "evening": "desde las 18:00",
+}
+
+
+class JoinWaitlistArgs(BaseModel):
+    service: str = Field(max_length=120, description="Nombre (o id) del servicio")
+    first_day: str = Field(max_length=20, description="Primer día que le vale, YYYY-MM-DD")
+    last_day: str = Field(max_length=20, description="Último día que le vale, YYYY-MM-DD")
+    day_part: Literal["any", "morning", "afternoon", "evening"] = Field(
+        default="any", description="morning: antes de 14:00; afternoon: 14-18; evening: desde 18:00"
+    )
+    member: str | None = Field(default=None, max_length=120, description="Profesional, si lo pide")
+
+
+def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
+    """The customer waits for a slot that is full: stored for this conversation's contact only
+    (the organization and contact come from the conversation, never from the arguments)."""
+    conv = _conversation()
+    _acting_on_offer(conv)
+    if not waitlist_settings(conv.db, conv.organization.id).enabled:
+        raise ToolFailure("este negocio no tiene lista de espera")
+    contact_id = _contact_id(conv)
+    if contact_id is None:
+        raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
+    service = _service_named(conv, args.service)
+    if not service.bookable:
+        raise ToolFailure(f"{service.name} no se reserva por WhatsApp")
+    first, last = _parse_day(conv, args.first_day), _parse_day(conv, args.last_day)
+    if last < first:
+        raise ToolFailure("el último día no puede ser anterior al primero")
+    member = _waitlist_member(conv, service, args.member) if args.member else None
+    entry = waitlist.add_entry(
+        conv.db,
+        conv.organization.id,
+        contact_id,
+        service.id,
+        first,
+        last,
+        args.day_part,
+        member_id=member.id if member else None,
+    )
+    days = first.isoformat() if first == last else f"del {first.isoformat()} al {last.isoformat()}"
+    who = f" con {member.name}" if member else ""
+    # A new row's two timestamps are the same now(); an update moved updated_at on an older row.
+    done = "Actualizada su petición en" if entry.updated_at != entry.created_at else "Apuntado en"
+    return ToolOutcome(
+        f"{done} la lista de espera: {service.name}{who}, {days}, {_DAY_PARTS[args.day_part]}. Si se libera un"
+        f" hueco que encaje, se le ofrecerá por este chat con un botón para aceptarlo (el primero que acepta se lo"
+        f" queda)."
+    )
+
+
+def _waitlist_member(conv: Conversation, service: Service, name: str) -> catalogue.ServiceMember:
+    doing = catalogue.members_for_service(conv.db, conv.organization.id, service.id)
+    wanted = fold(name.strip())
+    found = next((m for m in doing if m.id == name or wanted in fold(m.name)), None)
+    if found is None:
+        names = ", ".join(m.name for m in doing)
+        raise ToolFailure(f"'{name}' no hace {service.name}. Lo hacen: {names}")
+    return found
+
+
+class LeaveWaitlistArgs(BaseModel):
+    service: str | None = Field(
+        default=None, max_length=120, description="Servicio del que sale de la lista; vacío: de todas"
+    )
+
+
+def leave_waitlist(args: LeaveWaitlistArgs) -> ToolOutcome:
+    conv = _conversation()
+    _acting_on_offer(conv)
+    contact_id = _contact_id(conv)
+    service = _service_named(conv, args.service) if args.service else None
+    org = conv.organization.id
+    waiting = waitlist.entries_for_contact(conv.db, org, contact_id) if contact_id else []
+    leaving = [e for e in waiting if service is None or e.service_id == service.id]
+    if contact_id is None or not leaving:
+        return ToolOutcome("El cliente no estaba en la lista de espera" + (f" de {service.name}." if service else "."))
+    waitlist.withdraw_for_contact(conv.db, org, contact_id, service.id if service else None)
+    names = {s.id: s.name for s in catalogue.list_services(conv.db, org)}
+    lines = "\n".join(
+        f"- {names.get(e.service_id, e.service_id)}, del {e.first_day.isoformat()} al {e.last_day.isoformat()}"
+        for e in leaving
+    )
+    return ToolOutcome(f"Hecho: sale de la lista de espera:\n{lines}")
+
+
 # -- escalate_to_human -------------------------------------------------------------------------
 class EscalateArgs(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Por qué hace falta una persona, en una frase")
@@ -467,6 +561,18 @@ CATALOGUE_TOOLS = Toolbox(
         "Cambia una cita del cliente a otro hueco libre.",
         RescheduleArgs,
         reschedule_appointment,
+    ),
+    Tool(
+        "join_waitlist",
+        "Apunta al cliente en la lista de espera de un servicio.",
+        JoinWaitlistArgs,
+        join_waitlist,
+    ),
+    Tool(
+        "leave_waitlist",
+        "Quita al cliente de la lista de espera (de un servicio o de todas).",
+        LeaveWaitlistArgs,
+        leave_waitlist,
     ),
     Tool("escalate_to_human", "Pasa la conversación a una persona del equipo.", EscalateArgs, escalate_to_human),
     Tool(

@@ -24,6 +24,7 @@ from receptionist.console.routers import (
     privacy,
     sign_in,
     team,
+    waitlist,
 )
 from receptionist.console.routers.settings import (
     catalogue,
@@ -36,6 +37,7 @@ from receptionist.console.routers.settings import (
     templates,
     whatsapp,
 )
+from receptionist.console.routers.settings import waitlist as waitlist_settings
 from receptionist.console.web import console_error, csrf_refused, sign_in_needed
 
 __all__ = ["ConsoleParts", "create_app"]
@@ -57,7 +59,19 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(appointments.router)
     app.include_router(own_number.router)
     app.include_router(calendar.router)
-    for area in (persona, catalogue, staff, notifications, handoff, reminders, noshow, templates, whatsapp):
+    app.include_router(waitlist.router)
+    for area in (
+        persona,
+        catalogue,
+        staff,
+        notifications,
+        handoff,
+        reminders,
+        noshow,
+        waitlist_settings,
+        templates,
+        whatsapp,
+    ):
         app.include_router(area.router)
     app.include_router(operator.router)
     app.include_router(export.router)

@@ -200,6 +200,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_privacy,
         i18n_settings,
         i18n_templates,
+        i18n_waitlist,
     )
 
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -215,6 +216,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_account.TEXTS,
         i18n_calendar.TEXTS,
         i18n_noshow.TEXTS,
+        i18n_waitlist.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

@@ -3,6 +3,8 @@ it (full text, trigrams, vectors; for businesses too large for the prompt)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import Catalogue, KnowledgeEntry, KnowledgeHit, QueryVector, Service
 
@@ -227,3 +229,22 @@ def save_service(db: Database, organization_id: str, service: Service) -> str:
     if row is None:
         raise LookupError("that service belongs to another organization")
     return str(row["id"])
+
+
+@dataclass(frozen=True)
+class ServiceMember:
+    id: str
+    name: str
+
+
+def members_for_service(db: Database, organization_id: str, service_id: str) -> list[ServiceMember]:
+    """The active members who do a service (a service nobody is assigned to: everyone). One round trip."""
+    rows = db.fetch_all(
+        "select m.id::text, m.name from members m where m.organization_id = %s and m.active and ("
+        " not exists (select 1 from member_services x where x.organization_id = m.organization_id"
+        " and x.service_id = %s)"
+        " or exists (select 1 from member_services x where x.organization_id = m.organization_id"
+        " and x.service_id = %s and x.member_id = m.id)) order by m.name",
+        (organization_id, service_id, service_id),
+    )
+    return [ServiceMember(r["id"], r["name"]) for r in rows]

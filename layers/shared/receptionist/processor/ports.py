@@ -15,6 +15,7 @@ from typing import Protocol
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
+from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
 from receptionist.processor.media import Processed
 from receptionist.turns import AgentAnswer, AgentRequest, BufferedMessage, Latest, TurnRecord
@@ -145,6 +146,19 @@ class Crm(Protocol):
         self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
     ) -> AppliedAnswer:
         """Record the answer (a tap replaces an earlier one); confirmed / cancelled also change the appointment."""
+        ...
+
+    def answer_waitlist_offer(
+        self,
+        organization: Organization,
+        customer_number: str,
+        token: str,
+        action: OfferAction,
+        now: datetime,
+        deadline: Deadline,
+    ) -> OfferAnswer:
+        """A waitlist offer's tap, for this organization's customer only, in one transaction: accept
+        books the slot (or finds it gone or the offer expired), decline is recorded. Idempotent."""
         ...
 
 

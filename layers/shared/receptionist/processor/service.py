@@ -40,6 +40,8 @@ from receptionist.processor.opt_words import read_turn
 from receptionist.processor.ports import Agent, Crm, MessageReader, TurnLedger
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
 from receptionist.processor.turn_limits import TurnLimits, plan_turn
+from receptionist.processor.waitlist_answers import answer_waitlist, waitlist_tap_of, with_waitlist
+from receptionist.processor.waitlist_wording import OWNED_TAP_NOTICE as WAITLIST_TAP_NOTICE
 from receptionist.turns import CLAIMED, AgentRequest, BufferedMessage, Latest, RecordOutcome, TurnRecord
 
 logger = logging.getLogger(__name__)
@@ -238,13 +240,15 @@ class TurnService:
         if opted is not None:
             return opted
         reminder = ReminderTurn()
-        if identity.bot_enabled or any(tap_of(m) for m in selected):
-            # A Confirmar / Cancelar tap is the customer's own instruction: applied even while a
-            # person owns the conversation (no model call; the person sees it in the transcript).
-            reminder = answer_reminders(self.crm, org, identity, selected, processed, self.now(), turn_id)
+        offers = any(waitlist_tap_of(m) for m in selected)
+        if identity.bot_enabled or offers or any(tap_of(m) for m in selected):
+            # A Confirmar / Cancelar tap (or a waitlist offer's Aceptar / No, gracias) is the
+            # customer's own instruction: applied even while a person owns the conversation (no
+            # model call; the person sees it in the transcript).
+            reminder = self._taps(org, identity, turn_id, selected, processed, deadline)
         if not identity.bot_enabled:
             if reminder.taps:
-                record = _tap_while_owned(org, turn_id, ids, reminder)
+                record = _tap_while_owned(org, turn_id, ids, reminder, WAITLIST_TAP_NOTICE if offers else None)
                 return self._record_and_send(conversation, record, close, report, said)
             noted = self._message_for_staff(org, identity, turn_id, ids, processed)
             if noted is not None:
@@ -286,6 +290,24 @@ class TurnService:
             choices=answer.choices if answer.reply else [],
         )
         return self._record_and_send(conversation, record, close, report, said)
+
+    def _taps(
+        self,
+        org: Organization,
+        identity: ChatIdentity,
+        turn_id: str,
+        selected: list[BufferedMessage],
+        processed: list[Processed],
+        deadline: Deadline,
+    ) -> ReminderTurn:
+        """The turn's button taps: reminders' (processor/reminder_answers.py) and waitlist offers'
+        (processor/waitlist_answers.py); an offer's tap is not a written reply to a reminder."""
+        rest = [(m, p) for m, p in zip(selected, processed, strict=True) if waitlist_tap_of(m) is None]
+        now = self.now()
+        turn = answer_reminders(self.crm, org, identity, [m for m, _ in rest], [p for _, p in rest], now, turn_id)
+        said = answer_waitlist(self.crm, org, identity, selected, now, deadline)
+        written = any(tap_of(m) is None and p.text.strip() for m, p in rest)
+        return with_waitlist(turn, said, org.settings.language, written=written)
 
     def _message_for_staff(
         self, org: Organization, identity: ChatIdentity, turn_id: str, ids: list[str], processed: list[Processed]
@@ -531,14 +553,16 @@ def _written(message: BufferedMessage) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _tap_while_owned(org: Organization, turn_id: str, ids: list[str], reminder: ReminderTurn) -> TurnRecord:
+def _tap_while_owned(
+    org: Organization, turn_id: str, ids: list[str], reminder: ReminderTurn, notice_head: str | None = None
+) -> TurnRecord:
     """A reminder tap while a person owns the conversation is never silent: the customer gets the
     tap's fixed sentence (it reaches the transcript as the business's message), and staff a
     notice saying what the tap did; no model call. Written words in the same turn stay the
     person's to answer. Everything is in the record, so a retry says it once."""
     change = [CHANGE_BY_A_PERSON[language_of(org.settings.language)]] if reminder.changes else []
     said = " ".join([*reminder.sentences, *change])
-    notice = clip(OWNED_TAP_NOTICE + said, NOTICE_CHARS)
+    notice = clip((notice_head or OWNED_TAP_NOTICE) + said, NOTICE_CHARS)
     return TurnRecord(turn_id, ids, "reminder_answer", reply=said, escalations=[notice])
 
 

@@ -193,20 +193,17 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
         MediaPolicy.from_setting(settings.media_hosts, settings.media_allow_http),
     )
     recorder = langfuse_recorder(settings, clients)
-    agent = GraphAgent(
-        db,
-        lambda: turn_runner(settings, clients, recorder),
-        now=clients.clock,
-        slot_guard=slot_guard(db, settings, clients),
-    )
+    guard = slot_guard(db, settings, clients)
+    agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=guard)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
-        crm=TurnCrm(db),
+        crm=TurnCrm(db, guard),
         media=MediaReader(media),
         agent=agent,
         outbound=FifoQueue(settings.outbound_queue_url, clients.sqs),
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
+        now=clients.clock,  # the same clock as the agent's: taps and tools judge times alike
     )
     return ProcessorParts(
         service,
