@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     imports,
     notifier,
     pipeline,
+    recalls,
     reminders,
     retrieval,
     tokens,
@@ -438,6 +439,7 @@ def main() -> int:
             _progress(f"local stack up in {ps.startup_seconds:.0f} s")
             results["notifier"] = _attempt("notifier HTTP calls", lambda: notifier.measure(ps))
             results["reminders"] = _attempt("reminder AWS calls and round trips", lambda: reminders.measure(ps))
+            results["recalls"] = _attempt("recall AWS calls and round trips", lambda: recalls.measure(ps))
             results["pipeline"] = _attempt(
                 f"pipeline {CONVERSATIONS}x{MESSAGES}",
                 lambda: pipeline.measure(ps, CONVERSATIONS, MESSAGES, sqs_messages=SQS_MESSAGES),
@@ -445,7 +447,7 @@ def main() -> int:
 
     for name, run, keys in (
         ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints", "history")),
-        ("local stack", on_stack, ("notifier", "reminders", "pipeline")),
+        ("local stack", on_stack, ("notifier", "reminders", "recalls", "pipeline")),
     ):
         failed = _attempt(name, run)
         for key in keys:
@@ -480,6 +482,8 @@ def main() -> int:
         *_notifier(results["notifier"]),
         "",
         *reminders.lines(results["reminders"]),
+        "",
+        *recalls.lines(results["recalls"]),
         "",
         *_crm(results["crm"]),
         "",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from receptionist.crm import appointments, chats, consent, handoff, reminders, usage
+from receptionist.crm import appointments, chats, consent, handoff, recalls, reminders, usage
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
+from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.turns import AgentAnswer, BufferedMessage
 
@@ -127,3 +128,9 @@ class TurnCrm:
         if error is None:  # a refused tap (the appointment was cancelled, say) is not an answer
             reminders.record_answer(self.db, organization_id, reminder.reminder_id, answer, turn_id)
         return AppliedAnswer(status, error, starts_at)
+
+    def recall_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredRecall | None:
+        return recalls.recall_for_customer(self.db, organization_id, customer_number, token)
+
+    def answer_recall(self, organization_id: str, recall_id: str, answer: RecallAnswer, turn_id: str) -> bool:
+        return recalls.record_answer(self.db, organization_id, recall_id, answer, turn_id)

@@ -30,6 +30,7 @@ from receptionist.console.routers.settings import (
     handoff,
     notifications,
     persona,
+    recalls,
     reminders,
     staff,
     templates,
@@ -56,7 +57,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(appointments.router)
     app.include_router(own_number.router)
     app.include_router(calendar.router)
-    for area in (persona, catalogue, staff, notifications, handoff, reminders, templates, whatsapp):
+    for area in (persona, catalogue, staff, notifications, handoff, reminders, recalls, templates, whatsapp):
         app.include_router(area.router)
     app.include_router(operator.router)
     app.include_router(export.router)

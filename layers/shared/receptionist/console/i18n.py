@@ -197,6 +197,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_handoff,
         i18n_operator,
         i18n_privacy,
+        i18n_recalls,
         i18n_settings,
         i18n_templates,
     )
@@ -213,6 +214,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_templates.TEXTS,
         i18n_account.TEXTS,
         i18n_calendar.TEXTS,
+        i18n_recalls.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

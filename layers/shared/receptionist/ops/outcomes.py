@@ -15,7 +15,8 @@ the appointment has started, never for a cancelled one; marking it again changes
 
 `report` counts the appointments that start from --since to --until, both days included, in each
 business's time zone (default: the last 30 days, today included); what each number means is in
-docs/reminders.md ("Outcomes and metrics"). Counts only: no customer's name or number is printed.
+docs/reminders.md ("Outcomes and metrics"); and the recalls sent in those days, with the bookings
+within 14 days of them (docs/recalls.md). Counts only: no customer's name or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
 the console's role sees none without --org (row level security), and finds a business by its
 id only (resolving an app name is the message functions' alone).
@@ -39,11 +40,12 @@ from receptionist.crm.availability import is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
-from receptionist.crm.outcomes import Business, ReminderMetrics
+from receptionist.crm.outcomes import Business, RecallMetrics, ReminderMetrics
 from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
 _OUTCOMES = {"completed": "completed", "no-show": "no_show"}
+_PERIOD_KEYS = ("organization_id", "since", "until")  # said once per business, not per metric
 
 
 def find_business(db: Database, reference: str) -> Business | None:
@@ -121,13 +123,24 @@ def describe(business: Business, first: date, last: date, m: ReminderMetrics) ->
     ]
 
 
+def describe_recalls(m: RecallMetrics) -> list[str]:
+    """The report's recall line (docs/recalls.md): sent in the period, bookings within 14 days."""
+    rate = "n/a" if m.booking_rate is None else f"{m.booking_rate:.1%}"
+    return [
+        f"  recalls: sent {m.sent}, bookings within {outcomes.BOOKING_DAYS} days {m.booked} ({rate});"
+        f" tapped Reservar {m.book_taps}, No, gracias {m.declined}"
+    ]
+
+
 def report(
     db: Database, chosen: list[Business], since: date | None, until: date | None, now: datetime, as_json: bool
 ) -> int:
     results: list[dict[str, Any]] = []
     for business in chosen:
         first, last = days_for(business, since, until, now)
-        metrics = outcomes.reminder_metrics(db, business.id, *outcomes.local_period(first, last, business.timezone))
+        period = outcomes.local_period(first, last, business.timezone)
+        metrics = outcomes.reminder_metrics(db, business.id, *period)
+        recalled = outcomes.recall_metrics(db, business.id, *period)
         if as_json:
             results.append(
                 {
@@ -135,10 +148,11 @@ def report(
                     "first_day": first.isoformat(),
                     "last_day": last.isoformat(),
                     **metrics.as_dict(),
+                    "recalls": {k: v for k, v in recalled.as_dict().items() if k not in _PERIOD_KEYS},
                 }
             )
         else:
-            print("\n".join(describe(business, first, last, metrics)))
+            print("\n".join(describe(business, first, last, metrics) + describe_recalls(recalled)))
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

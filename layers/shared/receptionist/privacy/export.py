@@ -22,7 +22,7 @@ import hashlib
 import mimetypes
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, Protocol
 
@@ -38,6 +38,7 @@ from receptionist.privacy.export_document import (
     Escalation,
     MediaFile,
     Message,
+    Recall,
     schema_text,
 )
 
@@ -98,6 +99,7 @@ class CustomerRecords:
     escalations: list[Escalation]
     assistant_summary: AssistantSummary | None
     provider_message_ids: dict[str, str]  # message id -> Gupshup's id (what a media copy is keyed by)
+    recalls: list[Recall] = field(default_factory=list)  # invitations to come back (docs/recalls.md)
 
     @property
     def subject(self) -> str:
@@ -253,6 +255,7 @@ class CustomerExporter:
             escalations=records.escalations,
             assistant_summary=records.assistant_summary,
             media=files,
+            recalls=records.recalls,
         )
 
 

@@ -10,7 +10,7 @@ account: another person's data is not the customer's to receive (Art. 15(4))."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -108,6 +108,17 @@ class Appointment(_Part):
     reminders: list[Reminder]
 
 
+class Recall(_Part):
+    """An invitation to come back for a service (a recall), and how the customer answered it."""
+
+    service: str
+    due_on: date = Field(description="The day the service was due again, in the business's time zone.")
+    status: str = Field(description="claimed, queued, sent, booked, declined, skipped or failed.")
+    sent_at: datetime | None
+    answer: str | None = Field(description="book (Reservar) or no (No, gracias); null: no answer.")
+    answered_at: datetime | None
+
+
 class Message(_Part):
     """One WhatsApp message, in or out."""
 
@@ -173,6 +184,7 @@ class CustomerExport(_Part):
     escalations: list[Escalation]
     assistant_summary: AssistantSummary | None
     media: list[MediaFile]
+    recalls: list[Recall] = Field(default_factory=list, description="Invitations to come back, oldest first.")
 
 
 def json_schema() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
+from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.deadline import Deadline
 from receptionist.processor.media import Processed
@@ -145,6 +146,14 @@ class Crm(Protocol):
         self, organization_id: str, reminder: AnsweredReminder, answer: ReminderAnswer, turn_id: str
     ) -> AppliedAnswer:
         """Record the answer (a tap replaces an earlier one); confirmed / cancelled also change the appointment."""
+        ...
+
+    def recall_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredRecall | None:
+        """The recall behind a button's token, if it is this organization's and went to this customer."""
+        ...
+
+    def answer_recall(self, organization_id: str, recall_id: str, answer: RecallAnswer, turn_id: str) -> bool:
+        """Record a recall's tap (the first answer stays); whether it changed anything."""
         ...
 
 

@@ -1,8 +1,9 @@
 """Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
 security; the URL from its SSM SecureString, read when first needed, never at import), the
-outbound FIFO queue, and the daily template sync that runs after each pass (receptionist.reminders.template_sync:
-Gupshup's template API, each app's key from SSM under the keys prefix). Shared by the Lambda
-handler, the tests and the bench."""
+outbound FIFO queue, the daily template sync that runs after each pass
+(receptionist.reminders.template_sync: Gupshup's template API, each app's key from SSM under the
+keys prefix), and the recall pass that runs last (receptionist.reminders.recalls). Shared by the
+Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import handoff_telemetry, telemetry, template_sync_telemetry
+from receptionist.reminders import handoff_telemetry, recalls_telemetry, telemetry, template_sync_telemetry
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
+from receptionist.reminders.recalls import RecallPass, RecallReport
 from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
 from receptionist.secrets import get_secret
@@ -38,6 +40,9 @@ class RemindersParts:
     describe_handoff: Describe[HandoffReport]
     templates: TemplateSync | None = None
     describe_templates: Describe[SyncReport] = template_sync_telemetry.describe
+    # The recall pass (docs/recalls.md): after the template sync, with the time left.
+    recalls: RecallPass | None = None
+    describe_recalls: Describe[RecallReport] = recalls_telemetry.describe
 
 
 def build(
@@ -56,4 +61,5 @@ def build(
         HandoffPass(db, outbound),
         handoff_telemetry.describe,
         templates,
+        recalls=RecallPass(db, outbound),
     )

@@ -88,6 +88,7 @@ def appointments_page(
         metrics_days=page.metrics_days,
         metrics_choices=METRICS_DAYS,
         metrics_first=page.metrics_first,
+        recall_metrics=page.recall_metrics,
     )
 
 

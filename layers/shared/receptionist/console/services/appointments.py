@@ -65,6 +65,7 @@ class GridView:
     metrics: Any  # crm.outcomes.reminder_metrics
     metrics_days: int
     metrics_first: date
+    recall_metrics: Any = None  # crm.outcomes.recall_metrics, the same days (docs/recalls.md)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class AppointmentService:
         grid = schedule.arrange(shown_members, found, first, last, busy=busy, tz=tz)
         days = next((d for d in METRICS_DAYS if str(d) == metrics_days), 30)
         metrics_first = date.fromordinal(today.toordinal() - days + 1)
-        metrics = outcomes.reminder_metrics(db, org, *outcomes.local_period(metrics_first, today, window.timezone))
+        period = outcomes.local_period(metrics_first, today, window.timezone)
+        metrics = outcomes.reminder_metrics(db, org, *period)
         return GridView(
             window=window,
             today=today,
@@ -152,6 +154,7 @@ class AppointmentService:
             metrics=metrics,
             metrics_days=days,
             metrics_first=metrics_first,
+            recall_metrics=outcomes.recall_metrics(db, org, *period),
         )
 
     def detail(self, appointment_id: str) -> DetailView:
