@@ -14,6 +14,11 @@ Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
   OutboundJob kind "reminder"      an appointment reminder: an approved template to the customer,
                                    its quick-reply buttons carrying the reminder's random token
                                    (receptionist.reminders; group = conversation)
+  OutboundJob kind "offer"         something a pass offers a customer to tap (a freed slot of the
+                                   waitlist, a recall): `offer_ref` names the row the notifier marks
+                                   sent / failed; an approved template with quick replies, or
+                                   inside the 24-hour window a session message with reply buttons
+                                   (receptionist.waitlist; group = conversation)
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
   OutboundJob kind "staff_notice"  a short notice to the business's staff (a calendar connection
@@ -134,11 +139,22 @@ class Choice(BaseModel):
 
 
 OutboundKind = Literal[
-    "reply", "fallback", "opt_out", "escalation", "status", "human_reply", "human_template", "reminder", "staff_notice"
+    "reply",
+    "fallback",
+    "opt_out",
+    "escalation",
+    "status",
+    "human_reply",
+    "human_template",
+    "reminder",
+    "staff_notice",
+    "offer",
 ]
 HUMAN_KINDS: tuple[OutboundKind, ...] = ("human_reply", "human_template")
 MAX_QUICK_REPLIES = 3  # WhatsApp: at most three quick-reply buttons on a message
 STAFF_NOTICE_CHARS = 1024  # a template parameter's limit: the notice travels as one
+# An offer's row: "waitlist:<waitlist_offers.id>" or "recall:<recalls.id>".
+OFFER_REF = re.compile(r"(waitlist|recall):[0-9a-f-]{36}")
 
 
 class OutboundJob(BaseModel):
@@ -167,8 +183,11 @@ class OutboundJob(BaseModel):
     reminder_id: str | None = None
     postbacks: list[str] = Field(default_factory=list)
     # reply: options the customer can tap (slots, services, appointments), sent as a list message
-    # or reply buttons with `text` as the body; empty: plain text.
+    # or reply buttons with `text` as the body; empty: plain text. offer (session form): its reply
+    # buttons, whose ids are the postbacks.
     choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
+    # offer: the row it offers ("waitlist:<id>" / "recall:<id>"), marked sent / failed by the notifier.
+    offer_ref: str | None = None
 
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> Self:
@@ -185,10 +204,37 @@ class OutboundJob(BaseModel):
                 raise ValueError("a reminder job needs its reminder_id")
             if len(self.postbacks) > MAX_QUICK_REPLIES:
                 raise ValueError(f"a template has at most {MAX_QUICK_REPLIES} quick-reply buttons")
+        if self.kind == "offer":
+            self._offer()
         self._addressed()
         if self.kind in HUMAN_KINDS and not (self.author or "").strip():
             raise ValueError(f"a {self.kind} job needs its author (the staff account that wrote it)")
         return self
+
+    def _offer(self) -> None:
+        """An offer names its row and is either a template with quick replies or a text with buttons."""
+        if not OFFER_REF.fullmatch(self.offer_ref or ""):
+            raise ValueError("an offer job needs its offer_ref (waitlist:<id> or recall:<id>)")
+        if self.template_id is not None:
+            if not self.template_id.strip():
+                raise ValueError("an offer's template_id may not be empty")
+            if self.choices:
+                raise ValueError("an offer is a template with quick replies or a text with buttons, not both")
+            if not 1 <= len(self.postbacks) <= MAX_QUICK_REPLIES:
+                raise ValueError(f"an offer's template has 1 to {MAX_QUICK_REPLIES} quick-reply buttons")
+            return
+        if not (self.text or "").strip() or not 1 <= len(self.choices) <= MAX_QUICK_REPLIES:
+            raise ValueError(f"a session offer needs its text and 1 to {MAX_QUICK_REPLIES} reply buttons")
+
+    @property
+    def offer_kind(self) -> str | None:
+        """An offer's table ("waitlist" or "recall"), from its offer_ref."""
+        return (self.offer_ref or "").split(":", 1)[0] if self.kind == "offer" else None
+
+    @property
+    def offer_id(self) -> str | None:
+        """An offer's row id, from its offer_ref."""
+        return (self.offer_ref or "").split(":", 1)[-1] if self.kind == "offer" else None
 
     def _addressed(self) -> None:
         """A staff notice names its business and says something short; every other job has a conversation."""
@@ -297,6 +343,34 @@ class OutboundJob(BaseModel):
             params=list(params),
             text=text,
             postbacks=list(postbacks),
+        )
+
+    @classmethod
+    def for_offer(
+        cls,
+        conversation: str,
+        offer_ref: str,
+        *,
+        text: str,
+        template_id: str | None = None,
+        params: list[str] | None = None,
+        postbacks: list[str] | None = None,
+        choices: list[Choice] | None = None,
+    ) -> OutboundJob:
+        """Something to tap: with `template_id`, an approved template (its `params`, the `postbacks`
+        of its quick replies, `text` its rendered preview), allowed outside the 24-hour window;
+        without, `text` with `choices` as reply buttons (inside the window only). Its id derives
+        from the offered row, so a re-sent offer is the same job (the notifier delivers it once)."""
+        return cls(
+            job_id=f"offer#{offer_ref}",
+            kind="offer",
+            conversation=conversation,
+            offer_ref=offer_ref,
+            text=text,
+            template_id=template_id,
+            params=list(params or []),
+            postbacks=list(postbacks or []),
+            choices=list(choices or []),
         )
 
     @classmethod

@@ -58,6 +58,12 @@ DEFINERS: dict[str, set[str]] = {
     "calendar_outbox_pending(integer)": {APP},
     "calendar_outbox_queued(bigint[],timestamp with time zone)": {APP},
     "calendar_connection_by_channel(text)": {APP},
+    # The waitlist's offer pass across businesses (migration 20261210010000_waitlist.sql): the
+    # reminders' function runs it as the message functions' role.
+    "waitlist_opening_note()": set(),  # appointments' trigger: a freed slot
+    "waitlist_expire(timestamp with time zone)": {APP},
+    "waitlist_openings_due(integer)": {APP},
+    "waitlist_unqueued_offers(timestamp with time zone)": {APP},
     # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
     # console's role is granted neither console_users nor console_sessions.
     "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},

@@ -47,14 +47,14 @@ def test_every_table_that_can_hold_a_customer_s_data_is_in_the_data_map(seeded_u
 
 
 def test_a_new_table_with_a_customer_s_data_fails_until_it_is_covered(seeded_url: str) -> None:
-    """A waiting list, say, or an import added by a later migration."""
+    """A referral list, say, or an import added by a later migration."""
     with psycopg.connect(seeded_url) as conn:
         conn.execute(
-            "create table public.waitlist_entries (id uuid primary key, organization_id uuid not null,"
+            "create table public.referral_entries (id uuid primary key, organization_id uuid not null,"
             " contact_id uuid references public.contacts (id), service text, days text)"
         )
         conn.execute("create table public.import_batches (id uuid primary key, phone text)")
-        assert uncovered(conn) == ["import_batches", "waitlist_entries"]
+        assert uncovered(conn) == ["import_batches", "referral_entries"]
         conn.rollback()
 
 

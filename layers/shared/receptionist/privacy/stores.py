@@ -292,6 +292,21 @@ TABLES: Final[dict[str, TableRule]] = {
         "by a later erase, and by retention at its date",
         "organization_id = %(org)s and customer_number = %(number)s",
     ),
+    # The waitlist (migration 20261210010000_waitlist.sql; docs/waitlist.md): an entry names its
+    # contact (on delete cascade) and its offers hang from the entry (on delete cascade), so the
+    # contact's deletion (erasure, block, retention) takes both; the export carries them.
+    "waitlist_entries": TableRule(
+        "deleted",
+        "what the customer waits for (service, member, days, part of the day), when they asked, how it ended; "
+        "goes with the contact",
+        "organization_id = %(org)s and contact_id = any(%(contacts)s::uuid[])",
+    ),
+    "waitlist_offers": TableRule(
+        "deleted",
+        "each freed slot offered to the customer, its button token and how they answered; goes with the entry",
+        "organization_id = %(org)s and entry_id in (select id from waitlist_entries where organization_id = %(org)s"
+        " and contact_id = any(%(contacts)s::uuid[]))",
+    ),
     "calendar_conflicts": TableRule(
         "kept",
         "an external calendar event's times over one of the (now anonymous) appointments, by ids: nothing of "
@@ -342,6 +357,10 @@ TABLES: Final[dict[str, TableRule]] = {
         "description or guest",
     ),
     "calendar_busy_blocks": TableRule("not_personal", "a member's busy intervals from their calendar: times only"),
+    "waitlist_settings": TableRule("not_personal", "the business's waitlist settings"),
+    "waitlist_openings": TableRule(
+        "not_personal", "a member's interval that may have freed (times and a member only, no appointment or customer)"
+    ),
     "calendar_outbox": TableRule(
         "not_personal", "appointment and member ids whose calendar event is still to be written; a week after"
     ),
