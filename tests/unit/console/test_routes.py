@@ -107,8 +107,9 @@ def test_the_console_has_its_routes() -> None:
     # As many as before they took their dependencies (GET /console and /console/: two), and issue 27's: the
     # handoff's 6, the templates page's three and the WhatsApp page's app id, signing in's new password and code
     # (4), a forgotten password (3), the account (2), the second factor's enrolment (2), the team (5); issue 28's
-    # calendar section (page, connect, callback, disconnect, resolve) and the team's member link (6).
-    assert len(routes()) == 62 + 6 + 4 + 16 + 6
+    # calendar section (page, connect, callback, disconnect, resolve) and the team's member link (6); issue 29's
+    # recall settings (page and save: 2).
+    assert len(routes()) == 62 + 6 + 4 + 16 + 6 + 2
 
 
 def test_every_route_is_a_plain_def() -> None:
