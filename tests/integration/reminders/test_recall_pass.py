@@ -28,6 +28,7 @@ from recalls_kit import (
 )
 from reminders_kit import World
 
+from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.crm import outcomes, recalls
 from receptionist.crm.connection import Database
 from receptionist.reminders.recalls import RecallPass, RecallReport
@@ -279,3 +280,25 @@ def test_a_booking_within_14_days_is_counted_and_the_metrics_take_one_round_trip
 
 def other_org(world: World) -> str:
     return recall_shop(world).id
+
+
+def test_the_processor_s_crm_answers_a_tap_once_in_two_round_trips(world: World) -> None:
+    at = moment()
+    shop = recall_shop(world)
+    someone = customer(world, shop, at - (INTERVAL + 1) * DAY)
+    _run(world, at)
+    (row,) = recalls_of(world, shop)
+    db = Database(world.app_url)
+    try:
+        crm = TurnCrm(db)
+        with crm.acting_for(shop.id):
+            trips = db.round_trips
+            found = crm.recall_for_customer(shop.id, someone["phone"], row["token"])
+            assert found is not None and (found.service, found.service_id) == ("Corte", shop.service)
+            assert crm.answer_recall(shop.id, found.recall_id, "book", "turn-1") is True
+            assert db.round_trips - trips == 2  # the token, the answer: one statement each
+            assert crm.answer_recall(shop.id, found.recall_id, "book", "turn-1") is False  # a retried turn
+    finally:
+        db.close()
+    (row,) = recalls_of(world, shop)
+    assert (row["status"], row["answer"]) == ("queued", "book")  # booked only once an appointment follows
