@@ -31,6 +31,7 @@ from reminders_kit import World
 from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.crm import outcomes, recalls
 from receptionist.crm.connection import Database
+from receptionist.crm.export import CrmCustomerData
 from receptionist.reminders.recalls import RecallPass, RecallReport
 
 DAY = timedelta(days=1)
@@ -302,3 +303,18 @@ def test_the_processor_s_crm_answers_a_tap_once_in_two_round_trips(world: World)
         db.close()
     (row,) = recalls_of(world, shop)
     assert (row["status"], row["answer"]) == ("queued", "book")  # booked only once an appointment follows
+
+
+def test_a_customer_s_export_lists_their_recalls(world: World) -> None:
+    at = moment()
+    shop = recall_shop(world)
+    someone = customer(world, shop, at - (INTERVAL + 1) * DAY)
+    other = customer(world, shop, at - (INTERVAL + 1) * DAY, name="Pilar")
+    _run(world, at)
+    records = CrmCustomerData(world.owner).records(shop.id, someone["phone"])
+    assert records is not None
+    (recall,) = records.recalls
+    assert (recall.service, recall.status, recall.answer) == ("Corte", "queued", None)
+    assert recall.due_on == (at - DAY).date()
+    theirs = CrmCustomerData(world.owner).records(shop.id, other["phone"])
+    assert theirs is not None and len(theirs.recalls) == 1  # each customer's own, not the business's
