@@ -35,6 +35,7 @@ from bench import (  # noqa: E402
     retrieval,
     tokens,
     turn_costs,
+    waitlist,
 )
 from bench.env import BenchEnv  # noqa: E402
 
@@ -440,6 +441,7 @@ def main() -> int:
             results["notifier"] = _attempt("notifier HTTP calls", lambda: notifier.measure(ps))
             results["reminders"] = _attempt("reminder AWS calls and round trips", lambda: reminders.measure(ps))
             results["recalls"] = _attempt("recall AWS calls and round trips", lambda: recalls.measure(ps))
+            results["waitlist"] = _attempt("waitlist offer AWS calls and round trips", lambda: waitlist.measure(ps))
             results["pipeline"] = _attempt(
                 f"pipeline {CONVERSATIONS}x{MESSAGES}",
                 lambda: pipeline.measure(ps, CONVERSATIONS, MESSAGES, sqs_messages=SQS_MESSAGES),
@@ -447,7 +449,7 @@ def main() -> int:
 
     for name, run, keys in (
         ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints", "history")),
-        ("local stack", on_stack, ("notifier", "reminders", "recalls", "pipeline")),
+        ("local stack", on_stack, ("notifier", "reminders", "recalls", "waitlist", "pipeline")),
     ):
         failed = _attempt(name, run)
         for key in keys:
@@ -484,6 +486,8 @@ def main() -> int:
         *reminders.lines(results["reminders"]),
         "",
         *recalls.lines(results["recalls"]),
+        "",
+        *waitlist.lines(results["waitlist"]),
         "",
         *_crm(results["crm"]),
         "",

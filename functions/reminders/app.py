@@ -35,6 +35,7 @@ telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.
 handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff, counters=parts.counters)
 templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templates, counters=parts.counters)
 recalls_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_recalls, counters=parts.counters)
+waitlist_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_waitlist, counters=parts.counters)
 
 
 def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
@@ -60,10 +61,22 @@ def _send_recalls(now: datetime, context: LambdaContext) -> dict[str, int]:
     return sent.counts("recalls_")
 
 
+def _waitlist() -> dict[str, int]:
+    """The minute's offer pass (its own schedule: reminders never wait for it, nor it for them)."""
+    if parts.waitlist is None:
+        return {}
+    with waitlist_telemetry.unit():
+        offered = parts.waitlist.run()
+    waitlist_telemetry.record(offered)
+    return offered.counts("waitlist_")
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    if event.get("pass") == "waitlist":
+        return _waitlist()
     now = datetime.now(UTC)
     with telemetry.unit():
         report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))

@@ -55,6 +55,7 @@ _DAILY_CRON = re.compile(r"cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)")
 class ScheduledRule:
     function: str
     expression: str  # "rate(1 minute)", "cron(0 3 * * ? *)"...
+    input: str | None = None  # the target's Input (a JSON text): the event it is invoked with instead
 
     @property
     def period_seconds(self) -> float:
@@ -129,7 +130,9 @@ class TranslatedTemplate:
                     arn = target.get("Arn", {})
                     if isinstance(arn, dict) and "Fn::GetAtt" in arn:
                         self.schedules.append(
-                            ScheduledRule(arn["Fn::GetAtt"][0], res["Properties"]["ScheduleExpression"])
+                            ScheduledRule(
+                                arn["Fn::GetAtt"][0], res["Properties"]["ScheduleExpression"], target.get("Input")
+                            )
                         )
             if res["Type"] == "AWS::ApiGatewayV2::Api" and "Body" in res["Properties"]:
                 self._read_openapi(res["Properties"]["Body"])

@@ -156,8 +156,10 @@ class FunctionRunner:
             scheduler.start()
 
     def scheduler(self, function: str) -> Scheduler:
-        """The running scheduler of a function's rule (tests fire it instead of waiting a night)."""
-        return next(s for s in self._schedulers if s.rule.function == function)
+        """The running scheduler of a function's rule (tests fire it instead of waiting a night):
+        its plain schedule, not one that invokes it with an Input of its own (the waitlist's)."""
+        rules = [s for s in self._schedulers if s.rule.function == function]
+        return next((s for s in rules if s.rule.input is None), rules[0])
 
     @property
     def busy(self) -> bool:

@@ -508,7 +508,10 @@ class SqsPoller:
 
 
 def scheduled_event(rule: ScheduledRule, region: str) -> dict[str, Any]:
-    """The event EventBridge sends a rule's target on schedule."""
+    """The event EventBridge sends a rule's target on schedule (the target's Input instead, when it has one)."""
+    if rule.input is not None:
+        loaded: dict[str, Any] = json.loads(rule.input)
+        return loaded
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

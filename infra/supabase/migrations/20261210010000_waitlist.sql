@@ -138,11 +138,13 @@ grant select on public.waitlist_settings to receptionist_app;
 grant select, insert, update on public.waitlist_entries to receptionist_app;
 grant select, insert, update on public.waitlist_openings to receptionist_app;
 grant select, insert, update on public.waitlist_offers to receptionist_app;
--- The console: the waitlist page (entries and their offers; staff withdraw or add an entry) and
--- the waitlist settings.
+-- The console: the waitlist page (entries and their offers; staff withdraw or add an entry), the
+-- waitlist settings, and the appointments page's waitlist figures (an offer's opening: when the
+-- slot freed).
 grant select, insert, update on public.waitlist_settings to receptionist_console;
 grant select, insert, update on public.waitlist_entries to receptionist_console;
 grant select on public.waitlist_offers to receptionist_console;
+grant select on public.waitlist_openings to receptionist_console;
 
 -- Appointments -> openings. SECURITY DEFINER: whoever frees a slot (the assistant, the console, a
 -- reminder's tap, an erasure cancelling future appointments) notes it without a grant on the

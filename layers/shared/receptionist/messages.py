@@ -18,7 +18,7 @@ Outbound FIFO (processor/webhook/console -> notifier), group = conversation:
                                    waitlist, a recall): `offer_ref` names the row the notifier marks
                                    sent / failed; an approved template with quick replies, or
                                    inside the 24-hour window a session message with reply buttons
-                                   (receptionist.waitlist; group = conversation)
+                                   (receptionist.reminders.waitlist; group = conversation)
   OutboundJob kind "status"        a delivery state Gupshup reported (sent, delivered, read...),
                                    in a group per Gupshup message (order does not matter for them)
   OutboundJob kind "staff_notice"  a short notice to the business's staff (a calendar connection

@@ -101,6 +101,10 @@ def test_owners_and_staff_see_their_business_figures_only(console: Console, cloc
         "confirmed": "1",
         "cancelled": "1",
         "change": "1 · respondieron escribiendo 0 · movidas después 0",
+        # The waitlist's figures of the same period (none here: tests/integration/waitlist).
+        "waitlist-offers": "0 · huecos liberados 0",
+        "waitlist-fills": "sin datos (ningún hueco cubierto) · rechazadas 0 · caducadas 0",
+        "waitlist-median": "sin datos (ningún hueco cubierto)",
     }
 
     staff = console.signed_in(shop.org, "staff")
@@ -129,3 +133,56 @@ def test_no_outcome_yet_says_so_in_english(console: Console, clock: Callable[[da
     assert figures["rate"] == "no data (no appointment marked completed or a no-show)"
     assert (figures["sent"], figures["confirmed"]) == ("1", "1")
     assert set(i18n_appointments.TEXTS["es"]) == set(i18n_appointments.TEXTS["en"])
+
+
+def _waitlist_offer(shop: Shop, status: str, *, freed_ago: timedelta, answered_after: timedelta | None = None) -> None:
+    """A waitlist offer claimed when its slot freed `freed_ago` before NOW (in its own opening),
+    in `status`, answered `answered_after` the slot freed."""
+    freed = NOW - freed_ago
+    with psycopg.connect(shop.url) as conn:
+        contact = conn.execute(
+            "insert into contacts (organization_id, phone) values (%s, %s) returning id::text",
+            (shop.org, f"346{uuid.uuid4().int % 10**8:08d}"),
+        ).fetchone()
+        assert contact
+        entry = conn.execute(
+            "insert into waitlist_entries (organization_id, contact_id, service_id, first_day, last_day)"
+            " values (%s, %s, %s, %s, %s) returning id::text",
+            (shop.org, contact[0], shop.service, NOW.date(), NOW.date()),
+        ).fetchone()
+        opening = conn.execute(
+            "insert into waitlist_openings (organization_id, member_id, starts_at, ends_at, reason, created_at)"
+            " values (%s, %s, %s, %s, 'cancelled', %s) returning id",
+            (shop.org, shop.member, NOW + timedelta(days=1), NOW + timedelta(days=1, minutes=30), freed),
+        ).fetchone()
+        assert entry and opening
+        conn.execute(
+            "insert into waitlist_offers (organization_id, entry_id, opening_id, member_id, service_id, starts_at,"
+            " ends_at, token, status, expires_at, created_at, answered_at) values"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (shop.org, entry[0], opening[0], shop.member, shop.service, NOW + timedelta(days=1),
+             NOW + timedelta(days=1, minutes=30), uuid.uuid4().hex, status, freed + timedelta(minutes=30),
+             freed + timedelta(seconds=5), None if answered_after is None else freed + answered_after),
+        )  # fmt: skip
+
+
+def test_the_waitlist_figures_show_offers_fills_and_the_median_time_to_fill(
+    console: Console, clock: Callable[[datetime], None]
+) -> None:
+    shop, other = Shop(console), Shop(console)
+    _waitlist_offer(shop, "accepted", freed_ago=timedelta(days=2), answered_after=timedelta(minutes=4))
+    _waitlist_offer(shop, "accepted", freed_ago=timedelta(days=3), answered_after=timedelta(minutes=10))
+    _waitlist_offer(shop, "accepted", freed_ago=timedelta(days=4), answered_after=timedelta(minutes=30))
+    _waitlist_offer(shop, "declined", freed_ago=timedelta(days=5), answered_after=timedelta(minutes=1))
+    _waitlist_offer(shop, "skipped", freed_ago=timedelta(days=5))  # never went out
+    _waitlist_offer(shop, "expired", freed_ago=timedelta(days=50))  # outside the 30 days
+    _waitlist_offer(other, "accepted", freed_ago=timedelta(days=2), answered_after=timedelta(minutes=1))
+
+    figures = _panel(console.signed_in(shop.org, "staff").get(PAGE).text)
+    assert (figures["waitlist-offers"], figures["waitlist-fills"], figures["waitlist-median"]) == (
+        "4 · huecos liberados 4 · no enviados 1",
+        "75 % (3 / 4) · rechazadas 1 · caducadas 0",
+        "10 min",
+    )
+    quarter = _panel(console.signed_in(shop.org, "owner").get(f"{PAGE}?metrics_days=90").text)
+    assert quarter["waitlist-fills"] == "60 % (3 / 5) · rechazadas 1 · caducadas 1"

@@ -28,7 +28,7 @@ from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.conversation_key import ConversationKey
-from receptionist.crm import chats, inbox, usage
+from receptionist.crm import chats, inbox, usage, waitlist
 from receptionist.crm.connection import Database
 from receptionist.privacy import keys
 from receptionist.privacy.wiring import StoreNames
@@ -186,6 +186,23 @@ def seed_customer(
     assert contact is not None
     seeded.contact = contact["id"]
     chats.link_contact(db, organization, identity.id, contact["id"])
+    # On the waiting list, offered a freed slot (docs/waitlist.md): goes with the contact.
+    service = db.fetch_one(
+        "select id::text from services where organization_id = %s order by id limit 1", (organization,)
+    )
+    member = db.fetch_one(
+        "select id::text from members where organization_id = %s order by id limit 1", (organization,)
+    )
+    assert service is not None and member is not None
+    entry = waitlist.add_entry(
+        db, organization, contact["id"], service["id"], now.date(), now.date() + timedelta(days=7)
+    )
+    db.execute(
+        "insert into waitlist_offers (organization_id, entry_id, member_id, service_id, starts_at, ends_at, token,"
+        " status, expires_at) values (%s, %s, %s, %s, %s, %s, %s, 'declined', %s)",
+        (organization, entry.id, member["id"], service["id"], now + timedelta(days=2),
+         now + timedelta(days=2, minutes=30), uuid.uuid4().hex, now + timedelta(minutes=30)),
+    )  # fmt: skip
     for index, text in enumerate(words):
         raw = {"payload": {"text": text}, "sender": {"phone": number, "name": name}}
         chats.record_inbound(

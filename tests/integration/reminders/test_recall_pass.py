@@ -254,8 +254,8 @@ def test_a_booking_within_14_days_is_counted_and_the_metrics_take_one_round_trip
     try:
         with db.acting_for(shop.id):
             for row in recalls_of(world, shop):
-                assert recalls.mark_delivery(db, shop.id, row["id"], True, at + timedelta(minutes=1))
-                assert not recalls.mark_delivery(db, shop.id, row["id"], True, at + timedelta(minutes=2))  # once
+                assert recalls.mark_offer(db, shop.id, row["id"], "sent", at=at + timedelta(minutes=1))
+                assert not recalls.mark_offer(db, shop.id, row["id"], "sent", at=at + timedelta(minutes=2))  # once
     finally:
         db.close()
     booked = add_appointment(world, shop, booker["contact"], at + 20 * DAY, status="pending", created=at + 3 * DAY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from devstack.cloudformation import ScheduledRule
 from devstack.template import function_env, load_template
 from receptionist.config import RetentionSettings
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.reminders import handoff_telemetry, recalls_telemetry
+from receptionist.reminders import handoff_telemetry, recalls_telemetry, waitlist_telemetry
 from receptionist.reminders import telemetry as reminder_telemetry
 from receptionist.retention import telemetry as retention_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
@@ -233,6 +234,7 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         (reminder_telemetry.REMINDERS_GIVEN_UP, (("service", "reminders"),)),
         (handoff_telemetry.HANDOFF_FAILED, (("service", "reminders"),)),  # the same run's follow-ups
         (recalls_telemetry.RECALLS_FAILED, (("service", "reminders"),)),  # the same run's recalls
+        (waitlist_telemetry.OFFERS_GIVEN_UP, (("service", "reminders"),)),  # the same function's offer pass
         (retention_telemetry.FAILED, (("service", "retention"),)),
         (retention_telemetry.BACKLOG, (("service", "retention"),)),
     }
@@ -290,6 +292,16 @@ def test_the_reminders_run_every_five_minutes_with_one_connection(template: dict
     alarm = template["Resources"]["RemindersErrorsAlarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RemindersFunction"}}]
+
+
+def test_the_waitlist_s_offer_pass_runs_every_minute_in_the_reminders_function(template: dict[str, Any]) -> None:
+    """A second schedule of the same function (no new database connection): its event names the pass."""
+    props = template["Resources"]["RemindersFunction"]["Properties"]
+    waitlist = props["Events"]["Waitlist"]
+    assert waitlist["Type"] == "Schedule"
+    assert waitlist["Properties"]["Schedule"] == "rate(1 minute)"
+    assert json.loads(waitlist["Properties"]["Input"]) == {"pass": "waitlist"}
+    assert props["ReservedConcurrentExecutions"] == 1
 
 
 def test_the_retention_runs_every_night_with_one_connection_and_reaches_only_a_customer_s_items(

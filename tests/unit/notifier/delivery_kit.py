@@ -63,6 +63,7 @@ class FakeStore(ActsForOneTenant):
     timings: dict[str, ReminderTiming] = field(default_factory=dict)  # reminder id -> its appointment now
     events: list[str] = field(default_factory=list)  # reminder reads, shared with the sender's sends
     assignees: dict[str, str] = field(default_factory=dict)  # identity id -> the assignee's own number
+    offers: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # offer_ref -> (status, reason)
 
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
@@ -136,6 +137,19 @@ class FakeStore(ActsForOneTenant):
         self.reminders[reminder_id] = status
         if reason is not None:
             self.skip_reasons[reminder_id] = reason
+
+    def mark_offer(
+        self, organization_id: str, offer_ref: str, status: Literal["sent", "failed"], reason: str | None = None
+    ) -> None:
+        self._tenant(organization_id)
+        self.offers[offer_ref] = (status, reason)
+
+    def offer_of_message(self, organization_id: str, provider_message_id: str) -> str | None:
+        self._tenant(organization_id)
+        for row in self.rows.values():
+            if row.provider_message_id == provider_message_id and (row.turn_id or "").startswith("offer#"):
+                return (row.turn_id or "").removeprefix("offer#")
+        return None
 
     # -- helpers for tests
     def parts_of(self, turn_id: str) -> list[Row]:

@@ -3,12 +3,17 @@ receptionist.crm (Postgres, psycopg 3)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Literal
+from typing import Final, Literal
 
-from receptionist.crm import chats, handoff, organizations, reminders
+from receptionist.crm import chats, handoff, organizations, recalls, reminders, waitlist_offers
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
+
+# How an offer's row is marked, by the table its offer_ref names ("waitlist:<id>" -> waitlist_offers).
+OfferMarker = Callable[[Database, str, str, Literal["sent", "failed"], str | None], bool]
+OFFER_MARKERS: Final[dict[str, OfferMarker]] = {"waitlist": waitlist_offers.mark_offer, "recall": recalls.mark_offer}
 
 
 class DeliveryCrm:
@@ -75,3 +80,20 @@ class DeliveryCrm:
         reason: VoidReason | None = None,
     ) -> None:
         reminders.mark_reminder(self.db, organization_id, reminder_id, status, reason)
+
+    def mark_offer(
+        self, organization_id: str, offer_ref: str, status: Literal["sent", "failed"], reason: str | None = None
+    ) -> None:
+        kind, _, offer_id = offer_ref.partition(":")
+        marker = OFFER_MARKERS.get(kind)
+        if marker is not None:
+            marker(self.db, organization_id, offer_id, status, reason)
+
+    def offer_of_message(self, organization_id: str, provider_message_id: str) -> str | None:
+        row = self.db.fetch_one(
+            "select turn_id from chat_messages where organization_id = %s and direction = 'outbound'"
+            " and (provider_message_id = %s or whatsapp_message_id = %s) and turn_id like 'offer#%%'"
+            " order by created_at limit 1",
+            (organization_id, provider_message_id, provider_message_id),
+        )
+        return str(row["turn_id"]).removeprefix("offer#") if row else None

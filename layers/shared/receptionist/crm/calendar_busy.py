@@ -136,11 +136,18 @@ def replace_blocks(
     blocks: Sequence[tuple[str, datetime, datetime]],
 ) -> int:
     """The connection's busy blocks become exactly `blocks` ((event id, start, end), aware), in
-    one statement. Empty intervals are left out. Returns how many were written."""
+    one statement. Empty intervals are left out. Returns how many were written.
+
+    The same statement notes for the waitlist what went away (the old blocks minus the new ones,
+    still to come) as openings of the member (reason 'busy_removed'; docs/waitlist.md), when
+    someone in the business is waiting: a slot may have freed."""
     kept = [(event_id, start, end) for event_id, start, end in blocks if start < end]
     row = db.fetch_one(
         """
-        with gone as (
+        with old as (
+            select starts_at, ends_at from calendar_busy_blocks
+            where organization_id = %(org)s and connection_id = %(connection)s
+        ), gone as (
             delete from calendar_busy_blocks where organization_id = %(org)s and connection_id = %(connection)s
         ), added as (
             insert into calendar_busy_blocks (organization_id, member_id, connection_id, event_id, starts_at, ends_at)
@@ -148,8 +155,21 @@ def replace_blocks(
             from unnest(%(events)s::text[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
                 as b(event_id, starts_at, ends_at)
             returning 1
+        ), freed as (
+            select unnest(
+                coalesce((select range_agg(tstzrange(starts_at, ends_at)) from old), '{}'::tstzmultirange)
+                - coalesce((select range_agg(tstzrange(n.starts_at, n.ends_at))
+                            from unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) as n(starts_at, ends_at)),
+                           '{}'::tstzmultirange)
+            ) as r
+        ), noted as (
+            insert into waitlist_openings (organization_id, member_id, starts_at, ends_at, reason)
+            select %(org)s, %(member)s, greatest(lower(r), now()), upper(r), 'busy_removed' from freed
+            where upper(r) > now()
+              and exists (select 1 from waitlist_entries e where e.organization_id = %(org)s and e.status = 'waiting')
+            returning 1
         )
-        select count(*)::int as written from added
+        select (select count(*) from added)::int as written, (select count(*) from noted)::int as freed
         """,
         {
             "org": organization_id,

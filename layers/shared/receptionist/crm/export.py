@@ -25,6 +25,7 @@ from receptionist.privacy.export_document import (
     Escalation,
     Message,
     Recall,
+    WaitlistEntry,
 )
 
 # One round trip. Each part is a json value (PostgreSQL renders timestamptz as ISO 8601; the
@@ -117,7 +118,27 @@ select
                   'answer', r.answer, 'answered_at', r.answered_at) order by r.created_at, r.id)
               from recalls r join services s on s.organization_id = r.organization_id and s.id = r.service_id
               where r.organization_id = %(org)s and r.contact_id in (select id from contact_ids)), '[]'::json)
-        as recalls
+        as recalls,
+    -- The waiting list (docs/waitlist.md): the contacts' entries, each with the slots offered.
+    coalesce((select json_agg(json_build_object(
+                  'id', w.id, 'service', s.name, 'member', m.name, 'first_day', w.first_day,
+                  'last_day', w.last_day, 'day_part', w.day_part, 'status', w.status, 'created_at', w.created_at,
+                  'updated_at', w.updated_at,
+                  'offers', coalesce((
+                      select json_agg(json_build_object(
+                          'service', os.name, 'member', om.name, 'starts_at', o.starts_at, 'ends_at', o.ends_at,
+                          'status', o.status, 'offered_at', o.created_at, 'expires_at', o.expires_at,
+                          'answered_at', o.answered_at) order by o.created_at, o.id)
+                      from waitlist_offers o
+                      join services os on os.organization_id = o.organization_id and os.id = o.service_id
+                      join members om on om.organization_id = o.organization_id and om.id = o.member_id
+                      where o.organization_id = w.organization_id and o.entry_id = w.id), '[]'::json))
+                  order by w.created_at, w.id)
+              from waitlist_entries w
+              join services s on s.organization_id = w.organization_id and s.id = w.service_id
+              left join members m on m.organization_id = w.organization_id and m.id = w.member_id
+              where w.organization_id = %(org)s and w.contact_id in (select id from contact_ids)), '[]'::json)
+        as waitlist
 """
 
 
@@ -158,4 +179,5 @@ class CrmCustomerData:
             assistant_summary=AssistantSummary.model_validate(summary) if summary else None,
             provider_message_ids=provider_ids,
             recalls=[Recall.model_validate(r) for r in row["recalls"]],
+            waitlist=[WaitlistEntry.model_validate(w) for w in row["waitlist"]],
         )

@@ -238,3 +238,83 @@ def businesses(db: Database) -> list[Business]:
     the console's role (row level security, no organization set)."""
     rows = db.fetch_all(_BUSINESSES + " order by o.name, o.id")
     return [Business(r["id"], r["name"], r["timezone"]) for r in rows]
+
+
+# -- the waitlist (issue 29; docs/waitlist.md, "Measured") ------------------------------------------
+# One statement: the offers made in the period (by when they were claimed) counted by what became
+# of them, the slots they filled, and the time from the opening (when the slot freed) to the
+# accepting tap, its median in seconds.
+_WAITLIST = """
+with offers as (
+    select o.status, o.opening_id, o.answered_at, coalesce(op.created_at, o.created_at) as freed_at
+    from waitlist_offers o
+    left join waitlist_openings op on op.organization_id = o.organization_id and op.id = o.opening_id
+    where o.organization_id = %(org)s and o.created_at >= %(since)s and o.created_at < %(until)s
+)
+select count(*) filter (where status not in ('claimed', 'skipped')) as offers,
+       count(*) filter (where status = 'accepted') as fills,
+       count(*) filter (where status = 'declined') as declined,
+       count(*) filter (where status = 'expired') as expired,
+       count(*) filter (where status = 'lost') as lost,
+       count(*) filter (where status = 'skipped') as skipped,
+       count(*) filter (where status = 'failed') as failed,
+       count(distinct opening_id) filter (where opening_id is not null and status not in ('claimed', 'skipped'))
+         as slots_offered,
+       percentile_cont(0.5) within group (order by extract(epoch from answered_at - freed_at))
+         filter (where status = 'accepted' and answered_at is not null) as median_seconds_to_fill
+from offers
+"""
+
+
+@dataclass(frozen=True)
+class WaitlistMetrics:
+    """A business's waitlist offers claimed in [since, until) and what became of them."""
+
+    organization_id: str
+    since: datetime
+    until: datetime
+    offers: int  # offers that went out (queued or further), whatever the answer
+    fills: int  # accepted: the customer got the slot
+    declined: int
+    expired: int
+    lost: int  # accepted too late: someone else got the slot first
+    skipped: int  # not sent (no template outside the window, no app, opted out...)
+    failed: int  # given up, or refused / undelivered by WhatsApp
+    slots_offered: int  # distinct freed slots (openings) offered
+    median_seconds_to_fill: float | None  # from the slot freeing to the accepting tap; None: no fill
+
+    @property
+    def fill_rate(self) -> float | None:
+        """Fills per slot offered (None when no slot was offered)."""
+        return self.fills / self.slots_offered if self.slots_offered else None
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["since"], values["until"] = self.since.isoformat(), self.until.isoformat()
+        values["fill_rate"] = self.fill_rate
+        return values
+
+
+def waitlist_metrics(db: Database, organization_id: str, since: datetime, until: datetime) -> WaitlistMetrics:
+    """The business's waitlist offers, fills and median time to fill for offers claimed in
+    [since, until) (aware datetimes). One round trip, under row level security."""
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("since and until must be aware datetimes")
+    counts: dict[str, Any] = {}
+    if is_uuid(organization_id):
+        with db.acting_for(organization_id):
+            row = db.fetch_one(_WAITLIST, {"org": organization_id, "since": since, "until": until})
+        counts = dict(row or {})
+    median = counts.get("median_seconds_to_fill")
+    names = [
+        f.name
+        for f in fields(WaitlistMetrics)
+        if f.name not in ("organization_id", "since", "until", "median_seconds_to_fill")
+    ]
+    return WaitlistMetrics(
+        organization_id,
+        since,
+        until,
+        **{n: int(counts.get(n) or 0) for n in names},
+        median_seconds_to_fill=None if median is None else float(median),
+    )

@@ -185,21 +185,31 @@ def record_failure(
     return row["status"] if row else None
 
 
-def mark_delivery(db: Database, organization_id: str, recall_id: str, sent: bool, at: datetime) -> bool:
-    """What Gupshup said of the recall's message: sent (sent_at kept, status 'sent' unless already
-    further on) or failed (status 'failed', unless answered or booked meanwhile). Idempotent."""
-    if sent:
+def mark_offer(
+    db: Database,
+    organization_id: str,
+    recall_id: str,
+    status: Literal["sent", "failed"],
+    reason: str | None = None,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """What the notifier says of the recall's message (its offer marker, adapters.delivery_crm):
+    sent (sent_at kept, at `at` or now; status 'sent' unless already further on: booked, declined)
+    or failed (status 'failed' with `reason`, never a message's text; unless answered or booked
+    meanwhile). Whether it changed; idempotent. One round trip."""
+    if status == "sent":
         changed = db.execute(
-            "update recalls set sent_at = coalesce(sent_at, %s), updated_at = now(),"
+            "update recalls set sent_at = coalesce(sent_at, %s, now()), updated_at = now(),"
             " status = case when status in ('claimed', 'queued') then 'sent' else status end"
             " where organization_id = %s and id = %s and (sent_at is null or status in ('claimed', 'queued'))",
             (at, organization_id, recall_id),
         )
     else:
         changed = db.execute(
-            "update recalls set status = 'failed', last_error = 'delivery: failed', updated_at = now()"
-            " where organization_id = %s and id = %s and status in ('claimed', 'queued', 'sent')",
-            (organization_id, recall_id),
+            "update recalls set status = 'failed', last_error = left(coalesce(%s, 'delivery: failed'), 300),"
+            " updated_at = now() where organization_id = %s and id = %s and status in ('claimed', 'queued', 'sent')",
+            (reason, organization_id, recall_id),
         )
     return changed > 0
 

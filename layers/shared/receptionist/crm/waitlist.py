@@ -1,7 +1,7 @@
 """Waitlist entries (table waitlist_entries, migration 20261210010000_waitlist.sql): what a customer
 waits for when no slot fits (a service, a member or anyone who does it, a range of days in the
 business's time zone, a part of the day). Offered freed slots in the order they asked
-(created_at, id) by the offer pass (receptionist.waitlist); data access only, inside
+(created_at, id) by the offer pass (receptionist.reminders.waitlist); data access only, inside
 `db.acting_for(organization)`: row level security scopes every statement.
 
 One waiting entry per contact + service + overlapping days: adding one that overlaps a waiting

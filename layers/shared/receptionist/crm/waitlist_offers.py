@@ -1,5 +1,5 @@
 """Waitlist openings and offers (tables waitlist_openings, waitlist_offers, migration
-20261210010000_waitlist.sql): data access for the offer pass (receptionist.waitlist), the
+20261210010000_waitlist.sql): data access for the offer pass (receptionist.reminders.waitlist), the
 notifier (an offer sent or failed) and the accept / decline taps.
 
 - An opening is "a slot may have freed": a member's interval written by the appointments'
@@ -329,13 +329,26 @@ def claim_offer(
     starts_at: datetime,
     ends_at: datetime,
     expires_at: datetime,
+    at: datetime,
 ) -> Offer | None:
-    """The new offer row (with its random token), or None when this entry was offered this slot before."""
+    """The new offer row (with its random token), claimed at `at` (the pass's clock, which also
+    judges stale claims), or None when this entry was offered this slot before."""
     row = db.fetch_one(
         "insert into waitlist_offers (organization_id, entry_id, opening_id, member_id, service_id, starts_at,"
-        " ends_at, token, expires_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ends_at, token, expires_at, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         f" on conflict (entry_id, starts_at, member_id) do nothing returning {_OFFER_COLUMNS}",
-        (organization_id, entry_id, opening_id, member_id, service_id, starts_at, ends_at, new_token(), expires_at),
+        (
+            organization_id,
+            entry_id,
+            opening_id,
+            member_id,
+            service_id,
+            starts_at,
+            ends_at,
+            new_token(),
+            expires_at,
+            at,
+        ),
     )
     return _offer(row) if row else None
 

@@ -77,6 +77,17 @@ class NotifierStore(Protocol):
         `reason`: its appointment was cancelled, moved or started, or it is gone)."""
         ...
 
+    def mark_offer(
+        self, organization_id: str, offer_ref: str, status: Literal["sent", "failed"], reason: str | None = None
+    ) -> None:
+        """An offer ("waitlist:<id>", "recall:<id>") was sent, or failed for good (`reason`: why,
+        never a message's text)."""
+        ...
+
+    def offer_of_message(self, organization_id: str, provider_message_id: str) -> str | None:
+        """The offer_ref of the outbound message Gupshup's id names, when it delivered an offer."""
+        ...
+
 
 class WhatsAppSender(Protocol):
     """Gupshup's send API (receptionist.adapters.gupshup_api.GupshupApi).

@@ -30,6 +30,14 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   confirmed, still at the start time the reminder is for, and not started. Otherwise it is void:
   nothing is sent, the row is marked undeliverable and the reminder 'skipped' with its reason
   (skip_reason cancelled / moved / started, or gone), outcome "outdated".
+- offer (the waitlist's offer pass; recalls): something the customer can tap, its row named by
+  offer_ref ("waitlist:<id>"). With a template_id: delivered as a reminder is (an approved template
+  with quick replies carrying the offer's token; no window; never to an opted-out customer). Without:
+  a session message with reply buttons (the job's choices), only inside the 24-hour window, never
+  to an opted-out customer, never as plain text (the buttons are the answer). One row (kind
+  template, or text). The row is then marked 'sent' (Gupshup accepted it) or 'failed' with why
+  (opted out, outside the window, refused for good, no conversation); a delivery status "failed"
+  Gupshup reports later for that message marks it 'failed' too.
 - escalation: every staff number of the organization gets the escalation template, whose
   parameters follow notification_settings.template_params; for a conversation assigned to a staff
   member who gave their own WhatsApp number (console_users.whatsapp_number), that number alone.
@@ -107,6 +115,7 @@ UNDELIVERABLE = {
     "outside_window": "outside the 24-hour customer service window (free-form messages not allowed)",
     "earlier_part_rejected": "an earlier part of this message was refused by Gupshup",
     "unknown_customer": "no conversation with this customer (a template needs one)",
+    "no_buttons": "an offer's text too long for reply buttons (never sent without them)",
 }
 
 # Why a reminder was not sent (its chat message's error column); report.reason is the key.
@@ -214,6 +223,8 @@ class DeliveryService:
                     if job.kind == "reminder" and job.reminder_id:
                         status: Literal["sent", "skipped"] = "sent" if report.outcome == "sent" else "skipped"
                         self.store.mark_reminder(org.id, job.reminder_id, status, void)
+                elif job.kind == "offer":
+                    self._offer(job, org, customer, remaining, report)
                 else:
                     self._text(job, org, customer, remaining, report)
         except KeyRefRefused:
@@ -384,6 +395,63 @@ class DeliveryService:
         report.outcome = "sent"
         return None
 
+    def _offer(
+        self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
+    ) -> None:
+        """An offer to tap: a template with quick replies, or inside the window text with reply
+        buttons; its row marked sent or failed."""
+        assert job.offer_ref is not None  # the model guarantees it
+        if job.template_id is not None:
+            self._template(job, org, customer, remaining, report)
+        else:
+            self._session_offer(job, org, customer, remaining, report)
+        if report.outcome == "sent":
+            self.store.mark_offer(org.id, job.offer_ref, "sent")
+        else:
+            self.store.mark_offer(org.id, job.offer_ref, "failed", f"notifier: {report.reason or report.outcome}")
+
+    def _session_offer(
+        self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
+    ) -> None:
+        identity = self.store.identity(org.id, customer)
+        if identity is None:
+            report.outcome, report.reason = "undeliverable", "unknown_customer"
+            return
+        text = job.text or ""
+        row = self.store.record_part(org.id, identity.id, text=text, turn_id=job.job_id, part_index=0)
+        report.parts = 1
+        refusal = None
+        message = interactive_message(job.job_id, text, job.choices, org.settings.language)
+        if identity.opted_out:
+            refusal = "opted_out"
+        elif not within_session_window(identity.last_inbound_at, self.now()):
+            refusal = "outside_window"
+        elif message is None or message.get("type") != "quick_reply":
+            refusal = "no_buttons"  # a body too long for buttons: never sent without them
+        if refusal is not None:
+            report.outcome, report.reason = "undeliverable", refusal
+            self.store.mark_undeliverable(org.id, row, UNDELIVERABLE.get(refusal, refusal))
+            return
+        assert message is not None
+        credentials = self._credentials(org)
+        report.form = "buttons"
+
+        def send(timeout: float | None) -> str:
+            return self.sender.send_interactive(credentials, customer, message, timeout=timeout)
+
+        try:
+            provider_id = self._send_once(f"{job.job_id}#0", send, remaining, report)
+        except GupshupError as err:
+            if err.transient:
+                raise
+            report.rejected += 1
+            report.outcome, report.reason = "undeliverable", "rejected"
+            logger.warning("Gupshup refused an offer for good", extra={"job_id": job.job_id, "status": err.status})
+            self.store.mark_undeliverable(org.id, row, str(err))
+            return
+        self.store.mark_sent(org.id, row, provider_id)
+        report.outcome = "sent"
+
     def _escalation(
         self, job: OutboundJob, org: Organization, customer: str, remaining: Callable[[], float], report: DeliveryReport
     ) -> None:
@@ -479,6 +547,10 @@ class DeliveryService:
             error = ": ".join(p for p in (status.error_code, status.error_reason) if p) or "failed"
         with self.store.acting_for(org.id):
             changed = self.store.record_status(org.id, key, status.state, error)
+            if changed and status.state == "failed":  # WhatsApp could not deliver it: an offer's row says so
+                offer_ref = self.store.offer_of_message(org.id, key)
+                if offer_ref is not None:
+                    self.store.mark_offer(org.id, offer_ref, "failed", f"delivery: {status.error_code or 'failed'}")
         report.outcome = "status_recorded" if changed else "status_unchanged"
 
     def _ensure_current(self, org: Organization, reminder_id: str) -> None:

@@ -4,7 +4,7 @@
     DATABASE_URL=postgresql://... python -m receptionist.ops.outcomes mark \\
         --org ClinicaSonrisa --appointment <appointment id> completed|no-show [--actor ops:maria]
 
-    # Reminder metrics and no-show rates per business (every business when no --org)
+    # Reminder metrics, no-show rates and the waitlist's offers and fills per business (every business when no --org)
     DATABASE_URL=postgresql://... python -m receptionist.ops.outcomes report \\
         [--org ClinicaSonrisa ...] [--since 2026-11-01] [--until 2026-11-30] [--json]
 
@@ -15,8 +15,10 @@ the appointment has started, never for a cancelled one; marking it again changes
 
 `report` counts the appointments that start from --since to --until, both days included, in each
 business's time zone (default: the last 30 days, today included); what each number means is in
-docs/reminders.md ("Outcomes and metrics"); and the recalls sent in those days, with the bookings
-within 14 days of them (docs/recalls.md). Counts only: no customer's name or number is printed.
+docs/reminders.md ("Outcomes and metrics"); the waitlist's offers claimed in those days, their
+fills and the median time to fill, docs/waitlist.md ("Measured"); and the recalls sent in those
+days, with the bookings within 14 days of them (docs/recalls.md). Counts only: no customer's name
+or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
 the console's role sees none without --org (row level security), and finds a business by its
 id only (resolving an app name is the message functions' alone).
@@ -40,7 +42,7 @@ from receptionist.crm.availability import is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
-from receptionist.crm.outcomes import Business, RecallMetrics, ReminderMetrics
+from receptionist.crm.outcomes import Business, RecallMetrics, ReminderMetrics, WaitlistMetrics
 from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
@@ -132,6 +134,22 @@ def describe_recalls(m: RecallMetrics) -> list[str]:
     ]
 
 
+def describe_waitlist(w: WaitlistMetrics) -> list[str]:
+    """The waitlist's line for one business (counts only)."""
+    median = "n/a (no fill)" if w.median_seconds_to_fill is None else _duration(w.median_seconds_to_fill)
+    rate = "n/a" if w.fill_rate is None else f"{w.fill_rate:.1%}"
+    return [
+        f"  waitlist: offers {w.offers} for {w.slots_offered} freed slots, filled {w.fills} ({rate} of the slots);"
+        f" declined {w.declined}, expired {w.expired}, too late {w.lost}, not sent {w.skipped}, failed {w.failed};"
+        f" median time to fill {median}"
+    ]
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
 def report(
     db: Database, chosen: list[Business], since: date | None, until: date | None, now: datetime, as_json: bool
 ) -> int:
@@ -141,6 +159,7 @@ def report(
         period = outcomes.local_period(first, last, business.timezone)
         metrics = outcomes.reminder_metrics(db, business.id, *period)
         recalled = outcomes.recall_metrics(db, business.id, *period)
+        waitlist = outcomes.waitlist_metrics(db, business.id, *period)
         if as_json:
             results.append(
                 {
@@ -148,11 +167,13 @@ def report(
                     "first_day": first.isoformat(),
                     "last_day": last.isoformat(),
                     **metrics.as_dict(),
+                    "waitlist": {k: v for k, v in waitlist.as_dict().items() if k not in ("since", "until")},
                     "recalls": {k: v for k, v in recalled.as_dict().items() if k not in _PERIOD_KEYS},
                 }
             )
         else:
-            print("\n".join(describe(business, first, last, metrics) + describe_recalls(recalled)))
+            lines = describe(business, first, last, metrics) + describe_waitlist(waitlist)
+            print("\n".join(lines + describe_recalls(recalled)))
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

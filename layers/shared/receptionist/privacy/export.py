@@ -39,6 +39,7 @@ from receptionist.privacy.export_document import (
     MediaFile,
     Message,
     Recall,
+    WaitlistEntry,
     schema_text,
 )
 
@@ -69,15 +70,17 @@ Sus datos / Your data
 export.json         Todo lo que el negocio guarda de usted: la conversación de WhatsApp, sus
                     datos de contacto, sus consentimientos, sus citas con su historial y sus
                     recordatorios, los mensajes (enviados y recibidos), las derivaciones a una
-                    persona y el resumen que guarda el asistente. Fechas en UTC (ISO 8601).
+                    persona, el resumen que guarda el asistente y la lista de espera (lo que
+                    esperaba y los huecos ofrecidos). Fechas en UTC (ISO 8601).
 export.schema.json  La descripción del formato de export.json (JSON Schema).
 media/              Las notas de voz y fotos que envió, tal como se guardan. export.json dice
                     de qué mensaje es cada una ("media") y su huella SHA-256.
 
 export.json         Everything the business keeps about you: the WhatsApp conversation, your
                     contact details, your consents, your appointments with their history and
-                    reminders, the messages (both ways), the hand-overs to a person and the
-                    assistant's summary. Times in UTC (ISO 8601).
+                    reminders, the messages (both ways), the hand-overs to a person, the
+                    assistant's summary and the waiting list (what you waited for and the slots
+                    offered). Times in UTC (ISO 8601).
 export.schema.json  The format of export.json (JSON Schema).
 media/              The voice notes and photos you sent, as they are kept. export.json says which
                     message each belongs to ("media") and its SHA-256.
@@ -100,6 +103,7 @@ class CustomerRecords:
     assistant_summary: AssistantSummary | None
     provider_message_ids: dict[str, str]  # message id -> Gupshup's id (what a media copy is keyed by)
     recalls: list[Recall] = field(default_factory=list)  # invitations to come back (docs/recalls.md)
+    waitlist: list[WaitlistEntry] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -256,6 +260,7 @@ class CustomerExporter:
             assistant_summary=records.assistant_summary,
             media=files,
             recalls=records.recalls,
+            waitlist=records.waitlist,
         )
 
 

@@ -119,6 +119,37 @@ class Recall(_Part):
     answered_at: datetime | None
 
 
+class WaitlistOffer(_Part):
+    """A freed slot offered to the customer from the waiting list, and what became of it."""
+
+    service: str
+    member: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str = Field(
+        description="claimed, queued, sent, accepted, lost (someone else took it first), declined, expired,"
+        " skipped (not sent) or failed."
+    )
+    offered_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+
+
+class WaitlistEntry(_Part):
+    """What the customer waited for on the business's waiting list."""
+
+    id: str
+    service: str
+    member: str | None = Field(description="Null: anyone who does the service.")
+    first_day: date
+    last_day: date
+    day_part: str = Field(description="any, morning (before 14:00), afternoon (14:00-18:00) or evening.")
+    status: str = Field(description="waiting, booked, expired or withdrawn.")
+    created_at: datetime
+    updated_at: datetime
+    offers: list[WaitlistOffer]
+
+
 class Message(_Part):
     """One WhatsApp message, in or out."""
 
@@ -185,6 +216,9 @@ class CustomerExport(_Part):
     assistant_summary: AssistantSummary | None
     media: list[MediaFile]
     recalls: list[Recall] = Field(default_factory=list, description="Invitations to come back, oldest first.")
+    waitlist: list[WaitlistEntry] = Field(
+        default_factory=list, description="The waiting-list entries, oldest first, each with the slots offered."
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
 security; the URL from its SSM SecureString, read when first needed, never at import), the
-outbound FIFO queue, the daily template sync that runs after each pass
-(receptionist.reminders.template_sync: Gupshup's template API, each app's key from SSM under the
-keys prefix), and the recall pass that runs last (receptionist.reminders.recalls). Shared by the
-Lambda handler, the tests and the bench."""
+outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
+schedule), the daily template sync that runs after each pass (receptionist.reminders.template_sync:
+Gupshup's template API, each app's key from SSM under the keys prefix), and the recall pass that
+runs last (receptionist.reminders.recalls). Shared by the Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -18,11 +18,18 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import handoff_telemetry, recalls_telemetry, telemetry, template_sync_telemetry
+from receptionist.reminders import (
+    handoff_telemetry,
+    recalls_telemetry,
+    telemetry,
+    template_sync_telemetry,
+    waitlist_telemetry,
+)
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.recalls import RecallPass, RecallReport
 from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
+from receptionist.reminders.waitlist import OfferPass, OfferReport
 from receptionist.secrets import get_secret
 from receptionist.telemetry import Counters, Describe
 
@@ -43,6 +50,9 @@ class RemindersParts:
     # The recall pass (docs/recalls.md): after the template sync, with the time left.
     recalls: RecallPass | None = None
     describe_recalls: Describe[RecallReport] = recalls_telemetry.describe
+    # The waitlist's offer pass: every minute (the handler's event {"pass": "waitlist"}).
+    waitlist: OfferPass | None = None
+    describe_waitlist: Describe[OfferReport] = waitlist_telemetry.describe
 
 
 def build(
@@ -62,4 +72,5 @@ def build(
         handoff_telemetry.describe,
         templates,
         recalls=RecallPass(db, outbound),
+        waitlist=OfferPass(db, outbound),
     )

@@ -66,6 +66,7 @@ class GridView:
     metrics_days: int
     metrics_first: date
     recall_metrics: Any = None  # crm.outcomes.recall_metrics, the same days (docs/recalls.md)
+    waitlist: Any = None  # crm.outcomes.waitlist_metrics, same period
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class AppointmentService:
         metrics_first = date.fromordinal(today.toordinal() - days + 1)
         period = outcomes.local_period(metrics_first, today, window.timezone)
         metrics = outcomes.reminder_metrics(db, org, *period)
+        waitlist = outcomes.waitlist_metrics(db, org, *period)
         return GridView(
             window=window,
             today=today,
@@ -155,6 +157,7 @@ class AppointmentService:
             metrics_days=days,
             metrics_first=metrics_first,
             recall_metrics=outcomes.recall_metrics(db, org, *period),
+            waitlist=waitlist,
         )
 
     def detail(self, appointment_id: str) -> DetailView:

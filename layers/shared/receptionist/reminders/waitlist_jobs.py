@@ -1,8 +1,8 @@
 """The offer pass's rules, pure: which slot of an opening an entry is offered, until when, whether
 a claimed offer may be sent, and the notifier's job for it.
 
-- The slot: the earliest free slot (crm.availability, the real schedule) that uses time of the
-  opening (overlaps it) and starts in the entry's part of the day.
+- The slot: the earliest free slot (crm.availability, the real schedule) that starts within the
+  opening (it may run on into time that was free already) and in the entry's part of the day.
 - Until when: expires_at = min(now + offer minutes, slot start - the business's booking lead
   time): an offer never outlives the time the slot could still be booked. Less than
   MIN_OFFER_MINUTES left: no offer.
@@ -23,7 +23,7 @@ from receptionist.crm.waitlist import fits_day_part
 from receptionist.crm.waitlist_offers import Offer, OfferContent, Opening, SkipReason
 from receptionist.messages import Choice, OutboundJob
 from receptionist.notifier.window import within_session_window
-from receptionist.waitlist import wording
+from receptionist.reminders import waitlist_wording as wording
 
 MIN_OFFER_MINUTES = 5
 SESSION_MARGIN = timedelta(minutes=10)
@@ -46,12 +46,12 @@ def offer_expiry(now: datetime, slot_start: datetime, offer_minutes: int, lead_m
 def pick_slot(
     slots: Iterable[Slot], opening: Opening, day_part: str, now: datetime, offer_minutes: int, lead_minutes: int
 ) -> tuple[Slot, datetime] | None:
-    """The earliest slot using time of the opening, in the entry's part of the day, that leaves
+    """The earliest slot starting within the opening, in the entry's part of the day, that leaves
     time for an offer; with the offer's expiry."""
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.member_name)):
         if slot.member_id != opening.member_id:
             continue
-        if not (slot.starts_at < opening.ends_at and slot.ends_at > opening.starts_at):
+        if not opening.starts_at <= slot.starts_at < opening.ends_at:
             continue
         if not fits_day_part(day_part, slot.starts_at):
             continue

@@ -44,7 +44,7 @@ from receptionist.crm.waitlist_offers import Candidate, Offer, Opening
 from receptionist.logsafe import error_fields
 from receptionist.messages import Queue, fifo_id
 from receptionist.reminders.service import failure_reason
-from receptionist.waitlist.jobs import MIN_OFFER_MINUTES, offer_job, pick_slot, unsendable
+from receptionist.reminders.waitlist_jobs import MIN_OFFER_MINUTES, offer_job, pick_slot, unsendable
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ class OfferReport:
     failed: int = 0  # a step failed for one offer or opening (tried again by the next pass)
     given_up: int = 0  # of those, offers at their last try: 'failed' for good
 
-    def counts(self) -> dict[str, int]:
-        return dict(vars(self))
+    def counts(self, prefix: str = "") -> dict[str, int]:
+        return {f"{prefix}{k}": v for k, v in vars(self).items()}
 
 
 @dataclass
@@ -180,6 +180,7 @@ class OfferPass:
                 slot.starts_at,
                 slot.ends_at,
                 expires,
+                self.now(),
             )
         except Exception:
             # No row to keep the error on: the opening stays, the next pass claims again.
