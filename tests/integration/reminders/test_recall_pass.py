@@ -28,8 +28,9 @@ from recalls_kit import (
 )
 from reminders_kit import World
 
+from receptionist.adapters.delivery_crm import DeliveryCrm
 from receptionist.adapters.turn_crm import TurnCrm
-from receptionist.crm import outcomes, recalls
+from receptionist.crm import chats, outcomes, recalls
 from receptionist.crm.connection import Database
 from receptionist.crm.export import CrmCustomerData
 from receptionist.reminders.recalls import RecallPass, RecallReport
@@ -318,3 +319,31 @@ def test_a_customer_s_export_lists_their_recalls(world: World) -> None:
     assert recall.due_on == (at - DAY).date()
     theirs = CrmCustomerData(world.owner).records(shop.id, other["phone"])
     assert theirs is not None and len(theirs.recalls) == 1  # each customer's own, not the business's
+
+
+def test_the_notifier_marks_a_recall_sent_then_failed_through_its_offer_marker(world: World) -> None:
+    at = moment()
+    shop = recall_shop(world)
+    someone = customer(world, shop, at - (INTERVAL + 1) * DAY)
+    _run(world, at)
+    (row,) = recalls_of(world, shop)
+    (job,) = _mine(world, shop)
+    db = Database(world.app_url)  # the notifier's role
+    try:
+        crm = DeliveryCrm(db)
+        with crm.acting_for(shop.id):
+            identity = crm.identity(shop.id, someone["phone"])
+            assert identity is not None
+            part = chats.record_outbound(db, shop.id, identity.id, text=job.text or "", turn_id=job.job_id,
+                                         part_index=0)  # fmt: skip
+            chats.mark_sent(db, shop.id, part, "gs-recall-1")
+            crm.mark_offer(shop.id, job.offer_ref or "", "sent")
+            assert crm.offer_of_message(shop.id, "gs-recall-1") == f"recall:{row['id']}"
+        (sent,) = recalls_of(world, shop)
+        assert sent["status"] == "sent" and sent["sent_at"] is not None
+        with crm.acting_for(shop.id):
+            crm.mark_offer(shop.id, job.offer_ref or "", "failed", "delivery: 1002")
+    finally:
+        db.close()
+    (failed,) = recalls_of(world, shop)
+    assert (failed["status"], failed["last_error"]) == ("failed", "delivery: 1002")
