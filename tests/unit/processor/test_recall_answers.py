@@ -6,11 +6,14 @@ once; a person who owns the conversation is told."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from processor_kit import Crash, Harness, crash_after
 
 from receptionist.crm.recalls import AnsweredRecall
+from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.recall_answers import RecallTap, recall_tap_of
 from receptionist.turns import BufferedMessage
 
@@ -109,3 +112,24 @@ def test_while_a_person_owns_the_conversation_reservar_is_recorded_and_staff_tol
     assert r.replies() == ["Gracias. Una persona del equipo te escribirá por aquí para reservar tu cita."]
     notices = [job["reason"] for job in r.outbound.bodies if job["kind"] == "escalation"]
     assert len(notices) == 1 and "Una persona del equipo" in notices[0]
+
+
+def test_a_reminder_tap_and_reservar_in_one_burst_reach_the_agent_with_what_the_reminder_tap_did(
+    r: Harness,
+) -> None:
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    starts = (now + timedelta(days=1)).astimezone(ZoneInfo("Europe/Madrid"))
+    r.service.now = lambda: now
+    r.crm.add_reminder(
+        "a" * 32,
+        AnsweredReminder(
+            "rem-1", "appt-1", "contact-1", "Revisión", "Dra. Ana", starts, "pending", "Europe/Madrid", None, starts
+        ),
+    )
+    confirm = r.tap("Confirmar", f"reminder:{'a' * 32}:confirm")
+    book = r.tap("Reservar", f"recall:{TOKEN}:book")
+    r.handle(confirm)
+    r.handle(book)
+    assert r.crm.appointment_changes == [("appt-1", "confirmed")] and r.crm.recall_answers["recall-1"][0] == "book"
+    (text,) = r.agent.texts
+    assert "Hecho ya con el botón del recordatorio" in text and "queda confirmada" in text and "«Reservar»" in text

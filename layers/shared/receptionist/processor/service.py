@@ -271,7 +271,7 @@ class TurnService:
         if budget.exceeded is not None:
             return self._over_budget(conversation, said, turn_id, ids, budget, close, report)
         recall_notes = recall.agent_notes() if recall.taps else []
-        text = "\n".join([*reminder.notes, *recall_notes, self._prompt_text(processed)])
+        text = "\n".join([*reminder.agent_notes(), *recall_notes, self._prompt_text(processed)])
         request = AgentRequest(org, identity, turn_id, text, deadline)
         started, db_before = time.perf_counter(), self.crm.seconds
         answer = self.agent(request)
