@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     imports,
     notifier,
     pipeline,
+    recalls,
     reminders,
     retrieval,
     tokens,
@@ -439,6 +440,7 @@ def main() -> int:
             _progress(f"local stack up in {ps.startup_seconds:.0f} s")
             results["notifier"] = _attempt("notifier HTTP calls", lambda: notifier.measure(ps))
             results["reminders"] = _attempt("reminder AWS calls and round trips", lambda: reminders.measure(ps))
+            results["recalls"] = _attempt("recall AWS calls and round trips", lambda: recalls.measure(ps))
             results["waitlist"] = _attempt("waitlist offer AWS calls and round trips", lambda: waitlist.measure(ps))
             results["pipeline"] = _attempt(
                 f"pipeline {CONVERSATIONS}x{MESSAGES}",
@@ -447,7 +449,7 @@ def main() -> int:
 
     for name, run, keys in (
         ("in-process environment", in_process, ("webhook", "turns", "tokens", "retrieval", "checkpoints", "history")),
-        ("local stack", on_stack, ("notifier", "reminders", "waitlist", "pipeline")),
+        ("local stack", on_stack, ("notifier", "reminders", "recalls", "waitlist", "pipeline")),
     ):
         failed = _attempt(name, run)
         for key in keys:
@@ -482,6 +484,8 @@ def main() -> int:
         *_notifier(results["notifier"]),
         "",
         *reminders.lines(results["reminders"]),
+        "",
+        *recalls.lines(results["recalls"]),
         "",
         *waitlist.lines(results["waitlist"]),
         "",

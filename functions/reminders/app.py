@@ -3,8 +3,9 @@ within REMINDER_LOOKBACK_HOURS) claimed exactly once and queued for the notifier
 (receptionist.reminders.service, built by receptionist.reminders.wiring; docs/reminders.md); then
 the handoff follow-up pass: escalations nobody took, notified again or offered a message, each
 step claimed once (receptionist.reminders.handoff); then, with the time left, the businesses whose
-WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync).
-Thin: settings, wiring, three calls.
+WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync); then,
+with the time left, the recalls due at businesses open now (receptionist.reminders.recalls).
+Thin: settings, wiring, four calls.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
 handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
@@ -33,6 +34,7 @@ parts = build(settings)  # the connection is opened by the first run
 telemetry = PowertoolsTelemetry(logger, metrics, parts.describe, counters=parts.counters)
 handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff, counters=parts.counters)
 templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templates, counters=parts.counters)
+recalls_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_recalls, counters=parts.counters)
 waitlist_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_waitlist, counters=parts.counters)
 
 
@@ -45,6 +47,18 @@ def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
         synced = parts.templates.run_due(now, Deadline.after(left))
     templates_telemetry.record(synced)
     return synced.counts()
+
+
+def _send_recalls(now: datetime, context: LambdaContext) -> dict[str, int]:
+    """Last, after the template sync (a recall needs an approved template), with the time left;
+    what it does not reach is the next run's (docs/recalls.md)."""
+    if parts.recalls is None:
+        return {}
+    left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+    with recalls_telemetry.unit():
+        sent = parts.recalls.run(now, Deadline.after(left))
+    recalls_telemetry.record(sent)
+    return sent.counts("recalls_")
 
 
 def _waitlist() -> dict[str, int]:
@@ -70,4 +84,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     with handoff_telemetry.unit():
         followed = parts.handoff.run(datetime.now(UTC))
     handoff_telemetry.record(followed)
-    return {**report.counts(), **followed.counts("handoff_"), **_sync_templates(now, context)}
+    synced = _sync_templates(now, context)
+    return {**report.counts(), **followed.counts("handoff_"), **synced, **_send_recalls(now, context)}

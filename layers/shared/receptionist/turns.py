@@ -39,6 +39,7 @@ RecordOutcome = Literal[
     "fallback",
     "over_budget",
     "reminder_answer",
+    "recall_answer",
     "opt_out",
     "opt_in",
 ]

@@ -34,6 +34,10 @@ DEFINERS: dict[str, set[str]] = {
     "own_whatsapp(text)": {CONSOLE},  # a staff member's own number, in the current business
     "set_own_whatsapp(text,text)": {CONSOLE},
     "templates_sync_due(timestamp with time zone,interval,interval,integer)": {APP},  # reminders: daily template sync
+    # Recalls (migration 20261210040000_recalls.sql): the reminders' run, across businesses.
+    "due_recalls(timestamp with time zone,integer,integer)": {APP},
+    "unqueued_recalls(timestamp with time zone)": {APP},
+    "recall_booking()": set(),  # appointments' trigger: the booking a recall led to
     "console_user(text)": {CONSOLE},  # who a verified token belongs to
     "gupshup_app_organization(text)": {CONSOLE},  # operator pages: is the app onboarded?
     "operator_businesses(text)": {CONSOLE},  # operator pages: every business

@@ -215,9 +215,9 @@ def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
 
 
 def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
-    """The template's rule (rate(5 minutes); shorter in tests): the pass, and the handoff follow-ups
-    after it, reach the CRM as the functions' role (its URL from SSM) and report counts only; the
-    minute's rule runs the waitlist's offer pass instead."""
+    """The template's rule (rate(5 minutes); shorter in tests): the pass, and the handoff follow-ups,
+    template sync and recalls after it, reach the CRM as the functions' role (its URL from SSM) and
+    report counts only; the minute's rule runs the waitlist's offer pass instead."""
     runs = local_stack.wait_for(lambda: local_stack.invocations_of("RemindersFunction"), timeout=30)
     assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
     rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
@@ -225,7 +225,10 @@ def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     reminders = {"due", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
     handoff = {"looked_at", "notified", "renotified", "offered", "resent", "already_claimed", "skipped", "failed"}
     synced = {"templates_synced", "templates_failed", "templates_added", "templates_updated", "templates_removed"}
-    assert set(counts) == reminders | {f"handoff_{name}" for name in handoff} | synced  # then follow-ups, templates
+    recalls = {"due", "closed", "claimed", "queued", "already_claimed", "requeued", "skipped", "failed", "given_up"}
+    recalled = {f"recalls_{name}" for name in (*recalls, "out_of_time")}
+    # then follow-ups, templates, recalls
+    assert set(counts) == reminders | {f"handoff_{name}" for name in handoff} | synced | recalled
     assert all(isinstance(v, int) for v in counts.values())
     # The minute's schedule, Input {"pass": "waitlist"}: the waitlist's offer pass alone (docs/waitlist.md).
     minute = ScheduledRule("RemindersFunction", "rate(1 minute)", '{"pass": "waitlist"}')

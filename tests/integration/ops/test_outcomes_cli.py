@@ -227,6 +227,49 @@ def test_the_report_counts_per_business_in_text_and_json(
         assert usage.value.code == 2
 
 
+def test_the_report_counts_recalls_sent_and_the_bookings_within_14_days(
+    db: Database, owner: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = _shop(db)
+    now = datetime.now(UTC)
+    for days_ago, answer, booked_after in ((4, "book", 2), (5, "no", None), (6, None, 20), (45, None, None)):
+        appointment = _appointment(db, shop, now - timedelta(days=days_ago + 200), status="completed")
+        row = db.fetch_one("select contact_id::text from appointments where id = %s", (appointment,))
+        assert row
+        sent = now - timedelta(days=days_ago)
+        db.execute(
+            "insert into recalls (organization_id, contact_id, service_id, last_appointment_id, due_on, status,"
+            " sent_at, answer) values (%s, %s, %s, %s, %s, 'sent', %s, %s)",
+            (shop.org, row["contact_id"], shop.service, appointment, sent.date(), sent, answer),
+        )
+        if booked_after is not None:  # booked (the trigger keeps it on the recall), within 14 days or not
+            created = sent + timedelta(days=booked_after)
+            db.execute(
+                "insert into appointments (organization_id, contact_id, service_id, member_id, starts_at, ends_at,"
+                " created_at) values (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    shop.org,
+                    row["contact_id"],
+                    shop.service,
+                    shop.member,
+                    created + timedelta(days=30),
+                    created + timedelta(days=30, minutes=30),
+                    created,
+                ),
+            )
+    code, out, _ = _run(capsys, "report", "--org", shop.app)
+    assert code == 0
+    assert "recalls: sent 3, bookings within 14 days 1 (33.3%); tapped Reservar 1, No, gracias 1" in out
+    code, out, _ = _run(capsys, "report", "--org", shop.org, "--json")
+    assert json.loads(out)[0]["recalls"] == {
+        "sent": 3,
+        "booked": 1,
+        "book_taps": 1,
+        "declined": 1,
+        "booking_rate": 1 / 3,
+    }
+
+
 def test_the_module_runs_and_needs_a_database_url(db: Database, seeded_url: str) -> None:
     shop = _shop(db)
     past = _appointment(db, shop, datetime.now(UTC) - timedelta(hours=1))

@@ -252,6 +252,12 @@ def seed_customer(
             " answer, answered_at) values (%s, %s, 1440, %s, 'sent', 'confirmed', now())",
             (organization, appointment["id"], starts - timedelta(days=1)),
         )
+        if status == "completed":  # a recall after the completed visit (docs/recalls.md), answered
+            db.execute(
+                "insert into recalls (organization_id, contact_id, service_id, last_appointment_id, due_on, status,"
+                " sent_at, answer, answered_at) values (%s, %s, %s, %s, %s, 'declined', now(), 'no', now())",
+                (organization, contact["id"], service["id"], appointment["id"], now.date()),
+            )
     inbox.record_audit(db, organization, "owner@example.com", "transcript_opened", identity.id)
 
     # -- DynamoDB: the buffered message, its turn record -----------------------------------------

@@ -88,6 +88,10 @@ def test_an_erasure_leaves_nothing_of_the_customer_in_any_store(
     assert all(r["contact_id"] is None and r["notes"] is None and r["idempotency_key"] is None for r in anonymous)
     usage = db.fetch_all("select chat_identity_id from turn_usage where turn_id = %s", (target.turns[0],))
     assert usage == [{"chat_identity_id": None}]
+    recalled = db.fetch_all(
+        "select contact_id, status from recalls where last_appointment_id = any(%s::uuid[])", (target.appointments,)
+    )
+    assert recalled == [{"contact_id": None, "status": "declined"}]  # the recall's count stays, unlinked
 
     # Audited with the reason, named by the pseudonym only; the request is done.
     lines = db.fetch_all(

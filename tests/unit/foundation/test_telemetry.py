@@ -15,8 +15,9 @@ from receptionist.notifier import telemetry as job_telemetry
 from receptionist.notifier.service import DeliveryReport
 from receptionist.processor import telemetry as turn_telemetry
 from receptionist.processor.service import TurnReport
+from receptionist.reminders import recalls_telemetry, template_sync_telemetry
 from receptionist.reminders import telemetry as pass_telemetry
-from receptionist.reminders import template_sync_telemetry
+from receptionist.reminders.recalls import RecallReport
 from receptionist.reminders.service import PassReport
 from receptionist.reminders.template_sync import SyncReport
 from receptionist.sweeper import telemetry as sweep_telemetry
@@ -94,6 +95,18 @@ def test_a_reminder_pass_counts_only_and_errors_when_a_reminder_failed() -> None
     }  # fmt: skip
     assert busy.level == "error"
     failed = pass_telemetry.describe(Failure("OperationalError"))
+    assert failed.level == "error" and failed.with_error and not failed.counts
+
+
+def test_a_recall_pass_counts_only_with_its_prefix_and_errors_when_a_recall_failed() -> None:
+    quiet = recalls_telemetry.describe(RecallReport(), db_round_trips=2)
+    assert quiet.counts == {"RecallsQueued": 0, "RecallsSkipped": 0, "RecallsFailed": 0, "RecallsGivenUp": 0}
+    assert quiet.level == "info" and quiet.fields["db_round_trips"] == 2
+    assert set(quiet.fields) == {*RecallReport().counts("recalls_"), "db_round_trips"}  # counts, never numbers
+    busy = recalls_telemetry.describe(RecallReport(due=4, closed=1, claimed=3, queued=2, skipped=1, failed=1))
+    assert busy.counts == {"RecallsQueued": 2, "RecallsSkipped": 1, "RecallsFailed": 1, "RecallsGivenUp": 0}
+    assert busy.level == "error" and busy.fields["recalls_closed"] == 1
+    failed = recalls_telemetry.describe(Failure("OperationalError"))
     assert failed.level == "error" and failed.with_error and not failed.counts
 
 

@@ -19,6 +19,7 @@ from tenancy_kit import ActsForOneTenant
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import AgentSettings, BudgetState, ChatIdentity, Organization, PlatformConnection
+from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
@@ -147,6 +148,9 @@ class FakeCrm(ActsForOneTenant):
     # token -> (organization, customer number, reminder); answers: reminder id -> (answer, turn id)
     reminders: dict[str, tuple[str, str, AnsweredReminder]] = field(default_factory=dict)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # token -> (organization, customer number, recall); recall_answers: recall id -> (answer, turn id)
+    recalls: dict[str, tuple[str, str, AnsweredRecall]] = field(default_factory=dict)
+    recall_answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     appointment_changes: list[tuple[str, str]] = field(default_factory=list)  # (appointment id, new status)
     # Identities whose open escalation's offer to take a message went out; the message noted:
     # identity id -> (turn id, text).
@@ -304,6 +308,26 @@ class FakeCrm(ActsForOneTenant):
     # -- reminders: the CRM's semantics (confirm / cancel idempotent, the first answer stays)
     def add_reminder(self, token: str, reminder: AnsweredReminder, org: str = ORG, customer: str = CUSTOMER) -> None:
         self.reminders[token] = (org, customer, reminder)
+
+    # -- recalls: the first answer stays (crm.recalls.record_answer)
+    def add_recall(self, token: str, recall: AnsweredRecall, org: str = ORG, customer: str = CUSTOMER) -> None:
+        self.recalls[token] = (org, customer, recall)
+
+    def recall_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredRecall | None:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        found = self.recalls.get(token)
+        if found is None or found[:2] != (organization_id, customer_number):
+            return None
+        return found[2]
+
+    def answer_recall(self, organization_id: str, recall_id: str, answer: RecallAnswer, turn_id: str) -> bool:
+        self._tenant(organization_id)
+        self.round_trips += 1
+        if recall_id in self.recall_answers:
+            return False
+        self.recall_answers[recall_id] = (answer, turn_id)
+        return True
 
     def appointment_status(self, appointment_id: str) -> str:
         return next(r.status for _, _, r in self.reminders.values() if r.appointment_id == appointment_id)

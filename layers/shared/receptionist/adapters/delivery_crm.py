@@ -7,13 +7,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Final, Literal
 
-from receptionist.crm import chats, handoff, organizations, reminders, waitlist_offers
+from receptionist.crm import chats, handoff, organizations, recalls, reminders, waitlist_offers
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
 # How an offer's row is marked, by the table its offer_ref names ("waitlist:<id>" -> waitlist_offers).
 OfferMarker = Callable[[Database, str, str, Literal["sent", "failed"], str | None], bool]
-OFFER_MARKERS: Final[dict[str, OfferMarker]] = {"waitlist": waitlist_offers.mark_offer}
+OFFER_MARKERS: Final[dict[str, OfferMarker]] = {"waitlist": waitlist_offers.mark_offer, "recall": recalls.mark_offer}
 
 
 class DeliveryCrm:

@@ -7,12 +7,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 from receptionist.calendar.slot_guard import SlotGuard
-from receptionist.crm import appointments, chats, consent, handoff, reminders, usage, waitlist_answers
+from receptionist.crm import appointments, chats, consent, handoff, recalls, reminders, usage, waitlist_answers
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import ACTIVE_STATUSES, BudgetState, ChatIdentity, Organization
 from receptionist.crm.organizations import resolve_by_app
+from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
@@ -156,3 +157,9 @@ class TurnCrm:
             slot_guard=self.slot_guard,
             deadline=deadline,
         )
+
+    def recall_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredRecall | None:
+        return recalls.recall_for_customer(self.db, organization_id, customer_number, token)
+
+    def answer_recall(self, organization_id: str, recall_id: str, answer: RecallAnswer, turn_id: str) -> bool:
+        return recalls.record_answer(self.db, organization_id, recall_id, answer, turn_id)

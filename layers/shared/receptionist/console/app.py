@@ -32,6 +32,7 @@ from receptionist.console.routers.settings import (
     noshow,
     notifications,
     persona,
+    recalls,
     reminders,
     staff,
     templates,
@@ -69,6 +70,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
         reminders,
         noshow,
         waitlist_settings,
+        recalls,
         templates,
         whatsapp,
     ):

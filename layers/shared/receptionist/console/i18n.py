@@ -198,6 +198,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_noshow,
         i18n_operator,
         i18n_privacy,
+        i18n_recalls,
         i18n_settings,
         i18n_templates,
         i18n_waitlist,
@@ -217,6 +218,7 @@ def texts(language: str | None) -> dict[str, str]:
         i18n_calendar.TEXTS,
         i18n_noshow.TEXTS,
         i18n_waitlist.TEXTS,
+        i18n_recalls.TEXTS,
     )
     for section in sections:
         merged.update(section.get(chosen, {}))

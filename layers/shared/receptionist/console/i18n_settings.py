@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_handoff": "Atención por personas",
         "set_reminders": "Recordatorios",
         "set_waitlist": "Lista de espera",
+        "set_recalls": "Revisiones",
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Guardado.",
         "set_notice_deleted": "Eliminado.",
@@ -121,6 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_action_settings_time_off_delete": "Ausencia o cierre eliminado",
         "set_action_settings_notifications": "Avisos al equipo",
         "set_action_settings_reminders": "Recordatorios",
+        "set_action_settings_recalls": "Recordatorios de revisión",
         "set_action_settings_connection_create": "Conexión de WhatsApp creada",
         "set_action_settings_connection_update": "Conexión de WhatsApp editada",
         # services
@@ -316,6 +318,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_handoff": "Handoff to people",
         "set_reminders": "Reminders",
         "set_waitlist": "Waiting list",
+        "set_recalls": "Recalls",
         "set_whatsapp": "WhatsApp (Gupshup)",
         "set_notice_saved": "Saved.",
         "set_notice_deleted": "Deleted.",
@@ -402,6 +405,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "set_action_settings_time_off_delete": "Time off or closure deleted",
         "set_action_settings_notifications": "Staff notices",
         "set_action_settings_reminders": "Reminders",
+        "set_action_settings_recalls": "Recalls",
         "set_action_settings_connection_create": "WhatsApp connection created",
         "set_action_settings_connection_update": "WhatsApp connection edited",
         # services

@@ -24,6 +24,7 @@ from receptionist.privacy.export_document import (
     Conversation,
     Escalation,
     Message,
+    Recall,
     WaitlistEntry,
 )
 
@@ -112,6 +113,12 @@ select
     (select json_build_object('text', t.summary, 'updated_at', t.updated_at)
      from thread_summaries t join identity i on i.id = t.chat_identity_id
      where t.organization_id = %(org)s) as assistant_summary,
+    coalesce((select json_agg(json_build_object(
+                  'service', s.name, 'due_on', r.due_on, 'status', r.status, 'sent_at', r.sent_at,
+                  'answer', r.answer, 'answered_at', r.answered_at) order by r.created_at, r.id)
+              from recalls r join services s on s.organization_id = r.organization_id and s.id = r.service_id
+              where r.organization_id = %(org)s and r.contact_id in (select id from contact_ids)), '[]'::json)
+        as recalls,
     -- The waiting list (docs/waitlist.md): the contacts' entries, each with the slots offered.
     coalesce((select json_agg(json_build_object(
                   'id', w.id, 'service', s.name, 'member', m.name, 'first_day', w.first_day,
@@ -171,5 +178,6 @@ class CrmCustomerData:
             escalations=[Escalation.model_validate(e) for e in row["escalations"]],
             assistant_summary=AssistantSummary.model_validate(summary) if summary else None,
             provider_message_ids=provider_ids,
+            recalls=[Recall.model_validate(r) for r in row["recalls"]],
             waitlist=[WaitlistEntry.model_validate(w) for w in row["waitlist"]],
         )

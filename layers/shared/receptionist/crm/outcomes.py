@@ -1,4 +1,4 @@
-"""Appointment outcomes and reminder metrics per business (issue 17).
+"""Appointment outcomes and reminder metrics per business (issue 17); recall metrics (issue 29).
 
 `reminder_metrics` counts, for the appointments that start in a period [since, until), what their
 reminders did and how the appointments ended: one SQL statement (one round trip), run inside
@@ -164,6 +164,57 @@ def reminder_metrics(db: Database, organization_id: str, since: datetime, until:
         counts = dict(row or {})
     names = [f.name for f in fields(ReminderMetrics) if f.name not in ("organization_id", "since", "until")]
     return ReminderMetrics(organization_id, since, until, **{n: int(counts.get(n) or 0) for n in names})
+
+
+# Recalls (docs/recalls.md): those sent in the period (Gupshup took them: sent_at), and of them
+# those an appointment was booked after within BOOKING_DAYS (the appointments' recall_booking
+# trigger keeps it on the recall; its creation time decides); the taps too. One statement.
+BOOKING_DAYS = 14
+_RECALLS = """
+select count(*) as sent,
+       count(*) filter (where b.created_at is not null
+                          and b.created_at <= r.sent_at + make_interval(days => %(days)s)) as booked,
+       count(*) filter (where r.answer = 'book') as book_taps,
+       count(*) filter (where r.answer = 'no') as declined
+from recalls r
+left join appointments b on b.organization_id = r.organization_id and b.id = r.booked_appointment_id
+where r.organization_id = %(org)s and r.sent_at >= %(since)s and r.sent_at < %(until)s
+"""
+
+
+@dataclass(frozen=True)
+class RecallMetrics:
+    organization_id: str
+    since: datetime
+    until: datetime
+    sent: int  # recalls Gupshup took in the period
+    booked: int  # of those, followed by a booking of the customer within BOOKING_DAYS
+    book_taps: int  # "Reservar" tapped
+    declined: int  # "No, gracias" tapped
+
+    @property
+    def booking_rate(self) -> float | None:
+        return self.booked / self.sent if self.sent else None
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["since"], values["until"] = self.since.isoformat(), self.until.isoformat()
+        values["booking_rate"] = self.booking_rate
+        return values
+
+
+def recall_metrics(db: Database, organization_id: str, since: datetime, until: datetime) -> RecallMetrics:
+    """The business's recalls sent in [since, until) and the bookings within BOOKING_DAYS of them.
+    One round trip, under row level security."""
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("since and until must be aware datetimes")
+    counts: dict[str, Any] = {}
+    if is_uuid(organization_id):
+        with db.acting_for(organization_id):
+            row = db.fetch_one(_RECALLS, {"org": organization_id, "since": since, "until": until, "days": BOOKING_DAYS})
+        counts = dict(row or {})
+    names = ("sent", "booked", "book_taps", "declined")
+    return RecallMetrics(organization_id, since, until, **{n: int(counts.get(n) or 0) for n in names})
 
 
 def local_period(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:

@@ -16,9 +16,10 @@ the appointment has started, never for a cancelled one; marking it again changes
 `report` counts the appointments that start from --since to --until, both days included, in each
 business's time zone (default: the last 30 days, today included); what each number means is in
 docs/reminders.md ("Outcomes and metrics"), the no-show rate before and after the no-show
-policy came on in docs/noshow.md ("Measured"), and the waitlist's offers claimed in those days,
-their fills and the median time to fill in docs/waitlist.md ("Measured"). Counts only: no
-customer's name or number is printed.
+policy came on in docs/noshow.md ("Measured"), the waitlist's offers claimed in those days, their
+fills and the median time to fill in docs/waitlist.md ("Measured"), and the recalls sent in those
+days, with the bookings within 14 days of them (docs/recalls.md). Counts only: no customer's name
+or number is printed.
 Without --org it reports every business DATABASE_URL sees: all of them as the tables' owner;
 the console's role sees none without --org (row level security), and finds a business by its
 id only (resolving an app name is the message functions' alone).
@@ -42,11 +43,12 @@ from receptionist.crm.availability import is_uuid
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import record_audit
 from receptionist.crm.models import BookingResult
-from receptionist.crm.outcomes import Business, NoShowMetrics, ReminderMetrics, WaitlistMetrics
+from receptionist.crm.outcomes import Business, NoShowMetrics, RecallMetrics, ReminderMetrics, WaitlistMetrics
 from receptionist.ops.actor import ops_actor
 
 DEFAULT_DAYS = 30
 _OUTCOMES = {"completed": "completed", "no-show": "no_show"}
+_PERIOD_KEYS = ("organization_id", "since", "until")  # said once per business, not per metric
 
 
 def find_business(db: Database, reference: str) -> Business | None:
@@ -141,6 +143,15 @@ def describe_noshow(business: Business, m: NoShowMetrics) -> list[str]:
     ]
 
 
+def describe_recalls(m: RecallMetrics) -> list[str]:
+    """The report's recall line (docs/recalls.md): sent in the period, bookings within 14 days."""
+    rate = "n/a" if m.booking_rate is None else f"{m.booking_rate:.1%}"
+    return [
+        f"  recalls: sent {m.sent}, bookings within {outcomes.BOOKING_DAYS} days {m.booked} ({rate});"
+        f" tapped Reservar {m.book_taps}, No, gracias {m.declined}"
+    ]
+
+
 def describe_waitlist(w: WaitlistMetrics) -> list[str]:
     """The waitlist's line for one business (counts only)."""
     median = "n/a (no fill)" if w.median_seconds_to_fill is None else _duration(w.median_seconds_to_fill)
@@ -166,6 +177,7 @@ def report(
         period = outcomes.local_period(first, last, business.timezone)
         metrics = outcomes.reminder_metrics(db, business.id, *period)
         noshow = outcomes.noshow_metrics(db, business.id, *period)
+        recalled = outcomes.recall_metrics(db, business.id, *period)
         waitlist = outcomes.waitlist_metrics(db, business.id, *period)
         if as_json:
             results.append(
@@ -176,11 +188,12 @@ def report(
                     **metrics.as_dict(),
                     "noshow_policy": noshow.as_dict(),
                     "waitlist": {k: v for k, v in waitlist.as_dict().items() if k not in ("since", "until")},
+                    "recalls": {k: v for k, v in recalled.as_dict().items() if k not in _PERIOD_KEYS},
                 }
             )
         else:
             lines = describe(business, first, last, metrics) + describe_noshow(business, noshow)
-            print("\n".join(lines + describe_waitlist(waitlist)))
+            print("\n".join(lines + describe_waitlist(waitlist) + describe_recalls(recalled)))
     if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

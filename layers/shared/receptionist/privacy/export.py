@@ -38,6 +38,7 @@ from receptionist.privacy.export_document import (
     Escalation,
     MediaFile,
     Message,
+    Recall,
     WaitlistEntry,
     schema_text,
 )
@@ -101,6 +102,7 @@ class CustomerRecords:
     escalations: list[Escalation]
     assistant_summary: AssistantSummary | None
     provider_message_ids: dict[str, str]  # message id -> Gupshup's id (what a media copy is keyed by)
+    recalls: list[Recall] = field(default_factory=list)  # invitations to come back (docs/recalls.md)
     waitlist: list[WaitlistEntry] = field(default_factory=list)
 
     @property
@@ -257,6 +259,7 @@ class CustomerExporter:
             escalations=records.escalations,
             assistant_summary=records.assistant_summary,
             media=files,
+            recalls=records.recalls,
             waitlist=records.waitlist,
         )
 

@@ -108,6 +108,17 @@ class Appointment(_Part):
     reminders: list[Reminder]
 
 
+class Recall(_Part):
+    """An invitation to come back for a service (a recall), and how the customer answered it."""
+
+    service: str
+    due_on: date = Field(description="The day the service was due again, in the business's time zone.")
+    status: str = Field(description="claimed, queued, sent, booked, declined, skipped or failed.")
+    sent_at: datetime | None
+    answer: str | None = Field(description="book (Reservar) or no (No, gracias); null: no answer.")
+    answered_at: datetime | None
+
+
 class WaitlistOffer(_Part):
     """A freed slot offered to the customer from the waiting list, and what became of it."""
 
@@ -204,6 +215,7 @@ class CustomerExport(_Part):
     escalations: list[Escalation]
     assistant_summary: AssistantSummary | None
     media: list[MediaFile]
+    recalls: list[Recall] = Field(default_factory=list, description="Invitations to come back, oldest first.")
     waitlist: list[WaitlistEntry] = Field(
         default_factory=list, description="The waiting-list entries, oldest first, each with the slots offered."
     )

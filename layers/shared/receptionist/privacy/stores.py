@@ -253,6 +253,14 @@ TABLES: Final[dict[str, TableRule]] = {
         _BY_APPOINTMENT,
         unlinked=("token",),
     ),
+    "recalls": TableRule(
+        "anonymised",
+        "the invitations to come back for a service (docs/recalls.md): when each was due and sent, the "
+        "customer's tap (Reservar / No, gracias), the booking it led to. Kept for the business's counts "
+        "with the customer unlinked (contact_id set NULL when the contact goes): the token then finds nothing",
+        "organization_id = %(org)s and contact_id = any(%(contacts)s::uuid[])",
+        unlinked=("contact_id",),
+    ),
     "appointment_history": TableRule(
         "kept",
         "times, members and staff actors of the (now anonymous) appointments: nothing of the customer",

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from receptionist.crm.consent import OptChange, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
+from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
@@ -159,6 +160,14 @@ class Crm(Protocol):
     ) -> OfferAnswer:
         """A waitlist offer's tap, for this organization's customer only, in one transaction: accept
         books the slot (or finds it gone or the offer expired), decline is recorded. Idempotent."""
+        ...
+
+    def recall_for_customer(self, organization_id: str, customer_number: str, token: str) -> AnsweredRecall | None:
+        """The recall behind a button's token, if it is this organization's and went to this customer."""
+        ...
+
+    def answer_recall(self, organization_id: str, recall_id: str, answer: RecallAnswer, turn_id: str) -> bool:
+        """Record a recall's tap (the first answer stays); whether it changed anything."""
         ...
 
 

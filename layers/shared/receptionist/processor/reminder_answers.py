@@ -84,6 +84,11 @@ class ReminderTurn:
     sentences: list[str] = field(default_factory=list)
     changes: int = 0
 
+    def agent_notes(self) -> list[str]:
+        """What the agent is told when it gets the turn anyway (a recall's Reservar in the same
+        burst): the notes, or what the taps already did."""
+        return self.notes or [_Words("es").already_done(s) for s in self.sentences]
+
 
 def answer_reminders(
     crm: ReminderCrm,

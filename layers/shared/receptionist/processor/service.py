@@ -38,6 +38,8 @@ from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.opt_words import read_turn
 from receptionist.processor.ports import Agent, Crm, MessageReader, TurnLedger
+from receptionist.processor.recall_answers import RecallTurn, answer_recalls, recall_tap_of
+from receptionist.processor.recall_wording import RecallWords
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
 from receptionist.processor.turn_limits import TurnLimits, plan_turn
 from receptionist.processor.waitlist_answers import answer_waitlist, waitlist_tap_of, with_waitlist
@@ -239,22 +241,32 @@ class TurnService:
         opted = self._opt_words(conversation, said, turn_id, selected, last_at, close, report)
         if opted is not None:
             return opted
+        # A recall's taps are answered apart (processor/recall_answers.py); the rest of the turn's
+        # messages are what the reminders' and waitlist offers' answers and the agent read.
+        recall = answer_recalls(self.crm, org, identity, [m for m in selected if recall_tap_of(m)], turn_id)
+        rest = [(m, p) for m, p in zip(selected, processed, strict=True) if recall_tap_of(m) is None]
+        selected_rest, processed_rest = [m for m, _ in rest], [p for _, p in rest]
         reminder = ReminderTurn()
-        offers = any(waitlist_tap_of(m) for m in selected)
-        if identity.bot_enabled or offers or any(tap_of(m) for m in selected):
+        offers = any(waitlist_tap_of(m) for m in selected_rest)
+        if identity.bot_enabled or offers or any(tap_of(m) for m in selected_rest):
             # A Confirmar / Cancelar tap (or a waitlist offer's Aceptar / No, gracias) is the
             # customer's own instruction: applied even while a person owns the conversation (no
             # model call; the person sees it in the transcript).
-            reminder = self._taps(org, identity, turn_id, selected, processed, deadline)
+            reminder = self._taps(org, identity, turn_id, selected_rest, processed_rest, deadline)
         if not identity.bot_enabled:
-            if reminder.taps:
-                record = _tap_while_owned(org, turn_id, ids, reminder, WAITLIST_TAP_NOTICE if offers else None)
+            if reminder.taps or recall.taps:
+                notice_head = WAITLIST_TAP_NOTICE if offers else None
+                record = _tap_while_owned(org, turn_id, ids, reminder, recall, notice_head)
                 return self._record_and_send(conversation, record, close, report, said)
             noted = self._message_for_staff(org, identity, turn_id, ids, processed)
             if noted is not None:
                 return self._record_and_send(conversation, noted, close, report, said)
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
-        if reminder.reply is not None:
+        if recall.taps and recall.reply is not None and (reminder.reply is not None or not _has_text(processed_rest)):
+            reply = " ".join(r for r in (reminder.reply, recall.reply) if r)
+            record = TurnRecord(turn_id, ids, "recall_answer", reply=reply)
+            return self._record_and_send(conversation, record, close, report, said)
+        if reminder.reply is not None and not recall.taps:
             record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
             return self._record_and_send(conversation, record, close, report, said)
         if all(p.failed for p in processed):
@@ -263,7 +275,8 @@ class TurnService:
         budget = self.crm.budget(org.id, identity.id)
         if budget.exceeded is not None:
             return self._over_budget(conversation, said, turn_id, ids, budget, close, report)
-        text = "\n".join([*reminder.notes, self._prompt_text(processed)])
+        recall_notes = recall.agent_notes() if recall.taps else []
+        text = "\n".join([*reminder.agent_notes(), *recall_notes, self._prompt_text(processed)])
         request = AgentRequest(org, identity, turn_id, text, deadline)
         started, db_before = time.perf_counter(), self.crm.seconds
         answer = self.agent(request)
@@ -554,16 +567,33 @@ def _written(message: BufferedMessage) -> str | None:
 
 
 def _tap_while_owned(
-    org: Organization, turn_id: str, ids: list[str], reminder: ReminderTurn, notice_head: str | None = None
+    org: Organization,
+    turn_id: str,
+    ids: list[str],
+    reminder: ReminderTurn,
+    recall: RecallTurn | None = None,
+    notice_head: str | None = None,
 ) -> TurnRecord:
-    """A reminder tap while a person owns the conversation is never silent: the customer gets the
-    tap's fixed sentence (it reaches the transcript as the business's message), and staff a
-    notice saying what the tap did; no model call. Written words in the same turn stay the
-    person's to answer. Everything is in the record, so a retry says it once."""
+    """A reminder's, waitlist offer's or recall's tap while a person owns the conversation is never
+    silent: the customer gets the tap's fixed sentence (it reaches the transcript as the business's
+    message), and staff a notice saying what the tap did; no model call ("Reservar": the person
+    books). Written words in the same turn stay the person's to answer. Everything is in the
+    record, so a retry says it once."""
+    recall = recall or RecallTurn()
+    words = RecallWords.of(org.settings.language)
     change = [CHANGE_BY_A_PERSON[language_of(org.settings.language)]] if reminder.changes else []
-    said = " ".join([*reminder.sentences, *change])
-    notice = clip((notice_head or OWNED_TAP_NOTICE) + said, NOTICE_CHARS)
-    return TurnRecord(turn_id, ids, "reminder_answer", reply=said, escalations=[notice])
+    book = [words.book_by_a_person] if recall.bookings else []
+    said = " ".join([*reminder.sentences, *change, *recall.sentences, *book])
+    if reminder.taps:
+        notice = clip((notice_head or OWNED_TAP_NOTICE) + said, NOTICE_CHARS)
+        return TurnRecord(turn_id, ids, "reminder_answer", reply=said, escalations=[notice])
+    return TurnRecord(
+        turn_id, ids, "recall_answer", reply=said, escalations=[clip(words.staff_notice(said), NOTICE_CHARS)]
+    )
+
+
+def _has_text(processed: list[Processed]) -> bool:
+    return any(p.text.strip() for p in processed)
 
 
 def outbound_jobs(conversation: str, record: TurnRecord) -> list[OutboundJob]:

@@ -4,7 +4,8 @@ ticket.
 Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimension):
   Turn_<outcome>        every ticket: answered, replayed, skipped_debounce, gave_up, human_owned,
                         opted_out, media_failed, unknown_app, nothing_pending, opted_in,
-                        reminder_answer (a reminder's Confirmar / Cancelar tap, no model call)... ; failed
+                        reminder_answer (a reminder's Confirmar / Cancelar tap, no model call),
+                        recall_answer (a recall's "No, gracias" tap, no model call)... ; failed
   TurnsGivenUp          turns that ended in the fallback sentence and a staff notice (alarmed)
   TurnsOverBudget       turns not answered by the model: a conversation's or business's budget
                         was spent (alarmed)

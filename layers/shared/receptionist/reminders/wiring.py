@@ -1,9 +1,9 @@
 """Build the reminder pass's parts from its settings: the CRM as the functions' role (row level
 security; the URL from its SSM SecureString, read when first needed, never at import), the
 outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
-schedule), and the daily template sync that runs after each pass (receptionist.reminders.template_sync:
-Gupshup's template API, each app's key from SSM under the keys prefix). Shared by the Lambda
-handler, the tests and the bench."""
+schedule), the daily template sync that runs after each pass (receptionist.reminders.template_sync:
+Gupshup's template API, each app's key from SSM under the keys prefix), and the recall pass that
+runs last (receptionist.reminders.recalls). Shared by the Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -18,8 +18,15 @@ from receptionist.adapters.gupshup_templates import GupshupTemplates
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
-from receptionist.reminders import handoff_telemetry, telemetry, template_sync_telemetry, waitlist_telemetry
+from receptionist.reminders import (
+    handoff_telemetry,
+    recalls_telemetry,
+    telemetry,
+    template_sync_telemetry,
+    waitlist_telemetry,
+)
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
+from receptionist.reminders.recalls import RecallPass, RecallReport
 from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
 from receptionist.reminders.waitlist import OfferPass, OfferReport
@@ -40,6 +47,9 @@ class RemindersParts:
     describe_handoff: Describe[HandoffReport]
     templates: TemplateSync | None = None
     describe_templates: Describe[SyncReport] = template_sync_telemetry.describe
+    # The recall pass (docs/recalls.md): after the template sync, with the time left.
+    recalls: RecallPass | None = None
+    describe_recalls: Describe[RecallReport] = recalls_telemetry.describe
     # The waitlist's offer pass: every minute (the handler's event {"pass": "waitlist"}).
     waitlist: OfferPass | None = None
     describe_waitlist: Describe[OfferReport] = waitlist_telemetry.describe
@@ -61,5 +71,6 @@ def build(
         HandoffPass(db, outbound),
         handoff_telemetry.describe,
         templates,
+        recalls=RecallPass(db, outbound),
         waitlist=OfferPass(db, outbound),
     )

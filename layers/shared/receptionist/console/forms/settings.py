@@ -16,6 +16,7 @@ from receptionist import disclosure
 from receptionist.console.forms import FormModel, bounded, ticked, whole
 from receptionist.crm.contacts import InvalidPhoneError, normalize_phone
 from receptionist.crm.models import AgentSettings, NotificationSettings, Service
+from receptionist.crm.settings.catalogue import RECALL_DAYS
 from receptionist.crm.settings.connections import ConnectionInput, key_ref_for
 from receptionist.crm.settings.errors import InvalidSetting
 from receptionist.crm.settings.notifications import TEMPLATE_PARAM_NAMES, staff_numbers
@@ -122,6 +123,13 @@ class ServiceForm(FormModel):
     price: str = ""  # empty: on request
     currency: str = ""  # empty: EUR
     bookable: str = ""  # a checkbox: customers may book it over WhatsApp
+    recall_days: str = ""  # empty: no recall (docs/recalls.md)
+
+    def recall_interval(self) -> int | None:
+        """Days after a completed visit its customer is invited back; None: never."""
+        if not self.recall_days.strip():
+            return None
+        return whole(self.recall_days, *RECALL_DAYS, "rc_bad_recall_interval")
 
     def service(self, service_id: str = "") -> Service:
         currency = self.currency.strip().upper() or "EUR"

@@ -89,6 +89,7 @@ def appointments_page(
         metrics_choices=METRICS_DAYS,
         metrics_first=page.metrics_first,
         noshow=page.noshow,
+        recall_metrics=page.recall_metrics,
         waitlist=page.waitlist,
     )
 

@@ -68,6 +68,7 @@ class GridView:
     metrics_days: int
     metrics_first: date
     noshow: NoShowPanel | None = None  # the no-show rate before and after the policy (same days)
+    recall_metrics: Any = None  # crm.outcomes.recall_metrics, the same days (docs/recalls.md)
     waitlist: Any = None  # crm.outcomes.waitlist_metrics, same period
 
 
@@ -160,6 +161,7 @@ class AppointmentService:
             metrics_days=days,
             metrics_first=metrics_first,
             noshow=noshow_panel(db, org, metrics_first, today, window.timezone),
+            recall_metrics=outcomes.recall_metrics(db, org, *period),
             waitlist=waitlist,
         )
 

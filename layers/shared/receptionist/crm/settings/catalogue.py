@@ -11,12 +11,16 @@ from receptionist.crm.connection import Database
 from receptionist.crm.inbox import is_id
 from receptionist.crm.models import KnowledgeEntry, Service
 
-_SERVICE_COLUMNS = "id::text as id, name, description, duration_minutes, price_cents, currency, bookable, active"
+_SERVICE_COLUMNS = (
+    "id::text as id, name, description, duration_minutes, price_cents, currency, bookable, active, recall_interval_days"
+)
+RECALL_DAYS = (7, 1095)  # a recall interval: a week to three years (services_recall_interval_check)
 
 
 @dataclass(frozen=True)
 class ServiceSetting(Service):
     active: bool = True
+    recall_interval_days: int | None = None  # days after a completed visit its customer is recalled (docs/recalls.md)
 
 
 def services(db: Database, organization_id: str) -> list[ServiceSetting]:
@@ -86,5 +90,18 @@ def delete_entry(db: Database, organization_id: str, entry_id: str) -> bool:
         return False
     return (
         db.execute("delete from knowledge_entries where organization_id = %s and id = %s", (organization_id, entry_id))
+        > 0
+    )
+
+
+def set_recall_interval(db: Database, organization_id: str, service_id: str, days: int | None) -> bool:
+    """When a customer of the service is invited back after a completed visit (None: never)."""
+    if not is_id(service_id):
+        return False
+    return (
+        db.execute(
+            "update services set recall_interval_days = %s where organization_id = %s and id = %s",
+            (days, organization_id, service_id),
+        )
         > 0
     )

@@ -36,13 +36,18 @@ class CatalogueService(OwnerService):
         """Create a service (`service_id` "") or edit one; its id."""
         before = self.service(service_id) if service_id else None
         wanted = form.service(service_id)
+        recall = form.recall_interval()
         with self.db.transaction():
             with name_must_be_free("set_service_name_taken"):
                 saved, _ = catalogue_writer.save_service(self.db, self.embedder, self.org, wanted)
+            rows.set_recall_interval(self.db, self.org, saved, recall)
             if before is None:
-                self._audit("service_create", saved, {"name": wanted.name})
+                self._audit("service_create", saved, {"name": wanted.name, "recall_interval_days": recall})
             else:
-                self._audit("service_update", saved, changed_fields(before, wanted, long_fields=("description",)))
+                changed = changed_fields(before, wanted, long_fields=("description",))
+                if before.recall_interval_days != recall:  # the catalogue's Service does not carry it
+                    changed["recall_interval_days"] = recall
+                self._audit("service_update", saved, changed)
         return saved
 
     def set_service_active(self, service_id: str, active: bool) -> None:
