@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
+from receptionist.crm.models import ACTIVE_STATUSES_SQL
 
 RecallStatus = Literal["claimed", "queued", "sent", "booked", "declined", "skipped", "failed"]
 # Why a claimed recall was not sent: the customer or the business changed since it was due.
@@ -218,7 +219,7 @@ def recall_content(db: Database, organization_id: str, recall_id: str, at: datet
     """What the recall template needs and whether it may still be sent at `at` (None when the
     recall or its customer is gone). One round trip."""
     row = db.fetch_one(
-        """
+        f"""
         select o.name as business, coalesce(pc.app_name, '') as app_name, c.phone,
                coalesce(c.name, ci.display_name) as customer_name, s.name as service, la.starts_at as last_visit,
                st.language, st.timezone, st.recalls_enabled, st.recall_template_id, st.recall_template_params,
@@ -228,7 +229,7 @@ def recall_content(db: Database, organization_id: str, recall_id: str, at: datet
                coalesce(not ci.opted_out and public.consent_granted(ci.organization_id, ci.id, 'marketing'), false)
                  as consented,
                exists (select 1 from appointments f where f.organization_id = r.organization_id
-                       and f.contact_id = r.contact_id and f.status in ('pending', 'confirmed')
+                       and f.contact_id = r.contact_id and f.status in {ACTIVE_STATUSES_SQL}
                        and f.ends_at > %(at)s) as booked,
                exists (select 1 from appointments n where n.organization_id = r.organization_id
                        and n.contact_id = r.contact_id and n.status = 'no_show'
