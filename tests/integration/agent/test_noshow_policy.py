@@ -97,3 +97,20 @@ def test_past_the_limit_existing_appointments_are_still_confirmed_moved_and_canc
     assert [h["action"] for h in history] == ["confirmed", "rescheduled", "cancelled"]
     assert history[1]["new_starts_at"] == datetime(2031, 3, 12, 16, 30, tzinfo=UTC)  # 17:30 in Madrid
     assert db.fetch_one("select status from appointments where id = %s", (aid,)) == {"status": "cancelled"}
+
+
+def test_past_the_limit_the_customer_is_not_put_on_the_waitlist_either(receptionist: Any, db: Any) -> None:
+    """A waitlist offer is booked with one tap, without staff: joining is refused like booking."""
+    r = receptionist()
+    contact = _missed_twice(db, r.customer)
+    r.model.call(
+        "join_waitlist", service="limpieza", first_day="2031-03-10", last_day="2031-03-12", day_part="afternoon"
+    ).say(noshow_wording.REFUSAL["es"])
+    r.say("Apúntame a la lista de espera para la limpieza, del 10 al 12 por la tarde")
+
+    (tool,) = r.tool_results()
+    assert tool["content"].startswith("No reservado (noshow_policy): el cliente tiene 2 citas sin acudir")
+    waiting = db.fetch_all(
+        "select id from waitlist_entries where organization_id = %s and contact_id = %s", (DEMO_ORG, contact)
+    )
+    assert waiting == []

@@ -168,3 +168,20 @@ def test_an_entry_whose_days_passed_expires(world: World) -> None:
     with world.app.acting_for(shop.id):
         after = waitlist.get_entry(world.app, shop.id, entry.id)
     assert after is not None and after.status == "expired"
+
+
+def test_a_customer_past_the_no_show_policy_is_not_offered_the_slot(world: World) -> None:
+    """An offer is booked by a tap, without staff: past the limit (a clinic's default, 2 in 6
+    months) the customer keeps their place but is passed over; the next in line gets the slot."""
+    shop = world.business(batch=1)
+    missed, punctual = world.customer(shop), world.customer(shop)
+    for days in (20, 40):
+        done = world.appointment(shop, missed, world.clock() - timedelta(days=days))
+        world.owner.execute("update appointments set status = 'no_show' where id = %s", (done,))
+    world.wait(shop, missed)
+    second = world.wait(shop, punctual)
+    world.freed_slot(shop, world.clock() + timedelta(hours=5))
+
+    world.offer_pass().run()
+
+    assert [o["entry_id"] for o in world.offers(shop)] == [second.id]

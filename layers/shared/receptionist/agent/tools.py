@@ -402,6 +402,11 @@ def join_waitlist(args: JoinWaitlistArgs) -> ToolOutcome:
     contact_id = _contact_id(conv)
     if contact_id is None:
         raise ToolFailure("aún no hay ficha del cliente en este turno (resolve_contact)")
+    # A waitlist offer is booked with one tap, without staff: past the no-show policy's limit the
+    # customer is not put on the list either (the same refusal as book_appointment's).
+    refused = noshow_refusal.refusal(conv, contact_id, f"la lista de espera de {args.service}")
+    if refused is not None:
+        return refused
     service = _service_named(conv, args.service)
     if not service.bookable:
         raise ToolFailure(f"{service.name} no se reserva por WhatsApp")

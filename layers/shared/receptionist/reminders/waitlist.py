@@ -34,7 +34,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from receptionist.conversation_key import ConversationKey
-from receptionist.crm import waitlist_offers
+from receptionist.crm import noshow, waitlist_offers
 from receptionist.crm.availability import BookingWindow, available_slots
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Service, Slot
@@ -130,6 +130,8 @@ class OfferPass:
             if candidate.live_offer:  # one offer at a time: it may take this one when that one ends
                 waiting_on_others += 1
                 continue
+            if noshow.standing(self.db, org, candidate.contact_id, now, window.timezone).refused:
+                continue  # past the no-show policy's limit: an offer is booked by a tap, without staff
             free = self._free_slots(org, opening, candidate, window, now, slots)
             picked = pick_slot(free, opening, candidate.day_part, now, settings.offer_minutes, window.lead_minutes)
             if picked is None:
