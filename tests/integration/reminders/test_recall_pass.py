@@ -319,6 +319,11 @@ def test_a_customer_s_export_lists_their_recalls(world: World) -> None:
     assert recall.due_on == (at - DAY).date()
     theirs = CrmCustomerData(world.owner).records(shop.id, other["phone"])
     assert theirs is not None and len(theirs.recalls) == 1  # each customer's own, not the business's
+    # What a block keeps in the vault (privacy_customer_record) has them too, without the token.
+    vault = world.owner.fetch_one("select public.privacy_customer_record(%s, %s) as r", (shop.id, someone["phone"]))
+    assert vault is not None
+    (kept,) = vault["r"]["recalls"]
+    assert kept["status"] == "queued" and "token" not in kept
 
 
 def test_the_notifier_marks_a_recall_sent_then_failed_through_its_offer_marker(world: World) -> None:
