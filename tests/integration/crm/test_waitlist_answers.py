@@ -111,6 +111,20 @@ def test_accept_books_the_slot_and_a_second_tap_says_the_same(
     assert history == {"actor": ACTOR}
 
 
+def test_an_offer_the_pass_sent_but_did_not_mark_queued_can_be_accepted(
+    db: Database, app_db: Database, make_org: OrgFactory
+) -> None:
+    """The offer pass died between the send and marking the offer queued: the customer has the
+    buttons and taps them before the next pass re-sends the claim (the same job, a duplicate)."""
+    b = Business(db, make_org)
+    phone = b.customer()
+    entry, offer, token = b.offer(phone, status="claimed")
+
+    assert _tap(app_db, b, phone, token, "accept").outcome == "booked"
+    assert b.row("waitlist_offers", offer)["status"] == "accepted"
+    assert b.row("waitlist_entries", entry)["status"] == "booked" and len(b.appointments_at_slot()) == 1
+
+
 def test_two_customers_accepting_the_same_slot_at_once_one_gets_it(
     db: Database, app_url: str, make_org: OrgFactory
 ) -> None:

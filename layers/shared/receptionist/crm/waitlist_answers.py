@@ -28,12 +28,15 @@ from receptionist.deadline import Deadline
 OfferAction = Literal["accept", "decline"]
 # booked: the slot is the customer's (now or by an earlier tap); lost: someone else got it;
 # expired: too late; declined: recorded; closed: the offer or its entry is no longer open (declined
-# before, withdrawn, booked otherwise, never sent); unknown: not this customer's offer.
+# before, withdrawn, booked otherwise, skipped: never sent); unknown: not this customer's offer.
 OfferOutcome = Literal["booked", "lost", "expired", "declined", "closed", "unknown"]
 
 # The appointment's history says who booked it: the customer, through a waitlist offer.
 ACTOR = "customer:waitlist"
-_OPEN = ("queued", "sent")
+# Still 'claimed' too: the pass sent it but died before marking it queued (its token reaches the
+# customer only in the sent message, so a tap on it proves it was sent; the next pass's re-send is
+# the same job, dropped as a duplicate).
+_OPEN = ("claimed", "queued", "sent")
 _REFUSED_AS_GONE = ("slot_taken", "not_available")
 
 
