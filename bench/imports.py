@@ -30,7 +30,7 @@ TARGETS = {
     # imports, the wiring and what the before-snapshot hook loads for the first turns.
     "processor + before-snapshot hook (what a SnapStart snapshot holds)": (
         "ProcessorFunction",
-        "import app\nfrom receptionist.processor import snapshot\nsnapshot.before_snapshot(app.connections)",
+        "import app\nfrom receptionist.processor import snapshot\nsnapshot.before_snapshot(app.parts.connections)",
     ),
     "notifier (functions/notifier/app.py)": ("NotifierFunction", "import app"),
     "sweeper (functions/sweeper/app.py)": ("SweeperFunction", "import app"),

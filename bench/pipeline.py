@@ -278,9 +278,12 @@ class _Reply:
 
 
 def _covered(text: str, index_of: dict[str, int]) -> list[int]:
-    if not text.startswith(PREFIX):
+    # The model's answer is the reply's end: a new customer's first reply opens with the AI
+    # disclosure (docs/privacy.md), so the answer is found where it starts, not at the text's start.
+    start = text.find(PREFIX)
+    if start < 0:
         return []
-    return [index_of[line] for line in text.removeprefix(PREFIX).split("\n") if line in index_of]
+    return [index_of[line] for line in text[start:].removeprefix(PREFIX).split("\n") if line in index_of]
 
 
 def _replies(

@@ -13,22 +13,16 @@ its "job done" log line. The clinic's recall settings are put back afterwards.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from bench.env import CallCounter, breakdown
+from bench.pass_cost import PassCost, measure_pass, table
 from bench.pipeline import PipelineStack
-from bench.reminders import _logged, _sum
-from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer
-from devstack.template import function_env
-from receptionist.config import RemindersSettings
-from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.crm.handoff import opening_hours
-from receptionist.reminders.wiring import build
+from receptionist.reminders.wiring import RemindersParts
 
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's 30-minute service (seed)
 GOMEZ = "00000000-0000-4000-8002-000000000001"
@@ -36,17 +30,7 @@ INTERVAL_DAYS = 180
 TEMPLATE = "bench_recall"
 
 
-@dataclass
-class RecallsReport:
-    recalls: int
-    pass_seconds: float
-    pass_round_trips: int  # the pass's, for all of them (due_recalls, hours and stale claims included)
-    pass_aws: dict[str, int]
-    delivered: int  # offer jobs the notifier delivered
-    gupshup_calls: int
-    notifier_round_trips: int | None
-    notifier_dynamodb_calls: int | None
-    notes: list[str] = field(default_factory=list)
+RecallsReport = PassCost  # queued = recalls
 
 
 def _open_moment(db: Database, org: str, start: datetime) -> datetime:
@@ -139,58 +123,11 @@ def measure(ps: PipelineStack, count: int = 20, timeout: float = 60) -> RecallsR
 
 
 def _run(ps: PipelineStack, at: datetime, customers: list[str], timeout: float) -> RecallsReport:
-    count = len(customers)
-    counter = CallCounter()
-    sqs = counter.watch(moto_client("sqs", ps.live.info["aws_endpoint_url"], ps.live.info["region"]))
-    settings = RemindersSettings.from_env(
-        function_env("RemindersFunction", OUTBOUND_QUEUE_URL=ps.live.info["queues"]["OutboundQueue"])
-    )
-    parts = build(settings, sqs=sqs, secret=lambda _: ps.live.info["app_database_url"])  # as its handler does
-    assert parts.recalls is not None
-    started_at = time.time()
-    try:
-        started, counted = time.perf_counter(), parts.counters.now()
-        report = parts.recalls.run(at)
-        seconds = time.perf_counter() - started
-        trips = parts.counters.since(counted)["db_round_trips"]
-    finally:
-        parts.recalls.db.close()
-    notes = [] if report.queued == count else [f"the pass queued {report.queued} of {count}"]
-    wanted = set(customers)
+    def run(parts: RemindersParts) -> int:
+        assert parts.recalls is not None
+        return parts.recalls.run(at).queued
 
-    def delivered() -> list[dict[str, object]]:
-        return [
-            job
-            for _, job, ok in ps.notifier_jobs()
-            if ok
-            and job.get("kind") == "offer"
-            and ConversationKey.parse(str(job.get("conversation", ""))).number in wanted
-        ]
-
-    deadline = time.monotonic() + timeout
-    while len(delivered()) < count and time.monotonic() < deadline:
-        time.sleep(0.2)
-    jobs = delivered()
-    if len(jobs) < count:
-        notes.append(f"only {len(jobs)} of {count} recall jobs were delivered within {timeout:.0f} s")
-    with ps.gupshup.lock:
-        calls = sum(
-            1
-            for r in ps.gupshup.requests
-            if r.at >= started_at and r.path.endswith("/template/msg") and r.form().get("destination") in wanted
-        )
-    logged = _logged(ps, {str(j.get("job_id")) for j in jobs})
-    return RecallsReport(
-        recalls=report.queued,
-        pass_seconds=seconds,
-        pass_round_trips=trips,
-        pass_aws=dict(counter.counts()),
-        delivered=len(jobs),
-        gupshup_calls=calls,
-        notifier_round_trips=_sum(logged, "db_round_trips"),
-        notifier_dynamodb_calls=_sum(logged, "dynamodb_calls"),
-        notes=notes,
-    )
+    return measure_pass(ps, run, job_kind="offer", customers=customers, expected=len(customers), timeout=timeout)
 
 
 def lines(result: RecallsReport | str) -> list[str]:
@@ -207,19 +144,4 @@ def lines(result: RecallsReport | str) -> list[str]:
     ]
     if isinstance(result, str):
         return [*head, result]
-    n = max(result.recalls, 1)
-    d = max(result.delivered, 1)
-
-    def per(total: int | None, of: int) -> str:
-        return "n/a" if total is None else f"{total} ({total / of:.2f} each)"
-
-    aws_total = sum(result.pass_aws.values())
-    body = [
-        "| part | recalls | DB round trips | AWS calls | Gupshup calls | time |",
-        "|---|---:|---:|---|---:|---:|",
-        f"| recall pass | {result.recalls} | {per(result.pass_round_trips, n)} |"
-        f" {per(aws_total, n)}: {breakdown(result.pass_aws)} | 0 | {result.pass_seconds * 1000:.0f} ms |",
-        f"| notifier | {result.delivered} | {per(result.notifier_round_trips, d)} |"
-        f" {per(result.notifier_dynamodb_calls, d)} DynamoDB (idempotency) | {per(result.gupshup_calls, d)} | - |",
-    ]
-    return [*head, *body, *(f"**Note:** {n}" for n in result.notes)]
+    return [*head, *table(result, "recalls", "recall pass")]

@@ -14,26 +14,20 @@ job come from its "job done" log line.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from bench.env import CallCounter, breakdown
+from bench.pass_cost import PassCost, measure_pass, table
 from bench.pipeline import PipelineStack
-from bench.reminders import _logged, _sum
-from devstack.aws import moto_client
 from devstack.gupshup_events import new_customer
-from devstack.template import function_env
-from receptionist.config import RemindersSettings
-from receptionist.conversation_key import ConversationKey
 from receptionist.crm import waitlist_offers
 from receptionist.crm.availability import available_slots
 from receptionist.crm.catalogue import list_services
 from receptionist.crm.connection import Database
 from receptionist.crm.schedule import booking_window
-from receptionist.reminders.wiring import build
+from receptionist.reminders.wiring import RemindersParts
 
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's 30-minute service (seed)
 GOMEZ = "00000000-0000-4000-8002-000000000001"
@@ -41,17 +35,8 @@ BATCH = 3  # the default: each freed slot offered to three waiting customers
 
 
 @dataclass
-class WaitlistReport:
-    slots: int
-    offers: int
-    pass_seconds: float
-    pass_round_trips: int  # the pass's, for all of them (expiry, stale claims and openings included)
-    pass_aws: dict[str, int]
-    delivered: int
-    gupshup_calls: int
-    notifier_round_trips: int | None
-    notifier_dynamodb_calls: int | None
-    notes: list[str] = field(default_factory=list)
+class WaitlistReport(PassCost):
+    slots: int = 0  # freed slots offered (queued = offers)
 
 
 def _setup(ps: PipelineStack, slots: int) -> list[str]:
@@ -99,54 +84,21 @@ def _setup(ps: PipelineStack, slots: int) -> list[str]:
 
 def measure(ps: PipelineStack, slots: int = 5, timeout: float = 60) -> WaitlistReport:
     customers = _setup(ps, slots)
-    counter = CallCounter()
-    sqs = counter.watch(moto_client("sqs", ps.live.info["aws_endpoint_url"], ps.live.info["region"]))
-    settings = RemindersSettings.from_env(
-        function_env("RemindersFunction", OUTBOUND_QUEUE_URL=ps.live.info["queues"]["OutboundQueue"])
-    )
-    parts = build(settings, sqs=sqs, secret=lambda _: ps.live.info["app_database_url"])  # as its handler does
-    assert parts.waitlist is not None
-    started_at = time.time()
-    try:
-        started, counted = time.perf_counter(), parts.counters.now()
-        report = parts.waitlist.run()
-        seconds = time.perf_counter() - started
-        trips = parts.counters.since(counted)["db_round_trips"]
-    finally:
-        parts.waitlist.db.close()
-    notes = [] if report.queued == BATCH * slots else [f"the pass queued {report.queued} of {BATCH * slots}"]
-    wanted = set(customers)
 
-    def delivered() -> list[dict[str, object]]:
-        return [
-            job
-            for _, job, ok in ps.notifier_jobs()
-            if ok
-            and job.get("kind") == "offer"
-            and ConversationKey.parse(str(job.get("conversation", ""))).number in wanted
-        ]
+    def run(parts: RemindersParts) -> int:
+        assert parts.waitlist is not None
+        return parts.waitlist.run().queued
 
-    deadline = time.monotonic() + timeout
-    while len(delivered()) < report.queued and time.monotonic() < deadline:
-        time.sleep(0.2)
-    jobs = delivered()
-    if len(jobs) < report.queued:
-        notes.append(f"only {len(jobs)} of {report.queued} offer jobs were delivered within {timeout:.0f} s")
-    with ps.gupshup.lock:
-        calls = sum(1 for r in ps.gupshup.requests if r.at >= started_at and r.form().get("destination") in wanted)
-    logged = _logged(ps, {str(j.get("job_id")) for j in jobs})
-    return WaitlistReport(
-        slots=slots,
-        offers=report.queued,
-        pass_seconds=seconds,
-        pass_round_trips=trips,
-        pass_aws=dict(counter.counts()),
-        delivered=len(jobs),
-        gupshup_calls=calls,
-        notifier_round_trips=_sum(logged, "db_round_trips"),
-        notifier_dynamodb_calls=_sum(logged, "dynamodb_calls"),
-        notes=notes,
+    cost = measure_pass(
+        ps,
+        run,
+        job_kind="offer",
+        customers=customers,
+        expected=BATCH * slots,
+        timeout=timeout,
+        templates_only=False,  # inside the 24-hour window: reply buttons, not a template
     )
+    return WaitlistReport(**vars(cost), slots=slots)
 
 
 def lines(result: WaitlistReport | str) -> list[str]:
@@ -163,19 +115,4 @@ def lines(result: WaitlistReport | str) -> list[str]:
     ]
     if isinstance(result, str):
         return [*head, result]
-    n = max(result.offers, 1)
-    d = max(result.delivered, 1)
-
-    def per(total: int | None, of: int) -> str:
-        return "n/a" if total is None else f"{total} ({total / of:.2f} each)"
-
-    aws_total = sum(result.pass_aws.values())
-    body = [
-        "| part | offers | DB round trips | AWS calls | Gupshup calls | time |",
-        "|---|---:|---:|---|---:|---:|",
-        f"| offer pass ({result.slots} slots) | {result.offers} | {per(result.pass_round_trips, n)} |"
-        f" {per(aws_total, n)}: {breakdown(result.pass_aws)} | 0 | {result.pass_seconds * 1000:.0f} ms |",
-        f"| notifier | {result.delivered} | {per(result.notifier_round_trips, d)} |"
-        f" {per(result.notifier_dynamodb_calls, d)} DynamoDB (idempotency) | {per(result.gupshup_calls, d)} | - |",
-    ]
-    return [*head, *body, *(f"**Note:** {n}" for n in result.notes)]
+    return [*head, *table(result, "offers", f"offer pass ({result.slots} slots)")]
