@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -415,6 +416,10 @@ class SqsPoller:
         self.retry_after_seconds = retry_after_seconds
         self._stop = threading.Event()
         self._sqs = moto_client("sqs", endpoint_url, region)
+        # One receive at a time from a FIFO queue, as Lambda's FIFO event source does: moto's
+        # ReceiveMessage reads which message groups are in flight without a lock, so two receives at
+        # once can each take part of one group and break its order.
+        self._receiving = threading.Lock() if queue_url.endswith(".fifo") else None
         self._threads = [
             threading.Thread(target=self._loop, name=f"poll-{mapping.function}-{i}", daemon=True)
             for i in range(concurrency)
@@ -442,13 +447,14 @@ class SqsPoller:
                 time.sleep(0.5)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
-        resp = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.mapping.batch_size,
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
+        with self._receiving or contextlib.nullcontext():
+            resp = self._sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=self.mapping.batch_size,
+                WaitTimeSeconds=wait_seconds,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
         messages = resp.get("Messages", [])
         if not messages:
             return 0
