@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer/function Makefiles; they use this interpreter's pip.
 export BUILD_PYTHON := $(abspath $(PY))
 
-.PHONY: help install lock lint build test test-unit local demo chat bench eval deploy clean
+.PHONY: help install catalogues lock lint build test test-unit local demo chat bench eval deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,16 @@ $(CHROMEDRIVER):
 # The three virtualenvs and chromium are independent: installed side by side (a fresh install
 # spends most of its time waiting on downloads and unpacking, not on one core).
 INSTALLED := $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CHROMEDRIVER)
-install: ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies, and chromium (idempotent)
+install: ## Create .venv, .venv-sam and .venv-checkov with pinned dependencies, and chromium; compile the catalogues (idempotent)
 	@$(MAKE) --no-print-directory -j4 $(INSTALLED)
+	@$(MAKE) --no-print-directory catalogues
+
+# The gettext catalogues (receptionist/i18n/catalogues.py): each .po compiled to the .mo the code reads,
+# whenever the .po is newer. The shared layer's build compiles its own copy (layers/shared/Makefile).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard layers/shared/receptionist/locale/*/LC_MESSAGES/*.po))
+catalogues: $(CATALOGUES) ## Compile the .po catalogues to .mo (make install does it)
+%.mo: %.po $(VENV)/.installed
+	@$(VENV)/bin/pybabel -q compile -i $< -o $@
 
 lock: ## Re-resolve and pin every dependency (requirements/*constraints.txt)
 	rm -rf /tmp/receptionist-lock && $(PYTHON) -m venv /tmp/receptionist-lock
@@ -108,4 +116,4 @@ deploy: install build ## sam deploy --config-env $(ENV)
 	$(SAM) deploy --config-env $(ENV)
 
 clean: ## Remove build output, local stack data and virtualenvs
-	rm -rf .aws-sam .local $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf .aws-sam .local $(CATALOGUES) $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -68,3 +68,30 @@ def test_function_fits_lambda_unzipped_limit(function: str) -> None:
     size = _tree_size(BUILD / function) + sum(_tree_size(BUILD / layer) for layer in FUNCTION_LAYERS[function])
     print(f"{function}: {size / 1024 / 1024:.1f} MiB unzipped (function + layers)")
     assert size < LAMBDA_UNZIPPED_LIMIT
+
+
+def test_the_shared_layer_carries_compiled_catalogues_not_their_sources() -> None:
+    from receptionist.i18n.catalogues import DOMAINS
+    from receptionist.i18n.locales import LOCALES
+
+    locale_dir = BUILD / "SharedLayer" / "python" / "receptionist" / "locale"
+    expected = {f"{locale}/LC_MESSAGES/{domain}.mo" for locale in LOCALES for domain in DOMAINS}
+    present = {str(p.relative_to(locale_dir)) for p in locale_dir.rglob("*") if p.is_file()}
+    assert present == expected
+
+
+def test_babel_keeps_the_cldr_data_of_every_locale_spoken_and_its_parents() -> None:
+    from babel.core import get_global
+
+    data = BUILD / "DepsDbLayer" / "python" / "babel" / "locale-data"
+    kept = {p.stem for p in data.glob("*.dat")}
+    assert 0 < len(kept) < 400, "the locale data should be trimmed to the project's languages"
+    from receptionist.i18n.locales import LOCALES
+
+    parents: dict[str, str] = get_global("parent_exceptions")
+    for locale in LOCALES:
+        name = locale
+        while name != "root":
+            assert name in kept, f"{name}.dat (in {locale}'s chain) was trimmed from the layer"
+            name = parents.get(name) or ("_".join(name.split("_")[:-1]) or "root")
+        assert "root" in kept

@@ -27,7 +27,7 @@ FUNCTION_NAME = re.compile(r"(?<![:\w])([A-Z][A-Za-z]+Function)\b")
 PACKAGE_PATH = re.compile(r"(?:(?<![/\w-])|(?<=shared/))receptionist[./]([a-z_]+(?:[./][a-z_]+)*)")
 LAYER_DIR = re.compile(r"\b(deps-[a-z]+)\b")
 # The first cell of a row of the package table in docs/architecture.md: `name/` or `name.py`, comma-separated.
-TABLE_CELL = re.compile(r"`([a-z_/]+(?:\.py)?)`")
+TABLE_CELL = re.compile(r"`([a-z0-9_/]+(?:\.py)?)`")
 
 
 def _text(page: str) -> str:

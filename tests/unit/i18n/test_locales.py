@@ -1,0 +1,40 @@
+"""Language tags map onto the project's locales."""
+
+from __future__ import annotations
+
+import pytest
+
+from receptionist.i18n.locales import language_tag, locale_of
+
+
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [
+        ("es", "es"),
+        ("es-ES", "es"),
+        ("es-MX", "es"),
+        ("es-PE", "es_PE"),
+        ("es_pe", "es_PE"),
+        ("pt", "pt_BR"),
+        ("pt-BR", "pt_BR"),
+        ("pt-PT", "pt_BR"),
+        ("en-GB", "en"),
+        ("EN", "en"),
+        ("ca", "ca"),
+        ("ca-ES", "ca"),
+        ("fr", "es"),
+        ("", "es"),
+        (None, "es"),
+    ],
+)
+def test_a_tag_names_a_locale(tag: str | None, locale: str) -> None:
+    assert locale_of(tag) == locale
+
+
+def test_an_unknown_tag_gives_the_default_asked_for() -> None:
+    assert locale_of("de", default="en") == "en"
+
+
+def test_a_locale_is_written_as_a_bcp47_tag() -> None:
+    assert language_tag("pt_BR") == "pt-BR"
+    assert language_tag("es") == "es"
