@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from receptionist.i18n.locales import language_tag, locale_of
+from receptionist.i18n.locales import customer_locale, language_tag, locale_of
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,10 @@ def test_an_unknown_tag_gives_the_default_asked_for() -> None:
 def test_a_locale_is_written_as_a_bcp47_tag() -> None:
     assert language_tag("pt_BR") == "pt-BR"
     assert language_tag("es") == "es"
+
+
+def test_a_customer_is_written_to_in_their_language_else_the_business_s() -> None:
+    assert customer_locale("pt_BR", "es") == "pt_BR"
+    assert customer_locale(None, "en-GB") == "en"
+    assert customer_locale(None, "es-PE") == "es_PE"
+    assert customer_locale(None, None) == "es"

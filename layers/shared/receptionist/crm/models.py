@@ -73,6 +73,8 @@ class ChatIdentity:
     disclosure_due: bool = False
     disclosure_turn: str | None = None
     disclosed_at: datetime | None = None
+    # The customer's locale (receptionist/i18n/locales.py) when known; None: the business's applies.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,9 @@ def locale_of(tag: str | None, default: Locale = DEFAULT_LOCALE) -> Locale:
 def language_tag(locale: Locale) -> str:
     """The BCP 47 tag of a locale ("pt-BR"), as WhatsApp templates and HTML's lang attribute write it."""
     return locale.replace("_", "-")
+
+
+def customer_locale(customer: str | None, business: str | None) -> Locale:
+    """The locale to write to a customer in: theirs when known (chat_identities.language), else the
+    business's language (agent_settings.language)."""
+    return locale_of(customer, default=locale_of(business))
