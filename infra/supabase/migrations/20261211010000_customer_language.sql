@@ -6,5 +6,5 @@ alter table public.chat_identities
   add column language text check (language in ('es', 'es_PE', 'en', 'pt_BR', 'ca')),
   add column language_source text check (language_source in ('detected', 'staff')),
   add column language_set_at timestamptz,
-  add constraint chat_identities_language_source_check
+  add constraint chat_identities_language_set_check
     check ((language is null) = (language_source is null) and (language is null) = (language_set_at is null));
