@@ -13,9 +13,9 @@ from calendar_console_kit import PAGE, Business, link, new_business, said, signe
 from console_kit import Console, csrf
 from settings_kit import audit
 
-from receptionist.console.i18n import texts
+from receptionist.console.words import words
 
-ES = texts("es")
+ES = words("es")
 START = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)  # 16:00 in Madrid
 EXTERNAL = timedelta(hours=2)  # the external event ends at 18:00 there
 

@@ -42,10 +42,10 @@ from devstack.aws import moto_client
 from devstack.fakes.google_calendar import FakeGoogleCalendar
 from receptionist.calendar.provider import GrantRevoked
 from receptionist.console import oauth
-from receptionist.console.i18n import texts
+from receptionist.console.words import words
 from receptionist.deadline import Deadline
 
-ES, EN = texts("es"), texts("en")
+ES, EN = words("es"), words("en")
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from fastapi.testclient import TestClient
 from devstack.aws import moto_client
 from receptionist import disclosure
 from receptionist.adapters.queues import FifoQueue
-from receptionist.console.i18n import TEXTS as MAIN_TEXTS
-from receptionist.console.i18n import texts
+from receptionist.console.words import known_ids, words
 from receptionist.crm.connection import Database
 from receptionist.crm.contacts import find_or_create_contact
 from receptionist.crm.organizations import resolve_by_app
@@ -138,7 +137,7 @@ def test_bad_disclosure_values_are_refused_readably_and_nothing_is_written(
     org, _ = _business(console)
     client = console.signed_in(org)
     answer = _post(client, "/console/settings", "/console/settings", **{**PERSONA, **fields})
-    assert answer.status_code == 400 and texts("es")[sentence] in answer.text
+    assert answer.status_code == 400 and words("es")[sentence] in answer.text
     assert _one(
         console, "select assistant_name, disclosure_text from agent_settings where organization_id = %s", org
     ) == (
@@ -155,7 +154,7 @@ def test_a_conversation_shows_its_consent_and_the_front_desk_records_with_its_ac
     page = client.get(page_url).text
     states = dict(re.findall(r'data-purpose="(\w+)" data-state="(\w+)">', page))
     assert states == {"service": "granted", "reminders": "granted", "marketing": "none"}
-    assert page.count('class="consent-event"') == 2 and texts("es")["consent_source_whatsapp"] in page
+    assert page.count('class="consent-event"') == 2 and words("es")["consent_source_whatsapp"] in page
 
     answer = _post(client, f"{page_url}/consent", page_url, purpose="marketing", state="granted")
     assert answer.status_code == 303 and answer.headers["location"].startswith(f"{page_url}?notice=consent_recorded")
@@ -168,7 +167,7 @@ def test_a_conversation_shows_its_consent_and_the_front_desk_records_with_its_ac
     # Withdrawing service replies at the front desk is an opt-out: the badge, and no more replies.
     _post(client, f"{page_url}/consent", page_url, purpose="service", state="withdrawn")
     assert _one(console, "select opted_out from chat_identities where id = %s", identity) == (True,)
-    assert texts("es")["opted_out_badge"] in client.get(page_url).text
+    assert words("es")["opted_out_badge"] in client.get(page_url).text
     details = [d for _, target, d in _audit(console, CLINIC, "consent_recorded") if target == identity]
     assert [(d["purpose"], d["state"]) for d in details] == [("marketing", "granted"), ("service", "withdrawn")]
 
@@ -189,7 +188,7 @@ def test_consent_posts_refuse_what_they_must(console: Console) -> None:
     assert [e for e in _events(console, salon_customer) if e[2] == "front_desk"] == []
     # A purpose or state that does not exist: a sentence.
     bad = _post(client, f"{page_url}/consent", page_url, purpose="everything", state="granted")
-    assert bad.status_code == 400 and texts("es")["consent_bad_choice"] in bad.text
+    assert bad.status_code == 400 and words("es")["consent_bad_choice"] in bad.text
     # Without the form's CSRF token: 403 and nothing written.
     before = _events(console, identity)
     refused = client.post(f"{page_url}/consent", data={"purpose": "marketing", "state": "granted"})
@@ -248,8 +247,7 @@ def test_a_patient_booked_by_phone_gets_consent_recorded_and_is_reminded(
 
 
 def test_every_consent_word_exists_in_both_languages(console: Console) -> None:
-    consent_words = {k for k in MAIN_TEXTS["es"] if k.startswith("consent_")}
-    assert consent_words and consent_words == {k for k in MAIN_TEXTS["en"] if k.startswith("consent_")}
+    consent_words = {k for k in known_ids() if k.startswith("consent_")}
     root = Path(__file__).resolve().parents[3] / "layers/shared/receptionist/console"
     used = set(re.findall(r"t\.(consent_[a-z_]+)", (root / "templates/consent.html").read_text()))
     dynamic = {f"consent_{p}_{v}" for p, vs in (("purpose", ("service", "reminders", "marketing")),) for v in vs}
@@ -260,4 +258,4 @@ def test_every_consent_word_exists_in_both_languages(console: Console) -> None:
     client = console.signed_in(CLINIC, "staff")
     client.get("/console/lang/en")
     page = client.get(f"/console/conversations/{identity}").text
-    assert texts("en")["consent_title"] in page and texts("en")["consent_source_whatsapp"] in page
+    assert words("en")["consent_title"] in page and words("en")["consent_source_whatsapp"] in page

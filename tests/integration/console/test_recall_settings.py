@@ -13,7 +13,7 @@ import psycopg
 from console_kit import CHANGES, Console, csrf
 from fastapi.testclient import TestClient
 
-from receptionist.console import i18n_recalls
+from receptionist.console.words import words
 
 PAGE = "/console/settings/recalls"
 SERVICES = "/console/settings/services"
@@ -84,7 +84,7 @@ def test_an_owner_turns_recalls_on_with_an_approved_marketing_template(console: 
 def test_a_wrong_template_is_refused_with_a_sentence_and_nothing_written(console: Console) -> None:
     shop = business(console)
     owner = console.signed_in(shop["org"], "owner")
-    es = i18n_recalls.TEXTS["es"]
+    es = words("es")
     for fields, sentence in (
         ({"template_id": "aviso"}, es["rc_template_not_marketing"]),
         ({"template_id": "pendiente"}, es["rc_template_not_approved"]),
@@ -97,8 +97,7 @@ def test_a_wrong_template_is_refused_with_a_sentence_and_nothing_written(console
     assert audit(console, shop["org"]) == []
     owner.get("/console/lang/en")
     answer = post(owner, PAGE, PAGE, enabled="on", template_id="aviso")
-    assert answer.status_code == 400 and i18n_recalls.TEXTS["en"]["rc_template_not_marketing"] in answer.text
-    assert set(i18n_recalls.TEXTS["es"]) == set(i18n_recalls.TEXTS["en"])
+    assert answer.status_code == 400 and words("en")["rc_template_not_marketing"] in answer.text
 
 
 def test_staff_get_403(console: Console) -> None:
@@ -116,7 +115,7 @@ def test_a_service_s_recall_interval_is_set_checked_and_audited(console: Console
     one = f"{SERVICES}/{shop['service']}"
     fields = {"name": "Limpieza", "duration_minutes": "30", "price": "", "currency": "EUR"}
     answer = post(owner, one, one, recall_days="3", **fields)
-    assert answer.status_code == 400 and i18n_recalls.TEXTS["es"]["rc_bad_recall_interval"] in answer.text
+    assert answer.status_code == 400 and words("es")["rc_bad_recall_interval"] in answer.text
     assert post(owner, one, one, recall_days="180", **fields).status_code == 303
     with psycopg.connect(console.owner_url) as conn:
         interval = conn.execute("select recall_interval_days from services where id = %s", (shop["service"],))

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from console_kit import Console
 
-from receptionist.console import i18n_appointments
 
 NOW = datetime(2034, 6, 30, 10, 0, tzinfo=UTC)  # 12:00 in Madrid: "today" is 30/06/2034
 PAGE = "/console/appointments"
@@ -132,7 +131,6 @@ def test_no_outcome_yet_says_so_in_english(console: Console, clock: Callable[[da
     assert "Reminders and attendance" in page and "Last 7 days" in page
     assert figures["rate"] == "no data (no appointment marked completed or a no-show)"
     assert (figures["sent"], figures["confirmed"]) == ("1", "1")
-    assert set(i18n_appointments.TEXTS["es"]) == set(i18n_appointments.TEXTS["en"])
 
 
 def _waitlist_offer(shop: Shop, status: str, *, freed_ago: timedelta, answered_after: timedelta | None = None) -> None:

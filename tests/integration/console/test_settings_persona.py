@@ -22,7 +22,7 @@ from settings_kit import (
 
 from receptionist.agent.prompts import static_prompt
 from receptionist.agent.runner import persona_of
-from receptionist.console.i18n_settings import TEXTS
+from receptionist.console.words import words
 from receptionist.crm.connection import Database
 from receptionist.crm.organizations import resolve_by_app
 
@@ -90,7 +90,7 @@ def test_the_emergency_number_is_defaulted_checked_stored_audited_and_reaches_th
     assert app is not None
     client = console.signed_in(org)
     page = client.get("/console/settings")
-    assert 'id="emergency_number"' in page.text and TEXTS["es"]["set_emergency_number_help"] in page.text
+    assert 'id="emergency_number"' in page.text and words("es")["set_emergency_number_help"] in page.text
 
     # Left empty: the time zone's default (America/Lima: 106).
     assert post(client, "/console/settings", "/console/settings", **PERSONA, emergency_number="").status_code == 303
@@ -114,9 +114,9 @@ def test_the_emergency_number_is_defaulted_checked_stored_audited_and_reaches_th
     # Refused readably, nothing written: not a number; a zone with no default and no number.
     before, lines = persona(console, org), len(audit(console, org))
     for values, words in [
-        ({**PERSONA, "emergency_number": "llama al 112"}, TEXTS["es"]["set_bad_emergency_number"]),
-        ({**PERSONA, "emergency_number": "1"}, TEXTS["es"]["set_bad_emergency_number"]),
-        ({**PERSONA, "timezone": "America/Bogota", "emergency_number": ""}, TEXTS["es"]["set_emergency_number_needed"]),
+        ({**PERSONA, "emergency_number": "llama al 112"}, words("es")["set_bad_emergency_number"]),
+        ({**PERSONA, "emergency_number": "1"}, words("es")["set_bad_emergency_number"]),
+        ({**PERSONA, "timezone": "America/Bogota", "emergency_number": ""}, words("es")["set_emergency_number_needed"]),
     ]:
         answer = post(client, "/console/settings", "/console/settings", **values)
         assert answer.status_code == 400 and words in answer.text, values

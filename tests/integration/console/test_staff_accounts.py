@@ -25,10 +25,10 @@ from settings_kit import audit, business, post, row
 
 from devstack import authenticator
 from devstack.mailbox import cognito_mail
-from receptionist.console.i18n import texts
+from receptionist.console.words import words
 
 NEW_PASSWORD = "Nueva-Clave-2026x"
-ES, EN = texts("es"), texts("en")
+ES, EN = words("es"), words("en")
 
 
 def _health(console: Console, organization: str) -> None:

@@ -33,7 +33,7 @@ from receptionist.console.dependencies import (
     signed_in_account,
     tenant_session,
 )
-from receptionist.console.i18n import texts
+from receptionist.console.words import words
 from receptionist.crm.connection import Database
 
 # The routes that need no session: signing in, the language, the way home.
@@ -189,7 +189,7 @@ def test_a_post_without_its_token_is_refused_before_anything(parts: ConsoleParts
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None and security.CSRF_COOKIE in client.cookies
     refused = client.post("/console/login", data={"email": "a@example.com", "password": "x"})
-    assert refused.status_code == 403 and texts("es")["csrf"] in refused.text
+    assert refused.status_code == 403 and words("es")["csrf"] in refused.text
     wrong = client.post("/console/login", data={"email": "a@example.com", "password": "x", "csrf_token": "0" * 64})
     assert wrong.status_code == 403
     # With its token the post goes on (here: the pool refuses the password).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 class ConsoleError(Exception):
-    """Something the staff member is told (`code` is the message's key in console/i18n*.py)."""
+    """Something the staff member is told (`code` is the message's id in the console catalogue: console/words.py)."""
 
     status = 400
 

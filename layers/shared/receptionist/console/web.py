@@ -20,15 +20,17 @@ from fastapi.templating import Jinja2Templates
 from receptionist.console import security
 from receptionist.console.dependencies import parts
 from receptionist.console.errors import ConsoleError
-from receptionist.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
+from receptionist.console.words import CONSOLE_LOCALES, words
+from receptionist.i18n.locales import DEFAULT_LOCALE, Locale, language_tag, locale_of
 
 BASE = "/console"
 PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
 
 
-def language(request: Request) -> str:
-    chosen = request.cookies.get(security.LANGUAGE_COOKIE)
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+def language(request: Request) -> Locale:
+    """The staff member's console locale (the switcher's cookie), Spanish until they choose."""
+    chosen = locale_of(request.cookies.get(security.LANGUAGE_COOKIE))
+    return chosen if chosen in CONSOLE_LOCALES else DEFAULT_LOCALE
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -37,12 +39,16 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     built = parts(request)
     seed = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_seed()
     lang = language(request)
+    texts = words(lang)
     response = PAGES.TemplateResponse(
         request,
         name,
         {
-            "t": texts(lang),
-            "lang": lang,
+            "t": texts,
+            "_": texts,
+            "lang": language_tag(lang),
+            "locale": lang,
+            "console_locales": CONSOLE_LOCALES,
             "base": BASE,
             "csrf_field": security.CSRF_FIELD,
             "csrf": security.csrf_token(built.csrf_secret(), seed),
@@ -66,23 +72,23 @@ def see_other(url: str) -> RedirectResponse:
 def sign_in_needed(request: Request, exc: Exception) -> Response:
     """No (or no longer a) session: the JSON API and a part of a page get a 401 saying so, in the
     page's language, with where to sign in; a whole page goes to the sign-in form."""
-    words = texts(language(request))
+    texts = words(language(request))
     if request.url.path.startswith(f"{BASE}/api/"):
-        body = {"error": "sign_in_required", "message": words["session_ended"], "sign_in": f"{BASE}/login"}
+        body = {"error": "sign_in_required", "message": texts.session_ended, "sign_in": f"{BASE}/login"}
         return JSONResponse(body, status_code=401)
     if request.headers.get("hx-request") == "true" or getattr(request.state, "fragment", False):
         # Not render(): nothing here needs a form, so no CSRF cookie (nor the console secret).
-        context = {"t": words, "base": BASE}
+        context = {"t": texts, "_": texts, "base": BASE}
         return PAGES.TemplateResponse(request, "session_ended.html", context, status_code=401)
     return see_other(getattr(exc, "location", f"{BASE}/login"))
 
 
 def csrf_refused(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", status=403, message=texts(language(request))["csrf"])
+    return render(request, "error.html", status=403, message=words(language(request))["csrf"])
 
 
 def console_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ConsoleError)
     if request.url.path.startswith(f"{BASE}/api/"):
         return JSONResponse({"error": exc.code}, status_code=exc.status)
-    return render(request, "error.html", status=exc.status, message=texts(language(request))[exc.code])
+    return render(request, "error.html", status=exc.status, message=words(language(request))[exc.code])

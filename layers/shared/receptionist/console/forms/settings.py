@@ -1,6 +1,6 @@
 """The settings pages' forms, with the same bounds as the tables' checks (the database stays the
 last word: crm/settings/ maps what it still refuses to the same sentences). Each method raises
-InvalidSetting(code) before anything is written; `code` names the sentence (i18n_settings.py)."""
+InvalidSetting(code) before anything is written; `code` names the sentence (an id of the console catalogue)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The WhatsApp templates page's forms: a new template to submit for approval, and the Gupshup
 app id a connection needs for the template API. Each method raises InvalidSetting(code) before
-anything leaves the console; `code` names the sentence (i18n_templates.py)."""
+anything leaves the console; `code` names the sentence (an id of the console catalogue)."""
 
 from __future__ import annotations
 

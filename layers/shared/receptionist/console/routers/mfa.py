@@ -14,10 +14,10 @@ from receptionist.console import security
 from receptionist.console.dependencies import CSRF, CurrentSession, SignedInSession, current_session
 from receptionist.console.errors import ConsoleError
 from receptionist.console.forms.account import CodeForm
-from receptionist.console.i18n import texts
 from receptionist.console.routers.account import Accounts
 from receptionist.console.services.account import grouped
 from receptionist.console.services.sign_in import SignInFailed
+from receptionist.console.words import words
 from receptionist.console.web import BASE, language, render, see_other
 
 router = APIRouter(prefix=f"{BASE}/mfa", dependencies=[Depends(current_session)])
@@ -46,7 +46,7 @@ def mfa_setup_page(request: Request, session: CurrentSession, accounts: Accounts
     try:
         enrolment = accounts.enrolment(session.account, session.access_token)
     except SignInFailed as exc:
-        return render(request, "error.html", status=exc.status, message=texts(language(request))[exc.code])
+        return render(request, "error.html", status=exc.status, message=words(language(request))[exc.code])
     return _enrol_page(request, session, enrolment.qr, enrolment.secret)
 
 

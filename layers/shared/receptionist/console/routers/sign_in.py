@@ -25,9 +25,9 @@ from receptionist.console.dependencies import CSRF, ConsoleParts, MaybeSession, 
 from receptionist.console.errors import ConsoleError
 from receptionist.console.forms.account import CodeForm, NewPasswordForm
 from receptionist.console.forms.sign_in import SignInForm
-from receptionist.console.i18n import LANGUAGES
 from receptionist.console.services.sign_in import REFUSED, Pending, SignedIn, SignInFailed, SignInService, refusal
 from receptionist.console.web import BASE, render, see_other
+from receptionist.console.words import CONSOLE_LOCALES
 
 router = APIRouter(prefix=BASE)
 
@@ -194,6 +194,6 @@ def logout(request: Request, session: MaybeSession, parts: Parts) -> Response:
 @router.get("/lang/{code}")
 def set_language(code: str, parts: Parts) -> Response:
     response = see_other(f"{BASE}/inbox")
-    if code in LANGUAGES:
+    if code in CONSOLE_LOCALES:
         response.set_cookie(security.LANGUAGE_COOKIE, code, secure=parts.secure_cookies, samesite="lax", path=BASE)
     return response

@@ -33,7 +33,7 @@ from receptionist.crm.settings.staff import members
 METRICS_DAYS = (7, 30, 90)  # the panel's periods, in days up to today
 StatusChange = Literal["confirm", "cancel", "completed", "no_show"]
 
-# What a refusal of the CRM tells staff (keys of console/i18n_appointments.py).
+# What a refusal of the CRM tells staff (ids of the console catalogue).
 _REFUSALS = {
     "slot_taken": "appt_slot_taken",
     "not_available": "appt_not_available",

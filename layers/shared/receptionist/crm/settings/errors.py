@@ -1,5 +1,5 @@
 """How a setting the database refuses reaches the owner: InvalidSetting(code), the code naming the
-sentence shown (console/i18n_settings.py), never a 500."""
+sentence shown (the console catalogue, locale/*/LC_MESSAGES/console.po), never a 500."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from psycopg import errors
 
 
 class InvalidSetting(ValueError):
-    """A value the owner must correct; `code` names the sentence shown (console/i18n_settings.py)."""
+    """A value the owner must correct; `code` names the sentence shown (the console catalogue, locale/*/LC_MESSAGES/console.po)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)

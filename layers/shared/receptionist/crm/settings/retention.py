@@ -9,7 +9,7 @@ from receptionist.crm.connection import Database
 from receptionist.crm.settings.errors import InvalidSetting
 from receptionist.retention.rules import COLUMNS, DEFAULT, Windows
 
-# The sentence (console/i18n_settings.py) of each window out of its bounds.
+# The sentence (an id of the console catalogue) of each window out of its bounds.
 RETENTION_ERRORS = {"text_months": "set_bad_text_months", "media_days": "set_bad_media_days",
                     "usage_months": "set_bad_usage_months"}  # fmt: skip
 
