@@ -277,7 +277,6 @@ def test_the_operator_pages_speak_english_and_escape(console: Console) -> None:
     assert words("en")["op_new"] in client.get("/console/operator").text
 
 
-
 def test_a_business_marked_as_handling_health_data_asks_its_staff_for_a_second_factor(console: Console) -> None:
     _, client = operator(console)
     fields = form(health="on")

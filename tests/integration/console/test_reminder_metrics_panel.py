@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from console_kit import Console
 
-
 NOW = datetime(2034, 6, 30, 10, 0, tzinfo=UTC)  # 12:00 in Madrid: "today" is 30/06/2034
 PAGE = "/console/appointments"
 

@@ -24,7 +24,7 @@ from settings_kit import (
     staff_member,
 )
 
-from receptionist.console.words import known_ids, words
+from receptionist.console.words import known_ids
 
 
 def test_a_staff_account_gets_403(console: Console) -> None:

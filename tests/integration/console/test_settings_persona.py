@@ -113,13 +113,13 @@ def test_the_emergency_number_is_defaulted_checked_stored_audited_and_reaches_th
 
     # Refused readably, nothing written: not a number; a zone with no default and no number.
     before, lines = persona(console, org), len(audit(console, org))
-    for values, words in [
+    for values, sentence in [
         ({**PERSONA, "emergency_number": "llama al 112"}, words("es")["set_bad_emergency_number"]),
         ({**PERSONA, "emergency_number": "1"}, words("es")["set_bad_emergency_number"]),
         ({**PERSONA, "timezone": "America/Bogota", "emergency_number": ""}, words("es")["set_emergency_number_needed"]),
     ]:
         answer = post(client, "/console/settings", "/console/settings", **values)
-        assert answer.status_code == 400 and words in answer.text, values
+        assert answer.status_code == 400 and sentence in answer.text, values
         assert f'value="{values["emergency_number"]}"' in answer.text  # what was typed is kept
     assert persona(console, org) == before and emergency_number(console, org) == "061"
     assert len(audit(console, org)) == lines
@@ -149,7 +149,7 @@ def test_out_of_range_booking_values_are_refused(console: Console) -> None:
     org = business(console)
     client = console.signed_in(org)
     before = persona(console, org)
-    for field, value, words in [
+    for field, value, sentence in [
         ("slot_step_minutes", "3", "El intervalo va de 5 a 120 minutos."),
         ("booking_horizon_days", "400", "Se puede reservar con 1 a 365 días"),
         ("booking_lead_minutes", "-5", "La antelación mínima"),
@@ -157,7 +157,7 @@ def test_out_of_range_booking_values_are_refused(console: Console) -> None:
         ("assistant_name", "   ", "entre 1 y 60 caracteres"),
     ]:
         answer = post(client, "/console/settings", "/console/settings", **{**PERSONA, field: value})
-        assert answer.status_code == 400 and words in answer.text, field
+        assert answer.status_code == 400 and sentence in answer.text, field
     assert persona(console, org) == before
     assert audit(console, org) == []
 

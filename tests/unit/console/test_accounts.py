@@ -14,8 +14,8 @@ from receptionist.console import security
 from receptionist.console.errors import ConsoleError
 from receptionist.console.forms.account import ChangePasswordForm, CodeForm, ForgotForm, NewPasswordForm, ResetForm
 from receptionist.console.forms.team import InviteForm, RoleForm, StaffMfaForm
-from receptionist.console.words import known_ids, words
 from receptionist.console.services.account import grouped, otpauth_uri, qr_data_uri
+from receptionist.console.words import known_ids, words
 
 GOOD = "Buena-Clave-2026"
 

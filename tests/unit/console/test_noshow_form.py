@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from receptionist.console.forms.noshow import NoShowForm
+from receptionist.console.words import known_ids, words
 from receptionist.crm.noshow import KINDS, NoShowPolicy
 from receptionist.crm.settings.errors import InvalidSetting
-from receptionist.console.words import known_ids, words
 
 
 def test_the_form_becomes_the_policy() -> None:

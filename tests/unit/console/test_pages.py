@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from receptionist.console import security
-from receptionist.console.words import known_ids, words
+from receptionist.console.times import LocalTimes
 from receptionist.console.web import PAGES
+from receptionist.console.words import known_ids, words
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.inbox import TranscriptEntry
 from receptionist.crm.schedule import StaffAppointment
@@ -26,7 +28,8 @@ def entry(
 
 
 def transcript(language: str, *entries: TranscriptEntry) -> str:
-    return PAGES.env.get_template("transcript.html").render(entries=list(entries), t=words(language))
+    when = LocalTimes(words(language).locale, ZoneInfo("Europe/Madrid"))
+    return PAGES.env.get_template("transcript.html").render(entries=list(entries), t=words(language), when=when)
 
 
 def test_a_transcript_says_who_wrote_each_message_and_escapes_it() -> None:
@@ -39,7 +42,7 @@ def test_a_transcript_says_who_wrote_each_message_and_escapes_it() -> None:
     customer, assistant, staff = re.findall(r'<div class="msg ([a-z ]+)"', page)
     assert (customer, assistant, staff) == ("inbound", "outbound", "outbound staff")
     assert '<script>alert("x")</script>' not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
-    assert "Cliente" in page and "2026-05-04 09:30 UTC · audio" in page
+    assert "Cliente" in page and "4 may 2026, 11:30 · audio" in page  # Madrid's clock (UTC+2 in May)
     assert "Equipo · marta@example.com" in page  # staff are named by their e-mail, without "staff:"
     assert page.count('class="status"') == 2  # delivery states only for what went out
     assert words("es")["status_read"] in page
@@ -48,7 +51,7 @@ def test_a_transcript_says_who_wrote_each_message_and_escapes_it() -> None:
 def test_a_transcript_speaks_english() -> None:
     page = transcript("en", entry("inbound", "Hello"), entry("outbound", "Hi", status="delivered"))
     assert words("en")["customer"] in page and words("en")["assistant"] in page
-    assert words("en")["status_delivered"] in page
+    assert words("en")["status_delivered"] in page and "May 4, 2026, 11:30\u202fAM" in page
 
 
 def test_every_page_word_exists() -> None:

@@ -121,10 +121,12 @@ def current_session(request: Request, parts: Parts) -> SignedInSession:
 CurrentSession = Annotated[SignedInSession, Depends(current_session)]
 
 
-def signed_in_account(session: CurrentSession) -> StaffAccount:
-    """The signed-in account, its second factor passed where it needs one."""
+def signed_in_account(request: Request, session: CurrentSession) -> StaffAccount:
+    """The signed-in account, its second factor passed where it needs one (kept on the request:
+    web.render shows times in its business's zone, fragments included)."""
     if session.account.mfa_required and not session.mfa:
         raise EnrolmentNeeded
+    request.state.account = session.account
     return session.account
 
 

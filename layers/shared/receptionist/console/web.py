@@ -12,25 +12,66 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from receptionist.console import security
 from receptionist.console.dependencies import parts
 from receptionist.console.errors import ConsoleError
+from receptionist.console.times import LocalTimes
 from receptionist.console.words import CONSOLE_LOCALES, words
+from receptionist.crm.inbox import StaffAccount
+from receptionist.crm.settings.persona import persona
 from receptionist.i18n.locales import DEFAULT_LOCALE, Locale, language_tag, locale_of
 
 BASE = "/console"
 PAGES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
 
 
+def _when(context: Context) -> LocalTimes:
+    found = context.get("when")
+    return found if isinstance(found, LocalTimes) else LocalTimes(DEFAULT_LOCALE)  # a page rendered bare (tests)
+
+
+# Every time, day and price a page shows goes through the request's LocalTimes (console/times.py).
+PAGES.env.filters.update(
+    moment=pass_context(lambda context, at: _when(context).moment(at)),
+    day=pass_context(lambda context, on: _when(context).day(on)),
+    short_day=pass_context(lambda context, on: _when(context).short_day(on)),
+    weekday=pass_context(lambda context, on: _when(context).weekday(on)),
+    short_weekday=pass_context(lambda context, on: _when(context).short_weekday(on)),
+    weekday_name=pass_context(lambda context, number: _when(context).weekday_name(number)),
+    time=pass_context(lambda context, at: _when(context).time(at)),
+    price=pass_context(lambda context, cents, currency: _when(context).price(cents, currency)),
+    number=pass_context(lambda context, value: _when(context).number(value)),
+)
+
+
 def language(request: Request) -> Locale:
     """The staff member's console locale (the switcher's cookie), Spanish until they choose."""
     chosen = locale_of(request.cookies.get(security.LANGUAGE_COOKIE))
     return chosen if chosen in CONSOLE_LOCALES else DEFAULT_LOCALE
+
+
+def local_times(request: Request, account: StaffAccount | None = None) -> LocalTimes:
+    """The request's formatter: the console locale, and the time zone of the signed-in staff
+    member's business (read when a page first shows a time; UTC for an operator, of no business)."""
+    account = account or getattr(request.state, "account", None)
+    organization = account.organization_id if account is not None else ""
+    if not organization:
+        return LocalTimes(language(request))
+    db = parts(request).db
+
+    def zone() -> ZoneInfo:
+        with db.acting_for(organization):
+            return ZoneInfo(persona(db, organization).timezone)
+
+    return LocalTimes(language(request), zone)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -49,6 +90,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
             "lang": language_tag(lang),
             "locale": lang,
             "console_locales": CONSOLE_LOCALES,
+            "when": local_times(request, context.get("account")),
             "base": BASE,
             "csrf_field": security.CSRF_FIELD,
             "csrf": security.csrf_token(built.csrf_secret(), seed),

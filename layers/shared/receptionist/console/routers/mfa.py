@@ -17,8 +17,8 @@ from receptionist.console.forms.account import CodeForm
 from receptionist.console.routers.account import Accounts
 from receptionist.console.services.account import grouped
 from receptionist.console.services.sign_in import SignInFailed
-from receptionist.console.words import words
 from receptionist.console.web import BASE, language, render, see_other
+from receptionist.console.words import words
 
 router = APIRouter(prefix=f"{BASE}/mfa", dependencies=[Depends(current_session)])
 

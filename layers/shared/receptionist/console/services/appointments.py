@@ -174,7 +174,7 @@ class AppointmentService:
             appointment=found,
             history=schedule.history(db, org, found.id, window.timezone),
             members=members(db, org),
-            consent=consent_view(db, org, identity_of_contact(db, org, found.contact_id), window.timezone),
+            consent=consent_view(db, org, identity_of_contact(db, org, found.contact_id)),
             no_shows=customer_no_shows(db, org, found.contact_id, self.now(), window.timezone),
         )
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from receptionist.console.errors import NotFound
 from receptionist.console.forms.consent import ConsentForm
@@ -28,18 +27,14 @@ class ConsentView:
     identity_id: str | None
     states: list[consent.ConsentState]
     history: list[consent.ConsentEvent] = field(default_factory=list)
-    timezone: str = "Europe/Madrid"  # the business's: how times are shown
     purposes: tuple[consent.Purpose, ...] = consent.PURPOSES
     choices: tuple[consent.State, ...] = consent.STATES
 
-    def local(self, at: datetime) -> str:
-        return at.astimezone(ZoneInfo(self.timezone)).strftime("%d/%m/%Y %H:%M")
 
-
-def consent_view(db: Database, organization_id: str, identity_id: str | None, timezone: str) -> ConsentView:
+def consent_view(db: Database, organization_id: str, identity_id: str | None) -> ConsentView:
     """Inside `db.acting_for(organization_id)`; one round trip (none without an identity)."""
     events = consent.history(db, organization_id, identity_id) if identity_id else []
-    return ConsentView(identity_id, consent.states(events), events, timezone)
+    return ConsentView(identity_id, consent.states(events), events)
 
 
 @dataclass

@@ -76,7 +76,7 @@ class ConversationService:
             window_open=within_session_window(summary.last_inbound_at, self.now()),
             timezone=context.timezone,
             templates=list_templates(self.db, org),  # the page offers only the usable ones
-            consent=consent_view(self.db, org, identity_id, context.timezone),
+            consent=consent_view(self.db, org, identity_id),
             no_shows=customer_no_shows(self.db, org, contact, self.now(), context.timezone),
         )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from receptionist.crm import noshow, outcomes
 from receptionist.crm.connection import Database
@@ -16,18 +15,13 @@ from receptionist.crm.outcomes import NoShowMetrics
 
 @dataclass(frozen=True)
 class NoShowPanel:
-    metrics: NoShowMetrics
-    timezone: str
-
-    def day(self, at: datetime | None) -> str:
-        """An instant as the business's day, dd/mm/yyyy ("" for none)."""
-        return at.astimezone(ZoneInfo(self.timezone)).strftime("%d/%m/%Y") if at else ""
+    metrics: NoShowMetrics  # its instants shown as the business's days by the page's formatter (console/times.py)
 
 
 def noshow_panel(db: Database, organization_id: str, first: date, last: date, timezone: str) -> NoShowPanel:
     """The no-show rate before and after the policy, for the days first..last (inclusive)."""
     since, until = outcomes.local_period(first, last, timezone)
-    return NoShowPanel(outcomes.noshow_metrics(db, organization_id, since, until), timezone)
+    return NoShowPanel(outcomes.noshow_metrics(db, organization_id, since, until))
 
 
 def customer_no_shows(

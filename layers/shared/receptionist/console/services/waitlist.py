@@ -8,10 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from receptionist.console.errors import NotFound
-from receptionist.crm import inbox, schedule, waitlist, waitlist_console
+from receptionist.crm import inbox, waitlist, waitlist_console
 from receptionist.crm.connection import Database
 from receptionist.crm.inbox import StaffAccount, record_audit
 from receptionist.crm.waitlist_console import ListedEntry
@@ -22,11 +21,7 @@ LIVE_OFFERS: Final = frozenset({"claimed", "queued", "sent"})
 
 @dataclass(frozen=True)
 class WaitlistView:
-    entries: list[ListedEntry]
-    timezone: str  # the business's: how times are shown
-
-    def local(self, at: datetime) -> str:
-        return at.astimezone(ZoneInfo(self.timezone)).strftime("%d/%m/%Y %H:%M")
+    entries: list[ListedEntry]  # their times shown by the page's formatter (console/times.py)
 
 
 @dataclass
@@ -37,7 +32,7 @@ class WaitlistService:
 
     def view(self) -> WaitlistView:
         org = self.account.organization_id
-        return WaitlistView(waitlist_console.waiting(self.db, org), schedule.booking_window(self.db, org).timezone)
+        return WaitlistView(waitlist_console.waiting(self.db, org))
 
     def withdraw(self, entry_id: str) -> None:
         """Any account of the business (the front desk hears "take me off the list" too). An entry

@@ -10,7 +10,7 @@ from psycopg import errors
 
 
 class InvalidSetting(ValueError):
-    """A value the owner must correct; `code` names the sentence shown (the console catalogue, locale/*/LC_MESSAGES/console.po)."""
+    """A value the owner must correct; `code` names the sentence shown (the console catalogue)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
