@@ -353,10 +353,10 @@ def test_names_are_escaped_and_the_page_speaks_english(console: Console, clock: 
     page = client.get(f"{PAGE}?day=2033-08-02").text
     assert f'data-id="{aid}"' in page
     assert '<img src=x onerror="alert(1)">' not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
-    assert "Nueva cita" in page and "martes 02/08/2033" in page
+    assert "Nueva cita" in page and "martes, 2 de agosto de 2033" in page
     client.get("/console/lang/en")
     page = client.get(f"{PAGE}?day=2033-08-02").text
-    assert "New appointment" in page and "Tuesday 02/08/2033" in page and "pending" in page
+    assert "New appointment" in page and "Tuesday, August 2, 2033" in page and "pending" in page
     assert "Appointment booked." not in page  # notices only when one is named
 
 

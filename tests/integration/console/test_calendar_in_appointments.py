@@ -84,13 +84,13 @@ def test_the_week_view_shows_calendar_busy_time_without_what_it_is(
     assert _busy_items(page, RUIZ) == [
         ("2033-06-07", "12:00\u201313:30 Ocupado (calendario)"),
         ("2033-06-08", "22:00\u201324:00 Ocupado (calendario)"),
-        ("2033-06-09", "00:00\u201302:00 Ocupado (calendario)"),
+        ("2033-06-09", "0:00\u20132:00 Ocupado (calendario)"),
     ]
     assert _busy_items(page, GOMEZ) == []
     assert "dentist-lunch" not in page and "overnight" not in page  # never what the event is
     client.get("/console/lang/en")
     page = client.get(f"{PAGE}?day=2033-06-07&view=day").text
-    assert _busy_items(page, RUIZ) == [("2033-06-07", "12:00\u201313:30 Busy (calendar)")]
+    assert _busy_items(page, RUIZ) == [("2033-06-07", "12:00\u202fPM\u20131:30\u202fPM Busy (calendar)")]
     assert _busy_items(client.get(f"{PAGE}?day=2033-06-14&view=week").text, RUIZ) == []  # another week
 
 

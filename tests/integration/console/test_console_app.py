@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import psycopg
 from console_kit import CLINIC, PASSWORD, SALON, Console, csrf
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -159,6 +160,40 @@ def test_the_console_speaks_english_when_asked(console: Console) -> None:
     clinic = console.signed_in(CLINIC)
     clinic.get("/console/lang/en")
     assert "Conversations" in clinic.get("/console/inbox").text
+
+
+def test_the_console_speaks_each_of_its_languages_and_nothing_else(console: Console) -> None:
+    clinic = console.signed_in(CLINIC)
+    for code, tag, inbox in (
+        ("pt_BR", "pt-BR", "Conversas"),
+        ("ca", "ca", "Converses"),
+        ("es", "es", "Conversaciones"),
+    ):
+        clinic.get(f"/console/lang/{code}")
+        page = clinic.get("/console/inbox").text
+        assert f'<html lang="{tag}">' in page and f">{inbox}</a>" in page, code
+        assert f'id="lang-{code}" hreflang="{tag}" lang="{tag}" aria-current="true"' in page, code
+    clinic.get("/console/lang/fr")  # not a console language: the choice stays
+    assert '<html lang="es">' in clinic.get("/console/inbox").text
+
+
+def test_a_madrid_clinic_reads_its_messages_on_its_own_clock(console: Console) -> None:
+    """Issue 30's case: a message at 07:21 UTC in December is 08:21 in Madrid (the seed's clinic)."""
+    at = datetime(2026, 12, 7, 7, 21, tzinfo=UTC)
+    identity = console.conversation(CLINIC, last_inbound=at, text="¿Tenéis hueco el martes?")
+    with psycopg.connect(console.owner_url) as conn:
+        conn.execute("update chat_messages set created_at = %s where chat_identity_id = %s", (at, identity))
+        found = conn.execute("select customer_number from chat_identities where id = %s", (identity,)).fetchone()
+    assert found is not None
+    number = str(found[0])
+    clinic = console.signed_in(CLINIC)
+    row = clinic.get("/console/inbox/rows", params={"show": "all", "q": number}).text
+    transcript = clinic.get(f"/console/conversations/{identity}/transcript").text
+    assert "7 dic 2026, 8:21" in row and "7 dic 2026, 8:21" in transcript and "UTC" not in row + transcript
+    clinic.get("/console/lang/pt_BR")
+    assert "7 de dez. de 2026 08:21" in clinic.get(f"/console/conversations/{identity}/transcript").text
+    clinic.get("/console/lang/en")
+    assert "Dec 7, 2026, 8:21\u202fAM" in clinic.get("/console/inbox/rows", params={"show": "all", "q": number}).text
 
 
 def test_a_closed_window_offers_the_businesss_templates(console: Console) -> None:

@@ -84,9 +84,9 @@ def test_staff_see_the_waiting_entries_and_their_offers_of_their_business_only(c
 
     assert page.status_code == 200 and 'id="nav-waitlist"' in page.text
     assert f'id="entry-{mine["entry"]}"' in page.text and f'id="entry-{other["entry"]}"' not in page.text
-    assert "Lucía Pérez" in page.text and "08/05/2034 \u2013 09/05/2034" in page.text
+    assert "Lucía Pérez" in page.text and "8 may 2034 \u2013 9 may 2034" in page.text
     assert "Mañana (antes de las 14:00)" in page.text and '<td class="member">Ana</td>' in page.text
-    assert 'data-status="expired"' in page.text and "08/05/2034 10:30 con Ana" in page.text
+    assert 'data-status="expired"' in page.text and "8 may 2034, 10:30 con Ana" in page.text
     assert "caducado" in page.text
 
 

@@ -42,8 +42,9 @@ _PAGE_IDS = [
 ]
 _PAGE_FAMILIES = re.compile(r"""\bt(?:\[|\.get\()\s*["']([a-z][a-z0-9_]*_)["']\s*~""")  # t['appt_status_' ~ s]
 _PY_FAMILIES = re.compile(r"""f["']([a-z][a-z0-9_]*_)\{""")  # f"tpl_submit_{kind}"
-_PY_CONCAT = re.compile(rf"""["']([a-z][a-z0-9_]*_)["']\s*\+""")  # "privacy_" + code
+_PY_CONCAT = re.compile(r"""["']([a-z][a-z0-9_]*_)["']\s*\+""")  # "privacy_" + code
 _METHODS = {"get", "locale"}
+_ID = re.compile(r"[a-z][a-z0-9_]*[a-z0-9]")  # not "tpl_submit_", an f-string's first part
 
 
 def _pages() -> str:
@@ -54,7 +55,11 @@ def _python_strings() -> set[str]:
     found: set[str] = set()
     for module in MODULES:
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[a-z][a-z0-9_]*[a-z0-9]", node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.fullmatch(r"[a-z][a-z0-9_]*[a-z0-9]", node.value)
+            ):
                 found.add(node.value)
     return found
 
@@ -118,5 +123,7 @@ def test_words_read_the_locale_catalogue() -> None:
 def test_a_page_names_words_the_same_way_in_jinja() -> None:
     from receptionist.console.web import PAGES
 
-    page = PAGES.env.from_string("{{ t.sign_out }}|{{ t['sign_out'] }}|{{ _('sign_out') }}|{{ t('metrics_days', n=7) }}")
+    page = PAGES.env.from_string(
+        "{{ t.sign_out }}|{{ t['sign_out'] }}|{{ _('sign_out') }}|{{ t('metrics_days', n=7) }}"
+    )
     assert page.render(t=Words("pt_BR"), _=Words("pt_BR")) == "Sair|Sair|Sair|Últimos 7 dias"

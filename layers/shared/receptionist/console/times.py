@@ -42,7 +42,7 @@ class LocalTimes:
         if at is None:
             return ""
         local = self.local(at)
-        pattern = get_datetime_format("medium", locale=self.locale)  # how the locale joins a date and a time
+        pattern = str(get_datetime_format("medium", locale=self.locale))  # how the locale joins a date and a time
         return pattern.replace("'", "").replace("{0}", self.time(local)).replace("{1}", self.day(local))
 
     def day(self, on: date | datetime | None) -> str:
@@ -65,7 +65,7 @@ class LocalTimes:
 
     def weekday_name(self, isoweekday: int) -> str:
         """The name of a weekday (1 = Monday), as a label starts: "Lunes", "Monday", "Segunda-feira"."""
-        name = get_day_names("wide", context="stand-alone", locale=self.locale)[isoweekday - 1]
+        name = str(get_day_names("wide", context="stand-alone", locale=self.locale)[isoweekday - 1])
         return name[:1].upper() + name[1:]
 
     def time(self, at: datetime) -> str:

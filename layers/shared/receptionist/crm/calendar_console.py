@@ -228,9 +228,3 @@ def attention(db: Database) -> tuple[int, int]:
         """
     )
     return (int(row["conflicts"]), int(row["broken"])) if row else (0, 0)
-
-
-def business_zone(db: Database) -> str:
-    """The business's IANA zone (the page shows times in it)."""
-    row = db.fetch_one("select timezone from agent_settings")
-    return str(row["timezone"]) if row else "UTC"

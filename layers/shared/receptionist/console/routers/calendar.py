@@ -47,7 +47,6 @@ def _page(
         cards=service.cards(),
         own_member=service.own_member(),
         configured=service.access is not None,
-        zone=service.zone(),
         error=error,
         notice=notice if notice in NOTICES else "",
     )

@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from receptionist.calendar.provider import (
     CalendarError,
@@ -126,9 +125,6 @@ class CalendarService:
         connections = store.connections(self.db)
         conflicts = store.open_conflicts(self.db)
         return [MemberCalendar(m, connections.get(m.id), [c for c in conflicts if c.member_id == m.id]) for m in shown]
-
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(store.business_zone(self.db))
 
     def attention(self) -> tuple[int, int]:
         """(open conflicts, broken connections): the owner's badge."""

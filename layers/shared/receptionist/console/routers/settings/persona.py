@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -32,7 +31,6 @@ Persona = Annotated[PersonaService, Depends(persona_service)]
 
 def persona_page(request: Request, owner: Owner, service: PersonaService, **context: Any) -> HTMLResponse:
     overview = service.overview()
-    zone = ZoneInfo(overview.persona.timezone)
     context.setdefault("retention_entered", {})
     return page(
         request,
@@ -41,7 +39,6 @@ def persona_page(request: Request, owner: Owner, service: PersonaService, **cont
         section="persona",
         persona=overview.persona,
         changes=overview.changes,
-        zone=zone,
         zones=zone_choices(),
         languages=LANGUAGES,
         default_disclosure=disclosure.default_text(
@@ -49,7 +46,7 @@ def persona_page(request: Request, owner: Owner, service: PersonaService, **cont
         ),
         retention=overview.retention,
         retention_bounds=RETENTION_BOUNDS,
-        retention_since=overview.retention_since.astimezone(zone),
+        retention_since=overview.retention_since,  # shown as the business's day (console/times.py)
         **context,
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -34,16 +33,12 @@ Staff = Annotated[StaffService, Depends(staff_service)]
 
 def staff_page(request: Request, owner: Owner, service: StaffService, **context: Any) -> HTMLResponse:
     staff = service.staff()
-    return page(
-        request, "settings_staff.html", owner, section="staff", staff=staff, zone=ZoneInfo(staff.timezone), **context
-    )
+    return page(request, "settings_staff.html", owner, section="staff", staff=staff, **context)
 
 
 def member_page(request: Request, owner: Owner, service: StaffService, member_id: str, **context: Any) -> HTMLResponse:
     view = service.member(member_id)
-    return page(
-        request, "settings_member.html", owner, section="staff", view=view, zone=ZoneInfo(view.timezone), **context
-    )
+    return page(request, "settings_member.html", owner, section="staff", view=view, **context)
 
 
 @router.get("/staff")
