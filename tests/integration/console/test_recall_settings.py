@@ -166,7 +166,7 @@ def test_the_appointments_page_shows_recalls_sent_and_bookings_within_14_days(co
                 )
     page = console.signed_in(shop["org"], "staff").get("/console/appointments").text
     assert '<dd id="recall-metrics-sent">3</dd>' in page
-    assert "33 %" in page and "(1 / 3)" in page
+    assert "33\u00a0%" in page and "(1 / 3)" in page
     assert "Reservar 1 · No, gracias 1" in page
     theirs = console.signed_in(other["org"], "owner").get("/console/appointments").text
     assert '<dd id="recall-metrics-sent">0</dd>' in theirs

@@ -53,6 +53,7 @@ def test_prices_and_numbers_in_their_currency_and_locale() -> None:
     assert LocalTimes("es_PE").price(8000, "PEN") == "S/\u00a080.00"
     assert LocalTimes("es").price(None, "EUR") == ""
     assert (LocalTimes("es").number(4096), LocalTimes("en").number(4096)) == ("4.096", "4,096")
+    assert (LocalTimes("es").percent(0.75), LocalTimes("pt_BR").percent(2 / 3)) == ("75\u00a0%", "67%")
 
 
 def test_the_zone_is_read_only_when_a_time_is_shown() -> None:

@@ -3,7 +3,7 @@ time zone (agent_settings.timezone) and the staff member's console locale.
 
 The database keeps moments in UTC; a clinic in Madrid reads "7 dic 2026, 8:21", never "2026-12-07
 07:21 UTC", and its English-speaking staff "Dec 7, 2026, 8:21 AM". Pages use it through Jinja filters
-(`{{ m.created_at | moment }}`, `| day`, `| time`, `| weekday`, `| short_day`, `| price(currency)`:
+(`{{ m.created_at | moment }}`, `| day`, `| time`, `| weekday`, `| short_day`, `| price(currency)`, `| percent`:
 web.py registers them) that read `when`, the request's `LocalTimes`, from the page's context; Python
 code calls the same object. A naive datetime is taken as already local (an appointment's wall-clock
 time, a form's value); a date has no zone.
@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_day_names
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from receptionist.i18n.locales import Locale
 
@@ -77,6 +77,10 @@ class LocalTimes:
         if cents is None:
             return ""
         return format_currency(Decimal(cents) / 100, currency, locale=self.locale)
+
+    def percent(self, ratio: float | Decimal) -> str:
+        """A ratio as a percentage, whole: "75 %" (es, ca), "75%" (en, pt_BR)."""
+        return format_percent(ratio, locale=self.locale)
 
     def number(self, value: int | float | Decimal) -> str:
         """A number as the locale writes it: "4.096" (es), "4,096" (en)."""

@@ -49,6 +49,7 @@ PAGES.env.filters.update(
     time=pass_context(lambda context, at: _when(context).time(at)),
     price=pass_context(lambda context, cents, currency: _when(context).price(cents, currency)),
     number=pass_context(lambda context, value: _when(context).number(value)),
+    percent=pass_context(lambda context, ratio: _when(context).percent(ratio)),
 )
 
 
