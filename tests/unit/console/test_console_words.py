@@ -100,7 +100,7 @@ def test_no_catalogue_word_is_dead() -> None:
     assert not dead, f"named by no page or module: {sorted(dead)}"
 
 
-def test_the_scan_sees_a_missing_word(tmp_path: Path) -> None:
+def test_the_scan_sees_a_missing_word() -> None:
     """The scan's patterns, on a page naming words each way it can."""
     page = "{{ t.sign_in }} {{ t['appt_new'] }} {{ t('handoff_waiting', minutes=3) }} {{ _(\"no_such_word\") }}"
     found = {match for pattern in _PAGE_IDS for match in pattern.findall(page)} - _METHODS
