@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal, Protocol
 
 from receptionist.i18n.locales import Locale
-
-if TYPE_CHECKING:
-    from py3langid.langid import LanguageIdentifier
 
 Language = Literal["es", "en", "pt", "ca"]
 LANGUAGES: Final[tuple[Language, ...]] = ("es", "en", "pt", "ca")
@@ -72,16 +69,22 @@ class Detection:
         )
 
 
-_identifier: LanguageIdentifier | None = None
+class Identifier(Protocol):
+    """What is used of py3langid's LanguageIdentifier (it ships no type hints)."""
+
+    def classify(self, text: str) -> tuple[str, float]: ...
+
+
+_identifier: Identifier | None = None
 _lock = threading.Lock()
 
 
-def load() -> LanguageIdentifier:
+def load() -> Identifier:
     """The detector, loaded once per process (the processor's before-snapshot hook calls this)."""
     global _identifier
     with _lock:
         if _identifier is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             identifier.set_languages(list(LANGUAGES))
