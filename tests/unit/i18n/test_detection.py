@@ -3,8 +3,14 @@ stored language (receptionist/i18n/detection.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench.language_detection import load_set
+from devstack.lambda_context import run_fresh
+from devstack.template import function_env
 from receptionist.i18n.detection import Detection, detect, language_update
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_on_the_labelled_set_confident_detections_are_almost_never_wrong() -> None:
@@ -73,3 +79,10 @@ def test_staff_s_choice_is_never_changed_by_detection() -> None:
 def test_one_short_message_never_flips_a_known_language() -> None:
     for text in ("ok", "sí", "obrigado!", "thanks!", "gràcies!", "vale perfecto", "hello"):
         assert language_update("es", "detected", detect(text)) in (None, "es"), text
+
+
+def test_the_webhook_never_imports_the_detector() -> None:
+    # Its cold start stays light: py3langid and numpy are the processor's (deps-agent layer), loaded on use.
+    env = function_env("WebhookFunction")
+    probe = "import app\nprint(sorted({'py3langid', 'numpy'} & set(sys.modules)))"
+    assert run_fresh(probe, code_dir=ROOT / "functions" / "webhook", env=env) == "[]"
