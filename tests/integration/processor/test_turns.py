@@ -290,3 +290,16 @@ def test_a_search_without_the_embeddings_endpoint_answers_from_text_and_counts_i
     assert "Limpieza dental" in tool_result[0]["content"]  # full text and trigrams still answer
     assert turn_telemetry.describe(report).counts[turn_telemetry.SEARCH_DEGRADED] == 1
     assert [j["kind"] for j in harness.jobs()] == ["reply"]
+
+
+def test_the_customer_s_language_is_stored_and_the_model_told_it_in_the_same_turn(harness: Any) -> None:
+    # The real processor on the real CRM (its role, under row level security): an English customer's
+    # first message stores their language before the turn is worded; the model's turn part says it.
+    assert harness.handle(harness.text("Hi, can I book a cleaning for tomorrow morning?")).outcome == "answered"
+    identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
+    assert identity is not None and (identity.language, identity.language_source) == ("en", "detected")
+    systems = [m["content"] for m in harness.openai.completions()[0].json()["messages"] if m["role"] == "system"]
+    assert "El cliente habla inglés" in systems[-1] and "El cliente habla" not in systems[0]
+    assert harness.handle(harness.text("ok")).outcome == "answered"  # one short message flips nothing
+    again = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
+    assert again is not None and again.language == "en"
