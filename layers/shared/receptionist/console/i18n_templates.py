@@ -85,6 +85,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "tpl_send_not_approved": "Esa plantilla no está aprobada en Gupshup: no se puede enviar.",
         "tpl_not_offered": "No se ofrecen (no aprobadas o ya no están en Gupshup):",
         "tpl_manage": "Gestionar plantillas",
+        # one template per language (settings_template_languages.html, crm.settings.template_languages)
+        "tpl_lang_title": "Una plantilla por idioma",
+        "tpl_lang_help": "A cada cliente se le envía la plantilla de su idioma si la eliges aquí; si no, la del"
+        " idioma del negocio (la de arriba). Solo se ofrecen plantillas aprobadas de ese idioma.",
+        "tpl_lang_business": "Idioma del negocio",
+        "tpl_lang_fallback": "La del idioma del negocio",
+        "tpl_lang_no_options": "No hay plantillas aprobadas en este idioma: créalas en Plantillas de WhatsApp.",
+        "tpl_lang_chosen_unusable": "La plantilla elegida ya no está aprobada o no es de este idioma: se envía la"
+        " del idioma del negocio hasta que elijas otra.",
+        "tpl_lang_bad_template": "Esa plantilla no es de este negocio: elige una de la lista.",
+        "tpl_lang_bad_language": "Ese idioma no está entre los que se pueden elegir.",
+        "tpl_lang_template_not_approved": "Esa plantilla no está aprobada (o Gupshup ya no la tiene): elige otra.",
+        "tpl_lang_template_not_utility": "Las ofertas de la lista de espera necesitan una plantilla de categoría"
+        " UTILITY.",
+        "tpl_lang_template_not_marketing": "Las revisiones necesitan una plantilla de categoría MARKETING.",
+        "tpl_lang_wrong_language": "Esa plantilla está escrita en otro idioma: elige una de este idioma.",
+        "tpl_lang_es": "Español (España)",
+        "tpl_lang_es_PE": "Español (Perú)",
+        "tpl_lang_en": "Inglés",
+        "tpl_lang_pt_BR": "Portugués (Brasil)",
+        "tpl_lang_ca": "Catalán",
     },
     "en": {
         "tpl_title": "WhatsApp templates",
@@ -165,5 +186,72 @@ TEXTS: dict[str, dict[str, str]] = {
         "tpl_send_not_approved": "That template is not approved in Gupshup: it cannot be sent.",
         "tpl_not_offered": "Not offered (not approved, or no longer in Gupshup):",
         "tpl_manage": "Manage templates",
+        # one template per language (settings_template_languages.html, crm.settings.template_languages)
+        "tpl_lang_title": "One template per language",
+        "tpl_lang_help": "Each customer is sent the template of their language when you choose one here;"
+        " otherwise the one of the business's language (above). Only approved templates of that language are"
+        " offered.",
+        "tpl_lang_business": "The business's language",
+        "tpl_lang_fallback": "The business's language's one",
+        "tpl_lang_no_options": "No approved templates in this language: create them in WhatsApp templates.",
+        "tpl_lang_chosen_unusable": "The chosen template is no longer approved or not of this language: the"
+        " business's language's one is sent until you choose another.",
+        "tpl_lang_bad_template": "That template is not this business's: choose one from the list.",
+        "tpl_lang_bad_language": "That language is not one that can be chosen.",
+        "tpl_lang_template_not_approved": "That template is not approved (or Gupshup no longer has it): choose"
+        " another.",
+        "tpl_lang_template_not_utility": "Waiting list offers need a template of the UTILITY category.",
+        "tpl_lang_template_not_marketing": "Recalls need a template of the MARKETING category.",
+        "tpl_lang_wrong_language": "That template is written in another language: choose one of this language.",
+        "tpl_lang_es": "Spanish (Spain)",
+        "tpl_lang_es_PE": "Spanish (Peru)",
+        "tpl_lang_en": "English",
+        "tpl_lang_pt_BR": "Portuguese (Brazil)",
+        "tpl_lang_ca": "Catalan",
     },
+}
+
+# Issue 30: the tpl_lang_* keys above in Brazilian Portuguese and Catalan, for the console's .po files
+# (the dictionaries become gettext catalogues: these are folded into console.po's pt_BR and ca).
+NEW_TEXTS_PT_BR: dict[str, str] = {
+    "tpl_lang_title": "Um modelo por idioma",
+    "tpl_lang_help": "Cada cliente recebe o modelo do seu idioma se você o escolher aqui; se não, o do idioma"
+    " da empresa (o de cima). Só são oferecidos modelos aprovados desse idioma.",
+    "tpl_lang_business": "Idioma da empresa",
+    "tpl_lang_fallback": "O do idioma da empresa",
+    "tpl_lang_no_options": "Não há modelos aprovados neste idioma: crie-os em Modelos do WhatsApp.",
+    "tpl_lang_chosen_unusable": "O modelo escolhido não está mais aprovado ou não é deste idioma: é enviado o"
+    " do idioma da empresa até você escolher outro.",
+    "tpl_lang_bad_template": "Esse modelo não é desta empresa: escolha um da lista.",
+    "tpl_lang_bad_language": "Esse idioma não está entre os que podem ser escolhidos.",
+    "tpl_lang_template_not_approved": "Esse modelo não está aprovado (ou o Gupshup não o tem mais): escolha outro.",
+    "tpl_lang_template_not_utility": "As ofertas da lista de espera precisam de um modelo da categoria UTILITY.",
+    "tpl_lang_template_not_marketing": "Os retornos precisam de um modelo da categoria MARKETING.",
+    "tpl_lang_wrong_language": "Esse modelo está escrito em outro idioma: escolha um deste idioma.",
+    "tpl_lang_es": "Espanhol (Espanha)",
+    "tpl_lang_es_PE": "Espanhol (Peru)",
+    "tpl_lang_en": "Inglês",
+    "tpl_lang_pt_BR": "Português (Brasil)",
+    "tpl_lang_ca": "Catalão",
+}
+NEW_TEXTS_CA: dict[str, str] = {
+    "tpl_lang_title": "Una plantilla per idioma",
+    "tpl_lang_help": "A cada client se li envia la plantilla del seu idioma si la tries aquí; si no, la de"
+    " l'idioma del negoci (la de dalt). Només s'ofereixen plantilles aprovades d'aquest idioma.",
+    "tpl_lang_business": "Idioma del negoci",
+    "tpl_lang_fallback": "La de l'idioma del negoci",
+    "tpl_lang_no_options": "No hi ha plantilles aprovades en aquest idioma: crea-les a Plantilles de WhatsApp.",
+    "tpl_lang_chosen_unusable": "La plantilla triada ja no està aprovada o no és d'aquest idioma: s'envia la"
+    " de l'idioma del negoci fins que en triïs una altra.",
+    "tpl_lang_bad_template": "Aquesta plantilla no és d'aquest negoci: tria'n una de la llista.",
+    "tpl_lang_bad_language": "Aquest idioma no és dels que es poden triar.",
+    "tpl_lang_template_not_approved": "Aquesta plantilla no està aprovada (o Gupshup ja no la té): tria'n una altra.",
+    "tpl_lang_template_not_utility": "Les ofertes de la llista d'espera necessiten una plantilla de categoria UTILITY.",
+    "tpl_lang_template_not_marketing": "Les revisions necessiten una plantilla de categoria MARKETING.",
+    "tpl_lang_wrong_language": "Aquesta plantilla està escrita en un altre idioma: tria'n una d'aquest idioma.",
+    "tpl_lang_es": "Espanyol (Espanya)",
+    "tpl_lang_es_PE": "Espanyol (Perú)",
+    "tpl_lang_en": "Anglès",
+    "tpl_lang_pt_BR": "Portuguès (Brasil)",
+    "tpl_lang_ca": "Català",
 }
