@@ -134,4 +134,3 @@ def test_staff_get_403(console: Console) -> None:
         data={"csrf_token": token, "language": "pt_BR", "template_id": "lembrete"},
     )
     assert answer.status_code == 403 and choices(console, org) == []
-
