@@ -22,6 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from eval.database import TrialDatabases, end_state, seed_task
 from eval.scoring import Verdict, cost_usd, judge
+from eval.sent import Outbox, expected_disclosure
 from eval.task import Task
 from eval.user import LlmUser, ScriptedUser, SimulatedUser
 from receptionist.agent.catalogue_prompt import CatalogueBlocks
@@ -80,6 +81,8 @@ class TrialResult:
     end_state: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     thread: list[dict[str, Any]] = field(default_factory=list)  # the agent's messages, tool results included
+    # What the local Gupshup server received (a task whose goal scores what was sent; eval/sent.py)
+    sent: list[dict[str, Any]] = field(default_factory=list)
     user_model_calls: int = 0
     user_prompt_tokens: int = 0
     user_completion_tokens: int = 0
@@ -139,6 +142,25 @@ def scripted_users(task: Task) -> SimulatedUser:
     return ScriptedUser(task)
 
 
+def _note_language(db: Database, org: Organization, identity: Any, text: str, now: Any) -> Any:
+    """The processor's step at a turn's start: the customer's language detected from what they wrote
+    and stored on their identity (receptionist.i18n.detection, crm.customer_language.set_detected,
+    never over staff's choice), the identity read again. A tree without a detector skips it: the
+    customer's language stays unknown and the business's applies."""
+    try:
+        from receptionist.crm import customer_language  # type: ignore[attr-defined,unused-ignore]
+        from receptionist.i18n import detection  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return identity
+    detect = getattr(detection, "detect", None)
+    locale = detect(text) if callable(detect) else None
+    if locale is None:
+        return identity
+    with db.acting_for(org.id):
+        customer_language.set_detected(db, org.id, identity.id, locale, now)
+    return chats.find_identity(db, org.id, identity.customer_number) or identity
+
+
 USER_TEMPERATURE = 0.7  # the simulated customer's (varied, as people are)
 
 
@@ -162,10 +184,11 @@ class Harness:
         owner, app = Database(self.databases.owner_url(name)), Database(self.databases.app_url(name))
         user = self.users(task)
         result = TrialResult(task.id, trial, passed=False, reasons=[])
+        outbox = Outbox().start() if task.goal.sent else None
         try:
             seed_task(owner, task)
             try:
-                self._converse(task, owner, app, user, result)
+                self._converse(task, owner, app, user, result, outbox)
             except Exception as exc:  # the model or the agent failed: the trial errored, the suite goes on
                 error = f"{type(exc).__name__}: {exc}"
                 for secret in (self.assistant.api_key, *self.redact):
@@ -173,7 +196,9 @@ class Harness:
                 logger.warning("trial %s/%d errored: %s", task.id, trial, error)
                 result.error = error[:500]
             state = end_state(owner, task)
-            verdict = judge(task, state, [t.assistant for t in result.turns], result.tool_path)
+            org = resolve_by_app(owner, task.business)
+            expected = expected_disclosure(task.goal.sent.locale, org) if task.goal.sent and org else None
+            verdict = judge(task, state, [t.assistant for t in result.turns], result.tool_path, result.sent, expected)
             if result.error:
                 verdict = Verdict(False, [f"error: {result.error}", *verdict.reasons])
             result.passed, result.reasons = verdict.passed, verdict.reasons
@@ -182,6 +207,8 @@ class Harness:
                 "escalations": state.escalations,
             }
         finally:
+            if outbox is not None:
+                outbox.stop()
             owner.close()
             app.close()
             self.databases.drop(name)
@@ -194,13 +221,21 @@ class Harness:
         result.seconds = round(time.monotonic() - started, 2)
         return result
 
-    def _converse(self, task: Task, owner: Database, app: Database, user: SimulatedUser, result: TrialResult) -> None:
+    def _converse(
+        self,
+        task: Task,
+        owner: Database,
+        app: Database,
+        user: SimulatedUser,
+        result: TrialResult,
+        outbox: Outbox | None = None,
+    ) -> None:
         org = resolve_by_app(owner, task.business)
         assert org is not None, f"no business {task.business}"
         saver = InMemorySaver()
         runner = TurnRunner(self.assistant.chat(ModelSettings.temperature), saver, catalogue=CatalogueBlocks())
         try:
-            self._turns(task, owner, app, user, result, org, runner)
+            self._turns(task, owner, app, user, result, org, runner, outbox)
         finally:
             config: RunnableConfig = {"configurable": {"thread_id": thread_id(org.id, task.phone)}}
             saved = saver.get_tuple(config)
@@ -216,6 +251,7 @@ class Harness:
         result: TrialResult,
         org: Organization,
         runner: TurnRunner,
+        outbox: Outbox | None = None,
     ) -> None:
         now = task.now
         customer: list[str] = []
@@ -228,11 +264,17 @@ class Harness:
             if text is None:
                 return
             identity = chats.touch_identity(owner, org.id, task.phone, task.customer.name, now)
-            conv = Conversation(app, org, identity, turn_id=f"eval-{uuid.uuid4().hex[:12]}", now=lambda: now)
+            identity = _note_language(owner, org, identity, text, now)
+            turn_id = f"eval-{uuid.uuid4().hex[:12]}"
+            conv = Conversation(app, org, identity, turn_id=turn_id, now=lambda: now)
             began = time.monotonic()
             customer.append(text)
             turn = runner.run(conv, text)
             replies.append(turn.reply)
+            if outbox is not None:  # sent as the processor and the notifier send it
+                result.sent += outbox.send_reply(
+                    app, org, task.business, identity, turn_id, turn.reply, turn.choices, now
+                )
             s = turn.stats
             result.turns.append(
                 Turn(

@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import comb
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eval.database import AppointmentRow, EndState, WaitlistRow, initial_rows
-from eval.task import ME, ExpectedWaitlist, Pattern, Task
+from eval.task import ME, ExpectedWaitlist, Pattern, SentGoal, Task
 from receptionist import folding, model_prices
 
 E = TypeVar("E")
@@ -148,9 +148,17 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
 
 
-def judge(task: Task, state: EndState, replies: list[str], tools_called: Sequence[str]) -> Verdict:
-    """The trial's verdict from the CRM's end state, the assistant's replies and the names of the
-    tools it called, in order."""
+def judge(
+    task: Task,
+    state: EndState,
+    replies: list[str],
+    tools_called: Sequence[str],
+    sent: list[dict[str, Any]] | None = None,
+    disclosure: str | None = None,
+) -> Verdict:
+    """The trial's verdict from the CRM's end state, the assistant's replies, the names of the
+    tools it called, in order, and (a goal with `sent`) the payloads the local Gupshup server
+    received, with the disclosure sentence expected in the customer's locale."""
     reasons: list[str] = []
     expected = expected_rows(task)
     if not match_rows(expected, state.appointments):
@@ -178,6 +186,8 @@ def judge(task: Task, state: EndState, replies: list[str], tools_called: Sequenc
     if extra:
         allowed = ", ".join(task.goal.allowed_tools or []) or "none"
         reasons.append(f"called tools the goal does not allow: {', '.join(extra)} (allowed: {allowed})")
+    if task.goal.sent is not None:
+        reasons += [f"sent: {p}" for p in sent_problems(task.goal.sent, sent or [], disclosure)]
     return Verdict(not reasons, reasons)
 
 
@@ -202,3 +212,88 @@ def overall_pass_hat_k(results: dict[str, list[bool]], k: int) -> float | None:
 def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float | None:
     """What the tokens cost at list prices (receptionist.model_prices); None for a model not listed."""
     return model_prices.cost_usd(model, prompt_tokens, completion_tokens, cached_tokens)
+
+
+# -- what was sent (eval/sent.py): the code's fixed parts in the customer's language -------------------
+# The list message's own labels as Spanish writes them: a customer of another language never gets these.
+SPANISH_LIST_LABELS = ("ver opciones", "opciones")
+_DAY_LOCALES = ("es", "en", "pt_BR", "ca")
+
+
+def day_words(locale: str) -> set[str]:
+    """The words that name a weekday in `locale` (CLDR's wide, abbreviated and short names, both
+    contexts; "segunda-feira" also as "segunda"), folded, without their final dot."""
+    from babel.dates import get_day_names  # only a run that scores sent messages needs Babel
+
+    words: set[str] = set()
+    for width in ("wide", "abbreviated", "short"):
+        for context in ("format", "stand-alone"):
+            for name in get_day_names(width, context, locale=locale).values():
+                folded = fold(name).rstrip(".")
+                words |= {folded, folded.split("-")[0]}
+    return words
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", fold(text)))
+
+
+def option_titles(payload: dict[str, Any]) -> list[str]:
+    """An interactive message's buttons' or list rows' titles (none for a text)."""
+    if payload.get("type") == "quick_reply":
+        return [str(o.get("title", "")) for o in payload.get("options") or [] if isinstance(o, dict)]
+    if payload.get("type") == "list":
+        return [
+            str(o.get("title", ""))
+            for section in payload.get("items") or []
+            if isinstance(section, dict)
+            for o in section.get("options") or []
+            if isinstance(o, dict)
+        ]
+    return []
+
+
+def sent_text(payload: dict[str, Any]) -> str:
+    """What the customer reads of a message: a text's text, an interactive message's body."""
+    if payload.get("type") == "list":
+        return str(payload.get("body", ""))
+    if payload.get("type") == "quick_reply":
+        content = payload.get("content")
+        return str(content.get("text", "")) if isinstance(content, dict) else ""
+    return str(payload.get("text", ""))
+
+
+def sent_problems(goal: SentGoal, sent: list[dict[str, Any]], disclosure: str | None) -> list[str]:
+    """Where the code's own parts of what was sent are not in the customer's locale: the first
+    message's disclosure (`disclosure`: the sentence expected in that locale, None when the catalogue
+    has none), the weekday each offered row names, and a list's own labels."""
+    problems: list[str] = []
+    if not sent:
+        return ["nothing was sent"]
+    if goal.disclosure:
+        first = sent_text(sent[0])
+        if disclosure is None:
+            problems.append(f"no AI disclosure sentence in {goal.locale} to send")
+        elif not fold(first).startswith(fold(disclosure)):
+            problems.append(f"the AI disclosure is not the {goal.locale} sentence (sent: {first[:80]!r})")
+    if goal.choices:
+        mine = day_words(goal.locale)
+        others = set().union(*(day_words(loc) for loc in _DAY_LOCALES if loc != goal.locale)) - mine
+        dated = [t for p in sent for t in option_titles(p) if _tokens(t) & (mine | others)]
+        if not dated:
+            problems.append("no slot or appointment was offered as a list or buttons")
+        wrong = [t for t in dated if not _tokens(t) & mine or _tokens(t) & others]
+        if wrong:
+            problems.append(f"rows name the day in another language than {goal.locale}: {'; '.join(wrong[:3])}")
+        if not goal.locale.startswith("es"):
+            labels = [
+                fold(str(label.get("title", "")))
+                for p in sent
+                if p.get("type") == "list"
+                for label in [*(p.get("globalButtons") or []), *(p.get("items") or [])]
+                if isinstance(label, dict)
+            ]
+            spanish = [label for label in labels if label in SPANISH_LIST_LABELS]
+            if spanish:
+                problems.append(f"the list's labels are Spanish: {', '.join(spanish)}")
+    return problems

@@ -8,7 +8,9 @@
     goal:      the end state as a diff of the initial CRM rows (appointments added / changed,
                escalations opened, the waiting list's entries left waiting), what the assistant
                must (never) say, and, optionally, the only tools it may call (`allowed_tools: []`:
-               none at all)
+               none at all) and what the code's own parts of the SENT messages must be written in
+               (`sent`: the customer's locale for the AI disclosure, the list rows' weekdays and
+               the list's labels, scored on what the local Gupshup server received; eval/sent.py)
 
 Wall times are the business's local time, "YYYY-MM-DD HH:MM". In a goal a field may be "*" (any),
 a list (any of them), or, for `start`, a date alone (any time that day).
@@ -102,6 +104,16 @@ class ExpectedWaitlist(_Model):
     member: Pattern = "*"
 
 
+class SentGoal(_Model):
+    """The code's fixed parts of what was sent, in the customer's `locale` (not the model's words)."""
+
+    locale: Literal["es", "es_PE", "en", "pt_BR", "ca"]
+    disclosure: bool = True  # the first message starts with the AI disclosure sentence in `locale`
+    # Slots or appointments were offered as a list or buttons: every row naming a day names it in
+    # `locale` (Babel's weekday names), and the list's own labels are not another language's.
+    choices: bool = False
+
+
 class Goal(_Model):
     add: list[ExpectedAppointment] = Field(default_factory=list)
     # The waiting list's entries still waiting at the end (none by default: an assistant that puts
@@ -114,13 +126,14 @@ class Goal(_Model):
     # The only tools the assistant may call in the whole conversation: None, any; [], none (a
     # question the business does not answer needs no tool); ["escalate_to_human"], only that.
     allowed_tools: list[str] | None = None
+    sent: SentGoal | None = None
 
 
 class Task(_Model):
     id: str
     title: str
     business: Literal["ClinicaSonrisa", "SalonLima"]
-    language: Literal["es", "en"]
+    language: Literal["es", "en", "pt_BR"]  # the customer's
     now: datetime
     tags: list[str]
     customer: Customer

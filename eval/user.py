@@ -16,7 +16,11 @@ from eval.task import Task
 
 STOP = "###STOP###"
 VOICE_NOTE = "[Nota de voz] "  # how the processor hands a transcribed voice note to the agent
-GREETING = {"es": "¡Hola! ¿En qué puedo ayudarte?", "en": "Hi! How can I help you today?"}
+GREETING = {
+    "es": "¡Hola! ¿En qué puedo ayudarte?",
+    "en": "Hi! How can I help you today?",
+    "pt_BR": "Olá! Como posso ajudar?",
+}
 
 USER_PROMPT = """You are a customer writing to a business on WhatsApp. You are NOT an assistant.
 
@@ -37,7 +41,7 @@ VOICE_RULE = """
 - Your FIRST message is a voice note: write it as its literal transcript (spoken words, fillers,
   numbers as words, no emoji)."""
 
-LANGUAGE_NAMES = {"es": "Spanish", "en": "English"}
+LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "pt_BR": "Brazilian Portuguese"}
 
 
 @dataclass

@@ -197,6 +197,22 @@ insert into public.message_templates (organization_id, template_id, label, body,
   ('00000000-0000-4000-9000-000000000001', 'escalation_notice', 'Aviso al equipo',
    'Hola, {{1}} ({{2}}) quiere hablar con una persona: {{3}}', 3)
 on conflict do nothing;
+-- The clinic's reminder in English and Brazilian Portuguese (issue 30: one template per language,
+-- migration 20261211020000), chosen for its customers who write in those languages; the Spanish
+-- recordatorio_cita stays the business-language default everyone else gets.
+insert into public.message_templates (organization_id, template_id, label, body, param_count, name, language,
+                                      category) values
+  ('00000000-0000-4000-8000-000000000001', 'appointment_reminder_en', 'Appointment reminder',
+   'Hi {{1}}, this is a reminder of your appointment at Clínica Dental Sonrisa on {{2}}. If you cannot come, reply to this message.',
+   2, 'appointment_reminder_en', 'en', 'UTILITY'),
+  ('00000000-0000-4000-8000-000000000001', 'lembrete_consulta_pt', 'Lembrete de consulta',
+   'Olá {{1}}, lembramos a sua consulta na Clínica Dental Sonrisa em {{2}}. Se não puder vir, responda a esta mensagem.',
+   2, 'lembrete_consulta_pt', 'pt_BR', 'UTILITY')
+on conflict do nothing;
+insert into public.template_choices (organization_id, purpose, language, template_id, template_params) values
+  ('00000000-0000-4000-8000-000000000001', 'reminder', 'en', 'appointment_reminder_en', '{customer_name,when}'),
+  ('00000000-0000-4000-8000-000000000001', 'reminder', 'pt_BR', 'lembrete_consulta_pt', '{customer_name,when}')
+on conflict do nothing;
 update public.message_templates set name = template_id, language = 'es', category = 'UTILITY'
   where organization_id in ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-9000-000000000001')
     and name is null;

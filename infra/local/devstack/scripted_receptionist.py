@@ -38,6 +38,7 @@ Message = dict[str, Any]
 _WEEKDAYS = {
     "lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4,
 }  # fmt: skip
 _HOUR_WORDS = {
     "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9,
@@ -45,7 +46,7 @@ _HOUR_WORDS = {
 }  # fmt: skip
 # English (and colloquial) words for the seeded businesses' services: the first word of the name.
 _SERVICE_ALIASES = {
-    "limpieza": ("cleaning",),
+    "limpieza": ("cleaning", "limpeza"),
     "blanqueamiento": ("whitening",),
     "ortodoncia": ("orthodont", "braces", "aligner"),
     "empaste": ("filling",),
@@ -72,7 +73,7 @@ _FAQ = re.compile(
     r"cuanto|precio|cuesta|cuestan|how much|price|cost|horario|hours|\bopen|\bclose|cierra|abren|donde|where"
     r"|address|direccion|\bpag|\bpay|tarjeta|seguro|insurance|\baccept|acept|haceis|hacen|do you do|ofrec|offer"
 )
-_YES = re.compile(r"^\W*(si|yes|vale|ok|okay|perfecto|de acuerdo|claro|sure|yep|correcto)\b")
+_YES = re.compile(r"^\W*(si|sim|yes|vale|ok|okay|perfecto|de acuerdo|claro|sure|yep|correcto)\b")
 _ESCALATE = re.compile(r"\b(persona|humano|human|person|encargad[oa])\b")
 _INJECTION = re.compile(
     r"ignor\w* .{0,40}(instruc|rules|reglas)|admin mode|modo admin|\bsystem:"
@@ -209,7 +210,9 @@ class View:
 
     @staticmethod
     def member(text: str) -> str | None:
-        m = re.search(r"\b(?:con|with) (?:el |la )?(?:(?:dr|dra|doctor|doctora)\.? )?([^\W\d_]+)", text, re.IGNORECASE)
+        m = re.search(
+            r"\b(?:con|with|com) (?:el |la |o |a )?(?:(?:dr|dra|doctor|doctora)\.? )?([^\W\d_]+)", text, re.IGNORECASE
+        )
         if m and m.group(1).lower() not in _MEMBER_STOPWORDS:
             return m.group(1)
         return None
@@ -238,7 +241,8 @@ class View:
     @staticmethod
     def name(text: str) -> str | None:
         m = re.search(
-            r"(?i:me llamo|soy|my name is|i'm|i am|a nombre de) ([A-ZÁÉÍÓÚÑ][\wáéíóúñ]+(?: [A-ZÁÉÍÓÚÑ][\wáéíóúñ]+)?)",
+            r"(?i:me llamo|soy|my name is|i'm|i am|a nombre de|meu nome é|meu nome e|me chamo)"
+            r" ([A-ZÁÉÍÓÚÑ][\wáéíóúñãõç]+(?: [A-ZÁÉÍÓÚÑ][\wáéíóúñãõç]+)?)",
             text,
         )
         return m.group(1) if m else None

@@ -55,11 +55,37 @@ def test_the_scripted_pair_covers_most_of_the_suite(correct: Outcome) -> None:
     assert {tag for t in correct.tasks for tag in t.tags} >= {"adversarial", "dst", "voice-note", "two-services"}
 
 
+# Tasks scored on the language of what was sent to a customer who writes English or Portuguese: they
+# pass once the code writes its sentences and rows in the customer's language (issue 30's wording)
+# and the customer's language is detected and stored at the turn's start (issue 30's language). On a
+# tree without them they fail, and only for what was sent, each part of it named.
+NEEDS_CUSTOMER_LANGUAGE = {"clinic-sent-book-en": "en", "clinic-sent-book-pt": "pt_BR"}
+
+
 def test_the_correct_policy_passes_every_covered_task_every_time(correct: Outcome) -> None:
     failed = {task_id: r.reasons for task_id, rs in correct.results.items() for r in rs if not r.passed}
+    for task_id, locale in NEEDS_CUSTOMER_LANGUAGE.items():
+        reasons = failed.pop(task_id, [])
+        assert all(r.startswith("sent: ") for r in reasons), reasons
+        if reasons:
+            assert any(f"than {locale}:" in r for r in reasons) and any("disclosure" in r for r in reasons)
     assert not failed
     assert all(len(rs) == 2 for rs in correct.results.values())
-    assert "| **all tasks** | 1.000 | 1.000 |" in correct.summary
+    if not any(not r.passed for t in NEEDS_CUSTOMER_LANGUAGE for r in correct.results[t]):
+        assert "| **all tasks** | 1.000 | 1.000 |" in correct.summary
+
+
+def test_what_was_sent_is_scored_in_the_customer_s_language(correct: Outcome) -> None:
+    # The Spanish control: the disclosure and the slot rows ("mar 01/04 09:30 ...") in Spanish pass.
+    spanish = correct.results["clinic-sent-book-es"]
+    assert all(r.passed for r in spanish)
+    first = spanish[0].sent[0]
+    assert first["type"] == "list" and str(first["body"]).startswith("Te atiende Sofía")
+    # English and Portuguese: the booking itself is right; only what was sent can fail.
+    for task_id in NEEDS_CUSTOMER_LANGUAGE:
+        for trial in correct.results[task_id]:
+            assert not [r for r in trial.reasons if not r.startswith("sent: ")]
+            assert trial.sent and any(p["type"] == "list" for p in trial.sent)
 
 
 def test_the_wrong_policy_fails_every_covered_task(wrong: Outcome) -> None:
@@ -105,7 +131,9 @@ def test_a_run_leaves_its_summary_and_every_transcript(correct: Outcome) -> None
     assert text.startswith("# Evaluation results")
     assert "not from a real model" in text
     for task in correct.tasks:
-        assert f"| {task.id} | {task.business} | {task.language} | 2/2 | 1.00 | 1.00 |" in text
+        passes = sum(r.passed for r in correct.results[task.id])
+        assert task.id in NEEDS_CUSTOMER_LANGUAGE or passes == 2
+        assert f"| {task.id} | {task.business} | {task.language} | {passes}/2 |" in text
     files = sorted(p.name for p in correct.transcripts.iterdir())
     assert len(files) == 2 * len(correct.tasks) + 1 and "summary.json" in files
     trial = json.loads((correct.transcripts / "clinic-two-services.trial-1.json").read_text(encoding="utf-8"))
@@ -113,6 +141,9 @@ def test_a_run_leaves_its_summary_and_every_transcript(correct: Outcome) -> None
     assert [c["name"] for t in trial["turns"] for c in t["tool_calls"]].count("book_appointment") == 2
     assert trial["model_calls"] > 0 and trial["prompt_tokens"] > 0
     assert {a["service"] for a in trial["end_state"]["appointments"]} == {"Limpieza dental", "Empaste"}
+    # A task scored on what was sent keeps it in its transcript: the local Gupshup server's payloads.
+    sent = json.loads((correct.transcripts / "clinic-sent-book-es.trial-1.json").read_text(encoding="utf-8"))
+    assert sent["passed"] and sent["sent"][0]["type"] == "list" and sent["sent"][-1]["type"] == "text"
 
 
 def test_an_llm_customer_plays_the_task_through_the_model_client(postgres_url: str, tmp_path: Path) -> None:

@@ -163,9 +163,13 @@ def test_the_suite_covers_what_issue_18_asks() -> None:
     assert {(t.business, t.language) for t in tasks} == {
         ("ClinicaSonrisa", "es"),
         ("ClinicaSonrisa", "en"),
+        ("ClinicaSonrisa", "pt_BR"),  # issue 30: a Brazilian customer of the Spanish clinic
         ("SalonLima", "es"),
         ("SalonLima", "en"),
     }
+    # Issue 30: English and Portuguese customers of the Spanish clinic, scored on what was sent.
+    sent = {(t.language, t.goal.sent.locale) for t in tasks if t.goal.sent is not None}
+    assert {("en", "en"), ("pt_BR", "pt_BR"), ("es", "es")} <= sent
     tags = {tag for t in tasks for tag in t.tags}
     assert {
         "booking", "preferred-person", "any-person", "full-day", "relative-date", "dst", "reschedule", "cancel",

@@ -66,9 +66,18 @@ def test_the_list_is_read_with_the_apps_key_and_every_field(gupshup: FakeGupshup
 def test_the_seeded_apps_templates_are_approved(gupshup: FakeGupshup) -> None:
     found = GupshupTemplates(gupshup.url).list_templates(_app(SEEDED_APP_IDS["ClinicaSonrisa"])).templates
     by_id = {t.id: t for t in found}
-    assert set(by_id) == {"retomar_conversacion", "recordatorio_cita", "escalation_notice"}
+    assert set(by_id) == {
+        "retomar_conversacion",
+        "recordatorio_cita",
+        "escalation_notice",
+        "appointment_reminder_en",
+        "lembrete_consulta_pt",
+    }
     assert all(t.approved for t in found)
     assert [b.text for b in by_id["recordatorio_cita"].buttons] == ["Confirmar", "Cancelar", "Cambiar"]
+    # The reminder in English and Brazilian Portuguese (one template per language), with their buttons.
+    assert (by_id["appointment_reminder_en"].language, by_id["lembrete_consulta_pt"].language) == ("en", "pt_BR")
+    assert [b.text for b in by_id["lembrete_consulta_pt"].buttons] == ["Confirmar", "Cancelar", "Alterar"]
 
 
 def test_missing_optional_fields_are_tolerated_and_unusable_entries_skipped() -> None:

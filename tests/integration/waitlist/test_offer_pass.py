@@ -185,3 +185,33 @@ def test_a_customer_past_the_no_show_policy_is_not_offered_the_slot(world: World
     world.offer_pass().run()
 
     assert [o["entry_id"] for o in world.offers(shop)] == [second.id]
+
+
+def test_outside_the_window_the_utility_template_of_the_customer_s_language(world: World) -> None:
+    shop = world.business()
+    world.owner.execute(
+        "insert into message_templates (organization_id, template_id, label, body, param_count, language, category)"
+        " values (%s, 'vaga_pt', 'Vaga', 'Olá {{1}}, abriu uma vaga de {{2}} em {{3}}.', 3, 'pt_BR', 'UTILITY')",
+        (shop.id,),
+    )
+    world.owner.execute(
+        "insert into template_choices (organization_id, purpose, language, template_id, template_params)"
+        " values (%s, 'waitlist', 'pt_BR', 'vaga_pt', '{customer_name,service,when}')",
+        (shop.id,),
+    )
+    brazilian, unknown = world.customer(shop, wrote_ago=timedelta(days=3)), world.customer(shop, wrote_ago=None)
+    world.owner.execute(
+        "update chat_identities set language = 'pt_BR', language_source = 'staff', language_set_at = now()"
+        " where organization_id = %s and customer_number = %s",
+        (shop.id, brazilian.phone),
+    )
+    world.wait(shop, brazilian)
+    world.wait(shop, unknown)
+    world.freed_slot(shop, world.clock() + timedelta(hours=6))
+
+    world.offer_pass().run()
+
+    sent = {j.conversation.split("#")[1]: j for j in world.jobs(shop)}
+    assert sent[brazilian.phone].template_id == "vaga_pt"
+    assert (sent[brazilian.phone].text or "").startswith("Olá Lucía, abriu uma vaga de Limpieza em ")
+    assert sent[unknown.phone].template_id == "hueco_libre"  # the business's language's template

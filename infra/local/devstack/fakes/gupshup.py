@@ -135,6 +135,23 @@ def seeded_templates() -> dict[str, dict[str, HostedTemplate]]:
                 buttons=_REMINDER_BUTTONS,
             ),
             HostedTemplate("escalation_notice", "escalation_notice", notice),
+            # The clinic's reminder in English and Brazilian Portuguese (one template per language).
+            HostedTemplate(
+                "appointment_reminder_en",
+                "appointment_reminder_en",
+                f"Hi {{{{1}}}}, this is a reminder of your appointment at {clinic} on {{{{2}}}}. If you cannot"
+                " come, reply to this message.",
+                language="en",
+                buttons=("Confirm", "Cancel", "Change"),
+            ),
+            HostedTemplate(
+                "lembrete_consulta_pt",
+                "lembrete_consulta_pt",
+                f"Olá {{{{1}}}}, lembramos a sua consulta na {clinic} em {{{{2}}}}. Se não puder vir, responda"
+                " a esta mensagem.",
+                language="pt_BR",
+                buttons=("Confirmar", "Cancelar", "Alterar"),
+            ),
         ],
         SEEDED_APP_IDS["SalonLima"]: [
             HostedTemplate(

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL
+from receptionist.crm.settings.template_languages import choices_from, choices_sql, pick
 
 RecallStatus = Literal["claimed", "queued", "sent", "booked", "declined", "skipped", "failed"]
 # Why a claimed recall was not sent: the customer or the business changed since it was due.
@@ -83,6 +84,7 @@ class RecallContent:
     consented: bool  # marketing consent, not opted out
     booked: bool  # something active still to come (booked since it was due)
     no_show: bool  # a no-show since the appointment it follows
+    customer_language: str | None = None  # the customer's (chat_identities.language); None: not known
 
     @property
     def conversation(self) -> str:
@@ -233,7 +235,8 @@ def recall_content(db: Database, organization_id: str, recall_id: str, at: datet
                        and f.ends_at > %(at)s) as booked,
                exists (select 1 from appointments n where n.organization_id = r.organization_id
                        and n.contact_id = r.contact_id and n.status = 'no_show'
-                       and n.starts_at > coalesce(la.starts_at, r.created_at)) as no_show
+                       and n.starts_at > coalesce(la.starts_at, r.created_at)) as no_show,
+               ci.language as customer_language, {choices_sql("recall", "r.organization_id")} as template_choices
         from recalls r
         join organizations o on o.id = r.organization_id
         join agent_settings st on st.organization_id = r.organization_id
@@ -254,6 +257,8 @@ def recall_content(db: Database, organization_id: str, recall_id: str, at: datet
     )
     if row is None:
         return None
+    # The customer's language's template when the business chose a usable one, else the default.
+    chosen = pick(choices_from(row["template_choices"]), row["customer_language"], row["language"])
     return RecallContent(
         organization_id=organization_id,
         business=row["business"],
@@ -265,10 +270,11 @@ def recall_content(db: Database, organization_id: str, recall_id: str, at: datet
         language=row["language"],
         timezone=row["timezone"],
         enabled=row["recalls_enabled"],
-        template_id=row["recall_template_id"],
-        template_params=list(row["recall_template_params"]),
-        template_body=row["body"],
-        template_usable=row["template_usable"],
+        template_id=chosen.template_id if chosen else row["recall_template_id"],
+        template_params=chosen.params if chosen else list(row["recall_template_params"]),
+        template_body=chosen.body if chosen else row["body"],
+        template_usable=chosen.usable if chosen else row["template_usable"],
+        customer_language=row["customer_language"],
         consented=row["consented"],
         booked=row["booked"],
         no_show=row["no_show"],

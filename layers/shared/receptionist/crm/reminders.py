@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, ReminderTiming, VoidReason
+from receptionist.crm.settings.template_languages import choices_from, choices_sql, pick
 from receptionist.languages import language_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
@@ -94,6 +95,7 @@ class ReminderContent:
     consented: bool = True  # the customer has reminder consent and has not opted out (consent register)
     # The template is one of the business's, approved and still listed by Gupshup (message_templates)
     template_usable: bool = True
+    customer_language: str | None = None  # the customer's (chat_identities.language); None: not known
 
     @property
     def conversation(self) -> str:
@@ -247,14 +249,15 @@ def record_failure(
 def reminder_content(db: Database, organization_id: str, appointment_id: str) -> ReminderContent | None:
     """What the reminder template needs for one appointment (None when it is not this business's)."""
     row = db.fetch_one(
-        """
+        f"""
         select a.organization_id::text, a.id::text as appointment_id, o.name as business,
                coalesce(pc.app_name, '') as app_name, c.phone, coalesce(c.name, ci.display_name) as customer_name,
                s.name as service, m.name as member, a.starts_at, a.status, st.timezone, st.language,
                st.reminder_template_id, st.reminder_template_params, t.body,
                coalesce(t.status = 'APPROVED' and t.removed_at is null, false) as template_usable,
                coalesce(not ci.opted_out and public.consent_granted(ci.organization_id, ci.id, 'reminders'), false)
-                 as consented
+                 as consented, ci.language as customer_language,
+               {choices_sql("reminder", "a.organization_id")} as template_choices
         from appointments a
         join organizations o on o.id = a.organization_id
         join agent_settings st on st.organization_id = a.organization_id
@@ -275,6 +278,8 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
     )
     if row is None:
         return None
+    # The customer's language's template when the business chose a usable one, else the default.
+    chosen = pick(choices_from(row["template_choices"]), row["customer_language"], row["language"])
     return ReminderContent(
         organization_id=row["organization_id"],
         appointment_id=row["appointment_id"],
@@ -286,13 +291,14 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         member=row["member"],
         starts_at=row["starts_at"],
         status=row["status"],
-        template_id=row["reminder_template_id"],
-        template_params=list(row["reminder_template_params"]),
-        template_body=row["body"],
+        template_id=chosen.template_id if chosen else row["reminder_template_id"],
+        template_params=chosen.params if chosen else list(row["reminder_template_params"]),
+        template_body=chosen.body if chosen else row["body"],
         language=row["language"],
         timezone=row["timezone"],
         consented=row["consented"],
-        template_usable=row["template_usable"],
+        template_usable=chosen.usable if chosen else row["template_usable"],
+        customer_language=row["customer_language"],
     )
 
 

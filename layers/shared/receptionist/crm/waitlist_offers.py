@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service
+from receptionist.crm.settings.template_languages import choices_from, choices_sql, pick
 from receptionist.languages import language_of
 
 OpeningReason = Literal["cancelled", "moved", "deleted", "busy_removed"]
@@ -127,6 +128,7 @@ class OfferContent:
     template_usable: bool  # one of the business's, APPROVED, UTILITY, still listed by Gupshup
     has_identity: bool = True
     taken: bool = False  # an active appointment of the member overlaps the slot now (booked meanwhile)
+    customer_language: str | None = None  # the customer's (chat_identities.language); None: not known
 
     @property
     def conversation(self) -> str:
@@ -421,7 +423,8 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
                  as template_usable,
                exists (select 1 from appointments a where a.organization_id = w.organization_id
                        and a.member_id = w.member_id and a.status in {ACTIVE_STATUSES_SQL}
-                       and a.starts_at < w.ends_at and a.ends_at > w.starts_at) as taken
+                       and a.starts_at < w.ends_at and a.ends_at > w.starts_at) as taken,
+               ci.language as customer_language, {choices_sql("waitlist", "w.organization_id")} as template_choices
         from waitlist_offers w
         join waitlist_entries e on e.organization_id = w.organization_id and e.id = w.entry_id
         join organizations o on o.id = w.organization_id
@@ -443,6 +446,8 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
     )
     if row is None:
         return None
+    # The customer's language's template when the business chose a usable one, else the default.
+    chosen = pick(choices_from(row["template_choices"]), row["customer_language"], row["language"])
     return OfferContent(
         business=row["business"],
         app_name=row["app_name"],
@@ -457,12 +462,13 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
         expires_at=row["expires_at"],
         timezone=row["timezone"],
         language=row["language"],
-        template_id=row["template_id"],
-        template_params=list(row["template_params"]),
-        template_body=row["body"],
-        template_usable=row["template_usable"],
+        template_id=chosen.template_id if chosen else row["template_id"],
+        template_params=chosen.params if chosen else list(row["template_params"]),
+        template_body=chosen.body if chosen else row["body"],
+        template_usable=chosen.usable if chosen else row["template_usable"],
         has_identity=row["has_identity"],
         taken=row["taken"],
+        customer_language=row["customer_language"],
     )
 
 

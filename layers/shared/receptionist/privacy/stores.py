@@ -358,6 +358,9 @@ TABLES: Final[dict[str, TableRule]] = {
     ),
     "calendar_busy_blocks": TableRule("not_personal", "a member's busy intervals from their calendar: times only"),
     "waitlist_settings": TableRule("not_personal", "the business's waitlist settings"),
+    "template_choices": TableRule(
+        "not_personal", "the business's template per language for reminders, waitlist offers and recalls"
+    ),
     "waitlist_openings": TableRule(
         "not_personal", "a member's interval that may have freed (times and a member only, no appointment or customer)"
     ),
