@@ -28,6 +28,7 @@ from bench import (  # noqa: E402
     crm_bench,
     history_bound,
     imports,
+    language_detection,
     notifier,
     pipeline,
     recalls,
@@ -420,6 +421,7 @@ def main() -> int:
     results: dict[str, Any] = {}
     # Imports first, on a quiet machine (nothing else running).
     results["imports"] = _attempt("import times", lambda: imports.measure(10))
+    results["languages"] = _attempt("customer language detection", language_detection.measure)
     results["artifacts"] = _attempt("artifact sizes", artifacts.measure)
     results["crm"] = _attempt("CRM round trips and availability", crm_bench.measure)
 
@@ -494,6 +496,8 @@ def main() -> int:
         *_checkpoints(results["checkpoints"]),
         "",
         *history_bound.lines(results["history"]),
+        "",
+        *language_detection.lines(results["languages"]),
         "",
         *_pipeline(results["pipeline"]),
         "",

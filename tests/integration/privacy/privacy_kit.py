@@ -28,7 +28,7 @@ from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.agent.memory import dynamodb_checkpointer
 from receptionist.conversation_key import ConversationKey
-from receptionist.crm import chats, inbox, usage, waitlist
+from receptionist.crm import chats, customer_language, inbox, usage, waitlist
 from receptionist.crm.connection import Database
 from receptionist.privacy import keys
 from receptionist.privacy.wiring import StoreNames
@@ -186,6 +186,8 @@ def seed_customer(
     assert contact is not None
     seeded.contact = contact["id"]
     chats.link_contact(db, organization, identity.id, contact["id"])
+    # Their language, as the detector stored it (crm/customer_language.py): goes with the identity.
+    assert customer_language.set_detected(db, organization, identity.id, "pt_BR", now)
     # On the waiting list, offered a freed slot (docs/waitlist.md): goes with the contact.
     service = db.fetch_one(
         "select id::text from services where organization_id = %s order by id limit 1", (organization,)

@@ -8,6 +8,7 @@ from receptionist.agent.prompts import (
     Persona,
     static_prompt,
     system_prompt,
+    turn_context,
 )
 
 
@@ -92,3 +93,13 @@ def test_when_no_slot_fits_the_prompt_offers_the_waitlist_with_its_tools() -> No
     assert "join_waitlist" in prompt and "leave_waitlist" in prompt
     for tools in (CATALOGUE_TOOLS, RECEPTIONIST_TOOLS):
         assert {"join_waitlist", "leave_waitlist"} <= set(tools.names)
+
+
+def test_the_customer_s_language_is_told_in_the_turn_s_part_never_the_cached_prefix() -> None:
+    persona = Persona(business_name="Clínica", language="es")
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    told = turn_context(persona, now, customer_language="pt_BR")
+    assert "El cliente habla portugués de Brasil: respóndele en portugués de Brasil" in told
+    assert "El cliente habla" not in turn_context(persona, now)  # unknown: the prefix's default stands
+    assert "El cliente habla" not in static_prompt(persona)
+    assert turn_context(persona, now, customer_language="es_PE").count("español de Perú") == 2

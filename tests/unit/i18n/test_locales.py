@@ -45,3 +45,13 @@ def test_a_customer_is_written_to_in_their_language_else_the_business_s() -> Non
     assert customer_locale(None, "en-GB") == "en"
     assert customer_locale(None, "es-PE") == "es_PE"
     assert customer_locale(None, None) == "es"
+
+
+def test_a_spanish_customer_of_a_peruvian_business_reads_peru_s_spanish() -> None:
+    # Detection stores "es" (it tells the language, not the country): the business says which Spanish.
+    assert customer_locale("es", "es-PE") == "es_PE"
+    assert customer_locale("es", "es") == "es"
+    # Staff choosing Peru's for a customer of a business in Spain, and another language at a Peruvian business.
+    assert customer_locale("es_PE", "es") == "es_PE"
+    assert customer_locale("en", "es-PE") == "en"
+    assert customer_locale("pt_BR", "es-PE") == "pt_BR"

@@ -23,6 +23,7 @@ from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline, DeadlineExceeded
+from receptionist.i18n.locales import Locale
 from receptionist.messages import InboundTicket
 from receptionist.processor.media import MediaReader
 from receptionist.processor.service import TurnReport, TurnService
@@ -264,6 +265,17 @@ class FakeCrm(ActsForOneTenant):
         self._tenant(organization_id)
         self.round_trips += 1
         return {i: self.inbound[i][0] for i in message_ids if i in self.inbound}
+
+    def set_detected_language(self, organization_id: str, identity_id: str, locale: Locale, at: datetime) -> bool:
+        # As crm/customer_language.set_detected: never over staff's choice, nothing when unchanged.
+        self._tenant(organization_id)
+        self.round_trips += 1
+        key = next(k for k, v in self.identities.items() if v.id == identity_id)
+        current = self.identities[key]
+        if current.language_source == "staff" or current.language == locale:
+            return False
+        self.identities[key] = replace(current, language=locale, language_source="detected")
+        return True
 
     def record_inbound(
         self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str

@@ -31,10 +31,13 @@ def sockets():  # TCP connections this process holds (X-Ray's UDP emitter holds 
     return sum(link.startswith('socket:[') and link[8:-1] in inodes for link in links)
 
 seen = {'before': len(hooks.get_before_snapshot()), 'after': len(hooks.get_after_restore()),
-        'sockets_after_init': sockets(), 'genai_at_init': 'google.genai' in sys.modules}
+        'sockets_after_init': sockets(), 'genai_at_init': 'google.genai' in sys.modules,
+        'detector_at_init': 'py3langid' in sys.modules}
 for func, args, kwargs in reversed(hooks.get_before_snapshot()):  # as Lambda runs them
     func(*args, **kwargs)
 seen['genai_in_snapshot'] = 'google.genai' in sys.modules
+from receptionist.i18n import detection
+seen['detector_in_snapshot'] = detection._identifier is not None
 seen['sockets_in_snapshot'] = sockets()
 for func, args, kwargs in hooks.get_after_restore():
     func(*args, **kwargs)
@@ -51,6 +54,8 @@ def test_importing_the_processor_registers_the_hooks_and_opens_no_socket() -> No
         "sockets_after_init": 0,
         "genai_at_init": False,  # media turns are rare: not paid at a plain cold start...
         "genai_in_snapshot": True,  # ...but free once it is in the snapshot
+        "detector_at_init": False,  # the language detector (numpy, its model): loaded by the hook...
+        "detector_in_snapshot": True,  # ...so no restored container pays for it on its first turn
         "sockets_in_snapshot": 0,
     }
 

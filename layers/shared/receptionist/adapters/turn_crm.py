@@ -7,7 +7,17 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 from receptionist.calendar.slot_guard import SlotGuard
-from receptionist.crm import appointments, chats, consent, handoff, recalls, reminders, usage, waitlist_answers
+from receptionist.crm import (
+    appointments,
+    chats,
+    consent,
+    customer_language,
+    handoff,
+    recalls,
+    reminders,
+    usage,
+    waitlist_answers,
+)
 from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.consent import OptChange, Source
@@ -17,6 +27,7 @@ from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
+from receptionist.i18n.locales import Locale
 from receptionist.turns import AgentAnswer, BufferedMessage
 
 
@@ -53,6 +64,9 @@ class TurnCrm:
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
         return chats.processed_texts(self.db, organization_id, message_ids)
+
+    def set_detected_language(self, organization_id: str, identity_id: str, locale: Locale, at: datetime) -> bool:
+        return customer_language.set_detected(self.db, organization_id, identity_id, locale, at)
 
     def record_inbound(
         self, organization_id: str, identity_id: str, message: BufferedMessage, text: str, turn_id: str

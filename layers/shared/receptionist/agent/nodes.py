@@ -28,6 +28,7 @@ from receptionist.agent.context import TurnContext, TurnStats
 from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking
 from receptionist.agent.thread import repaired
+from receptionist.i18n.locales import customer_locale
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if fixed is not None:
         logger.warning("thread repaired before the turn", extra={"messages": len(fixed)})
         thread = fixed
-    context = turn_context(ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"))
+    context = turn_context(
+        ctx.persona, ctx.now(), state.get("summary", ""), state.get("booking"), _customer_language(ctx)
+    )
     sent, left_out = with_turn_context(thread, SystemMessage(context), ctx.limits.history_tokens)
     if left_out and rounds == 0:
         logger.warning("thread over its token bound; its oldest messages left out", extra={"messages": left_out})
@@ -102,6 +105,15 @@ def agent(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     if fixed is not None:
         return {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *fixed, reply]}
     return {"messages": [reply]}
+
+
+def _customer_language(ctx: TurnContext) -> str | None:
+    """The customer's locale when known (their business's country for Spanish), else None: the
+    prompt's default (the business's language) stands."""
+    conversation = ctx.conversation
+    if conversation is None or conversation.identity.language is None:
+        return None
+    return customer_locale(conversation.identity.language, conversation.organization.settings.language)
 
 
 def with_turn_context(

@@ -77,7 +77,19 @@ KNOWLEDGE_FROM_SEARCH = (
 DYNAMIC_TEMPLATE = """
 Ahora es {weekday} {now:%Y-%m-%d %H:%M} en {timezone}. Resuelve "hoy", "mañana", "el viernes", "la semana que
 viene" a partir de esa fecha.
-{summary}{booking}"""
+{language}{summary}{booking}"""
+
+# The customer's language as stored (receptionist/i18n/detection.py, or staff's choice): in the
+# turn's part, never in the cached prefix. It keeps the model in their language when a message
+# tells nothing ("ok", "10:30") and matches the code's own sentences in the same reply.
+LANGUAGE_NAMES = {
+    "es": "español",
+    "es_PE": "español de Perú",
+    "en": "inglés",
+    "pt_BR": "portugués de Brasil",
+    "ca": "catalán",
+}
+LANGUAGE_LINE = "El cliente habla {name}: respóndele en {name} salvo que te escriba en otro idioma.\n"
 
 
 def static_prompt(persona: Persona, catalogue: str | None = None) -> str:
@@ -96,18 +108,31 @@ def static_prompt(persona: Persona, catalogue: str | None = None) -> str:
     )
 
 
-def turn_context(persona: Persona, now: datetime, summary: str = "", booking: Booking | None = None) -> str:
-    """What changes from turn to turn: the time, the summary, the booking in progress. Sent as its
-    own system message just before the turn's customer message, so everything before it (the
-    static part and the earlier turns) repeats from one request to the next."""
+def turn_context(
+    persona: Persona,
+    now: datetime,
+    summary: str = "",
+    booking: Booking | None = None,
+    customer_language: str | None = None,
+) -> str:
+    """What changes from turn to turn: the time, the customer's language when known (a locale),
+    the summary, the booking in progress. Sent as its own system message just before the turn's
+    customer message, so everything before it (the static part and the earlier turns) repeats from
+    one request to the next."""
     local = now.astimezone(ZoneInfo(persona.timezone))
     summary_block = f"\nResumen de la conversación anterior:\n{summary.strip()}\n" if summary.strip() else ""
     booking_block = ""
     if booking:
         known = ", ".join(f"{k}={v}" for k, v in booking.items())
         booking_block = f"\nReserva en curso (datos ya elegidos): {known}\n"
+    name = LANGUAGE_NAMES.get(customer_language or "")
     return DYNAMIC_TEMPLATE.format(
-        weekday=weekday(local), now=local, timezone=persona.timezone, summary=summary_block, booking=booking_block
+        weekday=weekday(local),
+        now=local,
+        timezone=persona.timezone,
+        language=LANGUAGE_LINE.format(name=name) if name else "",
+        summary=summary_block,
+        booking=booking_block,
     ).strip("\n")
 
 

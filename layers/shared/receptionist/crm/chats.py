@@ -28,7 +28,7 @@ STATUS_RANK = {
 TERMINAL_STATUSES = ("failed", "undeliverable")
 
 _IDENTITY_COLUMNS = """id::text, organization_id::text, customer_number, display_name, contact_id::text,
-    bot_enabled, opted_out, last_inbound_at, disclosure_due, disclosure_turn, disclosed_at, language"""
+    bot_enabled, opted_out, last_inbound_at, disclosure_due, disclosure_turn, disclosed_at, language, language_source"""
 
 
 def _identity(row: Row) -> ChatIdentity:
@@ -45,6 +45,7 @@ def _identity(row: Row) -> ChatIdentity:
         disclosure_turn=row["disclosure_turn"],
         disclosed_at=row["disclosed_at"],
         language=row["language"],
+        language_source=row["language_source"],
     )
 
 

@@ -55,7 +55,8 @@ select
     (select json_build_object(
          'id', i.id, 'whatsapp_number', i.customer_number, 'display_name', i.display_name,
          'started_at', i.created_at, 'last_message_at', i.last_inbound_at, 'assistant_on', i.bot_enabled,
-         'opted_out', i.opted_out, 'opt_changed_at', i.opt_changed_at)
+         'opted_out', i.opted_out, 'opt_changed_at', i.opt_changed_at,
+         'language', i.language, 'language_source', i.language_source, 'language_set_at', i.language_set_at)
      from identity i) as conversation,
     coalesce((select json_agg(json_build_object(
                   'id', c.id, 'name', c.name, 'phone', c.phone, 'email', c.email, 'created_at', c.created_at)

@@ -75,6 +75,8 @@ class ChatIdentity:
     disclosed_at: datetime | None = None
     # The customer's locale (receptionist/i18n/locales.py) when known; None: the business's applies.
     language: str | None = None
+    # Who set it: 'detected' (receptionist/i18n/detection.py) or 'staff' (then detection leaves it).
+    language_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,5 +41,10 @@ def language_tag(locale: Locale) -> str:
 
 def customer_locale(customer: str | None, business: str | None) -> Locale:
     """The locale to write to a customer in: theirs when known (chat_identities.language), else the
-    business's language (agent_settings.language)."""
-    return locale_of(customer, default=locale_of(business))
+    business's language (agent_settings.language). When theirs is the language the business's
+    locale overlays (Spanish, at a Peruvian business), the business's: the detector tells Spanish,
+    not which country's, so a Spanish-speaking customer of a clinic in Lima reads Peru's words and
+    formats; staff who want Peru's for a customer of a business in Spain choose es_PE."""
+    business_locale = locale_of(business)
+    theirs = locale_of(customer, default=business_locale)
+    return business_locale if FALLBACK.get(business_locale) == theirs else theirs

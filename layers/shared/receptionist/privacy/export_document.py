@@ -46,6 +46,16 @@ class Conversation(_Part):
     assistant_on: bool = Field(description="False while a person of the business handles the conversation.")
     opted_out: bool = Field(description="The customer asked to receive no messages.")
     opt_changed_at: datetime | None = Field(description="When the customer last opted out or back in.")
+    language: str | None = Field(
+        default=None,
+        description="The language the business writes to the customer in (es, es_PE, en, pt_BR, ca);"
+        " empty while not known (the business's own language applies).",
+    )
+    language_source: str | None = Field(
+        default=None,
+        description="Who set it: detected (from what the customer wrote) or staff (chosen by the business).",
+    )
+    language_set_at: datetime | None = Field(default=None, description="When the language was set.")
 
 
 class Contact(_Part):

@@ -219,7 +219,7 @@ TABLES: Final[dict[str, TableRule]] = {
     "chat_identities": TableRule(
         "deleted",
         "the number, WhatsApp display name, opt-out, the conversation's state, whether and when the "
-        "customer was told they talk to an AI",
+        "customer was told they talk to an AI, their language (detected or chosen by staff, and when)",
         "organization_id = %(org)s and customer_number = %(number)s",
     ),
     "chat_messages": TableRule(

@@ -18,6 +18,7 @@ from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
+from receptionist.i18n.locales import Locale
 from receptionist.processor.media import Processed
 from receptionist.turns import AgentAnswer, AgentRequest, BufferedMessage, Latest, TurnRecord
 
@@ -89,6 +90,10 @@ class Crm(Protocol):
 
     def processed_texts(self, organization_id: str, message_ids: list[str]) -> dict[str, str]:
         """The texts already stored for these provider message ids (a retry reuses them)."""
+        ...
+
+    def set_detected_language(self, organization_id: str, identity_id: str, locale: Locale, at: datetime) -> bool:
+        """Store the customer's language as detected (never over staff's choice); whether it changed."""
         ...
 
     def record_inbound(

@@ -33,6 +33,7 @@ from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
+from receptionist.i18n.detection import detect, language_update
 from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
@@ -237,6 +238,7 @@ class TurnService:
         name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
         identity = self.crm.touch_identity(org.id, number, name, last_at, disclosure.silence(org.settings))
         processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
+        identity = self._customer_language(org, identity, selected, processed)  # before anything is worded
         said = _Said(org, identity)  # replies of this turn carry the AI disclosure when it is due
         opted = self._opt_words(conversation, said, turn_id, selected, last_at, close, report)
         if opted is not None:
@@ -428,6 +430,21 @@ class TurnService:
             out.append(item)
         return out
 
+    def _customer_language(
+        self, org: Organization, identity: ChatIdentity, selected: list[BufferedMessage], processed: list[Processed]
+    ) -> ChatIdentity:
+        """The customer's language, from their own words this turn (i18n/detection.py's rule), so
+        every sentence of this turn is in it. One update, only on the turn that sets or changes it."""
+        if identity.language_source == "staff":
+            return identity
+        words = " ".join(w for m, p in zip(selected, processed, strict=True) if (w := _own_words(m, p)))
+        if not words:
+            return identity
+        locale = language_update(identity.language, identity.language_source, detect(words))
+        if locale is None or not self.crm.set_detected_language(org.id, identity.id, locale, self.now()):
+            return identity
+        return replace(identity, language=locale, language_source="detected")
+
     def _prompt_text(self, processed: list[Processed]) -> str:
         """The turn's text for the model, never over the character budget (the CRM keeps it all)."""
         limit = self.limits.max_chars
@@ -564,6 +581,16 @@ def _written(message: BufferedMessage) -> str | None:
     """The customer's own written words, for a text message (opt words are read only there)."""
     text = message.content.get("text") if message.message_type == "text" else None
     return text if isinstance(text, str) else None
+
+
+def _own_words(message: BufferedMessage, processed: Processed) -> str:
+    """What the customer wrote or said (a voice note's transcript), for their language; a button's
+    label or a media note is the business's or the code's words, not theirs."""
+    if message.message_type == "text":
+        return _written(message) or ""
+    if message.message_type in ("audio", "voice") and not processed.failed:
+        return processed.text.split("]", 1)[-1]  # without the code's "[Nota de voz]" mark
+    return ""
 
 
 def _tap_while_owned(

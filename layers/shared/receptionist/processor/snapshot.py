@@ -17,6 +17,7 @@ import importlib
 import random
 from typing import Protocol
 
+from receptionist.i18n import detection
 from receptionist.secrets import forget_cached
 
 # Imported lazily on a container's first turns; importing them before the snapshot makes
@@ -31,6 +32,8 @@ class Closeable(Protocol):
 def before_snapshot(connections: Closeable) -> None:
     for module in FIRST_TURN_MODULES:
         importlib.import_module(module)
+    # The customer-language detector (numpy and its model, ~1.5 s to load) runs on every text turn.
+    detection.load()
     connections.close()
 
 
