@@ -15,6 +15,7 @@ from receptionist.console.routers import (
     appointments,
     calendar,
     consent,
+    customer_language,
     export,
     inbox,
     mfa,
@@ -54,6 +55,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(team.router)
     # Before the inbox's: its POST /conversations/{id}/{action} would take /consent and /forget.
     app.include_router(consent.router)
+    app.include_router(customer_language.router)
     app.include_router(privacy.router)
     app.include_router(inbox.router)
     app.include_router(inbox.fragments)

@@ -323,11 +323,12 @@ def _escape_like(term: str) -> str:
 
 @dataclass(frozen=True)
 class OrganizationContext:
-    """What the console needs of its own organization: its Gupshup app (conversation keys) and
-    time zone (appointment times)."""
+    """What the console needs of its own organization: its Gupshup app (conversation keys), time
+    zone (appointment times) and language (what a customer of unknown language is written in)."""
 
     app_name: str | None
     timezone: str
+    language: str = "es"
 
 
 def organization_context(db: Database, organization_id: str) -> OrganizationContext:
@@ -337,9 +338,10 @@ def organization_context(db: Database, organization_id: str) -> OrganizationCont
                  where organization_id = %(org)s and provider = 'gupshup' and active
                  order by created_at limit 1) as app_name,
                coalesce((select timezone from agent_settings where organization_id = %(org)s), 'Europe/Madrid')
-                 as timezone
+                 as timezone,
+               coalesce((select language from agent_settings where organization_id = %(org)s), 'es') as language
         """,
         {"org": organization_id},
     )
     assert row is not None
-    return OrganizationContext(row["app_name"], str(row["timezone"]))
+    return OrganizationContext(row["app_name"], str(row["timezone"]), str(row["language"]))

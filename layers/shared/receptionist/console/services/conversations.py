@@ -12,6 +12,7 @@ from datetime import datetime
 from receptionist.console.errors import ConsoleError, NotFound
 from receptionist.console.forms.conversations import ReplyForm, TemplateForm
 from receptionist.console.services.consent import ConsentView, consent_view
+from receptionist.console.services.customer_language import CustomerLanguageView, customer_language_view
 from receptionist.console.services.noshow import customer_no_shows
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm import inbox
@@ -39,6 +40,7 @@ class ConversationView:
     templates: list[MessageTemplate]  # what may be sent instead when the window is closed
     consent: ConsentView | None = None  # the customer's consent register (services/consent.py)
     no_shows: NoShowStanding | None = None  # the customer's, under the no-show policy (a contact only)
+    language: CustomerLanguageView | None = None  # the customer's language (services/customer_language.py)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class ConversationService:
             templates=list_templates(self.db, org),  # the page offers only the usable ones
             consent=consent_view(self.db, org, identity_id),
             no_shows=customer_no_shows(self.db, org, contact, self.now(), context.timezone),
+            language=customer_language_view(self.db, org, identity_id, context.language),
         )
 
     def messages(self, identity_id: str, after: datetime | None) -> list[TranscriptEntry]:
