@@ -30,10 +30,11 @@ from receptionist.agent.context import Conversation
 from receptionist.agent.memory import thread_id
 from receptionist.agent.model import ModelSettings, chat_model
 from receptionist.agent.runner import TurnRunner
-from receptionist.crm import chats
+from receptionist.crm import chats, customer_language
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Organization
 from receptionist.crm.organizations import resolve_by_app
+from receptionist.i18n.detection import detect, language_update
 
 logger = logging.getLogger(__name__)
 
@@ -143,17 +144,10 @@ def scripted_users(task: Task) -> SimulatedUser:
 
 
 def _note_language(db: Database, org: Organization, identity: Any, text: str, now: Any) -> Any:
-    """The processor's step at a turn's start: the customer's language detected from what they wrote
-    and stored on their identity (receptionist.i18n.detection, crm.customer_language.set_detected,
-    never over staff's choice), the identity read again. A tree without a detector skips it: the
-    customer's language stays unknown and the business's applies."""
-    try:
-        from receptionist.crm import customer_language  # type: ignore[attr-defined,unused-ignore]
-        from receptionist.i18n import detection  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return identity
-    detect = getattr(detection, "detect", None)
-    locale = detect(text) if callable(detect) else None
+    """The processor's step at a turn's start (ProcessorService._customer_language): the customer's
+    language detected from what they wrote, stored by i18n/detection.py's rule (never over staff's
+    choice), so this turn's fixed sentences are already in it."""
+    locale = language_update(identity.language, identity.language_source, detect(text))
     if locale is None:
         return identity
     with db.acting_for(org.id):
