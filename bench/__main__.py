@@ -127,14 +127,17 @@ def _turns(result: Any) -> list[str]:
         "AWS calls with botocore's `before-call` event on the buffer, queue and checkpointer clients",
         "(`conversations:` = conversations table, `checkpoints:` = the DynamoDBSaver). Warm container unless",
         "said (the first row also opens the database connection; the checkpointer's one-time S3 lifecycle",
-        "check at construction is not counted).",
+        'check at construction is not counted). Gupshup read calls: the read receipt / "typing…" calls to',
+        "Gupshup's Partner API (the local Gupshup server), made in the background; their cost to the turn",
+        'is the time its own thread spent starting and ending them (docs/processor.md, "Blue ticks").',
         "",
     ]
     if isinstance(result, str):
         return [*lines, result]
     lines += [
-        "| turn | tickets | model calls | tools called | DB round trips | AWS calls | AWS calls by API |",
-        "|---|---:|---:|---|---:|---:|---|",
+        "| turn | tickets | model calls | tools called | DB round trips | AWS calls | Gupshup read calls"
+        " (turn's cost) | AWS calls by API |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in result:
         c = r.cost
@@ -142,7 +145,7 @@ def _turns(result: Any) -> list[str]:
         connects = f" (+{c.db_connects} connect)" if c.db_connects else ""
         lines.append(
             f"| {r.scenario} | {c.tickets} | {c.model_calls} | {tools} | {c.db_round_trips}{connects} | "
-            f"{c.aws_calls} | {r.aws_detail} |"
+            f"{c.aws_calls} | {c.gupshup_read_calls} ({c.read_receipts_ms:.2f} ms) | {r.aws_detail} |"
         )
     return lines
 
