@@ -97,3 +97,14 @@ def test_every_failure_is_swallowed_counted_and_logged_without_the_token(
     assert kind in logged
     assert "sk_token_never_shown" not in logged and "wamid.X" not in logged
     assert "sk_token_never_shown" not in repr(APP)
+
+
+def test_the_turns_telemetry_counts_read_receipts_and_their_failures_as_metrics() -> None:
+    from receptionist.processor import telemetry
+    from receptionist.processor.service import TurnReport
+
+    event = telemetry.describe(TurnReport("answered"), gupshup_read_calls=2, gupshup_read_failures=1)
+    assert (event.counts["ReadReceipts"], event.counts["ReadReceiptsFailed"]) == (2, 1)
+    assert event.fields["gupshup_read_failures"] == 1  # and in the log line
+    quiet = telemetry.describe(TurnReport("answered"), gupshup_read_calls=1, gupshup_read_failures=0)
+    assert "ReadReceiptsFailed" not in quiet.counts
