@@ -128,15 +128,16 @@ def _turns(result: Any) -> list[str]:
         "(`conversations:` = conversations table, `checkpoints:` = the DynamoDBSaver). Warm container unless",
         "said (the first row also opens the database connection; the checkpointer's one-time S3 lifecycle",
         'check at construction is not counted). Gupshup read calls: the read receipt / "typing…" calls to',
-        "Gupshup's Partner API (the local Gupshup server), made in the background; their cost to the turn",
-        'is the time its own thread spent starting and ending them (docs/processor.md, "Blue ticks").',
+        "Gupshup's Partner API (the local Gupshup server), made in the background; in brackets what they cost",
+        "the turn's own thread: starting them (before the reply) / waiting at the end for a call still in",
+        'flight (after the reply was queued; at most its 1 s bound) (docs/processor.md, "Blue ticks and typing").',
         "",
     ]
     if isinstance(result, str):
         return [*lines, result]
     lines += [
         "| turn | tickets | model calls | tools called | DB round trips | AWS calls | Gupshup read calls"
-        " (turn's cost) | AWS calls by API |",
+        " (start / end ms) | AWS calls by API |",
         "|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in result:
@@ -145,7 +146,8 @@ def _turns(result: Any) -> list[str]:
         connects = f" (+{c.db_connects} connect)" if c.db_connects else ""
         lines.append(
             f"| {r.scenario} | {c.tickets} | {c.model_calls} | {tools} | {c.db_round_trips}{connects} | "
-            f"{c.aws_calls} | {c.gupshup_read_calls} ({c.read_receipts_ms:.2f} ms) | {r.aws_detail} |"
+            f"{c.aws_calls} | {c.gupshup_read_calls} ({c.read_receipts_begin_ms:.2f} / {c.read_receipts_finish_ms:.2f})"
+            f" | {r.aws_detail} |"
         )
     return lines
 

@@ -231,7 +231,8 @@ class TurnCost:
     tool_calls: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
     gupshup_read_calls: int = 0  # read receipts / "typing…" (in the background)
-    read_receipts_ms: float = 0.0  # what they cost the turn's own thread
+    read_receipts_begin_ms: float = 0.0  # what starting them cost the turn's thread (before the reply)
+    read_receipts_finish_ms: float = 0.0  # waiting for a call in flight at the end (after the reply was queued)
 
     @property
     def aws_calls(self) -> int:
@@ -287,7 +288,7 @@ class ProcessorRig:
         self.counter.reset()
         connects, counted = self.db.connects, self.parts.counters.now()
         receipts = self.service.receipts
-        blocking = getattr(receipts, "blocking_seconds", 0.0)
+        begun, finished = getattr(receipts, "begin_seconds", 0.0), getattr(receipts, "finish_seconds", 0.0)
         reports: list[TurnReport] = [self.service.handle(t) for t in tickets]
         since = self.parts.counters.since(counted)
         trips = since["db_round_trips"]
@@ -303,7 +304,8 @@ class ProcessorRig:
             tool_calls=[tool for r in reports for tool in r.tools],
             replies=[r.reply for r in reports if r.reply],
             gupshup_read_calls=since.get("gupshup_read_calls", 0),
-            read_receipts_ms=(getattr(receipts, "blocking_seconds", 0.0) - blocking) * 1000,
+            read_receipts_begin_ms=(getattr(receipts, "begin_seconds", 0.0) - begun) * 1000,
+            read_receipts_finish_ms=(getattr(receipts, "finish_seconds", 0.0) - finished) * 1000,
         )
 
     def jobs(self) -> list[dict[str, Any]]:

@@ -11,9 +11,9 @@ the call in flight to reach its own bound, so no request outlives the invocation
 the container after it). A failure of any kind is counted and logged by the adapter
 (adapters/gupshup_read.py) and changes nothing else.
 
-Why a thread and not a short call before the model: the call costs a round trip to Gupshup
-(~100-300 ms from AWS, up to its 1 s bound when Gupshup is slow), which the reply would wait for
-on every turn; in a thread it costs the turn ~0.1 ms (bench/results.md, "Read receipts").
+Why a thread and not a short call before the model: the call costs a round trip to Gupshup (up
+to its 1 s bound when Gupshup is slow), which every reply would wait for; in a thread it costs the
+turn's own thread a few milliseconds to start (bench/results.md, "Processor: cost per turn").
 """
 
 from __future__ import annotations
@@ -93,7 +93,10 @@ class ReadIndicator:
     call_seconds: float = CALL_SECONDS
     shown: int = 0  # calls started (read, or read and typing)
     abandoned: int = 0  # tickets that ended with a call still running (it ends by its own bound)
-    blocking_seconds: float = 0.0  # what begin and finish cost the turn's own thread (the bench)
+    # What they cost the turn's own thread (the bench): starting them (before the reply) and
+    # waiting for a call in flight at the end (after the reply was queued).
+    begin_seconds: float = 0.0
+    finish_seconds: float = 0.0
     _run: _Run | None = field(default=None, repr=False)
 
     def begin(self, organization: Organization, message_id: str, *, typing: bool) -> None:
@@ -113,7 +116,7 @@ class ReadIndicator:
             )
             self._run = run
             run.thread.start()
-        self.blocking_seconds += time.perf_counter() - started
+        self.begin_seconds += time.perf_counter() - started
 
     def finish(self) -> None:
         """No more renewals. A show still running is waited for until its own bound (a fast
@@ -128,7 +131,7 @@ class ReadIndicator:
             run.thread.join(max(0.0, until - time.monotonic()) + JOIN_MARGIN)
         if run.thread.is_alive() and run.until is not None:
             self.abandoned += 1
-        self.blocking_seconds += time.perf_counter() - started
+        self.finish_seconds += time.perf_counter() - started
 
     def _show(self, run: _Run, found: AppToken, message_id: str, typing: bool) -> None:
         deadline = Deadline(run.until if run.until is not None else time.monotonic() + self.call_seconds)
