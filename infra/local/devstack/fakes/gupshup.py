@@ -38,6 +38,9 @@
 - GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
 - GET  /local/sent?after=N       local only (not Gupshup's): the accepted sends from index N on,
                                  as JSON, so `make chat` in another process can show replies.
+- GET  /local/read-events?message_id=ID  local only: the accepted read receipts of that message
+                                 ({"read_events": [{app_id, message_id, typing}]}), for tests that
+                                 hold only the stack's address.
 
 Failure modes for tests, consumed in order by fail_next(): "500", "429", "rate_limit"
 (Gupshup's throttling answer), "invalid_destination" (a permanent error), "hang" (answers after
@@ -276,6 +279,11 @@ class FakeGupshup(FakeServer):
             return Reply(200, item[0], {"content-type": item[1]})
         if request.method == "GET" and request.path == "/local/sent":
             return self._sent_since(request)
+        if request.method == "GET" and request.path == "/local/read-events":
+            wanted = request.query.get("message_id", [""])[0]
+            found = [{"app_id": e.app_id, "message_id": e.message_id, "typing": e.typing}
+                     for e in self.read_events_for(wanted)]  # fmt: skip
+            return Reply.json(200, {"read_events": found})
         if _TEMPLATE_PATH.fullmatch(request.path) and request.method in ("GET", "POST"):
             return self._template_api(request, request.path.split("/")[3])
         if (found := _READ_EVENT_PATH.fullmatch(request.path)) and request.method == "POST":
