@@ -271,7 +271,7 @@ class FakeGupshup(FakeServer):
         return f"{self.url}/media/{name}"
 
     def _not_a_send(self, request: Recorded) -> Reply | None:
-        """Media, the local sent list and the template API (None: a send request)."""
+        """Media, the local lists, the template API and read receipts (None: a send request)."""
         if request.method == "GET" and request.path.startswith("/media/"):
             item = self._media.get(request.path.removeprefix("/media/"))
             if item is None:
@@ -281,13 +281,13 @@ class FakeGupshup(FakeServer):
             return self._sent_since(request)
         if request.method == "GET" and request.path == "/local/read-events":
             wanted = request.query.get("message_id", [""])[0]
-            found = [{"app_id": e.app_id, "message_id": e.message_id, "typing": e.typing}
-                     for e in self.read_events_for(wanted)]  # fmt: skip
-            return Reply.json(200, {"read_events": found})
+            events = [{"app_id": e.app_id, "message_id": e.message_id, "typing": e.typing}
+                      for e in self.read_events_for(wanted)]  # fmt: skip
+            return Reply.json(200, {"read_events": events})
         if _TEMPLATE_PATH.fullmatch(request.path) and request.method in ("GET", "POST"):
             return self._template_api(request, request.path.split("/")[3])
-        if (found := _READ_EVENT_PATH.fullmatch(request.path)) and request.method == "POST":
-            return self._read_event(request, found.group(1))
+        if (event := _READ_EVENT_PATH.fullmatch(request.path)) and request.method == "POST":
+            return self._read_event(request, event.group(1))
         return None
 
     def _read_event(self, request: Recorded, app_id: str) -> Reply:
