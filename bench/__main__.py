@@ -128,14 +128,18 @@ def _turns(result: Any) -> list[str]:
         "AWS calls with botocore's `before-call` event on the buffer, queue and checkpointer clients",
         "(`conversations:` = conversations table, `checkpoints:` = the DynamoDBSaver). Warm container unless",
         "said (the first row also opens the database connection; the checkpointer's one-time S3 lifecycle",
-        "check at construction is not counted).",
+        'check at construction is not counted). Gupshup read calls: the read receipt / "typing…" calls to',
+        "Gupshup's Partner API (the local Gupshup server), made in the background; in brackets what they cost",
+        "the turn's own thread: starting them (before the reply) / waiting at the end for a call still in",
+        'flight (after the reply was queued; at most its 1 s bound) (docs/processor.md, "Blue ticks and typing").',
         "",
     ]
     if isinstance(result, str):
         return [*lines, result]
     lines += [
-        "| turn | tickets | model calls | tools called | DB round trips | AWS calls | AWS calls by API |",
-        "|---|---:|---:|---|---:|---:|---|",
+        "| turn | tickets | model calls | tools called | DB round trips | AWS calls | Gupshup read calls"
+        " (start / end ms) | AWS calls by API |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in result:
         c = r.cost
@@ -143,7 +147,8 @@ def _turns(result: Any) -> list[str]:
         connects = f" (+{c.db_connects} connect)" if c.db_connects else ""
         lines.append(
             f"| {r.scenario} | {c.tickets} | {c.model_calls} | {tools} | {c.db_round_trips}{connects} | "
-            f"{c.aws_calls} | {r.aws_detail} |"
+            f"{c.aws_calls} | {c.gupshup_read_calls} ({c.read_receipts_begin_ms:.2f} / {c.read_receipts_finish_ms:.2f})"
+            f" | {r.aws_detail} |"
         )
     return lines
 

@@ -108,6 +108,8 @@ class BenchEnv:
         self.processor_env: dict[str, str] = {}
         self.webhook_env: dict[str, str] = {}
         self.webhook_secret = ""  # the demo app's, in moto's SSM
+        self.apps: list[str] = []  # the seeded Gupshup apps
+        self.app_token = LocalConfig().gupshup_app_token  # their Partner App Token (the local Gupshup's)
         self.startup_seconds = 0.0
 
     def __enter__(self) -> Self:
@@ -123,6 +125,7 @@ class BenchEnv:
         self.processor_env = stack.function_env("ProcessorFunction")
         self.webhook_env = stack.function_env("WebhookFunction")
         self.webhook_secret = stack.info["webhook_secrets"][APP]
+        self.apps = sorted(stack.info["apps"])
         env: dict[str, Any] = {}
         for props in stack.template.functions.values():
             env.update(props.get("Environment", {}).get("Variables", {}))
@@ -159,6 +162,8 @@ class BenchEnv:
             self.processor_env["DATABASE_URL_PARAM"]: self.app_database_url,
             self.processor_env["OPENAI_API_KEY_PARAM"]: "bench-key",
             self.processor_env["GEMINI_API_KEY_PARAM"]: "bench-key",
+            # The seeded apps' Partner App Tokens (read receipts), as the local stack puts them in SSM.
+            **{f"{self.processor_env['GUPSHUP_KEYS_PATH']}{app}-app-token": self.app_token for app in self.apps},
         }
 
         def watched(service: str, label: str = "") -> Any:
@@ -225,6 +230,9 @@ class TurnCost:
     cached_tokens: int = 0  # prompt tokens the model reported as served from its cache
     tool_calls: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
+    gupshup_read_calls: int = 0  # read receipts / "typing…" (in the background)
+    read_receipts_begin_ms: float = 0.0  # what starting them cost the turn's thread (before the reply)
+    read_receipts_finish_ms: float = 0.0  # waiting for a call in flight at the end (after the reply was queued)
 
     @property
     def aws_calls(self) -> int:
@@ -279,8 +287,11 @@ class ProcessorRig:
         tickets = [self.buffer(customer, text, clock=i) for i, text in enumerate(texts)]
         self.counter.reset()
         connects, counted = self.db.connects, self.parts.counters.now()
+        receipts = self.service.receipts
+        begun, finished = getattr(receipts, "begin_seconds", 0.0), getattr(receipts, "finish_seconds", 0.0)
         reports: list[TurnReport] = [self.service.handle(t) for t in tickets]
-        trips = self.parts.counters.since(counted)["db_round_trips"]
+        since = self.parts.counters.since(counted)
+        trips = since["db_round_trips"]
         answered = [r for r in reports if r.outcome != "skipped_debounce"]
         return TurnCost(
             outcome=",".join(r.outcome for r in answered) or "skipped",
@@ -292,6 +303,9 @@ class ProcessorRig:
             cached_tokens=sum(r.cached_tokens for r in reports),
             tool_calls=[tool for r in reports for tool in r.tools],
             replies=[r.reply for r in reports if r.reply],
+            gupshup_read_calls=since.get("gupshup_read_calls", 0),
+            read_receipts_begin_ms=(getattr(receipts, "begin_seconds", 0.0) - begun) * 1000,
+            read_receipts_finish_ms=(getattr(receipts, "finish_seconds", 0.0) - finished) * 1000,
         )
 
     def jobs(self) -> list[dict[str, Any]]:

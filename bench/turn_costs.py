@@ -5,7 +5,9 @@ embedded PostgreSQL (demo seed), with the real agent against a local OpenAI-prot
 A turn is all the tickets of its messages, handed over in order as the inbound FIFO queue
 would deliver them after the debounce window (a burst of 3 = 3 tickets, 2 skipped + 1 turn).
 Round trips come from the Database's own counter; AWS calls from botocore's before-call event
-on the adapters' clients and the checkpointer's clients.
+on the adapters' clients and the checkpointer's clients; Gupshup's read receipt / "typing…" calls
+(against the local Gupshup server) from the processor's counters, and what they cost the turn's
+own thread (the rest runs in the background) from the indicator.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.env import BenchEnv, ProcessorRig, TurnCost, breakdown, echo_reply
+from devstack.fakes.gupshup import FakeGupshup
 from devstack.fakes.openai import FakeOpenAI
 from devstack.gupshup_events import new_customer
 
@@ -37,8 +40,8 @@ def _booking(openai: FakeOpenAI) -> None:
 
 def measure(env: BenchEnv, *, include_cold: bool = True) -> list[TurnRow]:
     rows: list[TurnRow] = []
-    with FakeOpenAI(responder=echo_reply) as openai:
-        rig = ProcessorRig(env, openai)
+    with FakeOpenAI(responder=echo_reply) as openai, FakeGupshup(app_token=env.app_token) as gupshup:
+        rig = ProcessorRig(env, openai, GUPSHUP_PARTNER_API_URL=gupshup.url)
         try:
             first = rig.turn(new_customer(), "Hola")  # a fresh container: connects, first checkpoint reads
             if include_cold:

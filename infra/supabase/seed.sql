@@ -191,6 +191,10 @@ update public.platform_connections set gupshup_app_id = '5b0c1e2a-7d4f-4c1a-9e8b
   where app_name = 'ClinicaSonrisa' and gupshup_app_id is null;
 update public.platform_connections set gupshup_app_id = '5b0c1e2a-7d4f-4c1a-9e8b-5a10000a0002'
   where app_name = 'SalonLima' and gupshup_app_id is null;
+-- Each seeded app's Partner App Token (read receipts and the typing indicator, migration
+-- 20261211020000_gupshup_app_token.sql): the SSM parameter the local stack fills.
+update public.platform_connections set app_token_ref = '/receptionist/dev/gupshup/' || app_name || '-app-token'
+  where app_name in ('ClinicaSonrisa', 'SalonLima') and app_token_ref is null;
 insert into public.message_templates (organization_id, template_id, label, body, param_count) values
   ('00000000-0000-4000-8000-000000000001', 'escalation_notice', 'Aviso al equipo',
    'Hola, {{1}} ({{2}}) quiere hablar con una persona: {{3}}', 3),

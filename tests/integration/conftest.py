@@ -38,6 +38,7 @@ def local_stack(
             LocalConfig.ephemeral(
                 tmp_path_factory.mktemp("stack"),
                 gupshup_api_url=gupshup.url,
+                gupshup_partner_api_url=gupshup.url,  # blue ticks and "typing…" (the same local server)
                 openai_base_url=f"{model.url}/v1",
                 google_oauth_url=local_google_calendar.oauth_url,
                 google_token_url=local_google_calendar.token_url,

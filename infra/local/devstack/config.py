@@ -24,6 +24,11 @@ class LocalConfig:
     webhook_secrets: dict[str, str] = field(default_factory=dict)  # per app, over the default
     gupshup_api_url: str = "http://127.0.0.1:9/gupshup-not-configured"
     gupshup_api_key: str = "local-gupshup-key"  # FakeGupshup's default key
+    # Gupshup's Partner API (read receipts, "typing…") and the Partner App Token put in SSM for each
+    # seeded app (app_token_ref); the local Gupshup server when GUPSHUP_API_URL is unset, else off
+    # unless GUPSHUP_PARTNER_API_URL names one.
+    gupshup_partner_api_url: str = ""
+    gupshup_app_token: str = "local-gupshup-app-token"  # noqa: S105 - FakeGupshup's default token
     openai_base_url: str = "http://127.0.0.1:9/openai-not-configured"
     openai_api_key: str = "local-openai-key"
     openai_model: str = "gpt-4.1-mini"
@@ -96,6 +101,8 @@ class LocalConfig:
             webhook_secrets=parse_app_secrets(os.environ.get("WEBHOOK_SECRETS", "")),
             gupshup_api_url=os.environ.get("GUPSHUP_API_URL") or d.gupshup_api_url,
             gupshup_api_key=os.environ.get("GUPSHUP_API_KEY") or d.gupshup_api_key,
+            gupshup_partner_api_url=os.environ.get("GUPSHUP_PARTNER_API_URL") or d.gupshup_partner_api_url,
+            gupshup_app_token=os.environ.get("GUPSHUP_APP_TOKEN") or d.gupshup_app_token,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or d.openai_base_url,
             openai_api_key=os.environ.get("OPENAI_API_KEY") or d.openai_api_key,
             openai_model=os.environ.get("OPENAI_MODEL") or d.openai_model,

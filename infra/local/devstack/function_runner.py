@@ -71,6 +71,7 @@ class FunctionRunner:
                 "LOCAL_FUNCTION_TIMEOUT": str(self.function_timeout(logical_id)),
                 # Third-party edges are configurable so tests and the demo can point at fakes.
                 "GUPSHUP_API_URL": self.config.gupshup_api_url,
+                "GUPSHUP_PARTNER_API_URL": self.config.gupshup_partner_api_url,
                 "OPENAI_BASE_URL": self.config.openai_base_url,
                 "OPENAI_MODEL": self.config.openai_model,
                 "GEMINI_BASE_URL": self.config.gemini_base_url,

@@ -71,6 +71,9 @@ class SecretsAndAccounts:
         # Each seeded Gupshup app's API key, where its platform connection says (api_key_ref).
         for ref in self._gupshup_key_refs():
             ssm.put_parameter(Name=ref, Value=self.config.gupshup_api_key, Type="SecureString", Overwrite=True)
+        # And its Partner App Token (read receipts), where the connection says (app_token_ref).
+        for ref in self._gupshup_key_refs("app_token_ref"):
+            ssm.put_parameter(Name=ref, Value=self.config.gupshup_app_token, Type="SecureString", Overwrite=True)
         # Each seeded app's webhook secret (WEBHOOK_SECRETS per app, else WEBHOOK_SECRET).
         for app, secret in self.webhook_secrets().items():
             ssm.put_parameter(
@@ -147,13 +150,14 @@ class SecretsAndAccounts:
                 )
         return users
 
-    def _gupshup_key_refs(self) -> list[str]:
+    def _gupshup_key_refs(self, column: str = "api_key_ref") -> list[str]:
         import psycopg
 
         try:
             with psycopg.connect(self._pg.url) as conn:
                 rows = conn.execute(
-                    "select distinct api_key_ref from platform_connections where provider = 'gupshup' and active"
+                    f"select distinct {column} from platform_connections"  # noqa: S608 - one of two column names
+                    f" where provider = 'gupshup' and active and {column} is not null"
                 ).fetchall()
         except psycopg.errors.UndefinedTable:
             return []

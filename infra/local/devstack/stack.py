@@ -39,6 +39,7 @@ def template_parameters(config: LocalConfig) -> dict[str, str]:
         "OpenAIModel": config.openai_model,
         "OpenAIBaseUrl": config.openai_base_url,
         "GupshupApiUrl": config.gupshup_api_url,
+        "GupshupPartnerApiUrl": config.gupshup_partner_api_url,
     }
 
 

@@ -62,8 +62,8 @@ def start_stand_ins(config: LocalConfig, ctx: ExitStack, *, local_gupshup: bool 
         local_gupshup = not os.environ.get("GUPSHUP_API_URL")
     gupshup = None
     if local_gupshup:
-        gupshup = ctx.enter_context(FakeGupshup(api_key=config.gupshup_api_key))
-        config.gupshup_api_url = gupshup.url
+        gupshup = ctx.enter_context(FakeGupshup(api_key=config.gupshup_api_key, app_token=config.gupshup_app_token))
+        config.gupshup_api_url = config.gupshup_partner_api_url = gupshup.url
     model = None
     if os.environ.get("OPENAI_API_KEY"):
         config.openai_base_url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"

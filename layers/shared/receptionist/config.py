@@ -88,6 +88,10 @@ class ProcessorSettings(GoogleClientSettings):
     langfuse_host: str = Field(alias="LANGFUSE_HOST", default="", pattern=r"^(https?://\S+)?$")
     langfuse_public_key_param: str = Field(alias="LANGFUSE_PUBLIC_KEY_PARAM", default="")
     langfuse_secret_key_param: str = Field(alias="LANGFUSE_SECRET_KEY_PARAM", default="")
+    # Blue ticks and "typing…" (docs/processor.md): Gupshup's Partner API, and the prefix each app's
+    # token is read under (platform_connections.app_token_ref). Either empty: no read receipts.
+    gupshup_partner_api_url: str = Field(alias="GUPSHUP_PARTNER_API_URL", default="")
+    gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
     # The HMAC key of the traces' user id; unset or unreadable: traces without a user (docs/tracing.md).
     langfuse_user_key_param: str = Field(alias="LANGFUSE_USER_KEY_PARAM", default="")
     langfuse_capture_content: bool = Field(alias="LANGFUSE_CAPTURE_CONTENT", default=True)  # texts, or metadata only

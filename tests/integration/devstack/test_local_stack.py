@@ -17,6 +17,7 @@ import pytest
 
 from devstack.aws import moto_client
 from devstack.cloudformation import ScheduledRule
+from devstack.fakes.gupshup import SEEDED_APP_IDS
 from devstack.gupshup_events import new_customer
 from devstack.runner import scheduled_event
 from devstack.stack import LocalConfig, LocalStack
@@ -82,6 +83,14 @@ def test_secrets_are_in_ssm_not_in_the_function_environment(local_stack: LocalSt
         assert param["Type"] == "SecureString"
         assert param["Value"] == local_stack.config.webhook_secret == info["webhook_secrets"][app]
     assert set(info["apps"]) == {"ClinicaSonrisa", "SalonLima"} and info["demo_app"] == "ClinicaSonrisa"
+    # Each seeded app's Partner App Token (read receipts) where its connection names it, under the
+    # prefix the processor reads Gupshup's secrets from, and the processor pointed at the Partner API.
+    processor = ProcessorSettings.from_env(local_stack.function_env("ProcessorFunction"))
+    assert processor.gupshup_partner_api_url == local_stack.config.gupshup_partner_api_url != ""
+    for app in ("ClinicaSonrisa", "SalonLima"):
+        token = ssm.get_parameter(Name=f"{processor.gupshup_keys_path}{app}-app-token", WithDecryption=True)
+        assert token["Parameter"]["Type"] == "SecureString"
+        assert token["Parameter"]["Value"] == local_stack.config.gupshup_app_token
     assert info["app_database_url"].startswith("postgresql://receptionist_app@")
     # The traces' user key (docs/tracing.md): random, a SecureString, shown nowhere.
     user_key = ssm.get_parameter(Name=f"{info['secrets_path']}/trace-user-key", WithDecryption=True)["Parameter"]
@@ -144,6 +153,13 @@ def test_webhook_to_processor_to_notifier_through_the_queues(local_stack: LocalS
     through += ("NotifierFunction",)
     notified = local_stack.wait_for(lambda: reached("NotifierFunction"), timeout=local_stack.bound(*through, retries=1))
     assert notified[0].source == "sqs:OutboundQueue" and notified[0].ok
+    # The turn marked the message read with "typing…" through the local Gupshup's Partner API (the
+    # processor worker read the app's token from SSM at the connection's app_token_ref).
+    url = f"{local_stack.config.gupshup_partner_api_url}/local/read-events?message_id={message_id}"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        assert json.loads(resp.read())["read_events"] == [
+            {"app_id": SEEDED_APP_IDS["ClinicaSonrisa"], "message_id": message_id, "typing": True}
+        ]
 
 
 def test_a_paused_stack_polls_and_schedules_nothing_until_resumed(local_stack: LocalStack) -> None:

@@ -29,9 +29,11 @@ from receptionist.deadline import Deadline
 from receptionist.messages import InboundTicket
 from receptionist.processor.service import TurnReport, TurnService
 from receptionist.processor.wiring import Connections, ProcessorClients, build
+from receptionist.telemetry import Counters
 
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)
 APP = "ClinicaSonrisa"
+SEEDED_APPS = ("ClinicaSonrisa", "SalonLima")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Harness:
     endpoint: str
     connections: Connections
     secret_reads: list[str]
+    counters: Counters
     customer: str = field(default_factory=lambda: f"346{uuid.uuid4().int % 10**8:08d}")
     _clock: int = 0
 
@@ -147,6 +150,7 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             GEMINI_BASE_URL=gemini.url,
             MEDIA_HOSTS="127.0.0.1",  # the local Gupshup serves media over http on loopback
             MEDIA_ALLOW_HTTP="true",
+            GUPSHUP_PARTNER_API_URL=gupshup.url,  # read receipts and "typing…" to the local Gupshup
             **overrides,
         )
         settings = ProcessorSettings.from_env(env)
@@ -154,6 +158,8 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             settings.database_url_param: app_url,  # the functions' role, under row level security
             settings.openai_api_key_param: "k",
             settings.gemini_api_key_param: "k",
+            # Each seeded app's Partner App Token, where seed.sql's app_token_ref says.
+            **{f"{settings.gupshup_keys_path}{app}-app-token": gupshup.app_token for app in SEEDED_APPS},
         }
         secret_reads: list[str] = []
 
@@ -186,6 +192,7 @@ def harness(request: pytest.FixtureRequest, seeded_url: str, app_url: str, aws: 
             aws["endpoint"],
             connections,
             secret_reads,
+            parts.counters,
         )
         crm = service.crm
         assert isinstance(crm, TurnCrm)

@@ -410,6 +410,7 @@ def test_each_function_reads_only_its_own_secrets(template: dict[str, Any]) -> N
         "/receptionist/${Stage}/database-url",
         "/receptionist/${Stage}/gemini-api-key",
         "/receptionist/${Stage}/google-client-secret",
+        "/receptionist/${Stage}/gupshup/*",  # the apps' Partner App Tokens (read receipts, "typing…")
         "/receptionist/${Stage}/langfuse-public-key",  # tracing, when LangfuseHost is set
         "/receptionist/${Stage}/langfuse-secret-key",
         "/receptionist/${Stage}/openai-api-key",

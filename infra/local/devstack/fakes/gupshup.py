@@ -23,9 +23,24 @@
                                  the same name and language twice is a 400, as Gupshup answers.
                                  set_template_status() plays Meta's review, remove_template() a
                                  template deleted in Gupshup.
+- POST /partner/app/<app id>/v1/event   Gupshup's Partner API "Mark message as Read/Typing
+                                 indicator" (adapters/gupshup_read.py cites the documentation):
+                                 header `Authorization` the app's Partner App Token (`app_token`),
+                                 a JSON body {"type": "message-event", "message":
+                                 {"messaging_product": "whatsapp", "status": "read", "message_id",
+                                 "typing_indicator"?: {"type": "text"}}}. Checked as the
+                                 documentation lists its errors, each a 400: malformed JSON
+                                 "Invalid JSON payload"; another type, product or status "Outbound
+                                 event not supported"; no message_id or another indicator "Please
+                                 review the request parameters and retry". A wrong token is a 401,
+                                 an app id it does not hold a 404. Success: 200 {"status":"success"},
+                                 recorded in `read_events` (read_events_for() per message id).
 - GET  /media/<name>             bytes registered with add_media() (Gupshup-hosted media URLs).
 - GET  /local/sent?after=N       local only (not Gupshup's): the accepted sends from index N on,
                                  as JSON, so `make chat` in another process can show replies.
+- GET  /local/read-events?message_id=ID  local only: the accepted read receipts of that message
+                                 ({"read_events": [{app_id, message_id, typing}]}), for tests that
+                                 hold only the stack's address.
 
 Failure modes for tests, consumed in order by fail_next(): "500", "429", "rate_limit"
 (Gupshup's throttling answer), "invalid_destination" (a permanent error), "hang" (answers after
@@ -53,6 +68,7 @@ _FAILURES = {
     "garbage": Reply(200, b"<html><body>Service temporarily unavailable</body></html>", {"content-type": "text/html"}),
 }
 _TEMPLATE_PATH = re.compile(r"^/wa/app/([A-Za-z0-9-]{1,64})/template$")
+_READ_EVENT_PATH = re.compile(r"^/partner/app/([A-Za-z0-9-]{1,64})/v1/event$")
 _ELEMENT_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 _CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
 # The seeded businesses' Gupshup app ids (infra/supabase/seed.sql sets the same on their connections).
@@ -173,6 +189,17 @@ def seeded_templates() -> dict[str, dict[str, HostedTemplate]]:
 
 
 @dataclass(frozen=True)
+class ReadEvent:
+    """One accepted "mark read" call: which app, which inbound message, with "typing…" or not."""
+
+    app_id: str
+    message_id: str
+    typing: bool
+    content_type: str
+    at: float
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """What reached "WhatsApp": one accepted send request."""
 
@@ -208,9 +235,17 @@ class SentMessage:
 class FakeGupshup(FakeServer):
     name = "gupshup"
 
-    def __init__(self, api_key: str = "local-gupshup-key", hang_seconds: float = 30.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        api_key: str = "local-gupshup-key",
+        hang_seconds: float = 30.0,
+        port: int = 0,
+        app_token: str = "local-gupshup-app-token",  # noqa: S107 - a local stand-in's token
+    ) -> None:
         super().__init__(port=port)
         self.api_key = api_key
+        self.app_token = app_token
+        self.read_events: list[ReadEvent] = []
         self.hang_seconds = hang_seconds
         self.sent: list[SentMessage] = []
         self._failures: deque[str] = deque()
@@ -235,6 +270,15 @@ class FakeGupshup(FakeServer):
         with self.lock:
             return list(self._templates.get(app_id, {}).values())
 
+    def add_app(self, app_id: str) -> None:
+        """An app Gupshup holds (with no templates yet): its read receipts are accepted."""
+        with self.lock:
+            self._templates.setdefault(app_id, {})
+
+    def read_events_for(self, message_id: str) -> list[ReadEvent]:
+        with self.lock:
+            return [e for e in self.read_events if e.message_id == message_id]
+
     def fail_next(self, *modes: str) -> None:
         with self.lock:
             self._failures.extend(modes)
@@ -244,7 +288,7 @@ class FakeGupshup(FakeServer):
         return f"{self.url}/media/{name}"
 
     def _not_a_send(self, request: Recorded) -> Reply | None:
-        """Media, the local sent list and the template API (None: a send request)."""
+        """Media, the local lists, the template API and read receipts (None: a send request)."""
         if request.method == "GET" and request.path.startswith("/media/"):
             item = self._media.get(request.path.removeprefix("/media/"))
             if item is None:
@@ -252,9 +296,50 @@ class FakeGupshup(FakeServer):
             return Reply(200, item[0], {"content-type": item[1]})
         if request.method == "GET" and request.path == "/local/sent":
             return self._sent_since(request)
+        if request.method == "GET" and request.path == "/local/read-events":
+            wanted = request.query.get("message_id", [""])[0]
+            events = [{"app_id": e.app_id, "message_id": e.message_id, "typing": e.typing}
+                      for e in self.read_events_for(wanted)]  # fmt: skip
+            return Reply.json(200, {"read_events": events})
         if _TEMPLATE_PATH.fullmatch(request.path) and request.method in ("GET", "POST"):
             return self._template_api(request, request.path.split("/")[3])
+        if (event := _READ_EVENT_PATH.fullmatch(request.path)) and request.method == "POST":
+            return self._read_event(request, event.group(1))
         return None
+
+    def _read_event(self, request: Recorded, app_id: str) -> Reply:
+        """Gupshup's "Mark message as Read/Typing indicator", checked as its documentation says."""
+        if request.headers.get("authorization") != self.app_token:
+            return Reply.json(401, {"status": "error", "message": "Authentication Failed"})
+        with self.lock:
+            known = app_id in self._templates
+            mode = self._failures.popleft() if self._failures else None
+        if not known:
+            return Reply.json(404, {"status": "error", "message": "App not found"})
+        if mode == "hang":
+            return Reply.json(200, {"status": "success"}, delay=self.hang_seconds)
+        if mode:
+            return _FAILURES[mode]
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return Reply.json(400, {"message": "Invalid JSON payload", "status": "error"})
+        message = body.get("message") if isinstance(body, dict) else None
+        if (
+            not isinstance(body, dict)
+            or body.get("type") != "message-event"
+            or not isinstance(message, dict)
+            or message.get("messaging_product") != "whatsapp"
+            or message.get("status") != "read"
+        ):
+            return Reply.json(400, {"message": "Outbound event not supported", "status": "error"})
+        message_id, typing = message.get("message_id"), message.get("typing_indicator")
+        if not isinstance(message_id, str) or not message_id.strip() or typing not in (None, {"type": "text"}):
+            return Reply.json(400, {"status": "error", "message": "Please review the request parameters and retry"})
+        event = ReadEvent(app_id, message_id, typing is not None, request.headers.get("content-type", ""), request.at)
+        with self.lock:
+            self.read_events.append(event)
+        return Reply.json(200, {"status": "success"})
 
     def answer(self, request: Recorded) -> Reply:
         other = self._not_a_send(request)

@@ -48,6 +48,15 @@ class PlatformConnection:
 
 
 @dataclass(frozen=True)
+class AppToken:
+    """A Gupshup app's id and the SSM parameter holding its Partner App Token (a name, never the
+    token): what its read receipts need (platform_connections.gupshup_app_id, app_token_ref)."""
+
+    app_id: str
+    token_ref: str
+
+
+@dataclass(frozen=True)
 class Organization:
     id: str
     name: str

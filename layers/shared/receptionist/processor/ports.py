@@ -191,3 +191,16 @@ class Agent(Protocol):
     good or the deadline passes; the service then retries or falls back."""
 
     def __call__(self, request: AgentRequest) -> AgentAnswer: ...
+
+
+class ReadReceipts(Protocol):
+    """Blue ticks and "typing…" (processor.read_receipts.ReadIndicator): never raises, never
+    makes the turn wait for Gupshup."""
+
+    def begin(self, organization: Organization, message_id: str, *, typing: bool) -> None:
+        """The turn starts: mark the customer's last message read (with "typing…" when `typing`)."""
+        ...
+
+    def finish(self) -> None:
+        """The ticket is done: no more "typing…"."""
+        ...

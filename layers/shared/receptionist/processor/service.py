@@ -38,7 +38,8 @@ from receptionist.languages import language_of
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.opt_words import read_turn
-from receptionist.processor.ports import Agent, Crm, MessageReader, TurnLedger
+from receptionist.processor.ports import Agent, Crm, MessageReader, ReadReceipts, TurnLedger
+from receptionist.processor.read_receipts import NoReadReceipts, reading_for
 from receptionist.processor.recall_answers import RecallTurn, answer_recalls, recall_tap_of
 from receptionist.processor.recall_wording import RecallWords
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders, tap_of
@@ -129,13 +130,17 @@ class TurnService:
     inbound: Queue  # tickets for this processor (a turn's carried messages)
     limits: TurnLimits = field(default_factory=TurnLimits)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # the turn's clock (reminder taps)
+    receipts: ReadReceipts = field(default_factory=NoReadReceipts)  # blue ticks and "typing…"
 
     def handle(
         self, ticket: InboundTicket, deadline: Deadline | None = None, *, last_attempt: bool = False
     ) -> TurnReport:
         db_before = self.crm.seconds
         started = time.perf_counter()
-        report = self._handle(ticket, deadline or Deadline.never(), last_attempt)
+        try:
+            report = self._handle(ticket, deadline or Deadline.never(), last_attempt)
+        finally:
+            self.receipts.finish()  # the reply is recorded and queued by now
         report.total_seconds = time.perf_counter() - started
         report.db_seconds = self.crm.seconds - db_before
         return report
@@ -237,6 +242,8 @@ class TurnService:
         last_at = datetime.fromtimestamp(max(m.received_at_ms for m in selected) / 1000, tz=UTC)
         name = next((m.sender_name for m in reversed(selected) if m.sender_name), None)
         identity = self.crm.touch_identity(org.id, number, name, last_at, disclosure.silence(org.settings))
+        if (typing := reading_for(identity, selected)) is not None:  # in the background: never waited for
+            self.receipts.begin(org, selected[-1].message_id, typing=typing)
         processed = self._read(conversation, org.id, identity.id, turn_id, selected, deadline, report)
         identity = self._customer_language(org, identity, selected, processed)  # before anything is worded
         said = _Said(org, identity)  # replies of this turn carry the AI disclosure when it is due

@@ -16,6 +16,9 @@ Metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, plus the `service` dimensi
   CalendarCheckFallback bookings and moves whose re-check in the member's calendar got no answer in
                         time (Google down, a timeout, no time left in the turn): the synced busy
                         blocks decided (docs/calendar.md)
+  ReadReceipts, ReadReceiptsFailed  Gupshup calls marking the customer's message read (with
+                        "typing…"), and those that failed (a timeout, a 5xx, a refused token: the
+                        turn goes on; docs/processor.md, "Blue ticks and typing")
   TurnSeconds, TurnModelSeconds, TurnMediaSeconds, TurnDatabaseSeconds, TurnOverheadSeconds
   ModelCalls, PromptTokens, CachedPromptTokens, CompletionTokens
 
@@ -57,6 +60,10 @@ def describe(report: TurnReport | Failure, **fields: Any) -> Event:
     ):
         if value:
             counts[name] = value
+    # The wiring's counters of the read receipts (in the log line as gupshup_read_*), as metrics.
+    for name, key in (("ReadReceipts", "gupshup_read_calls"), ("ReadReceiptsFailed", "gupshup_read_failures")):
+        if fields.get(key):
+            counts[name] = fields[key]
     seconds: dict[str, float] = {}
     if report.outcome in _TIMED:
         seconds = {

@@ -16,9 +16,11 @@ from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.calendar_guard import crm_slot_guard, google_calendar
 from receptionist.adapters.embeddings import OpenAIEmbeddings
 from receptionist.adapters.graph_agent import GraphAgent
+from receptionist.adapters.gupshup_read import GupshupReadReceipts, PartnerApp
 from receptionist.adapters.media_archive import MediaArchive
 from receptionist.adapters.media_download import MediaPolicy
 from receptionist.adapters.queues import FifoQueue
+from receptionist.adapters.read_receipt_apps import ReadReceiptApps
 from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.adapters.turn_ledger import DynamoTurnLedger
 from receptionist.adapters.turn_media import TurnMedia
@@ -34,8 +36,10 @@ from receptionist.calendar.slot_guard import ProviderSlotGuard
 from receptionist.calendar.tokens import RefreshTokens
 from receptionist.config import ProcessorSettings
 from receptionist.crm.connection import Database
+from receptionist.deadline import Deadline
 from receptionist.processor import telemetry
 from receptionist.processor.media import MediaReader
+from receptionist.processor.read_receipts import NoReadReceipts, ReadIndicator
 from receptionist.processor.service import TurnReport, TurnService
 from receptionist.processor.turn_limits import TurnLimits
 from receptionist.secrets import get_secret
@@ -143,6 +147,21 @@ def slot_guard(db: Database, settings: ProcessorSettings, clients: ProcessorClie
     return crm_slot_guard(db, *calendar, clients.clock) if calendar is not None else None
 
 
+def read_receipts(
+    db: Database, settings: ProcessorSettings, clients: ProcessorClients
+) -> tuple[ReadIndicator | NoReadReceipts, GupshupReadReceipts | None]:
+    """Blue ticks and "typing…" through Gupshup's Partner API, when the settings name it and the
+    prefix its tokens are read under."""
+    if not settings.gupshup_partner_api_url or not settings.gupshup_keys_path:
+        return NoReadReceipts(), None
+    api = GupshupReadReceipts(settings.gupshup_partner_api_url)
+
+    def send(app_id: str, token: str, message_id: str, typing: bool, deadline: Deadline) -> bool:
+        return api.mark_read(PartnerApp(app_id, token), message_id, typing=typing, deadline=deadline)
+
+    return ReadIndicator(ReadReceiptApps(db, settings.gupshup_keys_path), clients.secret, send), api
+
+
 @dataclass(frozen=True)
 class Connections:
     """What in a processor container may hold an open connection or a credential read at run
@@ -195,6 +214,7 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
     recorder = langfuse_recorder(settings, clients)
     guard = slot_guard(db, settings, clients)
     agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=guard)
+    receipts, read_api = read_receipts(db, settings, clients)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),
         crm=TurnCrm(db, guard),
@@ -204,10 +224,18 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
         inbound=FifoQueue(settings.inbound_queue_url, clients.sqs),
         limits=TurnLimits(settings.turn_max_messages, settings.turn_max_chars, settings.turn_max_media),
         now=clients.clock,  # the same clock as the agent's: taps and tools judge times alike
+        receipts=receipts,
     )
     return ProcessorParts(
         service,
         telemetry.describe,
-        Counters({"db_round_trips": lambda: db.round_trips}),
+        Counters(
+            {
+                "db_round_trips": lambda: db.round_trips,
+                # Gupshup's read receipt / typing calls started (bench: calls per turn)
+                "gupshup_read_calls": lambda: read_api.calls if read_api is not None else 0,
+                "gupshup_read_failures": lambda: sum(read_api.failures.values()) if read_api is not None else 0,
+            }
+        ),
         Connections(db, agent, media, (clients.sqs, clients.dynamodb, clients.s3), recorder),
     )
