@@ -1,5 +1,5 @@
 """Which Gupshup app a business's read receipts go through, and where its token is
-(platform_connections.gupshup_app_id and app_token_ref, migration 20261211020000): read on the
+(platform_connections.gupshup_app_id and app_token_ref, migration 20261211030000): read on the
 turn's thread, as the conversation's organization (row level security), and kept for CACHE_SECONDS
 per container so a warm turn makes no database round trip for it.
 
