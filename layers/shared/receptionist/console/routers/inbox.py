@@ -23,6 +23,7 @@ from receptionist.console.errors import NotFound
 from receptionist.console.forms.conversations import ReplyForm, TemplateForm
 from receptionist.console.services.consent import RECORDED
 from receptionist.console.services.conversations import ConversationService
+from receptionist.console.services.customer_language import SET as LANGUAGE_SET
 from receptionist.console.web import BASE, render, see_other
 from receptionist.crm import calendar_console
 from receptionist.crm.inbox import INBOX_FILTERS, InboxFilter
@@ -86,7 +87,7 @@ def conversation_page(
     request: Request, identity_id: str, account: Account, service: Conversations, notice: str | None = None
 ) -> HTMLResponse:
     view = service.conversation(identity_id)
-    known = notice if notice in ("queued", RECORDED) else None
+    known = notice if notice in ("queued", RECORDED, LANGUAGE_SET) else None
     return render(request, "conversation.html", account=account, view=view, notice=known)
 
 
