@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from receptionist.console.words import known_ids
 from receptionist.console.forms.template_languages import TemplateLanguageForm
+from receptionist.console.words import known_ids
 from receptionist.crm.models import MessageTemplate
 from receptionist.crm.settings.errors import InvalidSetting
 from receptionist.crm.settings.template_languages import (
