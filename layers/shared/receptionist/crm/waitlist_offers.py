@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service
-from receptionist.languages import language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale, customer_locale, locale_of
 
 OpeningReason = Literal["cancelled", "moved", "deleted", "busy_removed"]
 OfferStatus = Literal["claimed", "queued", "sent", "accepted", "lost", "declined", "expired", "skipped", "failed"]
@@ -127,6 +128,13 @@ class OfferContent:
     template_usable: bool  # one of the business's, APPROVED, UTILITY, still listed by Gupshup
     has_identity: bool = True
     taken: bool = False  # an active appointment of the member overlaps the slot now (booked meanwhile)
+    customer_language: str | None = None  # chat_identities.language: the session offer's words
+
+    @property
+    def locale(self) -> Locale:
+        """What the session offer (the code's own words) is written in: the customer's language,
+        else the business's. The template's values follow the template's (the business's)."""
+        return customer_locale(self.customer_language, self.language)
 
     @property
     def conversation(self) -> str:
@@ -135,7 +143,6 @@ class OfferContent:
     def values(self, now: datetime) -> dict[str, str]:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         day, clock = local.strftime("%d/%m/%Y"), local.strftime("%H:%M")
-        english = language_of(self.language) == "en"
         minutes = max(1, int((self.expires_at - now).total_seconds() // 60))
         return {
             "customer_name": self.customer_name or f"+{self.customer_number}",
@@ -143,7 +150,7 @@ class OfferContent:
             "member": self.member,
             "date": day,
             "time": clock,
-            "when": f"{day} at {clock}" if english else f"{day} a las {clock}",
+            "when": message(locale_of(self.language), "template_when", date=day, time=clock),
             "business": self.business,
             "minutes": str(minutes),
         }
@@ -415,6 +422,7 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
                coalesce(ci.opted_out, false) as opted_out, ci.id is not null as has_identity, e.status as entry_status,
                s.name as service, m.name as member, w.starts_at, w.expires_at,
                coalesce(st.timezone, 'Europe/Madrid') as timezone, coalesce(st.language, 'es') as language,
+               ci.language as customer_language,
                ws.template_id, coalesce(ws.template_params, '{{customer_name,service,when}}') as template_params,
                t.body,
                coalesce(t.status = 'APPROVED' and t.category = 'UTILITY' and t.removed_at is null, false)
@@ -463,6 +471,7 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
         template_usable=row["template_usable"],
         has_identity=row["has_identity"],
         taken=row["taken"],
+        customer_language=row["customer_language"],
     )
 
 
