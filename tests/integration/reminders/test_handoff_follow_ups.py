@@ -239,3 +239,20 @@ def test_the_notifier_reads_the_assignee_s_own_number_in_its_business_only(world
     assert world.owner.fetch_one("select assigned_to from chat_identities where id = %s", (identity,)) == {
         "assigned_to": None
     }
+
+
+def test_the_offer_is_in_the_customers_language_read_with_the_escalation(world: World, app_db: Database) -> None:
+    clinic = Clinic(world, app_db)  # a Spanish business
+    escalation, identity, _ = clinic.escalate(clinic.at(1, 10))
+    world.owner.execute(
+        "update chat_identities set language = 'pt_BR', language_source = 'detected', language_set_at = now()"
+        " where id = %s",
+        (identity,),
+    )
+    clinic.run(clinic.at(1, 10, 10))  # the renotify
+    world.jobs()
+    clinic.run(clinic.at(1, 10, 30))
+    (offer,) = world.jobs()
+    assert offer.job_id == f"handoff#{escalation}#offer"
+    assert offer.text == message("pt_BR", "handoff_message_offer")
+    assert offer.text.startswith("Desculpe a espera")

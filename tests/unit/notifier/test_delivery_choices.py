@@ -58,7 +58,7 @@ def test_the_lists_button_and_section_are_in_the_customers_language() -> None:
 
 
 def test_a_customers_language_reaches_the_list(h: Harness) -> None:
-    h.customer(language="pt-BR")  # a Brazilian customer of a Spanish business
+    h.customer(language="pt_BR")  # a Brazilian customer of a Spanish business
     assert h.service.deliver(h.reply(BODY, choices=SLOTS)).outcome == "sent"
     (sent,) = h.sender.sent
     assert sent.message["globalButtons"] == [{"type": "text", "title": "Ver opções"}]

@@ -117,7 +117,7 @@ def test_inside_the_window_a_session_message_with_two_buttons() -> None:
 
 
 def test_the_session_offer_is_in_the_customers_language_the_template_values_in_the_templates() -> None:
-    brazilian = _content(customer_language="pt-BR")  # a Brazilian customer of a Spanish business
+    brazilian = _content(customer_language="pt_BR")  # a Brazilian customer of a Spanish business
     job = offer_job(OFFER, brazilian, NOW)
     assert [c.title for c in job.choices] == ["Eu quero", "Não, obrigado"]
     assert job.text == (
