@@ -38,6 +38,10 @@ def test_a_start_inside_a_sentence() -> None:
     assert formats.day_and_time(TUESDAY, "es") == "el martes 3 de marzo a las 10:30"
     assert formats.day_and_time(TUESDAY, "en") == "Tuesday, March 3 at 10:30\u202fAM"
     assert formats.day_and_time(TUESDAY, "pt_BR") == "terça-feira, 3 de março, às 10:30"
+    one = TUESDAY.replace(hour=13)
+    assert formats.day_and_time(one, "es_PE") == "el martes 3 de marzo a la 1:30\u202fp.\u202fm."
+    assert formats.day_and_time(one, "es") == "el martes 3 de marzo a las 13:30"
+    assert formats.day_and_time(one.replace(hour=1), "es") == "el martes 3 de marzo a la 1:30"
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,10 @@ def time(dt: datetime, locale: Locale) -> str:
 
 def day_and_time(dt: datetime, locale: Locale) -> str:
     """A start inside a sentence: "el martes 3 de marzo a las 10:30", "Tuesday, March 3 at 10:30 AM"."""
-    return message(locale, "format_day_and_time", day=day(dt, locale), time=time(dt, locale))
+    clock = time(dt, locale)
+    # "a la 1:30" / "a les 13:30": Spanish and Catalan make one o'clock singular (as the handoff does)
+    which = "format_day_and_time_one" if clock.startswith("1:") else "format_day_and_time"
+    return message(locale, which, day=day(dt, locale), time=clock)
 
 
 def short_slot(dt: datetime, locale: Locale) -> str:
