@@ -66,9 +66,29 @@ def test_the_disclosure_is_told_in_the_customers_language_and_is_a_version_of_it
     )
 
 
-def test_a_reminder_tap_is_answered_in_the_customers_language() -> None:
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "Thank you! Your Limpieza dental appointment with Dra. Ana on Wednesday, December 2 at 10:00\u202fAM"
+            " is confirmed.",
+        ),
+        (
+            "pt_BR",
+            "Obrigado! Sua consulta de Limpieza dental com Dra. Ana, quarta-feira, 2 de dezembro, às 10:00,"
+            " está confirmada.",
+        ),
+        (
+            None,
+            "¡Gracias! Tu cita de Limpieza dental con Dra. Ana el miércoles 2 de diciembre a las 10:00"
+            " queda confirmada.",
+        ),
+    ],
+)
+def test_a_reminder_tap_is_answered_in_the_customers_language(language: str | None, said: str) -> None:
     h = Harness()
-    _customer_speaks(h, "en")
+    _customer_speaks(h, language)
     h.service.now = lambda: NOW
     starts = (NOW + timedelta(days=1)).astimezone(MADRID)  # Wednesday 2 December, 10:00 in Madrid
     h.crm.add_reminder(
@@ -87,10 +107,7 @@ def test_a_reminder_tap_is_answered_in_the_customers_language() -> None:
         ),
     )
     h.handle(h.tap("Confirm", f"reminder:{TOKEN}:confirm"))
-    assert h.replies() == [
-        "Thank you! Your Limpieza dental appointment with Dra. Ana on Wednesday, December 2 at 10:00\u202fAM"
-        " is confirmed."
-    ]
+    assert h.replies() == [said]
 
 
 def test_the_opt_out_is_confirmed_in_the_customers_language() -> None:
