@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from devstack.fakes.gupshup import FakeGupshup
 from receptionist import disclosure
@@ -104,21 +104,16 @@ class Outbox:
         return [dict(m.payload) for m in self.gupshup.sent_to(identity.customer_number)[before:]]
 
 
-# The catalogue's id of the default AI disclosure sentence ({assistant}, {business}) once the code's
-# sentences are in gettext (receptionist/locale/*/LC_MESSAGES/messages.po); until a catalogue has it,
-# receptionist.disclosure.DEFAULT_TEXT's sentence of the locale's language is expected.
+# The catalogue's id of the default AI disclosure sentence ({assistant}, {business}):
+# receptionist/locale/*/LC_MESSAGES/messages.po, complete in every language the evaluation speaks.
 DISCLOSURE_MESSAGE_ID = "disclosure_default"
 
 
-def expected_disclosure(locale: str, org: Organization) -> str | None:
-    """The AI disclosure sentence a customer of `locale` should get first from this business (its own
-    sentence when it wrote one); None when no sentence in that language exists."""
+def expected_disclosure(locale: str, org: Organization) -> str:
+    """The AI disclosure sentence a customer of `locale` should get first from this business: its own
+    sentence when it wrote one, else the catalogue's in the customer's locale."""
     own = (org.settings.disclosure_text or "").strip()
     if own:
         return own
     values = {"assistant": org.settings.assistant_name.strip(), "business": org.name.strip()}
-    found = message(locale_of(locale), DISCLOSURE_MESSAGE_ID, **values)
-    if found != DISCLOSURE_MESSAGE_ID.format(**values):  # gettext gives the id back when it lacks it
-        return found
-    default = cast(dict[str, str], disclosure.DEFAULT_TEXT).get(locale.split("_")[0])
-    return default.format(**values) if default else None
+    return message(locale_of(locale), DISCLOSURE_MESSAGE_ID, **values)

@@ -16,7 +16,7 @@ from e2e_kit import Pipeline, book_before_its_reminder, night_start
 from devstack.gupshup_events import customer_message, post_callback
 from receptionist.crm import consent
 from receptionist.crm.connection import Database
-from receptionist.processor.service import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from receptionist.i18n.catalogues import message
 
 APP = "ClinicaSonrisa"
 
@@ -72,7 +72,7 @@ def test_baja_through_the_webhook_then_no_reminders_then_alta(pipeline: Pipeline
     model_calls = len(p.model.completions())
     baja = _write(p, customer, "BAJA")
     p.stack.wait_for(lambda: len(_texts(p, customer)) == 2, timeout=p.bound())
-    assert _texts(p, customer)[1] == OPT_OUT_CONFIRMATION["es"]
+    assert _texts(p, customer)[1] == message("es", "opt_out_confirmation")
     _write(p, customer, "BAJA", message_id=baja)
     _write(p, customer, "stop")
     p.stack.wait_idle(timeout=p.bound())
@@ -94,7 +94,7 @@ def test_baja_through_the_webhook_then_no_reminders_then_alta(pipeline: Pipeline
     # ALTA: confirmed; service replies only, so still no reminder.
     _write(p, customer, "ALTA")
     p.stack.wait_for(lambda: len(_texts(p, customer)) == 3, timeout=p.bound())
-    assert _texts(p, customer)[2] == OPT_IN_CONFIRMATION["es"]
+    assert _texts(p, customer)[2] == message("es", "opt_in_confirmation")
     opted_out, states = _state(p, customer)
     assert not opted_out and states["service"] == ("granted", "written") and states["reminders"][0] == "withdrawn"
     _passes_go_by(p)

@@ -72,6 +72,9 @@ def _words(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z0-9ñ]+", fold(text)) if len(w) >= 4}
 
 
+_SENTENCE_END = re.compile(r"[.](?:\s|$)")
+
+
 def _from_catalogue(v: View, plain: str) -> str | None:
     """A general question answered as a model would from the prompt's catalogue; None when it is not one."""
     services, entries = v.services, v.entries
@@ -80,7 +83,8 @@ def _from_catalogue(v: View, plain: str) -> str | None:
     if overlap and any(w in plain for w in _ABOUT_A_SERVICE):  # the service the question names most
         return f"{name}: {detail} ¿Quieres que te busque un hueco?"
     if any(w in plain for w in _ALL_SERVICES) and services:
-        listed = "\n".join(f"- {n}: {d.split('.')[0]}" for n, d in services)
+        # each line up to its first sentence's end (a price's "1.200,00 €" has a point inside)
+        listed = "\n".join(f"- {n}: {_SENTENCE_END.split(d)[0]}" for n, d in services)
         return f"Estos son nuestros servicios:\n{listed}\n¿Te interesa alguno?"
     if not any(w in plain for w in _ABOUT_THE_BUSINESS) and not any(c in plain for cue in _HINTS for c in cue):
         return None

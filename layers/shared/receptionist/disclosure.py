@@ -13,6 +13,11 @@ What is due lives on the chat identity (chat_identities.disclosure_due, set for 
 again by crm.chats.touch_identity after the silence; disclosure_turn: the turn that carried it,
 whose retries carry it again). The processor marks it (crm.chats.mark_disclosed) before it records
 the turn, so the recorded reply is what every retry sends, exactly once.
+
+The default sentence is the "messages" catalogue's disclosure_default, in the customer's locale
+(else the business's). Its version is the hash of the text sent (version_of), so each translation
+is a version of its own: what a customer was told is exactly identified, in their language. A
+business's own sentence (disclosure_text) is sent as written, whatever the customer's language.
 """
 
 from __future__ import annotations
@@ -22,34 +27,27 @@ from datetime import timedelta
 from typing import Final
 
 from receptionist.crm.models import AgentSettings, ChatIdentity
-from receptionist.languages import Language, language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale, locale_of
 
 DEFAULT_AFTER_DAYS: Final = 180
 MAX_CHARS: Final = 600  # agent_settings_disclosure_text_check
 
-# The default sentence, per business language: the assistant's name, that it is an automatic
-# assistant (an AI, not a person), and that a person can be asked for at any time.
-DEFAULT_TEXT: Final[dict[Language, str]] = {
-    "es": (
-        "Te atiende {assistant}, el asistente automático de {business}: un sistema de inteligencia artificial,"
-        " no una persona. Puedes pedir hablar con una persona del equipo en cualquier momento."
-    ),
-    "en": (
-        "You are chatting with {assistant}, {business}'s automatic assistant: an artificial intelligence"
-        " system, not a person. You can ask to talk to someone from the team at any time."
-    ),
-}
-
 
 def default_text(assistant_name: str, business_name: str, language: str) -> str:
-    """The sentence a business that wrote none of its own sends, in its language."""
-    return DEFAULT_TEXT[language_of(language)].format(assistant=assistant_name.strip(), business=business_name.strip())
+    """The sentence a business that wrote none of its own sends, in `language` (a locale or a tag:
+    "es", "pt-BR"): the assistant's name, that it is an automatic assistant (an AI, not a person),
+    and that a person can be asked for at any time."""
+    return message(
+        locale_of(language), "disclosure_default", assistant=assistant_name.strip(), business=business_name.strip()
+    )
 
 
-def text_for(settings: AgentSettings, business_name: str) -> str:
-    """The business's own sentence, or the default built from its assistant's name."""
+def text_for(settings: AgentSettings, business_name: str, locale: Locale | None = None) -> str:
+    """The business's own sentence, or the default built from its assistant's name, in `locale`
+    (the customer's; None: the business's language)."""
     own = (settings.disclosure_text or "").strip()
-    return own or default_text(settings.assistant_name, business_name, settings.language)
+    return own or default_text(settings.assistant_name, business_name, locale or settings.language)
 
 
 def version_of(text: str) -> str:

@@ -16,12 +16,12 @@ from devstack.fakes.openai import FakeOpenAI, history_error
 from receptionist.agent.context import GraphLimits, TurnContext
 from receptionist.agent.graph import build_graph
 from receptionist.agent.model import ModelSettings, chat_model
-from receptionist.agent.nodes import CAPPED_REPLY
 from receptionist.agent.prompts import Persona
 from receptionist.agent.state import turn_input
 from receptionist.agent.thread import NOT_EXECUTED
 from receptionist.agent.toolbox import INTERNAL_ERROR, Tool, Toolbox, ToolFailure, ToolOutcome
 from receptionist.deadline import Deadline, DeadlineExceeded
+from receptionist.i18n.catalogues import message
 
 
 class Query(BaseModel):
@@ -102,7 +102,7 @@ def test_tool_round_cap_forces_a_text_answer(model_server: FakeOpenAI) -> None:
     assert "tools" not in calls[-1].json()
     assert ctx.stats.model_calls == 3
     # The model still asked for a tool on the capped call: the turn ends in text anyway.
-    assert out["messages"][-1].content == CAPPED_REPLY  # type: ignore[index]
+    assert out["messages"][-1].content == message("es", "capped_reply")  # type: ignore[index]
     assert not out["messages"][-1].tool_calls  # type: ignore[index]
     assert model_server.pending == 1
 

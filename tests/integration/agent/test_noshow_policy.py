@@ -36,7 +36,7 @@ def _missed_twice(db: Any, phone: str) -> str:
 def test_past_the_limit_the_assistant_books_nothing_explains_and_offers_a_person(receptionist: Any, db: Any) -> None:
     r = receptionist()
     contact = _missed_twice(db, r.customer)
-    sentence = noshow_wording.REFUSAL["es"]
+    sentence = noshow_wording.refusal("es")
     r.model.call("book_appointment", service="limpieza", start="2031-03-04 10:00", member="Ruiz").say(sentence)
     refused = r.say("Sí, resérvame la limpieza del martes a las 10")
 
@@ -105,7 +105,7 @@ def test_past_the_limit_the_customer_is_not_put_on_the_waitlist_either(reception
     contact = _missed_twice(db, r.customer)
     r.model.call(
         "join_waitlist", service="limpieza", first_day="2031-03-10", last_day="2031-03-12", day_part="afternoon"
-    ).say(noshow_wording.REFUSAL["es"])
+    ).say(noshow_wording.refusal("es"))
     r.say("Apúntame a la lista de espera para la limpieza, del 10 al 12 por la tarde")
 
     (tool,) = r.tool_results()

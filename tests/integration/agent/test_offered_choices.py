@@ -35,10 +35,10 @@ def test_check_availability_makes_the_reply_carry_the_slots_it_showed(receptioni
         assert picked is not None and picked.kind == "slot" and picked.service_id == LIMPIEZA
         member = line.split(" con ", 1)[1]
         assert line == f"- {picked.start} con {member}"
-        assert choice.description == f"Limpieza dental con {member}, 45 EUR"
+        assert choice.description == f"Limpieza dental con {member}, 45,00 €"  # clipped to plain spaces
         assert len(choice.title) <= CHOICE_TITLE_CHARS and len(choice.description) <= CHOICE_DESCRIPTION_CHARS
     ruiz = next(c for c in result.choices if c.id == f"slot|{LIMPIEZA}|{RUIZ}|2031-03-24 10:00")
-    assert ruiz.title == "lun 24/03 10:00 Ruiz"
+    assert ruiz.title == "lun, 24/3 10:00 Ruiz"
 
 
 def test_booking_in_the_same_turn_clears_the_offer(receptionist: Any) -> None:
@@ -78,7 +78,7 @@ def test_list_appointments_offers_the_customers_appointments(receptionist: Any, 
 
     (choice,) = result.choices
     assert choice.id == f"appt|{booked.appointment.id}"
-    assert choice.title == "mar 11/03 10:00 Limpieza"
+    assert choice.title == "mar, 11/3 10:00 Limpieza"
 
 
 def test_an_unknown_service_offers_the_bookable_ones(receptionist: Any, db: Any) -> None:

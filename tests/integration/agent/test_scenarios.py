@@ -83,8 +83,8 @@ def test_a_small_business_catalogue_is_in_the_prompt_and_needs_no_tool_round(rec
     result = r.say("¿Cuánto cuesta una limpieza?")
     sent = r.model.completions()[-1].json()
     system = sent["messages"][0]["content"]
-    assert "- Limpieza dental: 30 min, 45 EUR. Limpieza profesional" in system
-    assert "- Implante dental: 90 min, 1200 EUR; no se reserva por WhatsApp." in system
+    assert "- Limpieza dental: 30 min, 45,00\xa0€. Limpieza profesional" in system
+    assert "- Implante dental: 90 min, 1.200,00\xa0€; no se reserva por WhatsApp." in system
     assert "- Seguros: Trabajamos con Sanitas, Adeslas y DKV." in system
     assert "knowledge_search" not in {t["function"]["name"] for t in sent["tools"]}
     assert result.stats.model_calls == 1 and result.stats.tool_calls == []
@@ -215,11 +215,11 @@ def test_the_offline_stand_in_answers_general_questions_from_the_catalogue(recep
     r.model.responder = scripted_receptionist
     result = r.say("Hola, ¿qué servicios tenéis y cuánto cuestan?")
     for line in (
-        "- Limpieza dental: 30 min, 45 EUR",
-        "- Blanqueamiento dental: 60 min, 250 EUR",
+        "- Limpieza dental: 30 min, 45,00\xa0€",
+        "- Blanqueamiento dental: 60 min, 250,00\xa0€",
         "- Primera consulta de ortodoncia: 30 min, gratis",
-        "- Empaste: 45 min, 60 EUR",
-        "- Implante dental: 90 min, 1200 EUR; no se reserva por WhatsApp",
+        "- Empaste: 45 min, 60,00\xa0€",
+        "- Implante dental: 90 min, 1.200,00\xa0€; no se reserva por WhatsApp",
     ):
         assert line in result.reply
     assert result.stats.tool_calls == [] and result.stats.model_calls == 1
@@ -256,8 +256,8 @@ def test_the_stand_in_answers_about_the_service_the_question_names(receptionist:
     r = receptionist()
     r.model.responder = scripted_receptionist
     # "dental" is in two services' names; "limpieza dental" names one.
-    assert r.say("¿Cuánto cuesta una limpieza dental?").reply.startswith("Limpieza dental: 30 min, 45 EUR")
-    assert r.say("¿y el blanqueamiento?, ¿cuánto?").reply.startswith("Blanqueamiento dental: 60 min, 250 EUR")
+    assert r.say("¿Cuánto cuesta una limpieza dental?").reply.startswith("Limpieza dental: 30 min, 45,00\xa0€")
+    assert r.say("¿y el blanqueamiento?, ¿cuánto?").reply.startswith("Blanqueamiento dental: 60 min, 250,00\xa0€")
 
 
 class ProcessDied(BaseException):

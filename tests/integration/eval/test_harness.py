@@ -55,24 +55,15 @@ def test_the_scripted_pair_covers_most_of_the_suite(correct: Outcome) -> None:
     assert {tag for t in correct.tasks for tag in t.tags} >= {"adversarial", "dst", "voice-note", "two-services"}
 
 
-# Tasks scored on the language of what was sent to a customer who writes English or Portuguese: they
-# pass once the code writes its sentences and rows in the customer's language (issue 30's wording)
-# and the customer's language is detected and stored at the turn's start (issue 30's language). On a
-# tree without them they fail, and only for what was sent, each part of it named.
-NEEDS_CUSTOMER_LANGUAGE = {"clinic-sent-book-en": "en", "clinic-sent-book-pt": "pt_BR"}
+# Tasks scored on the language of what was sent to a customer who writes English or Portuguese.
+SENT_IN_ANOTHER_LANGUAGE = {"clinic-sent-book-en": "en", "clinic-sent-book-pt": "pt_BR"}
 
 
 def test_the_correct_policy_passes_every_covered_task_every_time(correct: Outcome) -> None:
     failed = {task_id: r.reasons for task_id, rs in correct.results.items() for r in rs if not r.passed}
-    for task_id, locale in NEEDS_CUSTOMER_LANGUAGE.items():
-        reasons = failed.pop(task_id, [])
-        assert all(r.startswith("sent: ") for r in reasons), reasons
-        if reasons:
-            assert any(f"than {locale}:" in r for r in reasons) and any("disclosure" in r for r in reasons)
     assert not failed
     assert all(len(rs) == 2 for rs in correct.results.values())
-    if not any(not r.passed for t in NEEDS_CUSTOMER_LANGUAGE for r in correct.results[t]):
-        assert "| **all tasks** | 1.000 | 1.000 |" in correct.summary
+    assert "| **all tasks** | 1.000 | 1.000 |" in correct.summary
 
 
 def test_what_was_sent_is_scored_in_the_customer_s_language(correct: Outcome) -> None:
@@ -81,11 +72,12 @@ def test_what_was_sent_is_scored_in_the_customer_s_language(correct: Outcome) ->
     assert all(r.passed for r in spanish)
     first = spanish[0].sent[0]
     assert first["type"] == "list" and str(first["body"]).startswith("Te atiende Sofía")
-    # English and Portuguese: the booking itself is right; only what was sent can fail.
-    for task_id in NEEDS_CUSTOMER_LANGUAGE:
+    # English and Portuguese: the disclosure and the list in the customer's language, scored as sent.
+    for task_id, locale in SENT_IN_ANOTHER_LANGUAGE.items():
         for trial in correct.results[task_id]:
-            assert not [r for r in trial.reasons if not r.startswith("sent: ")]
-            assert trial.sent and any(p["type"] == "list" for p in trial.sent)
+            assert trial.passed, trial.reasons
+            first = trial.sent[0]
+            assert first["type"] == "list" and not str(first["body"]).startswith("Te atiende"), locale
 
 
 def test_the_wrong_policy_fails_every_covered_task(wrong: Outcome) -> None:
@@ -132,7 +124,7 @@ def test_a_run_leaves_its_summary_and_every_transcript(correct: Outcome) -> None
     assert "not from a real model" in text
     for task in correct.tasks:
         passes = sum(r.passed for r in correct.results[task.id])
-        assert task.id in NEEDS_CUSTOMER_LANGUAGE or passes == 2
+        assert passes == 2
         assert f"| {task.id} | {task.business} | {task.language} | {passes}/2 |" in text
     files = sorted(p.name for p in correct.transcripts.iterdir())
     assert len(files) == 2 * len(correct.tasks) + 1 and "summary.json" in files

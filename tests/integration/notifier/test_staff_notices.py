@@ -66,7 +66,7 @@ def test_a_conflict_notice_says_the_time_in_the_business_zone_and_no_customer(
 
     (sent,) = notifier.gupshup.sent_to(business["staff"][0])
     assert sent.payload["params"][1] == job.text
-    assert job.text is not None and "10/12" in job.text and "10:00" in job.text and "Dr. Soto" in job.text
+    assert job.text is not None and "el jueves 10 de diciembre a las 10:00" in job.text and "Dr. Soto" in job.text
 
 
 def test_a_notice_for_a_business_without_staff_numbers_is_not_configured(

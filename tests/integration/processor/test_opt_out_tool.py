@@ -10,7 +10,7 @@ from typing import Any
 
 from devstack.fakes.openai import text_message, tool_call_message
 from receptionist.crm import chats
-from receptionist.processor.service import OPT_OUT_CONFIRMATION
+from receptionist.i18n.catalogues import message
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 PARAPHRASE = "Ya no vivo en Madrid, así que no hace falta que me mandéis nada más por aquí"
@@ -42,7 +42,7 @@ def test_the_model_s_opt_out_is_honoured_with_the_fixed_confirmation(harness: An
     report = harness.handle(ticket)
     assert report.outcome == "opt_out" and report.tools == ["opt_out"]
     jobs = harness.jobs()
-    assert [(j["kind"], j["text"]) for j in jobs] == [("opt_out", OPT_OUT_CONFIRMATION["es"])]
+    assert [(j["kind"], j["text"]) for j in jobs] == [("opt_out", message("es", "opt_out_confirmation"))]
     identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
     assert identity is not None and identity.opted_out
     assert _events(harness, identity.id)[2:] == [
@@ -61,5 +61,7 @@ def test_a_written_baja_never_reaches_the_model(harness: Any) -> None:
     assert harness.handle(harness.text("¡BAJA!")).outcome == "opt_out"
     assert harness.openai.completions() == []
     (job,) = harness.jobs()
-    assert job["kind"] == "opt_out" and job["text"].endswith(OPT_OUT_CONFIRMATION["es"])  # after the AI disclosure
+    assert job["kind"] == "opt_out" and job["text"].endswith(
+        message("es", "opt_out_confirmation")
+    )  # after the AI disclosure
     assert harness.handle(harness.text("Baja")).outcome == "opted_out" and harness.jobs() == []  # confirmed once

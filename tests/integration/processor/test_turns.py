@@ -11,9 +11,10 @@ import pytest
 from receptionist import disclosure
 from receptionist.crm import chats
 from receptionist.crm.organizations import resolve_by_app
+from receptionist.i18n.catalogues import message
 from receptionist.messages import InboundTicket, UserEvent
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY, MEDIA_FAILED_REPLY
+from receptionist.processor.service import ESCALATION_ON_FAILURE
 
 DEMO_ORG = "00000000-0000-4000-8000-000000000001"
 
@@ -109,7 +110,7 @@ def test_media_that_fails_or_is_too_big_never_fails_the_turn(harness: Any) -> No
     harness.handle(t1)
     report = harness.handle(t2)
     assert report.outcome == "media_failed"
-    assert [j["text"] for j in harness.jobs()] == [disclosure.disclosed(TOLD, MEDIA_FAILED_REPLY)]
+    assert [j["text"] for j in harness.jobs()] == [disclosure.disclosed(TOLD, message("es", "media_failed_reply"))]
     assert harness.openai.completions() == []  # nothing to ask the model
     harness.gemini.fail_next("500", "500", "500")
     ok_audio = harness.gupshup.add_media("ok.ogg", b"OggS 2", "audio/ogg")
@@ -224,7 +225,7 @@ def test_model_down_on_every_attempt_gives_fallback_and_staff_notice(harness: An
     assert report.outcome == "gave_up"
     jobs = harness.jobs()
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in jobs] == [
-        ("fallback", disclosure.disclosed(TOLD, FALLBACK_REPLY)),
+        ("fallback", disclosure.disclosed(TOLD, message("es", "fallback_reply"))),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
     identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
@@ -249,7 +250,7 @@ def test_a_turn_that_would_overrun_falls_back_on_its_last_attempt(harness: Any) 
     report = harness.handle(ticket, final=True, deadline=Deadline.after(2.0))
     assert report.outcome == "gave_up" and report.error in ("DeadlineExceeded", "OpenAITimeoutError")
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in harness.jobs()] == [
-        ("fallback", disclosure.disclosed(TOLD, FALLBACK_REPLY)),
+        ("fallback", disclosure.disclosed(TOLD, message("es", "fallback_reply"))),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
     items = harness.service.ledger.open_messages(harness.conversation)
@@ -258,7 +259,7 @@ def test_a_turn_that_would_overrun_falls_back_on_its_last_attempt(harness: Any) 
 
 def test_budgets_hold_on_the_real_crm(harness: Any) -> None:
     """The business's own limit (agent_settings), counted in turn_usage under row level security."""
-    from receptionist.processor.service import OVER_BUDGET_NOTICE, OVER_BUDGET_REPLY
+    from receptionist.processor.service import OVER_BUDGET_NOTICE
 
     harness.db.execute("update agent_settings set max_turns_per_hour = 2 where organization_id = %s", (DEMO_ORG,))
     try:
@@ -267,7 +268,7 @@ def test_budgets_hold_on_the_real_crm(harness: Any) -> None:
         harness.db.execute("update agent_settings set max_turns_per_hour = 30 where organization_id = %s", (DEMO_ORG,))
     assert outcomes == ["answered", "answered", "over_budget", "over_budget"]
     jobs = harness.jobs()
-    assert [j.get("text") for j in jobs if j["kind"] == "reply"][-2:] == [OVER_BUDGET_REPLY] * 2
+    assert [j.get("text") for j in jobs if j["kind"] == "reply"][-2:] == [message("es", "over_budget_reply")] * 2
     assert [j["reason"] for j in jobs if j["kind"] == "escalation"] == [OVER_BUDGET_NOTICE["turns"]]
     assert len(harness.openai.completions()) == 2
     usage = harness.db.fetch_all(

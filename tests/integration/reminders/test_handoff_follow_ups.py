@@ -18,10 +18,11 @@ from pydantic import BaseModel
 from reminders_kit import Business, World
 
 from receptionist.adapters.delivery_crm import DeliveryCrm
-from receptionist.agent.handoff_wording import MESSAGE_OFFER, OPENING_NOTICE, RENOTIFY_NOTICE
+from receptionist.agent.handoff_wording import OPENING_NOTICE, RENOTIFY_NOTICE
 from receptionist.crm import chats, handoff, inbox
 from receptionist.crm.connection import Database
 from receptionist.crm.handoff_rules import plan
+from receptionist.i18n.catalogues import message
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -126,7 +127,7 @@ def test_nobody_takes_it_notified_again_at_n_once_then_the_offer_at_m(world: Wor
     assert world.jobs() == []  # notified again once
     report = clinic.run(clinic.at(1, 10, 30))
     (offer,) = world.jobs()
-    assert report.offered == 1 and offer.kind == "reply" and offer.text == MESSAGE_OFFER["es"]
+    assert report.offered == 1 and offer.kind == "reply" and offer.text == message("es", "handoff_message_offer")
     assert offer.turn_id == offer.job_id == f"handoff#{escalation}#offer"
     clinic.run(clinic.at(1, 11))
     assert world.jobs() == []
@@ -238,3 +239,20 @@ def test_the_notifier_reads_the_assignee_s_own_number_in_its_business_only(world
     assert world.owner.fetch_one("select assigned_to from chat_identities where id = %s", (identity,)) == {
         "assigned_to": None
     }
+
+
+def test_the_offer_is_in_the_customers_language_read_with_the_escalation(world: World, app_db: Database) -> None:
+    clinic = Clinic(world, app_db)  # a Spanish business
+    escalation, identity, _ = clinic.escalate(clinic.at(1, 10))
+    world.owner.execute(
+        "update chat_identities set language = 'pt_BR', language_source = 'detected', language_set_at = now()"
+        " where id = %s",
+        (identity,),
+    )
+    clinic.run(clinic.at(1, 10, 10))  # the renotify
+    world.jobs()
+    clinic.run(clinic.at(1, 10, 30))
+    (offer,) = world.jobs()
+    assert offer.job_id == f"handoff#{escalation}#offer"
+    assert offer.text == message("pt_BR", "handoff_message_offer")
+    assert offer.text.startswith("Desculpe a espera")

@@ -15,6 +15,7 @@ from receptionist.adapters.turn_crm import TurnCrm
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity
+from receptionist.i18n import formats
 from receptionist.processor.media import Processed
 from receptionist.processor.reminder_answers import ReminderTurn, answer_reminders
 from receptionist.reminders.service import PassReport, ReminderPass
@@ -117,7 +118,7 @@ def test_a_tap_on_the_old_reminder_changes_nothing_and_says_the_current_time(
     turn = _answer(crm, shop, customer, old["token"], action, now=starts - DAY + timedelta(hours=2))
 
     assert turn.reply is not None and turn.notes == []  # a fixed sentence, not the model
-    assert moved_to.strftime("%d/%m a las %H:%M") in turn.reply and "no he cambiado nada" in turn.reply
+    assert formats.day_and_time(moved_to, "es") in turn.reply and "no he cambiado nada" in turn.reply
     row = world.owner.fetch_one("select status, starts_at from appointments where id = %s", (appointment,))
     assert row == {"status": "pending", "starts_at": moved_to}
     history = world.owner.fetch_all("select action from appointment_history where appointment_id = %s", (appointment,))

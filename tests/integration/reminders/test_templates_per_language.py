@@ -75,10 +75,13 @@ def test_a_reminder_goes_out_in_the_customer_s_language_and_falls_back_to_the_bu
     sent = {j.conversation.split("#")[1]: j for j in world.jobs()}
     assert sent[brazilian].template_id == "lembrete_pt"
     assert (sent[brazilian].text or "").startswith("Olá João, lembramos a sua consulta em ")
+    # The values are worded in the template's language: "<date> às <time>", not the business's "a las".
+    assert " às " in sent[brazilian].params[1] and " a las " not in sent[brazilian].params[1]
     # English chosen but paused, Catalan not chosen, the language unknown: the business's template.
     for phone in (english, catalan, unknown):
         assert sent[phone].template_id == "recordatorio_cita"
         assert (sent[phone].text or "").startswith("Hola ")
+        assert any(" a las " in p for p in sent[phone].params)
 
 
 def test_a_recall_goes_out_with_the_marketing_template_of_the_customer_s_language(world: World) -> None:

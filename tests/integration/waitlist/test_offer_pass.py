@@ -37,6 +37,24 @@ def test_a_cancelled_slot_is_offered_to_the_first_waiting_in_the_order_they_aske
     assert len(world.offers(shop)) == 2 and world.jobs(shop) == []
 
 
+def test_the_session_offer_is_in_the_customers_language(world: World) -> None:
+    shop = world.business()  # a Spanish business
+    customer = world.customer(shop)
+    world.owner.execute(
+        "update chat_identities set language = 'en', language_source = 'staff', language_set_at = now()"
+        " where organization_id = %s and customer_number = %s",
+        (shop.id, customer.phone),
+    )
+    world.wait(shop, customer)
+    world.freed_slot(shop, world.clock() + timedelta(hours=5))
+
+    world.offer_pass().run()
+
+    (job,) = world.jobs(shop)
+    assert (job.text or "").startswith("Hi Lucía! A slot you were waiting for has opened:")
+    assert [c.title for c in job.choices] == ["I'll take it", "No, thanks"]
+
+
 def test_outside_the_window_the_approved_utility_template_and_without_one_nothing(world: World) -> None:
     shop, bare = world.business(), world.business(template=None)
     quiet = world.customer(shop, wrote_ago=timedelta(days=3))

@@ -17,6 +17,7 @@ from receptionist.agent.choices import (
     slot_choice,
 )
 from receptionist.crm.models import Appointment, Service, Slot
+from receptionist.i18n.locales import LOCALES, Locale
 from receptionist.messages import CHOICE_DESCRIPTION_CHARS, CHOICE_ID_CHARS, CHOICE_TITLE_CHARS, Choice
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -35,9 +36,9 @@ def _slot(member: str = "Dr. Andrés Ruiz", start: datetime = START) -> Slot:
 
 
 def test_a_slot_is_a_short_title_a_description_and_an_id_that_reads_back() -> None:
-    choice = slot_choice(_service(), _slot())
-    assert choice.title == "mar 04/03 10:00 Ruiz"  # the surname when the whole name does not fit
-    assert choice.description == "Limpieza dental con Dr. Andrés Ruiz, 45 EUR"
+    choice = slot_choice(_service(), _slot(), "es")
+    assert choice.title == "mar, 4/3 10:00 Ruiz"  # the surname when the whole name does not fit
+    assert choice.description == "Limpieza dental con Dr. Andrés Ruiz, 45,00 €"
     assert choice.id == f"slot|{SERVICE_ID}|{MEMBER_ID}|2031-03-04 10:00"
     assert parse_choice(choice.id) == Picked(
         "slot", service_id=SERVICE_ID, member_id=MEMBER_ID, start="2031-03-04 10:00"
@@ -45,21 +46,34 @@ def test_a_slot_is_a_short_title_a_description_and_an_id_that_reads_back() -> No
 
 
 def test_a_short_member_name_is_kept_whole() -> None:
-    assert slot_choice(_service(), _slot("Ana")).title == "mar 04/03 10:00 Ana"
+    assert slot_choice(_service(), _slot("Ana"), "es").title == "mar, 4/3 10:00 Ana"
 
 
+def test_a_slot_is_labelled_in_the_customers_language() -> None:
+    english = slot_choice(_service(), _slot("Ana"), "en")
+    assert english.title == "Tue, 3/4 10:00\u202fAM Ana"  # CLDR's month/day and 12-hour clock
+    assert english.description == "Limpieza dental with Ana, €45.00"
+    brazilian = slot_choice(_service(), _slot("Ana"), "pt_BR")
+    assert brazilian.title == "ter., 04/03 10:00 Ana"
+    assert brazilian.description == "Limpieza dental com Ana, € 45,00"
+    assert service_choice(_service("", 0), "pt_BR").title == "Serviço"
+    assert service_choice(_service(), "en").description == "30 min, €45.00"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("length", [0, 1, 8, 9, 23, 24, 25, 72, 73, 200])
-def test_limits_hold_whatever_the_names(length: int) -> None:
+def test_limits_hold_whatever_the_names(length: int, locale: Locale) -> None:
     long = ("Nombre" + "x" * length)[: max(length, 1)]
     spaced = " ".join(["palabra"] * (length // 8 + 1))
     for name in (long, spaced, f"Dra. {long}"):
         choices = [
-            slot_choice(_service(name), _slot(name)),
-            service_choice(_service(name, None)),
+            slot_choice(_service(name), _slot(name), locale),
+            service_choice(_service(name, None), locale),
             appointment_choice(
                 Appointment(
                     APPOINTMENT_ID, "c", SERVICE_ID, name, MEMBER_ID, name, START, START + timedelta(hours=1), "pending"
-                )
+                ),
+                locale,
             ),
         ]
         for c in choices:
@@ -72,12 +86,12 @@ def test_limits_hold_whatever_the_names(length: int) -> None:
 
 def test_appointments_and_services_read_back() -> None:
     a = Appointment(APPOINTMENT_ID, "c", SERVICE_ID, "Limpieza dental", MEMBER_ID, "Ana", START, START, "confirmed")
-    appointment = appointment_choice(a)
-    assert appointment.title == "mar 04/03 10:00 Limpieza"
+    appointment = appointment_choice(a, "es")
+    assert appointment.title == "mar, 4/3 10:00 Limpieza"
     assert appointment.description == "Limpieza dental con Ana (confirmed)"
     assert parse_choice(appointment.id) == Picked("appt", appointment_id=APPOINTMENT_ID)
-    service = service_choice(_service())
-    assert (service.title, service.description) == ("Limpieza dental", "30 min, 45 EUR")
+    service = service_choice(_service(), "es")
+    assert (service.title, service.description) == ("Limpieza dental", "30 min, 45,00 €")
     assert parse_choice(service.id) == Picked("service", service_id=SERVICE_ID)
 
 

@@ -34,9 +34,9 @@ def test_a_conflict_notice_says_when_in_the_business_zone_and_nothing_else() -> 
     job = notices.conflict(ORG, "k1", "Dr. Soto", starts, "Europe/Madrid", "es")
 
     assert job.text == (
-        "Un evento externo en el calendario de Dr. Soto coincide con una cita del 29/03 a las 11:30."
+        "Un evento externo en el calendario de Dr. Soto coincide con una cita el domingo 29 de marzo a las 11:30."
         " Revísalo en la consola (Calendario)."
     )
     assert job.job_id == "staff_notice#calendar_conflict#k1"
     lima = notices.conflict(ORG, "k1", "Dr. Soto", starts, "America/Lima", "en")
-    assert lima.text is not None and "on 29/03 at 04:30" in lima.text
+    assert lima.text is not None and "on Sunday, March 29 at 4:30\u202fAM" in lima.text

@@ -87,11 +87,16 @@ def test_closed_for_over_two_weeks_has_no_opening_soon() -> None:
         (madrid(1, 16), madrid(1, 15), "es", "hoy a partir de las 16:00"),
         (madrid(8, 9), madrid(5, 21), "es", "el lunes 8 de diciembre a partir de las 9:00"),
         (madrid(2, 1), madrid(1, 23), "es", "mañana a partir de la 1:00"),
-        (madrid(2, 9), madrid(1, 23), "en", "tomorrow from 9:00"),
-        (madrid(8, 9, 30), madrid(5, 21), "en", "on Monday 8 December from 9:30"),
+        (madrid(2, 13), madrid(1, 23), "es", "mañana a partir de las 13:00"),
+        (madrid(2, 13), madrid(1, 23), "es_PE", "mañana a partir de la 1:00\u202fp.\u202fm."),
+        (madrid(2, 9), madrid(1, 23), "en", "tomorrow from 9:00\u202fAM"),
+        (madrid(8, 9, 30), madrid(5, 21), "en", "on Monday, December 8 from 9:30\u202fAM"),
+        (madrid(2, 9), madrid(1, 23), "pt_BR", "amanhã a partir das 09:00"),
+        (madrid(8, 9, 30), madrid(5, 21), "pt_BR", "segunda-feira, 8 de dezembro, a partir das 09:30"),
+        (madrid(8, 13), madrid(5, 21), "ca", "el dilluns 8 de desembre a partir de les 13:00"),
     ],
 )
-def test_when_is_said_in_the_business_s_language_and_local_time(
+def test_when_is_said_in_the_customer_s_language_and_local_time(
     opening: datetime, now: datetime, language: str, said: str
 ) -> None:
     assert when(opening, now, language) == said  # type: ignore[arg-type]
@@ -101,7 +106,7 @@ def test_the_outside_hours_sentence_names_the_opening() -> None:
     assert outside_hours(madrid(2, 9), madrid(1, 23), "es") == (
         "Ahora mismo no hay nadie del equipo atendiendo; te responderán por este chat mañana a partir de las 9:00."
     )
-    assert outside_hours(madrid(2, 9), madrid(1, 23), "en").endswith("in this chat tomorrow from 9:00.")
+    assert outside_hours(madrid(2, 9), madrid(1, 23), "en").endswith("in this chat tomorrow from 9:00\u202fAM.")
 
 
 # -- plan: what an escalation does when it is opened ---------------------------------------------

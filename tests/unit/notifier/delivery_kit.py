@@ -283,6 +283,7 @@ class Harness:
         opted_out: bool = False,
         bot_enabled: bool = True,
         name: str | None = "Lucía",
+        language: str | None = None,
     ) -> ChatIdentity:
         identity = ChatIdentity(
             str(uuid.uuid4()),
@@ -293,6 +294,7 @@ class Harness:
             bot_enabled,
             opted_out,
             None if last_inbound is None else self.now - last_inbound,
+            language=language,
         )
         self.store.identities[(ORG, number)] = identity
         return identity

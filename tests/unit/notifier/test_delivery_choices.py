@@ -50,6 +50,21 @@ def test_more_choices_or_a_long_title_make_a_list() -> None:
     assert interactive_form(BODY, twins) == "list"  # WhatsApp refuses repeated button titles
 
 
+def test_the_lists_button_and_section_are_in_the_customers_language() -> None:
+    for locale, button, section in (("pt_BR", "Ver opções", "Opções"), ("en", "See options", "Options")):
+        message = interactive_message("j", BODY, SLOTS, locale)
+        assert message is not None and message["globalButtons"] == [{"type": "text", "title": button}]
+        assert message["items"][0]["title"] == section
+
+
+def test_a_customers_language_reaches_the_list(h: Harness) -> None:
+    h.customer(language="pt_BR")  # a Brazilian customer of a Spanish business
+    assert h.service.deliver(h.reply(BODY, choices=SLOTS)).outcome == "sent"
+    (sent,) = h.sender.sent
+    assert sent.message["globalButtons"] == [{"type": "text", "title": "Ver opções"}]
+    assert sent.message["items"][0]["title"] == "Opções"
+
+
 def test_no_choices_or_a_body_over_the_limit_is_plain_text() -> None:
     assert interactive_message("j", BODY, []) is None
     assert interactive_message("j", "x" * (INTERACTIVE_BODY_CHARS + 1), SLOTS) is None

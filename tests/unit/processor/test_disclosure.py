@@ -12,7 +12,7 @@ from processor_kit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
 from receptionist import disclosure
 from receptionist.conversation_key import ConversationKey
-from receptionist.processor.service import FALLBACK_REPLY, MEDIA_FAILED_REPLY, OVER_BUDGET_REPLY
+from receptionist.i18n.catalogues import message
 
 SOFIA = disclosure.default_text("Sofía", "Clínica Sonrisa", "es")
 
@@ -87,16 +87,16 @@ def test_every_kind_of_first_reply_carries_it() -> None:
     h = Harness(untold=True)
     h.agent.failures.append(RuntimeError("model down"))
     assert h.handle(h.text("Hola"), final=True).outcome == "gave_up"
-    assert h.replies() == [f"{SOFIA}\n\n{FALLBACK_REPLY}"]
+    assert h.replies() == [f"{SOFIA}\n\n{message('es', 'fallback_reply')}"]
     # Over budget.
     h = Harness(untold=True)
     h.crm.max_turns_per_hour = 0
     assert h.handle(h.text("Hola")).outcome == "over_budget"
-    assert h.replies() == [f"{SOFIA}\n\n{OVER_BUDGET_REPLY}"]
+    assert h.replies() == [f"{SOFIA}\n\n{message('es', 'over_budget_reply')}"]
     # A voice note that could not be read.
     h = Harness(untold=True)
     assert h.handle(h.receive({"url": "https://filemanager.gupshup.io/x.ogg"}, kind="audio")).outcome == "media_failed"
-    assert h.replies() == [f"{SOFIA}\n\n{MEDIA_FAILED_REPLY}"]
+    assert h.replies() == [f"{SOFIA}\n\n{message('es', 'media_failed_reply')}"]
 
 
 def test_a_turn_with_no_reply_leaves_it_due(h: Harness) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from processor_kit import CUSTOMER, Crash, Harness, crash_after
 
-from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, MESSAGE_NOTED
+from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, message_noted
 
 NOTE = "Ahora mismo no hay nadie del equipo atendiendo; te responderán por este chat mañana a partir de las 9:00."
 
@@ -52,7 +52,7 @@ def offered(h: Harness) -> Harness:
 def test_the_message_after_the_offer_is_kept_acknowledged_once_and_staff_told(offered: Harness) -> None:
     h = offered
     h.handle(h.text("Que me llamen a partir de las 5, gracias"))
-    assert h.replies() == [MESSAGE_NOTED["es"]]
+    assert h.replies() == [message_noted("es")]
     assert _escalation_reasons(h) == [MESSAGE_LEFT_NOTICE]
     assert h.crm.messages_noted[f"id-{CUSTOMER}"][1] == "Que me llamen a partir de las 5, gracias"
     assert h.agent.requests[-1].text == "Hola"  # the model is not called
@@ -75,7 +75,7 @@ def test_a_crash_after_keeping_the_message_says_it_once(offered: Harness, step: 
         h.handle(ticket)
     h.outbound.forget()
     h.handle(ticket)
-    assert h.replies() == [MESSAGE_NOTED["es"]] and _escalation_reasons(h) == [MESSAGE_LEFT_NOTICE]
+    assert h.replies() == [message_noted("es")] and _escalation_reasons(h) == [MESSAGE_LEFT_NOTICE]
 
 
 def test_no_offer_no_note_the_person_answers(h: Harness) -> None:

@@ -186,7 +186,7 @@ def test_a_tap_on_a_reminder_of_the_earlier_time_changes_nothing_and_says_the_cu
     assert report.outcome == "reminder_answer" and report.model_calls == 0 and h.agent.requests == []
     assert h.crm.appointment_changes == [] and h.crm.answers == {}
     (reply,) = h.replies()
-    assert "ahora es el viernes 04/12 a las 17:30" in reply and "no he cambiado nada" in reply
+    assert "ahora es el viernes 4 de diciembre a las 17:30" in reply and "no he cambiado nada" in reply
 
 
 def test_an_english_speaking_business_is_told_the_current_time_in_english(h: Harness) -> None:
@@ -197,7 +197,7 @@ def test_an_english_speaking_business_is_told_the_current_time_in_english(h: Har
     h.handle(h.tap("Cancel", f"reminder:{TOKEN}:cancel"))
     assert h.crm.appointment_changes == []
     assert h.replies() == [
-        "Your Limpieza dental appointment was moved: it is now Friday 04/12 at 17:30."
+        "Your Limpieza dental appointment was moved: it is now Friday, December 4 at 5:30\u202fPM."
         " That reminder was for the earlier time, so I haven't changed anything."
     ]
 
@@ -216,7 +216,7 @@ def test_a_move_between_reading_the_tap_and_applying_it_changes_nothing(r: Harne
     r.crm.reminder_for_customer = read_then_moved  # type: ignore[method-assign]
     r.handle(r.tap("Cancelar", f"reminder:{TOKEN}:cancel"))
     assert r.crm.appointment_changes == [] and r.crm.answers == {}
-    assert "ahora es el viernes 04/12 a las 17:30" in r.replies()[0]
+    assert "ahora es el viernes 4 de diciembre a las 17:30" in r.replies()[0]
 
 
 def test_a_written_reply_after_a_move_is_not_an_answer_to_the_old_reminder(h: Harness) -> None:

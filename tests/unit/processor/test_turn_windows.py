@@ -7,7 +7,8 @@ import pytest
 from processor_kit import CONVERSATION, Crash, Harness, crash_after
 
 from receptionist.deadline import Deadline, DeadlineExceeded
-from receptionist.processor.service import ESCALATION_ON_FAILURE, FALLBACK_REPLY
+from receptionist.i18n.catalogues import message
+from receptionist.processor.service import ESCALATION_ON_FAILURE
 
 
 def test_a_burst_is_one_turn_answered_once(h: Harness) -> None:
@@ -107,7 +108,7 @@ def test_the_last_attempt_falls_back_and_leaves_nothing_claimed(h: Harness) -> N
     assert report.outcome == "gave_up" and report.error == "RuntimeError"
     jobs = h.outbound.bodies
     assert [(j["kind"], j.get("text") or j.get("reason")) for j in jobs] == [
-        ("fallback", FALLBACK_REPLY),
+        ("fallback", message("es", "fallback_reply")),
         ("escalation", ESCALATION_ON_FAILURE),
     ]
     assert h.crm.escalations == {ticket.message_id: ESCALATION_ON_FAILURE}
@@ -120,7 +121,7 @@ def test_running_out_of_time_on_the_last_attempt_falls_back(h: Harness) -> None:
     ticket = h.text("Hola")
     report = h.handle(ticket, final=True, deadline=Deadline.after(0.1))
     assert report.outcome == "gave_up" and report.error == "DeadlineExceeded"
-    assert h.replies() == [FALLBACK_REPLY] and h.nothing_claimed()
+    assert h.replies() == [message("es", "fallback_reply")] and h.nothing_claimed()
 
 
 def test_running_out_of_time_before_the_last_attempt_is_retried(h: Harness) -> None:
@@ -202,7 +203,7 @@ def test_opt_out_applies_with_the_events_own_time(h: Harness) -> None:
 def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:
     from processor_kit import Harness as Fresh
 
-    from receptionist.processor.service import OVER_BUDGET_NOTICE, OVER_BUDGET_REPLY
+    from receptionist.processor.service import OVER_BUDGET_NOTICE
 
     h = Fresh()
     h.crm.max_turns_per_hour = 2
@@ -212,7 +213,7 @@ def test_past_the_conversations_hourly_budget_the_model_is_not_called() -> None:
     fourth = h.handle(h.text("cuatro"))
     assert (third.outcome, fourth.outcome) == ("over_budget", "over_budget")
     assert h.agent.texts == ["uno", "dos"]  # no model call past the budget
-    assert h.replies()[-2:] == [OVER_BUDGET_REPLY, OVER_BUDGET_REPLY]
+    assert h.replies()[-2:] == [message("es", "over_budget_reply")] * 2
     notices = [j["reason"] for j in h.outbound.bodies if j["kind"] == "escalation"]
     assert notices == [OVER_BUDGET_NOTICE["turns"]]  # staff are told once per window
     assert {t for t, _ in h.crm.inbound.values()} >= {"tres", "cuatro"}  # nothing lost: stored for a person

@@ -15,6 +15,7 @@ from processor_kit import APP, Crash, Harness, crash_after
 
 from receptionist.crm.waitlist_answers import OfferAnswer
 from receptionist.deadline import Deadline
+from receptionist.i18n.locales import COMPLETE_LOCALES
 from receptionist.processor.reminder_answers import ReminderTurn, tap_of
 from receptionist.processor.waitlist_answers import WaitlistTap, waitlist_tap_of, with_waitlist
 from receptionist.processor.waitlist_wording import OWNED_TAP_NOTICE, WaitlistWords
@@ -25,7 +26,7 @@ TOKEN = "w" * 32
 SLOT = OfferAnswer(
     "booked", "Limpieza dental", "Dra. Ana", datetime(2026, 12, 4, 10, 30, tzinfo=ZoneInfo("Europe/Madrid"))
 )
-BOOKED_ES = "¡Hecho! Te hemos reservado Limpieza dental con Dra. Ana el viernes 04/12 a las 10:30."
+BOOKED_ES = "¡Hecho! Te hemos reservado Limpieza dental con Dra. Ana el viernes 4 de diciembre a las 10:30."
 
 
 @pytest.fixture
@@ -76,7 +77,8 @@ def test_the_sentence_is_in_the_businesss_language(w: Harness) -> None:
     w.handle(w.tap("Accept", f"waitlist:{TOKEN}:accept"))
 
     (reply,) = w.replies()
-    assert reply.startswith("Done! You are booked for Limpieza dental with Dra. Ana on Friday 04/12 at 10:30.")
+    booked = "Done! You are booked for Limpieza dental with Dra. Ana on Friday, December 4 at 10:30\u202fAM."
+    assert reply.startswith(booked)
 
 
 def test_a_second_tap_says_the_same_and_books_nothing_more(w: Harness) -> None:
@@ -181,21 +183,24 @@ def test_a_crash_after_the_tap_was_applied_ends_answered_once(w: Harness, step: 
     assert w.crm.bookings == [TOKEN] and w.nothing_claimed()
 
 
-def test_every_outcome_has_its_own_sentence_in_both_languages() -> None:
+def test_every_outcome_has_its_own_sentence_in_every_language() -> None:
     outcomes = ("booked", "lost", "expired", "declined", "closed", "unknown")
-    for language in ("es", "en"):
-        words = WaitlistWords.of(language)
+    for locale in COMPLETE_LOCALES:
+        words = WaitlistWords(locale)
         said = {words.answer(replace(SLOT, outcome=o)) for o in outcomes}  # type: ignore[arg-type]
         assert len(said) == len(outcomes) and all(s.strip() for s in said)
-    assert WaitlistWords.of("en-GB").answer(replace(SLOT, outcome="lost")).startswith("Sorry")
+    assert WaitlistWords("en").answer(replace(SLOT, outcome="lost")).startswith("Sorry")
+    assert WaitlistWords("pt_BR").answer(replace(SLOT, outcome="lost")).startswith("Desculpe")
+    # Peru says "cupo" where Spain says "hueco"
+    assert "cupo" in WaitlistWords("es_PE").answer(replace(SLOT, outcome="lost"))
 
 
 def test_taps_of_both_kinds_make_one_reply() -> None:
     reminder = ReminderTurn(reply="Gracias, confirmada.", taps=1, sentences=["Gracias, confirmada."])
-    both = with_waitlist(reminder, ["De acuerdo."], "es", written=False)
+    both = with_waitlist(reminder, ["De acuerdo."], written=False)
     assert both.reply == "Gracias, confirmada. De acuerdo." and both.taps == 2
-    with_words = with_waitlist(ReminderTurn(), ["De acuerdo."], "es", written=True)
-    assert with_words.reply is None and with_words.notes == [WaitlistWords.of("es").already_done("De acuerdo.")]
+    with_words = with_waitlist(ReminderTurn(), ["De acuerdo."], written=True)
+    assert with_words.reply is None and with_words.notes == [WaitlistWords.already_done("De acuerdo.")]
 
 
 def test_the_booking_runs_within_the_turns_deadline(w: Harness) -> None:

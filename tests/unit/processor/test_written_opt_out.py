@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from processor_kit import APP, CUSTOMER, ORG, Crash, Harness, crash_after
 
-from receptionist.processor.service import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from receptionist.i18n.catalogues import message
 from receptionist.turns import AgentAnswer, AgentRequest
 
-OUT, IN = OPT_OUT_CONFIRMATION["es"], OPT_IN_CONFIRMATION["es"]
+OUT, IN = message("es", "opt_out_confirmation"), message("es", "opt_in_confirmation")
 
 
 def _states(h: Harness) -> list[bool | None]:
@@ -85,7 +85,7 @@ def test_an_english_business_confirms_in_english() -> None:
     h.crm.orgs[APP] = replace(org, settings=replace(org.settings, language="en"))
     h.handle(h.text("Unsubscribe"))
     h.handle(h.text("START"))
-    assert h.replies() == [OPT_OUT_CONFIRMATION["en"], OPT_IN_CONFIRMATION["en"]]
+    assert h.replies() == [message("en", "opt_out_confirmation"), message("en", "opt_in_confirmation")]
 
 
 @pytest.mark.parametrize("step", ["opt_out", "record_turn", "send", "finish"])

@@ -110,10 +110,24 @@ def test_inside_the_window_a_session_message_with_two_buttons() -> None:
     assert [c.id for c in job.choices] == [postback_text(OFFER.token, "accept"), postback_text(OFFER.token, "decline")]
     assert [c.title for c in job.choices] == ["Lo quiero", "No, gracias"]
     # The slot in the business's time (16:30 UTC is 17:30 in Madrid) and the minutes left to answer.
-    assert "Limpieza con Ana el 10/03/2031 a las 17:30" in (job.text or "") and "30 minutos" in (job.text or "")
+    assert "Limpieza con Ana el lunes 10 de marzo a las 17:30" in (job.text or "") and "30 minutos" in (job.text or "")
     english = offer_job(OFFER, _content(language="en"), NOW)
     assert [c.title for c in english.choices] == ["I'll take it", "No, thanks"]
     assert "Would you like it?" in (english.text or "")
+
+
+def test_the_session_offer_is_in_the_customers_language_the_template_values_in_the_templates() -> None:
+    brazilian = _content(customer_language="pt_BR")  # a Brazilian customer of a Spanish business
+    job = offer_job(OFFER, brazilian, NOW)
+    assert [c.title for c in job.choices] == ["Eu quero", "Não, obrigado"]
+    assert job.text == (
+        "Olá, Lucía! Vagou um horário que você esperava: Limpieza com Ana em segunda-feira, 10 de março, às 17:30."
+        " Você quer? Guardamos por 30 minutos; fica com ele quem aceitar primeiro."
+    )
+    english = offer_job(OFFER, _content(customer_language="en"), NOW)
+    assert "Limpieza with Ana on Monday, March 10 at 5:30\u202fPM." in (english.text or "")
+    # The approved template is the business's (Spanish): its values stay in its language.
+    assert brazilian.values(NOW)["when"] == "10/03/2031 a las 17:30"
 
 
 def test_near_the_end_of_the_window_the_template_with_quick_replies() -> None:

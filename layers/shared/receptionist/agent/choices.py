@@ -9,9 +9,11 @@ itself and a selection is read without a lookup:
     service|<service_id>
 
 (Reminder buttons use "reminder:<token>:<action>", a prefix none of these collides with.) Titles
-and descriptions are short and human, clipped to WhatsApp's limits, never over them.
+and descriptions are short and human, in the customer's locale (receptionist.i18n: the catalogue's
+words, Babel's day, time and price), clipped to WhatsApp's limits, never over them.
 
-Imports nothing heavy: the processor reads selections on its cold path.
+Imports nothing heavy: the processor reads selections on its cold path (formats imports Babel
+only when it formats).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
-from receptionist.agent.wording import price
 from receptionist.crm.models import Appointment, Service, Slot
+from receptionist.i18n import formats
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale
 from receptionist.messages import CHOICE_DESCRIPTION_CHARS, CHOICE_TITLE_CHARS, MAX_CHOICES, Choice
 
 SLOT: Final = "slot"
@@ -35,7 +39,6 @@ _PARSE = re.compile(
     rf"|{APPOINTMENT}\|(?P<appointment>{_ID})"
     rf"|{SERVICE}\|(?P<only_service>{_ID}))"
 )
-SHORT_WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,9 @@ def clip(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def short_when(dt: datetime) -> str:
-    """ "mar 04/03 10:00": a day and time in 15 characters."""
-    return f"{SHORT_WEEKDAYS[dt.weekday()]} {dt:%d/%m %H:%M}"
+def short_when(dt: datetime, locale: Locale) -> str:
+    """ "mar, 4/3 10:00", "Tue, 3/4 10:00 AM": a day and time that fits a button (formats.short_slot)."""
+    return formats.short_slot(dt, locale)
 
 
 def _titled(head: str, *names: str) -> str:
@@ -73,30 +76,43 @@ def _words(name: str) -> list[str]:
     return name.split() or [""]
 
 
-def slot_choice(service: Service, slot: Slot) -> Choice:
+def _price(service: Service, locale: Locale) -> str:
+    return formats.price(service.price_cents, service.currency, locale)
+
+
+def slot_choice(service: Service, slot: Slot, locale: Locale) -> Choice:
     start = slot.starts_at
+    described = message(
+        locale, "choice_slot_description", service=service.name, member=slot.member_name, price=_price(service, locale)
+    )
     return Choice(
         id=_SEP.join((SLOT, service.id, slot.member_id, f"{start:%Y-%m-%d %H:%M}")),
         # the whole name, else the surname ("Dr. Andrés Ruiz" -> "Ruiz")
-        title=_titled(short_when(start), slot.member_name, _words(slot.member_name)[-1]),
-        description=clip(f"{service.name} con {slot.member_name}, {price(service)}", CHOICE_DESCRIPTION_CHARS),
+        title=_titled(short_when(start, locale), slot.member_name, _words(slot.member_name)[-1]),
+        description=clip(described, CHOICE_DESCRIPTION_CHARS),
     )
 
 
-def appointment_choice(a: Appointment) -> Choice:
+def appointment_choice(a: Appointment, locale: Locale) -> Choice:
+    described = message(
+        locale, "choice_appointment_description", service=a.service_name, member=a.member_name, status=a.status
+    )
     return Choice(
         id=_SEP.join((APPOINTMENT, a.id)),
         # the whole service, else its first word ("Limpieza dental" -> "Limpieza")
-        title=_titled(short_when(a.starts_at), a.service_name, _words(a.service_name)[0]),
-        description=clip(f"{a.service_name} con {a.member_name} ({a.status})", CHOICE_DESCRIPTION_CHARS),
+        title=_titled(short_when(a.starts_at, locale), a.service_name, _words(a.service_name)[0]),
+        description=clip(described, CHOICE_DESCRIPTION_CHARS),
     )
 
 
-def service_choice(service: Service) -> Choice:
+def service_choice(service: Service, locale: Locale) -> Choice:
+    described = message(
+        locale, "choice_service_description", minutes=service.duration_minutes, price=_price(service, locale)
+    )
     return Choice(
         id=_SEP.join((SERVICE, service.id)),
-        title=clip(service.name, CHOICE_TITLE_CHARS) or "Servicio",
-        description=clip(f"{service.duration_minutes} min, {price(service)}", CHOICE_DESCRIPTION_CHARS),
+        title=clip(service.name, CHOICE_TITLE_CHARS) or message(locale, "choice_service_title"),
+        description=clip(described, CHOICE_DESCRIPTION_CHARS),
     )
 
 

@@ -24,6 +24,7 @@ from receptionist.crm.availability import BookingWindow
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.deadline import Deadline
+from receptionist.i18n.locales import Locale, customer_locale
 from receptionist.messages import Choice
 
 
@@ -56,6 +57,11 @@ class Conversation:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.organization.settings.timezone)
+
+    @property
+    def locale(self) -> Locale:
+        """What the code writes to this customer in: their language when known, else the business's."""
+        return customer_locale(self.identity.language, self.organization.settings.language)
 
     @property
     def window(self) -> BookingWindow:

@@ -28,14 +28,14 @@ from receptionist.agent.context import TurnContext, TurnStats
 from receptionist.agent.prompts import SUMMARY_PROMPT, static_prompt, turn_context
 from receptionist.agent.state import AgentState, Booking
 from receptionist.agent.thread import repaired
-from receptionist.i18n.locales import customer_locale
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import DEFAULT_LOCALE, customer_locale
 
 logger = logging.getLogger(__name__)
 
 # The transcript a summary is made of: at most this many times the history bound (normally it is
 # about one bound: what compacting folds away at a time).
 SUMMARY_INPUT_BOUND = 2
-CAPPED_REPLY = "Perdona, no he podido completar la gestión. ¿Quieres que te pase con una persona del equipo?"
 OUT_OF_TOOL_ROUNDS = "No puedes usar más herramientas en este turno: responde al cliente ya."
 MODEL_CALL_SECONDS = 25.0  # one model request, at most
 MODEL_ATTEMPTS = 3  # per model call, while the deadline allows
@@ -136,7 +136,9 @@ def _answer_without_tools(messages: list[BaseMessage], ctx: TurnContext) -> Base
     reply = call_model(ctx.model, [*messages, SystemMessage(OUT_OF_TOOL_ROUNDS)], ctx)
     if isinstance(reply, AIMessage) and reply.tool_calls:
         # A model that insists on tools gets no more rounds: keep a text-only answer.
-        return AIMessage(content=str(reply.content) or CAPPED_REPLY, id=reply.id)
+        # the code's sentence, in the customer's locale
+        capped = message(ctx.conversation.locale if ctx.conversation else DEFAULT_LOCALE, "capped_reply")
+        return AIMessage(content=str(reply.content) or capped, id=reply.id)
     return reply
 
 

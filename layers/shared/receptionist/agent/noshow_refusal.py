@@ -9,7 +9,6 @@ from receptionist.agent import noshow_wording as wording
 from receptionist.agent.context import Conversation
 from receptionist.agent.toolbox import ToolOutcome
 from receptionist.crm import noshow
-from receptionist.languages import language_of
 
 
 def refusal(conv: Conversation, contact_id: str, wanted: str) -> ToolOutcome | None:
@@ -18,5 +17,5 @@ def refusal(conv: Conversation, contact_id: str, wanted: str) -> ToolOutcome | N
     found = noshow.standing(conv.db, conv.organization.id, contact_id, conv.now(), settings.timezone)
     if not found.refused:
         return None
-    text = wording.tool_result(found.no_shows, found.policy.months, wanted, language_of(settings.language))
+    text = wording.tool_result(found.no_shows, found.policy.months, wanted, conv.locale)
     return ToolOutcome(text, ok=False)

@@ -33,7 +33,6 @@ from receptionist.crm.availability import available_slots
 from receptionist.crm.models import Appointment, BookingResult, Service, Slot
 from receptionist.crm.settings.waitlist import waitlist_settings
 from receptionist.folding import fold
-from receptionist.languages import language_of
 
 MAX_SLOTS_SHOWN = 6
 SEARCH_AHEAD_DAYS = 7
@@ -95,7 +94,7 @@ def _service_named(conv: Conversation, name: str) -> Service:
     service = catalogue.find_service(conv.db, conv.organization.id, name)
     if service is None:
         bookable = [s for s in catalogue.list_services(conv.db, conv.organization.id) if s.bookable]
-        conv.choices = bounded([service_choice(s) for s in bookable])  # the customer may pick one
+        conv.choices = bounded([service_choice(s, conv.locale) for s in bookable])  # the customer may pick one
         names = ", ".join(s.name for s in bookable)
         raise ToolFailure(f"no encuentro el servicio '{name}'. Servicios que se pueden reservar: {names}")
     return service
@@ -190,19 +189,19 @@ def check_availability(args: AvailabilityArgs) -> ToolOutcome:
     day = _parse_day(conv, args.day)
     after = _parse_time(args.after) if args.after else None
     update: Booking = {"service_id": service.id, "service_name": service.name, "day": day.isoformat()}
-    head = f"{service.name} ({service.duration_minutes} min, {price(service)})."
+    head = f"{service.name} ({service.duration_minutes} min, {price(service, conv.locale)})."
     slots = _from(_slots(conv, service, day, args.member), after)
     if slots:
         shown = slots[:MAX_SLOTS_SHOWN]
         more = f"\n(y {len(slots) - len(shown)} huecos más ese día)" if len(slots) > len(shown) else ""
         lines = "\n".join(slot_line(s) for s in shown)
-        conv.choices = bounded([slot_choice(service, s) for s in shown])
+        conv.choices = bounded([slot_choice(service, s, conv.locale) for s in shown])
         return ToolOutcome(f"{head} Huecos libres el {day_of(shown[0].starts_at)}:\n{lines}{more}", booking=update)
     later = _next_free_slots(conv, service, day, args.member, after)
     since = f" desde las {after:%H:%M}" if after else ""
     if later:
         lines = "\n".join(slot_line(s) for s in later[:MAX_SLOTS_SHOWN])
-        conv.choices = bounded([slot_choice(service, s) for s in later[:MAX_SLOTS_SHOWN]])
+        conv.choices = bounded([slot_choice(service, s, conv.locale) for s in later[:MAX_SLOTS_SHOWN]])
         return ToolOutcome(
             f"{head} No hay huecos el {day.isoformat()}{since}. El siguiente día con huecos{since}:\n{lines}",
             booking=update,
@@ -306,7 +305,7 @@ def list_appointments(args: NoArgs) -> ToolOutcome:
     upcoming = appointments.list_appointments(
         conv.db, conv.organization.id, contact_id, conv.organization.settings.timezone, now=conv.now()
     )
-    conv.choices = bounded([appointment_choice(a) for a in upcoming])
+    conv.choices = bounded([appointment_choice(a, conv.locale) for a in upcoming])
     if not upcoming:
         return ToolOutcome("El cliente no tiene citas próximas.")
     return ToolOutcome("Citas próximas del cliente:\n" + "\n".join(appointment_line(a) for a in upcoming))
@@ -512,8 +511,7 @@ def escalate_to_human(args: EscalateArgs) -> ToolOutcome:
         conv.escalations.append(reason)
     if decided.open_now:
         return ToolOutcome(ESCALATED)
-    language = language_of(conv.organization.settings.language)
-    conv.handoff_note = wording.outside_hours(decided.opening, at.astimezone(conv.tz), language)
+    conv.handoff_note = wording.outside_hours(decided.opening, at.astimezone(conv.tz), conv.locale)
     return ToolOutcome(OUTSIDE_HOURS.format(note=conv.handoff_note))
 
 

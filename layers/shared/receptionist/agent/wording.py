@@ -1,5 +1,6 @@
-"""How the receptionist words dates, prices, appointments and slots (Spanish), and what staff
-read when a conversation is handed to them."""
+"""How the tools word dates, prices, appointments and slots for the model (Spanish, as every tool
+result: the model answers in the customer's language), and what staff read when a conversation is
+handed to them. Weekdays and prices come from Babel (receptionist.i18n.formats), not a table."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import re
 from datetime import datetime
 
 from receptionist.crm.models import Appointment, Service, Slot
+from receptionist.i18n import formats
+from receptionist.i18n.locales import Locale
 
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+# The tool results' language (the model's notes); a customer's own sentences go through the catalogue.
+NOTES_LOCALE: Locale = "es"
 
 
 def weekday(dt: datetime) -> str:
-    return WEEKDAYS[dt.weekday()]
+    return formats.weekday(dt, NOTES_LOCALE)
 
 
 def when(dt: datetime) -> str:
@@ -23,12 +27,9 @@ def day_of(dt: datetime) -> str:
     return f"{weekday(dt)} {dt:%Y-%m-%d}"
 
 
-def price(service: Service) -> str:
-    if service.price_cents is None:
-        return "precio a consultar"
-    if service.price_cents == 0:
-        return "gratis"
-    return f"{service.price_cents / 100:.2f} {service.currency}".replace(".00 ", " ")
+def price(service: Service, locale: Locale = NOTES_LOCALE) -> str:
+    """The service's price with its currency, as `locale` writes it ("45,00 €", "S/ 45.00", "R$ 45,00")."""
+    return formats.price(service.price_cents, service.currency, locale)
 
 
 def appointment_line(a: Appointment) -> str:

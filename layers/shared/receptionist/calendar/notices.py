@@ -5,29 +5,19 @@ Two notices: a member's calendar connection broke (the grant was revoked or expi
 in the console), and an external event was put over one of our appointments. Neither carries a
 customer's name nor the event's title: a staff number may be a shared phone, and the event's
 title is the member's private business; the console shows the rest to whoever signs in. Each
-job's id derives from its cause, so the same cause queued twice is one notice."""
+job's id derives from its cause, so the same cause queued twice is one notice. Worded in the
+business's language (staff read them), from the "messages" catalogue (calendar_broken,
+calendar_conflict), the appointment's day and time by Babel."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from receptionist.i18n import formats
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import locale_of
 from receptionist.messages import OutboundJob, Queue, fifo_id
-
-_BROKEN = {
-    "es": "El Google Calendar de {member} se ha desconectado: vuelve a conectarlo en la consola (Calendario).",
-    "en": "{member}'s Google Calendar got disconnected: reconnect it in the console (Calendar).",
-}
-_CONFLICT = {
-    "es": "Un evento externo en el calendario de {member} coincide con una cita del {day} a las {time}."
-    " Revísalo en la consola (Calendario).",
-    "en": "An external event in {member}'s calendar overlaps an appointment on {day} at {time}."
-    " Check it in the console (Calendar).",
-}
-
-
-def _words(table: dict[str, str], language: str) -> str:
-    return table.get(language, table["es"])
 
 
 def connection_broken(
@@ -36,7 +26,7 @@ def connection_broken(
     """The member's connection broke. Its cause is the grant that broke (the connection and when
     it was given), so a notice queued again is the same job and a later grant that breaks is told
     again."""
-    text = _words(_BROKEN, language).format(member=member)
+    text = message(locale_of(language), "calendar_broken", member=member)
     cause = f"calendar_broken#{connection_id}#{int(granted_at.timestamp())}"
     return OutboundJob.for_staff_notice(organization_id, cause, text)
 
@@ -47,7 +37,9 @@ def conflict(
     """An external event over the appointment starting at `appointment_starts_at`, said in the
     business's zone; once per conflict."""
     local = appointment_starts_at.astimezone(ZoneInfo(zone))
-    text = _words(_CONFLICT, language).format(member=member, day=local.strftime("%d/%m"), time=local.strftime("%H:%M"))
+    locale = locale_of(language)
+    day, clock = formats.day(local, locale), formats.time(local, locale)
+    text = message(locale, "calendar_conflict", member=member, day=day, time=clock)
     return OutboundJob.for_staff_notice(organization_id, f"calendar_conflict#{conflict_id}", text)
 
 

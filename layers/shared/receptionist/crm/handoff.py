@@ -47,8 +47,9 @@ class HandoffState:
     queued: dict[Step, datetime | None]
     customer_number: str
     app_name: str | None
-    language: str
+    language: str  # the business's (agent_settings.language)
     taken: bool  # assigned to someone, or staff wrote to the customer since it was opened
+    customer_language: str | None = None  # chat_identities.language: what the customer is written in
 
 
 def opening_hours(db: Database, organization_id: str, at: datetime) -> OpeningHours:
@@ -161,7 +162,7 @@ def handoff_state(db: Database, organization_id: str, escalation_id: str) -> Han
                  where p.organization_id = e.organization_id and p.provider = 'gupshup' and p.active
                  order by p.created_at limit 1) as app_name,
                coalesce((select language from agent_settings s where s.organization_id = e.organization_id), 'es')
-                 as language,
+                 as language, i.language as customer_language,
                (i.assigned_to is not null or exists (
                    select 1 from chat_messages m
                    where m.organization_id = e.organization_id and m.chat_identity_id = e.chat_identity_id
@@ -188,6 +189,7 @@ def handoff_state(db: Database, organization_id: str, escalation_id: str) -> Han
         app_name=row["app_name"],
         language=str(row["language"]),
         taken=bool(row["taken"]),
+        customer_language=row["customer_language"],
     )
 
 

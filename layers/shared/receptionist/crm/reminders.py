@@ -26,7 +26,8 @@ from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, ReminderTiming, VoidReason
 from receptionist.crm.settings.template_languages import choices_from, choices_sql, pick
-from receptionist.languages import language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import locale_of
 
 ReminderStatus = Literal["claimed", "queued", "sent", "skipped", "failed"]
 # Why a reminder was not sent (appointment_reminders.skip_reason): void (outdated, gone, or its
@@ -90,12 +91,16 @@ class ReminderContent:
     template_id: str | None
     template_params: list[str]  # names of the values, in order
     template_body: str | None  # the approved text (message_templates), for the preview
-    language: str = "es"  # the business's (agent_settings.language): how `when` is worded
+    # The business's (agent_settings.language): the language of its approved template, so of `when`
+    language: str = "es"
     timezone: str | None = None  # the business's (agent_settings.timezone)
     consented: bool = True  # the customer has reminder consent and has not opted out (consent register)
     # The template is one of the business's, approved and still listed by Gupshup (message_templates)
     template_usable: bool = True
     customer_language: str | None = None  # the customer's (chat_identities.language); None: not known
+    # The locale of the per-language template chosen for the customer (template_choices); None: the
+    # business's own template, in its language. The template's values are worded in the template's.
+    template_language: str | None = None
 
     @property
     def conversation(self) -> str:
@@ -113,7 +118,7 @@ class ReminderContent:
             "member": self.member,
             "date": date,
             "time": time,
-            "when": f"{date} at {time}" if language_of(self.language) == "en" else f"{date} a las {time}",
+            "when": message(locale_of(self.template_language or self.language), "template_when", date=date, time=time),
             "business": self.business,
         }
 
@@ -299,6 +304,7 @@ def reminder_content(db: Database, organization_id: str, appointment_id: str) ->
         consented=row["consented"],
         template_usable=chosen.usable if chosen else row["template_usable"],
         customer_language=row["customer_language"],
+        template_language=chosen.locale if chosen else None,
     )
 
 

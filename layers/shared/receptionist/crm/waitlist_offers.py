@@ -24,7 +24,8 @@ from receptionist.conversation_key import ConversationKey
 from receptionist.crm.connection import Database, Row
 from receptionist.crm.models import ACTIVE_STATUSES_SQL, Service
 from receptionist.crm.settings.template_languages import choices_from, choices_sql, pick
-from receptionist.languages import language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale, customer_locale, locale_of
 
 OpeningReason = Literal["cancelled", "moved", "deleted", "busy_removed"]
 OfferStatus = Literal["claimed", "queued", "sent", "accepted", "lost", "declined", "expired", "skipped", "failed"]
@@ -128,7 +129,16 @@ class OfferContent:
     template_usable: bool  # one of the business's, APPROVED, UTILITY, still listed by Gupshup
     has_identity: bool = True
     taken: bool = False  # an active appointment of the member overlaps the slot now (booked meanwhile)
-    customer_language: str | None = None  # the customer's (chat_identities.language); None: not known
+    customer_language: str | None = None  # chat_identities.language: the session offer's words
+    # The locale of the per-language template chosen for the customer (template_choices); None: the
+    # business's own template, in its language. The template's values are worded in the template's.
+    template_language: str | None = None
+
+    @property
+    def locale(self) -> Locale:
+        """What the session offer (the code's own words) is written in: the customer's language,
+        else the business's. The template's values follow the template's (`template_language`)."""
+        return customer_locale(self.customer_language, self.language)
 
     @property
     def conversation(self) -> str:
@@ -137,7 +147,6 @@ class OfferContent:
     def values(self, now: datetime) -> dict[str, str]:
         local = self.starts_at.astimezone(ZoneInfo(self.timezone))
         day, clock = local.strftime("%d/%m/%Y"), local.strftime("%H:%M")
-        english = language_of(self.language) == "en"
         minutes = max(1, int((self.expires_at - now).total_seconds() // 60))
         return {
             "customer_name": self.customer_name or f"+{self.customer_number}",
@@ -145,7 +154,7 @@ class OfferContent:
             "member": self.member,
             "date": day,
             "time": clock,
-            "when": f"{day} at {clock}" if english else f"{day} a las {clock}",
+            "when": message(locale_of(self.template_language or self.language), "template_when", date=day, time=clock),
             "business": self.business,
             "minutes": str(minutes),
         }
@@ -469,6 +478,7 @@ def offer_content(db: Database, organization_id: str, offer_id: str) -> OfferCon
         has_identity=row["has_identity"],
         taken=row["taken"],
         customer_language=row["customer_language"],
+        template_language=chosen.locale if chosen else None,
     )
 
 

@@ -7,7 +7,7 @@
      "options": [{"type": "text", "title": ..., "postbackText": <choice id>}, ...]}
 - otherwise a list message, one section of up to ten rows:
     {"type": "list", "title": "", "body": <body>, "msgid": ..., "globalButtons": [{"type": "text",
-     "title": "Ver opciones"}], "items": [{"title": "Opciones", "options": [{"type": "text",
+     "title": <list_button>}], "items": [{"title": <list_section>, "options": [{"type": "text",
      "title": ..., "description": ..., "postbackText": <choice id>}, ...]}]}
 
 An interactive body holds at most 1,024 characters. A longer reply goes out as plain text (its
@@ -19,18 +19,15 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from receptionist.languages import Language, language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import DEFAULT_LOCALE, Locale
 from receptionist.messages import MAX_CHOICES, MAX_QUICK_REPLIES, Choice
 
 INTERACTIVE_BODY_CHARS: Final = 1024
 BUTTON_TITLE_CHARS: Final = 20
 MSGID_CHARS: Final = 128  # Gupshup echoes it back; the job id, bounded
-# The button that opens the list (at most 20 characters) and the section's title (at most 24), in
-# the business's language (Spanish unless it is English).
-LIST_LABELS: Final[dict[Language, tuple[str, str]]] = {
-    "es": ("Ver opciones", "Opciones"),
-    "en": ("See options", "Options"),
-}
+# The button that opens the list (at most 20 characters) and the section's title (at most 24) are
+# the "messages" catalogue's list_button and list_section, in the customer's locale.
 
 Form = Literal["buttons", "list"]
 
@@ -46,7 +43,9 @@ def interactive_form(body: str, choices: list[Choice]) -> Form | None:
     return "list"
 
 
-def interactive_message(msgid: str, body: str, choices: list[Choice], language: str = "es") -> dict[str, Any] | None:
+def interactive_message(
+    msgid: str, body: str, choices: list[Choice], locale: Locale = DEFAULT_LOCALE
+) -> dict[str, Any] | None:
     """Gupshup's session message for a reply with choices; None when it goes out as plain text."""
     form = interactive_form(body, choices)
     msgid = msgid[:MSGID_CHARS]
@@ -58,7 +57,7 @@ def interactive_message(msgid: str, body: str, choices: list[Choice], language: 
             "options": [{"type": "text", "title": c.title, "postbackText": c.id} for c in choices],
         }
     if form == "list":
-        button, section = LIST_LABELS[language_of(language)]
+        button, section = message(locale, "list_button"), message(locale, "list_section")
         rows = []
         for c in choices:
             row = {"type": "text", "title": c.title, "postbackText": c.id}

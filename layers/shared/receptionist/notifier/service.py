@@ -77,6 +77,8 @@ from typing import Any, Literal
 from receptionist.adapters.gupshup_api import AppCredentials, GupshupError
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.models import Organization, VoidReason
+from receptionist.i18n import catalogues
+from receptionist.i18n.locales import Locale, customer_locale, locale_of
 from receptionist.messages import DeliveryStatus, OutboundJob
 from receptionist.notifier.interactive import interactive_form, interactive_message
 from receptionist.notifier.ports import Idempotency, KeyProvider, NotifierStore, StoredReport, WhatsAppSender
@@ -90,8 +92,8 @@ logger = logging.getLogger(__name__)
 RESERVE_SECONDS = 2.0
 # An HTTP attempt with less time than this is not started (the job fails and is retried later).
 MIN_ATTEMPT_SECONDS = 1.0
-# A staff notice fills the escalation template's customer_name with this (it is about no customer).
-STAFF_NOTICE_LABEL = {"es": "Calendario", "en": "Calendar"}
+# A staff notice fills the escalation template's customer_name with the catalogue's
+# staff_notice_label ("Calendario"), in the business's language (it is about no customer).
 # Template parameters: WhatsApp refuses new lines, tabs and long runs of spaces in them.
 TEMPLATE_PARAM_LIMIT = 1024
 
@@ -264,7 +266,9 @@ class DeliveryService:
         ]
         credentials = self._credentials(org)
         report.parts = len(parts)
-        interactive = self._interactive(job, org, parts, report)
+        interactive = self._interactive(
+            job, org, customer_locale(identity.language, org.settings.language), parts, report
+        )
         for index, (part, row_id) in enumerate(zip(parts, rows, strict=True)):
 
             def send(timeout: float | None, part: str = part) -> str:
@@ -296,14 +300,14 @@ class DeliveryService:
 
     @staticmethod
     def _interactive(
-        job: OutboundJob, org: Organization, parts: list[str], report: DeliveryReport
+        job: OutboundJob, org: Organization, locale: Locale, parts: list[str], report: DeliveryReport
     ) -> dict[str, Any] | None:
         """The interactive message a reply with choices goes out as; None: plain text."""
         if job.kind != "reply" or not job.choices:
             return None
         message = None
         if org.settings.interactive_replies and len(parts) == 1:
-            message = interactive_message(job.job_id, parts[0], job.choices, org.settings.language)
+            message = interactive_message(job.job_id, parts[0], job.choices, locale)
         report.form = interactive_form(parts[0], job.choices) if message is not None else "text"
         return message
 
@@ -421,7 +425,8 @@ class DeliveryService:
         row = self.store.record_part(org.id, identity.id, text=text, turn_id=job.job_id, part_index=0)
         report.parts = 1
         refusal = None
-        message = interactive_message(job.job_id, text, job.choices, org.settings.language)
+        locale = customer_locale(identity.language, org.settings.language)
+        message = interactive_message(job.job_id, text, job.choices, locale)
         if identity.opted_out:
             refusal = "opted_out"
         elif not within_session_window(identity.last_inbound_at, self.now()):
@@ -523,7 +528,7 @@ class DeliveryService:
                     logger.warning("staff notice without staff numbers or template", extra={"job_id": job.job_id})
                     report.outcome = "not_configured"
                     return report.to_stored()
-                label = STAFF_NOTICE_LABEL.get(org.settings.language, STAFF_NOTICE_LABEL["es"])
+                label = catalogues.message(locale_of(org.settings.language), "staff_notice_label")
                 values = {"customer_name": label, "customer_number": "-", "reason": job.text or ""}
                 params = [_template_param(values.get(name, "-")) for name in settings.template_params]
                 self._to_staff(job, org, staff, template_id, params, remaining, report)

@@ -15,6 +15,7 @@ from typing import Final, Protocol
 
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.recalls import AnsweredRecall, RecallAnswer
+from receptionist.i18n.locales import customer_locale
 from receptionist.processor.recall_wording import RecallWords
 from receptionist.turns import BufferedMessage
 
@@ -77,7 +78,7 @@ def answer_recalls(
     taps = [tap for tap in (recall_tap_of(m) for m in messages) if tap is not None]
     if not taps:
         return RecallTurn()
-    words = RecallWords.of(org.settings.language)
+    words = RecallWords(customer_locale(identity.language, org.settings.language))
     said: list[str] = []
     notes: list[str] = []
     for tap in taps:

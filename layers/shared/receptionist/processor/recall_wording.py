@@ -1,40 +1,32 @@
 """What the customer and the agent are told when a recall's button is tapped (docs/recalls.md):
-fixed sentences in the business's language (Spanish unless it is English), never the model's."""
+fixed sentences in the customer's locale (the "messages" catalogue's recall_*), never the model's;
+the notes to the agent and staff stay Spanish."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from receptionist.languages import Language, language_of
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale
 
 
 @dataclass(frozen=True)
 class RecallWords:
-    lang: Language
-
-    @classmethod
-    def of(cls, language: str) -> RecallWords:
-        return cls(language_of(language))
+    locale: Locale
 
     @property
     def thanks(self) -> str:
         """After "No, gracias": recorded, nothing more is sent about it."""
-        if self.lang == "en":
-            return "Thank you for letting us know. We won't remind you about it again; write to us whenever you need."
-        return "Gracias por avisarnos. No te lo volveremos a recordar; escríbenos cuando lo necesites."
+        return message(self.locale, "recall_thanks")
 
     @property
     def unknown(self) -> str:
-        if self.lang == "en":
-            return "I can't find that message of ours. Tell me what you need and I'll help you."
-        return "No encuentro ese mensaje nuestro. Dime qué necesitas y te ayudo."
+        return message(self.locale, "recall_unknown")
 
     @property
     def book_by_a_person(self) -> str:
         """After "Reservar" while a person of the team owns the conversation."""
-        if self.lang == "en":
-            return "Thank you. Someone from the team will write to you here to book your appointment."
-        return "Gracias. Una persona del equipo te escribirá por aquí para reservar tu cita."
+        return message(self.locale, "recall_book_by_a_person")
 
     @staticmethod
     def book_note(service: str, service_id: str) -> str:

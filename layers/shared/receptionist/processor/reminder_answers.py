@@ -21,7 +21,9 @@ from typing import Final, Literal, Protocol
 
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.reminders import AnsweredReminder, AppliedAnswer, ReminderAnswer
-from receptionist.languages import Language, language_of
+from receptionist.i18n import formats
+from receptionist.i18n.catalogues import message
+from receptionist.i18n.locales import Locale, customer_locale
 from receptionist.processor.media import Processed
 from receptionist.turns import BufferedMessage
 
@@ -87,7 +89,7 @@ class ReminderTurn:
     def agent_notes(self) -> list[str]:
         """What the agent is told when it gets the turn anyway (a recall's Reservar in the same
         burst): the notes, or what the taps already did."""
-        return self.notes or [_Words("es").already_done(s) for s in self.sentences]
+        return self.notes or [_Words.already_done(s) for s in self.sentences]
 
 
 def answer_reminders(
@@ -99,7 +101,7 @@ def answer_reminders(
     now: datetime,
     turn_id: str,
 ) -> ReminderTurn:
-    words = _Words.of(org.settings.language)
+    words = _Words(customer_locale(identity.language, org.settings.language))
     read = [(tap_of(m), p) for m, p in zip(messages, processed, strict=True)]
     taps = [tap for tap, _ in read if tap is not None]
     written = [p for tap, p in read if tap is None and p.text.strip()]
@@ -142,78 +144,39 @@ def answer_reminders(
 
 
 # -- wording -----------------------------------------------------------------------------------
-_WEEKDAYS = {
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-
-
 @dataclass(frozen=True)
 class _Words:
-    """The fixed sentences, in the business's language (Spanish unless it is English)."""
+    """The fixed sentences, in the customer's locale (the "messages" catalogue's reminder_*; days
+    and times by Babel). The notes to the agent stay Spanish, as every note to it."""
 
-    lang: Language
-
-    @classmethod
-    def of(cls, language: str) -> _Words:
-        return cls(language_of(language))
+    locale: Locale
 
     def when(self, r: AnsweredReminder, at: datetime | None = None) -> str:
-        """The appointment's start (or `at`), local: "el lunes 05/01 a las 10:00"."""
-        start = at or r.starts_at
-        day = _WEEKDAYS[self.lang][start.weekday()]
-        if self.lang == "en":
-            return f"{day} {start:%d/%m} at {start:%H:%M}"
-        return f"el {day} {start:%d/%m} a las {start:%H:%M}"
+        """The appointment's start (or `at`), local: "el lunes 5 de enero a las 10:00"."""
+        return formats.day_and_time(at or r.starts_at, self.locale)
 
     @property
     def unknown(self) -> str:
-        if self.lang == "en":
-            return "I can't find the appointment of that reminder. Tell me what you need and I'll help you."
-        return "No encuentro la cita de ese recordatorio. Dime qué necesitas y te ayudo."
+        return message(self.locale, "reminder_unknown")
 
     def past(self, r: AnsweredReminder) -> str:
-        if self.lang == "en":
-            return f"Your {r.service} appointment ({self.when(r)}) has already started or passed."
-        return f"Tu cita de {r.service} ({self.when(r)}) ya ha empezado o ha pasado."
+        return message(self.locale, "reminder_past", service=r.service, when=self.when(r))
 
     def moved(self, r: AnsweredReminder, now_at: datetime) -> str:
         """A tap on a reminder of an earlier time: nothing changed; where the appointment is now."""
-        en = self.lang == "en"
         if r.status == "cancelled":
-            if en:
-                return f"That reminder was for an earlier time, and your {r.service} appointment is cancelled."
-            return f"Ese recordatorio era de otra hora y tu cita de {r.service} ya está cancelada."
-        if en:
-            return (
-                f"Your {r.service} appointment was moved: it is now {self.when(r, now_at)}."
-                " That reminder was for the earlier time, so I haven't changed anything."
-            )
-        return (
-            f"Tu cita de {r.service} cambió de hora: ahora es {self.when(r, now_at)}."
-            " Ese recordatorio era de la hora anterior, así que no he cambiado nada."
-        )
+            return message(self.locale, "reminder_moved_cancelled", service=r.service)
+        return message(self.locale, "reminder_moved", service=r.service, when=self.when(r, now_at))
 
     def applied(self, r: AnsweredReminder, answer: ReminderAnswer, applied: AppliedAnswer) -> str:
-        en = self.lang == "en"
+        values = {"service": r.service, "when": self.when(r)}
         if applied.status == "confirmed" and answer == "confirmed":
-            if en:
-                return f"Thank you! Your {r.service} appointment with {r.member} {self.when(r)} is confirmed."
-            return f"¡Gracias! Tu cita de {r.service} con {r.member} {self.when(r)} queda confirmada."
+            return message(self.locale, "reminder_confirmed", member=r.member, **values)
         if applied.status == "cancelled" and answer == "cancelled":
-            if en:
-                return f"Done: your {r.service} appointment {self.when(r)} is cancelled. Write to us for a new one."
-            return (
-                f"Hecho: hemos cancelado tu cita de {r.service} {self.when(r)}."
-                " Si quieres otra fecha, escríbenos por aquí."
-            )
+            return message(self.locale, "reminder_cancelled", **values)
         if applied.status == "cancelled":
-            if en:
-                return f"That appointment ({r.service}, {self.when(r)}) was already cancelled. Want a new one?"
-            return f"Esa cita ({r.service}, {self.when(r)}) ya estaba cancelada. ¿Quieres reservar otra?"
-        if en:
-            return f"That appointment ({r.service}, {self.when(r)}) can no longer be changed here ({applied.status})."
-        return f"Esa cita ({r.service}, {self.when(r)}) ya no se puede cambiar por aquí (está {applied.status})."
+            return message(self.locale, "reminder_already_cancelled", **values)
+        return message(self.locale, "reminder_unchangeable", status=applied.status, **values)
 
     def change(self, r: AnsweredReminder) -> str:
         return (
@@ -229,5 +192,6 @@ class _Words:
             " Su mensaje responde a ese recordatorio.]"
         )
 
-    def already_done(self, sentence: str) -> str:
+    @staticmethod
+    def already_done(sentence: str) -> str:
         return f"[Hecho ya con el botón del recordatorio, díselo al cliente: {sentence}]"

@@ -28,13 +28,14 @@ from typing import Literal, TypeAlias
 
 from receptionist import disclosure
 from receptionist.agent.choices import clip
-from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, MESSAGE_NOTED
+from receptionist.agent.handoff_wording import MESSAGE_LEFT_NOTICE, message_noted
 from receptionist.conversation_key import ConversationKey
 from receptionist.crm.consent import IN_REFERENCE, OUT_REFERENCE, Source
 from receptionist.crm.models import BudgetState, ChatIdentity, Organization
 from receptionist.deadline import Deadline
+from receptionist.i18n.catalogues import message
 from receptionist.i18n.detection import detect, language_update
-from receptionist.languages import language_of
+from receptionist.i18n.locales import Locale, customer_locale
 from receptionist.messages import InboundTicket, OutboundJob, Queue, fifo_id
 from receptionist.processor.media import Processed
 from receptionist.processor.opt_words import read_turn
@@ -50,35 +51,15 @@ from receptionist.turns import CLAIMED, AgentRequest, BufferedMessage, Latest, R
 
 logger = logging.getLogger(__name__)
 
-MEDIA_FAILED_REPLY = "Perdona, no he podido abrir lo que me has enviado. ¿Me lo puedes contar por escrito?"
-FALLBACK_REPLY = "Perdona, ahora mismo no puedo responder. Enseguida te escribe alguien del equipo."
 ESCALATION_ON_FAILURE = "El asistente no pudo responder tras varios intentos"
-OVER_BUDGET_REPLY = (
-    "Gracias por tu mensaje. Ahora mismo no puedo seguir atendiéndote por aquí; una persona del equipo"
-    " lo leerá y te responderá en este chat."
-)
 OVER_BUDGET_NOTICE = {
     "turns": "Límite de mensajes por hora alcanzado en esta conversación; el asistente no responde",
     "tokens": "Límite diario de uso del asistente alcanzado en el negocio; el asistente no responde",
 }
-# A reminder's Cambiar tap while a person owns the conversation: they make the change.
-CHANGE_BY_A_PERSON = {
-    "es": "Gracias. Una persona del equipo te escribirá por aquí para cambiar tu cita.",
-    "en": "Thank you. Someone from the team will write to you here to change your appointment.",
-}
-# A written opt-out ("BAJA", or the assistant's opt_out tool) and opt-in ("ALTA"), confirmed once
-# with a fixed sentence in the business's language (never the model's words).
-OPT_OUT_CONFIRMATION = {
-    "es": "Hecho: te hemos dado de baja y no recibirás más mensajes nuestros por WhatsApp, tampoco recordatorios."
-    " Si vuelves a escribirnos, te responderemos; para volver a recibir recordatorios, pídelo en el centro.",
-    "en": "Done: you are unsubscribed and will get no more WhatsApp messages from us, reminders included."
-    " If you write to us again, we will answer; to get reminders again, ask us in person.",
-}
-OPT_IN_CONFIRMATION = {
-    "es": "Hecho: vuelves a recibir nuestras respuestas por WhatsApp. Los recordatorios siguen desactivados;"
-    " para recibirlos, pídelo en el centro.",
-    "en": "Done: you will get our replies on WhatsApp again. Reminders stay off; to get them, ask us in person.",
-}
+# The fixed sentences to the customer (never the model's words) are the "messages" catalogue's, in
+# the customer's locale (_Said.locale): fallback_reply, media_failed_reply, over_budget_reply,
+# change_by_a_person (a reminder's Cambiar tap while a person owns the conversation),
+# opt_out_confirmation / opt_in_confirmation (a written "BAJA", the opt_out tool, "ALTA").
 # What staff are told when a reminder's button is tapped in a conversation they own.
 OWNED_TAP_NOTICE = "Botón de un recordatorio pulsado en una conversación que lleva el equipo. Se le ha respondido: "
 NOTICE_CHARS = 300  # one line for the staff template's parameter
@@ -265,9 +246,9 @@ class TurnService:
         if not identity.bot_enabled:
             if reminder.taps or recall.taps:
                 notice_head = WAITLIST_TAP_NOTICE if offers else None
-                record = _tap_while_owned(org, turn_id, ids, reminder, recall, notice_head)
+                record = _tap_while_owned(said, turn_id, ids, reminder, recall, notice_head)
                 return self._record_and_send(conversation, record, close, report, said)
-            noted = self._message_for_staff(org, identity, turn_id, ids, processed)
+            noted = self._message_for_staff(said, turn_id, ids, processed)
             if noted is not None:
                 return self._record_and_send(conversation, noted, close, report, said)
             return self._record_and_send(conversation, TurnRecord(turn_id, ids, "human_owned"), close, report)
@@ -279,7 +260,7 @@ class TurnService:
             record = TurnRecord(turn_id, ids, "reminder_answer", reply=reminder.reply)
             return self._record_and_send(conversation, record, close, report, said)
         if all(p.failed for p in processed):
-            record = TurnRecord(turn_id, ids, "media_failed", reply=MEDIA_FAILED_REPLY)
+            record = TurnRecord(turn_id, ids, "media_failed", reply=message(said.locale, "media_failed_reply"))
             return self._record_and_send(conversation, record, close, report, said)
         budget = self.crm.budget(org.id, identity.id)
         if budget.exceeded is not None:
@@ -298,7 +279,7 @@ class TurnService:
         report.tools, report.search_degraded = answer.tools, answer.search_degraded
         report.calendar_fallbacks = answer.calendar_fallbacks
         if answer.opted_out:  # the assistant's opt_out tool: the fixed confirmation, not the model's words
-            confirmation = OPT_OUT_CONFIRMATION[language_of(org.settings.language)]
+            confirmation = message(said.locale, "opt_out_confirmation")
             record = TurnRecord(
                 turn_id, ids, "opt_out", reply=confirmation, reply_kind="opt_out", escalations=answer.escalations
             )
@@ -307,7 +288,7 @@ class TurnService:
             turn_id,
             ids,
             "answered",
-            reply=_with_handoff_note(answer.reply, answer.handoff_note) or FALLBACK_REPLY,
+            reply=_with_handoff_note(answer.reply, answer.handoff_note) or message(said.locale, "fallback_reply"),
             escalations=answer.escalations,
             choices=answer.choices if answer.reply else [],
         )
@@ -329,19 +310,20 @@ class TurnService:
         turn = answer_reminders(self.crm, org, identity, [m for m, _ in rest], [p for _, p in rest], now, turn_id)
         said = answer_waitlist(self.crm, org, identity, selected, now, deadline)
         written = any(tap_of(m) is None and p.text.strip() for m, p in rest)
-        return with_waitlist(turn, said, org.settings.language, written=written)
+        return with_waitlist(turn, said, written=written)
 
     def _message_for_staff(
-        self, org: Organization, identity: ChatIdentity, turn_id: str, ids: list[str], processed: list[Processed]
+        self, said: _Said, turn_id: str, ids: list[str], processed: list[Processed]
     ) -> TurnRecord | None:
         """While a person owns the conversation and nobody has answered, the follow-up pass offered
         to take a message (receptionist/reminders/handoff.py): the customer's next words are that message, kept
         on the escalation for staff (the inbox and the conversation show it), acknowledged once with
         a fixed sentence, and staff told. None: not such a turn (the person answers as ever)."""
         text = self._prompt_text(processed)
+        org, identity = said.organization, said.identity
         if not text.strip() or not self.crm.note_customer_message(org.id, identity.id, turn_id, text, self.now()):
             return None
-        reply = MESSAGE_NOTED[language_of(org.settings.language)]
+        reply = message_noted(said.locale)
         return TurnRecord(turn_id, ids, "human_owned", reply=reply, escalations=[MESSAGE_LEFT_NOTICE])
 
     def _opt_words(
@@ -370,12 +352,13 @@ class TurnService:
         own = None
         if identity.opted_out or words.choice == "in":
             own = self.crm.own_opt_change(org.id, identity.id, turn_id)
-        language = language_of(org.settings.language)
         if own == "out" or (words.choice == "out" and not identity.opted_out):
             if own is None:
                 reference = OUT_REFERENCE.format(turn=turn_id)
                 self.crm.opt_out(org.id, identity.id, at, "written", reference)
-            record = TurnRecord(turn_id, ids, "opt_out", reply=OPT_OUT_CONFIRMATION[language], reply_kind="opt_out")
+            record = TurnRecord(
+                turn_id, ids, "opt_out", reply=message(said.locale, "opt_out_confirmation"), reply_kind="opt_out"
+            )
             return self._record_and_send(conversation, record, close, report, said)
         if identity.opted_out:  # by an earlier turn, the front desk or Gupshup's event
             if words.choice == "out" or words.only_acks:
@@ -386,7 +369,7 @@ class TurnService:
                 return self._record_and_send(conversation, TurnRecord(turn_id, ids, "opted_out"), close, report)
             own = "in"
         if own == "in" and words.choice == "in":
-            record = TurnRecord(turn_id, ids, "opt_in", reply=OPT_IN_CONFIRMATION[language])
+            record = TurnRecord(turn_id, ids, "opt_in", reply=message(said.locale, "opt_in_confirmation"))
             return self._record_and_send(conversation, record, close, report, said)
         return None
 
@@ -409,7 +392,9 @@ class TurnService:
         key = f"turns:{identity_id}" if scope == "turns" else "tokens"
         notice = [OVER_BUDGET_NOTICE[scope]] if self.crm.first_budget_notice(organization_id, key, window) else []
         logger.warning("budget exceeded; the model is not called", extra={"turn_id": turn_id, "budget": scope})
-        record = TurnRecord(turn_id, ids, "over_budget", reply=OVER_BUDGET_REPLY, escalations=notice)
+        record = TurnRecord(
+            turn_id, ids, "over_budget", reply=message(said.locale, "over_budget_reply"), escalations=notice
+        )
         return self._record_and_send(conversation, record, close, report, said)
 
     def _read(
@@ -474,7 +459,7 @@ class TurnService:
         not due."""
         if said is None or not record.reply or not disclosure.due(said.identity, record.turn_id):
             return record
-        text = disclosure.text_for(said.organization.settings, said.organization.name)
+        text = disclosure.text_for(said.organization.settings, said.organization.name, said.locale)
         self.crm.mark_disclosed(said.organization.id, said.identity.id, record.turn_id, disclosure.version_of(text))
         return replace(record, reply=disclosure.disclosed(text, record.reply))
 
@@ -526,7 +511,7 @@ class TurnService:
             turn_id,
             ids,
             "fallback",
-            reply=FALLBACK_REPLY,
+            reply=message(_Said(org, identity).locale, "fallback_reply"),
             reply_kind="fallback",
             escalations=[ESCALATION_ON_FAILURE],
         )
@@ -575,6 +560,11 @@ class _Said:
     organization: Organization
     identity: ChatIdentity
 
+    @property
+    def locale(self) -> Locale:
+        """What the code's sentences are written in: the customer's language, else the business's."""
+        return customer_locale(self.identity.language, self.organization.settings.language)
+
 
 def _with_handoff_note(reply: str, note: str | None) -> str:
     """The model's reply, ended by the code's sentence on when someone will answer (escalated
@@ -601,7 +591,7 @@ def _own_words(message: BufferedMessage, processed: Processed) -> str:
 
 
 def _tap_while_owned(
-    org: Organization,
+    said_to: _Said,
     turn_id: str,
     ids: list[str],
     reminder: ReminderTurn,
@@ -614,8 +604,8 @@ def _tap_while_owned(
     books). Written words in the same turn stay the person's to answer. Everything is in the
     record, so a retry says it once."""
     recall = recall or RecallTurn()
-    words = RecallWords.of(org.settings.language)
-    change = [CHANGE_BY_A_PERSON[language_of(org.settings.language)]] if reminder.changes else []
+    words = RecallWords(said_to.locale)
+    change = [message(said_to.locale, "change_by_a_person")] if reminder.changes else []
     book = [words.book_by_a_person] if recall.bookings else []
     said = " ".join([*reminder.sentences, *change, *recall.sentences, *book])
     if reminder.taps:

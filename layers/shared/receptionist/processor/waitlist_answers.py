@@ -18,6 +18,7 @@ from typing import Final, Protocol
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.crm.waitlist_answers import OfferAction, OfferAnswer
 from receptionist.deadline import Deadline
+from receptionist.i18n.locales import customer_locale
 from receptionist.processor.reminder_answers import ReminderTurn
 from receptionist.processor.waitlist_wording import WaitlistWords
 from receptionist.turns import BufferedMessage
@@ -73,7 +74,7 @@ def answer_waitlist(
     deadline: Deadline,
 ) -> list[str]:
     """The sentences of this turn's waitlist taps, in order, each said once."""
-    words = WaitlistWords.of(org.settings.language)
+    words = WaitlistWords(customer_locale(identity.language, org.settings.language))
     said: list[str] = []
     for message in messages:
         tap = waitlist_tap_of(message)
@@ -83,7 +84,7 @@ def answer_waitlist(
     return list(dict.fromkeys(said))
 
 
-def with_waitlist(turn: ReminderTurn, said: list[str], language: str, *, written: bool) -> ReminderTurn:
+def with_waitlist(turn: ReminderTurn, said: list[str], *, written: bool) -> ReminderTurn:
     """The turn's tap answers, the waitlist's added to the reminders': one reply without the model
     when the customer wrote nothing else (and no reminder note needs the model); otherwise notes
     telling the model what the taps did. `written`: the customer also wrote words this turn."""
@@ -93,5 +94,5 @@ def with_waitlist(turn: ReminderTurn, said: list[str], language: str, *, written
     taps = turn.taps + len(said)
     if turn.reply is not None or (not turn.notes and not written):
         return ReminderTurn(reply=" ".join(sentences), taps=taps, sentences=sentences, changes=turn.changes)
-    words = WaitlistWords.of(language)
-    return replace(turn, notes=[*(words.already_done(s) for s in said), *turn.notes], taps=taps, sentences=sentences)
+    notes = [*(WaitlistWords.already_done(s) for s in said), *turn.notes]
+    return replace(turn, notes=notes, taps=taps, sentences=sentences)

@@ -12,8 +12,8 @@ with a follow-up not done (due_handoffs()), inside `db.acting_for(organization)`
   renotify  inside the hours, nobody took or answered it for N minutes: the template again, to
             every staff number (nobody is assigned: taking it assigns it), once;
   offer     inside the hours, M minutes: the assistant's offer to take a message, to the customer
-            (a reply, in the business's language; the customer's answer is kept on the escalation
-            for staff by the processor).
+            (a reply, in the customer's language, else the business's; the customer's answer is kept
+            on the escalation for staff by the processor).
 Each step: 1. claimed (UPDATE ... SET <step>_claimed_at WHERE it is null: of two passes one wins);
 2. its job sent to the outbound FIFO queue (job id "handoff#<escalation>#<step>", deduplication id
 the same); 3. marked queued. A pass that dies between 1 and 3 leaves a claim: a later pass, once
@@ -36,7 +36,7 @@ from receptionist.crm import handoff
 from receptionist.crm import handoff_rules as rules
 from receptionist.crm.connection import Database
 from receptionist.crm.handoff import HandoffSettings, HandoffState, Step
-from receptionist.languages import language_of
+from receptionist.i18n.locales import customer_locale
 from receptionist.logsafe import error_fields
 from receptionist.messages import OutboundJob, Queue, fifo_id
 
@@ -115,7 +115,7 @@ def follow_up_job(state: HandoffState, step: Step, settings: HandoffSettings) ->
     conversation = str(ConversationKey(state.app_name, state.customer_number))
     job_id = f"handoff#{state.id}#{step}"
     if step == "offer":
-        text = wording.MESSAGE_OFFER[language_of(state.language)]
+        text = wording.message_offer(customer_locale(state.customer_language, state.language))
         return OutboundJob.for_reply(conversation, job_id, text).model_copy(update={"job_id": job_id})
     if step == "notice":
         reason = wording.OPENING_NOTICE.format(reason=state.reason)

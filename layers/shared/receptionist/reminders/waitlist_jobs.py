@@ -94,10 +94,10 @@ def offer_job(offer: Offer, content: OfferContent, now: datetime) -> OutboundJob
         return OutboundJob.for_offer(
             content.conversation,
             offer.ref,
-            text=wording.offer_text(content.language, content.values(now)),
+            text=wording.offer_text(content, now),
             choices=[
-                Choice(id=postbacks[0], title=wording.accept_title(content.language)),
-                Choice(id=postbacks[1], title=wording.decline_title(content.language)),
+                Choice(id=postbacks[0], title=wording.accept_title(content.locale)),
+                Choice(id=postbacks[1], title=wording.decline_title(content.locale)),
             ],
         )
     params = content.params(now)

@@ -18,7 +18,7 @@ from receptionist.crm.models import MessageTemplate
 from receptionist.crm.reminders import ReminderContent
 from receptionist.crm.settings.errors import InvalidSetting
 from receptionist.crm.templates import SELECT_TEMPLATE, render_template, template_from
-from receptionist.languages import language_of
+from receptionist.i18n.locales import Locale, locale_of
 
 MAX_REMINDERS = 5
 REMINDER_MINUTES = (15, 10080)
@@ -49,7 +49,13 @@ class ReminderView:
     member: str | None
 
 
-_SAMPLES = {"es": ("Lucía", "Consulta", "Ana"), "en": ("Lucy", "Appointment", "Anna")}
+# A sample customer, service and member per language, for the preview (staff's console).
+_SAMPLES: dict[Locale, tuple[str, str, str]] = {
+    "es": ("Lucía", "Consulta", "Ana"),
+    "en": ("Lucy", "Appointment", "Anna"),
+    "pt_BR": ("Luísa", "Consulta", "Ana"),
+    "ca": ("Laia", "Consulta", "Anna"),
+}
 
 
 def reminders(db: Database, organization_id: str) -> ReminderView:
@@ -84,7 +90,7 @@ def reminder_example(
     time; None when its body does not take that many values."""
     zone = ZoneInfo(view.timezone)
     tomorrow = (now or datetime.now(zone)).astimezone(zone).date() + timedelta(days=1)
-    customer, service, member = _SAMPLES[language_of(view.language)]
+    customer, service, member = _SAMPLES.get(locale_of(view.language), _SAMPLES["es"])
     sample = ReminderContent(
         organization_id="",
         appointment_id="",
