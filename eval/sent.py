@@ -27,7 +27,7 @@ from receptionist.crm import chats
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, Organization
 from receptionist.i18n.catalogues import message
-from receptionist.i18n.locales import locale_of
+from receptionist.i18n.locales import customer_locale, locale_of
 from receptionist.messages import Choice
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import DeliveryService
@@ -82,7 +82,8 @@ class Outbox:
             return []
         record = TurnRecord(turn_id, [], "answered", reply=reply, choices=list(choices))
         if disclosure.due(identity, turn_id):
-            text = disclosure.text_for(org.settings, org.name)
+            locale = customer_locale(identity.language, org.settings.language)  # the processor's _Said.locale
+            text = disclosure.text_for(org.settings, org.name, locale)
             with app.acting_for(org.id):
                 chats.mark_disclosed(app, org.id, identity.id, turn_id, disclosure.version_of(text))
             record = TurnRecord(

@@ -46,8 +46,11 @@ def test_the_demo_conversation(pipeline: Pipeline, demo_conversation: PlayedDemo
     replies = [line.text for line in result.transcript if line.who == "assistant"]
     assert len(replies) == len(CONVERSATION)  # one answer per step: the burst was answered once
     # Answered from the catalogue in the prompt, as a model would (no "shall I pass you to a person?").
-    assert "Limpieza dental: 30 min, 45 EUR" in replies[0] and "Implante dental: 90 min, 1200 EUR" in replies[0]
-    assert replies[1].startswith("Limpieza dental: 30 min, 45 EUR")
+    # Prices as CLDR writes them in Spanish (Babel): "45,00 €" with a no-break space.
+    assert (
+        "Limpieza dental: 30 min, 45,00\xa0€" in replies[0] and "Implante dental: 90 min, 1.200,00\xa0€" in replies[0]
+    )
+    assert replies[1].startswith("Limpieza dental: 30 min, 45,00\xa0€")
     assert "tengo hueco" in replies[2] and "10:00" in replies[2]
     assert "¿Te reservo el" in replies[3] and "10:00" in replies[3]  # the voice note was understood
     assert replies[4].startswith("¡Listo! Reservada")

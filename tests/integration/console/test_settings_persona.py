@@ -56,6 +56,17 @@ def test_the_persona_change_is_stored_and_audited(console: Console) -> None:
     assert 'id="notice"' in shown.text and actor in shown.text and 'class="change"' in shown.text
 
 
+def test_a_brazilian_business_speaks_portuguese(console: Console) -> None:
+    org = business(console)
+    client = console.signed_in(org)
+    page = client.get("/console/settings").text
+    assert {"es", "es-PE", "en", "pt-BR", "ca"} <= set(re.findall(r'<option value="([\w-]+)"', page))
+    answer = post(client, "/console/settings", "/console/settings", **{**PERSONA, "language": "pt-BR"})
+    assert answer.status_code == 303
+    assert persona(console, org)[3] == "pt-BR"
+    assert 'value="pt-BR" selected' in client.get("/console/settings").text
+
+
 def test_interactive_replies_are_switched_off_and_on_and_reach_the_notifier(console: Console) -> None:
     org = business(console)
     app = row(console, "select app_name from platform_connections where organization_id = %s", org)
@@ -153,7 +164,7 @@ def test_out_of_range_booking_values_are_refused(console: Console) -> None:
         ("slot_step_minutes", "3", "El intervalo va de 5 a 120 minutos."),
         ("booking_horizon_days", "400", "Se puede reservar con 1 a 365 días"),
         ("booking_lead_minutes", "-5", "La antelación mínima"),
-        ("language", "fr", "Elige español o inglés."),
+        ("language", "fr", "Elige uno de los idiomas de la lista."),
         ("assistant_name", "   ", "entre 1 y 60 caracteres"),
     ]:
         answer = post(client, "/console/settings", "/console/settings", **{**PERSONA, field: value})

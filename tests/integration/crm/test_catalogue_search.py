@@ -123,7 +123,9 @@ def test_the_prompt_block_is_built_once_per_version(db: Database, app_db: Databa
             return blocks.block(app_db, org)
 
     first = block()
-    assert first == "Servicios (duración, precio):\n- Corte: 30 min, 15 EUR.\nInformación del negocio:\n- (nada más)"
+    assert (
+        first == "Servicios (duración, precio):\n- Corte: 30 min, 15,00\xa0€.\nInformación del negocio:\n- (nada más)"
+    )
     assert block() == first and blocks.builds == 1  # same version: kept
     _entry(db, made["org"], "Pago", "Solo tarjeta.", None)  # a new version
     second = block()

@@ -24,7 +24,7 @@ PAGES = {"README.md": ROOT / "README.md", "docs/architecture.md": ROOT / "docs" 
 FUNCTION_NAME = re.compile(r"(?<![:\w])([A-Z][A-Za-z]+Function)\b")
 # A dotted or slashed path into the shared package: `receptionist.ops.forget`, `receptionist/agent`,
 # `layers/shared/receptionist/crm`; not an SSM name (`/receptionist/dev/...`) or another file called so.
-PACKAGE_PATH = re.compile(r"(?:(?<![/\w-])|(?<=shared/))receptionist[./]([a-z_]+(?:[./][a-z_]+)*)")
+PACKAGE_PATH = re.compile(r"(?:(?<![/\w-])|(?<=shared/))receptionist[./]([a-z0-9_]+(?:[./][a-z0-9_]+)*)")
 LAYER_DIR = re.compile(r"\b(deps-[a-z]+)\b")
 # The first cell of a row of the package table in docs/architecture.md: `name/` or `name.py`, comma-separated.
 TABLE_CELL = re.compile(r"`([a-z0-9_/]+(?:\.py)?)`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from receptionist.i18n.locales import customer_locale, language_tag, locale_of
+from receptionist.i18n.locales import LOCALES, business_languages, customer_locale, language_tag, locale_of
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,8 @@ def test_a_spanish_customer_of_a_peruvian_business_reads_peru_s_spanish() -> Non
     assert customer_locale("es_PE", "es") == "es_PE"
     assert customer_locale("en", "es-PE") == "en"
     assert customer_locale("pt_BR", "es-PE") == "pt_BR"
+
+
+def test_a_business_may_speak_any_locale_and_its_setting_reads_back_as_that_locale() -> None:
+    assert business_languages() == ("es", "es-PE", "en", "pt-BR", "ca")  # a Brazilian business too
+    assert [locale_of(tag) for tag in business_languages()] == list(LOCALES)

@@ -39,6 +39,12 @@ def language_tag(locale: Locale) -> str:
     return locale.replace("_", "-")
 
 
+def business_languages() -> tuple[str, ...]:
+    """What a business's language setting (agent_settings.language, the onboarding's --language, the
+    console's persona and new-business forms) may be: each locale as its tag, "es" ... "pt-BR"."""
+    return tuple(language_tag(locale) for locale in LOCALES)
+
+
 def customer_locale(customer: str | None, business: str | None) -> Locale:
     """The locale to write to a customer in: theirs when known (chat_identities.language), else the
     business's language (agent_settings.language). When theirs is the language the business's

@@ -52,7 +52,7 @@ from receptionist.crm.settings.notifications import staff_numbers as checked_sta
 from receptionist.crm.settings.zones import valid_timezone
 from receptionist.emergency import InvalidEmergencyNumber
 from receptionist.emergency import chosen as chosen_emergency_number
-from receptionist.languages import LANGUAGES
+from receptionist.i18n.locales import business_languages
 from receptionist.ops.actor import ops_actor
 
 __all__ = ["InvalidBusiness", "Onboarded", "PasswordRefused", "checked", "main", "new_password", "onboard"]
@@ -100,8 +100,8 @@ def checked(
         raise InvalidBusiness("app", "--app must be letters, digits and _ . - (100 at most), as in Gupshup")
     if not valid_timezone(timezone):
         raise InvalidBusiness("timezone", f"--timezone {timezone!r} is not a time zone name (e.g. Europe/Madrid)")
-    if language not in LANGUAGES:
-        raise InvalidBusiness("language", f"--language must be one of {', '.join(LANGUAGES)}")
+    if language not in business_languages():
+        raise InvalidBusiness("language", f"--language must be one of {', '.join(business_languages())}")
     if not 1 <= len(assistant_name.strip()) <= 60:
         raise InvalidBusiness("assistant_name", "--assistant-name must be 1 to 60 characters")
     try:
@@ -223,7 +223,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--stage", default="dev", help="the deployment stage (the keys' prefix), default dev")
     parser.add_argument("--timezone", required=True, help="IANA time zone, e.g. Europe/Madrid")
-    parser.add_argument("--language", default="es", choices=LANGUAGES, help="the assistant's language (default es)")
+    parser.add_argument(
+        "--language", default="es", choices=business_languages(), help="the assistant's language (default es)"
+    )
     parser.add_argument("--assistant-name", default="Asistente", help="the assistant's name (default Asistente)")
     parser.add_argument("--staff-number", action="append", default=[], help="a staff WhatsApp number (repeatable)")
     parser.add_argument(

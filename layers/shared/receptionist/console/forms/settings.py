@@ -26,7 +26,7 @@ from receptionist.crm.settings.zones import valid_timezone
 from receptionist.crm.templates import MAX_PARAMS, TEMPLATE_ID
 from receptionist.emergency import InvalidEmergencyNumber
 from receptionist.emergency import chosen as chosen_emergency_number
-from receptionist.languages import LANGUAGES
+from receptionist.i18n.locales import business_languages
 from receptionist.retention.rules import BOUNDS as RETENTION_BOUNDS
 from receptionist.retention.rules import DEFAULT as DEFAULT_WINDOWS
 from receptionist.retention.rules import Windows
@@ -60,7 +60,7 @@ class PersonaForm(FormModel):
         if not valid_timezone(timezone):
             raise InvalidSetting("set_bad_timezone")
         language = self.language.strip()
-        if language not in LANGUAGES:
+        if language not in business_languages():
             raise InvalidSetting("set_bad_language")
         try:  # empty: the time zone's default, where there is one
             emergency_number = chosen_emergency_number(self.emergency_number, timezone)

@@ -17,7 +17,7 @@ from receptionist.console.forms.operator import OnboardingForm
 from receptionist.console.services.operator import OnboardingFailed, OperatorService
 from receptionist.console.web import BASE, render
 from receptionist.crm.settings.zones import zone_choices
-from receptionist.languages import LANGUAGES
+from receptionist.i18n.locales import business_languages
 
 router = APIRouter(prefix=BASE, dependencies=[Depends(operator_account)])
 
@@ -39,7 +39,7 @@ def _list_page(request: Request, service: OperatorService, *, status: int = 200,
         account=service.operator,
         businesses=service.businesses(),
         zones=zone_choices(),
-        languages=LANGUAGES,
+        languages=business_languages(),
         keys_prefix=service.keys_prefix or "",
         **context,
     )

@@ -16,7 +16,7 @@ from receptionist.console.forms.settings import PersonaForm, RetentionForm
 from receptionist.console.routers.settings import SETTINGS, Owner, owners_router, page, settle
 from receptionist.console.services.settings.persona import PersonaService
 from receptionist.crm.settings.zones import zone_choices
-from receptionist.languages import LANGUAGES
+from receptionist.i18n.locales import business_languages
 from receptionist.retention.rules import BOUNDS as RETENTION_BOUNDS
 
 router = owners_router()
@@ -40,7 +40,7 @@ def persona_page(request: Request, owner: Owner, service: PersonaService, **cont
         persona=overview.persona,
         changes=overview.changes,
         zones=zone_choices(),
-        languages=LANGUAGES,
+        languages=business_languages(),
         default_disclosure=disclosure.default_text(
             overview.persona.assistant_name, owner.organization_name, overview.persona.language
         ),
