@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Literal
 
-from receptionist.conversation_key import ConversationKey
 from receptionist.crm import recalls
 from receptionist.crm.connection import Database
 from receptionist.crm.handoff import opening_hours
@@ -38,8 +37,8 @@ from receptionist.crm.recalls import DueRecall, Recall, RecallContent, SkipReaso
 from receptionist.crm.templates import placeholder_count, render_template
 from receptionist.deadline import Deadline
 from receptionist.logsafe import error_fields
-from receptionist.messages import OutboundJob, Queue, fifo_id
-from receptionist.reminders.service import failure_reason
+from receptionist.messages import OutboundJob, Queue
+from receptionist.reminders.claimed import ClaimedRows, ClaimedSender
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +53,14 @@ MIN_SECONDS = 1.0
 # The template's quick-reply buttons, in order: Reservar / No, gracias.
 BUTTON_ACTIONS = ("book", "no")
 
-Step = Literal["claim", "content", "send", "mark"]
 Outcome = Literal["queued", "skipped", "failed", "closed"]
+# How a claimed recall is marked and its failures kept (reminders/claimed.py: one piece for the passes).
+RECALL_ROWS: ClaimedRows[SkipReason] = ClaimedRows(
+    "recall",
+    "recall_id",
+    mark=lambda db, org, row, status, why: recalls.mark_recall(db, org, row, status, why),
+    record_failure=lambda db, org, row, error, tries: recalls.record_failure(db, org, row, error, tries),
+)
 
 
 def postback_text(token: str, action: str) -> str:
@@ -146,53 +151,29 @@ class RecallPass:
         report.claimed += 1
         return claimed
 
+    @property
+    def _sender(self) -> ClaimedSender[SkipReason]:
+        return ClaimedSender(self.db, self.outbound, RECALL_ROWS, self.give_up_after)
+
     def _retry(self, org: str, recall_id: str, at: datetime, report: RecallReport) -> Outcome | None:
         try:
             stale = recalls.get_recall(self.db, org, recall_id)
         except Exception as exc:
-            self._failed(org, recall_id, "content", exc, report)
+            self._sender.failed(org, recall_id, "content", exc, report)
             return "failed"
         if stale is None or stale.status != "claimed":
             return None
         return self._queue(stale, at, report)
 
     def _queue(self, recall: Recall, at: datetime, report: RecallReport) -> Outcome:
-        org = recall.organization_id
-        step: Step = "content"
-        try:
-            content = recalls.recall_content(self.db, org, recall.id, at)
+        def build() -> OutboundJob | SkipReason:
+            content = recalls.recall_content(self.db, recall.organization_id, recall.id, at)
             why = unsendable(content)
             if why is not None or content is None:
-                step = "mark"
-                recalls.mark_recall(self.db, org, recall.id, "skipped", why or "gone")
-                report.skipped += 1
-                return "skipped"
-            job = recall_job(recall, content)
-            step = "send"
-            self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
-            step = "mark"
-            recalls.mark_recall(self.db, org, recall.id, "queued", None)
-        except Exception as exc:
-            self._failed(org, recall.id, step, exc, report)
-            return "failed"
-        report.queued += 1
-        return "queued"
+                return why or "gone"
+            return recall_job(recall, content)
 
-    def _failed(self, org: str, recall_id: str, step: Step, exc: Exception, report: RecallReport) -> None:
-        """Keep why on the row (type, SQL state and place: never the message) and count it."""
-        fields = error_fields(exc)
-        report.failed += 1
-        status = None
-        try:
-            status = recalls.record_failure(self.db, org, recall_id, failure_reason(step, fields), self.give_up_after)
-        except Exception:
-            logger.error("recall failure not recorded", extra={"recall_id": recall_id, **error_fields()})
-        given_up = status == "failed"
-        report.given_up += given_up
-        logger.error(
-            "recall given up" if given_up else "recall not queued; a later pass tries again",
-            extra={"recall_id": recall_id, "organization_id": org, "step": step, **fields},
-        )
+        return self._sender.queue(recall.organization_id, recall.id, build, report)
 
 
 def unsendable(content: RecallContent | None) -> SkipReason | None:

@@ -36,16 +36,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
-from receptionist.conversation_key import ConversationKey
 from receptionist.crm import reminders
 from receptionist.crm.connection import Database
 from receptionist.crm.models import outdated
 from receptionist.crm.reminders import DueReminder, Reminder, ReminderContent, SkipReason
 from receptionist.crm.templates import placeholder_count, render_template
 from receptionist.logsafe import error_fields
-from receptionist.messages import OutboundJob, Queue, fifo_id
+from receptionist.messages import OutboundJob, Queue
+from receptionist.reminders.claimed import ClaimedRows, ClaimedSender, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +54,13 @@ GIVE_UP_AFTER = 5
 # The template's quick-reply buttons, in order: Confirmar / Cancelar / Cambiar.
 BUTTON_ACTIONS = ("confirm", "cancel", "change")
 
-Step = Literal["claim", "content", "send", "mark"]
-Outcome = Literal["queued", "skipped", "failed"]
+# How a claimed reminder is marked and its failures kept (reminders/claimed.py: one piece for the passes).
+REMINDER_ROWS: ClaimedRows[SkipReason] = ClaimedRows(
+    "reminder",
+    "reminder_id",
+    mark=lambda db, org, row, status, why: reminders.mark_reminder(db, org, row, status, why),
+    record_failure=lambda db, org, row, error, tries: reminders.record_failure(db, org, row, error, tries),
+)
 
 
 def postback_text(token: str, action: str) -> str:
@@ -122,11 +126,15 @@ class ReminderPass:
         report.claimed += 1
         return claimed
 
+    @property
+    def _sender(self) -> ClaimedSender[SkipReason]:
+        return ClaimedSender(self.db, self.outbound, REMINDER_ROWS, self.give_up_after)
+
     def _retry(self, org: str, reminder_id: str, at: datetime, report: PassReport) -> Outcome | None:
         try:
             stale = reminders.get_reminder(self.db, org, reminder_id)
         except Exception as exc:
-            self._failed(org, reminder_id, "content", exc, report)
+            self._sender.failed(org, reminder_id, "content", exc, report)
             return "failed"
         if stale is None or stale.status != "claimed":
             return None
@@ -134,55 +142,15 @@ class ReminderPass:
 
     def _queue(self, reminder: Reminder, at: datetime, report: PassReport) -> Outcome:
         """Build the reminder's job and put it on the queue, unless it must not be sent."""
-        org = reminder.organization_id
-        step: Step = "content"
-        try:
-            content = reminders.reminder_content(self.db, org, reminder.appointment_id)
+
+        def build() -> OutboundJob | SkipReason:
+            content = reminders.reminder_content(self.db, reminder.organization_id, reminder.appointment_id)
             why = unsendable(reminder, content, at)
             if why is not None or content is None:
-                step = "mark"
-                reminders.mark_reminder(self.db, org, reminder.id, "skipped", why or "gone")
-                report.skipped += 1
-                return "skipped"
-            job = reminder_job(reminder, content)
-            step = "send"
-            self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
-            step = "mark"
-            reminders.mark_reminder(self.db, org, reminder.id, "queued")
-        except Exception as exc:
-            self._failed(org, reminder.id, step, exc, report)
-            return "failed"
-        report.queued += 1
-        return "queued"
+                return why or "gone"
+            return reminder_job(reminder, content)
 
-    def _failed(self, org: str, reminder_id: str, step: Step, exc: Exception, report: PassReport) -> None:
-        """Keep why on the row (type, SQL state and place: never the message, which can quote
-        personal data) and count it; at the last try the reminder is given up."""
-        fields = error_fields(exc)
-        report.failed += 1
-        status = None
-        try:
-            status = reminders.record_failure(
-                self.db, org, reminder_id, failure_reason(step, fields), self.give_up_after
-            )
-        except Exception:
-            logger.error("reminder failure not recorded", extra={"reminder_id": reminder_id, **error_fields()})
-        given_up = status == "failed"
-        report.given_up += given_up
-        logger.error(
-            "reminder given up" if given_up else "reminder not queued; a later pass tries again",
-            extra={"reminder_id": reminder_id, "organization_id": org, "step": step, **fields},
-        )
-
-
-def failure_reason(step: Step, fields: dict[str, str]) -> str:
-    """What appointment_reminders.last_error keeps: "send: ClientError at receptionist.x:12"."""
-    reason = f"{step}: {fields.get('error', 'error')}"
-    if "sqlstate" in fields:
-        reason += f" [{fields['sqlstate']}]"
-    if "error_at" in fields:
-        reason += f" at {fields['error_at']}"
-    return reason
+        return self._sender.queue(reminder.organization_id, reminder.id, build, report)
 
 
 def unsendable(reminder: Reminder, content: ReminderContent | None, at: datetime) -> SkipReason | None:

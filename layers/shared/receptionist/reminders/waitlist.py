@@ -33,17 +33,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from receptionist.conversation_key import ConversationKey
 from receptionist.crm import noshow, waitlist_offers
 from receptionist.crm.availability import BookingWindow, available_slots
 from receptionist.crm.connection import Database
 from receptionist.crm.models import Service, Slot
 from receptionist.crm.schedule import booking_window
 from receptionist.crm.settings.waitlist import waitlist_settings
-from receptionist.crm.waitlist_offers import Candidate, Offer, Opening
+from receptionist.crm.waitlist_offers import Candidate, Offer, Opening, SkipReason
 from receptionist.logsafe import error_fields
-from receptionist.messages import Queue, fifo_id
-from receptionist.reminders.service import failure_reason
+from receptionist.messages import OutboundJob, Queue
+from receptionist.reminders.claimed import ClaimedRows, ClaimedSender, Outcome
 from receptionist.reminders.waitlist_jobs import MIN_OFFER_MINUTES, offer_job, pick_slot, unsendable
 
 logger = logging.getLogger(__name__)
@@ -52,8 +51,13 @@ STALE_AFTER = timedelta(minutes=1)
 GIVE_UP_AFTER = 5  # tries of one offer (this pass's and the next ones', a minute apart)
 MAX_OPENINGS = 200  # per pass: the rest wait for the next minute
 
-Step = Literal["content", "send", "mark"]
-Outcome = Literal["queued", "skipped", "failed"]
+# How a claimed offer is marked and its failures kept (reminders/claimed.py: one piece for the passes).
+OFFER_ROWS: ClaimedRows[SkipReason] = ClaimedRows(
+    "waitlist offer",
+    "offer_id",
+    mark=lambda db, org, row, status, why: waitlist_offers.mark_offer(db, org, row, status, why),
+    record_failure=lambda db, org, row, error, tries: waitlist_offers.record_failure(db, org, row, error, tries),
+)
 
 
 @dataclass
@@ -199,54 +203,27 @@ class OfferPass:
         return "made"
 
     # -- offers -------------------------------------------------------------------------------
+    @property
+    def _sender(self) -> ClaimedSender[SkipReason]:
+        return ClaimedSender(self.db, self.outbound, OFFER_ROWS, self.give_up_after)
+
     def _retry(self, org: str, offer_id: str, report: OfferReport) -> Outcome | None:
         try:
             stale = waitlist_offers.get_offer(self.db, org, offer_id)
         except Exception as exc:
-            self._failed(org, offer_id, "content", exc, report)
+            self._sender.failed(org, offer_id, "content", exc, report)
             return "failed"
         if stale is None or stale.status != "claimed":
             return None
         return self._queue(stale, report)
 
     def _queue(self, offer: Offer, report: OfferReport) -> Outcome:
-        org = offer.organization_id
-        step: Step = "content"
-        try:
+        def build() -> OutboundJob | SkipReason:
             now = self.now()
-            content = waitlist_offers.offer_content(self.db, org, offer.id)
+            content = waitlist_offers.offer_content(self.db, offer.organization_id, offer.id)
             why = unsendable(content, now)
             if why is not None or content is None:
-                step = "mark"
-                waitlist_offers.mark_offer(self.db, org, offer.id, "skipped", why or "gone")
-                report.skipped += 1
-                return "skipped"
-            job = offer_job(offer, content, now)
-            step = "send"
-            self.outbound.send(job, group=ConversationKey.parse(job.conversation).group, dedup_id=fifo_id(job.job_id))
-            step = "mark"
-            waitlist_offers.mark_offer(self.db, org, offer.id, "queued")
-        except Exception as exc:
-            self._failed(org, offer.id, step, exc, report)
-            return "failed"
-        report.queued += 1
-        return "queued"
+                return why or "gone"
+            return offer_job(offer, content, now)
 
-    def _failed(self, org: str, offer_id: str, step: Step, exc: Exception, report: OfferReport) -> None:
-        """Keep why on the row (type, SQL state and place, never the message) and count it; at
-        the last try the offer is given up."""
-        fields = error_fields(exc)
-        report.failed += 1
-        status = None
-        try:
-            status = waitlist_offers.record_failure(
-                self.db, org, offer_id, failure_reason(step, fields), self.give_up_after
-            )
-        except Exception:
-            logger.error("waitlist offer failure not recorded", extra={"offer_id": offer_id, **error_fields()})
-        given_up = status == "failed"
-        report.given_up += given_up
-        logger.error(
-            "waitlist offer given up" if given_up else "waitlist offer not queued; a later pass tries again",
-            extra={"offer_id": offer_id, "organization_id": org, "step": step, **fields},
-        )
+        return self._sender.queue(offer.organization_id, offer.id, build, report)
