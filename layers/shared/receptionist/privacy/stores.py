@@ -367,6 +367,9 @@ TABLES: Final[dict[str, TableRule]] = {
     "calendar_outbox": TableRule(
         "not_personal", "appointment and member ids whose calendar event is still to be written; a week after"
     ),
+    "daily_business_stats": TableRule(
+        "not_personal", "the business's daily counts, latency histograms and costs (docs/stats.md): no customer"
+    ),
 }
 
 
