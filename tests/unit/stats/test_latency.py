@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from receptionist.stats.latency import (
@@ -53,4 +55,4 @@ def test_nothing_counted_has_no_percentile() -> None:
 
 def test_the_edges_rise_strictly() -> None:
     for edges in (FIRST_REPLY_MS_EDGES, STAFF_REPLY_SECONDS_EDGES):
-        assert all(a < b for a, b in zip(edges, edges[1:], strict=False))
+        assert all(a < b for a, b in pairwise(edges))
