@@ -24,7 +24,7 @@ CONSOLE = ROOT / "console"
 MODULES = [*CONSOLE.rglob("*.py"), *(ROOT / "crm/settings").glob("*.py")]
 # The prefixes the console's words are named with: a string starting with one is a word's id.
 PREFIXES = (
-    "appt_", "calendar_", "consent_", "export_", "handoff_", "hist_", "metrics_", "noshow_", "op_", "privacy_",
+    "appt_", "calendar_", "consent_", "dash_", "export_", "handoff_", "hist_", "metrics_", "noshow_", "op_", "privacy_",
     "rc_", "set_", "team_", "tpl_", "waitlist_",
 )  # fmt: skip
 # Strings with a prefix that are not words: audit actions, cookies ("rc_"), a form field, an SQL setting.

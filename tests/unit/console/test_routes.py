@@ -41,6 +41,8 @@ OPEN = {("GET", "/console"), ("GET", "/console/"), ("GET", "/console/login"), ("
 OPEN |= {("GET", "/console/lang/{code}"), ("POST", "/console/logout")}
 # The steps of signing in after the password, and a forgotten password: no session yet.
 OPEN |= {(m, f"/console/login/{step}") for m in ("GET", "POST") for step in ("new-password", "code")}
+# The console's own scripts (issue 31: Chart.js and the dashboard's), which hold no business's data.
+OPEN |= {("GET", "/console/static/{name:path}")}
 OPEN |= {("GET", "/console/password/forgot"), ("POST", "/console/password/forgot"), ("POST", "/console/password/reset")}
 # The second factor's enrolment: a session that has not passed one yet (no account without it).
 ENROLMENT = {("GET", "/console/mfa/setup"), ("POST", "/console/mfa/setup")}
@@ -110,8 +112,9 @@ def test_the_console_has_its_routes() -> None:
     # calendar section (page, connect, callback, disconnect, resolve) and the team's member link (6); issue 29's
     # no-show policy settings (page, save: 2), waitlist page and withdraw, its settings page and save (4),
     # recall settings (page and save: 2); issue 30's template per language on the reminder, waitlist and recall
-    # settings pages (3), and a customer's language set by staff on the conversation page (1).
-    assert len(routes()) == 62 + 6 + 4 + 16 + 6 + 2 + 4 + 2 + 3 + 1
+    # settings pages (3), and a customer's language set by staff on the conversation page (1); issue 31's owner's
+    # dashboard and its CSV (2) and the console's static files (1).
+    assert len(routes()) == 62 + 6 + 4 + 16 + 6 + 2 + 4 + 2 + 3 + 1 + 2 + 1
 
 
 def test_every_route_is_a_plain_def() -> None:
@@ -150,6 +153,8 @@ def test_each_section_says_who_may_use_it() -> None:
             assert owners == {"privacy_owners_only"}, route.path
         elif route.path.startswith("/console/team"):
             assert owners == {"team_owners_only"}, route.path
+        elif route.path.startswith("/console/dashboard"):
+            assert business_account in solved and owners == {"dash_owners_only"}, route.path
         elif route.path.startswith("/console/account"):  # anyone's own account, an operator's too
             assert signed_in_account in solved and owners == set(), route.path
         elif (sorted(route.methods)[0], route.path) in ENROLMENT:

@@ -72,3 +72,10 @@ def test_pages_format_through_the_filters() -> None:
     page = PAGES.env.from_string("{{ at | moment }}|{{ at | time }}|{{ on | weekday }}|{{ cents | price('EUR') }}")
     rendered = page.render(at=WINTER, on=date(2026, 12, 7), cents=4550, when=LocalTimes("en", MADRID), t=Words("en"))
     assert rendered == "Dec 7, 2026, 8:21\u202fAM|8:21\u202fAM|Monday, December 7, 2026|€45.50"
+
+
+def test_a_wait_reads_in_the_unit_that_fits_it() -> None:
+    es, en = LocalTimes("es"), LocalTimes("en")
+    assert [es.duration(s) for s in (1.5, 45, 720, 9_000)] == ["1,5 s", "45 s", "12 min", "2,5 h"]
+    assert [en.duration(s) for s in (0.5, 90, 3_600)] == ["0.5 sec", "1.5 min", "1 hr"]
+    assert LocalTimes("pt_BR").duration(30) == "30 s" and LocalTimes("ca").duration(5_400) == "1,5 h"

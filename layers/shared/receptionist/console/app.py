@@ -16,6 +16,7 @@ from receptionist.console.routers import (
     calendar,
     consent,
     customer_language,
+    dashboard,
     export,
     inbox,
     mfa,
@@ -24,6 +25,7 @@ from receptionist.console.routers import (
     password,
     privacy,
     sign_in,
+    static,
     team,
     waitlist,
 )
@@ -48,6 +50,7 @@ __all__ = ["ConsoleParts", "create_app"]
 def create_app(parts: ConsoleParts) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.parts = parts
+    app.include_router(static.router)  # scripts the pages load (console/assets.py): no session
     app.include_router(sign_in.router)
     app.include_router(account.router)
     app.include_router(mfa.router)
@@ -63,6 +66,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     app.include_router(own_number.router)
     app.include_router(calendar.router)
     app.include_router(waitlist.router)
+    app.include_router(dashboard.router)
     for area in (
         persona,
         catalogue,

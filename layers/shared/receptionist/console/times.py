@@ -3,8 +3,8 @@ time zone (agent_settings.timezone) and the staff member's console locale.
 
 The database keeps moments in UTC; a clinic in Madrid reads "7 dic 2026, 8:21", never "2026-12-07
 07:21 UTC", and its English-speaking staff "Dec 7, 2026, 8:21 AM". Pages use it through Jinja filters
-(`{{ m.created_at | moment }}`, `| day`, `| time`, `| weekday`, `| short_day`, `| price(currency)`, `| percent`:
-web.py registers them) that read `when`, the request's `LocalTimes`, from the page's context; Python
+(`{{ m.created_at | moment }}`, `| day`, `| time`, `| weekday`, `| short_day`, `| price(currency)`, `| percent`,
+`| duration`: web.py registers them) that read `when`, the request's `LocalTimes`, from the page's context; Python
 code calls the same object. A naive datetime is taken as already local (an appointment's wall-clock
 time, a form's value); a date has no zone.
 
@@ -20,6 +20,7 @@ from functools import cached_property
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_day_names
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
 
 from receptionist.i18n.locales import Locale
 
@@ -85,6 +86,13 @@ class LocalTimes:
     def number(self, value: int | float | Decimal) -> str:
         """A number as the locale writes it: "4.096" (es), "4,096" (en)."""
         return format_decimal(value, locale=self.locale)
+
+    def duration(self, seconds: float) -> str:
+        """A wait in the unit it reads best in: "1,5 s" / "1.5 sec", "12 min", "2,5 h" / "2.5 hr"."""
+        for limit, divisor, unit in ((60, 1, "duration-second"), (3600, 60, "duration-minute")):
+            if seconds < limit:
+                return format_unit(seconds / divisor, unit, length="short", format="#,##0.#", locale=self.locale)
+        return format_unit(seconds / 3600, "duration-hour", length="short", format="#,##0.#", locale=self.locale)
 
     def _day(self, on: date | datetime) -> date:
         return self.local(on).date() if isinstance(on, datetime) else on

@@ -21,6 +21,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from receptionist.console import security
+from receptionist.console.assets import asset_url
 from receptionist.console.dependencies import parts
 from receptionist.console.errors import ConsoleError
 from receptionist.console.times import LocalTimes
@@ -50,7 +51,9 @@ PAGES.env.filters.update(
     price=pass_context(lambda context, cents, currency: _when(context).price(cents, currency)),
     number=pass_context(lambda context, value: _when(context).number(value)),
     percent=pass_context(lambda context, ratio: _when(context).percent(ratio)),
+    duration=pass_context(lambda context, seconds: _when(context).duration(seconds)),
 )
+PAGES.env.globals["asset"] = asset_url  # a static file's URL with its content's hash (console/assets.py)
 
 
 def language(request: Request) -> Locale:
