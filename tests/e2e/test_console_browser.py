@@ -23,8 +23,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from devstack import authenticator
+from devstack.aws import moto_client
 from devstack.demo import post
 from devstack.mailbox import cognito_mail
+from receptionist.adapters.cognito import StaffPool
+from receptionist.stats.latency import FIRST_REPLY_MS_EDGES, histogram
 
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 LIMPIEZA = "00000000-0000-4000-8001-000000000001"  # the demo clinic's cleaning (infra/supabase/seed.sql)
@@ -294,3 +297,107 @@ def test_an_invited_colleague_signs_in_sets_up_totp_resets_the_password_and_is_d
     for path in sorted(logs.glob("*.log")):
         text = path.read_text(errors="replace")
         assert not [s for s in secrets if s in text], path.name
+
+
+def _owner_of_a_new_business(p: Pipeline, name: str) -> dict[str, str]:
+    """A business of this test's own (Madrid) and its owner's console account (the template's
+    user pool in moto, the stack's console password, as the seeded owners'): its e-mail and password."""
+    info = p.stack.info
+    idp = moto_client("cognito-idp", info["aws_endpoint_url"], info["region"])
+    pool = next(u["Id"] for u in idp.list_user_pools(MaxResults=60)["UserPools"] if u["Name"].endswith("-staff"))
+    organization, email = str(uuid.uuid4()), f"owner-{uuid.uuid4().hex[:8]}@panel.example"
+    password = _user(p, "ClinicaSonrisa")["password"]
+    sub = StaffPool(pool, idp).create_user(email, password)
+    StaffPool(pool, idp).set_password(email, password)
+    with psycopg.connect(info["database_url"]) as conn:
+        conn.execute("insert into organizations (id, name) values (%s, %s)", (organization, name))
+        conn.execute(
+            "insert into agent_settings (organization_id, timezone) values (%s, 'Europe/Madrid')", (organization,)
+        )
+        conn.execute(
+            "insert into console_users (sub, organization_id, email, role) values (%s, %s, %s, 'owner')",
+            (sub, organization, email),
+        )
+    return {"organization_id": organization, "email": email, "password": password}
+
+
+def _canvas_painted(driver: WebDriver, canvas_id: str) -> int:
+    """How many of the canvas's pixels are painted (not transparent)."""
+    script = (
+        "const c = document.getElementById(arguments[0]);"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;"
+    )
+    return int(driver.execute_script(script, canvas_id))
+
+
+def test_the_owner_reads_the_dashboard_with_its_charts_on_a_desktop_and_a_phone(
+    pipeline: Pipeline, browser: WebDriver
+) -> None:
+    """Issue 31: the owner's dashboard of a business of the test's own, its roll-up rows written
+    here (the roll-up's own tests compute them; days well before the roll-up's trailing window, so
+    a scheduled pass cannot rewrite them): the figures, the three charts drawn by the vendored
+    Chart.js (instances with the page's series, painted canvases) at a desktop's and a phone's width,
+    no sideways scrolling on the phone, the CSV download."""
+    p = pipeline
+    SCREENSHOTS.mkdir(exist_ok=True)
+    owner = _owner_of_a_new_business(p, "Fisioterapia Panel")
+    today = datetime.now(ZoneInfo("Europe/Madrid")).date()
+    days = [today - timedelta(days=n) for n in range(27, 7, -1)]  # 20 days of the last 30
+    with psycopg.connect(p.stack.info["database_url"]) as conn:
+        for n, day in enumerate(days):
+            conn.execute(
+                "insert into daily_business_stats (organization_id, day, rate_card, conversations, resolved_alone,"
+                " booked_assistant, booked_console, booked_reminder, confirmed, escalations, first_replies,"
+                " first_reply_ms) values (%s, %s, 'meta-2025-07-01', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    owner["organization_id"], day, 20 + n % 7 * 3, 15 + n % 5, 2 + n % 3, n % 2, 1, 3, n % 3, 10,
+                    histogram([900 + 150 * (n % 6)] * 8 + [4_000 + 500 * (n % 4)] * 2, FIRST_REPLY_MS_EDGES),
+                ),
+            )  # fmt: skip
+    conversations = sum(20 + n % 7 * 3 for n in range(len(days)))
+    booked = sum(2 + n % 3 + n % 2 + 1 for n in range(len(days)))
+    browser_sign_in(p, browser, owner)
+
+    shown = {}
+    for shape, (width, height) in (("desktop", (1280, 1900)), ("phone", (390, 3600))):
+        browser.set_window_size(width, height)
+        browser.get(f"{p.stack.info['console_url']}/dashboard?days=30")
+        _wait(p, lambda: browser.execute_script("return (window.dashboardCharts || []).length") == 3, 15)
+        charts = browser.execute_script(
+            "return window.dashboardCharts.map(c => ({id: c.canvas.id, type: c.config.type,"
+            " datasets: c.data.datasets.length, labels: c.data.labels.length,"
+            " first: c.data.datasets[0].data, width: c.width}))"
+        )
+        assert [c["id"] for c in charts] == ["chart-conversations", "chart-booked", "chart-first-reply"]
+        assert [(c["type"], c["datasets"], c["labels"]) for c in charts] == [
+            ("line", 3, 30),
+            ("bar", 5, 30),
+            ("line", 2, 30),
+        ]
+        assert sum(charts[0]["first"]) == conversations
+        for chart in charts:
+            assert _canvas_painted(browser, chart["id"]) > 2_000, (shape, chart["id"])
+        assert browser.find_element(By.CSS_SELECTOR, "#fig-conversations .value").text == f"{conversations:,}".replace(
+            ",", "."
+        )
+        assert browser.find_element(By.CSS_SELECTOR, "#fig-booked .value").text == str(booked)
+        assert browser.find_element(By.CSS_SELECTOR, "#fig-first-reply-p50 .value").text.endswith(" s")
+        viewport = browser.execute_script("return document.documentElement.clientWidth")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= viewport  # no sideways scroll
+        assert all(c["width"] <= viewport for c in charts)  # each canvas fits the screen
+        shown[shape] = [c["width"] for c in charts]
+        browser.save_screenshot(str(SCREENSHOTS / f"dashboard_{shape}.png"))
+    assert all(phone < desktop for phone, desktop in zip(shown["phone"], shown["desktop"], strict=True))
+
+    # The CSV: one line per day of the period, downloaded with the owner's session.
+    script = (
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/console/dashboard.csv?days=30', {credentials: 'same-origin'})"
+        ".then(r => r.text().then(t => done([r.status, r.headers.get('content-disposition'), t])));"
+    )
+    status, disposition, text = browser.execute_async_script(script)
+    assert status == 200 and disposition.startswith('attachment; filename="dashboard-')
+    lines = text.strip().split("\r\n")
+    assert lines[0].startswith("day,conversations,") and len(lines) == 31
+    assert lines[-1].startswith(f"{today.isoformat()},0,")
