@@ -9,6 +9,7 @@ import hashlib
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from mangum import Mangum
 
 from receptionist.console.assets import CHARTJS_VERSION, STATIC, asset, asset_url
 from receptionist.console.routers import static
@@ -51,3 +52,31 @@ def test_nothing_unlisted_is_served() -> None:
     for path in ("vendor/chartjs/chart.umd.min.js.map", "../assets.py", "..%2Fassets.py", "dashboard.html", ""):
         assert client.get(f"/console/static/{path}").status_code == 404, path
     assert asset("../assets.py") is None
+
+
+def test_the_lambda_serves_a_script_through_api_gateway_as_text() -> None:
+    """ConsoleFunction's path: Mangum turns an HTTP API (payload 2.0) event for the static route
+    into the app's answer; a script goes back as text (not base64) with its headers."""
+    handler = Mangum(_client().app, lifespan="off")
+    url = asset_url("dashboard.js")
+    path, query = url.split("?")
+    event = {
+        "version": "2.0",
+        "routeKey": "GET /console/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "abc123.execute-api.eu-west-1.amazonaws.com", "x-forwarded-proto": "https"},
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+
+    answer = handler(event, object())
+
+    found = asset("dashboard.js")
+    assert found is not None and answer["statusCode"] == 200 and answer["isBase64Encoded"] is False
+    assert answer["body"] == found.body.decode("utf-8")
+    assert answer["headers"]["content-type"] == "text/javascript; charset=utf-8"
+    assert answer["headers"]["cache-control"] == "public, max-age=31536000, immutable"

@@ -39,14 +39,16 @@ class Asset:
         return self.digest[:16]
 
 
-@cache
 def asset(name: str) -> Asset | None:
-    """The listed file `name` (None for anything else)."""
-    content_type = FILES.get(name)
-    if content_type is None:
-        return None
+    """The listed file `name` (None for anything else, before any cache: a request's path never
+    grows it)."""
+    return _read(name) if name in FILES else None
+
+
+@cache
+def _read(name: str) -> Asset:
     body = (STATIC / name).read_bytes()
-    return Asset(body, content_type, hashlib.sha256(body).hexdigest())
+    return Asset(body, FILES[name], hashlib.sha256(body).hexdigest())
 
 
 def asset_url(name: str) -> str:
