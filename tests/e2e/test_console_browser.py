@@ -5,8 +5,9 @@ server), hand it back, and the assistant answers again; another business's owner
 it; a form post without its CSRF token is refused. An owner invites a colleague, who signs in
 with the e-mailed temporary password, chooses a new one, sets up TOTP (the QR code's secret in a
 real TOTP implementation, pyotp), signs in with a code, resets a forgotten password; disabled by
-the owner, their open page says the session ended within a minute. Screenshots go to
-tests/e2e/screenshots/ (git-ignored)."""
+the owner, their open page says the session ended within a minute. The owner of a business of the
+test's own reads its dashboard, the charts drawn by Chart.js at a desktop's and a phone's width.
+Screenshots go to tests/e2e/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
