@@ -35,9 +35,9 @@ from receptionist.stats.latency import (
 PERIODS: Final[tuple[int, ...]] = (7, 30, 90)
 DEFAULT_PERIOD: Final = 30
 BOOKING_SOURCES: Final[tuple[str, ...]] = ("assistant", "console", "reminder", "waitlist", "other")
-# The CSV's columns, in order: the day, its counts, then the day's latency percentiles (an upper
-# bound in the unit its name says; ">N" in the open last bucket; empty when nothing was measured).
-CSV_COUNTS: Final[tuple[str, ...]] = (
+# The owner's counts: summed over a period, one CSV column each. Costs, tokens and WhatsApp
+# categories are the operator's (its costs page), not the owner's: not summed, shown or exported.
+COUNTS: Final[tuple[str, ...]] = (
     "conversations",
     "inbound_messages",
     "turns",
@@ -54,12 +54,11 @@ CSV_COUNTS: Final[tuple[str, ...]] = (
     "staff_replies",
     "first_replies",
 )
-# Added up over a period: every count above. Costs, tokens and WhatsApp categories are the
-# operator's (its costs page), not the owner's: they stay out of the sums, the page and the CSV.
-_COUNTS: Final = CSV_COUNTS
+# The CSV's columns, in order: the day, its counts, then the day's latency percentiles (an upper
+# bound in the unit its name says; ">N" in the open last bucket; empty when nothing was measured).
 CSV_COLUMNS: Final[tuple[str, ...]] = (
     "day",
-    *CSV_COUNTS,
+    *COUNTS,
     "staff_reply_p50_seconds",
     "first_reply_p50_ms",
     "first_reply_p95_ms",
@@ -85,12 +84,12 @@ def filled(rows: Sequence[DayStats], since: date, until: date) -> list[DayStats]
 
 def summed(days: Sequence[DayStats], first: date) -> DayStats:
     """The period as one DayStats dated `first`: its counts added, its histograms merged."""
-    counts = {name: sum(getattr(day, name) for day in days) for name in _COUNTS}
+    counts = {name: sum(getattr(day, name) for day in days) for name in COUNTS}
     return replace(
         DayStats(first),
         staff_reply_seconds=tuple(merged((d.staff_reply_seconds for d in days), STAFF_REPLY_SECONDS_EDGES)),
         first_reply_ms=tuple(merged((d.first_reply_ms for d in days), FIRST_REPLY_MS_EDGES)),
-        **counts,  # type: ignore[arg-type]  # every name in _COUNTS is an int field
+        **counts,  # type: ignore[arg-type]  # every name in COUNTS is an int field
     )
 
 
@@ -153,7 +152,7 @@ def csv_text(days: Sequence[DayStats]) -> str:
         writer.writerow(
             [
                 day.day.isoformat(),
-                *(getattr(day, name) for name in CSV_COUNTS),
+                *(getattr(day, name) for name in COUNTS),
                 _csv_value(latency.staff_reply_p50),
                 _csv_value(latency.first_reply_p50),
                 _csv_value(latency.first_reply_p95),
