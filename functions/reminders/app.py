@@ -5,13 +5,15 @@ the handoff follow-up pass: escalations nobody took, notified again or offered a
 step claimed once (receptionist.reminders.handoff); then, with the time left, the businesses whose
 WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync); then,
 with the time left, the recalls due at businesses open now (receptionist.reminders.recalls).
-Thin: settings, wiring, four calls.
+Every hour ({"pass": "budgets"}): the businesses whose month reached their budget, owner and ops
+told once (receptionist.reminders.budgets). Thin: settings, wiring, a call per pass.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
 handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +38,7 @@ handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff,
 templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templates, counters=parts.counters)
 recalls_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_recalls, counters=parts.counters)
 waitlist_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_waitlist, counters=parts.counters)
+budgets_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_budgets, counters=parts.counters)
 
 
 def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
@@ -71,12 +74,27 @@ def _waitlist() -> dict[str, int]:
     return offered.counts("waitlist_")
 
 
+def _budgets() -> dict[str, int]:
+    """The hour's budget pass (its own schedule: it reads the daily roll-up, never the messages)."""
+    if parts.budgets is None:
+        return {}
+    with budgets_telemetry.unit():
+        told = parts.budgets.run()
+    budgets_telemetry.record(told)
+    return told.counts("budgets_")
+
+
+# The passes on schedules of their own (the event's "pass"); any other event is the 5-minute run.
+OWN_SCHEDULES: dict[str, Callable[[], dict[str, int]]] = {"waitlist": _waitlist, "budgets": _budgets}
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    if event.get("pass") == "waitlist":
-        return _waitlist()
+    own_schedule = OWN_SCHEDULES.get(str(event.get("pass")))
+    if own_schedule is not None:
+        return own_schedule()
     now = datetime.now(UTC)
     with telemetry.unit():
         report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))

@@ -138,6 +138,8 @@ class RemindersSettings(_Settings):
     # prefix each app's key is read under. Empty: no sync.
     gupshup_api_url: str = Field(alias="GUPSHUP_API_URL", default="")
     gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
+    # The budget pass's ops channel (receptionist.reminders.budgets): the stack's AlarmTopic. Empty: no budget pass.
+    alarm_topic_arn: str = Field(alias="ALARM_TOPIC_ARN", default="")
 
 
 class RetentionSettings(_Settings):

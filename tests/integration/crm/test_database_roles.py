@@ -96,6 +96,11 @@ DEFINERS: dict[str, set[str]] = {
     "retention_usage(uuid,integer)": {RETENTION},
     "retention_vault_due(uuid,integer)": {RETENTION},
     "retention_vault_remove(uuid,uuid)": {RETENTION},
+    # Budgets (migration 20261212030000_business_budgets.sql): the operator's costs page and budget
+    # form (the console), and the reminders' budget pass across businesses.
+    "operator_costs(text,date)": {CONSOLE},
+    "operator_set_budget(text,uuid,numeric)": {CONSOLE},
+    "budgets_due(timestamp with time zone,interval)": {APP},
 }
 
 

@@ -233,7 +233,7 @@ def test_the_sweeper_runs_on_its_schedule(local_stack: LocalStack) -> None:
 def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     """The template's rule (rate(5 minutes); shorter in tests): the pass, and the handoff follow-ups,
     template sync and recalls after it, reach the CRM as the functions' role (its URL from SSM) and
-    report counts only; the minute's rule runs the waitlist's offer pass instead."""
+    report counts only; the minute's rule runs the waitlist's offer pass instead, the hour's the budget pass."""
     runs = local_stack.wait_for(lambda: local_stack.invocations_of("RemindersFunction"), timeout=30)
     assert runs[0].source == "schedule" and runs[0].ok, runs[0].error
     rule = ScheduledRule("RemindersFunction", "rate(5 minutes)")
@@ -251,6 +251,12 @@ def test_the_reminders_run_on_their_schedule(local_stack: LocalStack) -> None:
     offered = local_stack.pool("RemindersFunction").invoke(scheduled_event(minute, local_stack.config.region))
     assert {"waitlist_openings", "waitlist_claimed", "waitlist_queued", "waitlist_expired_offers"} <= set(offered)
     assert all(name.startswith("waitlist_") for name in offered)
+    # The hour's schedule, Input {"pass": "budgets"}: the budget pass alone, wired to the stack's
+    # AlarmTopic (in moto) by the template's ALARM_TOPIC_ARN (docs/reminders.md).
+    hour = ScheduledRule("RemindersFunction", "rate(1 hour)", '{"pass": "budgets"}')
+    budgeted = local_stack.pool("RemindersFunction").invoke(scheduled_event(hour, local_stack.config.region))
+    budget_counts = {"due", "owners_told", "ops_told", "retried", "already_claimed", "failed"}
+    assert set(budgeted) == {f"budgets_{name}" for name in budget_counts}
 
 
 def test_the_reminders_runs_sync_the_seeded_templates_from_gupshup(local_stack: LocalStack) -> None:

@@ -113,8 +113,9 @@ def test_the_console_has_its_routes() -> None:
     # no-show policy settings (page, save: 2), waitlist page and withdraw, its settings page and save (4),
     # recall settings (page and save: 2); issue 30's template per language on the reminder, waitlist and recall
     # settings pages (3), and a customer's language set by staff on the conversation page (1); issue 31's owner's
-    # dashboard and its CSV (2) and the console's static files (1).
-    assert len(routes()) == 62 + 6 + 4 + 16 + 6 + 2 + 4 + 2 + 3 + 1 + 2 + 1
+    # dashboard and its CSV (2), the console's static files (1), and the operator's costs page, its CSV and the
+    # budget form (3).
+    assert len(routes()) == 62 + 6 + 4 + 16 + 6 + 2 + 4 + 2 + 3 + 1 + 2 + 1 + 3
 
 
 def test_every_route_is_a_plain_def() -> None:

@@ -304,6 +304,19 @@ def test_the_waitlist_s_offer_pass_runs_every_minute_in_the_reminders_function(t
     assert props["ReservedConcurrentExecutions"] == 1
 
 
+def test_the_budget_pass_runs_every_hour_and_may_publish_to_the_alarm_topic_only(template: dict[str, Any]) -> None:
+    """Its own schedule of the reminders function (no new database connection); ops hear through
+    the topic the alarms notify, and the function may publish to that topic and no other."""
+    props = template["Resources"]["RemindersFunction"]["Properties"]
+    budgets = props["Events"]["Budgets"]
+    assert budgets["Type"] == "Schedule"
+    assert budgets["Properties"]["Schedule"] == "rate(1 hour)"
+    assert json.loads(budgets["Properties"]["Input"]) == {"pass": "budgets"}
+    assert props["Environment"]["Variables"]["ALARM_TOPIC_ARN"] == {"Ref": "AlarmTopic"}
+    publishes = [p["SNSPublishMessagePolicy"] for p in props["Policies"] if "SNSPublishMessagePolicy" in p]
+    assert publishes == [{"TopicName": {"Fn::GetAtt": ["AlarmTopic", "TopicName"]}}]
+
+
 def test_the_retention_runs_every_night_with_one_connection_and_reaches_only_a_customer_s_items(
     template: dict[str, Any],
 ) -> None:

@@ -21,6 +21,7 @@ from receptionist.console.routers import (
     inbox,
     mfa,
     operator,
+    operator_costs,
     own_number,
     password,
     privacy,
@@ -82,6 +83,7 @@ def create_app(parts: ConsoleParts) -> FastAPI:
     ):
         app.include_router(area.router)
     app.include_router(operator.router)
+    app.include_router(operator_costs.router)
     app.include_router(export.router)
     app.add_exception_handler(SignInNeeded, sign_in_needed)
     app.add_exception_handler(CsrfRefused, csrf_refused)

@@ -370,6 +370,9 @@ TABLES: Final[dict[str, TableRule]] = {
     "daily_business_stats": TableRule(
         "not_personal", "the business's daily counts, latency histograms and costs (docs/stats.md): no customer"
     ),
+    "budget_alerts": TableRule(
+        "not_personal", "that the business's month reached its budget, its figures and when owner and ops were told"
+    ),
 }
 
 

@@ -3,7 +3,9 @@ security; the URL from its SSM SecureString, read when first needed, never at im
 outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
 schedule), the daily template sync that runs after each pass (receptionist.reminders.template_sync:
 Gupshup's template API, each app's key from SSM under the keys prefix), and the recall pass that
-runs last (receptionist.reminders.recalls). Shared by the Lambda handler, the tests and the bench."""
+runs last (receptionist.reminders.recalls), and the hourly budget pass
+(receptionist.reminders.budgets: the outbound queue for the owner's notice, SNS for ops'; none
+without ALARM_TOPIC_ARN). Shared by the Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -15,16 +17,19 @@ import boto3
 
 from receptionist.adapters.aws import bounded_client_config
 from receptionist.adapters.gupshup_templates import GupshupTemplates
+from receptionist.adapters.ops_alerts import SnsOpsAlerts
 from receptionist.adapters.queues import FifoQueue
 from receptionist.config import RemindersSettings
 from receptionist.crm.connection import Database
 from receptionist.reminders import (
+    budgets_telemetry,
     handoff_telemetry,
     recalls_telemetry,
     telemetry,
     template_sync_telemetry,
     waitlist_telemetry,
 )
+from receptionist.reminders.budgets import BudgetPass, BudgetReport
 from receptionist.reminders.handoff import HandoffPass, HandoffReport
 from receptionist.reminders.recalls import RecallPass, RecallReport
 from receptionist.reminders.service import PassReport, ReminderPass
@@ -53,10 +58,17 @@ class RemindersParts:
     # The waitlist's offer pass: every minute (the handler's event {"pass": "waitlist"}).
     waitlist: OfferPass | None = None
     describe_waitlist: Describe[OfferReport] = waitlist_telemetry.describe
+    # The budget pass: every hour (the handler's event {"pass": "budgets"}).
+    budgets: BudgetPass | None = None
+    describe_budgets: Describe[BudgetReport] = budgets_telemetry.describe
 
 
 def build(
-    settings: RemindersSettings, *, sqs: Any | None = None, secret: Callable[[str], str] = get_secret
+    settings: RemindersSettings,
+    *,
+    sqs: Any | None = None,
+    sns: Any | None = None,
+    secret: Callable[[str], str] = get_secret,
 ) -> RemindersParts:
     db = Database(lambda: secret(settings.database_url_param), application_name="receptionist-reminders")
     outbound = FifoQueue(settings.outbound_queue_url, sqs or boto3.client("sqs", config=bounded_client_config()))
@@ -64,6 +76,10 @@ def build(
     if settings.gupshup_api_url and settings.gupshup_keys_path:
         prefix = f"{settings.gupshup_keys_path.rstrip('/')}/"
         templates = TemplateSync(db, GupshupTemplates(settings.gupshup_api_url), secret, prefix)
+    budgets = None
+    if settings.alarm_topic_arn:
+        ops = SnsOpsAlerts(settings.alarm_topic_arn, sns or boto3.client("sns", config=bounded_client_config()))
+        budgets = BudgetPass(db, outbound, ops)
     return RemindersParts(
         ReminderPass(db, outbound),
         telemetry.describe,
@@ -73,4 +89,5 @@ def build(
         templates,
         recalls=RecallPass(db, outbound),
         waitlist=OfferPass(db, outbound),
+        budgets=budgets,
     )
