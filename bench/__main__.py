@@ -193,7 +193,7 @@ def _costs(result: Any) -> list[str]:
         "How measured: `bench/costs.py` scales this run's counts to 1,000 messages: the local pipeline's turns",
         "per message, invocations and milliseconds per function and log bytes; the in-process AWS calls per",
         "webhook request, processor ticket and turn, and notifier job (DynamoDB units and SQS requests from",
-        "them); list prices from `bench/prices.json` and `receptionist/model_prices.py`. Lambda time is the measured",
+        "them); list prices from `receptionist/stats/aws_prices.py` and `receptionist/model_prices.py`. Lambda time is the measured",
         "local durations plus the model's latency (an assumption: 1.5 s a call) at each function's memory.",
         "Delivery statuses (sent, delivered, read) are assumed, 3 per reply. Fixed monthly costs (the event",
         "source mappings' empty polls, the sweeper's schedule, alarms, metrics) are not per message and left out.",
