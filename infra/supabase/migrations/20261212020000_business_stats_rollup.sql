@@ -6,6 +6,7 @@
 --                        sees no business without acting for it (row level security), so the list
 --                        comes from this SECURITY DEFINER function, like due_reminders. Ids and
 --                        zones only: no customer data.
+--   appointment_history  SELECT for the functions' role (still append-only for it).
 --   indexes              by (organization_id, time) on the rows the roll-up counts per local day:
 --                        messages by creation and by Gupshup's acceptance, history by time,
 --                        escalations by creation, reminders by due time and by answer.
@@ -37,3 +38,7 @@ create index if not exists escalations_by_time on public.escalations (organizati
 create index if not exists appointment_reminders_due on public.appointment_reminders (organization_id, due_at);
 create index if not exists appointment_reminders_answered on public.appointment_reminders (organization_id, answered_at)
   where answered_at is not null;
+
+-- The roll-up (the reminders function, as the message functions' role) counts the day's bookings
+-- and outcomes: it reads appointment_history, which stays append-only for it (no UPDATE, DELETE).
+grant select on public.appointment_history to receptionist_app;

@@ -154,9 +154,15 @@ class RollupReport:
 class RollupPass:
     """The hourly pass (RemindersFunction, event {"pass": "stats"}) and the backfill's engine."""
 
-    def __init__(self, db: Database, default_model: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        default_model: str,
+        businesses: Callable[[Database], list[Business]] = stats_rollup.businesses,
+    ) -> None:
         self.db = db
         self.default_model = default_model
+        self.businesses = businesses  # every business and its zone (tests narrow it to their own)
 
     def business_days(self, business: Business, since: date, until: date) -> int:
         """Recompute and rewrite the business's local days [since, until): the rows written."""
@@ -171,14 +177,14 @@ class RollupPass:
         days: Callable[[datetime, str], tuple[date, date]] = window,
     ) -> RollupReport:
         report = RollupReport()
-        everyone = stats_rollup.businesses(self.db)
+        everyone = self.businesses(self.db)
         for index, business in enumerate(everyone):
             if deadline is not None and deadline.remaining() <= 0:
                 report.left = len(everyone) - index
                 logger.warning("stats pass out of time; the rest is the next run's", extra={"left": report.left})
                 break
-            since, until = days(now, business.timezone)
             try:
+                since, until = days(now, business.timezone)
                 report.days += self.business_days(business, since, until)
                 report.businesses += 1
             except Exception as exc:  # one business's failure never holds the others back
@@ -194,7 +200,7 @@ class RollupPass:
         at a time (one statement's work stays bounded)."""
         report = RollupReport()
         wanted = set(organization_ids) if organization_ids is not None else None
-        for business in stats_rollup.businesses(self.db):
+        for business in self.businesses(self.db):
             if wanted is not None and business.organization_id not in wanted:
                 continue
             start = since
