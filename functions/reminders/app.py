@@ -5,7 +5,8 @@ the handoff follow-up pass: escalations nobody took, notified again or offered a
 step claimed once (receptionist.reminders.handoff); then, with the time left, the businesses whose
 WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync); then,
 with the time left, the recalls due at businesses open now (receptionist.reminders.recalls).
-Thin: settings, wiring, four calls.
+Every hour, on its own schedule ({"pass": "stats"}), the daily roll-up of every business's last days
+(receptionist.stats.rollup; docs/stats.md). Thin: settings, wiring, the calls.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
 handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
@@ -36,6 +37,7 @@ handoff_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_handoff,
 templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templates, counters=parts.counters)
 recalls_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_recalls, counters=parts.counters)
 waitlist_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_waitlist, counters=parts.counters)
+stats_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_stats, counters=parts.counters)
 
 
 def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
@@ -71,12 +73,25 @@ def _waitlist() -> dict[str, int]:
     return offered.counts("waitlist_")
 
 
+def _stats(context: LambdaContext) -> dict[str, int]:
+    """The hour's roll-up (its own schedule), within the invocation's time: the businesses it does
+    not reach are the next hour's (their trailing days are recomputed then)."""
+    if parts.stats is None:
+        return {}
+    left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+    with stats_telemetry.unit():
+        rolled = parts.stats.run(datetime.now(UTC), Deadline.after(left))
+    stats_telemetry.record(rolled)
+    return rolled.counts()
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    if event.get("pass") == "waitlist":
-        return _waitlist()
+    own_schedule = {"waitlist": _waitlist, "stats": lambda: _stats(context)}.get(str(event.get("pass")))
+    if own_schedule is not None:
+        return own_schedule()
     now = datetime.now(UTC)
     with telemetry.unit():
         report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))

@@ -6,7 +6,11 @@
 --                        sees no business without acting for it (row level security), so the list
 --                        comes from this SECURITY DEFINER function, like due_reminders. Ids and
 --                        zones only: no customer data.
---   appointment_history  SELECT for the functions' role (still append-only for it).
+--   stats_history_days() the acting business's appointment history counted per local day (what
+--                        was booked, by whom, and what happened to appointments): the message
+--                        functions write history but never read it back (20261207040000), so the
+--                        roll-up gets counts only, of the organization it acts for
+--                        (current_organization()), never rows.
 --   indexes              by (organization_id, time) on the rows the roll-up counts per local day:
 --                        messages by creation and by Gupshup's acceptance, history by time,
 --                        escalations by creation, reminders by due time and by answer.
@@ -39,6 +43,28 @@ create index if not exists appointment_reminders_due on public.appointment_remin
 create index if not exists appointment_reminders_answered on public.appointment_reminders (organization_id, answered_at)
   where answered_at is not null;
 
--- The roll-up (the reminders function, as the message functions' role) counts the day's bookings
--- and outcomes: it reads appointment_history, which stays append-only for it (no UPDATE, DELETE).
-grant select on public.appointment_history to receptionist_app;
+create or replace function public.stats_history_days(tz text, lo timestamptz, hi timestamptz)
+returns table (day date, booked_assistant bigint, booked_console bigint, booked_reminder bigint,
+               booked_waitlist bigint, booked_other bigint, confirmed bigint, cancelled bigint,
+               moved bigint, completed bigint, no_shows bigint)
+language sql stable security definer
+set search_path = public, pg_temp
+as $$
+  select (h.at at time zone tz)::date,
+         count(*) filter (where h.action = 'booked' and h.actor is null),
+         count(*) filter (where h.action = 'booked' and h.actor like 'staff:%'),
+         count(*) filter (where h.action = 'booked' and h.actor = 'customer:reminder'),
+         count(*) filter (where h.action = 'booked' and h.actor = 'customer:waitlist'),
+         count(*) filter (where h.action = 'booked' and h.actor not like 'staff:%'
+                          and h.actor not in ('customer:reminder', 'customer:waitlist')),
+         count(*) filter (where h.action = 'confirmed'),
+         count(*) filter (where h.action = 'cancelled'),
+         count(*) filter (where h.action = 'rescheduled'),
+         count(*) filter (where h.action = 'completed'),
+         count(*) filter (where h.action = 'no_show')
+  from public.appointment_history h
+  where h.organization_id = public.current_organization() and h.at >= lo and h.at < hi
+  group by 1
+$$;
+revoke all on function public.stats_history_days(text, timestamptz, timestamptz) from public;
+grant execute on function public.stats_history_days(text, timestamptz, timestamptz) to receptionist_app;

@@ -138,6 +138,8 @@ class RemindersSettings(_Settings):
     # prefix each app's key is read under. Empty: no sync.
     gupshup_api_url: str = Field(alias="GUPSHUP_API_URL", default="")
     gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
+    # The daily roll-up prices a turn's tokens at this model when the turn recorded none (docs/stats.md).
+    openai_model: str = Field(alias="OPENAI_MODEL", default="gpt-4.1-mini")
 
 
 class RetentionSettings(_Settings):

@@ -304,6 +304,16 @@ def test_the_waitlist_s_offer_pass_runs_every_minute_in_the_reminders_function(t
     assert props["ReservedConcurrentExecutions"] == 1
 
 
+def test_the_daily_roll_up_runs_every_hour_in_the_reminders_function(template: dict[str, Any]) -> None:
+    """Another schedule of the same function (no new database connection): its event names the pass,
+    and the function knows the deployment's model (a turn without one is priced at it)."""
+    props = template["Resources"]["RemindersFunction"]["Properties"]
+    stats = props["Events"]["Stats"]
+    assert (stats["Type"], stats["Properties"]["Schedule"]) == ("Schedule", "rate(1 hour)")
+    assert json.loads(stats["Properties"]["Input"]) == {"pass": "stats"}
+    assert props["Environment"]["Variables"]["OPENAI_MODEL"] == {"Ref": "OpenAIModel"}
+
+
 def test_the_retention_runs_every_night_with_one_connection_and_reaches_only_a_customer_s_items(
     template: dict[str, Any],
 ) -> None:

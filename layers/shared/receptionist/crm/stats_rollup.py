@@ -138,21 +138,8 @@ with b as (
            jsonb_agg(jsonb_build_array(model, p, c)) as by_model
     from usage_by_model group by day
 ), hist as (
-    select (h.at at time zone %(tz)s)::date as day,
-           count(*) filter (where h.action = 'booked' and h.actor is null) as booked_assistant,
-           count(*) filter (where h.action = 'booked' and h.actor like 'staff:%%') as booked_console,
-           count(*) filter (where h.action = 'booked' and h.actor = 'customer:reminder') as booked_reminder,
-           count(*) filter (where h.action = 'booked' and h.actor = 'customer:waitlist') as booked_waitlist,
-           count(*) filter (where h.action = 'booked' and h.actor not like 'staff:%%'
-                            and h.actor not in ('customer:reminder', 'customer:waitlist')) as booked_other,
-           count(*) filter (where h.action = 'confirmed') as confirmed,
-           count(*) filter (where h.action = 'cancelled') as cancelled,
-           count(*) filter (where h.action = 'rescheduled') as moved,
-           count(*) filter (where h.action = 'completed') as completed,
-           count(*) filter (where h.action = 'no_show') as no_shows
-    from b, appointment_history h
-    where h.organization_id = %(org)s and h.at >= b.lo and h.at < b.hi
-    group by 1
+    -- counts only: the functions' role writes history but never reads its rows (20261207040000)
+    select h.* from b, public.stats_history_days(%(tz)s, b.lo, b.hi) h
 ), rem as (
     select day, sum(sent) as reminders_sent, sum(conf) as reminders_confirmed from (
         select (r.due_at at time zone %(tz)s)::date as day, 1 as sent, 0 as conf

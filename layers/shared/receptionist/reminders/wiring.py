@@ -3,7 +3,8 @@ security; the URL from its SSM SecureString, read when first needed, never at im
 outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
 schedule), the daily template sync that runs after each pass (receptionist.reminders.template_sync:
 Gupshup's template API, each app's key from SSM under the keys prefix), and the recall pass that
-runs last (receptionist.reminders.recalls). Shared by the Lambda handler, the tests and the bench."""
+runs last (receptionist.reminders.recalls), and the hourly daily roll-up (receptionist.stats.rollup,
+its own schedule). Shared by the Lambda handler, the tests and the bench."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from receptionist.crm.connection import Database
 from receptionist.reminders import (
     handoff_telemetry,
     recalls_telemetry,
+    stats_telemetry,
     telemetry,
     template_sync_telemetry,
     waitlist_telemetry,
@@ -31,6 +33,7 @@ from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
 from receptionist.reminders.waitlist import OfferPass, OfferReport
 from receptionist.secrets import get_secret
+from receptionist.stats.rollup import RollupPass, RollupReport
 from receptionist.telemetry import Counters, Describe
 
 
@@ -53,6 +56,9 @@ class RemindersParts:
     # The waitlist's offer pass: every minute (the handler's event {"pass": "waitlist"}).
     waitlist: OfferPass | None = None
     describe_waitlist: Describe[OfferReport] = waitlist_telemetry.describe
+    # The daily roll-up (docs/stats.md): every hour (the handler's event {"pass": "stats"}).
+    stats: RollupPass | None = None
+    describe_stats: Describe[RollupReport] = stats_telemetry.describe
 
 
 def build(
@@ -73,4 +79,5 @@ def build(
         templates,
         recalls=RecallPass(db, outbound),
         waitlist=OfferPass(db, outbound),
+        stats=RollupPass(db, settings.openai_model),
     )
