@@ -203,10 +203,19 @@ class RollupPass:
         for business in self.businesses(self.db):
             if wanted is not None and business.organization_id not in wanted:
                 continue
-            start = since
-            while start < until:
-                end = min(until, start + timedelta(days=31))
-                report.days += self.business_days(business, start, end)
-                start = end
+            start, written = since, 0
+            try:
+                while start < until:
+                    end = min(until, start + timedelta(days=31))
+                    written += self.business_days(business, start, end)
+                    start = end
+            except Exception as exc:  # reported; the other businesses go on
+                report.failed += 1
+                logger.exception(
+                    "stats backfill failed for a business",
+                    extra={"organization_id": business.organization_id, "error": type(exc).__name__},
+                )
+                continue
+            report.days += written
             report.businesses += 1
         return report
