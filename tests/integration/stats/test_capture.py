@@ -36,7 +36,12 @@ def test_an_outbound_row_keeps_its_template_and_when_gupshup_accepted_it(db: Dat
     org, identity = _customer(db)
     crm = DeliveryCrm(db)
     row_id = crm.record_part(
-        org, identity, text="[template recordatorio]", turn_id="job-1", part_index=0, kind="template",
+        org,
+        identity,
+        text="[template recordatorio]",
+        turn_id="job-1",
+        part_index=0,
+        kind="template",
         template_id="recordatorio",
     )
     queued = db.fetch_one("select template_id, accepted_at from chat_messages where id = %s", (row_id,))

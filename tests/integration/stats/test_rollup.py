@@ -39,7 +39,7 @@ class Shop:
 
     def at(self, day: date, hh: int, mm: int = 0, ss: float = 0) -> datetime:
         seconds = int(ss)
-        micro = int(round((ss - seconds) * 1_000_000))
+        micro = round((ss - seconds) * 1_000_000)
         return datetime(day.year, day.month, day.day, hh, mm, seconds, micro, tzinfo=ZoneInfo(self.tz))
 
     @property
@@ -126,15 +126,29 @@ class Shop:
         self.db.execute(
             "insert into appointment_history (organization_id, appointment_id, action, at, actor,"
             " old_starts_at, new_starts_at) values (%s, %s, %s, %s, %s, %s, %s)",
-            (self.org, appointment, action, at, actor, at if moved else None, at + timedelta(days=1) if moved else None),
+            (
+                self.org,
+                appointment,
+                action,
+                at,
+                actor,
+                at if moved else None,
+                at + timedelta(days=1) if moved else None,
+            ),
         )
 
     def reminder(self, appointment: str, due: datetime, *, sent: bool, confirmed_at: datetime | None) -> None:
         self.db.execute(
             "insert into appointment_reminders (organization_id, appointment_id, offset_minutes, due_at, status,"
             " answer, answered_at) values (%s, %s, 60, %s, %s, %s, %s)",
-            (self.org, appointment, due, "sent" if sent else "skipped", "confirmed" if confirmed_at else None,
-             confirmed_at),
+            (
+                self.org,
+                appointment,
+                due,
+                "sent" if sent else "skipped",
+                "confirmed" if confirmed_at else None,
+                confirmed_at,
+            ),
         )
 
 
@@ -198,7 +212,9 @@ def _madrid_day(db: Database) -> Shop:
     a.usage("34600000002", a.at(DAY, 11), None, 2000, 50)
     a.usage("34600000002", a.at(DAY - timedelta(days=1), 23, 59), MODEL, 9999, 999)  # the day before
     # Appointments: booked by each source, then what happened to them that day.
-    for hour, actor in enumerate([None, "staff:ana@example.com", "customer:reminder", "customer:waitlist", "ops:maria"]):
+    for hour, actor in enumerate(
+        [None, "staff:ana@example.com", "customer:reminder", "customer:waitlist", "ops:maria"]
+    ):
         appointment = a.appointment(a.at(DAY + timedelta(days=5), 9 + hour))
         a.history(appointment, "booked", a.at(DAY, 9, hour), actor)
     other = a.appointment(a.at(DAY + timedelta(days=6), 9))
@@ -254,9 +270,7 @@ def test_each_figure_of_a_day_is_counted_from_its_rows(db: Database, app_db: Dat
 
 
 def _rows(db: Database, shop: Shop) -> list[dict[str, Any]]:
-    rows = db.fetch_all(
-        "select * from daily_business_stats where organization_id = %s order by day", (shop.org,)
-    )
+    rows = db.fetch_all("select * from daily_business_stats where organization_id = %s order by day", (shop.org,))
     return [{k: v for k, v in row.items() if k != "computed_at"} for row in rows]
 
 

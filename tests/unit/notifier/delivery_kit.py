@@ -102,7 +102,16 @@ class FakeStore(ActsForOneTenant):
         for row in self.rows.values():
             if row.turn_id == turn_id and row.part_index == part_index:
                 return row.id
-        row = Row(str(uuid.uuid4()), identity_id, text, turn_id, part_index, kind=kind, sent_by=sent_by, template_id=template_id)
+        row = Row(
+            str(uuid.uuid4()),
+            identity_id,
+            text,
+            turn_id,
+            part_index,
+            kind=kind,
+            sent_by=sent_by,
+            template_id=template_id,
+        )
         self.rows[row.id] = row
         return row.id
 

@@ -59,7 +59,9 @@ PRICES: Final[dict[str, AwsPrice]] = {
     "s3_put_request": AwsPrice(
         Decimal("0.005"), 1_000, "https://aws.amazon.com/s3/pricing/ (S3 Standard PUT, COPY, POST, LIST)"
     ),
-    "s3_get_request": AwsPrice(Decimal("0.0004"), 1_000, "https://aws.amazon.com/s3/pricing/ (S3 Standard GET, SELECT)"),
+    "s3_get_request": AwsPrice(
+        Decimal("0.0004"), 1_000, "https://aws.amazon.com/s3/pricing/ (S3 Standard GET, SELECT)"
+    ),
     "cloudwatch_logs_ingested_gb": AwsPrice(
         Decimal("0.50"), 1, "https://aws.amazon.com/cloudwatch/pricing/ (Logs, standard ingestion)"
     ),
