@@ -1,4 +1,4 @@
-"""`python -m receptionist.ops.stats`: a range of days recomputed for one business, as the
+"""`python -m receptionist.stats`: a range of days recomputed for one business, as the
 functions' role; a business that does not exist is refused with a sentence."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from receptionist.crm import chats
 from receptionist.crm.connection import Database
-from receptionist.ops.stats import main
+from receptionist.stats.__main__ import main
 
 
 def test_a_backfill_rewrites_the_range_for_one_business(

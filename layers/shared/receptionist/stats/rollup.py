@@ -10,7 +10,7 @@ NIGHTLY_HOUR) it recomputes NIGHTLY_DAYS instead: outcomes staff record late (co
 no-show) and erasures reach older days. A day is always recomputed whole from its source rows
 and rewritten (idempotent: the same rows give the same day), so a late event is corrected by the
 next run whose window covers its day. Older days are corrected by a backfill
-(`python -m receptionist.ops.stats`).
+(`python -m receptionist.stats`).
 
 Prices: the model's tokens at receptionist.model_prices (the turn's model, else the deployment's);
 WhatsApp templates at the rate card valid on that day (receptionist.stats.whatsapp_prices); AWS

@@ -1,7 +1,7 @@
 """Backfill the daily figures per business (docs/stats.md) from the command line.
 
     # Recompute every business's days from --since to --until, both included (their local days)
-    DATABASE_URL=postgresql://receptionist_app@... python -m receptionist.ops.stats \\
+    DATABASE_URL=postgresql://receptionist_app@... python -m receptionist.stats \\
         --since 2026-01-01 --until 2026-12-07 [--org ClinicaSonrisa ...] [--model gpt-4.1-mini]
 
 The hourly pass (RemindersFunction, {"pass": "stats"}) keeps the last days current; this
@@ -29,7 +29,7 @@ DEFAULT_MODEL = "gpt-4.1-mini"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m receptionist.ops.stats",
+        prog="python -m receptionist.stats",
         description="Recompute the daily figures per business for a range of days. Connects to $DATABASE_URL.",
     )
     parser.add_argument("--since", type=date.fromisoformat, required=True, help="first day (YYYY-MM-DD)")
