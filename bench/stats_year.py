@@ -225,10 +225,7 @@ def _report(owner_url: str) -> list[str]:
     )
     page_plan = _plan(console, one.organization_id, page_sql, (one.organization_id, since, until))
     rollup_plan = _plan(
-        app,
-        one.organization_id,
-        stats_rollup._DAYS_SQL,
-        {"org": one.organization_id, "tz": one.timezone, "since": until - timedelta(days=TRAILING_DAYS), "until": until},
+        app, one.organization_id, *stats_rollup.statement(one, until - timedelta(days=TRAILING_DAYS), until)
     )
     console.close()
     app.close()
@@ -248,20 +245,20 @@ def _report(owner_url: str) -> list[str]:
         "(row level security), the page's read as the console's (`crm/business_stats.days`, 90 days of one",
         "business picked at random per read). Times are local and indicative; the plans show the access paths.",
         "",
-        "| what | businesses | day rows written | time |",
-        "|---|---:|---:|---:|",
-        f"| backfill of the whole year (31-day statements) | {year.businesses} | {year.days:,} | {backfill:.1f} s"
-        f" ({_ms(per_statement)} ms a statement) |",
-        f"| one hourly run (last {TRAILING_DAYS} local days each) | {hourly.businesses} | {hourly.days:,} |"
-        f" {hourly_s:.2f} s |",
-        f"| one nightly run (last {NIGHTLY_DAYS} local days each) | {nightly.businesses} | {nightly.days:,} |"
-        f" {nightly_s:.2f} s |",
+        "| what | businesses | failed | day rows written | time |",
+        "|---|---:|---:|---:|---:|",
+        f"| backfill of the whole year (31-day statements) | {year.businesses} | {year.failed} | {year.days:,} |"
+        f" {backfill:.1f} s ({_ms(per_statement)} ms a statement) |",
+        f"| one hourly run (last {TRAILING_DAYS} local days each) | {hourly.businesses} | {hourly.failed} |"
+        f" {hourly.days:,} | {hourly_s:.2f} s |",
+        f"| one nightly run (last {NIGHTLY_DAYS} local days each) | {nightly.businesses} | {nightly.failed} |"
+        f" {nightly.days:,} | {nightly_s:.2f} s |",
         "",
         f"| the page's read, 90 days of one business ({READS} reads) | p50 | p95 | max |",
         "|---|---:|---:|---:|",
         f"| `business_stats.days` (one statement, one round trip) | {_ms(p50)} ms | {_ms(p95)} ms | {_ms(reads[-1])} ms |",
         "",
-        "The hourly run is RemindersFunction's `{\"pass\": \"stats\"}` (60 s timeout): it reaches every business",
+        'The hourly run is RemindersFunction\'s `{"pass": "stats"}` (60 s timeout): it reaches every business',
         "well inside it at this size; what it does not reach is the next hour's (`StatsLeft`).",
         "",
         "EXPLAIN (ANALYZE, BUFFERS) of the page's query (as the console's role, one business, 90 days):",

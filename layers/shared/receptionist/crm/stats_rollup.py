@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database
 
@@ -82,30 +83,29 @@ def businesses(db: Database) -> list[Business]:
     return [Business(str(r["organization_id"]), str(r["timezone"])) for r in rows]
 
 
-# %(org)s, %(tz)s, %(since)s, %(until)s: the days [since, until) of the zone tz.
+# %(org)s, %(tz)s, %(since)s, %(until)s: the days [since, until) of the zone tz; %(lo)s, %(hi)s: their
+# first and last instants, given as values (not computed in the statement) so the planner sees the
+# range and reads each table through its (organization_id, time) index.
 _DAYS_SQL = """
-with b as (
-    select (%(since)s::date)::timestamp at time zone %(tz)s as lo,
-           (%(until)s::date)::timestamp at time zone %(tz)s as hi
-), days as (
+with days as (
     select g::date as day from generate_series(%(since)s::date, %(until)s::date - 1, interval '1 day') g
 ), inbound as (
     select m.chat_identity_id as who, m.turn_id, m.received_at, (m.created_at at time zone %(tz)s)::date as day
-    from b, chat_messages m
-    where m.organization_id = %(org)s and m.direction = 'inbound' and m.created_at >= b.lo and m.created_at < b.hi
+    from chat_messages m
+    where m.organization_id = %(org)s and m.direction = 'inbound' and m.created_at >= %(lo)s and m.created_at < %(hi)s
 ), staff as (
     select distinct m.chat_identity_id as who, (m.created_at at time zone %(tz)s)::date as day
-    from b, chat_messages m
+    from chat_messages m
     where m.organization_id = %(org)s and m.direction = 'outbound' and m.sent_by like 'staff:%%'
-      and m.created_at >= b.lo and m.created_at < b.hi
+      and m.created_at >= %(lo)s and m.created_at < %(hi)s
 ), esc as (
     select e.chat_identity_id as who, e.created_at, (e.created_at at time zone %(tz)s)::date as day,
            (select min(s.created_at) from chat_messages s
             where s.organization_id = e.organization_id and s.chat_identity_id = e.chat_identity_id
               and s.direction = 'outbound' and s.sent_by like 'staff:%%' and s.created_at >= e.created_at
            ) as replied_at
-    from b, escalations e
-    where e.organization_id = %(org)s and e.created_at >= b.lo and e.created_at < b.hi
+    from escalations e
+    where e.organization_id = %(org)s and e.created_at >= %(lo)s and e.created_at < %(hi)s
 ), conv as (
     select c.day, count(*) as conversations, sum(c.n) as inbound_messages,
            count(*) filter (where e.who is null and s.who is null) as resolved_alone
@@ -130,8 +130,8 @@ with b as (
 ), usage_by_model as (
     select (u.at at time zone %(tz)s)::date as day, u.model, count(*) as turns,
            sum(u.prompt_tokens) as p, sum(u.completion_tokens) as c
-    from b, turn_usage u
-    where u.organization_id = %(org)s and u.at >= b.lo and u.at < b.hi
+    from turn_usage u
+    where u.organization_id = %(org)s and u.at >= %(lo)s and u.at < %(hi)s
     group by 1, 2
 ), usage as (
     select day, sum(turns) as turns, sum(p) as prompt_tokens, sum(c) as completion_tokens,
@@ -139,17 +139,17 @@ with b as (
     from usage_by_model group by day
 ), hist as (
     -- counts only: the functions' role writes history but never reads its rows (20261207040000)
-    select h.* from b, public.stats_history_days(%(tz)s, b.lo, b.hi) h
+    select h.* from public.stats_history_days(%(tz)s, %(lo)s, %(hi)s) h
 ), rem as (
     select day, sum(sent) as reminders_sent, sum(conf) as reminders_confirmed from (
         select (r.due_at at time zone %(tz)s)::date as day, 1 as sent, 0 as conf
-        from b, appointment_reminders r
-        where r.organization_id = %(org)s and r.status = 'sent' and r.due_at >= b.lo and r.due_at < b.hi
+        from appointment_reminders r
+        where r.organization_id = %(org)s and r.status = 'sent' and r.due_at >= %(lo)s and r.due_at < %(hi)s
         union all
         select (r.answered_at at time zone %(tz)s)::date, 0, 1
-        from b, appointment_reminders r
+        from appointment_reminders r
         where r.organization_id = %(org)s and r.answer = 'confirmed'
-          and r.answered_at >= b.lo and r.answered_at < b.hi
+          and r.answered_at >= %(lo)s and r.answered_at < %(hi)s
     ) x group by day
 ), esc_day as (
     select day, count(*) as escalations,
@@ -165,11 +165,11 @@ with b as (
                  and i.direction = 'inbound' and i.created_at < m.accepted_at
                  and i.created_at >= m.accepted_at - interval '24 hours'
            ) as in_window
-    from b, chat_messages m
+    from chat_messages m
     join chat_identities ci on ci.organization_id = m.organization_id and ci.id = m.chat_identity_id
     left join message_templates t on t.organization_id = m.organization_id and t.template_id = m.template_id
     where m.organization_id = %(org)s and m.direction = 'outbound'
-      and m.accepted_at >= b.lo and m.accepted_at < b.hi and m.status not in ('failed', 'undeliverable')
+      and m.accepted_at >= %(lo)s and m.accepted_at < %(hi)s and m.status not in ('failed', 'undeliverable')
 ), wa_groups as (
     select day, template, prefix, category, in_window, count(*) as n from wa_rows group by 1, 2, 3, 4, 5
 ), wa as (
@@ -201,10 +201,20 @@ order by d.day
 
 def day_counts(db: Database, business: Business, since: date, until: date) -> list[DayCounts]:
     """The business's local days [since, until), one each, oldest first (one round trip)."""
-    rows = db.fetch_all(
-        _DAYS_SQL, {"org": business.organization_id, "tz": business.timezone, "since": since, "until": until}
-    )
+    rows = db.fetch_all(*statement(business, since, until))
     return [_counts(row) for row in rows]
+
+
+def _bounds(business: Business, since: date, until: date) -> dict[str, Any]:
+    return {"org": business.organization_id, "tz": business.timezone, "since": since, "until": until}
+
+
+def statement(business: Business, since: date, until: date) -> tuple[str, dict[str, Any]]:
+    """The roll-up's statement and its values for a business's days (the bench EXPLAINs it)."""
+    zone = ZoneInfo(business.timezone)
+    lo = datetime.combine(since, time(0), tzinfo=zone)
+    hi = datetime.combine(until, time(0), tzinfo=zone)
+    return _DAYS_SQL, {**_bounds(business, since, until), "lo": lo, "hi": hi}
 
 
 def _counts(row: dict[str, Any]) -> DayCounts:
