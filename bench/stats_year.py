@@ -164,7 +164,7 @@ def _generate(url: str) -> tuple[float, dict[str, int]]:
                 tx.execute(statement, {k: v for k, v in params.items() if f"%({k})s" in statement})
     took = time.perf_counter() - started
     counts = {
-        table: int(db.fetch_one(f"select count(*) as n from {table}")["n"])  # type: ignore[index]
+        table: int(db.fetch_one(f"select count(*) as n from {table}")["n"])  # type: ignore[index]  # noqa: S608 - fixed names
         for table in ("chat_messages", "turn_usage", "escalations", "appointment_history", "appointment_reminders")
     }
     db.execute("analyze")
@@ -204,7 +204,7 @@ def _report(owner_url: str) -> list[str]:
 
     businesses = stats_rollup.businesses(app)
     console = Database(console_url)
-    rng = random.Random(31)
+    rng = random.Random(31)  # noqa: S311 - reproducible picks, not security
     reads: list[float] = []
     since = until - timedelta(days=90)
     for _ in range(READS):
@@ -219,8 +219,8 @@ def _report(owner_url: str) -> list[str]:
     p95 = reads[int(0.95 * len(reads)) - 1]
 
     one = businesses[0]
-    page_sql = (
-        f"select {', '.join(business_stats.COLUMNS)} from daily_business_stats"
+    page_sql = (  # the page's statement (crm/business_stats.days), its column list from the dataclass
+        f"select {', '.join(business_stats.COLUMNS)} from daily_business_stats"  # noqa: S608 - fixed names
         " where organization_id = %s and day >= %s and day < %s order by day"
     )
     page_plan = _plan(console, one.organization_id, page_sql, (one.organization_id, since, until))
@@ -256,7 +256,8 @@ def _report(owner_url: str) -> list[str]:
         "",
         f"| the page's read, 90 days of one business ({READS} reads) | p50 | p95 | max |",
         "|---|---:|---:|---:|",
-        f"| `business_stats.days` (one statement, one round trip) | {_ms(p50)} ms | {_ms(p95)} ms | {_ms(reads[-1])} ms |",
+        f"| `business_stats.days` (one statement, one round trip) | {_ms(p50)} ms | {_ms(p95)} ms |"
+        f" {_ms(reads[-1])} ms |",
         "",
         'The hourly run is RemindersFunction\'s `{"pass": "stats"}` (60 s timeout): it reaches every business',
         "well inside it at this size; what it does not reach is the next hour's (`StatsLeft`).",
@@ -267,7 +268,8 @@ def _report(owner_url: str) -> list[str]:
         *page_plan,
         "```",
         "",
-        f"EXPLAIN (ANALYZE, BUFFERS) of the roll-up's statement (as the functions' role, one business, {TRAILING_DAYS} days):",
+        "EXPLAIN (ANALYZE, BUFFERS) of the roll-up's statement (as the functions' role, one business,"
+        f" {TRAILING_DAYS} days):",
         "",
         "```",
         *rollup_plan,
