@@ -34,6 +34,7 @@ from bench import (  # noqa: E402
     recalls,
     reminders,
     retrieval,
+    stats_year,
     tokens,
     turn_costs,
     waitlist,
@@ -285,6 +286,12 @@ def _crm(result: Any) -> list[str]:
     return list(result)
 
 
+def _stats(result: Any) -> list[str]:
+    if isinstance(result, str):
+        return ["## Daily roll-up on a synthetic year (issue 31)", "", result]
+    return list(result)
+
+
 def _checkpoints(result: Any) -> list[str]:
     lines = [
         "## Conversation memory: checkpoint bytes per thread",
@@ -430,6 +437,7 @@ def main() -> int:
     results["languages"] = _attempt("customer language detection", language_detection.measure)
     results["artifacts"] = _attempt("artifact sizes", artifacts.measure)
     results["crm"] = _attempt("CRM round trips and availability", crm_bench.measure)
+    results["stats"] = _attempt("daily roll-up on a synthetic year", stats_year.measure)
 
     def in_process() -> None:
         with BenchEnv() as env:
@@ -498,6 +506,8 @@ def main() -> int:
         *waitlist.lines(results["waitlist"]),
         "",
         *_crm(results["crm"]),
+        "",
+        *_stats(results["stats"]),
         "",
         *_checkpoints(results["checkpoints"]),
         "",
