@@ -18,6 +18,7 @@ import pytest
 from receptionist.crm import business_stats, stats_rollup
 from receptionist.crm.connection import Database
 from receptionist.crm.stats_rollup import Business
+from receptionist.deadline import Deadline
 from receptionist.model_prices import cost_usd
 from receptionist.stats.aws_prices import aws_cost_usd
 from receptionist.stats.latency import FIRST_REPLY_MS_EDGES, STAFF_REPLY_SECONDS_EDGES, histogram
@@ -327,4 +328,14 @@ def test_one_business_failing_does_not_hold_the_others_back(db: Database, app_db
     rollup = RollupPass(app_db, MODEL, lambda _db: [broken, a.business])
     report = rollup.run(a.at(DAY, 18))
     assert (report.businesses, report.failed) == (1, 1)
+    assert len(_rows(db, a)) == 3
+
+
+def test_a_run_out_of_time_leaves_the_rest_to_the_next_run(db: Database, app_db: Database) -> None:
+    a = _madrid_day(db)
+    rollup = _pass(app_db, a)
+    late = rollup.run(a.at(DAY, 18), Deadline.passed())
+    assert (late.businesses, late.left, late.days) == (0, 1, 0)
+    assert _rows(db, a) == []
+    assert rollup.run(a.at(DAY, 19), Deadline.never()).businesses == 1
     assert len(_rows(db, a)) == 3
