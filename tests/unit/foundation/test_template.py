@@ -13,7 +13,7 @@ from devstack.cloudformation import ScheduledRule
 from devstack.template import function_env, load_template
 from receptionist.config import RetentionSettings
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.reminders import handoff_telemetry, recalls_telemetry, waitlist_telemetry
+from receptionist.reminders import handoff_telemetry, recalls_telemetry, stats_telemetry, waitlist_telemetry
 from receptionist.reminders import telemetry as reminder_telemetry
 from receptionist.retention import telemetry as retention_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
@@ -235,6 +235,7 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         (handoff_telemetry.HANDOFF_FAILED, (("service", "reminders"),)),  # the same run's follow-ups
         (recalls_telemetry.RECALLS_FAILED, (("service", "reminders"),)),  # the same run's recalls
         (waitlist_telemetry.OFFERS_GIVEN_UP, (("service", "reminders"),)),  # the same function's offer pass
+        (stats_telemetry.STATS_FAILED, (("service", "reminders"),)),  # the same function's daily roll-up
         (retention_telemetry.FAILED, (("service", "retention"),)),
         (retention_telemetry.BACKLOG, (("service", "retention"),)),
     }

@@ -76,3 +76,15 @@ def test_a_day_row_holds_histograms_and_costs() -> None:
     assert row["aws_cost_usd"] == aws_cost_usd(12)
     assert row["model_cost_usd"] == 0 and row["whatsapp_cost_usd"] == 0
     assert row["day"] == "2026-03-10"
+
+
+def test_a_run_s_report_is_counted_and_its_failures_are_errors() -> None:
+    from receptionist.reminders.stats_telemetry import STATS_FAILED, STATS_LEFT, describe
+    from receptionist.stats.rollup import RollupReport
+
+    fine = describe(RollupReport(businesses=3, days=9))
+    assert (fine.level, fine.fields["stats_days"]) == ("info", 9)
+    late = describe(RollupReport(businesses=1, days=3, left=2))
+    assert (late.level, late.counts[STATS_LEFT]) == ("warning", 2)
+    broken = describe(RollupReport(businesses=2, days=6, failed=1))
+    assert (broken.level, broken.counts[STATS_FAILED]) == ("error", 1)

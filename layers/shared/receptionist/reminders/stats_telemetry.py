@@ -28,7 +28,8 @@ def describe(report: RollupReport | Failure, **fields: Any) -> Event:
     trouble = report.failed or report.left
     return Event(
         "stats pass done; some businesses not rolled up" if trouble else "stats pass done",
-        level="warning" if trouble else "info",
+        # a failure is an error (alarmed: StatsFailedAlarm); running out of time only delays to the next hour
+        level="error" if report.failed else "warning" if report.left else "info",
         fields={**report.counts(), **fields},
         counts={
             STATS_BUSINESSES: report.businesses,
