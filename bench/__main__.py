@@ -34,6 +34,7 @@ from bench import (  # noqa: E402
     recalls,
     reminders,
     retrieval,
+    stats_year,
     tokens,
     turn_costs,
     waitlist,
@@ -193,7 +194,8 @@ def _costs(result: Any) -> list[str]:
         "How measured: `bench/costs.py` scales this run's counts to 1,000 messages: the local pipeline's turns",
         "per message, invocations and milliseconds per function and log bytes; the in-process AWS calls per",
         "webhook request, processor ticket and turn, and notifier job (DynamoDB units and SQS requests from",
-        "them); list prices from `bench/prices.json` and `receptionist/model_prices.py`. Lambda time is the measured",
+        "them); list prices from `receptionist/stats/aws_prices.py` (shared with the daily roll-up's AWS",
+        "estimate) and `receptionist/model_prices.py`. Lambda time is the measured",
         "local durations plus the model's latency (an assumption: 1.5 s a call) at each function's memory.",
         "Delivery statuses (sent, delivered, read) are assumed, 3 per reply. Fixed monthly costs (the event",
         "source mappings' empty polls, the sweeper's schedule, alarms, metrics) are not per message and left out.",
@@ -281,6 +283,12 @@ def _notifier(result: Any) -> list[str]:
 def _crm(result: Any) -> list[str]:
     if isinstance(result, str):
         return ["## CRM data access: round trips per operation", "", result]
+    return list(result)
+
+
+def _stats(result: Any) -> list[str]:
+    if isinstance(result, str):
+        return ["## Daily roll-up on a synthetic year (issue 31)", "", result]
     return list(result)
 
 
@@ -429,6 +437,7 @@ def main() -> int:
     results["languages"] = _attempt("customer language detection", language_detection.measure)
     results["artifacts"] = _attempt("artifact sizes", artifacts.measure)
     results["crm"] = _attempt("CRM round trips and availability", crm_bench.measure)
+    results["stats"] = _attempt("daily roll-up on a synthetic year", stats_year.measure)
 
     def in_process() -> None:
         with BenchEnv() as env:
@@ -497,6 +506,8 @@ def main() -> int:
         *waitlist.lines(results["waitlist"]),
         "",
         *_crm(results["crm"]),
+        "",
+        *_stats(results["stats"]),
         "",
         *_checkpoints(results["checkpoints"]),
         "",

@@ -1,5 +1,6 @@
-"""What 1,000 inbound WhatsApp messages cost, from this run's measured counts, bench/prices.json
-(AWS) and receptionist.model_prices (the model).
+"""What 1,000 inbound WhatsApp messages cost, from this run's measured counts, the AWS list prices in
+receptionist.stats.aws_prices (shared with the daily roll-up's AWS estimate) and
+receptionist.model_prices (the model).
 
 Counts come from the other measurements of the same run:
 - the local pipeline (50 conversations x 5 messages): turns (replies) per message, invocations and
@@ -20,14 +21,12 @@ Assumptions, each a parameter:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from receptionist.model_prices import cost_usd
+from receptionist.stats.aws_prices import unit_price
 
-PRICES = Path(__file__).with_name("prices.json")
 MEMORY_MB = {"WebhookFunction": 512, "ProcessorFunction": 1024, "NotifierFunction": 512}
 LOG_OF = {"WebhookFunction": "webhook", "ProcessorFunction": "processor", "NotifierFunction": "notifier"}
 # DynamoDB request units per call, by API (see the module's docstring).
@@ -63,9 +62,8 @@ class CostReport:
         return sum(line.usd for line in self.lines)
 
 
-def _price(prices: dict[str, Any], key: str) -> float:
-    entry = prices["aws"][key]
-    return float(entry["usd"]) / float(entry["per"])
+def _price(key: str) -> float:
+    return unit_price(key)
 
 
 def _units(aws: dict[str, float]) -> tuple[float, float, float, float, float]:
@@ -87,7 +85,6 @@ def _units(aws: dict[str, float]) -> tuple[float, float, float, float, float]:
 
 def estimate(results: dict[str, Any], assumptions: Assumptions | None = None) -> CostReport:
     a = assumptions or Assumptions()
-    prices = json.loads(PRICES.read_text())
     pipeline, turns, tokens = results["pipeline"], results["turns"], results["tokens"]
     report = CostReport(a)
     per = a.messages / pipeline.messages  # scale the pipeline's counts to 1,000 messages
@@ -138,15 +135,15 @@ def estimate(results: dict[str, Any], assumptions: Assumptions | None = None) ->
             "API Gateway HTTP API requests",
             webhook_requests,
             "requests",
-            webhook_requests * _price(prices, "api_gateway_http_request"),
+            webhook_requests * _price("api_gateway_http_request"),
         ),
         CostLine(
             "Lambda requests",
             sum(invocations.values()),
             "invocations",
-            sum(invocations.values()) * _price(prices, "lambda_request"),
+            sum(invocations.values()) * _price("lambda_request"),
         ),
-        CostLine("Lambda compute (arm64)", gb_seconds, "GB-s", gb_seconds * _price(prices, "lambda_arm64_gb_second")),
+        CostLine("Lambda compute (arm64)", gb_seconds, "GB-s", gb_seconds * _price("lambda_arm64_gb_second")),
     ]
 
     # AWS calls: the webhook's per message and status, the processor's per turn, the notifier's per job.
@@ -172,19 +169,19 @@ def estimate(results: dict[str, Any], assumptions: Assumptions | None = None) ->
     add({"SQS.ReceiveMessage": 1, "SQS.DeleteMessage": 1}, consumed)
     sqs, wru, rru, puts, gets = _units(aws)
     report.lines += [
-        CostLine("SQS FIFO requests", sqs, "requests", sqs * _price(prices, "sqs_fifo_request")),
-        CostLine("DynamoDB write request units", wru, "WRU", wru * _price(prices, "dynamodb_write_request_unit")),
-        CostLine("DynamoDB read request units", rru, "RRU", rru * _price(prices, "dynamodb_read_request_unit")),
+        CostLine("SQS FIFO requests", sqs, "requests", sqs * _price("sqs_fifo_request")),
+        CostLine("DynamoDB write request units", wru, "WRU", wru * _price("dynamodb_write_request_unit")),
+        CostLine("DynamoDB read request units", rru, "RRU", rru * _price("dynamodb_read_request_unit")),
         CostLine(
             "S3 requests",
             puts + gets,
             "requests",
-            puts * _price(prices, "s3_put_request") + gets * _price(prices, "s3_get_request"),
+            puts * _price("s3_put_request") + gets * _price("s3_get_request"),
         ),
     ]
     log_gb = sum(pipeline.log_bytes.get(LOG_OF[f], 0) for f in LOG_OF) * per / 1e9
     report.lines.append(
-        CostLine("CloudWatch Logs ingested", log_gb * 1e3, "MB", log_gb * _price(prices, "cloudwatch_logs_ingested_gb"))
+        CostLine("CloudWatch Logs ingested", log_gb * 1e3, "MB", log_gb * _price("cloudwatch_logs_ingested_gb"))
     )
 
     # The model: every call's prompt, with and without the prompt cache.

@@ -6,7 +6,9 @@ step claimed once (receptionist.reminders.handoff); then, with the time left, th
 WhatsApp templates were not read from Gupshup today (receptionist.reminders.template_sync); then,
 with the time left, the recalls due at businesses open now (receptionist.reminders.recalls).
 Every hour ({"pass": "budgets"}): the businesses whose month reached their budget, owner and ops
-told once (receptionist.reminders.budgets). Thin: settings, wiring, a call per pass.
+told once (receptionist.reminders.budgets). Every hour, on its own schedule ({"pass": "stats"}), the
+daily roll-up of every business's last days (receptionist.stats.rollup; docs/stats.md). Thin:
+settings, wiring, a call per pass.
 
 A database outage raises: Lambda reports the error (alarmed) and the next run catches up. The
 handoff pass runs after the reminders, in its own unit: its failure never holds a reminder back."""
@@ -39,6 +41,7 @@ templates_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_templa
 recalls_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_recalls, counters=parts.counters)
 waitlist_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_waitlist, counters=parts.counters)
 budgets_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_budgets, counters=parts.counters)
+stats_telemetry = PowertoolsTelemetry(logger, metrics, parts.describe_stats, counters=parts.counters)
 
 
 def _sync_templates(now: datetime, context: LambdaContext) -> dict[str, int]:
@@ -84,8 +87,24 @@ def _budgets() -> dict[str, int]:
     return told.counts("budgets_")
 
 
+def _stats(context: LambdaContext) -> dict[str, int]:
+    """The hour's roll-up (its own schedule), within the invocation's time: the businesses it does
+    not reach are the next hour's (their trailing days are recomputed then)."""
+    if parts.stats is None:
+        return {}
+    left = context.get_remaining_time_in_millis() / 1000 - SYNC_RESERVE_SECONDS
+    with stats_telemetry.unit():
+        rolled = parts.stats.run(datetime.now(UTC), Deadline.after(left))
+    stats_telemetry.record(rolled)
+    return rolled.counts()
+
+
 # The passes on schedules of their own (the event's "pass"); any other event is the 5-minute run.
-OWN_SCHEDULES: dict[str, Callable[[], dict[str, int]]] = {"waitlist": _waitlist, "budgets": _budgets}
+OWN_SCHEDULES: dict[str, Callable[[LambdaContext], dict[str, int]]] = {
+    "waitlist": lambda _context: _waitlist(),
+    "budgets": lambda _context: _budgets(),
+    "stats": _stats,
+}
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -94,7 +113,7 @@ OWN_SCHEDULES: dict[str, Callable[[], dict[str, int]]] = {"waitlist": _waitlist,
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     own_schedule = OWN_SCHEDULES.get(str(event.get("pass")))
     if own_schedule is not None:
-        return own_schedule()
+        return own_schedule(context)
     now = datetime.now(UTC)
     with telemetry.unit():
         report = parts.service.run(now, timedelta(hours=settings.reminder_lookback_hours))

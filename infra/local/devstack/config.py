@@ -66,6 +66,9 @@ class LocalConfig:
     # The retention's rule alone; None: its own nightly cron, whatever schedule_seconds says (it
     # removes data by age: a stack that speeds up the sweeper must not also run it every second).
     retention_seconds: float | None = None
+    # The daily roll-up's rule alone (RemindersFunction, {"pass": "stats"}); None: its own hourly
+    # rate, whatever schedule_seconds says (recomputing every business every second is load for nobody).
+    stats_seconds: float | None = None
     # Per function (logical id): a Lambda timeout other than the template's (tests: shorter).
     function_timeouts: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -95,6 +98,7 @@ class LocalConfig:
         schedule = os.environ.get("LOCAL_SCHEDULE_SECONDS")
         reminders = os.environ.get("LOCAL_REMINDERS_SECONDS")
         retention = os.environ.get("LOCAL_RETENTION_SECONDS")
+        stats = os.environ.get("LOCAL_STATS_SECONDS")
         return cls(
             debounce_seconds=_env_int("DEBOUNCE_SECONDS", d.debounce_seconds),
             webhook_secret=os.environ.get("WEBHOOK_SECRET") or d.webhook_secret,
@@ -118,6 +122,7 @@ class LocalConfig:
             schedule_seconds=float(schedule) if schedule else None,
             reminders_seconds=float(reminders) if reminders else None,
             retention_seconds=float(retention) if retention else None,
+            stats_seconds=float(stats) if stats else None,
         )
 
 

@@ -4,6 +4,7 @@ SQS event source mapping, a scheduler per schedule rule and the HTTP API in fron
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,9 +215,23 @@ class FunctionRunner:
 def schedule_period(config: LocalConfig, rule: ScheduledRule) -> float:
     """How often a schedule rule fires here: LOCAL_REMINDERS_SECONDS for the reminders' rule,
     LOCAL_RETENTION_SECONDS for the retention's (else its own nightly rule, never the shared
-    one), LOCAL_SCHEDULE_SECONDS for every other rule, else the rule's own rate."""
+    one), LOCAL_STATS_SECONDS for the daily roll-up's (else its own hourly rate), LOCAL_SCHEDULE_SECONDS
+    for every other rule, else the rule's own rate."""
+    if is_stats_rule(rule):
+        return config.stats_seconds or rule.period_seconds
     if rule.function == "RemindersFunction" and config.reminders_seconds:
         return config.reminders_seconds
     if rule.function == "RetentionFunction":
         return config.retention_seconds or rule.period_seconds
     return config.schedule_seconds or rule.period_seconds
+
+
+def is_stats_rule(rule: ScheduledRule) -> bool:
+    """The reminders function's hourly roll-up rule (its Input names the "stats" pass)."""
+    if rule.function != "RemindersFunction" or not rule.input:
+        return False
+    try:
+        event = json.loads(rule.input)
+    except ValueError:
+        return False
+    return isinstance(event, dict) and event.get("pass") == "stats"

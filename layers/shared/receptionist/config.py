@@ -140,6 +140,8 @@ class RemindersSettings(_Settings):
     gupshup_keys_path: str = Field(alias="GUPSHUP_KEYS_PATH", default="")
     # The budget pass's ops channel (receptionist.reminders.budgets): the stack's AlarmTopic. Empty: no budget pass.
     alarm_topic_arn: str = Field(alias="ALARM_TOPIC_ARN", default="")
+    # The daily roll-up prices a turn's tokens at this model when the turn recorded none (docs/stats.md).
+    openai_model: str = Field(alias="OPENAI_MODEL", default="gpt-4.1-mini")
 
 
 class RetentionSettings(_Settings):

@@ -142,6 +142,7 @@ class AgentAnswer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    model: str | None = None  # the model the tokens were spent on (prices them; None: unknown)
     tools: list[str] = field(default_factory=list)  # tool names called, "(failed)" marked
     search_degraded: int = 0  # searches without the question's embedding (endpoint down)
     calendar_fallbacks: int = 0  # booking re-checks the member's calendar could not answer in time

@@ -65,6 +65,10 @@ DEFINERS: dict[str, set[str]] = {
     "waitlist_expire(timestamp with time zone)": {APP},
     "waitlist_openings_due(integer)": {APP},
     "waitlist_unqueued_offers(timestamp with time zone)": {APP},
+    # The daily roll-up across businesses (migration 20261212020000_business_stats_rollup.sql): the
+    # reminders' function lists the businesses, and reads the acting one's history as day counts.
+    "stats_businesses()": {APP},
+    "stats_history_days(text,timestamp with time zone,timestamp with time zone)": {APP},
     # Console sessions and an owner's team (migration 20261208010000_staff_accounts.sql): the
     # console's role is granted neither console_users nor console_sessions.
     "console_session_open(text,text,boolean,timestamp with time zone)": {CONSOLE},

@@ -342,3 +342,15 @@ def test_local_reminders_seconds_sets_the_reminders_clock_only(monkeypatch: pyte
     monkeypatch.delenv("LOCAL_REMINDERS_SECONDS")
     assert LocalStack(LocalConfig.from_env()).schedule_period(reminders) == 2
     assert LocalStack(LocalConfig()).schedule_period(reminders) == 300  # the rule's own rate
+
+
+def test_the_stats_roll_up_keeps_its_hourly_rate_unless_local_stats_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    stats = ScheduledRule("RemindersFunction", "rate(1 hour)", '{"pass": "stats"}')
+    waitlist = ScheduledRule("RemindersFunction", "rate(1 minute)", '{"pass": "waitlist"}')
+    monkeypatch.setenv("LOCAL_SCHEDULE_SECONDS", "2")
+    monkeypatch.setenv("LOCAL_REMINDERS_SECONDS", "3")
+    monkeypatch.delenv("LOCAL_STATS_SECONDS", raising=False)
+    stack = LocalStack(LocalConfig.from_env())
+    assert (stack.schedule_period(stats), stack.schedule_period(waitlist)) == (3600, 3)  # never the fast clocks
+    monkeypatch.setenv("LOCAL_STATS_SECONDS", "20")
+    assert LocalStack(LocalConfig.from_env()).schedule_period(stats) == 20

@@ -51,8 +51,21 @@ def test_a_burst_is_one_turn_answered_once(harness: Any) -> None:
 
 
 def test_messages_apart_are_two_turns(harness: Any) -> None:
+    started = time.time()
     assert harness.handle(harness.text("Hola")).outcome == "answered"
     assert harness.handle(harness.text("¿Abrís el sábado?")).outcome == "answered"
+    # What the daily roll-up measures (docs/stats.md): each message's webhook receipt, each turn's model.
+    identity = chats.find_identity(harness.db, DEMO_ORG, harness.customer)
+    assert identity is not None
+    kept = harness.db.fetch_all(
+        "select received_at from chat_messages where chat_identity_id = %s and direction = 'inbound'"
+        " order by created_at",
+        (identity.id,),
+    )
+    receipts = [r["received_at"].timestamp() for r in kept]  # the buffered messages' received_at_ms
+    assert len(receipts) == 2 and started - 1 < receipts[0] < receipts[1] < time.time() + 60
+    models = harness.db.fetch_all("select model from turn_usage where chat_identity_id = %s", (identity.id,))
+    assert [m["model"] for m in models] == [harness.openai.completions()[0].json()["model"]] * 2
     assert [j["text"] for j in harness.jobs()] == [
         disclosure.disclosed(TOLD, "Respuesta a: Hola"),
         "Respuesta a: ¿Abrís el sábado?",

@@ -13,7 +13,7 @@ from devstack.cloudformation import ScheduledRule
 from devstack.template import function_env, load_template
 from receptionist.config import RetentionSettings
 from receptionist.processor import telemetry as turn_telemetry
-from receptionist.reminders import handoff_telemetry, recalls_telemetry, waitlist_telemetry
+from receptionist.reminders import handoff_telemetry, recalls_telemetry, stats_telemetry, waitlist_telemetry
 from receptionist.reminders import telemetry as reminder_telemetry
 from receptionist.retention import telemetry as retention_telemetry
 from receptionist.sweeper import telemetry as sweep_telemetry
@@ -235,6 +235,7 @@ def test_alarms_on_silent_drops(template: dict[str, Any]) -> None:
         (handoff_telemetry.HANDOFF_FAILED, (("service", "reminders"),)),  # the same run's follow-ups
         (recalls_telemetry.RECALLS_FAILED, (("service", "reminders"),)),  # the same run's recalls
         (waitlist_telemetry.OFFERS_GIVEN_UP, (("service", "reminders"),)),  # the same function's offer pass
+        (stats_telemetry.STATS_FAILED, (("service", "reminders"),)),  # the same function's daily roll-up
         (retention_telemetry.FAILED, (("service", "retention"),)),
         (retention_telemetry.BACKLOG, (("service", "retention"),)),
     }
@@ -315,6 +316,16 @@ def test_the_budget_pass_runs_every_hour_and_may_publish_to_the_alarm_topic_only
     assert props["Environment"]["Variables"]["ALARM_TOPIC_ARN"] == {"Ref": "AlarmTopic"}
     publishes = [p["SNSPublishMessagePolicy"] for p in props["Policies"] if "SNSPublishMessagePolicy" in p]
     assert publishes == [{"TopicName": {"Fn::GetAtt": ["AlarmTopic", "TopicName"]}}]
+
+
+def test_the_daily_roll_up_runs_every_hour_in_the_reminders_function(template: dict[str, Any]) -> None:
+    """Another schedule of the same function (no new database connection): its event names the pass,
+    and the function knows the deployment's model (a turn without one is priced at it)."""
+    props = template["Resources"]["RemindersFunction"]["Properties"]
+    stats = props["Events"]["Stats"]
+    assert (stats["Type"], stats["Properties"]["Schedule"]) == ("Schedule", "rate(1 hour)")
+    assert json.loads(stats["Properties"]["Input"]) == {"pass": "stats"}
+    assert props["Environment"]["Variables"]["OPENAI_MODEL"] == {"Ref": "OpenAIModel"}
 
 
 def test_the_retention_runs_every_night_with_one_connection_and_reaches_only_a_customer_s_items(

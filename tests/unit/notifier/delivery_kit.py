@@ -48,6 +48,7 @@ class Row:
     error: str | None = None
     kind: str = "text"
     sent_by: str | None = None
+    template_id: str | None = None
 
 
 @dataclass
@@ -95,12 +96,22 @@ class FakeStore(ActsForOneTenant):
         part_index: int,
         kind: str = "text",
         sent_by: str | None = None,
+        template_id: str | None = None,
     ) -> str:
         self._tenant(organization_id)
         for row in self.rows.values():
             if row.turn_id == turn_id and row.part_index == part_index:
                 return row.id
-        row = Row(str(uuid.uuid4()), identity_id, text, turn_id, part_index, kind=kind, sent_by=sent_by)
+        row = Row(
+            str(uuid.uuid4()),
+            identity_id,
+            text,
+            turn_id,
+            part_index,
+            kind=kind,
+            sent_by=sent_by,
+            template_id=template_id,
+        )
         self.rows[row.id] = row
         return row.id
 

@@ -181,6 +181,7 @@ def test_a_human_template_goes_out_with_its_params_outside_the_window(
         "sent",
         "gs-1",
     )
+    assert row.template_id == "retomar_conversacion"  # its category prices it (docs/stats.md)
 
 
 def test_template_params_are_flattened_as_whatsapp_requires(h: Harness) -> None:

@@ -48,6 +48,7 @@ class DeliveryCrm:
         part_index: int,
         kind: str = "text",
         sent_by: str | None = None,
+        template_id: str | None = None,
     ) -> str:
         return chats.record_outbound(
             self.db,
@@ -58,6 +59,7 @@ class DeliveryCrm:
             part_index=part_index,
             kind=kind,
             sent_by=sent_by,
+            template_id=template_id,
         )
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None:

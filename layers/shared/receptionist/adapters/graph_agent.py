@@ -25,12 +25,14 @@ class GraphAgent:
         build: Callable[[], TurnRunner],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         slot_guard: ProviderSlotGuard | None = None,
+        model: str | None = None,
     ) -> None:
         self.db = db
         self._build = build
         self._runner: TurnRunner | None = None
         self.now = now
         self.slot_guard = slot_guard  # bookings re-checked in the member's calendar (None: not)
+        self.model = model  # the deployment's model: recorded with each turn's tokens
 
     def forget_runner(self) -> None:
         """The next turn builds the runner anew (its clients open new connections)."""
@@ -55,6 +57,7 @@ class GraphAgent:
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
             cached_tokens=stats.cached_tokens,
+            model=self.model,
             tools=[str(c["name"]) + ("" if c.get("ok") else " (failed)") for c in stats.tool_calls],
             search_degraded=stats.search_degraded,
             calendar_fallbacks=fallbacks,

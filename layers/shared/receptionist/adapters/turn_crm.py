@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from receptionist.calendar.slot_guard import SlotGuard
 from receptionist.crm import (
@@ -80,6 +80,7 @@ class TurnCrm:
             raw=message.message,
             processed_text=text,
             turn_id=turn_id,
+            received_at=datetime.fromtimestamp(message.received_at_ms / 1000, tz=UTC),
         )
 
     def opt_out(self, organization_id: str, identity_id: str, at: datetime, source: Source, reference: str) -> bool:
@@ -111,6 +112,7 @@ class TurnCrm:
             model_calls=answer.model_calls,
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,
+            model=answer.model,
         )
 
     def first_budget_notice(self, organization_id: str, scope: str, window_start: datetime) -> bool:

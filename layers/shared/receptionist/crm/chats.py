@@ -143,18 +143,21 @@ def record_inbound(
     raw: dict[str, Any],
     processed_text: str,
     turn_id: str | None = None,
+    received_at: datetime | None = None,
 ) -> None:
-    """Idempotent on the provider message id: a retried turn records nothing twice."""
+    """Idempotent on the provider message id: a retried turn records nothing twice. `received_at`:
+    when the webhook received it (the ticket's time; the first-reply latency starts there)."""
     db.execute(
         """
         insert into chat_messages
             (organization_id, chat_identity_id, direction, kind, raw, processed_text, status,
-             provider_message_id, turn_id)
-        values (%s, %s, 'inbound', %s, %s, %s, 'received', %s, %s)
+             provider_message_id, turn_id, received_at)
+        values (%s, %s, 'inbound', %s, %s, %s, 'received', %s, %s, %s)
         on conflict (organization_id, provider_message_id) where provider_message_id is not null
-        do update set processed_text = excluded.processed_text, updated_at = now()
+        do update set processed_text = excluded.processed_text,
+            received_at = coalesce(chat_messages.received_at, excluded.received_at), updated_at = now()
         """,
-        (organization_id, identity_id, kind, Jsonb(raw), processed_text, provider_message_id, turn_id),
+        (organization_id, identity_id, kind, Jsonb(raw), processed_text, provider_message_id, turn_id, received_at),
     )
 
 
@@ -183,30 +186,34 @@ def record_outbound(
     part_index: int = 0,
     kind: str = "text",
     sent_by: str | None = None,
+    template_id: str | None = None,
 ) -> str:
     """Record a reply part before it is sent (status queued); the same turn and part give the
     same row back, so a retried turn does not record a second reply. `sent_by`: None for the
-    assistant, "staff:<e-mail>" for what a staff member wrote."""
+    assistant, "staff:<e-mail>" for what a staff member wrote. `template_id`: Gupshup's id of the
+    template sent (its category prices the message; docs/stats.md)."""
     row = db.fetch_one(
         """
         insert into chat_messages
-            (organization_id, chat_identity_id, direction, kind, processed_text, status, turn_id, part_index, sent_by)
-        values (%s, %s, 'outbound', %s, %s, 'queued', %s, %s, %s)
+            (organization_id, chat_identity_id, direction, kind, processed_text, status, turn_id, part_index, sent_by,
+             template_id)
+        values (%s, %s, 'outbound', %s, %s, 'queued', %s, %s, %s, %s)
         on conflict (organization_id, turn_id, direction, part_index)
             where turn_id is not null and direction = 'outbound'
         do update set updated_at = chat_messages.updated_at
         returning id::text
         """,
-        (organization_id, identity_id, kind, text, turn_id, part_index, sent_by),
+        (organization_id, identity_id, kind, text, turn_id, part_index, sent_by, template_id),
     )
     assert row is not None
     return str(row["id"])
 
 
 def mark_sent(db: Database, organization_id: str, message_id: str, provider_message_id: str) -> None:
+    """Gupshup accepted it: `accepted_at` ends the first-reply latency (docs/stats.md)."""
     db.execute(
         """
-        update chat_messages set provider_message_id = %s, status = 'sent', updated_at = now()
+        update chat_messages set provider_message_id = %s, status = 'sent', accepted_at = now(), updated_at = now()
         where organization_id = %s and id = %s and status in ('queued', 'enqueued')
         """,
         (provider_message_id, organization_id, message_id),

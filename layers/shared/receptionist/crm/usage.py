@@ -50,19 +50,22 @@ def record_usage(
     model_calls: int,
     prompt_tokens: int,
     completion_tokens: int,
+    model: str | None = None,
 ) -> None:
-    """One row per turn; a retried turn adds what its attempt spent (those tokens were paid too)."""
+    """One row per turn; a retried turn adds what its attempt spent (those tokens were paid too).
+    `model`: what the tokens were spent on (the daily roll-up prices them by it; docs/stats.md)."""
     db.execute(
         """
         insert into turn_usage
-            (organization_id, chat_identity_id, turn_id, model_calls, prompt_tokens, completion_tokens)
-        values (%s, %s, %s, %s, %s, %s)
+            (organization_id, chat_identity_id, turn_id, model_calls, prompt_tokens, completion_tokens, model)
+        values (%s, %s, %s, %s, %s, %s, %s)
         on conflict (organization_id, turn_id) do update set
             model_calls = turn_usage.model_calls + excluded.model_calls,
             prompt_tokens = turn_usage.prompt_tokens + excluded.prompt_tokens,
-            completion_tokens = turn_usage.completion_tokens + excluded.completion_tokens
+            completion_tokens = turn_usage.completion_tokens + excluded.completion_tokens,
+            model = coalesce(excluded.model, turn_usage.model)
         """,
-        (organization_id, identity_id, turn_id, model_calls, prompt_tokens, completion_tokens),
+        (organization_id, identity_id, turn_id, model_calls, prompt_tokens, completion_tokens, model),
     )
 
 

@@ -48,9 +48,11 @@ class NotifierStore(Protocol):
         part_index: int,
         kind: str = "text",
         sent_by: str | None = None,
+        template_id: str | None = None,
     ) -> str:
         """Record one outbound part (status queued), idempotent per (turn_id, part_index); its id.
-        `kind` "text" or "template"; `sent_by` None for the assistant, "staff:<e-mail>" for staff."""
+        `kind` "text" or "template"; `sent_by` None for the assistant, "staff:<e-mail>" for staff;
+        `template_id` the template sent (its category prices it)."""
         ...
 
     def mark_sent(self, organization_id: str, message_id: str, provider_message_id: str) -> None: ...

@@ -358,6 +358,7 @@ class DeliveryService:
             part_index=0,
             kind="template",
             sent_by=job.sent_by,
+            template_id=template_id,
         )
         report.parts = 1
         if identity.opted_out:

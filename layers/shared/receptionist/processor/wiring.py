@@ -213,7 +213,13 @@ def build(settings: ProcessorSettings, clients: ProcessorClients | None = None) 
     )
     recorder = langfuse_recorder(settings, clients)
     guard = slot_guard(db, settings, clients)
-    agent = GraphAgent(db, lambda: turn_runner(settings, clients, recorder), now=clients.clock, slot_guard=guard)
+    agent = GraphAgent(
+        db,
+        lambda: turn_runner(settings, clients, recorder),
+        now=clients.clock,
+        slot_guard=guard,
+        model=settings.openai_model,
+    )
     receipts, read_api = read_receipts(db, settings, clients)
     service = TurnService(
         ledger=DynamoTurnLedger(settings.conversations_table, clients.dynamodb),

@@ -3,9 +3,10 @@ security; the URL from its SSM SecureString, read when first needed, never at im
 outbound FIFO queue, the waitlist's offer pass (receptionist.reminders.waitlist, on its own
 schedule), the daily template sync that runs after each pass (receptionist.reminders.template_sync:
 Gupshup's template API, each app's key from SSM under the keys prefix), and the recall pass that
-runs last (receptionist.reminders.recalls), and the hourly budget pass
-(receptionist.reminders.budgets: the outbound queue for the owner's notice, SNS for ops'; none
-without ALARM_TOPIC_ARN). Shared by the Lambda handler, the tests and the bench."""
+runs last (receptionist.reminders.recalls), the hourly daily roll-up (receptionist.stats.rollup, its
+own schedule) and the hourly budget pass (receptionist.reminders.budgets: the outbound queue for the
+owner's notice, SNS for ops'; none without ALARM_TOPIC_ARN). Shared by the Lambda handler, the tests
+and the bench."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from receptionist.reminders import (
     budgets_telemetry,
     handoff_telemetry,
     recalls_telemetry,
+    stats_telemetry,
     telemetry,
     template_sync_telemetry,
     waitlist_telemetry,
@@ -36,6 +38,7 @@ from receptionist.reminders.service import PassReport, ReminderPass
 from receptionist.reminders.template_sync import SyncReport, TemplateSync
 from receptionist.reminders.waitlist import OfferPass, OfferReport
 from receptionist.secrets import get_secret
+from receptionist.stats.rollup import RollupPass, RollupReport
 from receptionist.telemetry import Counters, Describe
 
 
@@ -61,6 +64,9 @@ class RemindersParts:
     # The budget pass: every hour (the handler's event {"pass": "budgets"}).
     budgets: BudgetPass | None = None
     describe_budgets: Describe[BudgetReport] = budgets_telemetry.describe
+    # The daily roll-up (docs/stats.md): every hour (the handler's event {"pass": "stats"}).
+    stats: RollupPass | None = None
+    describe_stats: Describe[RollupReport] = stats_telemetry.describe
 
 
 def build(
@@ -90,4 +96,5 @@ def build(
         recalls=RecallPass(db, outbound),
         waitlist=OfferPass(db, outbound),
         budgets=budgets,
+        stats=RollupPass(db, settings.openai_model),
     )
