@@ -43,7 +43,7 @@ create table if not exists public.budget_alerts (
 alter table public.budget_alerts enable row level security;
 alter table public.budget_alerts force row level security;
 drop policy if exists tenant_isolation on public.budget_alerts;
-create policy tenant_isolation on public.budget_alerts for all to receptionist_app
+create policy tenant_isolation on public.budget_alerts for all to receptionist_app, receptionist_console
   using (organization_id = public.current_organization())
   with check (organization_id = public.current_organization());
 do $$
