@@ -84,13 +84,17 @@ lint: $(INSTALLED) ## ruff, mypy, sam validate --lint, checkov (each skipped che
 build: $(INSTALLED) ## sam build (arm64 / python3.13 layers, no Docker)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(SAM) build --parallel --region $(REGION)
 
-# pytest-xdist workers; --dist loadfile keeps a module's tests (and its module-scoped stack) on one worker.
+# pytest-xdist workers; --dist loadfile keeps a module's tests (and its module-scoped stack) on one worker,
+# and the modules of a session's shared stack on one worker too (tests/stack_kit.py). Modules are handed
+# out in collection order (--no-loadscope-reorder): tests/e2e and tests/integration, which hold the long
+# modules, first and the many short tests/unit modules last, so the two workers finish close together
+# (xdist's default order, by number of tests, left the one-test e2e modules of a minute each to the end).
 PYTEST_WORKERS ?= 2
 
 # Lint and build are independent of each other: run side by side before the tests.
 test: install ## Lint and build (side by side), then unit + integration + e2e tests (PYTEST_WORKERS=2 processes; the 20 slowest listed)
 	@$(MAKE) --no-print-directory -j2 lint build
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=20 tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20 tests
 
 test-unit: install ## Unit tests only (fast, no servers)
 	$(PY) -m pytest -q tests/unit

@@ -16,7 +16,7 @@ EVENTS = ROOT / "events"
 # The tests run with --import-mode=importlib: make this folder's kit importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from stack_kit import pause_after, resume_for  # noqa: E402
+from stack_kit import check_stack_groups, pause_after, resume_for, stack_group_scheduling  # noqa: E402
 
 # Tests never reach real AWS, whatever the developer's profile says.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -127,3 +127,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """After the fixtures' own teardown: a shared stack the next test does not use is paused."""
     pause_after(item, nextitem)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the first pytest-xdist worker: every module that uses a shared stack is one the scheduler
+    groups (tests/stack_kit.py)."""
+    if getattr(config, "workerinput", {}).get("workerid") == "gw0":
+        check_stack_groups(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` with each shared stack's modules on one worker (tests/stack_kit.py)."""
+    return stack_group_scheduling(config, log) if config.getvalue("dist") == "loadfile" else None

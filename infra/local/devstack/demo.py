@@ -70,11 +70,18 @@ class DemoResult:
     turns: int = 0
 
 
+# Long enough to see a burst answered once, short enough to watch (`make local` waits 10 s).
+DEMO_DEBOUNCE_SECONDS = 2
+
+
 @contextmanager
-def demo_stack(state_dir: Path, debounce: int = 2) -> Iterator[tuple[LocalStack, StandIns]]:
-    """The local stack with Gupshup always local and the models real when keys are set."""
+def demo_stack(state_dir: Path, debounce: int | None = None) -> Iterator[tuple[LocalStack, StandIns]]:
+    """The local stack with Gupshup always local and the models real when keys are set; its debounce
+    `debounce`, else DEBOUNCE_SECONDS when set (as for `make local`), else DEMO_DEBOUNCE_SECONDS."""
     with ExitStack() as ctx:
         config = LocalConfig.from_env()
+        if debounce is None:
+            debounce = config.debounce_seconds if os.environ.get("DEBOUNCE_SECONDS") else DEMO_DEBOUNCE_SECONDS
         config.debounce_seconds, config.port, config.moto_port, config.postgres_port = debounce, 0, 0, 0
         config.state_dir = state_dir
         stand_ins = start_stand_ins(config, ctx, local_gupshup=True)

@@ -48,6 +48,12 @@ def main() -> None:
             traceback.print_exc()
             reply = {"ok": False, "error": {"type": type(exc).__name__, "message": str(exc)[:500]}}
         proto.write(json.dumps(reply, default=str) + "\n")
+    # End of input: the runner stopped this environment. Lambda discards one without finalizing
+    # its interpreter (handlers flush their traces and metrics inside each invocation); doing the
+    # same skips tearing down every imported module, measured at 5-8 s of CPU per stack stopped.
+    proto.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

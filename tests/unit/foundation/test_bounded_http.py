@@ -76,7 +76,7 @@ class _Chunked(BaseHTTPRequestHandler):
 @pytest.fixture
 def chunked_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Chunked)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # its stop: <= 50 ms
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

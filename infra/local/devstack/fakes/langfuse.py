@@ -28,6 +28,7 @@ from collections import deque
 from typing import Any, Self
 
 from devstack.fakes.base import FakeServer, Recorded, Reply
+from devstack.http_server import POLL_SECONDS
 
 INGESTION = "/api/public/ingestion"
 TRACES = "/api/public/traces"
@@ -247,7 +248,9 @@ class TricklingLangfuse:
         self._server = socketserver.ThreadingTCPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-langfuse-trickle", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_SECONDS,), name="fake-langfuse-trickle", daemon=True
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()
