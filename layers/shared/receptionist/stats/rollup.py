@@ -72,7 +72,7 @@ def model_cost(counts: DayCounts, default_model: str) -> Decimal:
 def whatsapp(counts: DayCounts) -> dict[str, Any]:
     """The day's template messages by category and their price at the card valid that day.
     UTILITY inside the customer's 24-hour window is free; a template whose category is not known
-    (not synced from Gupshup) is priced as UTILITY, the category of reminders and recalls."""
+    (not synced from Gupshup) is priced as UTILITY, the category of reminders and waitlist offers."""
     card = card_on(counts.day)
     out: dict[str, Any] = {
         "wa_service": counts.wa_service,
