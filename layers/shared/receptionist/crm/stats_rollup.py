@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from receptionist.crm.connection import Database
@@ -217,32 +217,12 @@ def statement(business: Business, since: date, until: date) -> tuple[str, dict[s
     return _DAYS_SQL, {**_bounds(business, since, until), "lo": lo, "hi": hi}
 
 
+# The day's plain counts: the statement's columns of the same names (every int field of DayCounts).
+_PLAIN: Final[tuple[str, ...]] = tuple(f.name for f in fields(DayCounts) if f.type == "int")
+
+
 def _counts(row: dict[str, Any]) -> DayCounts:
-    plain = {
-        name: int(row[name])
-        for name in (
-            "conversations",
-            "inbound_messages",
-            "turns",
-            "resolved_alone",
-            "booked_assistant",
-            "booked_console",
-            "booked_reminder",
-            "booked_waitlist",
-            "booked_other",
-            "confirmed",
-            "cancelled",
-            "moved",
-            "completed",
-            "no_shows",
-            "reminders_sent",
-            "reminders_confirmed",
-            "escalations",
-            "prompt_tokens",
-            "completion_tokens",
-            "wa_service",
-        )
-    }
+    plain = {name: int(row[name]) for name in _PLAIN}
     return DayCounts(
         day=row["day"],
         staff_reply_seconds=tuple(int(v) for v in row["staff_waits"]),
