@@ -28,7 +28,7 @@ create index if not exists staff_template_sends_by_time on public.staff_template
 alter table public.staff_template_sends enable row level security;
 alter table public.staff_template_sends force row level security;
 drop policy if exists tenant_isolation on public.staff_template_sends;
-create policy tenant_isolation on public.staff_template_sends for all to receptionist_app
+create policy tenant_isolation on public.staff_template_sends for all to receptionist_app, receptionist_console
   using (organization_id = public.current_organization())
   with check (organization_id = public.current_organization());
 do $$

@@ -42,7 +42,8 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   parameters follow notification_settings.template_params; for a conversation assigned to a staff
   member who gave their own WhatsApp number (console_users.whatsapp_number), that number alone.
   (The processor already turned the bot off when it recorded the escalation; that is the one
-  place it happens.)
+  place it happens.) Each staff send Gupshup accepts is recorded once (staff_template_sends: the
+  number's first digits only) for the daily roll-up's WhatsApp cost (docs/stats.md "Staff notices").
 - staff_notice (receptionist.calendar.notices): a short text for the business's staff, named by
   its organization (no conversation): every staff number (notification_settings.staff_numbers)
   gets it the way an escalation reaches them, as the escalation template (inside or outside the
