@@ -11,9 +11,10 @@
 --   prefix       the first 3 digits of the staff number: its calling code, the market that prices
 --                the send. Never the full number: the table holds nothing personal.
 --
--- Row level security as every tenant table; the message functions' role records, the roll-up (same
--- role) reads. Rows older than agent_settings.usage_retention_months go with turn_usage in the
--- nightly retention (retention_usage, redefined here to delete them too).
+-- Row level security as every tenant table (the console role has no grant on it); the message
+-- functions' role records, the roll-up (same role) reads. Rows older than
+-- agent_settings.usage_retention_months go with turn_usage in the nightly retention
+-- (retention_usage, redefined here to delete them too).
 
 create table if not exists public.staff_template_sends (
   organization_id uuid not null references public.organizations (id) on delete cascade,
