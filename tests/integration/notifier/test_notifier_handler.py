@@ -234,6 +234,14 @@ def test_an_escalation_reaches_every_staff_number_as_a_template(notifier: Notifi
 
     assert notifier.deliver(job) == []  # redelivered: nobody is notified twice
     assert all(len(notifier.gupshup.sent_to(n)) == 1 for n in staff_org["staff"])
+    # Each accepted send recorded once for the roll-up (docs/stats.md "Staff notices"): no number kept.
+    recorded = notifier.db.fetch_all(
+        "select send_key, template_id, prefix from staff_template_sends where organization_id = %s order by send_key",
+        (staff_org["org"],),
+    )
+    assert [(r["send_key"], r["template_id"], r["prefix"]) for r in recorded] == [
+        (f"{job.job_id}#staff#{i}", "aviso_escalado", "346") for i in range(3)
+    ]
 
 
 def test_the_seed_escalation_notice_and_a_refused_template(notifier: Notifier) -> None:

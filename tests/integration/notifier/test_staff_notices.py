@@ -53,6 +53,10 @@ def test_a_broken_calendar_notice_reaches_every_staff_number_once(notifier: Noti
     assert again.job_id == job.job_id
     assert notifier.invoke(sqs_record(job, receive_count=2), sqs_record(again)) == []
     assert all(len(notifier.gupshup.sent_to(n)) == 1 for n in business["staff"])
+    recorded = notifier.db.fetch_all(
+        "select send_key from staff_template_sends where organization_id = %s order by send_key", (business["org"],)
+    )
+    assert [r["send_key"] for r in recorded] == [f"{job.job_id}#staff#0", f"{job.job_id}#staff#1"]  # priced once
 
 
 def test_a_conflict_notice_says_the_time_in_the_business_zone_and_no_customer(

@@ -251,6 +251,25 @@ def test_usage_past_the_window_goes_in_batches(owner: psycopg.Connection[Any], r
     assert owner.execute("select count(*) from budget_notices where organization_id = %s", (org,)).fetchone() == (1,)
 
 
+def test_staff_template_sends_past_the_usage_window_go_in_batches(
+    owner: psycopg.Connection[Any], retention_db: Database
+) -> None:
+    """The templates sent to staff numbers (20261212040000) are usage: kept usage_retention_months."""
+    org, _, _, _ = new_business(owner, Windows(usage_months=24))
+    for i, months in enumerate((30, 26, 25, 1)):
+        owner.execute(
+            "insert into staff_template_sends (organization_id, send_key, at, template_id, prefix)"
+            " values (%s, %s, now() - %s, 'aviso', '346')",
+            (org, f"j{i}#staff#0", timedelta(days=31 * months)),
+        )
+    crm = CrmRetention(retention_db)
+    assert crm.remove_usage(org, 2).staff_template_sends == 2
+    assert crm.remove_usage(org, 2).staff_template_sends == 1
+    assert owner.execute("select send_key from staff_template_sends where organization_id = %s", (org,)).fetchall() == [
+        ("j3#staff#0",)
+    ]
+
+
 def test_a_blocked_customer_is_destroyed_at_its_date_and_not_before(
     owner: psycopg.Connection[Any], retention_db: Database, stores: Any
 ) -> None:

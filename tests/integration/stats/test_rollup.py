@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from receptionist.adapters.delivery_crm import DeliveryCrm
 from receptionist.crm import business_stats, stats_rollup
 from receptionist.crm.connection import Database
 from receptionist.crm.stats_rollup import Business
 from receptionist.deadline import Deadline
 from receptionist.model_prices import cost_usd
+from receptionist.stats import whatsapp_prices
 from receptionist.stats.aws_prices import aws_cost_usd
 from receptionist.stats.latency import FIRST_REPLY_MS_EDGES, STAFF_REPLY_SECONDS_EDGES, histogram
 from receptionist.stats.rollup import RollupPass
@@ -339,3 +341,58 @@ def test_a_run_out_of_time_leaves_the_rest_to_the_next_run(db: Database, app_db:
     assert _rows(db, a) == []
     assert rollup.run(a.at(DAY, 19), Deadline.never()).businesses == 1
     assert len(_rows(db, a)) == 3
+
+
+def test_templates_to_staff_numbers_are_counted_and_priced(
+    db: Database, app_db: Database, console_db: Database
+) -> None:
+    """Staff notices have no chat_messages row: the notifier records each accepted send in
+    staff_template_sends (through the functions' role, as it does), and the roll-up counts and prices
+    them by category and the staff number's market, never as free inside a service window."""
+    a = _shop(db, "Europe/Madrid")
+    a.template("aviso_staff", "UTILITY")
+    a.template("promo_staff", "MARKETING")
+    a.customer("34600000009")
+    a.inbound("34600000009", a.at(DAY, 9))  # a customer's window is open all day: staff sends still pay
+    crm = DeliveryCrm(app_db)
+    with app_db.acting_for(a.org):
+        sends = [
+            ("job-1#staff#0", "aviso_staff", "+34 699 000 001", a.at(DAY, 11)),  # ES utility
+            ("job-1#staff#1", "aviso_staff", "51999000002", a.at(DAY, 11)),  # PE utility
+            ("job-2#staff#0", "promo_staff", "34699000001", a.at(DAY, 12)),  # ES marketing
+            ("job-3#staff#0", "aviso_staff", "34699000001", a.at(DAY - timedelta(days=1), 23, 30)),  # the day before
+        ]
+        recorded = [crm.record_staff_send(a.org, k, template_id=t, number=n, at=at) for k, t, n, at in sends]
+        # A redelivered job records its sends again: the key makes it a no-op.
+        again = crm.record_staff_send(
+            a.org, "job-1#staff#0", template_id="aviso_staff", number="34699000001", at=a.at(DAY, 11, 5)
+        )
+    assert recorded == [True, True, True, True] and again is False
+    stored = db.fetch_all(
+        "select prefix from staff_template_sends where organization_id = %s order by prefix", (a.org,)
+    )
+    assert [r["prefix"] for r in stored] == ["346", "346", "346", "519"]  # never the number
+
+    _pass(app_db, a).backfill(DAY - timedelta(days=1), DAY + timedelta(days=1))
+
+    card = whatsapp_prices.card_on(DAY)
+    day = _day(console_db, a, DAY)
+    assert (day.wa_utility_free, day.wa_utility, day.wa_marketing, day.wa_service) == (0, 2, 1, 0)
+    assert day.whatsapp_cost_usd == card.price("ES", "utility") + card.price("PE", "utility") + card.price(
+        "ES", "marketing"
+    )
+    assert _day(console_db, a, DAY - timedelta(days=1)).wa_utility == 1
+
+
+def test_staff_sends_are_a_business_own_rows(db: Database, app_db: Database) -> None:
+    a, b = _shop(db, "Europe/Madrid"), _shop(db, "Europe/Madrid")
+    with app_db.acting_for(a.org):
+        DeliveryCrm(app_db).record_staff_send(
+            a.org, "j#staff#0", template_id="x", number="34699000001", at=a.at(DAY, 9)
+        )
+    with app_db.acting_for(b.org):
+        assert app_db.fetch_all("select * from staff_template_sends") == []
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            DeliveryCrm(app_db).record_staff_send(
+                a.org, "j#staff#1", template_id="x", number="34699000001", at=a.at(DAY, 9)
+            )

@@ -21,6 +21,7 @@ from receptionist.crm.models import (
     PlatformConnection,
     ReminderTiming,
 )
+from receptionist.crm.staff_sends import prefix_of
 from receptionist.messages import OutboundJob
 from receptionist.notifier.retry import RetryPolicy
 from receptionist.notifier.service import DeliveryService
@@ -65,6 +66,9 @@ class FakeStore(ActsForOneTenant):
     events: list[str] = field(default_factory=list)  # reminder reads, shared with the sender's sends
     assignees: dict[str, str] = field(default_factory=dict)  # identity id -> the assignee's own number
     offers: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # offer_ref -> (status, reason)
+    # staff template sends recorded: key -> (template id, number's prefix, at), as crm/staff_sends.py keeps them
+    staff_sends: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
+    staff_send_failures: list[Exception] = field(default_factory=list)  # the next records raise these
 
     acting: list[str] = field(default_factory=list)  # the organizations entered, innermost last
 
@@ -161,6 +165,16 @@ class FakeStore(ActsForOneTenant):
             if row.provider_message_id == provider_message_id and (row.turn_id or "").startswith("offer#"):
                 return (row.turn_id or "").removeprefix("offer#")
         return None
+
+    def record_staff_send(self, organization_id: str, key: str, *, template_id: str, number: str, at: datetime) -> bool:
+        self._tenant(organization_id)
+        self.events.append("record_staff_send")
+        if self.staff_send_failures:
+            raise self.staff_send_failures.pop(0)
+        if key in self.staff_sends:
+            return False
+        self.staff_sends[key] = (template_id, prefix_of(number), at)
+        return True
 
     # -- helpers for tests
     def parts_of(self, turn_id: str) -> list[Row]:

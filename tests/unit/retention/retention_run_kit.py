@@ -84,6 +84,7 @@ class FakeCrm:
     media: dict[str, list[DueMedia]] = field(default_factory=dict)
     marks: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     usage: dict[str, list[datetime]] = field(default_factory=dict)
+    staff_sends: dict[str, list[datetime]] = field(default_factory=dict)  # templates sent to staff numbers
     vault: dict[str, list[Vault]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     audit: list[tuple[str, str, str]] = field(default_factory=list)  # (org, action, actor)
@@ -179,7 +180,11 @@ class FakeCrm:
         old = sorted(at for at in self.usage[organization_id] if at < cutoff)[:limit]
         for at in old:
             self.usage[organization_id].remove(at)
-        return Usage(len(old), 0)
+        sends = self.staff_sends.get(organization_id, [])
+        old_sends = sorted(at for at in sends if at < cutoff)[:limit]
+        for at in old_sends:
+            sends.remove(at)
+        return Usage(len(old), 0, len(old_sends))
 
     def due_vault(self, organization_id: str, limit: int) -> list[DueVault]:
         return [DueVault(v.id, v.media) for v in self.vault[organization_id] if v.until <= self.now.date()][:limit]

@@ -132,6 +132,17 @@ def test_a_run_removes_what_each_business_s_windows_make_due_and_nothing_else() 
     assert report.rows["chat_messages"] == 18 and report.items["langfuse"] == 6 and report.items["media"] == 2
 
 
+def test_staff_template_sends_past_the_usage_window_go_in_rounds() -> None:
+    """Templates sent to staff numbers are usage (docs/stats.md): removed with turn_usage, in as
+    many rounds as their batches need, the recent ones kept."""
+    w = World()
+    w.crm.business(SALON)
+    w.crm.staff_sends[SALON] = [NOW - (25 + i) * MONTH for i in range(5)] + [NOW - MONTH]
+    report = _run(w, usage_per_round=2)
+    assert (report.staff_sends_removed, report.usage_removed, report.backlog) == (5, 0, 0)
+    assert w.crm.staff_sends[SALON] == [NOW - MONTH]
+
+
 def test_a_second_run_removes_nothing() -> None:
     w = year()
     _run(w)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Final, Literal
 
-from receptionist.crm import chats, handoff, organizations, recalls, reminders, waitlist_offers
+from receptionist.crm import chats, handoff, organizations, recalls, reminders, staff_sends, waitlist_offers
 from receptionist.crm.connection import Database
 from receptionist.crm.models import ChatIdentity, NotificationSettings, Organization, ReminderTiming, VoidReason
 
@@ -99,3 +100,8 @@ class DeliveryCrm:
             (organization_id, provider_message_id, provider_message_id),
         )
         return str(row["turn_id"]).removeprefix("offer#") if row else None
+
+    def record_staff_send(self, organization_id: str, key: str, *, template_id: str, number: str, at: datetime) -> bool:
+        return staff_sends.record_staff_send(
+            self.db, organization_id, key, template_id=template_id, number=number, at=at
+        )

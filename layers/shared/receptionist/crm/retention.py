@@ -101,7 +101,9 @@ class CrmRetention:
 
     def remove_usage(self, organization_id: str, limit: int) -> Usage:
         removed = _call(self.db, "select public.retention_usage(%s, %s) as r", (organization_id, limit))
-        return Usage(int(removed["turn_usage"]), int(removed["budget_notices"]))
+        return Usage(
+            int(removed["turn_usage"]), int(removed["budget_notices"]), int(removed.get("staff_template_sends", 0))
+        )
 
     def due_vault(self, organization_id: str, limit: int) -> list[DueVault]:
         rows = self.db.fetch_all(

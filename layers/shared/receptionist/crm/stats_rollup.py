@@ -6,7 +6,8 @@ receptionist.stats.rollup's; this module only reads and writes.
 
 Days are local days of the business's zone (agent_settings.timezone): an event belongs to the day
 its time falls on there. The statement reads each table once by (organization_id, time) (the
-indexes of migration 20261212020000) and returns one row per day of the range, days with nothing
+indexes of migrations 20261212020000 and 20261212040000; templates to staff numbers from
+staff_template_sends) and returns one row per day of the range, days with nothing
 included (zeros), so rewriting them is what makes a day that lost its events (erasure) correct.
 """
 
@@ -32,7 +33,7 @@ class Business:
 class TemplateSends:
     """Template messages Gupshup accepted that day, grouped by what prices them."""
 
-    prefix: str  # the first 3 digits of the customer's number (its calling code is within them)
+    prefix: str  # the first 3 digits of the recipient's number, a customer's or staff's (its calling code)
     category: str | None  # message_templates.category (None: the template is not known)
     in_window: bool  # the customer had written less than 24 hours before
     count: int
@@ -170,6 +171,13 @@ with days as (
     left join message_templates t on t.organization_id = m.organization_id and t.template_id = m.template_id
     where m.organization_id = %(org)s and m.direction = 'outbound'
       and m.accepted_at >= %(lo)s and m.accepted_at < %(hi)s and m.status not in ('failed', 'undeliverable')
+    union all
+    -- templates to staff numbers (no chat_messages row): priced as any template, never in a
+    -- customer's service window (staff open none)
+    select (s.at at time zone %(tz)s)::date, true, t.category, s.prefix, false
+    from staff_template_sends s
+    left join message_templates t on t.organization_id = s.organization_id and t.template_id = s.template_id
+    where s.organization_id = %(org)s and s.at >= %(lo)s and s.at < %(hi)s
 ), wa_groups as (
     select day, template, prefix, category, in_window, count(*) as n from wa_rows group by 1, 2, 3, 4, 5
 ), wa as (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from receptionist.adapters.gupshup_api import AppCredentials
@@ -88,6 +89,11 @@ class NotifierStore(Protocol):
 
     def offer_of_message(self, organization_id: str, provider_message_id: str) -> str | None:
         """The offer_ref of the outbound message Gupshup's id names, when it delivered an offer."""
+        ...
+
+    def record_staff_send(self, organization_id: str, key: str, *, template_id: str, number: str, at: datetime) -> bool:
+        """A template to a staff number Gupshup accepted (crm/staff_sends.py: the number's first
+        digits only), once per `key`; False when already recorded."""
         ...
 
 

@@ -42,7 +42,8 @@ Jobs (receptionist.messages.OutboundJob), in the order the FIFO queue gives them
   parameters follow notification_settings.template_params; for a conversation assigned to a staff
   member who gave their own WhatsApp number (console_users.whatsapp_number), that number alone.
   (The processor already turned the bot off when it recorded the escalation; that is the one
-  place it happens.)
+  place it happens.) Each staff send Gupshup accepts is recorded once (staff_template_sends: the
+  number's first digits only) for the daily roll-up's WhatsApp cost (docs/stats.md "Staff notices").
 - staff_notice (receptionist.calendar.notices): a short text for the business's staff, named by
   its organization (no conversation): every staff number (notification_settings.staff_numbers)
   gets it the way an escalation reaches them, as the escalation template (inside or outside the
@@ -489,11 +490,16 @@ class DeliveryService:
         remaining: Callable[[], float],
         report: DeliveryReport,
     ) -> None:
-        """The template to every staff number, each send once (key job#staff#number)."""
+        """The template to every staff number, each send once (key job#staff#number), and each
+        accepted send recorded once (key job#staff#<its place in the list>: crm/staff_sends.py)
+        so the daily roll-up prices it. The record follows the send outside the send's ledger
+        entry: a send already made (a redelivered job) is recorded again, which the key makes a
+        no-op, and a crash between Gupshup's acceptance and the record is mended by the retry."""
         credentials = self._credentials(org)
         report.parts = len(staff)
         pending: GupshupError | None = None
-        for number in staff:  # every staff number gets its chance, even when one of them fails
+        unrecorded: Exception | None = None  # a record that failed: the job is retried after the others are sent
+        for index, number in enumerate(staff):  # every staff number gets its chance, even when one fails
 
             def send(timeout: float | None, number: str = number) -> str:
                 return self.sender.send_template(credentials, number, template_id, params, timeout=timeout)
@@ -506,8 +512,21 @@ class DeliveryService:
                     continue
                 report.rejected += 1
                 logger.warning("Gupshup refused a staff notice for good", extra={"job_id": job.job_id})
+                continue
+            try:
+                self.store.record_staff_send(
+                    org.id, staff_send_key(job.job_id, index), template_id=template_id, number=number, at=self.now()
+                )
+            except Exception as exc:  # the CRM failing: the other staff are still told first
+                logger.warning(
+                    "staff send not recorded; the job will be retried",
+                    extra={"job_id": job.job_id, "error": type(exc).__name__},
+                )
+                unrecorded = unrecorded or exc
         if pending is not None:
             raise pending  # the job is retried; staff already notified are not notified again
+        if unrecorded is not None:
+            raise unrecorded  # retried: the sends made are not made again, their records are written
         if report.rejected:
             report.reason = "rejected"
             report.outcome = "partially_sent" if report.rejected < len(staff) else "undeliverable"
@@ -637,6 +656,12 @@ def escalation_params(
     if unknown:
         logger.warning("unknown escalation template parameters", extra={"params": unknown})
     return [_template_param(values.get(name, "-")) for name in names]
+
+
+def staff_send_key(job_id: str, index: int) -> str:
+    """A staff send's record key: the job and the recipient's place in its staff list (a
+    redelivered job finds the same key, so the send is recorded once; no number in it)."""
+    return f"{job_id}#staff#{index}"
 
 
 def _template_param(value: str) -> str:

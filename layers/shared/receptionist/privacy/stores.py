@@ -373,6 +373,12 @@ TABLES: Final[dict[str, TableRule]] = {
     "budget_alerts": TableRule(
         "not_personal", "that the business's month reached its budget, its figures and when owner and ops were told"
     ),
+    "staff_template_sends": TableRule(
+        "not_personal",
+        "templates sent to the business's staff numbers (docs/stats.md): job key, template, time and the "
+        "number's first 3 digits (its calling code), never the number; deleted by retention after "
+        "usage_retention_months",
+    ),
 }
 
 

@@ -47,6 +47,7 @@ class DueVault:
 class Usage:
     turn_usage: int = 0
     budget_notices: int = 0
+    staff_template_sends: int = 0  # templates sent to staff numbers (crm/staff_sends.py)
 
 
 class RetentionLedger(Protocol):

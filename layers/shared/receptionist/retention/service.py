@@ -83,6 +83,7 @@ class RetentionReport:
     media_removed: int = 0  # media messages whose copies (one per Gupshup app) were deleted
     usage_removed: int = 0
     notices_removed: int = 0
+    staff_sends_removed: int = 0
     vault_removed: int = 0
     vault_media_removed: int = 0
     failed: int = 0  # passes and customers that failed
@@ -200,7 +201,9 @@ class RetentionRun:
         removed = self.ledger.remove_usage(business.organization_id, self.usage_per_round)
         report.usage_removed += removed.turn_usage
         report.notices_removed += removed.budget_notices
-        return removed.turn_usage < self.usage_per_round and removed.budget_notices < self.usage_per_round
+        report.staff_sends_removed += removed.staff_template_sends
+        batches = (removed.turn_usage, removed.budget_notices, removed.staff_template_sends)
+        return all(n < self.usage_per_round for n in batches)
 
     def _media(self, business: Business, report: RetentionReport) -> bool:
         org = business.organization_id

@@ -49,7 +49,7 @@ def describe(report: RetentionReport | Failure, **fields: Any) -> Event:
         counts={
             CUSTOMERS_REMOVED: report.customers_removed,
             MEDIA_REMOVED: report.media_removed,
-            USAGE_REMOVED: report.usage_removed + report.notices_removed,
+            USAGE_REMOVED: report.usage_removed + report.notices_removed + report.staff_sends_removed,
             VAULT_REMOVED: report.vault_removed,
             FAILED: report.failed,
             BACKLOG: report.backlog,
