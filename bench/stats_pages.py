@@ -38,6 +38,8 @@ from devstack.template import function_env
 from receptionist.config import ConsoleSettings
 from receptionist.console import wiring
 from receptionist.console.app import create_app
+from receptionist.crm import budgets
+from receptionist.crm.connection import Database
 
 # Only local servers (moto) are spoken to; boto3 clients built inside the parts sign with these.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -166,6 +168,22 @@ def _timed(what: str, times: int, request: Callable[[], Any], check: Callable[[A
     return Timings(what, sorted(seconds))
 
 
+def _statement_alone(console_url: str, operator_sub: str, month: date, every: int) -> Timings:
+    db = Database(console_url)
+    try:
+        budgets.operator_costs(db, operator_sub, month)  # the connection opened
+        seconds = []
+        for _ in range(COSTS_REQUESTS):
+            started = time.perf_counter()
+            got = budgets.operator_costs(db, operator_sub, month)
+            seconds.append(time.perf_counter() - started)
+            if len(got) != every:
+                raise RuntimeError(f"operator_costs: {len(got)} businesses")
+    finally:
+        db.close()
+    return Timings(f"`operator_costs(sub, '{month}')` alone ({every} businesses)", sorted(seconds))
+
+
 def operator_costs_plan(owner_url: str, operator_sub: str, month: date) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the statement inside operator_costs() as it runs there
     (SECURITY DEFINER: never inlined; it runs as the function's owner whoever calls it, so the
@@ -260,6 +278,7 @@ def measure(owner_url: str, console_url: str, organizations: Sequence[str], toda
                 lambda a: a.text.count("\n") == every + 1,
             ),
         ]
+    statement = _statement_alone(console_url, operator_sub, month, every)
     plan = operator_costs_plan(owner_url, operator_sub, month)
     return [
         "### The pages, whole, through the console's app",
@@ -275,7 +294,10 @@ def measure(owner_url: str, console_url: str, organizations: Sequence[str], toda
         "",
         "| request | requests | p50 | p95 | max |",
         "|---|---:|---:|---:|---:|",
-        *(t.row() for t in (*dashboards, *costs)),
+        *(t.row() for t in (*dashboards, *costs, statement)),
+        "",
+        "The last line is the costs page's statement alone (`crm/budgets.operator_costs`, one round trip as",
+        "the console's role): the rest of the page's time is its template, a card per business.",
         "",
         f"EXPLAIN (ANALYZE, BUFFERS) of the statement inside `operator_costs(sub, '{month}')` ({every} businesses),",
         "as the function runs it (auto_explain, `log_nested_statements`):",
