@@ -7,6 +7,8 @@ Measured: the backfill of the whole year (every business, every day), one hourly
 business's trailing days) and one nightly run (the longer window), as the functions' role; the
 dashboard's read (90 days of one business, as the console's role) p50 / p95 over many reads; and
 EXPLAIN (ANALYZE, BUFFERS) of the page's query and of the roll-up's statement for one business.
+Then, on the same year, the pages whole through the console's app and the costs statement's plan
+(`bench/stats_pages.py`).
 
 Run: .venv/bin/python -m bench.stats_year   (prints a Markdown section; asserts nothing)
 BENCH_STATS_BUSINESSES=N runs a smaller year (a quick look; the report says how many).
@@ -24,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import stats_pages
 from devstack.migrate import apply_migrations
 from devstack.postgres import LocalPostgres
 from receptionist.crm import business_stats, stats_rollup
@@ -229,6 +232,10 @@ def _report(owner_url: str) -> list[str]:
     )
     console.close()
     app.close()
+    last_day = until - timedelta(days=1)
+    pages = stats_pages.measure(
+        owner_url, console_url, [b.organization_id for b in businesses], last_day, last_day.replace(day=1)
+    )
 
     per_statement = backfill / max(1, year.businesses * ((DAYS + 30) // 31))
     return [
@@ -274,6 +281,8 @@ def _report(owner_url: str) -> list[str]:
         "```",
         *rollup_plan,
         "```",
+        "",
+        *pages,
     ]
 
 
