@@ -3,9 +3,9 @@ time zone (agent_settings.timezone) and the staff member's console locale.
 
 The database keeps moments in UTC; a clinic in Madrid reads "7 dic 2026, 8:21", never "2026-12-07
 07:21 UTC", and its English-speaking staff "Dec 7, 2026, 8:21 AM". Pages use it through Jinja filters
-(`{{ m.created_at | moment }}`, `| day`, `| time`, `| weekday`, `| short_day`, `| price(currency)`, `| percent`,
-`| duration`: web.py registers them) that read `when`, the request's `LocalTimes`, from the page's context; Python
-code calls the same object. A naive datetime is taken as already local (an appointment's wall-clock
+(`{{ m.created_at | moment }}`, `| day`, `| month`, `| time`, `| weekday`, `| short_day`, `| price(currency)`,
+`| percent`, `| duration`: web.py registers them) that read `when`, the request's `LocalTimes`, from the page's
+context; Python code calls the same object. A naive datetime is taken as already local (an appointment's wall-clock
 time, a form's value); a date has no zone.
 
 The business's zone is read only when a page shows a time (`zone` may be a function), so a page
@@ -51,6 +51,10 @@ class LocalTimes:
         if on is None:
             return ""
         return format_skeleton("yMMMd", self._day(on), locale=self.locale)
+
+    def month(self, on: date) -> str:
+        """A month of a year, for a month's heading: "diciembre de 2026", "December 2026"."""
+        return format_skeleton("yMMMM", on, locale=self.locale)
 
     def short_day(self, on: date | datetime) -> str:
         """A day of this year's calendar: "7 dic", "Dec 7"."""

@@ -44,6 +44,7 @@ PAGES.env.filters.update(
     moment=pass_context(lambda context, at: _when(context).moment(at)),
     day=pass_context(lambda context, on: _when(context).day(on)),
     short_day=pass_context(lambda context, on: _when(context).short_day(on)),
+    month=pass_context(lambda context, on: _when(context).month(on)),
     weekday=pass_context(lambda context, on: _when(context).weekday(on)),
     short_weekday=pass_context(lambda context, on: _when(context).short_weekday(on)),
     weekday_name=pass_context(lambda context, number: _when(context).weekday_name(number)),

@@ -13,7 +13,7 @@ Babel is imported by the functions, not the module: the processor reads a tapped
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -75,6 +75,18 @@ def price(cents: int | None, currency: str, locale: Locale) -> str:
         return message(locale, "price_on_request")
     if cents == 0:
         return message(locale, "price_free")
+    return amount(Decimal(cents) / 100, currency, locale)
+
+
+def amount(value: Decimal, currency: str, locale: Locale) -> str:
+    """An amount of money in its currency: "150,00 US$" (es), "$150.00" (en)."""
     from babel.numbers import format_currency
 
-    return format_currency(Decimal(cents) / 100, currency, locale=locale)
+    return format_currency(value, currency, locale=locale)
+
+
+def month(on: date, locale: Locale) -> str:
+    """A month of a year: "diciembre de 2026" (es), "December 2026" (en)."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", on, locale=locale)

@@ -31,15 +31,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 
 from receptionist.adapters.ops_alerts import OpsAlerts
 from receptionist.crm import budgets
 from receptionist.crm.budgets import Claim, DueBudget, Notice
 from receptionist.crm.connection import Database
+from receptionist.i18n import formats
 from receptionist.i18n.catalogues import message
-from receptionist.i18n.locales import Locale, locale_of
+from receptionist.i18n.locales import locale_of
 from receptionist.logsafe import error_fields
 from receptionist.messages import OutboundJob, Queue, fifo_id
 
@@ -138,9 +138,9 @@ def owner_notice(due: DueBudget, claim: Claim) -> OutboundJob:
         locale,
         "budget_over",
         business=due.name,
-        cost=usd(claim.cost_usd, locale),
-        budget=usd(claim.budget_usd, locale),
-        month=month_name(due, locale),
+        cost=formats.amount(claim.cost_usd, "USD", locale),
+        budget=formats.amount(claim.budget_usd, "USD", locale),
+        month=formats.month(due.month, locale),
     )
     return OutboundJob.for_staff_notice(due.organization_id, f"budget#{due.organization_id}#{due.month:%Y-%m}", text)
 
@@ -155,15 +155,3 @@ def ops_message(due: DueBudget, claim: Claim) -> tuple[str, str]:
         " Model, WhatsApp and AWS costs by business: the console's operator page, Costs."
     )
     return subject, text
-
-
-def usd(amount: Decimal, locale: Locale) -> str:
-    from babel.numbers import format_currency
-
-    return format_currency(amount, "USD", locale=locale)
-
-
-def month_name(due: DueBudget, locale: Locale) -> str:
-    from babel.dates import format_skeleton
-
-    return format_skeleton("yMMMM", due.month, locale=locale)

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.dates import format_skeleton
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -20,7 +19,7 @@ from receptionist.console.dependencies import CSRF, Operator, Parts, operator_ac
 from receptionist.console.errors import ConsoleError
 from receptionist.console.forms.budget import BudgetForm, InvalidBudget
 from receptionist.console.services.operator_costs import CostsService, cents, csv_text
-from receptionist.console.web import BASE, language, render
+from receptionist.console.web import BASE, render
 from receptionist.stats.budget import month_of, parse_month
 
 router = APIRouter(prefix=BASE, dependencies=[Depends(operator_account)])
@@ -51,7 +50,6 @@ def _page(request: Request, service: CostsService, month: date, *, status: int =
         status=status,
         account=service.operator,
         page=service.page(month),
-        month_name=format_skeleton("yMMMM", month, locale=language(request)),
         cents=cents,
         **context,
     )
