@@ -580,3 +580,19 @@ class Harness:
 
 
 __all__ = ["Crash", "DeadlineExceeded", "Harness", "crash_after"]
+
+
+def pending_reminder(starts: datetime, service: str = "Limpieza dental") -> AnsweredReminder:
+    """A reminder of appointment appt-1 with Dra. Ana at `starts` (Madrid), not answered yet."""
+    return AnsweredReminder(
+        reminder_id="rem-1",
+        appointment_id="appt-1",
+        contact_id="contact-1",
+        service=service,
+        member="Dra. Ana",
+        starts_at=starts,
+        status="pending",
+        timezone="Europe/Madrid",
+        answer=None,
+        reminded_starts_at=starts,
+    )

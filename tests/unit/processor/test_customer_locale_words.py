@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_kit import APP, CUSTOMER, Harness
+from processor_kit import APP, CUSTOMER, Harness, pending_reminder
 
 from receptionist import disclosure
 from receptionist.crm.models import ChatIdentity
-from receptionist.crm.reminders import AnsweredReminder
 from receptionist.i18n.catalogues import message
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -93,18 +92,7 @@ def test_a_reminder_tap_is_answered_in_the_customers_language(language: str | No
     starts = (NOW + timedelta(days=1)).astimezone(MADRID)  # Wednesday 2 December, 10:00 in Madrid
     h.crm.add_reminder(
         TOKEN,
-        AnsweredReminder(
-            reminder_id="rem-1",
-            appointment_id="appt-1",
-            contact_id="contact-1",
-            service="Limpieza dental",
-            member="Dra. Ana",
-            starts_at=starts,
-            status="pending",
-            timezone="Europe/Madrid",
-            answer=None,
-            reminded_starts_at=starts,
-        ),
+        pending_reminder(starts),
     )
     h.handle(h.tap("Confirm", f"reminder:{TOKEN}:confirm"))
     assert h.replies() == [said]

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_kit import Crash, Harness, crash_after
+from processor_kit import Crash, Harness, crash_after, pending_reminder
 
-from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.service import TurnReport
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -26,18 +25,7 @@ def owned(h: Harness) -> Harness:
     h.service.now = lambda: NOW
     h.crm.add_reminder(
         TOKEN,
-        AnsweredReminder(
-            reminder_id="rem-1",
-            appointment_id="appt-1",
-            contact_id="contact-1",
-            service="Limpieza dental",
-            member="Dra. Ana",
-            starts_at=STARTS,
-            status="pending",
-            timezone="Europe/Madrid",
-            answer=None,
-            reminded_starts_at=STARTS,
-        ),
+        pending_reminder(STARTS),
     )
     h.crm.set_bot(False)
     return h

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from processor_kit import Crash, Harness, crash_after
+from processor_kit import Crash, Harness, crash_after, pending_reminder
 
 from receptionist.crm.recalls import AnsweredRecall
-from receptionist.crm.reminders import AnsweredReminder
 from receptionist.processor.recall_answers import RecallTap, recall_tap_of
 from receptionist.turns import BufferedMessage
 
@@ -122,9 +121,7 @@ def test_a_reminder_tap_and_reservar_in_one_burst_reach_the_agent_with_what_the_
     r.service.now = lambda: now
     r.crm.add_reminder(
         "a" * 32,
-        AnsweredReminder(
-            "rem-1", "appt-1", "contact-1", "Revisión", "Dra. Ana", starts, "pending", "Europe/Madrid", None, starts
-        ),
+        pending_reminder(starts, "Revisión"),
     )
     confirm = r.tap("Confirmar", f"reminder:{'a' * 32}:confirm")
     book = r.tap("Reservar", f"recall:{TOKEN}:book")
